@@ -1,0 +1,236 @@
+// JSON shapes of the query API (/api/...) and the live stream (/ws). Shared with the
+// dashboard (`@headroom/collector/api-types`), so a change here breaks its build, not its page.
+// Times are epoch milliseconds; durations are milliseconds unless a name says otherwise.
+// Series are columnar (one array per measure, aligned with `t`), the shape uPlot draws.
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface TimeRange {
+  from: number;
+  to: number;
+}
+
+export interface ApiError {
+  error: { code: string; message: string };
+}
+
+export interface ServiceSummary {
+  service: string;
+  requests: number;
+  throughputRpm: number;
+  /** 0..1 */
+  errorRate: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  /** 0..1, null with no requests. */
+  apdex: number | null;
+  apdexTMs: number;
+  /** Mean queue wait over mean (queue wait + response time), 0..1; null without queue data. */
+  queueWaitShare: number | null;
+  /** Mean event-loop utilisation over the instances, 0..1. */
+  eventLoopUtilization: number | null;
+  /** Latest RSS summed over the instances seen in the range. */
+  memoryRssBytes: number | null;
+  instances: number;
+  lastSeen: number | null;
+  sparkline: { t: number[]; throughputRpm: number[]; p95Ms: (number | null)[] };
+}
+
+export interface ServicesResponse extends TimeRange {
+  services: ServiceSummary[];
+}
+
+export interface ServiceSeriesResponse extends TimeRange {
+  service: string;
+  route: string | null;
+  instanceId: string | null;
+  bucketMs: number;
+  /** Bucket starts. */
+  t: number[];
+  requests: number[];
+  throughputRpm: number[];
+  errorRate: (number | null)[];
+  p50Ms: (number | null)[];
+  p95Ms: (number | null)[];
+  p99Ms: (number | null)[];
+  apdex: (number | null)[];
+  /** Mean time per request in each part: queue wait + app + response write ≈ what the client saw. */
+  queueWaitMs: (number | null)[];
+  appMs: (number | null)[];
+  responseWriteMs: (number | null)[];
+  bodyReadMs: (number | null)[];
+}
+
+export interface InstanceSeries {
+  instanceId: string;
+  t: number[];
+  rssBytes: (number | null)[];
+  heapUsedBytes: (number | null)[];
+  heapTotalBytes: (number | null)[];
+  heapLimitBytes: (number | null)[];
+  externalBytes: (number | null)[];
+  eventLoopDelayP99Ms: (number | null)[];
+  eventLoopDelayMaxMs: (number | null)[];
+  eventLoopUtilization: (number | null)[];
+  inFlightMean: (number | null)[];
+  inFlightMax: (number | null)[];
+  /** GC pause time summed over the bucket, all kinds. */
+  gcPauseMs: (number | null)[];
+}
+
+export interface InstanceSeriesResponse extends TimeRange {
+  service: string;
+  bucketMs: number;
+  instances: InstanceSeries[];
+}
+
+export interface TransactionSummary {
+  route: string;
+  requests: number;
+  /** Sum of response times: what ranks the routes. */
+  totalTimeMs: number;
+  /** Share of the service's total time, 0..1. */
+  share: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  errors: number;
+  errorRate: number;
+  queueWaitMs: number | null;
+  stalls: number;
+  stallMs: number;
+}
+
+export interface TransactionsResponse extends TimeRange {
+  service: string;
+  transactions: TransactionSummary[];
+}
+
+export interface TraceSummary {
+  traceId: string;
+  service: string;
+  route: string | null;
+  name: string;
+  startMs: number;
+  durationMs: number;
+  error: boolean;
+  spanCount: number;
+  /** Event-loop stall time inside the trace. */
+  stallMs: number;
+}
+
+export interface TracesResponse extends TimeRange {
+  traces: TraceSummary[];
+}
+
+export interface SpanView {
+  spanId: string;
+  parentSpanId: string | null;
+  service: string;
+  instanceId: string;
+  name: string;
+  kind: number;
+  /** Epoch nanoseconds as a decimal string: exact, unlike a JS number. */
+  startNs: string;
+  startMs: number;
+  durationMs: number;
+  status: { code: number; message: string };
+  attributes: Record<string, JsonValue>;
+  events: { timeMs: number; name: string; attributes: Record<string, JsonValue> }[];
+  /** An event-loop stall span recorded by the agent. */
+  isStall: boolean;
+}
+
+export interface TraceResponse {
+  traceId: string;
+  /** Sorted by start; the tree is given by parentSpanId. */
+  spans: SpanView[];
+}
+
+export interface InstanceView {
+  instanceId: string;
+  service: string;
+  host: string | null;
+  pid: number | null;
+  firstSeen: number;
+  lastSeen: number;
+  startedAt: number | null;
+  restarts: number;
+  rssBytes: number | null;
+  heapUsedBytes: number | null;
+  heapLimitBytes: number | null;
+  eventLoopUtilization: number | null;
+  inFlight: number | null;
+  /** Settings reported at start (server timeouts, UV_THREADPOOL_SIZE, heap limit, CPUs, …). */
+  settings: Record<string, JsonValue>;
+  resource: Record<string, JsonValue>;
+}
+
+export interface InstancesResponse extends TimeRange {
+  service: string;
+  instances: InstanceView[];
+}
+
+export type EventType = 'stall' | 'start' | 'restart' | 'uncaught_exception' | 'unhandled_rejection';
+
+export interface EventView {
+  id: number;
+  type: EventType;
+  service: string;
+  instanceId: string;
+  timeMs: number;
+  route: string | null;
+  traceId: string | null;
+  spanId: string | null;
+  durationMs: number | null;
+  message: string | null;
+  attributes: Record<string, JsonValue>;
+}
+
+export interface EventsResponse extends TimeRange {
+  events: EventView[];
+}
+
+/** Stalls grouped by route and code location, longest total first. */
+export interface StallGroup {
+  route: string | null;
+  location: string | null;
+  count: number;
+  totalMs: number;
+  maxMs: number;
+  lastMs: number;
+}
+
+export interface StallsResponse extends TimeRange {
+  service: string;
+  groups: StallGroup[];
+}
+
+// ---- live stream (/ws) ----
+
+/** Sent by the dashboard. `service: null` subscribes to every service. */
+export type LiveClientMessage = { type: 'subscribe'; service: string | null };
+
+/** One per-minute aggregate of a service, as it stands after the latest ingest. */
+export interface LiveAggregate {
+  service: string;
+  /** Bucket start (minute). */
+  t: number;
+  requests: number;
+  errorRate: number | null;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  queueWaitMs: number | null;
+  appMs: number | null;
+  responseWriteMs: number | null;
+}
+
+export type LiveServerMessage =
+  | { type: 'hello'; serverTime: number }
+  | { type: 'aggregate'; aggregate: LiveAggregate }
+  | { type: 'event'; event: EventView }
+  | { type: 'trace'; trace: TraceSummary }
+  /** Frames to this client were dropped (it was too slow): fetch the current state again. */
+  | { type: 'resync'; reason: string };

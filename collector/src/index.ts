@@ -1,0 +1,3 @@
+export type * from './api-types';
+export type * from './model';
+export type { Storage } from './store/storage';

@@ -1,0 +1,104 @@
+// The storage interface: everything above the store (receiver, query API, live stream,
+// alerts, advisor) talks to this, never to SQLite. Another backend (ClickHouse, say)
+// implements the same interface.
+import type { IngestBatch } from '../model';
+import type {
+  EventType,
+  EventView,
+  EventsResponse,
+  InstanceSeriesResponse,
+  InstancesResponse,
+  LiveAggregate,
+  ServiceSeriesResponse,
+  ServicesResponse,
+  StallsResponse,
+  TraceResponse,
+  TraceSummary,
+  TracesResponse,
+  TransactionsResponse,
+} from '../api-types';
+
+export interface RangeQuery {
+  /** Epoch ms. The query layer always sets both (a default range when none is given). */
+  from: number;
+  to: number;
+}
+
+export interface SeriesQuery extends RangeQuery {
+  service: string;
+  route?: string;
+  instanceId?: string;
+  /** Bucket size; the query layer picks it from the range (at most ~300 points). */
+  bucketMs: number;
+}
+
+export interface TraceQuery extends RangeQuery {
+  service?: string;
+  route?: string;
+  minDurationMs?: number;
+  error?: boolean;
+  limit: number;
+}
+
+export interface EventQuery extends RangeQuery {
+  service?: string;
+  instanceId?: string;
+  route?: string;
+  type?: EventType;
+  limit: number;
+}
+
+/** What one committed write contained, for the live stream and the alert engine. */
+export interface CommitSummary {
+  /** Services whose data changed, with the minute buckets touched (epoch ms). */
+  services: Map<string, Set<number>>;
+  /** Events inserted in this commit, with their ids. */
+  events: EventView[];
+  /** Traces completed or extended in this commit whose root is slow or erroneous. */
+  notableTraces: TraceSummary[];
+}
+
+export interface StoreStats {
+  queueDepth: number;
+  queueCapacity: number;
+  batchesCommitted: number;
+  /** Items (spans, points, events) dropped because the queue was full or a write failed. */
+  itemsDropped: number;
+  lastBatchMs: number | null;
+  /** Histogram of batch commit latency in seconds, for /metrics. */
+  batchLatency: { bounds: number[]; counts: number[]; sum: number; count: number };
+  databaseBytes: number;
+}
+
+export interface RetentionSettings {
+  /** Raw spans and events. */
+  rawMs: number;
+  /** Minute and hour rollups. */
+  rollupMs: number;
+}
+
+export interface Storage {
+  /**
+   * Queue a batch for the single writer. Returns false when the queue is full: the caller
+   * answers 503 with Retry-After and the sender retries; nothing is half-written.
+   */
+  enqueue(batch: IngestBatch): boolean;
+  /** Resolves when everything queued so far is committed. */
+  flush(): Promise<void>;
+  /** Flushes, stops timers and closes the database. */
+  close(): Promise<void>;
+  onCommit(listener: (summary: CommitSummary) => void): () => void;
+  stats(): StoreStats;
+
+  services(q: RangeQuery): ServicesResponse;
+  serviceSeries(q: SeriesQuery): ServiceSeriesResponse;
+  instanceSeries(q: SeriesQuery): InstanceSeriesResponse;
+  transactions(q: RangeQuery & { service: string }): TransactionsResponse;
+  traces(q: TraceQuery): TracesResponse;
+  trace(traceId: string): TraceResponse | null;
+  instances(q: RangeQuery & { service: string }): InstancesResponse;
+  events(q: EventQuery): EventsResponse;
+  stalls(q: RangeQuery & { service: string }): StallsResponse;
+  /** Per-minute aggregates of the given minutes, for the live stream. */
+  liveAggregates(service: string, minutes: number[]): LiveAggregate[];
+}
