@@ -24,7 +24,21 @@ export function headroomError(info: ErrorInfo, detail?: string, cause?: unknown)
 
 export const errors = {
   // ---- command line and configuration (HR_CLI_*, HR_CONFIG_*) ----
+  cliBadFlag: { code: 'HR_CLI_BAD_FLAG', message: 'bad command line (see headroom --help)' },
+  cliUnknownCommand: { code: 'HR_CLI_UNKNOWN_COMMAND', message: 'unknown command (see headroom --help)' },
+  cliShutdownTimeout: { code: 'HR_CLI_SHUTDOWN_TIMEOUT', message: 'shutdown did not finish in time; exiting without a clean close' },
+  configBadValue: { code: 'HR_CONFIG_BAD_VALUE', message: 'bad configuration value' },
+  configPortInUse: { code: 'HR_CONFIG_PORT_IN_USE', message: 'port already in use' },
+  configListen: { code: 'HR_CONFIG_LISTEN', message: 'cannot listen' },
+  configDbPath: { code: 'HR_CONFIG_DB_PATH', message: 'cannot use the database path' },
   // ---- receiver (HR_OTLP_*) ----
   // ---- store (HR_STORE_*) ----
   // ---- query API (HR_API_*) ----
+  apiBadParam: { code: 'HR_API_BAD_PARAM', message: 'bad query parameter' },
+  apiBadRange: { code: 'HR_API_BAD_RANGE', message: 'bad time range' },
+  apiNotFound: { code: 'HR_API_NOT_FOUND', message: 'not found' },
+  apiUnauthorized: { code: 'HR_API_UNAUTHORIZED', message: 'missing or wrong dashboard token' },
+  apiIngestUnauthorized: { code: 'HR_API_INGEST_UNAUTHORIZED', message: 'missing or wrong ingest token (Authorization: Bearer <token>)' },
+  apiForbiddenOrigin: { code: 'HR_API_FORBIDDEN_ORIGIN', message: 'WebSocket origin does not match the host' },
+  apiInternal: { code: 'HR_API_INTERNAL', message: 'internal error' },
 } as const satisfies Record<string, ErrorInfo>;
