@@ -33,6 +33,9 @@ export const errors = {
   configDbPath: { code: 'HR_CONFIG_DB_PATH', message: 'cannot use the database path' },
   // ---- receiver (HR_OTLP_*) ----
   // ---- store (HR_STORE_*) ----
+  storeOpen: { code: 'HR_STORE_OPEN', message: 'cannot open the database' },
+  storeWrite: { code: 'HR_STORE_WRITE', message: 'a write to the database failed; its items were dropped' },
+  storeMaintenance: { code: 'HR_STORE_MAINTENANCE', message: 'database maintenance (rollups or retention) failed; it will be retried' },
   // ---- query API (HR_API_*) ----
   apiBadParam: { code: 'HR_API_BAD_PARAM', message: 'bad query parameter' },
   apiBadRange: { code: 'HR_API_BAD_RANGE', message: 'bad time range' },
