@@ -1,0 +1,233 @@
+// The store's mergeable latency sketch: a DDSketch (relative accuracy 1 %) over milliseconds,
+// with a compact binary form for SQLite BLOBs and the conversions from the histograms
+// OTel senders export. Backend-independent: a ClickHouse store would keep the same bytes.
+import { DDSketch } from '@datadog/sketches-js';
+import type { Distribution } from '../model';
+
+export const RELATIVE_ACCURACY = 0.01;
+
+// Values are clamped into this range (ms) before they reach the sketch: the dense store keeps
+// every bin between the smallest and largest key, so one absurd value from an app must not
+// make a row megabytes long. 1 µs .. ~28 h spans ~1 600 bins at 1 %.
+const MIN_MS = 1e-3;
+const MAX_MS = 1e8;
+
+// Above this many sub-steps a bucket is not spread further (bounds the work per bucket).
+const MAX_SPREAD_STEPS = 256;
+
+const FORMAT_VERSION = 1;
+const HEADER_BYTES = 1 + 8 + 4 + 4;
+const COUNT_SCALE = 8;
+
+function clampMs(ms: number): number {
+  if (!(ms > 0)) return 0;
+  return ms < MIN_MS ? MIN_MS : ms > MAX_MS ? MAX_MS : ms;
+}
+
+export class LatencySketch {
+  private readonly dd = new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY });
+  /** log(gamma): the width of one sketch bin in log space. */
+  private readonly logGamma = Math.log(this.dd.mapping.gamma);
+
+  get count(): number {
+    return this.dd.count;
+  }
+
+  /** Adds `weight` values of `ms` milliseconds. Zero and negative values go to the zero bin. */
+  add(ms: number, weight = 1): void {
+    if (!(weight > 0) || !Number.isFinite(weight)) return;
+    this.dd.accept(clampMs(ms), weight);
+  }
+
+  /**
+   * Adds a sender's histogram (bounds in seconds). `minMs`/`maxMs`, when the sender gave
+   * them, narrow the first and last populated buckets so spreading stays inside the data.
+   */
+  addDistribution(dist: Distribution, minMs: number | null, maxMs: number | null): void {
+    if (dist.kind === 'exponential') this.addExponential(dist, minMs, maxMs);
+    else this.addExplicit(dist, minMs, maxMs);
+  }
+
+  /**
+   * OTel exponential histogram: bucket index i covers (base^i, base^(i+1)], base =
+   * 2^(2^-scale) (opentelemetry-proto metrics.proto, ExponentialHistogramDataPoint).
+   * A bucket no wider than one sketch bin goes in whole at its geometric midpoint; a wider
+   * one (low scales, after the SDK downscaled to fit 160 buckets) is spread log-uniformly
+   * over the sketch bins it covers, so a percentile inside it is interpolated instead of
+   * snapping to the midpoint (which alone would be up to half a bucket, e.g. ±2.2 % at scale 4).
+   */
+  private addExponential(
+    dist: Extract<Distribution, { kind: 'exponential' }>,
+    minMs: number | null,
+    maxMs: number | null,
+  ): void {
+    if (dist.zeroCount > 0) this.add(0, dist.zeroCount);
+    const scale = Math.max(-10, Math.min(20, Math.trunc(dist.scale)));
+    const logBase = Math.LN2 * Math.pow(2, -scale);
+    const { offset, counts } = dist.positive;
+    for (let i = 0; i < counts.length; i++) {
+      const n = counts[i] ?? 0;
+      if (!(n > 0)) continue;
+      const index = offset + i;
+      let lo = Math.exp(index * logBase) * 1000;
+      let hi = Math.exp((index + 1) * logBase) * 1000;
+      if (minMs !== null && minMs > lo && minMs <= hi) lo = minMs;
+      if (maxMs !== null && maxMs < hi && maxMs >= lo) hi = maxMs;
+      this.spreadLog(lo, hi, n);
+    }
+  }
+
+  /**
+   * Explicit-bucket histogram: bucket i covers (bounds[i-1], bounds[i]]; the first starts at
+   * the min (or 0), the last ends at the max (or, without one, its values sit on the last bound).
+   * Values are spread uniformly within a bucket, the usual assumption for explicit buckets.
+   */
+  private addExplicit(
+    dist: Extract<Distribution, { kind: 'explicit' }>,
+    minMs: number | null,
+    maxMs: number | null,
+  ): void {
+    const { bounds, counts } = dist;
+    for (let i = 0; i < counts.length; i++) {
+      const n = counts[i] ?? 0;
+      if (!(n > 0)) continue;
+      const lowerS = i === 0 ? 0 : bounds[i - 1];
+      const upperS = i < bounds.length ? bounds[i] : undefined;
+      let lo = lowerS === undefined ? 0 : lowerS * 1000;
+      let hi = upperS === undefined ? (maxMs ?? lo) : upperS * 1000;
+      if (minMs !== null && minMs > lo && minMs <= hi) lo = minMs;
+      if (maxMs !== null && maxMs < hi && maxMs >= lo) hi = maxMs;
+      this.spreadLinear(lo, hi, n);
+    }
+  }
+
+  private spreadLog(lo: number, hi: number, n: number): void {
+    if (!(hi > lo) || !(lo > 0)) {
+      this.add(hi, n);
+      return;
+    }
+    const steps = Math.min(MAX_SPREAD_STEPS, Math.ceil(Math.log(hi / lo) / this.logGamma - 1e-9));
+    if (steps <= 1) {
+      this.add(Math.sqrt(lo * hi), n);
+      return;
+    }
+    const ratio = Math.log(hi / lo) / steps;
+    const w = n / steps;
+    for (let s = 0; s < steps; s++) this.add(lo * Math.exp((s + 0.5) * ratio), w);
+  }
+
+  private spreadLinear(lo: number, hi: number, n: number): void {
+    if (!(hi > lo)) {
+      this.add(hi, n);
+      return;
+    }
+    // Enough steps that each is about one sketch bin wide at its lower end.
+    const floor = Math.max(lo, hi / MAX_SPREAD_STEPS, MIN_MS);
+    const steps = Math.min(MAX_SPREAD_STEPS, Math.max(1, Math.ceil((hi - lo) / (floor * 2 * RELATIVE_ACCURACY))));
+    const width = (hi - lo) / steps;
+    const w = n / steps;
+    for (let s = 0; s < steps; s++) this.add(lo + (s + 0.5) * width, w);
+  }
+
+  merge(other: LatencySketch): void {
+    this.dd.merge(other.dd);
+  }
+
+  /** Adds an encoded sketch (see encode) without building an intermediate object. */
+  mergeEncoded(bytes: Uint8Array): void {
+    if (bytes.length < HEADER_BYTES || bytes[0] !== FORMAT_VERSION) return;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const zero = view.getFloat64(1, true);
+    const minKey = view.getInt32(9, true);
+    const n = view.getUint32(13, true);
+    const store = this.dd.store;
+    let total = 0;
+    let pos = HEADER_BYTES;
+    const end = bytes.length;
+    for (let i = 0; i < n && pos < end; i++) {
+      // Unsigned LEB128 varint, with arithmetic rather than bit operations past 2^31.
+      let v = 0;
+      let mul = 1;
+      let b: number;
+      do {
+        b = bytes[pos++] as number;
+        v += (b & 0x7f) * mul;
+        mul *= 128;
+      } while (b >= 0x80 && pos < end);
+      if (v > 0) {
+        const w = v / COUNT_SCALE;
+        store.add(minKey + i, w);
+        total += w;
+      }
+    }
+    if (zero > 0) {
+      this.dd.zeroCount += zero;
+      total += zero;
+    }
+    this.dd.count += total;
+  }
+
+  /**
+   * Compact form: version (u8), zero count (f64), first key (i32), bin count (u32), then one
+   * varint per bin from the first to the last non-empty key holding round(count × 8).
+   * Counts are fractional after spreading a bucket; 1/8 of a value is far finer than the 1 %
+   * the sketch promises, and most bins fit one or two bytes.
+   */
+  encode(): Buffer {
+    const store = this.dd.store;
+    const empty = store.count === 0 || !Number.isFinite(store.minKey);
+    const minKey = empty ? 0 : store.minKey;
+    const n = empty ? 0 : store.maxKey - store.minKey + 1;
+    const out = Buffer.allocUnsafe(HEADER_BYTES + n * 8);
+    out.writeUInt8(FORMAT_VERSION, 0);
+    out.writeDoubleLE(this.dd.zeroCount, 1);
+    out.writeInt32LE(minKey, 9);
+    out.writeUInt32LE(n, 13);
+    let pos = HEADER_BYTES;
+    for (let i = 0; i < n; i++) {
+      let v = Math.round((store.bins[minKey + i - store.offset] ?? 0) * COUNT_SCALE);
+      if (!(v > 0)) v = 0;
+      while (v >= 0x80) {
+        out[pos++] = (v % 0x80) | 0x80;
+        v = Math.floor(v / 0x80);
+      }
+      out[pos++] = v;
+    }
+    return out.subarray(0, pos);
+  }
+
+  static decode(bytes: Uint8Array): LatencySketch {
+    const sketch = new LatencySketch();
+    sketch.mergeEncoded(bytes);
+    return sketch;
+  }
+
+  /** The value (ms) at quantile q (0..1), or null for an empty sketch. */
+  quantile(q: number): number | null {
+    if (this.dd.count <= 0) return null;
+    const v = this.dd.getValueAtQuantile(Math.min(1, Math.max(0, q)));
+    return Number.isFinite(v) ? v : null;
+  }
+
+  /**
+   * How many values are at or below `ms` (for Apdex). The bin holding `ms` counts in
+   * proportion to where `ms` falls inside it (log scale), so the answer moves smoothly with T.
+   */
+  countAtOrBelow(ms: number): number {
+    let total = this.dd.zeroCount;
+    if (!(ms > 0)) return total;
+    const store = this.dd.store;
+    if (store.count === 0) return total;
+    const mapping = this.dd.mapping;
+    const k = mapping.key(ms);
+    const last = Math.min(k - 1, store.maxKey);
+    for (let key = store.minKey; key <= last; key++) total += store.bins[key - store.offset] ?? 0;
+    if (k >= store.minKey && k <= store.maxKey) {
+      // Bin k covers (gamma^(k-1), gamma^k] (KeyMapping.key = ceil(log_gamma v)).
+      const lower = Math.log(mapping.value(k) * (1 + mapping.gamma) / 2) - this.logGamma;
+      const frac = Math.min(1, Math.max(0, (Math.log(ms) - lower) / this.logGamma));
+      total += (store.bins[k - store.offset] ?? 0) * frac;
+    }
+    return total;
+  }
+}

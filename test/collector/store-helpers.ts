@@ -1,0 +1,162 @@
+// Shared by the store tests: temp databases, generated latencies, and histograms built by the
+// real OTel metrics SDK (so the bucket convention is the SDK's, not ours).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AggregationTemporality,
+  AggregationType,
+  DataPointType,
+  MeterProvider,
+  MetricReader,
+  type ExponentialHistogram,
+  type Histogram,
+} from '@opentelemetry/sdk-metrics';
+import type { Distribution, IngestBatch, RequestPoint } from '../../collector/src/model';
+import { emptyBatch } from '../../collector/src/model';
+
+export function tempDir(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-store-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Mulberry32: a small seeded PRNG so generated data (and so the test) is repeatable. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Lognormal latencies in seconds (median `medianS`, log-sd `sigma`). */
+export function lognormal(rand: () => number, n: number, medianS: number, sigma: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const u = Math.max(rand(), 1e-12);
+    const v = rand();
+    const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    out.push(medianS * Math.exp(sigma * z));
+  }
+  return out;
+}
+
+/** Exact percentile (nearest rank) of values. */
+export function exactPercentile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(0, Math.ceil(q * sorted.length) - 1);
+  return sorted[rank] as number;
+}
+
+class ManualReader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.DELTA });
+  }
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+
+export interface SdkHistogram {
+  distribution: Distribution;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * Records values (seconds) in a real SDK histogram and returns the collected data point as
+ * the receiver's Distribution. `boundaries` absent → exponential (default max 160 buckets).
+ */
+export async function sdkHistogram(values: number[], boundaries?: number[]): Promise<SdkHistogram> {
+  const reader = new ManualReader();
+  const provider = new MeterProvider({
+    readers: [reader],
+    views: [
+      {
+        instrumentName: 'latency',
+        aggregation: boundaries
+          ? { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries } }
+          : { type: AggregationType.EXPONENTIAL_HISTOGRAM },
+      },
+    ],
+  });
+  const histogram = provider.getMeter('test').createHistogram('latency', { unit: 's' });
+  for (const v of values) histogram.record(v);
+  const { resourceMetrics } = await reader.collect();
+  await provider.shutdown();
+  const metric = resourceMetrics.scopeMetrics[0]?.metrics[0];
+  const point = metric?.dataPoints[0];
+  if (!metric || !point) throw new Error('no data point collected');
+  if (metric.dataPointType === DataPointType.EXPONENTIAL_HISTOGRAM) {
+    const v = point.value as ExponentialHistogram;
+    return {
+      distribution: {
+        kind: 'exponential',
+        scale: v.scale,
+        zeroCount: v.zeroCount,
+        positive: { offset: v.positive.offset, counts: [...v.positive.bucketCounts] },
+      },
+      count: v.count,
+      sum: v.sum ?? 0,
+      min: v.min ?? 0,
+      max: v.max ?? 0,
+    };
+  }
+  const v = point.value as Histogram;
+  return {
+    distribution: { kind: 'explicit', bounds: [...v.buckets.boundaries], counts: [...v.buckets.counts] },
+    count: v.count,
+    sum: v.sum ?? 0,
+    min: v.min ?? 0,
+    max: v.max ?? 0,
+  };
+}
+
+/** Geometric bounds (seconds) from `lo` to `hi`, each `ratio` times the previous. */
+export function geometricBounds(lo: number, hi: number, ratio: number): number[] {
+  const out: number[] = [];
+  for (let b = lo; b <= hi; b *= ratio) out.push(Number(b.toPrecision(6)));
+  return out;
+}
+
+export const NS_PER_MS = 1_000_000n;
+
+export function msToNs(ms: number): bigint {
+  return BigInt(Math.round(ms)) * NS_PER_MS;
+}
+
+/** A request point from an SDK histogram. */
+export function requestPoint(
+  h: SdkHistogram,
+  fields: { service: string; instanceId: string; route: string; timeMs: number; error?: boolean },
+): RequestPoint {
+  return {
+    service: fields.service,
+    instanceId: fields.instanceId,
+    route: fields.route,
+    method: 'GET',
+    statusCode: fields.error ? 500 : 200,
+    error: fields.error ?? false,
+    timeNs: msToNs(fields.timeMs),
+    count: h.count,
+    sumSeconds: h.sum,
+    minSeconds: h.min,
+    maxSeconds: h.max,
+    distribution: h.distribution,
+  };
+}
+
+export function batchWith(parts: Partial<IngestBatch>): IngestBatch {
+  return { ...emptyBatch(), ...parts };
+}
+
+export function hexId(rand: () => number, bytes: number): string {
+  let s = '';
+  for (let i = 0; i < bytes; i++) s += Math.floor(rand() * 256).toString(16).padStart(2, '0');
+  return s;
+}
