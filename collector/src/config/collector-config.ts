@@ -1,0 +1,71 @@
+// The collector's settings and their defaults. `startCollector` takes a CollectorConfig in
+// which only the database path is required; everything else falls back to the defaults here,
+// so tests and embedders write `{ dbPath, otlpPort: 0, httpPort: 0 }` and nothing more.
+import type { RetentionSettings } from '../store/storage';
+
+export interface LiveSettings {
+  /** At most one aggregate push per service per this many ms. */
+  coalesceMs: number;
+  /** Above this many bytes waiting for one client, frames to it are dropped until it drains. */
+  maxBufferedBytes: number;
+  /** Keepalive: a client that has not answered the previous ping by the next one is cut. */
+  pingIntervalMs: number;
+}
+
+export interface CollectorConfig {
+  /** SQLite file; its directory is created when missing. */
+  dbPath: string;
+  /** Address both ports bind to. Loopback unless the operator says otherwise. */
+  host?: string;
+  /** OTLP/HTTP receiver port; 0 picks a free one (read it back from `otlpUrl`). */
+  otlpPort?: number;
+  /** Dashboard, query API, live stream, /healthz and /metrics; 0 picks a free one. */
+  httpPort?: number;
+  retention?: Partial<RetentionSettings>;
+  /** Request body cap on the OTLP port, after decompression too. */
+  maxBodyBytes?: number;
+  /** When set, OTLP requests must carry `Authorization: Bearer <ingestToken>`. */
+  ingestToken?: string | null;
+  /** When set, the dashboard, /api and /ws need it (Bearer header, `token` parameter or cookie). */
+  dashboardToken?: string | null;
+  /** Write-queue capacity handed to the store (batches). */
+  queueCapacity?: number;
+  live?: Partial<LiveSettings>;
+  /** How long close() waits for in-flight requests before cutting connections. */
+  drainTimeoutMs?: number;
+}
+
+export type ResolvedConfig = Required<Omit<CollectorConfig, 'retention' | 'live' | 'queueCapacity'>> & {
+  retention: RetentionSettings;
+  live: LiveSettings;
+  queueCapacity: number | undefined;
+};
+
+const DAY_MS = 86_400_000;
+
+export const DEFAULTS = {
+  dbPath: './headroom-data/headroom.db',
+  host: '127.0.0.1',
+  otlpPort: 4318,
+  httpPort: 8080,
+  retention: { rawMs: 3 * DAY_MS, rollupMs: 30 * DAY_MS },
+  maxBodyBytes: 20 * 1024 * 1024,
+  live: { coalesceMs: 500, maxBufferedBytes: 1024 * 1024, pingIntervalMs: 30_000 },
+  drainTimeoutMs: 5_000,
+} as const;
+
+export function resolveConfig(config: CollectorConfig): ResolvedConfig {
+  return {
+    dbPath: config.dbPath,
+    host: config.host ?? DEFAULTS.host,
+    otlpPort: config.otlpPort ?? DEFAULTS.otlpPort,
+    httpPort: config.httpPort ?? DEFAULTS.httpPort,
+    retention: { ...DEFAULTS.retention, ...config.retention },
+    maxBodyBytes: config.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+    ingestToken: config.ingestToken || null,
+    dashboardToken: config.dashboardToken || null,
+    queueCapacity: config.queueCapacity,
+    live: { ...DEFAULTS.live, ...config.live },
+    drainTimeoutMs: config.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs,
+  };
+}

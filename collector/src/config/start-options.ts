@@ -1,0 +1,201 @@
+// `headroom start` flags and their HEADROOM_* environment equivalents, in one table: the
+// parser, the validation and the --help text all come from it, so they cannot drift apart.
+// A flag wins over its environment variable; both win over the defaults.
+import { isIP } from 'node:net';
+import { parseArgs } from 'node:util';
+import { errors, headroomError } from '../errors';
+import { DEFAULTS, type CollectorConfig } from './collector-config';
+import { parseDuration, parsePort, parseSize } from './parse-units';
+
+interface StartSetting {
+  flag: string;
+  env: string;
+  /** Placeholder in --help. */
+  value: string;
+  help: string;
+  /** Applies a raw value to the config; returns an explanation when the value is bad. */
+  apply(config: CollectorConfig, raw: string): string | null;
+}
+
+const DAY_MS = 86_400_000;
+
+function formatDays(ms: number): string {
+  return `${ms / DAY_MS}d`;
+}
+
+// Host names as RFC 1123 allows them; anything else must be an IP literal.
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+function token(set: (config: CollectorConfig, value: string) => void) {
+  return (config: CollectorConfig, raw: string): string | null => {
+    if (raw.length === 0 || /\s/.test(raw)) return 'must be a non-empty token without spaces';
+    set(config, raw);
+    return null;
+  };
+}
+
+export const START_SETTINGS: readonly StartSetting[] = [
+  {
+    flag: 'db',
+    env: 'HEADROOM_DB',
+    value: 'PATH',
+    help: `SQLite database file (default ${DEFAULTS.dbPath}); its folder is created if missing`,
+    apply(config, raw) {
+      if (raw.trim().length === 0) return 'must be a file path';
+      config.dbPath = raw;
+      return null;
+    },
+  },
+  {
+    flag: 'otlp-port',
+    env: 'HEADROOM_OTLP_PORT',
+    value: 'N',
+    help: `OTLP/HTTP receiver port (default ${DEFAULTS.otlpPort}; 0 = any free port)`,
+    apply(config, raw) {
+      const port = parsePort(raw);
+      if (port === null) return 'must be a port number, 0 to 65535';
+      config.otlpPort = port;
+      return null;
+    },
+  },
+  {
+    flag: 'http-port',
+    env: 'HEADROOM_HTTP_PORT',
+    value: 'N',
+    help: `dashboard, API, live stream, /healthz, /metrics port (default ${DEFAULTS.httpPort})`,
+    apply(config, raw) {
+      const port = parsePort(raw);
+      if (port === null) return 'must be a port number, 0 to 65535';
+      config.httpPort = port;
+      return null;
+    },
+  },
+  {
+    flag: 'host',
+    env: 'HEADROOM_HOST',
+    value: 'ADDR',
+    help: `address both ports bind to (default ${DEFAULTS.host}; 0.0.0.0 exposes them to the network)`,
+    apply(config, raw) {
+      if (isIP(raw) === 0 && !HOSTNAME.test(raw)) return 'must be an IP address or a host name';
+      config.host = raw;
+      return null;
+    },
+  },
+  {
+    flag: 'retention-raw',
+    env: 'HEADROOM_RETENTION_RAW',
+    value: 'DURATION',
+    help: `how long raw spans and events are kept (default ${formatDays(DEFAULTS.retention.rawMs)})`,
+    apply(config, raw) {
+      const ms = parseDuration(raw);
+      if (ms === null) return 'must be a duration such as 12h, 3d or 2w';
+      config.retention = { ...config.retention, rawMs: ms };
+      return null;
+    },
+  },
+  {
+    flag: 'retention-rollups',
+    env: 'HEADROOM_RETENTION_ROLLUPS',
+    value: 'DURATION',
+    help: `how long per-minute and hourly rollups are kept (default ${formatDays(DEFAULTS.retention.rollupMs)})`,
+    apply(config, raw) {
+      const ms = parseDuration(raw);
+      if (ms === null) return 'must be a duration such as 7d, 30d or 12w';
+      config.retention = { ...config.retention, rollupMs: ms };
+      return null;
+    },
+  },
+  {
+    flag: 'max-body',
+    env: 'HEADROOM_MAX_BODY',
+    value: 'SIZE',
+    help: 'largest OTLP request body, also after decompression (default 20MiB)',
+    apply(config, raw) {
+      const bytes = parseSize(raw);
+      if (bytes === null) return 'must be a size such as 4MiB, 20MiB or 1048576';
+      config.maxBodyBytes = bytes;
+      return null;
+    },
+  },
+  {
+    flag: 'ingest-token',
+    env: 'HEADROOM_INGEST_TOKEN',
+    value: 'TOKEN',
+    help: 'require "Authorization: Bearer TOKEN" on the OTLP port',
+    apply: token((config, value) => {
+      config.ingestToken = value;
+    }),
+  },
+  {
+    flag: 'dashboard-token',
+    env: 'HEADROOM_DASHBOARD_TOKEN',
+    value: 'TOKEN',
+    help: 'require TOKEN for the dashboard, /api and /ws (open http://host:port/?token=TOKEN once)',
+    apply: token((config, value) => {
+      config.dashboardToken = value;
+    }),
+  },
+];
+
+export interface StartCommand {
+  help: boolean;
+  config: CollectorConfig;
+}
+
+function describeParseError(error: unknown): string {
+  // parseArgs messages are multi-line for some cases; keep the first line, as the CLI
+  // promises one-line errors.
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]?.trim() ?? message;
+}
+
+/** Parses `headroom start` arguments (without the command) and the environment. */
+export function parseStartCommand(args: string[], env: NodeJS.ProcessEnv): StartCommand {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const setting of START_SETTINGS) options[setting.flag] = { type: 'string' };
+
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args, options, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw headroomError(errors.cliBadFlag, describeParseError(error));
+  }
+
+  const config: CollectorConfig = { dbPath: DEFAULTS.dbPath };
+  if (values.help === true) return { help: true, config };
+
+  for (const setting of START_SETTINGS) {
+    const fromFlag = values[setting.flag];
+    const fromEnv = env[setting.env];
+    const raw = typeof fromFlag === 'string' ? fromFlag : fromEnv;
+    if (raw === undefined || (raw === '' && fromFlag === undefined)) continue;
+    const problem = setting.apply(config, raw);
+    if (problem !== null) {
+      const source = typeof fromFlag === 'string' ? `--${setting.flag}` : setting.env;
+      const code = typeof fromFlag === 'string' ? errors.cliBadFlag : errors.configBadValue;
+      throw headroomError(code, `${source} ${JSON.stringify(raw)} ${problem}`);
+    }
+  }
+  return { help: false, config };
+}
+
+export function startHelp(): string {
+  const lines = [
+    'Usage: headroom start [options]',
+    '',
+    'Starts the collector: the OTLP/HTTP receiver, the SQLite store, the dashboard with its',
+    'query API and live stream. Every option can also be set by its environment variable.',
+    '',
+    'Options:',
+  ];
+  const width = Math.max(...START_SETTINGS.map((s) => s.flag.length + s.value.length + 3));
+  for (const setting of START_SETTINGS) {
+    const left = `--${setting.flag} ${setting.value}`.padEnd(width);
+    lines.push(`  ${left}  ${setting.help}`);
+    lines.push(`  ${''.padEnd(width)}  env ${setting.env}`);
+  }
+  lines.push(`  ${'-h, --help'.padEnd(width)}  show this help`);
+  return lines.join('\n');
+}

@@ -1,0 +1,160 @@
+// The query API: JSON under /api, one route per question the dashboard asks. Every route
+// reads its parameters through query-params (bounded, 400 on anything odd) and answers with
+// a type from api-types straight from the Storage interface.
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type {
+  EventsResponse,
+  InstanceSeriesResponse,
+  InstancesResponse,
+  ServiceSeriesResponse,
+  ServicesResponse,
+  StallsResponse,
+  TraceResponse,
+  TracesResponse,
+  TransactionsResponse,
+} from '../api-types';
+import { errors } from '../errors';
+import type { Storage } from '../store/storage';
+import { ApiHttpError, notFound } from './api-error';
+import { bucketSizeFor } from './bucket-size';
+import {
+  booleanParam,
+  eventTypeParam,
+  limitParam,
+  nonNegativeNumberParam,
+  rangeParams,
+  serviceParam,
+  stringParam,
+  traceIdParam,
+  type RawQuery,
+} from './query-params';
+
+type ServiceParams = { service: string };
+
+function query(req: Request): RawQuery {
+  return req.query as RawQuery;
+}
+
+export function createApiRouter(storage: Storage, now: () => number = Date.now): Router {
+  const router = Router();
+
+  router.use((_req, res, next) => {
+    // Figures change by the second; a cached answer is a wrong answer.
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+
+  router.get('/services', (req, res: Response<ServicesResponse>) => {
+    res.json(storage.services(rangeParams(query(req), now())));
+  });
+
+  router.get('/services/:service/series', (req: Request<ServiceParams>, res: Response<ServiceSeriesResponse>) => {
+    const range = rangeParams(query(req), now());
+    const route = stringParam(query(req), 'route');
+    const instanceId = stringParam(query(req), 'instance');
+    res.json(
+      storage.serviceSeries({
+        ...range,
+        service: serviceParam(req.params.service),
+        ...(route !== undefined && { route }),
+        ...(instanceId !== undefined && { instanceId }),
+        bucketMs: bucketSizeFor(range.from, range.to),
+      }),
+    );
+  });
+
+  router.get('/services/:service/instances/series', (req: Request<ServiceParams>, res: Response<InstanceSeriesResponse>) => {
+    const range = rangeParams(query(req), now());
+    const instanceId = stringParam(query(req), 'instance');
+    res.json(
+      storage.instanceSeries({
+        ...range,
+        service: serviceParam(req.params.service),
+        ...(instanceId !== undefined && { instanceId }),
+        bucketMs: bucketSizeFor(range.from, range.to),
+      }),
+    );
+  });
+
+  router.get('/services/:service/transactions', (req: Request<ServiceParams>, res: Response<TransactionsResponse>) => {
+    res.json(storage.transactions({ ...rangeParams(query(req), now()), service: serviceParam(req.params.service) }));
+  });
+
+  router.get('/services/:service/instances', (req: Request<ServiceParams>, res: Response<InstancesResponse>) => {
+    res.json(storage.instances({ ...rangeParams(query(req), now()), service: serviceParam(req.params.service) }));
+  });
+
+  router.get('/services/:service/stalls', (req: Request<ServiceParams>, res: Response<StallsResponse>) => {
+    res.json(storage.stalls({ ...rangeParams(query(req), now()), service: serviceParam(req.params.service) }));
+  });
+
+  router.get('/traces', (req, res: Response<TracesResponse>) => {
+    const q = query(req);
+    const service = stringParam(q, 'service');
+    const route = stringParam(q, 'route');
+    const minDurationMs = nonNegativeNumberParam(q, 'minDurationMs');
+    const error = booleanParam(q, 'error');
+    res.json(
+      storage.traces({
+        ...rangeParams(q, now()),
+        limit: limitParam(q),
+        ...(service !== undefined && { service: serviceParam(service) }),
+        ...(route !== undefined && { route }),
+        ...(minDurationMs !== undefined && { minDurationMs }),
+        ...(error !== undefined && { error }),
+      }),
+    );
+  });
+
+  router.get('/traces/:traceId', (req: Request<{ traceId: string }>, res: Response<TraceResponse>) => {
+    const traceId = traceIdParam(req.params.traceId);
+    const trace = storage.trace(traceId);
+    if (trace === null) throw notFound(`no trace ${traceId} (it may have aged out of retention)`);
+    res.json(trace);
+  });
+
+  router.get('/events', (req, res: Response<EventsResponse>) => {
+    const q = query(req);
+    const service = stringParam(q, 'service');
+    const instanceId = stringParam(q, 'instance');
+    const route = stringParam(q, 'route');
+    const type = eventTypeParam(q);
+    res.json(
+      storage.events({
+        ...rangeParams(q, now()),
+        limit: limitParam(q),
+        ...(service !== undefined && { service: serviceParam(service) }),
+        ...(instanceId !== undefined && { instanceId }),
+        ...(route !== undefined && { route }),
+        ...(type !== undefined && { type }),
+      }),
+    );
+  });
+
+  router.use((req) => {
+    throw notFound(`no API route ${req.method} ${req.baseUrl}${req.path}`);
+  });
+
+  router.use(apiErrorHandler);
+  return router;
+}
+
+/** Express error handler for /api: ApiHttpError as its status and body, anything else a 500. */
+export function apiErrorHandler(error: unknown, _req: Request, res: Response, next: NextFunction): void {
+  if (res.headersSent) {
+    next(error);
+    return;
+  }
+  if (error instanceof ApiHttpError) {
+    res.status(error.status).json(error.body());
+    return;
+  }
+  // Body-parser style errors carry their own 4xx status (none expected on GET, but cheap to honour).
+  const status = (error as { status?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    res.status(status).json({ error: { code: errors.apiBadParam.code, message: errors.apiBadParam.message } });
+    return;
+  }
+  console.error(`headroom: ${errors.apiInternal.code}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  res.status(500).json({ error: { code: errors.apiInternal.code, message: errors.apiInternal.message } });
+}

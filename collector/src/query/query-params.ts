@@ -1,0 +1,106 @@
+// Reading and bounding the query API's parameters. Nothing in a query string is trusted:
+// every value is checked here and turned into a 400 with a message saying which parameter
+// was wrong and what was expected.
+import type { EventType } from '../api-types';
+import type { RangeQuery } from '../store/storage';
+import { badParam, badRange } from './api-error';
+
+export type RawQuery = Record<string, unknown>;
+
+export const DEFAULT_RANGE_MS = 3_600_000;
+export const MAX_RANGE_MS = 31 * 86_400_000;
+export const DEFAULT_LIMIT = 100;
+export const MAX_LIMIT = 1000;
+
+/** The named ranges the dashboard offers. */
+export const NAMED_RANGES: Readonly<Record<string, number>> = {
+  '15m': 15 * 60_000,
+  '1h': 3_600_000,
+  '6h': 6 * 3_600_000,
+  '24h': 24 * 3_600_000,
+  '7d': 7 * 86_400_000,
+};
+
+const EVENT_TYPES: readonly EventType[] = ['stall', 'start', 'restart', 'uncaught_exception', 'unhandled_rejection'];
+
+/** One string parameter, or undefined; repeated (`?a=1&a=2`) or nested parameters are a 400. */
+export function stringParam(query: RawQuery, name: string, maxLength = 512): string | undefined {
+  const value = query[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw badParam(`${name} must be given once, as a plain value`);
+  if (value.length > maxLength) throw badParam(`${name} is longer than ${maxLength} characters`);
+  return value;
+}
+
+function epochMsParam(query: RawQuery, name: string): number | undefined {
+  const raw = stringParam(query, name, 20);
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,16}$/.test(raw)) throw badRange(`${name} must be epoch milliseconds (a whole number), got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
+/**
+ * `?from&to` (epoch ms) or `?range=15m|1h|6h|24h|7d`, default the last hour. A lone `from`
+ * runs to now; a lone `to` looks back one hour. At most 31 days; `to` not before `from`.
+ */
+export function rangeParams(query: RawQuery, now: number): RangeQuery {
+  const range = stringParam(query, 'range', 8);
+  let from = epochMsParam(query, 'from');
+  let to = epochMsParam(query, 'to');
+  if (range !== undefined) {
+    if (from !== undefined || to !== undefined) throw badRange('give either range or from/to, not both');
+    const span = NAMED_RANGES[range];
+    if (span === undefined) throw badRange(`range must be one of ${Object.keys(NAMED_RANGES).join(', ')}`);
+    return { from: now - span, to: now };
+  }
+  if (from === undefined && to === undefined) return { from: now - DEFAULT_RANGE_MS, to: now };
+  to ??= from !== undefined ? Math.max(now, from) : now;
+  from ??= to - DEFAULT_RANGE_MS;
+  if (to < from) throw badRange('to must not be before from');
+  if (to - from > MAX_RANGE_MS) throw badRange('the range may span at most 31 days');
+  return { from, to };
+}
+
+export function limitParam(query: RawQuery): number {
+  const raw = stringParam(query, 'limit', 8);
+  if (raw === undefined) return DEFAULT_LIMIT;
+  if (!/^\d+$/.test(raw)) throw badParam(`limit must be a whole number from 1 to ${MAX_LIMIT}`);
+  const limit = Number(raw);
+  if (limit < 1 || limit > MAX_LIMIT) throw badParam(`limit must be a whole number from 1 to ${MAX_LIMIT}`);
+  return limit;
+}
+
+export function booleanParam(query: RawQuery, name: string): boolean | undefined {
+  const raw = stringParam(query, name, 8);
+  if (raw === undefined) return undefined;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw badParam(`${name} must be true or false`);
+}
+
+export function nonNegativeNumberParam(query: RawQuery, name: string): number | undefined {
+  const raw = stringParam(query, name, 24);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0) throw badParam(`${name} must be a number ≥ 0`);
+  return value;
+}
+
+export function eventTypeParam(query: RawQuery): EventType | undefined {
+  const raw = stringParam(query, 'type', 32);
+  if (raw === undefined) return undefined;
+  const type = EVENT_TYPES.find((t) => t === raw);
+  if (type === undefined) throw badParam(`type must be one of ${EVENT_TYPES.join(', ')}`);
+  return type;
+}
+
+/** Trace ids are 32 lower- or upper-case hex digits (W3C Trace Context); stored lower-case. */
+export function traceIdParam(raw: string): string {
+  if (!/^[0-9a-f]{32}$/i.test(raw)) throw badParam('traceId must be 32 hexadecimal digits');
+  return raw.toLowerCase();
+}
+
+export function serviceParam(raw: string): string {
+  if (raw.length === 0 || raw.length > 512) throw badParam('service must be 1 to 512 characters');
+  return raw;
+}

@@ -1,0 +1,55 @@
+// The express app of the HTTP port: security headers and request counting on everything,
+// /healthz open, then the dashboard token (when set) in front of /metrics, /api and the
+// dashboard itself. The /ws upgrade is handled next to it, in server.ts.
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { metricsHandler, type MetricSources } from '../health/collector-metrics';
+import { healthzHandler } from '../health/healthz';
+import type { HttpRequestCounter } from '../health/http-request-counter';
+import { createApiRouter } from '../query/api-router';
+import type { Storage } from '../store/storage';
+import { dashboardAuth } from './dashboard-auth';
+import { setSecurityHeaders } from './security-headers';
+import { dashboardRouter } from './static-dashboard';
+
+export interface HttpAppOptions {
+  storage: Storage;
+  dbPath: string;
+  dashboardToken: string | null;
+  dashboardDist: string | null;
+  requests: HttpRequestCounter;
+  metrics: MetricSources;
+  startedAt: number;
+}
+
+export function createHttpApp(options: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(options.requests.middleware);
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    setSecurityHeaders(res);
+    next();
+  });
+  app.get('/healthz', healthzHandler(options.storage, options.dbPath, options.startedAt));
+  app.use(dashboardAuth(options.dashboardToken));
+  app.get('/metrics', metricsHandler(options.metrics));
+  app.use('/api', createApiRouter(options.storage));
+  app.use(dashboardRouter(options.dashboardDist));
+  app.use((_req: Request, res: Response) => {
+    res.status(404).type('text/plain').send('Not found\n');
+  });
+  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const status = (error as { status?: unknown } | null)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).type('text/plain').send(`${status}\n`);
+      return;
+    }
+    console.error(`headroom: HTTP request failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    res.status(500).type('text/plain').send('Internal error\n');
+  });
+  return app;
+}

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseDuration, parsePort, parseSize } from '../../collector/src/config/parse-units';
+import { parseStartCommand, startHelp, START_SETTINGS } from '../../collector/src/config/start-options';
+import { HeadroomError } from '../../collector/src/errors';
+
+function failsWith(fn: () => unknown, code: string, pattern: RegExp): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof HeadroomError);
+    assert.equal(error.code, code);
+    assert.match(error.message, pattern);
+    assert.ok(!error.message.includes('\n'), 'one line');
+    return true;
+  });
+}
+
+describe('units', () => {
+  it('parses durations', () => {
+    assert.equal(parseDuration('3d'), 3 * 86_400_000);
+    assert.equal(parseDuration('15m'), 900_000);
+    assert.equal(parseDuration('500ms'), 500);
+    assert.equal(parseDuration('2w'), 14 * 86_400_000);
+    for (const bad of ['', '3', 'd', '0d', '-1d', '1.5d', '3 days', '3y']) assert.equal(parseDuration(bad), null, bad);
+  });
+
+  it('parses sizes in decimal and binary units', () => {
+    assert.equal(parseSize('20MiB'), 20 * 1024 * 1024);
+    assert.equal(parseSize('20mb'), 20_000_000);
+    assert.equal(parseSize('1048576'), 1048576);
+    assert.equal(parseSize('1.5KiB'), 1536);
+    for (const bad of ['', '0', 'MiB', '-1MiB', '20 parsecs', '1e9']) assert.equal(parseSize(bad), null, bad);
+  });
+
+  it('parses ports', () => {
+    assert.equal(parsePort('0'), 0);
+    assert.equal(parsePort('65535'), 65535);
+    for (const bad of ['65536', '-1', 'http', '80.5', '']) assert.equal(parsePort(bad), null, bad);
+  });
+});
+
+describe('headroom start options', () => {
+  it('defaults to loopback and the documented ports', () => {
+    const { config, help } = parseStartCommand([], {});
+    assert.equal(help, false);
+    assert.deepEqual(config, { dbPath: './headroom-data/headroom.db' });
+  });
+
+  it('reads every flag', () => {
+    const { config } = parseStartCommand(
+      [
+        '--db', '/tmp/x.db', '--otlp-port', '0', '--http-port', '9090', '--host', '0.0.0.0',
+        '--retention-raw', '12h', '--retention-rollups', '60d', '--max-body', '4MiB',
+        '--ingest-token', 'in-secret', '--dashboard-token', 'dash-secret',
+      ],
+      {},
+    );
+    assert.deepEqual(config, {
+      dbPath: '/tmp/x.db',
+      otlpPort: 0,
+      httpPort: 9090,
+      host: '0.0.0.0',
+      retention: { rawMs: 12 * 3_600_000, rollupMs: 60 * 86_400_000 },
+      maxBodyBytes: 4 * 1024 * 1024,
+      ingestToken: 'in-secret',
+      dashboardToken: 'dash-secret',
+    });
+  });
+
+  it('reads HEADROOM_* variables, and a flag wins over its variable', () => {
+    const { config } = parseStartCommand(['--http-port', '9000'], {
+      HEADROOM_DB: '/data/h.db',
+      HEADROOM_HTTP_PORT: '7000',
+      HEADROOM_OTLP_PORT: '4319',
+      HEADROOM_HOST: '::1',
+      HEADROOM_RETENTION_RAW: '1d',
+      HEADROOM_MAX_BODY: '1MiB',
+      HEADROOM_DASHBOARD_TOKEN: 'tok',
+      HEADROOM_INGEST_TOKEN: '',
+    });
+    assert.equal(config.dbPath, '/data/h.db');
+    assert.equal(config.httpPort, 9000);
+    assert.equal(config.otlpPort, 4319);
+    assert.equal(config.host, '::1');
+    assert.deepEqual(config.retention, { rawMs: 86_400_000 });
+    assert.equal(config.maxBodyBytes, 1024 * 1024);
+    assert.equal(config.dashboardToken, 'tok');
+    assert.equal(config.ingestToken, undefined, 'an empty variable counts as unset');
+  });
+
+  it('rejects unknown flags, missing values and bad values in one line', () => {
+    failsWith(() => parseStartCommand(['--port', '1'], {}), 'HR_CLI_BAD_FLAG', /Unknown option '--port'/);
+    failsWith(() => parseStartCommand(['--otlp-port'], {}), 'HR_CLI_BAD_FLAG', /otlp-port/);
+    failsWith(() => parseStartCommand(['extra'], {}), 'HR_CLI_BAD_FLAG', /extra/);
+    failsWith(() => parseStartCommand(['--otlp-port', '99999'], {}), 'HR_CLI_BAD_FLAG', /--otlp-port "99999" must be a port number, 0 to 65535/);
+    failsWith(() => parseStartCommand(['--retention-raw', '3 days'], {}), 'HR_CLI_BAD_FLAG', /--retention-raw "3 days" must be a duration/);
+    failsWith(() => parseStartCommand(['--max-body', 'huge'], {}), 'HR_CLI_BAD_FLAG', /--max-body "huge" must be a size/);
+    failsWith(() => parseStartCommand(['--host', 'not a host'], {}), 'HR_CLI_BAD_FLAG', /--host "not a host" must be an IP address or a host name/);
+    failsWith(() => parseStartCommand(['--dashboard-token', 'a b'], {}), 'HR_CLI_BAD_FLAG', /without spaces/);
+    failsWith(() => parseStartCommand([], { HEADROOM_HTTP_PORT: 'eighty' }), 'HR_CONFIG_BAD_VALUE', /HEADROOM_HTTP_PORT "eighty" must be a port number/);
+  });
+
+  it('documents every flag and its variable in --help', () => {
+    assert.equal(parseStartCommand(['--help'], {}).help, true);
+    const help = startHelp();
+    for (const setting of START_SETTINGS) {
+      assert.ok(help.includes(`--${setting.flag}`), setting.flag);
+      assert.ok(help.includes(setting.env), setting.env);
+    }
+  });
+});
