@@ -32,6 +32,16 @@ export const errors = {
   configListen: { code: 'HR_CONFIG_LISTEN', message: 'cannot listen' },
   configDbPath: { code: 'HR_CONFIG_DB_PATH', message: 'cannot use the database path' },
   // ---- receiver (HR_OTLP_*) ----
+  otlpNotFound: { code: 'HR_OTLP_NOT_FOUND', message: 'no such OTLP endpoint (use POST /v1/traces, /v1/metrics or /v1/logs)' },
+  otlpMethod: { code: 'HR_OTLP_METHOD', message: 'method not allowed (OTLP/HTTP takes POST only)' },
+  otlpContentType: { code: 'HR_OTLP_CONTENT_TYPE', message: 'unsupported content type (use application/x-protobuf or application/json)' },
+  otlpContentEncoding: { code: 'HR_OTLP_CONTENT_ENCODING', message: 'unsupported content encoding (use gzip or none)' },
+  otlpTooLarge: { code: 'HR_OTLP_TOO_LARGE', message: 'request body larger than the limit' },
+  otlpBadGzip: { code: 'HR_OTLP_BAD_GZIP', message: 'request body is not valid gzip' },
+  otlpDecode: { code: 'HR_OTLP_DECODE', message: 'request body cannot be decoded' },
+  otlpPartial: { code: 'HR_OTLP_PARTIAL', message: 'part of the request was rejected' },
+  otlpQueueFull: { code: 'HR_OTLP_QUEUE_FULL', message: 'write queue full; retry later' },
+  otlpInternal: { code: 'HR_OTLP_INTERNAL', message: 'internal error while handling the request' },
   // ---- store (HR_STORE_*) ----
   storeOpen: { code: 'HR_STORE_OPEN', message: 'cannot open the database' },
   storeWrite: { code: 'HR_STORE_WRITE', message: 'a write to the database failed; its items were dropped' },
