@@ -1,0 +1,78 @@
+// One function per query-API route, typed with the collector's own response types.
+
+import type {
+  EventsResponse,
+  InstanceSeriesResponse,
+  InstancesResponse,
+  ServiceSeriesResponse,
+  ServicesResponse,
+  StallsResponse,
+  TraceResponse,
+  TracesResponse,
+  TransactionsResponse,
+  EventType,
+} from '@headroom/collector/api-types';
+import { rangeParams, type TimeRangeSpec } from '../state/time-range';
+import { apiUrl, getJson } from './client';
+
+const svc = (service: string) => `/api/services/${encodeURIComponent(service)}`;
+
+export const api = {
+  services: (range: TimeRangeSpec, signal?: AbortSignal) =>
+    getJson<ServicesResponse>(apiUrl('/api/services', rangeParams(range)), signal),
+
+  serviceSeries: (service: string, range: TimeRangeSpec, filter: { route?: string | null; instance?: string | null }, signal?: AbortSignal) =>
+    getJson<ServiceSeriesResponse>(
+      apiUrl(`${svc(service)}/series`, { ...rangeParams(range), route: filter.route, instance: filter.instance }),
+      signal,
+    ),
+
+  instanceSeries: (service: string, range: TimeRangeSpec, signal?: AbortSignal) =>
+    getJson<InstanceSeriesResponse>(apiUrl(`${svc(service)}/instances/series`, rangeParams(range)), signal),
+
+  transactions: (service: string, range: TimeRangeSpec, signal?: AbortSignal) =>
+    getJson<TransactionsResponse>(apiUrl(`${svc(service)}/transactions`, rangeParams(range)), signal),
+
+  instances: (service: string, range: TimeRangeSpec, signal?: AbortSignal) =>
+    getJson<InstancesResponse>(apiUrl(`${svc(service)}/instances`, rangeParams(range)), signal),
+
+  stalls: (service: string, range: TimeRangeSpec, signal?: AbortSignal) =>
+    getJson<StallsResponse>(apiUrl(`${svc(service)}/stalls`, rangeParams(range)), signal),
+
+  traces: (
+    range: TimeRangeSpec,
+    filter: { service?: string | null; route?: string | null; minDurationMs?: number | null; error?: boolean; limit?: number },
+    signal?: AbortSignal,
+  ) =>
+    getJson<TracesResponse>(
+      apiUrl('/api/traces', {
+        ...rangeParams(range),
+        service: filter.service,
+        route: filter.route,
+        minDurationMs: filter.minDurationMs,
+        error: filter.error ? 'true' : null,
+        limit: filter.limit,
+      }),
+      signal,
+    ),
+
+  trace: (traceId: string, signal?: AbortSignal) =>
+    getJson<TraceResponse>(`/api/traces/${encodeURIComponent(traceId)}`, signal),
+
+  events: (
+    range: TimeRangeSpec,
+    filter: { service?: string | null; instance?: string | null; route?: string | null; type?: EventType | null; limit?: number },
+    signal?: AbortSignal,
+  ) =>
+    getJson<EventsResponse>(
+      apiUrl('/api/events', {
+        ...rangeParams(range),
+        service: filter.service,
+        instance: filter.instance,
+        route: filter.route,
+        type: filter.type,
+        limit: filter.limit,
+      }),
+      signal,
+    ),
+};

@@ -1,0 +1,116 @@
+// The shell: header (service, page tabs, time range), the live banner, and the page the URL names.
+
+import type { LiveServerMessage } from '@headroom/collector/api-types';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { currentToken } from './api/token';
+import { Link } from './components/link';
+import { LiveBanner } from './components/live-banner';
+import { RangePicker } from './components/range-picker';
+import { LiveContext, type LiveContextValue, type LiveListener } from './live/live-context';
+import { openLiveConnection, type LiveConnection, type LiveStatus } from './live/live-connection';
+import { liveUrl } from './live/live-url';
+import { EventLoopPage } from './pages/event-loop-page';
+import { InstancesPage } from './pages/instances-page';
+import { OverviewPage } from './pages/overview-page';
+import { ServicePage } from './pages/service-page';
+import { TracePage } from './pages/trace-page';
+import { TracesPage } from './pages/traces-page';
+import { TransactionsPage } from './pages/transactions-page';
+import { NavigationContext, useViewFromLocation } from './state/use-view';
+import { defaultView, withPage, type PageName, type ViewState } from './state/view-state';
+
+const TABS: { page: PageName; label: string }[] = [
+  { page: 'service', label: 'Overview' },
+  { page: 'transactions', label: 'Transactions' },
+  { page: 'traces', label: 'Traces' },
+  { page: 'event-loop', label: 'Event loop' },
+  { page: 'instances', label: 'Instances' },
+];
+
+function useLiveStream(service: string | null): LiveContextValue {
+  const [status, setStatus] = useState<LiveStatus>({ state: 'connecting' });
+  const [resyncVersion, setResync] = useState(0);
+  const [clockOffsetMs, setOffset] = useState(0);
+  const listeners = useRef(new Set<LiveListener>());
+  const conn = useRef<LiveConnection | null>(null);
+  const subscribed = useRef(service);
+  subscribed.current = service;
+
+  useEffect(() => {
+    const c = openLiveConnection(liveUrl(window.location, currentToken()), {
+      onStatus: setStatus,
+      onResync: () => setResync((n) => n + 1),
+      onMessage: (msg: LiveServerMessage) => {
+        if (msg.type === 'hello') setOffset(msg.serverTime - Date.now());
+        for (const l of listeners.current) l(msg);
+      },
+    });
+    c.subscribe(subscribed.current);
+    conn.current = c;
+    return () => c.close();
+  }, []);
+
+  useEffect(() => {
+    conn.current?.subscribe(service);
+  }, [service]);
+
+  const listen = useMemo(() => (l: LiveListener) => {
+    listeners.current.add(l);
+    return () => {
+      listeners.current.delete(l);
+    };
+  }, []);
+  return useMemo(() => ({ status, resyncVersion, clockOffsetMs, listen }), [status, resyncVersion, clockOffsetMs, listen]);
+}
+
+function Page({ view }: { view: ViewState }) {
+  const s = view.service;
+  if (s === null) return <OverviewPage />;
+  switch (view.page) {
+    case 'overview': return <OverviewPage />;
+    case 'service': return <ServicePage key={s} service={s} />;
+    case 'transactions': return <TransactionsPage key={s} service={s} />;
+    case 'traces': return <TracesPage key={s} service={s} />;
+    case 'trace': return view.traceId !== null ? <TracePage key={view.traceId} traceId={view.traceId} /> : <TracesPage service={s} />;
+    case 'event-loop': return <EventLoopPage key={s} service={s} />;
+    case 'instances': return <InstancesPage key={s} service={s} />;
+  }
+}
+
+export function App() {
+  const nav = useViewFromLocation();
+  const { view } = nav;
+  const live = useLiveStream(view.page === 'overview' ? null : view.service);
+  const home: ViewState = { ...defaultView(), range: view.range };
+  const activeTab = view.page === 'trace' ? 'traces' : view.page;
+
+  return (
+    <NavigationContext.Provider value={nav}>
+      <LiveContext.Provider value={live}>
+        <header class="topbar">
+          <div class="brand-row">
+            <Link to={home} class="brand">Headroom</Link>
+            {view.service !== null && view.page !== 'overview' && (
+              <span class="crumb">
+                <span aria-hidden="true">/</span>
+                <Link to={withPage(view, 'service')} class="crumb-service">{view.service}</Link>
+              </span>
+            )}
+            <RangePicker />
+          </div>
+          {view.service !== null && view.page !== 'overview' && (
+            <nav class="tabs" aria-label="Service pages">
+              {TABS.map((t) => (
+                <Link key={t.page} to={withPage(view, t.page)} class={activeTab === t.page ? 'tab active' : 'tab'}>{t.label}</Link>
+              ))}
+            </nav>
+          )}
+        </header>
+        <LiveBanner />
+        <main>
+          <Page view={view} />
+        </main>
+      </LiveContext.Provider>
+    </NavigationContext.Provider>
+  );
+}

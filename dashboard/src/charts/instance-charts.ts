@@ -1,0 +1,99 @@
+// Per-instance charts (one colour per process): event-loop delay and utilisation, memory,
+// GC pauses, in-flight requests. Instances are aligned on the union of their timestamps.
+
+import type { InstanceSeries, InstanceSeriesResponse } from '@headroom/collector/api-types';
+import { alignTables } from '../shape/align';
+import { paletteColor, type ChartSpec, type Marker, type SeriesSpec } from './chart-spec';
+
+type Column = keyof Omit<InstanceSeries, 'instanceId' | 't'>;
+
+interface Measure {
+  column: Column;
+  suffix: string;
+  dash?: number[];
+  width?: number;
+}
+
+/** Instance ids can be long (UUIDs): keep the legend readable, the full id stays in tables. */
+export function shortInstance(id: string): string {
+  return id.length <= 24 ? id : `${id.slice(0, 10)}…${id.slice(-8)}`;
+}
+
+function perInstance(r: InstanceSeriesResponse, measures: Measure[]): { x: number[]; series: SeriesSpec[] } {
+  const { x, columns } = alignTables(r.instances.map((inst) => ({ t: inst.t, columns: measures.map((m) => inst[m.column]) })));
+  const series: SeriesSpec[] = [];
+  r.instances.forEach((inst, i) => {
+    measures.forEach((m, k) => {
+      series.push({
+        label: `${shortInstance(inst.instanceId)} ${m.suffix}`.trim(),
+        values: columns[i * measures.length + k] ?? [],
+        color: paletteColor(i),
+        style: 'line',
+        dash: m.dash,
+        width: m.width,
+      });
+    });
+  });
+  return { x, series };
+}
+
+export function eventLoopDelayChart(r: InstanceSeriesResponse, markers: Marker[] = []): ChartSpec {
+  return {
+    key: `event-loop-delay:${r.instances.length}`,
+    title: 'Event-loop delay',
+    unit: 'ms',
+    ...perInstance(r, [
+      { column: 'eventLoopDelayP99Ms', suffix: 'p99' },
+      { column: 'eventLoopDelayMaxMs', suffix: 'max', dash: [4, 3], width: 1 },
+    ]),
+    markers,
+  };
+}
+
+export function eventLoopUtilizationChart(r: InstanceSeriesResponse, markers: Marker[] = []): ChartSpec {
+  return {
+    key: `event-loop-utilization:${r.instances.length}`,
+    title: 'Event-loop utilisation (busy share)',
+    unit: 'percent',
+    ...perInstance(r, [{ column: 'eventLoopUtilization', suffix: '' }]),
+    yRange: [0, 1],
+    markers,
+  };
+}
+
+export function memoryChart(r: InstanceSeriesResponse, markers: Marker[] = []): ChartSpec {
+  return {
+    key: `memory:${r.instances.length}`,
+    title: 'Memory per instance (RSS, heap used vs limit)',
+    unit: 'bytes',
+    ...perInstance(r, [
+      { column: 'rssBytes', suffix: 'RSS', width: 2 },
+      { column: 'heapUsedBytes', suffix: 'heap used', dash: [6, 3] },
+      { column: 'heapLimitBytes', suffix: 'heap limit', dash: [1, 4], width: 1 },
+    ]),
+    markers,
+  };
+}
+
+export function gcChart(r: InstanceSeriesResponse, markers: Marker[] = []): ChartSpec {
+  return {
+    key: `gc:${r.instances.length}`,
+    title: 'GC pause time per bucket',
+    unit: 'ms',
+    ...perInstance(r, [{ column: 'gcPauseMs', suffix: '' }]),
+    markers,
+  };
+}
+
+export function inFlightChart(r: InstanceSeriesResponse, markers: Marker[] = []): ChartSpec {
+  return {
+    key: `in-flight:${r.instances.length}`,
+    title: 'Requests in flight',
+    unit: 'count',
+    ...perInstance(r, [
+      { column: 'inFlightMean', suffix: 'mean' },
+      { column: 'inFlightMax', suffix: 'max', dash: [4, 3], width: 1 },
+    ]),
+    markers,
+  };
+}

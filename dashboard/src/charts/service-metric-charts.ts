@@ -1,0 +1,38 @@
+// The single-measure service charts: throughput, error rate, Apdex. One function per kind.
+
+import type { ServiceSeriesResponse } from '@headroom/collector/api-types';
+import { COLORS, type ChartSpec, type Marker } from './chart-spec';
+
+export function throughputChart(s: ServiceSeriesResponse, markers: Marker[] = []): ChartSpec {
+  return {
+    key: 'throughput',
+    title: 'Throughput',
+    unit: 'rpm',
+    x: s.t,
+    series: [{ label: 'requests/min', values: s.throughputRpm, color: COLORS.throughput, style: 'area' }],
+    markers,
+  };
+}
+
+export function errorRateChart(s: ServiceSeriesResponse, markers: Marker[] = []): ChartSpec {
+  return {
+    key: 'error-rate',
+    title: 'Error rate',
+    unit: 'percent',
+    x: s.t,
+    series: [{ label: 'errors', values: s.errorRate, color: COLORS.errors, style: 'area' }],
+    markers,
+  };
+}
+
+export function apdexChart(s: ServiceSeriesResponse, apdexTMs: number | null, markers: Marker[] = []): ChartSpec {
+  return {
+    key: 'apdex',
+    title: apdexTMs !== null ? `Apdex (T = ${apdexTMs} ms)` : 'Apdex',
+    unit: 'apdex',
+    x: s.t,
+    series: [{ label: 'Apdex', values: s.apdex, color: COLORS.apdex, style: 'line', width: 2 }],
+    yRange: [0, 1],
+    markers,
+  };
+}

@@ -1,0 +1,97 @@
+// ChartSpec → uPlot options and data. Axis ticks and legend values go through the same
+// formatters as the rest of the page; uPlot writes labels and values as text nodes.
+
+import uPlot from 'uplot';
+import { formatTick, formatValue, unitLabel } from '../format/units';
+import { withAlpha, type ChartSpec } from './chart-spec';
+import { markersPlugin } from './markers-plugin';
+
+export interface ChartRuntime {
+  /** Read at draw time, so a moving live window or new markers do not rebuild the chart. */
+  xRange: () => [number, number] | null;
+  /** The spec currently shown (its data changes without a rebuild). */
+  spec: () => ChartSpec;
+  onSelect: ((from: number, to: number) => void) | null;
+}
+
+const AXIS = { stroke: '#4b5563', grid: { stroke: '#e5e7eb', width: 1 }, ticks: { stroke: '#d1d5db', width: 1 } };
+
+export function toUplotData(spec: ChartSpec): uPlot.AlignedData {
+  return [spec.x, ...spec.series.map((s) => s.values)] as uPlot.AlignedData;
+}
+
+export function toUplotOptions(spec: ChartSpec, size: { width: number; height: number }, runtime: ChartRuntime, compact = false): uPlot.Options {
+  const unit = spec.unit;
+  const series: uPlot.Series[] = [
+    { label: 'time', value: (_u, v) => (v === null ? '–' : new Date(v).toLocaleTimeString()) },
+  ];
+  spec.series.forEach((s, i) => {
+    const base: uPlot.Series = {
+      label: s.label,
+      stroke: s.color,
+      width: s.width ?? (compact ? 1 : 1.5),
+      dash: s.dash,
+      spanGaps: false,
+      value: (_u, v, _si, idx) => {
+        const shown = runtime.spec().series[i]?.legendValues;
+        const raw = shown !== undefined && idx !== null ? shown[idx] ?? null : v;
+        return formatValue(unit, raw);
+      },
+    };
+    if (s.style === 'area') base.fill = withAlpha(s.color, 0.25);
+    if (s.style === 'bars') base.paths = uPlot.paths.bars?.({ size: [0.8, 40] });
+    if (s.style === 'points') {
+      base.paths = () => null;
+      base.points = { show: true, size: 8, fill: s.color, stroke: s.color };
+    } else {
+      base.points = { show: false };
+    }
+    series.push(base);
+  });
+
+  const yAxis: uPlot.Axis = {
+    ...AXIS,
+    label: compact ? undefined : unitLabel(unit),
+    labelSize: 18,
+    size: 64,
+    values: (_u, splits) => splits.map((v) => formatTick(unit, v)),
+  };
+  if (unit === 'bytes') yAxis.incrs = [1, 2, 5, 10, 50, 100, 1024, 2048, 5120, 10240, 102400, 1048576, 2097152, 5242880, 10485760, 20971520, 52428800, 104857600, 209715200, 524288000, 1073741824, 2147483648, 4294967296];
+
+  return {
+    width: size.width,
+    height: size.height,
+    ms: 1,
+    scales: {
+      x: {
+        time: true,
+        range: (_u, min, max) => runtime.xRange() ?? [min, max === min ? min + 60_000 : max],
+      },
+      y: {
+        range: (_u, _min, max) => spec.yRange ?? [0, max !== null && max > 0 ? max * 1.1 : 1],
+      },
+    },
+    axes: compact
+      ? [{ show: false }, { show: false }]
+      : [{ ...AXIS, label: 'time (local)', labelSize: 18 }, yAxis],
+    series,
+    bands: spec.bands?.map((b) => ({ series: [b.upper + 1, b.lower + 1] as [number, number], fill: b.color })),
+    legend: { show: !compact, live: true },
+    cursor: compact
+      ? { show: false }
+      : { drag: { x: true, y: false, setScale: false }, sync: { key: 'headroom' } },
+    select: { show: !compact, left: 0, top: 0, width: 0, height: 0 },
+    plugins: [markersPlugin(() => runtime.spec().markers ?? [])],
+    hooks: {
+      setSelect: [
+        (u) => {
+          if (runtime.onSelect === null || u.select.width < 4) return;
+          const from = u.posToVal(u.select.left, 'x');
+          const to = u.posToVal(u.select.left + u.select.width, 'x');
+          u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+          runtime.onSelect(from, to);
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,24 @@
+// An in-app link: a real <a href> (open in new tab and copy link work), navigating in place
+// on a plain click.
+
+import type { ComponentChildren } from 'preact';
+import { useNavigation } from '../state/use-view';
+import { viewUrl, type ViewState } from '../state/view-state';
+
+export function Link({ to, children, class: className, title }: { to: ViewState; children: ComponentChildren; class?: string; title?: string }) {
+  const { navigate } = useNavigation();
+  return (
+    <a
+      href={viewUrl(to)}
+      class={className}
+      title={title}
+      onClick={(e: MouseEvent) => {
+        if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+        e.preventDefault();
+        navigate(to);
+      }}
+    >
+      {children}
+    </a>
+  );
+}

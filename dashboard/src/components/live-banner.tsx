@@ -1,0 +1,37 @@
+// Says when what is on screen is not live: the connection is down (and when it retries),
+// or the range is fixed.
+
+import { useEffect, useState } from 'preact/hooks';
+import { useLive } from '../live/live-context';
+import { useNavigation } from '../state/use-view';
+import { isLive, LIVE_RANGE } from '../state/time-range';
+
+export function LiveBanner() {
+  const { status } = useLive();
+  const { view, navigate } = useNavigation();
+  const [, tick] = useState(0);
+  useEffect(() => {
+    if (status.state !== 'reconnecting') return undefined;
+    const id = setInterval(() => tick((n) => n + 1), 1000);
+    return () => clearInterval(id);
+  }, [status]);
+
+  if (!isLive(view.range)) {
+    return (
+      <div class="banner banner-paused" role="status" data-testid="live-banner">
+        <span>Not live: showing a fixed time range.</span>
+        <button type="button" class="link-button" onClick={() => navigate({ ...view, range: LIVE_RANGE })}>Go live</button>
+      </div>
+    );
+  }
+  if (status.state === 'live') return null;
+  const text =
+    status.state === 'connecting'
+      ? 'Not live: connecting to the collector…'
+      : `Not live: connection to the collector lost, retrying in ${Math.max(0, Math.ceil((status.retryAt - Date.now()) / 1000))} s (attempt ${status.attempt}).`;
+  return (
+    <div class="banner banner-offline" role="alert" data-testid="live-banner">
+      <span>{text}</span>
+    </div>
+  );
+}

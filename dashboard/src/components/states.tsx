@@ -1,0 +1,82 @@
+// Loading, error and empty states, shared by every page.
+
+import type { ComponentChildren } from 'preact';
+import { ApiFailure } from '../api/client';
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <div class="state state-loading" role="status" aria-live="polite">
+      <span class="spinner" aria-hidden="true" />
+      {`Loading ${what}…`}
+    </div>
+  );
+}
+
+export function ErrorState({ error, retry }: { error: unknown; retry?: () => void }) {
+  let title = 'Something went wrong';
+  let detail = error instanceof Error ? error.message : String(error);
+  if (error instanceof ApiFailure) {
+    if (error.status === 401 || error.status === 403) {
+      title = 'This collector needs a dashboard token';
+      detail = 'Open the dashboard with ?token=<your dashboard token> at the end of the address.';
+    } else if (error.status === 0) {
+      title = 'Cannot reach the collector';
+      detail = 'Is it running? The page retries when you press Retry.';
+    } else if (error.status === 404) {
+      title = 'Not found';
+      detail = `${error.code}: ${error.message}`;
+    } else {
+      detail = `${error.code}: ${error.message}`;
+    }
+  }
+  return (
+    <div class="state state-error" role="alert">
+      <strong>{title}</strong>
+      <p>{detail}</p>
+      {retry && <button type="button" onClick={retry}>Retry</button>}
+    </div>
+  );
+}
+
+export function EmptyNote({ children }: { children: ComponentChildren }) {
+  return <div class="state state-empty">{children}</div>;
+}
+
+/** "No data yet": how to point an app at this collector. */
+export function StartAgentHelp({ service }: { service?: string }) {
+  const name = service ?? 'my-service';
+  return (
+    <div class="state state-empty start-agent" data-testid="start-agent">
+      <h2>No data yet: here is how to start the agent</h2>
+      <ol>
+        <li>
+          Install it in your app: <code>npm install @headroom/agent</code>
+        </li>
+        <li>
+          Load it first, as the first line of your entry file:
+          <pre><code>{"require('@headroom/agent');"}</code></pre>
+          or without touching the code: <code>node --require @headroom/agent/register app.js</code> (ESM:{' '}
+          <code>node --import @headroom/agent/register app.mjs</code>)
+        </li>
+        <li>
+          Tell it its name and where this collector listens:
+          <pre>
+            <code>{`OTEL_SERVICE_NAME=${name} \\\nOTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 \\\nnode --require @headroom/agent/register app.js`}</code>
+          </pre>
+        </li>
+      </ol>
+      <p>Send a few requests to the app; they show up here within seconds.</p>
+    </div>
+  );
+}
+
+/** Renders the usual three states around a resource, or its content. */
+export function Async<T>({ state, what, children }: {
+  state: { data: T | null; error: unknown; loading: boolean; reload(): void };
+  what: string;
+  children: (data: T) => ComponentChildren;
+}) {
+  if (state.data !== null) return <>{children(state.data)}</>;
+  if (state.error !== null) return <ErrorState error={state.error} retry={state.reload} />;
+  return <Loading what={what} />;
+}

@@ -1,0 +1,42 @@
+// A list of traces (slowest or newest), each opening its waterfall.
+
+import type { TraceSummary } from '@headroom/collector/api-types';
+import { formatMs, formatTime } from '../format/units';
+import { useNavigation } from '../state/use-view';
+import { withPage } from '../state/view-state';
+import { Link } from './link';
+
+export function TracesTable({ traces, testId = 'traces-table' }: { traces: TraceSummary[]; testId?: string }) {
+  const { view } = useNavigation();
+  return (
+    <div class="table-scroll">
+      <table class="table traces-table" data-testid={testId}>
+        <thead>
+          <tr>
+            <th>Time</th>
+            <th>Route / name</th>
+            <th class="num">Duration</th>
+            <th class="num">Spans</th>
+            <th class="num">Loop blocked</th>
+            <th>Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {traces.map((t) => (
+            <tr key={t.traceId} data-trace-id={t.traceId} class={t.error ? 'row-error' : undefined}>
+              <td><time>{formatTime(t.startMs)}</time></td>
+              <td class="route-cell">
+                <Link to={withPage(view, 'trace', { service: t.service, traceId: t.traceId })}>{t.route ?? t.name}</Link>
+                {t.service !== view.service && <span class="muted">{` · ${t.service}`}</span>}
+              </td>
+              <td class="num" data-col="duration">{formatMs(t.durationMs)}</td>
+              <td class="num">{t.spanCount}</td>
+              <td class={t.stallMs > 0 ? 'num stall-text' : 'num'}>{t.stallMs > 0 ? formatMs(t.stallMs) : '–'}</td>
+              <td>{t.error ? <span class="badge badge-error">error</span> : <span class="badge badge-ok">ok</span>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

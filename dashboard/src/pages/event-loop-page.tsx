@@ -1,0 +1,120 @@
+// The event loop: stalls over time, grouped by route and code location (longest first),
+// with delay and utilisation per instance.
+
+import { api } from '../api/endpoints';
+import { eventLoopDelayChart, eventLoopUtilizationChart } from '../charts/instance-charts';
+import { stallsChart } from '../charts/stalls-chart';
+import { UplotChart } from '../charts/uplot-chart';
+import { Link } from '../components/link';
+import { Async, EmptyNote } from '../components/states';
+import { formatMs, formatTime } from '../format/units';
+import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
+import { useApi } from '../state/use-api';
+import { useNavigation } from '../state/use-view';
+import { withPage } from '../state/view-state';
+import { useRangeWindow } from './use-range-window';
+
+export function EventLoopPage({ service }: { service: string }) {
+  const { view } = useNavigation();
+  const { resyncVersion } = useLive();
+  const rangeKey = JSON.stringify(view.range);
+  const [refresh, trigger] = useThrottledRefresh(5000);
+  const stalls = useApi(`stalls:${service}:${rangeKey}`, (s) => api.stalls(service, view.range, s), [resyncVersion, refresh]);
+  const events = useApi(`stall-events:${service}:${rangeKey}`, (s) => api.events(view.range, { service, type: 'stall', limit: 1000 }, s), [resyncVersion]);
+  const instances = useApi(`inst:${service}:${rangeKey}`, (s) => api.instanceSeries(service, view.range, s), [resyncVersion, refresh]);
+  const { live, window, onSelectRange } = useRangeWindow(stalls.data);
+
+  useLiveMessages(live, (msg) => {
+    if (msg.type === 'event' && msg.event.service === service && msg.event.type === 'stall') {
+      events.update((cur) => ({ ...cur, events: [msg.event, ...cur.events.filter((e) => e.id !== msg.event.id)] }));
+      trigger();
+    } else if (msg.type === 'aggregate' && msg.aggregate.service === service) {
+      trigger();
+    }
+  });
+
+  return (
+    <section class="page event-loop-page">
+      <h1>
+        <span class="page-kind">Event loop</span> {service}
+      </h1>
+      <div class="chart-grid">
+        <Async state={events} what="stalls">
+          {(data) => (
+            <div class="chart-wide">
+              <UplotChart spec={stallsChart(data.events)} xRange={window} onSelectRange={onSelectRange} />
+            </div>
+          )}
+        </Async>
+        <Async state={instances} what="event-loop charts">
+          {(r) => (
+            <>
+              <UplotChart spec={eventLoopDelayChart(r)} xRange={window} onSelectRange={onSelectRange} />
+              <UplotChart spec={eventLoopUtilizationChart(r)} xRange={window} onSelectRange={onSelectRange} />
+            </>
+          )}
+        </Async>
+      </div>
+      <h2>Stalls by route and code location</h2>
+      <Async state={stalls} what="stall groups">
+        {(data) =>
+          data.groups.length === 0 ? (
+            <EmptyNote>No event-loop stalls in this range: no callback blocked the loop past the threshold.</EmptyNote>
+          ) : (
+            <div class="table-scroll">
+              <table class="table stalls-table" data-testid="stalls-table">
+                <thead>
+                  <tr>
+                    <th>Route</th>
+                    <th>Code location</th>
+                    <th class="num">Stalls</th>
+                    <th class="num">Total blocked</th>
+                    <th class="num">Longest</th>
+                    <th>Last</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {[...data.groups].sort((a, b) => b.totalMs - a.totalMs || b.maxMs - a.maxMs).map((g) => (
+                    <tr key={`${g.route}|${g.location}`} data-route={g.route ?? ''}>
+                      <td class="route-cell">
+                        {g.route !== null ? <Link to={withPage(view, 'transactions', { route: g.route })}>{g.route}</Link> : <span class="muted">outside a request</span>}
+                      </td>
+                      <td><code class="location">{g.location ?? 'unknown'}</code></td>
+                      <td class="num" data-col="count">{g.count}</td>
+                      <td class="num stall-text" data-col="total">{formatMs(g.totalMs)}</td>
+                      <td class="num" data-col="max">{formatMs(g.maxMs)}</td>
+                      <td><time>{formatTime(g.lastMs)}</time></td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </Async>
+      <Async state={events} what="recent stalls">
+        {(data) =>
+          data.events.length === 0 ? null : (
+            <>
+              <h2>Latest stalls</h2>
+              <ul class="event-list" data-testid="stall-list">
+                {[...data.events].sort((a, b) => b.timeMs - a.timeMs).slice(0, 20).map((e) => (
+                  <li key={e.id}>
+                    <time>{formatTime(e.timeMs)}</time> <strong class="stall-text">{formatMs(e.durationMs)}</strong>{' '}
+                    {e.route ?? 'outside a request'} <span class="muted">{e.instanceId}</span>
+                    {e.traceId !== null && (
+                      <>
+                        {' '}
+                        <Link to={withPage(view, 'trace', { traceId: e.traceId })}>trace</Link>
+                      </>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )
+        }
+      </Async>
+    </section>
+  );
+}

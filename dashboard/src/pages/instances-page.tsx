@@ -1,0 +1,94 @@
+// Each process of the service: memory, utilisation, in-flight requests, uptime, restarts,
+// and the settings it reported when it started.
+
+import type { InstanceView } from '@headroom/collector/api-types';
+import { api } from '../api/endpoints';
+import { memoryChart, eventLoopUtilizationChart } from '../charts/instance-charts';
+import { UplotChart } from '../charts/uplot-chart';
+import { Async, StartAgentHelp } from '../components/states';
+import { formatAge, formatBytes, formatCount, formatPercent, formatTime } from '../format/units';
+import { useLive, useLiveMessages, useNow, useThrottledRefresh } from '../live/live-context';
+import { attributeText } from '../shape/waterfall';
+import { useApi } from '../state/use-api';
+import { useNavigation } from '../state/use-view';
+import { useRangeWindow } from './use-range-window';
+
+export function InstancesPage({ service }: { service: string }) {
+  const { view } = useNavigation();
+  const { resyncVersion } = useLive();
+  const rangeKey = JSON.stringify(view.range);
+  const [refresh, trigger] = useThrottledRefresh(10_000);
+  const list = useApi(`instances:${service}:${rangeKey}`, (s) => api.instances(service, view.range, s), [resyncVersion, refresh]);
+  const series = useApi(`inst:${service}:${rangeKey}`, (s) => api.instanceSeries(service, view.range, s), [resyncVersion, refresh]);
+  const { live, window, onSelectRange } = useRangeWindow(list.data);
+  useLiveMessages(live, (msg) => {
+    if ((msg.type === 'aggregate' && msg.aggregate.service === service) || (msg.type === 'event' && msg.event.service === service)) trigger();
+  });
+
+  return (
+    <section class="page instances-page">
+      <h1>
+        <span class="page-kind">Instances</span> {service}
+      </h1>
+      <Async state={list} what="instances">
+        {(data) =>
+          data.instances.length === 0 ? (
+            <StartAgentHelp service={service} />
+          ) : (
+            <InstancesTable instances={data.instances} />
+          )
+        }
+      </Async>
+      <div class="chart-grid">
+        <Async state={series} what="instance charts">
+          {(r) => (
+            <>
+              <UplotChart spec={memoryChart(r)} xRange={window} onSelectRange={onSelectRange} />
+              <UplotChart spec={eventLoopUtilizationChart(r)} xRange={window} onSelectRange={onSelectRange} />
+            </>
+          )}
+        </Async>
+      </div>
+    </section>
+  );
+}
+
+function InstancesTable({ instances }: { instances: InstanceView[] }) {
+  const now = useNow(true, 10_000);
+  return (
+    <div class="instances" data-testid="instances-table">
+      {instances.map((i) => {
+        const settings = Object.entries(i.settings).sort(([a], [b]) => a.localeCompare(b));
+        const heapShare = i.heapUsedBytes !== null && i.heapLimitBytes ? i.heapUsedBytes / i.heapLimitBytes : null;
+        return (
+          <article class="instance" key={i.instanceId} data-instance={i.instanceId}>
+            <header>
+              <h2 class="instance-id">{i.instanceId}</h2>
+              <span class="muted">{[i.host, i.pid !== null ? `pid ${i.pid}` : null].filter((x) => x !== null).join(' · ')}</span>
+            </header>
+            <dl class="kv kv-grid">
+              <dt>Uptime</dt><dd>{i.startedAt !== null ? formatAge(now - i.startedAt) : '–'}</dd>
+              <dt>Restarts</dt><dd class={i.restarts > 0 ? 'error-text' : undefined} data-col="restarts">{formatCount(i.restarts)}</dd>
+              <dt>RSS</dt><dd data-col="rss">{formatBytes(i.rssBytes)}</dd>
+              <dt>Heap used / limit</dt>
+              <dd>{`${formatBytes(i.heapUsedBytes)} / ${formatBytes(i.heapLimitBytes)}${heapShare !== null ? ` (${formatPercent(heapShare, 0)})` : ''}`}</dd>
+              <dt>Event-loop busy</dt><dd>{formatPercent(i.eventLoopUtilization, 0)}</dd>
+              <dt>In flight</dt><dd>{i.inFlight !== null ? formatCount(i.inFlight, 1) : '–'}</dd>
+              <dt>Last seen</dt><dd>{formatTime(i.lastSeen)}</dd>
+            </dl>
+            <details class="settings" open={settings.length > 0 && settings.length <= 12}>
+              <summary>{`Settings reported at start (${settings.length})`}</summary>
+              {settings.length === 0 ? (
+                <p class="muted">This process reported no settings (an agent other than Headroom's, or an old one).</p>
+              ) : (
+                <dl class="kv">
+                  {settings.map(([k, v]) => [<dt key={`k-${k}`}>{k}</dt>, <dd key={`v-${k}`}>{attributeText(v)}</dd>])}
+                </dl>
+              )}
+            </details>
+          </article>
+        );
+      })}
+    </div>
+  );
+}

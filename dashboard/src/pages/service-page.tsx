@@ -1,0 +1,121 @@
+// One service: where response time goes, traffic, errors, Apdex, the event loop, memory,
+// GC and in-flight requests, with stalls and restarts marked on every chart.
+
+import type { EventView } from '@headroom/collector/api-types';
+import { api } from '../api/endpoints';
+import { apdexChart, errorRateChart, throughputChart } from '../charts/service-metric-charts';
+import { eventLoopDelayChart, eventLoopUtilizationChart, gcChart, inFlightChart, memoryChart } from '../charts/instance-charts';
+import { responseTimeChart } from '../charts/response-time-chart';
+import { UplotChart } from '../charts/uplot-chart';
+import { Link } from '../components/link';
+import { Async, ErrorState, StartAgentHelp } from '../components/states';
+import { Stat } from '../components/stat';
+import { formatApdex, formatBytes, formatMs, formatPercent, formatRpm } from '../format/units';
+import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
+import { canMerge, mergeAggregate } from '../shape/live-merge';
+import { eventsToMarkers } from '../shape/markers';
+import { useApi } from '../state/use-api';
+import { useNavigation } from '../state/use-view';
+import { withPage } from '../state/view-state';
+import { useRangeWindow } from './use-range-window';
+
+const MARKER_TYPES = new Set(['stall', 'start', 'restart', 'uncaught_exception', 'unhandled_rejection']);
+
+export function ServicePage({ service }: { service: string }) {
+  const { view, navigate } = useNavigation();
+  const { resyncVersion } = useLive();
+  const route = view.route;
+  const rangeKey = JSON.stringify(view.range);
+  const [refresh, trigger] = useThrottledRefresh(10_000);
+  const [seriesRefresh, triggerSeries] = useThrottledRefresh(5_000);
+
+  const summary = useApi(`summary:${rangeKey}`, (s) => api.services(view.range, s), [resyncVersion, refresh]);
+  const series = useApi(`series:${service}:${route}:${rangeKey}`, (s) => api.serviceSeries(service, view.range, { route }, s), [resyncVersion, seriesRefresh]);
+  const instances = useApi(`inst:${service}:${rangeKey}`, (s) => api.instanceSeries(service, view.range, s), [resyncVersion, refresh]);
+  const events = useApi(`events:${service}:${route}:${rangeKey}`, (s) => api.events(view.range, { service, route, limit: 500 }, s), [resyncVersion]);
+  const { live, window, onSelectRange } = useRangeWindow(series.data);
+
+  useLiveMessages(live, (msg) => {
+    if (msg.type === 'aggregate' && msg.aggregate.service === service) {
+      const [from, to] = window ?? [0, Date.now()];
+      const agg = msg.aggregate;
+      // A whole-service minute series takes the aggregate in place; a route's series (or
+      // other buckets) cannot be derived from it, so it is refetched, throttled.
+      if (series.data && canMerge(series.data, agg)) series.update((cur) => mergeAggregate(cur, agg, from, to) ?? cur);
+      else triggerSeries();
+      trigger();
+    } else if (msg.type === 'event' && msg.event.service === service && (route === null || msg.event.route === route)) {
+      events.update((cur) => ({ ...cur, events: [msg.event, ...cur.events.filter((e) => e.id !== msg.event.id)] }));
+    }
+  });
+
+  const me = summary.data?.services.find((s) => s.service === service) ?? null;
+  const markerEvents: EventView[] = (events.data?.events ?? []).filter((e) => MARKER_TYPES.has(e.type));
+  const [from, to] = window ?? [0, Number.MAX_SAFE_INTEGER];
+  const markers = eventsToMarkers(markerEvents, from, to);
+  const chartProps = { xRange: window, onSelectRange };
+
+  return (
+    <section class="page service-page">
+      <h1>
+        <span class="page-kind">Service</span> {service}
+      </h1>
+      {route !== null && (
+        <p class="filter-chip">
+          Route: <code>{route}</code>{' '}
+          <button type="button" class="link-button" onClick={() => navigate({ ...view, route: null })}>show all routes</button>
+        </p>
+      )}
+      {summary.data && me === null && series.data && series.data.t.length === 0 ? (
+        <StartAgentHelp service={service} />
+      ) : (
+        <>
+          {me && route === null && (
+            <div class="stats" data-testid="service-stats">
+              <Stat label="Throughput" value={formatRpm(me.throughputRpm)} testId="stat-throughput" />
+              <Stat label="p50 / p95 / p99" value={`${formatMs(me.p50Ms)} / ${formatMs(me.p95Ms)} / ${formatMs(me.p99Ms)}`} testId="stat-percentiles" />
+              <Stat label="Error rate" value={formatPercent(me.errorRate)} tone={me.errorRate >= 0.05 ? 'bad' : me.errorRate >= 0.01 ? 'warn' : 'normal'} testId="stat-errors" />
+              <Stat label={`Apdex (T ${me.apdexTMs} ms)`} value={formatApdex(me.apdex)} tone={me.apdex !== null && me.apdex < 0.7 ? 'bad' : me.apdex !== null && me.apdex < 0.85 ? 'warn' : 'normal'} testId="stat-apdex" />
+              <Stat label="Queue wait share" value={formatPercent(me.queueWaitShare, 0)} tone={me.queueWaitShare !== null && me.queueWaitShare > 0.25 ? 'warn' : 'normal'} />
+              <Stat label="Event-loop busy" value={formatPercent(me.eventLoopUtilization, 0)} tone={me.eventLoopUtilization !== null && me.eventLoopUtilization > 0.8 ? 'bad' : 'normal'} />
+              <Stat label="Memory (RSS)" value={formatBytes(me.memoryRssBytes)} />
+              <Stat label="Instances" value={String(me.instances)} />
+            </div>
+          )}
+          <div class="chart-grid">
+            <Async state={series} what="request charts">
+              {(s) => (
+                <>
+                  <div class="chart-wide"><UplotChart spec={responseTimeChart(s, markers)} height={260} {...chartProps} /></div>
+                  <UplotChart spec={throughputChart(s, markers)} {...chartProps} />
+                  <UplotChart spec={errorRateChart(s, markers)} {...chartProps} />
+                  <UplotChart spec={apdexChart(s, me?.apdexTMs ?? null, markers)} {...chartProps} />
+                </>
+              )}
+            </Async>
+            {route === null && (
+              <Async state={instances} what="process charts">
+                {(r) => (
+                  <>
+                    <UplotChart spec={eventLoopDelayChart(r, markers)} {...chartProps} />
+                    <UplotChart spec={eventLoopUtilizationChart(r, markers)} {...chartProps} />
+                    <UplotChart spec={memoryChart(r, markers)} {...chartProps} />
+                    <UplotChart spec={gcChart(r, markers)} {...chartProps} />
+                    <UplotChart spec={inFlightChart(r, markers)} {...chartProps} />
+                  </>
+                )}
+              </Async>
+            )}
+          </div>
+          {events.error !== null && <ErrorState error={events.error} retry={events.reload} />}
+          <p class="more-links">
+            <Link to={withPage(view, 'transactions')}>Transactions</Link> ·{' '}
+            <Link to={withPage(view, 'traces', { route })}>Slow traces</Link> ·{' '}
+            <Link to={withPage(view, 'event-loop')}>Event-loop stalls</Link> ·{' '}
+            <Link to={withPage(view, 'instances')}>Instances</Link>
+          </p>
+        </>
+      )}
+    </section>
+  );
+}

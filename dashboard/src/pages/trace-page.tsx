@@ -1,0 +1,118 @@
+// One trace as a waterfall: the span tree with timing bars; event-loop stall spans stand out;
+// a span opens its attributes and events (all as text).
+
+import type { SpanView } from '@headroom/collector/api-types';
+import { useState } from 'preact/hooks';
+import { api } from '../api/endpoints';
+import { Link } from '../components/link';
+import { Async } from '../components/states';
+import { formatMs, formatTime } from '../format/units';
+import { attributeText, buildWaterfall } from '../shape/waterfall';
+import { useApi } from '../state/use-api';
+import { useNavigation } from '../state/use-view';
+import { withPage } from '../state/view-state';
+
+const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
+
+export function TracePage({ traceId }: { traceId: string }) {
+  const { view } = useNavigation();
+  const trace = useApi(`trace:${traceId}`, (s) => api.trace(traceId, s));
+  return (
+    <section class="page trace-page">
+      <p class="back">
+        <Link to={withPage(view, 'traces')}>← Traces</Link>
+      </p>
+      <h1>
+        <span class="page-kind">Trace</span> <code class="trace-id">{traceId}</code>
+      </h1>
+      <Async state={trace} what="trace">
+        {(data) => <WaterfallView spans={data.spans} />}
+      </Async>
+    </section>
+  );
+}
+
+function WaterfallView({ spans }: { spans: SpanView[] }) {
+  const w = buildWaterfall(spans);
+  const [selected, setSelected] = useState<string | null>(null);
+  const root = w.rows[0]?.span;
+  const picked = w.rows.find((r) => r.span.spanId === selected)?.span ?? null;
+  return (
+    <>
+      <div class="stats">
+        <div class="stat"><div class="stat-label">Started</div><div class="stat-value">{formatTime(w.startMs)}</div></div>
+        <div class="stat"><div class="stat-label">Duration</div><div class="stat-value" data-testid="trace-duration">{formatMs(w.durationMs)}</div></div>
+        <div class="stat"><div class="stat-label">Spans</div><div class="stat-value">{String(w.rows.length)}</div></div>
+        <div class={w.stallMs > 0 ? 'stat stat-bad' : 'stat'}><div class="stat-label">Event loop blocked</div><div class="stat-value">{formatMs(w.stallMs)}</div></div>
+        <div class="stat"><div class="stat-label">Root</div><div class="stat-value small">{root?.name ?? '–'}</div></div>
+      </div>
+      <div class="waterfall" role="table" aria-label="Spans" data-testid="waterfall">
+        <div class="wf-row wf-head" role="row">
+          <div class="wf-name" role="columnheader">Span</div>
+          <div class="wf-bar-cell" role="columnheader">
+            <span>0 ms</span>
+            <span>{formatMs(w.durationMs / 2)}</span>
+            <span>{formatMs(w.durationMs)}</span>
+          </div>
+        </div>
+        {w.rows.map((r) => {
+          const s = r.span;
+          const error = s.status.code === 2;
+          const cls = ['wf-row', s.isStall ? 'wf-stall' : '', error ? 'wf-error' : '', selected === s.spanId ? 'wf-selected' : ''].join(' ').trim();
+          return (
+            <div class={cls} role="row" key={s.spanId} data-span-id={s.spanId} onClick={() => setSelected(selected === s.spanId ? null : s.spanId)}>
+              <div class="wf-name" role="cell">
+                <span class="wf-indent" style={{ width: `${Math.min(r.depth, 12) * 12}px` }} />
+                <span class="wf-label">{s.isStall ? `⚠ ${s.name}` : s.name}</span>
+                <span class="wf-dur">{formatMs(s.durationMs)}</span>
+              </div>
+              <div class="wf-bar-cell" role="cell">
+                <div class="wf-bar" style={{ left: `${r.offsetPct.toFixed(3)}%`, width: `${r.widthPct.toFixed(3)}%` }} title={`${s.name}: ${formatMs(s.durationMs)} at +${formatMs(r.offsetMs)}`} />
+              </div>
+            </div>
+          );
+        })}
+      </div>
+      {picked && <SpanDetail span={picked} />}
+      {!picked && <p class="muted">Select a span to see its attributes and events.</p>}
+    </>
+  );
+}
+
+function SpanDetail({ span }: { span: SpanView }) {
+  const attrs = Object.entries(span.attributes).sort(([a], [b]) => a.localeCompare(b));
+  return (
+    <div class="span-detail" data-testid="span-detail">
+      <h2>{span.name}</h2>
+      <dl class="kv">
+        <dt>Service</dt><dd>{span.service}</dd>
+        <dt>Instance</dt><dd>{span.instanceId}</dd>
+        <dt>Kind</dt><dd>{KINDS[span.kind] ?? String(span.kind)}</dd>
+        <dt>Duration</dt><dd>{formatMs(span.durationMs)}</dd>
+        <dt>Status</dt><dd>{span.status.code === 2 ? `error${span.status.message ? `: ${span.status.message}` : ''}` : span.status.code === 1 ? 'ok' : 'unset'}</dd>
+        <dt>Span id</dt><dd><code>{span.spanId}</code></dd>
+      </dl>
+      <h3>Attributes</h3>
+      {attrs.length === 0 ? <p class="muted">none</p> : (
+        <dl class="kv">
+          {attrs.map(([k, v]) => [<dt key={`k-${k}`}>{k}</dt>, <dd key={`v-${k}`}>{attributeText(v)}</dd>])}
+        </dl>
+      )}
+      {span.events.length > 0 && (
+        <>
+          <h3>Events</h3>
+          <ul class="span-events">
+            {span.events.map((e, i) => (
+              <li key={i}>
+                <time>{formatTime(e.timeMs)}</time> <strong>{e.name}</strong>
+                {Object.entries(e.attributes).map(([k, v]) => (
+                  <div key={k} class="event-attr"><code>{k}</code>: {attributeText(v)}</div>
+                ))}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
+  );
+}

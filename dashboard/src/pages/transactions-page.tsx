@@ -1,0 +1,139 @@
+// Routes ranked by the total time they consume (the share of the service's time), and one
+// route's own charts and slow traces when picked.
+
+import type { TransactionSummary } from '@headroom/collector/api-types';
+import { api } from '../api/endpoints';
+import { errorRateChart, throughputChart } from '../charts/service-metric-charts';
+import { responseTimeChart } from '../charts/response-time-chart';
+import { UplotChart } from '../charts/uplot-chart';
+import { Link } from '../components/link';
+import { Async, EmptyNote, StartAgentHelp } from '../components/states';
+import { TracesTable } from '../components/traces-table';
+import { formatCount, formatMs, formatPercent } from '../format/units';
+import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
+import { useApi } from '../state/use-api';
+import { useNavigation } from '../state/use-view';
+import { withPage } from '../state/view-state';
+import { useRangeWindow } from './use-range-window';
+
+export function TransactionsPage({ service }: { service: string }) {
+  const { view } = useNavigation();
+  const { resyncVersion } = useLive();
+  const rangeKey = JSON.stringify(view.range);
+  const [refresh, trigger] = useThrottledRefresh(5000);
+  const { live } = useRangeWindow(null);
+  useLiveMessages(live, (msg) => {
+    if (msg.type === 'aggregate' && msg.aggregate.service === service) trigger();
+  });
+  const tx = useApi(`tx:${service}:${rangeKey}`, (s) => api.transactions(service, view.range, s), [resyncVersion, refresh]);
+
+  return (
+    <section class="page transactions-page">
+      <h1>
+        <span class="page-kind">Transactions</span> {service}
+      </h1>
+      {view.route !== null && <RouteDetail service={service} route={view.route} refresh={refresh} />}
+      <Async state={tx} what="transactions">
+        {(data) =>
+          data.transactions.length === 0 ? (
+            <StartAgentHelp service={service} />
+          ) : (
+            <TransactionsTable rows={data.transactions} selected={view.route} />
+          )
+        }
+      </Async>
+    </section>
+  );
+}
+
+function TransactionsTable({ rows, selected }: { rows: TransactionSummary[]; selected: string | null }) {
+  const { view } = useNavigation();
+  const ranked = [...rows].sort((a, b) => b.totalTimeMs - a.totalTimeMs);
+  return (
+    <div class="table-scroll">
+      <table class="table transactions-table" data-testid="transactions-table">
+        <thead>
+          <tr>
+            <th>Route</th>
+            <th class="share-col">Share of time</th>
+            <th class="num">Requests</th>
+            <th class="num">Total time</th>
+            <th class="num">p50</th>
+            <th class="num">p95</th>
+            <th class="num">p99</th>
+            <th class="num">Errors</th>
+            <th class="num">Queue wait</th>
+            <th class="num">Stalls</th>
+          </tr>
+        </thead>
+        <tbody>
+          {ranked.map((t) => (
+            <tr key={t.route} data-route={t.route} class={t.route === selected ? 'selected' : undefined}>
+              <td class="route-cell">
+                <Link to={{ ...view, page: 'transactions', route: t.route }}>{t.route}</Link>
+              </td>
+              <td class="share-col">
+                <div class="share-bar" aria-hidden="true">
+                  <div class="share-fill" style={{ width: `${Math.max(0, Math.min(100, t.share * 100)).toFixed(1)}%` }} />
+                </div>
+                <span class="share-text">{formatPercent(t.share)}</span>
+              </td>
+              <td class="num" data-col="requests">{formatCount(t.requests)}</td>
+              <td class="num">{formatMs(t.totalTimeMs)}</td>
+              <td class="num" data-col="p50">{formatMs(t.p50Ms)}</td>
+              <td class="num" data-col="p95">{formatMs(t.p95Ms)}</td>
+              <td class="num" data-col="p99">{formatMs(t.p99Ms)}</td>
+              <td class={t.errors > 0 ? 'num error-text' : 'num'} data-col="errors">
+                {t.errors > 0 ? `${formatCount(t.errors)} (${formatPercent(t.errorRate)})` : '0'}
+              </td>
+              <td class="num">{formatMs(t.queueWaitMs)}</td>
+              <td class={t.stalls > 0 ? 'num stall-text' : 'num'}>{t.stalls > 0 ? `${t.stalls} (${formatMs(t.stallMs)})` : '0'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function RouteDetail({ service, route, refresh }: { service: string; route: string; refresh: number }) {
+  const { view, navigate } = useNavigation();
+  const { resyncVersion } = useLive();
+  const rangeKey = JSON.stringify(view.range);
+  const series = useApi(`series:${service}:${route}:${rangeKey}`, (s) => api.serviceSeries(service, view.range, { route }, s), [resyncVersion, refresh]);
+  const traces = useApi(`rtraces:${service}:${route}:${rangeKey}`, (s) => api.traces(view.range, { service, route, limit: 20 }, s), [resyncVersion, refresh]);
+  const { window, onSelectRange } = useRangeWindow(series.data);
+  return (
+    <div class="route-detail" data-testid="route-detail">
+      <h2>
+        Route <code>{route}</code>{' '}
+        <button type="button" class="link-button" onClick={() => navigate({ ...view, route: null })}>close</button>
+      </h2>
+      <div class="chart-grid">
+        <Async state={series} what="route charts">
+          {(s) => (
+            <>
+              <div class="chart-wide"><UplotChart spec={responseTimeChart(s)} xRange={window} onSelectRange={onSelectRange} /></div>
+              <UplotChart spec={throughputChart(s)} xRange={window} onSelectRange={onSelectRange} />
+              <UplotChart spec={errorRateChart(s)} xRange={window} onSelectRange={onSelectRange} />
+            </>
+          )}
+        </Async>
+      </div>
+      <h3>Slowest traces of this route</h3>
+      <Async state={traces} what="traces">
+        {(data) =>
+          data.traces.length === 0 ? (
+            <EmptyNote>No traces of this route were kept in this range.</EmptyNote>
+          ) : (
+            <TracesTable traces={[...data.traces].sort((a, b) => b.durationMs - a.durationMs).slice(0, 10)} testId="route-traces" />
+          )
+        }
+      </Async>
+      <p class="more-links">
+        <Link to={withPage(view, 'traces', { route })}>All traces of this route</Link> ·{' '}
+        <Link to={withPage(view, 'service', { route })}>Full charts for this route</Link>
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,34 @@
+// Events (stalls, starts, restarts, crashes) → chart markers with a plain-text label.
+
+import type { EventView } from '@headroom/collector/api-types';
+import type { Marker, MarkerKind } from '../charts/chart-spec';
+import { formatMs } from '../format/units';
+
+function kindOf(event: EventView): MarkerKind {
+  switch (event.type) {
+    case 'stall': return 'stall';
+    case 'restart': return 'restart';
+    case 'start': return 'start';
+    case 'uncaught_exception':
+    case 'unhandled_rejection': return 'error';
+  }
+}
+
+export function eventLabel(event: EventView): string {
+  const where = event.route !== null ? ` in ${event.route}` : '';
+  switch (event.type) {
+    case 'stall': return `event loop blocked ${formatMs(event.durationMs)}${where}`;
+    case 'start': return `process started (${event.instanceId})`;
+    case 'restart': return `process restarted (${event.instanceId})`;
+    case 'uncaught_exception': return `uncaught exception${where}${event.message ? `: ${event.message}` : ''}`;
+    case 'unhandled_rejection': return `unhandled rejection${where}${event.message ? `: ${event.message}` : ''}`;
+  }
+}
+
+/** Markers for the events inside [from, to], oldest first. */
+export function eventsToMarkers(events: EventView[], from: number, to: number): Marker[] {
+  return events
+    .filter((e) => e.timeMs >= from && e.timeMs <= to)
+    .sort((a, b) => a.timeMs - b.timeMs)
+    .map((e) => ({ timeMs: e.timeMs, kind: kindOf(e), label: eventLabel(e) }));
+}

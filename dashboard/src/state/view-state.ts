@@ -1,0 +1,130 @@
+// The URL is the view: page, service, trace, time range and filters all live in it, so a
+// link (or a webhook's deep link) reopens exactly what was on screen. History routes:
+//   /                                  services overview
+//   /services/:service                 service charts
+//   /services/:service/transactions    (?route= opens one route's charts and slow traces)
+//   /services/:service/traces          (?route, minDurationMs, error)
+//   /services/:service/traces/:traceId waterfall
+//   /services/:service/event-loop
+//   /services/:service/instances
+// plus ?range=15m|1h|6h|24h|7d or ?from&to (epoch ms) on every page.
+
+import { isPreset, LIVE_RANGE, type TimeRangeSpec } from './time-range';
+
+export type PageName = 'overview' | 'service' | 'transactions' | 'traces' | 'trace' | 'event-loop' | 'instances';
+
+export interface TraceFilters {
+  minDurationMs: number | null;
+  errorsOnly: boolean;
+}
+
+export interface ViewState {
+  page: PageName;
+  service: string | null;
+  traceId: string | null;
+  /** Route filter (transactions, traces, service charts). */
+  route: string | null;
+  range: TimeRangeSpec;
+  traceFilters: TraceFilters;
+}
+
+const SERVICE_PAGES: Record<string, PageName> = {
+  '': 'service',
+  transactions: 'transactions',
+  traces: 'traces',
+  'event-loop': 'event-loop',
+  instances: 'instances',
+};
+
+export function defaultView(): ViewState {
+  return {
+    page: 'overview',
+    service: null,
+    traceId: null,
+    route: null,
+    range: LIVE_RANGE,
+    traceFilters: { minDurationMs: null, errorsOnly: false },
+  };
+}
+
+function decodeSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+function parseRange(params: URLSearchParams): TimeRangeSpec {
+  const preset = params.get('range');
+  if (preset !== null && isPreset(preset)) return { kind: 'preset', preset };
+  const from = Number(params.get('from'));
+  const to = Number(params.get('to'));
+  if (params.has('from') && params.has('to') && Number.isFinite(from) && Number.isFinite(to) && to > from) {
+    return { kind: 'custom', from, to };
+  }
+  return LIVE_RANGE;
+}
+
+/** Reads a view from a path and query string; anything unknown falls back to the overview. */
+export function parseView(pathname: string, search: string): ViewState {
+  const params = new URLSearchParams(search);
+  const view = defaultView();
+  view.range = parseRange(params);
+  view.route = params.get('route');
+  const min = Number(params.get('minDurationMs'));
+  view.traceFilters = {
+    minDurationMs: params.has('minDurationMs') && Number.isFinite(min) && min >= 0 ? min : null,
+    errorsOnly: params.get('error') === '1',
+  };
+
+  const parts = pathname.split('/').filter((p) => p.length > 0);
+  if (parts[0] !== 'services' || parts[1] === undefined) return view;
+  const service = decodeSegment(parts[1]);
+  if (service === null) return view;
+  const sub = parts[2] ?? '';
+  const page = SERVICE_PAGES[sub];
+  if (page === undefined) return view;
+  view.service = service;
+  view.page = page;
+  if (page === 'traces' && parts[3] !== undefined) {
+    const traceId = decodeSegment(parts[3]);
+    if (traceId !== null) {
+      view.page = 'trace';
+      view.traceId = traceId;
+    }
+  }
+  return view;
+}
+
+/** The path and query string for a view (the inverse of parseView). */
+export function viewUrl(view: ViewState): string {
+  let path = '/';
+  if (view.service !== null && view.page !== 'overview') {
+    path = `/services/${encodeURIComponent(view.service)}`;
+    if (view.page === 'trace' && view.traceId !== null) {
+      path += `/traces/${encodeURIComponent(view.traceId)}`;
+    } else if (view.page !== 'service' && view.page !== 'trace') {
+      path += `/${view.page}`;
+    }
+  }
+  const params = new URLSearchParams();
+  if (view.range.kind === 'preset') {
+    if (view.range.preset !== '15m') params.set('range', view.range.preset);
+  } else {
+    params.set('from', String(view.range.from));
+    params.set('to', String(view.range.to));
+  }
+  if (view.route !== null && view.page !== 'overview' && view.page !== 'trace') params.set('route', view.route);
+  if (view.page === 'traces') {
+    if (view.traceFilters.minDurationMs !== null) params.set('minDurationMs', String(view.traceFilters.minDurationMs));
+    if (view.traceFilters.errorsOnly) params.set('error', '1');
+  }
+  const query = params.toString();
+  return query ? `${path}?${query}` : path;
+}
+
+/** A view on another page of the same service, keeping the time range. */
+export function withPage(view: ViewState, page: PageName, patch: Partial<ViewState> = {}): ViewState {
+  return { ...view, page, route: null, traceId: null, ...patch };
+}
