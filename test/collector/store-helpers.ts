@@ -12,7 +12,7 @@ import {
   type ExponentialHistogram,
   type Histogram,
 } from '@opentelemetry/sdk-metrics';
-import type { Distribution, IngestBatch, RequestPoint } from '../../collector/src/model';
+import type { Distribution, IngestBatch, RequestPoint, SpanRecord } from '../../collector/src/model';
 import { emptyBatch } from '../../collector/src/model';
 
 export function tempDir(t: { after(fn: () => void): void }): string {
@@ -159,4 +159,71 @@ export function hexId(rand: () => number, bytes: number): string {
   let s = '';
   for (let i = 0; i < bytes; i++) s += Math.floor(rand() * 256).toString(16).padStart(2, '0');
   return s;
+}
+
+/** A trace of `children + 1` spans: a server root and internal children, the last one a stall. */
+export function makeTrace(
+  rand: () => number,
+  fields: { service: string; instanceId: string; route: string; startMs: number; durationMs: number; error?: boolean; stallMs?: number; children?: number },
+): SpanRecord[] {
+  const traceId = hexId(rand, 16);
+  const rootId = hexId(rand, 8);
+  const start = msToNs(fields.startMs);
+  const end = start + BigInt(Math.round(fields.durationMs * 1e6));
+  const spans: SpanRecord[] = [
+    {
+      traceId,
+      spanId: rootId,
+      parentSpanId: null,
+      service: fields.service,
+      instanceId: fields.instanceId,
+      name: `GET ${fields.route}`,
+      kind: 2,
+      startNs: start,
+      endNs: end,
+      statusCode: fields.error ? 2 : 0,
+      statusMessage: fields.error ? 'boom' : '',
+      route: fields.route,
+      attributes: { 'http.route': fields.route, 'http.response.status_code': fields.error ? 500 : 200 },
+      events: [],
+    },
+  ];
+  const n = fields.children ?? 2;
+  for (let i = 0; i < n; i++) {
+    spans.push({
+      traceId,
+      spanId: hexId(rand, 8),
+      parentSpanId: rootId,
+      service: fields.service,
+      instanceId: fields.instanceId,
+      name: `db query ${i}`,
+      kind: 3,
+      startNs: start + BigInt(i + 1) * 1000n,
+      endNs: start + BigInt(i + 1) * 1000n + 500_000n,
+      statusCode: 0,
+      statusMessage: '',
+      route: null,
+      attributes: { 'db.system': 'postgresql', 'db.statement': 'select 1' },
+      events: [{ timeNs: start + 2000n, name: 'log', attributes: { n: i } }],
+    });
+  }
+  if (fields.stallMs !== undefined) {
+    spans.push({
+      traceId,
+      spanId: hexId(rand, 8),
+      parentSpanId: rootId,
+      service: fields.service,
+      instanceId: fields.instanceId,
+      name: 'event loop blocked',
+      kind: 1,
+      startNs: start + 10_000n,
+      endNs: start + 10_000n + BigInt(Math.round(fields.stallMs * 1e6)),
+      statusCode: 0,
+      statusMessage: '',
+      route: fields.route,
+      attributes: { 'headroom.stall': true },
+      events: [],
+    });
+  }
+  return spans;
 }

@@ -1,0 +1,101 @@
+// Hour rollups, merged from minute rollups once an hour has closed (plus a grace period for
+// late exports), one hour per transaction so the write lock is held briefly. Minutes that
+// change after their hour was rolled queue the hour in hour_redo; it is rolled again.
+import type { Database, Statement } from 'better-sqlite3';
+import { HOUR_MS, hourOf, MINUTE_MS } from '../time-buckets';
+import { distinctServices } from './distinct-keys';
+
+/** An hour is rolled this long after it ends, so exports for its last minute have arrived. */
+export const HOUR_GRACE_MS = 3 * MINUTE_MS;
+
+const SUMS = `sum(count), sum(errors), sum(dur_sum), min(dur_min), max(dur_max), sketch_union(sketch),
+  sum(qw_count), sum(qw_sum), sum(br_count), sum(br_sum), sum(rw_count), sum(rw_sum),
+  sum(reqb_count), sum(reqb_sum), sum(respb_count), sum(respb_sum)`;
+
+export class HourRollups {
+  private rolled: number | null;
+  private readonly stmts: Record<string, Statement>;
+  private readonly services: () => string[];
+  private readonly gaugeServices: () => string[];
+
+  constructor(private readonly db: Database) {
+    const v = db.prepare(`SELECT value FROM meta WHERE key = 'rolled_until'`).pluck().get() as string | undefined;
+    this.rolled = v === undefined ? null : Number(v);
+    this.services = distinctServices(db, 'svc_minute');
+    this.gaugeServices = distinctServices(db, 'gauge_minute');
+    this.stmts = {
+      minT: db.prepare(`SELECT min(t) FROM svc_minute`).pluck(),
+      minGaugeT: db.prepare(`SELECT min(t) FROM gauge_minute`).pluck(),
+      setRolled: db.prepare(`INSERT INTO meta (key, value) VALUES ('rolled_until', ?)
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+      nextRedo: db.prepare(`SELECT t FROM hour_redo ORDER BY t LIMIT 1`).pluck(),
+      deleteRedo: db.prepare(`DELETE FROM hour_redo WHERE t = ?`),
+      delReq: db.prepare(`DELETE FROM req_hour WHERE service = ? AND t = ?`),
+      delSvc: db.prepare(`DELETE FROM svc_hour WHERE service = ? AND t = ?`),
+      delGauge: db.prepare(`DELETE FROM gauge_hour WHERE service = ? AND t >= ? AND t < ?`),
+      insReq: db.prepare(`INSERT INTO req_hour SELECT service, ?, route, instance_id, ${SUMS}
+        FROM req_minute WHERE service = ? AND t >= ? AND t < ? GROUP BY route, instance_id`),
+      insSvc: db.prepare(`INSERT INTO svc_hour SELECT service, ?, ${SUMS}
+        FROM svc_minute WHERE service = ? AND t >= ? AND t < ? GROUP BY service`),
+      insGauge: db.prepare(`INSERT INTO gauge_hour
+        SELECT service, metric, ?, instance_id, sum(count), sum(sum), min(min), max(max), 0, max(last_ms)
+        FROM gauge_minute WHERE service = ? AND t >= ? AND t < ? GROUP BY metric, instance_id`),
+      // The hour's last value: the minute row holding the latest observation.
+      gaugeLast: db.prepare(`UPDATE gauge_hour SET last = coalesce((SELECT m.last FROM gauge_minute m
+          WHERE m.service = gauge_hour.service AND m.metric = gauge_hour.metric AND m.instance_id = gauge_hour.instance_id
+            AND m.t >= gauge_hour.t AND m.t < gauge_hour.t + ${HOUR_MS} ORDER BY m.last_ms DESC LIMIT 1), 0)
+        WHERE service = ? AND t = ?`),
+    };
+  }
+
+  /** Hours before this are rolled up (ms); queries read hour rows only below it. */
+  get rolledUntil(): number {
+    return this.rolled ?? Number.NEGATIVE_INFINITY;
+  }
+
+  /** Rolls one hour (a redo first, else the next closed one). Returns true if more is due. */
+  step(now: number): boolean {
+    const redo = this.stmts.nextRedo!.get() as number | undefined;
+    if (redo !== undefined) {
+      this.db.transaction(() => {
+        this.rollHour(redo);
+        this.stmts.deleteRedo!.run(redo);
+      })();
+      return true;
+    }
+    if (this.rolled === null) {
+      const first = Math.min(
+        (this.stmts.minT!.get() as number | null) ?? Infinity,
+        (this.stmts.minGaugeT!.get() as number | null) ?? Infinity,
+      );
+      this.setRolled(hourOf(Number.isFinite(first) ? first : now));
+    }
+    const hour = this.rolled as number;
+    if (hour + HOUR_MS + HOUR_GRACE_MS > now) return false;
+    this.db.transaction(() => {
+      this.rollHour(hour);
+      this.setRolled(hour + HOUR_MS);
+    })();
+    return hour + 2 * HOUR_MS + HOUR_GRACE_MS <= now;
+  }
+
+  private setRolled(t: number): void {
+    this.stmts.setRolled!.run(String(t));
+    this.rolled = t;
+  }
+
+  private rollHour(hour: number): void {
+    const end = hour + HOUR_MS;
+    for (const service of this.services()) {
+      this.stmts.delReq!.run(service, hour);
+      this.stmts.delSvc!.run(service, hour);
+      this.stmts.insReq!.run(hour, service, hour, end);
+      this.stmts.insSvc!.run(hour, service, hour, end);
+    }
+    for (const service of this.gaugeServices()) {
+      this.stmts.delGauge!.run(service, hour, end);
+      this.stmts.insGauge!.run(hour, service, hour, end);
+      this.stmts.gaugeLast!.run(service, hour);
+    }
+  }
+}

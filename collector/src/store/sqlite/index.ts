@@ -1,0 +1,317 @@
+// The SQLite Storage: one connection, one writer draining a bounded queue in batched
+// transactions, maintenance (hour rollups, retention) in small steps between writes, and
+// the query methods. Everything runs on the collector's thread; better-sqlite3 is synchronous,
+// so no write ever interleaves with another.
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Database } from 'better-sqlite3';
+import { errors } from '../../errors';
+import type { IngestBatch } from '../../model';
+import type {
+  CommitSummary,
+  EventQuery,
+  RangeQuery,
+  RetentionSettings,
+  SeriesQuery,
+  Storage,
+  StoreStats,
+  TraceQuery,
+} from '../storage';
+import { batchItems, WriteQueue } from '../write-queue';
+import { HourRollups } from './hour-rollups';
+import { openDatabase } from './open-database';
+import { GaugeQueries } from './queries/gauge-queries';
+import { RawQueries } from './queries/raw-queries';
+import { RequestQueries } from './queries/request-queries';
+import { retentionTasks, STEP_ROWS, type RetentionTask } from './retention';
+import { registerSketchFunctions } from './sketch-functions';
+import { SqliteWriter } from './writer';
+
+export interface SqliteStorageOptions {
+  path: string;
+  retention: RetentionSettings;
+  /** Items (spans, points, events) the write queue holds before enqueue refuses. */
+  queueCapacity?: number;
+  defaultApdexTMs?: number;
+  /** Wall clock (epoch ms); tests move it to exercise retention and hour rollups. */
+  clock?: () => number;
+  /** Period of the maintenance pass (hour rollups, retention); 0 turns the timer off. */
+  maintenanceIntervalMs?: number;
+}
+
+/** The SQLite store, with the maintenance pass exposed for tests and benchmarks. */
+export interface SqliteStorage extends Storage {
+  /** Rolls closed hours and prunes what retention allows, in small steps; resolves when done. */
+  runMaintenance(): Promise<void>;
+}
+
+// About three seconds of 50 000 spans/s.
+export const DEFAULT_QUEUE_CAPACITY = 150_000;
+export const DEFAULT_APDEX_T_MS = 500;
+const DEFAULT_MAINTENANCE_MS = 30_000;
+/** Items per transaction: large enough to amortise the commit, small enough to keep latency low. */
+const MAX_TXN_ITEMS = 20_000;
+const BATCH_LATENCY_BOUNDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const LOG_EVERY_MS = 60_000;
+
+export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
+  const db = openDatabase(options.path);
+  try {
+    return new SqliteStorageImpl(db, options);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+class SqliteStorageImpl implements SqliteStorage {
+  private readonly file: string;
+  private readonly clock: () => number;
+  private readonly queue: WriteQueue;
+  private readonly writer: SqliteWriter;
+  private readonly hours: HourRollups;
+  private readonly retention: RetentionTask[];
+  private readonly requests: RequestQueries;
+  private readonly gauges: GaugeQueries;
+  private readonly raw: RawQueries;
+  private readonly listeners = new Set<(summary: CommitSummary) => void>();
+  private readonly flushWaiters: (() => void)[] = [];
+  private drainScheduled = false;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+  private maintenance: Promise<void> | null = null;
+  private readonly timer: NodeJS.Timeout | null;
+  private lastLog = new Map<string, { at: number; suppressed: number }>();
+
+  private batchesCommitted = 0;
+  private itemsDropped = 0;
+  private lastBatchMs: number | null = null;
+  private readonly latency = { bounds: BATCH_LATENCY_BOUNDS, counts: new Array<number>(BATCH_LATENCY_BOUNDS.length + 1).fill(0), sum: 0, count: 0 };
+
+  constructor(
+    private readonly db: Database,
+    options: SqliteStorageOptions,
+  ) {
+    this.file = resolve(options.path);
+    this.clock = options.clock ?? Date.now;
+    this.queue = new WriteQueue(Math.max(1, options.queueCapacity ?? DEFAULT_QUEUE_CAPACITY));
+    registerSketchFunctions(db);
+    this.hours = new HourRollups(db);
+    const defaultApdexTMs = options.defaultApdexTMs ?? DEFAULT_APDEX_T_MS;
+    this.writer = new SqliteWriter(db, {
+      clock: this.clock,
+      rollupMs: options.retention.rollupMs,
+      defaultApdexTMs,
+      rolledUntil: () => this.hours.rolledUntil,
+    });
+    this.retention = retentionTasks(db, options.retention, this.clock);
+    this.gauges = new GaugeQueries(db, () => this.hours.rolledUntil);
+    this.requests = new RequestQueries(db, () => this.hours.rolledUntil, defaultApdexTMs, this.gauges);
+    this.raw = new RawQueries(db, this.gauges);
+    const every = options.maintenanceIntervalMs ?? DEFAULT_MAINTENANCE_MS;
+    this.timer = every > 0 ? setInterval(() => void this.runMaintenance(), every) : null;
+    this.timer?.unref();
+  }
+
+  // ---- writing ----
+
+  enqueue(batch: IngestBatch): boolean {
+    if (this.closed || this.closing) return false;
+    if (batchItems(batch) === 0) return true;
+    if (!this.queue.offer(batch)) return false;
+    this.scheduleDrain();
+    return true;
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => this.drain());
+  }
+
+  private drain(): void {
+    this.drainScheduled = false;
+    if (this.closed) return;
+    const batches = this.queue.take(MAX_TXN_ITEMS);
+    if (batches.length > 0) this.commit(batches);
+    if (!this.queue.isEmpty) this.scheduleDrain();
+    else this.resolveFlushes();
+  }
+
+  private commit(batches: IngestBatch[]): void {
+    const started = process.hrtime.bigint();
+    try {
+      this.committed(this.writer.write(batches), started);
+    } catch (err) {
+      if (batches.length === 1) {
+        this.failed(batches, err);
+        return;
+      }
+      // One bad batch must not sink the others that shared its transaction.
+      for (const batch of batches) {
+        try {
+          this.committed(this.writer.write([batch]), process.hrtime.bigint());
+        } catch (inner) {
+          this.failed([batch], inner);
+        }
+      }
+    }
+  }
+
+  private committed(result: ReturnType<SqliteWriter['write']>, started: bigint): void {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.batchesCommitted++;
+    this.itemsDropped += result.skipped;
+    this.lastBatchMs = this.clock();
+    this.latency.sum += seconds;
+    this.latency.count++;
+    let i = 0;
+    while (i < BATCH_LATENCY_BOUNDS.length && seconds > (BATCH_LATENCY_BOUNDS[i] as number)) i++;
+    this.latency.counts[i] = (this.latency.counts[i] ?? 0) + 1;
+    for (const listener of this.listeners) {
+      try {
+        listener(result.summary);
+      } catch (err) {
+        this.log('listener', `a commit listener threw: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+
+  private failed(batches: IngestBatch[], err: unknown): void {
+    for (const b of batches) this.itemsDropped += batchItems(b);
+    const reason = err instanceof Error ? err.message : String(err);
+    this.log(errors.storeWrite.code, `${errors.storeWrite.code} ${errors.storeWrite.message}: ${reason}`);
+  }
+
+  /** Logs at most once a minute per kind, saying how many were suppressed in between. */
+  private log(kind: string, message: string): void {
+    const now = Date.now();
+    const entry = this.lastLog.get(kind);
+    if (entry && now - entry.at < LOG_EVERY_MS) {
+      entry.suppressed++;
+      return;
+    }
+    const suppressed = entry?.suppressed ?? 0;
+    this.lastLog.set(kind, { at: now, suppressed: 0 });
+    console.error(`headroom store: ${message}${suppressed > 0 ? ` (${suppressed} similar messages suppressed)` : ''}`);
+  }
+
+  private resolveFlushes(): void {
+    const waiters = this.flushWaiters.splice(0);
+    for (const w of waiters) w();
+  }
+
+  flush(): Promise<void> {
+    if (this.closed || (this.queue.isEmpty && !this.drainScheduled)) return Promise.resolve();
+    return new Promise((resolveFlush) => {
+      this.flushWaiters.push(resolveFlush);
+      this.scheduleDrain();
+    });
+  }
+
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = (async () => {
+        if (this.timer) clearInterval(this.timer);
+        // Drain everything still queued (enqueue already refuses new batches).
+        while (!this.queue.isEmpty) {
+          const batches = this.queue.take(MAX_TXN_ITEMS);
+          if (batches.length > 0) this.commit(batches);
+        }
+        this.resolveFlushes();
+        await this.maintenance;
+        this.closed = true;
+        this.db.close();
+      })();
+    }
+    return this.closing;
+  }
+
+  onCommit(listener: (summary: CommitSummary) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  stats(): StoreStats {
+    return {
+      queueDepth: this.queue.items,
+      queueCapacity: this.queue.capacity,
+      batchesCommitted: this.batchesCommitted,
+      itemsDropped: this.itemsDropped,
+      lastBatchMs: this.lastBatchMs,
+      batchLatency: { ...this.latency, counts: [...this.latency.counts] },
+      databaseBytes: fileSize(this.file) + fileSize(`${this.file}-wal`),
+    };
+  }
+
+  // ---- maintenance ----
+
+  runMaintenance(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (!this.maintenance) {
+      this.maintenance = this.maintain().finally(() => {
+        this.maintenance = null;
+      });
+    }
+    return this.maintenance;
+  }
+
+  /** Hour rollups, then retention: each step is one short transaction, then a yield. */
+  private async maintain(): Promise<void> {
+    const stopping = (): boolean => this.closed || this.closing !== null;
+    try {
+      while (!stopping() && this.hours.step(this.clock())) await yieldToLoop();
+      for (const task of this.retention) {
+        while (!stopping() && this.db.transaction(task)() >= STEP_ROWS) await yieldToLoop();
+      }
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      this.log(errors.storeMaintenance.code, `${errors.storeMaintenance.code} ${errors.storeMaintenance.message}: ${reason}`);
+    }
+  }
+
+  // ---- queries ----
+
+  services(q: RangeQuery) {
+    return this.requests.services(q);
+  }
+  serviceSeries(q: SeriesQuery) {
+    return this.requests.serviceSeries(q);
+  }
+  instanceSeries(q: SeriesQuery) {
+    return this.gauges.instanceSeries(q);
+  }
+  transactions(q: RangeQuery & { service: string }) {
+    return this.requests.transactions(q);
+  }
+  traces(q: TraceQuery) {
+    return this.raw.traces(q);
+  }
+  trace(traceId: string) {
+    return this.raw.trace(traceId);
+  }
+  instances(q: RangeQuery & { service: string }) {
+    return this.raw.instances(q);
+  }
+  events(q: EventQuery) {
+    return this.raw.events(q);
+  }
+  stalls(q: RangeQuery & { service: string }) {
+    return this.raw.stalls(q);
+  }
+  liveAggregates(service: string, minutes: number[]) {
+    return this.requests.liveAggregates(service, minutes);
+  }
+}
+
+function yieldToLoop(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,154 @@
+// Versioned schema migrations, tracked in SQLite's user_version. Each entry moves the schema
+// from version i to i + 1 inside one transaction; released entries are never edited.
+import type { Database } from 'better-sqlite3';
+
+const MIGRATIONS: readonly string[] = [
+  // 1: raw data, instances, minute and hour rollups.
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+  -- One row per process (service.instance.id) of a service.
+  CREATE TABLE instances (
+    service TEXT NOT NULL,
+    instance_id TEXT NOT NULL,
+    host TEXT,
+    pid INTEGER,
+    first_seen_ms INTEGER NOT NULL,
+    last_seen_ms INTEGER NOT NULL,
+    started_ms INTEGER,
+    restarts INTEGER NOT NULL DEFAULT 0,
+    resource TEXT NOT NULL,
+    settings TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (service, instance_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX instances_host ON instances (service, host, last_seen_ms);
+
+  -- Sampled spans; span events inline as JSON (always read with their span).
+  CREATE TABLE spans (
+    id INTEGER PRIMARY KEY,
+    trace_id TEXT NOT NULL,
+    span_id TEXT NOT NULL,
+    parent_span_id TEXT,
+    service TEXT NOT NULL,
+    instance_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    kind INTEGER NOT NULL,
+    start_ns INTEGER NOT NULL,
+    duration_ns INTEGER NOT NULL,
+    status_code INTEGER NOT NULL,
+    status_message TEXT,
+    route TEXT,
+    is_root INTEGER NOT NULL,
+    is_stall INTEGER NOT NULL,
+    attributes TEXT NOT NULL,
+    events TEXT
+  );
+  CREATE INDEX spans_trace ON spans (trace_id);
+  -- Trace search lists local roots only; partial indexes keep child spans cheap to insert.
+  CREATE INDEX spans_roots_service ON spans (service, start_ns) WHERE is_root = 1;
+  CREATE INDEX spans_roots_time ON spans (start_ns) WHERE is_root = 1;
+
+  -- Headroom events (stalls, starts, restarts, uncaught errors).
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    service TEXT NOT NULL,
+    instance_id TEXT NOT NULL,
+    time_ns INTEGER NOT NULL,
+    route TEXT,
+    trace_id TEXT,
+    span_id TEXT,
+    duration_ms REAL,
+    message TEXT,
+    location TEXT,
+    attributes TEXT NOT NULL
+  );
+  CREATE INDEX events_service_time ON events (service, time_ns);
+  CREATE INDEX events_time ON events (time_ns);
+
+  -- Highest raw row ids written in each wall-clock minute: retention deletes spans by id
+  -- range (ids grow with time), which needs no index on span time.
+  CREATE TABLE raw_marks (minute INTEGER PRIMARY KEY, max_span_id INTEGER NOT NULL) WITHOUT ROWID;
+
+  -- Request rollups per service, route and instance. Durations in ms; sketch: LatencySketch.
+  CREATE TABLE req_minute (
+    service TEXT NOT NULL, t INTEGER NOT NULL, route TEXT NOT NULL, instance_id TEXT NOT NULL,
+    count REAL NOT NULL, errors REAL NOT NULL,
+    dur_sum REAL NOT NULL, dur_min REAL, dur_max REAL, sketch BLOB,
+    qw_count REAL NOT NULL, qw_sum REAL NOT NULL,
+    br_count REAL NOT NULL, br_sum REAL NOT NULL,
+    rw_count REAL NOT NULL, rw_sum REAL NOT NULL,
+    reqb_count REAL NOT NULL, reqb_sum REAL NOT NULL,
+    respb_count REAL NOT NULL, respb_sum REAL NOT NULL,
+    PRIMARY KEY (service, t, route, instance_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE req_hour (
+    service TEXT NOT NULL, t INTEGER NOT NULL, route TEXT NOT NULL, instance_id TEXT NOT NULL,
+    count REAL NOT NULL, errors REAL NOT NULL,
+    dur_sum REAL NOT NULL, dur_min REAL, dur_max REAL, sketch BLOB,
+    qw_count REAL NOT NULL, qw_sum REAL NOT NULL,
+    br_count REAL NOT NULL, br_sum REAL NOT NULL,
+    rw_count REAL NOT NULL, rw_sum REAL NOT NULL,
+    reqb_count REAL NOT NULL, reqb_sum REAL NOT NULL,
+    respb_count REAL NOT NULL, respb_sum REAL NOT NULL,
+    PRIMARY KEY (service, t, route, instance_id)
+  ) WITHOUT ROWID;
+  -- The same, over all routes and instances of a service: what the overview and the
+  -- service charts read, so a day of 80 route×instance rows per minute costs 1 row per minute.
+  CREATE TABLE svc_minute (
+    service TEXT NOT NULL, t INTEGER NOT NULL,
+    count REAL NOT NULL, errors REAL NOT NULL,
+    dur_sum REAL NOT NULL, dur_min REAL, dur_max REAL, sketch BLOB,
+    qw_count REAL NOT NULL, qw_sum REAL NOT NULL,
+    br_count REAL NOT NULL, br_sum REAL NOT NULL,
+    rw_count REAL NOT NULL, rw_sum REAL NOT NULL,
+    reqb_count REAL NOT NULL, reqb_sum REAL NOT NULL,
+    respb_count REAL NOT NULL, respb_sum REAL NOT NULL,
+    PRIMARY KEY (service, t)
+  ) WITHOUT ROWID;
+  CREATE TABLE svc_hour (
+    service TEXT NOT NULL, t INTEGER NOT NULL,
+    count REAL NOT NULL, errors REAL NOT NULL,
+    dur_sum REAL NOT NULL, dur_min REAL, dur_max REAL, sketch BLOB,
+    qw_count REAL NOT NULL, qw_sum REAL NOT NULL,
+    br_count REAL NOT NULL, br_sum REAL NOT NULL,
+    rw_count REAL NOT NULL, rw_sum REAL NOT NULL,
+    reqb_count REAL NOT NULL, reqb_sum REAL NOT NULL,
+    respb_count REAL NOT NULL, respb_sum REAL NOT NULL,
+    PRIMARY KEY (service, t)
+  ) WITHOUT ROWID;
+
+  -- Per-instance gauges (memory, event loop, in-flight, GC), per metric name.
+  CREATE TABLE gauge_minute (
+    service TEXT NOT NULL, metric TEXT NOT NULL, t INTEGER NOT NULL, instance_id TEXT NOT NULL,
+    count REAL NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
+    last REAL NOT NULL, last_ms INTEGER NOT NULL,
+    PRIMARY KEY (service, metric, t, instance_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE gauge_hour (
+    service TEXT NOT NULL, metric TEXT NOT NULL, t INTEGER NOT NULL, instance_id TEXT NOT NULL,
+    count REAL NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
+    last REAL NOT NULL, last_ms INTEGER NOT NULL,
+    PRIMARY KEY (service, metric, t, instance_id)
+  ) WITHOUT ROWID;
+
+  -- Hours whose minutes changed after they were rolled up (late data): rolled again.
+  CREATE TABLE hour_redo (t INTEGER PRIMARY KEY) WITHOUT ROWID;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the schema to SCHEMA_VERSION; throws if the file is newer than this code. */
+export function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(`schema version ${current} is newer than this Headroom understands (${SCHEMA_VERSION})`);
+  }
+  for (let v = current; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,39 @@
+// Opens (or creates) the SQLite file: folder, pragmas, schema. Every failure becomes one
+// HR_STORE_OPEN error naming the path, so the CLI can print one clear line.
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { errors, headroomError } from '../../errors';
+import { migrate } from './migrations';
+
+export function openDatabase(path: string): Database {
+  const file = resolve(path);
+  let db: Database | undefined;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    db = new BetterSqlite3(file);
+    // WAL: readers (the query API) never block the writer, nor it them.
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: durable at checkpoints, no fsync per commit; a power cut can lose
+    // the last commits but never corrupts the file (sqlite.org/pragma.html#pragma_synchronous).
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('temp_store = MEMORY');
+    db.pragma('cache_size = -65536'); // 64 MiB page cache
+    db.pragma('foreign_keys = OFF');
+    // Reads the schema: a file that is not a database fails here (SQLITE_NOTADB).
+    migrate(db);
+    // A write the store needs: an unwritable file fails here rather than on the first batch.
+    db.prepare(`INSERT INTO meta (key, value) VALUES ('opened_at', ?)
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(Date.now()));
+    return db;
+  } catch (err) {
+    try {
+      db?.close();
+    } catch {
+      // Already failing; the open error below is the one worth reporting.
+    }
+    const reason = err instanceof Error ? err.message : String(err);
+    throw headroomError(errors.storeOpen, `${file}: ${reason}`, err);
+  }
+}

@@ -1,0 +1,172 @@
+// Per-instance gauge queries (memory, event loop, in-flight, GC), aggregated in SQL per
+// instance and bucket; whole rolled-up hours are read from gauge_hour.
+import type { Database } from 'better-sqlite3';
+import type { InstanceSeries, InstanceSeriesResponse } from '../../../api-types';
+import type { RangeQuery, SeriesQuery } from '../../storage';
+import { HOUR_MS, MINUTE_MS, splitRange } from '../../time-buckets';
+import { StatementCache } from './statement-cache';
+
+interface GaugeAgg {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
+type Fold = 'mean' | 'max' | 'sum';
+
+/** Series of InstanceSeries: the metric each reads, how buckets fold, and the unit factor. */
+const SERIES: { key: Exclude<keyof InstanceSeries, 'instanceId' | 't'>; metric: string; fold: Fold; factor: number }[] = [
+  { key: 'rssBytes', metric: 'memory.rss', fold: 'mean', factor: 1 },
+  { key: 'heapUsedBytes', metric: 'memory.heap_used', fold: 'mean', factor: 1 },
+  { key: 'heapTotalBytes', metric: 'memory.heap_total', fold: 'mean', factor: 1 },
+  { key: 'heapLimitBytes', metric: 'memory.heap_limit', fold: 'max', factor: 1 },
+  { key: 'externalBytes', metric: 'memory.external', fold: 'mean', factor: 1 },
+  { key: 'eventLoopDelayP99Ms', metric: 'eventloop.delay.p99', fold: 'mean', factor: 1000 },
+  { key: 'eventLoopDelayMaxMs', metric: 'eventloop.delay.max', fold: 'max', factor: 1000 },
+  { key: 'eventLoopUtilization', metric: 'eventloop.utilization', fold: 'mean', factor: 1 },
+  { key: 'inFlightMean', metric: 'http.in_flight', fold: 'mean', factor: 1 },
+  { key: 'inFlightMax', metric: 'http.in_flight.max', fold: 'max', factor: 1 },
+  // gc.pause.<kind>: seconds summed per interval, all kinds added up.
+  { key: 'gcPauseMs', metric: 'gc.pause.', fold: 'sum', factor: 1000 },
+];
+
+function fold(agg: GaugeAgg, how: Fold): number {
+  return how === 'mean' ? agg.sum / agg.count : how === 'max' ? agg.max : agg.sum;
+}
+
+export class GaugeQueries {
+  private readonly stmts: StatementCache;
+
+  constructor(
+    db: Database,
+    private readonly rolledUntil: () => number,
+  ) {
+    this.stmts = new StatementCache(db);
+  }
+
+  /**
+   * Grouped gauge rows: per instance and bucket index, over [from, to). A metric ending in
+   * '.' is a prefix (all kinds). Buckets are counted from `start` in steps of `bucketMs`.
+   */
+  private grouped(
+    service: string,
+    metric: string,
+    range: { from: number; to: number },
+    start: number,
+    bucketMs: number,
+    instanceId: string | undefined,
+    each: (instanceId: string, bucket: number, agg: GaugeAgg) => void,
+  ): void {
+    const split = splitRange(range.from, range.to, this.rolledUntil(), bucketMs % HOUR_MS === 0);
+    const prefix = metric.endsWith('.');
+    const read = (table: string, from: number, to: number): void => {
+      if (to <= from) return;
+      let sql = `SELECT instance_id AS i, CAST((t - ?) / ? AS INTEGER) AS b, sum(count) AS count, sum(sum) AS sum, min(min) AS min, max(max) AS max
+        FROM gauge_${table} WHERE service = ? AND ${prefix ? 'metric >= ? AND metric < ?' : 'metric = ?'} AND t >= ? AND t < ?`;
+      const params: (string | number)[] = [start, bucketMs, service];
+      if (prefix) params.push(metric, `${metric.slice(0, -1)}/`);
+      else params.push(metric);
+      params.push(from, to);
+      if (instanceId !== undefined) {
+        sql += ' AND instance_id = ?';
+        params.push(instanceId);
+      }
+      sql += ' GROUP BY i, b';
+      for (const r of this.stmts.get(sql).iterate(...params) as Iterable<GaugeAgg & { i: string; b: number }>) each(r.i, r.b, r);
+    };
+    read('hour', split.hours.from, split.hours.to);
+    for (const m of split.minutes) read('minute', m.from, m.to);
+  }
+
+  instanceSeries(q: SeriesQuery): InstanceSeriesResponse {
+    const bucketMs = Math.max(MINUTE_MS, Math.round(q.bucketMs / MINUTE_MS) * MINUTE_MS);
+    const start = Math.floor(q.from / bucketMs) * bucketMs;
+    const n = Math.max(0, Math.ceil((q.to - start) / bucketMs));
+    const t = Array.from({ length: n }, (_, i) => start + i * bucketMs);
+    const range = { from: start, to: start + n * bucketMs };
+    const byInstance = new Map<string, InstanceSeries>();
+    const seriesOf = (instanceId: string): InstanceSeries => {
+      let s = byInstance.get(instanceId);
+      if (!s) {
+        const empty = (): (number | null)[] => new Array<number | null>(n).fill(null);
+        s = {
+          instanceId,
+          t,
+          rssBytes: empty(),
+          heapUsedBytes: empty(),
+          heapTotalBytes: empty(),
+          heapLimitBytes: empty(),
+          externalBytes: empty(),
+          eventLoopDelayP99Ms: empty(),
+          eventLoopDelayMaxMs: empty(),
+          eventLoopUtilization: empty(),
+          inFlightMean: empty(),
+          inFlightMax: empty(),
+          gcPauseMs: empty(),
+        };
+        byInstance.set(instanceId, s);
+      }
+      return s;
+    };
+    for (const spec of SERIES) {
+      // Hour and minute parts of one bucket arrive separately: merge before folding.
+      const parts = new Map<string, GaugeAgg>();
+      this.grouped(q.service, spec.metric, range, start, bucketMs, q.instanceId, (i, b, agg) => {
+        const key = `${i}\u0000${b}`;
+        const prev = parts.get(key);
+        if (!prev) parts.set(key, { ...agg });
+        else {
+          prev.count += agg.count;
+          prev.sum += agg.sum;
+          prev.min = Math.min(prev.min, agg.min);
+          prev.max = Math.max(prev.max, agg.max);
+        }
+      });
+      for (const [key, agg] of parts) {
+        const sep = key.lastIndexOf('\u0000');
+        const b = Number(key.slice(sep + 1));
+        if (b < 0 || b >= n || !(agg.count > 0)) continue;
+        seriesOf(key.slice(0, sep))[spec.key][b] = fold(agg, spec.fold) * spec.factor;
+      }
+    }
+    const instances = [...byInstance.values()].sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+    return { from: q.from, to: q.to, service: q.service, bucketMs, instances };
+  }
+
+  /** Count-weighted mean of a gauge over the range and all instances. */
+  mean(service: string, metric: string, q: RangeQuery): number | null {
+    let sum = 0;
+    let count = 0;
+    // One huge hour-multiple bucket: whole hours come from gauge_hour; the bucket is ignored.
+    this.grouped(service, metric, q, 0, 100_000 * HOUR_MS, undefined, (_i, _b, agg) => {
+      sum += agg.sum;
+      count += agg.count;
+    });
+    return count > 0 ? sum / count : null;
+  }
+
+  /**
+   * The latest value of a gauge per instance, summed over the instances that reported it in
+   * the last hour of the range (a bounded read, and dead instances drop out).
+   */
+  latestSum(service: string, metric: string, q: RangeQuery): number | null {
+    const rows = this.stmts
+      .get(`SELECT last, max(last_ms) FROM gauge_minute WHERE service = ? AND metric = ? AND t >= ? AND t < ?
+            GROUP BY instance_id`)
+      .raw()
+      .all(service, metric, Math.floor(Math.max(q.from, q.to - HOUR_MS) / MINUTE_MS) * MINUTE_MS, q.to) as [number, number][];
+    if (rows.length === 0) return null;
+    return rows.reduce((s, r) => s + r[0], 0);
+  }
+
+  /** The latest value of each metric for one instance at or before `to`. */
+  latest(service: string, instanceId: string, metric: string, to: number): number | null {
+    const v = this.stmts
+      .get(`SELECT last FROM gauge_minute WHERE service = ? AND metric = ? AND instance_id = ? AND t < ? AND t >= ?
+            ORDER BY t DESC LIMIT 1`)
+      .pluck()
+      .get(service, metric, instanceId, to, to - 2 * HOUR_MS) as number | undefined;
+    return v ?? null;
+  }
+}

@@ -1,0 +1,272 @@
+// Queries over raw rows: traces (search and one trace), Headroom events, stalls grouped by
+// code location, and instances. Every list is bounded by its range and a limit.
+import type { Database } from 'better-sqlite3';
+import type {
+  EventType,
+  EventView,
+  EventsResponse,
+  InstanceView,
+  InstancesResponse,
+  JsonValue,
+  SpanView,
+  StallGroup,
+  StallsResponse,
+  TraceResponse,
+  TraceSummary,
+  TracesResponse,
+} from '../../../api-types';
+import type { EventQuery, RangeQuery, TraceQuery } from '../../storage';
+import { msToNs, nsToMs } from '../../time-buckets';
+import { parseJsonObject } from '../json-rows';
+import type { GaugeQueries } from './gauge-queries';
+import { StatementCache } from './statement-cache';
+
+const MAX_LIMIT = 1000;
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const MAX_SPANS_PER_TRACE = 10_000;
+
+function limitOf(n: number): number {
+  return Number.isFinite(n) ? Math.min(MAX_LIMIT, Math.max(1, Math.trunc(n))) : 100;
+}
+
+interface EventRow {
+  id: number;
+  type: EventType;
+  service: string;
+  instance_id: string;
+  time_ns: bigint;
+  route: string | null;
+  trace_id: string | null;
+  span_id: string | null;
+  duration_ms: number | null;
+  message: string | null;
+  attributes: string;
+}
+
+function eventView(r: EventRow): EventView {
+  return {
+    id: Number(r.id),
+    type: r.type,
+    service: r.service,
+    instanceId: r.instance_id,
+    timeMs: nsToMs(BigInt(r.time_ns)),
+    route: r.route,
+    traceId: r.trace_id,
+    spanId: r.span_id,
+    durationMs: r.duration_ms,
+    message: r.message,
+    attributes: parseJsonObject(r.attributes),
+  };
+}
+
+export class RawQueries {
+  private readonly stmts: StatementCache;
+
+  constructor(
+    db: Database,
+    private readonly gauges: GaugeQueries,
+  ) {
+    this.stmts = new StatementCache(db);
+  }
+
+  traces(q: TraceQuery): TracesResponse {
+    // Local roots only: the partial indexes spans_roots_* cover `is_root = 1`.
+    let sql = `SELECT trace_id, service, route, name, start_ns, duration_ns, status_code FROM spans
+      WHERE is_root = 1 AND start_ns >= ? AND start_ns < ?`;
+    const params: (string | number | bigint)[] = [msToNs(q.from), msToNs(q.to)];
+    if (q.service !== undefined) {
+      sql += ' AND service = ?';
+      params.push(q.service);
+    }
+    if (q.route !== undefined) {
+      sql += ' AND route = ?';
+      params.push(q.route);
+    }
+    if (q.minDurationMs !== undefined && q.minDurationMs > 0) {
+      sql += ' AND duration_ns >= ?';
+      params.push(BigInt(Math.round(q.minDurationMs * 1e6)));
+    }
+    if (q.error !== undefined) sql += q.error ? ' AND status_code = 2' : ' AND status_code <> 2';
+    sql += ' ORDER BY start_ns DESC LIMIT ?';
+    params.push(limitOf(q.limit));
+    const rows = this.stmts.get(sql).all(...params) as {
+      trace_id: string;
+      service: string;
+      route: string | null;
+      name: string;
+      start_ns: number;
+      duration_ns: number;
+      status_code: number;
+    }[];
+    const counts = this.stmts.get(`SELECT count(*) AS n, coalesce(sum(CASE WHEN is_stall = 1 THEN duration_ns ELSE 0 END), 0) AS stall
+      FROM spans WHERE trace_id = ?`);
+    const traces: TraceSummary[] = rows.map((r) => {
+      const c = counts.get(r.trace_id) as { n: number; stall: number };
+      return {
+        traceId: r.trace_id,
+        service: r.service,
+        route: r.route,
+        name: r.name,
+        // start_ns read as a double here: exact to well under a microsecond, enough for ms.
+        startMs: Math.floor(r.start_ns / 1e6),
+        durationMs: r.duration_ns / 1e6,
+        error: r.status_code === 2,
+        spanCount: c.n,
+        stallMs: c.stall / 1e6,
+      };
+    });
+    return { from: q.from, to: q.to, traces };
+  }
+
+  trace(traceId: string): TraceResponse | null {
+    if (!TRACE_ID.test(traceId)) return null;
+    const rows = this.stmts
+      .get(`SELECT span_id, parent_span_id, service, instance_id, name, kind, start_ns, duration_ns, status_code,
+              status_message, attributes, events, is_stall FROM spans WHERE trace_id = ? ORDER BY start_ns, id LIMIT ${MAX_SPANS_PER_TRACE}`)
+      .safeIntegers(true)
+      .all(traceId) as {
+      span_id: string;
+      parent_span_id: string | null;
+      service: string;
+      instance_id: string;
+      name: string;
+      kind: bigint;
+      start_ns: bigint;
+      duration_ns: bigint;
+      status_code: bigint;
+      status_message: string | null;
+      attributes: string;
+      events: string | null;
+      is_stall: bigint;
+    }[];
+    if (rows.length === 0) return null;
+    const spans: SpanView[] = rows.map((r) => ({
+      spanId: r.span_id,
+      parentSpanId: r.parent_span_id,
+      service: r.service,
+      instanceId: r.instance_id,
+      name: r.name,
+      kind: Number(r.kind),
+      startNs: r.start_ns.toString(),
+      startMs: nsToMs(r.start_ns),
+      durationMs: Number(r.duration_ns) / 1e6,
+      status: { code: Number(r.status_code), message: r.status_message ?? '' },
+      attributes: parseJsonObject(r.attributes),
+      events: parseSpanEvents(r.events),
+      isStall: r.is_stall === 1n,
+    }));
+    return { traceId, spans };
+  }
+
+  events(q: EventQuery): EventsResponse {
+    let sql = `SELECT id, type, service, instance_id, time_ns, route, trace_id, span_id, duration_ms, message, attributes
+      FROM events WHERE time_ns >= ? AND time_ns < ?`;
+    const params: (string | number | bigint)[] = [msToNs(q.from), msToNs(q.to)];
+    if (q.service !== undefined) {
+      sql += ' AND service = ?';
+      params.push(q.service);
+    }
+    if (q.instanceId !== undefined) {
+      sql += ' AND instance_id = ?';
+      params.push(q.instanceId);
+    }
+    if (q.route !== undefined) {
+      sql += ' AND route = ?';
+      params.push(q.route);
+    }
+    if (q.type !== undefined) {
+      sql += ' AND type = ?';
+      params.push(q.type);
+    }
+    sql += ' ORDER BY time_ns DESC, id DESC LIMIT ?';
+    params.push(limitOf(q.limit));
+    const rows = this.stmts.get(sql).safeIntegers(true).all(...params) as EventRow[];
+    return {
+      from: q.from,
+      to: q.to,
+      events: rows.map((r) =>
+        eventView({ ...r, duration_ms: r.duration_ms === null ? null : Number(r.duration_ms) }),
+      ),
+    };
+  }
+
+  stalls(q: RangeQuery & { service: string }): StallsResponse {
+    const rows = this.stmts
+      .get(`SELECT route, location, count(*) AS count, coalesce(sum(duration_ms), 0) AS total,
+              coalesce(max(duration_ms), 0) AS max, max(time_ns) AS last
+            FROM events WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stall'
+            GROUP BY route, location ORDER BY total DESC LIMIT 500`)
+      .safeIntegers(true)
+      .all(q.service, msToNs(q.from), msToNs(q.to)) as {
+      route: string | null;
+      location: string | null;
+      count: bigint;
+      total: number | bigint;
+      max: number | bigint;
+      last: bigint;
+    }[];
+    const groups: StallGroup[] = rows.map((r) => ({
+      route: r.route,
+      location: r.location,
+      count: Number(r.count),
+      totalMs: Number(r.total),
+      maxMs: Number(r.max),
+      lastMs: nsToMs(r.last),
+    }));
+    return { from: q.from, to: q.to, service: q.service, groups };
+  }
+
+  instances(q: RangeQuery & { service: string }): InstancesResponse {
+    const rows = this.stmts
+      .get(`SELECT instance_id, host, pid, first_seen_ms, last_seen_ms, started_ms, restarts, resource, settings
+            FROM instances WHERE service = ? AND last_seen_ms >= ? AND first_seen_ms < ? ORDER BY first_seen_ms, instance_id`)
+      .all(q.service, q.from, q.to) as {
+      instance_id: string;
+      host: string | null;
+      pid: number | null;
+      first_seen_ms: number;
+      last_seen_ms: number;
+      started_ms: number | null;
+      restarts: number;
+      resource: string;
+      settings: string;
+    }[];
+    const instances: InstanceView[] = rows.map((r) => {
+      const at = Math.min(q.to, r.last_seen_ms + 60_000);
+      const latest = (metric: string): number | null => this.gauges.latest(q.service, r.instance_id, metric, at);
+      return {
+        instanceId: r.instance_id,
+        service: q.service,
+        host: r.host,
+        pid: r.pid,
+        firstSeen: r.first_seen_ms,
+        lastSeen: r.last_seen_ms,
+        startedAt: r.started_ms,
+        restarts: r.restarts,
+        rssBytes: latest('memory.rss'),
+        heapUsedBytes: latest('memory.heap_used'),
+        heapLimitBytes: latest('memory.heap_limit'),
+        eventLoopUtilization: latest('eventloop.utilization'),
+        inFlight: latest('http.in_flight'),
+        settings: parseJsonObject(r.settings),
+        resource: parseJsonObject(r.resource),
+      };
+    });
+    return { from: q.from, to: q.to, service: q.service, instances };
+  }
+}
+
+function parseSpanEvents(text: string | null): SpanView['events'] {
+  if (!text) return [];
+  try {
+    const v: unknown = JSON.parse(text);
+    if (!Array.isArray(v)) return [];
+    return v.map((e: { t?: unknown; n?: unknown; a?: unknown }) => ({
+      timeMs: typeof e.t === 'number' ? e.t : 0,
+      name: typeof e.n === 'string' ? e.n : '',
+      attributes: e.a && typeof e.a === 'object' ? (e.a as Record<string, JsonValue>) : {},
+    }));
+  } catch {
+    return [];
+  }
+}

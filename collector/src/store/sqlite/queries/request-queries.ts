@@ -1,0 +1,212 @@
+// Request-side queries: the services overview, a service's series, transactions (routes)
+// and the live stream's per-minute aggregates. All read rollups, never raw spans.
+import type {
+  LiveAggregate,
+  ServiceSeriesResponse,
+  ServiceSummary,
+  ServicesResponse,
+  TransactionSummary,
+  TransactionsResponse,
+} from '../../../api-types';
+import { apdex, breakdown, emptyRollup, percentile, type RequestRollup } from '../../request-rollup';
+import type { RangeQuery, SeriesQuery } from '../../storage';
+import { MINUTE_MS, msToNs } from '../../time-buckets';
+import { apdexTFromResource } from '../apdex-threshold';
+import { distinctServices } from '../distinct-keys';
+import type { Database } from 'better-sqlite3';
+import type { GaugeQueries } from './gauge-queries';
+import { addRow, bucketedRollups, forEachRollupRow } from './rollup-reader';
+import { StatementCache } from './statement-cache';
+
+/** The ladder the overview's sparkline buckets come from (aligned with the rollups). */
+const SPARK_LADDER_MS = [MINUTE_MS, 5 * MINUTE_MS, 15 * MINUTE_MS, 60 * MINUTE_MS, 360 * MINUTE_MS, 1440 * MINUTE_MS];
+const SPARK_POINTS = 30;
+
+function rate(part: number, total: number): number {
+  return total > 0 ? part / total : 0;
+}
+
+export class RequestQueries {
+  private readonly stmts: StatementCache;
+  private readonly rollupServices: () => string[];
+
+  constructor(
+    private readonly db: Database,
+    private readonly rolledUntil: () => number,
+    private readonly defaultApdexTMs: number,
+    private readonly gauges: GaugeQueries,
+  ) {
+    this.stmts = new StatementCache(db);
+    this.rollupServices = distinctServices(db, 'svc_minute');
+  }
+
+  /** Apdex T of a service: the latest instance's resource attribute, else the default. */
+  apdexT(service: string): number {
+    const resource = this.stmts
+      .get(`SELECT resource FROM instances WHERE service = ? ORDER BY last_seen_ms DESC LIMIT 1`)
+      .pluck()
+      .get(service) as string | undefined;
+    return (resource !== undefined ? apdexTFromResource(resource) : null) ?? this.defaultApdexTMs;
+  }
+
+  private total(service: string, q: RangeQuery): RequestRollup {
+    const agg = emptyRollup();
+    forEachRollupRow(this.stmts, { service }, q, { useHours: true, rolledUntil: this.rolledUntil() }, (row) => addRow(agg, row));
+    return agg;
+  }
+
+  services(q: RangeQuery): ServicesResponse {
+    const alive = this.stmts
+      .get(`SELECT service, count(*) AS instances, max(last_seen_ms) AS last_seen FROM instances
+            WHERE last_seen_ms >= ? AND first_seen_ms < ? GROUP BY service`)
+      .all(q.from, q.to) as { service: string; instances: number; last_seen: number }[];
+    const byName = new Map(alive.map((r) => [r.service, r]));
+    const names = new Set<string>(byName.keys());
+    for (const s of this.rollupServices()) names.add(s);
+    const minutes = Math.max(1, (q.to - q.from) / MINUTE_MS);
+    const out: ServiceSummary[] = [];
+    for (const service of [...names].sort()) {
+      const agg = this.total(service, q);
+      const inst = byName.get(service);
+      if (agg.count === 0 && !inst) continue;
+      const t = this.apdexT(service);
+      const b = breakdown(agg);
+      const meanDur = agg.count > 0 ? agg.durSum / agg.count : null;
+      out.push({
+        service,
+        requests: agg.count,
+        throughputRpm: agg.count / minutes,
+        errorRate: rate(agg.errors, agg.count),
+        p50Ms: percentile(agg, 0.5),
+        p95Ms: percentile(agg, 0.95),
+        p99Ms: percentile(agg, 0.99),
+        apdex: apdex(agg, t),
+        apdexTMs: t,
+        queueWaitShare: b.queueWaitMs !== null && meanDur !== null ? b.queueWaitMs / (b.queueWaitMs + meanDur || 1) : null,
+        eventLoopUtilization: this.gauges.mean(service, 'eventloop.utilization', q),
+        memoryRssBytes: this.gauges.latestSum(service, 'memory.rss', q),
+        instances: inst?.instances ?? 0,
+        lastSeen: inst?.last_seen ?? null,
+        sparkline: this.sparkline(service, q),
+      });
+    }
+    return { from: q.from, to: q.to, services: out };
+  }
+
+  private sparkline(service: string, q: RangeQuery): ServiceSummary['sparkline'] {
+    const span = Math.max(MINUTE_MS, q.to - q.from);
+    const bucketMs = SPARK_LADDER_MS.find((b) => span / b <= SPARK_POINTS) ?? (SPARK_LADDER_MS.at(-1) as number);
+    const { t, aggs } = bucketedRollups(this.stmts, { service }, q, bucketMs, this.rolledUntil());
+    const perMinute = bucketMs / MINUTE_MS;
+    return {
+      t,
+      throughputRpm: aggs.map((a) => (a ? a.count / perMinute : 0)),
+      p95Ms: aggs.map((a) => (a ? percentile(a, 0.95) : null)),
+    };
+  }
+
+  serviceSeries(q: SeriesQuery): ServiceSeriesResponse {
+    const bucketMs = Math.max(MINUTE_MS, Math.round(q.bucketMs / MINUTE_MS) * MINUTE_MS);
+    const { t, aggs } = bucketedRollups(
+      this.stmts,
+      { service: q.service, route: q.route, instanceId: q.instanceId },
+      q,
+      bucketMs,
+      this.rolledUntil(),
+    );
+    const tMs = this.apdexT(q.service);
+    const perMinute = bucketMs / MINUTE_MS;
+    const parts = aggs.map((a) => (a ? breakdown(a) : null));
+    return {
+      from: q.from,
+      to: q.to,
+      service: q.service,
+      route: q.route ?? null,
+      instanceId: q.instanceId ?? null,
+      bucketMs,
+      t,
+      requests: aggs.map((a) => a?.count ?? 0),
+      throughputRpm: aggs.map((a) => (a ? a.count / perMinute : 0)),
+      errorRate: aggs.map((a) => (a && a.count > 0 ? a.errors / a.count : null)),
+      p50Ms: aggs.map((a) => (a ? percentile(a, 0.5) : null)),
+      p95Ms: aggs.map((a) => (a ? percentile(a, 0.95) : null)),
+      p99Ms: aggs.map((a) => (a ? percentile(a, 0.99) : null)),
+      apdex: aggs.map((a) => (a ? apdex(a, tMs) : null)),
+      queueWaitMs: parts.map((p) => p?.queueWaitMs ?? null),
+      appMs: parts.map((p) => p?.appMs ?? null),
+      responseWriteMs: parts.map((p) => p?.responseWriteMs ?? null),
+      bodyReadMs: parts.map((p) => p?.bodyReadMs ?? null),
+    };
+  }
+
+  transactions(q: RangeQuery & { service: string }): TransactionsResponse {
+    const byRoute = new Map<string, RequestRollup>();
+    forEachRollupRow(
+      this.stmts,
+      { service: q.service },
+      q,
+      { useHours: true, rolledUntil: this.rolledUntil(), byRoute: true },
+      (row) => {
+        const route = row.route as string;
+        let agg = byRoute.get(route);
+        if (!agg) byRoute.set(route, (agg = emptyRollup()));
+        addRow(agg, row);
+      },
+    );
+    const stalls = new Map<string, { n: number; ms: number }>();
+    const stallRows = this.stmts
+      .get(`SELECT route, count(*) AS n, coalesce(sum(duration_ms), 0) AS ms FROM events
+            WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stall' AND route IS NOT NULL GROUP BY route`)
+      .all(q.service, msToNs(q.from), msToNs(q.to)) as { route: string; n: number; ms: number }[];
+    for (const r of stallRows) stalls.set(r.route, { n: r.n, ms: r.ms });
+    let serviceTotal = 0;
+    for (const agg of byRoute.values()) serviceTotal += agg.durSum;
+    const transactions: TransactionSummary[] = [];
+    for (const [route, agg] of byRoute) {
+      if (agg.count === 0) continue;
+      const st = stalls.get(route);
+      transactions.push({
+        route,
+        requests: agg.count,
+        totalTimeMs: agg.durSum,
+        share: rate(agg.durSum, serviceTotal),
+        p50Ms: percentile(agg, 0.5),
+        p95Ms: percentile(agg, 0.95),
+        p99Ms: percentile(agg, 0.99),
+        errors: agg.errors,
+        errorRate: rate(agg.errors, agg.count),
+        queueWaitMs: agg.qwCount > 0 ? agg.qwSum / agg.qwCount : null,
+        stalls: st?.n ?? 0,
+        stallMs: st?.ms ?? 0,
+      });
+    }
+    transactions.sort((a, b) => b.totalTimeMs - a.totalTimeMs || a.route.localeCompare(b.route));
+    return { from: q.from, to: q.to, service: q.service, transactions };
+  }
+
+  liveAggregates(service: string, minutes: number[]): LiveAggregate[] {
+    const stmt = this.stmts.get(`SELECT t, count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count,
+      br_sum, rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum FROM svc_minute WHERE service = ? AND t = ?`);
+    const out: LiveAggregate[] = [];
+    for (const minute of [...new Set(minutes)].sort((a, b) => a - b)) {
+      const row = stmt.get(service, minute) as Parameters<typeof addRow>[1] | undefined;
+      if (!row) continue;
+      const agg = emptyRollup();
+      addRow(agg, row);
+      const b = breakdown(agg);
+      out.push({
+        service,
+        t: minute,
+        requests: agg.count,
+        errorRate: agg.count > 0 ? agg.errors / agg.count : null,
+        p50Ms: percentile(agg, 0.5),
+        p95Ms: percentile(agg, 0.95),
+        p99Ms: percentile(agg, 0.99),
+        queueWaitMs: b.queueWaitMs,
+        appMs: b.appMs,
+        responseWriteMs: b.responseWriteMs,
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,89 @@
+// Retention: deletes what is older than the configured ages in small steps (≤ STEP_ROWS rows
+// per transaction), so the writer never waits long for the lock. Each task returns the rows
+// it deleted; the caller repeats it, yielding to the event loop between steps, until it
+// deletes fewer than STEP_ROWS.
+import type { Database } from 'better-sqlite3';
+import type { RetentionSettings } from '../storage';
+import { minuteOf, msToNs } from '../time-buckets';
+import { distinctServiceMetrics, distinctServices } from './distinct-keys';
+
+export const STEP_ROWS = 5000;
+
+export type RetentionTask = () => number;
+
+export function retentionTasks(db: Database, retention: RetentionSettings, clock: () => number): RetentionTask[] {
+  const rawCutoff = (): number => clock() - retention.rawMs;
+  const rollupCutoff = (): number => clock() - retention.rollupMs;
+
+  // Spans go by id: raw_marks knows the highest id written in each minute, and ids only grow.
+  const maxOldSpan = db.prepare(`SELECT max(max_span_id) FROM raw_marks WHERE minute < ?`).pluck();
+  const minSpan = db.prepare(`SELECT min(id) FROM spans`).pluck();
+  const deleteSpans = db.prepare(`DELETE FROM spans WHERE id >= ? AND id <= ?`);
+  const deleteMarks = db.prepare(`DELETE FROM raw_marks WHERE minute < ?`);
+  const spans: RetentionTask = () => {
+    const cutoff = minuteOf(rawCutoff());
+    const maxId = maxOldSpan.get(cutoff) as number | null;
+    if (maxId === null) return 0;
+    const lo = minSpan.get() as number | null;
+    if (lo === null || lo > maxId) {
+      deleteMarks.run(cutoff);
+      return 0;
+    }
+    // ids are dense (INTEGER PRIMARY KEY, never reused here), so an id window bounds the rows.
+    return deleteSpans.run(lo, Math.min(maxId, lo + STEP_ROWS - 1)).changes;
+  };
+
+  const deleteEvents = db.prepare(`DELETE FROM events WHERE id IN
+    (SELECT id FROM events WHERE time_ns < ? ORDER BY time_ns LIMIT ${STEP_ROWS})`);
+  const events: RetentionTask = () => deleteEvents.run(msToNs(Math.max(0, rawCutoff()))).changes;
+
+  const rollupTask = (table: string, key: string): RetentionTask => {
+    const services = distinctServices(db, table);
+    const del = db.prepare(`DELETE FROM ${table} WHERE (${key}) IN
+      (SELECT ${key} FROM ${table} WHERE service = ? AND t < ? LIMIT ${STEP_ROWS})`);
+    return () => {
+      let deleted = 0;
+      const cutoff = rollupCutoff();
+      for (const service of services()) {
+        deleted += del.run(service, cutoff).changes;
+        if (deleted >= STEP_ROWS) break;
+      }
+      return deleted;
+    };
+  };
+  // Gauge tables lead with (service, metric): the delete walks each metric's range.
+  const gaugeTask = (table: string): RetentionTask => {
+    const del = db.prepare(`DELETE FROM ${table} WHERE (service, metric, t, instance_id) IN
+      (SELECT service, metric, t, instance_id FROM ${table} WHERE service = ? AND metric = ? AND t < ? LIMIT ${STEP_ROWS})`);
+    const metrics = distinctServiceMetrics(db, table);
+    return () => {
+      let deleted = 0;
+      const cutoff = rollupCutoff();
+      for (const row of metrics()) {
+        deleted += del.run(row.service, row.metric, cutoff).changes;
+        if (deleted >= STEP_ROWS) break;
+      }
+      return deleted;
+    };
+  };
+
+  const deleteInstances = db.prepare(`DELETE FROM instances WHERE last_seen_ms < ?`);
+  const deleteRedo = db.prepare(`DELETE FROM hour_redo WHERE t < ?`);
+  const small: RetentionTask = () => {
+    deleteInstances.run(rollupCutoff());
+    deleteRedo.run(rollupCutoff());
+    return 0;
+  };
+
+  return [
+    spans,
+    events,
+    rollupTask('req_minute', 'service, t, route, instance_id'),
+    rollupTask('req_hour', 'service, t, route, instance_id'),
+    rollupTask('svc_minute', 'service, t'),
+    rollupTask('svc_hour', 'service, t'),
+    gaugeTask('gauge_minute'),
+    gaugeTask('gauge_hour'),
+    small,
+  ];
+}
