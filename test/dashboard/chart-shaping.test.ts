@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { EventView, InstanceSeries, InstanceSeriesResponse, ServiceSeriesResponse } from '@headroom/collector/api-types';
+import { eventLoopDelayChart, memoryChart, shortInstance } from '../../dashboard/src/charts/instance-charts';
+import { responseTimeChart } from '../../dashboard/src/charts/response-time-chart';
+import { apdexChart, errorRateChart, throughputChart } from '../../dashboard/src/charts/service-metric-charts';
+import { stallsChart } from '../../dashboard/src/charts/stalls-chart';
+import { alignTables } from '../../dashboard/src/shape/align';
+import { eventsToMarkers } from '../../dashboard/src/shape/markers';
+import { stackParts } from '../../dashboard/src/shape/stack';
+
+const serviceSeries: ServiceSeriesResponse = {
+  from: 0, to: 180_000, service: 'api', route: null, instanceId: null, bucketMs: 60_000,
+  t: [0, 60_000, 120_000],
+  requests: [60, 120, 0], throughputRpm: [60, 120, 0], errorRate: [0, 0.1, null],
+  p50Ms: [10, 12, null], p95Ms: [40, 80, null], p99Ms: [90, 300, null], apdex: [1, 0.8, null],
+  queueWaitMs: [5, null, null], appMs: [20, 30, null], responseWriteMs: [1, 2, null], bodyReadMs: [0, 0, null],
+};
+
+function instance(id: string, t: number[], rss: number[]): InstanceSeries {
+  const nulls = t.map(() => null);
+  return {
+    instanceId: id, t, rssBytes: rss, heapUsedBytes: rss.map((r) => r / 2), heapTotalBytes: nulls, heapLimitBytes: t.map(() => 4e9),
+    externalBytes: nulls, eventLoopDelayP99Ms: t.map(() => 12), eventLoopDelayMaxMs: t.map(() => 50), eventLoopUtilization: t.map(() => 0.3),
+    inFlightMean: nulls, inFlightMax: nulls, gcPauseMs: nulls,
+  };
+}
+
+test('stacked parts are running sums; an all-null bucket stays a gap', () => {
+  assert.deepEqual(stackParts([[5, null, null], [20, 30, null], [1, 2, null]]), [[5, 0, null], [25, 30, null], [26, 32, null]]);
+});
+
+test('the response-time chart stacks queue / app / write, keeps the parts for the legend, and adds percentiles', () => {
+  const c = responseTimeChart(serviceSeries);
+  assert.equal(c.unit, 'ms');
+  assert.deepEqual(c.x, serviceSeries.t);
+  assert.deepEqual(c.series.map((s) => s.label), ['queue wait (mean)', 'app (mean)', 'response write (mean)', 'p50', 'p95', 'p99']);
+  assert.deepEqual(c.series[2]?.values, [26, 32, null], 'the top of the stack is the whole mean');
+  assert.deepEqual(c.series[1]?.legendValues, [20, 30, null], 'the legend shows the part, not the sum');
+  assert.deepEqual(c.series[4]?.values, [40, 80, null]);
+  assert.deepEqual(c.bands?.map((b) => [b.upper, b.lower]), [[1, 0], [2, 1]]);
+});
+
+test('throughput, error rate and Apdex charts carry their unit and scale', () => {
+  assert.equal(throughputChart(serviceSeries).unit, 'rpm');
+  assert.deepEqual(throughputChart(serviceSeries).series[0]?.values, [60, 120, 0]);
+  assert.equal(errorRateChart(serviceSeries).unit, 'percent');
+  const apdex = apdexChart(serviceSeries, 250);
+  assert.deepEqual(apdex.yRange, [0, 1]);
+  assert.match(apdex.title, /T = 250 ms/);
+});
+
+test('instances on their own clocks are aligned on the union of times', () => {
+  const { x, columns } = alignTables([
+    { t: [0, 10], columns: [[1, 2]] },
+    { t: [5, 10, 20], columns: [[7, 8, 9], [70, 80, 90]] },
+  ]);
+  assert.deepEqual(x, [0, 5, 10, 20]);
+  assert.deepEqual(columns, [[1, null, 2, null], [null, 7, 8, 9], [null, 70, 80, 90]]);
+});
+
+test('memory per instance: RSS, heap used and heap limit per process, one colour each', () => {
+  const r: InstanceSeriesResponse = {
+    from: 0, to: 30, service: 'api', bucketMs: 10,
+    instances: [instance('host-a:101', [0, 10], [100, 110]), instance('host-b:202', [10, 20], [200, 210])],
+  };
+  const c = memoryChart(r);
+  assert.equal(c.unit, 'bytes');
+  assert.deepEqual(c.x, [0, 10, 20]);
+  assert.deepEqual(c.series.map((s) => s.label), [
+    'host-a:101 RSS', 'host-a:101 heap used', 'host-a:101 heap limit',
+    'host-b:202 RSS', 'host-b:202 heap used', 'host-b:202 heap limit',
+  ]);
+  assert.deepEqual(c.series[0]?.values, [100, 110, null]);
+  assert.deepEqual(c.series[4]?.values, [null, 100, 105]);
+  assert.equal(c.series[0]?.color, c.series[2]?.color);
+  assert.notEqual(c.series[0]?.color, c.series[3]?.color);
+  assert.ok(c.key.startsWith('memory:'), 'a new instance count rebuilds the chart');
+  assert.deepEqual(eventLoopDelayChart(r).series.map((s) => s.label).slice(0, 2), ['host-a:101 p99', 'host-a:101 max']);
+});
+
+test('long instance ids are shortened for legends only', () => {
+  assert.equal(shortInstance('short'), 'short');
+  const long = '2f1c9a7e-3b44-4f0e-9a51-0c2d5e6f7a8b';
+  assert.equal(shortInstance(long), '2f1c9a7e-3…5e6f7a8b');
+});
+
+function ev(partial: Partial<EventView>): EventView {
+  return {
+    id: 1, type: 'stall', service: 'api', instanceId: 'i-1', timeMs: 0, route: null, traceId: null, spanId: null,
+    durationMs: null, message: null, attributes: {}, ...partial,
+  };
+}
+
+test('events become labelled markers inside the window, oldest first', () => {
+  const markers = eventsToMarkers([
+    ev({ id: 1, timeMs: 500, durationMs: 230, route: 'GET /slow' }),
+    ev({ id: 2, timeMs: 100, type: 'restart', instanceId: 'web-2' }),
+    ev({ id: 3, timeMs: 5000, durationMs: 10 }),
+    ev({ id: 4, timeMs: 300, type: 'uncaught_exception', message: 'boom' }),
+  ], 0, 1000);
+  assert.deepEqual(markers, [
+    { timeMs: 100, kind: 'restart', label: 'process restarted (web-2)' },
+    { timeMs: 300, kind: 'error', label: 'uncaught exception: boom' },
+    { timeMs: 500, kind: 'stall', label: 'event loop blocked 230 ms in GET /slow' },
+  ]);
+});
+
+test('the stalls chart has one point per stall, the longer kept on a shared millisecond', () => {
+  const c = stallsChart([
+    ev({ id: 1, timeMs: 200, durationMs: 80 }),
+    ev({ id: 2, timeMs: 100, durationMs: 300 }),
+    ev({ id: 3, timeMs: 200, durationMs: 120 }),
+    ev({ id: 4, timeMs: 150, type: 'start' }),
+  ]);
+  assert.deepEqual(c.x, [100, 200]);
+  assert.deepEqual(c.series[0]?.values, [300, 120]);
+  assert.equal(c.series[0]?.style, 'points');
+});

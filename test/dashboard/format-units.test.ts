@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatAge, formatApdex, formatBytes, formatMs, formatPercent, formatRpm, formatTick, formatValue, unitLabel } from '../../dashboard/src/format/units';
+
+test('durations pick a unit that reads well', () => {
+  assert.equal(formatMs(0), '0 ms');
+  assert.equal(formatMs(0.25), '250 µs');
+  assert.equal(formatMs(3.456), '3.46 ms');
+  assert.equal(formatMs(42.34), '42.3 ms');
+  assert.equal(formatMs(230), '230 ms');
+  assert.equal(formatMs(1234), '1.23 s');
+  assert.equal(formatMs(90_000), '1.5 min');
+  assert.equal(formatMs(null), '–');
+  assert.equal(formatMs(Number.NaN), '–');
+});
+
+test('bytes use binary units', () => {
+  assert.equal(formatBytes(512), '512 B');
+  assert.equal(formatBytes(1536), '1.5 KiB');
+  assert.equal(formatBytes(150 * 1024 * 1024), '150 MiB');
+  assert.equal(formatBytes(2 * 1024 ** 3), '2 GiB');
+  assert.equal(formatBytes(undefined), '–');
+});
+
+test('ratios, throughput and Apdex', () => {
+  assert.equal(formatPercent(0.1234), '12.3 %');
+  assert.equal(formatPercent(0.0004), '<0.1 %');
+  assert.equal(formatPercent(0), '0 %');
+  assert.equal(formatPercent(0.95, 0), '95 %');
+  assert.equal(formatRpm(1200), '1200 rpm');
+  assert.equal(formatRpm(12_000), '12 k rpm');
+  assert.equal(formatRpm(2.5), '2.5 rpm');
+  assert.equal(formatApdex(0.876), '0.88');
+  assert.equal(formatApdex(null), '–');
+});
+
+test('every unit has an axis label and tick text', () => {
+  for (const unit of ['ms', 'bytes', 'rpm', 'percent', 'apdex', 'count'] as const) {
+    assert.ok(unitLabel(unit).length > 0, unit);
+    assert.notEqual(formatTick(unit, 1), '');
+    assert.notEqual(formatValue(unit, 1), '');
+  }
+  assert.equal(formatTick('percent', 0.5), '50 %');
+  assert.equal(formatTick('bytes', 1024 * 1024), '1 MiB');
+});
+
+test('ages read as uptime', () => {
+  assert.equal(formatAge(42_000), '42 s');
+  assert.equal(formatAge(5 * 60_000), '5 min');
+  assert.equal(formatAge(3 * 3_600_000 + 7 * 60_000), '3 h 7 min');
+  assert.equal(formatAge(3 * 86_400_000), '3 d 0 h');
+  assert.equal(formatAge(-1), '–');
+});

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ServiceSummary, SpanView, TraceSummary } from '@headroom/collector/api-types';
+import { attentionOf, sortByAttention } from '../../dashboard/src/shape/attention';
+import { traceMatches } from '../../dashboard/src/shape/trace-filter';
+import { attributeText, buildWaterfall } from '../../dashboard/src/shape/waterfall';
+
+function svc(service: string, patch: Partial<ServiceSummary> = {}): ServiceSummary {
+  return {
+    service, requests: 1000, throughputRpm: 100, errorRate: 0, p50Ms: 5, p95Ms: 20, p99Ms: 40, apdex: 0.99, apdexTMs: 500,
+    queueWaitShare: 0.01, eventLoopUtilization: 0.1, memoryRssBytes: 1e8, instances: 1, lastSeen: 0,
+    sparkline: { t: [], throughputRpm: [], p95Ms: [] }, ...patch,
+  };
+}
+
+test('services needing attention come first, with the reasons in words', () => {
+  const sorted = sortByAttention([
+    svc('healthy-busy', { throughputRpm: 5000 }),
+    svc('healthy-quiet', { throughputRpm: 1 }),
+    svc('erroring', { errorRate: 0.2 }),
+    svc('blocked-loop', { eventLoopUtilization: 0.97 }),
+  ]).map((x) => x.summary.service);
+  assert.deepEqual(sorted, ['erroring', 'blocked-loop', 'healthy-busy', 'healthy-quiet']);
+  const a = attentionOf(svc('x', { errorRate: 0.1, apdex: 0.5 }));
+  assert.ok(a.score >= 2);
+  assert.deepEqual(a.reasons, ['errors 10 %', 'Apdex 0.50']);
+  assert.deepEqual(attentionOf(svc('idle', { requests: 0, apdex: null, eventLoopUtilization: null, queueWaitShare: null })), { score: 0, reasons: [] });
+});
+
+function span(spanId: string, parentSpanId: string | null, startMs: number, durationMs: number, patch: Partial<SpanView> = {}): SpanView {
+  return {
+    spanId, parentSpanId, service: 'api', instanceId: 'i', name: spanId, kind: 1, startNs: String(startMs * 1e6), startMs, durationMs,
+    status: { code: 0, message: '' }, attributes: {}, events: [], isStall: false, ...patch,
+  };
+}
+
+test('a trace becomes waterfall rows: tree order, depth, offsets and widths', () => {
+  const w = buildWaterfall([
+    span('db', 'root', 1010, 20),
+    span('root', null, 1000, 100),
+    span('stall', 'handler', 1040, 50, { isStall: true, name: 'event loop blocked' }),
+    span('handler', 'root', 1005, 90),
+    span('orphan', 'missing-parent', 1090, 0),
+  ]);
+  assert.equal(w.startMs, 1000);
+  assert.equal(w.durationMs, 100);
+  assert.deepEqual(w.rows.map((r) => [r.span.spanId, r.depth]), [['root', 0], ['handler', 1], ['stall', 2], ['db', 1], ['orphan', 0]]);
+  const stall = w.rows.find((r) => r.span.spanId === 'stall');
+  assert.equal(stall?.offsetPct, 40);
+  assert.equal(stall?.widthPct, 50);
+  assert.ok((w.rows.find((r) => r.span.spanId === 'orphan')?.widthPct ?? 0) > 0, 'a 0 ms span still shows');
+  assert.equal(w.stallMs, 50);
+});
+
+test('a malformed parent cycle does not loop forever and loses no span', () => {
+  const w = buildWaterfall([span('a', 'b', 0, 10), span('b', 'a', 1, 5), span('c', 'c', 2, 1)]);
+  assert.deepEqual(w.rows.map((r) => r.span.spanId).sort(), ['a', 'b', 'c']);
+  assert.deepEqual(buildWaterfall([]).rows, []);
+});
+
+test('attribute values display as text', () => {
+  assert.equal(attributeText('<b>x</b>'), '<b>x</b>');
+  assert.equal(attributeText(42), '42');
+  assert.equal(attributeText(['a', 1]), '["a",1]');
+  assert.equal(attributeText(null), '');
+});
+
+test('live traces join the list only when they pass its filters', () => {
+  const t: TraceSummary = { traceId: 't', service: 'api', route: 'GET /a', name: 'GET /a', startMs: 0, durationMs: 300, error: false, spanCount: 3, stallMs: 0 };
+  const none = { minDurationMs: null, errorsOnly: false };
+  assert.equal(traceMatches(t, 'api', null, none), true);
+  assert.equal(traceMatches(t, 'other', null, none), false);
+  assert.equal(traceMatches(t, 'api', 'GET /b', none), false);
+  assert.equal(traceMatches(t, 'api', null, { minDurationMs: 500, errorsOnly: false }), false);
+  assert.equal(traceMatches(t, 'api', null, { minDurationMs: null, errorsOnly: true }), false);
+  assert.equal(traceMatches({ ...t, error: true }, 'api', 'GET /a', { minDurationMs: 100, errorsOnly: true }), true);
+});

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { customRange, isLive, rangeParams, resolveRange } from '../../dashboard/src/state/time-range';
+import { defaultView, parseView, viewUrl, withPage, type ViewState } from '../../dashboard/src/state/view-state';
+
+function roundTrip(view: ViewState): ViewState {
+  const url = new URL(viewUrl(view), 'http://x');
+  return parseView(url.pathname, url.search);
+}
+
+test('the overview is the default, live view', () => {
+  const v = parseView('/', '');
+  assert.equal(v.page, 'overview');
+  assert.equal(v.service, null);
+  assert.ok(isLive(v.range));
+  assert.equal(viewUrl(v), '/');
+});
+
+test('every page round-trips through its URL, with range and filters', () => {
+  const base = { ...defaultView(), service: 'checkout api' };
+  const views: ViewState[] = [
+    { ...base, page: 'service' },
+    { ...base, page: 'service', route: 'GET /cart/:id' },
+    { ...base, page: 'transactions', route: '<img src=x onerror=alert(1)>', range: { kind: 'preset', preset: '6h' } },
+    { ...base, page: 'traces', route: 'POST /pay', traceFilters: { minDurationMs: 250, errorsOnly: true }, range: { kind: 'custom', from: 1_700_000_000_000, to: 1_700_000_600_000 } },
+    { ...base, page: 'trace', traceId: '0af7651916cd43dd8448eb211c80319c' },
+    { ...base, page: 'event-loop', range: { kind: 'preset', preset: '7d' } },
+    { ...base, page: 'instances' },
+  ];
+  for (const v of views) assert.deepEqual(roundTrip(v), v, viewUrl(v));
+});
+
+test('service names with slashes and unicode survive the path', () => {
+  const v = { ...defaultView(), page: 'service' as const, service: 'a/b ü?#' };
+  assert.equal(viewUrl(v), '/services/a%2Fb%20%C3%BC%3F%23');
+  assert.equal(roundTrip(v).service, 'a/b ü?#');
+});
+
+test('unknown or broken URLs fall back to the overview, bad ranges to live', () => {
+  assert.equal(parseView('/nope', '').page, 'overview');
+  assert.equal(parseView('/services/x/unknown', '').page, 'overview');
+  assert.equal(parseView('/services/%E0%A4%A', '').page, 'overview');
+  assert.ok(isLive(parseView('/', '?range=3y').range));
+  assert.ok(isLive(parseView('/', '?from=10&to=5').range));
+  assert.equal(parseView('/services/s/traces', '?minDurationMs=-4').traceFilters.minDurationMs, null);
+});
+
+test('withPage keeps service and range, drops the route unless given', () => {
+  const v: ViewState = { ...defaultView(), page: 'transactions', service: 's', route: 'GET /', range: { kind: 'preset', preset: '1h' } };
+  const t = withPage(v, 'traces');
+  assert.equal(t.page, 'traces');
+  assert.equal(t.service, 's');
+  assert.equal(t.route, null);
+  assert.deepEqual(t.range, v.range);
+  assert.equal(withPage(v, 'traces', { route: 'GET /' }).route, 'GET /');
+});
+
+test('time ranges resolve, become API parameters, and come from drags', () => {
+  assert.deepEqual(resolveRange({ kind: 'preset', preset: '1h' }, 10_000_000), { from: 10_000_000 - 3_600_000, to: 10_000_000 });
+  assert.deepEqual(rangeParams({ kind: 'preset', preset: '24h' }), { range: '24h' });
+  assert.deepEqual(rangeParams({ kind: 'custom', from: 1.4, to: 2000.6 }), { from: '1', to: '2001' });
+  assert.deepEqual(customRange(5000.2, 1000), { kind: 'custom', from: 1000, to: 5000 });
+  assert.equal(customRange(1000, 1500), null, 'a click is not a range');
+  assert.equal(isLive({ kind: 'preset', preset: '1h' }), false);
+});
