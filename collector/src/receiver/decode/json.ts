@@ -1,0 +1,149 @@
+// OTLP/JSON decoding (opentelemetry-proto docs/specification.md, "JSON Protobuf Encoding").
+// Walks the parsed JSON guided by the protobufjs reflection of the official messages, so the
+// field list comes from the .proto files, not from this code. Differences from plain proto3
+// JSON that OTLP prescribes, or that the mapping allows and we accept:
+// - traceId / spanId / parentSpanId are hex strings, not base64 (kept as strings here; the
+//   normaliser validates them); other bytes fields stay base64 strings;
+// - enums as integers, names accepted too (an unknown name leaves the field unset);
+// - 64-bit integers as decimal strings or numbers (→ bigint), 32-bit ones as numbers or strings;
+// - keys in lowerCamelCase or the original snake_case; unknown keys are ignored (the spec
+//   requires receivers to ignore them); null means "not set".
+import type { Enum, Field, Type } from 'protobufjs';
+import { otlpTypes } from './proto-root';
+import { DecodeError, type DecodedRequest, type Signal } from './otlp-types';
+
+type Kind = 'message' | 'enum' | 'int64' | 'int32' | 'double' | 'bool' | 'string' | 'bytes';
+
+interface FieldPlan {
+  name: string;
+  kind: Kind;
+  repeated: boolean;
+  oneof: string | null;
+  type: Type | null;
+  enumValues: Record<string, number> | null;
+}
+
+const INT64 = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+const INT32 = new Set(['int32', 'uint32', 'sint32', 'fixed32', 'sfixed32']);
+const ID_FIELDS = new Set(['traceId', 'spanId', 'parentSpanId']);
+const MAX_DEPTH = 64;
+
+const plans = new WeakMap<Type, Map<string, FieldPlan>>();
+
+function kindOf(field: Field): Kind {
+  if (field.resolvedType && 'fields' in field.resolvedType) return 'message';
+  if (field.resolvedType) return 'enum';
+  if (INT64.has(field.type)) return 'int64';
+  if (INT32.has(field.type)) return 'int32';
+  if (field.type === 'double' || field.type === 'float') return 'double';
+  if (field.type === 'bool') return 'bool';
+  if (field.type === 'bytes') return 'bytes';
+  return 'string';
+}
+
+function planFor(type: Type): Map<string, FieldPlan> {
+  let plan = plans.get(type);
+  if (plan) return plan;
+  plan = new Map();
+  for (const field of type.fieldsArray) {
+    field.resolve();
+    const kind = kindOf(field);
+    const p: FieldPlan = {
+      name: field.name,
+      kind,
+      repeated: field.repeated,
+      oneof: field.partOf ? field.partOf.name : null,
+      type: kind === 'message' ? (field.resolvedType as Type) : null,
+      enumValues: kind === 'enum' ? (field.resolvedType as Enum).values : null,
+    };
+    plan.set(field.name, p);
+    plan.set(field.name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), p);
+  }
+  plans.set(type, plan);
+  return plan;
+}
+
+function fail(path: string, what: string): never {
+  throw new DecodeError(`invalid OTLP/JSON at ${path}: ${what}`);
+}
+
+function scalar(p: FieldPlan, v: unknown, path: string): unknown {
+  switch (p.kind) {
+    case 'string':
+      if (typeof v !== 'string') fail(path, 'expected a string');
+      return v;
+    case 'bool':
+      if (typeof v !== 'boolean') fail(path, 'expected a boolean');
+      return v;
+    case 'double':
+      if (typeof v === 'number') return v;
+      if (typeof v === 'string') {
+        if (v === 'NaN') return NaN;
+        if (v === 'Infinity') return Infinity;
+        if (v === '-Infinity') return -Infinity;
+        const n = Number(v);
+        if (v.trim() !== '' && Number.isFinite(n)) return n;
+      }
+      return fail(path, 'expected a number');
+    case 'int32':
+      if (typeof v === 'number' && Number.isInteger(v)) return v;
+      if (typeof v === 'string' && /^-?\d{1,10}$/.test(v)) return Number(v);
+      return fail(path, 'expected an integer');
+    case 'int64':
+      if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+      if (typeof v === 'string' && /^-?\d{1,20}$/.test(v)) return BigInt(v);
+      return fail(path, 'expected an integer (number or decimal string)');
+    case 'enum':
+      if (typeof v === 'number' && Number.isInteger(v)) return v;
+      if (typeof v === 'string') return p.enumValues?.[v];
+      return fail(path, 'expected an enum number or name');
+    case 'bytes':
+      // Ids are hex (OTLP/JSON), other bytes base64; both stay strings for the normaliser.
+      if (typeof v !== 'string') fail(path, ID_FIELDS.has(p.name) ? 'expected a hex string' : 'expected a base64 string');
+      return v;
+    default:
+      return fail(path, 'unexpected field kind');
+  }
+}
+
+function message(type: Type, json: unknown, path: string, depth: number): Record<string, unknown> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) fail(path, 'expected an object');
+  if (depth > MAX_DEPTH) fail(path, 'nested too deeply');
+  const plan = planFor(type);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(json)) {
+    const p = plan.get(key);
+    if (!p) continue; // unknown field: ignored, as the spec requires
+    const v = (json as Record<string, unknown>)[key];
+    if (v === null || v === undefined) continue;
+    const at = `${path}.${key}`;
+    let value: unknown;
+    if (p.repeated) {
+      if (!Array.isArray(v)) fail(at, 'expected an array');
+      value = v.map((item: unknown, i: number) =>
+        p.type ? message(p.type, item, `${at}[${i}]`, depth + 1) : scalar(p, item, `${at}[${i}]`),
+      );
+    } else {
+      value = p.type ? message(p.type, v, at, depth + 1) : scalar(p, v, at);
+    }
+    if (value === undefined) continue;
+    out[p.name] = value;
+    if (p.oneof) out[p.oneof] = p.name;
+  }
+  return out;
+}
+
+function requestType(signal: Signal): Type {
+  const t = otlpTypes();
+  return signal === 'traces' ? t.traceRequest : signal === 'metrics' ? t.metricsRequest : t.logsRequest;
+}
+
+export function decodeJson<S extends Signal>(signal: S, body: Buffer): DecodedRequest[S] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new DecodeError(`invalid JSON: ${(err as Error).message}`);
+  }
+  return message(requestType(signal), parsed, '$', 0) as DecodedRequest[S];
+}

@@ -1,0 +1,54 @@
+// Loads the official OTLP message definitions (collector/proto, see its README) with protobufjs.
+//
+// Why load the .proto files at start-up rather than generate static code with protobufjs-cli:
+// protobufjs's reflection compiles each message type into the same specialised decode function
+// (via its codegen) that pbjs would write to disk, so decode speed is the same, while there
+// is no generated file to keep in step with the .proto files and no pinned CLI to install.
+// Parsing the seven files takes ~30 ms once per process.
+import path from 'node:path';
+import { Root, type Type } from 'protobufjs';
+
+// src/receiver/decode and dist/receiver/decode are both three levels below collector/.
+const PROTO_DIR = path.resolve(__dirname, '../../../proto');
+
+const FILES = [
+  'opentelemetry/proto/collector/trace/v1/trace_service.proto',
+  'opentelemetry/proto/collector/metrics/v1/metrics_service.proto',
+  'opentelemetry/proto/collector/logs/v1/logs_service.proto',
+  'google/rpc/status.proto',
+];
+
+export interface OtlpTypes {
+  root: Root;
+  traceRequest: Type;
+  traceResponse: Type;
+  metricsRequest: Type;
+  metricsResponse: Type;
+  logsRequest: Type;
+  logsResponse: Type;
+  status: Type;
+}
+
+let cached: OtlpTypes | undefined;
+
+export function otlpTypes(): OtlpTypes {
+  if (cached) return cached;
+  const root = new Root();
+  // Imports are written relative to the proto root (`opentelemetry/proto/...`); protobufjs
+  // serves `google/protobuf/*.proto` from its bundled copies.
+  root.resolvePath = (_origin, target) => path.join(PROTO_DIR, target);
+  root.loadSync(FILES, { keepCase: false });
+  root.resolveAll();
+  const t = (name: string): Type => root.lookupType(name);
+  cached = {
+    root,
+    traceRequest: t('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest'),
+    traceResponse: t('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse'),
+    metricsRequest: t('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest'),
+    metricsResponse: t('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse'),
+    logsRequest: t('opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest'),
+    logsResponse: t('opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse'),
+    status: t('google.rpc.Status'),
+  };
+  return cached;
+}

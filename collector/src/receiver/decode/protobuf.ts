@@ -1,0 +1,52 @@
+// OTLP/protobuf: request decoding and response encoding with protobufjs (hot path).
+import type { Type } from 'protobufjs';
+import { otlpTypes } from './proto-root';
+import { DecodeError, type DecodedRequest, type Signal } from './otlp-types';
+
+function requestType(signal: Signal): Type {
+  const t = otlpTypes();
+  return signal === 'traces' ? t.traceRequest : signal === 'metrics' ? t.metricsRequest : t.logsRequest;
+}
+
+export function decodeProtobuf<S extends Signal>(signal: S, body: Uint8Array): DecodedRequest[S] {
+  try {
+    // protobufjs returns Message objects whose fields match otlp-types.ts (fixed64 as Long,
+    // bytes as Buffer, oneof names through virtual getters); the cast is the library boundary.
+    return requestType(signal).decode(body) as unknown as DecodedRequest[S];
+  } catch (err) {
+    throw new DecodeError(`invalid protobuf: ${(err as Error).message}`);
+  }
+}
+
+export interface PartialSuccess {
+  rejected: number;
+  message: string;
+}
+
+const REJECTED_FIELD: Record<Signal, string> = {
+  traces: 'rejectedSpans',
+  metrics: 'rejectedDataPoints',
+  logs: 'rejectedLogRecords',
+};
+
+export function encodeExportResponse(signal: Signal, partial: PartialSuccess | null): Uint8Array {
+  const t = otlpTypes();
+  const type = signal === 'traces' ? t.traceResponse : signal === 'metrics' ? t.metricsResponse : t.logsResponse;
+  const payload = partial
+    ? { partialSuccess: { [REJECTED_FIELD[signal]]: partial.rejected, errorMessage: partial.message } }
+    : {};
+  return type.encode(type.fromObject(payload)).finish();
+}
+
+export function encodeStatus(code: number, message: string): Uint8Array {
+  const { status } = otlpTypes();
+  return status.encode(status.fromObject({ code, message })).finish();
+}
+
+/** JSON form of the same responses (proto3 JSON mapping: int64 as a decimal string). */
+export function exportResponseJson(signal: Signal, partial: PartialSuccess | null): string {
+  if (!partial) return '{}';
+  return JSON.stringify({
+    partialSuccess: { [REJECTED_FIELD[signal]]: String(partial.rejected), errorMessage: partial.message },
+  });
+}

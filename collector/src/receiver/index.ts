@@ -1,0 +1,156 @@
+// The OTLP/HTTP receiver: a plain Node request listener for the OTLP port.
+// HTTP bytes → body (cap, gzip) → decode (protobuf | JSON) → normalise → storage.enqueue(batch).
+// Behaviour follows the OTLP specification (opentelemetry-proto docs/specification.md, OTLP/HTTP).
+import type http from 'node:http';
+import { errors } from '../errors';
+import { emptyBatch, type IngestBatch } from '../model';
+import type { Storage } from '../store/storage';
+import { CumulativeToDelta, type CumulativeOptions } from './cumulative-to-delta';
+import { decodeJson } from './decode/json';
+import { DecodeError, type DecodedRequest, type Signal } from './decode/otlp-types';
+import { otlpTypes } from './decode/proto-root';
+import { decodeProtobuf } from './decode/protobuf';
+import { AbortedError, BodyError, readBody } from './http/read-body';
+import { sendError, sendExportResponse, type Encoding } from './http/respond';
+import { normaliseLogs } from './normalise/logs';
+import { normaliseMetrics } from './normalise/metrics';
+import type { Outcome } from './normalise/outcome';
+import { normaliseTraces } from './normalise/traces';
+import { nowNs } from './normalise/values';
+import { ReceiverCounters, type ReceiverStats } from './stats';
+
+export type { ReceiverStats, SignalStats } from './stats';
+
+export interface OtlpReceiverOptions {
+  storage: Storage;
+  /** Cap on the request body, before and after decompression (default 20 MiB upstream). */
+  maxBodyBytes: number;
+  /** Seconds a sender is told to wait when the write queue is full. */
+  retryAfterSeconds?: number;
+  cumulative?: CumulativeOptions;
+}
+
+export interface OtlpReceiver {
+  handle(req: http.IncomingMessage, res: http.ServerResponse): void;
+  stats(): ReceiverStats;
+}
+
+const PATHS: ReadonlyMap<string, Signal> = new Map([
+  ['/v1/traces', 'traces'],
+  ['/v1/metrics', 'metrics'],
+  ['/v1/logs', 'logs'],
+]);
+
+function requestEncoding(contentType: string | undefined): Encoding | null {
+  const type = (contentType ?? '').split(';', 1)[0]?.trim().toLowerCase();
+  if (type === 'application/x-protobuf') return 'protobuf';
+  if (type === 'application/json') return 'json';
+  return null;
+}
+
+function decode<S extends Signal>(signal: S, encoding: Encoding, body: Buffer): DecodedRequest[S] {
+  return encoding === 'protobuf' ? decodeProtobuf(signal, body) : decodeJson(signal, body);
+}
+
+function normalise(signal: Signal, decoded: DecodedRequest[Signal], batch: IngestBatch, c2d: CumulativeToDelta, received: bigint) {
+  if (signal === 'traces') return { outcome: normaliseTraces(decoded as DecodedRequest['traces'], batch, received), tx: null };
+  if (signal === 'logs') return { outcome: normaliseLogs(decoded as DecodedRequest['logs'], batch, received), tx: null };
+  const tx = c2d.begin();
+  return { outcome: normaliseMetrics(decoded as DecodedRequest['metrics'], batch, tx, received), tx };
+}
+
+function batchSize(b: IngestBatch): number {
+  return b.instances.length + b.spans.length + b.requests.length + b.routeSums.length + b.gauges.length + b.events.length;
+}
+
+export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
+  const { storage, maxBodyBytes } = options;
+  const retryAfter = String(options.retryAfterSeconds ?? 5);
+  const c2d = new CumulativeToDelta(options.cumulative);
+  const counters = new ReceiverCounters();
+  otlpTypes(); // load the .proto files now, not on the first request
+
+  function reply(res: http.ServerResponse, status: number, send: () => void): void {
+    counters.response(status);
+    send();
+  }
+
+  async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    const signal = PATHS.get(path);
+    const encoding = requestEncoding(req.headers['content-type']);
+    const errorEncoding: Encoding = encoding ?? 'json';
+    if (!signal) {
+      req.resume();
+      return reply(res, 404, () => sendError(res, 404, errorEncoding, errors.otlpNotFound, path));
+    }
+    if (req.method !== 'POST') {
+      req.resume();
+      return reply(res, 405, () => sendError(res, 405, errorEncoding, errors.otlpMethod, req.method, { Allow: 'POST' }));
+    }
+    if (!encoding) {
+      req.resume();
+      return reply(res, 415, () => sendError(res, 415, 'json', errors.otlpContentType, String(req.headers['content-type'] ?? 'none')));
+    }
+
+    let body: Buffer;
+    try {
+      body = await readBody(req, maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyError) {
+        // After a refused body the connection may still carry unread bytes: close it.
+        const headers: Record<string, string> = err.status === 413 ? { Connection: 'close' } : {};
+        return reply(res, err.status, () => sendError(res, err.status, encoding, err.info, err.detail, headers));
+      }
+      if (err instanceof AbortedError) return; // nobody left to answer; nothing was decoded
+      throw err;
+    }
+
+    const stats = counters.signal(signal);
+    stats.requests++;
+    stats.bytes += body.length;
+    let decoded: DecodedRequest[Signal];
+    try {
+      decoded = decode(signal, encoding, body);
+    } catch (err) {
+      if (err instanceof DecodeError || err instanceof RangeError) {
+        return reply(res, 400, () => sendError(res, 400, encoding, errors.otlpDecode, (err as Error).message));
+      }
+      throw err;
+    }
+
+    const batch = emptyBatch();
+    const { outcome, tx } = normalise(signal, decoded, batch, c2d, nowNs());
+    stats.received += outcome.received;
+    stats.rejected += outcome.rejected;
+    if (batchSize(batch) > 0 && !storage.enqueue(batch)) {
+      // Nothing was written (enqueue is all or nothing) and the cumulative state is left as it
+      // was, so the sender's retry of the same data gives the same result.
+      stats.refused += outcome.received - outcome.rejected;
+      return reply(res, 503, () => sendError(res, 503, encoding, errors.otlpQueueFull, undefined, { 'Retry-After': retryAfter }));
+    }
+    tx?.commit();
+    reply(res, 200, () => sendExportResponse(res, signal, encoding, partialSuccess(outcome)));
+  }
+
+  function partialSuccess(outcome: Outcome) {
+    const message = outcome.message();
+    if (outcome.rejected === 0 && message === '') return null;
+    return { rejected: outcome.rejected, message: outcome.rejected > 0 ? `${errors.otlpPartial.code}: ${message}` : message };
+  }
+
+  return {
+    handle(req, res) {
+      serve(req, res).catch((err: unknown) => {
+        // Last resort: whatever a client sends must not take the collector down.
+        console.error(`${errors.otlpInternal.code}: ${errors.otlpInternal.message}:`, err);
+        if (!res.headersSent && !res.destroyed) {
+          reply(res, 500, () => sendError(res, 500, requestEncoding(req.headers['content-type']) ?? 'json', errors.otlpInternal));
+        }
+      });
+    },
+    stats() {
+      return counters.snapshot(c2d.size);
+    },
+  };
+}

@@ -1,0 +1,166 @@
+// ExportMetricsServiceRequest → RequestPoints, RouteSumPoints and GaugePoints.
+// Metrics Headroom has no use for are counted and accepted, not stored.
+import type { IngestBatch } from '../../model';
+import type { ExportMetricsServiceRequest, Metric, NumberDataPoint } from '../decode/otlp-types';
+import type { DeltaTransaction } from '../cumulative-to-delta';
+import { attributes, num, str } from './attributes';
+import { GaugeCollector } from './gauges';
+import { checkPoint, histogramDeltas, scaleDistribution, type StreamContext } from './histogram-points';
+import { GAUGES, GC_DURATION, HEAP_SPACE_ATTR, REQUEST_DURATION, ROUTE_SUMS, toSecondsFactor } from './metric-names';
+import { Outcome } from './outcome';
+import { noteInstance, normaliseResource, resourceKey, type ResourceInfo } from './resource';
+import { toBigInt, toNumber } from './values';
+
+function pointCount(m: Metric): number {
+  switch (m.data) {
+    case 'gauge':
+      return m.gauge?.dataPoints?.length ?? 0;
+    case 'sum':
+      return m.sum?.dataPoints?.length ?? 0;
+    case 'histogram':
+      return m.histogram?.dataPoints?.length ?? 0;
+    case 'exponentialHistogram':
+      return m.exponentialHistogram?.dataPoints?.length ?? 0;
+    case 'summary':
+      return m.summary?.dataPoints?.length ?? 0;
+    default:
+      return 0;
+  }
+}
+
+function numberPoints(m: Metric): NumberDataPoint[] {
+  if (m.data === 'gauge') return m.gauge?.dataPoints ?? [];
+  if (m.data === 'sum') return m.sum?.dataPoints ?? [];
+  return [];
+}
+
+/** Validates number points of metrics we do not read, so partial_success counts them too. */
+function checkOtherPoints(m: Metric, outcome: Outcome): void {
+  for (const p of numberPoints(m)) {
+    if (checkPoint(toBigInt(p.timeUnixNano), p.flags, outcome) && !p.value) outcome.reject('number points without a value');
+  }
+}
+
+const METHOD_UNKNOWN = '_OTHER'; // the semconv value for a method it does not know
+
+function requestAttrs(attrs: ReturnType<typeof attributes>): { route: string; method: string; status: number | null; error: boolean } {
+  const method = str(attrs, 'http.request.method') ?? str(attrs, 'http.method') ?? METHOD_UNKNOWN;
+  const route = str(attrs, 'http.route') || method;
+  const status = num(attrs, 'http.response.status_code') ?? num(attrs, 'http.status_code');
+  const error = (status !== null && status >= 500) || str(attrs, 'error.type') !== null;
+  return { route, method, status, error };
+}
+
+function gcKind(v: string | null): string {
+  return v && /^[a-z0-9_]{1,32}$/i.test(v) ? v.toLowerCase() : 'other';
+}
+
+function handleMetric(m: Metric, res: ResourceInfo, ctx: StreamContext, batch: IngestBatch, gauges: GaugeCollector): bigint {
+  const name = m.name ?? '';
+  let latest = 0n;
+  const request = REQUEST_DURATION.get(name);
+  const routeSum = ROUTE_SUMS.get(name);
+  if (request || routeSum || name === GC_DURATION) {
+    const deltas = histogramDeltas(m, ctx);
+    const seconds = request ? toSecondsFactor(m.unit, request.defaultToSeconds) : routeSum?.seconds || name === GC_DURATION ? toSecondsFactor(m.unit, 1) : 1;
+    for (const d of deltas) {
+      if (d.timeNs > latest) latest = d.timeNs;
+      const min = d.min === null ? null : d.min * seconds;
+      const max = d.max === null ? null : d.max * seconds;
+      if (request) {
+        const a = requestAttrs(d.attrs);
+        batch.requests.push({
+          service: res.service,
+          instanceId: res.instanceId,
+          route: a.route,
+          method: a.method,
+          statusCode: a.status,
+          error: a.error,
+          timeNs: d.timeNs,
+          count: d.count,
+          sumSeconds: d.sum * seconds,
+          minSeconds: min,
+          maxSeconds: max,
+          distribution: scaleDistribution(d.distribution, seconds),
+        });
+      } else if (routeSum) {
+        batch.routeSums.push({
+          service: res.service,
+          instanceId: res.instanceId,
+          route: requestAttrs(d.attrs).route,
+          metric: routeSum.metric,
+          timeNs: d.timeNs,
+          count: d.count,
+          sum: d.sum * seconds,
+          max,
+        });
+      } else {
+        const mean = (d.sum * seconds) / d.count;
+        batch.gauges.push({
+          service: res.service,
+          instanceId: res.instanceId,
+          metric: `gc.pause.${gcKind(str(d.attrs, 'v8js.gc.type'))}`,
+          timeNs: d.timeNs,
+          count: d.count,
+          sum: d.sum * seconds,
+          min: min ?? mean,
+          max: max ?? mean,
+          last: d.sum * seconds,
+        });
+      }
+    }
+    checkOtherPoints(m, ctx.outcome);
+    return latest;
+  }
+  const gauge = GAUGES.get(name);
+  if (!gauge) {
+    checkOtherPoints(m, ctx.outcome);
+    return latest;
+  }
+  const factor = gauge.seconds ? toSecondsFactor(m.unit, 1) : 1;
+  for (const p of numberPoints(m)) {
+    const timeNs = toBigInt(p.timeUnixNano);
+    if (!checkPoint(timeNs, p.flags, ctx.outcome)) continue;
+    if (!p.value) {
+      ctx.outcome.reject('number points without a value');
+      continue;
+    }
+    // Gauges and up-down counters carry the current level; that is what is stored, whatever
+    // the temporality (the OTel SDKs keep up-down counters cumulative even when asked for delta).
+    const value = (p.value === 'asInt' ? toNumber(p.asInt) : (p.asDouble ?? 0)) * factor;
+    if (!Number.isFinite(value)) continue;
+    const attrs = gauge.combine === 'heap' ? attributes(p.attributes) : null;
+    const part = attrs !== null && str(attrs, HEAP_SPACE_ATTR) !== null;
+    gauges.add(res.service, res.instanceId, gauge.name, timeNs, gauge.combine, value, part);
+    if (timeNs > latest) latest = timeNs;
+  }
+  return latest;
+}
+
+export function normaliseMetrics(req: ExportMetricsServiceRequest, batch: IngestBatch, tx: DeltaTransaction, receivedNs: bigint): Outcome {
+  const outcome = new Outcome();
+  const gauges = new GaugeCollector();
+  for (const rm of req.resourceMetrics ?? []) {
+    const res = normaliseResource(rm.resource);
+    let resKey: string | null = null;
+    let points = 0;
+    let latest = 0n;
+    for (const sm of rm.scopeMetrics ?? []) {
+      resKey ??= resourceKey(res);
+      const ctx: StreamContext = { tx, outcome, prefix: `${resKey}\u0000${sm.scope?.name ?? ''}\u0000${sm.scope?.version ?? ''}` };
+      for (const m of sm.metrics ?? []) {
+        const n = pointCount(m);
+        outcome.received += n;
+        points += n;
+        const t = handleMetric(m, res, ctx, batch, gauges);
+        if (t > latest) latest = t;
+      }
+    }
+    if (points > 0) {
+      noteInstance(batch, res, latest > 0n ? latest : receivedNs);
+      if (res.serviceMissing) outcome.warn(`resource without service.name stored as ${res.service}`);
+    }
+  }
+  gauges.flush(batch);
+  return outcome;
+}

@@ -1,0 +1,54 @@
+// An OTLP resource → the service and instance Headroom files its data under.
+import { createHash } from 'node:crypto';
+import type { Attributes, EpochNanos, IngestBatch } from '../../model';
+import type { Resource } from '../decode/otlp-types';
+import { attributes, num, str } from './attributes';
+
+export interface ResourceInfo {
+  service: string;
+  instanceId: string;
+  host: string | null;
+  pid: number | null;
+  attributes: Attributes;
+  /** True when the sender set no service.name and the OTel fallback name was used. */
+  serviceMissing: boolean;
+}
+
+export function normaliseResource(resource: Resource | null | undefined): ResourceInfo {
+  const attrs = attributes(resource?.attributes);
+  const name = str(attrs, 'service.name');
+  // OTel SDKs default to `unknown_service:<process.executable.name>` (resource semconv).
+  const executable = str(attrs, 'process.executable.name');
+  const service = name && name.trim() !== '' ? name : executable ? `unknown_service:${executable}` : 'unknown_service';
+  const host = str(attrs, 'host.name');
+  const pidNum = num(attrs, 'process.pid');
+  const pid = pidNum !== null && Number.isInteger(pidNum) ? pidNum : null;
+  const instanceId = str(attrs, 'service.instance.id') || `${host ?? 'unknown-host'}:${pid ?? 'unknown-pid'}`;
+  return { service, instanceId, host, pid, attributes: attrs, serviceMissing: !name || name.trim() === '' };
+}
+
+/** A short stable key for a resource's identity, for per-stream state (cumulative → delta). */
+export function resourceKey(info: ResourceInfo): string {
+  const entries = Object.keys(info.attributes)
+    .sort()
+    .map((k) => [k, info.attributes[k]]);
+  return createHash('sha1').update(JSON.stringify(entries)).digest('base64');
+}
+
+/** Records the instance once per batch, at the latest time any of its items carried. */
+export function noteInstance(batch: IngestBatch, info: ResourceInfo, timeNs: EpochNanos): void {
+  for (const seen of batch.instances) {
+    if (seen.service === info.service && seen.instanceId === info.instanceId) {
+      if (timeNs > seen.timeNs) seen.timeNs = timeNs;
+      return;
+    }
+  }
+  batch.instances.push({
+    service: info.service,
+    instanceId: info.instanceId,
+    host: info.host,
+    pid: info.pid,
+    timeNs,
+    resource: info.attributes,
+  });
+}
