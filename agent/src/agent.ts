@@ -1,0 +1,151 @@
+// Assembles the agent: OTel NodeSDK with the auto-instrumentations, Headroom's sampling and
+// export pipeline, and Headroom's signals. Everything the app could feel is guarded: a
+// failure to start leaves the app running uninstrumented, with one line on stderr.
+import { diag, DiagLogLevel, metrics, trace, type Attributes } from '@opentelemetry/api';
+import { logs } from '@opentelemetry/api-logs';
+import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { AgentSettings } from './config/settings';
+import { createExportPipeline, type ExportPipeline } from './export/pipeline';
+import { describe, report } from './report';
+import { buildResource } from './resource';
+import { HeadroomSampler } from './sampling/sampler';
+import { TailSamplingProcessor } from './sampling/tail-processor';
+import { registerAgentHealth } from './signals/agent-health';
+import { InFlightTracker, registerCapacityMetrics } from './signals/capacity';
+import { registerEventLoopDelay } from './signals/event-loop-delay';
+import { watchFrameworkRoutes } from './signals/frameworks';
+import { registerGcMetrics } from './signals/gc';
+import { watchFirstListen } from './signals/lifecycle';
+import { registerMemoryMetrics } from './signals/memory';
+import { SCOPE } from './signals/meter';
+import { createRequestTracker } from './signals/request-tracker';
+import { startStallDetector } from './signals/stalls';
+import { watchUncaught } from './signals/uncaught';
+import { installShutdown } from './shutdown';
+
+export interface RunningAgent {
+  settings: AgentSettings;
+  /** Exports what is queued now, within the shutdown timeout. */
+  flush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** Off by default (noisy, or measured by Headroom itself); OTEL_NODE_ENABLED_INSTRUMENTATIONS can turn them on. */
+const OFF_BY_DEFAULT = ['fs', 'dns', 'net', 'runtime-node', 'host-metrics', 'router'];
+
+function instrumentationSwitches(env: Record<string, string | undefined>): Record<string, { enabled: boolean }> {
+  const wanted = new Set((env.OTEL_NODE_ENABLED_INSTRUMENTATIONS ?? '').split(',').map((s) => s.trim()));
+  const out: Record<string, { enabled: boolean }> = {};
+  // `router`: on express 5 both the express and the router instrumentation wrap the same
+  // layers (four spans per request, one named "middleware - patched"); express's is kept.
+  for (const name of OFF_BY_DEFAULT) if (!wanted.has(name)) out[`@opentelemetry/instrumentation-${name}`] = { enabled: false };
+  return out;
+}
+
+function agentSettingAttributes(settings: AgentSettings): Attributes {
+  return {
+    'headroom.setting.agent.apdex_t_ms': settings.apdexTMs,
+    'headroom.setting.agent.slow_trace_ms': settings.slowTraceMs,
+    'headroom.setting.agent.traces_per_second': settings.tracesPerSecond,
+    'headroom.setting.agent.stall_threshold_ms': settings.stallThresholdMs,
+    'headroom.setting.agent.metric_interval_ms': settings.metricIntervalMs,
+  };
+}
+
+function routeDiagToStderr(env: Record<string, string | undefined>): void {
+  if (env.OTEL_LOG_LEVEL) return; // the user asked for OTel's own console logging
+  const toReport = (...args: unknown[]): void => report('otel', args.map((a) => (typeof a === 'string' ? a : describe(a))).join(' ').slice(0, 500));
+  diag.setLogger({ error: toReport, warn: () => undefined, info: () => undefined, debug: () => undefined, verbose: () => undefined }, { logLevel: DiagLogLevel.ERROR, suppressOverrideMessage: true });
+}
+
+export function startAgent(settings: AgentSettings, env: Record<string, string | undefined>): RunningAgent {
+  routeDiagToStderr(env);
+  const pipeline: ExportPipeline = createExportPipeline(settings);
+  const tail = new TailSamplingProcessor((span) => pipeline.spans.push(span), pipeline.health, {
+    slowTraceMs: settings.slowTraceMs,
+    maxTraces: 4096,
+    maxSpansPerTrace: 1000,
+    maxAgeMs: 120_000,
+  });
+  const inFlight = new InFlightTracker(performance.now());
+  // The meter is needed by the http hooks before the SDK exists; instruments created on the
+  // global no-op meter would stay no-ops, so the tracker is created after sdk.start() and the
+  // hook delegates to it.
+  let tracker: ReturnType<typeof createRequestTracker> | null = null;
+  const instrumentations = getNodeAutoInstrumentations({
+    ...instrumentationSwitches(env),
+    '@opentelemetry/instrumentation-http': {
+      responseHook: (span, response) => tracker?.responseHook(span, response),
+    },
+  });
+  const sdk = new NodeSDK({
+    resource: buildResource(settings),
+    autoDetectResources: false,
+    instrumentations,
+    sampler: new HeadroomSampler(settings.tracesPerSecond),
+    spanProcessors: [tail],
+    metricReaders: [pipeline.metricReader],
+    views: pipeline.views,
+    logRecordProcessors: [pipeline.logProcessor],
+  });
+  sdk.start();
+
+  const meter = metrics.getMeter(SCOPE);
+  const logger = logs.getLogger(SCOPE);
+  const stops: (() => void)[] = [];
+  tracker = createRequestTracker(meter, inFlight);
+  registerCapacityMetrics(meter, inFlight);
+  registerMemoryMetrics(meter);
+  stops.push(registerEventLoopDelay(meter));
+  stops.push(registerGcMetrics(meter));
+  registerAgentHealth(meter, pipeline.health);
+  watchFrameworkRoutes();
+  watchFirstListen(logger, agentSettingAttributes(settings));
+  stops.push(
+    startStallDetector({
+      thresholdMs: settings.stallThresholdMs,
+      tracer: trace.getTracer(SCOPE),
+      logger,
+      markStall: (traceId) => tail.markStall(traceId),
+    }),
+  );
+
+  const withTimeout = async (work: Promise<unknown>): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), settings.shutdownTimeoutMs);
+      timer.unref();
+    });
+    const outcome = await Promise.race([work.then(() => 'done' as const, () => 'done' as const), timeout]);
+    if (timer) clearTimeout(timer);
+    if (outcome === 'timeout') report('shutdownTimeout', `after ${settings.shutdownTimeoutMs} ms`);
+  };
+
+  const flushAll = (): Promise<unknown> =>
+    Promise.allSettled([pipeline.metricReader.forceFlush(), pipeline.spans.flush(), pipeline.logProcessor.forceFlush()]);
+
+  let stopped: Promise<void> | null = null;
+  const agent: RunningAgent = {
+    settings,
+    flush: () => withTimeout(flushAll()),
+    shutdown: () => {
+      stopped ??= (async () => {
+        for (const stop of stops) {
+          try {
+            stop();
+          } catch {
+            // stopping is best effort
+          }
+        }
+        await withTimeout(flushAll().then(() => sdk.shutdown()));
+      })();
+      return stopped;
+    },
+  };
+  watchUncaught(logger, () => {
+    // The process is about to exit: nothing asynchronous will run. See crash-flush.ts.
+  });
+  installShutdown(agent);
+  return agent;
+}

@@ -1,0 +1,111 @@
+// The agent's settings, read from the standard OTel environment variables plus HEADROOM_*
+// ones for what OTel has no name for. Reading is pure (env in, settings and problems out), so
+// the defaults and the validation are unit-tested; a bad value is a problem (one warning on
+// stderr at start), never a crash, and its default is used instead.
+
+export interface AgentSettings {
+  enabled: boolean;
+  /** From OTEL_SERVICE_NAME; null when unset (then the app's package.json name is used). */
+  serviceName: string | null;
+  tracesUrl: string;
+  metricsUrl: string;
+  logsUrl: string;
+  /** Per export request (OTEL_EXPORTER_OTLP_TIMEOUT). */
+  exportTimeoutMs: number;
+  /** OTEL_METRIC_EXPORT_INTERVAL. */
+  metricIntervalMs: number;
+  apdexTMs: number;
+  /** Traces slower than this are always kept (default 4 × Apdex T). */
+  slowTraceMs: number;
+  /** Share of ordinary traces kept, as a rate limit per process. */
+  tracesPerSecond: number;
+  stallThresholdMs: number;
+  /** Finished spans and log records held for export while the collector is slow or down. */
+  maxQueue: number;
+  shutdownTimeoutMs: number;
+}
+
+export interface SettingsResult {
+  settings: AgentSettings;
+  problems: string[];
+}
+
+export const DEFAULT_ENDPOINT = 'http://127.0.0.1:4318';
+
+type Env = Record<string, string | undefined>;
+
+function isFalse(value: string): boolean {
+  return ['false', '0', 'no', 'off'].includes(value.trim().toLowerCase());
+}
+
+function isTrue(value: string): boolean {
+  return ['true', '1', 'yes', 'on'].includes(value.trim().toLowerCase());
+}
+
+function numberSetting(
+  env: Env,
+  name: string,
+  fallback: number,
+  problems: string[],
+  range: { min: number; max: number },
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw.trim());
+  if (!Number.isFinite(value) || value < range.min || value > range.max) {
+    problems.push(`${name}=${JSON.stringify(raw)} (want a number from ${range.min} to ${range.max}; using ${fallback})`);
+    return fallback;
+  }
+  return value;
+}
+
+function urlSetting(raw: string | undefined, name: string, problems: string[]): URL | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  try {
+    const url = new URL(raw.trim());
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
+    return url;
+  } catch {
+    problems.push(`${name}=${JSON.stringify(raw)} (want an http(s) URL)`);
+    return null;
+  }
+}
+
+/** OTLP/HTTP: the base endpoint gets `/v1/<signal>` appended; a per-signal one is used as is. */
+function signalUrl(env: Env, base: URL, signal: 'traces' | 'metrics' | 'logs', problems: string[]): string {
+  const specific = urlSetting(env[`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`], `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`, problems);
+  if (specific) return specific.href;
+  const path = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+  return new URL(`${path}v1/${signal}`, base).href;
+}
+
+export function readSettings(env: Env): SettingsResult {
+  const problems: string[] = [];
+  let enabled = true;
+  const enabledRaw = env.HEADROOM_ENABLED;
+  if (enabledRaw !== undefined && enabledRaw.trim() !== '') {
+    if (isFalse(enabledRaw)) enabled = false;
+    else if (!isTrue(enabledRaw)) problems.push(`HEADROOM_ENABLED=${JSON.stringify(enabledRaw)} (want true or false)`);
+  }
+  if (env.OTEL_SDK_DISABLED !== undefined && isTrue(env.OTEL_SDK_DISABLED)) enabled = false;
+
+  const base = urlSetting(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'OTEL_EXPORTER_OTLP_ENDPOINT', problems) ?? new URL(DEFAULT_ENDPOINT);
+  const serviceName = env.OTEL_SERVICE_NAME?.trim() ? env.OTEL_SERVICE_NAME.trim() : null;
+  const apdexTMs = numberSetting(env, 'HEADROOM_APDEX_T', 500, problems, { min: 1, max: 600_000 });
+  const settings: AgentSettings = {
+    enabled,
+    serviceName,
+    tracesUrl: signalUrl(env, base, 'traces', problems),
+    metricsUrl: signalUrl(env, base, 'metrics', problems),
+    logsUrl: signalUrl(env, base, 'logs', problems),
+    exportTimeoutMs: numberSetting(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 5_000, problems, { min: 100, max: 120_000 }),
+    metricIntervalMs: numberSetting(env, 'OTEL_METRIC_EXPORT_INTERVAL', 3_000, problems, { min: 100, max: 3_600_000 }),
+    apdexTMs,
+    slowTraceMs: numberSetting(env, 'HEADROOM_SLOW_TRACE_MS', 4 * apdexTMs, problems, { min: 1, max: 3_600_000 }),
+    tracesPerSecond: numberSetting(env, 'HEADROOM_TRACES_PER_SECOND', 10, problems, { min: 0, max: 100_000 }),
+    stallThresholdMs: numberSetting(env, 'HEADROOM_STALL_THRESHOLD_MS', 100, problems, { min: 20, max: 600_000 }),
+    maxQueue: Math.floor(numberSetting(env, 'HEADROOM_MAX_QUEUE', 2048, problems, { min: 16, max: 1_000_000 })),
+    shutdownTimeoutMs: numberSetting(env, 'HEADROOM_SHUTDOWN_TIMEOUT_MS', 2_000, problems, { min: 0, max: 60_000 }),
+  };
+  return { settings, problems };
+}

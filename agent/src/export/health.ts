@@ -1,0 +1,43 @@
+// Delivery bookkeeping for the three signals: what was dropped (queue full, buffer full,
+// export failed) and whether the collector is answering. Failures and the recovery are
+// reported on stderr, rate-limited; the totals are also exported as a metric once the
+// collector is back (see signals/agent-health.ts).
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { describe, report } from '../report';
+
+export type Signal = 'spans' | 'logs' | 'metrics';
+
+export class ExportHealth {
+  readonly dropped: Record<Signal, number> = { spans: 0, logs: 0, metrics: 0 };
+  readonly exported: Record<Signal, number> = { spans: 0, logs: 0, metrics: 0 };
+  private failing = false;
+  private droppedAtFailure = 0;
+
+  constructor(private readonly target: string) {}
+
+  drop(signal: Signal, count: number): void {
+    this.dropped[signal] += count;
+  }
+
+  result(signal: Signal, count: number, result: ExportResult): void {
+    if (result.code === ExportResultCode.SUCCESS) {
+      this.exported[signal] += count;
+      if (this.failing) {
+        this.failing = false;
+        const lost = this.totalDropped() - this.droppedAtFailure;
+        report('exportRecovered', `${this.target}; ${lost} items dropped while it was unreachable (spans ${this.dropped.spans}, log records ${this.dropped.logs}, metric points ${this.dropped.metrics} since start)`);
+      }
+      return;
+    }
+    this.drop(signal, count);
+    if (!this.failing) {
+      this.failing = true;
+      this.droppedAtFailure = this.totalDropped() - count;
+    }
+    report('exportFailed', `${signal} to ${this.target}: ${result.error ? describe(result.error) : 'export failed'}`);
+  }
+
+  totalDropped(): number {
+    return this.dropped.spans + this.dropped.logs + this.dropped.metrics;
+  }
+}

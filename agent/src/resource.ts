@@ -1,0 +1,38 @@
+// The resource every signal carries: which service, which process (`service.instance.id`,
+// unique per process, so each cluster worker is its own instance), where and on what it runs,
+// and the Apdex T the collector scores this service with. All values are synchronous, so no
+// export waits for a detector. OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME win over ours.
+import type { Attributes } from '@opentelemetry/api';
+import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import cluster from 'node:cluster';
+import { randomUUID } from 'node:crypto';
+import { arch, hostname } from 'node:os';
+import type { AgentSettings } from './config/settings';
+import { defaultServiceName } from './config/service-name';
+import { clusterRole, cpuCount } from './signals/lifecycle';
+
+export function headroomAttributes(settings: AgentSettings): Attributes {
+  const attrs: Attributes = {
+    'service.name': settings.serviceName ?? defaultServiceName(),
+    'service.instance.id': randomUUID(),
+    'host.name': hostname(),
+    'host.arch': arch(),
+    'process.pid': process.pid,
+    'process.parent_pid': process.ppid,
+    'process.runtime.name': 'nodejs',
+    'process.runtime.version': process.versions.node,
+    'process.executable.path': process.execPath,
+    'headroom.apdex_t_ms': settings.apdexTMs,
+    'headroom.cluster.role': clusterRole(),
+    'headroom.host.cpu_count': cpuCount(),
+  };
+  if (cluster.isWorker && cluster.worker) attrs['headroom.cluster.worker_id'] = cluster.worker.id;
+  return attrs;
+}
+
+export function buildResource(settings: AgentSettings): Resource {
+  const fromEnv = detectResources({ detectors: [envDetector] });
+  let resource = defaultResource().merge(resourceFromAttributes(headroomAttributes(settings))).merge(fromEnv);
+  if (settings.serviceName) resource = resource.merge(resourceFromAttributes({ 'service.name': settings.serviceName }));
+  return resource;
+}

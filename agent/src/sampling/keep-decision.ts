@@ -1,0 +1,17 @@
+// The tail half of Headroom's sampling: whether a finished trace (its local part) is exported.
+// Pure, so the rules are unit-tested.
+
+export interface TraceFacts {
+  /** The local root carries the sampled flag (head-sampled here or by the caller). */
+  sampled: boolean;
+  /** Some span of the trace ended with status ERROR, or the server answered 5xx. */
+  error: boolean;
+  /** The local root's duration. */
+  durationMs: number;
+  /** An event-loop stall ran inside the trace. */
+  stall: boolean;
+}
+
+export function keepTrace(facts: TraceFacts, slowTraceMs: number): boolean {
+  return facts.sampled || facts.error || facts.stall || facts.durationMs >= slowTraceMs;
+}

@@ -1,0 +1,157 @@
+// Keeps or drops each trace whole, once its local root span has ended: a sampler decides at a
+// span's start, but "was it an error, was it slow" is known only at the end. Every span is
+// recorded (see sampler.ts) and held here, per trace, until the local root (no parent, or a
+// remote one) ends; then the trace's spans go to the export queue or are dropped together.
+// Spans that end after their root (late children, stall spans) follow the remembered
+// decision. Everything is bounded: traces held, spans per trace, decisions remembered, age.
+import { SpanKind, SpanStatusCode, TraceFlags, type Context } from '@opentelemetry/api';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ExportHealth } from '../export/health';
+import { report } from '../report';
+import { keepTrace } from './keep-decision';
+
+export interface TailSamplingOptions {
+  slowTraceMs: number;
+  maxTraces: number;
+  maxSpansPerTrace: number;
+  /** Unfinished traces older than this are dropped (their root never ended). */
+  maxAgeMs: number;
+}
+
+interface TraceBuffer {
+  spans: ReadableSpan[];
+  error: boolean;
+  stall: boolean;
+  createdAt: number;
+}
+
+const MAX_DECISIONS = 4096;
+
+function durationMs(span: ReadableSpan): number {
+  return span.duration[0] * 1e3 + span.duration[1] / 1e6;
+}
+
+function isError(span: ReadableSpan): boolean {
+  if (span.status.code === SpanStatusCode.ERROR) return true;
+  if (span.kind !== SpanKind.SERVER) return false;
+  const status = span.attributes['http.response.status_code'];
+  return typeof status === 'number' && status >= 500;
+}
+
+export class TailSamplingProcessor implements SpanProcessor {
+  private readonly open = new Map<string, TraceBuffer>();
+  private readonly decided = new Map<string, boolean>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly sink: (span: ReadableSpan) => void,
+    private readonly health: ExportHealth,
+    private readonly options: TailSamplingOptions,
+  ) {
+    this.sweeper = setInterval(() => this.sweep(), Math.max(1000, options.maxAgeMs / 4));
+    this.sweeper.unref();
+  }
+
+  onStart(_span: Span, _parentContext: Context): void {
+    // Nothing to do at start: buffers are created when the first span of a trace ends.
+  }
+
+  onEnd(span: ReadableSpan): void {
+    const ctx = span.spanContext();
+    const traceId = ctx.traceId;
+    const parent = span.parentSpanContext;
+    if (parent === undefined || parent.isRemote) {
+      this.decide(span, traceId, (ctx.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED);
+      return;
+    }
+    const decision = this.decided.get(traceId);
+    if (decision !== undefined) {
+      if (decision) this.sink(span);
+      return;
+    }
+    const buffer = this.bufferFor(traceId);
+    if (!buffer) return;
+    if (buffer.spans.length >= this.options.maxSpansPerTrace) {
+      this.health.drop('spans', 1);
+      return;
+    }
+    buffer.spans.push(span);
+    if (isError(span)) buffer.error = true;
+  }
+
+  /** Marks a trace as containing an event-loop stall, so it is kept whatever else happens. */
+  markStall(traceId: string): void {
+    if (this.decided.has(traceId)) {
+      if (this.decided.get(traceId) === false) this.remember(traceId, true);
+      return;
+    }
+    const buffer = this.bufferFor(traceId);
+    if (buffer) buffer.stall = true;
+  }
+
+  get openTraces(): number {
+    return this.open.size;
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.open.clear();
+    return Promise.resolve();
+  }
+
+  private decide(root: ReadableSpan, traceId: string, sampled: boolean): void {
+    const buffer = this.open.get(traceId);
+    this.open.delete(traceId);
+    const previous = this.decided.get(traceId);
+    const keep =
+      previous === true ||
+      keepTrace(
+        {
+          sampled,
+          error: isError(root) || (buffer?.error ?? false),
+          durationMs: durationMs(root),
+          stall: buffer?.stall ?? false,
+        },
+        this.options.slowTraceMs,
+      );
+    this.remember(traceId, keep);
+    if (!keep) return;
+    if (buffer) for (const span of buffer.spans) this.sink(span);
+    this.sink(root);
+  }
+
+  private bufferFor(traceId: string): TraceBuffer | null {
+    let buffer = this.open.get(traceId);
+    if (buffer) return buffer;
+    if (this.open.size >= this.options.maxTraces) {
+      this.health.drop('spans', 1);
+      report('buffersFull', `${this.open.size} traces open`);
+      return null;
+    }
+    buffer = { spans: [], error: false, stall: false, createdAt: Date.now() };
+    this.open.set(traceId, buffer);
+    return buffer;
+  }
+
+  private remember(traceId: string, keep: boolean): void {
+    this.decided.delete(traceId);
+    this.decided.set(traceId, keep);
+    if (this.decided.size > MAX_DECISIONS) {
+      const oldest = this.decided.keys().next();
+      if (!oldest.done) this.decided.delete(oldest.value);
+    }
+  }
+
+  private sweep(): void {
+    const cutoff = Date.now() - this.options.maxAgeMs;
+    for (const [traceId, buffer] of this.open) {
+      if (buffer.createdAt >= cutoff) continue;
+      this.open.delete(traceId);
+      this.health.drop('spans', buffer.spans.length);
+    }
+  }
+}

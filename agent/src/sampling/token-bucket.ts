@@ -1,0 +1,27 @@
+// A token bucket: at most `ratePerSecond` takes per second on average, bursts up to one
+// second's worth. Pure apart from the injected clock, so tests drive time.
+
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  private readonly capacity: number;
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.capacity = Math.max(1, ratePerSecond);
+    this.tokens = ratePerSecond > 0 ? this.capacity : 0;
+    this.last = now();
+  }
+
+  tryTake(): boolean {
+    if (this.ratePerSecond <= 0) return false;
+    const t = this.now();
+    this.tokens = Math.min(this.capacity, this.tokens + ((t - this.last) / 1000) * this.ratePerSecond);
+    this.last = t;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}

@@ -1,0 +1,27 @@
+// Route names from frameworks the auto-instrumentations do not cover. Fastify 5 publishes its
+// route on the `fastify.request.handler` tracing channel (node:diagnostics_channel), so the
+// route is taken from there — no patching — and put where the http instrumentation reads it
+// for `http.route` on the server span and on `http.server.request.duration`.
+import { context } from '@opentelemetry/api';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import { subscribe } from 'node:diagnostics_channel';
+import { guard } from '../report';
+import { ATTR } from './meter';
+
+interface FastifyHandlerMessage {
+  route?: { url?: unknown };
+}
+
+export function watchFrameworkRoutes(): void {
+  subscribe(
+    'tracing:fastify.request.handler:start',
+    guard('fastify route', (message: unknown) => {
+      const url = (message as FastifyHandlerMessage | null)?.route?.url;
+      if (typeof url !== 'string') return;
+      const rpc = getRPCMetadata(context.active());
+      if (rpc?.type !== RPCType.HTTP || rpc.route !== undefined) return;
+      rpc.route = url;
+      rpc.span.setAttribute(ATTR.route, url);
+    }),
+  );
+}

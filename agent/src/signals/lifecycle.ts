@@ -1,0 +1,99 @@
+// Lifecycle: a start event when the process first listens — time from process start to the
+// first `listen`, and the settings that decide behaviour under load (the server's timeouts
+// and limits, UV_THREADPOOL_SIZE, heap limit, CPUs, cluster role, the agent's own settings).
+// `net.Server.prototype.listen` is wrapped once to see the first server; the wrapper only adds
+// a 'listening' listener and calls through.
+import type { Attributes } from '@opentelemetry/api';
+import type { Logger } from '@opentelemetry/api-logs';
+import cluster from 'node:cluster';
+import { Server as HttpServer } from 'node:http';
+import { Server as NetServer } from 'node:net';
+import { availableParallelism, cpus } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
+import { guard } from '../report';
+import { ATTR, EVENTS } from './meter';
+
+const kPatched = Symbol.for('headroom.agent.listenPatched');
+
+export function cpuCount(): number {
+  try {
+    return typeof availableParallelism === 'function' ? availableParallelism() : cpus().length;
+  } catch {
+    return 1;
+  }
+}
+
+export function clusterRole(): 'primary' | 'worker' | 'standalone' {
+  if (cluster.isWorker) return 'worker';
+  return process.env.NODE_UNIQUE_ID === undefined && Object.keys(cluster.workers ?? {}).length === 0 ? 'standalone' : 'primary';
+}
+
+function numeric(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** The settings of an http server that matter under load, as `headroom.setting.*` attributes. */
+export function serverSettings(server: NetServer): Attributes {
+  const out: Attributes = {};
+  const put = (name: string, value: unknown): void => {
+    const n = numeric(value);
+    if (n !== undefined) out[`headroom.setting.http.${name}`] = n;
+  };
+  if (server instanceof HttpServer) {
+    put('keep_alive_timeout_ms', server.keepAliveTimeout);
+    put('headers_timeout_ms', server.headersTimeout);
+    put('request_timeout_ms', server.requestTimeout);
+    put('max_headers_count', server.maxHeadersCount ?? 2000);
+    put('timeout_ms', server.timeout);
+    put('max_requests_per_socket', server.maxRequestsPerSocket ?? 0);
+  }
+  put('max_connections', Number.isFinite(server.maxConnections) ? server.maxConnections : -1);
+  return out;
+}
+
+export function processSettings(agent: Attributes): Attributes {
+  const pool = Number(process.env.UV_THREADPOOL_SIZE);
+  return {
+    'headroom.setting.uv_threadpool_size': Number.isInteger(pool) && pool > 0 ? pool : 4,
+    'headroom.setting.heap_limit_bytes': getHeapStatistics().heap_size_limit,
+    'headroom.setting.cpu_count': cpuCount(),
+    'headroom.setting.cluster_role': clusterRole(),
+    'headroom.setting.node_version': process.version,
+    ...agent,
+  };
+}
+
+export function watchFirstListen(logger: Logger, agentSettings: Attributes): void {
+  const proto = NetServer.prototype as NetServer & { [kPatched]?: boolean };
+  if (proto[kPatched]) return;
+  Object.defineProperty(proto, kPatched, { value: true });
+  const original = proto.listen;
+  let reported = false;
+  const onListening = guard('start event', (server: NetServer) => {
+    if (reported) return;
+    reported = true;
+    const address = server.address();
+    const attributes: Attributes = {
+      [ATTR.eventName]: EVENTS.start,
+      'headroom.start.duration_ms': Math.round(performance.now()),
+      ...processSettings(agentSettings),
+      ...serverSettings(server),
+    };
+    if (address && typeof address === 'object') attributes['server.port'] = address.port;
+    logger.emit({
+      eventName: EVENTS.start,
+      body: `process ${process.pid} listening after ${Math.round(performance.now())} ms`,
+      attributes,
+    });
+  });
+  proto.listen = function listen(this: NetServer, ...args: unknown[]) {
+    if (!reported) {
+      try {
+        this.once('listening', () => onListening(this));
+      } catch {
+        // never stand between the app and its listen()
+      }
+    }
+    return (original as (...a: unknown[]) => NetServer).apply(this, args);
+  } as typeof proto.listen;
+}

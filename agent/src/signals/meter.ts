@@ -1,0 +1,25 @@
+// The meter and logger all of Headroom's own signals use (scope name `headroom`), and the
+// attribute names shared between them.
+export const SCOPE = 'headroom';
+
+export const ATTR = {
+  route: 'http.route',
+  method: 'http.request.method',
+  eventName: 'event.name',
+  stall: 'headroom.stall',
+  stallDurationMs: 'headroom.stall.duration_ms',
+  queueWaitMs: 'headroom.queue_wait.duration_ms',
+  bodyReadMs: 'headroom.request_body.duration_ms',
+  responseWriteMs: 'headroom.response_write.duration_ms',
+  codeFunction: 'code.function',
+  codeFilepath: 'code.filepath',
+  codeLineno: 'code.lineno',
+  codeStacktrace: 'code.stacktrace',
+} as const;
+
+export const EVENTS = {
+  stall: 'headroom.eventloop.stall',
+  start: 'headroom.process.start',
+  uncaughtException: 'headroom.process.uncaught_exception',
+  unhandledRejection: 'headroom.process.unhandled_rejection',
+} as const;

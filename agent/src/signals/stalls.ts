@@ -1,0 +1,142 @@
+// Event-loop stalls: each time one callback blocks the loop past the threshold, an event with
+// its duration, the route and span that ran the blocking code and its code location, and a
+// span "event loop blocked" inside that request's trace. Why this technique (a tick counter
+// plus a watchdog thread that snapshots the blocked thread through the inspector) rather
+// than async_hooks timing or a sampling profiler: docs/event-loop-stalls.md.
+//
+// Timing: a 10 ms interval timer on the main thread. When it fires `gap` ms after the
+// previous tick, the loop was blocked for between gap − 10 and gap ms; the midpoint is used
+// (±5 ms). Attribution: only the snapshot taken *during* the stall names a span, so requests
+// that were merely delayed by someone else's stall are never blamed.
+import { context, ROOT_CONTEXT, SpanKind, trace, type Attributes, type SpanContext, type Tracer } from '@opentelemetry/api';
+import type { Logger } from '@opentelemetry/api-logs';
+import { getRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
+import { join, dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { describe, guard, report } from '../report';
+import { ATTR, EVENTS } from './meter';
+import { appFrames, formatFrames } from './stack-frames';
+
+export const TICK_MS = 10;
+const PROBE_KEY = 'headroom.agent.stall-probe';
+const STACK_FRAMES = 12;
+
+export interface StallOptions {
+  thresholdMs: number;
+  tracer: Tracer;
+  logger: Logger;
+  markStall: (traceId: string) => void;
+}
+
+interface Snapshot {
+  tick: number;
+  spanContext: SpanContext | null;
+  rpc: RPCMetadata | undefined;
+  route: string | undefined;
+  stack: string;
+}
+
+/** Blocked time from the gap between two ticks scheduled TICK_MS apart (midpoint estimate). */
+export function blockedMs(gapMs: number, tickMs: number = TICK_MS): number {
+  return Math.max(0, gapMs - tickMs / 2);
+}
+
+const agentDir = dirname(__dirname);
+
+export function startStallDetector(options: StallOptions): () => void {
+  const shared = new SharedArrayBuffer(8);
+  const ticks = new Int32Array(shared);
+  let tick = 0;
+  let last = performance.now();
+  let snapshot: Snapshot | null = null;
+
+  const probe = (seenTick: number): number => {
+    try {
+      // Runs inside the blocking code (an inspector interrupt): keep it short, never throw.
+      if (seenTick !== tick) return 0;
+      const ctx = context.active();
+      const spanContext = trace.getSpanContext(ctx) ?? null;
+      const rpc = getRPCMetadata(ctx);
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 40;
+      const stack = new Error().stack ?? '';
+      Error.stackTraceLimit = limit;
+      const span = trace.getSpan(ctx) as { attributes?: Attributes } | undefined;
+      const spanRoute = span?.attributes?.[ATTR.route];
+      snapshot = { tick, spanContext, rpc, route: typeof spanRoute === 'string' ? spanRoute : rpc?.route, stack };
+      if (spanContext) options.markStall(spanContext.traceId);
+      return 1;
+    } catch {
+      return 0;
+    }
+  };
+  Object.defineProperty(globalThis, Symbol.for(PROBE_KEY), { value: probe, configurable: true, enumerable: false, writable: true });
+
+  const emit = guard('stall', (durationMs: number, endAt: number, snap: Snapshot | null) => {
+    const endEpoch = performance.timeOrigin + endAt;
+    const startEpoch = endEpoch - durationMs;
+    const attributes: Attributes = { [ATTR.stall]: true, [ATTR.stallDurationMs]: Math.round(durationMs * 10) / 10 };
+    const route = snap?.route ?? snap?.rpc?.route;
+    if (route !== undefined) attributes[ATTR.route] = route;
+    if (snap) {
+      const frames = appFrames(snap.stack, agentDir).slice(0, STACK_FRAMES);
+      const top = frames[0];
+      if (top) {
+        if (top.function) attributes[ATTR.codeFunction] = top.function;
+        attributes[ATTR.codeFilepath] = top.file;
+        attributes[ATTR.codeLineno] = top.line;
+        attributes[ATTR.codeStacktrace] = formatFrames(frames);
+      }
+    }
+    let logContext = ROOT_CONTEXT;
+    if (snap?.spanContext) {
+      const parent = trace.setSpanContext(ROOT_CONTEXT, snap.spanContext);
+      const span = options.tracer.startSpan('event loop blocked', { kind: SpanKind.INTERNAL, startTime: startEpoch, attributes }, parent);
+      span.end(endEpoch);
+      logContext = trace.setSpan(ROOT_CONTEXT, span);
+    }
+    options.logger.emit({
+      eventName: EVENTS.stall,
+      timestamp: startEpoch,
+      context: logContext,
+      body: `event loop blocked ${Math.round(durationMs)} ms${route !== undefined ? ` in ${route}` : ''}`,
+      attributes: { [ATTR.eventName]: EVENTS.stall, ...attributes },
+    });
+  });
+
+  const interval = setInterval(() => {
+    const now = performance.now();
+    const gap = now - last;
+    last = now;
+    if (gap - TICK_MS >= options.thresholdMs) {
+      const snap = snapshot?.tick === tick ? snapshot : null;
+      emit(blockedMs(gap), now, snap);
+    }
+    snapshot = null;
+    tick = (tick + 1) | 0;
+    Atomics.store(ticks, 0, tick);
+  }, TICK_MS);
+  interval.unref();
+
+  let worker: Worker | null = null;
+  try {
+    worker = new Worker(join(__dirname, 'stall-watchdog-worker.js'), {
+      workerData: { shared, pollMs: Math.max(5, Math.min(25, options.thresholdMs / 4)), blockedMs: Math.max(TICK_MS * 2, options.thresholdMs * 0.5), probeKey: PROBE_KEY },
+      resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
+      stdout: false,
+      stderr: false,
+      env: {},
+      execArgv: [],
+    });
+    worker.unref();
+    worker.on('error', (err) => report('stallWatchdog', describe(err)));
+  } catch (err) {
+    report('stallWatchdog', describe(err));
+  }
+
+  return () => {
+    clearInterval(interval);
+    Atomics.store(ticks, 1, 1);
+    void worker?.terminate().catch(() => undefined);
+  };
+}
