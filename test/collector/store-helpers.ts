@@ -14,6 +14,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { Distribution, IngestBatch, RequestPoint, SpanRecord } from '../../collector/src/model';
 import { emptyBatch } from '../../collector/src/model';
+import { openSqliteStorage, type SqliteStorage } from '../../collector/src/store/sqlite';
 
 export function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-store-'));
@@ -226,4 +227,28 @@ export function makeTrace(
     });
   }
   return spans;
+}
+
+export const DAY_MS = 86_400_000;
+
+/** Opens a store in a temp dir (closed after the test) with a movable clock. */
+export function openTestStore(
+  t: { after(fn: () => void | Promise<void>): void },
+  extra: { dir?: string; queueCapacity?: number; rawMs?: number; rollupMs?: number; now?: number } = {},
+): { storage: SqliteStorage; dir: string; path: string; clock: { now: number } } {
+  const dir = extra.dir ?? mkdtempSync(join(tmpdir(), 'headroom-store-'));
+  const path = join(dir, 'data', 'headroom.db');
+  const clock = { now: extra.now ?? Date.now() };
+  const storage = openSqliteStorage({
+    path,
+    retention: { rawMs: extra.rawMs ?? 3 * DAY_MS, rollupMs: extra.rollupMs ?? 30 * DAY_MS },
+    ...(extra.queueCapacity !== undefined ? { queueCapacity: extra.queueCapacity } : {}),
+    clock: () => clock.now,
+    maintenanceIntervalMs: 0,
+  });
+  t.after(async () => {
+    await storage.close();
+    if (extra.dir === undefined) rmSync(dir, { recursive: true, force: true });
+  });
+  return { storage, dir, path, clock };
 }

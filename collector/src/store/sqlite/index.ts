@@ -50,7 +50,7 @@ export const DEFAULT_QUEUE_CAPACITY = 150_000;
 export const DEFAULT_APDEX_T_MS = 500;
 const DEFAULT_MAINTENANCE_MS = 30_000;
 /** Items per transaction: large enough to amortise the commit, small enough to keep latency low. */
-const MAX_TXN_ITEMS = 20_000;
+const MAX_TXN_ITEMS = 5_000;
 const BATCH_LATENCY_BOUNDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const LOG_EVERY_MS = 60_000;
 

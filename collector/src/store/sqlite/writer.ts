@@ -196,9 +196,9 @@ export class SqliteWriter {
         const root = isLocalRoot(s);
         const stall = isStallSpan(s);
         const info = this.insertSpan.run(
-          s.traceId,
-          s.spanId,
-          s.parentSpanId,
+          Buffer.from(s.traceId, 'hex'),
+          Buffer.from(s.spanId, 'hex'),
+          s.parentSpanId === null ? null : Buffer.from(s.parentSpanId, 'hex'),
           s.service,
           s.instanceId,
           s.name,

@@ -90,7 +90,7 @@ export class RawQueries {
     sql += ' ORDER BY start_ns DESC LIMIT ?';
     params.push(limitOf(q.limit));
     const rows = this.stmts.get(sql).all(...params) as {
-      trace_id: string;
+      trace_id: Buffer;
       service: string;
       route: string | null;
       name: string;
@@ -103,7 +103,7 @@ export class RawQueries {
     const traces: TraceSummary[] = rows.map((r) => {
       const c = counts.get(r.trace_id) as { n: number; stall: number };
       return {
-        traceId: r.trace_id,
+        traceId: r.trace_id.toString('hex'),
         service: r.service,
         route: r.route,
         name: r.name,
@@ -124,9 +124,9 @@ export class RawQueries {
       .get(`SELECT span_id, parent_span_id, service, instance_id, name, kind, start_ns, duration_ns, status_code,
               status_message, attributes, events, is_stall FROM spans WHERE trace_id = ? ORDER BY start_ns, id LIMIT ${MAX_SPANS_PER_TRACE}`)
       .safeIntegers(true)
-      .all(traceId) as {
-      span_id: string;
-      parent_span_id: string | null;
+      .all(Buffer.from(traceId, 'hex')) as {
+      span_id: Buffer;
+      parent_span_id: Buffer | null;
       service: string;
       instance_id: string;
       name: string;
@@ -141,8 +141,8 @@ export class RawQueries {
     }[];
     if (rows.length === 0) return null;
     const spans: SpanView[] = rows.map((r) => ({
-      spanId: r.span_id,
-      parentSpanId: r.parent_span_id,
+      spanId: r.span_id.toString('hex'),
+      parentSpanId: r.parent_span_id === null ? null : r.parent_span_id.toString('hex'),
       service: r.service,
       instanceId: r.instance_id,
       name: r.name,
