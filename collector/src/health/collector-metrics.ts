@@ -3,13 +3,14 @@
 // standard names client libraries use, so existing dashboards pick them up.
 import type { Request, Response } from 'express';
 import type { LiveStats } from '../live/live-hub';
+import type { ReceiverStats } from '../receiver';
 import type { StoreStats } from '../store/storage';
 import type { HttpRequestCounter } from './http-request-counter';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type MetricFamily } from './prometheus-text';
-import { receiverFamilies, type ReceiverStatsLike } from './receiver-families';
+import { receiverFamilies } from './receiver-families';
 
 export interface MetricSources {
-  receiver(): ReceiverStatsLike;
+  receiver(): ReceiverStats;
   store(): StoreStats;
   live(): LiveStats;
   http: HttpRequestCounter;

@@ -28,7 +28,9 @@ export function createHttpRequestCounter(): HttpRequestCounter {
   }
   return {
     middleware(req, res, next) {
-      res.once('finish', () => count(handlerOf(req.path), res.statusCode));
+      // Read the path now: mounted routers rewrite req.url while they run.
+      const handler = handlerOf(req.path);
+      res.once('finish', () => count(handler, res.statusCode));
       next();
     },
     counts: () => counts,

@@ -1,31 +1,26 @@
-// The receiver's counters as Prometheus families: items received and rejected per signal,
-// and requests answered per status.
+// The receiver's counters as Prometheus families: items received, rejected (invalid, reported
+// in partial_success) and refused (write queue full, 503) per signal, body bytes per signal,
+// and OTLP responses per status.
+import type { ReceiverStats } from '../receiver';
 import type { MetricFamily } from './prometheus-text';
 
-// Adapted to the receiver's ReceiverStats once it lands; kept structural so /metrics does not
-// depend on the receiver's internals.
-export interface ReceiverStatsLike {
-  [key: string]: unknown;
-}
+const SIGNALS = ['traces', 'metrics', 'logs'] as const;
 
-function numberAt(value: unknown, key: string): number | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const field = (value as Record<string, unknown>)[key];
-  return typeof field === 'number' ? field : null;
-}
-
-export function receiverFamilies(stats: ReceiverStatsLike): MetricFamily[] {
-  const received: { labels: { signal: string }; value: number }[] = [];
-  const rejected: { labels: { signal: string }; value: number }[] = [];
-  for (const signal of ['traces', 'metrics', 'logs']) {
-    const perSignal = stats[signal];
-    const r = numberAt(perSignal, 'received');
-    const j = numberAt(perSignal, 'rejected');
-    if (r !== null) received.push({ labels: { signal }, value: r });
-    if (j !== null) rejected.push({ labels: { signal }, value: j });
-  }
+export function receiverFamilies(stats: ReceiverStats): MetricFamily[] {
+  const perSignal = (field: 'received' | 'rejected' | 'refused' | 'bytes' | 'requests') =>
+    SIGNALS.map((signal) => ({ labels: { signal }, value: stats[signal][field] }));
   return [
-    { name: 'headroom_receiver_items_received_total', help: 'Spans, metric points and log records received over OTLP.', type: 'counter', samples: received },
-    { name: 'headroom_receiver_items_rejected_total', help: 'Items rejected as invalid (partial success).', type: 'counter', samples: rejected },
+    { name: 'headroom_receiver_requests_total', help: 'OTLP export requests that reached decoding.', type: 'counter', samples: perSignal('requests') },
+    { name: 'headroom_receiver_items_received_total', help: 'Spans, metric data points and log records decoded.', type: 'counter', samples: perSignal('received') },
+    { name: 'headroom_receiver_items_rejected_total', help: 'Items rejected as invalid (reported in partial_success).', type: 'counter', samples: perSignal('rejected') },
+    { name: 'headroom_receiver_items_refused_total', help: 'Items refused with 503 because the write queue was full (senders retry).', type: 'counter', samples: perSignal('refused') },
+    { name: 'headroom_receiver_bytes_total', help: 'OTLP request body bytes after decompression.', type: 'counter', samples: perSignal('bytes') },
+    {
+      name: 'headroom_receiver_responses_total',
+      help: 'OTLP responses by HTTP status.',
+      type: 'counter',
+      samples: Object.entries(stats.responses).map(([code, value]) => ({ labels: { code }, value })),
+    },
+    { name: 'headroom_receiver_cumulative_streams', help: 'Metric streams held for cumulative-to-delta conversion.', type: 'gauge', samples: [{ value: stats.cumulativeStreams }] },
   ];
 }

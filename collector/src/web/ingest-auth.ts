@@ -3,8 +3,8 @@
 // 401 with a google.rpc.Status body (code 16, UNAUTHENTICATED), in JSON or protobuf as the
 // request was, as the OTLP/HTTP specification asks of every error response.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import protobuf from 'protobufjs';
 import { errors } from '../errors';
+import { encodeStatus } from '../receiver/decode/protobuf';
 import { bearerToken, tokenMatches } from './tokens';
 
 const UNAUTHENTICATED = 16;
@@ -13,11 +13,7 @@ function statusBody(isJson: boolean, message: string): { contentType: string; bo
   if (isJson) {
     return { contentType: 'application/json', body: Buffer.from(JSON.stringify({ code: UNAUTHENTICATED, message })) };
   }
-  // google.rpc.Status { int32 code = 1; string message = 2; }, written with protobufjs's writer.
-  const writer = protobuf.Writer.create();
-  writer.uint32((1 << 3) | 0).int32(UNAUTHENTICATED);
-  writer.uint32((2 << 3) | 2).string(message);
-  return { contentType: 'application/x-protobuf', body: Buffer.from(writer.finish()) };
+  return { contentType: 'application/x-protobuf', body: Buffer.from(encodeStatus(UNAUTHENTICATED, message)) };
 }
 
 export function withIngestToken(expected: string | null, handle: RequestListener): RequestListener {

@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+// `headroom`: the collector's command line. Errors are one line, `headroom: HR_…: message`,
+// with exit code 2 for anything the user can fix (flags, ports, database path); a clean stop
+// on SIGINT/SIGTERM exits 0 after the pending writes are flushed and the database is closed.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseStartCommand, startHelp } from './config/start-options';
+import { errors, HeadroomError, headroomError } from './errors';
+import { startCollector, type RunningCollector } from './server';
+
+const EXIT_USAGE = 2;
+/** Bound on a clean stop; past it the process exits 1 rather than hang. */
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+function version(): string {
+  // src/cli.ts and dist/cli.js both sit one level below the package root.
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const MAIN_HELP = `Usage: headroom <command> [options]
+
+Headroom collects OpenTelemetry data from Node.js services and shows where their time goes.
+
+Commands:
+  start        start the collector (OTLP receiver, store, dashboard, API)
+
+Options:
+  -h, --help      show this help (headroom start --help lists the start options)
+  -v, --version   print the version`;
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+function fail(error: unknown): never {
+  if (error instanceof HeadroomError) {
+    process.stderr.write(`headroom: ${error.code}: ${oneLine(error.message)}\n`);
+    process.exit(EXIT_USAGE);
+  }
+  process.stderr.write(`headroom: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+}
+
+function handleSignals(running: RunningCollector): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      process.stderr.write(`headroom: ${signal} again: exiting without waiting for the flush\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    process.stderr.write(`headroom: ${signal}: stopping, flushing pending writes…\n`);
+    const timer = setTimeout(() => {
+      process.stderr.write(`headroom: ${errors.cliShutdownTimeout.code}: ${errors.cliShutdownTimeout.message} (${SHUTDOWN_TIMEOUT_MS} ms)\n`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    running.close().then(
+      () => {
+        clearTimeout(timer);
+        process.stderr.write('headroom: stopped, database closed\n');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        process.stderr.write(`headroom: shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+async function start(args: string[]): Promise<void> {
+  const command = parseStartCommand(args, process.env);
+  if (command.help) {
+    process.stdout.write(`${startHelp()}\n`);
+    return;
+  }
+  const running = await startCollector(command.config);
+  handleSignals(running);
+  const dashboardNote = command.config.dashboardToken ? '  (dashboard token required: open it once with ?token=…)' : '';
+  process.stdout.write(
+    [
+      `headroom ${version()} collector started`,
+      `  OTLP endpoint:  ${running.otlpUrl}   (OTEL_EXPORTER_OTLP_ENDPOINT=${running.otlpUrl})`,
+      `  Dashboard:      ${running.httpUrl}/${dashboardNote}`,
+      `  Database:       ${path.resolve(command.config.dbPath)}`,
+      '',
+    ].join('\n'),
+  );
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(`${MAIN_HELP}\n`);
+      return;
+    case '-v':
+    case '--version':
+      process.stdout.write(`${version()}\n`);
+      return;
+    case 'start':
+      await start(rest);
+      return;
+    case undefined:
+      process.stderr.write(`${MAIN_HELP}\n`);
+      process.exit(EXIT_USAGE);
+      return;
+    default:
+      throw headroomError(errors.cliUnknownCommand, JSON.stringify(command));
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch(fail);
+}

@@ -1,0 +1,156 @@
+// startCollector: the collector process in one call. Opens the store, serves OTLP/HTTP on one
+// port (the receiver as a plain request listener) and the dashboard, query API, live stream,
+// /healthz and /metrics on the other, and closes it all in order: stop accepting, let
+// in-flight requests finish, flush pending writes, close the database.
+import { mkdirSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { resolveConfig, type CollectorConfig } from './config/collector-config';
+import { errors, HeadroomError, headroomError } from './errors';
+import { createHttpRequestCounter } from './health/http-request-counter';
+import { createLiveHub } from './live/live-hub';
+import { createOtlpReceiver } from './receiver';
+import { openSqliteStorage } from './store/sqlite';
+import type { Storage } from './store/storage';
+import { createHttpApp } from './web/http-app';
+import { withIngestToken } from './web/ingest-auth';
+import { findDashboardDist } from './web/static-dashboard';
+import { wsUpgradeHandler } from './web/ws-upgrade';
+
+export type { CollectorConfig } from './config/collector-config';
+
+export interface RunningCollector {
+  /** e.g. http://127.0.0.1:4318 — what OTEL_EXPORTER_OTLP_ENDPOINT should be. */
+  otlpUrl: string;
+  /** e.g. http://127.0.0.1:8080 — the dashboard, /api, /ws, /healthz, /metrics. */
+  httpUrl: string;
+  storage: Storage;
+  /** Idempotent; resolves once the database is closed. */
+  close(): Promise<void>;
+}
+
+interface PortRole {
+  what: string;
+  flag: string;
+  env: string;
+}
+
+const OTLP_ROLE: PortRole = { what: 'OTLP receiver', flag: '--otlp-port', env: 'HEADROOM_OTLP_PORT' };
+const HTTP_ROLE: PortRole = { what: 'dashboard/API', flag: '--http-port', env: 'HEADROOM_HTTP_PORT' };
+
+function urlOf(server: http.Server): string {
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+function listen(server: http.Server, port: number, host: string, role: PortRole): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      const where = `${host}:${port} (${role.what})`;
+      if (error.code === 'EADDRINUSE') {
+        reject(headroomError(errors.configPortInUse, `${where} is taken by another process; choose another with ${role.flag} or ${role.env}`));
+      } else if (error.code === 'EACCES') {
+        reject(headroomError(errors.configListen, `${where}: permission denied (ports below 1024 need privileges); choose another with ${role.flag}`));
+      } else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') {
+        reject(headroomError(errors.configListen, `${where}: address not available on this machine; check --host or HEADROOM_HOST`));
+      } else {
+        reject(headroomError(errors.configListen, `${where}: ${error.message}`, error));
+      }
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** Stops accepting, waits up to `timeoutMs` for open requests, then cuts what is left. */
+function closeServer(server: http.Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+function ensureDatabaseFolder(dbPath: string): void {
+  try {
+    mkdirSync(path.dirname(dbPath), { recursive: true });
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw headroomError(errors.configDbPath, `cannot create the folder of ${dbPath} (${reason}); choose another with --db or HEADROOM_DB`, error);
+  }
+}
+
+export async function startCollector(config: CollectorConfig): Promise<RunningCollector> {
+  const settings = resolveConfig(config);
+  const dbPath = path.resolve(settings.dbPath);
+  ensureDatabaseFolder(dbPath);
+  const storage = openSqliteStorage({
+    path: dbPath,
+    retention: settings.retention,
+    ...(settings.queueCapacity !== undefined && { queueCapacity: settings.queueCapacity }),
+  });
+  const startedAt = Date.now();
+
+  const receiver = createOtlpReceiver({ storage, maxBodyBytes: settings.maxBodyBytes });
+  const otlpServer = http.createServer(withIngestToken(settings.ingestToken, receiver.handle));
+
+  const requests = createHttpRequestCounter();
+  const hub = createLiveHub({ storage, settings: settings.live });
+  const app = createHttpApp({
+    storage,
+    dbPath,
+    dashboardToken: settings.dashboardToken,
+    dashboardDist: findDashboardDist(),
+    requests,
+    startedAt,
+    metrics: {
+      receiver: () => receiver.stats(),
+      store: () => storage.stats(),
+      live: () => hub.stats(),
+      http: requests,
+      startedAt,
+    },
+  });
+  const httpServer = http.createServer(app);
+  httpServer.on('upgrade', wsUpgradeHandler(hub, settings.dashboardToken, requests));
+
+  async function shutdown(): Promise<void> {
+    await Promise.all([
+      closeServer(otlpServer, settings.drainTimeoutMs),
+      closeServer(httpServer, settings.drainTimeoutMs),
+      hub.close(),
+    ]);
+    await storage.close();
+  }
+
+  try {
+    await listen(otlpServer, settings.otlpPort, settings.host, OTLP_ROLE);
+    await listen(httpServer, settings.httpPort, settings.host, HTTP_ROLE);
+  } catch (error) {
+    await shutdown().catch(() => undefined);
+    throw error instanceof HeadroomError ? error : headroomError(errors.configListen, String(error), error);
+  }
+
+  let closing: Promise<void> | null = null;
+  return {
+    otlpUrl: urlOf(otlpServer),
+    httpUrl: urlOf(httpServer),
+    storage,
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}

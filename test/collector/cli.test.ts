@@ -1,0 +1,157 @@
+// `headroom` as a real child process: help, version, one-line errors with exit code 2,
+// start-up output, and a SIGTERM that flushes what was sent before it.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { makeTempDir, sendTraces, serviceResource, type TempDir } from './support/collector-harness';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'collector', 'src', 'cli.ts');
+
+interface Started {
+  child: ChildProcess;
+  otlpUrl: string;
+  httpUrl: string;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+async function runToEnd(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = run(args, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, stdout, stderr };
+}
+
+function start(args: string[]): Promise<Started> {
+  const child = run(['start', '--otlp-port', '0', '--http-port', '0', ...args]);
+  let stdout = '';
+  let stderr = '';
+  const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return new Promise((resolve, reject) => {
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const otlp = /OTLP endpoint:\s+(http:\/\/\S+)/.exec(stdout);
+      const http = /Dashboard:\s+(http:\/\/\S+?)\/?(\s|$)/.exec(stdout);
+      if (otlp && http) resolve({ child, otlpUrl: otlp[1] as string, httpUrl: http[1] as string, stdout: () => stdout, stderr: () => stderr, exit });
+    });
+    void exit.then((code) => reject(new Error(`exited ${code} before starting: ${stderr}`)));
+  });
+}
+
+function assertOneLineError(stderr: string, code: string, pattern: RegExp): void {
+  const lines = stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `one line expected, got: ${stderr}`);
+  assert.match(lines[0] as string, new RegExp(`^headroom: ${code}: `));
+  assert.match(lines[0] as string, pattern);
+}
+
+describe('headroom command', () => {
+  let tmp: TempDir;
+
+  before(() => {
+    tmp = makeTempDir();
+  });
+
+  after(() => {
+    tmp.remove();
+  });
+
+  it('prints help and version', async () => {
+    const help = await runToEnd(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /Usage: headroom <command>/);
+    const startHelp = await runToEnd(['start', '--help']);
+    assert.equal(startHelp.code, 0);
+    assert.match(startHelp.stdout, /--otlp-port N/);
+    assert.match(startHelp.stdout, /HEADROOM_DB/);
+    const version = await runToEnd(['--version']);
+    assert.equal(version.code, 0);
+    assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('rejects bad flags and values with one line and exit code 2', async () => {
+    const unknown = await runToEnd(['start', '--port', '80']);
+    assert.equal(unknown.code, 2);
+    assertOneLineError(unknown.stderr, 'HR_CLI_BAD_FLAG', /Unknown option '--port'/);
+    const badPort = await runToEnd(['start', '--http-port', 'eighty']);
+    assert.equal(badPort.code, 2);
+    assertOneLineError(badPort.stderr, 'HR_CLI_BAD_FLAG', /--http-port "eighty" must be a port number/);
+    const badEnv = await runToEnd(['start'], { HEADROOM_RETENTION_RAW: 'forever' });
+    assert.equal(badEnv.code, 2);
+    assertOneLineError(badEnv.stderr, 'HR_CONFIG_BAD_VALUE', /HEADROOM_RETENTION_RAW "forever" must be a duration/);
+    const command = await runToEnd(['stop']);
+    assert.equal(command.code, 2);
+    assertOneLineError(command.stderr, 'HR_CLI_UNKNOWN_COMMAND', /"stop"/);
+  });
+
+  it('says which port is busy and which flag changes it', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const result = await runToEnd(['start', '--db', path.join(tmp.path, 'busy.db'), '--otlp-port', String(port), '--http-port', '0']);
+      assert.equal(result.code, 2);
+      assertOneLineError(result.stderr, 'HR_CONFIG_PORT_IN_USE', new RegExp(`127\\.0\\.0\\.1:${port} \\(OTLP receiver\\).*--otlp-port`));
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it('refuses an unusable or corrupt database path clearly', async () => {
+    const file = path.join(tmp.path, 'a-file');
+    writeFileSync(file, 'not a folder');
+    const unusable = await runToEnd(['start', '--db', path.join(file, 'headroom.db'), '--otlp-port', '0', '--http-port', '0']);
+    assert.equal(unusable.code, 2);
+    assertOneLineError(unusable.stderr, 'HR_CONFIG_DB_PATH', /--db/);
+
+    const corrupt = path.join(tmp.path, 'corrupt.db');
+    writeFileSync(corrupt, Buffer.alloc(8192, 7));
+    const result = await runToEnd(['start', '--db', corrupt, '--otlp-port', '0', '--http-port', '0']);
+    assert.equal(result.code, 2);
+    assertOneLineError(result.stderr, 'HR_STORE_OPEN', /corrupt\.db/);
+  });
+
+  it('starts, prints its URLs, and on SIGTERM flushes and exits 0 with the data kept', async () => {
+    const db = path.join(tmp.path, 'kept.db');
+    const first = await start(['--db', db]);
+    assert.match(first.stdout(), /headroom \d+\.\d+\.\d+ collector started/);
+    assert.match(first.otlpUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(first.httpUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal((await fetch(`${first.httpUrl}/healthz`)).status, 200);
+
+    const [traceId] = await sendTraces(first.otlpUrl, serviceResource('kept', 'kept-1'), [
+      { name: 'GET /kept', startMs: Date.now() - 1000, durationMs: 42, attributes: { 'http.route': '/kept' } },
+    ]);
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exit, 0, first.stderr());
+    assert.match(first.stderr(), /stopped, database closed/);
+
+    const second = await start(['--db', db]);
+    try {
+      const res = await fetch(`${second.httpUrl}/api/traces/${traceId}`);
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { spans: { durationMs: number }[] };
+      assert.equal(body.spans[0]?.durationMs, 42);
+    } finally {
+      second.child.kill('SIGINT');
+      assert.equal(await second.exit, 0);
+    }
+  });
+});
