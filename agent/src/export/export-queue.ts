@@ -3,7 +3,8 @@
 // small queue replaces them: at most `maxQueue` items held, one export in flight at a time
 // (no pile-up of requests while the collector is slow), timers unref'd so the app exits as
 // it would without the agent.
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { context } from '@opentelemetry/api';
+import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import { describe } from '../report';
 import type { ExportHealth, Signal } from './health';
 
@@ -92,7 +93,8 @@ export class ExportQueue<T> {
       if (this.options.beforeExport) await this.options.beforeExport(batch);
       const result = await new Promise<ExportResult>((resolve) => {
         try {
-          this.exporter.export(batch, resolve);
+          // The exporter's own HTTP requests must not be traced (a feedback loop otherwise).
+          context.with(suppressTracing(context.active()), () => this.exporter.export(batch, resolve));
         } catch (err) {
           resolve({ code: ExportResultCode.FAILED, error: err instanceof Error ? err : new Error(describe(err)) });
         }

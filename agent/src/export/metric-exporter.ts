@@ -1,6 +1,7 @@
 // Wraps the OTLP metric exporter to count what a failed export loses (with delta temporality
 // a failed interval is gone), so drops show up in ExportHealth like the spans'.
-import type { ExportResult } from '@opentelemetry/core';
+import { context } from '@opentelemetry/api';
+import { suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { AggregationOption, AggregationTemporality, InstrumentType, PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ExportHealth } from './health';
 
@@ -18,10 +19,12 @@ export class CountingMetricExporter implements PushMetricExporter {
 
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
     const points = countPoints(metrics);
-    this.inner.export(metrics, (result) => {
-      this.health.result('metrics', points, result);
-      resultCallback(result);
-    });
+    context.with(suppressTracing(context.active()), () =>
+      this.inner.export(metrics, (result) => {
+        this.health.result('metrics', points, result);
+        resultCallback(result);
+      }),
+    );
   }
 
   forceFlush(): Promise<void> {

@@ -47,7 +47,9 @@ export function startStallDetector(options: StallOptions): () => void {
   const shared = new SharedArrayBuffer(8);
   const ticks = new Int32Array(shared);
   let tick = 0;
-  let last = performance.now();
+  // Measured from the first tick on: before it, the loop was not running yet (the app's
+  // modules were loading), which is start-up time, not a stall.
+  let last = -1;
   let snapshot: Snapshot | null = null;
 
   const probe = (seenTick: number): number => {
@@ -106,7 +108,7 @@ export function startStallDetector(options: StallOptions): () => void {
 
   const interval = setInterval(() => {
     const now = performance.now();
-    const gap = now - last;
+    const gap = last < 0 ? 0 : now - last;
     last = now;
     if (gap - TICK_MS >= options.thresholdMs) {
       const snap = snapshot?.tick === tick ? snapshot : null;

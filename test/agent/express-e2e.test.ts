@@ -1,0 +1,171 @@
+// An express 5 app under the agent → the real collector → its HTTP API.
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import type { EventsResponse, InstanceSeriesResponse, TraceResponse } from '../../collector/src/api-types';
+import { eventually, FIXTURES, RANGE, runApp, sampledTraceparent, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
+
+const SERVICE = 'agent-e2e-express';
+
+describe('agent on an express 5 app', () => {
+  let collector: TestCollector;
+  let app: RunningApp;
+
+  before(async () => {
+    collector = await startTestCollector();
+    app = await runApp(`${FIXTURES}/express-app.js`, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl,
+      OTEL_SERVICE_NAME: SERVICE,
+      // Only errors, slow requests, stalls and sampled callers are kept: what the tests assert.
+      HEADROOM_TRACES_PER_SECOND: '0',
+    });
+    // Warm up the JIT so timings below are about the app, not first-call compilation.
+    for (let i = 0; i < 30; i++) await fetch(`${app.base}/hello`).then((r) => r.text());
+  });
+
+  after(async () => {
+    await app?.stop();
+    await collector?.close();
+  });
+
+  const trace = (traceId: string): Promise<TraceResponse> =>
+    eventually(async () => {
+      const res = await fetch(`${collector.collector.httpUrl}/api/traces/${traceId}`);
+      await collector.collector.storage.flush();
+      return res.ok ? ((await res.json()) as TraceResponse) : undefined;
+    }, `trace ${traceId}`);
+
+  const serverSpan = (t: TraceResponse) => {
+    const span = t.spans.find((s) => s.kind === 2);
+    assert.ok(span, 'server span');
+    return span;
+  };
+
+  test('queue wait from each header format is within 5 ms of the truth', async () => {
+    const waitMs = 120;
+    const formats: Record<string, (startMs: number) => [string, string]> = {
+      'nginx t=seconds.millis': (ms) => ['x-request-start', `t=${(ms / 1000).toFixed(3)}`],
+      'heroku milliseconds': (ms) => ['x-request-start', `${Math.round(ms)}`],
+      'microseconds with t=': (ms) => ['x-queue-start', `t=${Math.round(ms * 1000)}`],
+      'nanoseconds': (ms) => ['x-request-start', `${BigInt(Math.round(ms * 1000)) * 1000n}`],
+    };
+    for (const [format, make] of Object.entries(formats)) {
+      const { traceId, header } = sampledTraceparent();
+      const stampedAt = Date.now();
+      const [name, value] = make(stampedAt - waitMs);
+      await fetch(`${app.base}/hello`, { headers: { [name]: value, traceparent: header } }).then((r) => r.text());
+      // The app received the request between stampedAt and now: the truth lies in that window.
+      const window = Date.now() - stampedAt;
+      const recorded = serverSpan(await trace(traceId)).attributes['headroom.queue_wait.duration_ms'];
+      assert.equal(typeof recorded, 'number', format);
+      const ms = recorded as number;
+      assert.ok(ms >= waitMs - 5 && ms <= waitMs + window + 5, `${format}: recorded ${ms} ms, truth ${waitMs}..${waitMs + window} ms`);
+    }
+  });
+
+  test('a 200 ms busy loop is a stall attributed to its route; a concurrent async route gets no blame', async () => {
+    const busy = sampledTraceparent();
+    const waiting = sampledTraceparent();
+    const asyncDone = fetch(`${app.base}/async-wait/30`, { headers: { traceparent: waiting.header } }).then((r) => r.text());
+    await new Promise((r) => setTimeout(r, 5));
+    await Promise.all([fetch(`${app.base}/busy/200`, { headers: { traceparent: busy.header } }).then((r) => r.text()), asyncDone]);
+
+    const stalls = await eventually(async () => {
+      const res = await collector.api<EventsResponse>(`/api/events?service=${SERVICE}&type=stall&${RANGE()}`);
+      return res.events.some((e) => e.traceId === busy.traceId) ? res.events : undefined;
+    }, 'stall event');
+    const stall = stalls.find((e) => e.traceId === busy.traceId)!;
+    assert.equal(stall.route, '/busy/:ms');
+    assert.ok(stall.durationMs !== null && stall.durationMs >= 160 && stall.durationMs <= 240, `stall ${String(stall.durationMs)} ms`);
+    assert.equal(stall.attributes['code.function'], 'busy');
+    assert.match(String(stall.attributes['code.filepath']), /express-app\.js$/);
+    assert.ok(!stalls.some((e) => e.route === '/async-wait/:ms' || e.traceId === waiting.traceId), 'the delayed async route is not blamed');
+
+    const busyTrace = await trace(busy.traceId);
+    const blocked = busyTrace.spans.find((s) => s.name === 'event loop blocked');
+    assert.ok(blocked, 'stall span inside the trace');
+    assert.equal(blocked.attributes['headroom.stall'], true);
+    assert.ok(busyTrace.spans.some((s) => s.spanId === blocked.parentSpanId), 'stall span hangs under a span of the busy request');
+    const waitingTrace = await trace(waiting.traceId);
+    assert.ok(!waitingTrace.spans.some((s) => s.name === 'event loop blocked'), 'no stall span in the delayed request');
+  });
+
+  test('a slow-reading client shows response-write time', async () => {
+    const { traceId, header } = sampledTraceparent();
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(app.port, '127.0.0.1', () => {
+        socket.write(`GET /big/32768 HTTP/1.1\r\nHost: x\r\ntraceparent: ${header}\r\nConnection: close\r\n\r\n`);
+        socket.pause();
+        setTimeout(() => socket.resume(), 700);
+      });
+      socket.on('data', () => undefined);
+      socket.on('end', () => resolve());
+      socket.on('error', reject);
+    });
+    const span = serverSpan(await trace(traceId));
+    const writeMs = span.attributes['headroom.response_write.duration_ms'];
+    assert.equal(typeof writeMs, 'number');
+    assert.ok((writeMs as number) >= 300, `response write ${String(writeMs)} ms`);
+  });
+
+  test('a slow upload shows body-read time', async () => {
+    const { traceId, header } = sampledTraceparent();
+    const chunk = 'x'.repeat(10_000);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(app.port, '127.0.0.1', () => {
+        socket.write(`POST /upload HTTP/1.1\r\nHost: x\r\ntraceparent: ${header}\r\nContent-Length: ${chunk.length * 6}\r\nConnection: close\r\n\r\n`);
+        let sent = 0;
+        const timer = setInterval(() => {
+          socket.write(chunk);
+          if (++sent === 6) clearInterval(timer);
+        }, 120);
+      });
+      socket.on('data', () => undefined);
+      socket.on('end', () => resolve());
+      socket.on('error', reject);
+    });
+    const span = serverSpan(await trace(traceId));
+    const readMs = span.attributes['headroom.request_body.duration_ms'];
+    assert.equal(typeof readMs, 'number');
+    assert.ok((readMs as number) >= 500, `body read ${String(readMs)} ms`);
+  });
+
+  test('errors keep their traces while ordinary requests are sampled out', async () => {
+    await fetch(`${app.base}/fail`).then((r) => r.text());
+    const errorTraces = await eventually(async () => {
+      const res = await collector.api<{ traces: { route: string | null; error: boolean; traceId: string }[] }>(`/api/traces?service=${SERVICE}&error=true&${RANGE()}`);
+      return res.traces.some((t) => t.route === '/fail') ? res.traces : undefined;
+    }, 'error trace');
+    assert.ok(errorTraces.every((t) => t.error));
+    const all = await collector.api<{ traces: { route: string | null }[] }>(`/api/traces?service=${SERVICE}&route=${encodeURIComponent('/hello')}&${RANGE()}`);
+    // Only the /hello requests sent with a sampled traceparent (queue-wait test) were kept.
+    assert.ok(all.traces.length <= 4, `${all.traces.length} /hello traces kept`);
+  });
+
+  test('memory and utilisation series exist for the instance', async () => {
+    const series = await eventually(async () => {
+      const res = await collector.api<InstanceSeriesResponse>(`/api/services/${SERVICE}/instances/series?${RANGE()}`);
+      const inst = res.instances[0];
+      return inst && inst.rssBytes.some((v) => v !== null) && inst.eventLoopUtilization.some((v) => v !== null) ? res : undefined;
+    }, 'instance series');
+    assert.equal(series.instances.length, 1);
+    const inst = series.instances[0]!;
+    assert.ok(inst.heapUsedBytes.some((v) => v !== null && v > 0));
+    assert.ok(inst.heapLimitBytes.some((v) => v !== null && v > 0));
+  });
+
+  test('the start event carries the settings', async () => {
+    const res = await eventually(async () => {
+      const r = await collector.api<EventsResponse>(`/api/events?service=${SERVICE}&type=start&${RANGE()}`);
+      return r.events.length > 0 ? r : undefined;
+    }, 'start event');
+    const attrs = res.events[0]!.attributes;
+    assert.equal(attrs['headroom.setting.http.keep_alive_timeout_ms'], 5000);
+    assert.equal(typeof attrs['headroom.setting.http.headers_timeout_ms'], 'number');
+    assert.equal(typeof attrs['headroom.setting.http.request_timeout_ms'], 'number');
+    assert.equal(typeof attrs['headroom.setting.heap_limit_bytes'], 'number');
+    assert.equal(attrs['headroom.setting.uv_threadpool_size'], 4);
+    assert.equal(attrs['headroom.setting.cluster_role'], 'standalone');
+    assert.equal(typeof attrs['headroom.start.duration_ms'], 'number');
+  });
+});

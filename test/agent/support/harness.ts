@@ -1,0 +1,121 @@
+// Process-level test harness for the agent: the real collector (startCollector on ports 0,
+// SQLite in a temp dir), apps run as child processes under the built agent, and polling of
+// the collector's HTTP API until the data arrives.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startCollector, type RunningCollector } from '../../../collector/src/server';
+
+export const REPO = resolve(__dirname, '../../..');
+export const REGISTER = join(REPO, 'agent/dist/register.js');
+export const FIXTURES = join(__dirname, '../fixtures');
+
+export interface TestCollector {
+  collector: RunningCollector;
+  api<T>(path: string): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startTestCollector(): Promise<TestCollector> {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-agent-test-'));
+  const collector = await startCollector({ dbPath: join(dir, 'headroom.db'), otlpPort: 0, httpPort: 0 });
+  return {
+    collector,
+    async api<T>(path: string): Promise<T> {
+      await collector.storage.flush();
+      const res = await fetch(`${collector.httpUrl}${path}`);
+      if (!res.ok) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as T;
+    },
+    async close() {
+      await collector.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RunningApp {
+  child: ChildProcess;
+  port: number;
+  base: string;
+  stderr: () => string;
+  stdout: () => string;
+  /** Sends a signal (default SIGTERM) and resolves with how the process ended. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function runApp(script: string, env: Record<string, string>, options: { agent?: boolean; waitForListen?: boolean } = {}): Promise<RunningApp> {
+  const args = options.agent === false ? [script] : ['--require', REGISTER, script];
+  const child = spawn(process.execPath, args, {
+    cwd: FIXTURES,
+    env: { PATH: process.env.PATH ?? '', OTEL_METRIC_EXPORT_INTERVAL: '500', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) =>
+    child.on('exit', (code, signal) => resolveExit({ code, signal })),
+  );
+  const app = (port: number): RunningApp => ({
+    child,
+    port,
+    base: `http://127.0.0.1:${port}`,
+    stderr: () => err,
+    stdout: () => out,
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  });
+  if (options.waitForListen === false) return Promise.resolve(app(0));
+  return new Promise((resolveApp, reject) => {
+    const timer = setTimeout(() => reject(new Error(`app did not listen; stderr: ${err}`)), 15_000);
+    const onData = (): void => {
+      const m = /listening (\d+)/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      resolveApp(app(Number(m[1])));
+    };
+    child.stdout!.on('data', onData);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`app exited before listening; stderr: ${err}`));
+    });
+  });
+}
+
+/** Polls `probe` until it returns a value (not undefined) or the time runs out. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export function randomHex(bytes: number): string {
+  let s = '';
+  for (let i = 0; i < bytes; i++) s += Math.floor(Math.random() * 256).toString(16).padStart(2, '0');
+  return s;
+}
+
+/** A W3C traceparent with the sampled flag, so the agent keeps that trace whole. */
+export function sampledTraceparent(): { traceId: string; header: string } {
+  const traceId = randomHex(16);
+  return { traceId, header: `00-${traceId}-${randomHex(8)}-01` };
+}
+
+export const RANGE = (): string => `from=${Date.now() - 10 * 60_000}&to=${Date.now() + 60_000}`;
