@@ -116,6 +116,9 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (require.main === module) {
+/** Runs the command line of this process (bin/headroom.js, or this file run directly). */
+export function run(): void {
   main(process.argv.slice(2)).catch(fail);
 }
+
+if (require.main === module) run();

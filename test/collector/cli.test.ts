@@ -86,6 +86,15 @@ describe('headroom command', () => {
     assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
   });
 
+  it('is installed as the headroom bin of the workspace (runs the built dist/)', async () => {
+    const bin = path.join(ROOT, 'node_modules', '.bin', 'headroom');
+    const child = spawn(bin, ['--version'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    assert.equal(await new Promise((resolve) => child.once('exit', resolve)), 0);
+    assert.match(stdout, /^\d+\.\d+\.\d+\n$/);
+  });
+
   it('rejects bad flags and values with one line and exit code 2', async () => {
     const unknown = await runToEnd(['start', '--port', '80']);
     assert.equal(unknown.code, 2);
