@@ -1,0 +1,109 @@
+// "Never harms the app": off switch, bad settings, double start, exit behaviour on signals,
+// natural exit and crashes unchanged, uncaught exceptions recorded.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import type { EventsResponse, InstancesResponse } from '../../collector/src/api-types';
+import { eventually, FIXTURES, RANGE, runApp, startTestCollector, type TestCollector } from './support/harness';
+
+/** A plain HTTP server that only counts what reaches it. */
+async function countingServer(): Promise<{ url: string; count: () => number; close: () => Promise<void> }> {
+  let n = 0;
+  const server: Server = createServer((req, res) => {
+    n++;
+    req.resume();
+    req.on('end', () => res.end());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}`, count: () => n, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+describe('agent safety', () => {
+  let collector: TestCollector;
+  before(async () => {
+    collector = await startTestCollector();
+  });
+  after(async () => {
+    await collector?.close();
+  });
+
+  test('HEADROOM_ENABLED=false turns it off entirely', async () => {
+    const sink = await countingServer();
+    const app = await runApp(`${FIXTURES}/express-app.js`, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, HEADROOM_ENABLED: 'false', OTEL_METRIC_EXPORT_INTERVAL: '200' });
+    for (let i = 0; i < 5; i++) assert.equal(await fetch(`${app.base}/hello`).then((r) => r.text()), 'hello');
+    await new Promise((r) => setTimeout(r, 800));
+    await app.stop();
+    await sink.close();
+    assert.equal(sink.count(), 0);
+    assert.equal(app.stderr(), '');
+  });
+
+  test('bad settings are one warning on stderr, and the app runs', async () => {
+    const app = await runApp(`${FIXTURES}/express-app.js`, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl,
+      HEADROOM_APDEX_T: 'fast',
+      HEADROOM_TRACES_PER_SECOND: '-3',
+      OTEL_SERVICE_NAME: 'agent-bad-config',
+    });
+    assert.equal(await fetch(`${app.base}/hello`).then((r) => r.text()), 'hello');
+    await app.stop();
+    const lines = app.stderr().split('\n').filter((l) => l.includes('HR_AGENT_CONFIG'));
+    assert.equal(lines.length, 1, app.stderr());
+    assert.match(lines[0]!, /HEADROOM_APDEX_T/);
+    assert.match(lines[0]!, /HEADROOM_TRACES_PER_SECOND/);
+  });
+
+  test('starting twice is harmless: one instance', async () => {
+    const app = await runApp(`${FIXTURES}/double-start-app.js`, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl, OTEL_SERVICE_NAME: 'agent-double' }, { agent: false });
+    for (let i = 0; i < 5; i++) await fetch(`${app.base}/`).then((r) => r.text());
+    const starts = await eventually(async () => {
+      const r = await collector.api<EventsResponse>(`/api/events?service=agent-double&type=start&${RANGE()}`);
+      return r.events.length > 0 ? r.events : undefined;
+    }, 'start event');
+    await app.stop();
+    assert.equal(starts.length, 1);
+    const instances = await collector.api<InstancesResponse>(`/api/services/agent-double/instances?${RANGE()}`);
+    assert.equal(instances.instances.length, 1);
+    assert.equal(app.stderr(), '');
+  });
+
+  test('SIGTERM without an app handler still kills the process by the signal', async () => {
+    const app = await runApp(`${FIXTURES}/express-app.js`, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl });
+    const exit = await app.stop('SIGTERM');
+    assert.deepEqual(exit, { code: null, signal: 'SIGTERM' });
+  });
+
+  test("SIGTERM with the app's own handler is the app's to decide", async () => {
+    const app = await runApp(`${FIXTURES}/double-start-app.js`, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl, OWN_SIGTERM: '1' }, { agent: false });
+    const exit = await app.stop('SIGTERM');
+    assert.deepEqual(exit, { code: 0, signal: null });
+    assert.match(app.stdout(), /app handled SIGTERM/);
+  });
+
+  test('a script that ends by itself exits with its own status', async () => {
+    const app = await runApp(`${FIXTURES}/exit-app.js`, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl, EXIT_CODE: '3' }, { waitForListen: false });
+    const exit = await app.exited;
+    assert.deepEqual(exit, { code: 3, signal: null });
+    assert.match(app.stdout(), /done/);
+  });
+
+  test('an uncaught exception still crashes the app with status 1', async () => {
+    const app = await runApp(`${FIXTURES}/crash-app.js`, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl });
+    const exit = await app.exited;
+    assert.deepEqual(exit, { code: 1, signal: null });
+    assert.match(app.stderr(), /crash on purpose/);
+  });
+
+  test('an uncaught exception the app handles is recorded, and the app keeps running', async () => {
+    const app = await runApp(`${FIXTURES}/double-start-app.js`, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl, OTEL_SERVICE_NAME: 'agent-uncaught', OWN_UNCAUGHT: '1' }, { agent: false });
+    const event = await eventually(async () => {
+      const r = await collector.api<EventsResponse>(`/api/events?service=agent-uncaught&type=uncaught_exception&${RANGE()}`);
+      return r.events[0];
+    }, 'uncaught_exception event');
+    assert.match(event.message ?? '', /handled crash/);
+    assert.equal(await fetch(`${app.base}/`).then((r) => r.text()), 'ok');
+    await app.stop();
+    assert.match(app.stdout(), /app handled handled crash/);
+  });
+});
