@@ -28,7 +28,7 @@ export interface CollectorConfig {
   ingestToken?: string | null;
   /** When set, the dashboard, /api and /ws need it (Bearer header, `token` parameter or cookie). */
   dashboardToken?: string | null;
-  /** Write-queue capacity handed to the store (batches). */
+  /** Write-queue capacity handed to the store, in items (spans, points, events). */
   queueCapacity?: number;
   live?: Partial<LiveSettings>;
   /** How long close() waits for in-flight requests before cutting connections. */

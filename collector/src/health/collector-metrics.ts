@@ -19,8 +19,8 @@ export interface MetricSources {
 
 function storeFamilies(stats: StoreStats): MetricFamily[] {
   return [
-    { name: 'headroom_store_queue_depth', help: 'Batches waiting for the single writer.', type: 'gauge', samples: [{ value: stats.queueDepth }] },
-    { name: 'headroom_store_queue_capacity', help: 'Write-queue capacity; above it OTLP requests get 503.', type: 'gauge', samples: [{ value: stats.queueCapacity }] },
+    { name: 'headroom_store_queue_depth', help: 'Items (spans, points, events) waiting for the single writer.', type: 'gauge', samples: [{ value: stats.queueDepth }] },
+    { name: 'headroom_store_queue_capacity', help: 'Write-queue capacity in items; past it OTLP requests get 503.', type: 'gauge', samples: [{ value: stats.queueCapacity }] },
     { name: 'headroom_store_batches_committed_total', help: 'Write transactions committed.', type: 'counter', samples: [{ value: stats.batchesCommitted }] },
     { name: 'headroom_store_items_dropped_total', help: 'Spans, points and events dropped because the queue was full or a write failed.', type: 'counter', samples: [{ value: stats.itemsDropped }] },
     { name: 'headroom_store_batch_duration_seconds', help: 'Time to commit one write batch.', type: 'histogram', samples: [{ histogram: stats.batchLatency }] },
