@@ -28,7 +28,8 @@ function rate(part: number, total: number): number {
 
 export class RequestQueries {
   private readonly stmts: StatementCache;
-  private readonly rollupServices: () => string[];
+  private readonly minuteServices: () => string[];
+  private readonly hourServices: () => string[];
 
   constructor(
     private readonly db: Database,
@@ -37,7 +38,8 @@ export class RequestQueries {
     private readonly gauges: GaugeQueries,
   ) {
     this.stmts = new StatementCache(db);
-    this.rollupServices = distinctServices(db, 'svc_minute');
+    this.minuteServices = distinctServices(db, 'svc_minute');
+    this.hourServices = distinctServices(db, 'svc_hour');
   }
 
   /** Apdex T of a service: the latest instance's resource attribute, else the default. */
@@ -62,7 +64,8 @@ export class RequestQueries {
       .all(q.from, q.to) as { service: string; instances: number; last_seen: number }[];
     const byName = new Map(alive.map((r) => [r.service, r]));
     const names = new Set<string>(byName.keys());
-    for (const s of this.rollupServices()) names.add(s);
+    for (const s of this.minuteServices()) names.add(s);
+    for (const s of this.hourServices()) names.add(s);
     const minutes = Math.max(1, (q.to - q.from) / MINUTE_MS);
     const out: ServiceSummary[] = [];
     for (const service of [...names].sort()) {
