@@ -5,7 +5,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { formatTime } from '../format/units';
+import { formatTime, unitLabel } from '../format/units';
 import type { ChartSpec } from './chart-spec';
 import { toUplotData, toUplotOptions, type ChartRuntime } from './uplot-options';
 
@@ -16,9 +16,20 @@ export interface UplotChartProps {
   xRange?: [number, number] | null;
   onSelectRange?: (from: number, to: number) => void;
   compact?: boolean;
+  /** List the markers under the chart in words (once per page is enough). */
+  listMarkers?: boolean;
 }
 
-export function UplotChart({ spec, height = 220, xRange = null, onSelectRange, compact = false }: UplotChartProps) {
+/** The first series' sum (e.g. requests in the window): a figure tests and tools can read. */
+function seriesTotal(spec: ChartSpec): string {
+  const first = spec.series[0];
+  const values = first?.legendValues ?? first?.values ?? [];
+  let total = 0;
+  for (const v of values) if (v !== null) total += v;
+  return String(Math.round(total * 1000) / 1000);
+}
+
+export function UplotChart({ spec, height = 220, xRange = null, onSelectRange, compact = false, listMarkers = false }: UplotChartProps) {
   const holder = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
   const latest = useRef({ spec, xRange, onSelectRange });
@@ -60,7 +71,13 @@ export function UplotChart({ spec, height = 220, xRange = null, onSelectRange, c
 
   const markers = spec.markers ?? [];
   return (
-    <figure class={compact ? 'chart chart-compact' : 'chart'} data-chart={spec.key.split(':')[0]}>
+    <figure
+      class={compact ? 'chart chart-compact' : 'chart'}
+      data-chart={spec.key.split(':')[0]}
+      data-points={spec.x.length}
+      data-total={seriesTotal(spec)}
+      data-unit={unitLabel(spec.unit)}
+    >
       {!compact && (
         <figcaption class="chart-title">
           {spec.title}
@@ -68,14 +85,14 @@ export function UplotChart({ spec, height = 220, xRange = null, onSelectRange, c
         </figcaption>
       )}
       {hasData ? <div class="chart-canvas" ref={holder} /> : <div class="chart-empty">No data in this range</div>}
-      {!compact && markers.length > 0 && (
+      {!compact && listMarkers && markers.length > 0 && (
         <ul class="chart-markers">
-          {markers.slice(-4).map((m) => (
+          {markers.slice(-6).map((m) => (
             <li key={`${m.timeMs}-${m.label}`} class={`marker marker-${m.kind}`}>
               <time>{formatTime(m.timeMs)}</time> {m.label}
             </li>
           ))}
-          {markers.length > 4 && <li class="marker-more">{`and ${markers.length - 4} earlier`}</li>}
+          {markers.length > 6 && <li class="marker-more">{`and ${markers.length - 6} earlier`}</li>}
         </ul>
       )}
     </figure>

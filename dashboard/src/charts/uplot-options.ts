@@ -14,6 +14,17 @@ export interface ChartRuntime {
   onSelect: ((from: number, to: number) => void) | null;
 }
 
+/** Tick steps for byte axes: powers of two, so ticks land on 256 MiB, 512 MiB, 1 GiB. */
+const BYTE_INCREMENTS = Array.from({ length: 41 }, (_, i) => 2 ** i);
+
+function lastValue(values: (number | null)[]): number | null {
+  for (let i = values.length - 1; i >= 0; i--) {
+    const v = values[i];
+    if (v !== null && v !== undefined) return v;
+  }
+  return null;
+}
+
 const AXIS = { stroke: '#4b5563', grid: { stroke: '#e5e7eb', width: 1 }, ticks: { stroke: '#d1d5db', width: 1 } };
 
 export function toUplotData(spec: ChartSpec): uPlot.AlignedData {
@@ -23,7 +34,7 @@ export function toUplotData(spec: ChartSpec): uPlot.AlignedData {
 export function toUplotOptions(spec: ChartSpec, size: { width: number; height: number }, runtime: ChartRuntime, compact = false): uPlot.Options {
   const unit = spec.unit;
   const series: uPlot.Series[] = [
-    { label: 'time', value: (_u, v) => (v === null ? '–' : new Date(v).toLocaleTimeString()) },
+    { label: 'time', value: (_u, v) => (v === null ? 'latest' : new Date(v).toLocaleTimeString()) },
   ];
   spec.series.forEach((s, i) => {
     const base: uPlot.Series = {
@@ -32,10 +43,13 @@ export function toUplotOptions(spec: ChartSpec, size: { width: number; height: n
       width: s.width ?? (compact ? 1 : 1.5),
       dash: s.dash,
       spanGaps: false,
+      // Hovering shows the value under the cursor; otherwise the latest one, so the legend
+      // reads as a current figure rather than a row of dashes.
       value: (_u, v, _si, idx) => {
-        const shown = runtime.spec().series[i]?.legendValues;
-        const raw = shown !== undefined && idx !== null ? shown[idx] ?? null : v;
-        return formatValue(unit, raw);
+        const current = runtime.spec().series[i];
+        const shown = current?.legendValues ?? current?.values ?? [];
+        if (idx === null) return formatValue(unit, lastValue(shown));
+        return formatValue(unit, current?.legendValues !== undefined ? shown[idx] ?? null : v);
       },
     };
     if (s.style === 'area') base.fill = withAlpha(s.color, 0.25);
@@ -56,7 +70,7 @@ export function toUplotOptions(spec: ChartSpec, size: { width: number; height: n
     size: 64,
     values: (_u, splits) => splits.map((v) => formatTick(unit, v)),
   };
-  if (unit === 'bytes') yAxis.incrs = [1, 2, 5, 10, 50, 100, 1024, 2048, 5120, 10240, 102400, 1048576, 2097152, 5242880, 10485760, 20971520, 52428800, 104857600, 209715200, 524288000, 1073741824, 2147483648, 4294967296];
+  if (unit === 'bytes') yAxis.incrs = BYTE_INCREMENTS;
 
   return {
     width: size.width,

@@ -86,7 +86,7 @@ export function ServicePage({ service }: { service: string }) {
             <Async state={series} what="request charts">
               {(s) => (
                 <>
-                  <div class="chart-wide"><UplotChart spec={responseTimeChart(s, markers)} height={260} {...chartProps} /></div>
+                  <div class="chart-wide"><UplotChart spec={responseTimeChart(s, markers)} height={260} listMarkers {...chartProps} /></div>
                   <UplotChart spec={throughputChart(s, markers)} {...chartProps} />
                   <UplotChart spec={errorRateChart(s, markers)} {...chartProps} />
                   <UplotChart spec={apdexChart(s, me?.apdexTMs ?? null, markers)} {...chartProps} />

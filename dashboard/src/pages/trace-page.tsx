@@ -67,7 +67,9 @@ function WaterfallView({ spans }: { spans: SpanView[] }) {
                 <span class="wf-dur">{formatMs(s.durationMs)}</span>
               </div>
               <div class="wf-bar-cell" role="cell">
-                <div class="wf-bar" style={{ left: `${r.offsetPct.toFixed(3)}%`, width: `${r.widthPct.toFixed(3)}%` }} title={`${s.name}: ${formatMs(s.durationMs)} at +${formatMs(r.offsetMs)}`} />
+                <div class="wf-track">
+                  <div class="wf-bar" style={{ left: `${r.offsetPct.toFixed(3)}%`, width: `${r.widthPct.toFixed(3)}%` }} title={`${s.name}: ${formatMs(s.durationMs)} at +${formatMs(r.offsetMs)}`} />
+                </div>
               </div>
             </div>
           );

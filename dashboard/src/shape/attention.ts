@@ -25,7 +25,7 @@ export function attentionOf(s: ServiceSummary): Attention {
   if (s.queueWaitShare !== null) signals.push({ score: s.queueWaitShare / 0.25, reason: `queue wait ${formatPercent(s.queueWaitShare, 0)} of response time` });
   const score = Math.max(0, ...signals.map((x) => x.score));
   const reasons = signals
-    .filter((x) => x.score >= 0.5)
+    .filter((x) => x.score >= 0.75)
     .sort((a, b) => b.score - a.score)
     .map((x) => x.reason);
   return { score, reasons };

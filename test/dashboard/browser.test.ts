@@ -1,0 +1,332 @@
+// The dashboard in headless Chromium against a real collector fed by a real app under the
+// Headroom agent. Asserts on the values the pages show (checked against the query API), the
+// live stream, text-only rendering of app values, deep links, and reconnects. Screenshots of
+// every page go to test-artifacts/.
+
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { EventsResponse, InstancesResponse, ServicesResponse, StallsResponse, TracesResponse, TransactionsResponse } from '@headroom/collector/api-types';
+import { formatMs, formatPercent, formatRpm } from '../../dashboard/src/format/units';
+import {
+  api, ARTIFACTS, ensureDashboardBuilt, eventually, launchBrowser, makeTempDir, startAgentApp, startTestCollector,
+  type AgentApp, type TestCollector,
+} from './support/browser-harness';
+
+const SERVICE = 'shop';
+const XSS_ROUTE = '/<img src=x onerror=alert(1)>';
+const XSS_PATH = `/${encodeURIComponent('<img src=x onerror=alert(1)>').replace(/%3D/g, '=')}`;
+const TRAFFIC = { xss: 1, slow: 2, boom: 3, fast: 30 };
+const TOTAL = TRAFFIC.xss + TRAFFIC.slow + TRAFFIC.boom + TRAFFIC.fast;
+
+let dir: ReturnType<typeof makeTempDir>;
+let collector: TestCollector;
+let browser: Browser;
+let context: BrowserContext;
+let app: AgentApp | null = null;
+const dialogs: string[] = [];
+const pageErrors: string[] = [];
+
+async function open(urlPath: string): Promise<Page> {
+  const page = await context.newPage();
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(collector.httpUrl + urlPath);
+  return page;
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
+}
+
+async function text(page: Page, selector: string): Promise<string> {
+  return ((await page.locator(selector).first().textContent({ timeout: 10_000 })) ?? '').trim();
+}
+
+const q = (p: string) => `${p}${p.includes('?') ? '&' : '?'}range=15m`;
+
+before(async () => {
+  ensureDashboardBuilt();
+  dir = makeTempDir();
+  collector = await startTestCollector(path.join(dir.path, 'headroom.db'));
+  browser = await launchBrowser();
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+});
+
+after(async () => {
+  await context?.close();
+  await browser?.close();
+  await app?.stop();
+  await collector?.close();
+  dir?.remove();
+});
+
+test('before any data the overview says how to start the agent', async () => {
+  const page = await open('/');
+  await page.getByText('No data yet: here is how to start the agent').waitFor();
+  const help = await text(page, '[data-testid="start-agent"]');
+  assert.match(help, /require\('@headroom\/agent'\);/);
+  assert.match(help, /OTEL_SERVICE_NAME=/);
+  assert.match(help, /OTEL_EXPORTER_OTLP_ENDPOINT=http:\/\/127\.0\.0\.1:4318/);
+  await shot(page, 'overview-empty');
+  await page.close();
+});
+
+test('an app under the agent sends requests, stalls and its start event', async () => {
+  app = await startAgentApp(collector.otlpUrl, SERVICE);
+  // Order matters a little: the agent keeps ~10 ordinary traces a second, and the XSS route's
+  // trace must be among them (stalls and errors are always kept).
+  assert.equal(await app.get(XSS_PATH), 200);
+  for (let i = 0; i < TRAFFIC.slow; i++) assert.equal(await app.get('/slow'), 200);
+  for (let i = 0; i < TRAFFIC.boom; i++) assert.equal(await app.get('/boom'), 500);
+  for (let i = 0; i < TRAFFIC.fast; i++) assert.equal(await app.get('/fast'), 200);
+
+  const tx = await eventually(
+    'every request in the transactions API',
+    () => api<TransactionsResponse>(collector.httpUrl, q(`/api/services/${SERVICE}/transactions`)),
+    (r) => r.transactions.reduce((n, t) => n + t.requests, 0) === TOTAL,
+    15_000,
+  );
+  assert.ok(tx.transactions.some((t) => t.route === XSS_ROUTE));
+  // Only /slow is known to stall; a busy test machine may add a short one elsewhere.
+  await eventually('both stalls of /slow', () => api<StallsResponse>(collector.httpUrl, q(`/api/services/${SERVICE}/stalls`)), (r) => r.groups.find((g) => g.route === '/slow')?.count === TRAFFIC.slow);
+  await eventually('the settings from the start event', () => api<InstancesResponse>(collector.httpUrl, q(`/api/services/${SERVICE}/instances`)), (r) => Object.keys(r.instances[0]?.settings ?? {}).length > 0);
+  await eventually('the XSS trace', () => api<TracesResponse>(collector.httpUrl, q(`/api/traces?service=${SERVICE}`)), (r) => r.traces.some((t) => t.route === XSS_ROUTE));
+});
+
+test('overview: the service row shows the figures the API computes', async () => {
+  const { services } = await api<ServicesResponse>(collector.httpUrl, q('/api/services'));
+  const shop = services.find((s) => s.service === SERVICE);
+  assert.ok(shop);
+  const page = await open('/');
+  const row = `tr[data-service="${SERVICE}"]`;
+  await page.locator(row).waitFor();
+  assert.equal(await text(page, `${row} [data-col="p95"]`), formatMs(shop.p95Ms));
+  assert.equal(await text(page, `${row} [data-col="throughput"]`), formatRpm(shop.throughputRpm));
+  assert.equal(await text(page, `${row} [data-col="errors"]`), formatPercent(TRAFFIC.boom / TOTAL));
+  assert.equal(await text(page, `${row} [data-col="instances"]`), '1');
+  await shot(page, 'overview');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, 'overview-390');
+  await page.close();
+});
+
+test('service page: headline figures, charts with units, stall markers', async () => {
+  const { services } = await api<ServicesResponse>(collector.httpUrl, q('/api/services'));
+  const shop = services.find((s) => s.service === SERVICE);
+  assert.ok(shop);
+  const page = await open(`/services/${SERVICE}`);
+  await page.locator('[data-testid="service-stats"]').waitFor();
+  assert.equal(await text(page, '[data-testid="stat-percentiles"] .stat-value'), `${formatMs(shop.p50Ms)} / ${formatMs(shop.p95Ms)} / ${formatMs(shop.p99Ms)}`);
+  assert.equal(await text(page, '[data-testid="stat-errors"] .stat-value'), formatPercent(shop.errorRate));
+  // Every request of the window is in the throughput chart.
+  await eventually('the throughput chart total', () => page.locator('[data-chart="throughput"]').getAttribute('data-total'), (v) => v === String(TOTAL));
+  // Every chart drawn, each with the unit its y axis is labelled with (uPlot draws the label
+  // on the canvas; the figure states it too).
+  const units: Record<string, string> = {
+    'response-time': 'ms', throughput: 'requests/min', 'error-rate': '%', apdex: 'Apdex (0–1)', 'event-loop-delay': 'ms',
+    'event-loop-utilization': '%', memory: 'bytes', gc: 'ms', 'in-flight': 'requests',
+  };
+  for (const [chart, unit] of Object.entries(units)) {
+    await page.locator(`[data-chart="${chart}"] canvas`).first().waitFor();
+    assert.equal(await page.locator(`[data-chart="${chart}"]`).getAttribute('data-unit'), unit, chart);
+  }
+  const markers = await text(page, '[data-chart="response-time"] .chart-markers');
+  assert.match(markers, /event loop blocked \d+(\.\d+)? ms in \/slow/);
+  await shot(page, 'service');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, 'service-390');
+  await page.close();
+});
+
+test('transactions: ranked by total time, figures match the API, a hostile route name stays text', async () => {
+  const { transactions } = await api<TransactionsResponse>(collector.httpUrl, q(`/api/services/${SERVICE}/transactions`));
+  const fast = transactions.find((t) => t.route === '/fast');
+  assert.ok(fast);
+  const page = await open(`/services/${SERVICE}/transactions`);
+  await page.locator('[data-testid="transactions-table"]').waitFor();
+  const routes = await page.locator('[data-testid="transactions-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-route')));
+  assert.deepEqual(routes, [...transactions].sort((a, b) => b.totalTimeMs - a.totalTimeMs).map((t) => t.route));
+  assert.equal(routes[0], '/slow', 'the stalling route consumes the most time');
+  const fastRow = page.locator('tr[data-route="/fast"]');
+  assert.equal((await fastRow.locator('[data-col="requests"]').textContent())?.trim(), String(TRAFFIC.fast));
+  assert.equal((await fastRow.locator('[data-col="p95"]').textContent())?.trim(), formatMs(fast.p95Ms));
+  assert.equal((await page.locator('tr[data-route="/boom"] [data-col="errors"]').textContent())?.trim(), `${TRAFFIC.boom} (100 %)`);
+
+  const xssRow = page.locator('[data-testid="transactions-table"] tbody tr', { hasText: XSS_ROUTE });
+  assert.equal(await xssRow.count(), 1);
+  assert.equal((await xssRow.locator('.route-cell a').textContent())?.trim(), XSS_ROUTE);
+  assert.equal(await page.locator('img').count(), 0, 'no element made from the route name');
+
+  await page.locator('tr[data-route="/slow"] .route-cell a').click();
+  await page.locator('[data-testid="route-traces"] tbody tr').first().waitFor();
+  assert.match(page.url(), /\/services\/shop\/transactions\?route=%2Fslow$/);
+  assert.match(await text(page, '[data-testid="route-detail"] h2'), /Route \/slow/);
+  await shot(page, 'transactions');
+  await page.close();
+  assert.deepEqual(dialogs, []);
+});
+
+test('traces: the list, and a waterfall in which the stall stands out', async () => {
+  const { traces } = await api<TracesResponse>(collector.httpUrl, q(`/api/traces?service=${SERVICE}&limit=100`));
+  const slow = traces.filter((t) => t.route === '/slow').sort((a, b) => b.durationMs - a.durationMs)[0];
+  assert.ok(slow && slow.stallMs > 0);
+  const page = await open(`/services/${SERVICE}/traces`);
+  await page.locator('[data-testid="traces-table"]').waitFor();
+  await shot(page, 'traces');
+  const row = page.locator(`tr[data-trace-id="${slow.traceId}"]`);
+  assert.equal((await row.locator('[data-col="duration"]').textContent())?.trim(), formatMs(slow.durationMs));
+  await row.locator('a').click();
+  await page.locator('[data-testid="waterfall"]').waitFor();
+  assert.ok(page.url().endsWith(`/services/shop/traces/${slow.traceId}`));
+  const stallRow = page.locator('.wf-stall');
+  assert.equal(await stallRow.count(), 1);
+  assert.match((await stallRow.textContent()) ?? '', /event loop blocked/);
+  assert.equal(await text(page, '.stat-bad .stat-value'), formatMs(slow.stallMs));
+  await stallRow.click();
+  assert.match(await text(page, '[data-testid="span-detail"]'), /headroom\.stall/);
+  await shot(page, 'trace');
+
+  // The deep link reopens the same trace.
+  const again = await open(new URL(page.url()).pathname);
+  await again.locator('.wf-stall').waitFor();
+  assert.equal(await text(again, '.trace-id'), slow.traceId);
+  await again.close();
+  await page.close();
+});
+
+test('traces: the route filter goes into the URL; the hostile name is shown as text everywhere', async () => {
+  const page = await open(`/services/${SERVICE}/traces`);
+  await page.locator('[data-testid="trace-filters"] input[name="route"]').fill(XSS_ROUTE);
+  await page.locator('[data-testid="trace-filters"] button[type="submit"]').click();
+  await eventually('the filtered list', () => page.locator('[data-testid="traces-table"] tbody tr').count(), (n) => n === 1);
+  assert.equal(new URL(page.url()).searchParams.get('route'), XSS_ROUTE);
+  await page.locator('[data-testid="traces-table"] tbody tr a').click();
+  await page.locator('[data-testid="waterfall"]').waitFor();
+  assert.equal(await text(page, '.wf-label'), `GET ${XSS_ROUTE}`);
+  await page.locator('.wf-row[data-span-id]').first().click();
+  assert.match(await text(page, '[data-testid="span-detail"]'), /<img src=x onerror=alert\(1\)>/);
+  assert.equal(await page.locator('img').count(), 0);
+  assert.deepEqual(dialogs, []);
+  await page.close();
+});
+
+test('event loop: stalls grouped by route and code location', async () => {
+  const page = await open(`/services/${SERVICE}/event-loop`);
+  const row = page.locator('[data-testid="stalls-table"] tr[data-route="/slow"]');
+  await row.waitFor();
+  assert.equal((await row.locator('[data-col="count"]').textContent())?.trim(), String(TRAFFIC.slow));
+  assert.match((await row.locator('.location').textContent()) ?? '', /busy \(.*shop-app\.js:\d+\)/);
+  const { events } = await api<EventsResponse>(collector.httpUrl, q(`/api/events?service=${SERVICE}&type=stall&limit=1000`));
+  await page.locator('[data-chart="stalls"] canvas').waitFor();
+  assert.equal(await page.locator('[data-chart="stalls"]').getAttribute('data-points'), String(new Set(events.map((e) => e.timeMs)).size));
+  assert.ok(events.filter((e) => e.route === '/slow').length === TRAFFIC.slow);
+  await shot(page, 'event-loop');
+  await page.close();
+});
+
+test('instances: each process with its figures and the settings it reported', async () => {
+  const { instances } = await api<InstancesResponse>(collector.httpUrl, q(`/api/services/${SERVICE}/instances`));
+  const inst = instances[0];
+  assert.ok(inst);
+  const page = await open(`/services/${SERVICE}/instances`);
+  const card = page.locator(`[data-instance="${inst.instanceId}"]`);
+  await card.waitFor();
+  assert.equal((await card.locator('.instance-id').textContent())?.trim(), inst.instanceId);
+  assert.equal((await card.locator('[data-col="restarts"]').textContent())?.trim(), '0');
+  const settings = await card.locator('.settings').textContent();
+  assert.match(settings ?? '', new RegExp(`uv_threadpool_size${String(inst.settings.uv_threadpool_size)}`));
+  assert.match(settings ?? '', /http\.keep_alive_timeout_ms\d+/);
+  await shot(page, 'instances');
+  await page.close();
+});
+
+test('live: a request made now shows up in the live chart within 10 s, without refetching', async () => {
+  const page = await open(`/services/${SERVICE}`);
+  const chart = page.locator('[data-chart="throughput"]');
+  await eventually('the throughput chart', () => chart.getAttribute('data-total'), (v) => v === String(TOTAL));
+  await eventually('the live connection', () => page.locator('[data-testid="live-banner"]').count(), (n) => n === 0);
+  let refetches = 0;
+  page.on('request', (r) => {
+    if (r.url().includes(`/api/services/${SERVICE}/series`)) refetches++;
+  });
+  const extra = 5;
+  for (let i = 0; i < extra; i++) assert.equal(await app?.get('/fast'), 200);
+  await eventually('the new requests in the live chart', () => chart.getAttribute('data-total'), (v) => v === String(TOTAL + extra), 10_000);
+  assert.equal(refetches, 0, 'the chart grew from the live stream, not from a refetch');
+  await page.close();
+});
+
+test('deep links: each page reopens the same view; a drag picks a custom range', async () => {
+  const links: [string, string][] = [
+    [`/services/${SERVICE}?range=1h`, `Service ${SERVICE}`],
+    [`/services/${SERVICE}/transactions?range=6h&route=%2Fslow`, `Transactions ${SERVICE}`],
+    [`/services/${SERVICE}/traces?minDurationMs=100`, `Traces ${SERVICE}`],
+    [`/services/${SERVICE}/event-loop?range=24h`, `Event loop ${SERVICE}`],
+    [`/services/${SERVICE}/instances?range=7d`, `Instances ${SERVICE}`],
+  ];
+  for (const [link, heading] of links) {
+    const page = await open(link);
+    assert.equal(await text(page, 'h1'), heading, link);
+    const range = new URL(link, 'http://x').searchParams.get('range');
+    assert.equal(await text(page, '.range.active'), range === null ? 'Live 15m' : range, link);
+    if (range !== null) assert.match(await text(page, '[data-testid="live-banner"]'), /Not live: showing a fixed time range/);
+    await page.close();
+  }
+  const filtered = await open(`/services/${SERVICE}/traces?minDurationMs=100`);
+  await eventually('the filtered traces', () => filtered.locator('[data-testid="traces-table"] tbody tr').count(), (n) => n === TRAFFIC.slow);
+  assert.equal(await filtered.locator('input[name="minDurationMs"]').inputValue(), '100');
+  await filtered.close();
+  const routeLink = await open(`/services/${SERVICE}/transactions?route=%2Fslow`);
+  assert.match(await text(routeLink, '[data-testid="route-detail"] h2'), /Route \/slow/);
+  await routeLink.close();
+
+  const page = await open(`/services/${SERVICE}`);
+  const over = page.locator('[data-chart="response-time"] .u-over');
+  await over.waitFor();
+  const box = await over.boundingBox();
+  assert.ok(box);
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2, { steps: 8 });
+  await page.mouse.up();
+  await page.locator('[data-testid="custom-range"]').waitFor();
+  const url = new URL(page.url());
+  const from = Number(url.searchParams.get('from'));
+  const to = Number(url.searchParams.get('to'));
+  assert.ok(from > 0 && to > from && to - from < 15 * 60_000, `custom range ${from}..${to}`);
+  const chip = await text(page, '[data-testid="custom-range"]');
+  await shot(page, 'service-custom-range');
+  const reopened = await open(url.pathname + url.search);
+  assert.equal(await text(reopened, '[data-testid="custom-range"]'), chip);
+  await reopened.locator('[data-chart="response-time"] canvas').waitFor();
+  await reopened.close();
+  await page.close();
+});
+
+test('error state: a bad trace id shows the API error as text', async () => {
+  const page = await open(`/services/${SERVICE}/traces/not-a-trace-id`);
+  const error = await text(page, '.state-error');
+  assert.match(error, /HR_API_BAD_PARAM/);
+  await shot(page, 'error');
+  await page.close();
+});
+
+test('a dropped connection shows the banner, reconnects by itself and resynchronises', async () => {
+  const page = await open(`/services/${SERVICE}`);
+  await eventually('the live connection', () => page.locator('[data-testid="live-banner"]').count(), (n) => n === 0);
+  const port = collector.httpPort;
+  await collector.close();
+  await page.getByText('Not live: connection to the collector lost').waitFor({ timeout: 10_000 });
+  await shot(page, 'not-live');
+  collector = await startTestCollector(collector.dbPath, port);
+  await eventually('the reconnect', () => page.locator('[data-testid="live-banner"]').count(), (n) => n === 0, 20_000);
+  await eventually('the resynchronised chart', () => page.locator('[data-chart="throughput"]').getAttribute('data-total'), (v) => Number(v) >= TOTAL);
+  await page.close();
+  assert.deepEqual(dialogs, []);
+  assert.deepEqual(pageErrors, []);
+});
