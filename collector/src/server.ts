@@ -6,10 +6,10 @@ import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { resolveConfig, type CollectorConfig } from './config/collector-config';
-import { errors, HeadroomError, headroomError } from './errors';
+import { resolveConfig, type CollectorConfig, type ResolvedConfig } from './config/collector-config';
+import { errors, headroomError } from './errors';
 import { createHttpRequestCounter } from './health/http-request-counter';
-import { createLiveHub } from './live/live-hub';
+import { createLiveHub, type LiveHub } from './live/live-hub';
 import { createOtlpReceiver } from './receiver';
 import { openSqliteStorage } from './store/sqlite';
 import type { Storage } from './store/storage';
@@ -92,19 +92,16 @@ function ensureDatabaseFolder(dbPath: string): void {
   }
 }
 
-export async function startCollector(config: CollectorConfig): Promise<RunningCollector> {
-  const settings = resolveConfig(config);
-  const dbPath = path.resolve(settings.dbPath);
-  ensureDatabaseFolder(dbPath);
-  const storage = openSqliteStorage({
-    path: dbPath,
-    retention: settings.retention,
-    ...(settings.queueCapacity !== undefined && { queueCapacity: settings.queueCapacity }),
-  });
-  const startedAt = Date.now();
+interface Servers {
+  otlp: http.Server;
+  http: http.Server;
+  hub: LiveHub;
+}
 
+function createServers(storage: Storage, settings: ResolvedConfig, dbPath: string): Servers {
+  const startedAt = Date.now();
   const receiver = createOtlpReceiver({ storage, maxBodyBytes: settings.maxBodyBytes });
-  const otlpServer = http.createServer(withIngestToken(settings.ingestToken, receiver.handle));
+  const otlp = http.createServer(withIngestToken(settings.ingestToken, receiver.handle));
 
   const requests = createHttpRequestCounter();
   const hub = createLiveHub({ storage, settings: settings.live });
@@ -123,30 +120,45 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
       startedAt,
     },
   });
-  const httpServer = http.createServer(app);
-  httpServer.on('upgrade', wsUpgradeHandler(hub, settings.dashboardToken, requests));
+  const server = http.createServer(app);
+  server.on('upgrade', wsUpgradeHandler(hub, settings.dashboardToken, requests));
+  return { otlp, http: server, hub };
+}
 
-  async function shutdown(): Promise<void> {
-    await Promise.all([
-      closeServer(otlpServer, settings.drainTimeoutMs),
-      closeServer(httpServer, settings.drainTimeoutMs),
-      hub.close(),
-    ]);
-    await storage.close();
+async function closeServers(servers: Servers, drainTimeoutMs: number): Promise<void> {
+  await Promise.all([closeServer(servers.otlp, drainTimeoutMs), closeServer(servers.http, drainTimeoutMs), servers.hub.close()]);
+}
+
+export async function startCollector(config: CollectorConfig): Promise<RunningCollector> {
+  const settings = resolveConfig(config);
+  const dbPath = path.resolve(settings.dbPath);
+  ensureDatabaseFolder(dbPath);
+  const storage = openSqliteStorage({
+    path: dbPath,
+    retention: settings.retention,
+    ...(settings.queueCapacity !== undefined && { queueCapacity: settings.queueCapacity }),
+  });
+  let servers: Servers | null = null;
+  try {
+    servers = createServers(storage, settings, dbPath);
+    await listen(servers.otlp, settings.otlpPort, settings.host, OTLP_ROLE);
+    await listen(servers.http, settings.httpPort, settings.host, HTTP_ROLE);
+  } catch (error) {
+    if (servers !== null) await closeServers(servers, settings.drainTimeoutMs).catch(() => undefined);
+    await storage.close().catch(() => undefined);
+    throw error;
   }
 
-  try {
-    await listen(otlpServer, settings.otlpPort, settings.host, OTLP_ROLE);
-    await listen(httpServer, settings.httpPort, settings.host, HTTP_ROLE);
-  } catch (error) {
-    await shutdown().catch(() => undefined);
-    throw error instanceof HeadroomError ? error : headroomError(errors.configListen, String(error), error);
+  const running = servers;
+  async function shutdown(): Promise<void> {
+    await closeServers(running, settings.drainTimeoutMs);
+    await storage.close();
   }
 
   let closing: Promise<void> | null = null;
   return {
-    otlpUrl: urlOf(otlpServer),
-    httpUrl: urlOf(httpServer),
+    otlpUrl: urlOf(running.otlp),
+    httpUrl: urlOf(running.http),
     storage,
     close() {
       closing ??= shutdown();

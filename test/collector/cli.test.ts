@@ -74,14 +74,13 @@ describe('headroom command', () => {
   });
 
   it('prints help and version', async () => {
-    const help = await runToEnd(['--help']);
+    // Independent processes: run them side by side, each start-up costs a second or two.
+    const [help, startHelp, version] = await Promise.all([runToEnd(['--help']), runToEnd(['start', '--help']), runToEnd(['--version'])]);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Usage: headroom <command>/);
-    const startHelp = await runToEnd(['start', '--help']);
     assert.equal(startHelp.code, 0);
     assert.match(startHelp.stdout, /--otlp-port N/);
     assert.match(startHelp.stdout, /HEADROOM_DB/);
-    const version = await runToEnd(['--version']);
     assert.equal(version.code, 0);
     assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
   });
@@ -96,16 +95,18 @@ describe('headroom command', () => {
   });
 
   it('rejects bad flags and values with one line and exit code 2', async () => {
-    const unknown = await runToEnd(['start', '--port', '80']);
+    const [unknown, badPort, badEnv, command] = await Promise.all([
+      runToEnd(['start', '--port', '80']),
+      runToEnd(['start', '--http-port', 'eighty']),
+      runToEnd(['start'], { HEADROOM_RETENTION_RAW: 'forever' }),
+      runToEnd(['stop']),
+    ]);
     assert.equal(unknown.code, 2);
     assertOneLineError(unknown.stderr, 'HR_CLI_BAD_FLAG', /Unknown option '--port'/);
-    const badPort = await runToEnd(['start', '--http-port', 'eighty']);
     assert.equal(badPort.code, 2);
     assertOneLineError(badPort.stderr, 'HR_CLI_BAD_FLAG', /--http-port "eighty" must be a port number/);
-    const badEnv = await runToEnd(['start'], { HEADROOM_RETENTION_RAW: 'forever' });
     assert.equal(badEnv.code, 2);
     assertOneLineError(badEnv.stderr, 'HR_CONFIG_BAD_VALUE', /HEADROOM_RETENTION_RAW "forever" must be a duration/);
-    const command = await runToEnd(['stop']);
     assert.equal(command.code, 2);
     assertOneLineError(command.stderr, 'HR_CLI_UNKNOWN_COMMAND', /"stop"/);
   });
@@ -126,13 +127,14 @@ describe('headroom command', () => {
   it('refuses an unusable or corrupt database path clearly', async () => {
     const file = path.join(tmp.path, 'a-file');
     writeFileSync(file, 'not a folder');
-    const unusable = await runToEnd(['start', '--db', path.join(file, 'headroom.db'), '--otlp-port', '0', '--http-port', '0']);
-    assert.equal(unusable.code, 2);
-    assertOneLineError(unusable.stderr, 'HR_CONFIG_DB_PATH', /--db/);
-
     const corrupt = path.join(tmp.path, 'corrupt.db');
     writeFileSync(corrupt, Buffer.alloc(8192, 7));
-    const result = await runToEnd(['start', '--db', corrupt, '--otlp-port', '0', '--http-port', '0']);
+    const [unusable, result] = await Promise.all([
+      runToEnd(['start', '--db', path.join(file, 'headroom.db'), '--otlp-port', '0', '--http-port', '0']),
+      runToEnd(['start', '--db', corrupt, '--otlp-port', '0', '--http-port', '0']),
+    ]);
+    assert.equal(unusable.code, 2);
+    assertOneLineError(unusable.stderr, 'HR_CONFIG_DB_PATH', /--db/);
     assert.equal(result.code, 2);
     assertOneLineError(result.stderr, 'HR_STORE_OPEN', /corrupt\.db/);
   });

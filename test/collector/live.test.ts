@@ -199,21 +199,31 @@ describe('live stream', () => {
   });
 });
 
-describe('live stream keepalive', () => {
+describe('live stream keepalive and connection cap', () => {
   let collector: TestCollector;
 
   before(async () => {
-    collector = await startTestCollector({ live: { pingIntervalMs: 50 } });
+    collector = await startTestCollector({ live: { pingIntervalMs: 50, maxClients: 2 } });
   });
 
   after(async () => {
     await collector.dispose();
   });
 
-  it('cuts a client that stops answering pings', async () => {
+  it('refuses connections past maxClients, and cuts a client that stops answering pings', async () => {
     const wsUrl = `${collector.httpUrl.replace('http:', 'ws:')}/ws`;
     const client = await connect(wsUrl, null);
     const answering = await connect(wsUrl, null);
+    const refused = await new Promise<number | undefined>((resolve) => {
+      const third = new WebSocket(wsUrl);
+      third.once('unexpected-response', (_req, res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      third.once('open', () => resolve(101));
+      third.once('error', () => undefined);
+    });
+    assert.equal(refused, 503, 'a third connection passes maxClients');
     client.ws.pause();
     await eventually(async () => metricValue(await metricText(collector), 'headroom_live_clients_terminated_total') >= 1, 'stuck client cut');
     await eventually(async () => metricValue(await metricText(collector), 'headroom_live_clients') === 1, 'one client left');

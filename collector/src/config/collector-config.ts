@@ -10,6 +10,8 @@ export interface LiveSettings {
   maxBufferedBytes: number;
   /** Keepalive: a client that has not answered the previous ping by the next one is cut. */
   pingIntervalMs: number;
+  /** Connections beyond this are refused (503), so many tabs or a runaway script cannot pile up. */
+  maxClients: number;
 }
 
 export interface CollectorConfig {
@@ -50,7 +52,7 @@ export const DEFAULTS = {
   httpPort: 8080,
   retention: { rawMs: 3 * DAY_MS, rollupMs: 30 * DAY_MS },
   maxBodyBytes: 20 * 1024 * 1024,
-  live: { coalesceMs: 500, maxBufferedBytes: 1024 * 1024, pingIntervalMs: 30_000 },
+  live: { coalesceMs: 500, maxBufferedBytes: 1024 * 1024, pingIntervalMs: 30_000, maxClients: 256 },
   drainTimeoutMs: 5_000,
 } as const;
 

@@ -27,6 +27,8 @@ export interface LiveHub {
   /** Completes a WebSocket upgrade already checked (path, token, origin) by the caller. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   stats(): LiveStats;
+  /** True when another connection would pass `maxClients`. */
+  isFull(): boolean;
   /** Stops listening to commits and closes every client (1001 going away). */
   close(): Promise<void>;
 }
@@ -220,6 +222,9 @@ export function createLiveHub(options: { storage: Storage; settings: LiveSetting
     },
     stats() {
       return { clients: clients.size, ...counters };
+    },
+    isFull() {
+      return clients.size >= settings.maxClients;
     },
     async close() {
       if (closed) return;

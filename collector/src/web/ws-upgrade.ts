@@ -46,6 +46,11 @@ export function wsUpgradeHandler(hub: LiveHub, dashboardToken: string | null, re
       refuse(socket, 401, 'Unauthorized', `${errors.apiUnauthorized.code}: ${errors.apiUnauthorized.message}\n`);
       return;
     }
+    if (hub.isFull()) {
+      requests.count('ws', 503);
+      refuse(socket, 503, 'Service Unavailable', 'too many live connections\n');
+      return;
+    }
     requests.count('ws', 101);
     hub.handleUpgrade(req, socket, head);
   };
