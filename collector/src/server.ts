@@ -109,7 +109,7 @@ function createServers(storage: Storage, settings: ResolvedConfig, dbPath: strin
     storage,
     dbPath,
     dashboardToken: settings.dashboardToken,
-    dashboardDist: findDashboardDist(),
+    dashboardDist: settings.dashboardDir === undefined ? findDashboardDist() : settings.dashboardDir,
     requests,
     startedAt,
     metrics: {

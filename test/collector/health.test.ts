@@ -69,13 +69,4 @@ describe('health and self-metrics', () => {
     const types = text.split('\n').filter((l) => l.startsWith('# TYPE '));
     assert.equal(new Set(types).size, types.length);
   });
-
-  it('serves the plain page while the dashboard is not built, or the dashboard once it is', async () => {
-    const res = await fetch(`${collector.httpUrl}/`);
-    assert.equal(res.status, 200);
-    assert.match(res.headers.get('content-type') ?? '', /text\/html/);
-    const html = await res.text();
-    assert.match(html, /Headroom/);
-    assert.doesNotMatch(html, /<script>/, 'no inline script');
-  });
 });

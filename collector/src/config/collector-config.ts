@@ -33,11 +33,18 @@ export interface CollectorConfig {
   /** Write-queue capacity handed to the store, in items (spans, points, events). */
   queueCapacity?: number;
   live?: Partial<LiveSettings>;
+  /**
+   * Folder of the built dashboard (with index.html). Default: dashboard/dist of the
+   * @headroom/dashboard package when built; null serves the plain "API is up" page.
+   */
+  dashboardDir?: string | null;
   /** How long close() waits for in-flight requests before cutting connections. */
   drainTimeoutMs?: number;
 }
 
-export type ResolvedConfig = Required<Omit<CollectorConfig, 'retention' | 'live' | 'queueCapacity'>> & {
+export type ResolvedConfig = Required<Omit<CollectorConfig, 'retention' | 'live' | 'queueCapacity' | 'dashboardDir'>> & {
+  /** undefined: look for the built dashboard. */
+  dashboardDir: string | null | undefined;
   retention: RetentionSettings;
   live: LiveSettings;
   queueCapacity: number | undefined;
@@ -68,6 +75,7 @@ export function resolveConfig(config: CollectorConfig): ResolvedConfig {
     dashboardToken: config.dashboardToken || null,
     queueCapacity: config.queueCapacity,
     live: { ...DEFAULTS.live, ...config.live },
+    dashboardDir: config.dashboardDir,
     drainTimeoutMs: config.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs,
   };
 }
