@@ -106,6 +106,11 @@ test('a written batch is readable through every query, and onCommit describes it
   const meanMs = (h.sum * 1000) / h.count;
   assert.ok(Math.abs(series.appMs[0]! - (meanMs - 5)) < 1e-6);
 
+  // One instance, all routes (per-instance rollups).
+  const a2 = storage.serviceSeries({ service: 'api', instanceId: 'a2', from: minute, to: minute + MINUTE, bucketMs: MINUTE });
+  assert.equal(a2.requests[0], 100);
+  assert.equal(a2.errorRate[0], 1);
+
   const tx = storage.transactions({ ...range, service: 'api' });
   assert.deepEqual(tx.transactions.map((x) => x.route), ['/orders', '/users']);
   assert.equal(tx.transactions[0]!.stalls, 1);

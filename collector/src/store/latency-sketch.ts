@@ -140,25 +140,36 @@ export class LatencySketch {
     const zero = view.getFloat64(1, true);
     const minKey = view.getInt32(9, true);
     const n = view.getUint32(13, true);
+    // Every bin takes at least one byte: a larger n means a damaged row, which adds nothing.
+    if (n > bytes.length - HEADER_BYTES) return;
     const store = this.dd.store;
     let total = 0;
     let pos = HEADER_BYTES;
     const end = bytes.length;
-    for (let i = 0; i < n && pos < end; i++) {
-      // Unsigned LEB128 varint, with arithmetic rather than bit operations past 2^31.
-      let v = 0;
-      let mul = 1;
-      let b: number;
-      do {
-        b = bytes[pos++] as number;
-        v += (b & 0x7f) * mul;
-        mul *= 128;
-      } while (b >= 0x80 && pos < end);
-      if (v > 0) {
-        const w = v / COUNT_SCALE;
-        store.add(minKey + i, w);
-        total += w;
+    if (n > 0) {
+      // Hot path for queries (thousands of rows merged per request): grow the dense store
+      // once to cover the row's keys, then add straight into its bins.
+      store.add(minKey, 0);
+      store.add(minKey + n - 1, 0);
+      const bins = store.bins;
+      const base = minKey - store.offset;
+      for (let i = 0; i < n && pos < end; i++) {
+        // Unsigned LEB128 varint, with arithmetic rather than bit operations past 2^31.
+        let b = bytes[pos++] as number;
+        let v = b & 0x7f;
+        let mul = 128;
+        while (b >= 0x80 && pos < end) {
+          b = bytes[pos++] as number;
+          v += (b & 0x7f) * mul;
+          mul *= 128;
+        }
+        if (v > 0) {
+          const w = v / COUNT_SCALE;
+          bins[base + i] = (bins[base + i] as number) + w;
+          total += w;
+        }
       }
+      store.count += total;
     }
     if (zero > 0) {
       this.dd.zeroCount += zero;

@@ -32,11 +32,14 @@ export class HourRollups {
       deleteRedo: db.prepare(`DELETE FROM hour_redo WHERE t = ?`),
       delReq: db.prepare(`DELETE FROM req_hour WHERE service = ? AND t = ?`),
       delSvc: db.prepare(`DELETE FROM svc_hour WHERE service = ? AND t = ?`),
+      delInst: db.prepare(`DELETE FROM inst_hour WHERE service = ? AND t = ?`),
       delGauge: db.prepare(`DELETE FROM gauge_hour WHERE service = ? AND t >= ? AND t < ?`),
       insReq: db.prepare(`INSERT INTO req_hour SELECT service, ?, route, instance_id, ${SUMS}
         FROM req_minute WHERE service = ? AND t >= ? AND t < ? GROUP BY route, instance_id`),
       insSvc: db.prepare(`INSERT INTO svc_hour SELECT service, ?, ${SUMS}
         FROM svc_minute WHERE service = ? AND t >= ? AND t < ? GROUP BY service`),
+      insInst: db.prepare(`INSERT INTO inst_hour SELECT service, ?, instance_id, ${SUMS}
+        FROM inst_minute WHERE service = ? AND t >= ? AND t < ? GROUP BY instance_id`),
       insGauge: db.prepare(`INSERT INTO gauge_hour
         SELECT service, metric, ?, instance_id, sum(count), sum(sum), min(min), max(max), 0, max(last_ms)
         FROM gauge_minute WHERE service = ? AND t >= ? AND t < ? GROUP BY metric, instance_id`),
@@ -91,6 +94,8 @@ export class HourRollups {
       this.stmts.delSvc!.run(service, hour);
       this.stmts.insReq!.run(hour, service, hour, end);
       this.stmts.insSvc!.run(hour, service, hour, end);
+      this.stmts.delInst!.run(service, hour);
+      this.stmts.insInst!.run(hour, service, hour, end);
     }
     for (const service of this.gaugeServices()) {
       this.stmts.delGauge!.run(service, hour, end);

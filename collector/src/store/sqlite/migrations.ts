@@ -83,6 +83,8 @@ const MIGRATIONS: readonly string[] = [
     respb_count REAL NOT NULL, respb_sum REAL NOT NULL,
     PRIMARY KEY (service, t, route, instance_id)
   ) WITHOUT ROWID;
+  -- A route's series reads its own rows, not every route's.
+  CREATE INDEX req_minute_route ON req_minute (service, route, t);
   CREATE TABLE req_hour (
     service TEXT NOT NULL, t INTEGER NOT NULL, route TEXT NOT NULL, instance_id TEXT NOT NULL,
     count REAL NOT NULL, errors REAL NOT NULL,
@@ -94,6 +96,7 @@ const MIGRATIONS: readonly string[] = [
     respb_count REAL NOT NULL, respb_sum REAL NOT NULL,
     PRIMARY KEY (service, t, route, instance_id)
   ) WITHOUT ROWID;
+  CREATE INDEX req_hour_route ON req_hour (service, route, t);
   -- The same, over all routes and instances of a service: what the overview and the
   -- service charts read, so a day of 80 route×instance rows per minute costs 1 row per minute.
   CREATE TABLE svc_minute (
@@ -117,6 +120,30 @@ const MIGRATIONS: readonly string[] = [
     reqb_count REAL NOT NULL, reqb_sum REAL NOT NULL,
     respb_count REAL NOT NULL, respb_sum REAL NOT NULL,
     PRIMARY KEY (service, t)
+  ) WITHOUT ROWID;
+
+  -- Per instance over all routes: what a service chart filtered to one process reads.
+  CREATE TABLE inst_minute (
+    service TEXT NOT NULL, t INTEGER NOT NULL, instance_id TEXT NOT NULL,
+    count REAL NOT NULL, errors REAL NOT NULL,
+    dur_sum REAL NOT NULL, dur_min REAL, dur_max REAL, sketch BLOB,
+    qw_count REAL NOT NULL, qw_sum REAL NOT NULL,
+    br_count REAL NOT NULL, br_sum REAL NOT NULL,
+    rw_count REAL NOT NULL, rw_sum REAL NOT NULL,
+    reqb_count REAL NOT NULL, reqb_sum REAL NOT NULL,
+    respb_count REAL NOT NULL, respb_sum REAL NOT NULL,
+    PRIMARY KEY (service, instance_id, t)
+  ) WITHOUT ROWID;
+  CREATE TABLE inst_hour (
+    service TEXT NOT NULL, t INTEGER NOT NULL, instance_id TEXT NOT NULL,
+    count REAL NOT NULL, errors REAL NOT NULL,
+    dur_sum REAL NOT NULL, dur_min REAL, dur_max REAL, sketch BLOB,
+    qw_count REAL NOT NULL, qw_sum REAL NOT NULL,
+    br_count REAL NOT NULL, br_sum REAL NOT NULL,
+    rw_count REAL NOT NULL, rw_sum REAL NOT NULL,
+    reqb_count REAL NOT NULL, reqb_sum REAL NOT NULL,
+    respb_count REAL NOT NULL, respb_sum REAL NOT NULL,
+    PRIMARY KEY (service, instance_id, t)
   ) WITHOUT ROWID;
 
   -- Per-instance gauges (memory, event loop, in-flight, GC), per metric name.

@@ -82,6 +82,8 @@ export function retentionTasks(db: Database, retention: RetentionSettings, clock
     rollupTask('req_hour', 'service, t, route, instance_id'),
     rollupTask('svc_minute', 'service, t'),
     rollupTask('svc_hour', 'service, t'),
+    rollupTask('inst_minute', 'service, instance_id, t'),
+    rollupTask('inst_hour', 'service, instance_id, t'),
     gaugeTask('gauge_minute'),
     gaugeTask('gauge_hour'),
     small,

@@ -73,6 +73,7 @@ export class SqliteWriter {
   private readonly upsertInstance: Statement;
   private readonly upsertReq: Statement;
   private readonly upsertSvc: Statement;
+  private readonly upsertInst: Statement;
   private readonly upsertGauge: Statement;
   private readonly insertEvent: Statement;
   private readonly selectInstance: Statement;
@@ -114,6 +115,9 @@ export class SqliteWriter {
     this.upsertSvc = db.prepare(`INSERT INTO svc_minute (service, t, ${rollupCols})
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (service, t) DO UPDATE SET ${rollupUpdate}`);
+    this.upsertInst = db.prepare(`INSERT INTO inst_minute (service, t, instance_id, ${rollupCols})
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (service, instance_id, t) DO UPDATE SET ${rollupUpdate}`);
     this.upsertGauge = db.prepare(`INSERT INTO gauge_minute (service, metric, t, instance_id, count, sum, min, max, last, last_ms)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (service, metric, t, instance_id) DO UPDATE SET
@@ -227,14 +231,18 @@ export class SqliteWriter {
     // Request rollups: merged per row in memory first, then one upsert per row.
     const reqRows = new Map<string, { service: string; t: number; route: string; instanceId: string; row: RequestRollup }>();
     const svcRows = new Map<string, { service: string; t: number; row: RequestRollup }>();
-    const rowsFor = (service: string, instanceId: string, route: string, t: number): [RequestRollup, RequestRollup] => {
+    const instRows = new Map<string, { service: string; t: number; instanceId: string; row: RequestRollup }>();
+    const rowsFor = (service: string, instanceId: string, route: string, t: number): RequestRollup[] => {
       const k = `${service}\u0000${t}\u0000${route}\u0000${instanceId}`;
       let r = reqRows.get(k);
       if (!r) reqRows.set(k, (r = { service, t, route, instanceId, row: emptyRollup() }));
       const sk = `${service}\u0000${t}`;
       let s = svcRows.get(sk);
       if (!s) svcRows.set(sk, (s = { service, t, row: emptyRollup() }));
-      return [r.row, s.row];
+      const ik = `${service}\u0000${t}\u0000${instanceId}`;
+      let i = instRows.get(ik);
+      if (!i) instRows.set(ik, (i = { service, t, instanceId, row: emptyRollup() }));
+      return [r.row, s.row, i.row];
     };
     for (const b of batches) {
       for (const p of b.requests) {
@@ -243,9 +251,7 @@ export class SqliteWriter {
           skipped++;
           continue;
         }
-        const [r, s] = rowsFor(p.service, p.instanceId, p.route, t);
-        addRequestPoint(r, p);
-        addRequestPoint(s, p);
+        for (const row of rowsFor(p.service, p.instanceId, p.route, t)) addRequestPoint(row, p);
         touch(p.service, t);
       }
       for (const p of b.routeSums) {
@@ -254,9 +260,7 @@ export class SqliteWriter {
           skipped++;
           continue;
         }
-        const [r, s] = rowsFor(p.service, p.instanceId, p.route, t);
-        addRouteSum(r, p.metric, p.count, p.sum);
-        addRouteSum(s, p.metric, p.count, p.sum);
+        for (const row of rowsFor(p.service, p.instanceId, p.route, t)) addRouteSum(row, p.metric, p.count, p.sum);
         touch(p.service, t);
       }
     }
@@ -267,6 +271,7 @@ export class SqliteWriter {
       if (t < rolledUntil) redo.add(hourOf(t));
     }
     for (const { service, t, row } of svcRows.values()) this.upsertSvc.run(service, t, ...rollupValues(row));
+    for (const { service, t, instanceId, row } of instRows.values()) this.upsertInst.run(service, t, instanceId, ...rollupValues(row));
 
     for (const b of batches) {
       for (const g of b.gauges) {

@@ -15,7 +15,7 @@ import { apdexTFromResource } from '../apdex-threshold';
 import { distinctServices } from '../distinct-keys';
 import type { Database } from 'better-sqlite3';
 import type { GaugeQueries } from './gauge-queries';
-import { addRow, bucketedRollups, forEachRollupRow } from './rollup-reader';
+import { addRow, bucketedRollups, forEachRollupRow, ROUTE_COLUMN } from './rollup-reader';
 import { StatementCache } from './statement-cache';
 
 /** The ladder the overview's sparkline buckets come from (aligned with the rollups). */
@@ -150,7 +150,7 @@ export class RequestQueries {
       q,
       { useHours: true, rolledUntil: this.rolledUntil(), byRoute: true },
       (row) => {
-        const route = row.route as string;
+        const route = row[ROUTE_COLUMN] as string;
         let agg = byRoute.get(route);
         if (!agg) byRoute.set(route, (agg = emptyRollup()));
         addRow(agg, row);
@@ -188,8 +188,10 @@ export class RequestQueries {
   }
 
   liveAggregates(service: string, minutes: number[]): LiveAggregate[] {
-    const stmt = this.stmts.get(`SELECT t, count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count,
-      br_sum, rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum FROM svc_minute WHERE service = ? AND t = ?`);
+    const stmt = this.stmts
+      .get(`SELECT t, count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count,
+        br_sum, rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum FROM svc_minute WHERE service = ? AND t = ?`)
+      .raw();
     const out: LiveAggregate[] = [];
     for (const minute of [...new Set(minutes)].sort((a, b) => a - b)) {
       const row = stmt.get(service, minute) as Parameters<typeof addRow>[1] | undefined;

@@ -1,30 +1,19 @@
 // Reads request rollups over a range: whole rolled-up hours from the hour tables, the rest
 // from the minute tables, merged into one aggregate per bucket/group by the caller's key.
-import { emptyRollup, mergeSums, type RequestRollup } from '../../request-rollup';
+import { emptyRollup, type RequestRollup } from '../../request-rollup';
 import { HOUR_MS, splitRange } from '../../time-buckets';
 import type { StatementCache } from './statement-cache';
 
-export interface RollupRowRaw {
-  t: number;
-  route?: string;
-  instance_id?: string;
-  count: number;
-  errors: number;
-  dur_sum: number;
-  dur_min: number | null;
-  dur_max: number | null;
-  sketch: Uint8Array | null;
-  qw_count: number;
-  qw_sum: number;
-  br_count: number;
-  br_sum: number;
-  rw_count: number;
-  rw_sum: number;
-  reqb_count: number;
-  reqb_sum: number;
-  respb_count: number;
-  respb_sum: number;
-}
+/**
+ * One stored rollup row as a positional array (better-sqlite3 `.raw()`): building objects
+ * with twenty named fields costs more than merging the sketch, on thousands of rows.
+ * Layout: t, count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count,
+ * br_sum, rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum, [route].
+ */
+export type RollupRowRaw = (number | null | Uint8Array | string)[];
+
+/** Index of the route column in rows read with `byRoute`. */
+export const ROUTE_COLUMN = 17;
 
 export interface RollupFilter {
   service: string;
@@ -37,30 +26,32 @@ const COLS = `t, count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_
 
 /** Adds one stored row into an aggregate (sketch merged from its bytes). */
 export function addRow(into: RequestRollup, row: RollupRowRaw): void {
-  into.count += row.count;
-  into.errors += row.errors;
-  into.durSum += row.dur_sum;
-  if (row.dur_min !== null && (into.durMin === null || row.dur_min < into.durMin)) into.durMin = row.dur_min;
-  if (row.dur_max !== null && (into.durMax === null || row.dur_max > into.durMax)) into.durMax = row.dur_max;
-  if (row.sketch) into.sketch.mergeEncoded(row.sketch);
-  mergeSums(into, {
-    qwCount: row.qw_count,
-    qwSum: row.qw_sum,
-    brCount: row.br_count,
-    brSum: row.br_sum,
-    rwCount: row.rw_count,
-    rwSum: row.rw_sum,
-    reqbCount: row.reqb_count,
-    reqbSum: row.reqb_sum,
-    respbCount: row.respb_count,
-    respbSum: row.respb_sum,
-  });
+  into.count += row[1] as number;
+  into.errors += row[2] as number;
+  into.durSum += row[3] as number;
+  const min = row[4] as number | null;
+  const max = row[5] as number | null;
+  if (min !== null && (into.durMin === null || min < into.durMin)) into.durMin = min;
+  if (max !== null && (into.durMax === null || max > into.durMax)) into.durMax = max;
+  const sketch = row[6];
+  if (sketch instanceof Uint8Array) into.sketch.mergeEncoded(sketch);
+  into.qwCount += row[7] as number;
+  into.qwSum += row[8] as number;
+  into.brCount += row[9] as number;
+  into.brSum += row[10] as number;
+  into.rwCount += row[11] as number;
+  into.rwSum += row[12] as number;
+  into.reqbCount += row[13] as number;
+  into.reqbSum += row[14] as number;
+  into.respbCount += row[15] as number;
+  into.respbSum += row[16] as number;
 }
 
 /**
- * Calls `each` for every rollup row of the filter in [from, to). Service-wide rows come from
- * svc_* tables; a route or instance filter (or `byRoute`) reads req_* tables. Hour rows are
- * used when `useHours` and the hour is whole inside the range and already rolled up.
+ * Calls `each` for every rollup row of the filter in [from, to). Which table answers:
+ * a route filter (or `byRoute`) → req_* (per route and instance, through the route index);
+ * an instance filter alone → inst_*; neither → svc_*. Hour rows are used when `useHours` and
+ * the hour is whole inside the range and already rolled up.
  */
 export function forEachRollupRow(
   stmts: StatementCache,
@@ -69,14 +60,13 @@ export function forEachRollupRow(
   opts: { useHours: boolean; rolledUntil: number; byRoute?: boolean },
   each: (row: RollupRowRaw) => void,
 ): void {
-  const perRoute = opts.byRoute === true || filter.route !== undefined || filter.instanceId !== undefined;
   const split = splitRange(range.from, range.to, opts.rolledUntil, opts.useHours);
-  const read = (table: string, from: number, to: number): void => {
+  const read = (level: 'hour' | 'minute', from: number, to: number): void => {
     if (to <= from) return;
     let sql: string;
-    const params: (string | number)[] = [filter.service, from, to];
-    if (perRoute) {
-      sql = `SELECT route, instance_id, ${COLS} FROM req_${table} WHERE service = ? AND t >= ? AND t < ?`;
+    const params: (string | number)[] = [filter.service];
+    if (opts.byRoute === true || filter.route !== undefined) {
+      sql = `SELECT ${COLS}, route FROM req_${level} WHERE service = ?`;
       if (filter.route !== undefined) {
         sql += ' AND route = ?';
         params.push(filter.route);
@@ -85,10 +75,15 @@ export function forEachRollupRow(
         sql += ' AND instance_id = ?';
         params.push(filter.instanceId);
       }
+    } else if (filter.instanceId !== undefined) {
+      sql = `SELECT ${COLS} FROM inst_${level} WHERE service = ? AND instance_id = ?`;
+      params.push(filter.instanceId);
     } else {
-      sql = `SELECT ${COLS} FROM svc_${table} WHERE service = ? AND t >= ? AND t < ?`;
+      sql = `SELECT ${COLS} FROM svc_${level} WHERE service = ?`;
     }
-    for (const row of stmts.get(sql).iterate(...params) as Iterable<RollupRowRaw>) each(row);
+    sql += ' AND t >= ? AND t < ?';
+    params.push(from, to);
+    for (const row of stmts.get(sql).raw().iterate(...params) as Iterable<RollupRowRaw>) each(row);
   };
   read('hour', split.hours.from, split.hours.to);
   for (const m of split.minutes) read('minute', m.from, m.to);
@@ -113,7 +108,7 @@ export function bucketedRollups(
     { from: start, to: start + n * bucketMs },
     { useHours: bucketMs % HOUR_MS === 0, rolledUntil },
     (row) => {
-      const i = Math.floor((row.t - start) / bucketMs);
+      const i = Math.floor(((row[0] as number) - start) / bucketMs);
       if (i < 0 || i >= n) return;
       let agg = aggs[i];
       if (!agg) aggs[i] = agg = emptyRollup();
