@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
 import { makeTempDir, sendTraces, serviceResource, type TempDir } from './support/collector-harness';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -150,8 +151,14 @@ describe('headroom command', () => {
     const [traceId] = await sendTraces(first.otlpUrl, serviceResource('kept', 'kept-1'), [
       { name: 'GET /kept', startMs: Date.now() - 1000, durationMs: 42, attributes: { 'http.route': '/kept' } },
     ]);
+    // A dashboard still connected to the live stream does not hold the shutdown up: it is
+    // told the collector is going away (1001).
+    const live = new WebSocket(`${first.httpUrl.replace('http:', 'ws:')}/ws`);
+    await new Promise((resolve) => live.once('message', resolve));
+    const liveClosed = new Promise<number>((resolve) => live.once('close', (code) => resolve(code)));
     first.child.kill('SIGTERM');
     assert.equal(await first.exit, 0, first.stderr());
+    assert.equal(await liveClosed, 1001);
     assert.match(first.stderr(), /stopped, database closed/);
 
     const second = await start(['--db', db]);
