@@ -21,4 +21,10 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // Apps the tests run as child processes (under the agent): plain CommonJS Node scripts.
+    files: ['test/**/fixtures/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { performance: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

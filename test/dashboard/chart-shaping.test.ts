@@ -6,6 +6,7 @@ import { responseTimeChart } from '../../dashboard/src/charts/response-time-char
 import { apdexChart, errorRateChart, throughputChart } from '../../dashboard/src/charts/service-metric-charts';
 import { stallsChart } from '../../dashboard/src/charts/stalls-chart';
 import { alignTables } from '../../dashboard/src/shape/align';
+import { isolatedPoints } from '../../dashboard/src/shape/isolated-points';
 import { eventsToMarkers } from '../../dashboard/src/shape/markers';
 import { stackParts } from '../../dashboard/src/shape/stack';
 
@@ -76,6 +77,9 @@ test('memory per instance: RSS, heap used and heap limit per process, one colour
   assert.equal(c.series[0]?.color, c.series[2]?.color);
   assert.notEqual(c.series[0]?.color, c.series[3]?.color);
   assert.ok(c.key.startsWith('memory:'), 'a new instance count rebuilds the chart');
+  assert.deepEqual(c.yRange, [0, 210 * 1.15], 'a far-away heap limit does not flatten the chart');
+  const near = memoryChart({ ...r, instances: [instance('h', [0], [3e9])] });
+  assert.equal(near.yRange, undefined, 'usage near the limit: the limit is drawn to scale');
   assert.deepEqual(eventLoopDelayChart(r).series.map((s) => s.label).slice(0, 2), ['host-a:101 p99', 'host-a:101 max']);
 });
 
@@ -116,4 +120,11 @@ test('the stalls chart has one point per stall, the longer kept on a shared mill
   assert.deepEqual(c.x, [100, 200]);
   assert.deepEqual(c.series[0]?.values, [300, 120]);
   assert.equal(c.series[0]?.style, 'points');
+});
+
+test('lone values are found so they can be drawn as dots', () => {
+  assert.deepEqual(isolatedPoints([null, null, 5]), [2]);
+  assert.deepEqual(isolatedPoints([1, null, 3, 4, null, 6]), [0, 5]);
+  assert.equal(isolatedPoints([1, 2, 3]), null);
+  assert.equal(isolatedPoints([]), null);
 });

@@ -61,16 +61,29 @@ export function eventLoopUtilizationChart(r: InstanceSeriesResponse, markers: Ma
   };
 }
 
+function maxOf(values: (number | null)[]): number {
+  let max = 0;
+  for (const v of values) if (v !== null && v > max) max = v;
+  return max;
+}
+
 export function memoryChart(r: InstanceSeriesResponse, markers: Marker[] = []): ChartSpec {
+  const shaped = perInstance(r, [
+    { column: 'rssBytes', suffix: 'RSS', width: 2 },
+    { column: 'heapUsedBytes', suffix: 'heap used', dash: [6, 3] },
+    { column: 'heapLimitBytes', suffix: 'heap limit', dash: [1, 4], width: 1 },
+  ]);
+  // A 4 GiB heap limit would flatten a 100 MiB RSS into the axis: the limit is drawn to scale
+  // only once usage is within reach of it; otherwise the legend still gives its value.
+  const used = Math.max(0, ...r.instances.flatMap((i) => [maxOf(i.rssBytes), maxOf(i.heapUsedBytes)]));
+  const limit = Math.max(0, ...r.instances.map((i) => maxOf(i.heapLimitBytes)));
+  const limitOffScale = used > 0 && limit > used * 2;
   return {
     key: `memory:${r.instances.length}`,
-    title: 'Memory per instance (RSS, heap used vs limit)',
+    title: limitOffScale ? 'Memory per instance (RSS, heap used; heap limit above the scale)' : 'Memory per instance (RSS, heap used vs limit)',
     unit: 'bytes',
-    ...perInstance(r, [
-      { column: 'rssBytes', suffix: 'RSS', width: 2 },
-      { column: 'heapUsedBytes', suffix: 'heap used', dash: [6, 3] },
-      { column: 'heapLimitBytes', suffix: 'heap limit', dash: [1, 4], width: 1 },
-    ]),
+    ...shaped,
+    yRange: limitOffScale ? [0, used * 1.15] : undefined,
     markers,
   };
 }

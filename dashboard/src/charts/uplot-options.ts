@@ -3,6 +3,7 @@
 
 import uPlot from 'uplot';
 import { formatTick, formatValue, unitLabel } from '../format/units';
+import { isolatedPoints } from '../shape/isolated-points';
 import { withAlpha, type ChartSpec } from './chart-spec';
 import { markersPlugin } from './markers-plugin';
 
@@ -58,7 +59,9 @@ export function toUplotOptions(spec: ChartSpec, size: { width: number; height: n
       base.paths = () => null;
       base.points = { show: true, size: 8, fill: s.color, stroke: s.color };
     } else {
-      base.points = { show: false };
+      // A value with no neighbour (the first minute of data, a lone bucket) has no line to
+      // draw, so it is drawn as a dot; everything else stays a clean line.
+      base.points = { show: false, size: 5, fill: s.color, stroke: s.color, filter: (u, si) => isolatedPoints(u.data[si] ?? []) };
     }
     series.push(base);
   });

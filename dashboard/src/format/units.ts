@@ -93,7 +93,7 @@ export function formatTick(unit: Unit, value: number): string {
     case 'rpm': return formatCount(value, value < 10 ? 1 : 0);
     case 'percent': return `${trim(value * 100, 1)} %`;
     case 'apdex': return value.toFixed(2);
-    case 'count': return formatCount(value, 1);
+    case 'count': return formatCount(value, Math.abs(value) < 1 ? 2 : 1);
   }
 }
 

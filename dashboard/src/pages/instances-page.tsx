@@ -76,7 +76,7 @@ function InstancesTable({ instances }: { instances: InstanceView[] }) {
               <dt>In flight</dt><dd>{i.inFlight !== null ? formatCount(i.inFlight, 1) : '–'}</dd>
               <dt>Last seen</dt><dd>{formatTime(i.lastSeen)}</dd>
             </dl>
-            <details class="settings" open={settings.length > 0 && settings.length <= 12}>
+            <details class="settings" open={settings.length > 0 && settings.length <= 30}>
               <summary>{`Settings reported at start (${settings.length})`}</summary>
               {settings.length === 0 ? (
                 <p class="muted">This process reported no settings (an agent other than Headroom's, or an old one).</p>
