@@ -234,3 +234,32 @@ export type LiveServerMessage =
   | { type: 'trace'; trace: TraceSummary }
   /** Frames to this client were dropped (it was too slow): fetch the current state again. */
   | { type: 'resync'; reason: string };
+
+// ---- advisor (/api/advisor) ----
+
+export type FindingSeverity = 'critical' | 'warning' | 'info';
+
+/** One piece of advice: observed data joined with the settings the agent reported. */
+export interface Finding {
+  /** Stable while the condition lasts: `${kind}:${service}:${subject}`. */
+  id: string;
+  /** What kind of finding, e.g. `capacity.more-processes`, `eventloop.blocking-route`. */
+  kind: string;
+  service: string;
+  severity: FindingSeverity;
+  /** Plain words, e.g. "Event-loop utilisation 0.95 on 1 process while the host has 4 CPUs". */
+  title: string;
+  evidence: {
+    summary: string;
+    window: TimeRange;
+    figures: Record<string, number | string>;
+    /** Deep link (path + query) to the dashboard chart that shows the evidence. */
+    chartLink: string;
+  };
+  cause: string;
+  change: string;
+}
+
+export interface AdvisorResponse extends TimeRange {
+  findings: Finding[];
+}
