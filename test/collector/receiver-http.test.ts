@@ -77,6 +77,15 @@ describe('OTLP/HTTP receiver', () => {
     assert.match(decoded.partialSuccess.errorMessage, /HR_OTLP_PARTIAL/);
   });
 
+  test('an invalid UTF-8 byte in a string costs that character only, not the request', async () => {
+    const body = spanProto([Buffer.alloc(8, 1)]);
+    const at = body.indexOf(Buffer.from('svc'));
+    body[at + 1] = 0xff;
+    const res = await send(h.url, { path: '/v1/traces', headers: PROTO, body });
+    assert.equal(res.status, 200);
+    assert.equal(allOf(h.batches, 'spans')[0]!.service, 's\ufffdc');
+  });
+
   test('garbage protobuf: 400 with a protobuf google.rpc.Status', async () => {
     const res = await send(h.url, { path: '/v1/traces', headers: PROTO, body: Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]) });
     assert.equal(res.status, 400);

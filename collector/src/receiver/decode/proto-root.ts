@@ -6,7 +6,7 @@
 // is no generated file to keep in step with the .proto files and no pinned CLI to install.
 // Parsing the seven files takes ~30 ms once per process.
 import path from 'node:path';
-import { Root, type Type } from 'protobufjs';
+import { Root, util, type Type } from 'protobufjs';
 
 // src/receiver/decode and dist/receiver/decode are both three levels below collector/.
 const PROTO_DIR = path.resolve(__dirname, '../../../proto');
@@ -31,8 +31,23 @@ export interface OtlpTypes {
 
 let cached: OtlpTypes | undefined;
 
+// protobufjs's decoder marks the set member of a oneof (every AnyValue is one) through a
+// virtual property whose stock setter `delete`s every other member: ~7 deletes per attribute
+// value, a third of all decode time (measured: 26 k → 78 k spans/s with 11 attributes each).
+// This setter has the same effect — only members that are actually set can need clearing —
+// at the cost of cheap own-property checks. It is installed before any of our types builds
+// its message class (protobufjs does that lazily, on first use).
+function installFastOneofSetter(): void {
+  const has = Object.prototype.hasOwnProperty;
+  util.oneOfSetter = (fieldNames: string[]) =>
+    function setOneOf(this: Record<string, unknown>, name: string | undefined): void {
+      for (const field of fieldNames) if (field !== name && has.call(this, field)) delete this[field];
+    };
+}
+
 export function otlpTypes(): OtlpTypes {
   if (cached) return cached;
+  installFastOneofSetter();
   const root = new Root();
   // Imports are written relative to the proto root (`opentelemetry/proto/...`); protobufjs
   // serves `google/protobuf/*.proto` from its bundled copies.

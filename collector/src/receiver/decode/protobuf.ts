@@ -1,5 +1,5 @@
 // OTLP/protobuf: request decoding and response encoding with protobufjs (hot path).
-import type { Type } from 'protobufjs';
+import { BufferReader, type Type } from 'protobufjs';
 import { otlpTypes } from './proto-root';
 import { DecodeError, type DecodedRequest, type Signal } from './otlp-types';
 
@@ -8,11 +8,27 @@ function requestType(signal: Signal): Type {
   return signal === 'traces' ? t.traceRequest : signal === 'metrics' ? t.metricsRequest : t.logsRequest;
 }
 
+class OtlpReader extends BufferReader {
+  constructor(buffer: Buffer) {
+    super(buffer);
+    // Unknown fields are ignored (the spec says receivers MUST); do not keep their bytes.
+    this.discardUnknown = true;
+  }
+
+  // Proto3 strings must be UTF-8; protobufjs checks that in JS, and one bad byte in one
+  // attribute would cost the sender the whole request (400). Decode them as Node does instead
+  // (native, invalid sequences become U+FFFD): faster, and the rest of the data is kept.
+  override stringVerify(): string {
+    return this.string();
+  }
+}
+
 export function decodeProtobuf<S extends Signal>(signal: S, body: Uint8Array): DecodedRequest[S] {
   try {
+    const buffer = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     // protobufjs returns Message objects whose fields match otlp-types.ts (fixed64 as Long,
     // bytes as Buffer, oneof names through virtual getters); the cast is the library boundary.
-    return requestType(signal).decode(body) as unknown as DecodedRequest[S];
+    return requestType(signal).decode(new OtlpReader(buffer)) as unknown as DecodedRequest[S];
   } catch (err) {
     throw new DecodeError(`invalid protobuf: ${(err as Error).message}`);
   }
