@@ -138,10 +138,15 @@ function requestType(signal: Signal): Type {
   return signal === 'traces' ? t.traceRequest : signal === 'metrics' ? t.metricsRequest : t.logsRequest;
 }
 
+// Timestamps sent as JSON numbers (the spec allows it) are past 2^53, and JSON.parse would
+// round them to the nearest double. Quoting them first keeps every nanosecond; the pattern
+// needs an unescaped quote before the key, so text inside string values is never touched.
+const BARE_TIMESTAMP = /("(?:[A-Za-z]*UnixNano|[a-z_]*unix_nano)"\s*:\s*)(\d{16,20})(?=\s*[,}\]])/g;
+
 export function decodeJson<S extends Signal>(signal: S, body: Buffer): DecodedRequest[S] {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(body.toString('utf8').replace(BARE_TIMESTAMP, '$1"$2"'));
   } catch (err) {
     throw new DecodeError(`invalid JSON: ${(err as Error).message}`);
   }
