@@ -85,12 +85,17 @@ test('percentiles stay within 2 % per minute, across instances and minutes, and 
   const side = new BetterSqlite3(path);
   t.after(() => side.close());
   assert.ok((side.prepare('SELECT count(*) FROM req_hour WHERE t = ?').pluck().get(hour) as number) === 4);
-  side.prepare('DELETE FROM req_minute WHERE t >= ? AND t < ?').run(hour, hour + HOUR);
-  side.prepare('DELETE FROM svc_minute WHERE t >= ? AND t < ?').run(hour, hour + HOUR);
+  assert.ok((side.prepare('SELECT count(*) FROM route_hour WHERE t = ?').pluck().get(hour) as number) === 1);
+  for (const table of ['req_minute', 'svc_minute', 'route_minute', 'inst_minute']) {
+    side.prepare(`DELETE FROM ${table} WHERE t >= ? AND t < ?`).run(hour, hour + HOUR);
+  }
 
   const hourly = storage.serviceSeries({ service: 'api', from: hour, to: hour + HOUR, bucketMs: HOUR });
   assert.equal(hourly.requests[0], all.length);
   checkSeries(hourly, 0, all, 'hour rollup, service');
+
+  const i3 = storage.serviceSeries({ service: 'api', instanceId: 'i3', from: hour, to: hour + HOUR, bucketMs: HOUR });
+  assert.equal(i3.requests[0], 60_000);
 
   const tx = storage.transactions({ service: 'api', from: hour, to: hour + HOUR });
   assert.equal(tx.transactions[0]!.requests, all.length);

@@ -8,12 +8,12 @@ export function distinctServices(db: Database, table: string): () => string[] {
   return () => hop(first, (prev: string) => next.get(prev) as string | undefined);
 }
 
-export function distinctServiceMetrics(db: Database, table: string): () => { service: string; metric: string }[] {
-  const first = db.prepare(`SELECT service, metric FROM ${table} ORDER BY service, metric LIMIT 1`);
-  const next = db.prepare(`SELECT service, metric FROM ${table} WHERE (service, metric) > (?, ?)
-    ORDER BY service, metric LIMIT 1`);
-  return () =>
-    hop(first, (prev: { service: string; metric: string }) => next.get(prev.service, prev.metric) as { service: string; metric: string } | undefined);
+/** Distinct (service, second key) pairs, e.g. (service, metric) of the gauge tables. */
+export function distinctServicePairs(db: Database, table: string, column: string): () => { service: string; key: string }[] {
+  const first = db.prepare(`SELECT service, ${column} AS key FROM ${table} ORDER BY service, ${column} LIMIT 1`);
+  const next = db.prepare(`SELECT service, ${column} AS key FROM ${table} WHERE (service, ${column}) > (?, ?)
+    ORDER BY service, ${column} LIMIT 1`);
+  return () => hop(first, (prev: { service: string; key: string }) => next.get(prev.service, prev.key) as { service: string; key: string } | undefined);
 }
 
 function hop<T>(first: Statement, next: (prev: T) => T | undefined): T[] {
@@ -24,4 +24,19 @@ function hop<T>(first: Statement, next: (prev: T) => T | undefined): T[] {
     cur = next(cur);
   }
   return out;
+}
+
+/** The distinct values of a second key column within one service (e.g. its routes). */
+export function distinctWithin(db: Database, table: string, column: string): (service: string) => string[] {
+  const first = db.prepare(`SELECT ${column} FROM ${table} WHERE service = ? ORDER BY ${column} LIMIT 1`).pluck();
+  const next = db.prepare(`SELECT ${column} FROM ${table} WHERE service = ? AND ${column} > ? ORDER BY ${column} LIMIT 1`).pluck();
+  return (service) => {
+    const out: string[] = [];
+    let cur = first.get(service) as string | undefined;
+    while (cur !== undefined) {
+      out.push(cur);
+      cur = next.get(service, cur) as string | undefined;
+    }
+    return out;
+  };
 }

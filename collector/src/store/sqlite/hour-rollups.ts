@@ -3,7 +3,7 @@
 // change after their hour was rolled queue the hour in hour_redo; it is rolled again.
 import type { Database, Statement } from 'better-sqlite3';
 import { HOUR_MS, hourOf, MINUTE_MS } from '../time-buckets';
-import { distinctServices } from './distinct-keys';
+import { distinctServices, distinctWithin } from './distinct-keys';
 
 /** An hour is rolled this long after it ends, so exports for its last minute have arrived. */
 export const HOUR_GRACE_MS = 3 * MINUTE_MS;
@@ -17,12 +17,14 @@ export class HourRollups {
   private readonly stmts: Record<string, Statement>;
   private readonly services: () => string[];
   private readonly gaugeServices: () => string[];
+  private readonly routesOf: (service: string) => string[];
 
   constructor(private readonly db: Database) {
     const v = db.prepare(`SELECT value FROM meta WHERE key = 'rolled_until'`).pluck().get() as string | undefined;
     this.rolled = v === undefined ? null : Number(v);
     this.services = distinctServices(db, 'svc_minute');
     this.gaugeServices = distinctServices(db, 'gauge_minute');
+    this.routesOf = distinctWithin(db, 'route_minute', 'route');
     this.stmts = {
       minT: db.prepare(`SELECT min(t) FROM svc_minute`).pluck(),
       minGaugeT: db.prepare(`SELECT min(t) FROM gauge_minute`).pluck(),
@@ -40,6 +42,9 @@ export class HourRollups {
         FROM svc_minute WHERE service = ? AND t >= ? AND t < ? GROUP BY service`),
       insInst: db.prepare(`INSERT INTO inst_hour SELECT service, ?, instance_id, ${SUMS}
         FROM inst_minute WHERE service = ? AND t >= ? AND t < ? GROUP BY instance_id`),
+      delRoute: db.prepare(`DELETE FROM route_hour WHERE service = ? AND route = ? AND t = ?`),
+      insRoute: db.prepare(`INSERT INTO route_hour SELECT service, ?, route, ${SUMS}
+        FROM route_minute WHERE service = ? AND route = ? AND t >= ? AND t < ? GROUP BY route`),
       insGauge: db.prepare(`INSERT INTO gauge_hour
         SELECT service, metric, ?, instance_id, sum(count), sum(sum), min(min), max(max), 0, max(last_ms)
         FROM gauge_minute WHERE service = ? AND t >= ? AND t < ? GROUP BY metric, instance_id`),
@@ -96,6 +101,11 @@ export class HourRollups {
       this.stmts.insSvc!.run(hour, service, hour, end);
       this.stmts.delInst!.run(service, hour);
       this.stmts.insInst!.run(hour, service, hour, end);
+      // Per route: route_minute leads with (service, route, t), so each route is one range.
+      for (const route of this.routesOf(service)) {
+        this.stmts.delRoute!.run(service, route, hour);
+        this.stmts.insRoute!.run(hour, service, route, hour, end);
+      }
     }
     for (const service of this.gaugeServices()) {
       this.stmts.delGauge!.run(service, hour, end);

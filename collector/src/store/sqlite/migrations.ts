@@ -83,7 +83,7 @@ const MIGRATIONS: readonly string[] = [
     respb_count REAL NOT NULL, respb_sum REAL NOT NULL,
     PRIMARY KEY (service, t, route, instance_id)
   ) WITHOUT ROWID;
-  -- A route's series reads its own rows, not every route's.
+  -- A route-and-instance series reads its own rows, not every route's.
   CREATE INDEX req_minute_route ON req_minute (service, route, t);
   CREATE TABLE req_hour (
     service TEXT NOT NULL, t INTEGER NOT NULL, route TEXT NOT NULL, instance_id TEXT NOT NULL,
@@ -144,6 +144,30 @@ const MIGRATIONS: readonly string[] = [
     reqb_count REAL NOT NULL, reqb_sum REAL NOT NULL,
     respb_count REAL NOT NULL, respb_sum REAL NOT NULL,
     PRIMARY KEY (service, instance_id, t)
+  ) WITHOUT ROWID;
+
+  -- Per route over all instances: what transactions and a route's charts read.
+  CREATE TABLE route_minute (
+    service TEXT NOT NULL, t INTEGER NOT NULL, route TEXT NOT NULL,
+    count REAL NOT NULL, errors REAL NOT NULL,
+    dur_sum REAL NOT NULL, dur_min REAL, dur_max REAL, sketch BLOB,
+    qw_count REAL NOT NULL, qw_sum REAL NOT NULL,
+    br_count REAL NOT NULL, br_sum REAL NOT NULL,
+    rw_count REAL NOT NULL, rw_sum REAL NOT NULL,
+    reqb_count REAL NOT NULL, reqb_sum REAL NOT NULL,
+    respb_count REAL NOT NULL, respb_sum REAL NOT NULL,
+    PRIMARY KEY (service, route, t)
+  ) WITHOUT ROWID;
+  CREATE TABLE route_hour (
+    service TEXT NOT NULL, t INTEGER NOT NULL, route TEXT NOT NULL,
+    count REAL NOT NULL, errors REAL NOT NULL,
+    dur_sum REAL NOT NULL, dur_min REAL, dur_max REAL, sketch BLOB,
+    qw_count REAL NOT NULL, qw_sum REAL NOT NULL,
+    br_count REAL NOT NULL, br_sum REAL NOT NULL,
+    rw_count REAL NOT NULL, rw_sum REAL NOT NULL,
+    reqb_count REAL NOT NULL, reqb_sum REAL NOT NULL,
+    respb_count REAL NOT NULL, respb_sum REAL NOT NULL,
+    PRIMARY KEY (service, route, t)
   ) WITHOUT ROWID;
 
   -- Per-instance gauges (memory, event loop, in-flight, GC), per metric name.

@@ -5,7 +5,7 @@
 import type { Database } from 'better-sqlite3';
 import type { RetentionSettings } from '../storage';
 import { minuteOf, msToNs } from '../time-buckets';
-import { distinctServiceMetrics, distinctServices } from './distinct-keys';
+import { distinctServicePairs, distinctServices } from './distinct-keys';
 
 export const STEP_ROWS = 5000;
 
@@ -51,16 +51,16 @@ export function retentionTasks(db: Database, retention: RetentionSettings, clock
       return deleted;
     };
   };
-  // Gauge tables lead with (service, metric): the delete walks each metric's range.
-  const gaugeTask = (table: string): RetentionTask => {
-    const del = db.prepare(`DELETE FROM ${table} WHERE (service, metric, t, instance_id) IN
-      (SELECT service, metric, t, instance_id FROM ${table} WHERE service = ? AND metric = ? AND t < ? LIMIT ${STEP_ROWS})`);
-    const metrics = distinctServiceMetrics(db, table);
+  // Tables whose key leads with (service, <column>, t): the delete walks each pair's range.
+  const pairTask = (table: string, column: string, key: string): RetentionTask => {
+    const del = db.prepare(`DELETE FROM ${table} WHERE (${key}) IN
+      (SELECT ${key} FROM ${table} WHERE service = ? AND ${column} = ? AND t < ? LIMIT ${STEP_ROWS})`);
+    const pairs = distinctServicePairs(db, table, column);
     return () => {
       let deleted = 0;
       const cutoff = rollupCutoff();
-      for (const row of metrics()) {
-        deleted += del.run(row.service, row.metric, cutoff).changes;
+      for (const row of pairs()) {
+        deleted += del.run(row.service, row.key, cutoff).changes;
         if (deleted >= STEP_ROWS) break;
       }
       return deleted;
@@ -84,8 +84,10 @@ export function retentionTasks(db: Database, retention: RetentionSettings, clock
     rollupTask('svc_hour', 'service, t'),
     rollupTask('inst_minute', 'service, instance_id, t'),
     rollupTask('inst_hour', 'service, instance_id, t'),
-    gaugeTask('gauge_minute'),
-    gaugeTask('gauge_hour'),
+    pairTask('route_minute', 'route', 'service, route, t'),
+    pairTask('route_hour', 'route', 'service, route, t'),
+    pairTask('gauge_minute', 'metric', 'service, metric, t, instance_id'),
+    pairTask('gauge_hour', 'metric', 'service, metric, t, instance_id'),
     small,
   ];
 }

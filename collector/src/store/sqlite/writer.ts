@@ -74,6 +74,7 @@ export class SqliteWriter {
   private readonly upsertReq: Statement;
   private readonly upsertSvc: Statement;
   private readonly upsertInst: Statement;
+  private readonly upsertRoute: Statement;
   private readonly upsertGauge: Statement;
   private readonly insertEvent: Statement;
   private readonly selectInstance: Statement;
@@ -118,6 +119,9 @@ export class SqliteWriter {
     this.upsertInst = db.prepare(`INSERT INTO inst_minute (service, t, instance_id, ${rollupCols})
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (service, instance_id, t) DO UPDATE SET ${rollupUpdate}`);
+    this.upsertRoute = db.prepare(`INSERT INTO route_minute (service, t, route, ${rollupCols})
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (service, route, t) DO UPDATE SET ${rollupUpdate}`);
     this.upsertGauge = db.prepare(`INSERT INTO gauge_minute (service, metric, t, instance_id, count, sum, min, max, last, last_ms)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (service, metric, t, instance_id) DO UPDATE SET
@@ -232,6 +236,7 @@ export class SqliteWriter {
     const reqRows = new Map<string, { service: string; t: number; route: string; instanceId: string; row: RequestRollup }>();
     const svcRows = new Map<string, { service: string; t: number; row: RequestRollup }>();
     const instRows = new Map<string, { service: string; t: number; instanceId: string; row: RequestRollup }>();
+    const routeRows = new Map<string, { service: string; t: number; route: string; row: RequestRollup }>();
     const rowsFor = (service: string, instanceId: string, route: string, t: number): RequestRollup[] => {
       const k = `${service}\u0000${t}\u0000${route}\u0000${instanceId}`;
       let r = reqRows.get(k);
@@ -242,7 +247,10 @@ export class SqliteWriter {
       const ik = `${service}\u0000${t}\u0000${instanceId}`;
       let i = instRows.get(ik);
       if (!i) instRows.set(ik, (i = { service, t, instanceId, row: emptyRollup() }));
-      return [r.row, s.row, i.row];
+      const rk = `${service}\u0000${t}\u0000${route}`;
+      let rr = routeRows.get(rk);
+      if (!rr) routeRows.set(rk, (rr = { service, t, route, row: emptyRollup() }));
+      return [r.row, s.row, i.row, rr.row];
     };
     for (const b of batches) {
       for (const p of b.requests) {
@@ -272,6 +280,7 @@ export class SqliteWriter {
     }
     for (const { service, t, row } of svcRows.values()) this.upsertSvc.run(service, t, ...rollupValues(row));
     for (const { service, t, instanceId, row } of instRows.values()) this.upsertInst.run(service, t, instanceId, ...rollupValues(row));
+    for (const { service, t, route, row } of routeRows.values()) this.upsertRoute.run(service, t, route, ...rollupValues(row));
 
     for (const b of batches) {
       for (const g of b.gauges) {

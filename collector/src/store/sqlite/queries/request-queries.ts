@@ -12,10 +12,10 @@ import { apdex, breakdown, emptyRollup, percentile, type RequestRollup } from '.
 import type { RangeQuery, SeriesQuery } from '../../storage';
 import { MINUTE_MS, msToNs } from '../../time-buckets';
 import { apdexTFromResource } from '../apdex-threshold';
-import { distinctServices } from '../distinct-keys';
+import { distinctServices, distinctWithin } from '../distinct-keys';
 import type { Database } from 'better-sqlite3';
 import type { GaugeQueries } from './gauge-queries';
-import { addRow, bucketedRollups, forEachRollupRow, ROUTE_COLUMN } from './rollup-reader';
+import { addRow, bucketedRollups, forEachRollupRow } from './rollup-reader';
 import { StatementCache } from './statement-cache';
 
 /** The ladder the overview's sparkline buckets come from (aligned with the rollups). */
@@ -30,6 +30,8 @@ export class RequestQueries {
   private readonly stmts: StatementCache;
   private readonly minuteServices: () => string[];
   private readonly hourServices: () => string[];
+  private readonly minuteRoutes: (service: string) => string[];
+  private readonly hourRoutes: (service: string) => string[];
 
   constructor(
     private readonly db: Database,
@@ -40,6 +42,8 @@ export class RequestQueries {
     this.stmts = new StatementCache(db);
     this.minuteServices = distinctServices(db, 'svc_minute');
     this.hourServices = distinctServices(db, 'svc_hour');
+    this.minuteRoutes = distinctWithin(db, 'route_minute', 'route');
+    this.hourRoutes = distinctWithin(db, 'route_hour', 'route');
   }
 
   /** Apdex T of a service: the latest instance's resource attribute, else the default. */
@@ -143,19 +147,15 @@ export class RequestQueries {
   }
 
   transactions(q: RangeQuery & { service: string }): TransactionsResponse {
+    // One range read per route (route_* lead with service, route, t).
     const byRoute = new Map<string, RequestRollup>();
-    forEachRollupRow(
-      this.stmts,
-      { service: q.service },
-      q,
-      { useHours: true, rolledUntil: this.rolledUntil(), byRoute: true },
-      (row) => {
-        const route = row[ROUTE_COLUMN] as string;
-        let agg = byRoute.get(route);
-        if (!agg) byRoute.set(route, (agg = emptyRollup()));
-        addRow(agg, row);
-      },
-    );
+    const routes = new Set([...this.minuteRoutes(q.service), ...this.hourRoutes(q.service)]);
+    const rolledUntil = this.rolledUntil();
+    for (const route of routes) {
+      const agg = emptyRollup();
+      forEachRollupRow(this.stmts, { service: q.service, route }, q, { useHours: true, rolledUntil }, (row) => addRow(agg, row));
+      if (agg.count > 0) byRoute.set(route, agg);
+    }
     const stalls = new Map<string, { n: number; ms: number }>();
     const stallRows = this.stmts
       .get(`SELECT route, count(*) AS n, coalesce(sum(duration_ms), 0) AS ms FROM events

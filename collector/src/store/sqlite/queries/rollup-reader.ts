@@ -8,12 +8,9 @@ import type { StatementCache } from './statement-cache';
  * One stored rollup row as a positional array (better-sqlite3 `.raw()`): building objects
  * with twenty named fields costs more than merging the sketch, on thousands of rows.
  * Layout: t, count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count,
- * br_sum, rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum, [route].
+ * br_sum, rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum.
  */
 export type RollupRowRaw = (number | null | Uint8Array | string)[];
-
-/** Index of the route column in rows read with `byRoute`. */
-export const ROUTE_COLUMN = 17;
 
 export interface RollupFilter {
   service: string;
@@ -49,15 +46,15 @@ export function addRow(into: RequestRollup, row: RollupRowRaw): void {
 
 /**
  * Calls `each` for every rollup row of the filter in [from, to). Which table answers:
- * a route filter (or `byRoute`) → req_* (per route and instance, through the route index);
- * an instance filter alone → inst_*; neither → svc_*. Hour rows are used when `useHours` and
- * the hour is whole inside the range and already rolled up.
+ * route and instance → req_* (through its route index); route alone → route_*; instance
+ * alone → inst_*; neither → svc_*. Hour rows are used when `useHours` and the hour is whole
+ * inside the range and already rolled up.
  */
 export function forEachRollupRow(
   stmts: StatementCache,
   filter: RollupFilter,
   range: { from: number; to: number },
-  opts: { useHours: boolean; rolledUntil: number; byRoute?: boolean },
+  opts: { useHours: boolean; rolledUntil: number },
   each: (row: RollupRowRaw) => void,
 ): void {
   const split = splitRange(range.from, range.to, opts.rolledUntil, opts.useHours);
@@ -65,16 +62,12 @@ export function forEachRollupRow(
     if (to <= from) return;
     let sql: string;
     const params: (string | number)[] = [filter.service];
-    if (opts.byRoute === true || filter.route !== undefined) {
-      sql = `SELECT ${COLS}, route FROM req_${level} WHERE service = ?`;
-      if (filter.route !== undefined) {
-        sql += ' AND route = ?';
-        params.push(filter.route);
-      }
-      if (filter.instanceId !== undefined) {
-        sql += ' AND instance_id = ?';
-        params.push(filter.instanceId);
-      }
+    if (filter.route !== undefined && filter.instanceId !== undefined) {
+      sql = `SELECT ${COLS} FROM req_${level} WHERE service = ? AND route = ? AND instance_id = ?`;
+      params.push(filter.route, filter.instanceId);
+    } else if (filter.route !== undefined) {
+      sql = `SELECT ${COLS} FROM route_${level} WHERE service = ? AND route = ?`;
+      params.push(filter.route);
     } else if (filter.instanceId !== undefined) {
       sql = `SELECT ${COLS} FROM inst_${level} WHERE service = ? AND instance_id = ?`;
       params.push(filter.instanceId);
