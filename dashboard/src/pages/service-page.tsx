@@ -8,7 +8,7 @@ import { eventLoopDelayChart, eventLoopUtilizationChart, gcChart, inFlightChart,
 import { responseTimeChart } from '../charts/response-time-chart';
 import { UplotChart } from '../charts/uplot-chart';
 import { Link } from '../components/link';
-import { Async, ErrorState, StartAgentHelp } from '../components/states';
+import { Async, EmptyNote, ErrorState, StartAgentHelp } from '../components/states';
 import { Stat } from '../components/stat';
 import { formatApdex, formatBytes, formatMs, formatPercent, formatRpm } from '../format/units';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
@@ -66,8 +66,11 @@ export function ServicePage({ service }: { service: string }) {
           <button type="button" class="link-button" onClick={() => navigate({ ...view, route: null })}>show all routes</button>
         </p>
       )}
-      {summary.data && me === null && series.data && series.data.t.length === 0 ? (
-        <StartAgentHelp service={service} />
+      {summary.data && me === null && route === null ? (
+        <>
+          <EmptyNote>{`No data from ${service} in this range.`}</EmptyNote>
+          <StartAgentHelp service={service} />
+        </>
       ) : (
         <>
           {me && route === null && (

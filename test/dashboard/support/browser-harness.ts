@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { startCollector, type RunningCollector } from '../../../collector/src/server';
+import { startCollector, type CollectorConfig, type RunningCollector } from '../../../collector/src/server';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -26,8 +26,8 @@ export interface TestCollector extends RunningCollector {
   httpPort: number;
 }
 
-export async function startTestCollector(dbPath: string, httpPort = 0): Promise<TestCollector> {
-  const running = await startCollector({ dbPath, host: '127.0.0.1', otlpPort: 0, httpPort });
+export async function startTestCollector(dbPath: string, httpPort = 0, extra: Partial<CollectorConfig> = {}): Promise<TestCollector> {
+  const running = await startCollector({ dbPath, host: '127.0.0.1', otlpPort: 0, httpPort, ...extra });
   return { ...running, dbPath, httpPort: Number(new URL(running.httpUrl).port) };
 }
 
