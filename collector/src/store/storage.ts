@@ -48,7 +48,41 @@ export interface EventQuery extends RangeQuery {
   limit: number;
 }
 
+/** One bucket of a per-instance gauge: how many points, their sum, min and max. */
+export interface GaugeBucket {
+  /** Bucket start, epoch ms. */
+  t: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
+export interface InstanceGaugeBuckets {
+  instanceId: string;
+  /** Only buckets that hold points, oldest first. */
+  buckets: GaugeBucket[];
+}
+
 /** What one committed write contained, for the live stream and the alert engine. */
+/** One aggregate over a window of request rollups: what an alert rule compares. */
+export interface RequestWindowQuery extends RangeQuery {
+  service: string;
+  route?: string;
+  instanceId?: string;
+}
+
+export interface RequestWindow {
+  requests: number;
+  errors: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  apdex: number | null;
+  /** Mean queue wait per request that reported one, ms. */
+  queueWaitMs: number | null;
+}
+
 export interface CommitSummary {
   /** Services whose data changed, with the minute buckets touched (epoch ms). */
   services: Map<string, Set<number>>;
@@ -99,6 +133,13 @@ export interface Storage {
   instances(q: RangeQuery & { service: string }): InstancesResponse;
   events(q: EventQuery): EventsResponse;
   stalls(q: RangeQuery & { service: string }): StallsResponse;
+  /**
+   * One gauge (model.ts GaugePoint name; a name ending in '.' is a prefix) per instance and
+   * bucket (bucketMs rounded to whole minutes), for the advisor's trends and peaks.
+   */
+  gaugeBuckets(q: SeriesQuery & { metric: string }): InstanceGaugeBuckets[];
   /** Per-minute aggregates of the given minutes, for the live stream. */
   liveAggregates(service: string, minutes: number[]): LiveAggregate[];
+  /** The minute rollups in [from, to) merged into one aggregate (sketches merged, not averaged). */
+  requestWindow(q: RequestWindowQuery): RequestWindow;
 }

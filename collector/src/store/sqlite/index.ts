@@ -11,6 +11,7 @@ import type {
   CommitSummary,
   EventQuery,
   RangeQuery,
+  RequestWindowQuery,
   RetentionSettings,
   SeriesQuery,
   Storage,
@@ -23,6 +24,7 @@ import { openDatabase } from './open-database';
 import { GaugeQueries } from './queries/gauge-queries';
 import { RawQueries } from './queries/raw-queries';
 import { RequestQueries } from './queries/request-queries';
+import { WindowQueries } from './queries/window-queries';
 import { retentionTasks, STEP_ROWS, type RetentionTask } from './retention';
 import { registerSketchFunctions } from './sketch-functions';
 import { SqliteWriter } from './writer';
@@ -74,6 +76,7 @@ class SqliteStorageImpl implements SqliteStorage {
   private readonly requests: RequestQueries;
   private readonly gauges: GaugeQueries;
   private readonly raw: RawQueries;
+  private readonly windows: WindowQueries;
   private readonly listeners = new Set<(summary: CommitSummary) => void>();
   private readonly flushWaiters: (() => void)[] = [];
   private drainScheduled = false;
@@ -108,6 +111,7 @@ class SqliteStorageImpl implements SqliteStorage {
     this.gauges = new GaugeQueries(db, () => this.hours.rolledUntil);
     this.requests = new RequestQueries(db, () => this.hours.rolledUntil, defaultApdexTMs, this.gauges);
     this.raw = new RawQueries(db, this.gauges);
+    this.windows = new WindowQueries(db, () => this.hours.rolledUntil, (service) => this.requests.apdexT(service));
     const every = options.maintenanceIntervalMs ?? DEFAULT_MAINTENANCE_MS;
     this.timer = every > 0 ? setInterval(() => void this.runMaintenance(), every) : null;
     this.timer?.unref();
@@ -299,8 +303,14 @@ class SqliteStorageImpl implements SqliteStorage {
   stalls(q: RangeQuery & { service: string }) {
     return this.raw.stalls(q);
   }
+  gaugeBuckets(q: SeriesQuery & { metric: string }) {
+    return this.gauges.gaugeBuckets(q);
+  }
   liveAggregates(service: string, minutes: number[]) {
     return this.requests.liveAggregates(service, minutes);
+  }
+  requestWindow(q: RequestWindowQuery) {
+    return this.windows.requestWindow(q);
   }
 }
 

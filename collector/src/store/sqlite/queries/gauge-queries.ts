@@ -2,7 +2,7 @@
 // instance and bucket; whole rolled-up hours are read from gauge_hour.
 import type { Database } from 'better-sqlite3';
 import type { InstanceSeries, InstanceSeriesResponse } from '../../../api-types';
-import type { RangeQuery, SeriesQuery } from '../../storage';
+import type { InstanceGaugeBuckets, RangeQuery, SeriesQuery } from '../../storage';
 import { HOUR_MS, MINUTE_MS, splitRange } from '../../time-buckets';
 import { StatementCache } from './statement-cache';
 
@@ -132,6 +132,33 @@ export class GaugeQueries {
     }
     const instances = [...byInstance.values()].sort((a, b) => a.instanceId.localeCompare(b.instanceId));
     return { from: q.from, to: q.to, service: q.service, bucketMs, instances };
+  }
+
+  /** One gauge per instance and bucket, with count, sum, min and max (the advisor's input). */
+  gaugeBuckets(q: SeriesQuery & { metric: string }): InstanceGaugeBuckets[] {
+    const bucketMs = Math.max(MINUTE_MS, Math.round(q.bucketMs / MINUTE_MS) * MINUTE_MS);
+    const start = Math.floor(q.from / bucketMs) * bucketMs;
+    const n = Math.max(0, Math.ceil((q.to - start) / bucketMs));
+    const parts = new Map<string, Map<number, GaugeAgg>>();
+    this.grouped(q.service, q.metric, { from: start, to: start + n * bucketMs }, start, bucketMs, q.instanceId, (i, b, agg) => {
+      if (b < 0 || b >= n || !(agg.count > 0)) return;
+      let perInstance = parts.get(i);
+      if (!perInstance) parts.set(i, (perInstance = new Map()));
+      const prev = perInstance.get(b);
+      if (!prev) perInstance.set(b, { count: agg.count, sum: agg.sum, min: agg.min, max: agg.max });
+      else {
+        prev.count += agg.count;
+        prev.sum += agg.sum;
+        prev.min = Math.min(prev.min, agg.min);
+        prev.max = Math.max(prev.max, agg.max);
+      }
+    });
+    return [...parts.entries()]
+      .sort((a, b) => a[0].localeCompare(b[0]))
+      .map(([instanceId, byBucket]) => ({
+        instanceId,
+        buckets: [...byBucket.entries()].sort((a, b) => a[0] - b[0]).map(([b, agg]) => ({ t: start + b * bucketMs, ...agg })),
+      }));
   }
 
   /** Count-weighted mean of a gauge over the range and all instances. */
