@@ -111,6 +111,33 @@ describe('metrics over OTLP/HTTP', () => {
     await second.provider.shutdown();
   });
 
+  test('protobuf, cumulative, exponential: deltas survive the sender lowering its scale', async () => {
+    const exporter = new ProtoMetricExporter({ url: `${h.url}/v1/metrics`, temporalityPreference: AggregationTemporalityPreference.CUMULATIVE });
+    const { provider, meter } = meterProvider(exporter, true);
+    const hist = meter.createHistogram('http.server.request.duration', { unit: 's' });
+    const attrs = { 'http.route': '/scale', 'http.request.method': 'GET', 'http.response.status_code': 200 };
+    for (const v of [0.1, 0.11, 0.12]) hist.record(v, attrs);
+    await provider.forceFlush();
+    const first = allOf(h.batches, 'requests');
+    assert.equal(first.length, 1);
+    assert.equal(first[0]!.count, 3);
+    const firstScale = first[0]!.distribution.kind === 'exponential' ? first[0]!.distribution.scale : NaN;
+
+    h.batches.length = 0;
+    // A wide range of values forces the SDK to lower the cumulative histogram's scale.
+    for (let i = 0; i < 50; i++) hist.record(0.0001 * 1.3 ** i, attrs);
+    await provider.forceFlush();
+    const second = allOf(h.batches, 'requests');
+    assert.equal(second.length, 1);
+    const d = second[0]!.distribution;
+    assert.equal(d.kind, 'exponential');
+    if (d.kind !== 'exponential') return;
+    assert.ok(d.scale < firstScale, `scale ${d.scale} < ${firstScale}`);
+    assert.equal(second[0]!.count, 50);
+    assert.equal(distributionTotal(d), 50);
+    await provider.shutdown();
+  });
+
   test('http.server.duration in milliseconds becomes seconds (explicit and exponential)', async () => {
     const exporter = new ProtoMetricExporter({ url: `${h.url}/v1/metrics`, temporalityPreference: AggregationTemporalityPreference.DELTA });
     const { provider, meter } = meterProvider(exporter, false);
