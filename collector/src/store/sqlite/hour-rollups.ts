@@ -1,6 +1,7 @@
-// Hour rollups, merged from minute rollups once an hour has closed (plus a grace period for
+// Request hour rollups, merged from minute rollups once an hour has closed (plus a grace period for
 // late exports), one hour per transaction so the write lock is held briefly. Minutes that
 // change after their hour was rolled queue the hour in hour_redo; it is rolled again.
+// (Gauges need none of this: the writer upserts their hour rows directly.)
 import type { Database, Statement } from 'better-sqlite3';
 import { HOUR_MS, hourOf, MINUTE_MS } from '../time-buckets';
 import { distinctServices, distinctWithin } from './distinct-keys';
@@ -16,18 +17,15 @@ export class HourRollups {
   private rolled: number | null;
   private readonly stmts: Record<string, Statement>;
   private readonly services: () => string[];
-  private readonly gaugeServices: () => string[];
   private readonly routesOf: (service: string) => string[];
 
   constructor(private readonly db: Database) {
     const v = db.prepare(`SELECT value FROM meta WHERE key = 'rolled_until'`).pluck().get() as string | undefined;
     this.rolled = v === undefined ? null : Number(v);
     this.services = distinctServices(db, 'svc_minute');
-    this.gaugeServices = distinctServices(db, 'gauge_minute');
     this.routesOf = distinctWithin(db, 'route_minute', 'route');
     this.stmts = {
       minT: db.prepare(`SELECT min(t) FROM svc_minute`).pluck(),
-      minGaugeT: db.prepare(`SELECT min(t) FROM gauge_minute`).pluck(),
       setRolled: db.prepare(`INSERT INTO meta (key, value) VALUES ('rolled_until', ?)
         ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
       nextRedo: db.prepare(`SELECT t FROM hour_redo ORDER BY t LIMIT 1`).pluck(),
@@ -35,7 +33,6 @@ export class HourRollups {
       delReq: db.prepare(`DELETE FROM req_hour WHERE service = ? AND t = ?`),
       delSvc: db.prepare(`DELETE FROM svc_hour WHERE service = ? AND t = ?`),
       delInst: db.prepare(`DELETE FROM inst_hour WHERE service = ? AND t = ?`),
-      delGauge: db.prepare(`DELETE FROM gauge_hour WHERE service = ? AND t >= ? AND t < ?`),
       insReq: db.prepare(`INSERT INTO req_hour SELECT service, ?, route, instance_id, ${SUMS}
         FROM req_minute WHERE service = ? AND t >= ? AND t < ? GROUP BY route, instance_id`),
       insSvc: db.prepare(`INSERT INTO svc_hour SELECT service, ?, ${SUMS}
@@ -45,14 +42,6 @@ export class HourRollups {
       delRoute: db.prepare(`DELETE FROM route_hour WHERE service = ? AND route = ? AND t = ?`),
       insRoute: db.prepare(`INSERT INTO route_hour SELECT service, ?, route, ${SUMS}
         FROM route_minute WHERE service = ? AND route = ? AND t >= ? AND t < ? GROUP BY route`),
-      insGauge: db.prepare(`INSERT INTO gauge_hour
-        SELECT service, metric, ?, instance_id, sum(count), sum(sum), min(min), max(max), 0, max(last_ms)
-        FROM gauge_minute WHERE service = ? AND t >= ? AND t < ? GROUP BY metric, instance_id`),
-      // The hour's last value: the minute row holding the latest observation.
-      gaugeLast: db.prepare(`UPDATE gauge_hour SET last = coalesce((SELECT m.last FROM gauge_minute m
-          WHERE m.service = gauge_hour.service AND m.metric = gauge_hour.metric AND m.instance_id = gauge_hour.instance_id
-            AND m.t >= gauge_hour.t AND m.t < gauge_hour.t + ${HOUR_MS} ORDER BY m.last_ms DESC LIMIT 1), 0)
-        WHERE service = ? AND t = ?`),
     };
   }
 
@@ -72,10 +61,7 @@ export class HourRollups {
       return true;
     }
     if (this.rolled === null) {
-      const first = Math.min(
-        (this.stmts.minT!.get() as number | null) ?? Infinity,
-        (this.stmts.minGaugeT!.get() as number | null) ?? Infinity,
-      );
+      const first = (this.stmts.minT!.get() as number | null) ?? Infinity;
       this.setRolled(hourOf(Number.isFinite(first) ? first : now));
     }
     const hour = this.rolled as number;
@@ -106,11 +92,6 @@ export class HourRollups {
         this.stmts.delRoute!.run(service, route, hour);
         this.stmts.insRoute!.run(hour, service, route, hour, end);
       }
-    }
-    for (const service of this.gaugeServices()) {
-      this.stmts.delGauge!.run(service, hour, end);
-      this.stmts.insGauge!.run(hour, service, hour, end);
-      this.stmts.gaugeLast!.run(service, hour);
     }
   }
 }

@@ -108,7 +108,7 @@ class SqliteStorageImpl implements SqliteStorage {
       rolledUntil: () => this.hours.rolledUntil,
     });
     this.retention = retentionTasks(db, options.retention, this.clock);
-    this.gauges = new GaugeQueries(db, () => this.hours.rolledUntil);
+    this.gauges = new GaugeQueries(db);
     this.requests = new RequestQueries(db, () => this.hours.rolledUntil, defaultApdexTMs, this.gauges);
     this.raw = new RawQueries(db, this.gauges);
     this.windows = new WindowQueries(db, () => this.hours.rolledUntil, (service) => this.requests.apdexT(service));

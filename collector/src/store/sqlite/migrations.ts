@@ -170,7 +170,9 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (service, route, t)
   ) WITHOUT ROWID;
 
-  -- Per-instance gauges (memory, event loop, in-flight, GC), per metric name.
+  -- Per-instance gauges (memory, event loop, in-flight, GC), per metric name. The writer
+  -- upserts every level directly (no sketches to merge), so 5-minute and hour rows are always
+  -- complete and a day of 5-minute buckets reads 288 rows per metric and instance, not 1 440.
   CREATE TABLE gauge_minute (
     service TEXT NOT NULL, metric TEXT NOT NULL, t INTEGER NOT NULL, instance_id TEXT NOT NULL,
     count REAL NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
@@ -184,8 +186,53 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (service, metric, t, instance_id)
   ) WITHOUT ROWID;
 
+  CREATE TABLE gauge_5m (
+    service TEXT NOT NULL, metric TEXT NOT NULL, t INTEGER NOT NULL, instance_id TEXT NOT NULL,
+    count REAL NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
+    last REAL NOT NULL, last_ms INTEGER NOT NULL,
+    PRIMARY KEY (service, metric, t, instance_id)
+  ) WITHOUT ROWID;
+
   -- Hours whose minutes changed after they were rolled up (late data): rolled again.
   CREATE TABLE hour_redo (t INTEGER PRIMARY KEY) WITHOUT ROWID;
+  `,
+  // 2: alerts — rules, destinations, state, transitions, deliveries and their attempts.
+  `
+  CREATE TABLE alert_destinations (
+    id TEXT PRIMARY KEY, type TEXT NOT NULL, url TEXT NOT NULL, secret TEXT,
+    source TEXT NOT NULL, created_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  -- The rule as JSON (validated on the way in); id, source and muted as columns for lookups.
+  CREATE TABLE alert_rules (
+    id TEXT PRIMARY KEY, spec TEXT NOT NULL, source TEXT NOT NULL, muted INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE alert_state (
+    rule_id TEXT PRIMARY KEY, state TEXT NOT NULL, since_ms INTEGER NOT NULL,
+    active_since_ms INTEGER, firing_since_ms INTEGER, value REAL, evaluated_ms INTEGER
+  ) WITHOUT ROWID;
+  CREATE TABLE alert_transitions (
+    id INTEGER PRIMARY KEY, rule_id TEXT NOT NULL, service TEXT NOT NULL, at_ms INTEGER NOT NULL,
+    from_state TEXT NOT NULL, to_state TEXT NOT NULL, value REAL, threshold REAL NOT NULL, reason TEXT NOT NULL
+  );
+  CREATE INDEX alert_transitions_rule ON alert_transitions (rule_id, at_ms);
+  CREATE INDEX alert_transitions_time ON alert_transitions (at_ms);
+  -- What each destination was last told about each rule: the restart-safe memory that
+  -- prevents a duplicate firing and still sends a resolve that happened while down.
+  CREATE TABLE alert_notified (
+    rule_id TEXT NOT NULL, destination_id TEXT NOT NULL, status TEXT NOT NULL, at_ms INTEGER NOT NULL,
+    PRIMARY KEY (rule_id, destination_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE alert_deliveries (
+    id TEXT PRIMARY KEY, rule_id TEXT, destination_id TEXT NOT NULL, kind TEXT NOT NULL,
+    status TEXT NOT NULL, created_ms INTEGER NOT NULL, body TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX alert_deliveries_time ON alert_deliveries (created_ms);
+  CREATE TABLE alert_delivery_attempts (
+    delivery_id TEXT NOT NULL, attempt INTEGER NOT NULL, at_ms INTEGER NOT NULL,
+    status_code INTEGER, error TEXT, duration_ms REAL NOT NULL,
+    PRIMARY KEY (delivery_id, attempt)
+  ) WITHOUT ROWID;
   `,
 ];
 

@@ -87,6 +87,7 @@ export function retentionTasks(db: Database, retention: RetentionSettings, clock
     pairTask('route_minute', 'route', 'service, route, t'),
     pairTask('route_hour', 'route', 'service, route, t'),
     pairTask('gauge_minute', 'metric', 'service, metric, t, instance_id'),
+    pairTask('gauge_5m', 'metric', 'service, metric, t, instance_id'),
     pairTask('gauge_hour', 'metric', 'service, metric, t, instance_id'),
     small,
   ];

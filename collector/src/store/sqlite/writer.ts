@@ -5,7 +5,7 @@ import type { EventView, TraceSummary } from '../../api-types';
 import type { Attributes, EventRecord, IngestBatch, InstanceSeen, SpanRecord } from '../../model';
 import type { CommitSummary } from '../storage';
 import { addRequestPoint, addRouteSum, emptyRollup, type RequestRollup } from '../request-rollup';
-import { hourOf, MINUTE_MS, minuteOf, minuteOfIntervalEnd, nsToMs } from '../time-buckets';
+import { floorTo, hourOf, MINUTE_MS, minuteOf, minuteOfIntervalEnd, nsToMs } from '../time-buckets';
 import { apdexTFromResource } from './apdex-threshold';
 import { toJsonAttributes } from './json-rows';
 
@@ -76,6 +76,8 @@ export class SqliteWriter {
   private readonly upsertInst: Statement;
   private readonly upsertRoute: Statement;
   private readonly upsertGauge: Statement;
+  private readonly upsertGauge5m: Statement;
+  private readonly upsertGaugeHour: Statement;
   private readonly insertEvent: Statement;
   private readonly selectInstance: Statement;
   private readonly selectPeer: Statement;
@@ -122,13 +124,17 @@ export class SqliteWriter {
     this.upsertRoute = db.prepare(`INSERT INTO route_minute (service, t, route, ${rollupCols})
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (service, route, t) DO UPDATE SET ${rollupUpdate}`);
-    this.upsertGauge = db.prepare(`INSERT INTO gauge_minute (service, metric, t, instance_id, count, sum, min, max, last, last_ms)
+    const gaugeUpsert = (table: string): Statement =>
+      db.prepare(`INSERT INTO ${table} (service, metric, t, instance_id, count, sum, min, max, last, last_ms)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (service, metric, t, instance_id) DO UPDATE SET
         count = count + excluded.count, sum = sum + excluded.sum,
         min = min(min, excluded.min), max = max(max, excluded.max),
         last = CASE WHEN excluded.last_ms >= last_ms THEN excluded.last ELSE last END,
         last_ms = max(last_ms, excluded.last_ms)`);
+    this.upsertGauge = gaugeUpsert('gauge_minute');
+    this.upsertGauge5m = gaugeUpsert('gauge_5m');
+    this.upsertGaugeHour = gaugeUpsert('gauge_hour');
     this.insertEvent = db.prepare(`INSERT INTO events (type, service, instance_id, time_ns, route, trace_id,
       span_id, duration_ms, message, location, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.selectInstance = db.prepare(`SELECT host, started_ms, settings FROM instances WHERE service = ? AND instance_id = ?`);
@@ -290,8 +296,10 @@ export class SqliteWriter {
           skipped++;
           continue;
         }
-        this.upsertGauge.run(g.service, g.metric, t, g.instanceId, g.count, g.sum, num(g.min), num(g.max), num(g.last), ms);
-        if (t < rolledUntil) redo.add(hourOf(t));
+        const values = [g.count, g.sum, num(g.min), num(g.max), num(g.last), ms] as const;
+        this.upsertGauge.run(g.service, g.metric, t, g.instanceId, ...values);
+        this.upsertGauge5m.run(g.service, g.metric, floorTo(t, 5 * MINUTE_MS), g.instanceId, ...values);
+        this.upsertGaugeHour.run(g.service, g.metric, hourOf(t), g.instanceId, ...values);
         touch(g.service, t);
       }
     }

@@ -1,9 +1,11 @@
 // Per-instance gauge queries (memory, event loop, in-flight, GC), aggregated in SQL per
-// instance and bucket; whole rolled-up hours are read from gauge_hour.
+// instance and bucket from the minute, 5-minute or hour table.
 import type { Database } from 'better-sqlite3';
 import type { InstanceSeries, InstanceSeriesResponse } from '../../../api-types';
 import type { InstanceGaugeBuckets, RangeQuery, SeriesQuery } from '../../storage';
-import { HOUR_MS, MINUTE_MS, splitRange } from '../../time-buckets';
+import { HOUR_MS, MINUTE_MS } from '../../time-buckets';
+
+const FIVE_MINUTES_MS = 5 * MINUTE_MS;
 import { StatementCache } from './statement-cache';
 
 interface GaugeAgg {
@@ -38,16 +40,14 @@ function fold(agg: GaugeAgg, how: Fold): number {
 export class GaugeQueries {
   private readonly stmts: StatementCache;
 
-  constructor(
-    db: Database,
-    private readonly rolledUntil: () => number,
-  ) {
+  constructor(db: Database) {
     this.stmts = new StatementCache(db);
   }
 
   /**
    * Grouped gauge rows: per instance and bucket index, over [from, to). A metric ending in
-   * '.' is a prefix (all kinds). Buckets are counted from `start` in steps of `bucketMs`.
+   * '.' is a prefix (all kinds). Buckets are counted from `start` in steps of `bucketMs`; the
+   * coarsest gauge table whose step divides the bucket answers (`start` is bucket-aligned).
    */
   private grouped(
     service: string,
@@ -58,25 +58,21 @@ export class GaugeQueries {
     instanceId: string | undefined,
     each: (instanceId: string, bucket: number, agg: GaugeAgg) => void,
   ): void {
-    const split = splitRange(range.from, range.to, this.rolledUntil(), bucketMs % HOUR_MS === 0);
+    const table = bucketMs % HOUR_MS === 0 ? 'gauge_hour' : bucketMs % FIVE_MINUTES_MS === 0 ? 'gauge_5m' : 'gauge_minute';
     const prefix = metric.endsWith('.');
-    const read = (table: string, from: number, to: number): void => {
-      if (to <= from) return;
-      let sql = `SELECT instance_id AS i, CAST((t - ?) / ? AS INTEGER) AS b, sum(count) AS count, sum(sum) AS sum, min(min) AS min, max(max) AS max
-        FROM gauge_${table} WHERE service = ? AND ${prefix ? 'metric >= ? AND metric < ?' : 'metric = ?'} AND t >= ? AND t < ?`;
-      const params: (string | number)[] = [start, bucketMs, service];
-      if (prefix) params.push(metric, `${metric.slice(0, -1)}/`);
-      else params.push(metric);
-      params.push(from, to);
-      if (instanceId !== undefined) {
-        sql += ' AND instance_id = ?';
-        params.push(instanceId);
-      }
-      sql += ' GROUP BY i, b';
-      for (const r of this.stmts.get(sql).iterate(...params) as Iterable<GaugeAgg & { i: string; b: number }>) each(r.i, r.b, r);
-    };
-    read('hour', split.hours.from, split.hours.to);
-    for (const m of split.minutes) read('minute', m.from, m.to);
+    let sql = `SELECT instance_id AS i, CAST((t - ?) / ? AS INTEGER) AS b, sum(count) AS count, sum(sum) AS sum,
+        min(min) AS min, max(max) AS max
+      FROM ${table} WHERE service = ? AND ${prefix ? 'metric >= ? AND metric < ?' : 'metric = ?'} AND t >= ? AND t < ?`;
+    const params: (string | number)[] = [start, bucketMs, service];
+    if (prefix) params.push(metric, `${metric.slice(0, -1)}/`);
+    else params.push(metric);
+    params.push(range.from, range.to);
+    if (instanceId !== undefined) {
+      sql += ' AND instance_id = ?';
+      params.push(instanceId);
+    }
+    sql += ' GROUP BY i, b';
+    for (const r of this.stmts.get(sql).iterate(...params) as Iterable<GaugeAgg & { i: string; b: number }>) each(r.i, r.b, r);
   }
 
   instanceSeries(q: SeriesQuery): InstanceSeriesResponse {
@@ -110,7 +106,6 @@ export class GaugeQueries {
       return s;
     };
     for (const spec of SERIES) {
-      // Hour and minute parts of one bucket arrive separately: merge before folding.
       const parts = new Map<string, GaugeAgg>();
       this.grouped(q.service, spec.metric, range, start, bucketMs, q.instanceId, (i, b, agg) => {
         const key = `${i}\u0000${b}`;
@@ -165,8 +160,9 @@ export class GaugeQueries {
   mean(service: string, metric: string, q: RangeQuery): number | null {
     let sum = 0;
     let count = 0;
-    // One huge hour-multiple bucket: whole hours come from gauge_hour; the bucket is ignored.
-    this.grouped(service, metric, q, 0, 100_000 * HOUR_MS, undefined, (_i, _b, agg) => {
+    // 5-minute rows from the 5-minute boundary at or before `from`: a bounded read.
+    const from = Math.floor(q.from / FIVE_MINUTES_MS) * FIVE_MINUTES_MS;
+    this.grouped(service, metric, { from, to: q.to }, from, FIVE_MINUTES_MS, undefined, (_i, _b, agg) => {
       sum += agg.sum;
       count += agg.count;
     });

@@ -1,0 +1,39 @@
+// One aggregate over a short window of request rollups, for the alert engine: the sketches
+// of the minutes are merged, so a p95 over five minutes is a p95, not a mean of five p95s.
+import type { Database } from 'better-sqlite3';
+import { apdex, breakdown, emptyRollup, percentile } from '../../request-rollup';
+import type { RequestWindow, RequestWindowQuery } from '../../storage';
+import { addRow, forEachRollupRow } from './rollup-reader';
+import { StatementCache } from './statement-cache';
+
+export class WindowQueries {
+  private readonly stmts: StatementCache;
+
+  constructor(
+    db: Database,
+    private readonly rolledUntil: () => number,
+    private readonly apdexT: (service: string) => number,
+  ) {
+    this.stmts = new StatementCache(db);
+  }
+
+  requestWindow(q: RequestWindowQuery): RequestWindow {
+    const agg = emptyRollup();
+    forEachRollupRow(
+      this.stmts,
+      { service: q.service, route: q.route, instanceId: q.instanceId },
+      q,
+      { useHours: true, rolledUntil: this.rolledUntil() },
+      (row) => addRow(agg, row),
+    );
+    return {
+      requests: agg.count,
+      errors: agg.errors,
+      p50Ms: percentile(agg, 0.5),
+      p95Ms: percentile(agg, 0.95),
+      p99Ms: percentile(agg, 0.99),
+      apdex: agg.count > 0 ? apdex(agg, this.apdexT(q.service)) : null,
+      queueWaitMs: breakdown(agg).queueWaitMs,
+    };
+  }
+}
