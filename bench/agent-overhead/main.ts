@@ -1,0 +1,279 @@
+// bench/agent-overhead — what an agent costs the app it watches.
+//
+// The same express 5 app (bench/agent-overhead/app.js) three ways, one after the other in one
+// run: no agent; plain OpenTelemetry auto-instrumentation with its default settings
+// (`--require @opentelemetry/auto-instrumentations-node/register`, OTLP http/protobuf to a
+// running Headroom collector); Headroom's agent (`--require ./agent/dist/register.js`,
+// everything on, to the same collector). For each, two routes: hello world (`/`) and 2 ms of
+// async work (`/async`). The app is pinned to core 1 (`taskset -c 1`); this process — autocannon
+// (programmatic) — and the collector are pinned to core 0.
+//
+// Per variant and route: throughput at saturation (autocannon, 50 connections, 10 s after a
+// 3 s warm-up) and the app's CPU per request at a fixed rate (autocannon overallRate 3000 req/s
+// for 10 s; utime+stime from /proc/<pid>/stat ÷ requests answered), and the app's RSS after
+// both. Printed as ratios against the bare app of the same round; with --rounds N the variants
+// are run N times in turn and the median of each figure is shown (the machine is shared).
+//
+// Reproduce (about 2.5 min per round; needs `npx tsc -b` first for collector/ and agent/ dist):
+//   npm run bench:agent
+//   node --import tsx bench/agent-overhead/main.ts [--rounds 1] [--seconds 10] [--rate 3000]
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fmt, machineLine, mb, numberArg, sleep, table } from '../common/report';
+
+const ROOT = path.join(__dirname, '..', '..');
+const APP = path.join(__dirname, 'app.js');
+const SECONDS = numberArg('seconds', 10);
+const WARMUP_SECONDS = 3;
+const CONNECTIONS = 50;
+const RATE = numberArg('rate', 3000);
+const ROUNDS = numberArg('rounds', 1);
+const CLK_TCK = 100; // Linux USER_HZ; /proc/<pid>/stat times are in these ticks
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+// autocannon ships no types; this is the part of its programmatic API used here.
+const autocannon = createRequire(__filename)('autocannon') as Autocannon;
+
+interface Variant {
+  name: string;
+  nodeArgs: string[];
+  env: Record<string, string>;
+}
+
+interface RouteFigures {
+  reqPerSec: number;
+  saturationErrors: number;
+  cpuUsPerRequest: number;
+  fixedRateAnswered: number;
+  latencyP99AtRate: number;
+}
+
+interface VariantFigures {
+  hello: RouteFigures;
+  async: RouteFigures;
+  rssAfter: number;
+  rssIdle: number;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+function cpuTicks(pid: number): number {
+  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+function rssBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : Number.NaN;
+}
+
+function getStatus(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    http.get(url, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', () => resolve(0));
+  });
+}
+
+async function waitFor(url: string, what: string, child?: ChildProcess): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (child?.exitCode !== null && child?.exitCode !== undefined) throw new Error(`${what} exited with ${child.exitCode}`);
+    if ((await getStatus(url)) === 200) return;
+    await sleep(100);
+  }
+  throw new Error(`${what} did not answer ${url} within 30 s`);
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+async function measureRoute(base: string, route: string, pid: number): Promise<RouteFigures> {
+  const url = base + route;
+  await autocannon({ url, connections: CONNECTIONS, duration: WARMUP_SECONDS });
+  const saturation = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS });
+  await sleep(500);
+  const ticks0 = cpuTicks(pid);
+  const fixed = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, overallRate: RATE });
+  const ticks1 = cpuTicks(pid);
+  const answered = fixed['2xx'];
+  return {
+    reqPerSec: saturation['2xx'] / saturation.duration,
+    saturationErrors: saturation.errors + saturation.timeouts + saturation.non2xx,
+    cpuUsPerRequest: (((ticks1 - ticks0) / CLK_TCK) * 1e6) / Math.max(1, answered),
+    fixedRateAnswered: answered / fixed.duration,
+    latencyP99AtRate: fixed.latency.p99,
+  };
+}
+
+async function runVariant(variant: Variant): Promise<VariantFigures> {
+  const port = await freePort();
+  const child = spawn('taskset', ['-c', '1', process.execPath, ...variant.nodeArgs, APP], {
+    cwd: ROOT,
+    env: { ...process.env, ...variant.env, PORT: String(port), NODE_ENV: 'production' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const pid = child.pid as number; // taskset execs node: same pid
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(base + '/', `${variant.name} app`, child);
+    await sleep(1000);
+    const rssIdle = rssBytes(pid);
+    const hello = await measureRoute(base, '/', pid);
+    const asyncRoute = await measureRoute(base, '/async', pid);
+    return { hello, async: asyncRoute, rssAfter: rssBytes(pid), rssIdle };
+  } finally {
+    await stop(child);
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+async function main(): Promise<void> {
+  // This process drives the load: keep it (all its threads) on core 0, away from the app.
+  execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'headroom-bench-agent-'));
+  const otlpPort = await freePort();
+  const httpPort = await freePort();
+  const collector = spawn(
+    'taskset',
+    ['-c', '0', process.execPath, path.join(ROOT, 'collector/dist/cli.js'), 'start', '--db', path.join(dir, 'headroom.db'),
+      '--otlp-port', String(otlpPort), '--http-port', String(httpPort)],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const collectorUrl = `http://127.0.0.1:${httpPort}`;
+  const endpoint = `http://127.0.0.1:${otlpPort}`;
+  const variants: Variant[] = [
+    { name: 'bare', nodeArgs: [], env: {} },
+    {
+      name: 'OpenTelemetry auto-instrumentation',
+      nodeArgs: ['--require', '@opentelemetry/auto-instrumentations-node/register'],
+      env: { OTEL_SERVICE_NAME: 'bench-otel', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
+    },
+    {
+      name: 'Headroom agent',
+      nodeArgs: ['--require', './agent/dist/register.js'],
+      env: { OTEL_SERVICE_NAME: 'bench-headroom', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint },
+    },
+  ];
+  const results = new Map<string, VariantFigures[]>(variants.map((v) => [v.name, []]));
+  let serviceLine: string;
+  try {
+    await waitFor(`${collectorUrl}/healthz`, 'collector', collector);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const variant of variants) {
+        process.stderr.write(`round ${round + 1}/${ROUNDS}: ${variant.name} …\n`);
+        results.get(variant.name)?.push(await runVariant(variant));
+      }
+    }
+    await sleep(4000); // one more metric export interval from the last app has landed by now
+    const services = await new Promise<string>((resolve, reject) => {
+      http.get(`${collectorUrl}/api/services?range=1h`, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve(body));
+      }).on('error', reject);
+    });
+    const parsed = JSON.parse(services) as { services?: { service?: string; name?: string; throughput?: number; requests?: number; count?: number }[] };
+    serviceLine = (parsed.services ?? []).map((s) => s.service ?? s.name).join(', ');
+  } finally {
+    await stop(collector);
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const figure = (name: string, pick: (f: VariantFigures) => number): number => median((results.get(name) ?? []).map(pick));
+  const bare = variants[0]?.name as string;
+  const rows = variants.map((v) => {
+    const hello = figure(v.name, (f) => f.hello.reqPerSec);
+    const asyncRps = figure(v.name, (f) => f.async.reqPerSec);
+    const cpuHello = figure(v.name, (f) => f.hello.cpuUsPerRequest);
+    const cpuAsync = figure(v.name, (f) => f.async.cpuUsPerRequest);
+    const rss = figure(v.name, (f) => f.rssAfter);
+    const ratio = (x: number, b: number): string => (v.name === bare ? '1.00' : fmt(x / b, 2));
+    const pctOf = (x: number, b: number): string => (v.name === bare ? '100 %' : `${fmt((100 * x) / b)} %`);
+    return [
+      v.name,
+      `${fmt(hello)} (${pctOf(hello, figure(bare, (f) => f.hello.reqPerSec))})`,
+      `${fmt(asyncRps)} (${pctOf(asyncRps, figure(bare, (f) => f.async.reqPerSec))})`,
+      `${fmt(cpuHello)} µs (${ratio(cpuHello, figure(bare, (f) => f.hello.cpuUsPerRequest))}×)`,
+      `${fmt(cpuAsync)} µs (${ratio(cpuAsync, figure(bare, (f) => f.async.cpuUsPerRequest))}×)`,
+      `${mb(rss)} (${v.name === bare ? '—' : `+${fmt((rss - figure(bare, (f) => f.rssAfter)) / 1048576)} MB`})`,
+    ];
+  });
+
+  console.log('bench/agent-overhead — express 5 app, no agent vs OpenTelemetry auto-instrumentation vs Headroom agent');
+  console.log(machineLine());
+  console.log(
+    `app on core 1, autocannon + collector on core 0; saturation: ${CONNECTIONS} connections, ${SECONDS} s after ${WARMUP_SECONDS} s warm-up; ` +
+      `CPU per request at ${fmt(RATE)} req/s for ${SECONDS} s; ${ROUNDS} round(s)${ROUNDS > 1 ? ', medians' : ''}`,
+  );
+  console.log('');
+  console.log(table(['variant', 'hello req/s', '2 ms-async req/s', 'CPU/req hello', 'CPU/req async', 'RSS after'], rows));
+  console.log('');
+  for (const v of variants) {
+    const runs = results.get(v.name) ?? [];
+    const detail = runs.map((r) =>
+      `hello ${fmt(r.hello.fixedRateAnswered)} req/s answered at the fixed rate (p99 ${r.hello.latencyP99AtRate} ms), ` +
+      `async ${fmt(r.async.fixedRateAnswered)} req/s (p99 ${r.async.latencyP99AtRate} ms), errors ${r.hello.saturationErrors + r.async.saturationErrors}, ` +
+      `RSS idle ${mb(r.rssIdle)}`).join(' | ');
+    console.log(`${v.name}: ${detail}`);
+  }
+  console.log(`services the collector saw: ${serviceLine || '(none)'}`);
+  const hr = variants[2]?.name as string;
+  const goals: [string, boolean][] = [
+    [`hello-world throughput ≥ 80 % of bare: ${fmt((100 * figure(hr, (f) => f.hello.reqPerSec)) / figure(bare, (f) => f.hello.reqPerSec))} %`,
+      figure(hr, (f) => f.hello.reqPerSec) >= 0.8 * figure(bare, (f) => f.hello.reqPerSec)],
+    [`2 ms-route throughput ≥ 95 % of bare: ${fmt((100 * figure(hr, (f) => f.async.reqPerSec)) / figure(bare, (f) => f.async.reqPerSec))} %`,
+      figure(hr, (f) => f.async.reqPerSec) >= 0.95 * figure(bare, (f) => f.async.reqPerSec)],
+    [`CPU per request ≤ 1.3× bare (hello): ${fmt(figure(hr, (f) => f.hello.cpuUsPerRequest) / figure(bare, (f) => f.hello.cpuUsPerRequest), 2)}×`,
+      figure(hr, (f) => f.hello.cpuUsPerRequest) <= 1.3 * figure(bare, (f) => f.hello.cpuUsPerRequest)],
+    [`extra RSS ≤ 30 MB: +${fmt((figure(hr, (f) => f.rssAfter) - figure(bare, (f) => f.rssAfter)) / 1048576)} MB`,
+      figure(hr, (f) => f.rssAfter) - figure(bare, (f) => f.rssAfter) <= 30 * 1048576],
+  ];
+  for (const [text, met] of goals) console.log(`goal ${text} — ${met ? 'met' : 'MISSED'}`);
+  console.log(`reproduce: node --import tsx bench/agent-overhead/main.ts --rounds ${ROUNDS} --seconds ${SECONDS} --rate ${RATE}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
