@@ -21,6 +21,7 @@ import { registerMemoryMetrics } from './signals/memory';
 import { SCOPE } from './signals/meter';
 import { createRequestTracker } from './signals/request-tracker';
 import { startStallDetector } from './signals/stalls';
+import { registerThreadPoolProbe } from './signals/threadpool';
 import { watchUncaught } from './signals/uncaught';
 import { installShutdown } from './shutdown';
 
@@ -99,6 +100,7 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
   registerMemoryMetrics(meter);
   stops.push(registerEventLoopDelay(meter));
   stops.push(registerGcMetrics(meter));
+  stops.push(registerThreadPoolProbe(meter));
   registerAgentHealth(meter, pipeline.health);
   watchFrameworkRoutes();
   watchFirstListen(logger, agentSettingAttributes(settings));

@@ -1,11 +1,13 @@
 // Event-loop delay percentiles per export interval, from perf_hooks.monitorEventLoopDelay.
 // Its timer fires every `resolution` ms and records how late it was *including* the
-// resolution itself (an idle loop reads ~10 ms at resolution 10), so the resolution is
+// resolution itself (an idle loop reads ~20 ms at resolution 20), so the resolution is
 // subtracted. The histogram is reset after each read: each point covers one interval.
 import type { Meter } from '@opentelemetry/api';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
-const RESOLUTION_MS = 10;
+// 20 ms: half the wake-ups of 10 ms (measured ~1 ms CPU/s idle saved); percentiles of stalls
+// that matter (≥ tens of ms) are unaffected.
+const RESOLUTION_MS = 20;
 
 /** Histogram nanoseconds (resolution included) to delay seconds. */
 export function delaySeconds(ns: number, resolutionMs: number = RESOLUTION_MS): number {

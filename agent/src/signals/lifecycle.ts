@@ -8,7 +8,7 @@ import type { Logger } from '@opentelemetry/api-logs';
 import cluster from 'node:cluster';
 import { Server as HttpServer } from 'node:http';
 import { Server as NetServer } from 'node:net';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { guard } from '../report';
 import { ATTR, EVENTS } from './meter';
@@ -51,11 +51,32 @@ export function serverSettings(server: NetServer): Attributes {
   return out;
 }
 
+/** Whether the heap limit was chosen by the operator (a flag) rather than left to V8's default. */
+export function heapLimitExplicit(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
+  const flag = /^--max[-_]old[-_]space[-_]size(=|$)/;
+  return execArgv.some((a) => flag.test(a)) || (nodeOptions ?? '').split(/\s+/).some((a) => flag.test(a));
+}
+
+/** Memory this process can use: the cgroup (container) limit when one is set, else the host's. */
+function memoryLimit(): number {
+  const host = totalmem();
+  try {
+    const constrained = typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : 0;
+    return constrained > 0 && constrained < host ? constrained : host;
+  } catch {
+    return host;
+  }
+}
+
 export function processSettings(agent: Attributes): Attributes {
   const pool = Number(process.env.UV_THREADPOOL_SIZE);
   return {
     'headroom.setting.uv_threadpool_size': Number.isInteger(pool) && pool > 0 ? pool : 4,
+    'headroom.setting.uv_threadpool_size_explicit': Number.isInteger(pool) && pool > 0,
     'headroom.setting.heap_limit_bytes': getHeapStatistics().heap_size_limit,
+    'headroom.setting.heap_limit_explicit': heapLimitExplicit(process.execArgv, process.env.NODE_OPTIONS),
+    'headroom.setting.host_memory_bytes': totalmem(),
+    'headroom.setting.memory_limit_bytes': memoryLimit(),
     'headroom.setting.cpu_count': cpuCount(),
     'headroom.setting.cluster_role': clusterRole(),
     'headroom.setting.node_version': process.version,

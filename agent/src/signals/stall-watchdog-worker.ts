@@ -8,12 +8,13 @@ import { workerData } from 'node:worker_threads';
 
 interface WatchdogData {
   shared: SharedArrayBuffer;
-  pollMs: number;
   blockedMs: number;
   probeKey: string;
 }
 
 type InspectorModule = typeof import('node:inspector');
+
+const PROBE_TIMEOUT_MS = 2_000;
 
 function run(data: WatchdogData): void {
   const ticks = new Int32Array(data.shared);
@@ -24,51 +25,60 @@ function run(data: WatchdogData): void {
   } catch {
     inspector = null; // Node built without the inspector: stalls are still timed, not attributed.
   }
-  let seen = Atomics.load(ticks, 0);
-  let seenAt = Date.now();
-  let probedFor: number | null = null;
   const expression = `globalThis[Symbol.for(${JSON.stringify(data.probeKey)})]?.(%TICK%)`;
 
-  const probe = (tick: number): void => {
-    if (!inspector) return;
+  const probe = (tick: number, then: () => void): void => {
+    if (!inspector) {
+      then();
+      return;
+    }
     let session: InstanceType<InspectorModule['Session']> | null = null;
-    try {
-      session = new inspector.Session();
-      session.connectToMainThread();
-      const open = session;
-      open.post('Runtime.evaluate', { expression: expression.replace('%TICK%', String(tick)), silent: true, returnByValue: true }, () => {
-        try {
-          open.disconnect();
-        } catch {
-          // already gone
-        }
-      });
-    } catch {
+    let finished = false;
+    // A reply can be held back for long (the main thread blocked in native code, which
+    // interrupts cannot enter): give up after a while rather than stop watching.
+    const giveUp = setTimeout(() => finish(), PROBE_TIMEOUT_MS);
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(giveUp);
       try {
         session?.disconnect();
       } catch {
         // already gone
       }
+      then();
+    };
+    try {
+      session = new inspector.Session();
+      session.connectToMainThread();
+      session.post('Runtime.evaluate', { expression: expression.replace('%TICK%', String(tick)), silent: true, returnByValue: true }, finish);
+    } catch {
+      finish();
     }
   };
 
-  const timer = setInterval(() => {
-    if (Atomics.load(ticks, 1) === 1) {
-      clearInterval(timer);
-      return;
-    }
-    const now = Date.now();
+  // Atomics.wait sleeps until the timeout without the main thread having to notify: the main
+  // thread's tick stays a plain store, and this thread wakes ~1000/blockedMs times a second.
+  // Returning to the event loop between waits lets the inspector session's replies arrive.
+  let seen = Atomics.load(ticks, 0);
+  let probedFor: number | null = null;
+  const cycle = (): void => {
+    if (Atomics.load(ticks, 1) === 1) return;
+    Atomics.wait(ticks, 0, seen, data.blockedMs);
     const tick = Atomics.load(ticks, 0);
     if (tick !== seen) {
       seen = tick;
-      seenAt = now;
-      return;
-    }
-    if (now - seenAt >= data.blockedMs && probedFor !== tick) {
+      setImmediate(cycle);
+    } else if (probedFor !== tick && tick !== 0) {
+      // (tick 0: the main thread's loop has not started yet — modules loading, not a stall.)
+      // No tick for blockedMs: the main thread is inside one long callback right now.
       probedFor = tick;
-      probe(tick);
+      probe(tick, () => setImmediate(cycle));
+    } else {
+      setTimeout(cycle, data.blockedMs);
     }
-  }, data.pollMs);
+  };
+  cycle();
 }
 
 try {
