@@ -57,11 +57,12 @@ test('partly invalid spans: 200 with partial_success naming the rejected count',
   assert.equal(spans[0]!.instanceId, 'nameless-1');
 });
 
-test('partly invalid metric points: points without a value or time, buckets not matching bounds', async () => {
+test('partly invalid metric points: no value, no time, buckets not matching bounds or count', async () => {
   const res = await send(h.url, { path: '/v1/metrics', headers: JSON_HEADERS, body: fixture('metrics-partly-invalid.json') });
   assert.equal(res.status, 200);
   const body = JSON.parse(res.body.toString()) as { partialSuccess: { rejectedDataPoints: string; errorMessage: string } };
-  assert.equal(body.partialSuccess.rejectedDataPoints, '3');
+  assert.equal(body.partialSuccess.rejectedDataPoints, '4');
+  assert.match(body.partialSuccess.errorMessage, /count is not the sum/);
   const gauges = allOf(h.batches, 'gauges');
   assert.equal(gauges.length, 1);
   assert.equal(gauges[0]!.metric, 'memory.rss');

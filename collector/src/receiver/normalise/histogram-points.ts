@@ -7,6 +7,8 @@ import { attributes } from './attributes';
 import type { Outcome } from './outcome';
 import { toBigInt, toNumber } from './values';
 
+// AggregationTemporality: CUMULATIVE points go through cumulative → delta. DELTA (1) and
+// UNSPECIFIED (0, which the proto says MUST not be used) are taken as they are, without state.
 export const TEMPORALITY_CUMULATIVE = 2;
 // DataPointFlags: the point is a staleness marker, with no value.
 const NO_RECORDED_VALUE = 1;
@@ -48,6 +50,10 @@ function explicitPoint(p: HistogramDataPoint, ctx: StreamContext): ExplicitState
     ctx.outcome.reject('histogram points whose bucket counts do not match their bounds');
     return null;
   }
+  if (counts.length > 0 && total(counts) !== count) {
+    ctx.outcome.reject('histogram points whose count is not the sum of their bucket counts');
+    return null;
+  }
   // No buckets sent: only count and sum are known; one (-inf, +inf) bucket keeps the shape.
   return {
     count,
@@ -57,8 +63,14 @@ function explicitPoint(p: HistogramDataPoint, ctx: StreamContext): ExplicitState
   };
 }
 
-function exponentialPoint(p: ExponentialHistogramDataPoint): ExponentialState {
-  return {
+function total(counts: number[]): number {
+  let n = 0;
+  for (const c of counts) n += c;
+  return n;
+}
+
+function exponentialPoint(p: ExponentialHistogramDataPoint, ctx: StreamContext): ExponentialState | null {
+  const state = {
     count: toNumber(p.count),
     sum: finite(p.sum) ?? 0,
     scale: p.scale ?? 0,
@@ -66,6 +78,14 @@ function exponentialPoint(p: ExponentialHistogramDataPoint): ExponentialState {
     offset: p.positive?.offset ?? 0,
     counts: (p.positive?.bucketCounts ?? []).map(toNumber),
   };
+  // Negative buckets are left out of the distribution (durations and sizes are never
+  // negative) but belong in the check: count = zero + positive + negative.
+  const negative = total((p.negative?.bucketCounts ?? []).map(toNumber));
+  if (state.zeroCount + total(state.counts) + negative !== state.count) {
+    ctx.outcome.reject('histogram points whose count is not the sum of their bucket counts');
+    return null;
+  }
+  return state;
 }
 
 /** Deltas of a histogram or exponential histogram metric; other kinds give none. */
@@ -97,7 +117,8 @@ export function histogramDeltas(metric: Metric, ctx: StreamContext): HistogramDe
     for (const p of metric.exponentialHistogram.dataPoints ?? []) {
       const timeNs = toBigInt(p.timeUnixNano);
       if (!checkPoint(timeNs, p.flags, ctx.outcome)) continue;
-      const state = exponentialPoint(p);
+      const state = exponentialPoint(p, ctx);
+      if (!state) continue;
       const attrs = attributes(p.attributes);
       const d = cumulative ? ctx.tx.exponential(streamKey(ctx.prefix, name, attrs), toBigInt(p.startTimeUnixNano), timeNs, state) : state;
       if (!d || d.count <= 0) continue;

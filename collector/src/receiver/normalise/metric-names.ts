@@ -50,6 +50,8 @@ export const GAUGES: ReadonlyMap<string, GaugeRule> = new Map(Object.entries({
   'http.server.active_requests': { name: 'http.in_flight', combine: 'sum' },
   'headroom.http.server.active_requests.max': { name: 'http.in_flight.max', combine: 'max' },
   'process.cpu.utilization': { name: 'cpu.utilization', combine: 'sum' },
+  // Headroom's thread-pool probe (agent/src/signals/threadpool.ts): what a pool job waits.
+  'headroom.nodejs.threadpool.queue_wait': { name: 'threadpool.queue_wait', combine: 'max', seconds: true },
 } satisfies Record<string, GaugeRule>));
 
 export const GC_DURATION = 'v8js.gc.duration';
