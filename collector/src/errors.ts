@@ -41,6 +41,7 @@ export const errors = {
   otlpDecode: { code: 'HR_OTLP_DECODE', message: 'request body cannot be decoded' },
   otlpPartial: { code: 'HR_OTLP_PARTIAL', message: 'part of the request was rejected' },
   otlpQueueFull: { code: 'HR_OTLP_QUEUE_FULL', message: 'write queue full; retry later' },
+  otlpBusy: { code: 'HR_OTLP_BUSY', message: 'too many request bodies being received at once; retry later' },
   otlpInternal: { code: 'HR_OTLP_INTERNAL', message: 'internal error while handling the request' },
   // ---- store (HR_STORE_*) ----
   storeOpen: { code: 'HR_STORE_OPEN', message: 'cannot open the database' },
@@ -54,4 +55,17 @@ export const errors = {
   apiIngestUnauthorized: { code: 'HR_API_INGEST_UNAUTHORIZED', message: 'missing or wrong ingest token (Authorization: Bearer <token>)' },
   apiForbiddenOrigin: { code: 'HR_API_FORBIDDEN_ORIGIN', message: 'WebSocket origin does not match the host' },
   apiInternal: { code: 'HR_API_INTERNAL', message: 'internal error' },
+  // ---- alerts (HR_ALERT_*) ----
+  alertBadRule: { code: 'HR_ALERT_BAD_RULE', message: 'invalid alert rule' },
+  alertBadDestination: { code: 'HR_ALERT_BAD_DESTINATION', message: 'invalid alert destination' },
+  alertRulesFile: { code: 'HR_ALERT_RULES_FILE', message: 'cannot use the alert rules file' },
+  alertNotFound: { code: 'HR_ALERT_NOT_FOUND', message: 'no such alert rule or destination' },
+  alertConflict: { code: 'HR_ALERT_CONFLICT', message: 'conflicts with an existing alert rule or destination' },
+  alertReadOnly: { code: 'HR_ALERT_READ_ONLY', message: 'provisioned from the rules file; change the file and restart (muting is allowed)' },
+  alertQueueFull: { code: 'HR_ALERT_QUEUE_FULL', message: 'alert delivery queue full; notification dropped' },
+  alertDelivery: { code: 'HR_ALERT_DELIVERY', message: 'alert notification could not be delivered' },
+  alertEvaluation: { code: 'HR_ALERT_EVALUATION', message: 'an alert rule could not be evaluated' },
+  // ---- advisor (HR_ADVISOR_*) ----
+  advisorConfig: { code: 'HR_ADVISOR_CONFIG', message: 'invalid advisor thresholds' },
+  advisorRule: { code: 'HR_ADVISOR_RULE', message: 'an advisor rule failed; its findings are left out' },
 } as const satisfies Record<string, ErrorInfo>;

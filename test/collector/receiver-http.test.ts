@@ -215,3 +215,39 @@ describe('OTLP/HTTP receiver', () => {
     assert.ok((stats.responses['413'] ?? 0) >= 3);
   });
 });
+
+describe('in-flight body budget', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startReceiver({ maxBodyBytes: CAP, maxInFlightBytes: 1024 });
+  });
+  after(() => h.close());
+
+  test('while slow senders hold the budget, new requests get 503; once they finish, 200 again', async () => {
+    const body = spanJson();
+    const padded = body.slice(0, -1) + ' '.repeat(2048) + '}';
+    let slowStatus = 0;
+    const slow = http.request(`${h.url}/v1/traces`, { method: 'POST', headers: { ...JSON_CT, 'Content-Length': String(Buffer.byteLength(padded)) } }, (res) => {
+      slowStatus = res.statusCode ?? 0;
+      res.resume();
+    });
+    const slowDone = new Promise<void>((resolve) => slow.on('close', () => resolve()));
+    slow.write(padded.slice(0, 1500));
+    // Wait until the receiver holds those bytes.
+    for (let i = 0; i < 200 && h.receiver.stats().inFlightBytes < 1024; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(h.receiver.stats().inFlightBytes >= 1024);
+
+    const refused = await send(h.url, { path: '/v1/traces', headers: JSON_CT, body });
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers['retry-after'], '5');
+    assert.match(statusOf(refused).message, /^HR_OTLP_BUSY/);
+
+    slow.end(padded.slice(1500));
+    await slowDone;
+    assert.equal(slowStatus, 200);
+    assert.equal(h.receiver.stats().inFlightBytes, 0);
+    const ok = await send(h.url, { path: '/v1/traces', headers: JSON_CT, body });
+    assert.equal(ok.status, 200);
+    assert.equal(allOf(h.batches, 'spans').length, 2);
+  });
+});

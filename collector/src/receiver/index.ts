@@ -27,6 +27,11 @@ export interface OtlpReceiverOptions {
   maxBodyBytes: number;
   /** Seconds a sender is told to wait when the write queue is full. */
   retryAfterSeconds?: number;
+  /**
+   * Bytes all requests still being read may buffer together (default 8 × maxBodyBytes).
+   * Past it new requests get 503 at once: many slow or large senders cannot exhaust memory.
+   */
+  maxInFlightBytes?: number;
   cumulative?: CumulativeOptions;
 }
 
@@ -68,6 +73,8 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
   const retryAfter = String(options.retryAfterSeconds ?? 5);
   const c2d = new CumulativeToDelta(options.cumulative);
   const counters = new ReceiverCounters();
+  const inFlightBudget = options.maxInFlightBytes ?? 8 * maxBodyBytes;
+  let inFlightBytes = 0;
   otlpTypes(); // load the .proto files now, not on the first request
 
   function reply(res: http.ServerResponse, status: number, send: () => void): void {
@@ -93,9 +100,17 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
       return reply(res, 415, () => sendError(res, 415, 'json', errors.otlpContentType, String(req.headers['content-type'] ?? 'none')));
     }
 
+    if (inFlightBytes >= inFlightBudget) {
+      req.resume();
+      return reply(res, 503, () => sendError(res, 503, encoding, errors.otlpBusy, undefined, { 'Retry-After': retryAfter, Connection: 'close' }));
+    }
     let body: Buffer;
+    let buffered = 0;
     try {
-      body = await readBody(req, maxBodyBytes);
+      body = await readBody(req, maxBodyBytes, (n) => {
+        buffered += n;
+        inFlightBytes += n;
+      });
     } catch (err) {
       if (err instanceof BodyError) {
         // After a refused body the connection may still carry unread bytes: close it.
@@ -104,6 +119,8 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
       }
       if (err instanceof AbortedError) return; // nobody left to answer; nothing was decoded
       throw err;
+    } finally {
+      inFlightBytes -= buffered;
     }
 
     const stats = counters.signal(signal);
@@ -150,7 +167,7 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
       });
     },
     stats() {
-      return counters.snapshot(c2d.size);
+      return counters.snapshot(c2d.size, inFlightBytes);
     },
   };
 }

@@ -24,6 +24,8 @@ export type ReceiverStats = {
   responses: Record<string, number>;
   /** Metric streams held for cumulative → delta conversion. */
   cumulativeStreams: number;
+  /** Request body bytes being read right now. */
+  inFlightBytes: number;
 };
 
 function emptySignal(): SignalStats {
@@ -42,7 +44,7 @@ export class ReceiverCounters {
     this.responses.set(status, (this.responses.get(status) ?? 0) + 1);
   }
 
-  snapshot(cumulativeStreams: number): ReceiverStats {
+  snapshot(cumulativeStreams: number, inFlightBytes: number): ReceiverStats {
     const responses: Record<string, number> = {};
     for (const [status, n] of [...this.responses].sort((a, b) => a[0] - b[0])) responses[String(status)] = n;
     return {
@@ -51,6 +53,7 @@ export class ReceiverCounters {
       logs: { ...this.signals.logs },
       responses,
       cumulativeStreams,
+      inFlightBytes,
     };
   }
 }

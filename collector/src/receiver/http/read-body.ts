@@ -30,7 +30,7 @@ function contentCoding(header: string | undefined): Coding | null {
   return null;
 }
 
-function collect(req: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
+function collect(req: http.IncomingMessage, maxBytes: number, onBytes: (n: number) => void): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -47,6 +47,7 @@ function collect(req: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
     };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
+      onBytes(chunk.length);
       if (size > maxBytes) {
         chunks.length = 0;
         // Keep reading (and dropping) the rest, so the client can finish sending and read
@@ -79,7 +80,8 @@ function gunzip(body: Buffer, maxBytes: number): Promise<Buffer> {
   });
 }
 
-export async function readBody(req: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
+/** `onBytes` is told of every chunk buffered, for the receiver's in-flight budget. */
+export async function readBody(req: http.IncomingMessage, maxBytes: number, onBytes: (n: number) => void = () => {}): Promise<Buffer> {
   const coding = contentCoding(req.headers['content-encoding']);
   if (!coding) throw new BodyError(415, errors.otlpContentEncoding, String(req.headers['content-encoding']));
   const declared = Number(req.headers['content-length']);
@@ -87,6 +89,6 @@ export async function readBody(req: http.IncomingMessage, maxBytes: number): Pro
     req.resume();
     throw new BodyError(413, errors.otlpTooLarge, `Content-Length ${declared} > ${maxBytes} bytes`);
   }
-  const raw = await collect(req, maxBytes);
+  const raw = await collect(req, maxBytes, onBytes);
   return coding === 'gzip' ? gunzip(raw, maxBytes) : raw;
 }
