@@ -1,0 +1,42 @@
+// An ES module app under `node --import @headroom/agent/register`: the import-in-the-middle
+// loader hook is registered, so express (imported, not required) is instrumented and routes
+// are recorded.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import type { TransactionsResponse } from '../../collector/src/api-types';
+import { eventually, FIXTURES, RANGE, REGISTER, startTestCollector, type TestCollector } from './support/harness';
+
+let collector: TestCollector;
+before(async () => {
+  collector = await startTestCollector();
+});
+after(async () => {
+  await collector?.close();
+});
+
+test('an ESM express app under --import reports its routes', async () => {
+  const child = spawn(process.execPath, ['--import', REGISTER, `${FIXTURES}/esm-app.mjs`], {
+    env: { PATH: process.env.PATH ?? '', OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl, OTEL_SERVICE_NAME: 'agent-esm', OTEL_METRIC_EXPORT_INTERVAL: '500' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        const m = /listening (\d+)/.exec(d.toString());
+        if (m) resolve(Number(m[1]));
+      });
+      child.on('exit', () => reject(new Error('app exited')));
+    });
+    for (let i = 0; i < 5; i++) assert.equal(await fetch(`http://127.0.0.1:${port}/esm/${i}`).then((r) => r.text()), `esm ${i}`);
+    const res = await eventually(async () => {
+      const r = await collector.api<TransactionsResponse>(`/api/services/agent-esm/transactions?${RANGE()}`);
+      return r.transactions.find((t) => t.route === '/esm/:id' && t.requests === 5);
+    }, 'ESM route');
+    assert.equal(res.requests, 5);
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+});

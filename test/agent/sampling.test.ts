@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api';
+import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { test } from 'node:test';
+import { ExportHealth } from '../../agent/src/export/health';
+import { keepTrace } from '../../agent/src/sampling/keep-decision';
+import { HeadroomSampler } from '../../agent/src/sampling/sampler';
+import { TailSamplingProcessor } from '../../agent/src/sampling/tail-processor';
+import { TokenBucket } from '../../agent/src/sampling/token-bucket';
+
+test('token bucket: a burst of one second, then the rate', () => {
+  let now = 0;
+  const bucket = new TokenBucket(10, () => now);
+  let taken = 0;
+  for (let i = 0; i < 100; i++) if (bucket.tryTake()) taken++;
+  assert.equal(taken, 10);
+  now += 500;
+  taken = 0;
+  for (let i = 0; i < 100; i++) if (bucket.tryTake()) taken++;
+  assert.equal(taken, 5);
+  assert.equal(new TokenBucket(0, () => now).tryTake(), false);
+});
+
+test('keep: sampled, error, stall or slow', () => {
+  const base = { sampled: false, error: false, durationMs: 10, stall: false };
+  assert.equal(keepTrace(base, 2000), false);
+  assert.equal(keepTrace({ ...base, sampled: true }, 2000), true);
+  assert.equal(keepTrace({ ...base, error: true }, 2000), true);
+  assert.equal(keepTrace({ ...base, stall: true }, 2000), true);
+  assert.equal(keepTrace({ ...base, durationMs: 2000 }, 2000), true);
+});
+
+test('sampler: remote sampled parents are respected; new traces within the rate are sampled', () => {
+  const sampler = new HeadroomSampler(1, () => 0);
+  const parent = (flags: number) => trace.setSpanContext(ROOT_CONTEXT, { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: flags, isRemote: true });
+  assert.equal(sampler.shouldSample(parent(TraceFlags.SAMPLED)).decision, 2);
+  assert.equal(sampler.shouldSample(parent(TraceFlags.NONE)).decision, 1);
+  assert.equal(sampler.shouldSample(ROOT_CONTEXT).decision, 2); // the one token
+  assert.equal(sampler.shouldSample(ROOT_CONTEXT).decision, 1); // recorded, decided at the end
+});
+
+function setup(tracesPerSecond: number) {
+  const kept: ReadableSpan[] = [];
+  const health = new ExportHealth('test');
+  const processor = new TailSamplingProcessor((s) => kept.push(s), health, { slowTraceMs: 50, maxTraces: 2, maxSpansPerTrace: 3, maxAgeMs: 60_000 });
+  const provider = new BasicTracerProvider({ sampler: new HeadroomSampler(tracesPerSecond), spanProcessors: [processor] });
+  return { kept, health, processor, tracer: provider.getTracer('t'), provider };
+}
+
+test('tail: an unsampled trace is dropped whole, an erring one kept whole', async () => {
+  const { kept, tracer, provider } = setup(0);
+  const root = tracer.startSpan('GET /ok', { kind: SpanKind.SERVER });
+  tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, root)).end();
+  root.end();
+  assert.equal(kept.length, 0);
+
+  const failing = tracer.startSpan('GET /fail', { kind: SpanKind.SERVER });
+  const child = tracer.startSpan('db', {}, trace.setSpan(ROOT_CONTEXT, failing));
+  child.setStatus({ code: SpanStatusCode.ERROR });
+  child.end();
+  failing.end();
+  assert.deepEqual(kept.map((s) => s.name), ['db', 'GET /fail']);
+
+  const server500 = tracer.startSpan('GET /500', { kind: SpanKind.SERVER, attributes: { 'http.response.status_code': 503 } });
+  server500.end();
+  assert.equal(kept.at(-1)?.name, 'GET /500');
+  await provider.shutdown();
+});
+
+test('tail: a stall marks its trace kept, and late spans follow the decision', async () => {
+  const { kept, tracer, processor, provider } = setup(0);
+  const root = tracer.startSpan('GET /busy', { kind: SpanKind.SERVER });
+  const ctx = trace.setSpan(ROOT_CONTEXT, root);
+  processor.markStall(root.spanContext().traceId);
+  root.end();
+  tracer.startSpan('event loop blocked', {}, ctx).end(); // ends after its root
+  assert.deepEqual(kept.map((s) => s.name), ['GET /busy', 'event loop blocked']);
+  await provider.shutdown();
+});
+
+test('tail: slow traces are kept; buffers are bounded and drops counted', async () => {
+  const { kept, tracer, health, provider } = setup(0);
+  const slow = tracer.startSpan('GET /slow', { kind: SpanKind.SERVER, startTime: Date.now() - 100 });
+  slow.end();
+  assert.equal(kept.at(-1)?.name, 'GET /slow');
+
+  const roots = [0, 1, 2].map((i) => tracer.startSpan(`open ${i}`));
+  for (const r of roots) tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, r)).end();
+  assert.equal(health.dropped.spans, 1); // a third open trace does not fit (maxTraces 2)
+  const r0 = roots[0]!;
+  for (let i = 0; i < 5; i++) tracer.startSpan('more', {}, trace.setSpan(ROOT_CONTEXT, r0)).end();
+  assert.equal(health.dropped.spans, 1 + 3); // 3 spans per trace at most
+  await provider.shutdown();
+});

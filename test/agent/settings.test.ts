@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { readSettings } from '../../agent/src/config/settings';
+import { packageNameFrom } from '../../agent/src/config/service-name';
+
+test('defaults', () => {
+  const { settings, problems } = readSettings({});
+  assert.deepEqual(problems, []);
+  assert.equal(settings.enabled, true);
+  assert.equal(settings.tracesUrl, 'http://127.0.0.1:4318/v1/traces');
+  assert.equal(settings.metricsUrl, 'http://127.0.0.1:4318/v1/metrics');
+  assert.equal(settings.logsUrl, 'http://127.0.0.1:4318/v1/logs');
+  assert.equal(settings.apdexTMs, 500);
+  assert.equal(settings.slowTraceMs, 2000);
+  assert.equal(settings.tracesPerSecond, 10);
+  assert.equal(settings.stallThresholdMs, 100);
+  assert.ok(settings.metricIntervalMs >= 2000 && settings.metricIntervalMs <= 5000);
+});
+
+test('OTel endpoints: base gets /v1/<signal>, per-signal ones are used as given', () => {
+  const { settings } = readSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/prefix', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://other:1234/logs' });
+  assert.equal(settings.tracesUrl, 'http://collector:4318/prefix/v1/traces');
+  assert.equal(settings.logsUrl, 'http://other:1234/logs');
+});
+
+test('slow threshold follows Apdex T unless set', () => {
+  assert.equal(readSettings({ HEADROOM_APDEX_T: '100' }).settings.slowTraceMs, 400);
+  assert.equal(readSettings({ HEADROOM_APDEX_T: '100', HEADROOM_SLOW_TRACE_MS: '250' }).settings.slowTraceMs, 250);
+});
+
+test('off switches', () => {
+  assert.equal(readSettings({ HEADROOM_ENABLED: 'false' }).settings.enabled, false);
+  assert.equal(readSettings({ HEADROOM_ENABLED: '0' }).settings.enabled, false);
+  assert.equal(readSettings({ OTEL_SDK_DISABLED: 'true' }).settings.enabled, false);
+});
+
+test('bad values become problems and defaults, never exceptions', () => {
+  const { settings, problems } = readSettings({
+    HEADROOM_APDEX_T: 'fast',
+    HEADROOM_TRACES_PER_SECOND: '-1',
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://x',
+    HEADROOM_ENABLED: 'perhaps',
+  });
+  assert.equal(problems.length, 4);
+  assert.equal(settings.apdexTMs, 500);
+  assert.equal(settings.tracesPerSecond, 10);
+  assert.equal(settings.tracesUrl, 'http://127.0.0.1:4318/v1/traces');
+  assert.equal(settings.enabled, true);
+  assert.match(problems.join(' '), /HEADROOM_APDEX_T="fast"/);
+});
+
+test("service name from the nearest package.json, never the agent's own", () => {
+  const files: Record<string, string> = {
+    '/srv/app/package.json': JSON.stringify({ name: 'shop-api' }),
+    '/srv/app/node_modules/@headroom/agent/package.json': JSON.stringify({ name: '@headroom/agent' }),
+  };
+  const read = (p: string): string => {
+    const text = files[p];
+    if (text === undefined) throw new Error('ENOENT');
+    return text;
+  };
+  assert.equal(packageNameFrom('/srv/app/src/routes', read), 'shop-api');
+  assert.equal(packageNameFrom('/srv/app/node_modules/@headroom/agent/dist', read), 'shop-api');
+  assert.equal(packageNameFrom('/elsewhere', read), null);
+});
