@@ -42,6 +42,15 @@ test('JSON mapping: snake_case keys, enum names, int64 as number or string, unkn
   assert.equal(allOf(h.batches, 'instances')[0]!.pid, 99);
 });
 
+test('trace and span ids in base64 (plain proto3 JSON, older senders) are accepted too', async () => {
+  const span = { traceId: 'W47/95gDgQPSabYzgT/GDA==', spanId: '7uGbfsPBsXQ=', name: 'b64', startTimeUnixNano: '1', endTimeUnixNano: '2' };
+  const res = await send(h.url, { path: '/v1/traces', headers: JSON_HEADERS, body: JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] }) });
+  assert.equal(res.status, 200);
+  const stored = allOf(h.batches, 'spans')[0]!;
+  assert.equal(stored.traceId, '5b8efff798038103d269b633813fc60c');
+  assert.equal(stored.spanId, 'eee19b7ec3c1b174');
+});
+
 test('partly invalid spans: 200 with partial_success naming the rejected count', async () => {
   const res = await send(h.url, { path: '/v1/traces', headers: JSON_HEADERS, body: fixture('traces-partly-invalid.json') });
   assert.equal(res.status, 200);

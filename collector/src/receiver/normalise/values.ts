@@ -33,6 +33,7 @@ export function int64ToJs(v: Int64 | null | undefined): number | string {
 }
 
 const HEX = /^[0-9a-fA-F]*$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /**
  * A trace (16 bytes) or span (8 bytes) id as lower-case hex; null when absent, empty, of the
@@ -42,8 +43,15 @@ export function idHex(v: Bytes | null | undefined, bytes: number): string | null
   if (v === null || v === undefined) return null;
   let hex: string;
   if (typeof v === 'string') {
-    if (v.length !== bytes * 2 || !HEX.test(v)) return null;
-    hex = v.toLowerCase();
+    if (v.length === bytes * 2 && HEX.test(v)) hex = v.toLowerCase();
+    else {
+      // OTLP/JSON says hex; senders written before that (plain proto3 JSON) send base64.
+      // The lengths differ (24 vs 32 characters for a trace id), so accepting both is safe.
+      if (!BASE64.test(v)) return null;
+      const raw = Buffer.from(v, 'base64');
+      if (raw.length !== bytes) return null;
+      hex = raw.toString('hex');
+    }
   } else {
     if (v.length !== bytes) return null;
     hex = (Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.length)).toString('hex');
