@@ -1,3 +1,4 @@
+/* global fetch */
 // Compares three ways of catching event-loop stalls for overhead (throughput of a hello-world
 // http server under autocannon, app pinned to CPU 0, load on CPU 1) and accuracy (measured
 // duration of a 200 ms busy callback). Run: node agent/bench/stall-techniques.mjs [seconds]
