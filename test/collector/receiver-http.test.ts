@@ -121,6 +121,7 @@ describe('OTLP/HTTP receiver', () => {
     const br = await send(h.url, { path: '/v1/traces', headers: { ...JSON_CT, 'Content-Encoding': 'br' }, body: spanJson() });
     assert.equal(br.status, 415);
     assert.match(statusOf(br).message, /^HR_OTLP_CONTENT_ENCODING/);
+    assert.equal(br.headers['accept-encoding'], 'gzip');
     await goodRequestStillWorks();
   });
 

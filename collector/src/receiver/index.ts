@@ -115,6 +115,8 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
       if (err instanceof BodyError) {
         // After a refused body the connection may still carry unread bytes: close it.
         const headers: Record<string, string> = err.status === 413 ? { Connection: 'close' } : {};
+        // RFC 7694 §3: a 415 for a content coding names the codings the server does accept.
+        if (err.info === errors.otlpContentEncoding) headers['Accept-Encoding'] = 'gzip';
         return reply(res, err.status, () => sendError(res, err.status, encoding, err.info, err.detail, headers));
       }
       if (err instanceof AbortedError) return; // nobody left to answer; nothing was decoded
