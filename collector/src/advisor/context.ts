@@ -1,0 +1,158 @@
+// What every rule gets: one service, the window it judges, the instances seen there (with the
+// settings their agents reported), read access to the store, and helpers that build findings
+// with a deep link to the dashboard chart that shows the evidence.
+import type { Finding, FindingSeverity, InstanceView, JsonValue, ServiceSummary, TimeRange } from '../api-types';
+import type { InstanceGaugeBuckets, Storage } from '../store/storage';
+import type { AdvisorThresholds } from './thresholds';
+
+export type DashboardPage = '' | 'transactions' | 'traces' | 'event-loop' | 'instances' | 'advisor';
+
+export interface ServiceContext {
+  service: string;
+  /** The window findings are judged over (the last windowMs of the asked range). */
+  window: TimeRange;
+  storage: Storage;
+  thresholds: AdvisorThresholds;
+  /** The service's summary over the window (requests, percentiles, queue-wait share…); null without request data. */
+  summary: ServiceSummary | null;
+  /** Instances seen in the window, cluster primaries included (see servingInstances). */
+  instances: InstanceView[];
+}
+
+export type Rule = (ctx: ServiceContext) => Finding[];
+
+export function chartLink(service: string, page: DashboardPage, window: TimeRange, extra: Record<string, string> = {}): string {
+  const params = new URLSearchParams({ from: String(Math.floor(window.from)), to: String(Math.ceil(window.to)), ...extra });
+  return `/services/${encodeURIComponent(service)}${page === '' ? '' : `/${page}`}?${params.toString()}`;
+}
+
+export interface FindingInput {
+  kind: string;
+  /** What the finding is about within the service (a route, a host, `service`). */
+  subject: string;
+  severity: FindingSeverity;
+  title: string;
+  summary: string;
+  figures: Record<string, number | string>;
+  page: DashboardPage;
+  linkParams?: Record<string, string>;
+  /** Defaults to the context's window. */
+  window?: TimeRange;
+  cause: string;
+  change: string;
+}
+
+export function finding(ctx: ServiceContext, f: FindingInput): Finding {
+  const window = f.window ?? ctx.window;
+  return {
+    id: `${f.kind}:${ctx.service}:${f.subject}`,
+    kind: f.kind,
+    service: ctx.service,
+    severity: f.severity,
+    title: f.title,
+    evidence: { summary: f.summary, window, figures: f.figures, chartLink: chartLink(ctx.service, f.page, window, f.linkParams) },
+    cause: f.cause,
+    change: f.change,
+  };
+}
+
+// ---- reading settings and resource attributes (sent by the app: never trusted) ----
+
+export function numberSetting(instance: InstanceView, key: string): number | null {
+  const v: JsonValue | undefined = instance.settings[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+export function booleanSetting(instance: InstanceView, key: string): boolean | null {
+  const v = instance.settings[key];
+  return typeof v === 'boolean' ? v : null;
+}
+
+/** CPUs of the instance's host: the start event's setting, else the resource attribute. */
+export function cpuCount(instance: InstanceView): number | null {
+  const fromSettings = numberSetting(instance, 'cpu_count');
+  if (fromSettings !== null && fromSettings >= 1) return Math.floor(fromSettings);
+  const r = instance.resource['headroom.host.cpu_count'];
+  return typeof r === 'number' && Number.isFinite(r) && r >= 1 ? Math.floor(r) : null;
+}
+
+/** Processes that serve requests: a cluster primary only hands out connections. */
+export function servingInstances(instances: InstanceView[]): InstanceView[] {
+  return instances.filter((i) => i.settings['cluster_role'] !== 'primary' && i.resource['headroom.cluster.role'] !== 'primary');
+}
+
+export function hostOf(instance: InstanceView): string {
+  return instance.host ?? `(unknown host of ${instance.instanceId})`;
+}
+
+export function byHost(instances: InstanceView[]): Map<string, InstanceView[]> {
+  const out = new Map<string, InstanceView[]>();
+  for (const i of instances) {
+    const h = hostOf(i);
+    const list = out.get(h);
+    if (list) list.push(i);
+    else out.set(h, [i]);
+  }
+  return out;
+}
+
+// ---- gauges ----
+
+/** One gauge per instance in buckets over the window (minute buckets unless told). */
+export function gauge(ctx: ServiceContext, metric: string, range: TimeRange = ctx.window, bucketMs = 60_000): InstanceGaugeBuckets[] {
+  return ctx.storage.gaugeBuckets({ service: ctx.service, metric, from: range.from, to: range.to, bucketMs });
+}
+
+/** Count-weighted mean and sample count of each instance's gauge over the window. */
+export function gaugeMeans(ctx: ServiceContext, metric: string): Map<string, { mean: number; count: number }> {
+  const out = new Map<string, { mean: number; count: number }>();
+  for (const s of ctx.storage.gaugeBuckets({ service: ctx.service, metric, from: ctx.window.from, to: ctx.window.to, bucketMs: Math.max(60_000, ctx.window.to - ctx.window.from) })) {
+    let sum = 0;
+    let count = 0;
+    for (const b of s.buckets) {
+      sum += b.sum;
+      count += b.count;
+    }
+    if (count > 0) out.set(s.instanceId, { mean: sum / count, count });
+  }
+  return out;
+}
+
+// ---- words and numbers ----
+
+export function round(value: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+export function ms(value: number): string {
+  if (value >= 10_000) return `${round(value / 1000, 0)} s`;
+  if (value >= 1000) return `${round(value / 1000, 1)} s`;
+  return `${round(value, value < 10 ? 1 : 0)} ms`;
+}
+
+export function bytes(value: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = value;
+  let u = 0;
+  while (Math.abs(v) >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${round(v, v >= 100 || u === 0 ? 0 : 1)} ${units[u] as string}`;
+}
+
+export function percent(share: number): string {
+  return `${round(share * 100, 0)} %`;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export function windowWords(window: TimeRange): string {
+  const minutes = Math.round((window.to - window.from) / 60_000);
+  if (minutes >= 120 && minutes % 60 === 0) return `the last ${minutes / 60} hours`;
+  if (minutes >= 1) return `the last ${plural(minutes, 'minute')}`;
+  return `the last ${Math.max(1, Math.round((window.to - window.from) / 1000))} s`;
+}

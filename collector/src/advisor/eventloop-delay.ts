@@ -1,0 +1,40 @@
+// Event-loop delay without stalls: when no single callback blocks for long but the loop is
+// still late by tens of milliseconds at p99, each process simply has too much to do — many
+// medium callbacks queue up. Every request pays that delay before its code even starts.
+// (With stalls the blocking-route finding names the culprit instead.)
+import type { Finding } from '../api-types';
+import { finding, gaugeMeans, ms, plural, round, windowWords, type ServiceContext } from './context';
+
+export const eventLoopDelayRule = (ctx: ServiceContext): Finding[] => {
+  const t = ctx.thresholds;
+  const delays = gaugeMeans(ctx, 'eventloop.delay.p99');
+  const high: { instanceId: string; p99Ms: number }[] = [];
+  for (const [instanceId, d] of delays) {
+    if (d.count < t.minSamples) continue;
+    const p99Ms = d.mean * 1000;
+    if (p99Ms < t.eventLoopDelayP99Ms) continue;
+    const stalls = ctx.storage.events({ service: ctx.service, instanceId, type: 'stall', from: ctx.window.from, to: ctx.window.to, limit: 1 });
+    if (stalls.events.length > 0) continue;
+    high.push({ instanceId, p99Ms });
+  }
+  if (high.length === 0) return [];
+  const worst = high.reduce((a, b) => (b.p99Ms > a.p99Ms ? b : a));
+  const utilisation = gaugeMeans(ctx, 'eventloop.utilization').get(worst.instanceId)?.mean ?? null;
+  return [finding(ctx, {
+    kind: 'eventloop.delay',
+    subject: 'service',
+    severity: 'warning',
+    title: `Event-loop delay p99 ${ms(worst.p99Ms)} on ${plural(high.length, 'process', 'processes')} with no stalls: too much work per process`,
+    summary: `Over ${windowWords(ctx.window)}, the event loop of ${plural(high.length, 'process', 'processes')} of ${delays.size} ran late by ${ms(worst.p99Ms)} at p99 (mean of the per-interval p99s), with no single callback blocking past the stall threshold.`,
+    figures: {
+      worstP99DelayMs: round(worst.p99Ms, 1),
+      worstInstance: worst.instanceId,
+      processesAffected: high.length,
+      processes: delays.size,
+      ...(utilisation !== null && { worstUtilization: round(utilisation, 2) }),
+    },
+    page: 'event-loop',
+    cause: 'Many medium-sized callbacks (per-request CPU work, serialisation, logging, GC) queue on one thread; each waits for the ones ahead of it.',
+    change: 'Spread the load over more processes (cluster, one per CPU) or more instances, and trim per-request CPU work (profile the hottest routes under Transactions); keep GC pressure down.',
+  })];
+};

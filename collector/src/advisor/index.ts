@@ -1,0 +1,81 @@
+// The advisor: findings that join what was observed (the store) with the settings the agents
+// reported, in plain words with their evidence. Stateless: every call judges the last
+// `windowMs` of the asked range afresh, so a finding goes away by itself once its condition
+// has cleared for a window. Each rule lives in its own module; docs/advisor.md explains them.
+import type { AdvisorResponse, Finding, FindingSeverity } from '../api-types';
+import { errors } from '../errors';
+import type { RangeQuery, Storage } from '../store/storage';
+import { blockingRoutesRule } from './blocking-routes';
+import { capacityRule } from './capacity';
+import type { Rule, ServiceContext } from './context';
+import { eventLoopDelayRule } from './eventloop-delay';
+import { memoryRule } from './memory';
+import { queueWaitRule } from './queue-wait';
+import { restartsRule } from './restarts';
+import { settingsRule } from './settings';
+import { slowClientsRule } from './slow-clients';
+import { resolveThresholds, type AdvisorOptions, type AdvisorThresholds } from './thresholds';
+
+export { DEFAULT_THRESHOLDS, loadThresholdsFile, resolveThresholds } from './thresholds';
+export type { AdvisorOptions, AdvisorThresholds } from './thresholds';
+
+export interface Advisor {
+  findings(q: RangeQuery & { service?: string }): AdvisorResponse;
+  readonly thresholds: Readonly<AdvisorThresholds>;
+}
+
+const RULES: readonly { name: string; rule: Rule }[] = [
+  { name: 'capacity', rule: capacityRule },
+  { name: 'queue-wait', rule: queueWaitRule },
+  { name: 'blocking-routes', rule: blockingRoutesRule },
+  { name: 'eventloop-delay', rule: eventLoopDelayRule },
+  { name: 'slow-clients', rule: slowClientsRule },
+  { name: 'memory', rule: memoryRule },
+  { name: 'restarts', rule: restartsRule },
+  { name: 'settings', rule: settingsRule },
+];
+
+const RANK: Record<FindingSeverity, number> = { critical: 0, warning: 1, info: 2 };
+const LOG_EVERY_MS = 60_000;
+
+export function createAdvisor(storage: Storage, options?: AdvisorOptions): Advisor {
+  const thresholds = resolveThresholds(options);
+  const lastLog = new Map<string, number>();
+  const logFailure = (rule: string, service: string, error: unknown): void => {
+    const now = Date.now();
+    if (now - (lastLog.get(rule) ?? 0) < LOG_EVERY_MS) return;
+    lastLog.set(rule, now);
+    const reason = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    console.error(`headroom: ${errors.advisorRule.code} ${errors.advisorRule.message} (rule ${rule}, service ${service}): ${reason}`);
+  };
+
+  return {
+    thresholds,
+    findings(q) {
+      const window = { from: Math.max(q.from, q.to - thresholds.windowMs), to: q.to };
+      const summaries = storage.services(window).services;
+      const names = q.service !== undefined ? [q.service] : summaries.map((s) => s.service);
+      const out: Finding[] = [];
+      for (const service of names) {
+        const ctx: ServiceContext = {
+          service,
+          window,
+          storage,
+          thresholds,
+          summary: summaries.find((s) => s.service === service) ?? null,
+          instances: storage.instances({ service, ...window }).instances,
+        };
+        for (const { name, rule } of RULES) {
+          // One rule failing (odd data from an app) must not hide the others' findings.
+          try {
+            out.push(...rule(ctx));
+          } catch (error) {
+            logFailure(name, service, error);
+          }
+        }
+      }
+      out.sort((a, b) => RANK[a.severity] - RANK[b.severity] || a.service.localeCompare(b.service) || a.kind.localeCompare(b.kind) || a.id.localeCompare(b.id));
+      return { from: q.from, to: q.to, findings: out };
+    },
+  };
+}

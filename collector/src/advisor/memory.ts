@@ -1,0 +1,162 @@
+// Memory per process. V8 stops a process that reaches its heap limit; before that it spends
+// ever more time in GC. Three findings:
+// - heap near the limit: the LOWEST heap used of the last few minutes (what survives GC, not
+//   a saw-tooth peak) is close to the heap limit;
+// - leak suspect: the lowest heap used per bucket (GC saw-tooth removed) rises steadily —
+//   fitted with Theil–Sen (robust to outliers), kept only with enough span, enough points,
+//   a real rate and growth, and R² showing the points follow the line;
+// - host memory: the processes on one host together use (RSS) most of its memory, or their
+//   heap limits add up beyond it — the kernel's OOM killer, not V8, would then stop them.
+import type { Finding, InstanceView } from '../api-types';
+import { byHost, bytes, finding, gauge, numberSetting, percent, plural, round, servingInstances, windowWords, type ServiceContext } from './context';
+import { theilSen } from './robust-trend';
+
+const HOUR = 3_600_000;
+
+function heapLimitOf(instance: InstanceView | undefined, fromGauge: Map<string, number>, instanceId: string): number | null {
+  const g = fromGauge.get(instanceId);
+  if (g !== undefined && g > 0) return g;
+  const s = instance ? numberSetting(instance, 'heap_limit_bytes') : null;
+  return s !== null && s > 0 ? s : null;
+}
+
+function latestMax(ctx: ServiceContext, metric: string, range: { from: number; to: number }): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const s of gauge(ctx, metric, range)) {
+    const last = s.buckets.at(-1);
+    if (last) out.set(s.instanceId, last.max);
+  }
+  return out;
+}
+
+function nearLimit(ctx: ServiceContext): Finding[] {
+  const t = ctx.thresholds;
+  const range = { from: Math.max(ctx.window.from, ctx.window.to - t.heapWindowMs), to: ctx.window.to };
+  const limits = latestMax(ctx, 'memory.heap_limit', range);
+  const instances = new Map(ctx.instances.map((i) => [i.instanceId, i]));
+  const hot: { instanceId: string; lowest: number; limit: number; share: number; samples: number }[] = [];
+  for (const s of gauge(ctx, 'memory.heap_used', range)) {
+    const samples = s.buckets.reduce((n, b) => n + b.count, 0);
+    if (samples < t.minSamples) continue;
+    const lowest = Math.min(...s.buckets.map((b) => b.min));
+    const limit = heapLimitOf(instances.get(s.instanceId), limits, s.instanceId);
+    if (limit === null) continue;
+    const share = lowest / limit;
+    if (share >= t.heapNearLimit) hot.push({ instanceId: s.instanceId, lowest, limit, share, samples });
+  }
+  if (hot.length === 0) return [];
+  const worst = hot.reduce((a, b) => (b.share > a.share ? b : a));
+  const window = range;
+  return [finding(ctx, {
+    kind: 'memory.heap-near-limit',
+    subject: 'service',
+    severity: worst.share >= t.heapNearLimitCritical ? 'critical' : 'warning',
+    title: `Heap used stays at ${percent(worst.share)} of the heap limit on ${plural(hot.length, 'process', 'processes')}`,
+    summary: `Over ${windowWords(window)}, the lowest heap used of process ${worst.instanceId} was ${bytes(worst.lowest)} of its ${bytes(worst.limit)} limit: even right after garbage collection the heap stays near the limit.`,
+    window,
+    figures: { lowestHeapUsedBytes: Math.round(worst.lowest), heapLimitBytes: Math.round(worst.limit), share: round(worst.share, 3), processesAffected: hot.length, worstInstance: worst.instanceId },
+    page: 'instances',
+    cause: 'The live data of the process (caches, queues, buffered bodies, or a leak) has grown to nearly the heap limit; V8 collects ever more often and then aborts with "JavaScript heap out of memory".',
+    change: 'Find what holds the memory (heap snapshot of one process; see the leak finding if any), bound caches and queues, and size --max-old-space-size to the memory each process really has.',
+  })];
+}
+
+function leak(ctx: ServiceContext): Finding[] {
+  const t = ctx.thresholds;
+  const range = { from: Math.max(0, ctx.window.to - t.leakWindowMs), to: ctx.window.to };
+  const limits = latestMax(ctx, 'memory.heap_limit', range);
+  const instances = new Map(ctx.instances.map((i) => [i.instanceId, i]));
+  const suspects: { instanceId: string; perHour: number; r2: number; first: number; last: number; spanMs: number; points: number; hoursToLimit: number | null }[] = [];
+  for (const s of gauge(ctx, 'memory.heap_used', range, t.leakBucketMs)) {
+    // Lowest heap used per bucket, at the bucket's middle: the GC saw-tooth's floor.
+    const points = s.buckets.filter((b) => b.count > 0).map((b) => ({ x: b.t + t.leakBucketMs / 2, y: b.min }));
+    if (points.length < t.leakMinPoints) continue;
+    const spanMs = (points.at(-1)?.x ?? 0) - (points[0]?.x ?? 0);
+    if (spanMs < t.leakMinSpanMs) continue;
+    const trend = theilSen(points);
+    if (!trend) continue;
+    const perHour = trend.slope * HOUR;
+    const first = trend.intercept + trend.slope * (points[0]?.x ?? 0);
+    const last = trend.intercept + trend.slope * (points.at(-1)?.x ?? 0);
+    const growth = first > 0 ? (last - first) / first : 0;
+    if (perHour < t.leakMinBytesPerHour || growth < t.leakMinGrowthShare || trend.r2 < t.leakMinR2) continue;
+    const limit = heapLimitOf(instances.get(s.instanceId), limits, s.instanceId);
+    const hoursToLimit = limit !== null && limit > last ? (limit - last) / perHour : null;
+    suspects.push({ instanceId: s.instanceId, perHour, r2: trend.r2, first, last, spanMs, points: points.length, hoursToLimit });
+  }
+  if (suspects.length === 0) return [];
+  const worst = suspects.reduce((a, b) => (b.perHour > a.perHour ? b : a));
+  const hours = round(worst.spanMs / HOUR, 1);
+  const window = { from: range.from, to: range.to };
+  return [finding(ctx, {
+    kind: 'memory.leak-suspect',
+    subject: 'service',
+    severity: worst.hoursToLimit !== null && worst.hoursToLimit < 24 ? 'critical' : 'warning',
+    title: `Heap grows ${bytes(worst.perHour)}/h after garbage collection on ${plural(suspects.length, 'process', 'processes')}: leak suspect`,
+    summary: `Over ${hours} h the lowest heap used of process ${worst.instanceId} rose steadily from ${bytes(worst.first)} to ${bytes(worst.last)} (${worst.points} buckets, R² ${round(worst.r2, 2)})` +
+      (worst.hoursToLimit !== null ? `; at this rate it reaches the heap limit in about ${round(worst.hoursToLimit, 1)} h.` : '.'),
+    window,
+    figures: {
+      growthBytesPerHour: Math.round(worst.perHour),
+      r2: round(worst.r2, 3),
+      fromBytes: Math.round(worst.first),
+      toBytes: Math.round(worst.last),
+      spanHours: hours,
+      points: worst.points,
+      processesAffected: suspects.length,
+      worstInstance: worst.instanceId,
+      ...(worst.hoursToLimit !== null && { hoursToHeapLimit: round(worst.hoursToLimit, 1) }),
+    },
+    page: 'instances',
+    cause: 'Something keeps references that are never released: a cache or map without a bound, listeners added per request, closures held by timers, a growing array of requests or results.',
+    change: 'Take two heap snapshots of one process some time apart (node --inspect, or v8.writeHeapSnapshot()) and compare what grew; bound or expire the cache; until fixed, restarting processes before they reach the limit limits the damage.',
+  })];
+}
+
+function hostMemory(ctx: ServiceContext): Finding[] {
+  const t = ctx.thresholds;
+  const recent = { from: Math.max(ctx.window.from, ctx.window.to - t.heapWindowMs), to: ctx.window.to };
+  const rss = latestMax(ctx, 'memory.rss', recent);
+  const alive = servingInstances(ctx.instances).filter((i) => i.lastSeen >= recent.from);
+  const out: Finding[] = [];
+  for (const [host, list] of byHost(alive)) {
+    const memory = list.map((i) => numberSetting(i, 'memory_limit_bytes') ?? numberSetting(i, 'host_memory_bytes')).find((m) => m !== null && m > 0) ?? null;
+    if (memory === null) continue;
+    const rssSum = list.reduce((s, i) => s + (rss.get(i.instanceId) ?? 0), 0);
+    const limits = list.map((i) => numberSetting(i, 'heap_limit_bytes'));
+    const limitSum = limits.every((l) => l !== null) ? limits.reduce<number>((s, l) => s + (l ?? 0), 0) : null;
+    const rssShare = rssSum / memory;
+    const n = list.length;
+    const figures = { host, processes: n, memoryBytes: memory, rssSumBytes: Math.round(rssSum), rssShare: round(rssShare, 3), ...(limitSum !== null && { heapLimitSumBytes: limitSum }) };
+    if (rssShare >= t.hostMemoryShare) {
+      out.push(finding(ctx, {
+        kind: 'memory.host-full',
+        subject: host,
+        severity: 'critical',
+        title: `${plural(n, 'process', 'processes')} on ${host} use ${percent(rssShare)} of its ${bytes(memory)} memory`,
+        summary: `The latest resident memory of the ${plural(n, 'process', 'processes')} of this service on ${host} adds up to ${bytes(rssSum)} of ${bytes(memory)}.`,
+        window: recent,
+        figures,
+        page: 'instances',
+        cause: 'Processes × memory per process is close to what the host (or container) has; one more process, a spike or a leak and the kernel starts killing processes or swapping.',
+        change: 'Run fewer processes per host (and more hosts), lower per-process memory (bounded caches, streaming), or give the host more memory; set --max-old-space-size so that processes × heap limit fits.',
+      }));
+    } else if (limitSum !== null && limitSum > memory) {
+      out.push(finding(ctx, {
+        kind: 'memory.heap-limits-exceed-host',
+        subject: host,
+        severity: 'warning',
+        title: `Heap limits of the ${plural(n, 'process', 'processes')} on ${host} add up to ${bytes(limitSum)}, more than its ${bytes(memory)} memory`,
+        summary: `${plural(n, 'process', 'processes')} of this service run on ${host}, each allowed a heap of up to ${bytes(limitSum / n)}; together ${bytes(limitSum)} against ${bytes(memory)} of memory (now using ${bytes(rssSum)}).`,
+        window: recent,
+        figures,
+        page: 'instances',
+        cause: 'Each process may grow its heap to its limit before V8 collects hard; together they can exceed the machine, and then the kernel OOM killer — not a clean V8 error — stops one of them.',
+        change: `Set --max-old-space-size so that processes × heap limit (plus ~30 % for buffers and code) fits: about ${bytes((memory * 0.75) / n)} per process here, or run fewer processes per host.`,
+      }));
+    }
+  }
+  return out;
+}
+
+export const memoryRule = (ctx: ServiceContext): Finding[] => [...nearLimit(ctx), ...leak(ctx), ...hostMemory(ctx)];

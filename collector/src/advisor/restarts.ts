@@ -1,0 +1,83 @@
+// Restarts. A restart loop (a process that crashes, is restarted by its supervisor, crashes
+// again) is an outage that averages may hide. And each (re)start costs: modules load, JIT
+// warms up, caches and connection pools fill on the first requests — a cold start those
+// requests pay for. Preloading (warm-up before listen) moves the cost off the users.
+import type { EventView, Finding } from '../api-types';
+import { finding, ms, plural, round, windowWords, type ServiceContext } from './context';
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+function restartLoop(ctx: ServiceContext, restarts: EventView[]): Finding[] {
+  const t = ctx.thresholds;
+  if (restarts.length < t.restartLoopCount) return [];
+  const crashes = ctx.storage.events({ service: ctx.service, type: 'uncaught_exception', from: ctx.window.from, to: ctx.window.to, limit: 1000 }).events;
+  const rejections = ctx.storage.events({ service: ctx.service, type: 'unhandled_rejection', from: ctx.window.from, to: ctx.window.to, limit: 1000 }).events;
+  const instances = new Set(restarts.map((e) => e.instanceId));
+  const lastCrash = [...crashes, ...rejections].sort((a, b) => b.timeMs - a.timeMs)[0];
+  const last = restarts.reduce((a, b) => (b.timeMs > a.timeMs ? b : a));
+  return [finding(ctx, {
+    kind: 'restarts.loop',
+    subject: 'service',
+    severity: 'critical',
+    title: `${plural(restarts.length, 'restart')} in ${windowWords(ctx.window)}: the service is in a restart loop`,
+    summary: `Processes of this service restarted ${restarts.length} times (${plural(instances.size, 'process slot')}), the last at ${new Date(last.timeMs).toISOString()}; ` +
+      `${plural(crashes.length, 'uncaught exception')} and ${plural(rejections.length, 'unhandled rejection')} were reported in the same window.` +
+      (lastCrash?.message ? ` Latest: ${lastCrash.message.slice(0, 200)}` : ''),
+    figures: {
+      restarts: restarts.length,
+      processSlots: instances.size,
+      uncaughtExceptions: crashes.length,
+      unhandledRejections: rejections.length,
+      lastRestart: new Date(last.timeMs).toISOString(),
+    },
+    page: 'instances',
+    cause: 'A process exits (an uncaught error, running out of memory, a failing health check, a start-up error) and its supervisor starts it again; each restart drops the requests in flight and starts cold.',
+    change: 'Read the uncaught errors (and the exit reason in the supervisor log) and fix the crash; handle errors per request instead of letting them escape; if memory runs out, see the memory findings. Add a back-off to the supervisor so a loop does not hammer dependencies.',
+  })];
+}
+
+function coldStart(ctx: ServiceContext, starts: EventView[]): Finding[] {
+  const t = ctx.thresholds;
+  const p50 = ctx.summary?.p50Ms ?? null;
+  if (p50 === null || starts.length === 0) return [];
+  const firsts: number[] = [];
+  let affected = 0;
+  for (const start of starts.slice(-20)) {
+    const traces = ctx.storage.traces({ service: ctx.service, from: start.timeMs, to: start.timeMs + t.coldStartWindowMs, limit: 1000 }).traces;
+    const first = traces
+      .filter((tr) => tr.startMs >= start.timeMs)
+      .sort((a, b) => a.startMs - b.startMs)
+      .slice(0, t.coldStartFirstRequests)
+      .map((tr) => tr.durationMs);
+    if (first.length < Math.min(3, t.coldStartFirstRequests)) continue;
+    const m = median(first);
+    if (m >= t.coldStartFactor * p50 && m >= t.coldStartMinMs) {
+      affected++;
+      firsts.push(...first);
+    }
+  }
+  if (affected === 0) return [];
+  const firstMedian = median(firsts);
+  return [finding(ctx, {
+    kind: 'restarts.cold-start',
+    subject: 'service',
+    severity: 'info',
+    title: `First requests after a start take ${ms(firstMedian)}, ${round(firstMedian / Math.max(p50, 0.001), 0)}× the usual ${ms(p50)}: preload before taking traffic`,
+    summary: `After ${plural(affected, 'start')} of ${starts.length} in ${windowWords(ctx.window)}, the first ${t.coldStartFirstRequests} requests took ${ms(firstMedian)} (median), against a median of ${ms(p50)} over all ${ctx.summary?.requests ?? 0} requests.`,
+    figures: { firstRequestsMedianMs: round(firstMedian, 1), serviceMedianMs: round(p50, 1), startsAffected: affected, starts: starts.length },
+    page: 'traces',
+    cause: 'Work deferred to the first requests: lazy require() of modules, JIT warm-up, connection pools and caches filled on demand; every deploy or restart makes users pay it again.',
+    change: 'Warm up before listen(): require what the routes need, open the database pools, fill the caches, and let the load balancer send traffic only once a readiness check passes (or use slow-start on the target group).',
+  })];
+}
+
+export const restartsRule = (ctx: ServiceContext): Finding[] => {
+  const q = { service: ctx.service, from: ctx.window.from, to: ctx.window.to, limit: 1000 };
+  const restarts = ctx.storage.events({ ...q, type: 'restart' }).events;
+  const starts = [...ctx.storage.events({ ...q, type: 'start' }).events, ...restarts].sort((a, b) => a.timeMs - b.timeMs);
+  return [...restartLoop(ctx, restarts), ...coldStart(ctx, starts)];
+};
