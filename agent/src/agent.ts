@@ -6,6 +6,7 @@ import { logs } from '@opentelemetry/api-logs';
 import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { AgentSettings } from './config/settings';
+import { sendLogsSync } from './export/crash-flush';
 import { createExportPipeline, type ExportPipeline } from './export/pipeline';
 import { describe, report } from './report';
 import { buildResource } from './resource';
@@ -146,7 +147,15 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
     },
   };
   watchUncaught(logger, () => {
-    // The process is about to exit: nothing asynchronous will run. See crash-flush.ts.
+    // The process is about to exit: nothing asynchronous will run again.
+    for (const stop of stops) {
+      try {
+        stop();
+      } catch {
+        // best effort
+      }
+    }
+    sendLogsSync(pipeline.logProcessor.queue.drain(), settings.logsUrl, Math.min(settings.shutdownTimeoutMs, 2000));
   });
   installShutdown(agent);
   return agent;

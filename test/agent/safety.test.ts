@@ -88,11 +88,28 @@ describe('agent safety', () => {
     assert.match(app.stdout(), /done/);
   });
 
-  test('an uncaught exception still crashes the app with status 1', async () => {
-    const app = await runApp(`${FIXTURES}/crash-app.js`, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl });
+  test('an uncaught exception still crashes the app with status 1, and is recorded', async () => {
+    const app = await runApp(`${FIXTURES}/crash-app.js`, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl, OTEL_SERVICE_NAME: 'agent-crash' });
     const exit = await app.exited;
     assert.deepEqual(exit, { code: 1, signal: null });
     assert.match(app.stderr(), /crash on purpose/);
+    const event = await eventually(async () => {
+      const r = await collector.api<EventsResponse>(`/api/events?service=agent-crash&type=uncaught_exception&${RANGE()}`);
+      return r.events[0];
+    }, 'fatal uncaught_exception event');
+    assert.match(event.message ?? '', /crash on purpose/);
+    assert.equal(event.attributes['headroom.fatal'], true);
+  });
+
+  test('an unhandled rejection keeps its default (crash) behaviour and is recorded', async () => {
+    const app = await runApp(`${FIXTURES}/crash-app.js`, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl, OTEL_SERVICE_NAME: 'agent-rejection', CRASH_KIND: 'rejection' });
+    const exit = await app.exited;
+    assert.deepEqual(exit, { code: 1, signal: null });
+    const event = await eventually(async () => {
+      const r = await collector.api<EventsResponse>(`/api/events?service=agent-rejection&type=unhandled_rejection&${RANGE()}`);
+      return r.events[0];
+    }, 'unhandled_rejection event');
+    assert.match(event.message ?? '', /rejected on purpose/);
   });
 
   test('an uncaught exception the app handles is recorded, and the app keeps running', async () => {

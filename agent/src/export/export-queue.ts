@@ -48,6 +48,11 @@ export class ExportQueue<T> {
     else this.arm();
   }
 
+  /** Takes everything queued, for a synchronous last-gasp delivery (see crash-flush.ts). */
+  drain(): T[] {
+    return this.items.splice(0, this.items.length);
+  }
+
   /** Exports everything queued now; resolves when done or when exports fail. */
   async flush(): Promise<void> {
     for (let guard = 0; guard < 1000; guard++) {

@@ -4,7 +4,7 @@ import type { LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opent
 import type { ExportQueue } from './export-queue';
 
 export class QueueLogRecordProcessor implements LogRecordProcessor {
-  constructor(private readonly queue: ExportQueue<ReadableLogRecord>) {}
+  constructor(readonly queue: ExportQueue<ReadableLogRecord>) {}
 
   onEmit(logRecord: SdkLogRecord): void {
     this.queue.push(logRecord);
