@@ -60,10 +60,11 @@ export class GaugeQueries {
   ): void {
     const table = bucketMs % HOUR_MS === 0 ? 'gauge_hour' : bucketMs % FIVE_MINUTES_MS === 0 ? 'gauge_5m' : 'gauge_minute';
     const prefix = metric.endsWith('.');
-    let sql = `SELECT instance_id AS i, CAST((t - ?) / ? AS INTEGER) AS b, sum(count) AS count, sum(sum) AS sum,
-        min(min) AS min, max(max) AS max
-      FROM ${table} WHERE service = ? AND ${prefix ? 'metric >= ? AND metric < ?' : 'metric = ?'} AND t >= ? AND t < ?`;
-    const params: (string | number)[] = [start, bucketMs, service];
+    // Rows are folded here rather than with GROUP BY: SQLite's temp b-tree for the grouping
+    // cost more than the scan itself, and rows arrive in key order (metric, t, instance).
+    let sql = `SELECT instance_id, t, count, sum, min, max FROM ${table}
+      WHERE service = ? AND ${prefix ? 'metric >= ? AND metric < ?' : 'metric = ?'} AND t >= ? AND t < ?`;
+    const params: (string | number)[] = [service];
     if (prefix) params.push(metric, `${metric.slice(0, -1)}/`);
     else params.push(metric);
     params.push(range.from, range.to);
@@ -71,8 +72,9 @@ export class GaugeQueries {
       sql += ' AND instance_id = ?';
       params.push(instanceId);
     }
-    sql += ' GROUP BY i, b';
-    for (const r of this.stmts.get(sql).iterate(...params) as Iterable<GaugeAgg & { i: string; b: number }>) each(r.i, r.b, r);
+    for (const r of this.stmts.get(sql).raw().iterate(...params) as Iterable<[string, number, number, number, number, number]>) {
+      each(r[0], Math.floor((r[1] - start) / bucketMs), { count: r[2], sum: r[3], min: r[4], max: r[5] });
+    }
   }
 
   instanceSeries(q: SeriesQuery): InstanceSeriesResponse {
@@ -106,23 +108,26 @@ export class GaugeQueries {
       return s;
     };
     for (const spec of SERIES) {
-      const parts = new Map<string, GaugeAgg>();
+      // Per instance, one accumulator per bucket (a bucket may span several stored rows).
+      const acc = new Map<string, { count: Float64Array; sum: Float64Array; min: Float64Array; max: Float64Array }>();
       this.grouped(q.service, spec.metric, range, start, bucketMs, q.instanceId, (i, b, agg) => {
-        const key = `${i}\u0000${b}`;
-        const prev = parts.get(key);
-        if (!prev) parts.set(key, { ...agg });
-        else {
-          prev.count += agg.count;
-          prev.sum += agg.sum;
-          prev.min = Math.min(prev.min, agg.min);
-          prev.max = Math.max(prev.max, agg.max);
+        if (b < 0 || b >= n) return;
+        let a = acc.get(i);
+        if (!a) {
+          a = { count: new Float64Array(n), sum: new Float64Array(n), min: new Float64Array(n).fill(Infinity), max: new Float64Array(n).fill(-Infinity) };
+          acc.set(i, a);
         }
+        a.count[b] = (a.count[b] as number) + agg.count;
+        a.sum[b] = (a.sum[b] as number) + agg.sum;
+        if (agg.min < (a.min[b] as number)) a.min[b] = agg.min;
+        if (agg.max > (a.max[b] as number)) a.max[b] = agg.max;
       });
-      for (const [key, agg] of parts) {
-        const sep = key.lastIndexOf('\u0000');
-        const b = Number(key.slice(sep + 1));
-        if (b < 0 || b >= n || !(agg.count > 0)) continue;
-        seriesOf(key.slice(0, sep))[spec.key][b] = fold(agg, spec.fold) * spec.factor;
+      for (const [instance, a] of acc) {
+        const out = seriesOf(instance)[spec.key];
+        for (let b = 0; b < n; b++) {
+          const count = a.count[b] as number;
+          if (count > 0) out[b] = fold({ count, sum: a.sum[b] as number, min: a.min[b] as number, max: a.max[b] as number }, spec.fold) * spec.factor;
+        }
       }
     }
     const instances = [...byInstance.values()].sort((a, b) => a.instanceId.localeCompare(b.instanceId));
