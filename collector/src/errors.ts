@@ -68,7 +68,4 @@ export const errors = {
   // ---- advisor (HR_ADVISOR_*) ----
   advisorConfig: { code: 'HR_ADVISOR_CONFIG', message: 'invalid advisor thresholds' },
   advisorRule: { code: 'HR_ADVISOR_RULE', message: 'an advisor rule failed; its findings are left out' },
-  // ---- advisor (HR_ADVISOR_*) ----
-  advisorConfig: { code: 'HR_ADVISOR_CONFIG', message: 'invalid advisor thresholds' },
-  advisorRule: { code: 'HR_ADVISOR_RULE', message: 'an advisor rule failed; its findings are left out' },
 } as const satisfies Record<string, ErrorInfo>;

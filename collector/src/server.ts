@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { createAdvisor } from './advisor';
 import { resolveConfig, type CollectorConfig, type ResolvedConfig } from './config/collector-config';
 import { errors, headroomError } from './errors';
 import { createHttpRequestCounter } from './health/http-request-counter';
@@ -112,6 +113,7 @@ function createServers(storage: Storage, settings: ResolvedConfig, dbPath: strin
     dashboardDist: settings.dashboardDir === undefined ? findDashboardDist() : settings.dashboardDir,
     requests,
     startedAt,
+    advisor: createAdvisor(storage, settings.advisor),
     metrics: {
       receiver: () => receiver.stats(),
       store: () => storage.stats(),

@@ -1,6 +1,7 @@
 // The collector's settings and their defaults. `startCollector` takes a CollectorConfig in
 // which only the database path is required; everything else falls back to the defaults here,
 // so tests and embedders write `{ dbPath, otlpPort: 0, httpPort: 0 }` and nothing more.
+import type { AdvisorOptions } from '../advisor/thresholds';
 import type { RetentionSettings } from '../store/storage';
 
 export interface LiveSettings {
@@ -40,14 +41,17 @@ export interface CollectorConfig {
   dashboardDir?: string | null;
   /** How long close() waits for in-flight requests before cutting connections. */
   drainTimeoutMs?: number;
+  /** Advisor thresholds over the defaults (docs/advisor.md); `--advisor-config FILE`. */
+  advisor?: AdvisorOptions;
 }
 
-export type ResolvedConfig = Required<Omit<CollectorConfig, 'retention' | 'live' | 'queueCapacity' | 'dashboardDir'>> & {
+export type ResolvedConfig = Required<Omit<CollectorConfig, 'retention' | 'live' | 'queueCapacity' | 'dashboardDir' | 'advisor'>> & {
   /** undefined: look for the built dashboard. */
   dashboardDir: string | null | undefined;
   retention: RetentionSettings;
   live: LiveSettings;
   queueCapacity: number | undefined;
+  advisor: AdvisorOptions;
 };
 
 const DAY_MS = 86_400_000;
@@ -77,5 +81,6 @@ export function resolveConfig(config: CollectorConfig): ResolvedConfig {
     live: { ...DEFAULTS.live, ...config.live },
     dashboardDir: config.dashboardDir,
     drainTimeoutMs: config.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs,
+    advisor: config.advisor ?? {},
   };
 }

@@ -3,7 +3,8 @@
 // A flag wins over its environment variable; both win over the defaults.
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
-import { errors, headroomError } from '../errors';
+import { loadThresholdsFile } from '../advisor/thresholds';
+import { errors, headroomError, HeadroomError } from '../errors';
 import { DEFAULTS, type CollectorConfig } from './collector-config';
 import { parseDuration, parsePort, parseSize } from './parse-units';
 
@@ -114,6 +115,22 @@ export const START_SETTINGS: readonly StartSetting[] = [
       const bytes = parseSize(raw);
       if (bytes === null) return 'must be a size such as 4MiB, 20MiB or 1048576';
       config.maxBodyBytes = bytes;
+      return null;
+    },
+  },
+  {
+    flag: 'advisor-config',
+    env: 'HEADROOM_ADVISOR_CONFIG',
+    value: 'FILE',
+    help: 'JSON file of advisor thresholds over the defaults (see docs/advisor.md)',
+    apply(config, raw) {
+      if (raw.trim().length === 0) return 'must be a file path';
+      try {
+        config.advisor = loadThresholdsFile(raw);
+      } catch (error) {
+        if (error instanceof HeadroomError) return `is not usable: ${error.message}`;
+        throw error;
+      }
       return null;
     },
   },

@@ -2,7 +2,9 @@
 // reads its parameters through query-params (bounded, 400 on anything odd) and answers with
 // a type from api-types straight from the Storage interface.
 import { Router, type NextFunction, type Request, type Response } from 'express';
+import { createAdvisor, type Advisor } from '../advisor';
 import type {
+  AdvisorResponse,
   EventsResponse,
   InstanceSeriesResponse,
   InstancesResponse,
@@ -35,7 +37,7 @@ function query(req: Request): RawQuery {
   return req.query as RawQuery;
 }
 
-export function createApiRouter(storage: Storage, now: () => number = Date.now): Router {
+export function createApiRouter(storage: Storage, now: () => number = Date.now, advisor: Advisor = createAdvisor(storage)): Router {
   const router = Router();
 
   router.use((_req, res, next) => {
@@ -129,6 +131,12 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now):
         ...(type !== undefined && { type }),
       }),
     );
+  });
+
+  router.get('/advisor', (req, res: Response<AdvisorResponse>) => {
+    const q = query(req);
+    const service = stringParam(q, 'service');
+    res.json(advisor.findings({ ...rangeParams(q, now()), ...(service !== undefined && { service: serviceParam(service) }) }));
   });
 
   router.use((req) => {

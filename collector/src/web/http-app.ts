@@ -2,6 +2,7 @@
 // /healthz open, then the dashboard token (when set) in front of /metrics, /api and the
 // dashboard itself. The /ws upgrade is handled next to it, in server.ts.
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Advisor } from '../advisor';
 import { metricsHandler, type MetricSources } from '../health/collector-metrics';
 import { healthzHandler } from '../health/healthz';
 import type { HttpRequestCounter } from '../health/http-request-counter';
@@ -19,6 +20,8 @@ export interface HttpAppOptions {
   requests: HttpRequestCounter;
   metrics: MetricSources;
   startedAt: number;
+  /** The advisor behind /api/advisor (one per collector, with its configured thresholds). */
+  advisor?: Advisor;
 }
 
 export function createHttpApp(options: HttpAppOptions): Express {
@@ -33,7 +36,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.get('/healthz', healthzHandler(options.storage, options.dbPath, options.startedAt));
   app.use(dashboardAuth(options.dashboardToken));
   app.get('/metrics', metricsHandler(options.metrics));
-  app.use('/api', createApiRouter(options.storage));
+  app.use('/api', createApiRouter(options.storage, Date.now, options.advisor));
   app.use(dashboardRouter(options.dashboardDist));
   app.use((_req: Request, res: Response) => {
     res.status(404).type('text/plain').send('Not found\n');
