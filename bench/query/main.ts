@@ -4,7 +4,7 @@
 // routes × 4 instances × 1,440 minutes of request points, route sums and gauges, sampled
 // traces, stalls, starts and a restart) and kept in bench/results/query.db (git-ignored), so
 // a rerun skips the fill (--refill to rebuild; it is rebuilt anyway once older than a day,
-// before raw retention would start pruning it). The collector is then started on that file
+// before raw retention would start pruning it, or when the store's source has changed). The collector is then started on that file
 // (startCollector, in this process) and every API endpoint is timed over HTTP, sequentially,
 // keep-alive, after 3 warm-up calls: p50 / p95 / max over --runs calls (default 50).
 // Ranges are fixed to the filled day (from/to), so a rerun asks the same questions.
@@ -12,7 +12,8 @@
 // Reproduce (first run fills for a few minutes, later runs take seconds):
 //   npm run bench:query
 //   node --import tsx bench/query/main.ts [--runs 50] [--traces-per-second 1] [--refill]
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { startCollector } from '../../collector/src/server';
@@ -37,10 +38,23 @@ function sameSpec(a: FillSpec, b: FillSpec): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** A hash of the store's source: a database written by other store code is filled again. */
+function storeFingerprint(): string {
+  const hash = createHash('sha256');
+  const dir = path.join(__dirname, '..', '..', 'collector', 'src', 'store');
+  const files = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).sort();
+  for (const f of files) hash.update(f).update(readFileSync(path.join(dir, f)));
+  return hash.digest('hex').slice(0, 16);
+}
+
+type SavedFill = FillResult & { storeFingerprint?: string };
+
 async function database(): Promise<{ fill: FillResult; filledNow: boolean }> {
+  const fingerprint = storeFingerprint();
   if (!flagArg('refill') && existsSync(DB) && existsSync(META)) {
-    const fill = JSON.parse(readFileSync(META, 'utf8')) as FillResult;
-    if (sameSpec(fill.spec, SPEC) && Date.now() - fill.anchorMs < 86_400_000) return { fill, filledNow: false };
+    const fill = JSON.parse(readFileSync(META, 'utf8')) as SavedFill;
+    const fresh = Date.now() - fill.anchorMs < 86_400_000;
+    if (sameSpec(fill.spec, SPEC) && fresh && fill.storeFingerprint === fingerprint) return { fill, filledNow: false };
   }
   mkdirSync(RESULTS, { recursive: true });
   for (const suffix of ['', '-wal', '-shm', '.json']) rmSync(DB + suffix, { force: true });
@@ -49,7 +63,8 @@ async function database(): Promise<{ fill: FillResult; filledNow: boolean }> {
     if (minute % 240 === 0) process.stdout.write(`${minute / 60} h … `);
   });
   process.stdout.write(`done in ${fmt(fill.fillMs / 1000)} s\n\n`);
-  writeFileSync(META, JSON.stringify(fill, null, 2));
+  const saved: SavedFill = { ...fill, storeFingerprint: fingerprint };
+  writeFileSync(META, JSON.stringify(saved, null, 2));
   return { fill, filledNow: true };
 }
 
