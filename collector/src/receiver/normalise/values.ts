@@ -28,6 +28,12 @@ export function toNumber(v: Int64 | null | undefined): number {
 
 /** A 64-bit integer attribute: a number when exact, else its decimal string. */
 export function int64ToJs(v: Int64 | null | undefined): number | string {
+  // Fast path (most integer attributes are small): no BigInt when the number is exact.
+  if (typeof v === 'number') return v;
+  if (v && typeof v === 'object') {
+    const n = v.unsigned ? (v.high >>> 0) * TWO_32 + (v.low >>> 0) : v.high * TWO_32 + (v.low >>> 0);
+    if (Number.isSafeInteger(n)) return n;
+  }
   const b = toBigInt(v);
   return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b.toString();
 }
