@@ -84,6 +84,15 @@ test('partly invalid metric points: no value, no time, buckets not matching boun
   assert.equal(req[0]!.route, '/x');
 });
 
+test('empty requests succeed; a byte-order mark is tolerated', async () => {
+  for (const body of ['', '{}', '\uFEFF{"resourceSpans": []}']) {
+    const res = await send(h.url, { path: '/v1/traces', headers: JSON_HEADERS, body });
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.equal(res.body.toString(), '{}');
+  }
+  assert.equal(h.batches.length, 0);
+});
+
 test('wrong JSON types are undecodable: 400 with a google.rpc.Status JSON body', async () => {
   for (const body of ['{"resourceSpans": [', '{"resourceSpans": {}}', '[]', '{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":"soon"}]}]}]}']) {
     const res = await send(h.url, { path: '/v1/traces', headers: JSON_HEADERS, body });

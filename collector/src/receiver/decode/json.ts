@@ -145,8 +145,12 @@ const BARE_TIMESTAMP = /("(?:[A-Za-z]*UnixNano|[a-z_]*unix_nano)"\s*:\s*)(\d{16,
 
 export function decodeJson<S extends Signal>(signal: S, body: Buffer): DecodedRequest[S] {
   let parsed: unknown;
+  // A byte-order mark is no JSON but some writers add one; an empty body is an empty request,
+  // which the spec says SHOULD succeed (as a zero-byte protobuf body does).
+  const text = body.toString('utf8').replace(/^\uFEFF/, '');
+  if (text.trim() === '') return {} as DecodedRequest[S];
   try {
-    parsed = JSON.parse(body.toString('utf8').replace(BARE_TIMESTAMP, '$1"$2"'));
+    parsed = JSON.parse(text.replace(BARE_TIMESTAMP, '$1"$2"'));
   } catch (err) {
     throw new DecodeError(`invalid JSON: ${(err as Error).message}`);
   }
