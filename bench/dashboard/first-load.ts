@@ -76,7 +76,10 @@ async function main(): Promise<void> {
 
   console.log('bench/dashboard — first load in headless Chromium (fresh context each run), a day of data');
   console.log(machineLine());
-  console.log(`database: ${mb(statSync(DB).size)}, ${SPEC.routes} routes × ${SPEC.instances} instances × ${SPEC.minutes} minutes; ${RUNS} runs per view`);
+  console.log(
+    `database: ${mb(statSync(DB).size)}, ${SPEC.routes} routes × ${SPEC.instances} instances × ${SPEC.minutes} minutes, ` +
+      `${fmt(fill.counts.spans)} spans, ${fmt(fill.counts.events)} events, data up to ${fmt((Date.now() - fill.anchorMs) / 60_000)} min ago; ${RUNS} runs per view`,
+  );
   console.log(table(['view (navigation start → rendered)', 'p50 ms', 'p95 ms', 'max ms'], rows));
   console.log(worst < GOAL_MS ? `goal met: overview p95 under ${GOAL_MS} ms` : `goal missed: overview p95 ${fmt(worst)} ms ≥ ${GOAL_MS} ms`);
 }
