@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 const setups = {
   none: '',
   'async_hooks before/after': `const ah = require('node:async_hooks'); const st = []; ah.createHook({ before() { st.push(performance.now()); }, after() { const t = st.pop(); if (t !== undefined && performance.now() - t > 100) globalThis.x = 1; } }).enable();`,
-  'tick + watchdog thread': `const { Worker } = require('node:worker_threads'); const sab = new SharedArrayBuffer(8); const a = new Int32Array(sab); let tick = 0; setInterval(() => { Atomics.store(a, 0, ++tick); }, 10).unref(); new Worker('const { workerData } = require("node:worker_threads"); const a = new Int32Array(workerData); let seen = 0; setInterval(() => { const v = Atomics.load(a, 0); if (v !== seen) seen = v; }, 25);', { eval: true, workerData: sab }).unref();`,
+  'tick + watchdog thread': `const { Worker } = require('node:worker_threads'); const sab = new SharedArrayBuffer(8); const a = new Int32Array(sab); let tick = 0; setInterval(() => { Atomics.store(a, 0, ++tick); }, 20).unref(); new Worker('const { workerData } = require("node:worker_threads"); const a = new Int32Array(workerData); let seen = 0; const c = () => { Atomics.wait(a, 0, seen, 50); seen = Atomics.load(a, 0); setImmediate(c); }; c();', { eval: true, workerData: sab }).unref();`,
   'sampling profiler 1 ms': `const { Session } = require('node:inspector'); const s = new Session(); s.connect(); s.post('Profiler.enable', () => s.post('Profiler.setSamplingInterval', { interval: 1000 }, () => s.post('Profiler.start')));`,
 };
 

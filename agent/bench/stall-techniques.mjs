@@ -18,11 +18,11 @@ const techniques = {
   'async_hooks before/after': `
     const ah = require('node:async_hooks'); const stack = []; globalThis.__stalls = [];
     ah.createHook({ before() { stack.push(performance.now()); }, after() { const t = stack.pop(); if (t !== undefined) { const d = performance.now() - t; if (d > 100) globalThis.__stalls.push(d); } } }).enable();`,
-  // A 10 ms tick on the main thread + a watchdog thread polling it (what the agent does).
+  // A 20 ms tick on the main thread + a watchdog thread sleeping in Atomics.wait (what the agent does).
   'tick + watchdog thread': `
     const { Worker } = require('node:worker_threads'); const sab = new SharedArrayBuffer(8); const a = new Int32Array(sab); let tick = 0, last = -1; globalThis.__stalls = [];
-    setInterval(() => { const now = performance.now(); if (last >= 0 && now - last - 10 > 100) globalThis.__stalls.push(now - last - 5); last = now; Atomics.store(a, 0, ++tick); }, 10).unref();
-    new Worker('const { workerData } = require("node:worker_threads"); const a = new Int32Array(workerData); let seen = 0, at = Date.now(); setInterval(() => { const v = Atomics.load(a, 0); if (v !== seen) { seen = v; at = Date.now(); } }, 25);', { eval: true, workerData: sab }).unref();`,
+    setInterval(() => { const now = performance.now(); if (last >= 0 && now - last - 20 > 100) globalThis.__stalls.push(now - last - 10); last = now; Atomics.store(a, 0, ++tick); }, 20).unref();
+    new Worker('const { workerData } = require("node:worker_threads"); const a = new Int32Array(workerData); let seen = 0; const c = () => { Atomics.wait(a, 0, seen, 50); seen = Atomics.load(a, 0); setImmediate(c); }; c();', { eval: true, workerData: sab }).unref();`,
   // A continuous sampling CPU profile (1 ms), as a profiler-based attribution would need.
   'sampling profiler 1 ms': `
     const { Session } = require('node:inspector'); const s = new Session(); s.connect(); globalThis.__stalls = [];
