@@ -173,6 +173,21 @@ describe('metrics over OTLP/HTTP', () => {
     await expo.provider.shutdown();
   });
 
+  test('a sender reporting both http.server.request.duration and http.server.duration counts each request once', async () => {
+    const exporter = new ProtoMetricExporter({ url: `${h.url}/v1/metrics`, temporalityPreference: AggregationTemporalityPreference.DELTA });
+    const { provider, meter } = meterProvider(exporter, false);
+    const stable = meter.createHistogram('http.server.request.duration', { unit: 's' });
+    const old = meter.createHistogram('http.server.duration', { unit: 'ms' });
+    stable.record(0.05, { 'http.route': '/dup', 'http.request.method': 'GET', 'http.response.status_code': 200 });
+    old.record(50, { 'http.route': '/dup', 'http.method': 'GET', 'http.status_code': 200 });
+    await provider.forceFlush();
+    const points = allOf(h.batches, 'requests');
+    assert.equal(points.length, 1);
+    assert.equal(points[0]!.count, 1);
+    assert.equal(points[0]!.sumSeconds, 0.05);
+    await provider.shutdown();
+  });
+
   test('route sums, gauges (whole heap vs heap spaces, in-flight summed) and GC pauses', async () => {
     const exporter = new JsonMetricExporter({ url: `${h.url}/v1/metrics`, temporalityPreference: AggregationTemporalityPreference.DELTA });
     const { provider, meter } = meterProvider(exporter, false);

@@ -1,7 +1,7 @@
 // ExportMetricsServiceRequest → RequestPoints, RouteSumPoints and GaugePoints.
 // Metrics Headroom has no use for are counted and accepted, not stored.
 import type { IngestBatch } from '../../model';
-import type { ExportMetricsServiceRequest, Metric, NumberDataPoint } from '../decode/otlp-types';
+import type { ExportMetricsServiceRequest, Metric, NumberDataPoint, ResourceMetrics } from '../decode/otlp-types';
 import type { DeltaTransaction } from '../cumulative-to-delta';
 import { attributes, num, str } from './attributes';
 import { GaugeCollector } from './gauges';
@@ -55,9 +55,24 @@ function gcKind(v: string | null): string {
   return v && /^[a-z0-9_]{1,32}$/i.test(v) ? v.toLowerCase() : 'other';
 }
 
-function handleMetric(m: Metric, res: ResourceInfo, ctx: StreamContext, batch: IngestBatch, gauges: GaugeCollector): bigint {
+// With OTEL_SEMCONV_STABILITY_OPT_IN=http/dup an SDK reports every request twice, as the
+// stable `http.server.request.duration` and the older `http.server.duration`: when a resource
+// sends the stable one, the older one is skipped so no request is counted twice.
+const STABLE_DURATION = 'http.server.request.duration';
+const OLD_DURATION = 'http.server.duration';
+
+function sendsStableDuration(rm: ResourceMetrics): boolean {
+  for (const sm of rm.scopeMetrics ?? []) for (const m of sm.metrics ?? []) if (m.name === STABLE_DURATION) return true;
+  return false;
+}
+
+function handleMetric(m: Metric, res: ResourceInfo, ctx: StreamContext, batch: IngestBatch, gauges: GaugeCollector, skipOld: boolean): bigint {
   const name = m.name ?? '';
   let latest = 0n;
+  if (skipOld && name === OLD_DURATION) {
+    checkOtherPoints(m, ctx.outcome);
+    return latest;
+  }
   const request = REQUEST_DURATION.get(name);
   const routeSum = ROUTE_SUMS.get(name);
   if (request || routeSum || name === GC_DURATION) {
@@ -142,6 +157,7 @@ export function normaliseMetrics(req: ExportMetricsServiceRequest, batch: Ingest
   const gauges = new GaugeCollector();
   for (const rm of req.resourceMetrics ?? []) {
     const res = normaliseResource(rm.resource);
+    const skipOld = sendsStableDuration(rm);
     let resKey: string | null = null;
     let points = 0;
     let latest = 0n;
@@ -152,7 +168,7 @@ export function normaliseMetrics(req: ExportMetricsServiceRequest, batch: Ingest
         const n = pointCount(m);
         outcome.received += n;
         points += n;
-        const t = handleMetric(m, res, ctx, batch, gauges);
+        const t = handleMetric(m, res, ctx, batch, gauges, skipOld);
         if (t > latest) latest = t;
       }
     }
