@@ -232,3 +232,37 @@ describe('live stream keepalive and connection cap', () => {
     await Promise.all([client, answering].map(closeClient));
   });
 });
+
+describe('live stream coalescing', () => {
+  let collector: TestCollector;
+
+  before(async () => {
+    // A long coalescing window: the first commit's aggregates go out at once, the next ones wait.
+    collector = await startTestCollector({ live: { coalesceMs: 60_000 } });
+  });
+
+  after(async () => {
+    await collector.dispose();
+  });
+
+  it('pushes a service aggregate at most once per window, while events still go out at once', async () => {
+    const client = await connect(`${collector.httpUrl.replace('http:', 'ws:')}/ws`, 'calm');
+    const resource = serviceResource('calm', 'calm-1');
+    const record = (values: number[]) => (m: Parameters<Parameters<typeof sendMetrics>[2]>[0]) =>
+      m.histogram('http.server.request.duration', 's', values, { 'http.request.method': 'GET', 'http.route': '/c', 'http.response.status_code': 200 });
+
+    await sendMetrics(collector.otlpUrl, resource, record([0.01, 0.02, 0.03]));
+    const first = await client.waitFor((f) => f.type === 'aggregate');
+    assert.ok(first.type === 'aggregate');
+    assert.equal(first.aggregate.requests, 3);
+
+    await sendMetrics(collector.otlpUrl, resource, record([0.01, 0.02]));
+    await collector.storage.flush();
+    await sendLogs(collector.otlpUrl, resource, [stallLog(Date.now() - 1000, 3)]);
+    await client.waitFor((f) => f.type === 'event');
+    // Frames to one client keep their order: had the second commit been pushed at once, its
+    // aggregate would sit before the event.
+    assert.equal(client.frames.filter((f) => f.type === 'aggregate').length, 1, JSON.stringify(client.frames));
+    await closeClient(client);
+  });
+});
