@@ -263,3 +263,169 @@ export interface Finding {
 export interface AdvisorResponse extends TimeRange {
   findings: Finding[];
 }
+
+// ---- alerts (/api/alerts) ----
+
+/** What a rule watches. Request series are per service (optionally route or instance); process series per instance. */
+export type AlertSeries =
+  | 'latency.p50'
+  | 'latency.p95'
+  | 'latency.p99'
+  | 'error_rate'
+  | 'throughput'
+  | 'apdex'
+  | 'queue_wait'
+  | 'eventloop.delay.p99'
+  | 'eventloop.utilization'
+  | 'heap.used_ratio'
+  | 'memory.rss'
+  | 'inflight'
+  | 'stall.count'
+  | 'restart.count'
+  | 'advisor.finding';
+
+export type AlertComparison = '>' | '>=' | '<' | '<=';
+/** What a window without data means: the condition is false, true, or the state stays as it is. */
+export type AlertNoData = 'ok' | 'alerting' | 'keep';
+export type AlertStateName = 'ok' | 'pending' | 'firing' | 'resolved';
+
+/** A rule as the API and the rules file accept it; durations as ms or "30s", "5m", "1h". */
+export interface AlertRuleInput {
+  id?: string;
+  name: string;
+  series: AlertSeries;
+  service: string;
+  route?: string | null;
+  instanceId?: string | null;
+  /** advisor.finding only: fire for this finding kind only (any kind when absent). */
+  findingKind?: string | null;
+  windowMs: number | string;
+  comparison?: AlertComparison;
+  threshold?: number;
+  forMs?: number | string;
+  noData?: AlertNoData;
+  /** Destination ids notified on firing and resolve. */
+  destinations?: string[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  muted?: boolean;
+}
+
+export interface AlertRule {
+  id: string;
+  name: string;
+  series: AlertSeries;
+  service: string;
+  route: string | null;
+  instanceId: string | null;
+  findingKind: string | null;
+  windowMs: number;
+  comparison: AlertComparison;
+  threshold: number;
+  forMs: number;
+  noData: AlertNoData;
+  destinations: string[];
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** Muted rules are evaluated but send nothing. */
+  muted: boolean;
+  /** `file`: provisioned by `headroom start --alert-rules`; read-only through the API except mute. */
+  source: 'api' | 'file';
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface AlertStateView {
+  ruleId: string;
+  state: AlertStateName;
+  /** When the current state was entered. */
+  since: number;
+  /** When the condition first held in the current episode (pending or firing), else null. */
+  activeSince: number | null;
+  /** When it last went firing (the notification's startsAt), else null. */
+  firingSince: number | null;
+  /** The value of the latest evaluation; null when the window had no data. */
+  value: number | null;
+  lastEvaluatedAt: number | null;
+}
+
+export interface AlertRuleWithState {
+  rule: AlertRule;
+  state: AlertStateView;
+  /** Link (path + query) to the dashboard view of the rule's series. */
+  link: string;
+}
+
+export interface AlertRulesResponse {
+  rules: AlertRuleWithState[];
+}
+
+export interface AlertTransition {
+  id: number;
+  ruleId: string;
+  service: string;
+  at: number;
+  from: AlertStateName;
+  to: AlertStateName;
+  /** The value that caused the transition; null when the window had no data. */
+  value: number | null;
+  threshold: number;
+  reason: string;
+}
+
+export interface AlertHistoryResponse extends TimeRange {
+  transitions: AlertTransition[];
+}
+
+export type AlertDestinationType = 'webhook' | 'slack';
+
+export interface AlertDestinationInput {
+  id: string;
+  type: AlertDestinationType;
+  url: string;
+  /** Standard Webhooks secret, `whsec_` + base64 of 24..64 random bytes; generated when absent. */
+  secret?: string;
+}
+
+/** A destination as the API shows it: the secret is write-only. */
+export interface AlertDestination {
+  id: string;
+  type: AlertDestinationType;
+  url: string;
+  hasSecret: boolean;
+  source: 'api' | 'file';
+}
+
+export interface AlertDestinationsResponse {
+  destinations: AlertDestination[];
+}
+
+export interface AlertDeliveryAttempt {
+  attempt: number;
+  at: number;
+  /** HTTP status, null for a network error or timeout. */
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+export interface AlertDelivery {
+  /** Also the `webhook-id` header: the same on every retry, so receivers can de-duplicate. */
+  id: string;
+  ruleId: string | null;
+  destinationId: string;
+  kind: 'firing' | 'resolved' | 'test';
+  status: 'pending' | 'delivered' | 'failed' | 'dropped';
+  createdAt: number;
+  attempts: AlertDeliveryAttempt[];
+}
+
+export interface AlertDeliveriesResponse {
+  deliveries: AlertDelivery[];
+}
+
+/** A destination created through the API answers once with its secret, so it can be put in the receiver. */
+export interface AlertDestinationCreated {
+  destination: AlertDestination;
+  secret: string | null;
+}

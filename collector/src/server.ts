@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { createAlerting, type Alerting } from './alerts';
 import { createAdvisor } from './advisor';
 import { resolveConfig, type CollectorConfig, type ResolvedConfig } from './config/collector-config';
 import { errors, headroomError } from './errors';
@@ -99,7 +100,7 @@ interface Servers {
   hub: LiveHub;
 }
 
-function createServers(storage: Storage, settings: ResolvedConfig, dbPath: string): Servers {
+function createServers(storage: Storage, settings: ResolvedConfig, dbPath: string, alerting: Alerting): Servers {
   const startedAt = Date.now();
   const receiver = createOtlpReceiver({ storage, maxBodyBytes: settings.maxBodyBytes });
   const otlp = http.createServer(withIngestToken(settings.ingestToken, receiver.handle));
@@ -114,6 +115,7 @@ function createServers(storage: Storage, settings: ResolvedConfig, dbPath: strin
     requests,
     startedAt,
     advisor: createAdvisor(storage, settings.advisor),
+    alertsRouter: alerting.router,
     metrics: {
       receiver: () => receiver.stats(),
       store: () => storage.stats(),
@@ -141,19 +143,25 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
     ...(settings.queueCapacity !== undefined && { queueCapacity: settings.queueCapacity }),
   });
   let servers: Servers | null = null;
+  let alerting: Alerting | null = null;
   try {
-    servers = createServers(storage, settings, dbPath);
+    alerting = createAlerting({ storage, dbPath, settings: settings.alerts });
+    servers = createServers(storage, settings, dbPath, alerting);
     await listen(servers.otlp, settings.otlpPort, settings.host, OTLP_ROLE);
     await listen(servers.http, settings.httpPort, settings.host, HTTP_ROLE);
   } catch (error) {
     if (servers !== null) await closeServers(servers, settings.drainTimeoutMs).catch(() => undefined);
+    await alerting?.close().catch(() => undefined);
     await storage.close().catch(() => undefined);
     throw error;
   }
 
   const running = servers;
+  const alerts = alerting;
+  alerts.start(urlOf(running.http));
   async function shutdown(): Promise<void> {
     await closeServers(running, settings.drainTimeoutMs);
+    await alerts.close();
     await storage.close();
   }
 

@@ -1,6 +1,7 @@
 // The collector's settings and their defaults. `startCollector` takes a CollectorConfig in
 // which only the database path is required; everything else falls back to the defaults here,
 // so tests and embedders write `{ dbPath, otlpPort: 0, httpPort: 0 }` and nothing more.
+import type { AlertSettings } from '../alerts';
 import type { AdvisorOptions } from '../advisor/thresholds';
 import type { RetentionSettings } from '../store/storage';
 
@@ -43,15 +44,18 @@ export interface CollectorConfig {
   drainTimeoutMs?: number;
   /** Advisor thresholds over the defaults (docs/advisor.md); `--advisor-config FILE`. */
   advisor?: AdvisorOptions;
+  /** Alert rules file, evaluation interval, notification grouping and delivery timeouts. */
+  alerts?: AlertSettings;
 }
 
-export type ResolvedConfig = Required<Omit<CollectorConfig, 'retention' | 'live' | 'queueCapacity' | 'dashboardDir' | 'advisor'>> & {
+export type ResolvedConfig = Required<Omit<CollectorConfig, 'retention' | 'live' | 'queueCapacity' | 'dashboardDir' | 'advisor' | 'alerts'>> & {
   /** undefined: look for the built dashboard. */
   dashboardDir: string | null | undefined;
   retention: RetentionSettings;
   live: LiveSettings;
   queueCapacity: number | undefined;
   advisor: AdvisorOptions;
+  alerts: AlertSettings;
 };
 
 const DAY_MS = 86_400_000;
@@ -82,5 +86,6 @@ export function resolveConfig(config: CollectorConfig): ResolvedConfig {
     dashboardDir: config.dashboardDir,
     drainTimeoutMs: config.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs,
     advisor: config.advisor ?? {},
+    alerts: config.alerts ?? {},
   };
 }

@@ -119,6 +119,17 @@ export const START_SETTINGS: readonly StartSetting[] = [
     },
   },
   {
+    flag: 'alert-rules',
+    env: 'HEADROOM_ALERT_RULES',
+    value: 'FILE',
+    help: 'JSON file of alert destinations and rules, applied at start (see docs/alerts.md)',
+    apply(config, raw) {
+      if (raw.trim().length === 0) return 'must be a file path';
+      config.alerts = { ...config.alerts, rulesFile: raw };
+      return null;
+    },
+  },
+  {
     flag: 'advisor-config',
     env: 'HEADROOM_ADVISOR_CONFIG',
     value: 'FILE',

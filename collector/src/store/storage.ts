@@ -98,8 +98,10 @@ export interface StoreStats {
   batchesCommitted: number;
   /** Items (spans, points, events) dropped because the queue was full or a write failed. */
   itemsDropped: number;
+  /** Epoch ms of the last commit (null before the first). */
   lastBatchMs: number | null;
-  /** Histogram of batch commit latency in seconds, for /metrics. */
+  /** Histogram of batch commit latency in seconds, for /metrics; counts per bucket, not
+   * cumulative, with one more entry than bounds (the +Inf bucket). */
   batchLatency: { bounds: number[]; counts: number[]; sum: number; count: number };
   databaseBytes: number;
 }

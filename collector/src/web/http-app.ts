@@ -1,7 +1,7 @@
 // The express app of the HTTP port: security headers and request counting on everything,
 // /healthz open, then the dashboard token (when set) in front of /metrics, /api and the
 // dashboard itself. The /ws upgrade is handled next to it, in server.ts.
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Advisor } from '../advisor';
 import { metricsHandler, type MetricSources } from '../health/collector-metrics';
 import { healthzHandler } from '../health/healthz';
@@ -22,6 +22,8 @@ export interface HttpAppOptions {
   startedAt: number;
   /** The advisor behind /api/advisor (one per collector, with its configured thresholds). */
   advisor?: Advisor;
+  /** /api/alerts (mounted before the query API's catch-all 404). */
+  alertsRouter?: Router;
 }
 
 export function createHttpApp(options: HttpAppOptions): Express {
@@ -36,6 +38,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.get('/healthz', healthzHandler(options.storage, options.dbPath, options.startedAt));
   app.use(dashboardAuth(options.dashboardToken));
   app.get('/metrics', metricsHandler(options.metrics));
+  if (options.alertsRouter) app.use('/api/alerts', options.alertsRouter);
   app.use('/api', createApiRouter(options.storage, Date.now, options.advisor));
   app.use(dashboardRouter(options.dashboardDist));
   app.use((_req: Request, res: Response) => {

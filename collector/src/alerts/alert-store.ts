@@ -1,0 +1,77 @@
+// What the alert engine, the delivery queue and the API need to remember. An interface, so
+// the engine does not know about SQLite (the SQLite version is sqlite-alert-store.ts).
+import type {
+  AlertDelivery,
+  AlertDeliveryAttempt,
+  AlertStateName,
+  AlertStateView,
+  AlertTransition,
+} from '../api-types';
+import type { DestinationSpec, RuleSpec } from './rule-schema';
+
+export interface StoredRule {
+  spec: RuleSpec;
+  source: 'api' | 'file';
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface StoredDestination extends DestinationSpec {
+  source: 'api' | 'file';
+}
+
+export type NotifiedStatus = 'firing' | 'resolved';
+
+export interface NewDelivery {
+  id: string;
+  ruleId: string | null;
+  destinationId: string;
+  kind: AlertDelivery['kind'];
+  createdAt: number;
+  /** The exact body sent (and signed) on every attempt. */
+  body: string;
+}
+
+export interface PendingDelivery extends NewDelivery {
+  attempts: number;
+}
+
+export interface AlertStore {
+  rules(): StoredRule[];
+  rule(id: string): StoredRule | null;
+  /** Inserts or replaces; keeps createdAt of an existing rule. */
+  putRule(spec: RuleSpec, source: 'api' | 'file', now: number): StoredRule;
+  deleteRule(id: string): boolean;
+  setMuted(id: string, muted: boolean, now: number): StoredRule | null;
+
+  destinations(): StoredDestination[];
+  destination(id: string): StoredDestination | null;
+  putDestination(spec: DestinationSpec, source: 'api' | 'file'): void;
+  deleteDestination(id: string): boolean;
+
+  states(): AlertStateView[];
+  /** Writes the new state and, when it changed, the transition, in one transaction. */
+  saveState(state: AlertStateView, transition: Omit<AlertTransition, 'id'> | null): void;
+  transitions(q: { from: number; to: number; ruleId?: string; service?: string; limit: number }): AlertTransition[];
+
+  notified(ruleId: string, destinationId: string): { status: NotifiedStatus; at: number } | null;
+  /** Records what a destination is (being) told, together with the delivery that tells it. */
+  recordNotification(ruleId: string, destinationId: string, status: NotifiedStatus, delivery: NewDelivery): void;
+  addDelivery(delivery: NewDelivery): void;
+  addAttempt(deliveryId: string, attempt: AlertDeliveryAttempt): void;
+  finishDelivery(deliveryId: string, status: Exclude<AlertDelivery['status'], 'pending'>): void;
+  /** Deliveries left pending by a stop, to resume. */
+  pendingDeliveries(): PendingDelivery[];
+  deliveries(q: { ruleId?: string; destinationId?: string; limit: number }): AlertDelivery[];
+  close(): void;
+}
+
+export const INITIAL_STATE = (ruleId: string, now: number): AlertStateView => ({
+  ruleId,
+  state: 'ok' as AlertStateName,
+  since: now,
+  activeSince: null,
+  firingSince: null,
+  value: null,
+  lastEvaluatedAt: null,
+});

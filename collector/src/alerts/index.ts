@@ -1,0 +1,64 @@
+// Alerting in one call for startCollector: the alert store on the collector's database, the
+// rules file (when given), the delivery queue, the engine and the /api/alerts router.
+import type { Router } from 'express';
+import type { Storage } from '../store/storage';
+import type { AlertStore } from './alert-store';
+import { createAlertsRouter } from './api-routes';
+import { createAlertEngine, DEFAULT_ENGINE, type AlertEngine, type EngineSettings } from './engine';
+import { createDeliveryQueue, DEFAULT_DELIVERY, type DeliverySettings } from './notify/delivery-queue';
+import { applyProvisioned, readRulesFile } from './rule-provisioning';
+import type { FindingsSource } from './series-reader';
+import { openSqliteAlertStore } from './sqlite-alert-store';
+
+export interface AlertSettings extends Partial<EngineSettings> {
+  /** JSON file of destinations and rules (`headroom start --alert-rules FILE`). */
+  rulesFile?: string | null;
+  /** Base of the dashboard links in notifications; default the collector's own HTTP URL. */
+  externalUrl?: string | null;
+  delivery?: Partial<DeliverySettings>;
+}
+
+export interface Alerting {
+  router: Router;
+  engine: AlertEngine;
+  store: AlertStore;
+  start(externalUrl: string): void;
+  close(): Promise<void>;
+}
+
+export function createAlerting(options: { storage: Storage; dbPath: string; settings?: AlertSettings; findings?: FindingsSource | null }): Alerting {
+  const settings = options.settings ?? {};
+  // Read and check the file first: a bad file stops the start before anything changes.
+  const provisioned = settings.rulesFile ? readRulesFile(settings.rulesFile) : null;
+  const store = openSqliteAlertStore(options.dbPath);
+  try {
+    if (provisioned) applyProvisioned(store, provisioned, Date.now());
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const queue = createDeliveryQueue(store, { ...DEFAULT_DELIVERY, ...settings.delivery });
+  const engine = createAlertEngine({
+    storage: options.storage,
+    store,
+    queue,
+    findings: options.findings ?? null,
+    settings: {
+      intervalMs: settings.intervalMs ?? DEFAULT_ENGINE.intervalMs,
+      groupIntervalMs: settings.groupIntervalMs ?? DEFAULT_ENGINE.groupIntervalMs,
+    },
+  });
+  let closing: Promise<void> | null = null;
+  return {
+    router: createAlertsRouter(store, engine),
+    engine,
+    store,
+    start(externalUrl) {
+      engine.start(settings.externalUrl || externalUrl);
+    },
+    close() {
+      closing ??= engine.close().then(() => store.close());
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// What one notification says about one rule, before it is shaped for a destination type:
+// the labels that identify the alert, the annotations that explain it, and its times.
+import { createHash } from 'node:crypto';
+import type { AlertRule, AlertStateView } from '../../api-types';
+import { absoluteLink, seriesLink } from '../dashboard-link';
+import { describeCondition } from '../rule-state';
+
+export interface AlertNotification {
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: number;
+  /** null while firing. */
+  endsAt: number | null;
+  generatorURL: string;
+  fingerprint: string;
+}
+
+export function ruleLabels(rule: AlertRule): Record<string, string> {
+  const labels: Record<string, string> = { alertname: rule.name, rule_id: rule.id, service: rule.service, series: rule.series };
+  if (rule.route !== null) labels.route = rule.route;
+  if (rule.instanceId !== null) labels.instance = rule.instanceId;
+  return { ...rule.labels, ...labels };
+}
+
+/** Alertmanager's fingerprint is a 64-bit hash of the sorted label set, as 16 hex digits. */
+export function fingerprint(labels: Record<string, string>): string {
+  const canonical = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}\u0000${labels[k] ?? ''}`)
+    .join('\u0001');
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+export function buildNotification(rule: AlertRule, state: AlertStateView, status: 'firing' | 'resolved', externalUrl: string, now: number): AlertNotification {
+  const labels = ruleLabels(rule);
+  const startsAt = state.firingSince ?? state.activeSince ?? now;
+  const endsAt = status === 'resolved' ? (state.state === 'resolved' ? state.since : now) : null;
+  const condition = describeCondition(rule, state.value);
+  const annotations: Record<string, string> = {
+    summary: status === 'firing' ? `${rule.name}: ${condition}` : `${rule.name} resolved: ${condition}`,
+    description: `${rule.service}${rule.route !== null ? ` ${rule.route}` : ''}${rule.instanceId !== null ? ` (instance ${rule.instanceId})` : ''}: ${condition}`,
+    ...(state.value !== null && { value: String(state.value) }),
+    ...rule.annotations,
+  };
+  const range = { from: startsAt - 30 * 60_000, to: (endsAt ?? now) + 5 * 60_000 };
+  return {
+    status,
+    labels,
+    annotations,
+    startsAt,
+    endsAt,
+    generatorURL: absoluteLink(externalUrl, seriesLink(rule, range)),
+    fingerprint: fingerprint(labels),
+  };
+}

@@ -1,0 +1,192 @@
+// Sends notifications without ever holding up evaluation or ingest: a bounded queue (a full
+// queue drops the new notification and records it as dropped), a few deliveries at a time,
+// each attempt under a timeout, retries per retry-policy. Deliveries to the same rule and
+// destination go out in order — a resolve never overtakes the firing it resolves — and every
+// attempt is written to the AlertStore. Pending deliveries stay pending in the store across
+// a stop, and are resumed by the next start.
+import type { AlertDeliveryAttempt } from '../../api-types';
+import { errors } from '../../errors';
+import type { AlertStore, NewDelivery } from '../alert-store';
+import { isRetryable, retryAfterMs, retryDelayMs, type RetrySettings } from './retry-policy';
+import { signatureHeaders } from './standard-webhooks-signature';
+
+export interface DeliverySettings extends RetrySettings {
+  /** Deliveries waiting or in progress before new ones are dropped. */
+  capacity: number;
+  concurrency: number;
+  /** Per attempt: connect, send and the receiver's answer. */
+  timeoutMs: number;
+}
+
+export const DEFAULT_DELIVERY: DeliverySettings = {
+  capacity: 1000,
+  concurrency: 4,
+  timeoutMs: 10_000,
+  maxAttempts: 6,
+  baseDelayMs: 1_000,
+  maxDelayMs: 5 * 60_000,
+};
+
+export interface DeliveryTarget {
+  url: string;
+  secret: string | null;
+}
+
+interface Job {
+  delivery: NewDelivery;
+  target: DeliveryTarget;
+  attempts: number;
+  key: string;
+}
+
+export interface DeliveryQueue {
+  /** False when the queue is full (the delivery is then recorded as dropped). */
+  enqueue(delivery: NewDelivery, target: DeliveryTarget, attemptsSoFar?: number): boolean;
+  size(): number;
+  /** Resolves when nothing is queued, waiting or in flight (tests). */
+  idle(): Promise<void>;
+  /** Stops sending; what is left stays pending in the store. */
+  close(): Promise<void>;
+}
+
+export function createDeliveryQueue(store: AlertStore, settings: DeliverySettings, now: () => number = Date.now): DeliveryQueue {
+  const waiting: Job[] = [];
+  const busyKeys = new Set<string>();
+  const inFlight = new Set<Promise<void>>();
+  const timers = new Set<NodeJS.Timeout>();
+  const controllers = new Set<AbortController>();
+  let total = 0;
+  let closed = false;
+  let idleWaiters: (() => void)[] = [];
+  let lastLog = 0;
+
+  function log(message: string): void {
+    const t = Date.now();
+    if (t - lastLog < 60_000) return;
+    lastLog = t;
+    console.error(`headroom alerts: ${message}`);
+  }
+
+  function checkIdle(): void {
+    if (total === 0) {
+      const ws = idleWaiters;
+      idleWaiters = [];
+      for (const w of ws) w();
+    }
+  }
+
+  function pump(): void {
+    if (closed) return;
+    for (let i = 0; i < waiting.length && inFlight.size < settings.concurrency; ) {
+      const job = waiting[i] as Job;
+      if (busyKeys.has(job.key)) {
+        i++;
+        continue;
+      }
+      waiting.splice(i, 1);
+      busyKeys.add(job.key);
+      const p = attempt(job).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+  }
+
+  function done(job: Job, status: 'delivered' | 'failed'): void {
+    store.finishDelivery(job.delivery.id, status);
+    busyKeys.delete(job.key);
+    total--;
+    checkIdle();
+    pump();
+  }
+
+  async function attempt(job: Job): Promise<void> {
+    job.attempts++;
+    const started = now();
+    const startedHr = performance.now();
+    const controller = new AbortController();
+    controllers.add(controller);
+    const timer = setTimeout(() => controller.abort(), settings.timeoutMs);
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    let retryAfter: number | null = null;
+    try {
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'headroom-alerts' };
+      if (job.target.secret !== null) {
+        // A fresh timestamp per attempt (receivers refuse old ones); the id stays, for de-duplication.
+        Object.assign(headers, signatureHeaders(job.target.secret, job.delivery.id, Math.floor(now() / 1000), job.delivery.body));
+      } else headers['webhook-id'] = job.delivery.id;
+      const res = await fetch(job.target.url, { method: 'POST', headers, body: job.delivery.body, signal: controller.signal, redirect: 'manual' });
+      statusCode = res.status;
+      retryAfter = retryAfterMs(res.headers.get('retry-after'), now());
+      // Read (and discard) the answer within the same timeout, so the socket is freed.
+      await res.arrayBuffer().catch(() => undefined);
+    } catch (err) {
+      error = controller.signal.aborted ? `no answer within ${settings.timeoutMs} ms` : describe(err);
+    } finally {
+      clearTimeout(timer);
+      controllers.delete(controller);
+    }
+    if (closed && statusCode === null) return; // cut by close(): the delivery stays pending for the next start
+    const record: AlertDeliveryAttempt = { attempt: job.attempts, at: started, statusCode, error, durationMs: Math.round((performance.now() - startedHr) * 10) / 10 };
+    store.addAttempt(job.delivery.id, record);
+    if (statusCode !== null && statusCode >= 200 && statusCode < 300) {
+      done(job, 'delivered');
+      return;
+    }
+    if (!isRetryable(statusCode) || job.attempts >= settings.maxAttempts || closed) {
+      if (!closed || statusCode !== null) {
+        log(`${errors.alertDelivery.code}: ${errors.alertDelivery.message}: ${job.target.url} answered ${statusCode ?? error} after ${job.attempts} attempt(s)`);
+        if (!closed) done(job, 'failed');
+      }
+      return;
+    }
+    const wait = retryDelayMs(settings, job.attempts, retryAfter);
+    const t = setTimeout(() => {
+      timers.delete(t);
+      busyKeys.delete(job.key);
+      // Back to the front of its key's line, so later deliveries of the same group stay behind it.
+      waiting.unshift(job);
+      pump();
+    }, wait);
+    t.unref();
+    timers.add(t);
+  }
+
+  return {
+    enqueue(delivery, target, attemptsSoFar = 0) {
+      if (closed) return false;
+      if (total >= settings.capacity) {
+        store.finishDelivery(delivery.id, 'dropped');
+        log(`${errors.alertQueueFull.code}: ${errors.alertQueueFull.message} (${settings.capacity} waiting)`);
+        return false;
+      }
+      total++;
+      waiting.push({ delivery, target, attempts: attemptsSoFar, key: `${delivery.ruleId ?? delivery.id}\u0000${delivery.destinationId}` });
+      pump();
+      return true;
+    },
+    size: () => total,
+    idle() {
+      if (total === 0) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    async close() {
+      closed = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      for (const c of controllers) c.abort();
+      await Promise.allSettled([...inFlight]);
+      const ws = idleWaiters;
+      idleWaiters = [];
+      for (const w of ws) w();
+    },
+  };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as { cause?: unknown }).cause;
+    const code = (cause as { code?: string } | undefined)?.code;
+    return code !== undefined ? `${err.message} (${code})` : err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,21 @@
+// Which notification a destination should get about a rule now, from what it was last told.
+// This is the grouping that keeps a flapping rule from flooding a channel: a destination hears
+// about a rule at most once per group interval (the first firing goes out at once), and a
+// firing → resolved → firing flap inside the interval sends nothing, because by the time the
+// interval is over the destination already knows what is true. It is also what makes a
+// restart safe: "already told firing" is stored, so no duplicate; "told firing, now resolved"
+// sends the resolve even when it happened while the collector was down.
+import type { AlertStateName } from '../../api-types';
+import type { NotifiedStatus } from '../alert-store';
+
+export function plannedStatus(
+  state: AlertStateName,
+  notified: { status: NotifiedStatus; at: number } | null,
+  now: number,
+  groupIntervalMs: number,
+): NotifiedStatus | null {
+  const wanted: NotifiedStatus | null = state === 'firing' ? 'firing' : notified?.status === 'firing' ? 'resolved' : null;
+  if (wanted === null || wanted === notified?.status) return null;
+  if (notified !== null && now - notified.at < groupIntervalMs) return null;
+  return wanted;
+}

@@ -1,0 +1,110 @@
+// The state machine of one rule, as a pure function: ok → pending → firing → resolved → ok.
+// pending holds until the condition has been true for the rule's for-duration (a for of 0
+// fires at once); a false condition sends pending back to ok and firing to resolved, and a
+// resolved rule shows as such for one evaluation before it is ok again.
+import type { AlertRule, AlertStateName, AlertStateView, AlertTransition } from '../api-types';
+
+export interface Evaluation {
+  next: AlertStateView;
+  transition: Omit<AlertTransition, 'id'> | null;
+}
+
+const SERIES_WORDS: Record<AlertRule['series'], string> = {
+  'latency.p50': 'p50 latency',
+  'latency.p95': 'p95 latency',
+  'latency.p99': 'p99 latency',
+  error_rate: 'error rate',
+  throughput: 'throughput',
+  apdex: 'Apdex',
+  queue_wait: 'queue wait',
+  'eventloop.delay.p99': 'event-loop delay p99',
+  'eventloop.utilization': 'event-loop utilisation',
+  'heap.used_ratio': 'heap used / limit',
+  'memory.rss': 'RSS',
+  inflight: 'requests in flight',
+  'stall.count': 'event-loop stalls',
+  'restart.count': 'restarts',
+  'advisor.finding': 'advisor findings',
+};
+
+const UNITS: Partial<Record<AlertRule['series'], string>> = {
+  'latency.p50': ' ms',
+  'latency.p95': ' ms',
+  'latency.p99': ' ms',
+  queue_wait: ' ms',
+  'eventloop.delay.p99': ' ms',
+  throughput: ' rpm',
+  'memory.rss': ' B',
+};
+
+export function seriesWords(series: AlertRule['series']): string {
+  return SERIES_WORDS[series];
+}
+
+export function formatValue(series: AlertRule['series'], value: number): string {
+  const rounded = Math.abs(value) >= 100 ? Math.round(value) : Number(value.toPrecision(3));
+  return `${rounded}${UNITS[series] ?? ''}`;
+}
+
+export function compare(value: number, comparison: AlertRule['comparison'], threshold: number): boolean {
+  switch (comparison) {
+    case '>':
+      return value > threshold;
+    case '>=':
+      return value >= threshold;
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
+  }
+}
+
+function formatWindow(ms: number): string {
+  return ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
+}
+
+export function describeCondition(rule: Pick<AlertRule, 'series' | 'comparison' | 'threshold' | 'windowMs' | 'findingKind'>, value: number | null): string {
+  const over = `over ${formatWindow(rule.windowMs)}`;
+  if (value === null) return `no data ${over}`;
+  if (rule.series === 'advisor.finding') {
+    return `${value} advisor finding${value === 1 ? '' : 's'}${rule.findingKind !== null ? ` of kind ${rule.findingKind}` : ''}`;
+  }
+  return `${seriesWords(rule.series)} ${formatValue(rule.series, value)} ${over} (threshold ${rule.comparison} ${formatValue(rule.series, rule.threshold)})`;
+}
+
+/** One evaluation: the state after seeing `value` at `now`, and the transition if the state changed. */
+export function evaluate(prev: AlertStateView, rule: AlertRule, value: number | null, now: number): Evaluation {
+  let condition: boolean | null;
+  if (value === null) condition = rule.noData === 'ok' ? false : rule.noData === 'alerting' ? true : null;
+  else condition = compare(value, rule.comparison, rule.threshold);
+
+  const next: AlertStateView = { ...prev, value, lastEvaluatedAt: now };
+  // noData = keep: nothing known, nothing changes (a pending rule does not ripen on no data).
+  if (condition === null) return { next, transition: null };
+
+  let to: AlertStateName = prev.state;
+  let why = describeCondition(rule, value);
+  if (condition) {
+    if (prev.state === 'ok' || prev.state === 'resolved') {
+      next.activeSince = now;
+      to = rule.forMs === 0 ? 'firing' : 'pending';
+    } else if (prev.state === 'pending' && now - (prev.activeSince ?? now) >= rule.forMs) {
+      to = 'firing';
+      why += ` for ${formatWindow(Math.max(1000, rule.forMs))}`;
+    }
+    if (to === 'firing' && prev.state !== 'firing') next.firingSince = now;
+  } else {
+    if (prev.state === 'pending') to = 'ok';
+    else if (prev.state === 'firing') to = 'resolved';
+    else if (prev.state === 'resolved') to = 'ok';
+    next.activeSince = null;
+  }
+  if (value === null) why += ` (noData = ${rule.noData})`;
+  if (to === prev.state) return { next, transition: null };
+  next.state = to;
+  next.since = now;
+  return {
+    next,
+    transition: { ruleId: rule.id, service: rule.service, at: now, from: prev.state, to, value, threshold: rule.threshold, reason: why },
+  };
+}

@@ -1,0 +1,131 @@
+// Reads the value of a rule's series over its window, through the Storage interface only.
+// The window is [now − window, now] over the per-minute rollups, the current (still filling)
+// minute included: alerts act on the latest data, and percentiles are taken from the merged
+// sketches of the window, not averaged. Request series cover the service (or one route or
+// instance); process series (event loop, memory, in-flight) are read per instance and the
+// worst instance counts — the one furthest past the threshold in the rule's direction.
+import type { AdvisorResponse, AlertRule, InstanceSeries } from '../api-types';
+import type { Storage } from '../store/storage';
+
+/** The advisor as the engine sees it (collector/src/advisor's createAdvisor result fits). */
+export interface FindingsSource {
+  findings(q: { from: number; to: number; service?: string }): AdvisorResponse;
+}
+
+type RuleScope = Pick<AlertRule, 'series' | 'service' | 'route' | 'instanceId' | 'findingKind' | 'windowMs' | 'comparison'>;
+
+const MINUTE_MS = 60_000;
+/** Events counted per window are capped by the events query; a count this high is "very many". */
+const EVENT_LIMIT = 1000;
+
+export function windowOf(rule: Pick<AlertRule, 'windowMs'>, now: number): { from: number; to: number } {
+  // Whole minutes: a minute rollup overlapping the window start belongs to it.
+  const from = Math.floor((now - rule.windowMs) / MINUTE_MS) * MINUTE_MS;
+  return { from, to: now + 1 };
+}
+
+function worst(values: number[], comparison: AlertRule['comparison']): number | null {
+  if (values.length === 0) return null;
+  return comparison === '<' || comparison === '<=' ? Math.min(...values) : Math.max(...values);
+}
+
+function mean(xs: (number | null)[]): number | null {
+  let sum = 0;
+  let n = 0;
+  for (const x of xs) {
+    if (x === null || !Number.isFinite(x)) continue;
+    sum += x;
+    n++;
+  }
+  return n > 0 ? sum / n : null;
+}
+
+function last(xs: (number | null)[]): number | null {
+  for (let i = xs.length - 1; i >= 0; i--) {
+    const x = xs[i];
+    if (x !== null && x !== undefined && Number.isFinite(x)) return x;
+  }
+  return null;
+}
+
+function perInstance(series: InstanceSeries, rule: RuleScope): number | null {
+  switch (rule.series) {
+    case 'eventloop.delay.p99':
+      return mean(series.eventLoopDelayP99Ms);
+    case 'eventloop.utilization':
+      return mean(series.eventLoopUtilization);
+    case 'memory.rss':
+      return last(series.rssBytes);
+    case 'inflight':
+      return mean(series.inFlightMean);
+    case 'heap.used_ratio': {
+      const used = last(series.heapUsedBytes);
+      const limit = last(series.heapLimitBytes);
+      return used !== null && limit !== null && limit > 0 ? used / limit : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** The series value over the rule's window at `now`; null when the window holds no data. */
+export function readSeries(storage: Storage, findings: FindingsSource | null, rule: RuleScope, now: number): number | null {
+  const range = windowOf(rule, now);
+  const scope = {
+    service: rule.service,
+    ...(rule.route !== null && { route: rule.route }),
+    ...(rule.instanceId !== null && { instanceId: rule.instanceId }),
+  };
+  switch (rule.series) {
+    case 'latency.p50':
+    case 'latency.p95':
+    case 'latency.p99':
+    case 'error_rate':
+    case 'throughput':
+    case 'apdex':
+    case 'queue_wait': {
+      const w = storage.requestWindow({ ...range, ...scope });
+      if (rule.series === 'throughput') {
+        // Requests per minute over the part of the window that has elapsed; zero traffic is a value, not missing data.
+        return w.requests / Math.max(1, (range.to - range.from) / MINUTE_MS);
+      }
+      if (w.requests === 0) return null;
+      if (rule.series === 'latency.p50') return w.p50Ms;
+      if (rule.series === 'latency.p95') return w.p95Ms;
+      if (rule.series === 'latency.p99') return w.p99Ms;
+      if (rule.series === 'error_rate') return w.errors / w.requests;
+      if (rule.series === 'apdex') return w.apdex;
+      return w.queueWaitMs;
+    }
+    case 'stall.count':
+    case 'restart.count': {
+      const events = storage.events({
+        ...range,
+        ...scope,
+        type: rule.series === 'stall.count' ? 'stall' : 'restart',
+        limit: EVENT_LIMIT,
+      });
+      return events.events.length;
+    }
+    case 'advisor.finding': {
+      if (findings === null) return null;
+      const found = findings.findings({ ...range, service: rule.service }).findings;
+      return found.filter((f) => f.service === rule.service && (rule.findingKind === null || f.kind === rule.findingKind)).length;
+    }
+    default: {
+      const res = storage.instanceSeries({
+        ...range,
+        service: rule.service,
+        ...(rule.instanceId !== null && { instanceId: rule.instanceId }),
+        bucketMs: MINUTE_MS,
+      });
+      const values: number[] = [];
+      for (const s of res.instances) {
+        if (rule.instanceId !== null && s.instanceId !== rule.instanceId) continue;
+        const v = perInstance(s, rule);
+        if (v !== null) values.push(v);
+      }
+      return worst(values, rule.comparison);
+    }
+  }
+}

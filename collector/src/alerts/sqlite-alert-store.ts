@@ -1,0 +1,255 @@
+// The AlertStore on the collector's SQLite file (tables from migration 2). Its own connection:
+// better-sqlite3 is synchronous and single-threaded here, so it never writes at the same
+// moment as the store's writer, and WAL lets either read while the other writes.
+import type { Database } from 'better-sqlite3';
+import type { AlertDelivery, AlertDeliveryAttempt, AlertStateName, AlertStateView, AlertTransition } from '../api-types';
+import { openDatabase } from '../store/sqlite/open-database';
+import type { AlertStore, NewDelivery, NotifiedStatus, PendingDelivery, StoredDestination, StoredRule } from './alert-store';
+import type { DestinationSpec, RuleSpec } from './rule-schema';
+
+interface RuleRow {
+  id: string;
+  spec: string;
+  source: 'api' | 'file';
+  muted: number;
+  created_ms: number;
+  updated_ms: number;
+}
+
+interface StateRow {
+  rule_id: string;
+  state: AlertStateName;
+  since_ms: number;
+  active_since_ms: number | null;
+  firing_since_ms: number | null;
+  value: number | null;
+  evaluated_ms: number | null;
+}
+
+interface TransitionRow {
+  id: number;
+  rule_id: string;
+  service: string;
+  at_ms: number;
+  from_state: AlertStateName;
+  to_state: AlertStateName;
+  value: number | null;
+  threshold: number;
+  reason: string;
+}
+
+function toRule(row: RuleRow): StoredRule {
+  const spec = JSON.parse(row.spec) as RuleSpec;
+  return { spec: { ...spec, muted: row.muted === 1 }, source: row.source, createdAt: row.created_ms, updatedAt: row.updated_ms };
+}
+
+export function openSqliteAlertStore(path: string): AlertStore {
+  return new SqliteAlertStore(openDatabase(path));
+}
+
+class SqliteAlertStore implements AlertStore {
+  constructor(private readonly db: Database) {}
+
+  rules(): StoredRule[] {
+    return (this.db.prepare('SELECT * FROM alert_rules ORDER BY id').all() as RuleRow[]).map(toRule);
+  }
+
+  rule(id: string): StoredRule | null {
+    const row = this.db.prepare('SELECT * FROM alert_rules WHERE id = ?').get(id) as RuleRow | undefined;
+    return row ? toRule(row) : null;
+  }
+
+  putRule(spec: RuleSpec, source: 'api' | 'file', now: number): StoredRule {
+    this.db
+      .prepare(`INSERT INTO alert_rules (id, spec, source, muted, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET spec = excluded.spec, source = excluded.source, muted = excluded.muted,
+                updated_ms = excluded.updated_ms`)
+      .run(spec.id, JSON.stringify(spec), source, spec.muted ? 1 : 0, now, now);
+    return this.rule(spec.id) as StoredRule;
+  }
+
+  deleteRule(id: string): boolean {
+    return this.db.transaction(() => {
+      const gone = this.db.prepare('DELETE FROM alert_rules WHERE id = ?').run(id).changes > 0;
+      this.db.prepare('DELETE FROM alert_state WHERE rule_id = ?').run(id);
+      this.db.prepare('DELETE FROM alert_notified WHERE rule_id = ?').run(id);
+      return gone;
+    })();
+  }
+
+  setMuted(id: string, muted: boolean, now: number): StoredRule | null {
+    this.db.prepare('UPDATE alert_rules SET muted = ?, updated_ms = ? WHERE id = ?').run(muted ? 1 : 0, now, id);
+    return this.rule(id);
+  }
+
+  destinations(): StoredDestination[] {
+    return this.db.prepare('SELECT id, type, url, secret, source FROM alert_destinations ORDER BY id').all() as StoredDestination[];
+  }
+
+  destination(id: string): StoredDestination | null {
+    return (this.db.prepare('SELECT id, type, url, secret, source FROM alert_destinations WHERE id = ?').get(id) as StoredDestination | undefined) ?? null;
+  }
+
+  putDestination(spec: DestinationSpec, source: 'api' | 'file'): void {
+    this.db
+      .prepare(`INSERT INTO alert_destinations (id, type, url, secret, source, created_ms) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET type = excluded.type, url = excluded.url, secret = excluded.secret, source = excluded.source`)
+      .run(spec.id, spec.type, spec.url, spec.secret, source, Date.now());
+  }
+
+  deleteDestination(id: string): boolean {
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM alert_notified WHERE destination_id = ?').run(id);
+      return this.db.prepare('DELETE FROM alert_destinations WHERE id = ?').run(id).changes > 0;
+    })();
+  }
+
+  states(): AlertStateView[] {
+    return (this.db.prepare('SELECT * FROM alert_state').all() as StateRow[]).map((r) => ({
+      ruleId: r.rule_id,
+      state: r.state,
+      since: r.since_ms,
+      activeSince: r.active_since_ms,
+      firingSince: r.firing_since_ms,
+      value: r.value,
+      lastEvaluatedAt: r.evaluated_ms,
+    }));
+  }
+
+  saveState(s: AlertStateView, transition: Omit<AlertTransition, 'id'> | null): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(`INSERT INTO alert_state (rule_id, state, since_ms, active_since_ms, firing_since_ms, value, evaluated_ms)
+                  VALUES (?, ?, ?, ?, ?, ?, ?)
+                  ON CONFLICT (rule_id) DO UPDATE SET state = excluded.state, since_ms = excluded.since_ms,
+                  active_since_ms = excluded.active_since_ms, firing_since_ms = excluded.firing_since_ms,
+                  value = excluded.value, evaluated_ms = excluded.evaluated_ms`)
+        .run(s.ruleId, s.state, s.since, s.activeSince, s.firingSince, s.value, s.lastEvaluatedAt);
+      if (transition) {
+        this.db
+          .prepare(`INSERT INTO alert_transitions (rule_id, service, at_ms, from_state, to_state, value, threshold, reason)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(transition.ruleId, transition.service, transition.at, transition.from, transition.to, transition.value, transition.threshold, transition.reason);
+      }
+    })();
+  }
+
+  transitions(q: { from: number; to: number; ruleId?: string; service?: string; limit: number }): AlertTransition[] {
+    let sql = 'SELECT * FROM alert_transitions WHERE at_ms >= ? AND at_ms < ?';
+    const params: (string | number)[] = [q.from, q.to];
+    if (q.ruleId !== undefined) {
+      sql += ' AND rule_id = ?';
+      params.push(q.ruleId);
+    }
+    if (q.service !== undefined) {
+      sql += ' AND service = ?';
+      params.push(q.service);
+    }
+    sql += ' ORDER BY at_ms DESC, id DESC LIMIT ?';
+    params.push(q.limit);
+    return (this.db.prepare(sql).all(...params) as TransitionRow[]).map((r) => ({
+      id: r.id,
+      ruleId: r.rule_id,
+      service: r.service,
+      at: r.at_ms,
+      from: r.from_state,
+      to: r.to_state,
+      value: r.value,
+      threshold: r.threshold,
+      reason: r.reason,
+    }));
+  }
+
+  notified(ruleId: string, destinationId: string): { status: NotifiedStatus; at: number } | null {
+    const row = this.db.prepare('SELECT status, at_ms FROM alert_notified WHERE rule_id = ? AND destination_id = ?').get(ruleId, destinationId) as
+      | { status: NotifiedStatus; at_ms: number }
+      | undefined;
+    return row ? { status: row.status, at: row.at_ms } : null;
+  }
+
+  recordNotification(ruleId: string, destinationId: string, status: NotifiedStatus, delivery: NewDelivery): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(`INSERT INTO alert_notified (rule_id, destination_id, status, at_ms) VALUES (?, ?, ?, ?)
+                  ON CONFLICT (rule_id, destination_id) DO UPDATE SET status = excluded.status, at_ms = excluded.at_ms`)
+        .run(ruleId, destinationId, status, delivery.createdAt);
+      this.addDelivery(delivery);
+    })();
+  }
+
+  addDelivery(d: NewDelivery): void {
+    this.db
+      .prepare(`INSERT INTO alert_deliveries (id, rule_id, destination_id, kind, status, created_ms, body) VALUES (?, ?, ?, ?, 'pending', ?, ?)`)
+      .run(d.id, d.ruleId, d.destinationId, d.kind, d.createdAt, d.body);
+  }
+
+  addAttempt(deliveryId: string, a: AlertDeliveryAttempt): void {
+    this.db
+      .prepare(`INSERT OR REPLACE INTO alert_delivery_attempts (delivery_id, attempt, at_ms, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)`)
+      .run(deliveryId, a.attempt, a.at, a.statusCode, a.error, a.durationMs);
+  }
+
+  finishDelivery(deliveryId: string, status: Exclude<AlertDelivery['status'], 'pending'>): void {
+    this.db.prepare('UPDATE alert_deliveries SET status = ? WHERE id = ?').run(status, deliveryId);
+  }
+
+  pendingDeliveries(): PendingDelivery[] {
+    const rows = this.db
+      .prepare(`SELECT d.id, d.rule_id, d.destination_id, d.kind, d.created_ms, d.body,
+                (SELECT count(*) FROM alert_delivery_attempts a WHERE a.delivery_id = d.id) AS attempts
+                FROM alert_deliveries d WHERE d.status = 'pending' ORDER BY d.created_ms`)
+      .all() as { id: string; rule_id: string | null; destination_id: string; kind: AlertDelivery['kind']; created_ms: number; body: string; attempts: number }[];
+    return rows.map((r) => ({
+      id: r.id,
+      ruleId: r.rule_id,
+      destinationId: r.destination_id,
+      kind: r.kind,
+      createdAt: r.created_ms,
+      body: r.body,
+      attempts: r.attempts,
+    }));
+  }
+
+  deliveries(q: { ruleId?: string; destinationId?: string; limit: number }): AlertDelivery[] {
+    let sql = 'SELECT id, rule_id, destination_id, kind, status, created_ms FROM alert_deliveries WHERE 1 = 1';
+    const params: (string | number)[] = [];
+    if (q.ruleId !== undefined) {
+      sql += ' AND rule_id = ?';
+      params.push(q.ruleId);
+    }
+    if (q.destinationId !== undefined) {
+      sql += ' AND destination_id = ?';
+      params.push(q.destinationId);
+    }
+    sql += ' ORDER BY created_ms DESC, id DESC LIMIT ?';
+    params.push(q.limit);
+    const rows = this.db.prepare(sql).all(...params) as {
+      id: string;
+      rule_id: string | null;
+      destination_id: string;
+      kind: AlertDelivery['kind'];
+      status: AlertDelivery['status'];
+      created_ms: number;
+    }[];
+    const attemptsOf = this.db.prepare('SELECT * FROM alert_delivery_attempts WHERE delivery_id = ? ORDER BY attempt');
+    return rows.map((r) => ({
+      id: r.id,
+      ruleId: r.rule_id,
+      destinationId: r.destination_id,
+      kind: r.kind,
+      status: r.status,
+      createdAt: r.created_ms,
+      attempts: (attemptsOf.all(r.id) as { attempt: number; at_ms: number; status_code: number | null; error: string | null; duration_ms: number }[]).map((a) => ({
+        attempt: a.attempt,
+        at: a.at_ms,
+        statusCode: a.status_code,
+        error: a.error,
+        durationMs: a.duration_ms,
+      })),
+    }));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
