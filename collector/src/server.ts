@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createAlerting, type Alerting } from './alerts';
-import { createAdvisor } from './advisor';
+import { createAdvisor, type Advisor } from './advisor';
 import { resolveConfig, type CollectorConfig, type ResolvedConfig } from './config/collector-config';
 import { errors, headroomError } from './errors';
 import { createHttpRequestCounter } from './health/http-request-counter';
@@ -100,7 +100,7 @@ interface Servers {
   hub: LiveHub;
 }
 
-function createServers(storage: Storage, settings: ResolvedConfig, dbPath: string, alerting: Alerting): Servers {
+function createServers(storage: Storage, settings: ResolvedConfig, dbPath: string, alerting: Alerting, advisor: Advisor): Servers {
   const startedAt = Date.now();
   const receiver = createOtlpReceiver({ storage, maxBodyBytes: settings.maxBodyBytes });
   const otlp = http.createServer(withIngestToken(settings.ingestToken, receiver.handle));
@@ -114,7 +114,7 @@ function createServers(storage: Storage, settings: ResolvedConfig, dbPath: strin
     dashboardDist: settings.dashboardDir === undefined ? findDashboardDist() : settings.dashboardDir,
     requests,
     startedAt,
-    advisor: createAdvisor(storage, settings.advisor),
+    advisor,
     alertsRouter: alerting.router,
     metrics: {
       receiver: () => receiver.stats(),
@@ -145,8 +145,10 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
   let servers: Servers | null = null;
   let alerting: Alerting | null = null;
   try {
-    alerting = createAlerting({ storage, dbPath, settings: settings.alerts });
-    servers = createServers(storage, settings, dbPath, alerting);
+    // One advisor for the API and for advisor.finding alert rules.
+    const advisor = createAdvisor(storage, settings.advisor);
+    alerting = createAlerting({ storage, dbPath, settings: settings.alerts, findings: advisor });
+    servers = createServers(storage, settings, dbPath, alerting, advisor);
     await listen(servers.otlp, settings.otlpPort, settings.host, OTLP_ROLE);
     await listen(servers.http, settings.httpPort, settings.host, HTTP_ROLE);
   } catch (error) {
