@@ -57,17 +57,25 @@ function maxOf(a: number | null, b: number | null): number | null {
   return a === null ? b : b === null ? a : Math.max(a, b);
 }
 
-export function addRequestPoint(row: RequestRollup, p: RequestPoint): void {
+/** A request point turned into rollup terms once, then added to every rollup level. */
+export function pointRollup(p: RequestPoint): RequestRollup | null {
   const count = finite(p.count);
-  if (count === 0) return;
+  if (count === 0) return null;
   const minMs = p.minSeconds !== null && Number.isFinite(p.minSeconds) ? Math.max(0, p.minSeconds * 1000) : null;
   const maxMs = p.maxSeconds !== null && Number.isFinite(p.maxSeconds) ? Math.max(0, p.maxSeconds * 1000) : null;
-  row.count += count;
-  if (p.error) row.errors += count;
-  row.durSum += finite(p.sumSeconds) * 1000;
-  row.durMin = minOf(row.durMin, minMs);
-  row.durMax = maxOf(row.durMax, maxMs);
+  const row = emptyRollup();
+  row.count = count;
+  if (p.error) row.errors = count;
+  row.durSum = finite(p.sumSeconds) * 1000;
+  row.durMin = minMs;
+  row.durMax = maxMs;
   row.sketch.addDistribution(p.distribution, minMs, maxMs);
+  return row;
+}
+
+export function addRequestPoint(row: RequestRollup, p: RequestPoint): void {
+  const point = pointRollup(p);
+  if (point) mergeRollup(row, point);
 }
 
 /** Route sums: times arrive in seconds and are kept in ms; sizes stay bytes. */

@@ -4,7 +4,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { EventView, TraceSummary } from '../../api-types';
 import type { Attributes, EventRecord, IngestBatch, InstanceSeen, SpanRecord } from '../../model';
 import type { CommitSummary } from '../storage';
-import { addRequestPoint, addRouteSum, emptyRollup, type RequestRollup } from '../request-rollup';
+import { addRouteSum, emptyRollup, mergeRollup, pointRollup, type RequestRollup } from '../request-rollup';
 import { floorTo, hourOf, MINUTE_MS, minuteOf, minuteOfIntervalEnd, nsToMs } from '../time-buckets';
 import { apdexTFromResource } from './apdex-threshold';
 import { toJsonAttributes } from './json-rows';
@@ -265,7 +265,11 @@ export class SqliteWriter {
           skipped++;
           continue;
         }
-        for (const row of rowsFor(p.service, p.instanceId, p.route, t)) addRequestPoint(row, p);
+        // The histogram is converted once and merged into each level (route × instance,
+        // service, instance, route).
+        const point = pointRollup(p);
+        if (!point) continue;
+        for (const row of rowsFor(p.service, p.instanceId, p.route, t)) mergeRollup(row, point);
         touch(p.service, t);
       }
       for (const p of b.routeSums) {
