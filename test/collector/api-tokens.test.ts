@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import type { ApiError, LiveServerMessage, ServicesResponse } from '../../collector/src/api-types';
+import { otlpTypes } from '../../collector/src/receiver/decode/proto-root';
 import { getJson, sendTraces, serviceResource, startTestCollector, type TestCollector } from './support/collector-harness';
 
 const DASHBOARD_TOKEN = 'dash-0123456789';
@@ -101,6 +102,17 @@ describe('dashboard and ingest tokens', () => {
     const status = (await res.json()) as { code: number; message: string };
     assert.equal(status.code, 16);
     assert.match(status.message, /HR_API_INGEST_UNAUTHORIZED/);
+
+    const proto = await fetch(`${collector.otlpUrl}/v1/traces`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-protobuf', Authorization: 'Bearer wrong' },
+      body: new Uint8Array(0),
+    });
+    assert.equal(proto.status, 401);
+    assert.equal(proto.headers.get('content-type'), 'application/x-protobuf');
+    const decoded = otlpTypes().status.decode(new Uint8Array(await proto.arrayBuffer())) as unknown as { code: number; message: string };
+    assert.equal(decoded.code, 16);
+    assert.match(decoded.message, /HR_API_INGEST_UNAUTHORIZED/);
 
     const resource = serviceResource('tokened', 'tokened-1');
     const spec = [{ name: 'GET /x', startMs: Date.now() - 1000, durationMs: 5, attributes: { 'http.route': '/x' } }];
