@@ -1,39 +1,77 @@
 // Blocking routes: a callback that runs for hundreds of milliseconds holds up every request
 // in the process, not only its own (one event loop = one thread of JavaScript). The agent
-// reports each such stall with the route and code location that ran it; a route that does
-// it repeatedly, or once for very long, should move that work off the loop.
-import type { Finding, StallGroup } from '../api-types';
+// reports each stall with the route and code location that ran it, and the CPU the process
+// used meanwhile. A stall with little CPU was the process not running (starved of CPU,
+// paused) or a blocking syscall, not JavaScript; only stalls on CPU count against the code.
+// A route is named when it blocks repeatedly — in a real share of its requests, so a rare
+// hiccup on a busy route is not blamed on it — or once for very long.
+import type { EventView, Finding } from '../api-types';
 import { finding, ms, plural, round, windowWords, type ServiceContext } from './context';
+
+/**
+ * A stall counts as code running when the process used CPU for at least this share of it, or
+ * for at least ON_CPU_MS: on a crowded host blocking code still burns its CPU, only slower.
+ */
+const ON_CPU_SHARE = 0.5;
+const ON_CPU_MS = 50;
+const MAX_EVENTS = 1000;
 
 interface RouteStalls {
   route: string | null;
   count: number;
   totalMs: number;
   maxMs: number;
-  /** Location with the most stall time. */
-  worst: StallGroup;
+  offCpu: number;
+  locations: Map<string, number>;
+}
+
+function locationOf(e: EventView): string | null {
+  const fn = e.attributes['code.function'];
+  const file = e.attributes['code.filepath'];
+  const line = e.attributes['code.lineno'];
+  const where = typeof file === 'string' && file !== '' ? (typeof line === 'number' ? `${file}:${line}` : file) : null;
+  const name = typeof fn === 'string' && fn !== '' ? fn : null;
+  if (name && where) return `${name} (${where})`;
+  return name ?? where;
+}
+
+function onCpu(e: EventView): boolean {
+  const cpu = e.attributes['headroom.stall.cpu_ms'];
+  if (typeof cpu !== 'number' || e.durationMs === null) return true; // older agents: count it
+  return cpu >= ON_CPU_SHARE * e.durationMs || cpu >= ON_CPU_MS;
 }
 
 export const blockingRoutesRule = (ctx: ServiceContext): Finding[] => {
   const t = ctx.thresholds;
+  const events = ctx.storage.events({ service: ctx.service, type: 'stall', from: ctx.window.from, to: ctx.window.to, limit: MAX_EVENTS }).events;
+  if (events.length === 0) return [];
   const byRoute = new Map<string, RouteStalls>();
-  for (const g of ctx.storage.stalls({ service: ctx.service, from: ctx.window.from, to: ctx.window.to }).groups) {
-    const key = g.route ?? '\u0000';
-    const r = byRoute.get(key);
-    if (!r) byRoute.set(key, { route: g.route, count: g.count, totalMs: g.totalMs, maxMs: g.maxMs, worst: g });
-    else {
-      r.count += g.count;
-      r.totalMs += g.totalMs;
-      r.maxMs = Math.max(r.maxMs, g.maxMs);
-      if (g.totalMs > r.worst.totalMs) r.worst = g;
+  for (const e of events) {
+    const key = e.route ?? '\u0000';
+    let r = byRoute.get(key);
+    if (!r) byRoute.set(key, (r = { route: e.route, count: 0, totalMs: 0, maxMs: 0, offCpu: 0, locations: new Map() }));
+    if (!onCpu(e)) {
+      r.offCpu++;
+      continue;
     }
+    const d = e.durationMs ?? 0;
+    r.count++;
+    r.totalMs += d;
+    r.maxMs = Math.max(r.maxMs, d);
+    const loc = locationOf(e) ?? 'unknown code location';
+    r.locations.set(loc, (r.locations.get(loc) ?? 0) + d);
   }
+  const requests = new Map(ctx.storage.transactions({ service: ctx.service, ...ctx.window }).transactions.map((x) => [x.route, x.requests]));
   const windowMs = Math.max(1, ctx.window.to - ctx.window.from);
   const out: Finding[] = [];
   for (const r of byRoute.values()) {
-    if (r.count < t.blockingMinCount && r.maxMs < t.blockingSingleMs) continue;
+    if (r.count === 0) continue;
+    const routeRequests = r.route !== null ? (requests.get(r.route) ?? 0) : null;
+    const share = routeRequests !== null && routeRequests > 0 ? r.count / routeRequests : null;
+    const repeated = r.count >= t.blockingMinCount && (share === null || share >= t.blockingMinShare);
+    if (!repeated && r.maxMs < t.blockingSingleMs) continue;
     const where = r.route ?? 'outside any request';
-    const location = r.worst.location ?? 'unknown code location';
+    const location = [...r.locations.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'unknown code location';
     out.push(finding(ctx, {
       kind: 'eventloop.blocking-route',
       subject: r.route ?? '(no route)',
@@ -41,7 +79,7 @@ export const blockingRoutesRule = (ctx: ServiceContext): Finding[] => {
       title: r.route !== null
         ? `Route ${r.route} blocks the event loop for up to ${ms(r.maxMs)}`
         : `Code outside any request blocks the event loop for up to ${ms(r.maxMs)}`,
-      summary: `${plural(r.count, 'stall')} in ${where} over ${windowWords(ctx.window)}, ${ms(r.totalMs)} in all (longest ${ms(r.maxMs)}); most of it in ${location}. Every other request in the process waited meanwhile.`,
+      summary: `${plural(r.count, 'stall')} in ${where} over ${windowWords(ctx.window)}${share !== null ? ` (${round(share * 100, 1)} % of its ${routeRequests} requests)` : ''}, ${ms(r.totalMs)} in all (longest ${ms(r.maxMs)}); most of it in ${location}. Every other request in the process waited meanwhile.`,
       figures: {
         route: where,
         stalls: r.count,
@@ -50,6 +88,8 @@ export const blockingRoutesRule = (ctx: ServiceContext): Finding[] => {
         meanStallMs: round(r.totalMs / r.count, 0),
         location,
         shareOfWindow: round(r.totalMs / windowMs, 4),
+        ...(share !== null && { shareOfRequests: round(share, 4), requests: routeRequests ?? 0 }),
+        ...(r.offCpu > 0 && { offCpuStalls: r.offCpu }),
       },
       page: 'event-loop',
       ...(r.route !== null && { linkParams: { route: r.route } }),

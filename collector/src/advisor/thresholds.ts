@@ -29,8 +29,10 @@ export interface AdvisorThresholds {
   /** queue wait: below this mean (ms) the share is not worth a finding (fast apps, small waits). */
   queueWaitMinMs: number;
 
-  /** blocking routes: stalls of one route in the window before it is a finding… */
+  /** blocking routes: stalls (on CPU) of one route in the window before it is a finding… */
   blockingMinCount: number;
+  /** …in at least this share of the route's requests (a rare hiccup on a busy route is not the route's doing)… */
+  blockingMinShare: number;
   /** …or one stall at least this long (ms). */
   blockingSingleMs: number;
   /** blocking routes: a stall this long (ms) makes the finding critical. */
@@ -100,6 +102,7 @@ export const DEFAULT_THRESHOLDS: Readonly<AdvisorThresholds> = Object.freeze({
   queueWaitShareCritical: 0.4,
   queueWaitMinMs: 10,
   blockingMinCount: 3,
+  blockingMinShare: 0.01,
   blockingSingleMs: 500,
   blockingCriticalMs: 1000,
   eventLoopDelayP99Ms: 50,
@@ -139,6 +142,7 @@ const FRACTIONS = new Set<keyof AdvisorThresholds>([
   'heapNearLimitCritical',
   'leakMinR2',
   'hostMemoryShare',
+  'blockingMinShare',
 ]);
 
 /** Checks an untrusted object (a config file, options) and merges it over the defaults. */

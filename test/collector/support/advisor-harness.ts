@@ -1,0 +1,105 @@
+// Advisor tests: a real collector (ports 0, temp SQLite), real apps under the built agent
+// (test/agent/support/harness.ts runs them), load from plain http clients, and the advisor
+// asked through the Storage the collector uses — with thresholds tuned for seconds of data.
+import http from 'node:http';
+import { join } from 'node:path';
+import { createAdvisor, type AdvisorOptions } from '../../../collector/src/advisor';
+import type { Finding } from '../../../collector/src/api-types';
+import { eventually, REPO, runApp, startTestCollector, type RunningApp, type TestCollector } from '../../agent/support/harness';
+
+export { eventually, runApp, type RunningApp };
+
+export const ADVISOR_APP = join(REPO, 'test/fixtures/advisor/advisor-app.js');
+
+/**
+ * Windows and minimum counts shortened for tests that produce seconds of data. Value
+ * thresholds (shares, utilisations, delays) stay at their defaults unless a test says why.
+ */
+export const TEST_OPTIONS: AdvisorOptions = {
+  windowMs: 10 * 60_000,
+  minRequests: 20,
+  minSamples: 4,
+};
+
+/** Server settings that are right behind a load balancer: the healthy baseline. */
+export const GOOD_SERVER_ENV: Record<string, string> = {
+  KEEP_ALIVE_MS: '65000',
+  HEADERS_TIMEOUT_MS: '66000',
+};
+
+export interface AdvisorTest {
+  tc: TestCollector;
+  otlpUrl: string;
+  findings(service: string, options?: AdvisorOptions): Promise<Finding[]>;
+  /** Polls until `pick` finds something in the findings of `service`. */
+  waitFor(service: string, what: string, pick: (f: Finding[]) => Finding | undefined, options?: AdvisorOptions, timeoutMs?: number): Promise<Finding>;
+  app(service: string, env?: Record<string, string>): Promise<RunningApp>;
+  close(): Promise<void>;
+}
+
+export async function startAdvisorTest(): Promise<AdvisorTest> {
+  const tc = await startTestCollector();
+  const apps: RunningApp[] = [];
+  const findings = async (service: string, options: AdvisorOptions = TEST_OPTIONS): Promise<Finding[]> => {
+    await tc.collector.storage.flush();
+    const now = Date.now();
+    return createAdvisor(tc.collector.storage, options).findings({ from: now - 30 * 60_000, to: now + 5_000, service }).findings;
+  };
+  return {
+    tc,
+    otlpUrl: tc.collector.otlpUrl,
+    findings,
+    async waitFor(service, what, pick, options = TEST_OPTIONS, timeoutMs = 20_000) {
+      return eventually(async () => pick(await findings(service, options)), what, timeoutMs);
+    },
+    async app(service, env = {}) {
+      const app = await runApp(ADVISOR_APP, { OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: tc.collector.otlpUrl, ...env });
+      apps.push(app);
+      return app;
+    },
+    async close() {
+      await Promise.all(apps.map((a) => a.stop('SIGKILL')));
+      await tc.close();
+    },
+  };
+}
+
+const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+/** One GET; resolves with the status and body. */
+export function get(base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${base}${path}`, { agent: keepAlive, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** `concurrency` clients requesting `path` back to back for `durationMs`; returns the request count. */
+export async function load(
+  base: string,
+  path: string,
+  opts: { durationMs: number; concurrency: number; headers?: () => Record<string, string> },
+): Promise<number> {
+  const end = Date.now() + opts.durationMs;
+  let n = 0;
+  await Promise.all(
+    Array.from({ length: opts.concurrency }, async () => {
+      while (Date.now() < end) {
+        await get(base, path, opts.headers?.() ?? {});
+        n++;
+      }
+    }),
+  );
+  return n;
+}
+
+export function byKind(kind: string, subject?: string): (f: Finding[]) => Finding | undefined {
+  return (list) => list.find((f) => f.kind === kind && (subject === undefined || f.id.endsWith(`:${subject}`)));
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
