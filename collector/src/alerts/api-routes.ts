@@ -44,7 +44,9 @@ export function createAlertsRouter(store: AlertStore, engine: AlertEngine, now: 
   const router = Router();
   router.use((req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
-    if (req.method !== 'GET' && req.method !== 'HEAD' && !req.is('application/json')) {
+    // DELETE needs no body (and no HTML form can send one); POST and PUT must say JSON, body or not.
+    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if ((req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') && type !== 'application/json') {
       res.status(415).json({ error: { code: errors.apiBadParam.code, message: `${errors.apiBadParam.message}: send Content-Type: application/json` } });
       return;
     }

@@ -1,0 +1,134 @@
+// Webhook delivery against real receivers on 127.0.0.1: retries on 503 (exactly one delivered
+// notification), none on other 4xx, Retry-After honoured, every attempt recorded, the
+// "send test notification" action, and a collector restart while firing (no duplicate; the
+// resolve still sent).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { AlertmanagerPayload } from '../../collector/src/alerts/notify/alertmanager-payload';
+import type { SlackPayload } from '../../collector/src/alerts/notify/slack-payload';
+import { eventually } from '../agent/support/harness';
+import { deliveries, quietRule, sleep, startAlertCollector, tempDir } from './support/alerts-harness';
+import { postJson, startWebhookReceiver, TEST_SECRET } from './support/webhook-receiver';
+
+async function withRule(answer: Parameters<typeof startWebhookReceiver>[1]) {
+  const dir = tempDir();
+  const receiver = await startWebhookReceiver(TEST_SECRET, answer);
+  const collector = await startAlertCollector(dir);
+  assert.equal((await postJson(`${collector.httpUrl}/api/alerts/destinations`, { id: 'hook', type: 'webhook', url: receiver.url, secret: TEST_SECRET })).status, 201);
+  assert.equal((await postJson(`${collector.httpUrl}/api/alerts/rules`, quietRule(['hook']))).status, 201);
+  return {
+    dir,
+    receiver,
+    collector,
+    async close() {
+      await collector.close();
+      await receiver.close();
+      dir.remove();
+    },
+  };
+}
+
+test('a receiver answering 503 then 200 gets the notification exactly once, after a retry', async () => {
+  const t = await withRule((n) => (n === 0 ? { status: 503 } : { status: 200 }));
+  try {
+    await eventually(async () => (t.receiver.requests.some((r) => r.answered === 200) ? true : undefined), 'a 200 answer');
+    await sleep(500); // several more evaluations: nothing more may arrive
+    assert.equal(t.receiver.requests.length, 2);
+    const [first, second] = t.receiver.requests;
+    assert.equal(first!.headers['webhook-id'], second!.headers['webhook-id'], 'a retry keeps the webhook-id');
+    assert.ok(first!.signatureValid && second!.signatureValid);
+    assert.equal((second!.json as AlertmanagerPayload).status, 'firing');
+    const [delivery] = await deliveries(t.collector);
+    assert.equal(delivery?.status, 'delivered');
+    assert.deepEqual(delivery?.attempts.map((a) => a.statusCode), [503, 200]);
+  } finally {
+    await t.close();
+  }
+});
+
+test('another 4xx is not retried, and the failed attempt is recorded', async () => {
+  const t = await withRule(() => ({ status: 400 }));
+  try {
+    const failed = await eventually(async () => (await deliveries(t.collector)).find((d) => d.status === 'failed'), 'a failed delivery');
+    await sleep(400);
+    assert.equal(t.receiver.requests.length, 1);
+    assert.deepEqual(failed.attempts.map((a) => a.statusCode), [400]);
+  } finally {
+    await t.close();
+  }
+});
+
+test('429 with Retry-After: the next attempt waits as asked', async () => {
+  const t = await withRule((n) => (n === 0 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }));
+  try {
+    const done = await eventually(async () => (await deliveries(t.collector)).find((d) => d.status === 'delivered'), 'the delivery');
+    const [a, b] = done.attempts;
+    assert.equal(a?.statusCode, 429);
+    assert.equal(b?.statusCode, 200);
+    assert.ok(b!.at - a!.at >= 950, `second attempt ${b!.at - a!.at} ms after the first`);
+  } finally {
+    await t.close();
+  }
+});
+
+test('network errors are retried and recorded; send test notification reaches a Slack-shaped destination', async () => {
+  const dir = tempDir();
+  const receiver = await startWebhookReceiver(null);
+  const collector = await startAlertCollector(dir, { delivery: { maxAttempts: 2, baseDelayMs: 20, timeoutMs: 500 } });
+  try {
+    // A port nobody listens on: connection refused, twice, then failed.
+    await postJson(`${collector.httpUrl}/api/alerts/destinations`, { id: 'nowhere', type: 'webhook', url: 'http://127.0.0.1:9/hook' });
+    const test1 = await postJson(`${collector.httpUrl}/api/alerts/destinations/nowhere/test`, {});
+    assert.equal(test1.status, 202);
+    const failed = await eventually(async () => (await deliveries(collector)).find((d) => d.status === 'failed'), 'failed delivery');
+    assert.equal(failed.kind, 'test');
+    assert.deepEqual(failed.attempts.map((a) => a.statusCode), [null, null]);
+    assert.ok(failed.attempts.every((a) => (a.error ?? '').length > 0));
+
+    const created = await postJson(`${collector.httpUrl}/api/alerts/destinations`, { id: 'chat', type: 'slack', url: receiver.url });
+    assert.equal(created.status, 201);
+    assert.equal((await postJson(`${collector.httpUrl}/api/alerts/destinations/chat/test`, {})).status, 202);
+    const got = await eventually(async () => receiver.requests[0], 'the slack test message');
+    const slack = got.json as SlackPayload;
+    assert.match(slack.text, /FIRING Headroom test notification/);
+    assert.equal(slack.blocks[0]?.type, 'section');
+  } finally {
+    await collector.close();
+    await receiver.close();
+    dir.remove();
+  }
+});
+
+test('a collector restart while firing sends no duplicate; a resolve after the restart is still sent', async () => {
+  const dir = tempDir();
+  const receiver = await startWebhookReceiver(TEST_SECRET);
+  const dest = { id: 'hook', type: 'webhook', url: receiver.url, secret: TEST_SECRET };
+  const firingFile = dir.file('rules-firing.json', { destinations: [dest], rules: [quietRule(['hook'])] });
+  // The same rule whose condition no longer holds (the service is "busy" enough now).
+  const clearFile = dir.file('rules-clear.json', { destinations: [dest], rules: [quietRule(['hook'], { comparison: '>', threshold: 1_000_000 })] });
+  const statuses = (): string[] => receiver.requests.map((r) => (r.json as AlertmanagerPayload).status);
+  try {
+    let collector = await startAlertCollector(dir, { rulesFile: firingFile });
+    await eventually(async () => (statuses().length === 1 ? true : undefined), 'the firing notification');
+    await collector.close();
+
+    collector = await startAlertCollector(dir, { rulesFile: firingFile });
+    await sleep(600); // six evaluations after the restart, still firing
+    const rule = (await (await fetch(`${collector.httpUrl}/api/alerts/rules/quiet`)).json()) as { state: { state: string } };
+    assert.equal(rule.state.state, 'firing');
+    assert.deepEqual(statuses(), ['firing'], 'no duplicate after the restart');
+    await collector.close();
+
+    collector = await startAlertCollector(dir, { rulesFile: clearFile });
+    await eventually(async () => (statuses().length === 2 ? true : undefined), 'the resolve notification');
+    await sleep(300);
+    assert.deepEqual(statuses(), ['firing', 'resolved']);
+    const [firing, resolved] = receiver.requests.map((r) => r.json as AlertmanagerPayload);
+    assert.equal(resolved!.alerts[0]!.startsAt, firing!.alerts[0]!.startsAt);
+    assert.ok(receiver.requests.every((r) => r.signatureValid));
+    await collector.close();
+  } finally {
+    await receiver.close();
+    dir.remove();
+  }
+});
