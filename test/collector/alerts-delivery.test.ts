@@ -1,8 +1,10 @@
 // Webhook delivery against real receivers on 127.0.0.1: retries on 503 (exactly one delivered
 // notification), none on other 4xx, Retry-After honoured, every attempt recorded, the
 // "send test notification" action, and a collector restart while firing (no duplicate; the
-// resolve still sent).
+// resolve still sent), and the runnable receiver example in docs/.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { AlertmanagerPayload } from '../../collector/src/alerts/notify/alertmanager-payload';
 import type { SlackPayload } from '../../collector/src/alerts/notify/slack-payload';
@@ -129,6 +131,37 @@ test('a collector restart while firing sends no duplicate; a resolve after the r
     await collector.close();
   } finally {
     await receiver.close();
+    dir.remove();
+  }
+});
+
+test('docs/examples/verify-webhook.mjs verifies a real delivery and refuses a forged one', async () => {
+  const child = spawn(process.execPath, [join(__dirname, '../../docs/examples/verify-webhook.mjs')], {
+    env: { PATH: process.env.PATH ?? '', WEBHOOK_SECRET: TEST_SECRET, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const dir = tempDir();
+  const collector = await startAlertCollector(dir);
+  try {
+    const port = await eventually(async () => /listening (\d+)/.exec(out)?.[1], 'the example to listen');
+    const url = `http://127.0.0.1:${port}/hook`;
+    await postJson(`${collector.httpUrl}/api/alerts/destinations`, { id: 'example', type: 'webhook', url, secret: TEST_SECRET });
+    await postJson(`${collector.httpUrl}/api/alerts/destinations/example/test`, {});
+    const delivered = await eventually(async () => (await deliveries(collector)).find((d) => d.status !== 'pending'), 'the delivery');
+    assert.equal(delivered.status, 'delivered');
+    assert.deepEqual(delivered.attempts.map((a) => a.statusCode), [204]);
+    assert.match(out, /verified msg_.*FIRING Headroom test notification/);
+    const forged = await fetch(url, {
+      method: 'POST',
+      headers: { 'webhook-id': 'msg_x', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAA' },
+      body: '{}',
+    });
+    assert.equal(forged.status, 401);
+  } finally {
+    child.kill();
+    await collector.close();
     dir.remove();
   }
 });
