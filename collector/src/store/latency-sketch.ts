@@ -12,9 +12,6 @@ export const RELATIVE_ACCURACY = 0.01;
 const MIN_MS = 1e-3;
 const MAX_MS = 1e8;
 
-// Above this many sub-steps a bucket is not spread further (bounds the work per bucket).
-const MAX_SPREAD_STEPS = 256;
-
 const FORMAT_VERSION = 1;
 const HEADER_BYTES = 1 + 8 + 4 + 4;
 const COUNT_SCALE = 8;
@@ -51,10 +48,10 @@ export class LatencySketch {
   /**
    * OTel exponential histogram: bucket index i covers (base^i, base^(i+1)], base =
    * 2^(2^-scale) (opentelemetry-proto metrics.proto, ExponentialHistogramDataPoint).
-   * A bucket no wider than one sketch bin goes in whole at its geometric midpoint; a wider
-   * one (low scales, after the SDK downscaled to fit 160 buckets) is spread log-uniformly
-   * over the sketch bins it covers, so a percentile inside it is interpolated instead of
-   * snapping to the midpoint (which alone would be up to half a bucket, e.g. ±2.2 % at scale 4).
+   * Each bucket is spread log-uniformly over the sketch bins it overlaps, in proportion to
+   * the overlap (a bucket inside one bin lands there whole, as at its geometric midpoint). At
+   * low scales (the SDK downscales to fit 160 buckets) this interpolates a percentile inside
+   * a wide bucket instead of snapping it to the midpoint (up to half a bucket: ±2.2 % at scale 4).
    */
   private addExponential(
     dist: Extract<Distribution, { kind: 'exponential' }>,
@@ -101,32 +98,58 @@ export class LatencySketch {
     }
   }
 
+  /**
+   * Spreads n values log-uniformly over (lo, hi]: each sketch bin gets the share of the
+   * interval's log-width it covers (bin k covers (gamma^(k-1), gamma^k], KeyMapping.key =
+   * ceil(log_gamma v)). Straight into the store: one add per bin touched, no per-value work.
+   */
   private spreadLog(lo: number, hi: number, n: number): void {
-    if (!(hi > lo) || !(lo > 0)) {
-      this.add(hi, n);
+    const l = clampMs(lo);
+    const h = clampMs(hi);
+    if (!(l > 0) || !(h > l)) {
+      this.add(h, n);
       return;
     }
-    const steps = Math.min(MAX_SPREAD_STEPS, Math.ceil(Math.log(hi / lo) / this.logGamma - 1e-9));
-    if (steps <= 1) {
-      this.add(Math.sqrt(lo * hi), n);
-      return;
+    const a = Math.log(l) / this.logGamma;
+    const b = Math.log(h) / this.logGamma;
+    const store = this.dd.store;
+    let x = a;
+    let k = Math.floor(a) + 1;
+    while (x < b) {
+      const end = Math.min(b, k);
+      store.add(k, (n * (end - x)) / (b - a));
+      x = end;
+      k++;
     }
-    const ratio = Math.log(hi / lo) / steps;
-    const w = n / steps;
-    for (let s = 0; s < steps; s++) this.add(lo * Math.exp((s + 0.5) * ratio), w);
+    this.dd.count += n;
   }
 
+  /**
+   * Spreads n values uniformly (in value) over (lo, hi]: each bin gets the share of the
+   * interval's width it covers. Below hi / 1000 the width is negligible and goes to the first bin.
+   */
   private spreadLinear(lo: number, hi: number, n: number): void {
-    if (!(hi > lo)) {
-      this.add(hi, n);
+    const h = clampMs(hi);
+    const l = Math.min(h, Math.max(clampMs(lo), h / 1000, MIN_MS));
+    if (!(h > l)) {
+      this.add(h, n);
       return;
     }
-    // Enough steps that each is about one sketch bin wide at its lower end.
-    const floor = Math.max(lo, hi / MAX_SPREAD_STEPS, MIN_MS);
-    const steps = Math.min(MAX_SPREAD_STEPS, Math.max(1, Math.ceil((hi - lo) / (floor * 2 * RELATIVE_ACCURACY))));
-    const width = (hi - lo) / steps;
-    const w = n / steps;
-    for (let s = 0; s < steps; s++) this.add(lo + (s + 0.5) * width, w);
+    const width = h - Math.max(0, lo);
+    const store = this.dd.store;
+    const gamma = this.dd.mapping.gamma;
+    let k = Math.floor(Math.log(l) / this.logGamma) + 1;
+    // The part below l (from lo or 0) lands in l's bin.
+    let x = Math.max(0, lo);
+    let upper = Math.pow(gamma, k);
+    while (x < h) {
+      const end = Math.min(h, upper);
+      store.add(k, (n * (end - x)) / width);
+      x = end;
+      k++;
+      upper *= gamma;
+    }
+    this.dd.count += n;
   }
 
   merge(other: LatencySketch): void {
