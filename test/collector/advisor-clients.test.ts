@@ -1,0 +1,86 @@
+// In front of the app and at the client: queue wait stamped by a proxy (X-Request-Start)
+// that dwarfs the app's own time, responses written to clients that read slowly, and
+// request bodies that trickle in.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, test } from 'node:test';
+import { byKind, GOOD_SERVER_ENV, load, sleep, startAdvisorTest, type AdvisorTest } from './support/advisor-harness';
+
+let t: AdvisorTest;
+before(async () => {
+  t = await startAdvisorTest();
+});
+after(async () => {
+  await t.close();
+});
+
+test('requests that waited 300 ms in front of a 1 ms app: queue-wait finding', async () => {
+  const app = await t.app('queued-svc', GOOD_SERVER_ENV);
+  // nginx's format: t=<seconds with milliseconds>, stamped 300 ms before the app sees it.
+  await load(app.base, '/hello', { durationMs: 2000, concurrency: 2, headers: () => ({ 'X-Request-Start': `t=${((Date.now() - 300) / 1000).toFixed(3)}` }) });
+  const f = await t.waitFor('queued-svc', 'queue-wait finding', byKind('queue.wait-share'));
+  const figures = f.evidence.figures;
+  assert.ok(Number(figures.meanQueueWaitMs) >= 290, `queue wait ${figures.meanQueueWaitMs}`);
+  assert.ok(Number(figures.queueWaitShare) >= 0.4, `share ${figures.queueWaitShare}`);
+  assert.equal(f.severity, 'critical');
+  assert.match(f.title, /^Queue wait is \d+ % of response time: capacity is short in front of the app$/);
+  assert.match(f.evidence.chartLink, /^\/services\/queued-svc\?from=\d+&to=\d+$/);
+});
+
+/** GET a large response and read it slowly: paused for `pauseMs` before taking it all. */
+function slowRead(base: string, path: string, pauseMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(`${base}${path}`, { agent: false }, (res) => {
+        res.pause();
+        let bytes = 0;
+        setTimeout(() => {
+          res.on('data', (d: Buffer) => (bytes += d.length));
+          res.on('end', () => resolve(bytes));
+          res.resume();
+        }, pauseMs);
+      })
+      .on('error', reject);
+  });
+}
+
+/** POST a body in `chunks` pieces, `gapMs` apart. */
+function slowUpload(base: string, chunks: number, gapMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}/upload`, { method: 'POST', agent: false, headers: { 'content-type': 'application/octet-stream' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve());
+    });
+    req.on('error', reject);
+    void (async () => {
+      for (let i = 0; i < chunks; i++) {
+        req.write(Buffer.alloc(1024, 98));
+        await sleep(gapMs);
+      }
+      req.end();
+    })();
+  });
+}
+
+test('clients that read responses slowly: response-write finding', async () => {
+  const app = await t.app('slow-reader-svc', GOOD_SERVER_ENV);
+  // 16 MiB is more than loopback socket buffers hold, so the write waits for the reader.
+  for (let round = 0; round < 5; round++) {
+    const sizes = await Promise.all(Array.from({ length: 4 }, () => slowRead(app.base, '/big/16384', 500)));
+    assert.ok(sizes.every((n) => n === 16 * 1024 * 1024));
+  }
+  const f = await t.waitFor('slow-reader-svc', 'response-write finding', byKind('slow-clients.response-write'));
+  assert.ok(Number(f.evidence.figures.meanResponseWriteMs) >= 200, `write ${f.evidence.figures.meanResponseWriteMs}`);
+  assert.ok(Number(f.evidence.figures.responseWriteShare) >= 0.2);
+  assert.equal(f.evidence.figures.requests, 20);
+  assert.match(f.change, /buffering reverse proxy/);
+});
+
+test('clients that send bodies slowly: body-read finding', async () => {
+  const app = await t.app('slow-upload-svc', GOOD_SERVER_ENV);
+  for (let round = 0; round < 4; round++) await Promise.all(Array.from({ length: 5 }, () => slowUpload(app.base, 6, 50)));
+  const f = await t.waitFor('slow-upload-svc', 'body-read finding', byKind('slow-clients.body-read'));
+  assert.ok(Number(f.evidence.figures.meanBodyReadMs) >= 200, `read ${f.evidence.figures.meanBodyReadMs}`);
+  assert.equal(f.evidence.figures.requests, 20);
+  assert.match(f.change, /proxy_request_buffering/);
+});
