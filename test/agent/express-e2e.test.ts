@@ -10,6 +10,7 @@ const SERVICE = 'agent-e2e-express';
 describe('agent on an express 5 app', () => {
   let collector: TestCollector;
   let app: RunningApp;
+  const sampledHello = new Set<string>();
 
   before(async () => {
     collector = await startTestCollector();
@@ -51,6 +52,7 @@ describe('agent on an express 5 app', () => {
     };
     for (const [format, make] of Object.entries(formats)) {
       const { traceId, header } = sampledTraceparent();
+      sampledHello.add(traceId);
       const stampedAt = Date.now();
       const [name, value] = make(stampedAt - waitMs);
       await fetch(`${app.base}/hello`, { headers: { [name]: value, traceparent: header } }).then((r) => r.text());
@@ -76,7 +78,7 @@ describe('agent on an express 5 app', () => {
     }, 'stall event');
     const stall = stalls.find((e) => e.traceId === busy.traceId)!;
     assert.equal(stall.route, '/busy/:ms');
-    assert.ok(stall.durationMs !== null && stall.durationMs >= 160 && stall.durationMs <= 240, `stall ${String(stall.durationMs)} ms`);
+    assert.ok(stall.durationMs !== null && stall.durationMs >= 160 && stall.durationMs <= 240, `stall ${String(stall.durationMs)} ms (wall ${String(stall.attributes['headroom.stall.wall_ms'])} ms)`);
     assert.equal(stall.attributes['code.function'], 'busy');
     assert.match(String(stall.attributes['code.filepath']), /express-app\.js$/);
     assert.ok(!stalls.some((e) => e.route === '/async-wait/:ms' || e.traceId === waiting.traceId), 'the delayed async route is not blamed');
@@ -137,9 +139,12 @@ describe('agent on an express 5 app', () => {
       return res.traces.some((t) => t.route === '/fail') ? res.traces : undefined;
     }, 'error trace');
     assert.ok(errorTraces.every((t) => t.error));
-    const all = await collector.api<{ traces: { route: string | null }[] }>(`/api/traces?service=${SERVICE}&route=${encodeURIComponent('/hello')}&${RANGE()}`);
-    // Only the /hello requests sent with a sampled traceparent (queue-wait test) were kept.
-    assert.ok(all.traces.length <= 4, `${all.traces.length} /hello traces kept`);
+    const all = await collector.api<{ traces: { traceId: string; durationMs: number; stallMs: number }[] }>(`/api/traces?service=${SERVICE}&route=${encodeURIComponent('/hello')}&${RANGE()}`);
+    // With no rate-limited share, a /hello trace is kept only when its caller sampled it (the
+    // queue-wait test), or it was slow or had a stall inside (a loaded test machine can do that).
+    const unexplained = all.traces.filter((t) => !sampledHello.has(t.traceId) && t.durationMs < 2000 && t.stallMs === 0);
+    assert.deepEqual(unexplained, []);
+    assert.ok(all.traces.length < 30, `${all.traces.length} of 30+ /hello traces kept`);
   });
 
   test('memory and utilisation series exist for the instance', async () => {

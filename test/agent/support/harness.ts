@@ -46,8 +46,8 @@ export interface RunningApp {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function runApp(script: string, env: Record<string, string>, options: { agent?: boolean; waitForListen?: boolean } = {}): Promise<RunningApp> {
-  const args = options.agent === false ? [script] : ['--require', REGISTER, script];
+export function runApp(script: string, env: Record<string, string>, options: { agent?: boolean; waitForListen?: boolean; nodeArgs?: string[] } = {}): Promise<RunningApp> {
+  const args = [...(options.nodeArgs ?? []), ...(options.agent === false ? [script] : ['--require', REGISTER, script])];
   const child = spawn(process.execPath, args, {
     cwd: FIXTURES,
     env: { PATH: process.env.PATH ?? '', OTEL_METRIC_EXPORT_INTERVAL: '500', ...env },
