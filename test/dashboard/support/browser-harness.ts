@@ -64,7 +64,10 @@ export async function startAgentApp(otlpUrl: string, service: string): Promise<A
     stderr += String(d);
   });
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the agent app did not start: ${stderr}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the agent app did not start: ${stderr}`));
+    }, 15_000);
     child.stdout?.on('data', (d: Buffer) => {
       const m = /listening (\d+)/.exec(String(d));
       if (m) {
