@@ -9,6 +9,7 @@ import { RangePicker } from './components/range-picker';
 import { LiveContext, type LiveContextValue, type LiveListener } from './live/live-context';
 import { openLiveConnection, type LiveConnection, type LiveStatus } from './live/live-connection';
 import { liveUrl } from './live/live-url';
+import { AlertsPage } from './pages/alerts-page';
 import { EventLoopPage } from './pages/event-loop-page';
 import { InstancesPage } from './pages/instances-page';
 import { OverviewPage } from './pages/overview-page';
@@ -65,6 +66,7 @@ function useLiveStream(service: string | null): LiveContextValue {
 
 function Page({ view }: { view: ViewState }) {
   const s = view.service;
+  if (view.page === 'alerts') return <AlertsPage />;
   if (s === null) return <OverviewPage />;
   switch (view.page) {
     case 'overview': return <OverviewPage />;
@@ -96,6 +98,7 @@ export function App() {
                 <Link to={withPage(view, 'service')} class="crumb-service">{view.service}</Link>
               </span>
             )}
+            <Link to={{ ...home, page: 'alerts' }} class={view.page === 'alerts' ? 'nav-alerts active' : 'nav-alerts'}>Alerts</Link>
             <RangePicker />
           </div>
           {view.service !== null && view.page !== 'overview' && (

@@ -17,7 +17,7 @@ export interface SeriesSpec {
   width?: number;
 }
 
-export type MarkerKind = 'stall' | 'restart' | 'start' | 'error';
+export type MarkerKind = 'stall' | 'restart' | 'start' | 'error' | 'alert-firing' | 'alert-resolved';
 
 export interface Marker {
   timeMs: number;

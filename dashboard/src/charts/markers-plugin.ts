@@ -9,6 +9,8 @@ const MARKER_COLORS: Record<MarkerKind, string> = {
   restart: COLORS.restart,
   start: COLORS.restart,
   error: '#111827',
+  'alert-firing': '#ea580c',
+  'alert-resolved': '#16a34a',
 };
 
 export function markersPlugin(getMarkers: () => Marker[]): uPlot.Plugin {

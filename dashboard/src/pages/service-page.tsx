@@ -13,7 +13,8 @@ import { Stat } from '../components/stat';
 import { formatApdex, formatBytes, formatMs, formatPercent, formatRpm } from '../format/units';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
 import { canMerge, mergeAggregate } from '../shape/live-merge';
-import { eventsToMarkers } from '../shape/markers';
+import { alertsApi } from '../api/alerts-api';
+import { alertsToMarkers, eventsToMarkers } from '../shape/markers';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { withPage } from '../state/view-state';
@@ -33,6 +34,7 @@ export function ServicePage({ service }: { service: string }) {
   const series = useApi(`series:${service}:${route}:${rangeKey}`, (s) => api.serviceSeries(service, view.range, { route }, s), [resyncVersion, seriesRefresh]);
   const instances = useApi(`inst:${service}:${rangeKey}`, (s) => api.instanceSeries(service, view.range, s), [resyncVersion, refresh]);
   const events = useApi(`events:${service}:${route}:${rangeKey}`, (s) => api.events(view.range, { service, route, limit: 500 }, s), [resyncVersion]);
+  const alertHistory = useApi(`alerts:${service}:${rangeKey}`, (s) => alertsApi.history(view.range, { service }, s), [resyncVersion, refresh]);
   const { live, window, onSelectRange } = useRangeWindow(series.data);
 
   useLiveMessages(live, (msg) => {
@@ -52,7 +54,7 @@ export function ServicePage({ service }: { service: string }) {
   const me = summary.data?.services.find((s) => s.service === service) ?? null;
   const markerEvents: EventView[] = (events.data?.events ?? []).filter((e) => MARKER_TYPES.has(e.type));
   const [from, to] = window ?? [0, Number.MAX_SAFE_INTEGER];
-  const markers = eventsToMarkers(markerEvents, from, to);
+  const markers = [...eventsToMarkers(markerEvents, from, to), ...alertsToMarkers(alertHistory.data?.transitions ?? [], from, to)].sort((a, b) => a.timeMs - b.timeMs);
   const chartProps = { xRange: window, onSelectRange };
 
   return (

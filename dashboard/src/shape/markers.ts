@@ -1,6 +1,6 @@
 // Events (stalls, starts, restarts, crashes) → chart markers with a plain-text label.
 
-import type { EventView } from '@headroom/collector/api-types';
+import type { AlertTransition, EventView } from '@headroom/collector/api-types';
 import type { Marker, MarkerKind } from '../charts/chart-spec';
 import { formatMs } from '../format/units';
 
@@ -31,4 +31,12 @@ export function eventsToMarkers(events: EventView[], from: number, to: number): 
     .filter((e) => e.timeMs >= from && e.timeMs <= to)
     .sort((a, b) => a.timeMs - b.timeMs)
     .map((e) => ({ timeMs: e.timeMs, kind: kindOf(e), label: eventLabel(e) }));
+}
+
+/** Alert rules going firing or resolved inside [from, to], as markers ("alert firing: <rule> — why"). */
+export function alertsToMarkers(transitions: AlertTransition[], from: number, to: number): Marker[] {
+  return transitions
+    .filter((t) => (t.to === 'firing' || t.to === 'resolved') && t.at >= from && t.at <= to)
+    .sort((a, b) => a.at - b.at)
+    .map((t) => ({ timeMs: t.at, kind: t.to === 'firing' ? 'alert-firing' as const : 'alert-resolved' as const, label: `alert ${t.to}: ${t.ruleId} — ${t.reason}` }));
 }

@@ -11,7 +11,7 @@
 
 import { isPreset, LIVE_RANGE, type TimeRangeSpec } from './time-range';
 
-export type PageName = 'overview' | 'service' | 'transactions' | 'traces' | 'trace' | 'event-loop' | 'instances';
+export type PageName = 'overview' | 'service' | 'transactions' | 'traces' | 'trace' | 'event-loop' | 'instances' | 'alerts';
 
 export interface TraceFilters {
   minDurationMs: number | null;
@@ -79,6 +79,10 @@ export function parseView(pathname: string, search: string): ViewState {
   };
 
   const parts = pathname.split('/').filter((p) => p.length > 0);
+  if (parts[0] === 'alerts' && parts.length === 1) {
+    view.page = 'alerts';
+    return view;
+  }
   if (parts[0] !== 'services' || parts[1] === undefined) return view;
   const service = decodeSegment(parts[1]);
   if (service === null) return view;
@@ -99,8 +103,8 @@ export function parseView(pathname: string, search: string): ViewState {
 
 /** The path and query string for a view (the inverse of parseView). */
 export function viewUrl(view: ViewState): string {
-  let path = '/';
-  if (view.service !== null && view.page !== 'overview') {
+  let path = view.page === 'alerts' ? '/alerts' : '/';
+  if (view.service !== null && view.page !== 'overview' && view.page !== 'alerts') {
     path = `/services/${encodeURIComponent(view.service)}`;
     if (view.page === 'trace' && view.traceId !== null) {
       path += `/traces/${encodeURIComponent(view.traceId)}`;

@@ -1,0 +1,268 @@
+// Alerts: rules with their current state (mute, delete), destinations (add, send a test
+// notification), the history of transitions with the values that caused them, and the
+// deliveries with the status code of every attempt. Everything from the API is shown as text.
+
+import type { AlertDelivery, AlertDestinationType, AlertRuleWithState, AlertStateName, AlertTransition } from '@headroom/collector/api-types';
+import { useState } from 'preact/hooks';
+import { alertsApi } from '../api/alerts-api';
+import { ApiFailure } from '../api/client';
+import { Async, EmptyNote } from '../components/states';
+import { formatTime } from '../format/units';
+import { useApi } from '../state/use-api';
+import { useNavigation } from '../state/use-view';
+import { useInterval } from './use-interval';
+
+const REFRESH_MS = 5_000;
+
+const RULE_TEMPLATE = JSON.stringify(
+  {
+    name: 'Checkout is slow',
+    series: 'latency.p95',
+    service: 'shop',
+    route: null,
+    windowMs: '5m',
+    comparison: '>',
+    threshold: 800,
+    forMs: '2m',
+    noData: 'keep',
+    destinations: [],
+  },
+  null,
+  2,
+);
+
+function describeError(error: unknown): string {
+  if (error instanceof ApiFailure) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function StateBadge({ state }: { state: AlertStateName }) {
+  return <span class={`alert-state alert-state-${state}`}>{state}</span>;
+}
+
+function formatValue(value: number | null): string {
+  if (value === null) return 'no data';
+  return Math.abs(value) >= 100 ? String(Math.round(value)) : String(Number(value.toPrecision(3)));
+}
+
+export function AlertsPage() {
+  const { view } = useNavigation();
+  const [tick, setTick] = useState(0);
+  useInterval(() => setTick((n) => n + 1), REFRESH_MS);
+  const rangeKey = JSON.stringify(view.range);
+  const rules = useApi('alerts:rules', (s) => alertsApi.rules(s), [tick]);
+  const destinations = useApi('alerts:destinations', (s) => alertsApi.destinations(s), [tick]);
+  const history = useApi(`alerts:history:${rangeKey}`, (s) => alertsApi.history(view.range, {}, s), [tick]);
+  const deliveries = useApi('alerts:deliveries', (s) => alertsApi.deliveries(s), [tick]);
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+
+  const act = (what: () => Promise<unknown>, done: string) => {
+    what().then(
+      () => {
+        setMessage({ kind: 'ok', text: done });
+        setTick((n) => n + 1);
+      },
+      (err: unknown) => setMessage({ kind: 'error', text: describeError(err) }),
+    );
+  };
+
+  return (
+    <section class="page alerts-page">
+      <h1>
+        <span class="page-kind">Alerts</span>
+      </h1>
+      {message && (
+        <p class={message.kind === 'ok' ? 'alert-message' : 'alert-message alert-message-error'} role={message.kind === 'ok' ? 'status' : 'alert'}>
+          {message.text}
+        </p>
+      )}
+      <h2>Rules</h2>
+      <Async state={rules} what="alert rules">
+        {(data) => (data.rules.length === 0 ? <EmptyNote>No alert rules yet. Add one below, or start the collector with --alert-rules FILE.</EmptyNote> : <RulesTable rules={data.rules} act={act} />)}
+      </Async>
+      <NewRuleForm act={act} />
+
+      <h2>Destinations</h2>
+      <Async state={destinations} what="destinations">
+        {(data) =>
+          data.destinations.length === 0 ? (
+            <EmptyNote>No destinations yet.</EmptyNote>
+          ) : (
+            <div class="table-scroll">
+              <table class="table" data-testid="alert-destinations">
+                <thead>
+                  <tr><th>Id</th><th>Type</th><th>URL</th><th>Signed</th><th>Source</th><th /></tr>
+                </thead>
+                <tbody>
+                  {data.destinations.map((d) => (
+                    <tr key={d.id}>
+                      <td>{d.id}</td>
+                      <td>{d.type}</td>
+                      <td class="route-cell">{d.url}</td>
+                      <td>{d.hasSecret ? 'yes' : 'no'}</td>
+                      <td>{d.source}</td>
+                      <td class="actions">
+                        <button type="button" onClick={() => act(() => alertsApi.sendTest(d.id), `Test notification queued for ${d.id}`)}>Send test</button>
+                        {d.source === 'api' && <button type="button" onClick={() => act(() => alertsApi.deleteDestination(d.id), `Deleted ${d.id}`)}>Delete</button>}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </Async>
+      <NewDestinationForm act={act} onSecret={(secret) => setMessage({ kind: 'ok', text: `Destination created. Its signing secret (shown once): ${secret}` })} />
+
+      <h2>History</h2>
+      <Async state={history} what="alert history">
+        {(data) => (data.transitions.length === 0 ? <EmptyNote>No transitions in this time range.</EmptyNote> : <HistoryTable rows={data.transitions} />)}
+      </Async>
+
+      <h2>Deliveries</h2>
+      <Async state={deliveries} what="deliveries">
+        {(data) => (data.deliveries.length === 0 ? <EmptyNote>No notifications sent yet.</EmptyNote> : <DeliveriesTable rows={data.deliveries} />)}
+      </Async>
+    </section>
+  );
+}
+
+function RulesTable({ rules, act }: { rules: AlertRuleWithState[]; act: (what: () => Promise<unknown>, done: string) => void }) {
+  return (
+    <div class="table-scroll">
+      <table class="table" data-testid="alert-rules">
+        <thead>
+          <tr><th>State</th><th>Rule</th><th>Condition</th><th class="num">Value</th><th>Since</th><th>Notifies</th><th /></tr>
+        </thead>
+        <tbody>
+          {rules.map(({ rule, state, link }) => (
+            <tr key={rule.id} data-rule={rule.id}>
+              <td><StateBadge state={state.state} />{rule.muted && <span class="alert-muted"> muted</span>}</td>
+              <td>
+                <a href={link}>{rule.name}</a>
+                <div class="muted-text">{rule.service}{rule.route !== null ? ` · ${rule.route}` : ''}{rule.instanceId !== null ? ` · ${rule.instanceId}` : ''}</div>
+              </td>
+              <td>
+                <code>{rule.series === 'advisor.finding' ? `advisor finding${rule.findingKind !== null ? ` ${rule.findingKind}` : ''}` : `${rule.series} ${rule.comparison} ${rule.threshold}`}</code>
+                <div class="muted-text">over {rule.windowMs / 60_000} min, for {rule.forMs / 1000} s, no data: {rule.noData}</div>
+              </td>
+              <td class="num">{formatValue(state.value)}</td>
+              <td>{formatTime(state.since)}</td>
+              <td>{rule.destinations.join(', ') || '—'}</td>
+              <td class="actions">
+                <button type="button" onClick={() => act(() => alertsApi.setMuted(rule.id, !rule.muted), `${rule.muted ? 'Unmuted' : 'Muted'} ${rule.name}`)}>{rule.muted ? 'Unmute' : 'Mute'}</button>
+                {rule.source === 'api' && <button type="button" onClick={() => act(() => alertsApi.deleteRule(rule.id), `Deleted ${rule.name}`)}>Delete</button>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function NewRuleForm({ act }: { act: (what: () => Promise<unknown>, done: string) => void }) {
+  const [text, setText] = useState(RULE_TEMPLATE);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    let input: unknown;
+    try {
+      input = JSON.parse(text);
+    } catch (err) {
+      act(() => Promise.reject(new Error(`not valid JSON: ${err instanceof Error ? err.message : String(err)}`)), '');
+      return;
+    }
+    act(() => alertsApi.createRule(input), 'Rule created');
+  };
+  return (
+    <details class="alert-form">
+      <summary>New rule (JSON, see docs/alerts.md)</summary>
+      <form onSubmit={submit}>
+        <textarea rows={14} cols={60} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} aria-label="Rule as JSON" />
+        <div><button type="submit">Create rule</button></div>
+      </form>
+    </details>
+  );
+}
+
+function NewDestinationForm({ act, onSecret }: { act: (what: () => Promise<unknown>, done: string) => void; onSecret: (secret: string) => void }) {
+  const [id, setId] = useState('');
+  const [type, setType] = useState<AlertDestinationType>('webhook');
+  const [url, setUrl] = useState('');
+  const submit = (e: Event) => {
+    e.preventDefault();
+    act(async () => {
+      const created = await alertsApi.createDestination({ id, type, url });
+      if (created?.secret) onSecret(created.secret);
+    }, `Destination ${id} created`);
+  };
+  return (
+    <details class="alert-form">
+      <summary>New destination</summary>
+      <form onSubmit={submit} class="alert-destination-form">
+        <label>Id <input value={id} onInput={(e) => setId((e.target as HTMLInputElement).value)} required /></label>
+        <label>
+          Type{' '}
+          <select value={type} onChange={(e) => setType((e.target as HTMLSelectElement).value as AlertDestinationType)}>
+            <option value="webhook">webhook (Alertmanager v4 body, signed)</option>
+            <option value="slack">slack (text + blocks)</option>
+          </select>
+        </label>
+        <label>URL <input type="url" value={url} onInput={(e) => setUrl((e.target as HTMLInputElement).value)} required size={50} /></label>
+        <button type="submit">Add</button>
+      </form>
+    </details>
+  );
+}
+
+function HistoryTable({ rows }: { rows: AlertTransition[] }) {
+  return (
+    <div class="table-scroll">
+      <table class="table" data-testid="alert-history">
+        <thead>
+          <tr><th>Time</th><th>Rule</th><th>Change</th><th class="num">Value</th><th>Why</th></tr>
+        </thead>
+        <tbody>
+          {rows.map((t) => (
+            <tr key={t.id}>
+              <td>{formatTime(t.at)}</td>
+              <td>{t.ruleId}</td>
+              <td><StateBadge state={t.from} /> → <StateBadge state={t.to} /></td>
+              <td class="num">{formatValue(t.value)}</td>
+              <td>{t.reason}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function DeliveriesTable({ rows }: { rows: AlertDelivery[] }) {
+  return (
+    <div class="table-scroll">
+      <table class="table" data-testid="alert-deliveries">
+        <thead>
+          <tr><th>Created</th><th>Rule</th><th>Destination</th><th>Kind</th><th>Status</th><th>Attempts</th></tr>
+        </thead>
+        <tbody>
+          {rows.map((d) => (
+            <tr key={d.id}>
+              <td>{formatTime(d.createdAt)}</td>
+              <td>{d.ruleId ?? '—'}</td>
+              <td>{d.destinationId}</td>
+              <td>{d.kind}</td>
+              <td>{d.status}</td>
+              <td>
+                {d.attempts.length === 0
+                  ? '—'
+                  : d.attempts.map((a) => `${a.statusCode ?? (a.error ?? 'error')} (${Math.round(a.durationMs)} ms)`).join(', ')}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

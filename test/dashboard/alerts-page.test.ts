@@ -1,0 +1,66 @@
+// The Alerts page in headless Chromium against a real collector: a firing rule with its state,
+// the history, a delivery with its status code, "send test" from the page, names shown as text.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { postJson, startWebhookReceiver, TEST_SECRET, type WebhookReceiver } from '../collector/support/webhook-receiver';
+import { ARTIFACTS, ensureDashboardBuilt, eventually, launchBrowser, makeTempDir, startTestCollector, type TestCollector } from './support/browser-harness';
+
+let browser: Browser;
+let collector: TestCollector;
+let receiver: WebhookReceiver;
+let dir: { path: string; remove(): void };
+
+before(async () => {
+  ensureDashboardBuilt();
+  dir = makeTempDir();
+  receiver = await startWebhookReceiver(TEST_SECRET);
+  collector = await startTestCollector(path.join(dir.path, 'headroom.db'), 0, { alerts: { intervalMs: 100, groupIntervalMs: 0 } });
+  await postJson(`${collector.httpUrl}/api/alerts/destinations`, { id: 'ops', type: 'webhook', url: receiver.url, secret: TEST_SECRET });
+  const created = await postJson(`${collector.httpUrl}/api/alerts/rules`, {
+    id: 'quiet',
+    name: '<b>Quiet</b> service',
+    series: 'throughput',
+    service: 'quiet-service',
+    windowMs: '1m',
+    comparison: '<',
+    threshold: 1000,
+    destinations: ['ops'],
+  });
+  assert.equal(created.status, 201);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await collector?.close();
+  await receiver?.close();
+  dir?.remove();
+});
+
+test('the Alerts page shows rules with state, history, deliveries, and sends a test notification', async () => {
+  await eventually('the firing delivery', async () => receiver.requests.length, (n) => n >= 1);
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${collector.httpUrl}/alerts`);
+    const row = page.locator('[data-testid="alert-rules"] tr[data-rule="quiet"]');
+    await row.waitFor();
+    assert.match(await row.innerText(), /firing/);
+    // The rule name is text, not markup.
+    assert.equal(await row.locator('b').count(), 0);
+    assert.match(await row.innerText(), /<b>Quiet<\/b> service/);
+    assert.match(await page.locator('[data-testid="alert-history"]').innerText(), /firing/);
+    await page.locator('[data-testid="alert-deliveries"]').waitFor();
+    assert.match(await page.locator('[data-testid="alert-deliveries"]').innerText(), /delivered\s+200/);
+
+    await page.getByRole('button', { name: 'Send test' }).click();
+    await page.getByText('Test notification queued for ops').waitFor();
+    await eventually('the test notification', async () => receiver.requests.map((r) => r.body), (bodies) => bodies.some((b) => b.includes('Headroom test notification')));
+    await page.getByRole('button', { name: 'Mute' }).click();
+    await page.locator('[data-testid="alert-rules"] tr[data-rule="quiet"]').getByText('muted').waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'alerts-page.png'), fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
