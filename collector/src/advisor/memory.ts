@@ -4,7 +4,8 @@
 //   a saw-tooth peak) is close to the heap limit;
 // - leak suspect: the lowest heap used per bucket (GC saw-tooth removed) rises steadily —
 //   fitted with Theil–Sen (robust to outliers), kept only with enough span, enough points,
-//   a real rate and growth, and R² showing the points follow the line;
+//   a real rate and growth, R² showing the points follow the line, and growth in both halves
+//   of the span (a one-time step is not a leak);
 // - host memory: the processes on one host together use (RSS) most of its memory, or their
 //   heap limits add up beyond it — the kernel's OOM killer, not V8, would then stop them.
 import type { Finding, InstanceView } from '../api-types';
@@ -61,6 +62,20 @@ function nearLimit(ctx: ServiceContext): Finding[] {
   })];
 }
 
+/**
+ * Consistency: a leak grows in the first half of the span and in the second; a one-time step
+ * (a cache filled once, a deploy) is flat on both sides of the step. Each half's own slope
+ * must be at least a quarter of the whole one.
+ */
+function steady(points: { x: number; y: number }[], slope: number): boolean {
+  const mid = Math.floor(points.length / 2);
+  const halves = [points.slice(0, mid + 1), points.slice(mid)];
+  return halves.every((h) => {
+    const trend = theilSen(h);
+    return trend !== null && trend.slope >= slope / 4;
+  });
+}
+
 function leak(ctx: ServiceContext): Finding[] {
   const t = ctx.thresholds;
   const range = { from: Math.max(0, ctx.window.to - t.leakWindowMs), to: ctx.window.to };
@@ -80,6 +95,7 @@ function leak(ctx: ServiceContext): Finding[] {
     const last = trend.intercept + trend.slope * (points.at(-1)?.x ?? 0);
     const growth = first > 0 ? (last - first) / first : 0;
     if (perHour < t.leakMinBytesPerHour || growth < t.leakMinGrowthShare || trend.r2 < t.leakMinR2) continue;
+    if (!steady(points, trend.slope)) continue;
     const limit = heapLimitOf(instances.get(s.instanceId), limits, s.instanceId);
     const hoursToLimit = limit !== null && limit > last ? (limit - last) / perHour : null;
     suspects.push({ instanceId: s.instanceId, perHour, r2: trend.r2, first, last, spanMs, points: points.length, hoursToLimit });
