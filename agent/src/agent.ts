@@ -110,7 +110,8 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
       thresholdMs: settings.stallThresholdMs,
       tracer: trace.getTracer(SCOPE),
       logger,
-      markStall: (traceId) => tail.markStall(traceId),
+      stallPending: (traceId) => tail.stallPending(traceId),
+      stallResolved: (traceId, isStall) => tail.stallResolved(traceId, isStall),
     }),
   );
 

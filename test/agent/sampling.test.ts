@@ -67,14 +67,27 @@ test('tail: an unsampled trace is dropped whole, an erring one kept whole', asyn
   await provider.shutdown();
 });
 
-test('tail: a stall marks its trace kept, and late spans follow the decision', async () => {
+test('tail: a pending stall holds the decision until it is measured', async () => {
   const { kept, tracer, processor, provider } = setup(0);
   const root = tracer.startSpan('GET /busy', { kind: SpanKind.SERVER });
   const ctx = trace.setSpan(ROOT_CONTEXT, root);
-  processor.markStall(root.spanContext().traceId);
-  root.end();
-  tracer.startSpan('event loop blocked', {}, ctx).end(); // ends after its root
+  const traceId = root.spanContext().traceId;
+  processor.stallPending(traceId); // snapshot taken during the blocked loop
+  root.end(); // the response finished before the stall was measured
+  assert.equal(kept.length, 0);
+  processor.stallResolved(traceId, true);
+  tracer.startSpan('event loop blocked', {}, ctx).end(); // the stall span, after its root
   assert.deepEqual(kept.map((s) => s.name), ['GET /busy', 'event loop blocked']);
+  await provider.shutdown();
+});
+
+test('tail: a pending stall that stays under the threshold keeps nothing', async () => {
+  const { kept, tracer, processor, provider } = setup(0);
+  const root = tracer.startSpan('GET /short', { kind: SpanKind.SERVER });
+  processor.stallPending(root.spanContext().traceId);
+  root.end();
+  processor.stallResolved(root.spanContext().traceId, false);
+  assert.equal(kept.length, 0);
   await provider.shutdown();
 });
 

@@ -22,6 +22,10 @@ interface TraceBuffer {
   spans: ReadableSpan[];
   error: boolean;
   stall: boolean;
+  /** A stall snapshot named this trace; whether the stall passes the threshold is not known yet. */
+  stallPending: boolean;
+  /** The local root, when it ended while a stall was pending: decided once the stall is. */
+  deferredRoot: ReadableSpan | null;
   createdAt: number;
 }
 
@@ -79,14 +83,30 @@ export class TailSamplingProcessor implements SpanProcessor {
     if (isError(span)) buffer.error = true;
   }
 
-  /** Marks a trace as containing an event-loop stall, so it is kept whatever else happens. */
-  markStall(traceId: string): void {
-    if (this.decided.has(traceId)) {
-      if (this.decided.get(traceId) === false) this.remember(traceId, true);
+  /**
+   * A stall snapshot (taken while the loop was blocked) named this trace. Until the stall
+   * ends and is measured, the trace's decision waits: its root may end first.
+   */
+  stallPending(traceId: string): void {
+    if (this.decided.has(traceId)) return;
+    const buffer = this.bufferFor(traceId);
+    if (buffer) buffer.stallPending = true;
+  }
+
+  /** The pending stall was measured: a stall (the trace is kept) or too short to be one. */
+  stallResolved(traceId: string, isStall: boolean): void {
+    const buffer = this.open.get(traceId);
+    if (!buffer) {
+      if (isStall && this.decided.get(traceId) === false) this.remember(traceId, true);
       return;
     }
-    const buffer = this.bufferFor(traceId);
-    if (buffer) buffer.stall = true;
+    buffer.stallPending = false;
+    if (isStall) buffer.stall = true;
+    const root = buffer.deferredRoot;
+    if (root) {
+      buffer.deferredRoot = null;
+      this.decide(root, traceId, (root.spanContext().traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED);
+    }
   }
 
   get openTraces(): number {
@@ -105,6 +125,10 @@ export class TailSamplingProcessor implements SpanProcessor {
 
   private decide(root: ReadableSpan, traceId: string, sampled: boolean): void {
     const buffer = this.open.get(traceId);
+    if (buffer?.stallPending) {
+      buffer.deferredRoot = root;
+      return;
+    }
     this.open.delete(traceId);
     const previous = this.decided.get(traceId);
     const keep =
@@ -132,7 +156,7 @@ export class TailSamplingProcessor implements SpanProcessor {
       report('buffersFull', `${this.open.size} traces open`);
       return null;
     }
-    buffer = { spans: [], error: false, stall: false, createdAt: Date.now() };
+    buffer = { spans: [], error: false, stall: false, stallPending: false, deferredRoot: null, createdAt: Date.now() };
     this.open.set(traceId, buffer);
     return buffer;
   }
@@ -151,7 +175,7 @@ export class TailSamplingProcessor implements SpanProcessor {
     for (const [traceId, buffer] of this.open) {
       if (buffer.createdAt >= cutoff) continue;
       this.open.delete(traceId);
-      this.health.drop('spans', buffer.spans.length);
+      this.health.drop('spans', buffer.spans.length + (buffer.deferredRoot ? 1 : 0));
     }
   }
 }

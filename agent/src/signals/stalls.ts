@@ -25,7 +25,10 @@ export interface StallOptions {
   thresholdMs: number;
   tracer: Tracer;
   logger: Logger;
-  markStall: (traceId: string) => void;
+  /** A snapshot named this trace during a blocked loop; the stall is not measured yet. */
+  stallPending: (traceId: string) => void;
+  /** The stall was measured: over the threshold or not. */
+  stallResolved: (traceId: string, isStall: boolean) => void;
 }
 
 interface Snapshot {
@@ -86,7 +89,7 @@ export function startStallDetector(options: StallOptions): () => void {
       const span = trace.getSpan(ctx) as { attributes?: Attributes } | undefined;
       const spanRoute = span?.attributes?.[ATTR.route];
       snapshot = { tick, spanContext, rpc, route: typeof spanRoute === 'string' ? spanRoute : rpc?.route, stack };
-      if (spanContext) options.markStall(spanContext.traceId);
+      if (spanContext) options.stallPending(spanContext.traceId);
       return 1;
     } catch {
       return 0;
@@ -137,10 +140,10 @@ export function startStallDetector(options: StallOptions): () => void {
     const gap = last < 0 ? 0 : now - last;
     last = now;
     const cpu = cpuMs();
-    if (gap - TICK_MS >= options.thresholdMs) {
-      const snap = snapshot?.tick === tick ? snapshot : null;
-      emit(blockedMs(gap), now, snap, cpu - cpuAtTick);
-    }
+    const isStall = gap - TICK_MS >= options.thresholdMs;
+    const snap = snapshot?.tick === tick ? snapshot : null;
+    if (snapshot?.spanContext) options.stallResolved(snapshot.spanContext.traceId, isStall && snap !== null);
+    if (isStall) emit(blockedMs(gap), now, snap, cpu - cpuAtTick);
     cpuAtTick = cpu;
     snapshot = null;
     tick = (tick + 1) | 0;
