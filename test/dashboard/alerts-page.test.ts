@@ -58,7 +58,7 @@ test('the Alerts page shows rules with state, history, deliveries, and sends a t
     await page.getByText('Test notification queued for ops').waitFor();
     await eventually('the test notification', async () => receiver.requests.map((r) => r.body), (bodies) => bodies.some((b) => b.includes('Headroom test notification')));
     await page.getByRole('button', { name: 'Mute' }).click();
-    await page.locator('[data-testid="alert-rules"] tr[data-rule="quiet"]').getByText('muted').waitFor();
+    await page.locator('[data-testid="alert-rules"] tr[data-rule="quiet"] .alert-muted').waitFor();
     await page.screenshot({ path: path.join(ARTIFACTS, 'alerts-page.png'), fullPage: true });
   } finally {
     await page.close();
