@@ -2,6 +2,8 @@
 // machine, notification planning (grouping, restarts), retry policy, payload shapes and the
 // Standard Webhooks signature against the specification's example.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import type { AlertRule, AlertStateView } from '../../collector/src/api-types';
 import { alertmanagerPayload } from '../../collector/src/alerts/notify/alertmanager-payload';
@@ -114,6 +116,25 @@ test('a bad rules file stops the start with one message listing each problem and
     } finally {
       await collector.close();
     }
+  } finally {
+    dir.remove();
+  }
+});
+
+test('headroom start --alert-rules with a bad file exits 2 with one HR_ALERT_RULES_FILE line', async () => {
+  const dir = tempDir();
+  try {
+    const file = dir.file('rules.json', { rules: [{ ...quietRule([]), series: 'cpu' }] });
+    const root = resolve(__dirname, '..', '..');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'collector/src/cli.ts'), 'start', '--db', join(dir.path, 'h.db'), '--otlp-port', '0', '--http-port', '0', '--alert-rules', file], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    assert.equal(code, 2);
+    assert.match(stderr, /^headroom: HR_ALERT_RULES_FILE: cannot use the alert rules file: .*rules\.json: rules\[0\] \(id "quiet"\): series must be one of .*got "cpu"\n$/);
   } finally {
     dir.remove();
   }
