@@ -5,6 +5,7 @@
 // per host from the instances it sees.
 import type { Meter } from '@opentelemetry/api';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { cpuCount } from './lifecycle';
 
 /** Integrates the in-flight count over time; pure apart from the clock the caller passes. */
 export class InFlightTracker {
@@ -50,7 +51,12 @@ export function registerCapacityMetrics(meter: Meter, inFlight: InFlightTracker)
   const active = meter.createObservableGauge('http.server.active_requests', { unit: '{request}', description: 'Requests in flight, time-weighted mean over the interval' });
   const activeMax = meter.createObservableGauge('headroom.http.server.active_requests.max', { unit: '{request}', description: 'Requests in flight, peak over the interval' });
   const utilization = meter.createObservableGauge('nodejs.eventloop.utilization', { unit: '1', description: 'Share of time the event loop ran code' });
+  // OTel semconv: CPU time over elapsed time × available CPUs (all threads: GC, pool, agent).
+  const cpu = meter.createObservableGauge('process.cpu.utilization', { unit: '1', description: 'Process CPU time over elapsed time and CPUs' });
+  const cpus = Math.max(1, cpuCount());
   let previous: EventLoopUtilization = performance.eventLoopUtilization();
+  let cpuBefore = process.cpuUsage();
+  let cpuAt = performance.now();
   meter.addBatchObservableCallback(
     (result) => {
       const taken = inFlight.take(performance.now());
@@ -59,7 +65,12 @@ export function registerCapacityMetrics(meter: Meter, inFlight: InFlightTracker)
       const now = performance.eventLoopUtilization();
       result.observe(utilization, performance.eventLoopUtilization(now, previous).utilization);
       previous = now;
+      const used = process.cpuUsage(cpuBefore);
+      const at = performance.now();
+      if (at > cpuAt) result.observe(cpu, (used.user + used.system) / 1e3 / (at - cpuAt) / cpus);
+      cpuBefore = process.cpuUsage();
+      cpuAt = at;
     },
-    [active, activeMax, utilization],
+    [active, activeMax, utilization, cpu],
   );
 }
