@@ -57,7 +57,12 @@ function agentSettingAttributes(settings: AgentSettings): Attributes {
 
 function routeDiagToStderr(env: Record<string, string | undefined>): void {
   if (env.OTEL_LOG_LEVEL) return; // the user asked for OTel's own console logging
-  const toReport = (...args: unknown[]): void => report('otel', args.map((a) => (typeof a === 'string' ? a : describe(a))).join(' ').slice(0, 500));
+  const toReport = (...args: unknown[]): void => {
+    const text = args.map((a) => (typeof a === 'string' ? a : describe(a))).join(' ');
+    // Export failures are counted and reported by ExportHealth (HR_AGENT_EXPORT_FAILED).
+    if (/export/i.test(text)) return;
+    report('otel', text.slice(0, 500));
+  };
   diag.setLogger({ error: toReport, warn: () => undefined, info: () => undefined, debug: () => undefined, verbose: () => undefined }, { logLevel: DiagLogLevel.ERROR, suppressOverrideMessage: true });
 }
 
