@@ -49,7 +49,7 @@ export async function startAdvisorTest(): Promise<AdvisorTest> {
     tc,
     otlpUrl: tc.collector.otlpUrl,
     findings,
-    async waitFor(service, what, pick, options = TEST_OPTIONS, timeoutMs = 20_000) {
+    async waitFor(service, what, pick, options = TEST_OPTIONS, timeoutMs = 30_000) {
       return eventually(async () => pick(await findings(service, options)), what, timeoutMs);
     },
     async app(service, env = {}) {
