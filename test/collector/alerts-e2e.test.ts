@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { AlertDeliveriesResponse, AlertHistoryResponse, TransactionsResponse } from '../../collector/src/api-types';
+import type { AlertDeliveriesResponse, AlertHistoryResponse, AlertRulesResponse, TransactionsResponse } from '../../collector/src/api-types';
 import type { AlertmanagerPayload } from '../../collector/src/alerts/notify/alertmanager-payload';
 import { startCollector, type RunningCollector } from '../../collector/src/server';
 import { eventually, FIXTURES, runApp, type RunningApp } from '../agent/support/harness';
@@ -76,7 +76,13 @@ test('a slow route fires a p95 rule after its for-duration; the resolve arrives 
   });
   assert.equal(created.status, 201, JSON.stringify(created.json));
 
-  // Slow: p95 goes to ~300 ms; pending first, firing once it held for 1 s.
+  // Process series from the same app (no destinations: only their state is checked below).
+  for (const [id, series, threshold] of [['rss', 'memory.rss', 1], ['heap', 'heap.used_ratio', 0.0001], ['elu', 'eventloop.utilization', 0]] as const) {
+    const r = await postJson(`${collector.httpUrl}/api/alerts/rules`, { id, name: id, series, service: SERVICE, windowMs: '1m', comparison: '>=', threshold, noData: 'keep' });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+  }
+
+  // Slow: p95 goes to ~800 ms; pending first, firing once it held for 1 s.
   await hit(`/async-wait/${ROUTE_SLOW_MS}`, 20);
   const firing = await eventually(async () => payloads().find((p) => p.status === 'firing'), 'the firing notification', 30_000);
   const firingRequest = receiver.requests.find((r) => (r.json as AlertmanagerPayload).status === 'firing');
@@ -120,6 +126,13 @@ test('a slow route fires a p95 rule after its for-duration; the resolve arrives 
   assert.equal(resolved.alerts[0]!.fingerprint, alert.fingerprint);
   assert.ok(receiver.requests.every((r) => r.signatureValid));
   assert.deepEqual(payloads().map((p) => p.status), ['firing', 'resolved'], 'exactly one firing and one resolve');
+
+  const rules = (await (await fetch(`${collector.httpUrl}/api/alerts/rules`)).json()) as AlertRulesResponse;
+  const value = (id: string): number | null => rules.rules.find((r) => r.rule.id === id)?.state.value ?? null;
+  assert.ok((value('rss') ?? 0) > 10 * 1024 * 1024, `RSS ${value('rss')}`);
+  assert.ok((value('heap') ?? 0) > 0 && (value('heap') ?? 1) < 1, `heap used / limit ${value('heap')}`);
+  assert.ok((value('elu') ?? -1) >= 0 && (value('elu') ?? 2) <= 1, `event-loop utilisation ${value('elu')}`);
+  assert.equal(rules.rules.find((r) => r.rule.id === 'rss')?.state.state, 'firing');
 
   const deliveries = (await (await fetch(`${collector.httpUrl}/api/alerts/deliveries?ruleId=slow-route`)).json()) as AlertDeliveriesResponse;
   assert.deepEqual(deliveries.deliveries.map((d) => [d.kind, d.status, d.attempts.map((a) => a.statusCode)]), [

@@ -14,6 +14,8 @@ import { escapeMrkdwn, slackPayload } from '../../collector/src/alerts/notify/sl
 import { sign, verify } from '../../collector/src/alerts/notify/standard-webhooks-signature';
 import { parseRulesDocument } from '../../collector/src/alerts/rule-provisioning';
 import { evaluate } from '../../collector/src/alerts/rule-state';
+import { readSeries } from '../../collector/src/alerts/series-reader';
+import type { Storage } from '../../collector/src/store/storage';
 import { HeadroomError } from '../../collector/src/errors';
 import { quietRule, startAlertCollector, tempDir } from './support/alerts-harness';
 import { postJson } from './support/webhook-receiver';
@@ -209,4 +211,26 @@ test('payloads: Alertmanager v4 fields and Slack text/blocks with app values esc
   const text = JSON.stringify(slack.blocks);
   assert.ok(!text.includes('<!channel>') && text.includes('&lt;!channel&gt; &amp; co'));
   assert.equal(escapeMrkdwn('a<b>&'), 'a&lt;b&gt;&amp;');
+});
+
+test('advisor.finding counts the findings of the service (and kind) in the window', () => {
+  const asked: { from: number; to: number; service?: string }[] = [];
+  const finding = (kind: string, service: string) => ({ id: `${kind}:${service}:x`, kind, service, severity: 'warning' as const, title: '', evidence: { summary: '', window: { from: 0, to: 0 }, figures: {}, chartLink: '' }, cause: '', change: '' });
+  const advisor = {
+    findings(q: { from: number; to: number; service?: string }) {
+      asked.push(q);
+      return { from: q.from, to: q.to, findings: [finding('capacity.more-processes', 'shop'), finding('memory.leak', 'shop'), finding('memory.leak', 'other')] };
+    },
+  };
+  const storage = {} as Storage; // advisor.finding reads the advisor only
+  const rule = { ...RULE, series: 'advisor.finding' as const, route: null, comparison: '>' as const, threshold: 0 };
+  assert.equal(readSeries(storage, advisor, { ...rule, findingKind: null }, 600_000), 2);
+  assert.equal(readSeries(storage, advisor, { ...rule, findingKind: 'memory.leak' }, 600_000), 1);
+  assert.equal(readSeries(storage, advisor, { ...rule, findingKind: 'eventloop.blocking-route' }, 600_000), 0);
+  assert.equal(readSeries(storage, null, rule, 600_000), null, 'no advisor: no data');
+  assert.deepEqual(asked[0], { from: 300_000, to: 600_001, service: 'shop' });
+  // Fires at once with forMs 0 while a finding is there, resolves when it is gone.
+  const fired = evaluate(OK, { ...rule, findingKind: null, forMs: 0 }, 2, 1);
+  assert.equal(fired.next.state, 'firing');
+  assert.equal(evaluate(fired.next, { ...rule, findingKind: null, forMs: 0 }, 0, 2).next.state, 'resolved');
 });

@@ -44,7 +44,8 @@ export function createAlerting(options: { storage: Storage; dbPath: string; sett
     queue,
     findings: options.findings ?? null,
     settings: {
-      intervalMs: settings.intervalMs ?? DEFAULT_ENGINE.intervalMs,
+      // A floor, so a mistaken 0 cannot turn evaluation into a busy loop.
+      intervalMs: Math.max(50, settings.intervalMs ?? DEFAULT_ENGINE.intervalMs),
       groupIntervalMs: settings.groupIntervalMs ?? DEFAULT_ENGINE.groupIntervalMs,
     },
   });
