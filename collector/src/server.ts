@@ -147,7 +147,7 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
   try {
     // One advisor for the API and for advisor.finding alert rules.
     const advisor = createAdvisor(storage, settings.advisor);
-    alerting = createAlerting({ storage, dbPath, settings: settings.alerts, findings: advisor });
+    alerting = createAlerting({ storage, dbPath, settings: settings.alerts, findings: advisor, retentionMs: settings.retention.rollupMs });
     servers = createServers(storage, settings, dbPath, alerting, advisor);
     await listen(servers.otlp, settings.otlpPort, settings.host, OTLP_ROLE);
     await listen(servers.http, settings.httpPort, settings.host, HTTP_ROLE);

@@ -15,6 +15,7 @@ import { sign, verify } from '../../collector/src/alerts/notify/standard-webhook
 import { parseRulesDocument } from '../../collector/src/alerts/rule-provisioning';
 import { evaluate } from '../../collector/src/alerts/rule-state';
 import { readSeries } from '../../collector/src/alerts/series-reader';
+import { openSqliteAlertStore } from '../../collector/src/alerts/sqlite-alert-store';
 import type { Storage } from '../../collector/src/store/storage';
 import { HeadroomError } from '../../collector/src/errors';
 import { quietRule, startAlertCollector, tempDir } from './support/alerts-harness';
@@ -233,4 +234,29 @@ test('advisor.finding counts the findings of the service (and kind) in the windo
   const fired = evaluate(OK, { ...rule, findingKind: null, forMs: 0 }, 2, 1);
   assert.equal(fired.next.state, 'firing');
   assert.equal(evaluate(fired.next, { ...rule, findingKind: null, forMs: 0 }, 0, 2).next.state, 'resolved');
+});
+
+test('the alert store keeps state across reopening and prunes old history and finished deliveries', () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir.path, 'alerts.db');
+    let store = openSqliteAlertStore(file);
+    store.saveState({ ...OK, state: 'firing', since: 5, firingSince: 5, value: 9 }, { ruleId: 'r', service: 'shop', at: 5, from: 'ok', to: 'firing', value: 9, threshold: 1, reason: 'old' });
+    store.saveState({ ...OK, state: 'resolved', since: 50, firingSince: 5, value: 0 }, { ruleId: 'r', service: 'shop', at: 50, from: 'firing', to: 'resolved', value: 0, threshold: 1, reason: 'new' });
+    store.addDelivery({ id: 'old-done', ruleId: 'r', destinationId: 'd', kind: 'firing', createdAt: 5, body: '{}' });
+    store.addAttempt('old-done', { attempt: 1, at: 5, statusCode: 200, error: null, durationMs: 1 });
+    store.finishDelivery('old-done', 'delivered');
+    store.addDelivery({ id: 'old-pending', ruleId: 'r', destinationId: 'd', kind: 'resolved', createdAt: 6, body: '{}' });
+    store.close();
+
+    store = openSqliteAlertStore(file);
+    assert.deepEqual(store.states().map((st) => [st.state, st.firingSince]), [['resolved', 5]]);
+    store.prune(10);
+    assert.deepEqual(store.transitions({ from: 0, to: 100, limit: 10 }).map((t) => t.reason), ['new']);
+    assert.deepEqual(store.deliveries({ limit: 10 }).map((d) => d.id), ['old-pending'], 'a pending delivery is kept to be resumed');
+    assert.deepEqual(store.pendingDeliveries().map((d) => d.id), ['old-pending']);
+    store.close();
+  } finally {
+    dir.remove();
+  }
 });

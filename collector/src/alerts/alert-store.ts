@@ -63,6 +63,8 @@ export interface AlertStore {
   /** Deliveries left pending by a stop, to resume. */
   pendingDeliveries(): PendingDelivery[];
   deliveries(q: { ruleId?: string; destinationId?: string; limit: number }): AlertDelivery[];
+  /** Deletes transitions and finished deliveries (with their attempts) older than `beforeMs`. */
+  prune(beforeMs: number): void;
   close(): void;
 }
 

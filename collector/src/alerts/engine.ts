@@ -20,9 +20,12 @@ export interface EngineSettings {
   intervalMs: number;
   /** At most one notification per rule and destination per this interval (the first firing is immediate). */
   groupIntervalMs: number;
+  /** History and deliveries older than this are pruned (hourly); the collector passes its rollup retention. */
+  retentionMs: number;
 }
 
-export const DEFAULT_ENGINE: EngineSettings = { intervalMs: 15_000, groupIntervalMs: 5 * 60_000 };
+export const DEFAULT_ENGINE: EngineSettings = { intervalMs: 15_000, groupIntervalMs: 5 * 60_000, retentionMs: 30 * 86_400_000 };
+const PRUNE_EVERY_MS = 3_600_000;
 
 export interface AlertEngine {
   start(externalUrl: string): void;
@@ -53,6 +56,7 @@ export function createAlertEngine(options: {
   const states = new Map<string, AlertStateView>(store.states().map((s) => [s.ruleId, s]));
   let externalUrl = '';
   let timer: NodeJS.Timeout | null = null;
+  let pruneTimer: NodeJS.Timeout | null = null;
   let closed = false;
   const lastError = new Map<string, number>();
 
@@ -132,6 +136,16 @@ export function createAlertEngine(options: {
       evaluateAll();
       timer = setInterval(evaluateAll, settings.intervalMs);
       timer.unref();
+      const prune = (): void => {
+        try {
+          store.prune(now() - settings.retentionMs);
+        } catch (err) {
+          logOnce('prune', err instanceof Error ? err.message : String(err));
+        }
+      };
+      prune();
+      pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
+      pruneTimer.unref();
     },
     evaluateAll,
     state: stateOf,
@@ -172,6 +186,7 @@ export function createAlertEngine(options: {
     async close() {
       closed = true;
       if (timer) clearInterval(timer);
+      if (pruneTimer) clearInterval(pruneTimer);
       await queue.close();
     },
   };

@@ -26,7 +26,14 @@ export interface Alerting {
   close(): Promise<void>;
 }
 
-export function createAlerting(options: { storage: Storage; dbPath: string; settings?: AlertSettings; findings?: FindingsSource | null }): Alerting {
+export function createAlerting(options: {
+  storage: Storage;
+  dbPath: string;
+  settings?: AlertSettings;
+  findings?: FindingsSource | null;
+  /** How long history and deliveries are kept (the collector's rollup retention). */
+  retentionMs?: number;
+}): Alerting {
   const settings = options.settings ?? {};
   // Read and check the file first: a bad file stops the start before anything changes.
   const provisioned = settings.rulesFile ? readRulesFile(settings.rulesFile) : null;
@@ -47,6 +54,7 @@ export function createAlerting(options: { storage: Storage; dbPath: string; sett
       // A floor, so a mistaken 0 cannot turn evaluation into a busy loop.
       intervalMs: Math.max(50, settings.intervalMs ?? DEFAULT_ENGINE.intervalMs),
       groupIntervalMs: settings.groupIntervalMs ?? DEFAULT_ENGINE.groupIntervalMs,
+      retentionMs: options.retentionMs ?? DEFAULT_ENGINE.retentionMs,
     },
   });
   let closing: Promise<void> | null = null;

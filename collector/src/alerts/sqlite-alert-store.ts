@@ -249,6 +249,17 @@ class SqliteAlertStore implements AlertStore {
     }));
   }
 
+  prune(beforeMs: number): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM alert_transitions WHERE at_ms < ?').run(beforeMs);
+      this.db
+        .prepare(`DELETE FROM alert_delivery_attempts WHERE delivery_id IN
+                  (SELECT id FROM alert_deliveries WHERE created_ms < ? AND status != 'pending')`)
+        .run(beforeMs);
+      this.db.prepare(`DELETE FROM alert_deliveries WHERE created_ms < ? AND status != 'pending'`).run(beforeMs);
+    })();
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
