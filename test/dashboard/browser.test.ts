@@ -200,6 +200,11 @@ test('traces: the list, and a waterfall in which the stall stands out', async ()
   await again.locator('.wf-stall').waitFor();
   assert.equal(await text(again, '.trace-id'), slow.traceId);
   await again.close();
+  // And by id alone, as a notification or a log line would give it.
+  const byId = await open(`/traces/${slow.traceId}`);
+  await byId.locator('.wf-stall').waitFor();
+  assert.equal(await text(byId, '.back a'), `← Traces of ${SERVICE}`);
+  await byId.close();
   await page.close();
 });
 

@@ -30,6 +30,15 @@ test('every page round-trips through its URL, with range and filters', () => {
   for (const v of views) assert.deepEqual(roundTrip(v), v, viewUrl(v));
 });
 
+test('a trace opens by id alone, without a service', () => {
+  const v = parseView('/traces/0af7651916cd43dd8448eb211c80319c', '?range=1h');
+  assert.equal(v.page, 'trace');
+  assert.equal(v.service, null);
+  assert.equal(v.traceId, '0af7651916cd43dd8448eb211c80319c');
+  assert.equal(viewUrl(v), '/traces/0af7651916cd43dd8448eb211c80319c?range=1h');
+  assert.equal(parseView('/traces', '').page, 'overview');
+});
+
 test('service names with slashes and unicode survive the path', () => {
   const v = { ...defaultView(), page: 'service' as const, service: 'a/b ü?#' };
   assert.equal(viewUrl(v), '/services/a%2Fb%20%C3%BC%3F%23');

@@ -33,7 +33,7 @@ export function ServicePage({ service }: { service: string }) {
   const summary = useApi(`summary:${rangeKey}`, (s) => api.services(view.range, s), [resyncVersion, refresh]);
   const series = useApi(`series:${service}:${route}:${rangeKey}`, (s) => api.serviceSeries(service, view.range, { route }, s), [resyncVersion, seriesRefresh]);
   const instances = useApi(`inst:${service}:${rangeKey}`, (s) => api.instanceSeries(service, view.range, s), [resyncVersion, refresh]);
-  const events = useApi(`events:${service}:${route}:${rangeKey}`, (s) => api.events(view.range, { service, route, limit: 500 }, s), [resyncVersion]);
+  const events = useApi(`events:${service}:${route}:${rangeKey}`, (s) => api.events(view.range, { service, route, limit: 200 }, s), [resyncVersion]);
   const alertHistory = useApi(`alerts:${service}:${rangeKey}`, (s) => alertsApi.history(view.range, { service }, s), [resyncVersion, refresh]);
   const { live, window, onSelectRange } = useRangeWindow(series.data);
 

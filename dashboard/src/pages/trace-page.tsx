@@ -17,10 +17,12 @@ const KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consu
 export function TracePage({ traceId }: { traceId: string }) {
   const { view } = useNavigation();
   const trace = useApi(`trace:${traceId}`, (s) => api.trace(traceId, s));
+  // Opened as /traces/:id, the trace itself says which service it belongs to.
+  const service = view.service ?? trace.data?.spans.find((s) => s.parentSpanId === null)?.service ?? trace.data?.spans[0]?.service ?? null;
   return (
     <section class="page trace-page">
       <p class="back">
-        <Link to={withPage(view, 'traces')}>← Traces</Link>
+        {service !== null ? <Link to={withPage({ ...view, service }, 'traces')}>{`← Traces of ${service}`}</Link> : <Link to={withPage(view, 'overview')}>← Services</Link>}
       </p>
       <h1>
         <span class="page-kind">Trace</span> <code class="trace-id">{traceId}</code>

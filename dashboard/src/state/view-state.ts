@@ -4,14 +4,15 @@
 //   /services/:service                 service charts
 //   /services/:service/transactions    (?route= opens one route's charts and slow traces)
 //   /services/:service/traces          (?route, minDurationMs, error)
-//   /services/:service/traces/:traceId waterfall
+//   /services/:service/traces/:traceId waterfall (also /traces/:traceId, without a service)
 //   /services/:service/event-loop
 //   /services/:service/instances
+//   /services/:service/advisor
 // plus ?range=15m|1h|6h|24h|7d or ?from&to (epoch ms) on every page.
 
 import { isPreset, LIVE_RANGE, type TimeRangeSpec } from './time-range';
 
-export type PageName = 'overview' | 'service' | 'transactions' | 'traces' | 'trace' | 'event-loop' | 'instances' | 'alerts';
+export type PageName = 'overview' | 'service' | 'transactions' | 'traces' | 'trace' | 'event-loop' | 'instances' | 'advisor' | 'alerts';
 
 export interface TraceFilters {
   minDurationMs: number | null;
@@ -34,6 +35,7 @@ const SERVICE_PAGES: Record<string, PageName> = {
   traces: 'traces',
   'event-loop': 'event-loop',
   instances: 'instances',
+  advisor: 'advisor',
 };
 
 export function defaultView(): ViewState {
@@ -83,6 +85,15 @@ export function parseView(pathname: string, search: string): ViewState {
     view.page = 'alerts';
     return view;
   }
+  // A trace by id alone (from a notification, or an id found in a log line).
+  if (parts[0] === 'traces' && parts[1] !== undefined && parts.length === 2) {
+    const traceId = decodeSegment(parts[1]);
+    if (traceId !== null) {
+      view.page = 'trace';
+      view.traceId = traceId;
+    }
+    return view;
+  }
   if (parts[0] !== 'services' || parts[1] === undefined) return view;
   const service = decodeSegment(parts[1]);
   if (service === null) return view;
@@ -104,6 +115,7 @@ export function parseView(pathname: string, search: string): ViewState {
 /** The path and query string for a view (the inverse of parseView). */
 export function viewUrl(view: ViewState): string {
   let path = view.page === 'alerts' ? '/alerts' : '/';
+  if (view.page === 'trace' && view.service === null && view.traceId !== null) path = `/traces/${encodeURIComponent(view.traceId)}`;
   if (view.service !== null && view.page !== 'overview' && view.page !== 'alerts') {
     path = `/services/${encodeURIComponent(view.service)}`;
     if (view.page === 'trace' && view.traceId !== null) {
