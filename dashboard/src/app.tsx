@@ -11,6 +11,7 @@ import { openLiveConnection, type LiveConnection, type LiveStatus } from './live
 import { liveUrl } from './live/live-url';
 import { AlertsPage } from './pages/alerts-page';
 import { EventLoopPage } from './pages/event-loop-page';
+import { AdvisorPage } from './pages/advisor-page';
 import { InstancesPage } from './pages/instances-page';
 import { OverviewPage } from './pages/overview-page';
 import { ServicePage } from './pages/service-page';
@@ -26,6 +27,7 @@ const TABS: { page: PageName; label: string }[] = [
   { page: 'traces', label: 'Traces' },
   { page: 'event-loop', label: 'Event loop' },
   { page: 'instances', label: 'Instances' },
+  { page: 'advisor', label: 'Advisor' },
 ];
 
 function useLiveStream(service: string | null): LiveContextValue {
@@ -77,6 +79,7 @@ function Page({ view }: { view: ViewState }) {
     case 'trace': return view.traceId !== null ? <TracePage key={view.traceId} traceId={view.traceId} /> : <TracesPage service={s} />;
     case 'event-loop': return <EventLoopPage key={s} service={s} />;
     case 'instances': return <InstancesPage key={s} service={s} />;
+    case 'advisor': return <AdvisorPage key={s} service={s} />;
   }
 }
 

@@ -1,6 +1,7 @@
 // One function per query-API route, typed with the collector's own response types.
 
 import type {
+  AdvisorResponse,
   EventsResponse,
   InstanceSeriesResponse,
   InstancesResponse,
@@ -18,6 +19,9 @@ import { apiUrl, getJson } from './client';
 const svc = (service: string) => `/api/services/${encodeURIComponent(service)}`;
 
 export const api = {
+  advisor: (service: string, range: TimeRangeSpec, signal?: AbortSignal) =>
+    getJson<AdvisorResponse>(apiUrl('/api/advisor', { ...rangeParams(range), service }), signal),
+
   services: (range: TimeRangeSpec, signal?: AbortSignal) =>
     getJson<ServicesResponse>(apiUrl('/api/services', rangeParams(range)), signal),
 

@@ -34,6 +34,8 @@ export function ServicePage({ service }: { service: string }) {
   const series = useApi(`series:${service}:${route}:${rangeKey}`, (s) => api.serviceSeries(service, view.range, { route }, s), [resyncVersion, seriesRefresh]);
   const instances = useApi(`inst:${service}:${rangeKey}`, (s) => api.instanceSeries(service, view.range, s), [resyncVersion, refresh]);
   const events = useApi(`events:${service}:${route}:${rangeKey}`, (s) => api.events(view.range, { service, route, limit: 200 }, s), [resyncVersion]);
+  // How many findings the advisor has for this service: the badge next to the name.
+  const advisorCount = useApi(`advisor:${service}:${rangeKey}`, (s) => api.advisor(service, view.range, s), [resyncVersion, refresh]);
   const alertHistory = useApi(`alerts:${service}:${rangeKey}`, (s) => alertsApi.history(view.range, { service }, s), [resyncVersion, refresh]);
   const { live, window, onSelectRange } = useRangeWindow(series.data);
 
@@ -61,6 +63,11 @@ export function ServicePage({ service }: { service: string }) {
     <section class="page service-page">
       <h1>
         <span class="page-kind">Service</span> {service}
+        {advisorCount.data && advisorCount.data.findings.length > 0 && (
+          <Link to={withPage(view, 'advisor')} class={`badge badge-${advisorCount.data.findings[0]?.severity ?? 'info'} advisor-badge`} title="What the advisor would change">
+            {`${advisorCount.data.findings.length} ${advisorCount.data.findings.length === 1 ? 'finding' : 'findings'}`}
+          </Link>
+        )}
       </h1>
       {route !== null && (
         <p class="filter-chip">

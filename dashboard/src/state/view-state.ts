@@ -7,11 +7,12 @@
 //   /services/:service/traces/:traceId waterfall (also /traces/:traceId, without a service)
 //   /services/:service/event-loop
 //   /services/:service/instances
+//   /services/:service/advisor
 // plus ?range=15m|1h|6h|24h|7d or ?from&to (epoch ms) on every page.
 
 import { isPreset, LIVE_RANGE, type TimeRangeSpec } from './time-range';
 
-export type PageName = 'overview' | 'service' | 'transactions' | 'traces' | 'trace' | 'event-loop' | 'instances' | 'alerts';
+export type PageName = 'overview' | 'service' | 'transactions' | 'traces' | 'trace' | 'event-loop' | 'instances' | 'advisor' | 'alerts';
 
 export interface TraceFilters {
   minDurationMs: number | null;
@@ -34,6 +35,7 @@ const SERVICE_PAGES: Record<string, PageName> = {
   traces: 'traces',
   'event-loop': 'event-loop',
   instances: 'instances',
+  advisor: 'advisor',
 };
 
 export function defaultView(): ViewState {

@@ -1,0 +1,107 @@
+// The advisor: what to change, by severity, each finding with its evidence (the figures over
+// a named window), a link to the chart that shows them, the likely cause and the change.
+// Everything in a finding comes from app data (routes, code locations): shown as text only.
+
+import type { Finding, FindingSeverity } from '@headroom/collector/api-types';
+import { Fragment } from 'preact';
+import { api } from '../api/endpoints';
+import { Async, EmptyNote } from '../components/states';
+import { formatTime } from '../format/units';
+import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
+import { useApi } from '../state/use-api';
+import { useNavigation } from '../state/use-view';
+import { parseView } from '../state/view-state';
+import { useRangeWindow } from './use-range-window';
+
+const SEVERITIES: { severity: FindingSeverity; label: string }[] = [
+  { severity: 'critical', label: 'Critical' },
+  { severity: 'warning', label: 'Warnings' },
+  { severity: 'info', label: 'Worth knowing' },
+];
+
+export function AdvisorPage({ service }: { service: string }) {
+  const { view } = useNavigation();
+  const { resyncVersion } = useLive();
+  const rangeKey = JSON.stringify(view.range);
+  const [refresh, trigger] = useThrottledRefresh(15_000);
+  const findings = useApi(`advisor:${service}:${rangeKey}`, (s) => api.advisor(service, view.range, s), [resyncVersion, refresh]);
+  const { live } = useRangeWindow(findings.data);
+  // Findings follow the data: re-judge (throttled) as new data for the service arrives.
+  useLiveMessages(live, (msg) => {
+    if ((msg.type === 'aggregate' && msg.aggregate.service === service) || (msg.type === 'event' && msg.event.service === service)) trigger();
+  });
+
+  return (
+    <section class="page advisor-page">
+      <h1>
+        <span class="page-kind">Advisor</span> {service}
+      </h1>
+      <Async state={findings} what="findings">
+        {(data) =>
+          data.findings.length === 0 ? (
+            <EmptyNote>No findings in this range: nothing the advisor would change. Findings appear once there is enough data (see docs/advisor.md).</EmptyNote>
+          ) : (
+            <div data-testid="advisor-findings">
+              {SEVERITIES.map(({ severity, label }) => {
+                const list = data.findings.filter((f) => f.severity === severity);
+                if (list.length === 0) return null;
+                return (
+                  <section key={severity} class={`findings findings-${severity}`} data-severity={severity}>
+                    <h2>{`${label} (${list.length})`}</h2>
+                    {list.map((f) => <FindingCard key={f.id} finding={f} />)}
+                  </section>
+                );
+              })}
+            </div>
+          )
+        }
+      </Async>
+    </section>
+  );
+}
+
+function FindingCard({ finding }: { finding: Finding }) {
+  const { navigate } = useNavigation();
+  const figures = Object.entries(finding.evidence.figures);
+  const link = finding.evidence.chartLink;
+  const [path, query] = link.split('?');
+  return (
+    <article class={`finding finding-${finding.severity}`} data-kind={finding.kind} data-finding={finding.id}>
+      <header>
+        <span class={`badge badge-${finding.severity}`}>{finding.severity}</span>
+        <h3 class="finding-title">{finding.title}</h3>
+      </header>
+      <p class="finding-summary">{finding.evidence.summary}</p>
+      <p class="muted finding-window">
+        {`Window: ${formatTime(finding.evidence.window.from)} – ${formatTime(finding.evidence.window.to)} · `}
+        <a
+          href={link}
+          data-testid="finding-chart-link"
+          onClick={(e: MouseEvent) => {
+            if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+            e.preventDefault();
+            navigate(parseView(path ?? '/', query ? `?${query}` : ''));
+          }}
+        >
+          show the chart
+        </a>
+      </p>
+      {figures.length > 0 && (
+        <dl class="kv kv-grid finding-figures">
+          {figures.map(([name, value]) => (
+            <Fragment key={name}>
+              <dt>{name}</dt>
+              <dd>{typeof value === 'number' ? String(value) : value}</dd>
+            </Fragment>
+          ))}
+        </dl>
+      )}
+      <dl class="kv finding-advice">
+        <dt>Likely cause</dt>
+        <dd>{finding.cause}</dd>
+        <dt>Change</dt>
+        <dd class="finding-change">{finding.change}</dd>
+      </dl>
+    </article>
+  );
+}
