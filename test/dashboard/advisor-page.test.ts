@@ -1,0 +1,75 @@
+// The Advisor page in headless Chromium against a real collector and a real app under the
+// agent: an app left with Node's keep-alive default and a route that blocks the loop gets
+// its findings listed by severity with evidence, a chart link that opens the chart's page,
+// and a badge with the number of findings on the service page.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import type { AdvisorResponse } from '../../collector/src/api-types';
+import { ADVISOR_APP, get, runApp, type RunningApp } from '../collector/support/advisor-harness';
+import { api, ARTIFACTS, ensureDashboardBuilt, eventually, launchBrowser, makeTempDir, startTestCollector, type TestCollector } from './support/browser-harness';
+
+const SERVICE = 'advisor-ui-svc';
+let browser: Browser;
+let collector: TestCollector;
+let app: RunningApp;
+let dir: { path: string; remove(): void };
+
+before(async () => {
+  ensureDashboardBuilt();
+  dir = makeTempDir();
+  collector = await startTestCollector(path.join(dir.path, 'headroom.db'));
+  app = await runApp(ADVISOR_APP, { OTEL_SERVICE_NAME: SERVICE, OTEL_EXPORTER_OTLP_ENDPOINT: collector.otlpUrl });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.stop('SIGKILL');
+  await collector?.close();
+  dir?.remove();
+});
+
+test('findings by severity with evidence and a chart link; a badge on the service page', async () => {
+  for (let i = 0; i < 3; i++) await get(app.base, '/block/250');
+  const advice = await eventually(
+    'the keep-alive and blocking-route findings',
+    () => api<AdvisorResponse>(collector.httpUrl, `/api/advisor?service=${SERVICE}&range=15m`),
+    (r) => r.findings.some((f) => f.kind === 'settings.keep-alive-timeout') && r.findings.some((f) => f.kind === 'eventloop.blocking-route' && f.evidence.figures.route === '/block/:ms'),
+    30_000,
+  );
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${collector.httpUrl}/services/${SERVICE}/advisor?range=15m`);
+    const list = page.locator('[data-testid="advisor-findings"]');
+    await list.waitFor();
+    const keepAlive = page.locator('[data-kind="settings.keep-alive-timeout"]');
+    assert.match(await keepAlive.locator('.finding-title').innerText(), /keepAliveTimeout 5 s is not above the load balancer's 60 s idle timeout/);
+    assert.match(await keepAlive.innerText(), /keepAliveTimeoutMs\s+5000/);
+    assert.match(await keepAlive.innerText(), /server\.keepAliveTimeout = 65000/);
+    const blocking = page.locator('[data-kind="eventloop.blocking-route"][data-finding$=":/block/:ms"]');
+    assert.match(await blocking.innerText(), /Route \/block\/:ms blocks the event loop/);
+    // Grouped under the severity headings the API gave.
+    const warnings = advice.findings.filter((f) => f.severity === 'warning').length;
+    if (warnings > 0) assert.equal(await page.locator('section[data-severity="warning"] h2').innerText(), `Warnings (${warnings})`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-advisor.png'), fullPage: true });
+
+    // The chart link opens the page that shows the evidence, in place.
+    await keepAlive.locator('[data-testid="finding-chart-link"]').click();
+    await page.waitForURL(/\/services\/advisor-ui-svc\/instances\?from=\d+&to=\d+$/);
+    await page.locator('[data-testid="instances-table"]').waitFor();
+
+    // The service page counts the findings and links to the advisor.
+    await page.goto(`${collector.httpUrl}/services/${SERVICE}?range=15m`);
+    const badge = page.locator('.advisor-badge');
+    await badge.waitFor();
+    const count = Number((await badge.innerText()).split(' ')[0]);
+    assert.ok(count >= 2, await badge.innerText());
+    await badge.click();
+    await page.waitForURL(/\/services\/advisor-ui-svc\/advisor/);
+    await page.locator('[data-testid="advisor-findings"]').waitFor();
+  } finally {
+    await page.close();
+  }
+});
