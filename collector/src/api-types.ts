@@ -232,6 +232,8 @@ export type LiveServerMessage =
   | { type: 'aggregate'; aggregate: LiveAggregate }
   | { type: 'event'; event: EventView }
   | { type: 'trace'; trace: TraceSummary }
+  /** An alert rule of the service changed state (see AlertTransition). */
+  | { type: 'alert'; transition: AlertTransition }
   /** Frames to this client were dropped (it was too slow): fetch the current state again. */
   | { type: 'resync'; reason: string };
 

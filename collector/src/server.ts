@@ -147,7 +147,15 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
   try {
     // One advisor for the API and for advisor.finding alert rules.
     const advisor = createAdvisor(storage, settings.advisor);
-    alerting = createAlerting({ storage, dbPath, settings: settings.alerts, findings: advisor, retentionMs: settings.retention.rollupMs });
+    alerting = createAlerting({
+      storage,
+      dbPath,
+      settings: settings.alerts,
+      findings: advisor,
+      retentionMs: settings.retention.rollupMs,
+      // The hub is made next; transitions only happen after start().
+      onTransition: (transition) => servers?.hub.publishAlert(transition),
+    });
     servers = createServers(storage, settings, dbPath, alerting, advisor);
     await listen(servers.otlp, settings.otlpPort, settings.host, OTLP_ROLE);
     await listen(servers.http, settings.httpPort, settings.host, HTTP_ROLE);

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { WebSocket } from 'ws';
 import { test } from 'node:test';
 import type { AlertmanagerPayload } from '../../collector/src/alerts/notify/alertmanager-payload';
 import type { SlackPayload } from '../../collector/src/alerts/notify/slack-payload';
@@ -161,6 +162,26 @@ test('docs/examples/verify-webhook.mjs verifies a real delivery and refuses a fo
     assert.equal(forged.status, 401);
   } finally {
     child.kill();
+    await collector.close();
+    dir.remove();
+  }
+});
+
+test('a transition is pushed on the live stream to dashboards subscribed to its service', async () => {
+  const dir = tempDir();
+  const collector = await startAlertCollector(dir);
+  const ws = new WebSocket(`${collector.httpUrl.replace('http', 'ws')}/ws`, { headers: { origin: collector.httpUrl } });
+  try {
+    const frames: { type: string; transition?: { ruleId: string; to: string; service: string } }[] = [];
+    ws.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString()) as (typeof frames)[number]));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    ws.send(JSON.stringify({ type: 'subscribe', service: 'quiet-service' }));
+    await sleep(100);
+    assert.equal((await postJson(`${collector.httpUrl}/api/alerts/rules`, quietRule([]))).status, 201);
+    const pushed = await eventually(async () => frames.find((f) => f.type === 'alert'), 'an alert frame');
+    assert.deepEqual(pushed.transition && [pushed.transition.ruleId, pushed.transition.service, pushed.transition.to], ['quiet', 'quiet-service', 'firing']);
+  } finally {
+    ws.close();
     await collector.close();
     dir.remove();
   }

@@ -50,8 +50,8 @@ export interface AlertStore {
   deleteDestination(id: string): boolean;
 
   states(): AlertStateView[];
-  /** Writes the new state and, when it changed, the transition, in one transaction. */
-  saveState(state: AlertStateView, transition: Omit<AlertTransition, 'id'> | null): void;
+  /** Writes the new state and, when it changed, the transition, in one transaction; returns the stored transition. */
+  saveState(state: AlertStateView, transition: Omit<AlertTransition, 'id'> | null): AlertTransition | null;
   transitions(q: { from: number; to: number; ruleId?: string; service?: string; limit: number }): AlertTransition[];
 
   notified(ruleId: string, destinationId: string): { status: NotifiedStatus; at: number } | null;

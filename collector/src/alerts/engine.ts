@@ -3,7 +3,7 @@
 // a few short reads of the store per rule; sending never happens on this path (the queue is
 // bounded and asynchronous), so a dead receiver cannot slow evaluation or ingest.
 import { randomUUID } from 'node:crypto';
-import type { AlertRule, AlertStateView } from '../api-types';
+import type { AlertRule, AlertStateView, AlertTransition } from '../api-types';
 import { errors } from '../errors';
 import type { Storage } from '../store/storage';
 import { INITIAL_STATE, type AlertStore, type StoredDestination, type StoredRule } from './alert-store';
@@ -50,6 +50,8 @@ export function createAlertEngine(options: {
   findings: FindingsSource | null;
   settings: EngineSettings;
   now?: () => number;
+  /** Told of every stored transition (the live stream pushes them to dashboards). */
+  onTransition?: (transition: AlertTransition) => void;
 }): AlertEngine {
   const { storage, store, queue, findings, settings } = options;
   const now = options.now ?? Date.now;
@@ -108,7 +110,8 @@ export function createAlertEngine(options: {
     }
     const { next, transition } = evaluate(stateOf(rule.id), rule, value, t);
     states.set(rule.id, next);
-    store.saveState(next, transition);
+    const saved = store.saveState(next, transition);
+    if (saved !== null) options.onTransition?.(saved);
     notify(rule, next, t);
   }
 

@@ -1,6 +1,7 @@
 // Alerting in one call for startCollector: the alert store on the collector's database, the
 // rules file (when given), the delivery queue, the engine and the /api/alerts router.
 import type { Router } from 'express';
+import type { AlertTransition } from '../api-types';
 import type { Storage } from '../store/storage';
 import type { AlertStore } from './alert-store';
 import { createAlertsRouter } from './api-routes';
@@ -33,6 +34,7 @@ export function createAlerting(options: {
   findings?: FindingsSource | null;
   /** How long history and deliveries are kept (the collector's rollup retention). */
   retentionMs?: number;
+  onTransition?: (transition: AlertTransition) => void;
 }): Alerting {
   const settings = options.settings ?? {};
   // Read and check the file first: a bad file stops the start before anything changes.
@@ -50,6 +52,7 @@ export function createAlerting(options: {
     store,
     queue,
     findings: options.findings ?? null,
+    ...(options.onTransition && { onTransition: options.onTransition }),
     settings: {
       // A floor, so a mistaken 0 cannot turn evaluation into a busy loop.
       intervalMs: Math.max(50, settings.intervalMs ?? DEFAULT_ENGINE.intervalMs),

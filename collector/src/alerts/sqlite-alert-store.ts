@@ -116,8 +116,8 @@ class SqliteAlertStore implements AlertStore {
     }));
   }
 
-  saveState(s: AlertStateView, transition: Omit<AlertTransition, 'id'> | null): void {
-    this.db.transaction(() => {
+  saveState(s: AlertStateView, transition: Omit<AlertTransition, 'id'> | null): AlertTransition | null {
+    return this.db.transaction(() => {
       this.db
         .prepare(`INSERT INTO alert_state (rule_id, state, since_ms, active_since_ms, firing_since_ms, value, evaluated_ms)
                   VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -125,12 +125,12 @@ class SqliteAlertStore implements AlertStore {
                   active_since_ms = excluded.active_since_ms, firing_since_ms = excluded.firing_since_ms,
                   value = excluded.value, evaluated_ms = excluded.evaluated_ms`)
         .run(s.ruleId, s.state, s.since, s.activeSince, s.firingSince, s.value, s.lastEvaluatedAt);
-      if (transition) {
-        this.db
-          .prepare(`INSERT INTO alert_transitions (rule_id, service, at_ms, from_state, to_state, value, threshold, reason)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-          .run(transition.ruleId, transition.service, transition.at, transition.from, transition.to, transition.value, transition.threshold, transition.reason);
-      }
+      if (!transition) return null;
+      const { lastInsertRowid } = this.db
+        .prepare(`INSERT INTO alert_transitions (rule_id, service, at_ms, from_state, to_state, value, threshold, reason)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(transition.ruleId, transition.service, transition.at, transition.from, transition.to, transition.value, transition.threshold, transition.reason);
+      return { id: Number(lastInsertRowid), ...transition };
     })();
   }
 

@@ -11,7 +11,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { LiveClientMessage, LiveServerMessage } from '../api-types';
+import type { AlertTransition, LiveClientMessage, LiveServerMessage } from '../api-types';
 import type { LiveSettings } from '../config/collector-config';
 import type { CommitSummary, Storage } from '../store/storage';
 
@@ -27,6 +27,8 @@ export interface LiveHub {
   /** Completes a WebSocket upgrade already checked (path, token, origin) by the caller. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   stats(): LiveStats;
+  /** Pushes an alert rule's state change to the clients subscribed to its service. */
+  publishAlert(transition: AlertTransition): void;
   /** True when another connection would pass `maxClients`. */
   isFull(): boolean;
   /** Stops listening to commits and closes every client (1001 going away). */
@@ -225,6 +227,9 @@ export function createLiveHub(options: { storage: Storage; settings: LiveSetting
     },
     isFull() {
       return clients.size >= settings.maxClients;
+    },
+    publishAlert(transition) {
+      if (!closed) broadcast(transition.service, { type: 'alert', transition });
     },
     async close() {
       if (closed) return;

@@ -25,6 +25,8 @@ export function parseLiveMessage(text: string): LiveServerMessage | null {
       return isObject(msg.event) && typeof msg.event.service === 'string' ? (msg as LiveServerMessage) : null;
     case 'trace':
       return isObject(msg.trace) && typeof msg.trace.traceId === 'string' ? (msg as LiveServerMessage) : null;
+    case 'alert':
+      return isObject(msg.transition) && typeof msg.transition.service === 'string' && typeof msg.transition.to === 'string' ? (msg as LiveServerMessage) : null;
     case 'resync':
       return msg as LiveServerMessage;
     default:

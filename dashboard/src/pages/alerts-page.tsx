@@ -1,6 +1,8 @@
 // Alerts: rules with their current state (mute, delete), destinations (add, send a test
 // notification), the history of transitions with the values that caused them, and the
 // deliveries with the status code of every attempt. Everything from the API is shown as text.
+// Polled every few seconds (deliveries change without any state change), and refreshed at
+// once when the live stream pushes a rule's transition.
 
 import type { AlertDelivery, AlertDestinationType, AlertRuleWithState, AlertStateName, AlertTransition } from '@headroom/collector/api-types';
 import { useState } from 'preact/hooks';
@@ -8,6 +10,7 @@ import { alertsApi } from '../api/alerts-api';
 import { ApiFailure } from '../api/client';
 import { Async, EmptyNote } from '../components/states';
 import { formatTime } from '../format/units';
+import { useLiveMessages } from '../live/live-context';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { useInterval } from './use-interval';
@@ -49,6 +52,10 @@ export function AlertsPage() {
   const { view } = useNavigation();
   const [tick, setTick] = useState(0);
   useInterval(() => setTick((n) => n + 1), REFRESH_MS);
+  // A state change pushed over /ws shows at once, not at the next poll.
+  useLiveMessages(true, (msg) => {
+    if (msg.type === 'alert') setTick((n) => n + 1);
+  });
   const rangeKey = JSON.stringify(view.range);
   const rules = useApi('alerts:rules', (s) => alertsApi.rules(s), [tick]);
   const destinations = useApi('alerts:destinations', (s) => alertsApi.destinations(s), [tick]);
