@@ -2,7 +2,8 @@
 // stage, in one process without HTTP: protobuf decode (the receiver's generated decoders),
 // normalise (OTLP → IngestBatch), and the store's write (enqueue + the single writer's
 // transaction into a fresh SQLite file). Same bodies as bench/ingest (payloads.ts). CPU time
-// (process.cpuUsage), so a busy shared machine distorts it less than wall time.
+// (process.cpuUsage, GC included), request by request as the collector runs them, after 20
+// warm-up requests; a busy shared machine distorts CPU time less than wall time.
 //
 // Reproduce (about 30 s):  node --import tsx bench/ingest/stages.ts [--requests 300]
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +12,6 @@ import path from 'node:path';
 import { emptyBatch, type IngestBatch } from '../../collector/src/model';
 import { CumulativeToDelta } from '../../collector/src/receiver/cumulative-to-delta';
 import { decodeProtobuf } from '../../collector/src/receiver/decode/protobuf';
-import type { ExportMetricsServiceRequest, ExportTraceServiceRequest } from '../../collector/src/receiver/decode/otlp-types';
 import { normaliseMetrics } from '../../collector/src/receiver/normalise/metrics';
 import { normaliseTraces } from '../../collector/src/receiver/normalise/traces';
 import { openSqliteStorage } from '../../collector/src/store/sqlite';
@@ -19,24 +19,53 @@ import { fmt, machineLine, numberArg, table } from '../common/report';
 import { metricBody, traceBody } from './payloads';
 
 const REQUESTS = numberArg('requests', 300);
+const WARMUP_REQUESTS = 20;
 
-function cpuMicros(fn: () => void): number {
-  const before = process.cpuUsage();
-  fn();
-  const used = process.cpuUsage(before);
+function cpuNow(): number {
+  const used = process.cpuUsage();
   return used.user + used.system;
 }
 
-async function writeMicros(dbPath: string, batches: IngestBatch[]): Promise<number> {
+interface StageTotals {
+  items: number;
+  decode: number;
+  normalise: number;
+  write: number;
+}
+
+/**
+ * Request by request, as the collector does it: decode → normalise → enqueue, then the write
+ * (flush) before the next; CPU per stage summed after the warm-up requests.
+ */
+async function pipeline(
+  dbPath: string,
+  bodies: Buffer[],
+  itemsPer: number,
+  decodeAndNormalise: (body: Buffer, batch: IngestBatch) => { decodedAt: number },
+): Promise<StageTotals> {
   const storage = openSqliteStorage({ path: dbPath, retention: { rawMs: 3 * 86_400_000, rollupMs: 30 * 86_400_000 }, maintenanceIntervalMs: 0 });
-  const before = process.cpuUsage();
-  for (const batch of batches) {
-    while (!storage.enqueue(batch)) await storage.flush();
+  const totals: StageTotals = { items: 0, decode: 0, normalise: 0, write: 0 };
+  for (const [i, body] of bodies.entries()) {
+    const batch = emptyBatch();
+    const t0 = cpuNow();
+    const { decodedAt } = decodeAndNormalise(body, batch);
+    const t2 = cpuNow();
+    storage.enqueue(batch);
+    await storage.flush();
+    const t3 = cpuNow();
+    if (i < WARMUP_REQUESTS) continue;
+    totals.items += itemsPer;
+    totals.decode += decodedAt - t0;
+    totals.normalise += t2 - decodedAt;
+    totals.write += t3 - t2;
   }
-  await storage.flush();
-  const used = process.cpuUsage(before);
   await storage.close();
-  return used.user + used.system;
+  return totals;
+}
+
+function row(name: string, t: StageTotals): string[] {
+  const total = t.decode + t.normalise + t.write;
+  return [name, fmt(t.items), fmt(t.decode / t.items, 2), fmt(t.normalise / t.items, 2), fmt(t.write / t.items, 2), fmt(total / t.items, 2), fmt(1e6 / (total / t.items))];
 }
 
 async function main(): Promise<void> {
@@ -44,56 +73,37 @@ async function main(): Promise<void> {
   const now = Date.now();
   const traceBodies = Array.from({ length: 4 }, (_, i) => traceBody(i, 128, now));
   const metricBodies = await Promise.all(Array.from({ length: 4 }, (_, i) => metricBody(i, 50)));
-  const rows: string[][] = [];
 
-  // Traces: fresh trace ids per request, as in bench/ingest, so the trace index grows realistically.
-  const traceCopies = Array.from({ length: REQUESTS }, (_, r) => {
+  // Fresh trace ids per request, as in bench/ingest, so the trace index grows realistically.
+  let seq = BigInt(now) << 16n;
+  const traceCopies = Array.from({ length: WARMUP_REQUESTS + REQUESTS }, (_, r) => {
     const t = traceBodies[r % 4] as (typeof traceBodies)[number];
     const copy = Buffer.from(t.body);
     for (const offsets of t.traceIdOffsets) {
-      const id = BigInt(now) * 65536n + BigInt(r * 1000 + offsets[0]!);
+      const id = ++seq;
       for (const at of offsets) copy.writeBigUInt64BE(id, at);
     }
     return copy;
   });
-  const spans = REQUESTS * (traceBodies[0]?.spans ?? 0);
-  let decodedTraces: ExportTraceServiceRequest[] = [];
-  const decodeT = cpuMicros(() => {
-    decodedTraces = traceCopies.map((b) => decodeProtobuf('traces', b));
+  const spans = await pipeline(path.join(dir, 'traces.db'), traceCopies, traceBodies[0]?.spans ?? 0, (body, batch) => {
+    const decoded = decodeProtobuf('traces', body);
+    const decodedAt = cpuNow();
+    normaliseTraces(decoded, batch, BigInt(Date.now()) * 1_000_000n);
+    return { decodedAt };
   });
-  const traceBatches: IngestBatch[] = [];
-  const normT = cpuMicros(() => {
-    for (const d of decodedTraces) {
-      const batch = emptyBatch();
-      normaliseTraces(d, batch, BigInt(Date.now()) * 1_000_000n);
-      traceBatches.push(batch);
-    }
-  });
-  const writeT = await writeMicros(path.join(dir, 'traces.db'), traceBatches);
-  const totalT = decodeT + normT + writeT;
-  rows.push(['spans', fmt(spans), fmt(decodeT / spans, 2), fmt(normT / spans, 2), fmt(writeT / spans, 2), fmt(totalT / spans, 2), fmt(1e6 / (totalT / spans))]);
 
-  const metricRequests = REQUESTS * 4;
-  const points = metricRequests * (metricBodies[0]?.points ?? 0);
-  let decodedMetrics: ExportMetricsServiceRequest[] = [];
-  const decodeM = cpuMicros(() => {
-    decodedMetrics = Array.from({ length: metricRequests }, (_, r) => decodeProtobuf('metrics', (metricBodies[r % 4] as (typeof metricBodies)[number]).body));
-  });
   const c2d = new CumulativeToDelta();
-  const metricBatches: IngestBatch[] = [];
-  const normM = cpuMicros(() => {
-    for (const d of decodedMetrics) {
-      const batch = emptyBatch();
-      const tx = c2d.begin();
-      normaliseMetrics(d, batch, tx, BigInt(Date.now()) * 1_000_000n);
-      tx.commit();
-      metricBatches.push(batch);
-    }
+  const metricCopies = Array.from({ length: WARMUP_REQUESTS + REQUESTS }, (_, r) => (metricBodies[r % 4] as (typeof metricBodies)[number]).body);
+  const points = await pipeline(path.join(dir, 'metrics.db'), metricCopies, metricBodies[0]?.points ?? 0, (body, batch) => {
+    const decoded = decodeProtobuf('metrics', body);
+    const decodedAt = cpuNow();
+    const tx = c2d.begin();
+    normaliseMetrics(decoded, batch, tx, BigInt(Date.now()) * 1_000_000n);
+    tx.commit();
+    return { decodedAt };
   });
-  const writeM = await writeMicros(path.join(dir, 'metrics.db'), metricBatches);
-  const totalM = decodeM + normM + writeM;
-  rows.push(['metric points', fmt(points), fmt(decodeM / points, 2), fmt(normM / points, 2), fmt(writeM / points, 2), fmt(totalM / points, 2), fmt(1e6 / (totalM / points))]);
   rmSync(dir, { recursive: true, force: true });
+  const rows = [row('spans', spans), row('metric points', points)];
 
   console.log('bench/ingest/stages — collector CPU per item by stage (no HTTP), µs');
   console.log(machineLine());
