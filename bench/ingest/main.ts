@@ -41,6 +41,7 @@ interface PhaseFigures {
   verified: string;
   cpuMicros: number;
   rssMax: number;
+  heapMax: number;
   rssEnd: number;
   queueMax: number;
 }
@@ -64,9 +65,12 @@ async function main(): Promise<void> {
     const spans0 = spanRows();
     const count0 = requestCount();
     let rssMax = process.memoryUsage.rss();
+    let heapMax = 0;
     let queueMax = 0;
     const sampler = setInterval(() => {
-      rssMax = Math.max(rssMax, process.memoryUsage.rss());
+      const memory = process.memoryUsage();
+      rssMax = Math.max(rssMax, memory.rss);
+      heapMax = Math.max(heapMax, memory.heapUsed);
       queueMax = Math.max(queueMax, collector.storage.stats().queueDepth);
     }, 100);
     const cpu0 = process.cpuUsage();
@@ -89,7 +93,7 @@ async function main(): Promise<void> {
         : `req_minute counts +${fmt(requests)} = ${fmt(load.acceptedRequestCount)} requests in accepted points: ${Math.abs(requests - load.acceptedRequestCount) < 0.5 ? 'yes' : 'NO'}`;
     return {
       signal, load, totalMs: t1 - t0, drainMs: t1 - tLoad, committedItems, verified,
-      cpuMicros: cpu.user + cpu.system, rssMax, rssEnd: process.memoryUsage.rss(), queueMax,
+      cpuMicros: cpu.user + cpu.system, rssMax, heapMax, rssEnd: process.memoryUsage.rss(), queueMax,
     };
   }
 
@@ -116,7 +120,7 @@ async function main(): Promise<void> {
   console.log('');
   console.log(
     table(
-      ['signal', 'requests ok', 'refused 503', 'accepted/s', 'committed/s', 'drain after', 'collector CPU', 'CPU µs/item', 'RSS max', 'load CPU'],
+      ['signal', 'requests ok', 'refused 503', 'accepted/s', 'committed/s', 'drain after', 'collector CPU', 'CPU µs/item', 'RSS max', 'heap max', 'load CPU'],
       results.map((r) => [
         label(r.signal),
         fmt(r.load.accepted),
@@ -127,6 +131,7 @@ async function main(): Promise<void> {
         `${fmt(r.cpuMicros / 1000 / r.totalMs, 2)} cores`,
         fmt(r.cpuMicros / Math.max(1, r.committedItems), 1),
         mb(r.rssMax),
+        mb(r.heapMax),
         `${fmt(r.load.cpuMicros / 1000 / r.load.elapsedMs, 2)} cores`,
       ]),
     ),
