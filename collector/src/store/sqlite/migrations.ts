@@ -23,13 +23,14 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX instances_host ON instances (service, host, last_seen_ms);
 
-  -- Sampled spans; span events inline as JSON (always read with their span). Ids are BLOBs
-  -- (16 and 8 bytes): half the size of hex in the row and in the trace index.
+  -- Sampled spans; span events inline as JSON (always read with their span). trace_id is a
+  -- 16-byte BLOB (half of hex, in the row and in the trace index); span ids stay hex text
+  -- (not indexed, and converting them cost more per span than their bytes).
   CREATE TABLE spans (
     id INTEGER PRIMARY KEY,
     trace_id BLOB NOT NULL,
-    span_id BLOB NOT NULL,
-    parent_span_id BLOB,
+    span_id TEXT NOT NULL,
+    parent_span_id TEXT,
     service TEXT NOT NULL,
     instance_id TEXT NOT NULL,
     name TEXT NOT NULL,

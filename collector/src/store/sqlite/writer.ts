@@ -198,10 +198,10 @@ export class SqliteWriter {
       touch(inst.service, null);
     }
 
-    // Spans. Notable roots are collected for the live stream.
+    // Spans (the hot path). Notable roots are collected for the live stream.
     let lastSpanId: number | bigint | null = null;
     const roots: SpanRecord[] = [];
-    const traceSpans = new Map<string, { count: number; stallNs: bigint }>();
+    let lastService: string | null = null;
     for (const b of batches) {
       for (const s of b.spans) {
         const start = clampNs(s.startNs);
@@ -211,8 +211,8 @@ export class SqliteWriter {
         const stall = isStallSpan(s);
         const info = this.insertSpan.run(
           Buffer.from(s.traceId, 'hex'),
-          Buffer.from(s.spanId, 'hex'),
-          s.parentSpanId === null ? null : Buffer.from(s.parentSpanId, 'hex'),
+          s.spanId,
+          s.parentSpanId,
           s.service,
           s.instanceId,
           s.name,
@@ -229,11 +229,10 @@ export class SqliteWriter {
         );
         lastSpanId = info.lastInsertRowid;
         if (root) roots.push(s);
-        let agg = traceSpans.get(s.traceId);
-        if (!agg) traceSpans.set(s.traceId, (agg = { count: 0, stallNs: 0n }));
-        agg.count++;
-        if (stall) agg.stallNs += duration;
-        touch(s.service, null);
+        if (s.service !== lastService) {
+          touch(s.service, null);
+          lastService = s.service;
+        }
       }
     }
     if (lastSpanId !== null) this.upsertMark.run(minuteOf(now), lastSpanId);
@@ -313,12 +312,32 @@ export class SqliteWriter {
     for (const b of batches) for (const e of b.events) events.push(this.writeEvent(e, now));
     for (const e of events) touch(e.service, null);
 
+    const notable = roots.filter((s) => {
+      const durationMs = Number(clampNs(s.endNs) - clampNs(s.startNs)) / 1e6;
+      return s.statusCode === 2 || durationMs >= 4 * (this.apdexT.get(s.service) ?? this.opts.defaultApdexTMs);
+    });
+    // Span count and stall time of the notable traces, from this commit's spans (a second
+    // pass only when there is something notable: most commits have nothing to report).
+    const traceSpans = new Map<string, { count: number; stallNs: bigint }>();
+    for (const s of notable) traceSpans.set(s.traceId, { count: 0, stallNs: 0n });
+    if (traceSpans.size > 0) {
+      for (const b of batches) {
+        for (const s of b.spans) {
+          const agg = traceSpans.get(s.traceId);
+          if (!agg) continue;
+          agg.count++;
+          if (isStallSpan(s)) {
+            const start = clampNs(s.startNs);
+            const end = clampNs(s.endNs);
+            if (end > start) agg.stallNs += end - start;
+          }
+        }
+      }
+    }
     const notableTraces: TraceSummary[] = [];
-    for (const s of roots) {
+    for (const s of notable) {
       const durationMs = Number(clampNs(s.endNs) - clampNs(s.startNs)) / 1e6;
       const error = s.statusCode === 2;
-      const t = this.apdexT.get(s.service) ?? this.opts.defaultApdexTMs;
-      if (!error && durationMs < 4 * t) continue;
       const agg = traceSpans.get(s.traceId);
       notableTraces.push({
         traceId: s.traceId,

@@ -125,8 +125,8 @@ export class RawQueries {
               status_message, attributes, events, is_stall FROM spans WHERE trace_id = ? ORDER BY start_ns, id LIMIT ${MAX_SPANS_PER_TRACE}`)
       .safeIntegers(true)
       .all(Buffer.from(traceId, 'hex')) as {
-      span_id: Buffer;
-      parent_span_id: Buffer | null;
+      span_id: string | Buffer;
+      parent_span_id: string | Buffer | null;
       service: string;
       instance_id: string;
       name: string;
@@ -141,8 +141,8 @@ export class RawQueries {
     }[];
     if (rows.length === 0) return null;
     const spans: SpanView[] = rows.map((r) => ({
-      spanId: r.span_id.toString('hex'),
-      parentSpanId: r.parent_span_id === null ? null : r.parent_span_id.toString('hex'),
+      spanId: hexOf(r.span_id),
+      parentSpanId: r.parent_span_id === null ? null : hexOf(r.parent_span_id),
       service: r.service,
       instanceId: r.instance_id,
       name: r.name,
@@ -254,6 +254,11 @@ export class RawQueries {
     });
     return { from: q.from, to: q.to, service: q.service, instances };
   }
+}
+
+/** Span ids are hex text (older files of this schema held 8-byte BLOBs). */
+function hexOf(id: string | Buffer): string {
+  return typeof id === 'string' ? id : id.toString('hex');
 }
 
 function parseSpanEvents(text: string | null): SpanView['events'] {
