@@ -82,10 +82,20 @@ export function startStallDetector(options: StallOptions): () => void {
       const ctx = context.active();
       const spanContext = trace.getSpanContext(ctx) ?? null;
       const rpc = getRPCMetadata(ctx);
+      // V8's own format, whatever the app installed (source-map-support and the like would
+      // run app code inside the interrupt); restored at once.
       const limit = Error.stackTraceLimit;
+      const errorCtor = Error as { prepareStackTrace?: unknown; stackTraceLimit: number };
+      const prepare = errorCtor.prepareStackTrace;
       Error.stackTraceLimit = 40;
-      const stack = new Error().stack ?? '';
-      Error.stackTraceLimit = limit;
+      errorCtor.prepareStackTrace = undefined;
+      let stack = '';
+      try {
+        stack = new Error().stack ?? '';
+      } finally {
+        Error.stackTraceLimit = limit;
+        errorCtor.prepareStackTrace = prepare;
+      }
       const span = trace.getSpan(ctx) as { attributes?: Attributes } | undefined;
       const spanRoute = span?.attributes?.[ATTR.route];
       snapshot = { tick, spanContext, rpc, route: typeof spanRoute === 'string' ? spanRoute : rpc?.route, stack };
