@@ -174,23 +174,27 @@ export class SqliteWriter {
     let skipped = 0;
 
     // Instances first: start events below read their rows.
-    const instances = new Map<string, InstanceSeen>();
+    // The latest sighting of each instance in this commit, and its earliest time.
+    const instances = new Map<string, { inst: InstanceSeen; firstNs: bigint }>();
     for (const b of batches) {
       for (const inst of b.instances) {
         const key = `${inst.service}\u0000${inst.instanceId}`;
         const prev = instances.get(key);
-        if (!prev || inst.timeNs >= prev.timeNs) instances.set(key, inst);
+        if (!prev) instances.set(key, { inst, firstNs: inst.timeNs });
+        else {
+          if (inst.timeNs < prev.firstNs) prev.firstNs = inst.timeNs;
+          if (inst.timeNs >= prev.inst.timeNs) prev.inst = inst;
+        }
       }
     }
-    for (const inst of instances.values()) {
-      const ms = nsToMs(clampNs(inst.timeNs));
+    for (const { inst, firstNs } of instances.values()) {
       this.upsertInstance.run(
         inst.service,
         inst.instanceId,
         inst.host,
         inst.pid,
-        ms,
-        ms,
+        nsToMs(clampNs(firstNs)),
+        nsToMs(clampNs(inst.timeNs)),
         JSON.stringify(inst.resource),
       );
       const t = apdexTFromResource(inst.resource);
