@@ -186,3 +186,27 @@ test('a transition is pushed on the live stream to dashboards subscribed to its 
     dir.remove();
   }
 });
+
+test('a dead receiver does not hold up deliveries to a healthy one', async () => {
+  const dir = tempDir();
+  const dead = await startWebhookReceiver(null, () => 'hang');
+  const healthy = await startWebhookReceiver(null);
+  const collector = await startAlertCollector(dir, { delivery: { timeoutMs: 5_000, concurrency: 2, perDestination: 1, maxAttempts: 1 } });
+  try {
+    await postJson(`${collector.httpUrl}/api/alerts/destinations`, { id: 'dead', type: 'webhook', url: dead.url });
+    await postJson(`${collector.httpUrl}/api/alerts/destinations`, { id: 'healthy', type: 'webhook', url: healthy.url });
+    for (let i = 0; i < 5; i++) await postJson(`${collector.httpUrl}/api/alerts/destinations/dead/test`, {});
+    await postJson(`${collector.httpUrl}/api/alerts/destinations/healthy/test`, {});
+    const ok = await eventually(async () => (await deliveries(collector, '?destinationId=healthy')).find((d) => d.status === 'delivered'), 'the healthy delivery');
+    assert.deepEqual(ok.attempts.map((a) => a.statusCode), [200]);
+    const stuck = await deliveries(collector, '?destinationId=dead');
+    assert.equal(stuck.length, 5);
+    assert.ok(stuck.every((d) => d.status === 'pending' && d.attempts.length === 0), 'the dead receiver is still being waited for');
+    assert.equal(dead.requests.length, 1, 'one at a time to the dead destination');
+  } finally {
+    await collector.close();
+    await dead.close();
+    await healthy.close();
+    dir.remove();
+  }
+});

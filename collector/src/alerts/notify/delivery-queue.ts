@@ -14,13 +14,16 @@ export interface DeliverySettings extends RetrySettings {
   /** Deliveries waiting or in progress before new ones are dropped. */
   capacity: number;
   concurrency: number;
+  /** In flight to one destination at most, so a dead receiver cannot take every slot from the healthy ones. */
+  perDestination: number;
   /** Per attempt: connect, send and the receiver's answer. */
   timeoutMs: number;
 }
 
 export const DEFAULT_DELIVERY: DeliverySettings = {
   capacity: 1000,
-  concurrency: 4,
+  concurrency: 8,
+  perDestination: 2,
   timeoutMs: 10_000,
   maxAttempts: 6,
   baseDelayMs: 1_000,
@@ -52,6 +55,7 @@ export interface DeliveryQueue {
 export function createDeliveryQueue(store: AlertStore, settings: DeliverySettings, now: () => number = Date.now): DeliveryQueue {
   const waiting: Job[] = [];
   const busyKeys = new Set<string>();
+  const perDestination = new Map<string, number>();
   const inFlight = new Set<Promise<void>>();
   const timers = new Set<NodeJS.Timeout>();
   const controllers = new Set<AbortController>();
@@ -79,13 +83,20 @@ export function createDeliveryQueue(store: AlertStore, settings: DeliverySetting
     if (closed) return;
     for (let i = 0; i < waiting.length && inFlight.size < settings.concurrency; ) {
       const job = waiting[i] as Job;
-      if (busyKeys.has(job.key)) {
+      const dest = job.delivery.destinationId;
+      if (busyKeys.has(job.key) || (perDestination.get(dest) ?? 0) >= settings.perDestination) {
         i++;
         continue;
       }
       waiting.splice(i, 1);
       busyKeys.add(job.key);
-      const p = attempt(job).finally(() => inFlight.delete(p));
+      perDestination.set(dest, (perDestination.get(dest) ?? 0) + 1);
+      const p = attempt(job)
+        .finally(() => {
+          inFlight.delete(p);
+          perDestination.set(dest, (perDestination.get(dest) ?? 1) - 1);
+          pump();
+        });
       inFlight.add(p);
     }
   }
