@@ -123,4 +123,17 @@ describe('agent safety', () => {
     await app.stop();
     assert.match(app.stdout(), /app handled handled crash/);
   });
+
+  test("an unhandled rejection the app's own listener handles is recorded, and the app keeps running", async () => {
+    const app = await runApp(`${FIXTURES}/double-start-app.js`, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl, OTEL_SERVICE_NAME: 'agent-handled-rejection', OWN_REJECTION: '1' }, { agent: false });
+    const event = await eventually(async () => {
+      const r = await collector.api<EventsResponse>(`/api/events?service=agent-handled-rejection&type=unhandled_rejection&${RANGE()}`);
+      return r.events[0];
+    }, 'unhandled_rejection event');
+    assert.match(event.message ?? '', /handled rejection/);
+    assert.equal(event.attributes['headroom.fatal'], false);
+    assert.equal(await fetch(`${app.base}/`).then((r) => r.text()), 'ok');
+    await app.stop();
+    assert.match(app.stdout(), /app handled handled rejection/);
+  });
 });
