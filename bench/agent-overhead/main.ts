@@ -16,7 +16,9 @@
 //
 // Reproduce (about 2.5 min per round; needs `npx tsc -b` first for collector/ and agent/ dist):
 //   npm run bench:agent
-//   node --import tsx bench/agent-overhead/main.ts [--rounds 1] [--seconds 10] [--rate 3000]
+//   node --import tsx bench/agent-overhead/main.ts [--rounds 1] [--seconds 10] [--rate 3000] [--diagnose]
+// --diagnose adds two variants that split the cost: OpenTelemetry with OTEL_TRACES_SAMPLER=always_off
+// (instrumentation without span recording) and Headroom with OTEL_NODE_ENABLED_INSTRUMENTATIONS=http.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,7 +26,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fmt, machineLine, mb, numberArg, sleep, table } from '../common/report';
+import { flagArg, fmt, machineLine, mb, numberArg, sleep, table } from '../common/report';
 
 const ROOT = path.join(__dirname, '..', '..');
 const APP = path.join(__dirname, 'app.js');
@@ -33,6 +35,8 @@ const WARMUP_SECONDS = 3;
 const CONNECTIONS = 50;
 const RATE = numberArg('rate', 3000);
 const ROUNDS = numberArg('rounds', 1);
+/** Adds variants that split the cost: OTel with spans off, Headroom with only the http instrumentation. */
+const DIAGNOSE = flagArg('diagnose');
 const CLK_TCK = 100; // Linux USER_HZ; /proc/<pid>/stat times are in these ticks
 
 interface AutocannonResult {
@@ -195,6 +199,20 @@ async function main(): Promise<void> {
       env: { OTEL_SERVICE_NAME: 'bench-headroom', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint },
     },
   ];
+  if (DIAGNOSE) {
+    variants.push(
+      {
+        name: 'diag: OTel, sampler always_off',
+        nodeArgs: ['--require', '@opentelemetry/auto-instrumentations-node/register'],
+        env: { OTEL_SERVICE_NAME: 'bench-otel-off', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_TRACES_SAMPLER: 'always_off' },
+      },
+      {
+        name: 'diag: Headroom, http instr. only',
+        nodeArgs: ['--require', './agent/dist/register.js'],
+        env: { OTEL_SERVICE_NAME: 'bench-headroom-http', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' },
+      },
+    );
+  }
   const results = new Map<string, VariantFigures[]>(variants.map((v) => [v.name, []]));
   let serviceLine: string;
   try {
@@ -270,7 +288,7 @@ async function main(): Promise<void> {
       figure(hr, (f) => f.rssAfter) - figure(bare, (f) => f.rssAfter) <= 30 * 1048576],
   ];
   for (const [text, met] of goals) console.log(`goal ${text} — ${met ? 'met' : 'MISSED'}`);
-  console.log(`reproduce: node --import tsx bench/agent-overhead/main.ts --rounds ${ROUNDS} --seconds ${SECONDS} --rate ${RATE}`);
+  console.log(`reproduce: node --import tsx bench/agent-overhead/main.ts --rounds ${ROUNDS} --seconds ${SECONDS} --rate ${RATE}${DIAGNOSE ? ' --diagnose' : ''}`);
 }
 
 main().catch((error: unknown) => {
