@@ -210,3 +210,20 @@ test('a dead receiver does not hold up deliveries to a healthy one', async () =>
     dir.remove();
   }
 });
+
+test('deleting a firing rule sends its destinations a resolve', async () => {
+  const t = await withRule(() => ({ status: 200 }));
+  try {
+    await eventually(async () => (t.receiver.requests.length === 1 ? true : undefined), 'the firing notification');
+    const del = await fetch(`${t.collector.httpUrl}/api/alerts/rules/quiet`, { method: 'DELETE' });
+    assert.equal(del.status, 204);
+    await eventually(async () => (t.receiver.requests.length === 2 ? true : undefined), 'the resolve');
+    const [firing, resolved] = t.receiver.requests.map((r) => r.json as AlertmanagerPayload);
+    assert.equal(resolved!.status, 'resolved');
+    assert.equal(resolved!.alerts[0]!.fingerprint, firing!.alerts[0]!.fingerprint);
+    await sleep(300);
+    assert.equal(t.receiver.requests.length, 2);
+  } finally {
+    await t.close();
+  }
+});

@@ -85,8 +85,7 @@ export function createAlertsRouter(store: AlertStore, engine: AlertEngine, now: 
     const existing = store.rule(req.params.id);
     if (existing === null) throw alertNotFound(`rule ${JSON.stringify(req.params.id)}`);
     if (existing.source === 'file') throw new ApiHttpError(409, errors.alertReadOnly, `rule ${JSON.stringify(req.params.id)}`);
-    store.deleteRule(req.params.id);
-    engine.forget(req.params.id);
+    engine.deleteRule(req.params.id);
     res.status(204).end();
   });
 

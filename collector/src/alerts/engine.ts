@@ -34,8 +34,11 @@ export interface AlertEngine {
   state(ruleId: string): AlertStateView;
   /** Sends a sample firing notification to one destination; returns the delivery id. */
   sendTest(destinationId: string): string | null;
-  /** Drops the in-memory state of a deleted rule. */
-  forget(ruleId: string): void;
+  /**
+   * Deletes a rule. Destinations that were told it is firing are sent a resolve first, so an
+   * incident opened by the rule does not stay open forever in the receiver.
+   */
+  deleteRule(ruleId: string): boolean;
   close(): Promise<void>;
 }
 
@@ -83,20 +86,23 @@ export function createAlertEngine(options: {
       const dest = store.destination(destId);
       if (dest === null) continue;
       const status = plannedStatus(state.state, store.notified(rule.id, destId), t, settings.groupIntervalMs);
-      if (status === null) continue;
-      const delivery = {
-        id: `msg_${randomUUID()}`,
-        ruleId: rule.id,
-        destinationId: destId,
-        kind: status,
-        createdAt: t,
-        body: body(dest, [buildNotification(rule, state, status, externalUrl, t)]),
-      };
-      // Stored as told before it is sent: a stop in between leaves it pending, and the next
-      // start resumes it rather than planning it again.
-      store.recordNotification(rule.id, destId, status, delivery);
-      queue.enqueue(delivery, { url: dest.url, secret: dest.secret });
+      if (status !== null) enqueue(rule, state, dest, status, t);
     }
+  }
+
+  function enqueue(rule: AlertRule, state: AlertStateView, dest: StoredDestination, status: 'firing' | 'resolved', t: number): void {
+    const delivery = {
+      id: `msg_${randomUUID()}`,
+      ruleId: rule.id,
+      destinationId: dest.id,
+      kind: status,
+      createdAt: t,
+      body: body(dest, [buildNotification(rule, state, status, externalUrl, t)]),
+    };
+    // Stored as told before it is sent: a stop in between leaves it pending, and the next
+    // start resumes it rather than planning it again.
+    store.recordNotification(rule.id, dest.id, status, delivery);
+    queue.enqueue(delivery, { url: dest.url, secret: dest.secret });
   }
 
   function evaluateRule(stored: StoredRule, t: number): void {
@@ -183,8 +189,20 @@ export function createAlertEngine(options: {
       queue.enqueue(delivery, { url: dest.url, secret: dest.secret });
       return delivery.id;
     },
-    forget(ruleId) {
+    deleteRule(ruleId) {
+      const stored = store.rule(ruleId);
+      if (stored === null) return false;
+      const rule = toRule(stored);
+      const t = now();
+      const state = stateOf(ruleId);
+      for (const destId of rule.destinations) {
+        const dest = store.destination(destId);
+        if (dest !== null && store.notified(ruleId, destId)?.status === 'firing') {
+          enqueue(rule, { ...state, state: 'resolved', since: t }, dest, 'resolved', t);
+        }
+      }
       states.delete(ruleId);
+      return store.deleteRule(ruleId);
     },
     async close() {
       closed = true;
