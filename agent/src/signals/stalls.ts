@@ -44,18 +44,6 @@ export function blockedMs(gapMs: number, tickMs: number = TICK_MS): number {
   return Math.max(0, gapMs - tickMs / 2);
 }
 
-/**
- * The stall's duration. A callback that computes for 200 ms on a machine whose other
- * processes take the CPU away for 100 ms in between shows a 300 ms gap; the code's own cost is
- * the 200 ms, and that is what the route should be charged. So when the process was on the
- * CPU for most of the gap (JavaScript running, perhaps descheduled for part of it), its CPU
- * time is the duration; when it was mostly off the CPU (a blocking system call, or not
- * scheduled at all), the wall time is. Never more than the wall estimate.
- */
-export function stallDurationMs(wallMs: number, cpuMs: number): number {
-  return cpuMs >= wallMs / 2 ? Math.min(wallMs, cpuMs) : wallMs;
-}
-
 const agentDir = dirname(__dirname);
 
 export function startStallDetector(options: StallOptions): () => void {
@@ -107,14 +95,12 @@ export function startStallDetector(options: StallOptions): () => void {
   };
   Object.defineProperty(globalThis, Symbol.for(PROBE_KEY), { value: probe, configurable: true, enumerable: false, writable: true });
 
-  const emit = guard('stall', (wallMs: number, endAt: number, snap: Snapshot | null, cpuUsedMs: number) => {
-    const durationMs = stallDurationMs(wallMs, cpuUsedMs);
+  const emit = guard('stall', (durationMs: number, endAt: number, snap: Snapshot | null, cpuUsedMs: number) => {
     const endEpoch = performance.timeOrigin + endAt;
     const startEpoch = endEpoch - durationMs;
     const attributes: Attributes = {
       [ATTR.stall]: true,
       [ATTR.stallDurationMs]: Math.round(durationMs * 10) / 10,
-      'headroom.stall.wall_ms': Math.round(wallMs * 10) / 10,
       'headroom.stall.cpu_ms': Math.round(cpuUsedMs * 10) / 10,
     };
     const route = snap?.route ?? snap?.rpc?.route;
