@@ -85,7 +85,9 @@ export function createRequestTracker(meter: Meter, inFlight: InFlightTracker): R
       bytesOut0: socket ? socket.bytesWritten : 0,
       done: false,
     };
-    const waited = queueWaitFromHeaders(req.headers, performance.timeOrigin + now);
+    // Wall clock, like the proxy's stamp (timeOrigin + a monotonic reading drifts from it
+    // over days of uptime as NTP slews the clock).
+    const waited = queueWaitFromHeaders(req.headers, Date.now());
     if (waited?.kind === 'ok') {
       state.queueWaitMs = waited.ms;
       span.setAttribute(ATTR.queueWaitMs, waited.ms);
