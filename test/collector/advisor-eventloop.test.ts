@@ -2,7 +2,7 @@
 // process with steady medium-sized callbacks (no stalls) is "too much work per process".
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { byKind, get, GOOD_SERVER_ENV, sleep, startAdvisorTest, TEST_OPTIONS, type AdvisorTest } from './support/advisor-harness';
+import { byKind, eventually, get, GOOD_SERVER_ENV, sleep, startAdvisorTest, TEST_OPTIONS, type AdvisorTest } from './support/advisor-harness';
 
 let t: AdvisorTest;
 before(async () => {
@@ -16,15 +16,28 @@ test('a route that blocks the loop gets a blocking-route finding with its stalls
   const app = await t.app('blocking-svc', GOOD_SERVER_ENV);
   for (let i = 0; i < 3; i++) await get(app.base, '/block/250');
   for (let i = 0; i < 10; i++) await get(app.base, '/hello');
-  const f = await t.waitFor('blocking-svc', 'blocking-route finding with 3 stalls', (list) =>
-    list.find((x) => x.kind === 'eventloop.blocking-route' && x.evidence.figures.route === '/block/:ms' && Number(x.evidence.figures.stalls) >= 3),
-  );
-  // Critical from 1 s of wall time on (a crowded machine stretches the 250 ms of CPU).
-  assert.equal(f.severity, Number(f.evidence.figures.maxStallMs) >= 1000 ? 'critical' : 'warning');
-  assert.match(f.title, /Route \/block\/:ms blocks the event loop for up to \d+ ms/);
+  // A busy test machine can keep the agent from tying a stall to its route (then it is a
+  // stall outside any request); the finding must agree with the stalls the store holds.
+  const stallsOfRoute = async (): Promise<number> => {
+    await t.tc.collector.storage.flush();
+    const now = Date.now();
+    return t.tc.collector.storage.events({ service: 'blocking-svc', route: '/block/:ms', type: 'stall', from: now - 600_000, to: now + 1000, limit: 100 }).events.length;
+  };
+  // Once all three requests are in, the finding counts every stall of the route the store
+  // holds: those on CPU as stalls, those during which the process hardly ran apart.
+  const f = await eventually(async () => {
+    const stored = await stallsOfRoute();
+    const found = byKind('eventloop.blocking-route', '/block/:ms')(await t.findings('blocking-svc'));
+    if (!found || found.evidence.figures.requests !== 3) return undefined;
+    return Number(found.evidence.figures.stalls) + Number(found.evidence.figures.offCpuStalls ?? 0) === stored ? found : undefined;
+  }, 'a blocking-route finding that agrees with the stored stalls', 30_000);
   assert.equal(f.evidence.figures.route, '/block/:ms');
+  assert.ok(Number(f.evidence.figures.stalls) >= 1);
   assert.ok(Number(f.evidence.figures.maxStallMs) >= 200, `max stall ${f.evidence.figures.maxStallMs}`);
   assert.match(String(f.evidence.figures.location), /advisor-app\.js/);
+  // Critical from 1 s of wall time on (a crowded machine stretches the 250 ms of CPU).
+  assert.equal(f.severity, Number(f.evidence.figures.maxStallMs) >= 1000 ? 'critical' : 'warning');
+  assert.match(f.title, /^Route \/block\/:ms blocks the event loop for up to [\d.]+ m?s$/);
   assert.match(f.evidence.chartLink, /^\/services\/blocking-svc\/event-loop\?from=\d+&to=\d+&route=%2Fblock%2F%3Ams$/);
   assert.match(f.change, /worker thread/);
   // /hello never blocked: no finding names it.

@@ -19,7 +19,8 @@ test('a healthy app gets no finding', async () => {
   // rule is live: the healthy app sets its heap limit, as it should.
   const options = { ...TEST_OPTIONS, containerMemoryBytes: 64 * 1024 ** 3 };
   const app = await t.app('healthy-svc', { ...GOOD_SERVER_ENV, NODE_OPTIONS: '--max-old-space-size=256' });
-  const requests = await load(app.base, '/hello', { durationMs: 4000, concurrency: 1 });
+  // Light load: about 40 requests a second.
+  const requests = await load(app.base, '/hello', { durationMs: 4000, concurrency: 1, pauseMs: 20 });
   assert.ok(requests >= TEST_OPTIONS.minRequests!, `only ${requests} requests`);
   // Enough samples of every gauge for the gauge rules to judge (and the start event stored).
   await eventually(async () => {

@@ -79,11 +79,15 @@ export function get(base: string, path: string, headers: Record<string, string> 
   });
 }
 
-/** `concurrency` clients requesting `path` back to back for `durationMs`; returns the request count. */
+/**
+ * `concurrency` clients requesting `path` for `durationMs`, back to back or `pauseMs` apart
+ * (light load: a client that never pauses drives any server towards saturation); returns the
+ * request count.
+ */
 export async function load(
   base: string,
   path: string,
-  opts: { durationMs: number; concurrency: number; headers?: () => Record<string, string> },
+  opts: { durationMs: number; concurrency: number; pauseMs?: number; headers?: () => Record<string, string> },
 ): Promise<number> {
   const end = Date.now() + opts.durationMs;
   let n = 0;
@@ -92,6 +96,7 @@ export async function load(
       while (Date.now() < end) {
         await get(base, path, opts.headers?.() ?? {});
         n++;
+        if (opts.pauseMs) await sleep(opts.pauseMs);
       }
     }),
   );
