@@ -141,3 +141,26 @@ test('explicit-bucket histograms: fine buckets within 2 %, coarse ones inside th
   }
   void QUANTILES;
 });
+
+test('a point arriving after its hour was rolled up is merged into the hour again', async (t) => {
+  const { storage, clock } = openTestStore(t);
+  const hour = Math.floor(clock.now / HOUR) * HOUR - 3 * HOUR;
+  const rand = prng(8);
+  const early = lognormal(rand, 500, 0.05, 0.4);
+  const late = lognormal(rand, 500, 0.5, 0.2);
+  storage.enqueue(batchWith({ requests: [requestPoint(await sdkHistogram(early), { service: 'api', instanceId: 'a', route: '/r', timeMs: hour + 10 * MINUTE })] }));
+  await storage.flush();
+  await storage.runMaintenance();
+  const before = storage.serviceSeries({ service: 'api', from: hour, to: hour + HOUR, bucketMs: HOUR });
+  assert.equal(before.requests[0], 500);
+
+  // A late export for minute 30 of that hour: the hour is rolled again on the next pass.
+  storage.enqueue(batchWith({ requests: [requestPoint(await sdkHistogram(late), { service: 'api', instanceId: 'a', route: '/r', timeMs: hour + 31 * MINUTE })] }));
+  await storage.flush();
+  await storage.runMaintenance();
+  const after = storage.serviceSeries({ service: 'api', from: hour, to: hour + HOUR, bucketMs: HOUR });
+  assert.equal(after.requests[0], 1000);
+  const all = [...early, ...late].map((v) => v * 1000);
+  checkSeries(after, 0, all, 'hour after a late point');
+  assert.equal(storage.transactions({ service: 'api', from: hour, to: hour + HOUR }).transactions[0]!.requests, 1000);
+});
