@@ -178,3 +178,26 @@ test('queries outside the data range come back empty, not failing', async (t) =>
   assert.deepEqual(storage.traces({ ...range, limit: 5 }).traces, []);
   assert.deepEqual(storage.liveAggregates('none', [range.from]), []);
 });
+
+test('absurd values from an app are contained: the write completes and queries answer', { timeout: 10_000 }, async (t) => {
+  const { storage, clock } = openTestStore(t);
+  const minute = Math.floor(clock.now / MINUTE) * MINUTE - 5 * MINUTE;
+  const base = { service: 'odd', instanceId: 'x', route: '/r', method: 'GET', statusCode: 200, error: false, timeNs: msToNs(minute + MINUTE) };
+  storage.enqueue(
+    batchWith({
+      requests: [
+        { ...base, count: 10, sumSeconds: 1, minSeconds: null, maxSeconds: null, distribution: { kind: 'exponential', scale: 3, zeroCount: Infinity, positive: { offset: -20, counts: [Infinity, NaN, 5, -3] } } },
+        { ...base, count: 1, sumSeconds: 1, minSeconds: null, maxSeconds: null, distribution: { kind: 'exponential', scale: 3, zeroCount: 0, positive: { offset: 2 ** 40, counts: [1] } } },
+        { ...base, count: 10, sumSeconds: NaN, minSeconds: -1, maxSeconds: Infinity, distribution: { kind: 'exponential', scale: -10, zeroCount: 0, positive: { offset: -5, counts: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1] } } },
+        { ...base, count: 4, sumSeconds: 1, minSeconds: 0.01, maxSeconds: 0.5, distribution: { kind: 'explicit', bounds: [0.5, NaN, 0.1, 1e300], counts: [1, 1, 1, 1, 1e300] } },
+      ],
+      gauges: [{ service: 'odd', instanceId: 'x', metric: 'memory.rss', timeNs: msToNs(minute), count: Infinity, sum: 1, min: NaN, max: 1, last: 1 }],
+    }),
+  );
+  await storage.flush();
+  const s = storage.serviceSeries({ service: 'odd', from: minute, to: minute + MINUTE, bucketMs: MINUTE });
+  assert.equal(s.requests[0], 25);
+  assert.ok(s.p99Ms[0] === null || Number.isFinite(s.p99Ms[0]));
+  assert.equal(storage.stats().itemsDropped, 1, 'the gauge with an infinite count');
+  JSON.stringify(storage.services({ from: minute, to: minute + MINUTE }));
+});

@@ -58,13 +58,13 @@ export class LatencySketch {
     minMs: number | null,
     maxMs: number | null,
   ): void {
-    if (dist.zeroCount > 0) this.add(0, dist.zeroCount);
+    this.add(0, dist.zeroCount);
     const scale = Math.max(-10, Math.min(20, Math.trunc(dist.scale)));
     const logBase = Math.LN2 * Math.pow(2, -scale);
     const { offset, counts } = dist.positive;
     for (let i = 0; i < counts.length; i++) {
       const n = counts[i] ?? 0;
-      if (!(n > 0)) continue;
+      if (!(n > 0) || n === Infinity) continue;
       const index = offset + i;
       let lo = Math.exp(index * logBase) * 1000;
       let hi = Math.exp((index + 1) * logBase) * 1000;
@@ -87,7 +87,7 @@ export class LatencySketch {
     const { bounds, counts } = dist;
     for (let i = 0; i < counts.length; i++) {
       const n = counts[i] ?? 0;
-      if (!(n > 0)) continue;
+      if (!(n > 0) || n === Infinity) continue;
       const lowerS = i === 0 ? 0 : bounds[i - 1];
       const upperS = i < bounds.length ? bounds[i] : undefined;
       let lo = lowerS === undefined ? 0 : lowerS * 1000;
@@ -220,7 +220,8 @@ export class LatencySketch {
     let pos = HEADER_BYTES;
     for (let i = 0; i < n; i++) {
       let v = Math.round((store.bins[minKey + i - store.offset] ?? 0) * COUNT_SCALE);
-      if (!(v > 0)) v = 0;
+      // Never loop on a non-finite count (the add paths refuse them; this is the backstop).
+      if (!(v > 0) || v > Number.MAX_SAFE_INTEGER * 1024) v = 0;
       while (v >= 0x80) {
         out[pos++] = (v % 0x80) | 0x80;
         v = Math.floor(v / 0x80);

@@ -299,7 +299,7 @@ export class SqliteWriter {
       for (const g of b.gauges) {
         const ms = nsToMs(clampNs(g.timeNs));
         const t = minuteOf(ms);
-        if (t < oldest || t > newest || !Number.isFinite(g.sum) || !(g.count > 0)) {
+        if (t < oldest || t > newest || !Number.isFinite(g.sum) || !(g.count > 0) || !Number.isFinite(g.count)) {
           skipped++;
           continue;
         }
