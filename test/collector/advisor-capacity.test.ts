@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { after, before, test } from 'node:test';
 import type { Finding } from '../../collector/src/api-types';
-import { GOOD_SERVER_ENV, load, startAdvisorTest, type AdvisorTest, type RunningApp } from './support/advisor-harness';
+import { GOOD_SERVER_ENV, load, sendGauges, startAdvisorTest, type AdvisorTest, type RunningApp } from './support/advisor-harness';
 
 let t: AdvisorTest;
 before(async () => {
@@ -61,4 +61,50 @@ test('as many saturated processes as the host has CPUs: add instances', async ()
   assert.ok(Number(found.evidence.figures.processesNeeded) > cpus);
   assert.ok(Number(found.evidence.figures.instancesToAdd) >= 1);
   assert.match(found.title, /^All \d+ process(es)? busy \(event-loop utilisation [\d.]+\) and no idle CPUs left: add instances$/);
+});
+
+// Several hosts do not fit in a test machine: these send event-loop utilisation per process
+// through the real OTLP exporter, each process saying its host and CPU count as the agent does.
+async function sendBusy(service: string, host: string, cpus: number, processes: number, busy: number): Promise<void> {
+  const now = Date.now();
+  const points = Array.from({ length: 20 }, (_, i) => ({ t: now - 60_000 + i * 3000, v: busy }));
+  for (let p = 0; p < processes; p++) {
+    await sendGauges(t.otlpUrl, { 'service.name': service, 'service.instance.id': `${host}-${p}`, 'host.name': host, 'headroom.host.cpu_count': cpus }, [
+      { name: 'nodejs.eventloop.utilization', unit: '1', points },
+    ]);
+  }
+}
+
+test('two 4-CPU hosts with one busy process each: more processes on the idle CPUs', async () => {
+  await sendBusy('two-hosts-svc', 'host-a', 4, 1, 0.9);
+  await sendBusy('two-hosts-svc', 'host-b', 4, 1, 0.9);
+  const f = await t.waitFor('two-hosts-svc', 'a capacity finding', (list) => list.find((x) => x.kind.startsWith('capacity.')));
+  assert.equal(f.kind, 'capacity.more-processes');
+  assert.equal(f.evidence.figures.hosts, 2);
+  assert.equal(f.evidence.figures.hostCpus, 8);
+  assert.equal(f.evidence.figures.idleCpus, 6);
+  // 2 × 0.9 = 1.8 busy at peak, / 0.7 → 3 processes.
+  assert.equal(f.evidence.figures.processesNeeded, 3);
+  assert.equal(f.title, 'Event-loop utilisation 0.9 on 2 processes while the 2 hosts have 8 CPUs: run more processes');
+});
+
+test('two 2-CPU hosts full of busy processes: add instances, and how many', async () => {
+  await sendBusy('full-hosts-svc', 'host-c', 2, 2, 0.95);
+  await sendBusy('full-hosts-svc', 'host-d', 2, 2, 0.95);
+  const f = await t.waitFor('full-hosts-svc', 'a capacity finding', (list) => list.find((x) => x.kind.startsWith('capacity.')));
+  assert.equal(f.kind, 'capacity.more-instances');
+  assert.equal(f.severity, 'critical');
+  // 4 × 0.95 = 3.8 busy, / 0.7 → 6 processes: 2 more, one more 2-CPU host.
+  assert.equal(f.evidence.figures.processesNeeded, 6);
+  assert.equal(f.evidence.figures.idleCpus, 0);
+  assert.equal(f.evidence.figures.instancesToAdd, 1);
+  assert.match(f.change, /add about 1 instance of 2 CPUs \(6 processes in all at ~70 % busy\)/);
+});
+
+test('busy below the threshold on every process: no capacity finding', async () => {
+  await sendBusy('calm-hosts-svc', 'host-e', 2, 2, 0.5);
+  await t.tc.collector.storage.flush();
+  const now = Date.now();
+  assert.equal(t.tc.collector.storage.gaugeBuckets({ service: 'calm-hosts-svc', metric: 'eventloop.utilization', from: now - 600_000, to: now + 1000, bucketMs: 60_000 }).length, 2);
+  assert.deepEqual((await t.findings('calm-hosts-svc')).filter((f) => f.kind.startsWith('capacity.')), []);
 });

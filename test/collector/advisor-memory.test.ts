@@ -5,14 +5,9 @@
 // more of per-minute data, which a test cannot wait for: that part sends real OTLP through
 // the real OTel exporter with timestamps spread over the last hour.
 import assert from 'node:assert/strict';
-import { ValueType } from '@opentelemetry/api';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AggregationTemporality, DataPointType, type GaugeMetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { totalmem } from 'node:os';
 import { after, before, test } from 'node:test';
-import { byKind, eventually, GOOD_SERVER_ENV, startAdvisorTest, TEST_OPTIONS, type AdvisorTest } from './support/advisor-harness';
+import { byKind, eventually, GOOD_SERVER_ENV, sendGauges, sendStart, startAdvisorTest, TEST_OPTIONS, type AdvisorTest } from './support/advisor-harness';
 
 const MIB = 1024 * 1024;
 
@@ -62,21 +57,10 @@ function heapSeries(minutes: number, floorAt: (minutesAgo: number) => number): {
 }
 
 async function sendHeap(service: string, series: { t: number; v: number }[]): Promise<void> {
-  const exporter = new OTLPMetricExporter({ url: `${t.otlpUrl}/v1/metrics` });
-  const hr = (ms: number): [number, number] => [Math.floor(ms / 1000), (ms % 1000) * 1e6];
-  const gauge = (name: string, value: (p: { t: number; v: number }) => number): GaugeMetricData => ({
-    descriptor: { name, description: '', unit: 'By', valueType: ValueType.DOUBLE },
-    aggregationTemporality: AggregationTemporality.CUMULATIVE,
-    dataPointType: DataPointType.GAUGE,
-    dataPoints: series.map((p) => ({ startTime: hr(p.t), endTime: hr(p.t), attributes: {}, value: value(p) })),
-  });
-  const metrics: ResourceMetrics = {
-    resource: resourceFromAttributes({ 'service.name': service, 'service.instance.id': `${service}-1`, 'host.name': 'leak-host' }),
-    scopeMetrics: [{ scope: { name: 'headroom' }, metrics: [gauge('v8js.memory.heap.used', (p) => p.v), gauge('v8js.memory.heap.limit', () => 2048 * MIB)] }],
-  };
-  const result = await new Promise<ExportResult>((resolve) => exporter.export(metrics, resolve));
-  await exporter.shutdown();
-  assert.equal(result.code, ExportResultCode.SUCCESS, String(result.error));
+  await sendGauges(t.otlpUrl, { 'service.name': service, 'service.instance.id': `${service}-1`, 'host.name': 'leak-host' }, [
+    { name: 'v8js.memory.heap.used', unit: 'By', points: series },
+    { name: 'v8js.memory.heap.limit', unit: 'By', points: series.map((p) => ({ t: p.t, v: 2048 * MIB })) },
+  ]);
 }
 
 test('heap floor rising 30 MiB/h under a GC saw-tooth: leak suspect with its rate', async () => {
@@ -122,4 +106,23 @@ test('a real leaking route: seconds of growth are not yet a trend (minimum span)
   }, 'the heap growth to be stored');
   // …but over seconds, not the 30 minutes a trend needs.
   assert.equal((await t.findings('young-leak-svc')).filter((f) => f.kind === 'memory.leak-suspect').length, 0);
+});
+
+test('processes that together use most of a small host: host-full finding', async () => {
+  // A 1 GiB container with two processes of ~450 MiB resident: more than a test machine can
+  // be made to look like, so start events and RSS go through the real OTLP exporters.
+  const now = Date.now();
+  for (const id of ['small-1', 'small-2']) {
+    const resource = { 'service.name': 'crowded-svc', 'service.instance.id': id, 'host.name': 'small-host' };
+    await sendStart(t.otlpUrl, resource, { memory_limit_bytes: 1024 * MIB, host_memory_bytes: 64 * 1024 * MIB, heap_limit_bytes: 512 * MIB, heap_limit_explicit: true, cluster_role: 'worker' });
+    await sendGauges(t.otlpUrl, resource, [{ name: 'process.memory.usage', unit: 'By', points: Array.from({ length: 10 }, (_, i) => ({ t: now - 30_000 + i * 3000, v: 450 * MIB })) }]);
+  }
+  const f = await t.waitFor('crowded-svc', 'host-full finding', byKind('memory.host-full', 'small-host'));
+  assert.equal(f.severity, 'critical');
+  assert.equal(f.evidence.figures.processes, 2);
+  assert.equal(f.evidence.figures.memoryBytes, 1024 * MIB);
+  assert.equal(f.evidence.figures.rssSumBytes, 900 * MIB);
+  assert.equal(f.title, '2 processes on small-host use 88 % of its 1 GiB memory');
+  // The heap limits (2 × 512 MiB) fit the memory; only the resident memory is the problem.
+  assert.equal((await t.findings('crowded-svc')).filter((x) => x.kind === 'memory.heap-limits-exceed-host').length, 0);
 });

@@ -1,6 +1,13 @@
 // Advisor tests: a real collector (ports 0, temp SQLite), real apps under the built agent
 // (test/agent/support/harness.ts runs them), load from plain http clients, and the advisor
 // asked through the Storage the collector uses — with thresholds tuned for seconds of data.
+import { ValueType } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import { AggregationTemporality, DataPointType, type GaugeMetricData } from '@opentelemetry/sdk-metrics';
 import http from 'node:http';
 import { join } from 'node:path';
 import { createAdvisor, type AdvisorOptions } from '../../../collector/src/advisor';
@@ -108,3 +115,44 @@ export function byKind(kind: string, subject?: string): (f: Finding[]) => Findin
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface GaugeSeries {
+  /** OTel metric name, e.g. v8js.memory.heap.used, nodejs.eventloop.utilization. */
+  name: string;
+  unit: string;
+  points: { t: number; v: number }[];
+}
+
+/**
+ * Sends gauge points with their own timestamps through the real OTLP/HTTP protobuf exporter:
+ * for conditions that need more time or more machines than a test has (a trend over an hour,
+ * several hosts). The resource says which process of which host sent them.
+ */
+export async function sendGauges(otlpUrl: string, resource: Record<string, string | number>, series: GaugeSeries[]): Promise<void> {
+  const exporter = new OTLPMetricExporter({ url: `${otlpUrl}/v1/metrics` });
+  const hr = (ms: number): [number, number] => [Math.floor(ms / 1000), (ms % 1000) * 1e6];
+  const metrics: GaugeMetricData[] = series.map((s) => ({
+    descriptor: { name: s.name, description: '', unit: s.unit, valueType: ValueType.DOUBLE },
+    aggregationTemporality: AggregationTemporality.CUMULATIVE,
+    dataPointType: DataPointType.GAUGE,
+    dataPoints: s.points.map((p) => ({ startTime: hr(p.t), endTime: hr(p.t), attributes: {}, value: p.v })),
+  }));
+  const result = await new Promise<ExportResult>((resolve) =>
+    exporter.export({ resource: resourceFromAttributes(resource), scopeMetrics: [{ scope: { name: 'headroom' }, metrics }] }, resolve),
+  );
+  await exporter.shutdown();
+  if (result.code !== ExportResultCode.SUCCESS) throw new Error(`export failed: ${String(result.error)}`);
+}
+
+/** A process start event with its settings, as the agent emits it, through the real OTLP log exporter. */
+export async function sendStart(otlpUrl: string, resource: Record<string, string | number>, settings: Record<string, number | string | boolean>): Promise<void> {
+  const provider = new LoggerProvider({
+    resource: resourceFromAttributes(resource),
+    processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${otlpUrl}/v1/logs` }) })],
+  });
+  const attributes: Record<string, number | string | boolean> = { 'event.name': 'headroom.process.start' };
+  for (const [k, v] of Object.entries(settings)) attributes[`headroom.setting.${k}`] = v;
+  provider.getLogger('headroom').emit({ eventName: 'headroom.process.start', body: 'process listening', attributes });
+  await provider.forceFlush();
+  await provider.shutdown();
+}
