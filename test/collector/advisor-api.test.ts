@@ -43,6 +43,16 @@ describe('GET /api/advisor', () => {
     assert.deepEqual(other.findings, []);
   });
 
+  test('a finding goes away by itself once its window no longer holds the condition', async () => {
+    const advisor = createAdvisor(t.tc.collector.storage, { windowMs: 10 * 60_000 });
+    const now = Date.now();
+    const kinds = (to: number): string[] => advisor.findings({ from: now - 30 * 60_000, to, service: 'api-defaults-svc' }).findings.map((f) => f.kind);
+    assert.ok(kinds(now + 1000).includes('settings.keep-alive-timeout'));
+    // Fifteen minutes on, with nothing new from the app (stopped, or restarted with the fix),
+    // the 10-minute window holds no process with that setting: nothing to report.
+    assert.deepEqual(kinds(now + 15 * 60_000), []);
+  });
+
   test('sorts by severity', async () => {
     const list = (await t.tc.api<AdvisorResponse>('/api/advisor?range=1h')).findings;
     const rank = { critical: 0, warning: 1, info: 2 };
