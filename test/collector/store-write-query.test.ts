@@ -201,3 +201,15 @@ test('absurd values from an app are contained: the write completes and queries a
   assert.equal(storage.stats().itemsDropped, 1, 'the gauge with an infinite count');
   JSON.stringify(storage.services({ from: minute, to: minute + MINUTE }));
 });
+
+test('a series over an absurd range or bucket stays bounded', async (t) => {
+  const { storage } = openTestStore(t);
+  const s = storage.serviceSeries({ service: 'x', from: 0, to: 1e15, bucketMs: 1 });
+  assert.equal(s.t.length, 10_000);
+  assert.equal(s.bucketMs, MINUTE);
+  assert.equal(storage.instanceSeries({ service: 'x', from: 0, to: 1e15, bucketMs: NaN }).bucketMs, MINUTE);
+  assert.ok(storage.services({ from: 0, to: 1e15 }).services.length === 0);
+  assert.deepEqual(storage.events({ from: -1, to: 1e300, limit: 1e9 }).events, []);
+  assert.deepEqual(storage.traces({ from: NaN, to: Infinity, limit: NaN }).traces, []);
+  assert.deepEqual(storage.stalls({ service: 'x', from: 0, to: 1e300 }).groups, []);
+});

@@ -10,8 +10,14 @@ export function nsToMs(ns: bigint): number {
   return Number(ns / NS_PER_MS);
 }
 
+const MAX_NS = 9_223_372_036_854_775_807n; // SQLite INTEGER is signed 64-bit
+
+/** Epoch ms to ns, clamped to what SQLite can bind (0 .. 2^63 − 1); NaN becomes 0. */
 export function msToNs(ms: number): bigint {
-  return BigInt(Math.trunc(ms)) * NS_PER_MS;
+  if (!(ms > 0)) return 0n;
+  if (!Number.isFinite(ms)) return MAX_NS;
+  const ns = BigInt(Math.trunc(ms)) * NS_PER_MS;
+  return ns > MAX_NS ? MAX_NS : ns;
 }
 
 export function floorTo(ms: number, stepMs: number): number {
@@ -56,4 +62,18 @@ export function splitRange(from: number, to: number, rolledUntil: number, useHou
   if (start < hFrom) minutes.push({ from: start, to: hFrom });
   if (hTo < end) minutes.push({ from: hTo, to: end });
   return { hours: { from: hFrom, to: hTo }, minutes };
+}
+
+/** A series never has more buckets than this, whatever range and bucket it is asked for. */
+export const MAX_SERIES_BUCKETS = 10_000;
+
+/**
+ * The buckets of a series over [from, to): size rounded to whole minutes (the finest rollup),
+ * start aligned to the size, count capped at MAX_SERIES_BUCKETS (the series ends early).
+ */
+export function seriesBuckets(from: number, to: number, bucketMs: number): { bucketMs: number; start: number; n: number } {
+  const size = Number.isFinite(bucketMs) ? Math.max(MINUTE_MS, Math.round(bucketMs / MINUTE_MS) * MINUTE_MS) : MINUTE_MS;
+  const start = Math.floor(from / size) * size;
+  const n = Number.isFinite(start) && Number.isFinite(to) ? Math.min(MAX_SERIES_BUCKETS, Math.max(0, Math.ceil((to - start) / size))) : 0;
+  return { bucketMs: size, start: Number.isFinite(start) ? start : 0, n };
 }

@@ -3,7 +3,7 @@
 import type { Database } from 'better-sqlite3';
 import type { InstanceSeries, InstanceSeriesResponse } from '../../../api-types';
 import type { InstanceGaugeBuckets, RangeQuery, SeriesQuery } from '../../storage';
-import { HOUR_MS, MINUTE_MS } from '../../time-buckets';
+import { HOUR_MS, MINUTE_MS, seriesBuckets } from '../../time-buckets';
 
 const FIVE_MINUTES_MS = 5 * MINUTE_MS;
 import { StatementCache } from './statement-cache';
@@ -78,9 +78,7 @@ export class GaugeQueries {
   }
 
   instanceSeries(q: SeriesQuery): InstanceSeriesResponse {
-    const bucketMs = Math.max(MINUTE_MS, Math.round(q.bucketMs / MINUTE_MS) * MINUTE_MS);
-    const start = Math.floor(q.from / bucketMs) * bucketMs;
-    const n = Math.max(0, Math.ceil((q.to - start) / bucketMs));
+    const { bucketMs, start, n } = seriesBuckets(q.from, q.to, q.bucketMs);
     const t = Array.from({ length: n }, (_, i) => start + i * bucketMs);
     const range = { from: start, to: start + n * bucketMs };
     const byInstance = new Map<string, InstanceSeries>();
@@ -136,9 +134,7 @@ export class GaugeQueries {
 
   /** One gauge per instance and bucket, with count, sum, min and max (the advisor's input). */
   gaugeBuckets(q: SeriesQuery & { metric: string }): InstanceGaugeBuckets[] {
-    const bucketMs = Math.max(MINUTE_MS, Math.round(q.bucketMs / MINUTE_MS) * MINUTE_MS);
-    const start = Math.floor(q.from / bucketMs) * bucketMs;
-    const n = Math.max(0, Math.ceil((q.to - start) / bucketMs));
+    const { bucketMs, start, n } = seriesBuckets(q.from, q.to, q.bucketMs);
     const parts = new Map<string, Map<number, GaugeAgg>>();
     this.grouped(q.service, q.metric, { from: start, to: start + n * bucketMs }, start, bucketMs, q.instanceId, (i, b, agg) => {
       if (b < 0 || b >= n || !(agg.count > 0)) return;

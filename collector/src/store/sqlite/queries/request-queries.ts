@@ -10,7 +10,7 @@ import type {
 } from '../../../api-types';
 import { apdex, breakdown, emptyRollup, percentile, type RequestRollup } from '../../request-rollup';
 import type { RangeQuery, SeriesQuery } from '../../storage';
-import { MINUTE_MS, msToNs } from '../../time-buckets';
+import { MINUTE_MS, msToNs, seriesBuckets } from '../../time-buckets';
 import { apdexTFromResource } from '../apdex-threshold';
 import { distinctServices, distinctWithin } from '../distinct-keys';
 import type { Database } from 'better-sqlite3';
@@ -113,7 +113,7 @@ export class RequestQueries {
   }
 
   serviceSeries(q: SeriesQuery): ServiceSeriesResponse {
-    const bucketMs = Math.max(MINUTE_MS, Math.round(q.bucketMs / MINUTE_MS) * MINUTE_MS);
+    const { bucketMs } = seriesBuckets(q.from, q.to, q.bucketMs);
     const { t, aggs } = bucketedRollups(
       this.stmts,
       { service: q.service, route: q.route, instanceId: q.instanceId },

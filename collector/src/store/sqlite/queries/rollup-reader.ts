@@ -1,7 +1,7 @@
 // Reads request rollups over a range: whole rolled-up hours from the hour tables, the rest
 // from the minute tables, merged into one aggregate per bucket/group by the caller's key.
 import { emptyRollup, type RequestRollup } from '../../request-rollup';
-import { HOUR_MS, splitRange } from '../../time-buckets';
+import { HOUR_MS, seriesBuckets, splitRange } from '../../time-buckets';
 import type { StatementCache } from './statement-cache';
 
 /**
@@ -87,11 +87,10 @@ export function bucketedRollups(
   stmts: StatementCache,
   filter: RollupFilter,
   range: { from: number; to: number },
-  bucketMs: number,
+  askedBucketMs: number,
   rolledUntil: number,
 ): { t: number[]; aggs: (RequestRollup | null)[] } {
-  const start = Math.floor(range.from / bucketMs) * bucketMs;
-  const n = Math.max(0, Math.ceil((range.to - start) / bucketMs));
+  const { bucketMs, start, n } = seriesBuckets(range.from, range.to, askedBucketMs);
   const t: number[] = [];
   for (let i = 0; i < n; i++) t.push(start + i * bucketMs);
   const aggs: (RequestRollup | null)[] = new Array<RequestRollup | null>(n).fill(null);
