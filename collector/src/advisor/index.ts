@@ -13,7 +13,7 @@ import { memoryRule } from './memory';
 import { queueWaitRule } from './queue-wait';
 import { restartsRule } from './restarts';
 import { settingsRule } from './settings';
-import { slowClientsRule } from './slow-clients';
+import { largeResponsesRule, slowClientsRule } from './slow-clients';
 import { resolveThresholds, type AdvisorOptions, type AdvisorThresholds } from './thresholds';
 
 export { DEFAULT_THRESHOLDS, loadThresholdsFile, resolveThresholds } from './thresholds';
@@ -30,6 +30,7 @@ const RULES: readonly { name: string; rule: Rule }[] = [
   { name: 'blocking-routes', rule: blockingRoutesRule },
   { name: 'eventloop-delay', rule: eventLoopDelayRule },
   { name: 'slow-clients', rule: slowClientsRule },
+  { name: 'large-responses', rule: largeResponsesRule },
   { name: 'memory', rule: memoryRule },
   { name: 'restarts', rule: restartsRule },
   { name: 'settings', rule: settingsRule },

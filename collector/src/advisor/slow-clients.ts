@@ -3,8 +3,9 @@
 // does not block on it, but the time, sockets and buffers add up, and a thread-per-request
 // server behind it would be stuck. A buffering reverse proxy (nginx) takes the transfer over:
 // it reads the whole request before passing it on and takes the whole response at once.
+// Large responses make every client slow: compressing and streaming them is the change.
 import type { Finding } from '../api-types';
-import { finding, ms, percent, round, windowWords, type ServiceContext } from './context';
+import { bytes, finding, ms, percent, round, windowWords, type ServiceContext } from './context';
 import { requestBreakdown } from './request-breakdown';
 
 export const slowClientsRule = (ctx: ServiceContext): Finding[] => {
@@ -45,6 +46,29 @@ export const slowClientsRule = (ctx: ServiceContext): Finding[] => {
         change: 'Let a reverse proxy buffer request bodies (nginx proxy_request_buffering on, client_body_buffer_size) and keep requestTimeout bounded; stream large uploads to storage instead of holding them.',
       }));
     }
+  }
+  return out;
+};
+
+export const largeResponsesRule = (ctx: ServiceContext): Finding[] => {
+  const t = ctx.thresholds;
+  const out: Finding[] = [];
+  for (const r of ctx.storage.routeSizes({ service: ctx.service, ...ctx.window })) {
+    if (r.responseBytesCount < t.largeResponseMinRequests) continue;
+    const mean = r.responseBytesSum / r.responseBytesCount;
+    if (mean < t.largeResponseBytes) continue;
+    out.push(finding(ctx, {
+      kind: 'slow-clients.large-responses',
+      subject: r.route,
+      severity: 'info',
+      title: `Route ${r.route} sends ${bytes(mean)} per response: compress and stream it`,
+      summary: `Over ${windowWords(ctx.window)}, ${r.responseBytesCount} responses of ${r.route} carried ${bytes(mean)} on average, ${bytes(r.responseBytesSum)} in all.`,
+      figures: { route: r.route, meanResponseBytes: Math.round(mean), responses: r.responseBytesCount, totalResponseBytes: Math.round(r.responseBytesSum) },
+      page: 'transactions',
+      linkParams: { route: r.route },
+      cause: 'Each large body is built in memory and then trickles to the client at the client’s speed; on slow links the process holds it (and the socket) for the whole transfer.',
+      change: 'Compress it (gzip/br, in the app or the proxy), stream it instead of building it whole (res.write / pipeline from the source), paginate or trim what the client does not need, and let a buffering proxy or CDN deliver it.',
+    }));
   }
   return out;
 };

@@ -45,6 +45,10 @@ export interface AdvisorThresholds {
   slowClientShare: number;
   /** slow clients: below this mean (ms) it is not worth a finding. */
   slowClientMinMs: number;
+  /** large responses: mean response body (bytes) of a route that counts as large… */
+  largeResponseBytes: number;
+  /** …over at least this many responses. */
+  largeResponseMinRequests: number;
 
   /** memory: heap used (lowest in the last heapWindowMs, i.e. after GC) over the heap limit. */
   heapNearLimit: number;
@@ -108,6 +112,8 @@ export const DEFAULT_THRESHOLDS: Readonly<AdvisorThresholds> = Object.freeze({
   eventLoopDelayP99Ms: 50,
   slowClientShare: 0.2,
   slowClientMinMs: 20,
+  largeResponseBytes: MIB,
+  largeResponseMinRequests: 10,
   heapNearLimit: 0.85,
   heapNearLimitCritical: 0.95,
   heapWindowMs: 5 * MINUTE,

@@ -64,6 +64,16 @@ export interface InstanceGaugeBuckets {
   buckets: GaugeBucket[];
 }
 
+/** Body sizes of one route's requests and responses, summed over a range. */
+export interface RouteSizes {
+  route: string;
+  requests: number;
+  requestBytesCount: number;
+  requestBytesSum: number;
+  responseBytesCount: number;
+  responseBytesSum: number;
+}
+
 /** What one committed write contained, for the live stream and the alert engine. */
 /** One aggregate over a window of request rollups: what an alert rule compares. */
 export interface RequestWindowQuery extends RangeQuery {
@@ -140,6 +150,8 @@ export interface Storage {
    * bucket (bucketMs rounded to whole minutes), for the advisor's trends and peaks.
    */
   gaugeBuckets(q: SeriesQuery & { metric: string }): InstanceGaugeBuckets[];
+  /** Request and response body sizes per route over the range, for the advisor. */
+  routeSizes(q: RangeQuery & { service: string }): RouteSizes[];
   /** Per-minute aggregates of the given minutes, for the live stream. */
   liveAggregates(service: string, minutes: number[]): LiveAggregate[];
   /** The minute rollups in [from, to) merged into one aggregate (sketches merged, not averaged). */

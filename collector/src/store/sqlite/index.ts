@@ -24,6 +24,7 @@ import { openDatabase } from './open-database';
 import { GaugeQueries } from './queries/gauge-queries';
 import { RawQueries } from './queries/raw-queries';
 import { RequestQueries } from './queries/request-queries';
+import { RouteSizeQueries } from './queries/route-sizes';
 import { WindowQueries } from './queries/window-queries';
 import { retentionTasks, STEP_ROWS, type RetentionTask } from './retention';
 import { registerSketchFunctions } from './sketch-functions';
@@ -76,6 +77,7 @@ class SqliteStorageImpl implements SqliteStorage {
   private readonly requests: RequestQueries;
   private readonly gauges: GaugeQueries;
   private readonly raw: RawQueries;
+  private readonly sizes: RouteSizeQueries;
   private readonly windows: WindowQueries;
   private readonly listeners = new Set<(summary: CommitSummary) => void>();
   private readonly flushWaiters: (() => void)[] = [];
@@ -111,6 +113,7 @@ class SqliteStorageImpl implements SqliteStorage {
     this.gauges = new GaugeQueries(db);
     this.requests = new RequestQueries(db, () => this.hours.rolledUntil, defaultApdexTMs, this.gauges);
     this.raw = new RawQueries(db, this.gauges);
+    this.sizes = new RouteSizeQueries(db);
     this.windows = new WindowQueries(db, () => this.hours.rolledUntil, (service) => this.requests.apdexT(service));
     const every = options.maintenanceIntervalMs ?? DEFAULT_MAINTENANCE_MS;
     this.timer = every > 0 ? setInterval(() => void this.runMaintenance(), every) : null;
@@ -305,6 +308,9 @@ class SqliteStorageImpl implements SqliteStorage {
   }
   gaugeBuckets(q: SeriesQuery & { metric: string }) {
     return this.gauges.gaugeBuckets(q);
+  }
+  routeSizes(q: RangeQuery & { service: string }) {
+    return this.sizes.routeSizes(q);
   }
   liveAggregates(service: string, minutes: number[]) {
     return this.requests.liveAggregates(service, minutes);
