@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createAdvisor, DEFAULT_THRESHOLDS, resolveThresholds } from '../../collector/src/advisor';
+import { heapLimitExplicit } from '../../agent/src/signals/lifecycle';
 import { theilSen } from '../../collector/src/advisor/robust-trend';
 import type { AdvisorResponse } from '../../collector/src/api-types';
 import { parseStartCommand } from '../../collector/src/config/start-options';
@@ -128,5 +129,15 @@ describe('Theil–Sen trend', () => {
     assert.deepEqual(theilSen([{ x: 0, y: 5 }, { x: 1, y: 5 }, { x: 2, y: 5 }]), { slope: 0, intercept: 5, r2: 0 });
     assert.equal(theilSen([{ x: 0, y: 1 }, { x: 1, y: 3 }, { x: 2, y: 5 }])?.r2, 1);
     assert.equal(theilSen([{ x: 1, y: 1 }]), null);
+  });
+});
+
+describe('what the agent reports for the advisor', () => {
+  test('an explicit heap limit is seen on the command line or in NODE_OPTIONS, in either spelling', () => {
+    assert.equal(heapLimitExplicit(['--max-old-space-size=512'], undefined), true);
+    assert.equal(heapLimitExplicit(['--max_old_space_size=512'], undefined), true);
+    assert.equal(heapLimitExplicit([], '--enable-source-maps --max-old-space-size=2048'), true);
+    assert.equal(heapLimitExplicit(['--max-semi-space-size=64'], '--enable-source-maps'), false);
+    assert.equal(heapLimitExplicit([], undefined), false);
   });
 });
