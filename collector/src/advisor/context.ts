@@ -106,7 +106,9 @@ export function gauge(ctx: ServiceContext, metric: string, range: TimeRange = ct
 /** Count-weighted mean and sample count of each instance's gauge over the window. */
 export function gaugeMeans(ctx: ServiceContext, metric: string): Map<string, { mean: number; count: number }> {
   const out = new Map<string, { mean: number; count: number }>();
-  for (const s of ctx.storage.gaugeBuckets({ service: ctx.service, metric, from: ctx.window.from, to: ctx.window.to, bucketMs: Math.max(60_000, ctx.window.to - ctx.window.from) })) {
+  // Minute buckets: a bucket as long as the window would be read from 5-minute or hour rows,
+  // which reach back before the window's start.
+  for (const s of gauge(ctx, metric)) {
     let sum = 0;
     let count = 0;
     for (const b of s.buckets) {

@@ -57,7 +57,14 @@ export async function startAdvisorTest(): Promise<AdvisorTest> {
     otlpUrl: tc.collector.otlpUrl,
     findings,
     async waitFor(service, what, pick, options = TEST_OPTIONS, timeoutMs = 30_000) {
-      return eventually(async () => pick(await findings(service, options)), what, timeoutMs);
+      let last: Finding[] = [];
+      try {
+        return await eventually(async () => pick((last = await findings(service, options))), what, timeoutMs);
+      } catch (error) {
+        // Say what the advisor did find, so a failure on a crowded machine can be read.
+        const seen = last.map((f) => `${f.kind} ${JSON.stringify(f.evidence.figures)}`).join('; ');
+        throw new Error(`${(error as Error).message}; findings then: ${seen || 'none'}`, { cause: error });
+      }
     },
     async app(service, env = {}) {
       const app = await runApp(ADVISOR_APP, { OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: tc.collector.otlpUrl, ...env });
