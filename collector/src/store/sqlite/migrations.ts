@@ -235,6 +235,86 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (delivery_id, attempt)
   ) WITHOUT ROWID;
   `,
+  // 3: per-instance chart gauges as wide rows (one per service, bucket and instance, a
+  // count/value column pair per chart series: see instance-gauges.ts), filled from the
+  // per-metric gauge tables, which stay (the advisor and latest values read them).
+  `
+  CREATE TABLE inst_gauge_minute (
+    service TEXT NOT NULL, t INTEGER NOT NULL, instance_id TEXT NOT NULL,
+    rss_n REAL NOT NULL, rss_v REAL NOT NULL, heap_used_n REAL NOT NULL, heap_used_v REAL NOT NULL, heap_total_n REAL NOT NULL, heap_total_v REAL NOT NULL,
+    heap_limit_n REAL NOT NULL, heap_limit_v REAL NOT NULL, external_n REAL NOT NULL, external_v REAL NOT NULL, eld_p99_n REAL NOT NULL, eld_p99_v REAL NOT NULL,
+    eld_max_n REAL NOT NULL, eld_max_v REAL NOT NULL, elu_n REAL NOT NULL, elu_v REAL NOT NULL, in_flight_n REAL NOT NULL, in_flight_v REAL NOT NULL,
+    in_flight_max_n REAL NOT NULL, in_flight_max_v REAL NOT NULL, gc_pause_n REAL NOT NULL, gc_pause_v REAL NOT NULL,
+    PRIMARY KEY (service, t, instance_id)
+  ) WITHOUT ROWID;
+  INSERT INTO inst_gauge_minute (service, t, instance_id, rss_n, rss_v, heap_used_n, heap_used_v, heap_total_n, heap_total_v, heap_limit_n, heap_limit_v, external_n, external_v, eld_p99_n, eld_p99_v, eld_max_n, eld_max_v, elu_n, elu_v, in_flight_n, in_flight_v, in_flight_max_n, in_flight_max_v, gc_pause_n, gc_pause_v)
+  SELECT service, t, instance_id,
+    sum(CASE WHEN metric = 'memory.rss' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.rss' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'memory.heap_used' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.heap_used' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'memory.heap_total' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.heap_total' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'memory.heap_limit' THEN count ELSE 0 END), coalesce(max(CASE WHEN metric = 'memory.heap_limit' THEN max END), 0),
+    sum(CASE WHEN metric = 'memory.external' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.external' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'eventloop.delay.p99' THEN count ELSE 0 END), sum(CASE WHEN metric = 'eventloop.delay.p99' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'eventloop.delay.max' THEN count ELSE 0 END), coalesce(max(CASE WHEN metric = 'eventloop.delay.max' THEN max END), 0),
+    sum(CASE WHEN metric = 'eventloop.utilization' THEN count ELSE 0 END), sum(CASE WHEN metric = 'eventloop.utilization' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'http.in_flight' THEN count ELSE 0 END), sum(CASE WHEN metric = 'http.in_flight' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'http.in_flight.max' THEN count ELSE 0 END), coalesce(max(CASE WHEN metric = 'http.in_flight.max' THEN max END), 0),
+    sum(CASE WHEN metric >= 'gc.pause.' AND metric < 'gc.pause/' THEN count ELSE 0 END), sum(CASE WHEN metric >= 'gc.pause.' AND metric < 'gc.pause/' THEN sum ELSE 0 END)
+  FROM gauge_minute
+  WHERE metric IN ('memory.rss', 'memory.heap_used', 'memory.heap_total', 'memory.heap_limit', 'memory.external', 'eventloop.delay.p99', 'eventloop.delay.max', 'eventloop.utilization', 'http.in_flight', 'http.in_flight.max')
+    OR (metric >= 'gc.pause.' AND metric < 'gc.pause/')
+  GROUP BY service, t, instance_id;
+  CREATE TABLE inst_gauge_5m (
+    service TEXT NOT NULL, t INTEGER NOT NULL, instance_id TEXT NOT NULL,
+    rss_n REAL NOT NULL, rss_v REAL NOT NULL, heap_used_n REAL NOT NULL, heap_used_v REAL NOT NULL, heap_total_n REAL NOT NULL, heap_total_v REAL NOT NULL,
+    heap_limit_n REAL NOT NULL, heap_limit_v REAL NOT NULL, external_n REAL NOT NULL, external_v REAL NOT NULL, eld_p99_n REAL NOT NULL, eld_p99_v REAL NOT NULL,
+    eld_max_n REAL NOT NULL, eld_max_v REAL NOT NULL, elu_n REAL NOT NULL, elu_v REAL NOT NULL, in_flight_n REAL NOT NULL, in_flight_v REAL NOT NULL,
+    in_flight_max_n REAL NOT NULL, in_flight_max_v REAL NOT NULL, gc_pause_n REAL NOT NULL, gc_pause_v REAL NOT NULL,
+    PRIMARY KEY (service, t, instance_id)
+  ) WITHOUT ROWID;
+  INSERT INTO inst_gauge_5m (service, t, instance_id, rss_n, rss_v, heap_used_n, heap_used_v, heap_total_n, heap_total_v, heap_limit_n, heap_limit_v, external_n, external_v, eld_p99_n, eld_p99_v, eld_max_n, eld_max_v, elu_n, elu_v, in_flight_n, in_flight_v, in_flight_max_n, in_flight_max_v, gc_pause_n, gc_pause_v)
+  SELECT service, t, instance_id,
+    sum(CASE WHEN metric = 'memory.rss' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.rss' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'memory.heap_used' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.heap_used' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'memory.heap_total' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.heap_total' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'memory.heap_limit' THEN count ELSE 0 END), coalesce(max(CASE WHEN metric = 'memory.heap_limit' THEN max END), 0),
+    sum(CASE WHEN metric = 'memory.external' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.external' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'eventloop.delay.p99' THEN count ELSE 0 END), sum(CASE WHEN metric = 'eventloop.delay.p99' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'eventloop.delay.max' THEN count ELSE 0 END), coalesce(max(CASE WHEN metric = 'eventloop.delay.max' THEN max END), 0),
+    sum(CASE WHEN metric = 'eventloop.utilization' THEN count ELSE 0 END), sum(CASE WHEN metric = 'eventloop.utilization' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'http.in_flight' THEN count ELSE 0 END), sum(CASE WHEN metric = 'http.in_flight' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'http.in_flight.max' THEN count ELSE 0 END), coalesce(max(CASE WHEN metric = 'http.in_flight.max' THEN max END), 0),
+    sum(CASE WHEN metric >= 'gc.pause.' AND metric < 'gc.pause/' THEN count ELSE 0 END), sum(CASE WHEN metric >= 'gc.pause.' AND metric < 'gc.pause/' THEN sum ELSE 0 END)
+  FROM gauge_5m
+  WHERE metric IN ('memory.rss', 'memory.heap_used', 'memory.heap_total', 'memory.heap_limit', 'memory.external', 'eventloop.delay.p99', 'eventloop.delay.max', 'eventloop.utilization', 'http.in_flight', 'http.in_flight.max')
+    OR (metric >= 'gc.pause.' AND metric < 'gc.pause/')
+  GROUP BY service, t, instance_id;
+  CREATE TABLE inst_gauge_hour (
+    service TEXT NOT NULL, t INTEGER NOT NULL, instance_id TEXT NOT NULL,
+    rss_n REAL NOT NULL, rss_v REAL NOT NULL, heap_used_n REAL NOT NULL, heap_used_v REAL NOT NULL, heap_total_n REAL NOT NULL, heap_total_v REAL NOT NULL,
+    heap_limit_n REAL NOT NULL, heap_limit_v REAL NOT NULL, external_n REAL NOT NULL, external_v REAL NOT NULL, eld_p99_n REAL NOT NULL, eld_p99_v REAL NOT NULL,
+    eld_max_n REAL NOT NULL, eld_max_v REAL NOT NULL, elu_n REAL NOT NULL, elu_v REAL NOT NULL, in_flight_n REAL NOT NULL, in_flight_v REAL NOT NULL,
+    in_flight_max_n REAL NOT NULL, in_flight_max_v REAL NOT NULL, gc_pause_n REAL NOT NULL, gc_pause_v REAL NOT NULL,
+    PRIMARY KEY (service, t, instance_id)
+  ) WITHOUT ROWID;
+  INSERT INTO inst_gauge_hour (service, t, instance_id, rss_n, rss_v, heap_used_n, heap_used_v, heap_total_n, heap_total_v, heap_limit_n, heap_limit_v, external_n, external_v, eld_p99_n, eld_p99_v, eld_max_n, eld_max_v, elu_n, elu_v, in_flight_n, in_flight_v, in_flight_max_n, in_flight_max_v, gc_pause_n, gc_pause_v)
+  SELECT service, t, instance_id,
+    sum(CASE WHEN metric = 'memory.rss' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.rss' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'memory.heap_used' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.heap_used' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'memory.heap_total' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.heap_total' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'memory.heap_limit' THEN count ELSE 0 END), coalesce(max(CASE WHEN metric = 'memory.heap_limit' THEN max END), 0),
+    sum(CASE WHEN metric = 'memory.external' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.external' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'eventloop.delay.p99' THEN count ELSE 0 END), sum(CASE WHEN metric = 'eventloop.delay.p99' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'eventloop.delay.max' THEN count ELSE 0 END), coalesce(max(CASE WHEN metric = 'eventloop.delay.max' THEN max END), 0),
+    sum(CASE WHEN metric = 'eventloop.utilization' THEN count ELSE 0 END), sum(CASE WHEN metric = 'eventloop.utilization' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'http.in_flight' THEN count ELSE 0 END), sum(CASE WHEN metric = 'http.in_flight' THEN sum ELSE 0 END),
+    sum(CASE WHEN metric = 'http.in_flight.max' THEN count ELSE 0 END), coalesce(max(CASE WHEN metric = 'http.in_flight.max' THEN max END), 0),
+    sum(CASE WHEN metric >= 'gc.pause.' AND metric < 'gc.pause/' THEN count ELSE 0 END), sum(CASE WHEN metric >= 'gc.pause.' AND metric < 'gc.pause/' THEN sum ELSE 0 END)
+  FROM gauge_hour
+  WHERE metric IN ('memory.rss', 'memory.heap_used', 'memory.heap_total', 'memory.heap_limit', 'memory.external', 'eventloop.delay.p99', 'eventloop.delay.max', 'eventloop.utilization', 'http.in_flight', 'http.in_flight.max')
+    OR (metric >= 'gc.pause.' AND metric < 'gc.pause/')
+  GROUP BY service, t, instance_id;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -89,6 +89,9 @@ export function retentionTasks(db: Database, retention: RetentionSettings, clock
     pairTask('gauge_minute', 'metric', 'service, metric, t, instance_id'),
     pairTask('gauge_5m', 'metric', 'service, metric, t, instance_id'),
     pairTask('gauge_hour', 'metric', 'service, metric, t, instance_id'),
+    rollupTask('inst_gauge_minute', 'service, t, instance_id'),
+    rollupTask('inst_gauge_5m', 'service, t, instance_id'),
+    rollupTask('inst_gauge_hour', 'service, t, instance_id'),
     small,
   ];
 }

@@ -7,6 +7,7 @@ import type { CommitSummary } from '../storage';
 import { addRouteSum, emptyRollup, mergeRollup, pointRollup, type RequestRollup } from '../request-rollup';
 import { floorTo, hourOf, MINUTE_MS, minuteOf, minuteOfIntervalEnd, nsToMs } from '../time-buckets';
 import { apdexTFromResource } from './apdex-threshold';
+import { addToCells, CHART_GAUGE_COLUMNS, CHART_GAUGE_TABLES, chartGaugeIndex, chartGaugeUpsertSql } from './instance-gauges';
 import { toJsonAttributes } from './json-rows';
 
 /** A start whose same-host predecessor was seen this recently counts as a restart. */
@@ -78,6 +79,8 @@ export class SqliteWriter {
   private readonly upsertGauge: Statement;
   private readonly upsertGauge5m: Statement;
   private readonly upsertGaugeHour: Statement;
+  /** Wide chart-gauge rows per minute, 5 minutes and hour (instance-gauges.ts). */
+  private readonly upsertChartGauges: readonly [Statement, Statement, Statement];
   private readonly insertEvent: Statement;
   private readonly selectInstance: Statement;
   private readonly selectPeer: Statement;
@@ -135,6 +138,11 @@ export class SqliteWriter {
     this.upsertGauge = gaugeUpsert('gauge_minute');
     this.upsertGauge5m = gaugeUpsert('gauge_5m');
     this.upsertGaugeHour = gaugeUpsert('gauge_hour');
+    this.upsertChartGauges = [
+      db.prepare(chartGaugeUpsertSql(CHART_GAUGE_TABLES.minute)),
+      db.prepare(chartGaugeUpsertSql(CHART_GAUGE_TABLES.fiveMinutes)),
+      db.prepare(chartGaugeUpsertSql(CHART_GAUGE_TABLES.hour)),
+    ];
     this.insertEvent = db.prepare(`INSERT INTO events (type, service, instance_id, time_ns, route, trace_id,
       span_id, duration_ms, message, location, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.selectInstance = db.prepare(`SELECT host, started_ms, settings FROM instances WHERE service = ? AND instance_id = ?`);
@@ -295,6 +303,14 @@ export class SqliteWriter {
     for (const { service, t, instanceId, row } of instRows.values()) this.upsertInst.run(service, t, instanceId, ...rollupValues(row));
     for (const { service, t, route, row } of routeRows.values()) this.upsertRoute.run(service, t, route, ...rollupValues(row));
 
+    // Chart gauges merged per (level, service, instance, bucket) first: one wide upsert each.
+    const chartRows = new Map<string, { level: 0 | 1 | 2; service: string; t: number; instanceId: string; cells: Float64Array }>();
+    const chartCells = (level: 0 | 1 | 2, service: string, t: number, instanceId: string): Float64Array => {
+      const k = `${level}\u0000${service}\u0000${t}\u0000${instanceId}`;
+      let r = chartRows.get(k);
+      if (!r) chartRows.set(k, (r = { level, service, t, instanceId, cells: new Float64Array(CHART_GAUGE_COLUMNS.length) }));
+      return r.cells;
+    };
     for (const b of batches) {
       for (const g of b.gauges) {
         const ms = nsToMs(clampNs(g.timeNs));
@@ -307,9 +323,17 @@ export class SqliteWriter {
         this.upsertGauge.run(g.service, g.metric, t, g.instanceId, ...values);
         this.upsertGauge5m.run(g.service, g.metric, floorTo(t, 5 * MINUTE_MS), g.instanceId, ...values);
         this.upsertGaugeHour.run(g.service, g.metric, hourOf(t), g.instanceId, ...values);
+        const chart = chartGaugeIndex(g.metric);
+        if (chart >= 0) {
+          const max = num(g.max);
+          addToCells(chartCells(0, g.service, t, g.instanceId), chart, g.count, g.sum, max);
+          addToCells(chartCells(1, g.service, floorTo(t, 5 * MINUTE_MS), g.instanceId), chart, g.count, g.sum, max);
+          addToCells(chartCells(2, g.service, hourOf(t), g.instanceId), chart, g.count, g.sum, max);
+        }
         touch(g.service, t);
       }
     }
+    for (const r of chartRows.values()) this.upsertChartGauges[r.level].run(r.service, r.t, r.instanceId, ...r.cells);
     for (const h of redo) this.insertRedo.run(h);
 
     const events: EventView[] = [];

@@ -1,40 +1,19 @@
-// Per-instance gauge queries (memory, event loop, in-flight, GC), aggregated in SQL per
-// instance and bucket from the minute, 5-minute or hour table.
+// Per-instance gauge queries (memory, event loop, in-flight, GC) from the minute, 5-minute or
+// hour table: the charts from the wide chart-gauge rows, the rest from the per-metric rows.
 import type { Database } from 'better-sqlite3';
 import type { InstanceSeries, InstanceSeriesResponse } from '../../../api-types';
 import type { InstanceGaugeBuckets, RangeQuery, SeriesQuery } from '../../storage';
 import { HOUR_MS, MINUTE_MS, seriesBuckets } from '../../time-buckets';
+import { CHART_GAUGE_COLUMNS, CHART_GAUGE_TABLES, CHART_GAUGES, type ChartGauge } from '../instance-gauges';
+import { StatementCache } from './statement-cache';
 
 const FIVE_MINUTES_MS = 5 * MINUTE_MS;
-import { StatementCache } from './statement-cache';
 
 interface GaugeAgg {
   count: number;
   sum: number;
   min: number;
   max: number;
-}
-
-type Fold = 'mean' | 'max' | 'sum';
-
-/** Series of InstanceSeries: the metric each reads, how buckets fold, and the unit factor. */
-const SERIES: { key: Exclude<keyof InstanceSeries, 'instanceId' | 't'>; metric: string; fold: Fold; factor: number }[] = [
-  { key: 'rssBytes', metric: 'memory.rss', fold: 'mean', factor: 1 },
-  { key: 'heapUsedBytes', metric: 'memory.heap_used', fold: 'mean', factor: 1 },
-  { key: 'heapTotalBytes', metric: 'memory.heap_total', fold: 'mean', factor: 1 },
-  { key: 'heapLimitBytes', metric: 'memory.heap_limit', fold: 'max', factor: 1 },
-  { key: 'externalBytes', metric: 'memory.external', fold: 'mean', factor: 1 },
-  { key: 'eventLoopDelayP99Ms', metric: 'eventloop.delay.p99', fold: 'mean', factor: 1000 },
-  { key: 'eventLoopDelayMaxMs', metric: 'eventloop.delay.max', fold: 'max', factor: 1000 },
-  { key: 'eventLoopUtilization', metric: 'eventloop.utilization', fold: 'mean', factor: 1 },
-  { key: 'inFlightMean', metric: 'http.in_flight', fold: 'mean', factor: 1 },
-  { key: 'inFlightMax', metric: 'http.in_flight.max', fold: 'max', factor: 1 },
-  // gc.pause.<kind>: seconds summed per interval, all kinds added up.
-  { key: 'gcPauseMs', metric: 'gc.pause.', fold: 'sum', factor: 1000 },
-];
-
-function fold(agg: GaugeAgg, how: Fold): number {
-  return how === 'mean' ? agg.sum / agg.count : how === 'max' ? agg.max : agg.sum;
 }
 
 export class GaugeQueries {
@@ -80,55 +59,51 @@ export class GaugeQueries {
   instanceSeries(q: SeriesQuery): InstanceSeriesResponse {
     const { bucketMs, start, n } = seriesBuckets(q.from, q.to, q.bucketMs);
     const t = Array.from({ length: n }, (_, i) => start + i * bucketMs);
-    const range = { from: start, to: start + n * bucketMs };
-    const byInstance = new Map<string, InstanceSeries>();
-    const seriesOf = (instanceId: string): InstanceSeries => {
-      let s = byInstance.get(instanceId);
-      if (!s) {
-        const empty = (): (number | null)[] => new Array<number | null>(n).fill(null);
-        s = {
-          instanceId,
-          t,
-          rssBytes: empty(),
-          heapUsedBytes: empty(),
-          heapTotalBytes: empty(),
-          heapLimitBytes: empty(),
-          externalBytes: empty(),
-          eventLoopDelayP99Ms: empty(),
-          eventLoopDelayMaxMs: empty(),
-          eventLoopUtilization: empty(),
-          inFlightMean: empty(),
-          inFlightMax: empty(),
-          gcPauseMs: empty(),
-        };
-        byInstance.set(instanceId, s);
-      }
-      return s;
-    };
-    for (const spec of SERIES) {
-      // Per instance, one accumulator per bucket (a bucket may span several stored rows).
-      const acc = new Map<string, { count: Float64Array; sum: Float64Array; min: Float64Array; max: Float64Array }>();
-      this.grouped(q.service, spec.metric, range, start, bucketMs, q.instanceId, (i, b, agg) => {
-        if (b < 0 || b >= n) return;
-        let a = acc.get(i);
-        if (!a) {
-          a = { count: new Float64Array(n), sum: new Float64Array(n), min: new Float64Array(n).fill(Infinity), max: new Float64Array(n).fill(-Infinity) };
-          acc.set(i, a);
-        }
-        a.count[b] = (a.count[b] as number) + agg.count;
-        a.sum[b] = (a.sum[b] as number) + agg.sum;
-        if (agg.min < (a.min[b] as number)) a.min[b] = agg.min;
-        if (agg.max > (a.max[b] as number)) a.max[b] = agg.max;
-      });
-      for (const [instance, a] of acc) {
-        const out = seriesOf(instance)[spec.key];
-        for (let b = 0; b < n; b++) {
-          const count = a.count[b] as number;
-          if (count > 0) out[b] = fold({ count, sum: a.sum[b] as number, min: a.min[b] as number, max: a.max[b] as number }, spec.fold) * spec.factor;
-        }
+    // The wide chart-gauge rows (instance-gauges.ts): one row per instance and stored bucket.
+    const table =
+      bucketMs % HOUR_MS === 0 ? CHART_GAUGE_TABLES.hour : bucketMs % FIVE_MINUTES_MS === 0 ? CHART_GAUGE_TABLES.fiveMinutes : CHART_GAUGE_TABLES.minute;
+    let sql = `SELECT instance_id, t, ${CHART_GAUGE_COLUMNS.join(', ')} FROM ${table} WHERE service = ? AND t >= ? AND t < ?`;
+    const params: (string | number)[] = [q.service, start, start + n * bucketMs];
+    if (q.instanceId !== undefined) {
+      sql += ' AND instance_id = ?';
+      params.push(q.instanceId);
+    }
+    const series = CHART_GAUGES.length;
+    // Per instance, a count and a value per series and bucket (a bucket may span several rows).
+    const acc = new Map<string, { count: Float64Array; value: Float64Array }>();
+    for (const r of this.stmts.get(sql).raw().iterate(...params) as Iterable<[string, number, ...number[]]>) {
+      const b = Math.floor((r[1] - start) / bucketMs);
+      if (b < 0 || b >= n) continue;
+      let a = acc.get(r[0]);
+      if (!a) acc.set(r[0], (a = { count: new Float64Array(series * n), value: new Float64Array(series * n) }));
+      for (let i = 0; i < series; i++) {
+        const count = r[2 + 2 * i] as number;
+        if (!(count > 0)) continue;
+        const value = r[3 + 2 * i] as number;
+        const j = i * n + b;
+        const had = (a.count[j] as number) > 0;
+        a.count[j] = (a.count[j] as number) + count;
+        if ((CHART_GAUGES[i] as ChartGauge).fold === 'max') a.value[j] = had ? Math.max(a.value[j] as number, value) : value;
+        else a.value[j] = (a.value[j] as number) + value;
       }
     }
-    const instances = [...byInstance.values()].sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+    const instances: InstanceSeries[] = [];
+    for (const [instanceId, a] of acc) {
+      const out = { instanceId, t } as InstanceSeries;
+      CHART_GAUGES.forEach((g, i) => {
+        const values = new Array<number | null>(n).fill(null);
+        for (let b = 0; b < n; b++) {
+          const count = a.count[i * n + b] as number;
+          if (count > 0) {
+            const v = a.value[i * n + b] as number;
+            values[b] = (g.fold === 'mean' ? v / count : v) * g.factor;
+          }
+        }
+        out[g.key] = values;
+      });
+      instances.push(out);
+    }
+    instances.sort((a, b) => a.instanceId.localeCompare(b.instanceId));
     return { from: q.from, to: q.to, service: q.service, bucketMs, instances };
   }
 
