@@ -14,7 +14,7 @@
 // both. Printed as ratios against the bare app of the same round; with --rounds N the variants
 // are run N times in turn and the median of each figure is shown (the machine is shared).
 //
-// Reproduce (about 2.5 min per round; needs `npx tsc -b` first for collector/ and agent/ dist):
+// Reproduce (about 2.5 min per round; `npm run bench:agent` builds collector/ and agent/ dist first):
 //   npm run bench:agent
 //   node --import tsx bench/agent-overhead/main.ts [--rounds 1] [--seconds 10] [--rate 3000] [--diagnose]
 // --diagnose adds two variants that split the cost: OpenTelemetry with OTEL_TRACES_SAMPLER=always_off
