@@ -59,6 +59,8 @@ test('steady medium callbacks without stalls: event-loop delay finding, no block
   const f = await t.waitFor('busy-loop-svc', 'event-loop delay finding', byKind('eventloop.delay'), options);
   assert.ok(Number(f.evidence.figures.worstP99DelayMs) >= 20, `p99 ${f.evidence.figures.worstP99DelayMs}`);
   assert.equal(f.evidence.figures.processesAffected, 1);
+  // The loop was busy with its own work (not an idle process waiting for a CPU).
+  assert.ok(Number(f.evidence.figures.worstUtilization) >= 0.5, `utilisation ${f.evidence.figures.worstUtilization}`);
   assert.match(f.title, /without stalls: too much work per process/);
   const all = await t.findings('busy-loop-svc', options);
   assert.equal(all.filter((x) => x.kind === 'eventloop.blocking-route' && x.evidence.figures.route === '/work/:ms').length, 0);

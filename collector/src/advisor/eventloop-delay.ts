@@ -4,6 +4,8 @@
 // Each export interval's p99 is set by its worst moments, so stalls explain a high mean p99
 // only when they happen in a good share of the intervals; then the blocking-route finding
 // names the culprit instead. A stray stall or two (a GC pause, a descheduled process) does not.
+// And the loop must be busy: a late loop in a mostly idle process is waiting for a CPU (a
+// crowded host), not doing too much.
 import type { Finding } from '../api-types';
 import { finding, gaugeMeans, ms, plural, round, windowWords, type ServiceContext } from './context';
 
@@ -13,11 +15,13 @@ const STALL_SHARE_EXPLAINS = 0.5;
 export const eventLoopDelayRule = (ctx: ServiceContext): Finding[] => {
   const t = ctx.thresholds;
   const delays = gaugeMeans(ctx, 'eventloop.delay.p99');
+  const utilisations = gaugeMeans(ctx, 'eventloop.utilization');
   const high: { instanceId: string; p99Ms: number }[] = [];
   for (const [instanceId, d] of delays) {
     if (d.count < t.minSamples) continue;
     const p99Ms = d.mean * 1000;
     if (p99Ms < t.eventLoopDelayP99Ms) continue;
+    if ((utilisations.get(instanceId)?.mean ?? 0) < t.eventLoopDelayMinUtilization) continue;
     const enough = Math.max(1, Math.ceil(d.count * STALL_SHARE_EXPLAINS));
     const stalls = ctx.storage.events({ service: ctx.service, instanceId, type: 'stall', from: ctx.window.from, to: ctx.window.to, limit: enough });
     if (stalls.events.length >= enough) continue;
@@ -25,7 +29,7 @@ export const eventLoopDelayRule = (ctx: ServiceContext): Finding[] => {
   }
   if (high.length === 0) return [];
   const worst = high.reduce((a, b) => (b.p99Ms > a.p99Ms ? b : a));
-  const utilisation = gaugeMeans(ctx, 'eventloop.utilization').get(worst.instanceId)?.mean ?? null;
+  const utilisation = utilisations.get(worst.instanceId)?.mean ?? null;
   return [finding(ctx, {
     kind: 'eventloop.delay',
     subject: 'service',

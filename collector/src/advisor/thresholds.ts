@@ -40,6 +40,8 @@ export interface AdvisorThresholds {
 
   /** event-loop delay: mean p99 delay (ms) of a process, with no stalls, that means too much work per process. */
   eventLoopDelayP99Ms: number;
+  /** event-loop delay: …in a process whose loop is at least this busy (else it waits for a CPU, not for its own work). */
+  eventLoopDelayMinUtilization: number;
 
   /** slow clients: response-write (or body-read) time over the time the client saw. */
   slowClientShare: number;
@@ -110,6 +112,7 @@ export const DEFAULT_THRESHOLDS: Readonly<AdvisorThresholds> = Object.freeze({
   blockingSingleMs: 500,
   blockingCriticalMs: 1000,
   eventLoopDelayP99Ms: 50,
+  eventLoopDelayMinUtilization: 0.5,
   slowClientShare: 0.2,
   slowClientMinMs: 20,
   largeResponseBytes: MIB,
@@ -149,6 +152,7 @@ const FRACTIONS = new Set<keyof AdvisorThresholds>([
   'leakMinR2',
   'hostMemoryShare',
   'blockingMinShare',
+  'eventLoopDelayMinUtilization',
 ]);
 
 /** Checks an untrusted object (a config file, options) and merges it over the defaults. */
