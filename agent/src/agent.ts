@@ -3,11 +3,12 @@
 // failure to start leaves the app running uninstrumented, with one line on stderr.
 import { diag, DiagLogLevel, metrics, trace, type Attributes } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
-import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import type { AgentSettings } from './config/settings';
 import { sendLogsSync } from './export/crash-flush';
 import { createExportPipeline, type ExportPipeline } from './export/pipeline';
+import { appBases, installedFrom, loadInstrumentations, selectInstrumentations } from './instrumentations';
 import { describe, report } from './report';
 import { buildResource } from './resource';
 import { HeadroomSampler } from './sampling/sampler';
@@ -41,7 +42,7 @@ function instrumentationSwitches(env: Record<string, string | undefined>): Recor
   const out: Record<string, { enabled: boolean }> = {};
   // `router`: on express 5 both the express and the router instrumentation wrap the same
   // layers (four spans per request, one named "middleware - patched"); express's is kept.
-  for (const name of OFF_BY_DEFAULT) if (!wanted.has(name)) out[`@opentelemetry/instrumentation-${name}`] = { enabled: false };
+  for (const name of OFF_BY_DEFAULT) if (!wanted.has(name)) out[name] = { enabled: false };
   return out;
 }
 
@@ -80,12 +81,20 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
   // global no-op meter would stay no-ops, so the tracker is created after sdk.start() and the
   // hook delegates to it.
   let tracker: ReturnType<typeof createRequestTracker> | null = null;
-  const instrumentations = getNodeAutoInstrumentations({
-    ...instrumentationSwitches(env),
-    '@opentelemetry/instrumentation-http': {
-      responseHook: (span, response) => tracker?.responseHook(span, response),
+  const switches = instrumentationSwitches(env);
+  const selection = selectInstrumentations(
+    {
+      ...switches,
+      http: {
+        ...switches.http,
+        responseHook: (span, response) => tracker?.responseHook(span, response),
+      } as HttpInstrumentationConfig,
     },
-  });
+    env,
+    installedFrom(appBases(process.argv[1])),
+  );
+  if (selection.unknown.length > 0) report('config', `unknown instrumentations in OTEL_NODE_*_INSTRUMENTATIONS: ${selection.unknown.join(', ')}`);
+  const instrumentations = loadInstrumentations(selection, (name, err) => report('otel', `instrumentation ${name}: ${describe(err)}`));
   const sdk = new NodeSDK({
     resource: buildResource(settings),
     autoDetectResources: false,
