@@ -35,7 +35,8 @@ function locationOf(e: EventView): string | null {
   return name ?? where;
 }
 
-function onCpu(e: EventView): boolean {
+/** Whether the process ran code through the stall (see ON_CPU_SHARE). */
+export function onCpu(e: EventView): boolean {
   const cpu = e.attributes['headroom.stall.cpu_ms'];
   if (typeof cpu !== 'number' || e.durationMs === null) return true; // older agents: count it
   return cpu >= ON_CPU_SHARE * e.durationMs || cpu >= ON_CPU_MS;

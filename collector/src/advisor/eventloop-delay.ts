@@ -7,6 +7,7 @@
 // And the loop must be busy: a late loop in a mostly idle process is waiting for a CPU (a
 // crowded host), not doing too much.
 import type { Finding } from '../api-types';
+import { onCpu } from './blocking-routes';
 import { finding, gaugeMeans, ms, plural, round, windowWords, type ServiceContext } from './context';
 
 /** Stalls in at least this share of the intervals explain the delay. */
@@ -22,9 +23,10 @@ export const eventLoopDelayRule = (ctx: ServiceContext): Finding[] => {
     const p99Ms = d.mean * 1000;
     if (p99Ms < t.eventLoopDelayP99Ms) continue;
     if ((utilisations.get(instanceId)?.mean ?? 0) < t.eventLoopDelayMinUtilization) continue;
+    // Stalls on CPU only: one during which the process hardly ran was a wait for a CPU.
     const enough = Math.max(1, Math.ceil(d.count * STALL_SHARE_EXPLAINS));
-    const stalls = ctx.storage.events({ service: ctx.service, instanceId, type: 'stall', from: ctx.window.from, to: ctx.window.to, limit: enough });
-    if (stalls.events.length >= enough) continue;
+    const stalls = ctx.storage.events({ service: ctx.service, instanceId, type: 'stall', from: ctx.window.from, to: ctx.window.to, limit: 1000 });
+    if (stalls.events.filter(onCpu).length >= enough) continue;
     high.push({ instanceId, p99Ms });
   }
   if (high.length === 0) return [];
