@@ -275,6 +275,15 @@ async function main(): Promise<void> {
       `RSS idle ${mb(r.rssIdle)}`).join(' | ');
     console.log(`${v.name}: ${detail}`);
   }
+  const short = variants.filter((v) =>
+    (results.get(v.name) ?? []).some((r) => Math.min(r.hello.fixedRateAnswered, r.async.fixedRateAnswered) < 0.95 * RATE),
+  );
+  if (short.length > 0) {
+    console.log(
+      `note: ${short.map((v) => v.name).join(', ')} did not sustain ${fmt(RATE)} req/s, so their CPU per request was taken at ` +
+        'saturation; rerun with a lower --rate that every variant sustains for the steadier figure',
+    );
+  }
   console.log(`services the collector saw: ${serviceLine || '(none)'}`);
   const hr = variants[2]?.name as string;
   const goals: [string, boolean][] = [
