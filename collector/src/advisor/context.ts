@@ -13,8 +13,8 @@ export interface ServiceContext {
   window: TimeRange;
   storage: Storage;
   thresholds: AdvisorThresholds;
-  /** The service's summary over the window (requests, percentiles, queue-wait share…); null without request data. */
-  summary: ServiceSummary | null;
+  /** The service's summary over the window (requests, percentiles…); null without request data. Read on first use. */
+  summary(): ServiceSummary | null;
   /** Instances seen in the window, cluster primaries included (see servingInstances). */
   instances: InstanceView[];
 }

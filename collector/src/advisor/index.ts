@@ -2,7 +2,7 @@
 // reported, in plain words with their evidence. Stateless: every call judges the last
 // `windowMs` of the asked range afresh, so a finding goes away by itself once its condition
 // has cleared for a window. Each rule lives in its own module; docs/advisor.md explains them.
-import type { AdvisorResponse, Finding, FindingSeverity } from '../api-types';
+import type { AdvisorResponse, Finding, FindingSeverity, ServiceSummary } from '../api-types';
 import { errors } from '../errors';
 import type { RangeQuery, Storage } from '../store/storage';
 import { blockingRoutesRule } from './blocking-routes';
@@ -54,8 +54,10 @@ export function createAdvisor(storage: Storage, options?: AdvisorOptions): Advis
     thresholds,
     findings(q) {
       const window = { from: Math.max(q.from, q.to - thresholds.windowMs), to: q.to };
-      const summaries = storage.services(window).services;
-      const names = q.service !== undefined ? [q.service] : summaries.map((s) => s.service);
+      // The services summary is the costliest read: only when a rule needs it, once per call.
+      let summaries: ServiceSummary[] | null = null;
+      const summariesOnce = (): ServiceSummary[] => (summaries ??= storage.services(window).services);
+      const names = q.service !== undefined ? [q.service] : summariesOnce().map((s) => s.service);
       const out: Finding[] = [];
       for (const service of names) {
         const ctx: ServiceContext = {
@@ -63,7 +65,7 @@ export function createAdvisor(storage: Storage, options?: AdvisorOptions): Advis
           window,
           storage,
           thresholds,
-          summary: summaries.find((s) => s.service === service) ?? null,
+          summary: () => summariesOnce().find((s) => s.service === service) ?? null,
           instances: storage.instances({ service, ...window }).instances,
         };
         for (const { name, rule } of RULES) {

@@ -42,8 +42,10 @@ function restartLoop(ctx: ServiceContext, restarts: EventView[]): Finding[] {
 
 function coldStart(ctx: ServiceContext, starts: EventView[]): Finding[] {
   const t = ctx.thresholds;
-  const p50 = ctx.summary?.p50Ms ?? null;
-  if (p50 === null || starts.length === 0) return [];
+  if (starts.length === 0) return [];
+  const summary = ctx.summary();
+  const p50 = summary?.p50Ms ?? null;
+  if (p50 === null) return [];
   const firsts: number[] = [];
   let affected = 0;
   for (const start of starts.slice(-20)) {
@@ -67,7 +69,7 @@ function coldStart(ctx: ServiceContext, starts: EventView[]): Finding[] {
     subject: 'service',
     severity: 'info',
     title: `First requests after a start take ${ms(firstMedian)}, ${round(firstMedian / Math.max(p50, 0.001), 0)}× the usual ${ms(p50)}: preload before taking traffic`,
-    summary: `After ${plural(affected, 'start')} of ${starts.length} in ${windowWords(ctx.window)}, the first ${t.coldStartFirstRequests} requests took ${ms(firstMedian)} (median), against a median of ${ms(p50)} over all ${ctx.summary?.requests ?? 0} requests.`,
+    summary: `After ${plural(affected, 'start')} of ${starts.length} in ${windowWords(ctx.window)}, the first ${t.coldStartFirstRequests} requests took ${ms(firstMedian)} (median), against a median of ${ms(p50)} over all ${summary?.requests ?? 0} requests.`,
     figures: { firstRequestsMedianMs: round(firstMedian, 1), serviceMedianMs: round(p50, 1), startsAffected: affected, starts: starts.length },
     page: 'traces',
     cause: 'Work deferred to the first requests: lazy require() of modules, JIT warm-up, connection pools and caches filled on demand; every deploy or restart makes users pay it again.',
