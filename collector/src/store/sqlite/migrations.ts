@@ -315,6 +315,12 @@ const MIGRATIONS: readonly string[] = [
     OR (metric >= 'gc.pause.' AND metric < 'gc.pause/')
   GROUP BY service, t, instance_id;
   `,
+  // 4: error roots of a service by time. An error search otherwise walks every root of the
+  // range to find the few errors (a day of a busy service: ~100 ms); errors are rare, so the
+  // index costs inserts almost nothing. Built over the stored spans (~0.4 s per million).
+  `
+  CREATE INDEX spans_roots_error ON spans (service, start_ns) WHERE is_root = 1 AND status_code = 2;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
