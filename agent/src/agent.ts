@@ -3,11 +3,11 @@
 // failure to start leaves the app running uninstrumented, with one line on stderr.
 import { diag, DiagLogLevel, metrics, trace, type Attributes } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
-import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import type { AgentSettings } from './config/settings';
 import { sendLogsSync } from './export/crash-flush';
 import { createExportPipeline, type ExportPipeline } from './export/pipeline';
+import { requireSdkNode } from './lazy-sdk-node';
 import { appBases, installedFrom, loadInstrumentations, selectInstrumentations } from './instrumentations';
 import { describe, report } from './report';
 import { buildResource } from './resource';
@@ -95,6 +95,7 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
   );
   if (selection.unknown.length > 0) report('config', `unknown instrumentations in OTEL_NODE_*_INSTRUMENTATIONS: ${selection.unknown.join(', ')}`);
   const instrumentations = loadInstrumentations(selection, (name, err) => report('otel', `instrumentation ${name}: ${describe(err)}`));
+  const { NodeSDK } = requireSdkNode();
   const sdk = new NodeSDK({
     resource: buildResource(settings),
     autoDetectResources: false,
