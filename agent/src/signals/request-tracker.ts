@@ -99,8 +99,10 @@ export function createRequestTracker(meter: Meter, inFlight: InFlightTracker): R
         state.bodyEndAt = performance.now();
       });
     }
-    response.once('finish', () => finish(state));
-    response.once('close', () => finish(state));
+    // 'close' follows 'finish' on every response (and comes alone when the client went away):
+    // one listener is enough. It is added before the http instrumentation's own 'close'
+    // listener, which ends the span, so the attributes set in finish still land on the span.
+    response.on('close', () => finish(state));
   });
 
   return { responseHook: (span, response) => void start(span, response) };
