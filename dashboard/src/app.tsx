@@ -57,6 +57,12 @@ function useLiveStream(service: string | null): LiveContextValue {
     conn.current?.subscribe(service);
   }, [service]);
 
+  // The stream's state on the root element: for styling, and for tests to wait on.
+  useEffect(() => {
+    document.documentElement.dataset.live = status.state;
+    document.documentElement.dataset.resync = String(resyncVersion);
+  }, [status, resyncVersion]);
+
   const listen = useMemo(() => (l: LiveListener) => {
     listeners.current.add(l);
     return () => {

@@ -44,8 +44,9 @@ export function openLiveConnection(url: string, handlers: LiveHandlers): LiveCon
       attempt = 0;
       send();
       handlers.onStatus({ state: 'live' });
-      // Whatever arrived while we were away is in the API, not in the stream.
-      if (connectedBefore) handlers.onResync('reconnected');
+      // Whatever was committed while we were away — or, on the first connection, between the
+      // pages' first fetch and this subscription — is in the API, not in the stream.
+      handlers.onResync(connectedBefore ? 'reconnected' : 'connected');
       connectedBefore = true;
     };
     ws.onmessage = (ev: MessageEvent) => {
