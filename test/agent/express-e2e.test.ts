@@ -87,7 +87,9 @@ describe('agent on an express 5 app', () => {
     const blocked = busyTrace.spans.find((s) => s.name === 'event loop blocked');
     assert.ok(blocked, 'stall span inside the trace');
     assert.equal(blocked.attributes['headroom.stall'], true);
-    assert.ok(busyTrace.spans.some((s) => s.spanId === blocked.parentSpanId), 'stall span hangs under a span of the busy request');
+    const parent = busyTrace.spans.find((s) => s.spanId === blocked.parentSpanId);
+    assert.ok(parent, 'stall span hangs under a span of the busy request');
+    assert.ok(BigInt(blocked.startNs) >= BigInt(parent.startNs), 'the stall span starts inside its parent, not before it');
     const waitingTrace = await trace(waiting.traceId);
     assert.ok(!waitingTrace.spans.some((s) => s.name === 'event loop blocked'), 'no stall span in the delayed request');
   });

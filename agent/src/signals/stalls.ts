@@ -37,6 +37,8 @@ interface Snapshot {
   rpc: RPCMetadata | undefined;
   route: string | undefined;
   stack: string;
+  /** Epoch ms the active span started, when known: the blocking code ran after it. */
+  spanStartEpochMs: number | null;
 }
 
 /** Blocked time from the gap between two ticks scheduled TICK_MS apart (midpoint estimate). */
@@ -84,9 +86,11 @@ export function startStallDetector(options: StallOptions): () => void {
         Error.stackTraceLimit = limit;
         errorCtor.prepareStackTrace = prepare;
       }
-      const span = trace.getSpan(ctx) as { attributes?: Attributes } | undefined;
+      const span = trace.getSpan(ctx) as { attributes?: Attributes; startTime?: [number, number] } | undefined;
       const spanRoute = span?.attributes?.[ATTR.route];
-      snapshot = { tick, spanContext, rpc, route: typeof spanRoute === 'string' ? spanRoute : rpc?.route, stack };
+      const started = span?.startTime;
+      const spanStartEpochMs = Array.isArray(started) ? started[0] * 1000 + started[1] / 1e6 : null;
+      snapshot = { tick, spanContext, rpc, route: typeof spanRoute === 'string' ? spanRoute : rpc?.route, stack, spanStartEpochMs };
       if (spanContext) options.stallPending(spanContext.traceId);
       return 1;
     } catch {
@@ -97,7 +101,9 @@ export function startStallDetector(options: StallOptions): () => void {
 
   const emit = guard('stall', (durationMs: number, endAt: number, snap: Snapshot | null, cpuUsedMs: number) => {
     const endEpoch = performance.timeOrigin + endAt;
-    const startEpoch = endEpoch - durationMs;
+    // The tick only bounds when the blocking began; code that ran inside a span began after
+    // that span did, so the stall span never starts before its parent in the waterfall.
+    const startEpoch = Math.max(endEpoch - durationMs, snap?.spanStartEpochMs ?? -Infinity);
     const attributes: Attributes = {
       [ATTR.stall]: true,
       [ATTR.stallDurationMs]: Math.round(durationMs * 10) / 10,
