@@ -44,7 +44,10 @@ export const capacityRule = (ctx: ServiceContext): Finding[] => {
   const { peak, samples } = peakMinute(ctx, new Set(serving.map((i) => i.instanceId)));
   if (!peak || samples < t.minSamples || peak.processes === 0) return [];
   const perProcess = peak.busy / peak.processes;
-  if (perProcess < t.capacityBusy) return [];
+  // Thresholds are judged on the figure the finding shows (two decimals): a minute's mean of
+  // 0.95 readings can sum to 0.9499…, which must not read "0.95" yet miss the 0.95 threshold.
+  const elu = round(perProcess, 2);
+  if (elu < t.capacityBusy) return [];
 
   const needed = Math.max(peak.processes + 1, Math.ceil(peak.busy / t.targetUtilization));
   const extra = needed - peak.processes;
@@ -57,8 +60,7 @@ export const capacityRule = (ctx: ServiceContext): Finding[] => {
   const known = hosts.every((h) => h.cpus !== null);
   const idleCpus = hosts.reduce((s, h) => s + Math.max(0, (h.cpus ?? 0) - h.processes), 0);
   const cpuTotal = hosts.reduce((s, h) => s + (h.cpus ?? 0), 0);
-  const severity = perProcess >= t.capacityCritical ? 'critical' : 'warning';
-  const elu = round(perProcess, 2);
+  const severity = elu >= t.capacityCritical ? 'critical' : 'warning';
   const hostWords = hosts.length === 1 ? `the host has ${plural(hosts[0]?.cpus ?? 0, 'CPU')}` : `the ${hosts.length} hosts have ${plural(cpuTotal, 'CPU')}`;
   const figures = {
     peakUtilizationPerProcess: elu,
