@@ -27,7 +27,6 @@ import { RequestQueries } from './queries/request-queries';
 import { RouteSizeQueries } from './queries/route-sizes';
 import { WindowQueries } from './queries/window-queries';
 import { retentionTasks, STEP_ROWS, type RetentionTask } from './retention';
-import { registerSketchFunctions } from './sketch-functions';
 import { SqliteWriter } from './writer';
 
 export interface SqliteStorageOptions {
@@ -100,7 +99,6 @@ class SqliteStorageImpl implements SqliteStorage {
     this.file = resolve(options.path);
     this.clock = options.clock ?? Date.now;
     this.queue = new WriteQueue(Math.max(1, options.queueCapacity ?? DEFAULT_QUEUE_CAPACITY));
-    registerSketchFunctions(db);
     this.hours = new HourRollups(db);
     const defaultApdexTMs = options.defaultApdexTMs ?? DEFAULT_APDEX_T_MS;
     this.writer = new SqliteWriter(db, {

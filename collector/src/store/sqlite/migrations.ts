@@ -321,6 +321,64 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX spans_roots_error ON spans (service, start_ns) WHERE is_root = 1 AND status_code = 2;
   `,
+  // 5: request rollups per 5 minutes for the service, route and instance levels, so a day of
+  // 5- or 15-minute buckets merges 288 rows (and sketches) per key, not 1 440. The writer
+  // upserts them with the minute rows; here they are filled once from the stored minute rows
+  // (which retention already bounds), sketches merged by sketch_union (registered before
+  // migrating). The route-and-instance level keeps reading minute rows.
+  `
+  CREATE TABLE svc_5m (
+    service TEXT NOT NULL, t INTEGER NOT NULL,
+    count REAL NOT NULL, errors REAL NOT NULL,
+    dur_sum REAL NOT NULL, dur_min REAL, dur_max REAL, sketch BLOB,
+    qw_count REAL NOT NULL, qw_sum REAL NOT NULL,
+    br_count REAL NOT NULL, br_sum REAL NOT NULL,
+    rw_count REAL NOT NULL, rw_sum REAL NOT NULL,
+    reqb_count REAL NOT NULL, reqb_sum REAL NOT NULL,
+    respb_count REAL NOT NULL, respb_sum REAL NOT NULL,
+    PRIMARY KEY (service, t)
+  ) WITHOUT ROWID;
+  INSERT INTO svc_5m (service, t, count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count, br_sum,
+    rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum)
+  SELECT service, t - t % 300000, sum(count), sum(errors), sum(dur_sum), min(dur_min), max(dur_max), sketch_union(sketch),
+    sum(qw_count), sum(qw_sum), sum(br_count), sum(br_sum), sum(rw_count), sum(rw_sum),
+    sum(reqb_count), sum(reqb_sum), sum(respb_count), sum(respb_sum)
+  FROM svc_minute GROUP BY service, t - t % 300000;
+  CREATE TABLE route_5m (
+    service TEXT NOT NULL, t INTEGER NOT NULL, route TEXT NOT NULL,
+    count REAL NOT NULL, errors REAL NOT NULL,
+    dur_sum REAL NOT NULL, dur_min REAL, dur_max REAL, sketch BLOB,
+    qw_count REAL NOT NULL, qw_sum REAL NOT NULL,
+    br_count REAL NOT NULL, br_sum REAL NOT NULL,
+    rw_count REAL NOT NULL, rw_sum REAL NOT NULL,
+    reqb_count REAL NOT NULL, reqb_sum REAL NOT NULL,
+    respb_count REAL NOT NULL, respb_sum REAL NOT NULL,
+    PRIMARY KEY (service, route, t)
+  ) WITHOUT ROWID;
+  INSERT INTO route_5m (service, t, route, count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count, br_sum,
+    rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum)
+  SELECT service, t - t % 300000, route, sum(count), sum(errors), sum(dur_sum), min(dur_min), max(dur_max), sketch_union(sketch),
+    sum(qw_count), sum(qw_sum), sum(br_count), sum(br_sum), sum(rw_count), sum(rw_sum),
+    sum(reqb_count), sum(reqb_sum), sum(respb_count), sum(respb_sum)
+  FROM route_minute GROUP BY service, route, t - t % 300000;
+  CREATE TABLE inst_5m (
+    service TEXT NOT NULL, t INTEGER NOT NULL, instance_id TEXT NOT NULL,
+    count REAL NOT NULL, errors REAL NOT NULL,
+    dur_sum REAL NOT NULL, dur_min REAL, dur_max REAL, sketch BLOB,
+    qw_count REAL NOT NULL, qw_sum REAL NOT NULL,
+    br_count REAL NOT NULL, br_sum REAL NOT NULL,
+    rw_count REAL NOT NULL, rw_sum REAL NOT NULL,
+    reqb_count REAL NOT NULL, reqb_sum REAL NOT NULL,
+    respb_count REAL NOT NULL, respb_sum REAL NOT NULL,
+    PRIMARY KEY (service, instance_id, t)
+  ) WITHOUT ROWID;
+  INSERT INTO inst_5m (service, t, instance_id, count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count, br_sum,
+    rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum)
+  SELECT service, t - t % 300000, instance_id, sum(count), sum(errors), sum(dur_sum), min(dur_min), max(dur_max), sketch_union(sketch),
+    sum(qw_count), sum(qw_sum), sum(br_count), sum(br_sum), sum(rw_count), sum(rw_sum),
+    sum(reqb_count), sum(reqb_sum), sum(respb_count), sum(respb_sum)
+  FROM inst_minute GROUP BY service, instance_id, t - t % 300000;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { errors, headroomError } from '../../errors';
 import { migrate } from './migrations';
+import { registerSketchFunctions } from './sketch-functions';
 
 export function openDatabase(path: string): Database {
   const file = resolve(path);
@@ -25,6 +26,8 @@ export function openDatabase(path: string): Database {
     // commit would otherwise end in a checkpoint, and each checkpoint syncs the file twice.
     db.pragma('wal_autocheckpoint = 8192');
     db.pragma('journal_size_limit = 67108864');
+    // Before migrating: a migration fills 5-minute rollups with sketch_union.
+    registerSketchFunctions(db);
     // Reads the schema: a file that is not a database fails here (SQLITE_NOTADB).
     migrate(db);
     // A write the store needs: an unwritable file fails here rather than on the first batch.

@@ -9,11 +9,13 @@ import { floorTo, hourOf, MINUTE_MS, minuteOf, minuteOfIntervalEnd, nsToMs } fro
 import { apdexTFromResource } from './apdex-threshold';
 import { addToCells, CHART_GAUGE_COLUMNS, CHART_GAUGE_TABLES, chartGaugeIndex, chartGaugeUpsertSql } from './instance-gauges';
 import { toJsonAttributes } from './json-rows';
+import { addRow } from './queries/rollup-reader';
 
 /** A start whose same-host predecessor was seen this recently counts as a restart. */
 export const RESTART_WINDOW_MS = 2 * MINUTE_MS;
 /** Points further than this ahead of the clock are dropped (a sender's clock gone wrong). */
 const MAX_FUTURE_MS = 60 * MINUTE_MS;
+const FIVE_MINUTES_MS = 5 * MINUTE_MS;
 // SQLite INTEGER is signed 64-bit; OTLP fixed64 times are unsigned.
 const MAX_I64 = 9_223_372_036_854_775_807n;
 
@@ -76,6 +78,10 @@ export class SqliteWriter {
   private readonly upsertSvc: Statement;
   private readonly upsertInst: Statement;
   private readonly upsertRoute: Statement;
+  /** 5-minute rows of the service, instance and route levels (what 5- and 15-minute series read). */
+  private readonly upsertSvc5m: Statement;
+  private readonly upsertInst5m: Statement;
+  private readonly upsertRoute5m: Statement;
   private readonly upsertGauge: Statement;
   private readonly upsertGauge5m: Statement;
   private readonly upsertGaugeHour: Statement;
@@ -125,6 +131,15 @@ export class SqliteWriter {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (service, instance_id, t) DO UPDATE SET ${rollupUpdate}`);
     this.upsertRoute = db.prepare(`INSERT INTO route_minute (service, t, route, ${rollupCols})
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (service, route, t) DO UPDATE SET ${rollupUpdate}`);
+    this.upsertSvc5m = db.prepare(`INSERT INTO svc_5m (service, t, ${rollupCols})
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (service, t) DO UPDATE SET ${rollupUpdate}`);
+    this.upsertInst5m = db.prepare(`INSERT INTO inst_5m (service, t, instance_id, ${rollupCols})
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (service, instance_id, t) DO UPDATE SET ${rollupUpdate}`);
+    this.upsertRoute5m = db.prepare(`INSERT INTO route_5m (service, t, route, ${rollupCols})
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (service, route, t) DO UPDATE SET ${rollupUpdate}`);
     const gaugeUpsert = (table: string): Statement =>
@@ -299,9 +314,29 @@ export class SqliteWriter {
       this.upsertReq.run(service, t, route, instanceId, ...rollupValues(row));
       if (t < rolledUntil) redo.add(hourOf(t));
     }
-    for (const { service, t, row } of svcRows.values()) this.upsertSvc.run(service, t, ...rollupValues(row));
-    for (const { service, t, instanceId, row } of instRows.values()) this.upsertInst.run(service, t, instanceId, ...rollupValues(row));
-    for (const { service, t, route, row } of routeRows.values()) this.upsertRoute.run(service, t, route, ...rollupValues(row));
+    // 5-minute rows are summed from this commit's minute rows as stored (encoded sketches, the
+    // reader's addRow), so they hold exactly what merging the minute rows gives.
+    const svc5m = new FiveMinuteRows();
+    const inst5m = new FiveMinuteRows();
+    const route5m = new FiveMinuteRows();
+    for (const { service, t, row } of svcRows.values()) {
+      const values = rollupValues(row);
+      this.upsertSvc.run(service, t, ...values);
+      svc5m.add([service], t, values);
+    }
+    for (const { service, t, instanceId, row } of instRows.values()) {
+      const values = rollupValues(row);
+      this.upsertInst.run(service, t, instanceId, ...values);
+      inst5m.add([service, instanceId], t, values);
+    }
+    for (const { service, t, route, row } of routeRows.values()) {
+      const values = rollupValues(row);
+      this.upsertRoute.run(service, t, route, ...values);
+      route5m.add([service, route], t, values);
+    }
+    for (const { key, t, row } of svc5m.rows()) this.upsertSvc5m.run(key[0], t, ...rollupValues(row));
+    for (const { key, t, row } of inst5m.rows()) this.upsertInst5m.run(key[0], t, key[1], ...rollupValues(row));
+    for (const { key, t, row } of route5m.rows()) this.upsertRoute5m.run(key[0], t, key[1], ...rollupValues(row));
 
     // Chart gauges merged per (level, service, instance, bucket) first: one wide upsert each.
     const chartRows = new Map<string, { level: 0 | 1 | 2; service: string; t: number; instanceId: string; cells: Float64Array }>();
@@ -451,6 +486,23 @@ export class SqliteWriter {
     const merged = Object.keys(settings).length > 0 ? JSON.stringify(settings) : row.settings;
     this.markStart.run(timeMs, merged, restart ? 1 : 0, timeMs, timeMs, e.service, e.instanceId);
     return restart ? previous : false;
+  }
+}
+
+/** 5-minute aggregates of minute rows (as rollupValues gives them), per key and 5-minute start. */
+class FiveMinuteRows {
+  private readonly byKey = new Map<string, { key: string[]; t: number; row: RequestRollup }>();
+
+  add(key: string[], minute: number, values: (number | null | Buffer)[]): void {
+    const t = floorTo(minute, FIVE_MINUTES_MS);
+    const k = `${key.join('\u0000')}\u0000${t}`;
+    let agg = this.byKey.get(k);
+    if (!agg) this.byKey.set(k, (agg = { key, t, row: emptyRollup() }));
+    addRow(agg.row, [minute, ...values]);
+  }
+
+  rows(): Iterable<{ key: string[]; t: number; row: RequestRollup }> {
+    return this.byKey.values();
   }
 }
 

@@ -1,8 +1,11 @@
 // Reads request rollups over a range: whole rolled-up hours from the hour tables, the rest
-// from the minute tables, merged into one aggregate per bucket/group by the caller's key.
+// from the minute tables (or the 5-minute ones, for series in 5-minute multiples), merged
+// into one aggregate per bucket/group by the caller's key.
 import { emptyRollup, type RequestRollup } from '../../request-rollup';
-import { HOUR_MS, seriesBuckets, splitRange } from '../../time-buckets';
+import { HOUR_MS, MINUTE_MS, seriesBuckets, splitRange } from '../../time-buckets';
 import type { StatementCache } from './statement-cache';
+
+const FIVE_MINUTES_MS = 5 * MINUTE_MS;
 
 /**
  * One stored rollup row as a positional array (better-sqlite3 `.raw()`): building objects
@@ -48,17 +51,18 @@ export function addRow(into: RequestRollup, row: RollupRowRaw): void {
  * Calls `each` for every rollup row of the filter in [from, to). Which table answers:
  * route and instance → req_* (through its route index); route alone → route_*; instance
  * alone → inst_*; neither → svc_*. Hour rows are used when `useHours` and the hour is whole
- * inside the range and already rolled up.
+ * inside the range and already rolled up; else 5-minute rows (not kept for route and
+ * instance together) for the whole 5 minutes inside the range when `use5m`.
  */
 export function forEachRollupRow(
   stmts: StatementCache,
   filter: RollupFilter,
   range: { from: number; to: number },
-  opts: { useHours: boolean; rolledUntil: number },
+  opts: { useHours: boolean; use5m?: boolean; rolledUntil: number },
   each: (row: RollupRowRaw) => void,
 ): void {
   const split = splitRange(range.from, range.to, opts.rolledUntil, opts.useHours);
-  const read = (level: 'hour' | 'minute', from: number, to: number): void => {
+  const read = (level: 'hour' | '5m' | 'minute', from: number, to: number): void => {
     if (to <= from) return;
     let sql: string;
     const params: (string | number)[] = [filter.service];
@@ -79,7 +83,18 @@ export function forEachRollupRow(
     for (const row of stmts.get(sql).raw().iterate(...params) as Iterable<RollupRowRaw>) each(row);
   };
   read('hour', split.hours.from, split.hours.to);
-  for (const m of split.minutes) read('minute', m.from, m.to);
+  const fiveMinutes = opts.use5m === true && !(filter.route !== undefined && filter.instanceId !== undefined);
+  for (const m of split.minutes) {
+    const from5 = Math.ceil(m.from / FIVE_MINUTES_MS) * FIVE_MINUTES_MS;
+    const to5 = Math.floor(m.to / FIVE_MINUTES_MS) * FIVE_MINUTES_MS;
+    if (!fiveMinutes || to5 <= from5) {
+      read('minute', m.from, m.to);
+      continue;
+    }
+    read('minute', m.from, from5);
+    read('5m', from5, to5);
+    read('minute', to5, m.to);
+  }
 }
 
 /** Aggregates per bucket start, for series. */
@@ -98,7 +113,7 @@ export function bucketedRollups(
     stmts,
     filter,
     { from: start, to: start + n * bucketMs },
-    { useHours: bucketMs % HOUR_MS === 0, rolledUntil },
+    { useHours: bucketMs % HOUR_MS === 0, use5m: bucketMs % FIVE_MINUTES_MS === 0, rolledUntil },
     (row) => {
       const i = Math.floor(((row[0] as number) - start) / bucketMs);
       if (i < 0 || i >= n) return;
