@@ -24,6 +24,10 @@ export function useApi<T>(key: string, load: (signal: AbortSignal) => Promise<T>
   const loader = useRef(load);
   loader.current = load;
   const lastKey = useRef(key);
+  // Live edits made while a request is in flight: its answer may predate them (it was read
+  // before their commit), so they are applied to it again when it lands. The pages' edits
+  // are idempotent (merge by id, replace a minute), so applying one twice is harmless.
+  const editsInFlight = useRef<((current: T) => T)[] | null>(null);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -34,15 +38,19 @@ export function useApi<T>(key: string, load: (signal: AbortSignal) => Promise<T>
       setError(null);
     }
     setLoading(true);
+    const edits: ((current: T) => T)[] = [];
+    editsInFlight.current = edits;
     loader.current(controller.signal).then(
       (result) => {
         if (controller.signal.aborted) return;
-        setData(result);
+        editsInFlight.current = null;
+        setData(edits.reduce((d, fn) => fn(d), result));
         setError(null);
         setLoading(false);
       },
       (err: unknown) => {
         if (controller.signal.aborted) return;
+        editsInFlight.current = null;
         setError(err);
         setLoading(false);
       },
@@ -51,6 +59,9 @@ export function useApi<T>(key: string, load: (signal: AbortSignal) => Promise<T>
   }, [key, ...refresh, nonce]);
 
   const reload = useCallback(() => setNonce((n) => n + 1), []);
-  const update = useCallback((fn: (current: T) => T) => setData((d) => (d === null ? d : fn(d))), []);
+  const update = useCallback((fn: (current: T) => T) => {
+    editsInFlight.current?.push(fn);
+    setData((d) => (d === null ? d : fn(d)));
+  }, []);
   return { data, error, loading, reload, update };
 }
