@@ -2,6 +2,68 @@
 // from version i to i + 1 inside one transaction; released entries are never edited.
 import type { Database } from 'better-sqlite3';
 
+// The SQL of migrations 3 and 5 is built by the two functions below, from column lists frozen
+// here: a released migration must never change, so they do not read the writer's lists.
+
+/** Migration 3's chart gauges: column, the per-metric gauge rows it folds, and how. */
+const WIDE_GAUGES: readonly [column: string, metric: string, fold: 'sum' | 'max'][] = [
+  ['rss', "metric = 'memory.rss'", 'sum'],
+  ['heap_used', "metric = 'memory.heap_used'", 'sum'],
+  ['heap_total', "metric = 'memory.heap_total'", 'sum'],
+  ['heap_limit', "metric = 'memory.heap_limit'", 'max'],
+  ['external', "metric = 'memory.external'", 'sum'],
+  ['eld_p99', "metric = 'eventloop.delay.p99'", 'sum'],
+  ['eld_max', "metric = 'eventloop.delay.max'", 'max'],
+  ['elu', "metric = 'eventloop.utilization'", 'sum'],
+  ['in_flight', "metric = 'http.in_flight'", 'sum'],
+  ['in_flight_max', "metric = 'http.in_flight.max'", 'max'],
+  ['gc_pause', "metric >= 'gc.pause.' AND metric < 'gc.pause/'", 'sum'],
+];
+
+/** One wide gauge table (inst_gauge_<level>), filled from gauge_<level>. */
+function wideGaugeTable(level: string): string {
+  const columns = WIDE_GAUGES.flatMap(([c]) => [`${c}_n`, `${c}_v`]);
+  const folds = WIDE_GAUGES.map(([, when, fold]) => {
+    const count = `sum(CASE WHEN ${when} THEN count ELSE 0 END)`;
+    const value = fold === 'max' ? `coalesce(max(CASE WHEN ${when} THEN max END), 0)` : `sum(CASE WHEN ${when} THEN sum ELSE 0 END)`;
+    return `${count}, ${value}`;
+  });
+  return `
+  CREATE TABLE inst_gauge_${level} (
+    service TEXT NOT NULL, t INTEGER NOT NULL, instance_id TEXT NOT NULL,
+    ${columns.map((c) => `${c} REAL NOT NULL`).join(', ')},
+    PRIMARY KEY (service, t, instance_id)
+  ) WITHOUT ROWID;
+  INSERT INTO inst_gauge_${level} (service, t, instance_id, ${columns.join(', ')})
+  SELECT service, t, instance_id, ${folds.join(', ')}
+  FROM gauge_${level}
+  WHERE ${WIDE_GAUGES.map(([, when]) => `(${when})`).join(' OR ')}
+  GROUP BY service, t, instance_id;
+`;
+}
+
+/** Migration 5's request rollup columns after the key: summed, except those named. */
+const ROLLUP_SUMS = ['qw_count', 'qw_sum', 'br_count', 'br_sum', 'rw_count', 'rw_sum', 'reqb_count', 'reqb_sum', 'respb_count', 'respb_sum'];
+
+/** One 5-minute request rollup (<prefix>_5m) keyed by service, `keys` and time, from <prefix>_minute. */
+function fiveMinuteRollup(prefix: string, keys: string[]): string {
+  const keyColumns = keys.map((k) => `${k} TEXT NOT NULL, `).join('');
+  const keyList = keys.map((k) => `, ${k}`).join('');
+  return `
+  CREATE TABLE ${prefix}_5m (
+    service TEXT NOT NULL, t INTEGER NOT NULL, ${keyColumns}
+    count REAL NOT NULL, errors REAL NOT NULL,
+    dur_sum REAL NOT NULL, dur_min REAL, dur_max REAL, sketch BLOB,
+    ${ROLLUP_SUMS.map((c) => `${c} REAL NOT NULL`).join(', ')},
+    PRIMARY KEY (service${keyList}, t)
+  ) WITHOUT ROWID;
+  INSERT INTO ${prefix}_5m (service, t${keyList}, count, errors, dur_sum, dur_min, dur_max, sketch, ${ROLLUP_SUMS.join(', ')})
+  SELECT service, t - t % 300000${keyList}, sum(count), sum(errors), sum(dur_sum), min(dur_min), max(dur_max), sketch_union(sketch),
+    ${ROLLUP_SUMS.map((c) => `sum(${c})`).join(', ')}
+  FROM ${prefix}_minute GROUP BY service${keyList}, t - t % 300000;
+`;
+}
+
 const MIGRATIONS: readonly string[] = [
   // 1: raw data, instances, minute and hour rollups.
   `
@@ -238,83 +300,7 @@ const MIGRATIONS: readonly string[] = [
   // 3: per-instance chart gauges as wide rows (one per service, bucket and instance, a
   // count/value column pair per chart series: see instance-gauges.ts), filled from the
   // per-metric gauge tables, which stay (the advisor and latest values read them).
-  `
-  CREATE TABLE inst_gauge_minute (
-    service TEXT NOT NULL, t INTEGER NOT NULL, instance_id TEXT NOT NULL,
-    rss_n REAL NOT NULL, rss_v REAL NOT NULL, heap_used_n REAL NOT NULL, heap_used_v REAL NOT NULL, heap_total_n REAL NOT NULL, heap_total_v REAL NOT NULL,
-    heap_limit_n REAL NOT NULL, heap_limit_v REAL NOT NULL, external_n REAL NOT NULL, external_v REAL NOT NULL, eld_p99_n REAL NOT NULL, eld_p99_v REAL NOT NULL,
-    eld_max_n REAL NOT NULL, eld_max_v REAL NOT NULL, elu_n REAL NOT NULL, elu_v REAL NOT NULL, in_flight_n REAL NOT NULL, in_flight_v REAL NOT NULL,
-    in_flight_max_n REAL NOT NULL, in_flight_max_v REAL NOT NULL, gc_pause_n REAL NOT NULL, gc_pause_v REAL NOT NULL,
-    PRIMARY KEY (service, t, instance_id)
-  ) WITHOUT ROWID;
-  INSERT INTO inst_gauge_minute (service, t, instance_id, rss_n, rss_v, heap_used_n, heap_used_v, heap_total_n, heap_total_v, heap_limit_n, heap_limit_v, external_n, external_v, eld_p99_n, eld_p99_v, eld_max_n, eld_max_v, elu_n, elu_v, in_flight_n, in_flight_v, in_flight_max_n, in_flight_max_v, gc_pause_n, gc_pause_v)
-  SELECT service, t, instance_id,
-    sum(CASE WHEN metric = 'memory.rss' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.rss' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'memory.heap_used' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.heap_used' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'memory.heap_total' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.heap_total' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'memory.heap_limit' THEN count ELSE 0 END), coalesce(max(CASE WHEN metric = 'memory.heap_limit' THEN max END), 0),
-    sum(CASE WHEN metric = 'memory.external' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.external' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'eventloop.delay.p99' THEN count ELSE 0 END), sum(CASE WHEN metric = 'eventloop.delay.p99' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'eventloop.delay.max' THEN count ELSE 0 END), coalesce(max(CASE WHEN metric = 'eventloop.delay.max' THEN max END), 0),
-    sum(CASE WHEN metric = 'eventloop.utilization' THEN count ELSE 0 END), sum(CASE WHEN metric = 'eventloop.utilization' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'http.in_flight' THEN count ELSE 0 END), sum(CASE WHEN metric = 'http.in_flight' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'http.in_flight.max' THEN count ELSE 0 END), coalesce(max(CASE WHEN metric = 'http.in_flight.max' THEN max END), 0),
-    sum(CASE WHEN metric >= 'gc.pause.' AND metric < 'gc.pause/' THEN count ELSE 0 END), sum(CASE WHEN metric >= 'gc.pause.' AND metric < 'gc.pause/' THEN sum ELSE 0 END)
-  FROM gauge_minute
-  WHERE metric IN ('memory.rss', 'memory.heap_used', 'memory.heap_total', 'memory.heap_limit', 'memory.external', 'eventloop.delay.p99', 'eventloop.delay.max', 'eventloop.utilization', 'http.in_flight', 'http.in_flight.max')
-    OR (metric >= 'gc.pause.' AND metric < 'gc.pause/')
-  GROUP BY service, t, instance_id;
-  CREATE TABLE inst_gauge_5m (
-    service TEXT NOT NULL, t INTEGER NOT NULL, instance_id TEXT NOT NULL,
-    rss_n REAL NOT NULL, rss_v REAL NOT NULL, heap_used_n REAL NOT NULL, heap_used_v REAL NOT NULL, heap_total_n REAL NOT NULL, heap_total_v REAL NOT NULL,
-    heap_limit_n REAL NOT NULL, heap_limit_v REAL NOT NULL, external_n REAL NOT NULL, external_v REAL NOT NULL, eld_p99_n REAL NOT NULL, eld_p99_v REAL NOT NULL,
-    eld_max_n REAL NOT NULL, eld_max_v REAL NOT NULL, elu_n REAL NOT NULL, elu_v REAL NOT NULL, in_flight_n REAL NOT NULL, in_flight_v REAL NOT NULL,
-    in_flight_max_n REAL NOT NULL, in_flight_max_v REAL NOT NULL, gc_pause_n REAL NOT NULL, gc_pause_v REAL NOT NULL,
-    PRIMARY KEY (service, t, instance_id)
-  ) WITHOUT ROWID;
-  INSERT INTO inst_gauge_5m (service, t, instance_id, rss_n, rss_v, heap_used_n, heap_used_v, heap_total_n, heap_total_v, heap_limit_n, heap_limit_v, external_n, external_v, eld_p99_n, eld_p99_v, eld_max_n, eld_max_v, elu_n, elu_v, in_flight_n, in_flight_v, in_flight_max_n, in_flight_max_v, gc_pause_n, gc_pause_v)
-  SELECT service, t, instance_id,
-    sum(CASE WHEN metric = 'memory.rss' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.rss' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'memory.heap_used' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.heap_used' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'memory.heap_total' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.heap_total' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'memory.heap_limit' THEN count ELSE 0 END), coalesce(max(CASE WHEN metric = 'memory.heap_limit' THEN max END), 0),
-    sum(CASE WHEN metric = 'memory.external' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.external' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'eventloop.delay.p99' THEN count ELSE 0 END), sum(CASE WHEN metric = 'eventloop.delay.p99' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'eventloop.delay.max' THEN count ELSE 0 END), coalesce(max(CASE WHEN metric = 'eventloop.delay.max' THEN max END), 0),
-    sum(CASE WHEN metric = 'eventloop.utilization' THEN count ELSE 0 END), sum(CASE WHEN metric = 'eventloop.utilization' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'http.in_flight' THEN count ELSE 0 END), sum(CASE WHEN metric = 'http.in_flight' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'http.in_flight.max' THEN count ELSE 0 END), coalesce(max(CASE WHEN metric = 'http.in_flight.max' THEN max END), 0),
-    sum(CASE WHEN metric >= 'gc.pause.' AND metric < 'gc.pause/' THEN count ELSE 0 END), sum(CASE WHEN metric >= 'gc.pause.' AND metric < 'gc.pause/' THEN sum ELSE 0 END)
-  FROM gauge_5m
-  WHERE metric IN ('memory.rss', 'memory.heap_used', 'memory.heap_total', 'memory.heap_limit', 'memory.external', 'eventloop.delay.p99', 'eventloop.delay.max', 'eventloop.utilization', 'http.in_flight', 'http.in_flight.max')
-    OR (metric >= 'gc.pause.' AND metric < 'gc.pause/')
-  GROUP BY service, t, instance_id;
-  CREATE TABLE inst_gauge_hour (
-    service TEXT NOT NULL, t INTEGER NOT NULL, instance_id TEXT NOT NULL,
-    rss_n REAL NOT NULL, rss_v REAL NOT NULL, heap_used_n REAL NOT NULL, heap_used_v REAL NOT NULL, heap_total_n REAL NOT NULL, heap_total_v REAL NOT NULL,
-    heap_limit_n REAL NOT NULL, heap_limit_v REAL NOT NULL, external_n REAL NOT NULL, external_v REAL NOT NULL, eld_p99_n REAL NOT NULL, eld_p99_v REAL NOT NULL,
-    eld_max_n REAL NOT NULL, eld_max_v REAL NOT NULL, elu_n REAL NOT NULL, elu_v REAL NOT NULL, in_flight_n REAL NOT NULL, in_flight_v REAL NOT NULL,
-    in_flight_max_n REAL NOT NULL, in_flight_max_v REAL NOT NULL, gc_pause_n REAL NOT NULL, gc_pause_v REAL NOT NULL,
-    PRIMARY KEY (service, t, instance_id)
-  ) WITHOUT ROWID;
-  INSERT INTO inst_gauge_hour (service, t, instance_id, rss_n, rss_v, heap_used_n, heap_used_v, heap_total_n, heap_total_v, heap_limit_n, heap_limit_v, external_n, external_v, eld_p99_n, eld_p99_v, eld_max_n, eld_max_v, elu_n, elu_v, in_flight_n, in_flight_v, in_flight_max_n, in_flight_max_v, gc_pause_n, gc_pause_v)
-  SELECT service, t, instance_id,
-    sum(CASE WHEN metric = 'memory.rss' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.rss' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'memory.heap_used' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.heap_used' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'memory.heap_total' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.heap_total' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'memory.heap_limit' THEN count ELSE 0 END), coalesce(max(CASE WHEN metric = 'memory.heap_limit' THEN max END), 0),
-    sum(CASE WHEN metric = 'memory.external' THEN count ELSE 0 END), sum(CASE WHEN metric = 'memory.external' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'eventloop.delay.p99' THEN count ELSE 0 END), sum(CASE WHEN metric = 'eventloop.delay.p99' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'eventloop.delay.max' THEN count ELSE 0 END), coalesce(max(CASE WHEN metric = 'eventloop.delay.max' THEN max END), 0),
-    sum(CASE WHEN metric = 'eventloop.utilization' THEN count ELSE 0 END), sum(CASE WHEN metric = 'eventloop.utilization' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'http.in_flight' THEN count ELSE 0 END), sum(CASE WHEN metric = 'http.in_flight' THEN sum ELSE 0 END),
-    sum(CASE WHEN metric = 'http.in_flight.max' THEN count ELSE 0 END), coalesce(max(CASE WHEN metric = 'http.in_flight.max' THEN max END), 0),
-    sum(CASE WHEN metric >= 'gc.pause.' AND metric < 'gc.pause/' THEN count ELSE 0 END), sum(CASE WHEN metric >= 'gc.pause.' AND metric < 'gc.pause/' THEN sum ELSE 0 END)
-  FROM gauge_hour
-  WHERE metric IN ('memory.rss', 'memory.heap_used', 'memory.heap_total', 'memory.heap_limit', 'memory.external', 'eventloop.delay.p99', 'eventloop.delay.max', 'eventloop.utilization', 'http.in_flight', 'http.in_flight.max')
-    OR (metric >= 'gc.pause.' AND metric < 'gc.pause/')
-  GROUP BY service, t, instance_id;
-  `,
+  ['minute', '5m', 'hour'].map((level) => wideGaugeTable(level)).join(''),
   // 4: error roots of a service by time. An error search otherwise walks every root of the
   // range to find the few errors (a day of a busy service: ~100 ms); errors are rare, so the
   // index costs inserts almost nothing. Built over the stored spans (~0.4 s per million).
@@ -326,59 +312,11 @@ const MIGRATIONS: readonly string[] = [
   // upserts them with the minute rows; here they are filled once from the stored minute rows
   // (which retention already bounds), sketches merged by sketch_union (registered before
   // migrating). The route-and-instance level keeps reading minute rows.
-  `
-  CREATE TABLE svc_5m (
-    service TEXT NOT NULL, t INTEGER NOT NULL,
-    count REAL NOT NULL, errors REAL NOT NULL,
-    dur_sum REAL NOT NULL, dur_min REAL, dur_max REAL, sketch BLOB,
-    qw_count REAL NOT NULL, qw_sum REAL NOT NULL,
-    br_count REAL NOT NULL, br_sum REAL NOT NULL,
-    rw_count REAL NOT NULL, rw_sum REAL NOT NULL,
-    reqb_count REAL NOT NULL, reqb_sum REAL NOT NULL,
-    respb_count REAL NOT NULL, respb_sum REAL NOT NULL,
-    PRIMARY KEY (service, t)
-  ) WITHOUT ROWID;
-  INSERT INTO svc_5m (service, t, count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count, br_sum,
-    rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum)
-  SELECT service, t - t % 300000, sum(count), sum(errors), sum(dur_sum), min(dur_min), max(dur_max), sketch_union(sketch),
-    sum(qw_count), sum(qw_sum), sum(br_count), sum(br_sum), sum(rw_count), sum(rw_sum),
-    sum(reqb_count), sum(reqb_sum), sum(respb_count), sum(respb_sum)
-  FROM svc_minute GROUP BY service, t - t % 300000;
-  CREATE TABLE route_5m (
-    service TEXT NOT NULL, t INTEGER NOT NULL, route TEXT NOT NULL,
-    count REAL NOT NULL, errors REAL NOT NULL,
-    dur_sum REAL NOT NULL, dur_min REAL, dur_max REAL, sketch BLOB,
-    qw_count REAL NOT NULL, qw_sum REAL NOT NULL,
-    br_count REAL NOT NULL, br_sum REAL NOT NULL,
-    rw_count REAL NOT NULL, rw_sum REAL NOT NULL,
-    reqb_count REAL NOT NULL, reqb_sum REAL NOT NULL,
-    respb_count REAL NOT NULL, respb_sum REAL NOT NULL,
-    PRIMARY KEY (service, route, t)
-  ) WITHOUT ROWID;
-  INSERT INTO route_5m (service, t, route, count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count, br_sum,
-    rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum)
-  SELECT service, t - t % 300000, route, sum(count), sum(errors), sum(dur_sum), min(dur_min), max(dur_max), sketch_union(sketch),
-    sum(qw_count), sum(qw_sum), sum(br_count), sum(br_sum), sum(rw_count), sum(rw_sum),
-    sum(reqb_count), sum(reqb_sum), sum(respb_count), sum(respb_sum)
-  FROM route_minute GROUP BY service, route, t - t % 300000;
-  CREATE TABLE inst_5m (
-    service TEXT NOT NULL, t INTEGER NOT NULL, instance_id TEXT NOT NULL,
-    count REAL NOT NULL, errors REAL NOT NULL,
-    dur_sum REAL NOT NULL, dur_min REAL, dur_max REAL, sketch BLOB,
-    qw_count REAL NOT NULL, qw_sum REAL NOT NULL,
-    br_count REAL NOT NULL, br_sum REAL NOT NULL,
-    rw_count REAL NOT NULL, rw_sum REAL NOT NULL,
-    reqb_count REAL NOT NULL, reqb_sum REAL NOT NULL,
-    respb_count REAL NOT NULL, respb_sum REAL NOT NULL,
-    PRIMARY KEY (service, instance_id, t)
-  ) WITHOUT ROWID;
-  INSERT INTO inst_5m (service, t, instance_id, count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count, br_sum,
-    rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum)
-  SELECT service, t - t % 300000, instance_id, sum(count), sum(errors), sum(dur_sum), min(dur_min), max(dur_max), sketch_union(sketch),
-    sum(qw_count), sum(qw_sum), sum(br_count), sum(br_sum), sum(rw_count), sum(rw_sum),
-    sum(reqb_count), sum(reqb_sum), sum(respb_count), sum(respb_sum)
-  FROM inst_minute GROUP BY service, instance_id, t - t % 300000;
-  `,
+  [
+    fiveMinuteRollup('svc', []),
+    fiveMinuteRollup('route', ['route']),
+    fiveMinuteRollup('inst', ['instance_id']),
+  ].join(''),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
