@@ -10,6 +10,7 @@ import { apdexTFromResource } from './apdex-threshold';
 import { addToCells, CHART_GAUGE_COLUMNS, CHART_GAUGE_TABLES, chartGaugeIndex, chartGaugeUpsertSql } from './instance-gauges';
 import { toJsonAttributes } from './json-rows';
 import { addRow } from './queries/rollup-reader';
+import { SpanInserts } from './span-inserts';
 
 /** A start whose same-host predecessor was seen this recently counts as a restart. */
 export const RESTART_WINDOW_MS = 2 * MINUTE_MS;
@@ -72,7 +73,7 @@ interface InstanceRow {
 }
 
 export class SqliteWriter {
-  private readonly insertSpan: Statement;
+  private readonly spanInserts: SpanInserts;
   private readonly upsertInstance: Statement;
   private readonly upsertReq: Statement;
   private readonly upsertSvc: Statement;
@@ -100,9 +101,7 @@ export class SqliteWriter {
     private readonly db: Database,
     private readonly opts: WriterOptions,
   ) {
-    this.insertSpan = db.prepare(`INSERT INTO spans (trace_id, span_id, parent_span_id, service, instance_id,
-      name, kind, start_ns, duration_ns, status_code, status_message, route, is_root, is_stall, attributes, events)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.spanInserts = new SpanInserts(db);
     this.upsertInstance = db.prepare(`INSERT INTO instances (service, instance_id, host, pid, first_seen_ms,
       last_seen_ms, resource) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (service, instance_id) DO UPDATE SET
@@ -181,7 +180,12 @@ export class SqliteWriter {
 
   /** Writes the batches in one transaction; throws (and writes nothing) on failure. */
   write(batches: IngestBatch[]): WriteResult {
-    return this.db.transaction(() => this.writeAll(batches))();
+    try {
+      return this.db.transaction(() => this.writeAll(batches))();
+    } catch (err) {
+      this.spanInserts.reset();
+      throw err;
+    }
   }
 
   private writeAll(batches: IngestBatch[]): WriteResult {
@@ -226,18 +230,15 @@ export class SqliteWriter {
     }
 
     // Spans (the hot path). Notable roots are collected for the live stream.
-    let lastSpanId: number | bigint | null = null;
     const roots: SpanRecord[] = [];
     let lastService: string | null = null;
     for (const b of batches) {
       for (const s of b.spans) {
         const start = clampNs(s.startNs);
         const end = clampNs(s.endNs);
-        const duration = end > start ? end - start : 0n;
         const root = isLocalRoot(s);
-        const stall = isStallSpan(s);
-        const info = this.insertSpan.run(
-          Buffer.from(s.traceId, 'hex'),
+        this.spanInserts.add([
+          s.traceId,
           s.spanId,
           s.parentSpanId,
           s.service,
@@ -245,16 +246,15 @@ export class SqliteWriter {
           s.name,
           s.kind,
           start,
-          duration,
+          end > start ? end - start : 0n,
           s.statusCode,
           s.statusMessage === '' ? null : s.statusMessage,
           s.route,
           root ? 1 : 0,
-          stall ? 1 : 0,
+          isStallSpan(s) ? 1 : 0,
           JSON.stringify(s.attributes),
           s.events.length > 0 ? JSON.stringify(s.events.map((e) => ({ t: nsToMs(clampNs(e.timeNs)), n: e.name, a: e.attributes }))) : null,
-        );
-        lastSpanId = info.lastInsertRowid;
+        ]);
         if (root) roots.push(s);
         if (s.service !== lastService) {
           touch(s.service, null);
@@ -262,6 +262,7 @@ export class SqliteWriter {
         }
       }
     }
+    const lastSpanId = this.spanInserts.finish();
     if (lastSpanId !== null) this.upsertMark.run(minuteOf(now), lastSpanId);
 
     // Request rollups: merged per row in memory first, then one upsert per row.
