@@ -106,41 +106,41 @@ function traceSpans(random: () => number, service: string, instanceId: string, r
   const error = random() < 0.02;
   const totalMs = (lognormalSeconds(random, 45) * 1000) * (slow ? 40 : 1) + (stallMs ?? 0);
   const [method, path] = route.split(' ') as [string, string];
-  const common = { traceId, service, instanceId, events: [] as SpanRecord['events'], statusMessage: '' };
+  const common = { traceId, service, instanceId, stall: false, eventsJson: null as string | null, statusMessage: '' };
   const spans: SpanRecord[] = [
     {
       ...common, spanId: rootId, parentSpanId: null, name: route, kind: 2, route: path, startNs: ns(startMs), endNs: ns(startMs + totalMs),
       statusCode: error ? 2 : 0,
-      attributes: {
+      attributesJson: JSON.stringify({
         'http.request.method': method, 'http.route': path, 'url.path': path.replace(':id', '4711'), 'url.scheme': 'http',
         'http.response.status_code': error ? 500 : 200, 'server.address': 'checkout.internal', 'server.port': 3000,
         'network.protocol.version': '1.1', 'client.address': '203.0.113.42', 'user_agent.original': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0',
         'headroom.queue_wait_ms': Math.round(random() * 20),
-      },
+      }),
     },
     {
       ...common, spanId: handlerId, parentSpanId: rootId, name: `request handler - ${path}`, kind: 1, route: path,
       startNs: ns(startMs + 0.3), endNs: ns(startMs + totalMs * 0.97), statusCode: 0,
-      attributes: { 'http.route': path, 'express.name': path, 'express.type': 'request_handler' },
+      attributesJson: JSON.stringify({ 'http.route': path, 'express.name': path, 'express.type': 'request_handler' }),
     },
     {
       ...common, spanId: hex(random, 8), parentSpanId: handlerId, name: 'pg.query:SELECT checkout', kind: 3, route: null,
       startNs: ns(startMs + 1), endNs: ns(startMs + totalMs * 0.5), statusCode: 0,
-      attributes: { 'db.system.name': 'postgresql', 'db.namespace': 'checkout', 'db.query.text': 'SELECT id, total, status FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 20', 'server.address': 'db.internal', 'server.port': 5432 },
+      attributesJson: JSON.stringify({ 'db.system.name': 'postgresql', 'db.namespace': 'checkout', 'db.query.text': 'SELECT id, total, status FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 20', 'server.address': 'db.internal', 'server.port': 5432 }),
     },
     {
       ...common, spanId: hex(random, 8), parentSpanId: handlerId, name: 'GET', kind: 3, route: null,
       startNs: ns(startMs + totalMs * 0.5), endNs: ns(startMs + totalMs * 0.9), statusCode: error ? 2 : 0,
       statusMessage: error ? 'upstream answered 500' : '',
-      attributes: { 'http.request.method': 'GET', 'url.full': 'http://inventory.internal:8080/v1/stock?sku=A-1234', 'server.address': 'inventory.internal', 'http.response.status_code': error ? 500 : 200 },
-      events: error ? [{ timeNs: ns(startMs + totalMs * 0.9), name: 'exception', attributes: { 'exception.type': 'Error', 'exception.message': 'upstream answered 500' } }] : [],
+      attributesJson: JSON.stringify({ 'http.request.method': 'GET', 'url.full': 'http://inventory.internal:8080/v1/stock?sku=A-1234', 'server.address': 'inventory.internal', 'http.response.status_code': error ? 500 : 200 }),
+      eventsJson: error ? JSON.stringify([{ t: Math.round(startMs + totalMs * 0.9), n: 'exception', a: { 'exception.type': 'Error', 'exception.message': 'upstream answered 500' } }]) : null,
     },
   ];
   if (stallMs !== null) {
     spans.push({
-      ...common, spanId: hex(random, 8), parentSpanId: handlerId, name: 'event loop blocked', kind: 1, route: path,
+      ...common, stall: true, spanId: hex(random, 8), parentSpanId: handlerId, name: 'event loop blocked', kind: 1, route: path,
       startNs: ns(startMs + 2), endNs: ns(startMs + 2 + stallMs), statusCode: 0,
-      attributes: { 'headroom.stall': true, 'headroom.stall.duration_ms': stallMs, 'code.function': 'renderReport', 'code.filepath': '/app/src/reports.js', 'code.lineno': 88 },
+      attributesJson: JSON.stringify({ 'headroom.stall': true, 'headroom.stall.duration_ms': stallMs, 'code.function': 'renderReport', 'code.filepath': '/app/src/reports.js', 'code.lineno': 88 }),
     });
   }
   return spans;

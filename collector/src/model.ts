@@ -27,12 +27,12 @@ export interface InstanceSeen {
   resource: Attributes;
 }
 
-export interface SpanEventRecord {
-  timeNs: EpochNanos;
-  name: string;
-  attributes: Attributes;
-}
-
+/**
+ * A span as the store keeps it. Its attributes and events are JSON text already: the store
+ * never looks inside them (route and the stall flag are lifted out), and strings and numbers
+ * are cheap to hand from the decode workers to the writer's thread (receiver/trace-workers),
+ * where cloning nested attribute objects would cost more than the workers save.
+ */
 export interface SpanRecord {
   /** Lower-case hex, 32 characters. */
   traceId: string;
@@ -51,8 +51,12 @@ export interface SpanRecord {
   statusMessage: string;
   /** `http.route` when the span has one. */
   route: string | null;
-  attributes: Attributes;
-  events: SpanEventRecord[];
+  /** `headroom.stall` is true: the agent's span for a blocked event loop. */
+  stall: boolean;
+  /** The attributes (model Attributes) as a JSON object. */
+  attributesJson: string;
+  /** Span events as a JSON array of `{ t: epoch ms, n: name, a: attributes }`; null when none. */
+  eventsJson: string | null;
 }
 
 /**

@@ -185,8 +185,9 @@ export function makeTrace(
       statusCode: fields.error ? 2 : 0,
       statusMessage: fields.error ? 'boom' : '',
       route: fields.route,
-      attributes: { 'http.route': fields.route, 'http.response.status_code': fields.error ? 500 : 200 },
-      events: [],
+      stall: false,
+      attributesJson: JSON.stringify({ 'http.route': fields.route, 'http.response.status_code': fields.error ? 500 : 200 }),
+      eventsJson: null,
     },
   ];
   const n = fields.children ?? 2;
@@ -204,8 +205,9 @@ export function makeTrace(
       statusCode: 0,
       statusMessage: '',
       route: null,
-      attributes: { 'db.system': 'postgresql', 'db.statement': 'select 1' },
-      events: [{ timeNs: start + 2000n, name: 'log', attributes: { n: i } }],
+      stall: false,
+      attributesJson: JSON.stringify({ 'db.system': 'postgresql', 'db.statement': 'select 1' }),
+      eventsJson: JSON.stringify([{ t: Number((start + 2000n) / 1_000_000n), n: 'log', a: { n: i } }]),
     });
   }
   if (fields.stallMs !== undefined) {
@@ -222,8 +224,9 @@ export function makeTrace(
       statusCode: 0,
       statusMessage: '',
       route: fields.route,
-      attributes: { 'headroom.stall': true },
-      events: [],
+      stall: true,
+      attributesJson: JSON.stringify({ 'headroom.stall': true }),
+      eventsJson: null,
     });
   }
   return spans;

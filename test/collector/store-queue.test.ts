@@ -34,8 +34,8 @@ test('a batch whose write fails is dropped whole and counted; batches around it 
   const good1 = makeTrace(rand, { service: 'api', instanceId: 'a', route: '/g', startMs: clock.now - 100, durationMs: 5 });
   const good2 = makeTrace(rand, { service: 'api', instanceId: 'a', route: '/g', startMs: clock.now - 100, durationMs: 5 });
   const bad = makeTrace(rand, { service: 'api', instanceId: 'a', route: '/b', startMs: clock.now - 100, durationMs: 5 });
-  // An attribute JSON cannot encode: the write throws half-way through the batch.
-  (bad[2]!.attributes as Record<string, unknown>)['boom'] = 1n;
+  // A value SQLite cannot bind: the write throws half-way through the batch.
+  (bad[2] as unknown as { name: unknown }).name = { boom: 1 };
   const errors: string[] = [];
   const original = console.error;
   console.error = (msg: unknown) => errors.push(String(msg));

@@ -1,10 +1,25 @@
-// ExportTraceServiceRequest → SpanRecords (hot path: ~one call per span).
-import type { IngestBatch, SpanEventRecord } from '../../model';
-import type { ExportTraceServiceRequest } from '../decode/otlp-types';
+// ExportTraceServiceRequest → SpanRecords (hot path: ~one call per span; runs in the trace
+// workers, receiver/trace-workers, unless they are turned off).
+import type { IngestBatch } from '../../model';
+import type { ExportTraceServiceRequest, Span } from '../decode/otlp-types';
 import { attributes, str } from './attributes';
 import { Outcome } from './outcome';
 import { noteInstance, normaliseResource } from './resource';
 import { idHex, toBigInt } from './values';
+
+// SQLite INTEGER is signed 64-bit; OTLP fixed64 times are unsigned (the store clamps the same way).
+const MAX_I64 = 9_223_372_036_854_775_807n;
+
+function epochMs(ns: bigint): number {
+  return Number((ns < 0n ? 0n : ns > MAX_I64 ? MAX_I64 : ns) / 1_000_000n);
+}
+
+/** The store's `events` column: `[{ t: epoch ms, n: name, a: attributes }]`, or null for none. */
+function eventsJson(span: Span): string | null {
+  const list = span.events;
+  if (!list || list.length === 0) return null;
+  return JSON.stringify(list.map((ev) => ({ t: epochMs(toBigInt(ev.timeUnixNano)), n: ev.name ?? '', a: attributes(ev.attributes) })));
+}
 
 export function normaliseTraces(req: ExportTraceServiceRequest, batch: IngestBatch, receivedNs: bigint): Outcome {
   const out = new Outcome();
@@ -29,10 +44,7 @@ export function normaliseTraces(req: ExportTraceServiceRequest, batch: IngestBat
           continue;
         }
         const attrs = attributes(span.attributes);
-        const events: SpanEventRecord[] = [];
-        for (const ev of span.events ?? []) {
-          events.push({ timeNs: toBigInt(ev.timeUnixNano), name: ev.name ?? '', attributes: attributes(ev.attributes) });
-        }
+        const stall = attrs['headroom.stall'];
         batch.spans.push({
           traceId,
           spanId,
@@ -47,8 +59,9 @@ export function normaliseTraces(req: ExportTraceServiceRequest, batch: IngestBat
           statusCode: span.status?.code ?? 0,
           statusMessage: span.status?.message ?? '',
           route: str(attrs, 'http.route'),
-          attributes: attrs,
-          events,
+          stall: stall === true || stall === 'true',
+          attributesJson: JSON.stringify(attrs),
+          eventsJson: eventsJson(span),
         });
         if (endNs > latest) latest = endNs;
       }

@@ -38,11 +38,6 @@ function clampNs(ns: bigint): bigint {
   return ns < 0n ? 0n : ns > MAX_I64 ? MAX_I64 : ns;
 }
 
-function isStallSpan(span: SpanRecord): boolean {
-  const v = span.attributes['headroom.stall'];
-  return v === true || v === 'true';
-}
-
 function isLocalRoot(span: SpanRecord): boolean {
   // A server or consumer span starts the local part of a trace even with a remote parent.
   return span.parentSpanId === null || span.kind === 2 || span.kind === 5;
@@ -251,9 +246,9 @@ export class SqliteWriter {
           s.statusMessage === '' ? null : s.statusMessage,
           s.route,
           root ? 1 : 0,
-          isStallSpan(s) ? 1 : 0,
-          JSON.stringify(s.attributes),
-          s.events.length > 0 ? JSON.stringify(s.events.map((e) => ({ t: nsToMs(clampNs(e.timeNs)), n: e.name, a: e.attributes }))) : null,
+          s.stall ? 1 : 0,
+          s.attributesJson,
+          s.eventsJson,
         ]);
         if (root) roots.push(s);
         if (s.service !== lastService) {
@@ -390,7 +385,7 @@ export class SqliteWriter {
           const agg = traceSpans.get(s.traceId);
           if (!agg) continue;
           agg.count++;
-          if (isStallSpan(s)) {
+          if (s.stall) {
             const start = clampNs(s.startNs);
             const end = clampNs(s.endNs);
             if (end > start) agg.stallNs += end - start;
