@@ -12,7 +12,7 @@ import { resolveConfig, type CollectorConfig, type ResolvedConfig } from './conf
 import { errors, headroomError } from './errors';
 import { createHttpRequestCounter } from './health/http-request-counter';
 import { createLiveHub, type LiveHub } from './live/live-hub';
-import { createOtlpReceiver } from './receiver';
+import { createOtlpReceiver, type OtlpReceiver } from './receiver';
 import { openSqliteStorage } from './store/sqlite';
 import type { Storage } from './store/storage';
 import { createHttpApp } from './web/http-app';
@@ -96,6 +96,7 @@ function ensureDatabaseFolder(dbPath: string): void {
 
 interface Servers {
   otlp: http.Server;
+  receiver: OtlpReceiver;
   http: http.Server;
   hub: LiveHub;
 }
@@ -126,11 +127,16 @@ function createServers(storage: Storage, settings: ResolvedConfig, dbPath: strin
   });
   const server = http.createServer(app);
   server.on('upgrade', wsUpgradeHandler(hub, settings.dashboardToken, requests));
-  return { otlp, http: server, hub };
+  return { otlp, receiver, http: server, hub };
 }
 
 async function closeServers(servers: Servers, drainTimeoutMs: number): Promise<void> {
-  await Promise.all([closeServer(servers.otlp, drainTimeoutMs), closeServer(servers.http, drainTimeoutMs), servers.hub.close()]);
+  await Promise.all([
+    // The trace workers stop once the OTLP requests they were decoding are answered.
+    closeServer(servers.otlp, drainTimeoutMs).finally(() => servers.receiver.close()),
+    closeServer(servers.http, drainTimeoutMs),
+    servers.hub.close(),
+  ]);
 }
 
 export async function startCollector(config: CollectorConfig): Promise<RunningCollector> {

@@ -1,7 +1,9 @@
 // The OTLP/HTTP receiver: a plain Node request listener for the OTLP port.
 // HTTP bytes → body (cap, gzip) → decode (protobuf | JSON) → normalise → storage.enqueue(batch).
+// Trace requests are decoded and normalised in worker threads (trace-workers/), the rest here.
 // Behaviour follows the OTLP specification (opentelemetry-proto docs/specification.md, OTLP/HTTP).
 import type http from 'node:http';
+import os from 'node:os';
 import { errors } from '../errors';
 import { emptyBatch, type IngestBatch } from '../model';
 import type { Storage } from '../store/storage';
@@ -14,10 +16,10 @@ import { AbortedError, BodyError, readBody } from './http/read-body';
 import { sendError, sendExportResponse, type Encoding } from './http/respond';
 import { normaliseLogs } from './normalise/logs';
 import { normaliseMetrics } from './normalise/metrics';
-import type { Outcome } from './normalise/outcome';
 import { normaliseTraces } from './normalise/traces';
 import { nowNs } from './normalise/values';
 import { ReceiverCounters, type ReceiverStats } from './stats';
+import { TraceWorkerPool } from './trace-workers/pool';
 
 export type { ReceiverStats, SignalStats } from './stats';
 
@@ -33,12 +35,29 @@ export interface OtlpReceiverOptions {
    */
   maxInFlightBytes?: number;
   cumulative?: CumulativeOptions;
+  /**
+   * Worker threads that decode and normalise trace requests; 0 does it in this thread.
+   * Default: one per core beyond the first, at most 4 (none on a single core, where a worker
+   * would only add the cost of handing its results over).
+   */
+  traceWorkers?: number;
 }
 
 export interface OtlpReceiver {
   handle(req: http.IncomingMessage, res: http.ServerResponse): void;
   stats(): ReceiverStats;
+  /** Stops the trace workers; requests still being decoded by them fail (500). */
+  close(): Promise<void>;
 }
+
+export function defaultTraceWorkers(): number {
+  return Math.max(0, Math.min(4, os.availableParallelism() - 1));
+}
+
+/** What decoding and normalising one request gave: a batch, or a body that is not OTLP. */
+type Normalised =
+  | { ok: true; batch: IngestBatch; received: number; rejected: number; message: string; tx: { commit(): void } | null }
+  | { ok: false; message: string };
 
 const PATHS: ReadonlyMap<string, Signal> = new Map([
   ['/v1/traces', 'traces'],
@@ -75,7 +94,33 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
   const counters = new ReceiverCounters();
   const inFlightBudget = options.maxInFlightBytes ?? 8 * maxBodyBytes;
   let inFlightBytes = 0;
+  const traceWorkers = options.traceWorkers ?? defaultTraceWorkers();
+  const pool = traceWorkers > 0 ? new TraceWorkerPool(traceWorkers) : null;
   otlpTypes(); // load the .proto files now, not on the first request
+
+  /**
+   * Decode → normalise in this thread. Synchronous on purpose: from here to tx.commit() nothing
+   * else may run, or two requests of one cumulative stream could both diff against the same
+   * previous point.
+   */
+  function decodeAndNormalise(signal: Signal, encoding: Encoding, body: Buffer): Normalised {
+    let decoded: DecodedRequest[Signal];
+    try {
+      decoded = decode(signal, encoding, body);
+    } catch (err) {
+      if (err instanceof DecodeError || err instanceof RangeError) return { ok: false, message: (err as Error).message };
+      throw err;
+    }
+    const batch = emptyBatch();
+    const { outcome, tx } = normalise(signal, decoded, batch, c2d, nowNs());
+    return { ok: true, batch, received: outcome.received, rejected: outcome.rejected, message: outcome.message(), tx };
+  }
+
+  /** The same for a trace request, in a trace worker (traces keep no state between requests). */
+  async function decodeAndNormaliseTraces(pool: TraceWorkerPool, encoding: Encoding, body: Buffer): Promise<Normalised> {
+    const r = await pool.run(encoding, body, nowNs());
+    return r.ok ? { ...r, tx: null } : r;
+  }
 
   function reply(res: http.ServerResponse, status: number, send: () => void): void {
     counters.response(status);
@@ -106,56 +151,52 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
     }
     let body: Buffer;
     let buffered = 0;
+    let result: Normalised;
     try {
-      body = await readBody(req, maxBodyBytes, (n) => {
-        buffered += n;
-        inFlightBytes += n;
-      });
-    } catch (err) {
-      if (err instanceof BodyError) {
-        // After a refused body the connection may still carry unread bytes: close it.
-        const headers: Record<string, string> = err.status === 413 ? { Connection: 'close' } : {};
-        // RFC 7694 §3: a 415 for a content coding names the codings the server does accept.
-        if (err.info === errors.otlpContentEncoding) headers['Accept-Encoding'] = 'gzip';
-        return reply(res, err.status, () => sendError(res, err.status, encoding, err.info, err.detail, headers));
+      try {
+        body = await readBody(req, maxBodyBytes, (n) => {
+          buffered += n;
+          inFlightBytes += n;
+        });
+      } catch (err) {
+        if (err instanceof BodyError) {
+          // After a refused body the connection may still carry unread bytes: close it.
+          const headers: Record<string, string> = err.status === 413 ? { Connection: 'close' } : {};
+          // RFC 7694 §3: a 415 for a content coding names the codings the server does accept.
+          if (err.info === errors.otlpContentEncoding) headers['Accept-Encoding'] = 'gzip';
+          return reply(res, err.status, () => sendError(res, err.status, encoding, err.info, err.detail, headers));
+        }
+        if (err instanceof AbortedError) return; // nobody left to answer; nothing was decoded
+        throw err;
       }
-      if (err instanceof AbortedError) return; // nobody left to answer; nothing was decoded
-      throw err;
+      const stats = counters.signal(signal);
+      stats.requests++;
+      stats.bytes += body.length;
+      // The body counts against the in-flight budget until it is decoded (in a worker, that
+      // may be after other requests' bodies).
+      result = signal === 'traces' && pool ? await decodeAndNormaliseTraces(pool, encoding, body) : decodeAndNormalise(signal, encoding, body);
     } finally {
       inFlightBytes -= buffered;
     }
+    if (!result.ok) return reply(res, 400, () => sendError(res, 400, encoding, errors.otlpDecode, result.message));
 
+    const { batch, tx } = result;
     const stats = counters.signal(signal);
-    stats.requests++;
-    stats.bytes += body.length;
-    let decoded: DecodedRequest[Signal];
-    try {
-      decoded = decode(signal, encoding, body);
-    } catch (err) {
-      if (err instanceof DecodeError || err instanceof RangeError) {
-        return reply(res, 400, () => sendError(res, 400, encoding, errors.otlpDecode, (err as Error).message));
-      }
-      throw err;
-    }
-
-    const batch = emptyBatch();
-    const { outcome, tx } = normalise(signal, decoded, batch, c2d, nowNs());
-    stats.received += outcome.received;
-    stats.rejected += outcome.rejected;
+    stats.received += result.received;
+    stats.rejected += result.rejected;
     if (batchSize(batch) > 0 && !storage.enqueue(batch)) {
       // Nothing was written (enqueue is all or nothing) and the cumulative state is left as it
       // was, so the sender's retry of the same data gives the same result.
-      stats.refused += outcome.received - outcome.rejected;
+      stats.refused += result.received - result.rejected;
       return reply(res, 503, () => sendError(res, 503, encoding, errors.otlpQueueFull, undefined, { 'Retry-After': retryAfter }));
     }
     tx?.commit();
-    reply(res, 200, () => sendExportResponse(res, signal, encoding, partialSuccess(outcome)));
+    reply(res, 200, () => sendExportResponse(res, signal, encoding, partialSuccess(result.rejected, result.message)));
   }
 
-  function partialSuccess(outcome: Outcome) {
-    const message = outcome.message();
-    if (outcome.rejected === 0 && message === '') return null;
-    return { rejected: outcome.rejected, message: outcome.rejected > 0 ? `${errors.otlpPartial.code}: ${message}` : message };
+  function partialSuccess(rejected: number, message: string) {
+    if (rejected === 0 && message === '') return null;
+    return { rejected, message: rejected > 0 ? `${errors.otlpPartial.code}: ${message}` : message };
   }
 
   return {
@@ -170,6 +211,9 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
     },
     stats() {
       return counters.snapshot(c2d.size, inFlightBytes);
+    },
+    async close() {
+      await pool?.close();
     },
   };
 }
