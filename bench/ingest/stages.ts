@@ -1,19 +1,26 @@
 // bench/ingest/stages — where the collector's CPU per span and per metric point goes, stage by
-// stage, in one process without HTTP: protobuf decode (the receiver's generated decoders),
-// normalise (OTLP → IngestBatch), and the store's write (enqueue + the single writer's
+// stage, in one thread without HTTP: protobuf decode (the receiver's generated decoders),
+// normalise (OTLP → IngestBatch), for spans the hand-over from a trace worker to the
+// collector's thread (receiver/trace-workers: rows out, structured-clone serialise in the
+// worker, deserialise and rows back to SpanRecords in the collector's thread; v8.serialize is
+// the serialiser postMessage uses), and the store's write (enqueue + the single writer's
 // transaction into a fresh SQLite file). Same bodies as bench/ingest (payloads.ts). CPU time
 // (process.cpuUsage, GC included), request by request as the collector runs them, after 20
-// warm-up requests; a busy shared machine distorts CPU time less than wall time.
+// warm-up requests; a busy shared machine distorts CPU time less than wall time. "collector
+// thread" is what the thread that also writes SQLite spends (for spans: hand-over in + write;
+// HTTP not included), the figure that bounds ingest when the workers have cores to run on.
 //
 // Reproduce (about 30 s):  node --import tsx bench/ingest/stages.ts [--requests 300]
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { emptyBatch, type IngestBatch } from '../../collector/src/model';
 import { CumulativeToDelta } from '../../collector/src/receiver/cumulative-to-delta';
 import { decodeProtobuf } from '../../collector/src/receiver/decode/protobuf';
 import { normaliseMetrics } from '../../collector/src/receiver/normalise/metrics';
 import { normaliseTraces } from '../../collector/src/receiver/normalise/traces';
+import { fromRow, toRow, type SpanRow } from '../../collector/src/receiver/trace-workers/messages';
 import { openSqliteStorage } from '../../collector/src/store/sqlite';
 import { fmt, machineLine, numberArg, table } from '../common/report';
 import { metricBody, traceBody } from './payloads';
@@ -30,7 +37,17 @@ interface StageTotals {
   items: number;
   decode: number;
   normalise: number;
+  /** Worker side of the hand-over (rows, serialise); 0 where there is none. */
+  handOut: number;
+  /** Collector-thread side of the hand-over (deserialise, SpanRecords). */
+  handIn: number;
   write: number;
+}
+
+interface Stages {
+  decodedAt: number;
+  normalisedAt: number;
+  handedOutAt: number;
 }
 
 /**
@@ -41,14 +58,14 @@ async function pipeline(
   dbPath: string,
   bodies: Buffer[],
   itemsPer: number,
-  decodeAndNormalise: (body: Buffer, batch: IngestBatch) => { decodedAt: number },
+  decodeAndNormalise: (body: Buffer, batch: IngestBatch) => Stages,
 ): Promise<StageTotals> {
   const storage = openSqliteStorage({ path: dbPath, retention: { rawMs: 3 * 86_400_000, rollupMs: 30 * 86_400_000 }, maintenanceIntervalMs: 0 });
-  const totals: StageTotals = { items: 0, decode: 0, normalise: 0, write: 0 };
+  const totals: StageTotals = { items: 0, decode: 0, normalise: 0, handOut: 0, handIn: 0, write: 0 };
   for (const [i, body] of bodies.entries()) {
     const batch = emptyBatch();
     const t0 = cpuNow();
-    const { decodedAt } = decodeAndNormalise(body, batch);
+    const { decodedAt, normalisedAt, handedOutAt } = decodeAndNormalise(body, batch);
     const t2 = cpuNow();
     storage.enqueue(batch);
     await storage.flush();
@@ -56,16 +73,23 @@ async function pipeline(
     if (i < WARMUP_REQUESTS) continue;
     totals.items += itemsPer;
     totals.decode += decodedAt - t0;
-    totals.normalise += t2 - decodedAt;
+    totals.normalise += normalisedAt - decodedAt;
+    totals.handOut += handedOutAt - normalisedAt;
+    totals.handIn += t2 - handedOutAt;
     totals.write += t3 - t2;
   }
   await storage.close();
   return totals;
 }
 
-function row(name: string, t: StageTotals): string[] {
-  const total = t.decode + t.normalise + t.write;
-  return [name, fmt(t.items), fmt(t.decode / t.items, 2), fmt(t.normalise / t.items, 2), fmt(t.write / t.items, 2), fmt(total / t.items, 2), fmt(1e6 / (total / t.items))];
+function row(name: string, t: StageTotals, inWorkers: boolean): string[] {
+  const per = (v: number): string => fmt(v / t.items, 2);
+  const total = t.decode + t.normalise + t.handOut + t.handIn + t.write;
+  const collectorThread = inWorkers ? t.handIn + t.write : total;
+  return [
+    name, fmt(t.items), per(t.decode), per(t.normalise), inWorkers ? `${per(t.handOut)} + ${per(t.handIn)}` : '—', per(t.write),
+    per(total), per(collectorThread), fmt(1e6 / (collectorThread / t.items)),
+  ];
 }
 
 async function main(): Promise<void> {
@@ -89,7 +113,13 @@ async function main(): Promise<void> {
     const decoded = decodeProtobuf('traces', body);
     const decodedAt = cpuNow();
     normaliseTraces(decoded, batch, BigInt(Date.now()) * 1_000_000n);
-    return { decodedAt };
+    const normalisedAt = cpuNow();
+    const message = v8.serialize({ instances: batch.instances, spans: batch.spans.map(toRow) });
+    const handedOutAt = cpuNow();
+    const back = v8.deserialize(message) as { instances: IngestBatch['instances']; spans: SpanRow[] };
+    batch.instances = back.instances;
+    batch.spans = back.spans.map(fromRow);
+    return { decodedAt, normalisedAt, handedOutAt };
   });
 
   const c2d = new CumulativeToDelta();
@@ -100,15 +130,19 @@ async function main(): Promise<void> {
     const tx = c2d.begin();
     normaliseMetrics(decoded, batch, tx, BigInt(Date.now()) * 1_000_000n);
     tx.commit();
-    return { decodedAt };
+    const normalisedAt = cpuNow();
+    return { decodedAt, normalisedAt, handedOutAt: normalisedAt };
   });
   rmSync(dir, { recursive: true, force: true });
-  const rows = [row('spans', spans), row('metric points', points)];
+  const rows = [row('spans', spans, true), row('metric points', points, false)];
 
   console.log('bench/ingest/stages — collector CPU per item by stage (no HTTP), µs');
   console.log(machineLine());
   console.log('');
-  console.log(table(['items', 'count', 'decode', 'normalise', 'store write', 'total', 'items per CPU-second'], rows));
+  console.log(
+    table(['items', 'count', 'decode', 'normalise', 'hand-over out + in', 'store write', 'total', 'collector thread', 'items/s the collector thread could write'], rows),
+  );
+  console.log('spans: decode, normalise and hand-over out run in the trace workers; metric points all in the collector thread');
   console.log('');
   console.log(`reproduce: node --import tsx bench/ingest/stages.ts --requests ${REQUESTS}`);
 }
