@@ -11,8 +11,11 @@ import { requireSdkNode } from './lazy-sdk-node';
 import { appBases, installedFrom, loadInstrumentations, selectInstrumentations } from './instrumentations';
 import { describe, report } from './report';
 import { buildResource } from './resource';
+import { installServerHook } from './http-server/server-hook';
+import { PresetIdGenerator } from './sampling/id-generator';
 import { HeadroomSampler } from './sampling/sampler';
 import { TailSamplingProcessor } from './sampling/tail-processor';
+import { TraceBudget } from './sampling/trace-budget';
 import { registerAgentHealth } from './signals/agent-health';
 import { InFlightTracker, registerCapacityMetrics } from './signals/capacity';
 import { registerEventLoopDelay } from './signals/event-loop-delay';
@@ -21,7 +24,6 @@ import { registerGcMetrics } from './signals/gc';
 import { watchFirstListen } from './signals/lifecycle';
 import { registerMemoryMetrics } from './signals/memory';
 import { SCOPE } from './signals/meter';
-import { createRequestTracker } from './signals/request-tracker';
 import { startStallDetector } from './signals/stalls';
 import { registerThreadPoolProbe } from './signals/threadpool';
 import { watchUncaught } from './signals/uncaught';
@@ -51,6 +53,7 @@ function agentSettingAttributes(settings: AgentSettings): Attributes {
     'headroom.setting.agent.apdex_t_ms': settings.apdexTMs,
     'headroom.setting.agent.slow_trace_ms': settings.slowTraceMs,
     'headroom.setting.agent.traces_per_second': settings.tracesPerSecond,
+    'headroom.setting.agent.recorded_traces_per_second': settings.recordedTracesPerSecond,
     'headroom.setting.agent.stall_threshold_ms': settings.stallThresholdMs,
     'headroom.setting.agent.metric_interval_ms': settings.metricIntervalMs,
   };
@@ -77,18 +80,15 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
     maxAgeMs: 120_000,
   });
   const inFlight = new InFlightTracker(performance.now());
-  // The meter is needed by the http hooks before the SDK exists; instruments created on the
-  // global no-op meter would stay no-ops, so the tracker is created after sdk.start() and the
-  // hook delegates to it.
-  let tracker: ReturnType<typeof createRequestTracker> | null = null;
+  const budget = new TraceBudget(settings.tracesPerSecond, settings.recordedTracesPerSecond);
+  const ids = new PresetIdGenerator();
   const switches = instrumentationSwitches(env);
   const selection = selectInstrumentations(
     {
       ...switches,
-      http: {
-        ...switches.http,
-        responseHook: (span, response) => tracker?.responseHook(span, response),
-      } as HttpInstrumentationConfig,
+      // Incoming requests are Headroom's own (http-server/server-hook.ts); OTel's keeps the
+      // outgoing side (client spans, traceparent injection).
+      http: { ...switches.http, disableIncomingRequestInstrumentation: true } as HttpInstrumentationConfig,
     },
     env,
     installedFrom(appBases(process.argv[1])),
@@ -100,7 +100,8 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
     resource: buildResource(settings),
     autoDetectResources: false,
     instrumentations,
-    sampler: new HeadroomSampler(settings.tracesPerSecond),
+    sampler: new HeadroomSampler(budget),
+    idGenerator: ids,
     spanProcessors: [tail],
     metricReaders: [pipeline.metricReader],
     views: pipeline.views,
@@ -111,7 +112,19 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
   const meter = metrics.getMeter(SCOPE);
   const logger = logs.getLogger(SCOPE);
   const stops: (() => void)[] = [];
-  tracker = createRequestTracker(meter, inFlight);
+  const tracer = trace.getTracer(SCOPE);
+  // Switched with OTel's http instrumentation (OTEL_NODE_DISABLED_INSTRUMENTATIONS=http: none).
+  const serverHook = !selection.load.some((entry) => entry.name === 'http')
+    ? null
+    : installServerHook({
+          tracer,
+          budget,
+          ids,
+          metrics: pipeline.requestMetrics,
+          inFlight,
+          slowTraceMs: settings.slowTraceMs,
+        });
+  if (serverHook) stops.push(() => serverHook.uninstall());
   registerCapacityMetrics(meter, inFlight);
   registerMemoryMetrics(meter);
   stops.push(registerEventLoopDelay(meter));
@@ -123,8 +136,9 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
   stops.push(
     startStallDetector({
       thresholdMs: settings.stallThresholdMs,
-      tracer: trace.getTracer(SCOPE),
+      tracer,
       logger,
+      lightParent: (ctx) => serverHook?.stallParent(ctx) ?? null,
       stallPending: (traceId) => tail.stallPending(traceId),
       stallResolved: (traceId, isStall) => tail.stallResolved(traceId, isStall),
     }),

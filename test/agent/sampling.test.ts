@@ -4,9 +4,11 @@ import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace
 import { test } from 'node:test';
 import { ExportHealth } from '../../agent/src/export/health';
 import { keepTrace } from '../../agent/src/sampling/keep-decision';
-import { HeadroomSampler } from '../../agent/src/sampling/sampler';
+import { HeadroomSampler, withForcedRecording, withTraceMode } from '../../agent/src/sampling/sampler';
 import { TailSamplingProcessor } from '../../agent/src/sampling/tail-processor';
 import { TokenBucket } from '../../agent/src/sampling/token-bucket';
+import { TraceBudget } from '../../agent/src/sampling/trace-budget';
+import { PresetIdGenerator } from '../../agent/src/sampling/id-generator';
 
 test('token bucket: a burst of one second, then the rate', () => {
   let now = 0;
@@ -30,20 +32,50 @@ test('keep: sampled, error, stall or slow', () => {
   assert.equal(keepTrace({ ...base, durationMs: 2000 }, 2000), true);
 });
 
-test('sampler: remote sampled parents are respected; new traces within the rate are sampled', () => {
-  const sampler = new HeadroomSampler(1, () => 0);
-  const parent = (flags: number) => trace.setSpanContext(ROOT_CONTEXT, { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: flags, isRemote: true });
-  assert.equal(sampler.shouldSample(parent(TraceFlags.SAMPLED)).decision, 2);
-  assert.equal(sampler.shouldSample(parent(TraceFlags.NONE)).decision, 1);
-  assert.equal(sampler.shouldSample(ROOT_CONTEXT).decision, 2); // the one token
-  assert.equal(sampler.shouldSample(ROOT_CONTEXT).decision, 1); // recorded, decided at the end
+test('budget: sampled share first, then the recorded budget, then light', () => {
+  const budget = new TraceBudget(1, 2, () => 0);
+  assert.deepEqual([budget.forNew(), budget.forNew(), budget.forNew(), budget.forNew()], ['sampled', 'recorded', 'recorded', 'light']);
+  // A caller's sampled trace is always sampled; an unsampled one only takes the recorded budget.
+  assert.equal(budget.forRemote(true), 'sampled');
+  assert.equal(budget.forRemote(false), 'light');
+  assert.equal(new TraceBudget(0, 1, () => 0).forRemote(false), 'recorded');
+});
+
+test('sampler: decided modes, remote parents, children follow their parent', () => {
+  const sampler = new HeadroomSampler(new TraceBudget(1, 1, () => 0));
+  const remote = (flags: number) => trace.setSpanContext(ROOT_CONTEXT, { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: flags, isRemote: true });
+  const local = (flags: number) => trace.setSpanContext(ROOT_CONTEXT, { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: flags, isRemote: false });
+  assert.equal(sampler.shouldSample(remote(TraceFlags.SAMPLED)).decision, 2);
+  assert.equal(sampler.shouldSample(remote(TraceFlags.NONE)).decision, 1); // the one recorded token
+  assert.equal(sampler.shouldSample(remote(TraceFlags.NONE)).decision, 0); // over budget: not recorded
+  assert.equal(sampler.shouldSample(ROOT_CONTEXT).decision, 2); // the one sampled token
+  assert.equal(sampler.shouldSample(ROOT_CONTEXT).decision, 0);
+  assert.equal(sampler.shouldSample(withTraceMode(ROOT_CONTEXT, 'recorded')).decision, 1);
+  assert.equal(sampler.shouldSample(withTraceMode(ROOT_CONTEXT, 'sampled')).decision, 2);
+  assert.equal(sampler.shouldSample(local(TraceFlags.SAMPLED)).decision, 2);
+  // The parent here is a non-recording wrapper: its children are not recorded, unless forced.
+  assert.equal(sampler.shouldSample(local(TraceFlags.NONE)).decision, 0);
+  assert.equal(sampler.shouldSample(withForcedRecording(local(TraceFlags.NONE))).decision, 1);
+});
+
+test('ids: a preset pair goes to exactly the next span', () => {
+  const ids = new PresetIdGenerator();
+  const provider = new BasicTracerProvider({ idGenerator: ids, sampler: new HeadroomSampler(new TraceBudget(0, 10)) });
+  const tracer = provider.getTracer('t');
+  const span = ids.withIds('c'.repeat(32), 'd'.repeat(16), () => tracer.startSpan('late'));
+  assert.equal(span.spanContext().traceId, 'c'.repeat(32));
+  assert.equal(span.spanContext().spanId, 'd'.repeat(16));
+  const next = tracer.startSpan('next');
+  assert.notEqual(next.spanContext().spanId, 'd'.repeat(16));
+  assert.notEqual(next.spanContext().traceId, 'c'.repeat(32));
 });
 
 function setup(tracesPerSecond: number) {
+  // Everything not sampled is recorded, as at low traffic: the tail decides.
   const kept: ReadableSpan[] = [];
   const health = new ExportHealth('test');
   const processor = new TailSamplingProcessor((s) => kept.push(s), health, { slowTraceMs: 50, maxTraces: 2, maxSpansPerTrace: 3, maxAgeMs: 60_000 });
-  const provider = new BasicTracerProvider({ sampler: new HeadroomSampler(tracesPerSecond), spanProcessors: [processor] });
+  const provider = new BasicTracerProvider({ sampler: new HeadroomSampler(new TraceBudget(tracesPerSecond, 1e6)), spanProcessors: [processor] });
   return { kept, health, processor, tracer: provider.getTracer('t'), provider };
 }
 

@@ -12,16 +12,16 @@ import type { AgentSettings } from '../config/settings';
 import { ExportQueue } from './export-queue';
 import { ExportHealth } from './health';
 import { QueueLogRecordProcessor } from './log-processor';
+import { RequestMetricsProducer } from '../http-server/request-metrics';
 import { CountingMetricExporter } from './metric-exporter';
-
-/** Bucket count for request latency: at scale 6 (≈0.5 % relative error) 1 ms–60 s needs ~1016. */
-export const REQUEST_HISTOGRAM_MAX_SIZE = 1024;
 
 export interface ExportPipeline {
   health: ExportHealth;
   spans: ExportQueue<ReadableSpan>;
   logProcessor: QueueLogRecordProcessor;
   metricReader: PeriodicExportingMetricReader;
+  /** Request metrics, aggregated by Headroom and collected with the SDK's. */
+  requestMetrics: RequestMetricsProducer;
   views: ViewOptions[];
 }
 
@@ -56,23 +56,22 @@ export function createExportPipeline(settings: AgentSettings): ExportPipeline {
     // processes without differencing (and a restart cannot corrupt a cumulative series).
     temporalityPreference: AggregationTemporality.DELTA,
   });
+  const requestMetrics = new RequestMetricsProducer();
   const metricReader = new PeriodicExportingMetricReader({
+    metricProducers: [requestMetrics],
     exporter: new CountingMetricExporter(metricExporter, health),
     exportIntervalMillis: settings.metricIntervalMs,
     exportTimeoutMillis: Math.min(settings.exportTimeoutMs, settings.metricIntervalMs),
   });
   const views: ViewOptions[] = [
     {
-      instrumentName: 'http.server.request.duration',
-      aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: REQUEST_HISTOGRAM_MAX_SIZE } },
-    },
-    {
-      // Headroom's own histograms (queue wait, body read, response write, sizes, GC):
+      // Headroom's own instrument histograms (GC pauses; the request metrics are aggregated
+      // by http-server/request-metrics.ts):
       // exponential too, at the default size; the collector needs count, sum and max.
       meterName: 'headroom',
       instrumentType: InstrumentType.HISTOGRAM,
       aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM, options: { maxSize: 160 } },
     },
   ];
-  return { health, spans, logProcessor: new QueueLogRecordProcessor(logs), metricReader, views };
+  return { health, spans, logProcessor: new QueueLogRecordProcessor(logs), metricReader, requestMetrics, views };
 }

@@ -1,7 +1,7 @@
 // Route names from frameworks the auto-instrumentations do not cover. Fastify 5 publishes its
 // route on the `fastify.request.handler` tracing channel (node:diagnostics_channel), so the
-// route is taken from there — no patching — and put where the http instrumentation reads it
-// for `http.route` on the server span and on `http.server.request.duration`.
+// route is taken from there — no patching — and put in the request's route metadata, where
+// Headroom's server hook reads it for `http.route` on the server span and the request metrics.
 import { context } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import { subscribe } from 'node:diagnostics_channel';

@@ -1,6 +1,8 @@
 // The meter and logger all of Headroom's own signals use (scope name `headroom`), and the
 // attribute names shared between them.
 export const SCOPE = 'headroom';
+/** Scope of `http.server.request.duration`, which has its own histogram view (export/pipeline.ts). */
+export const HTTP_SCOPE = 'headroom.http';
 
 export const ATTR = {
   route: 'http.route',
@@ -11,6 +13,9 @@ export const ATTR = {
   queueWaitMs: 'headroom.queue_wait.duration_ms',
   bodyReadMs: 'headroom.request_body.duration_ms',
   responseWriteMs: 'headroom.response_write.duration_ms',
+  aborted: 'headroom.http.aborted',
+  /** On the late server span of a light request: the operations it called were not recorded. */
+  partialTrace: 'headroom.trace.partial',
   codeFunction: 'code.function',
   codeFilepath: 'code.filepath',
   codeLineno: 'code.lineno',

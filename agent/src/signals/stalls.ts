@@ -8,12 +8,13 @@
 // previous tick, the loop was blocked for between gap − 20 and gap ms; the midpoint is used
 // (±10 ms, within the 100 ms threshold's resolution; a shorter tick costs idle CPU). Attribution: only the snapshot taken *during* the stall names a span, so requests
 // that were merely delayed by someone else's stall are never blamed.
-import { context, ROOT_CONTEXT, SpanKind, trace, type Attributes, type SpanContext, type Tracer } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, trace, type Attributes, type Context, type SpanContext, type Tracer } from '@opentelemetry/api';
 import type { Logger } from '@opentelemetry/api-logs';
 import { getRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import { join, dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, guard, report } from '../report';
+import { withForcedRecording } from '../sampling/sampler';
 import { ATTR, EVENTS } from './meter';
 import { appFrames, formatFrames } from './stack-frames';
 
@@ -29,6 +30,8 @@ export interface StallOptions {
   stallPending: (traceId: string) => void;
   /** The stall was measured: over the threshold or not. */
   stallResolved: (traceId: string, isStall: boolean) => void;
+  /** A light request's future server span (http-server/server-hook.ts), when no span is active. */
+  lightParent: (ctx: Context) => { spanContext: SpanContext; startEpochMs: number } | null;
 }
 
 interface Snapshot {
@@ -70,7 +73,7 @@ export function startStallDetector(options: StallOptions): () => void {
       // Runs inside the blocking code (an inspector interrupt): keep it short, never throw.
       if (seenTick !== tick) return 0;
       const ctx = context.active();
-      const spanContext = trace.getSpanContext(ctx) ?? null;
+      let spanContext = trace.getSpanContext(ctx) ?? null;
       const rpc = getRPCMetadata(ctx);
       // V8's own format, whatever the app installed (source-map-support and the like would
       // run app code inside the interrupt); restored at once.
@@ -89,7 +92,11 @@ export function startStallDetector(options: StallOptions): () => void {
       const span = trace.getSpan(ctx) as { attributes?: Attributes; startTime?: [number, number] } | undefined;
       const spanRoute = span?.attributes?.[ATTR.route];
       const started = span?.startTime;
-      const spanStartEpochMs = Array.isArray(started) ? started[0] * 1000 + started[1] / 1e6 : null;
+      let spanStartEpochMs = Array.isArray(started) ? started[0] * 1000 + started[1] / 1e6 : null;
+      if (!spanContext) {
+        const light = options.lightParent(ctx);
+        if (light) ({ spanContext, startEpochMs: spanStartEpochMs } = light);
+      }
       snapshot = { tick, spanContext, rpc, route: typeof spanRoute === 'string' ? spanRoute : rpc?.route, stack, spanStartEpochMs };
       if (spanContext) options.stallPending(spanContext.traceId);
       return 1;
@@ -123,7 +130,8 @@ export function startStallDetector(options: StallOptions): () => void {
     }
     let logContext = ROOT_CONTEXT;
     if (snap?.spanContext) {
-      const parent = trace.setSpanContext(ROOT_CONTEXT, snap.spanContext);
+      // Recorded even under a light request's parent, which has no span yet.
+      const parent = withForcedRecording(trace.setSpanContext(ROOT_CONTEXT, snap.spanContext));
       const span = options.tracer.startSpan('event loop blocked', { kind: SpanKind.INTERNAL, startTime: startEpoch, attributes }, parent);
       span.end(endEpoch);
       logContext = trace.setSpan(ROOT_CONTEXT, span);

@@ -1,0 +1,41 @@
+// What a request turned out to be, read once at its end; metrics, the server span and the
+// keep decision all read these.
+import { endCalledAt, declaredLength } from '../signals/slow-clients';
+import type { RequestState } from './request-state';
+import { normalMethod } from './server-span';
+
+export interface RequestFacts {
+  method: string;
+  route: string | undefined;
+  status: number;
+  durationMs: number;
+  endEpochMs: number;
+  /** The client went away before the response was fully handed to the socket. */
+  aborted: boolean;
+  queueWaitMs: number | null;
+  bodyReadMs: number | null;
+  responseWriteMs: number | null;
+  inBytes: number | null;
+  outBytes: number | null;
+}
+
+export function requestFacts(state: RequestState, now: number): RequestFacts {
+  const { req, res } = state;
+  const finished = res.writableFinished;
+  const endAt = endCalledAt(res);
+  const socket = req.socket as (typeof req.socket | null);
+  const bodyRead = state.bodyEndAt !== null;
+  return {
+    method: normalMethod(req.method),
+    route: state.rpc.route,
+    status: res.statusCode,
+    durationMs: Math.max(0, now - state.startAt),
+    endEpochMs: performance.timeOrigin + now,
+    aborted: !finished,
+    queueWaitMs: state.queueWaitMs,
+    bodyReadMs: bodyRead ? Math.max(0, (state.bodyEndAt ?? now) - state.startAt) : null,
+    responseWriteMs: endAt !== undefined && finished ? Math.max(0, now - endAt) : null,
+    inBytes: declaredLength(req.headers['content-length']) ?? (bodyRead && socket ? socket.bytesRead - state.bytesIn0 : null),
+    outBytes: declaredLength(res.getHeader('content-length')) ?? (socket ? socket.bytesWritten - state.bytesOut0 : null),
+  };
+}

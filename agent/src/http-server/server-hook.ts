@@ -1,0 +1,188 @@
+// Headroom's own instrumentation of incoming HTTP requests (http and https servers, and every
+// framework on them), in place of OpenTelemetry's: OTel's costs about as much CPU per request
+// as a hello-world express app spends in all (docs/agent.md has the measurements), because it
+// builds a span with a dozen attributes for every request. Here every request gets its
+// metrics and Headroom's signals from a few property reads; spans are made only for the
+// requests the trace budget records (sampling/trace-budget.ts), and for a light request that
+// turned out to matter (an error, slow, a stall), its server span is written at its end.
+//
+// `Server.prototype.emit('request')` is wrapped, as OTel's http instrumentation does, because
+// the handler has to run inside the request's context (for child spans, and for the route
+// frameworks report there); diagnostics_channel cannot do that.
+import { context, INVALID_SPAN_CONTEXT, isSpanContextValid, propagation, ROOT_CONTEXT, trace, TraceFlags, type Context, type SpanContext, type Tracer } from '@opentelemetry/api';
+import { RPCType, setRPCMetadata, suppressTracing, type RPCMetadata } from '@opentelemetry/core';
+import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import { guard } from '../report';
+import type { PresetIdGenerator } from '../sampling/id-generator';
+import { keepTrace } from '../sampling/keep-decision';
+import { withTraceMode } from '../sampling/sampler';
+import type { TraceBudget } from '../sampling/trace-budget';
+import type { InFlightTracker } from '../signals/capacity';
+import { ATTR } from '../signals/meter';
+import { queueWaitFromHeaders } from '../signals/queue-wait';
+import { hasBody, patchResponseEnd } from '../signals/slow-clients';
+import { requestFacts, type RequestFacts } from './request-facts';
+import type { RequestMetrics } from './request-metrics';
+import { activeRequest, withRequest, type RequestState } from './request-state';
+import { finishServerSpan, normalMethod, requestAttributes, SERVER_SPAN_KIND, urlScheme } from './server-span';
+
+export interface ServerHookOptions {
+  tracer: Tracer;
+  budget: TraceBudget;
+  ids: PresetIdGenerator;
+  metrics: RequestMetrics;
+  inFlight: InFlightTracker;
+  slowTraceMs: number;
+}
+
+export interface ServerHook {
+  /**
+   * For a light request still running (no span in its context): the ids its server span will
+   * get, for a stall span to hang under. Null anywhere else.
+   */
+  stallParent(ctx: Context): { spanContext: SpanContext; startEpochMs: number } | null;
+  uninstall(): void;
+}
+
+type Emit = (this: Server, event: string | symbol, ...args: unknown[]) => boolean;
+const kOriginal = Symbol.for('headroom.agent.server.emit');
+type Patchable = { emit: Emit; [kOriginal]?: Emit };
+
+// A light request's handler runs with tracing suppressed (instrumentations create no spans)
+// and a placeholder span in its route metadata.
+const LIGHT_BASE = suppressTracing(ROOT_CONTEXT);
+const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+export function installServerHook(options: ServerHookOptions): ServerHook {
+  const { tracer, budget, ids, metrics, inFlight } = options;
+  patchResponseEnd();
+
+  const writeLightSpan = (state: RequestState, facts: RequestFacts): void => {
+    const traceId = state.lightIds?.traceId ?? state.remoteParent?.traceId ?? ids.random.generateTraceId();
+    const spanId = state.lightIds?.spanId ?? ids.random.generateSpanId();
+    const parent = state.remoteParent ? trace.setSpanContext(ROOT_CONTEXT, state.remoteParent) : ROOT_CONTEXT;
+    const span = ids.withIds(traceId, spanId, () =>
+      tracer.startSpan(
+        facts.method,
+        {
+          kind: SERVER_SPAN_KIND,
+          startTime: performance.timeOrigin + state.startAt,
+          attributes: { ...requestAttributes(state.req, state.server), [ATTR.partialTrace]: true },
+        },
+        withTraceMode(parent, 'recorded'),
+      ),
+    );
+    finishServerSpan(span, facts);
+  };
+
+  const finish = guard('request finish', (state: RequestState) => {
+    if (state.done) return;
+    state.done = true;
+    const now = performance.now();
+    inFlight.change(-1, now);
+    const facts = requestFacts(state, now);
+    metrics.record(facts, urlScheme(state.req));
+    if (state.span) {
+      finishServerSpan(state.span, facts);
+      return;
+    }
+    // A light request with ids drawn already has a stall span waiting for its parent: the
+    // tail processor decides (it knows whether the stall passed the threshold).
+    if (state.lightIds !== null || keepTrace({ sampled: false, error: facts.status >= 500, durationMs: facts.durationMs, stall: false }, options.slowTraceMs)) {
+      writeLightSpan(state, facts);
+    }
+  });
+
+  const start = guard('request start', (server: Server, req: IncomingMessage, res: ServerResponse): Context | undefined => {
+    const now = performance.now();
+    inFlight.change(1, now);
+    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+    const remote = parent === ROOT_CONTEXT ? undefined : trace.getSpanContext(parent);
+    const remoteParent = remote !== undefined && isSpanContextValid(remote) ? remote : null;
+    const mode = remoteParent ? budget.forRemote((remoteParent.traceFlags & TraceFlags.SAMPLED) !== 0) : budget.forNew();
+    const socket = req.socket as (typeof req.socket | null);
+    const rpc: RPCMetadata = { type: RPCType.HTTP, span: NO_SPAN };
+    const state: RequestState = {
+      req,
+      res,
+      server,
+      startAt: now,
+      mode,
+      span: null,
+      rpc,
+      remoteParent,
+      lightIds: null,
+      // Wall clock, like the proxy's stamp.
+      queueWaitMs: null,
+      bodyEndAt: null,
+      bytesIn0: socket ? socket.bytesRead : 0,
+      bytesOut0: socket ? socket.bytesWritten : 0,
+      done: false,
+    };
+    const waited = queueWaitFromHeaders(req.headers, Date.now());
+    if (waited?.kind === 'ok') state.queueWaitMs = waited.ms;
+    else if (waited) metrics.queueWaitDropped(waited.reason);
+
+    let ctx: Context;
+    if (mode === 'light') {
+      ctx = parent === ROOT_CONTEXT ? LIGHT_BASE : suppressTracing(trace.deleteSpan(parent));
+    } else {
+      const span = tracer.startSpan(
+        normalMethod(req.method),
+        { kind: SERVER_SPAN_KIND, startTime: performance.timeOrigin + now, attributes: requestAttributes(req, server) },
+        withTraceMode(parent, mode),
+      );
+      state.span = span;
+      rpc.span = span;
+      ctx = trace.setSpan(parent, span);
+    }
+    ctx = withRequest(setRPCMetadata(ctx, rpc), state);
+    if (hasBody(req)) {
+      // Body events come from the socket's parser, outside the request's context: bound so
+      // body-parsing middleware (and the route layers it calls) run inside it.
+      context.bind(ctx, req);
+      req.once('end', () => {
+        state.bodyEndAt = performance.now();
+      });
+    }
+    if (state.span) context.bind(ctx, res);
+    // 'close' follows 'finish' on every response, and comes alone when the client went away.
+    res.on('close', () => finish(state));
+    return ctx;
+  });
+
+  const patched: Patchable[] = [];
+  for (const proto of [http.Server.prototype, https.Server.prototype] as unknown as Patchable[]) {
+    if (proto[kOriginal]) continue; // a second agent in the process: one hook is enough
+    const original = proto.emit;
+    const emit: Emit = function emit(this: Server, event, ...args) {
+      if (event !== 'request') return original.call(this, event, ...args);
+      const ctx = start(this, args[0] as IncomingMessage, args[1] as ServerResponse);
+      if (!ctx) return original.call(this, event, ...args);
+      return context.with(ctx, original, this, event, ...args);
+    };
+    Object.defineProperty(proto, kOriginal, { value: original, configurable: true });
+    proto.emit = emit;
+    patched.push(proto);
+  }
+
+  return {
+    stallParent(ctx) {
+      const state = activeRequest(ctx);
+      if (!state || state.done || state.mode !== 'light') return null;
+      state.lightIds ??= { traceId: state.remoteParent?.traceId ?? ids.random.generateTraceId(), spanId: ids.random.generateSpanId() };
+      return {
+        spanContext: { traceId: state.lightIds.traceId, spanId: state.lightIds.spanId, traceFlags: TraceFlags.NONE, isRemote: false },
+        startEpochMs: performance.timeOrigin + state.startAt,
+      };
+    },
+    uninstall() {
+      for (const proto of patched) {
+        const original = proto[kOriginal];
+        if (original) proto.emit = original;
+        delete proto[kOriginal];
+      }
+    },
+  };
+}

@@ -1,0 +1,104 @@
+// Requests over the trace budget (HEADROOM_TRACES_PER_SECOND and
+// HEADROOM_RECORDED_TRACES_PER_SECOND both 0 here, as on a busy process): no spans while they
+// run, metrics for every one, and the server span written at the end of those that matter.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { EventsResponse, TraceResponse, TracesResponse, TransactionsResponse } from '../../collector/src/api-types';
+import { eventually, FIXTURES, randomHex, RANGE, runApp, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
+
+const SERVICE = 'agent-e2e-light';
+
+describe('light requests (over the trace budget)', () => {
+  let collector: TestCollector;
+  let app: RunningApp;
+
+  before(async () => {
+    collector = await startTestCollector();
+    app = await runApp(`${FIXTURES}/express-app.js`, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl,
+      OTEL_SERVICE_NAME: SERVICE,
+      HEADROOM_TRACES_PER_SECOND: '0',
+      HEADROOM_RECORDED_TRACES_PER_SECOND: '0',
+      OTEL_METRIC_EXPORT_INTERVAL: '1000',
+    });
+  });
+
+  after(async () => {
+    await app?.stop();
+    await collector?.close();
+  });
+
+  const traces = async (query: string): Promise<TracesResponse> => {
+    await collector.collector.storage.flush();
+    return collector.api<TracesResponse>(`/api/traces?service=${SERVICE}&${query}&${RANGE()}`);
+  };
+  const trace = (traceId: string): Promise<TraceResponse> => collector.api<TraceResponse>(`/api/traces/${traceId}`);
+
+  test('every request is counted in the metrics, by route; ordinary ones leave no trace', async () => {
+    for (let i = 0; i < 40; i++) await fetch(`${app.base}/hello`).then((r) => r.text());
+    const hello = await eventually(async () => {
+      const res = await collector.api<TransactionsResponse>(`/api/services/${SERVICE}/transactions?${RANGE()}`);
+      const row = res.transactions.find((t) => t.route === '/hello');
+      return row && row.requests >= 40 ? row : undefined;
+    }, '/hello in the transactions');
+    assert.equal(hello.requests, 40);
+    assert.equal(hello.errors, 0);
+    const kept = await traces(`route=${encodeURIComponent('/hello')}`);
+    assert.ok(kept.traces.every((t) => t.durationMs >= 2000 || t.stallMs > 0), 'only slow or stalled /hello requests (a loaded machine) leave a trace');
+  });
+
+  test("an error keeps its server span, marked partial, and no span of what it called", async () => {
+    const res = await fetch(`${app.base}/call-then-fail`);
+    assert.equal(res.status, 502);
+    await res.text();
+    const summary = await eventually(async () => (await traces('error=true')).traces.find((t) => t.route === '/call-then-fail'), 'error trace');
+    const detail = await trace(summary.traceId);
+    assert.equal(detail.spans.length, 1, `spans: ${detail.spans.map((s) => s.name).join(', ')}`);
+    const server = detail.spans[0]!;
+    assert.equal(server.kind, 2);
+    assert.equal(server.name, 'GET /call-then-fail');
+    assert.equal(server.attributes['headroom.trace.partial'], true);
+    assert.equal(server.attributes['http.response.status_code'], 502);
+    assert.equal(server.status.code, 2);
+    // The outgoing call ran with tracing suppressed: no orphan trace rooted at a client span.
+    const all = await traces('limit=200');
+    // (Every server span of this app has a route; a root without one would be such a client span.)
+    assert.deepEqual(all.traces.filter((t) => t.route === null), [], 'no orphan client-span trace');
+  });
+
+  test('a caller\'s unsampled trace is continued by the late server span', async () => {
+    const traceId = randomHex(16);
+    const parentId = randomHex(8);
+    await fetch(`${app.base}/fail`, { headers: { traceparent: `00-${traceId}-${parentId}-00` } }).then((r) => r.text());
+    const detail = await eventually(async () => {
+      await collector.collector.storage.flush();
+      const r = await fetch(`${collector.collector.httpUrl}/api/traces/${traceId}`);
+      return r.ok ? ((await r.json()) as TraceResponse) : undefined;
+    }, 'continued trace');
+    assert.equal(detail.spans[0]?.parentSpanId, parentId);
+    assert.equal(detail.spans[0]?.attributes['http.route'], '/fail');
+  });
+
+  test('a stall inside a light request hangs under its late server span', async () => {
+    await fetch(`${app.base}/busy/200`).then((r) => r.text());
+    const stall = await eventually(async () => {
+      const res = await collector.api<EventsResponse>(`/api/events?service=${SERVICE}&type=stall&${RANGE()}`);
+      return res.events.find((e) => e.route === '/busy/:ms');
+    }, 'stall event');
+    assert.ok(stall.traceId, 'the stall names a trace');
+    assert.ok(stall.durationMs !== null && stall.durationMs >= 160 && stall.durationMs <= 240, `stall ${String(stall.durationMs)} ms`);
+    const detail = await eventually(async () => {
+      await collector.collector.storage.flush();
+      const r = await fetch(`${collector.collector.httpUrl}/api/traces/${stall.traceId}`);
+      const t = r.ok ? ((await r.json()) as TraceResponse) : undefined;
+      return t && t.spans.length >= 2 ? t : undefined;
+    }, 'stall trace');
+    const server = detail.spans.find((s) => s.kind === 2);
+    const blocked = detail.spans.find((s) => s.name === 'event loop blocked');
+    assert.ok(server && blocked, `spans: ${detail.spans.map((s) => s.name).join(', ')}`);
+    assert.equal(blocked.parentSpanId, server.spanId);
+    assert.equal(server.attributes['http.route'], '/busy/:ms');
+    assert.equal(server.attributes['headroom.trace.partial'], true);
+    assert.ok(BigInt(blocked.startNs) >= BigInt(server.startNs), 'the stall starts inside the request');
+  });
+});
