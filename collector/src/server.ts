@@ -103,7 +103,11 @@ interface Servers {
 
 function createServers(storage: Storage, settings: ResolvedConfig, dbPath: string, alerting: Alerting, advisor: Advisor): Servers {
   const startedAt = Date.now();
-  const receiver = createOtlpReceiver({ storage, maxBodyBytes: settings.maxBodyBytes });
+  const receiver = createOtlpReceiver({
+    storage,
+    maxBodyBytes: settings.maxBodyBytes,
+    ...(settings.traceWorkers !== undefined && { traceWorkers: settings.traceWorkers }),
+  });
   const otlp = http.createServer(withIngestToken(settings.ingestToken, receiver.handle));
 
   const requests = createHttpRequestCounter();

@@ -50,7 +50,7 @@ describe('headroom start options', () => {
       [
         '--db', '/tmp/x.db', '--otlp-port', '0', '--http-port', '9090', '--host', '0.0.0.0',
         '--retention-raw', '12h', '--retention-rollups', '60d', '--max-body', '4MiB',
-        '--ingest-token', 'in-secret', '--dashboard-token', 'dash-secret',
+        '--ingest-token', 'in-secret', '--dashboard-token', 'dash-secret', '--trace-workers', '0',
       ],
       {},
     );
@@ -63,6 +63,7 @@ describe('headroom start options', () => {
       maxBodyBytes: 4 * 1024 * 1024,
       ingestToken: 'in-secret',
       dashboardToken: 'dash-secret',
+      traceWorkers: 0,
     });
   });
 
@@ -76,6 +77,7 @@ describe('headroom start options', () => {
       HEADROOM_MAX_BODY: '1MiB',
       HEADROOM_DASHBOARD_TOKEN: 'tok',
       HEADROOM_INGEST_TOKEN: '',
+      HEADROOM_TRACE_WORKERS: '3',
     });
     assert.equal(config.dbPath, '/data/h.db');
     assert.equal(config.httpPort, 9000);
@@ -85,6 +87,7 @@ describe('headroom start options', () => {
     assert.equal(config.maxBodyBytes, 1024 * 1024);
     assert.equal(config.dashboardToken, 'tok');
     assert.equal(config.ingestToken, undefined, 'an empty variable counts as unset');
+    assert.equal(config.traceWorkers, 3);
   });
 
   it('rejects unknown flags, missing values and bad values in one line', () => {
@@ -94,6 +97,8 @@ describe('headroom start options', () => {
     failsWith(() => parseStartCommand(['--otlp-port', '99999'], {}), 'HR_CLI_BAD_FLAG', /--otlp-port "99999" must be a port number, 0 to 65535/);
     failsWith(() => parseStartCommand(['--retention-raw', '3 days'], {}), 'HR_CLI_BAD_FLAG', /--retention-raw "3 days" must be a duration/);
     failsWith(() => parseStartCommand(['--max-body', 'huge'], {}), 'HR_CLI_BAD_FLAG', /--max-body "huge" must be a size/);
+    failsWith(() => parseStartCommand(['--trace-workers', '17'], {}), 'HR_CLI_BAD_FLAG', /--trace-workers "17" must be a whole number from 0 to 16/);
+    failsWith(() => parseStartCommand(['--trace-workers', '2.5'], {}), 'HR_CLI_BAD_FLAG', /must be a whole number/);
     failsWith(() => parseStartCommand(['--host', 'not a host'], {}), 'HR_CLI_BAD_FLAG', /--host "not a host" must be an IP address or a host name/);
     failsWith(() => parseStartCommand(['--dashboard-token', 'a b'], {}), 'HR_CLI_BAD_FLAG', /without spaces/);
     failsWith(() => parseStartCommand([], { HEADROOM_HTTP_PORT: 'eighty' }), 'HR_CONFIG_BAD_VALUE', /HEADROOM_HTTP_PORT "eighty" must be a port number/);

@@ -34,6 +34,11 @@ export interface CollectorConfig {
   dashboardToken?: string | null;
   /** Write-queue capacity handed to the store, in items (spans, points, events). */
   queueCapacity?: number;
+  /**
+   * Worker threads that decode and normalise trace requests (receiver/trace-workers); 0 does
+   * it in the collector's thread. Default: one per core beyond the first, at most 4.
+   */
+  traceWorkers?: number;
   live?: Partial<LiveSettings>;
   /**
    * Folder of the built dashboard (with index.html). Default: dashboard/dist of the
@@ -48,12 +53,16 @@ export interface CollectorConfig {
   alerts?: AlertSettings;
 }
 
-export type ResolvedConfig = Required<Omit<CollectorConfig, 'retention' | 'live' | 'queueCapacity' | 'dashboardDir' | 'advisor' | 'alerts'>> & {
+export type ResolvedConfig = Required<
+  Omit<CollectorConfig, 'retention' | 'live' | 'queueCapacity' | 'traceWorkers' | 'dashboardDir' | 'advisor' | 'alerts'>
+> & {
   /** undefined: look for the built dashboard. */
   dashboardDir: string | null | undefined;
   retention: RetentionSettings;
   live: LiveSettings;
   queueCapacity: number | undefined;
+  /** undefined: the receiver's default for this machine. */
+  traceWorkers: number | undefined;
   advisor: AdvisorOptions;
   alerts: AlertSettings;
 };
@@ -82,6 +91,7 @@ export function resolveConfig(config: CollectorConfig): ResolvedConfig {
     ingestToken: config.ingestToken || null,
     dashboardToken: config.dashboardToken || null,
     queueCapacity: config.queueCapacity,
+    traceWorkers: config.traceWorkers,
     live: { ...DEFAULTS.live, ...config.live },
     dashboardDir: config.dashboardDir,
     drainTimeoutMs: config.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs,

@@ -119,6 +119,18 @@ export const START_SETTINGS: readonly StartSetting[] = [
     },
   },
   {
+    flag: 'trace-workers',
+    env: 'HEADROOM_TRACE_WORKERS',
+    value: 'N',
+    help: 'threads decoding trace requests beside the one writing SQLite (default: one per core beyond the first, at most 4; 0 = none)',
+    apply(config, raw) {
+      const n = /^\d{1,2}$/.test(raw) ? Number(raw) : NaN;
+      if (!(n >= 0 && n <= 16)) return 'must be a whole number from 0 to 16';
+      config.traceWorkers = n;
+      return null;
+    },
+  },
+  {
     flag: 'alert-rules',
     env: 'HEADROOM_ALERT_RULES',
     value: 'FILE',
