@@ -15,6 +15,7 @@
 //
 // Reproduce (about 40 s):  npm run bench:ingest
 //                          node --import tsx bench/ingest/main.ts [--seconds 15] [--concurrency 8]
+//                            [--only traces|metrics] [--trace-workers N]
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -26,6 +27,8 @@ import type { LoadReady, RunCommand, RunResult, Signal } from './load';
 
 const SECONDS = numberArg('seconds', 15);
 const CONCURRENCY = numberArg('concurrency', 8);
+/** `--trace-workers N`: the collector's trace decode threads (default: the collector's own default). */
+const TRACE_WORKERS = numberArg('trace-workers', -1);
 const WARMUP_SECONDS = 2;
 /** `--only traces` or `--only metrics`: one phase (for profiling one signal). */
 const ONLY = ((): Signal | null => {
@@ -54,7 +57,7 @@ interface PhaseFigures {
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'headroom-bench-ingest-'));
   const dbPath = path.join(dir, 'headroom.db');
-  const collector = await startCollector({ dbPath, otlpPort: 0, httpPort: 0 });
+  const collector = await startCollector({ dbPath, otlpPort: 0, httpPort: 0, ...(TRACE_WORKERS >= 0 && { traceWorkers: TRACE_WORKERS }) });
   const reader = new Database(dbPath, { readonly: true });
   const spanRows = (): number => (reader.prepare('SELECT count(*) AS n FROM spans').get() as { n: number }).n;
   const requestCount = (): number =>
@@ -156,7 +159,10 @@ async function main(): Promise<void> {
         `${fmt(spansPerSecond / Math.max(0.01, spans.threadBusy))} spans/s with the trace workers keeping up`,
     );
   }
-  console.log(`reproduce: node --import tsx bench/ingest/main.ts --seconds ${SECONDS} --concurrency ${CONCURRENCY}${ONLY ? ` --only ${ONLY}` : ''}`);
+  console.log(
+    `reproduce: node --import tsx bench/ingest/main.ts --seconds ${SECONDS} --concurrency ${CONCURRENCY}` +
+      `${ONLY ? ` --only ${ONLY}` : ''}${TRACE_WORKERS >= 0 ? ` --trace-workers ${TRACE_WORKERS}` : ''}`,
+  );
 }
 
 main().catch((error: unknown) => {
