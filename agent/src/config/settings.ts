@@ -105,7 +105,7 @@ export function readSettings(env: Env): SettingsResult {
     apdexTMs,
     slowTraceMs: numberSetting(env, 'HEADROOM_SLOW_TRACE_MS', 4 * apdexTMs, problems, { min: 1, max: 3_600_000 }),
     tracesPerSecond: numberSetting(env, 'HEADROOM_TRACES_PER_SECOND', 10, problems, { min: 0, max: 100_000 }),
-    recordedTracesPerSecond: numberSetting(env, 'HEADROOM_RECORDED_TRACES_PER_SECOND', 100, problems, { min: 0, max: 1_000_000 }),
+    recordedTracesPerSecond: numberSetting(env, 'HEADROOM_RECORDED_TRACES_PER_SECOND', 20, problems, { min: 0, max: 1_000_000 }),
     stallThresholdMs: numberSetting(env, 'HEADROOM_STALL_THRESHOLD_MS', 100, problems, { min: 20, max: 600_000 }),
     maxQueue: Math.floor(numberSetting(env, 'HEADROOM_MAX_QUEUE', 2048, problems, { min: 16, max: 1_000_000 })),
     shutdownTimeoutMs: numberSetting(env, 'HEADROOM_SHUTDOWN_TIMEOUT_MS', 2_000, problems, { min: 0, max: 60_000 }),

@@ -1,6 +1,6 @@
 // What a request turned out to be, read once at its end; metrics, the server span and the
 // keep decision all read these.
-import { endCalledAt, declaredLength } from '../signals/slow-clients';
+import { declaredLength } from '../signals/slow-clients';
 import type { RequestState } from './request-state';
 import { normalMethod } from './server-span';
 
@@ -22,19 +22,19 @@ export interface RequestFacts {
 export function requestFacts(state: RequestState, now: number): RequestFacts {
   const { req, res } = state;
   const finished = res.writableFinished;
-  const endAt = endCalledAt(res);
+  const endAt = state.endAt;
   const socket = req.socket as (typeof req.socket | null);
   const bodyRead = state.bodyEndAt !== null;
   return {
     method: normalMethod(req.method),
-    route: state.rpc.route,
+    route: state.route,
     status: res.statusCode,
     durationMs: Math.max(0, now - state.startAt),
     endEpochMs: performance.timeOrigin + now,
     aborted: !finished,
     queueWaitMs: state.queueWaitMs,
     bodyReadMs: bodyRead ? Math.max(0, (state.bodyEndAt ?? now) - state.startAt) : null,
-    responseWriteMs: endAt !== undefined && finished ? Math.max(0, now - endAt) : null,
+    responseWriteMs: endAt !== null && finished ? Math.max(0, now - endAt) : null,
     inBytes: declaredLength(req.headers['content-length']) ?? (bodyRead && socket ? socket.bytesRead - state.bytesIn0 : null),
     outBytes: declaredLength(res.getHeader('content-length')) ?? (socket ? socket.bytesWritten - state.bytesOut0 : null),
   };

@@ -43,16 +43,19 @@ interface DurationSeries {
   duration: HistogramAccumulation;
 }
 
+/** One route and method: its per-route histograms and its duration series by status. */
 interface RouteSeries {
   attributes: Attributes;
   /** In ROUTE_METRICS order, created on first use. */
   values: (HistogramAccumulation | undefined)[];
+  byStatus: Map<number, DurationSeries>;
 }
 
 interface Interval {
   startTime: HrTime;
-  durations: Map<string, DurationSeries>;
-  routes: Map<string, RouteSeries>;
+  /** scheme → route ('' for none) → method: nested maps, so recording builds no key strings. */
+  routes: Map<string, Map<string, Map<string, RouteSeries>>>;
+  series: number;
   /** Queue-start headers not recorded, by reason. */
   queueDropped: Map<string, number>;
 }
@@ -67,7 +70,7 @@ const QUEUE_DROPPED = {
 };
 
 function newInterval(startTime: HrTime): Interval {
-  return { startTime, durations: new Map(), routes: new Map(), queueDropped: new Map() };
+  return { startTime, routes: new Map(), series: 0, queueDropped: new Map() };
 }
 
 export class RequestMetricsProducer implements RequestMetrics, MetricProducer {
@@ -76,44 +79,49 @@ export class RequestMetricsProducer implements RequestMetrics, MetricProducer {
   private interval: Interval = newInterval(hrTime());
 
   record(facts: RequestFacts, scheme: string): void {
-    const { durations, routes, startTime } = this.interval;
-    let route = facts.route;
-    let routeKey = route === undefined ? facts.method : `${facts.method} ${route}`;
-    if (route !== undefined && !routes.has(routeKey) && durations.size + routes.size >= MAX_SERIES) {
-      route = undefined;
-      routeKey = facts.method;
-    }
-    const durationKey = `${routeKey}\u0000${facts.status}\u0000${scheme}`;
-    let series = durations.get(durationKey);
+    const route = this.routeSeries(facts.route, facts.method, scheme);
+    let series = route.byStatus.get(facts.status);
     if (!series) {
-      const attributes: Attributes = { [ATTR.method]: facts.method, 'url.scheme': scheme, 'http.response.status_code': facts.status };
-      if (route !== undefined) attributes[ATTR.route] = route;
+      const attributes: Attributes = { ...route.attributes, 'url.scheme': scheme, 'http.response.status_code': facts.status };
       if (facts.status >= 500) attributes['error.type'] = String(facts.status);
-      series = { attributes, duration: this.durationAggregator.createAccumulation(startTime) };
-      durations.set(durationKey, series);
+      series = { attributes, duration: this.durationAggregator.createAccumulation(this.interval.startTime) };
+      route.byStatus.set(facts.status, series);
+      this.interval.series++;
     }
     series.duration.record(facts.durationMs / 1e3);
+    if (facts.queueWaitMs !== null) this.accumulation(route, 0).record(facts.queueWaitMs / 1e3);
+    if (facts.bodyReadMs !== null) this.accumulation(route, 1).record(facts.bodyReadMs / 1e3);
+    if (facts.responseWriteMs !== null) this.accumulation(route, 2).record(facts.responseWriteMs / 1e3);
+    if (facts.inBytes !== null) this.accumulation(route, 3).record(facts.inBytes);
+    if (facts.outBytes !== null) this.accumulation(route, 4).record(facts.outBytes);
+  }
 
-    const values = [
-      facts.queueWaitMs === null ? null : facts.queueWaitMs / 1e3,
-      facts.bodyReadMs === null ? null : facts.bodyReadMs / 1e3,
-      facts.responseWriteMs === null ? null : facts.responseWriteMs / 1e3,
-      facts.inBytes,
-      facts.outBytes,
-    ];
-    let perRoute = routes.get(routeKey);
-    for (let i = 0; i < values.length; i++) {
-      const value = values[i];
-      if (value === null || value === undefined) continue;
-      if (!perRoute) {
-        const attributes: Attributes = { [ATTR.method]: facts.method };
-        if (route !== undefined) attributes[ATTR.route] = route;
-        perRoute = { attributes, values: [] };
-        routes.set(routeKey, perRoute);
-      }
-      const acc = (perRoute.values[i] ??= this.otherAggregator.createAccumulation(startTime));
-      acc.record(value);
+  private routeSeries(route: string | undefined, method: string, scheme: string): RouteSeries {
+    const interval = this.interval;
+    let byRoute = interval.routes.get(scheme);
+    if (!byRoute) interval.routes.set(scheme, (byRoute = new Map()));
+    // Past MAX_SERIES, a new route is recorded without its route (bounded memory).
+    let key = route ?? '';
+    let byMethod = byRoute.get(key);
+    if (!byMethod && key !== '' && interval.series >= MAX_SERIES) {
+      route = undefined;
+      key = '';
+      byMethod = byRoute.get(key);
     }
+    if (!byMethod) byRoute.set(key, (byMethod = new Map()));
+    let series = byMethod.get(method);
+    if (!series) {
+      const attributes: Attributes = { [ATTR.method]: method };
+      if (route !== undefined) attributes[ATTR.route] = route;
+      series = { attributes, values: [], byStatus: new Map() };
+      byMethod.set(method, series);
+      interval.series++;
+    }
+    return series;
+  }
+
+  private accumulation(route: RouteSeries, index: number): HistogramAccumulation {
+    return (route.values[index] ??= this.otherAggregator.createAccumulation(this.interval.startTime));
   }
 
   queueWaitDropped(reason: string): void {
@@ -125,17 +133,20 @@ export class RequestMetricsProducer implements RequestMetrics, MetricProducer {
     const done = this.interval;
     const endTime = hrTime();
     this.interval = newInterval(endTime);
+    const routes: RouteSeries[] = [];
+    for (const byRoute of done.routes.values()) for (const byMethod of byRoute.values()) routes.push(...byMethod.values());
     const metrics: MetricData[] = [];
-    if (done.durations.size > 0) {
-      const entries = [...done.durations.values()].map((s): [Attributes, HistogramAccumulation] => [s.attributes, s.duration]);
-      const data = this.durationAggregator.toMetricData(DURATION, AggregationTemporality.DELTA, entries, endTime);
+    const durations: [Attributes, HistogramAccumulation][] = [];
+    for (const route of routes) for (const s of route.byStatus.values()) durations.push([s.attributes, s.duration]);
+    if (durations.length > 0) {
+      const data = this.durationAggregator.toMetricData(DURATION, AggregationTemporality.DELTA, durations, endTime);
       if (data) metrics.push(data);
     }
     ROUTE_METRICS.forEach((desc, i) => {
       const entries: [Attributes, HistogramAccumulation][] = [];
-      for (const s of done.routes.values()) {
-        const acc = s.values[i];
-        if (acc) entries.push([s.attributes, acc]);
+      for (const route of routes) {
+        const acc = route.values[i];
+        if (acc) entries.push([route.attributes, acc]);
       }
       if (entries.length === 0) return;
       const data = this.otherAggregator.toMetricData(desc, AggregationTemporality.DELTA, entries, endTime);

@@ -1,11 +1,20 @@
 // What Headroom knows about one incoming request while it runs, reachable from the request's
-// context (the stall probe and framework route hooks read it there).
-import { createContextKey, type Context, type Span, type SpanContext } from '@opentelemetry/api';
-import type { RPCMetadata } from '@opentelemetry/core';
+// context (the stall probe and framework route hooks read it there). It *is* the request's
+// RPC metadata, the object frameworks write the route into (express and koa
+// instrumentations, fastify's channel): one context entry per request, not two.
+import type { Context, Span, SpanContext } from '@opentelemetry/api';
+import { getRPCMetadata, RPCType, setRPCMetadata } from '@opentelemetry/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { TraceMode } from '../sampling/trace-budget';
 
 export interface RequestState {
+  // RPC metadata (OTel core's HTTPMetadata): `span` is the server span, or a non-recording
+  // placeholder for a light request; `route` is set by the framework.
+  type: RPCType.HTTP;
+  span: Span;
+  route?: string;
+  /** Tells Headroom's request state from RPC metadata someone else put in a context. */
+  headroom: true;
   req: IncomingMessage;
   res: ServerResponse;
   server: Server | null;
@@ -13,26 +22,25 @@ export interface RequestState {
   startAt: number;
   mode: TraceMode;
   /** The server span (sampled and recorded modes). */
-  span: Span | null;
-  /** Where frameworks put the route (express and koa instrumentations, fastify's channel). */
-  rpc: RPCMetadata;
+  serverSpan: Span | null;
   /** The caller's span context, from traceparent; a light request's late span continues it. */
   remoteParent: SpanContext | null;
   /** Ids of a light request's server span, drawn when something (a stall) needed them early. */
   lightIds: { traceId: string; spanId: string } | null;
   queueWaitMs: number | null;
   bodyEndAt: number | null;
+  /** performance.now() when the handler called `res.end()` (stamped from inside the request's context). */
+  endAt: number | null;
   bytesIn0: number;
   bytesOut0: number;
   done: boolean;
 }
 
-const REQUEST_KEY = createContextKey('headroom.http.request');
-
 export function withRequest(ctx: Context, state: RequestState): Context {
-  return ctx.setValue(REQUEST_KEY, state);
+  return setRPCMetadata(ctx, state);
 }
 
 export function activeRequest(ctx: Context): RequestState | undefined {
-  return ctx.getValue(REQUEST_KEY) as RequestState | undefined;
+  const rpc = getRPCMetadata(ctx) as Partial<RequestState> | undefined;
+  return rpc?.headroom === true ? (rpc as RequestState) : undefined;
 }

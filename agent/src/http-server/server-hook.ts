@@ -10,10 +10,10 @@
 // the handler has to run inside the request's context (for child spans, and for the route
 // frameworks report there); diagnostics_channel cannot do that.
 import { context, INVALID_SPAN_CONTEXT, isSpanContextValid, propagation, ROOT_CONTEXT, trace, TraceFlags, type Context, type SpanContext, type Tracer } from '@opentelemetry/api';
-import { RPCType, setRPCMetadata, suppressTracing, type RPCMetadata } from '@opentelemetry/core';
+import { RPCType, suppressTracing } from '@opentelemetry/core';
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import { guard } from '../report';
+import { describe, report } from '../report';
 import type { PresetIdGenerator } from '../sampling/id-generator';
 import { keepTrace } from '../sampling/keep-decision';
 import { withTraceMode } from '../sampling/sampler';
@@ -46,6 +46,7 @@ export interface ServerHook {
 }
 
 type Emit = (this: Server, event: string | symbol, ...args: unknown[]) => boolean;
+type RequestEmit = (this: Server, event: string | symbol, req: IncomingMessage, res: ServerResponse) => boolean;
 const kOriginal = Symbol.for('headroom.agent.server.emit');
 type Patchable = { emit: Emit; [kOriginal]?: Emit };
 
@@ -56,7 +57,12 @@ const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 export function installServerHook(options: ServerHookOptions): ServerHook {
   const { tracer, budget, ids, metrics, inFlight } = options;
-  patchResponseEnd();
+  patchResponseEnd((res) => {
+    // end() runs in the handler's context almost always; one called from elsewhere just
+    // leaves the response-write time unknown.
+    const state = activeRequest(context.active());
+    if (state !== undefined && state.res === res && state.endAt === null) state.endAt = performance.now();
+  });
 
   const writeLightSpan = (state: RequestState, facts: RequestFacts): void => {
     const traceId = state.lightIds?.traceId ?? state.remoteParent?.traceId ?? ids.random.generateTraceId();
@@ -76,15 +82,24 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     finishServerSpan(span, facts);
   };
 
-  const finish = guard('request finish', (state: RequestState) => {
+  // try/catch inline rather than guard(): these run twice per request (no rest/spread copies).
+  const finish = (state: RequestState): void => {
+    try {
+      finishRequest(state);
+    } catch (err) {
+      report('internal', `request finish: ${describe(err)}`);
+    }
+  };
+
+  const finishRequest = (state: RequestState): void => {
     if (state.done) return;
     state.done = true;
     const now = performance.now();
     inFlight.change(-1, now);
     const facts = requestFacts(state, now);
     metrics.record(facts, urlScheme(state.req));
-    if (state.span) {
-      finishServerSpan(state.span, facts);
+    if (state.serverSpan) {
+      finishServerSpan(state.serverSpan, facts);
       return;
     }
     // A light request with ids drawn already has a stall span waiting for its parent: the
@@ -92,35 +107,53 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     if (state.lightIds !== null || keepTrace({ sampled: false, error: facts.status >= 500, durationMs: facts.durationMs, stall: false }, options.slowTraceMs)) {
       writeLightSpan(state, facts);
     }
-  });
+  };
 
-  const start = guard('request start', (server: Server, req: IncomingMessage, res: ServerResponse): Context | undefined => {
+  // Headers the configured propagators read: extraction is skipped when none is present.
+  const propagationFields = propagation.fields();
+  const hasPropagationHeader = (headers: IncomingMessage['headers']): boolean => {
+    for (const field of propagationFields) if (headers[field] !== undefined) return true;
+    return false;
+  };
+
+  const start = (server: Server, req: IncomingMessage, res: ServerResponse): Context | undefined => {
+    try {
+      return startRequest(server, req, res);
+    } catch (err) {
+      report('internal', `request start: ${describe(err)}`);
+      return undefined;
+    }
+  };
+
+  const startRequest = (server: Server, req: IncomingMessage, res: ServerResponse): Context => {
     const now = performance.now();
     inFlight.change(1, now);
-    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+    const parent = hasPropagationHeader(req.headers) ? propagation.extract(ROOT_CONTEXT, req.headers) : ROOT_CONTEXT;
     const remote = parent === ROOT_CONTEXT ? undefined : trace.getSpanContext(parent);
     const remoteParent = remote !== undefined && isSpanContextValid(remote) ? remote : null;
     const mode = remoteParent ? budget.forRemote((remoteParent.traceFlags & TraceFlags.SAMPLED) !== 0) : budget.forNew();
     const socket = req.socket as (typeof req.socket | null);
-    const rpc: RPCMetadata = { type: RPCType.HTTP, span: NO_SPAN };
     const state: RequestState = {
+      type: RPCType.HTTP,
+      span: NO_SPAN,
+      route: undefined,
+      headroom: true,
       req,
       res,
       server,
       startAt: now,
       mode,
-      span: null,
-      rpc,
+      serverSpan: null,
       remoteParent,
       lightIds: null,
-      // Wall clock, like the proxy's stamp.
       queueWaitMs: null,
       bodyEndAt: null,
+      endAt: null,
       bytesIn0: socket ? socket.bytesRead : 0,
       bytesOut0: socket ? socket.bytesWritten : 0,
       done: false,
     };
-    const waited = queueWaitFromHeaders(req.headers, Date.now());
+    const waited = queueWaitFromHeaders(req.headers);
     if (waited?.kind === 'ok') state.queueWaitMs = waited.ms;
     else if (waited) metrics.queueWaitDropped(waited.reason);
 
@@ -134,10 +167,10 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
         withTraceMode(parent, mode),
       );
       state.span = span;
-      rpc.span = span;
+      state.serverSpan = span;
       ctx = trace.setSpan(parent, span);
     }
-    ctx = withRequest(setRPCMetadata(ctx, rpc), state);
+    ctx = withRequest(ctx, state);
     if (hasBody(req)) {
       // Body events come from the socket's parser, outside the request's context: bound so
       // body-parsing middleware (and the route layers it calls) run inside it.
@@ -146,22 +179,24 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
         state.bodyEndAt = performance.now();
       });
     }
-    if (state.span) context.bind(ctx, res);
+    if (state.serverSpan) context.bind(ctx, res);
     // 'close' follows 'finish' on every response, and comes alone when the client went away.
     res.on('close', () => finish(state));
     return ctx;
-  });
+  };
 
   const patched: Patchable[] = [];
   for (const proto of [http.Server.prototype, https.Server.prototype] as unknown as Patchable[]) {
     if (proto[kOriginal]) continue; // a second agent in the process: one hook is enough
     const original = proto.emit;
-    const emit: Emit = function emit(this: Server, event, ...args) {
-      if (event !== 'request') return original.call(this, event, ...args);
-      const ctx = start(this, args[0] as IncomingMessage, args[1] as ServerResponse);
-      if (!ctx) return original.call(this, event, ...args);
-      return context.with(ctx, original, this, event, ...args);
-    };
+    // `arguments` passed through as is: no rest/spread copies on every emit.
+    const emit = function emit(this: Server, event: string | symbol, req: IncomingMessage, res: ServerResponse): boolean {
+      // eslint-disable-next-line prefer-rest-params
+      if (event !== 'request') return original.apply(this, arguments as unknown as Parameters<Emit>);
+      const ctx = start(this, req, res);
+      if (!ctx) return (original as RequestEmit).call(this, event, req, res);
+      return context.with(ctx, original as RequestEmit, this, event, req, res);
+    } as Emit;
     Object.defineProperty(proto, kOriginal, { value: original, configurable: true });
     proto.emit = emit;
     patched.push(proto);

@@ -45,12 +45,15 @@ export function queueWaitFrom(value: string, nowMs: number): QueueWaitResult {
 
 type Headers = Record<string, string | string[] | undefined>;
 
-/** Looks at the known headers in order; null when none is present. */
-export function queueWaitFromHeaders(headers: Headers, nowMs: number): QueueWaitResult | null {
+/**
+ * Looks at the known headers in order; null when none is present. `now` is wall-clock epoch
+ * ms, like the proxy's stamp, read only when a header is there.
+ */
+export function queueWaitFromHeaders(headers: Headers, now: () => number = Date.now): QueueWaitResult | null {
   for (const name of QUEUE_HEADERS) {
     const raw = headers[name];
     const value = Array.isArray(raw) ? raw[0] : raw;
-    if (value !== undefined) return queueWaitFrom(value, nowMs);
+    if (value !== undefined) return queueWaitFrom(value, now());
   }
   return null;
 }
