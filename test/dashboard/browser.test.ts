@@ -401,6 +401,27 @@ test('a collector with a dashboard token: ?token= opens the dashboard, API and l
   }
 });
 
+test('a partial trace (a request over the recording budget) says why its operations are missing', async () => {
+  const light = await startAgentApp(collector.otlpUrl, 'shop-light', { HEADROOM_TRACES_PER_SECOND: '0', HEADROOM_RECORDED_TRACES_PER_SECOND: '0' });
+  try {
+    assert.equal(await light.get('/boom'), 500);
+    const { traces } = await eventually('the partial error trace', () => api<TracesResponse>(collector.httpUrl, q('/api/traces?service=shop-light&error=true')), (r) => r.traces.length > 0);
+    const page = await open(`/traces/${traces[0]!.traceId}`);
+    await page.locator('[data-testid="partial-trace"]').waitFor();
+    assert.match(await text(page, '[data-testid="partial-trace"]'), /HEADROOM_RECORDED_TRACES_PER_SECOND/);
+    assert.equal(await page.locator('.wf-row[data-span-id]').count(), 1);
+    await page.close();
+    // A whole trace says nothing of the kind.
+    const { traces: whole } = await api<TracesResponse>(collector.httpUrl, q(`/api/traces?service=${SERVICE}&error=true`));
+    const full = await open(`/traces/${whole[0]!.traceId}`);
+    await full.locator('[data-testid="waterfall"]').waitFor();
+    assert.equal(await full.locator('[data-testid="partial-trace"]').count(), 0);
+    await full.close();
+  } finally {
+    await light.stop();
+  }
+});
+
 test('a dropped connection shows the banner, reconnects by itself and resynchronises', async () => {
   const page = await open(`/services/${SERVICE}`);
   await eventually('the live connection', () => page.locator('[data-testid="live-banner"]').count(), (n) => n === 0);

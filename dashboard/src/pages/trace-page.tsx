@@ -1,5 +1,6 @@
 // One trace as a waterfall: the span tree with timing bars; event-loop stall spans stand out;
-// a span opens its attributes and events (all as text).
+// a span opens its attributes and events (all as text). A partial trace (a request over the
+// agent's recording budget, written at its end) says why its operations are missing.
 
 import type { SpanView } from '@headroom/collector/api-types';
 import { useState } from 'preact/hooks';
@@ -39,8 +40,16 @@ function WaterfallView({ spans }: { spans: SpanView[] }) {
   const [selected, setSelected] = useState<string | null>(null);
   const root = w.rows[0]?.span;
   const picked = w.rows.find((r) => r.span.spanId === selected)?.span ?? null;
+  const partial = spans.some((s) => s.attributes['headroom.trace.partial'] === true);
   return (
     <>
+      {partial && (
+        <p class="muted-text" data-testid="partial-trace">
+          Only the request itself{w.stallMs > 0 ? ' and its event-loop stalls were' : ' was'} recorded: the process was over its per-second
+          budget for full traces (HEADROOM_RECORDED_TRACES_PER_SECOND) when the request started, so the operations it called are not
+          in this trace.
+        </p>
+      )}
       <div class="stats">
         <div class="stat"><div class="stat-label">Started</div><div class="stat-value">{formatTime(w.startMs)}</div></div>
         <div class="stat"><div class="stat-label">Duration</div><div class="stat-value" data-testid="trace-duration">{formatMs(w.durationMs)}</div></div>

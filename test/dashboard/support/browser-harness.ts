@@ -43,7 +43,7 @@ export interface AgentApp {
 }
 
 /** Starts test/dashboard/fixtures/shop-app.js under the agent, sending to `otlpUrl`. */
-export async function startAgentApp(otlpUrl: string, service: string): Promise<AgentApp> {
+export async function startAgentApp(otlpUrl: string, service: string, env: Record<string, string> = {}): Promise<AgentApp> {
   const register = path.join(ROOT, 'agent', 'dist', 'register.js');
   if (!existsSync(register)) throw new Error(`${register} is missing: run the build (npm run build) first`);
   const child: ChildProcess = spawn(process.execPath, ['--require', register, path.join(__dirname, '..', 'fixtures', 'shop-app.js')], {
@@ -56,6 +56,7 @@ export async function startAgentApp(otlpUrl: string, service: string): Promise<A
       SLOW_MS: '250',
       HEADROOM_APDEX_T: '100',
       PORT: '0',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
