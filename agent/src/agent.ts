@@ -18,7 +18,7 @@ import { TailSamplingProcessor } from './sampling/tail-processor';
 import { TraceBudget } from './sampling/trace-budget';
 import { registerAgentHealth } from './signals/agent-health';
 import { InFlightTracker, registerCapacityMetrics } from './signals/capacity';
-import { registerEventLoopDelay } from './signals/event-loop-delay';
+import { EventLoopDelay } from './signals/event-loop-delay';
 import { watchFrameworkRoutes } from './signals/frameworks';
 import { registerGcMetrics } from './signals/gc';
 import { watchFirstListen } from './signals/lifecycle';
@@ -127,7 +127,8 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
   if (serverHook) stops.push(() => serverHook.uninstall());
   registerCapacityMetrics(meter, inFlight);
   registerMemoryMetrics(meter);
-  stops.push(registerEventLoopDelay(meter));
+  const loopDelay = new EventLoopDelay();
+  loopDelay.register(meter);
   stops.push(registerGcMetrics(meter));
   stops.push(registerThreadPoolProbe(meter));
   registerAgentHealth(meter, pipeline.health);
@@ -138,6 +139,7 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
       thresholdMs: settings.stallThresholdMs,
       tracer,
       logger,
+      onTick: (lateMs) => loopDelay.record(lateMs),
       lightParent: (ctx) => serverHook?.stallParent(ctx) ?? null,
       stallPending: (traceId) => tail.stallPending(traceId),
       stallResolved: (traceId, isStall) => tail.stallResolved(traceId, isStall),

@@ -149,7 +149,7 @@ describe('agent on an express 5 app', () => {
     assert.ok(all.traces.length < 30, `${all.traces.length} of 30+ /hello traces kept`);
   });
 
-  test('memory and utilisation series exist for the instance', async () => {
+  test('memory, utilisation and event-loop delay series exist for the instance', async () => {
     const series = await eventually(async () => {
       const res = await collector.api<InstanceSeriesResponse>(`/api/services/${SERVICE}/instances/series?${RANGE()}`);
       const inst = res.instances[0];
@@ -159,6 +159,9 @@ describe('agent on an express 5 app', () => {
     const inst = series.instances[0]!;
     assert.ok(inst.heapUsedBytes.some((v) => v !== null && v > 0));
     assert.ok(inst.heapLimitBytes.some((v) => v !== null && v > 0));
+    // Event-loop delay from the stall detector's tick: present, and within reason.
+    assert.ok(inst.eventLoopDelayP99Ms.some((v) => v !== null && v >= 0 && v < 10_000));
+    assert.ok(inst.eventLoopDelayMaxMs.some((v) => v !== null));
   });
 
   test('the start event carries the settings', async () => {

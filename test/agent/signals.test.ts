@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InFlightTracker } from '../../agent/src/signals/capacity';
-import { delaySeconds } from '../../agent/src/signals/event-loop-delay';
+import { EventLoopDelay } from '../../agent/src/signals/event-loop-delay';
 import { blockedMs, TICK_MS } from '../../agent/src/signals/stalls';
 
 test('in-flight: time-weighted mean and peak per interval', () => {
@@ -16,10 +16,18 @@ test('in-flight: time-weighted mean and peak per interval', () => {
   assert.deepEqual(second, { mean: 1, max: 1 });
 });
 
-test('event-loop delay: the histogram resolution is subtracted, never below zero', () => {
-  assert.equal(delaySeconds(20e6, 20), 0);
-  assert.equal(delaySeconds(15e6, 20), 0);
-  assert.ok(Math.abs(delaySeconds(120e6, 20) - 0.1) < 1e-12);
+test('event-loop delay: percentiles of how late the ticks fired, in seconds, one interval per take', () => {
+  const delay = new EventLoopDelay();
+  assert.equal(delay.take(), null);
+  for (let i = 0; i < 98; i++) delay.record(0);
+  delay.record(50);
+  delay.record(200);
+  const taken = delay.take();
+  assert.ok(taken);
+  assert.ok(taken.p50 < 1e-6, `p50 ${taken.p50}`);
+  assert.ok(Math.abs(taken.max - 0.2) < 0.2 * 0.01, `max ${taken.max}`); // the histogram keeps ~3 significant digits
+  assert.ok(Math.abs(taken.p99 - 0.05) < 0.05 * 0.01, `p99 ${taken.p99}`);
+  assert.equal(delay.take(), null); // reset
 });
 
 test('stall duration: the midpoint of what a late tick allows', () => {

@@ -1,38 +1,53 @@
-// Event-loop delay percentiles per export interval, from perf_hooks.monitorEventLoopDelay.
-// Its timer fires every `resolution` ms and records how late it was *including* the
-// resolution itself (an idle loop reads ~20 ms at resolution 20), so the resolution is
-// subtracted. The histogram is reset after each read: each point covers one interval.
+// Event-loop delay percentiles per export interval: how late each 20 ms tick of the stall
+// detector (stalls.ts) fired — what perf_hooks.monitorEventLoopDelay measures with a timer of
+// its own. Sharing the tick halves the agent's timer wake-ups when the app is idle (each costs
+// a process wake-up: 50 a second for one figure). Kept in a perf_hooks histogram (ns), reset
+// after each read, so each point covers one interval.
 import type { Meter } from '@opentelemetry/api';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createHistogram } from 'node:perf_hooks';
 
-// 20 ms: half the wake-ups of 10 ms (measured ~1 ms CPU/s idle saved); percentiles of stalls
-// that matter (≥ tens of ms) are unaffected.
-const RESOLUTION_MS = 20;
-
-/** Histogram nanoseconds (resolution included) to delay seconds. */
-export function delaySeconds(ns: number, resolutionMs: number = RESOLUTION_MS): number {
-  return Math.max(0, ns / 1e9 - resolutionMs / 1e3);
+export interface DelayPercentiles {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
 }
 
-export function registerEventLoopDelay(meter: Meter): () => void {
-  const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-  histogram.enable();
-  const gauges = {
-    p50: meter.createObservableGauge('nodejs.eventloop.delay.p50', { unit: 's' }),
-    p90: meter.createObservableGauge('nodejs.eventloop.delay.p90', { unit: 's' }),
-    p99: meter.createObservableGauge('nodejs.eventloop.delay.p99', { unit: 's' }),
-    max: meter.createObservableGauge('nodejs.eventloop.delay.max', { unit: 's' }),
-  };
-  meter.addBatchObservableCallback(
-    (result) => {
-      if (histogram.count === 0) return;
-      result.observe(gauges.p50, delaySeconds(histogram.percentile(50)));
-      result.observe(gauges.p90, delaySeconds(histogram.percentile(90)));
-      result.observe(gauges.p99, delaySeconds(histogram.percentile(99)));
-      result.observe(gauges.max, delaySeconds(histogram.max));
-      histogram.reset();
-    },
-    Object.values(gauges),
-  );
-  return () => histogram.disable();
+export class EventLoopDelay {
+  private readonly histogram = createHistogram();
+
+  /** A tick fired `lateMs` after it was due. */
+  record(lateMs: number): void {
+    // The histogram takes integers ≥ 1 (ns): an on-time tick reads 1 ns.
+    this.histogram.record(Math.max(1, Math.round(lateMs * 1e6)));
+  }
+
+  /** Seconds since the last take; null when no tick was recorded. */
+  take(): DelayPercentiles | null {
+    const h = this.histogram;
+    if (h.count === 0) return null;
+    const result = { p50: h.percentile(50) / 1e9, p90: h.percentile(90) / 1e9, p99: h.percentile(99) / 1e9, max: h.max / 1e9 };
+    h.reset();
+    return result;
+  }
+
+  register(meter: Meter): void {
+    const gauges = {
+      p50: meter.createObservableGauge('nodejs.eventloop.delay.p50', { unit: 's' }),
+      p90: meter.createObservableGauge('nodejs.eventloop.delay.p90', { unit: 's' }),
+      p99: meter.createObservableGauge('nodejs.eventloop.delay.p99', { unit: 's' }),
+      max: meter.createObservableGauge('nodejs.eventloop.delay.max', { unit: 's' }),
+    };
+    meter.addBatchObservableCallback(
+      (result) => {
+        const taken = this.take();
+        if (!taken) return;
+        result.observe(gauges.p50, taken.p50);
+        result.observe(gauges.p90, taken.p90);
+        result.observe(gauges.p99, taken.p99);
+        result.observe(gauges.max, taken.max);
+      },
+      Object.values(gauges),
+    );
+  }
 }

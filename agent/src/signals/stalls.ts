@@ -30,6 +30,8 @@ export interface StallOptions {
   stallPending: (traceId: string) => void;
   /** The stall was measured: over the threshold or not. */
   stallResolved: (traceId: string, isStall: boolean) => void;
+  /** Each tick after the first, with how late it fired (the event-loop delay). */
+  onTick: (lateMs: number) => void;
   /** A light request's future server span (http-server/server-hook.ts), when no span is active. */
   lightParent: (ctx: Context) => { spanContext: SpanContext; startEpochMs: number } | null;
 }
@@ -148,6 +150,7 @@ export function startStallDetector(options: StallOptions): () => void {
   const interval = setInterval(() => {
     const now = performance.now();
     const gap = last < 0 ? 0 : now - last;
+    if (last >= 0) options.onTick(Math.max(0, gap - TICK_MS));
     last = now;
     const cpu = cpuMs();
     const isStall = gap - TICK_MS >= options.thresholdMs;
