@@ -114,16 +114,9 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
   const stops: (() => void)[] = [];
   const tracer = trace.getTracer(SCOPE);
   // Switched with OTel's http instrumentation (OTEL_NODE_DISABLED_INSTRUMENTATIONS=http: none).
-  const serverHook = !selection.load.some((entry) => entry.name === 'http')
-    ? null
-    : installServerHook({
-          tracer,
-          budget,
-          ids,
-          metrics: pipeline.requestMetrics,
-          inFlight,
-          slowTraceMs: settings.slowTraceMs,
-        });
+  const serverHook = selection.load.some((entry) => entry.name === 'http')
+    ? installServerHook({ tracer, budget, ids, metrics: pipeline.requestMetrics, inFlight, slowTraceMs: settings.slowTraceMs })
+    : null;
   if (serverHook) stops.push(() => serverHook.uninstall());
   registerCapacityMetrics(meter, inFlight);
   registerMemoryMetrics(meter);
