@@ -66,6 +66,21 @@ describe('light requests (over the trace budget)', () => {
     assert.deepEqual(all.traces.filter((t) => t.route === null), [], 'no orphan client-span trace');
   });
 
+  test('garbage in propagation and queue headers is served as usual, and counted', async () => {
+    const headers = { traceparent: '00-zz-not-a-trace-01', baggage: '%%%;;;=', 'x-request-start': 't=9999999999999999999999' };
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${app.base}/async-wait/1`, { headers });
+      assert.equal(res.status, 200);
+      await res.text();
+    }
+    const row = await eventually(async () => {
+      const res = await collector.api<TransactionsResponse>(`/api/services/${SERVICE}/transactions?${RANGE()}`);
+      return res.transactions.find((t) => t.route === '/async-wait/:ms' && t.requests >= 5);
+    }, '/async-wait/:ms in the transactions');
+    assert.equal(row.requests, 5);
+    assert.equal(row.queueWaitMs, null, 'an absurd queue start is dropped, not recorded');
+  });
+
   test('a caller\'s unsampled trace is continued by the late server span', async () => {
     const traceId = randomHex(16);
     const parentId = randomHex(8);

@@ -16,7 +16,11 @@ export function patchResponseEnd(onEnd: (res: ServerResponse) => void): void {
   const original = proto.end;
   Object.defineProperty(proto, kPatched, { value: true });
   proto.end = function end(this: ServerResponse) {
-    onEnd(this);
+    try {
+      onEnd(this);
+    } catch {
+      // Never into the app's end(): the response-write time is just not known then.
+    }
     // eslint-disable-next-line prefer-rest-params -- passed through as is, no copy
     return (original as (...a: unknown[]) => ServerResponse).apply(this, arguments as unknown as unknown[]);
   } as typeof proto.end;
