@@ -1,7 +1,7 @@
 // Keeps or drops each trace whole, once its local root span has ended: a sampler decides at a
-// span's start, but "was it an error, was it slow" is known only at the end. Every span is
-// recorded (see sampler.ts) and held here, per trace, until the local root (no parent, or a
-// remote one) ends; then the trace's spans go to the export queue or are dropped together.
+// span's start, but "was it an error, was it slow" is known only at the end. Every span of a
+// recorded trace (trace-budget.ts) is held here, per trace, until the local root (no parent,
+// or a remote one) ends; then the trace's spans go to the export queue or are dropped together.
 // Spans that end after their root (late children, stall spans) follow the remembered
 // decision. Everything is bounded: traces held, spans per trace, decisions remembered, age.
 import { SpanKind, SpanStatusCode, TraceFlags, type Context } from '@opentelemetry/api';
