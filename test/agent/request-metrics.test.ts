@@ -12,7 +12,7 @@ function facts(over: Partial<RequestFacts>): RequestFacts {
     route: '/orders/:id',
     status: 200,
     durationMs: 10,
-    endEpochMs: Date.now(),
+    endAt: performance.now(),
     aborted: false,
     queueWaitMs: null,
     bodyReadMs: null,

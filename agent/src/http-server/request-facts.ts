@@ -9,7 +9,8 @@ export interface RequestFacts {
   route: string | undefined;
   status: number;
   durationMs: number;
-  endEpochMs: number;
+  /** performance.now() at the end (the epoch time is worked out only for a span: it costs a native call). */
+  endAt: number;
   /** The client went away before the response was fully handed to the socket. */
   aborted: boolean;
   queueWaitMs: number | null;
@@ -30,7 +31,7 @@ export function requestFacts(state: RequestState, now: number): RequestFacts {
     route: state.route,
     status: res.statusCode,
     durationMs: Math.max(0, now - state.startAt),
-    endEpochMs: performance.timeOrigin + now,
+    endAt: now,
     aborted: !finished,
     queueWaitMs: state.queueWaitMs,
     bodyReadMs: bodyRead ? Math.max(0, (state.bodyEndAt ?? now) - state.startAt) : null,

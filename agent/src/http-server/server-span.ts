@@ -98,5 +98,5 @@ export function finishServerSpan(span: Span, facts: RequestFacts): void {
   span.setAttributes(attrs);
   // Server spans: 4xx is the client's error, not the server's (semantic conventions).
   if (facts.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-  span.end(facts.endEpochMs);
+  span.end(performance.timeOrigin + facts.endAt);
 }
