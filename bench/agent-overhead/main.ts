@@ -19,17 +19,14 @@
 //   node --import tsx bench/agent-overhead/main.ts [--rounds 1] [--seconds 10] [--rate 3000] [--diagnose]
 // --diagnose adds two variants that split the cost: OpenTelemetry with OTEL_TRACES_SAMPLER=always_off
 // (instrumentation without span recording) and Headroom with OTEL_NODE_ENABLED_INSTRUMENTATIONS=http.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { flagArg, fmt, machineLine, mb, numberArg, sleep, table } from '../common/report';
-
-const ROOT = path.join(__dirname, '..', '..');
-const APP = path.join(__dirname, 'app.js');
+import { cpuTicks, freePort, rssBytes, standardVariants, startApp, startCollector, stop, waitFor, type Variant } from './processes';
 const SECONDS = numberArg('seconds', 10);
 const WARMUP_SECONDS = 3;
 const CONNECTIONS = 50;
@@ -52,12 +49,6 @@ type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 // autocannon ships no types; this is the part of its programmatic API used here.
 const autocannon = createRequire(__filename)('autocannon') as Autocannon;
 
-interface Variant {
-  name: string;
-  nodeArgs: string[];
-  env: Record<string, string>;
-}
-
 interface RouteFigures {
   reqPerSec: number;
   saturationErrors: number;
@@ -71,59 +62,6 @@ interface VariantFigures {
   async: RouteFigures;
   rssAfter: number;
   rssIdle: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-function cpuTicks(pid: number): number {
-  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-function rssBytes(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) * 1024 : Number.NaN;
-}
-
-function getStatus(url: string): Promise<number> {
-  return new Promise((resolve) => {
-    http.get(url, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    }).on('error', () => resolve(0));
-  });
-}
-
-async function waitFor(url: string, what: string, child?: ChildProcess): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (child?.exitCode !== null && child?.exitCode !== undefined) throw new Error(`${what} exited with ${child.exitCode}`);
-    if ((await getStatus(url)) === 200) return;
-    await sleep(100);
-  }
-  throw new Error(`${what} did not answer ${url} within 30 s`);
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 async function measureRoute(base: string, route: string, pid: number): Promise<RouteFigures> {
@@ -146,11 +84,7 @@ async function measureRoute(base: string, route: string, pid: number): Promise<R
 
 async function runVariant(variant: Variant): Promise<VariantFigures> {
   const port = await freePort();
-  const child = spawn('taskset', ['-c', '1', process.execPath, ...variant.nodeArgs, APP], {
-    cwd: ROOT,
-    env: { ...process.env, ...variant.env, PORT: String(port), NODE_ENV: 'production' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = startApp(variant, port);
   const pid = child.pid as number; // taskset execs node: same pid
   const base = `http://127.0.0.1:${port}`;
   try {
@@ -176,29 +110,8 @@ async function main(): Promise<void> {
   execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'headroom-bench-agent-'));
-  const otlpPort = await freePort();
-  const httpPort = await freePort();
-  const collector = spawn(
-    'taskset',
-    ['-c', '0', process.execPath, path.join(ROOT, 'collector/dist/cli.js'), 'start', '--db', path.join(dir, 'headroom.db'),
-      '--otlp-port', String(otlpPort), '--http-port', String(httpPort)],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  const collectorUrl = `http://127.0.0.1:${httpPort}`;
-  const endpoint = `http://127.0.0.1:${otlpPort}`;
-  const variants: Variant[] = [
-    { name: 'bare', nodeArgs: [], env: {} },
-    {
-      name: 'OpenTelemetry auto-instrumentation',
-      nodeArgs: ['--require', '@opentelemetry/auto-instrumentations-node/register'],
-      env: { OTEL_SERVICE_NAME: 'bench-otel', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
-    },
-    {
-      name: 'Headroom agent',
-      nodeArgs: ['--require', './agent/dist/register.js'],
-      env: { OTEL_SERVICE_NAME: 'bench-headroom', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint },
-    },
-  ];
+  const { child: collector, endpoint, httpUrl: collectorUrl } = await startCollector(path.join(dir, 'headroom.db'));
+  const variants: Variant[] = standardVariants(endpoint);
   if (DIAGNOSE) {
     variants.push(
       {
@@ -216,7 +129,6 @@ async function main(): Promise<void> {
   const results = new Map<string, VariantFigures[]>(variants.map((v) => [v.name, []]));
   let serviceLine: string;
   try {
-    await waitFor(`${collectorUrl}/healthz`, 'collector', collector);
     for (let round = 0; round < ROUNDS; round++) {
       for (const variant of variants) {
         process.stderr.write(`round ${round + 1}/${ROUNDS}: ${variant.name} …\n`);

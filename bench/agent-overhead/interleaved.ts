@@ -1,0 +1,113 @@
+// bench/agent-overhead/interleaved.ts — throughput ratios that hold on a shared machine.
+//
+// main.ts runs the variants one after the other, minutes apart; on a shared machine whose speed
+// drifts by ±20 % within minutes its figures move by as much between runs. Here every variant's
+// app runs at once, all pinned to core 1 and idle but for the one being loaded: short
+// saturation bursts (autocannon, 50 connections) go to each variant in turn, round after round,
+// and each variant's throughput is divided by bare's in the same round. The median of those
+// ratios moved by about ±3 % between runs where main.ts's moved by ±10 %. (An idle app on the
+// same core costs the loaded one its timers' wake-ups: a little, alike for all variants.)
+//
+// With --diagnose, variants that split Headroom's cost: no request instrumentation at all
+// (OTEL_NODE_DISABLED_INSTRUMENTATIONS=http,express), its own request path without OTel's
+// express instrumentation and with both trace budgets at 0 (every request light), and with the
+// express instrumentation but no budgets.
+//
+// Reproduce (builds first; about 20 s per variant and round):
+//   npx tsc -b && node --import tsx bench/agent-overhead/interleaved.ts [--rounds 8] [--seconds 2] [--route /] [--diagnose]
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { flagArg, fmt, machineLine, numberArg, sleep, table } from '../common/report';
+import { freePort, standardVariants, startApp, startCollector, stop, waitFor, type Variant } from './processes';
+
+const ROUNDS = numberArg('rounds', 8);
+const SECONDS = numberArg('seconds', 2);
+const CONNECTIONS = 50;
+const DIAGNOSE = flagArg('diagnose');
+const ROUTE = ((): string => {
+  const i = process.argv.indexOf('--route');
+  return i >= 0 ? (process.argv[i + 1] ?? '/') : '/';
+})();
+
+interface AutocannonResult {
+  '2xx': number;
+  duration: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+// autocannon ships no types; this is the part of its programmatic API used here.
+const autocannon = createRequire(__filename)('autocannon') as Autocannon;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function diagnosticVariants(endpoint: string): Variant[] {
+  const headroom = (name: string, env: Record<string, string>): Variant => ({
+    name,
+    nodeArgs: ['--require', './agent/dist/register.js'],
+    env: { OTEL_SERVICE_NAME: 'bench-headroom-diag', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, ...env },
+  });
+  const light = { HEADROOM_TRACES_PER_SECOND: '0', HEADROOM_RECORDED_TRACES_PER_SECOND: '0' };
+  return [
+    headroom('diag: Headroom, no request instrumentation', { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'http,express' }),
+    headroom('diag: Headroom, light requests, no express instr.', { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express', ...light }),
+    headroom('diag: Headroom, light requests', light),
+  ];
+}
+
+async function burst(url: string): Promise<number> {
+  const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS });
+  return r['2xx'] / r.duration;
+}
+
+async function main(): Promise<void> {
+  execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'headroom-bench-interleaved-'));
+  const collector = await startCollector(path.join(dir, 'headroom.db'));
+  const variants = [...standardVariants(collector.endpoint), ...(DIAGNOSE ? diagnosticVariants(collector.endpoint) : [])];
+  const apps: { variant: Variant; child: ChildProcess; url: string }[] = [];
+  const perRound = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  try {
+    for (const variant of variants) {
+      const port = await freePort();
+      const child = startApp(variant, port);
+      apps.push({ variant, child, url: `http://127.0.0.1:${port}${ROUTE}` });
+      await waitFor(`http://127.0.0.1:${port}/`, variant.name, child);
+    }
+    for (const app of apps) await autocannon({ url: app.url, connections: CONNECTIONS, duration: 3 }); // JIT warm-up
+    for (let round = 0; round < ROUNDS; round++) {
+      process.stderr.write(`round ${round + 1}/${ROUNDS}\n`);
+      for (const app of apps) perRound.get(app.variant.name)?.push(await burst(app.url));
+      await sleep(200);
+    }
+  } finally {
+    for (const app of apps) await stop(app.child);
+    await stop(collector.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const bare = perRound.get(variants[0]?.name as string) ?? [];
+  const rows = variants.map((v) => {
+    const rps = perRound.get(v.name) ?? [];
+    const ratios = rps.map((x, i) => x / (bare[i] ?? Number.NaN));
+    return [v.name, fmt(median(rps)), `${fmt(100 * median(ratios))} %`, `${fmt(100 * Math.min(...ratios))}–${fmt(100 * Math.max(...ratios))} %`];
+  });
+  console.log(`bench/agent-overhead/interleaved — express 5 app, route ${ROUTE}: throughput at saturation, each variant against bare in the same round`);
+  console.log(machineLine());
+  console.log(`all apps on core 1 at once, autocannon + collector on core 0; ${ROUNDS} rounds of ${SECONDS} s bursts, ${CONNECTIONS} connections`);
+  console.log('');
+  console.log(table(['variant', 'median req/s', 'median ratio to bare', 'ratio range'], rows));
+  console.log('');
+  console.log(`reproduce: node --import tsx bench/agent-overhead/interleaved.ts --rounds ${ROUNDS} --seconds ${SECONDS} --route ${ROUTE}${DIAGNOSE ? ' --diagnose' : ''}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

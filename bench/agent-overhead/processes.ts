@@ -1,0 +1,110 @@
+// The processes bench/agent-overhead runs: a collector for the agents to send to, and the app
+// under each variant, pinned to core 1. Shared by main.ts and interleaved.ts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { sleep } from '../common/report';
+
+export const ROOT = path.join(__dirname, '..', '..');
+export const APP = path.join(__dirname, 'app.js');
+
+export interface Variant {
+  name: string;
+  nodeArgs: string[];
+  env: Record<string, string>;
+}
+
+/** bare, plain OpenTelemetry auto-instrumentation (defaults), Headroom's agent (defaults). */
+export function standardVariants(endpoint: string): Variant[] {
+  return [
+    { name: 'bare', nodeArgs: [], env: {} },
+    {
+      name: 'OpenTelemetry auto-instrumentation',
+      nodeArgs: ['--require', '@opentelemetry/auto-instrumentations-node/register'],
+      env: { OTEL_SERVICE_NAME: 'bench-otel', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' },
+    },
+    {
+      name: 'Headroom agent',
+      nodeArgs: ['--require', './agent/dist/register.js'],
+      env: { OTEL_SERVICE_NAME: 'bench-headroom', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint },
+    },
+  ];
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export function cpuTicks(pid: number): number {
+  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+export function rssBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : Number.NaN;
+}
+
+export function getStatus(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    http.get(url, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', () => resolve(0));
+  });
+}
+
+export async function waitFor(url: string, what: string, child?: ChildProcess): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (child?.exitCode !== null && child?.exitCode !== undefined) throw new Error(`${what} exited with ${child.exitCode}`);
+    if ((await getStatus(url)) === 200) return;
+    await sleep(100);
+  }
+  throw new Error(`${what} did not answer ${url} within 30 s`);
+}
+
+export function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** The app under one variant on core 1; answers on `base` once `waitFor` passes. */
+export function startApp(variant: Variant, port: number): ChildProcess {
+  return spawn('taskset', ['-c', '1', process.execPath, ...variant.nodeArgs, APP], {
+    cwd: ROOT,
+    env: { ...process.env, ...variant.env, PORT: String(port), NODE_ENV: 'production' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** A collector on core 0 with a throw-away database; its OTLP endpoint and HTTP URL. */
+export async function startCollector(dbPath: string): Promise<{ child: ChildProcess; endpoint: string; httpUrl: string }> {
+  const otlpPort = await freePort();
+  const httpPort = await freePort();
+  const child = spawn(
+    'taskset',
+    ['-c', '0', process.execPath, path.join(ROOT, 'collector/dist/cli.js'), 'start', '--db', dbPath, '--otlp-port', String(otlpPort), '--http-port', String(httpPort)],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const httpUrl = `http://127.0.0.1:${httpPort}`;
+  await waitFor(`${httpUrl}/healthz`, 'collector', child);
+  return { child, endpoint: `http://127.0.0.1:${otlpPort}`, httpUrl };
+}
