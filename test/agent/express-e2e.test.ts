@@ -149,6 +149,17 @@ describe('agent on an express 5 app', () => {
     assert.ok(all.traces.length < 30, `${all.traces.length} of 30+ /hello traces kept`);
   });
 
+  test("listeners on the response run inside the request's trace", async () => {
+    const { traceId, header } = sampledTraceparent();
+    sampledHello.add(traceId);
+    await fetch(`${app.base}/finish-context`, { headers: { traceparent: header } }).then((r) => r.text());
+    const seen = await eventually(async () => {
+      const r = (await fetch(`${app.base}/last-finish`).then((x) => x.json())) as { inHandler: string | null; inFinish: string | null } | null;
+      return r?.inHandler === traceId ? r : undefined;
+    }, 'the finish listener ran');
+    assert.equal(seen.inFinish, traceId);
+  });
+
   test('memory, utilisation and event-loop delay series exist for the instance', async () => {
     const series = await eventually(async () => {
       const res = await collector.api<InstanceSeriesResponse>(`/api/services/${SERVICE}/instances/series?${RANGE()}`);

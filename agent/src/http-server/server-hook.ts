@@ -179,7 +179,10 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
         state.bodyEndAt = performance.now();
       });
     }
-    if (state.serverSpan) context.bind(ctx, res);
+    // The response is not bound (OTel's instrumentation binds both): its 'finish' and 'close'
+    // come from the write the handler started, so AsyncLocalStorage already runs them in the
+    // request's context (test/agent/express-e2e checks it); and methods patched onto some
+    // response objects would give Node's http code a second shape to handle for all of them.
     // 'close' follows 'finish' on every response, and comes alone when the client went away.
     res.on('close', () => finish(state));
     return ctx;
