@@ -40,7 +40,7 @@ export function TracesPage({ service }: { service: string }) {
       <Async state={traces} what="traces">
         {(data) =>
           data.traces.length === 0 ? (
-            <EmptyNote>No traces match in this range. Traces are sampled: every error and every slow request is kept.</EmptyNote>
+            <EmptyNote>No traces match in this range. Traces are sampled: every error, slow request and stall is kept (whole while the agent is within its per-second budget, else its own span).</EmptyNote>
           ) : (
             <TracesTable traces={data.traces} />
           )
