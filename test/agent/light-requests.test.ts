@@ -32,15 +32,24 @@ describe('light requests (over the trace budget)', () => {
     await collector.collector.storage.flush();
     return collector.api<TracesResponse>(`/api/traces?service=${SERVICE}&${query}&${RANGE()}`);
   };
-  const trace = (traceId: string): Promise<TraceResponse> => collector.api<TraceResponse>(`/api/traces/${traceId}`);
+  /** The trace once it is stored with at least `minSpans` spans. */
+  const storedTrace = (traceId: string, minSpans = 1): Promise<TraceResponse> =>
+    eventually(async () => {
+      await collector.collector.storage.flush();
+      const r = await fetch(`${collector.collector.httpUrl}/api/traces/${traceId}`);
+      const t = r.ok ? ((await r.json()) as TraceResponse) : undefined;
+      return t && t.spans.length >= minSpans ? t : undefined;
+    }, `trace ${traceId}`);
+  /** The route's row in the transactions once it counts at least `minRequests`. */
+  const transaction = (route: string, minRequests: number) =>
+    eventually(async () => {
+      const res = await collector.api<TransactionsResponse>(`/api/services/${SERVICE}/transactions?${RANGE()}`);
+      return res.transactions.find((t) => t.route === route && t.requests >= minRequests);
+    }, `${route} in the transactions`);
 
   test('every request is counted in the metrics, by route; ordinary ones leave no trace', async () => {
     for (let i = 0; i < 40; i++) await fetch(`${app.base}/hello`).then((r) => r.text());
-    const hello = await eventually(async () => {
-      const res = await collector.api<TransactionsResponse>(`/api/services/${SERVICE}/transactions?${RANGE()}`);
-      const row = res.transactions.find((t) => t.route === '/hello');
-      return row && row.requests >= 40 ? row : undefined;
-    }, '/hello in the transactions');
+    const hello = await transaction('/hello', 40);
     assert.equal(hello.requests, 40);
     assert.equal(hello.errors, 0);
     const kept = await traces(`route=${encodeURIComponent('/hello')}`);
@@ -52,7 +61,7 @@ describe('light requests (over the trace budget)', () => {
     assert.equal(res.status, 502);
     await res.text();
     const summary = await eventually(async () => (await traces('error=true')).traces.find((t) => t.route === '/call-then-fail'), 'error trace');
-    const detail = await trace(summary.traceId);
+    const detail = await storedTrace(summary.traceId);
     assert.equal(detail.spans.length, 1, `spans: ${detail.spans.map((s) => s.name).join(', ')}`);
     const server = detail.spans[0]!;
     assert.equal(server.kind, 2);
@@ -73,10 +82,7 @@ describe('light requests (over the trace budget)', () => {
       assert.equal(res.status, 200);
       await res.text();
     }
-    const row = await eventually(async () => {
-      const res = await collector.api<TransactionsResponse>(`/api/services/${SERVICE}/transactions?${RANGE()}`);
-      return res.transactions.find((t) => t.route === '/async-wait/:ms' && t.requests >= 5);
-    }, '/async-wait/:ms in the transactions');
+    const row = await transaction('/async-wait/:ms', 5);
     assert.equal(row.requests, 5);
     assert.equal(row.queueWaitMs, null, 'an absurd queue start is dropped, not recorded');
   });
@@ -85,11 +91,7 @@ describe('light requests (over the trace budget)', () => {
     const traceId = randomHex(16);
     const parentId = randomHex(8);
     await fetch(`${app.base}/fail`, { headers: { traceparent: `00-${traceId}-${parentId}-00` } }).then((r) => r.text());
-    const detail = await eventually(async () => {
-      await collector.collector.storage.flush();
-      const r = await fetch(`${collector.collector.httpUrl}/api/traces/${traceId}`);
-      return r.ok ? ((await r.json()) as TraceResponse) : undefined;
-    }, 'continued trace');
+    const detail = await storedTrace(traceId);
     assert.equal(detail.spans[0]?.parentSpanId, parentId);
     assert.equal(detail.spans[0]?.attributes['http.route'], '/fail');
   });
@@ -103,12 +105,7 @@ describe('light requests (over the trace budget)', () => {
     assert.ok(stall.traceId, 'the stall names a trace');
     // (Its accuracy, 200 ms ± 20 %, is express-e2e's to check; here it is the attribution.)
     assert.ok(stall.durationMs !== null && stall.durationMs >= 160, `stall ${String(stall.durationMs)} ms`);
-    const detail = await eventually(async () => {
-      await collector.collector.storage.flush();
-      const r = await fetch(`${collector.collector.httpUrl}/api/traces/${stall.traceId}`);
-      const t = r.ok ? ((await r.json()) as TraceResponse) : undefined;
-      return t && t.spans.length >= 2 ? t : undefined;
-    }, 'stall trace');
+    const detail = await storedTrace(stall.traceId, 2);
     const server = detail.spans.find((s) => s.kind === 2);
     const blocked = detail.spans.find((s) => s.name === 'event loop blocked');
     assert.ok(server && blocked, `spans: ${detail.spans.map((s) => s.name).join(', ')}`);

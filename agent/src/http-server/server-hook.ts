@@ -9,7 +9,7 @@
 // `Server.prototype.emit('request')` is wrapped, as OTel's http instrumentation does, because
 // the handler has to run inside the request's context (for child spans, and for the route
 // frameworks report there); diagnostics_channel cannot do that.
-import { context, INVALID_SPAN_CONTEXT, isSpanContextValid, propagation, ROOT_CONTEXT, trace, TraceFlags, type Context, type SpanContext, type Tracer } from '@opentelemetry/api';
+import { context, INVALID_SPAN_CONTEXT, isSpanContextValid, propagation, ROOT_CONTEXT, SpanKind, trace, TraceFlags, type Context, type SpanContext, type Tracer } from '@opentelemetry/api';
 import { RPCType, suppressTracing } from '@opentelemetry/core';
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -25,7 +25,7 @@ import { hasBody, patchResponseEnd } from '../signals/slow-clients';
 import { requestFacts, type RequestFacts } from './request-facts';
 import type { RequestMetrics } from './request-metrics';
 import { activeRequest, withRequest, type RequestState } from './request-state';
-import { finishServerSpan, normalMethod, requestAttributes, SERVER_SPAN_KIND, urlScheme } from './server-span';
+import { finishServerSpan, normalMethod, requestAttributes, urlScheme } from './server-span';
 
 export interface ServerHookOptions {
   tracer: Tracer;
@@ -64,15 +64,18 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     if (state !== undefined && state.res === res && state.endAt === null) state.endAt = performance.now();
   });
 
+  /** A light request's server-span ids: drawn once (by a stall, or at its end), continuing the caller's trace. */
+  const lightIdsOf = (state: RequestState): { traceId: string; spanId: string } =>
+    (state.lightIds ??= { traceId: state.remoteParent?.traceId ?? ids.random.generateTraceId(), spanId: ids.random.generateSpanId() });
+
   const writeLightSpan = (state: RequestState, facts: RequestFacts): void => {
-    const traceId = state.lightIds?.traceId ?? state.remoteParent?.traceId ?? ids.random.generateTraceId();
-    const spanId = state.lightIds?.spanId ?? ids.random.generateSpanId();
+    const { traceId, spanId } = lightIdsOf(state);
     const parent = state.remoteParent ? trace.setSpanContext(ROOT_CONTEXT, state.remoteParent) : ROOT_CONTEXT;
     const span = ids.withIds(traceId, spanId, () =>
       tracer.startSpan(
         facts.method,
         {
-          kind: SERVER_SPAN_KIND,
+          kind: SpanKind.SERVER,
           startTime: performance.timeOrigin + state.startAt,
           attributes: { ...requestAttributes(state.req, state.server), [ATTR.partialTrace]: true },
         },
@@ -163,7 +166,7 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     } else {
       const span = tracer.startSpan(
         normalMethod(req.method),
-        { kind: SERVER_SPAN_KIND, startTime: performance.timeOrigin + now, attributes: requestAttributes(req, server) },
+        { kind: SpanKind.SERVER, startTime: performance.timeOrigin + now, attributes: requestAttributes(req, server) },
         withTraceMode(parent, mode),
       );
       state.span = span;
@@ -209,9 +212,9 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     stallParent(ctx) {
       const state = activeRequest(ctx);
       if (!state || state.done || state.mode !== 'light') return null;
-      state.lightIds ??= { traceId: state.remoteParent?.traceId ?? ids.random.generateTraceId(), spanId: ids.random.generateSpanId() };
+      const { traceId, spanId } = lightIdsOf(state);
       return {
-        spanContext: { traceId: state.lightIds.traceId, spanId: state.lightIds.spanId, traceFlags: TraceFlags.NONE, isRemote: false },
+        spanContext: { traceId, spanId, traceFlags: TraceFlags.NONE, isRemote: false },
         startEpochMs: performance.timeOrigin + state.startAt,
       };
     },

@@ -2,7 +2,7 @@
 // conventions (stable names), so traces read the same as those of OTel's http instrumentation.
 // Written only for requests whose trace is recorded or kept: building these attributes is
 // most of what a span costs.
-import { SpanKind, SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
+import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
 import type { IncomingMessage, Server } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { ATTR } from '../signals/meter';
@@ -44,7 +44,7 @@ function redactedQuery(query: string): string {
   return changed ? params.toString() : query;
 }
 
-export function spanName(method: string, route: string | undefined): string {
+function spanName(method: string, route: string | undefined): string {
   return route !== undefined ? `${method} ${route}` : method;
 }
 
@@ -80,8 +80,6 @@ export function requestAttributes(req: IncomingMessage, server: Server | null): 
   if (agent) attrs['user_agent.original'] = agent;
   return attrs;
 }
-
-export const SERVER_SPAN_KIND = SpanKind.SERVER;
 
 /** Sets what is known at the end and ends the span. */
 export function finishServerSpan(span: Span, facts: RequestFacts): void {
