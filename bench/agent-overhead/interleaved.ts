@@ -11,10 +11,11 @@
 // With --diagnose, variants that split Headroom's cost: no request instrumentation at all
 // (OTEL_NODE_DISABLED_INSTRUMENTATIONS=http,express), its own request path without OTel's
 // express instrumentation and with both trace budgets at 0 (every request light), and with the
-// express instrumentation but no budgets.
+// express instrumentation but no budgets, and each trace budget alone (10 sampled traces/s;
+// 20 recorded, unsampled traces/s).
 //
 // Reproduce (builds first; about 20 s per variant and round):
-//   npx tsc -b && node --import tsx bench/agent-overhead/interleaved.ts [--rounds 8] [--seconds 2] [--route /] [--diagnose]
+//   npx tsc -b && node --import tsx bench/agent-overhead/interleaved.ts [--rounds 8] [--seconds 2] [--route /] [--rate N] [--diagnose]
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,12 +23,15 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { flagArg, fmt, machineLine, numberArg, sleep, table } from '../common/report';
-import { freePort, standardVariants, startApp, startCollector, stop, waitFor, type Variant } from './processes';
+import { cpuNs, freePort, standardVariants, startApp, startCollector, stop, waitFor, type Variant } from './processes';
 
 const ROUNDS = numberArg('rounds', 8);
 const SECONDS = numberArg('seconds', 2);
 const CONNECTIONS = 50;
 const DIAGNOSE = flagArg('diagnose');
+// With --rate N: each burst sends N req/s instead of saturating, and the figure is the app's
+// CPU time per request (all its threads, from the scheduler's accounting).
+const RATE = numberArg('rate', 0);
 const ROUTE = ((): string => {
   const i = process.argv.indexOf('--route');
   return i >= 0 ? (process.argv[i + 1] ?? '/') : '/';
@@ -58,12 +62,20 @@ function diagnosticVariants(endpoint: string): Variant[] {
     headroom('diag: Headroom, no request instrumentation', { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'http,express' }),
     headroom('diag: Headroom, light requests, no express instr.', { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express', ...light }),
     headroom('diag: Headroom, light requests', light),
+    headroom('diag: Headroom, sampled budget only', { HEADROOM_RECORDED_TRACES_PER_SECOND: '0' }),
+    headroom('diag: Headroom, recorded budget only', { HEADROOM_TRACES_PER_SECOND: '0' }),
   ];
 }
 
-async function burst(url: string): Promise<number> {
-  const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS });
-  return r['2xx'] / r.duration;
+/** Requests per second at saturation, or with --rate the app's CPU µs per request. */
+async function burst(url: string, pid: number): Promise<number> {
+  if (RATE === 0) {
+    const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS });
+    return r['2xx'] / r.duration;
+  }
+  const cpu0 = cpuNs(pid);
+  const r = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, overallRate: RATE });
+  return (cpuNs(pid) - cpu0) / 1000 / r['2xx'];
 }
 
 async function main(): Promise<void> {
@@ -83,7 +95,7 @@ async function main(): Promise<void> {
     for (const app of apps) await autocannon({ url: app.url, connections: CONNECTIONS, duration: 3 }); // JIT warm-up
     for (let round = 0; round < ROUNDS; round++) {
       process.stderr.write(`round ${round + 1}/${ROUNDS}\n`);
-      for (const app of apps) perRound.get(app.variant.name)?.push(await burst(app.url));
+      for (const app of apps) perRound.get(app.variant.name)?.push(await burst(app.url, app.child.pid as number));
       await sleep(200);
     }
   } finally {
@@ -93,18 +105,20 @@ async function main(): Promise<void> {
   }
 
   const bare = perRound.get(variants[0]?.name as string) ?? [];
+  const asRatio = (r: number): string => (RATE === 0 ? `${fmt(100 * r)} %` : `${r.toFixed(2)}×`);
   const rows = variants.map((v) => {
-    const rps = perRound.get(v.name) ?? [];
-    const ratios = rps.map((x, i) => x / (bare[i] ?? Number.NaN));
-    return [v.name, fmt(median(rps)), `${fmt(100 * median(ratios))} %`, `${fmt(100 * Math.min(...ratios))}–${fmt(100 * Math.max(...ratios))} %`];
+    const values = perRound.get(v.name) ?? [];
+    const ratios = values.map((x, i) => x / (bare[i] ?? Number.NaN));
+    return [v.name, RATE === 0 ? fmt(median(values)) : median(values).toFixed(1), asRatio(median(ratios)), `${asRatio(Math.min(...ratios))}–${asRatio(Math.max(...ratios))}`];
   });
-  console.log(`bench/agent-overhead/interleaved — express 5 app, route ${ROUTE}: throughput at saturation, each variant against bare in the same round`);
+  const figure = RATE === 0 ? 'throughput at saturation' : `app CPU per request at ${RATE} req/s`;
+  console.log(`bench/agent-overhead/interleaved — express 5 app, route ${ROUTE}: ${figure}, each variant against bare in the same round`);
   console.log(machineLine());
   console.log(`all apps on core 1 at once, autocannon + collector on core 0; ${ROUNDS} rounds of ${SECONDS} s bursts, ${CONNECTIONS} connections`);
   console.log('');
-  console.log(table(['variant', 'median req/s', 'median ratio to bare', 'ratio range'], rows));
+  console.log(table(['variant', RATE === 0 ? 'median req/s' : 'median CPU µs/request', 'median ratio to bare', 'ratio range'], rows));
   console.log('');
-  console.log(`reproduce: node --import tsx bench/agent-overhead/interleaved.ts --rounds ${ROUNDS} --seconds ${SECONDS} --route ${ROUTE}${DIAGNOSE ? ' --diagnose' : ''}`);
+  console.log(`reproduce: node --import tsx bench/agent-overhead/interleaved.ts --rounds ${ROUNDS} --seconds ${SECONDS} --route ${ROUTE}${RATE ? ` --rate ${RATE}` : ''}${DIAGNOSE ? ' --diagnose' : ''}`);
 }
 
 main().catch((error: unknown) => {

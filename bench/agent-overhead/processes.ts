@@ -1,7 +1,7 @@
 // The processes bench/agent-overhead runs: a collector for the agents to send to, and the app
 // under each variant, pinned to core 1. Shared by main.ts and interleaved.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -49,6 +49,22 @@ export function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/**
+ * CPU time of all the process's live threads in ns, from the scheduler's own accounting
+ * (/proc/<pid>/task/<tid>/schedstat): exact, where /proc/<pid>/stat counts 10 ms ticks.
+ */
+export function cpuNs(pid: number): number {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return total;
 }
 
 export function rssBytes(pid: number): number {
