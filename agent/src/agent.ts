@@ -11,6 +11,7 @@ import { requireSdkNode } from './lazy-sdk-node';
 import { appBases, installedFrom, loadInstrumentations, selectInstrumentations } from './instrumentations';
 import { describe, report } from './report';
 import { buildResource } from './resource';
+import { ExpressRoutesInstrumentation } from './http-server/express-routes';
 import { installServerHook } from './http-server/server-hook';
 import { PresetIdGenerator } from './sampling/id-generator';
 import { HeadroomSampler } from './sampling/sampler';
@@ -95,6 +96,10 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
   );
   if (selection.unknown.length > 0) report('config', `unknown instrumentations in OTEL_NODE_*_INSTRUMENTATIONS: ${selection.unknown.join(', ')}`);
   const instrumentations = loadInstrumentations(selection, (name, err) => report('otel', `instrumentation ${name}: ${describe(err)}`));
+  // Headroom's request path (server hook below, express routes) is switched with OTel's http
+  // instrumentation (OTEL_NODE_DISABLED_INSTRUMENTATIONS=http: none of it).
+  const ownRequestPath = selection.load.some((entry) => entry.name === 'http');
+  if (ownRequestPath) instrumentations.push(new ExpressRoutesInstrumentation());
   const { NodeSDK } = requireSdkNode();
   const sdk = new NodeSDK({
     resource: buildResource(settings),
@@ -113,8 +118,7 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
   const logger = logs.getLogger(SCOPE);
   const stops: (() => void)[] = [];
   const tracer = trace.getTracer(SCOPE);
-  // Switched with OTel's http instrumentation (OTEL_NODE_DISABLED_INSTRUMENTATIONS=http: none).
-  const serverHook = selection.load.some((entry) => entry.name === 'http')
+  const serverHook = ownRequestPath
     ? installServerHook({ tracer, budget, ids, metrics: pipeline.requestMetrics, inFlight, slowTraceMs: settings.slowTraceMs })
     : null;
   if (serverHook) stops.push(() => serverHook.uninstall());

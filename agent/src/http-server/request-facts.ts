@@ -1,7 +1,7 @@
 // What a request turned out to be, read once at its end; metrics, the server span and the
 // keep decision all read these.
 import { declaredLength } from '../signals/slow-clients';
-import type { RequestState } from './request-state';
+import { routeOf, type RequestState } from './request-state';
 import { normalMethod } from './server-span';
 
 export interface RequestFacts {
@@ -28,7 +28,7 @@ export function requestFacts(state: RequestState, now: number): RequestFacts {
   const bodyRead = state.bodyEndAt !== null;
   return {
     method: normalMethod(req.method),
-    route: state.route,
+    route: routeOf(state),
     status: res.statusCode,
     durationMs: Math.max(0, now - state.startAt),
     endAt: now,

@@ -3,9 +3,10 @@
 // RPC metadata, the object frameworks write the route into (express and koa
 // instrumentations, fastify's channel): one context entry per request, not two.
 import type { Context, Span, SpanContext } from '@opentelemetry/api';
-import { getRPCMetadata, RPCType, setRPCMetadata } from '@opentelemetry/core';
+import { getRPCMetadata, RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { TraceMode } from '../sampling/trace-budget';
+import type { MountTrail } from './express-route-trail';
 
 export interface RequestState {
   // RPC metadata (OTel core's HTTPMetadata): `span` is the server span, or a non-recording
@@ -34,13 +35,31 @@ export interface RequestState {
   bytesIn0: number;
   bytesOut0: number;
   done: boolean;
+  /** Express's router dispatched this request (express-routes.ts): its route is expressRoute, not `route`. */
+  routedByExpress: boolean;
+  /** The pattern of the route layer express matched last; undefined while none has. */
+  expressRoute: string | undefined;
+  expressMounts: MountTrail | null;
 }
 
 export function withRequest(ctx: Context, state: RequestState): Context {
   return setRPCMetadata(ctx, state);
 }
 
+/**
+ * The request's route: express's from its own layers (the RPC metadata's `route` is written by
+ * OTel's express instrumentation too, only for requests with a span, and differently for
+ * requests no route matched); any other framework's from the RPC metadata.
+ */
+export function routeOf(state: RequestState): string | undefined {
+  return state.routedByExpress ? state.expressRoute : state.route;
+}
+
 export function activeRequest(ctx: Context): RequestState | undefined {
-  const rpc = getRPCMetadata(ctx) as Partial<RequestState> | undefined;
-  return rpc?.headroom === true ? (rpc as RequestState) : undefined;
+  return asRequestState(getRPCMetadata(ctx));
+}
+
+/** RPC metadata that is Headroom's request state, as such. */
+export function asRequestState(rpc: RPCMetadata | undefined): RequestState | undefined {
+  return (rpc as Partial<RequestState> | undefined)?.headroom === true ? (rpc as RequestState) : undefined;
 }

@@ -155,6 +155,9 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
       bytesIn0: socket ? socket.bytesRead : 0,
       bytesOut0: socket ? socket.bytesWritten : 0,
       done: false,
+      routedByExpress: false,
+      expressRoute: undefined,
+      expressMounts: null,
     };
     const waited = queueWaitFromHeaders(req.headers);
     if (waited?.kind === 'ok') state.queueWaitMs = waited.ms;

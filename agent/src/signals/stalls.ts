@@ -13,6 +13,7 @@ import type { Logger } from '@opentelemetry/api-logs';
 import { getRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import { join, dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { asRequestState, routeOf } from '../http-server/request-state';
 import { describe, guard, report } from '../report';
 import { withForcedRecording } from '../sampling/sampler';
 import { ATTR, EVENTS } from './meter';
@@ -52,6 +53,12 @@ export function blockedMs(gapMs: number, tickMs: number = TICK_MS): number {
 }
 
 const agentDir = dirname(__dirname);
+
+/** The route a request's metadata holds by now: Headroom's request state knows express's apart. */
+function routeFromMetadata(rpc: RPCMetadata | undefined): string | undefined {
+  const state = asRequestState(rpc);
+  return state ? routeOf(state) : rpc?.route;
+}
 
 export function startStallDetector(options: StallOptions): () => void {
   const shared = new SharedArrayBuffer(8);
@@ -99,7 +106,7 @@ export function startStallDetector(options: StallOptions): () => void {
         const light = options.lightParent(ctx);
         if (light) ({ spanContext, startEpochMs: spanStartEpochMs } = light);
       }
-      snapshot = { tick, spanContext, rpc, route: typeof spanRoute === 'string' ? spanRoute : rpc?.route, stack, spanStartEpochMs };
+      snapshot = { tick, spanContext, rpc, route: typeof spanRoute === 'string' ? spanRoute : routeFromMetadata(rpc), stack, spanStartEpochMs };
       if (spanContext) options.stallPending(spanContext.traceId);
       return 1;
     } catch {
@@ -118,7 +125,7 @@ export function startStallDetector(options: StallOptions): () => void {
       [ATTR.stallDurationMs]: Math.round(durationMs * 10) / 10,
       'headroom.stall.cpu_ms': Math.round(cpuUsedMs * 10) / 10,
     };
-    const route = snap?.route ?? snap?.rpc?.route;
+    const route = snap?.route ?? routeFromMetadata(snap?.rpc);
     if (route !== undefined) attributes[ATTR.route] = route;
     if (snap) {
       const frames = appFrames(snap.stack, agentDir).slice(0, STACK_FRAMES);

@@ -1,0 +1,111 @@
+// Express route names, end to end: the same app on express 5 and express 4, once with every
+// request light (both trace budgets 0) and once with every request traced (the default
+// budgets, far from exhausted here). The route of each request must be its pattern, the same
+// in every mode: a path-mounted middleware that calls next() is no part of it, mounts at
+// patterns keep their pattern, sub-apps and `app.route()` count, and an unmatched request has
+// no route (the collector names it by its method).
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { TraceResponse, TracesResponse, TransactionsResponse } from '../../collector/src/api-types';
+import { eventually, FIXTURES, RANGE, REPO, runApp, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
+
+const REQUESTS: { method?: string; path: string; route: string }[] = [
+  { path: '/api/users/3', route: '/api/users/:id' },
+  { path: '/users', route: '/users' },
+  { path: '/users/7', route: '/users/:id' },
+  { path: '/authors/5/posts/9', route: '/authors/:aid/posts/:pid' },
+  { path: '/admin/stats', route: '/admin/stats' },
+  { path: '/things/4', route: '/things/:id' },
+  { method: 'POST', path: '/things/4', route: '/things/:id' },
+  { path: '/re/42', route: String(/^\/re\/\d+$/) },
+  { path: '/nope', route: 'GET' },
+];
+
+function expectedCounts(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of REQUESTS) counts.set(r.route, (counts.get(r.route) ?? 0) + 1);
+  return counts;
+}
+
+const LIGHT = { HEADROOM_TRACES_PER_SECOND: '0', HEADROOM_RECORDED_TRACES_PER_SECOND: '0' };
+
+describe('express routes, light and traced, express 5 and 4', () => {
+  let collector: TestCollector;
+  let express4Dir: string;
+  const apps = new Map<string, RunningApp>();
+  // service name → [script, extra env]
+  const variants = (): [string, string, Record<string, string>][] => {
+    const on4 = join(express4Dir, 'express-routes-app.js');
+    const on5 = join(FIXTURES, 'express-routes-app.js');
+    const node4 = { NODE_PATH: join(REPO, 'node_modules') };
+    return [
+      ['routes-e5-light', on5, LIGHT],
+      ['routes-e5-traced', on5, {}],
+      ['routes-e4-light', on4, { ...node4, ...LIGHT }],
+      ['routes-e4-traced', on4, node4],
+    ];
+  };
+
+  before(async () => {
+    collector = await startTestCollector();
+    // express 4 under its own name, next to a copy of the app: instrumentations know a
+    // package by the folder it is loaded from. Its dependencies are found through NODE_PATH.
+    express4Dir = mkdtempSync(join(tmpdir(), 'headroom-express4-'));
+    cpSync(join(REPO, 'node_modules/express4'), join(express4Dir, 'node_modules/express'), { recursive: true, dereference: true });
+    cpSync(join(FIXTURES, 'express-routes-app.js'), join(express4Dir, 'express-routes-app.js'));
+    await Promise.all(
+      variants().map(async ([service, script, env]) => {
+        const app = await runApp(script, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl, OTEL_SERVICE_NAME: service, OTEL_METRIC_EXPORT_INTERVAL: '500', ...env });
+        apps.set(service, app);
+        for (const r of REQUESTS) {
+          const res = await fetch(`${app.base}${r.path}`, { method: r.method ?? 'GET' });
+          await res.text();
+          assert.equal(res.status, r.route === 'GET' ? 404 : 200, `${service} ${r.path}`);
+        }
+      }),
+    );
+  });
+
+  after(async () => {
+    await Promise.all([...apps.values()].map((app) => app.stop()));
+    await collector?.close();
+    if (express4Dir) rmSync(express4Dir, { recursive: true, force: true });
+  });
+
+  for (const service of ['routes-e5-light', 'routes-e5-traced', 'routes-e4-light', 'routes-e4-traced']) {
+    test(`${service}: every request counted under its route pattern`, async () => {
+      const want = expectedCounts();
+      const total = REQUESTS.length;
+      const res = await eventually(async () => {
+        const r = await collector.api<TransactionsResponse>(`/api/services/${service}/transactions?${RANGE()}`);
+        return r.transactions.reduce((n, t) => n + t.requests, 0) >= total ? r : undefined;
+      }, `${total} requests of ${service}`);
+      const got = new Map(res.transactions.map((t) => [t.route, t.requests]));
+      assert.deepEqual(Object.fromEntries([...got].sort()), Object.fromEntries([...want].sort()));
+    });
+  }
+
+  test('a traced request keeps OTel express spans under a server span named by the route', async () => {
+    for (const service of ['routes-e5-traced', 'routes-e4-traced']) {
+      const list = await eventually(async () => {
+        const r = await collector.api<TracesResponse>(`/api/traces?service=${service}&route=${encodeURIComponent('/api/users/:id')}&${RANGE()}`);
+        return r.traces.length > 0 ? r : undefined;
+      }, `a /api/users/:id trace of ${service}`);
+      const traceId = list.traces[0]?.traceId as string;
+      const t = await collector.api<TraceResponse>(`/api/traces/${traceId}`);
+      const root = t.spans.find((s) => s.parentSpanId === null || s.parentSpanId === undefined || s.parentSpanId === '');
+      assert.equal(root?.name, 'GET /api/users/:id', service);
+      assert.ok(t.spans.some((s) => s.name.startsWith('request handler')), `${service}: express spans ${t.spans.map((s) => s.name).join(', ')}`);
+    }
+  });
+
+  test('a light request leaves no trace', async () => {
+    for (const service of ['routes-e5-light', 'routes-e4-light']) {
+      const r = await collector.api<TracesResponse>(`/api/traces?service=${service}&${RANGE()}`);
+      assert.ok(r.traces.every((t) => t.durationMs >= 2000), `${service}: only slow requests (a loaded machine) leave a trace`);
+    }
+  });
+});
