@@ -12,6 +12,7 @@ import { appBases, installedFrom, loadInstrumentations, selectInstrumentations }
 import { describe, report } from './report';
 import { buildResource } from './resource';
 import { ExpressRoutesInstrumentation } from './http-server/express-routes';
+import { KoaRoutesInstrumentation } from './http-server/koa-routes';
 import { installServerHook } from './http-server/server-hook';
 import { PresetIdGenerator } from './sampling/id-generator';
 import { HeadroomSampler } from './sampling/sampler';
@@ -99,7 +100,7 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
   // Headroom's request path (server hook below, express routes) is switched with OTel's http
   // instrumentation (OTEL_NODE_DISABLED_INSTRUMENTATIONS=http: none of it).
   const ownRequestPath = selection.load.some((entry) => entry.name === 'http');
-  if (ownRequestPath) instrumentations.push(new ExpressRoutesInstrumentation());
+  if (ownRequestPath) instrumentations.push(new ExpressRoutesInstrumentation(), new KoaRoutesInstrumentation());
   const { NodeSDK } = requireSdkNode();
   const sdk = new NodeSDK({
     resource: buildResource(settings),

@@ -40,6 +40,8 @@ export interface RequestState {
   /** The pattern of the route layer express matched last; undefined while none has. */
   expressRoute: string | undefined;
   expressMounts: MountTrail | null;
+  /** Koa's context for the request (koa-routes.ts): @koa/router leaves the route in it. */
+  koaContext: { _matchedRoute?: unknown } | null;
 }
 
 export function withRequest(ctx: Context, state: RequestState): Context {
@@ -47,12 +49,16 @@ export function withRequest(ctx: Context, state: RequestState): Context {
 }
 
 /**
- * The request's route: express's from its own layers (the RPC metadata's `route` is written by
- * OTel's express instrumentation too, only for requests with a span, and differently for
- * requests no route matched); any other framework's from the RPC metadata.
+ * The request's route: express's from its own layers, koa's from its context (OTel's express
+ * and koa instrumentations write the RPC metadata's `route` only for requests with a span);
+ * any other framework's from the RPC metadata.
  */
 export function routeOf(state: RequestState): string | undefined {
-  return state.routedByExpress ? state.expressRoute : state.route;
+  if (state.routedByExpress) return state.expressRoute;
+  const koaRoute = state.koaContext?._matchedRoute;
+  if (typeof koaRoute === 'string') return koaRoute;
+  if (koaRoute instanceof RegExp) return String(koaRoute);
+  return state.route;
 }
 
 export function activeRequest(ctx: Context): RequestState | undefined {

@@ -158,6 +158,7 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
       routedByExpress: false,
       expressRoute: undefined,
       expressMounts: null,
+      koaContext: null,
     };
     const waited = queueWaitFromHeaders(req.headers);
     if (waited?.kind === 'ok') state.queueWaitMs = waited.ms;
