@@ -11,7 +11,7 @@ import { requireSdkNode } from './lazy-sdk-node';
 import { appBases, installedFrom, loadInstrumentations, selectInstrumentations } from './instrumentations';
 import { describe, report } from './report';
 import { buildResource } from './resource';
-import { ExpressRoutesInstrumentation } from './http-server/express-routes';
+import { ExpressLayersInstrumentation } from './http-server/express-layers';
 import { KoaRoutesInstrumentation } from './http-server/koa-routes';
 import { installServerHook } from './http-server/server-hook';
 import { PresetIdGenerator } from './sampling/id-generator';
@@ -44,8 +44,8 @@ const OFF_BY_DEFAULT = ['fs', 'dns', 'net', 'runtime-node', 'host-metrics', 'rou
 function instrumentationSwitches(env: Record<string, string | undefined>): Record<string, { enabled: boolean }> {
   const wanted = new Set((env.OTEL_NODE_ENABLED_INSTRUMENTATIONS ?? '').split(',').map((s) => s.trim()));
   const out: Record<string, { enabled: boolean }> = {};
-  // `router`: on express 5 both the express and the router instrumentation wrap the same
-  // layers (four spans per request, one named "middleware - patched"); express's is kept.
+  // `router`: on express 5 it would span the same layers as Headroom's express
+  // instrumentation (http-server/express-layers.ts).
   for (const name of OFF_BY_DEFAULT) if (!wanted.has(name)) out[name] = { enabled: false };
   return out;
 }
@@ -96,11 +96,15 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
     installedFrom(appBases(process.argv[1])),
   );
   if (selection.unknown.length > 0) report('config', `unknown instrumentations in OTEL_NODE_*_INSTRUMENTATIONS: ${selection.unknown.join(', ')}`);
-  const instrumentations = loadInstrumentations(selection, (name, err) => report('otel', `instrumentation ${name}: ${describe(err)}`));
-  // Headroom's request path (server hook below, express routes) is switched with OTel's http
-  // instrumentation (OTEL_NODE_DISABLED_INSTRUMENTATIONS=http: none of it).
+  // Headroom's request path (the server hook below, express's layers, koa's route) is switched
+  // with OTel's http instrumentation (OTEL_NODE_DISABLED_INSTRUMENTATIONS=http: none of it).
+  // While it is on, express is Headroom's too (http-server/express-layers.ts): OTel's express
+  // instrumentation is not loaded, and its switch decides whether layers get spans.
   const ownRequestPath = selection.load.some((entry) => entry.name === 'http');
-  if (ownRequestPath) instrumentations.push(new ExpressRoutesInstrumentation(), new KoaRoutesInstrumentation());
+  const expressSpans = selection.load.some((entry) => entry.name === 'express');
+  const toLoad = ownRequestPath ? { ...selection, load: selection.load.filter((entry) => entry.name !== 'express') } : selection;
+  const instrumentations = loadInstrumentations(toLoad, (name, err) => report('otel', `instrumentation ${name}: ${describe(err)}`));
+  if (ownRequestPath) instrumentations.push(new ExpressLayersInstrumentation({ layerSpans: expressSpans }), new KoaRoutesInstrumentation());
   const { NodeSDK } = requireSdkNode();
   const sdk = new NodeSDK({
     resource: buildResource(settings),

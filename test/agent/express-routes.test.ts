@@ -88,18 +88,44 @@ describe('express routes, light and traced, express 5 and 4', () => {
     });
   }
 
-  test('a traced request keeps OTel express spans under a server span named by the route', async () => {
+  test('a traced request has a span per middleware and route handler, siblings under its server span', async () => {
     for (const service of ['routes-e5-traced', 'routes-e4-traced']) {
       const list = await eventually(async () => {
         const r = await collector.api<TracesResponse>(`/api/traces?service=${service}&route=${encodeURIComponent('/api/users/:id')}&${RANGE()}`);
         return r.traces.length > 0 ? r : undefined;
       }, `a /api/users/:id trace of ${service}`);
       const traceId = list.traces[0]?.traceId as string;
-      const t = await collector.api<TraceResponse>(`/api/traces/${traceId}`);
-      const root = t.spans.find((s) => s.parentSpanId === null || s.parentSpanId === undefined || s.parentSpanId === '');
+      const t = await eventually(async () => {
+        const r = await collector.api<TraceResponse>(`/api/traces/${traceId}`);
+        return r.spans.length >= 3 ? r : undefined;
+      }, `the spans of ${traceId}`);
+      const root = t.spans.find((s) => !s.parentSpanId);
       assert.equal(root?.name, 'GET /api/users/:id', service);
-      assert.ok(t.spans.some((s) => s.name.startsWith('request handler')), `${service}: express spans ${t.spans.map((s) => s.name).join(', ')}`);
+      const layers = t.spans.filter((s) => s !== root);
+      const names = layers.map((s) => s.name);
+      assert.ok(names.includes('middleware - <anonymous>'), `${service}: ${names.join(', ')}`);
+      assert.ok(names.includes('request handler - /api/users/:id'), `${service}: ${names.join(', ')}`);
+      const handler = layers.find((s) => s.name === 'request handler - /api/users/:id');
+      assert.equal(handler?.attributes['http.route'], '/api/users/:id');
+      assert.equal(handler?.attributes['express.type'], 'request_handler');
+      for (const s of layers) assert.equal(s.parentSpanId, root?.spanId, `${service}: ${s.name} is a child of the server span`);
+      for (const s of layers) assert.ok(s.durationMs <= (root?.durationMs ?? 0) + 1, `${service}: ${s.name} ends within the request`);
     }
+  });
+
+  test('an error passed to next() marks the layer span that raised it (sent after the counts above)', async () => {
+    const app = apps.get('routes-e5-traced') as RunningApp;
+    const res = await fetch(`${app.base}/boom`);
+    await res.text();
+    assert.equal(res.status, 500);
+    const list = await eventually(async () => {
+      const r = await collector.api<TracesResponse>(`/api/traces?service=routes-e5-traced&route=${encodeURIComponent('/boom')}&${RANGE()}`);
+      return r.traces.length > 0 ? r : undefined;
+    }, 'the /boom trace');
+    const t = await collector.api<TraceResponse>(`/api/traces/${list.traces[0]?.traceId as string}`);
+    const handler = t.spans.find((s) => s.name === 'request handler - /boom');
+    assert.equal(handler?.status.code, 2, JSON.stringify(t.spans.map((s) => [s.name, s.status.code])));
+    assert.ok(handler?.events.some((e) => e.name === 'exception'));
   });
 
   test('a light request leaves no trace', async () => {

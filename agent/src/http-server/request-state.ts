@@ -35,11 +35,13 @@ export interface RequestState {
   bytesIn0: number;
   bytesOut0: number;
   done: boolean;
-  /** Express's router dispatched this request (express-routes.ts): its route is expressRoute, not `route`. */
+  /** Express's router dispatched this request (express-layers.ts): its route is expressRoute, not `route`. */
   routedByExpress: boolean;
   /** The pattern of the route layer express matched last; undefined while none has. */
   expressRoute: string | undefined;
   expressMounts: MountTrail | null;
+  /** Ends the express layer spans still open (traced requests): called when the request ends. */
+  layerEnds: (() => void)[] | null;
   /** Koa's context for the request (koa-routes.ts): @koa/router leaves the route in it. */
   koaContext: { _matchedRoute?: unknown } | null;
 }

@@ -102,6 +102,7 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     const facts = requestFacts(state, now);
     metrics.record(facts, urlScheme(state.req));
     if (state.serverSpan) {
+      if (state.layerEnds !== null) for (const end of state.layerEnds) end();
       finishServerSpan(state.serverSpan, facts);
       return;
     }
@@ -158,6 +159,7 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
       routedByExpress: false,
       expressRoute: undefined,
       expressMounts: null,
+      layerEnds: null,
       koaContext: null,
     };
     const waited = queueWaitFromHeaders(req.headers);
