@@ -13,6 +13,7 @@ import { context, INVALID_SPAN_CONTEXT, isSpanContextValid, propagation, ROOT_CO
 import { RPCType, suppressTracing } from '@opentelemetry/core';
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import https from 'node:https';
+import type { Socket } from 'node:net';
 import { describe, report } from '../report';
 import type { PresetIdGenerator } from '../sampling/id-generator';
 import { keepTrace } from '../sampling/keep-decision';
@@ -54,6 +55,22 @@ type Patchable = { emit: Emit; [kOriginal]?: Emit };
 // and a placeholder span in its route metadata.
 const LIGHT_BASE = suppressTracing(ROOT_CONTEXT);
 const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/**
+ * Reads a new connection's peer address, which Node caches on the socket (`_peername`) the
+ * first time it is read. A server span reads it; were that the only reader, the sockets of
+ * traced requests would get a property the others lack, and Node's http code would handle two
+ * shapes of socket on every request (bench/agent-overhead/interleaved.ts --diagnose: the
+ * default budgets' 30 traced requests a second cost 6–9 points of hello-world throughput
+ * against all-light, 1–2 points with this). Once per connection, for all.
+ */
+function givePeerName(socket: Socket | undefined): void {
+  try {
+    void socket?.remoteAddress;
+  } catch {
+    // a socket already gone: nothing to cache
+  }
+}
 
 export function installServerHook(options: ServerHookOptions): ServerHook {
   const { tracer, budget, ids, metrics, inFlight } = options;
@@ -203,8 +220,11 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     const original = proto.emit;
     // `arguments` passed through as is: no rest/spread copies on every emit.
     const emit = function emit(this: Server, event: string | symbol, req: IncomingMessage, res: ServerResponse): boolean {
-      // eslint-disable-next-line prefer-rest-params
-      if (event !== 'request') return original.apply(this, arguments as unknown as Parameters<Emit>);
+      if (event !== 'request') {
+        if (event === 'connection' || event === 'secureConnection') givePeerName(req as unknown as Socket);
+        // eslint-disable-next-line prefer-rest-params
+        return original.apply(this, arguments as unknown as Parameters<Emit>);
+      }
       const ctx = start(this, req, res);
       if (!ctx) return (original as RequestEmit).call(this, event, req, res);
       return context.with(ctx, original as RequestEmit, this, event, req, res);
