@@ -2,6 +2,7 @@
 // Builds the OTLP bodies once, then on each `run` message keeps `concurrency` requests in
 // flight against the collector's OTLP port for `seconds`, the way a fleet of exporters would:
 // a refused request (429/503) waits its Retry-After (capped) before that slot sends again.
+import crypto from 'node:crypto';
 import http from 'node:http';
 import { metricBody, traceBody, type MetricBody, type TraceBody } from './payloads';
 
@@ -56,7 +57,7 @@ function post(agent: http.Agent, url: URL, body: Buffer): Promise<{ status: numb
   });
 }
 
-/** Gives every trace in a private copy of the body a fresh id (the first 8 bytes of it). */
+/** Gives every trace in a private copy of the body a fresh random id (the first 8 bytes of it). */
 function freshTraceIds(template: TraceBody, copy: Buffer, next: () => bigint): void {
   for (const offsets of template.traceIdOffsets) {
     const id = next();
@@ -71,8 +72,17 @@ async function run(base: string, cmd: RunCommand, traces: TraceBody[], metrics: 
     type: 'result', signal: cmd.signal, elapsedMs: 0, accepted: 0, acceptedItems: 0, acceptedRequestCount: 0,
     refused: 0, failed: 0, statuses: {}, bytes: 0, cpuMicros: 0,
   };
-  let seq = BigInt(Date.now()) << 16n;
-  const nextId = (): bigint => ++seq;
+  // Random, as SDKs draw them: the spans index is keyed by trace id, and ids that only count
+  // up would make every insert an append at its end (about 20 % more spans/s than real ids).
+  const pool = new BigUint64Array(1024);
+  let left = 0;
+  const nextId = (): bigint => {
+    if (left === 0) {
+      crypto.getRandomValues(pool);
+      left = pool.length;
+    }
+    return pool[--left] as bigint;
+  };
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const deadline = t0 + cmd.seconds * 1000;
