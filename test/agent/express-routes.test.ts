@@ -46,6 +46,7 @@ describe('express routes, light and traced, express 5 and 4', () => {
       ['routes-e5-traced', on5, {}],
       ['routes-e4-light', on4, { ...node4, ...LIGHT }],
       ['routes-e4-traced', on4, node4],
+      ['routes-e5-no-layer-spans', on5, { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express' }],
     ];
   };
 
@@ -75,7 +76,7 @@ describe('express routes, light and traced, express 5 and 4', () => {
     if (express4Dir) rmSync(express4Dir, { recursive: true, force: true });
   });
 
-  for (const service of ['routes-e5-light', 'routes-e5-traced', 'routes-e4-light', 'routes-e4-traced']) {
+  for (const service of ['routes-e5-light', 'routes-e5-traced', 'routes-e4-light', 'routes-e4-traced', 'routes-e5-no-layer-spans']) {
     test(`${service}: every request counted under its route pattern`, async () => {
       const want = expectedCounts();
       const total = REQUESTS.length;
@@ -126,6 +127,15 @@ describe('express routes, light and traced, express 5 and 4', () => {
     const handler = t.spans.find((s) => s.name === 'request handler - /boom');
     assert.equal(handler?.status.code, 2, JSON.stringify(t.spans.map((s) => [s.name, s.status.code])));
     assert.ok(handler?.events.some((e) => e.name === 'exception'));
+  });
+
+  test('with the express instrumentation switched off, a traced request has its route but no layer spans', async () => {
+    const list = await eventually(async () => {
+      const r = await collector.api<TracesResponse>(`/api/traces?service=routes-e5-no-layer-spans&route=${encodeURIComponent('/api/users/:id')}&${RANGE()}`);
+      return r.traces.length > 0 ? r : undefined;
+    }, 'a /api/users/:id trace');
+    const t = await collector.api<TraceResponse>(`/api/traces/${list.traces[0]?.traceId as string}`);
+    assert.deepEqual(t.spans.map((s) => s.name), ['GET /api/users/:id']);
   });
 
   test('a light request leaves no trace', async () => {
