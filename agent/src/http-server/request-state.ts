@@ -1,7 +1,8 @@
 // What Headroom knows about one incoming request while it runs, reachable from the request's
 // context (the stall probe and framework route hooks read it there). It *is* the request's
-// RPC metadata, the object frameworks write the route into (express and koa
-// instrumentations, fastify's channel): one context entry per request, not two.
+// RPC metadata, the object OTel's framework instrumentations write the route into (and
+// fastify's channel hook): one context entry per request, not two. Express and koa routes
+// have fields of their own (see routeOf).
 import type { Context, Span, SpanContext } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
