@@ -134,6 +134,32 @@ describe('agent on an express 5 app', () => {
     assert.ok((readMs as number) >= 500, `body read ${String(readMs)} ms`);
   });
 
+  test('a chunked upload (no Content-Length) is counted off the socket', async () => {
+    const { traceId, header } = sampledTraceparent();
+    const chunk = 'y'.repeat(10_000);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(app.port, '127.0.0.1', () => {
+        socket.write(`POST /upload HTTP/1.1\r\nHost: x\r\ntraceparent: ${header}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`);
+        let sent = 0;
+        const timer = setInterval(() => {
+          if (sent === 3) {
+            clearInterval(timer);
+            socket.write('0\r\n\r\n');
+            return;
+          }
+          socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+          sent++;
+        }, 50);
+      });
+      socket.on('data', () => undefined);
+      socket.on('end', () => resolve());
+      socket.on('error', reject);
+    });
+    const size = serverSpan(await trace(traceId)).attributes['http.request.body.size'];
+    // Three chunks of 10,000 bytes with their framing, and the last chunk: 30,029 bytes on the wire.
+    assert.ok(typeof size === 'number' && size >= 30_000 && size <= 30_100, `request body size ${String(size)}`);
+  });
+
   test('errors keep their traces while ordinary requests are sampled out', async () => {
     await fetch(`${app.base}/fail`).then((r) => r.text());
     const errorTraces = await eventually(async () => {

@@ -33,6 +33,7 @@ export interface RequestState {
   bodyEndAt: number | null;
   /** performance.now() when the handler called `res.end()` (stamped from inside the request's context). */
   endAt: number | null;
+  /** socket.bytesRead at the start, for a body of undeclared length (0 otherwise). */
   bytesIn0: number;
   bytesOut0: number;
   done: boolean;

@@ -170,7 +170,7 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
       queueWaitMs: null,
       bodyEndAt: null,
       endAt: null,
-      bytesIn0: socket ? socket.bytesRead : 0,
+      bytesIn0: 0,
       bytesOut0: socket ? socket.bytesWritten : 0,
       done: false,
       routedByExpress: false,
@@ -198,6 +198,8 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     }
     ctx = withRequest(ctx, state);
     if (hasBody(req)) {
+      // A body of undeclared length is counted off the socket (a native read: only then).
+      if (socket && req.headers['content-length'] === undefined) state.bytesIn0 = socket.bytesRead;
       // Body events come from the socket's parser, outside the request's context: bound so
       // body-parsing middleware (and the route layers it calls) run inside it.
       context.bind(ctx, req);
