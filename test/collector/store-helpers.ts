@@ -237,7 +237,7 @@ export const DAY_MS = 86_400_000;
 /** Opens a store in a temp dir (closed after the test) with a movable clock. */
 export function openTestStore(
   t: { after(fn: () => void | Promise<void>): void },
-  extra: { dir?: string; queueCapacity?: number; rawMs?: number; rollupMs?: number; now?: number } = {},
+  extra: { dir?: string; queueCapacity?: number; rawMs?: number; rollupMs?: number; now?: number; walRestartPages?: number } = {},
 ): { storage: SqliteStorage; dir: string; path: string; clock: { now: number } } {
   const dir = extra.dir ?? mkdtempSync(join(tmpdir(), 'headroom-store-'));
   const path = join(dir, 'data', 'headroom.db');
@@ -246,6 +246,7 @@ export function openTestStore(
     path,
     retention: { rawMs: extra.rawMs ?? 3 * DAY_MS, rollupMs: extra.rollupMs ?? 30 * DAY_MS },
     ...(extra.queueCapacity !== undefined ? { queueCapacity: extra.queueCapacity } : {}),
+    ...(extra.walRestartPages !== undefined ? { walRestartPages: extra.walRestartPages } : {}),
     clock: () => clock.now,
     maintenanceIntervalMs: 0,
   });

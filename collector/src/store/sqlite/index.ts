@@ -19,6 +19,7 @@ import type {
   TraceQuery,
 } from '../storage';
 import { batchItems, WriteQueue } from '../write-queue';
+import { BackgroundCheckpoints, type CheckpointStats } from './background-checkpoints';
 import { HourRollups } from './hour-rollups';
 import { openDatabase } from './open-database';
 import { GaugeQueries } from './queries/gauge-queries';
@@ -39,12 +40,16 @@ export interface SqliteStorageOptions {
   clock?: () => number;
   /** Period of the maintenance pass (hour rollups, retention); 0 turns the timer off. */
   maintenanceIntervalMs?: number;
+  /** WAL pages after which it is finished and started over (background-checkpoints.ts); tests lower it. */
+  walRestartPages?: number;
 }
 
 /** The SQLite store, with the maintenance pass exposed for tests and benchmarks. */
 export interface SqliteStorage extends Storage {
   /** Rolls closed hours and prunes what retention allows, in small steps; resolves when done. */
   runMaintenance(): Promise<void>;
+  /** WAL checkpoints run by the background thread (background-checkpoints.ts). */
+  checkpointStats(): CheckpointStats;
 }
 
 // About three seconds of 50 000 spans/s.
@@ -72,6 +77,7 @@ class SqliteStorageImpl implements SqliteStorage {
   private readonly queue: WriteQueue;
   private readonly writer: SqliteWriter;
   private readonly hours: HourRollups;
+  private readonly checkpoints: BackgroundCheckpoints;
   private readonly retention: RetentionTask[];
   private readonly requests: RequestQueries;
   private readonly gauges: GaugeQueries;
@@ -100,6 +106,13 @@ class SqliteStorageImpl implements SqliteStorage {
     this.clock = options.clock ?? Date.now;
     this.queue = new WriteQueue(Math.max(1, options.queueCapacity ?? DEFAULT_QUEUE_CAPACITY));
     this.hours = new HourRollups(db);
+    this.checkpoints = new BackgroundCheckpoints(
+      db,
+      this.file,
+      () => this.scheduleDrain(),
+      (message) => this.log('checkpoint', message),
+      options.walRestartPages,
+    );
     const defaultApdexTMs = options.defaultApdexTMs ?? DEFAULT_APDEX_T_MS;
     this.writer = new SqliteWriter(db, {
       clock: this.clock,
@@ -136,9 +149,13 @@ class SqliteStorageImpl implements SqliteStorage {
 
   private drain(): void {
     this.drainScheduled = false;
-    if (this.closed) return;
+    // Held while the WAL's last checkpoint runs; resumed by scheduleDrain when it ends.
+    if (this.closed || this.checkpoints.holdsCommits) return;
     const batches = this.queue.take(MAX_TXN_ITEMS);
-    if (batches.length > 0) this.commit(batches);
+    if (batches.length > 0) {
+      this.commit(batches);
+      this.checkpoints.afterCommit(batchesItems(batches));
+    }
     if (!this.queue.isEmpty) this.scheduleDrain();
     else this.resolveFlushes();
   }
@@ -225,6 +242,7 @@ class SqliteStorageImpl implements SqliteStorage {
         }
         this.resolveFlushes();
         await this.maintenance;
+        await this.checkpoints.close();
         this.closed = true;
         this.db.close();
       })();
@@ -247,6 +265,10 @@ class SqliteStorageImpl implements SqliteStorage {
       batchLatency: { ...this.latency, counts: [...this.latency.counts] },
       databaseBytes: fileSize(this.file) + fileSize(`${this.file}-wal`),
     };
+  }
+
+  checkpointStats(): CheckpointStats {
+    return this.checkpoints.stats();
   }
 
   // ---- maintenance ----
@@ -316,6 +338,12 @@ class SqliteStorageImpl implements SqliteStorage {
   requestWindow(q: RequestWindowQuery) {
     return this.windows.requestWindow(q);
   }
+}
+
+function batchesItems(batches: IngestBatch[]): number {
+  let n = 0;
+  for (const b of batches) n += batchItems(b);
+  return n;
 }
 
 function yieldToLoop(): Promise<void> {

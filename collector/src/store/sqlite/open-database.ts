@@ -24,8 +24,11 @@ export function openDatabase(path: string): Database {
     db.pragma('foreign_keys = OFF');
     // Checkpoint every 8 192 pages (32 MiB) rather than 1 000: under sustained ingest every
     // commit would otherwise end in a checkpoint, and each checkpoint syncs the file twice.
+    // The store moves its checkpoints to a worker thread once it is busy
+    // (background-checkpoints.ts), and then lets the WAL reach 128 MiB: a WAL that large is
+    // kept, not cut back after each restart, so its file is not regrown every time.
     db.pragma('wal_autocheckpoint = 8192');
-    db.pragma('journal_size_limit = 67108864');
+    db.pragma('journal_size_limit = 167772160');
     // Before migrating: a migration fills 5-minute rollups with sketch_union.
     registerSketchFunctions(db);
     // Reads the schema: a file that is not a database fails here (SQLITE_NOTADB).
