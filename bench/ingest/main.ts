@@ -52,6 +52,8 @@ interface PhaseFigures {
   heapMax: number;
   rssEnd: number;
   queueMax: number;
+  /** Store transactions in the phase. */
+  commits: number;
 }
 
 async function main(): Promise<void> {
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
 
   async function phase(signal: Signal, seconds: number): Promise<PhaseFigures> {
     const spans0 = spanRows();
+    const commits0 = collector.storage.stats().batchesCommitted;
     const count0 = requestCount();
     let rssMax = process.memoryUsage.rss();
     let heapMax = 0;
@@ -95,6 +98,7 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     rssMax = Math.max(rssMax, process.memoryUsage.rss());
     const spans = spanRows() - spans0;
+    const commits = collector.storage.stats().batchesCommitted - commits0;
     const requests = requestCount() - count0;
     const committedItems = signal === 'traces' ? spans : load.acceptedItems;
     const verified =
@@ -103,7 +107,7 @@ async function main(): Promise<void> {
         : `req_minute counts +${fmt(requests)} = ${fmt(load.acceptedRequestCount)} requests in accepted points: ${Math.abs(requests - load.acceptedRequestCount) < 0.5 ? 'yes' : 'NO'}`;
     return {
       signal, load, totalMs: t1 - t0, drainMs: t1 - tLoad, committedItems, verified,
-      cpuMicros: cpu.user + cpu.system, threadBusy, rssMax, heapMax, rssEnd: process.memoryUsage.rss(), queueMax,
+      cpuMicros: cpu.user + cpu.system, threadBusy, rssMax, heapMax, rssEnd: process.memoryUsage.rss(), queueMax, commits,
     };
   }
 
@@ -148,7 +152,7 @@ async function main(): Promise<void> {
     ),
   );
   console.log('');
-  for (const r of results) console.log(`committed check (${label(r.signal)}): ${r.verified}; peak write queue ${fmt(r.queueMax)} items; other statuses ${JSON.stringify(r.load.statuses)}`);
+  for (const r of results) console.log(`committed check (${label(r.signal)}): ${r.verified}; peak write queue ${fmt(r.queueMax)} items; ${fmt(r.commits)} commits (${fmt(r.committedItems / Math.max(1, r.commits))} items each); other statuses ${JSON.stringify(r.load.statuses)}`);
   console.log(`collector RSS: ${mb(rssStart)} at start, ${mb(results[results.length - 1]?.rssEnd ?? 0)} at the end; store dropped ${fmt(storeStats.itemsDropped)} items; database ${mb(storeStats.databaseBytes)}`);
   const spans = results.find((r) => r.signal === 'traces');
   if (spans) {

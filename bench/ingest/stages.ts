@@ -11,6 +11,7 @@
 // HTTP not included), the figure that bounds ingest when the workers have cores to run on.
 //
 // Reproduce (about 30 s):  node --import tsx bench/ingest/stages.ts [--requests 300]
+import crypto from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -98,13 +99,14 @@ async function main(): Promise<void> {
   const traceBodies = Array.from({ length: 4 }, (_, i) => traceBody(i, 128, now));
   const metricBodies = await Promise.all(Array.from({ length: 4 }, (_, i) => metricBody(i, 50)));
 
-  // Fresh trace ids per request, as in bench/ingest, so the trace index grows realistically.
-  let seq = BigInt(now) << 16n;
+  // Fresh random trace ids per request, as SDKs draw them and as in bench/ingest, so the trace
+  // index grows as it does in service (ids that count up make every insert an append).
+  const random = new BigUint64Array(1);
   const traceCopies = Array.from({ length: WARMUP_REQUESTS + REQUESTS }, (_, r) => {
     const t = traceBodies[r % 4] as (typeof traceBodies)[number];
     const copy = Buffer.from(t.body);
     for (const offsets of t.traceIdOffsets) {
-      const id = ++seq;
+      const id = crypto.getRandomValues(random)[0] ?? 0n;
       for (const at of offsets) copy.writeBigUInt64BE(id, at);
     }
     return copy;
