@@ -23,6 +23,20 @@ test('token bucket: a burst of one second, then the rate', () => {
   assert.equal(new TokenBucket(0, () => now).tryTake(), false);
 });
 
+test('token bucket and budget: a time the caller passes is used instead of reading the clock', () => {
+  let reads = 0;
+  const clock = (): number => {
+    reads++;
+    return 0;
+  };
+  const budget = new TraceBudget(1, 1, clock);
+  const atStart = reads;
+  assert.deepEqual([budget.forNew(0), budget.forNew(0), budget.forNew(0)], ['sampled', 'recorded', 'light']);
+  // A second later, on the caller's time: each budget has a token again.
+  assert.deepEqual([budget.forNew(1000), budget.forRemote(false, 1000)], ['sampled', 'recorded']);
+  assert.equal(reads, atStart);
+});
+
 test('keep: sampled, error, stall or slow', () => {
   const base = { sampled: false, error: false, durationMs: 10, stall: false };
   assert.equal(keepTrace(base, 2000), false);

@@ -152,7 +152,7 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     const parent = hasPropagationHeader(req.headers) ? propagation.extract(ROOT_CONTEXT, req.headers) : ROOT_CONTEXT;
     const remote = parent === ROOT_CONTEXT ? undefined : trace.getSpanContext(parent);
     const remoteParent = remote !== undefined && isSpanContextValid(remote) ? remote : null;
-    const mode = remoteParent ? budget.forRemote((remoteParent.traceFlags & TraceFlags.SAMPLED) !== 0) : budget.forNew();
+    const mode = remoteParent ? budget.forRemote((remoteParent.traceFlags & TraceFlags.SAMPLED) !== 0, now) : budget.forNew(now);
     const socket = req.socket as (typeof req.socket | null);
     const state: RequestState = {
       type: RPCType.HTTP,

@@ -15,9 +15,9 @@ export class TokenBucket {
     this.last = now();
   }
 
-  tryTake(): boolean {
+  /** `t`: the clock's time now, when the caller has just read it (a clock read costs ~0.25 µs). */
+  tryTake(t: number = this.now()): boolean {
     if (this.ratePerSecond <= 0) return false;
-    const t = this.now();
     this.tokens = Math.min(this.capacity, this.tokens + ((t - this.last) / 1000) * this.ratePerSecond);
     this.last = t;
     if (this.tokens < 1) return false;

@@ -21,15 +21,15 @@ export class TraceBudget {
     this.recorded = new TokenBucket(recordedPerSecond, now);
   }
 
-  /** A trace that starts here. */
-  forNew(): TraceMode {
-    if (this.sampled.tryTake()) return 'sampled';
-    return this.recorded.tryTake() ? 'recorded' : 'light';
+  /** A trace that starts here; `now` on the budget's clock, if the caller has it. */
+  forNew(now?: number): TraceMode {
+    if (this.sampled.tryTake(now)) return 'sampled';
+    return this.recorded.tryTake(now) ? 'recorded' : 'light';
   }
 
   /** A trace continued from a caller's traceparent. */
-  forRemote(parentSampled: boolean): TraceMode {
+  forRemote(parentSampled: boolean, now?: number): TraceMode {
     if (parentSampled) return 'sampled';
-    return this.recorded.tryTake() ? 'recorded' : 'light';
+    return this.recorded.tryTake(now) ? 'recorded' : 'light';
   }
 }
