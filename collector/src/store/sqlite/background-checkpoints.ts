@@ -113,6 +113,7 @@ export class BackgroundCheckpoints {
   }
 
   private run(now: number): void {
+    if (this.stopped) return;
     const worker = this.worker ?? this.start();
     if (!worker) return;
     this.lastStart = now;
@@ -122,6 +123,8 @@ export class BackgroundCheckpoints {
 
   private answered(reply: CheckpointReply): void {
     this.busy = false;
+    // A checkpoint that ends after close() began starts nothing (no new worker on a closing file).
+    if (this.stopped) return;
     if (!reply.ok) {
       this.fallBack(reply.message);
       return;
