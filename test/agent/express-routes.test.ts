@@ -9,8 +9,8 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { TraceResponse, TracesResponse, TransactionsResponse } from '../../collector/src/api-types';
-import { eventually, FIXTURES, RANGE, REPO, runApp, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
+import type { TraceResponse, TracesResponse } from '../../collector/src/api-types';
+import { eventually, FIXTURES, LIGHT_BUDGETS, RANGE, REPO, requestsByRoute, runServiceApp, startTestCollector, traceOfRoute, type RunningApp, type TestCollector } from './support/harness';
 
 const REQUESTS: { method?: string; path: string; route: string }[] = [
   { path: '/api/users/3', route: '/api/users/:id' },
@@ -30,7 +30,6 @@ function expectedCounts(): Map<string, number> {
   return counts;
 }
 
-const LIGHT = { HEADROOM_TRACES_PER_SECOND: '0', HEADROOM_RECORDED_TRACES_PER_SECOND: '0' };
 
 describe('express routes, light and traced, express 5 and 4', () => {
   let collector: TestCollector;
@@ -42,9 +41,9 @@ describe('express routes, light and traced, express 5 and 4', () => {
     const on5 = join(FIXTURES, 'express-routes-app.js');
     const node4 = { NODE_PATH: join(REPO, 'node_modules') };
     return [
-      ['routes-e5-light', on5, LIGHT],
+      ['routes-e5-light', on5, LIGHT_BUDGETS],
       ['routes-e5-traced', on5, {}],
-      ['routes-e4-light', on4, { ...node4, ...LIGHT }],
+      ['routes-e4-light', on4, { ...node4, ...LIGHT_BUDGETS }],
       ['routes-e4-traced', on4, node4],
       ['routes-e5-no-layer-spans', on5, { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express' }],
     ];
@@ -59,7 +58,7 @@ describe('express routes, light and traced, express 5 and 4', () => {
     cpSync(join(FIXTURES, 'express-routes-app.js'), join(express4Dir, 'express-routes-app.js'));
     await Promise.all(
       variants().map(async ([service, script, env]) => {
-        const app = await runApp(script, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl, OTEL_SERVICE_NAME: service, OTEL_METRIC_EXPORT_INTERVAL: '500', ...env });
+        const app = await runServiceApp(collector, script, service, env);
         apps.set(service, app);
         for (const r of REQUESTS) {
           const res = await fetch(`${app.base}${r.path}`, { method: r.method ?? 'GET' });
@@ -78,24 +77,13 @@ describe('express routes, light and traced, express 5 and 4', () => {
 
   for (const service of ['routes-e5-light', 'routes-e5-traced', 'routes-e4-light', 'routes-e4-traced', 'routes-e5-no-layer-spans']) {
     test(`${service}: every request counted under its route pattern`, async () => {
-      const want = expectedCounts();
-      const total = REQUESTS.length;
-      const res = await eventually(async () => {
-        const r = await collector.api<TransactionsResponse>(`/api/services/${service}/transactions?${RANGE()}`);
-        return r.transactions.reduce((n, t) => n + t.requests, 0) >= total ? r : undefined;
-      }, `${total} requests of ${service}`);
-      const got = new Map(res.transactions.map((t) => [t.route, t.requests]));
-      assert.deepEqual(Object.fromEntries([...got].sort()), Object.fromEntries([...want].sort()));
+      assert.deepEqual(await requestsByRoute(collector, service, REQUESTS.length), Object.fromEntries([...expectedCounts()].sort()));
     });
   }
 
   test('a traced request has a span per middleware and route handler, siblings under its server span', async () => {
     for (const service of ['routes-e5-traced', 'routes-e4-traced']) {
-      const list = await eventually(async () => {
-        const r = await collector.api<TracesResponse>(`/api/traces?service=${service}&route=${encodeURIComponent('/api/users/:id')}&${RANGE()}`);
-        return r.traces.length > 0 ? r : undefined;
-      }, `a /api/users/:id trace of ${service}`);
-      const traceId = list.traces[0]?.traceId as string;
+      const traceId = (await traceOfRoute(collector, service, '/api/users/:id')).traceId;
       const t = await eventually(async () => {
         const r = await collector.api<TraceResponse>(`/api/traces/${traceId}`);
         return r.spans.length >= 3 ? r : undefined;
@@ -119,22 +107,14 @@ describe('express routes, light and traced, express 5 and 4', () => {
     const res = await fetch(`${app.base}/boom`);
     await res.text();
     assert.equal(res.status, 500);
-    const list = await eventually(async () => {
-      const r = await collector.api<TracesResponse>(`/api/traces?service=routes-e5-traced&route=${encodeURIComponent('/boom')}&${RANGE()}`);
-      return r.traces.length > 0 ? r : undefined;
-    }, 'the /boom trace');
-    const t = await collector.api<TraceResponse>(`/api/traces/${list.traces[0]?.traceId as string}`);
+    const t = await traceOfRoute(collector, 'routes-e5-traced', '/boom');
     const handler = t.spans.find((s) => s.name === 'request handler - /boom');
     assert.equal(handler?.status.code, 2, JSON.stringify(t.spans.map((s) => [s.name, s.status.code])));
     assert.ok(handler?.events.some((e) => e.name === 'exception'));
   });
 
   test('with the express instrumentation switched off, a traced request has its route but no layer spans', async () => {
-    const list = await eventually(async () => {
-      const r = await collector.api<TracesResponse>(`/api/traces?service=routes-e5-no-layer-spans&route=${encodeURIComponent('/api/users/:id')}&${RANGE()}`);
-      return r.traces.length > 0 ? r : undefined;
-    }, 'a /api/users/:id trace');
-    const t = await collector.api<TraceResponse>(`/api/traces/${list.traces[0]?.traceId as string}`);
+    const t = await traceOfRoute(collector, 'routes-e5-no-layer-spans', '/api/users/:id');
     assert.deepEqual(t.spans.map((s) => s.name), ['GET /api/users/:id']);
   });
 

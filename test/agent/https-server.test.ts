@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { after, before, describe, test } from 'node:test';
-import type { TraceResponse, TracesResponse, TransactionsResponse } from '../../collector/src/api-types';
-import { eventually, FIXTURES, RANGE, runApp, type RunningApp, startTestCollector, type TestCollector } from './support/harness';
+import type { TransactionsResponse } from '../../collector/src/api-types';
+import { FIXTURES, LIGHT_BUDGETS, RANGE, requestsByRoute, runServiceApp, startTestCollector, traceOfRoute, type RunningApp, type TestCollector } from './support/harness';
 
 const CA = readFileSync(`${FIXTURES}/tls/cert.pem`);
 
@@ -21,7 +21,7 @@ function get(port: number, path: string): Promise<number> {
   });
 }
 
-const SERVICES = { 'https-traced': {}, 'https-light': { HEADROOM_TRACES_PER_SECOND: '0', HEADROOM_RECORDED_TRACES_PER_SECOND: '0' } };
+const SERVICES: Record<string, Record<string, string>> = { 'https-traced': {}, 'https-light': LIGHT_BUDGETS };
 
 describe('an https server under the agent', () => {
   let collector: TestCollector;
@@ -31,7 +31,7 @@ describe('an https server under the agent', () => {
     collector = await startTestCollector();
     await Promise.all(
       Object.entries(SERVICES).map(async ([service, env]) => {
-        const app = await runApp(`${FIXTURES}/https-app.js`, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl, OTEL_SERVICE_NAME: service, ...env });
+        const app = await runServiceApp(collector, `${FIXTURES}/https-app.js`, service, env);
         apps.push(app);
         for (const id of [1, 2, 3]) assert.equal(await get(app.port, `/secure/${id}`), 200);
         assert.equal(await get(app.port, '/secure-fail'), 500);
@@ -44,25 +44,16 @@ describe('an https server under the agent', () => {
     await collector?.close();
   });
 
-  test('requests are counted by route', async () => {
+  test('requests are counted by route, the failing one as an error', async () => {
     for (const service of Object.keys(SERVICES)) {
-      const res = await eventually(async () => {
-        const r = await collector.api<TransactionsResponse>(`/api/services/${service}/transactions?${RANGE()}`);
-        return r.transactions.reduce((n, t) => n + t.requests, 0) >= 4 ? r : undefined;
-      }, `4 requests of ${service}`);
-      assert.deepEqual(Object.fromEntries(res.transactions.map((t) => [t.route, [t.requests, t.errors]]).sort()), { '/secure-fail': [1, 1], '/secure/:id': [3, 0] }, service);
+      assert.deepEqual(await requestsByRoute(collector, service, 4), { '/secure-fail': 1, '/secure/:id': 3 }, service);
+      const res = await collector.api<TransactionsResponse>(`/api/services/${service}/transactions?${RANGE()}`);
+      assert.deepEqual(Object.fromEntries(res.transactions.map((t) => [t.route, t.errors]).sort()), { '/secure-fail': 1, '/secure/:id': 0 }, service);
     }
   });
 
   test('server spans say https, traced or written at the end of a light request', async () => {
-    const rootOf = async (service: string, route: string) => {
-      const list = await eventually(async () => {
-        const r = await collector.api<TracesResponse>(`/api/traces?service=${service}&route=${encodeURIComponent(route)}&${RANGE()}`);
-        return r.traces.length > 0 ? r : undefined;
-      }, `a ${route} trace of ${service}`);
-      const t = await collector.api<TraceResponse>(`/api/traces/${list.traces[0]?.traceId as string}`);
-      return t.spans.find((s) => !s.parentSpanId);
-    };
+    const rootOf = async (service: string, route: string) => (await traceOfRoute(collector, service, route)).spans.find((s) => !s.parentSpanId);
     const traced = await rootOf('https-traced', '/secure/:id');
     assert.equal(traced?.attributes['url.scheme'], 'https');
     assert.equal(traced?.name, 'GET /secure/:id');

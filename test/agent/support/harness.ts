@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { TraceResponse, TracesResponse, TransactionsResponse } from '../../../collector/src/api-types';
 import { startCollector, type RunningCollector } from '../../../collector/src/server';
 
 export const REPO = resolve(__dirname, '../../..');
@@ -119,3 +120,29 @@ export function sampledTraceparent(): { traceId: string; header: string } {
 }
 
 export const RANGE = (): string => `from=${Date.now() - 10 * 60_000}&to=${Date.now() + 60_000}`;
+
+/** Both trace budgets at 0: every request is light (as on a busy process). */
+export const LIGHT_BUDGETS = { HEADROOM_TRACES_PER_SECOND: '0', HEADROOM_RECORDED_TRACES_PER_SECOND: '0' };
+
+/** An app reporting to the test collector as `service`. */
+export function runServiceApp(collector: TestCollector, script: string, service: string, env: Record<string, string> = {}): Promise<RunningApp> {
+  return runApp(script, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl, OTEL_SERVICE_NAME: service, ...env });
+}
+
+/** The service's requests by route (`route → count`) once at least `total` have arrived. */
+export async function requestsByRoute(collector: TestCollector, service: string, total: number): Promise<Record<string, number>> {
+  const res = await eventually(async () => {
+    const r = await collector.api<TransactionsResponse>(`/api/services/${service}/transactions?${RANGE()}`);
+    return r.transactions.reduce((n, t) => n + t.requests, 0) >= total ? r : undefined;
+  }, `${total} requests of ${service}`);
+  return Object.fromEntries(res.transactions.map((t) => [t.route, t.requests] as const).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** A stored trace of the service's `route` (the newest), once one is listed. */
+export async function traceOfRoute(collector: TestCollector, service: string, route: string): Promise<TraceResponse> {
+  const list = await eventually(async () => {
+    const r = await collector.api<TracesResponse>(`/api/traces?service=${service}&route=${encodeURIComponent(route)}&${RANGE()}`);
+    return r.traces.length > 0 ? r : undefined;
+  }, `a ${route} trace of ${service}`);
+  return collector.api<TraceResponse>(`/api/traces/${list.traces[0]?.traceId as string}`);
+}
