@@ -65,7 +65,7 @@ function noteLayer(state: RequestState, layer: Layer, req: ExpressRequest): void
   }
 }
 
-/** A route's `next` arguments that are routing signals, not errors. */
+/** Whether a `next()` argument is an error (not nothing, nor a 'route'/'router' routing signal). */
 function isError(err: unknown): boolean {
   return err !== undefined && err !== null && err !== 'route' && err !== 'router';
 }
@@ -77,11 +77,18 @@ function isError(err: unknown): boolean {
  */
 function dispatchInSpan(tracer: Tracer, state: RequestState, layer: Layer, dispatch: Dispatch, req: ExpressRequest, res: unknown, next: Next): unknown {
   const parent = context.active();
-  const route = layer.route !== undefined && layer.route !== null;
-  const type = route ? 'request_handler' : layer.name === 'router' ? 'router' : 'middleware';
-  const name = route ? (state.expressRoute ?? '/') : type === 'router' ? (prefixOf(state.expressMounts, typeof req.baseUrl === 'string' ? req.baseUrl : '') || '/') : (layer.name ?? '<anonymous>');
-  const attributes = { 'express.name': name, 'express.type': type, ...(route ? { [ATTR.route]: name } : {}) };
-  const span = tracer.startSpan(type === 'request_handler' ? `request handler - ${name}` : `${type} - ${name}`, { attributes }, parent);
+  let span: Span;
+  let type: 'request_handler' | 'router' | 'middleware';
+  try {
+    const route = layer.route !== undefined && layer.route !== null;
+    type = route ? 'request_handler' : layer.name === 'router' ? 'router' : 'middleware';
+    const name = route ? (state.expressRoute ?? '/') : type === 'router' ? (prefixOf(state.expressMounts, typeof req.baseUrl === 'string' ? req.baseUrl : '') || '/') : (layer.name ?? '<anonymous>');
+    const attributes = { 'express.name': name, 'express.type': type, ...(route ? { [ATTR.route]: name } : {}) };
+    span = tracer.startSpan(type === 'request_handler' ? `request handler - ${name}` : `${type} - ${name}`, { attributes }, parent);
+  } catch (err) {
+    report('internal', `express layer span: ${describe(err)}`);
+    return dispatch.call(layer, req, res, next);
+  }
   if (type === 'router') {
     span.end();
     return dispatch.call(layer, req, res, next);
@@ -93,7 +100,7 @@ function dispatchInSpan(tracer: Tracer, state: RequestState, layer: Layer, dispa
     if (isError(err)) endWithError(span, err);
     span.end();
   };
-  (state.layerEnds ??= []).push(() => end());
+  (state.layerEnds ??= []).push(end);
   // `next` runs in the parent's context: the next layer's span is this one's sibling.
   const nextInParent: Next = (err) => {
     end(err);
