@@ -94,11 +94,11 @@ function dispatchInSpan(tracer: Tracer, state: RequestState, layer: Layer, dispa
     return dispatch.call(layer, req, res, next);
   }
   let open = true;
-  const end = (err?: unknown): void => {
+  const end = (err: unknown, endEpochMs?: number): void => {
     if (!open) return;
     open = false;
     if (isError(err)) endWithError(span, err);
-    span.end();
+    span.end(endEpochMs);
   };
   (state.layerEnds ??= []).push(end);
   // `next` runs in the parent's context: the next layer's span is this one's sibling.

@@ -119,7 +119,11 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     const facts = requestFacts(state, now);
     metrics.record(facts, urlScheme(state.req));
     if (state.serverSpan) {
-      if (state.layerEnds !== null) for (const end of state.layerEnds) end();
+      if (state.layerEnds !== null) {
+        // At the server span's own end time: a child never outlasts it in the waterfall.
+        const endEpochMs = performance.timeOrigin + facts.endAt;
+        for (const end of state.layerEnds) end(undefined, endEpochMs);
+      }
       finishServerSpan(state.serverSpan, facts);
       return;
     }
