@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { TraceResponse, TracesResponse } from '../../collector/src/api-types';
-import { eventually, FIXTURES, LIGHT_BUDGETS, RANGE, REPO, requestsByRoute, runServiceApp, startTestCollector, traceOfRoute, type RunningApp, type TestCollector } from './support/harness';
+import { eventually, FIXTURES, LIGHT_BUDGETS, RANGE, REPO, requestsByRoute, runServiceApps, startTestCollector, traceOfRoute, type RunningApp, type TestCollector } from './support/harness';
 
 const REQUESTS: { method?: string; path: string; route: string }[] = [
   { path: '/api/users/3', route: '/api/users/:id' },
@@ -35,17 +35,16 @@ describe('express routes, light and traced, express 5 and 4', () => {
   let collector: TestCollector;
   let express4Dir: string;
   const apps = new Map<string, RunningApp>();
-  // service name → [script, extra env]
-  const variants = (): [string, string, Record<string, string>][] => {
+  const variants = (): { service: string; script: string; env: Record<string, string> }[] => {
     const on4 = join(express4Dir, 'express-routes-app.js');
     const on5 = join(FIXTURES, 'express-routes-app.js');
     const node4 = { NODE_PATH: join(REPO, 'node_modules') };
     return [
-      ['routes-e5-light', on5, LIGHT_BUDGETS],
-      ['routes-e5-traced', on5, {}],
-      ['routes-e4-light', on4, { ...node4, ...LIGHT_BUDGETS }],
-      ['routes-e4-traced', on4, node4],
-      ['routes-e5-no-layer-spans', on5, { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express' }],
+      { service: 'routes-e5-light', script: on5, env: LIGHT_BUDGETS },
+      { service: 'routes-e5-traced', script: on5, env: {} },
+      { service: 'routes-e4-light', script: on4, env: { ...node4, ...LIGHT_BUDGETS } },
+      { service: 'routes-e4-traced', script: on4, env: node4 },
+      { service: 'routes-e5-no-layer-spans', script: on5, env: { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express' } },
     ];
   };
 
@@ -56,17 +55,13 @@ describe('express routes, light and traced, express 5 and 4', () => {
     express4Dir = mkdtempSync(join(tmpdir(), 'headroom-express4-'));
     cpSync(join(REPO, 'node_modules/express4'), join(express4Dir, 'node_modules/express'), { recursive: true, dereference: true });
     cpSync(join(FIXTURES, 'express-routes-app.js'), join(express4Dir, 'express-routes-app.js'));
-    await Promise.all(
-      variants().map(async ([service, script, env]) => {
-        const app = await runServiceApp(collector, script, service, env);
-        apps.set(service, app);
-        for (const r of REQUESTS) {
-          const res = await fetch(`${app.base}${r.path}`, { method: r.method ?? 'GET' });
-          await res.text();
-          assert.equal(res.status, r.route === 'GET' ? 404 : 200, `${service} ${r.path}`);
-        }
-      }),
-    );
+    await runServiceApps(collector, variants(), async (app, service) => {
+      for (const r of REQUESTS) {
+        const res = await fetch(`${app.base}${r.path}`, { method: r.method ?? 'GET' });
+        await res.text();
+        assert.equal(res.status, r.route === 'GET' ? 404 : 200, `${service} ${r.path}`);
+      }
+    }, apps);
   });
 
   after(async () => {

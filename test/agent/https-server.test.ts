@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import type { TransactionsResponse } from '../../collector/src/api-types';
-import { FIXTURES, LIGHT_BUDGETS, RANGE, requestsByRoute, runServiceApp, startTestCollector, traceOfRoute, type RunningApp, type TestCollector } from './support/harness';
+import { FIXTURES, LIGHT_BUDGETS, RANGE, requestsByRoute, runServiceApps, startTestCollector, traceOfRoute, type RunningApp, type TestCollector } from './support/harness';
 
 const CA = readFileSync(`${FIXTURES}/tls/cert.pem`);
 
@@ -25,22 +25,19 @@ const SERVICES: Record<string, Record<string, string>> = { 'https-traced': {}, '
 
 describe('an https server under the agent', () => {
   let collector: TestCollector;
-  const apps: RunningApp[] = [];
+  const apps = new Map<string, RunningApp>();
 
   before(async () => {
     collector = await startTestCollector();
-    await Promise.all(
-      Object.entries(SERVICES).map(async ([service, env]) => {
-        const app = await runServiceApp(collector, `${FIXTURES}/https-app.js`, service, env);
-        apps.push(app);
-        for (const id of [1, 2, 3]) assert.equal(await get(app.port, `/secure/${id}`), 200);
-        assert.equal(await get(app.port, '/secure-fail'), 500);
-      }),
-    );
+    const services = Object.entries(SERVICES).map(([service, env]) => ({ service, script: `${FIXTURES}/https-app.js`, env }));
+    await runServiceApps(collector, services, async (app) => {
+      for (const id of [1, 2, 3]) assert.equal(await get(app.port, `/secure/${id}`), 200);
+      assert.equal(await get(app.port, '/secure-fail'), 500);
+    }, apps);
   });
 
   after(async () => {
-    await Promise.all(apps.map((app) => app.stop()));
+    await Promise.all([...apps.values()].map((app) => app.stop()));
     await collector?.close();
   });
 

@@ -3,7 +3,7 @@
 // the route only from middleware that has a span; light requests must get the same route.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { FIXTURES, LIGHT_BUDGETS, requestsByRoute, runServiceApp, startTestCollector, traceOfRoute, type RunningApp, type TestCollector } from './support/harness';
+import { FIXTURES, LIGHT_BUDGETS, requestsByRoute, runServiceApps, startTestCollector, traceOfRoute, type RunningApp, type TestCollector } from './support/harness';
 
 const REQUESTS: { path: string; status: number; route: string }[] = [
   { path: '/api/users/3', status: 200, route: '/api/users/:id' },
@@ -18,25 +18,22 @@ const SERVICES: Record<string, Record<string, string>> = { 'koa-light': LIGHT_BU
 
 describe('koa routes, light and traced', () => {
   let collector: TestCollector;
-  const apps: RunningApp[] = [];
+  const apps = new Map<string, RunningApp>();
 
   before(async () => {
     collector = await startTestCollector();
-    await Promise.all(
-      Object.entries(SERVICES).map(async ([service, env]) => {
-        const app = await runServiceApp(collector, `${FIXTURES}/koa-app.js`, service, env);
-        apps.push(app);
-        for (const r of REQUESTS) {
-          const res = await fetch(`${app.base}${r.path}`);
-          await res.text();
-          assert.equal(res.status, r.status, `${service} ${r.path}`);
-        }
-      }),
-    );
+    const services = Object.entries(SERVICES).map(([service, env]) => ({ service, script: `${FIXTURES}/koa-app.js`, env }));
+    await runServiceApps(collector, services, async (app, service) => {
+      for (const r of REQUESTS) {
+        const res = await fetch(`${app.base}${r.path}`);
+        await res.text();
+        assert.equal(res.status, r.status, `${service} ${r.path}`);
+      }
+    }, apps);
   });
 
   after(async () => {
-    await Promise.all(apps.map((app) => app.stop()));
+    await Promise.all([...apps.values()].map((app) => app.stop()));
     await collector?.close();
   });
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { EventsResponse, TraceResponse, TracesResponse, TransactionsResponse } from '../../collector/src/api-types';
-import { eventually, FIXTURES, randomHex, RANGE, runApp, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
+import { eventually, FIXTURES, LIGHT_BUDGETS, randomHex, RANGE, runServiceApp, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
 
 const SERVICE = 'agent-e2e-light';
 
@@ -14,13 +14,7 @@ describe('light requests (over the trace budget)', () => {
 
   before(async () => {
     collector = await startTestCollector();
-    app = await runApp(`${FIXTURES}/express-app.js`, {
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl,
-      OTEL_SERVICE_NAME: SERVICE,
-      HEADROOM_TRACES_PER_SECOND: '0',
-      HEADROOM_RECORDED_TRACES_PER_SECOND: '0',
-      OTEL_METRIC_EXPORT_INTERVAL: '1000',
-    });
+    app = await runServiceApp(collector, `${FIXTURES}/express-app.js`, SERVICE, { ...LIGHT_BUDGETS, OTEL_METRIC_EXPORT_INTERVAL: '1000' });
   });
 
   after(async () => {

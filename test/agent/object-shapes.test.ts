@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
-import { FIXTURES, runApp, type RunningApp, startTestCollector, type TestCollector } from './support/harness';
+import { FIXTURES, runServiceApp, type RunningApp, startTestCollector, type TestCollector } from './support/harness';
 
 type OwnKeys = { socket: string[]; req: string[]; res: string[] };
 
@@ -27,9 +27,7 @@ let app: RunningApp;
 
 before(async () => {
   collector = await startTestCollector();
-  app = await runApp(`${FIXTURES}/express-app.js`, {
-    OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl,
-    OTEL_SERVICE_NAME: 'agent-object-shapes',
+  app = await runServiceApp(collector, `${FIXTURES}/express-app.js`, 'agent-object-shapes', {
     HEADROOM_TRACES_PER_SECOND: '1',
     HEADROOM_RECORDED_TRACES_PER_SECOND: '0',
   });

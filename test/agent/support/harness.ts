@@ -129,6 +129,26 @@ export function runServiceApp(collector: TestCollector, script: string, service:
   return runApp(script, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl, OTEL_SERVICE_NAME: service, ...env });
 }
 
+/**
+ * One app per service, started together, each driven by `drive` once it is up; the apps by
+ * service name (all started ones are in the map even if one fails, for the caller to stop).
+ */
+export async function runServiceApps(
+  collector: TestCollector,
+  services: { service: string; script: string; env?: Record<string, string> }[],
+  drive: (app: RunningApp, service: string) => Promise<void>,
+  apps: Map<string, RunningApp> = new Map(),
+): Promise<Map<string, RunningApp>> {
+  await Promise.all(
+    services.map(async ({ service, script, env }) => {
+      const app = await runServiceApp(collector, script, service, env);
+      apps.set(service, app);
+      await drive(app, service);
+    }),
+  );
+  return apps;
+}
+
 /** The service's requests by route (`route → count`) once at least `total` have arrived. */
 export async function requestsByRoute(collector: TestCollector, service: string, total: number): Promise<Record<string, number>> {
   const res = await eventually(async () => {
