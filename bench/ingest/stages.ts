@@ -11,7 +11,6 @@
 // HTTP not included), the figure that bounds ingest when the workers have cores to run on.
 //
 // Reproduce (about 30 s):  node --import tsx bench/ingest/stages.ts [--requests 300]
-import crypto from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +23,7 @@ import { normaliseTraces } from '../../collector/src/receiver/normalise/traces';
 import { fromRow, toRow, type SpanRow } from '../../collector/src/receiver/trace-workers/messages';
 import { openSqliteStorage } from '../../collector/src/store/sqlite';
 import { fmt, machineLine, numberArg, table } from '../common/report';
-import { metricBody, traceBody } from './payloads';
+import { metricBody, RandomTraceIds, traceBody } from './payloads';
 
 const REQUESTS = numberArg('requests', 300);
 const WARMUP_REQUESTS = 20;
@@ -99,16 +98,13 @@ async function main(): Promise<void> {
   const traceBodies = Array.from({ length: 4 }, (_, i) => traceBody(i, 128, now));
   const metricBodies = await Promise.all(Array.from({ length: 4 }, (_, i) => metricBody(i, 50)));
 
-  // Fresh random trace ids per request, as SDKs draw them and as in bench/ingest, so the trace
-  // index grows as it does in service (ids that count up make every insert an append).
-  const random = new BigUint64Array(1);
+  // Fresh random trace ids per request, as in bench/ingest, so the trace index grows as it
+  // does in service.
+  const traceIds = new RandomTraceIds();
   const traceCopies = Array.from({ length: WARMUP_REQUESTS + REQUESTS }, (_, r) => {
     const t = traceBodies[r % 4] as (typeof traceBodies)[number];
     const copy = Buffer.from(t.body);
-    for (const offsets of t.traceIdOffsets) {
-      const id = crypto.getRandomValues(random)[0] ?? 0n;
-      for (const at of offsets) copy.writeBigUInt64BE(id, at);
-    }
+    traceIds.writeInto(t, copy);
     return copy;
   });
   const spans = await pipeline(path.join(dir, 'traces.db'), traceCopies, traceBodies[0]?.spans ?? 0, (body, batch) => {
