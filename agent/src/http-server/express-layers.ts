@@ -54,15 +54,21 @@ export interface ExpressLayersConfig extends InstrumentationConfig {
 /** Notes the mount or route a layer stands for in the request's state. */
 function noteLayer(state: RequestState, layer: Layer, req: ExpressRequest): void {
   state.routedByExpress = true;
-  const base = typeof req.baseUrl === 'string' ? req.baseUrl : '';
   const pattern = layer[kPattern];
   const route = layer.route;
+  // `req.baseUrl` is read only where it is needed (not for the handlers inside a route): every
+  // read of a property of express's `req` is an inline-cache miss (request-state.ts).
   if (route !== undefined && route !== null) {
     const routePattern = patternText(route.path) ?? pattern;
-    if (routePattern !== undefined) state.expressRoute = joinRoute(prefixOf(state.expressMounts, base), routePattern);
+    if (routePattern !== undefined) state.expressRoute = joinRoute(prefixOf(state.expressMounts, baseUrlOf(req)), routePattern);
   } else if (pattern !== undefined && pattern !== '/') {
-    state.expressMounts = enterMount(state.expressMounts, base, pattern, layer.path);
+    state.expressMounts = enterMount(state.expressMounts, baseUrlOf(req), pattern, layer.path);
   }
+}
+
+function baseUrlOf(req: ExpressRequest): string {
+  const base = req.baseUrl;
+  return typeof base === 'string' ? base : '';
 }
 
 /** Whether a `next()` argument is an error (not nothing, nor a 'route'/'router' routing signal). */
@@ -82,7 +88,7 @@ function dispatchInSpan(tracer: Tracer, state: RequestState, layer: Layer, dispa
   try {
     const route = layer.route !== undefined && layer.route !== null;
     type = route ? 'request_handler' : layer.name === 'router' ? 'router' : 'middleware';
-    const name = route ? (state.expressRoute ?? '/') : type === 'router' ? (prefixOf(state.expressMounts, typeof req.baseUrl === 'string' ? req.baseUrl : '') || '/') : (layer.name ?? '<anonymous>');
+    const name = route ? (state.expressRoute ?? '/') : type === 'router' ? (prefixOf(state.expressMounts, baseUrlOf(req)) || '/') : (layer.name ?? '<anonymous>');
     const attributes = { 'express.name': name, 'express.type': type, ...(route ? { [ATTR.route]: name } : {}) };
     span = tracer.startSpan(type === 'request_handler' ? `request handler - ${name}` : `${type} - ${name}`, { attributes }, parent);
   } catch (err) {

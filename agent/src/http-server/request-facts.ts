@@ -2,7 +2,6 @@
 // keep decision all read these.
 import { declaredLength } from '../signals/slow-clients';
 import { routeOf, type RequestState } from './request-state';
-import { normalMethod } from './server-span';
 
 export interface RequestFacts {
   method: string;
@@ -20,14 +19,14 @@ export interface RequestFacts {
   outBytes: number | null;
 }
 
+/** Reads the response's status, whether it finished and its length; the rest was read at the start. */
 export function requestFacts(state: RequestState, now: number): RequestFacts {
-  const { req, res } = state;
+  const { res, socket } = state;
   const finished = res.writableFinished;
   const endAt = state.endAt;
-  const socket = req.socket as (typeof req.socket | null);
   const bodyRead = state.bodyEndAt !== null;
   return {
-    method: normalMethod(req.method),
+    method: state.method,
     route: routeOf(state),
     status: res.statusCode,
     durationMs: Math.max(0, now - state.startAt),
@@ -36,7 +35,7 @@ export function requestFacts(state: RequestState, now: number): RequestFacts {
     queueWaitMs: state.queueWaitMs,
     bodyReadMs: bodyRead ? Math.max(0, (state.bodyEndAt ?? now) - state.startAt) : null,
     responseWriteMs: endAt !== null && finished ? Math.max(0, now - endAt) : null,
-    inBytes: declaredLength(req.headers['content-length']) ?? (bodyRead && socket ? socket.bytesRead - state.bytesIn0 : null),
+    inBytes: state.inDeclared ?? (bodyRead && socket ? socket.bytesRead - state.bytesIn0 : null),
     outBytes: declaredLength(res.getHeader('content-length')) ?? (socket ? socket.bytesWritten - state.bytesOut0 : null),
   };
 }

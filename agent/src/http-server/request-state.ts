@@ -6,6 +6,7 @@
 import type { Context, Span, SpanContext } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TraceMode } from '../sampling/trace-budget';
 import type { MountTrail } from './express-route-trail';
 
@@ -20,6 +21,15 @@ export interface RequestState {
   req: IncomingMessage;
   res: ServerResponse;
   server: Server | null;
+  // Read from `req` at the start: express gives every request and response a map (hidden class)
+  // of its own (Object.setPrototypeOf, then new properties), so from then on each property read
+  // on them is an inline-cache miss, a lookup in V8's runtime (docs/agent.md, "Cost").
+  /** The request's method, normalised (server-span.ts normalMethod). */
+  method: string;
+  socket: Socket | null;
+  scheme: 'http' | 'https';
+  /** The request's Content-Length, when declared. */
+  inDeclared: number | null;
   /** performance.now() when the request's headers were parsed. */
   startAt: number;
   mode: TraceMode;

@@ -22,7 +22,7 @@ import type { TraceBudget } from '../sampling/trace-budget';
 import type { InFlightTracker } from '../signals/capacity';
 import { ATTR } from '../signals/meter';
 import { queueWaitFromHeaders } from '../signals/queue-wait';
-import { hasBody, patchResponseEnd } from '../signals/slow-clients';
+import { declaredLength, hasBody, patchResponseEnd } from '../signals/slow-clients';
 import { requestFacts, type RequestFacts } from './request-facts';
 import type { RequestMetrics } from './request-metrics';
 import { activeRequest, withRequest, type RequestState } from './request-state';
@@ -117,7 +117,7 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     const now = performance.now();
     inFlight.change(-1, now);
     const facts = requestFacts(state, now);
-    metrics.record(facts, urlScheme(state.req));
+    metrics.record(facts, state.scheme);
     if (state.serverSpan) {
       if (state.layerEnds !== null) {
         // At the server span's own end time: a child never outlasts it in the waterfall.
@@ -153,7 +153,8 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
   const startRequest = (server: Server, req: IncomingMessage, res: ServerResponse): Context => {
     const now = performance.now();
     inFlight.change(1, now);
-    const parent = hasPropagationHeader(req.headers) ? propagation.extract(ROOT_CONTEXT, req.headers) : ROOT_CONTEXT;
+    const headers = req.headers;
+    const parent = hasPropagationHeader(headers) ? propagation.extract(ROOT_CONTEXT, headers) : ROOT_CONTEXT;
     const remote = parent === ROOT_CONTEXT ? undefined : trace.getSpanContext(parent);
     const remoteParent = remote !== undefined && isSpanContextValid(remote) ? remote : null;
     const mode = remoteParent ? budget.forRemote((remoteParent.traceFlags & TraceFlags.SAMPLED) !== 0, now) : budget.forNew(now);
@@ -166,6 +167,10 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
       req,
       res,
       server,
+      method: normalMethod(req.method),
+      socket,
+      scheme: urlScheme(req),
+      inDeclared: declaredLength(headers['content-length']),
       startAt: now,
       mode,
       serverSpan: null,
@@ -183,7 +188,7 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
       layerEnds: null,
       koaContext: null,
     };
-    const waited = queueWaitFromHeaders(req.headers);
+    const waited = queueWaitFromHeaders(headers);
     if (waited?.kind === 'ok') state.queueWaitMs = waited.ms;
     else if (waited) metrics.queueWaitDropped(waited.reason);
 
@@ -201,9 +206,9 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
       ctx = trace.setSpan(parent, span);
     }
     ctx = withRequest(ctx, state);
-    if (hasBody(req)) {
+    if (hasBody(headers)) {
       // A body of undeclared length is counted off the socket (a native read: only then).
-      if (socket && req.headers['content-length'] === undefined) state.bytesIn0 = socket.bytesRead;
+      if (socket && state.inDeclared === null) state.bytesIn0 = socket.bytesRead;
       // Body events come from the socket's parser, outside the request's context: bound so
       // body-parsing middleware (and the route layers it calls) run inside it.
       context.bind(ctx, req);

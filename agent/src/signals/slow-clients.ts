@@ -5,7 +5,7 @@
 // The wrapper writes nothing on the response object: a property added to Node's response
 // objects after construction makes the http module's hot property accesses polymorphic,
 // which measured 5 % of a hello-world request's throughput (docs/agent.md).
-import { ServerResponse, type IncomingMessage } from 'node:http';
+import { ServerResponse, type IncomingHttpHeaders } from 'node:http';
 
 const kPatched = Symbol.for('headroom.agent.res.endPatched');
 
@@ -27,10 +27,10 @@ export function patchResponseEnd(onEnd: (res: ServerResponse) => void): void {
 }
 
 /** Whether the request has a body to read (RFC 9112 §6.3: Content-Length or chunked). */
-export function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
+export function hasBody(headers: IncomingHttpHeaders): boolean {
+  const length = headers['content-length'];
   if (length !== undefined) return length !== '0';
-  return req.headers['transfer-encoding'] !== undefined;
+  return headers['transfer-encoding'] !== undefined;
 }
 
 export function declaredLength(value: string | number | string[] | undefined): number | null {
