@@ -110,6 +110,25 @@ describe('agent on an express 5 app', () => {
     const writeMs = span.attributes['headroom.response_write.duration_ms'];
     assert.equal(typeof writeMs, 'number');
     assert.ok((writeMs as number) >= 300, `response write ${String(writeMs)} ms`);
+    assert.equal(span.attributes['headroom.http.aborted'], undefined, 'a slow client that read it all did not abort');
+  });
+
+  test('a client that goes away mid-response is marked aborted, with no response-write time', async () => {
+    const { traceId, header } = sampledTraceparent();
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(app.port, '127.0.0.1', () => {
+        socket.write(`GET /trickle HTTP/1.1\r\nHost: x\r\ntraceparent: ${header}\r\n\r\n`);
+      });
+      // The first of forty chunks arrived: the handler has not ended the response yet.
+      socket.once('data', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.on('error', reject);
+    });
+    const span = serverSpan(await trace(traceId));
+    assert.equal(span.attributes['headroom.http.aborted'], true);
+    assert.equal(span.attributes['headroom.response_write.duration_ms'], undefined);
   });
 
   test('a slow upload shows body-read time', async () => {

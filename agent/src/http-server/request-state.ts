@@ -1,10 +1,10 @@
 // What Headroom knows about one incoming request while it runs, reachable from the request's
 // context (the stall probe and framework route hooks read it there). It *is* the request's
 // RPC metadata, the object OTel's framework instrumentations write the route into (and
-// fastify's channel hook): one context entry per request, not two. Express and koa routes
-// have fields of their own (see routeOf).
-import type { Context, Span, SpanContext } from '@opentelemetry/api';
-import { getRPCMetadata, RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
+// fastify's channel hook): one context entry per request, not two. Express, koa and hapi
+// routes have fields of their own (see routeOf).
+import { createContextKey, type Context, type Span, type SpanContext } from '@opentelemetry/api';
+import { getRPCMetadata, RPCType, type RPCMetadata } from '@opentelemetry/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TraceMode } from '../sampling/trace-budget';
@@ -56,23 +56,65 @@ export interface RequestState {
   layerEnds: ((err: undefined, endEpochMs: number) => void)[] | null;
   /** Koa's context for the request (koa-routes.ts): @koa/router leaves the route in it. */
   koaContext: { _matchedRoute?: unknown } | null;
+  /** Hapi's request (hapi-routes.ts): its `route` is the one hapi matched. Absent in other apps. */
+  hapiRequest?: HapiRequest;
+}
+
+/** What Headroom reads of hapi's request: its route's public settings. */
+export interface HapiRequest {
+  route?: { method?: unknown; path?: unknown };
+}
+
+// The key @opentelemetry/core keeps RPC metadata under: context keys are `Symbol.for(description)`
+// (the API's createContextKey), so getRPCMetadata reads the request state off a RequestContext.
+const RPC_METADATA_KEY = createContextKey('OpenTelemetry SDK Context Key RPC_METADATA');
+
+/**
+ * A request's context: its parent plus the request state as RPC metadata. OTel's BaseContext
+ * copies its whole Map and makes three closures for each value set; this is one small object
+ * per request. A value set on it is set on the parent, so the chain stays one deep.
+ */
+class RequestContext implements Context {
+  constructor(
+    private readonly parent: Context,
+    private readonly rpc: unknown,
+  ) {}
+
+  getValue(key: symbol): unknown {
+    return key === RPC_METADATA_KEY ? this.rpc : this.parent.getValue(key);
+  }
+
+  setValue(key: symbol, value: unknown): Context {
+    return key === RPC_METADATA_KEY ? new RequestContext(this.parent, value) : new RequestContext(this.parent.setValue(key, value), this.rpc);
+  }
+
+  deleteValue(key: symbol): Context {
+    return key === RPC_METADATA_KEY ? this.parent.deleteValue(key) : new RequestContext(this.parent.deleteValue(key), this.rpc);
+  }
 }
 
 export function withRequest(ctx: Context, state: RequestState): Context {
-  return setRPCMetadata(ctx, state);
+  return new RequestContext(ctx, state);
 }
 
 /**
- * The request's route: express's from its own layers, koa's from its context (OTel's express
- * and koa instrumentations write the RPC metadata's `route` only for requests with a span);
- * any other framework's from the RPC metadata.
+ * The request's route: express's from its own layers, koa's from its context, hapi's from its
+ * request (OTel's express, koa and hapi instrumentations write the RPC metadata's `route` only
+ * for requests with a span); any other framework's from the RPC metadata.
  */
 export function routeOf(state: RequestState): string | undefined {
   if (state.routedByExpress) return state.expressRoute;
   const koaRoute = state.koaContext?._matchedRoute;
   if (typeof koaRoute === 'string') return koaRoute;
   if (koaRoute instanceof RegExp) return String(koaRoute);
+  if (state.hapiRequest !== undefined) return hapiRouteOf(state.hapiRequest);
   return state.route;
+}
+
+/** Hapi's route: until hapi routes the request, and when nothing matched, its not-found route, which is no route of the app. */
+function hapiRouteOf(request: HapiRequest): string | undefined {
+  const route = request.route;
+  return route?.method !== '_special' && typeof route?.path === 'string' ? route.path : undefined;
 }
 
 export function activeRequest(ctx: Context): RequestState | undefined {
