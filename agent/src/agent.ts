@@ -12,6 +12,7 @@ import { appBases, installedFrom, loadInstrumentations, selectInstrumentations }
 import { describe, report } from './report';
 import { buildResource } from './resource';
 import { ExpressLayersInstrumentation } from './http-server/express-layers';
+import { HapiRoutesInstrumentation } from './http-server/hapi-routes';
 import { KoaRoutesInstrumentation } from './http-server/koa-routes';
 import { installServerHook } from './http-server/server-hook';
 import { PresetIdGenerator } from './sampling/id-generator';
@@ -96,15 +97,15 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
     installedFrom(appBases(process.argv[1])),
   );
   if (selection.unknown.length > 0) report('config', `unknown instrumentations in OTEL_NODE_*_INSTRUMENTATIONS: ${selection.unknown.join(', ')}`);
-  // Headroom's request path (the server hook below, express's layers, koa's route) is switched
-  // with OTel's http instrumentation (OTEL_NODE_DISABLED_INSTRUMENTATIONS=http: none of it).
+  // Headroom's request path (the server hook below, express's layers, koa's and hapi's routes)
+  // is switched with OTel's http instrumentation (OTEL_NODE_DISABLED_INSTRUMENTATIONS=http: none of it).
   // While it is on, express is Headroom's too (http-server/express-layers.ts): OTel's express
   // instrumentation is not loaded, and its switch decides whether layers get spans.
   const ownRequestPath = selection.load.some((entry) => entry.name === 'http');
   const expressSpans = selection.load.some((entry) => entry.name === 'express');
   const toLoad = ownRequestPath ? { ...selection, load: selection.load.filter((entry) => entry.name !== 'express') } : selection;
   const instrumentations = loadInstrumentations(toLoad, (name, err) => report('otel', `instrumentation ${name}: ${describe(err)}`));
-  if (ownRequestPath) instrumentations.push(new ExpressLayersInstrumentation({ layerSpans: expressSpans }), new KoaRoutesInstrumentation());
+  if (ownRequestPath) instrumentations.push(new ExpressLayersInstrumentation({ layerSpans: expressSpans }), new KoaRoutesInstrumentation(), new HapiRoutesInstrumentation());
   const { NodeSDK } = requireSdkNode();
   const sdk = new NodeSDK({
     resource: buildResource(settings),

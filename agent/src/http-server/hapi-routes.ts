@@ -1,0 +1,57 @@
+// Hapi's route for every request. OTel's hapi instrumentation writes the route into the
+// request's metadata only from a route handler that has a span to parent its own, so a light
+// request would go unnamed; and it writes the path the route was declared with, without the
+// prefix of the plugin that declared it (`/{id}` for `/users/{id}`). Hapi itself keeps the
+// full path on the request (`request.route.path`, its public API). Here hapi's request is kept
+// with Headroom's request state as hapi creates it (`Request.generate`, once per request; none
+// per handler or extension), and its route is read from it when needed (routeOf).
+import { context } from '@opentelemetry/api';
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { activeRequest, type HapiRequest } from './request-state';
+
+type Generate = (this: unknown, ...args: unknown[]) => unknown;
+type RequestClass = { generate?: Generate };
+
+const kUnhooked = Symbol('headroom.hapi.unhooked');
+
+function patchRequest(Request: RequestClass): RequestClass {
+  const original = Request?.generate;
+  if (typeof original !== 'function' || kUnhooked in original) return Request;
+  const generate = function generate(this: unknown): unknown {
+    // eslint-disable-next-line prefer-rest-params
+    const request = original.apply(this, arguments as unknown as unknown[]);
+    // Hapi's listener runs inside the emit of Headroom's server hook: the request's context.
+    const state = activeRequest(context.active());
+    if (state !== undefined && typeof request === 'object' && request !== null) state.hapiRequest = request as HapiRequest;
+    return request;
+  };
+  Object.defineProperty(generate, kUnhooked, { value: original });
+  Request.generate = generate;
+  return Request;
+}
+
+function unpatchRequest(Request: RequestClass | undefined): void {
+  const original = (Request?.generate as Record<symbol, unknown> | undefined)?.[kUnhooked];
+  if (Request && typeof original === 'function') Request.generate = original as Generate;
+}
+
+export class HapiRoutesInstrumentation extends InstrumentationBase {
+  constructor(config: InstrumentationConfig = {}) {
+    super('@headroom/agent/hapi-routes', '0.1.0', config);
+  }
+
+  protected init(): InstrumentationNodeModuleDefinition[] {
+    // The versions OTel's hapi instrumentation covers; `Request.generate` is hapi's since 17.
+    const versions = ['>=17 <22'];
+    return [
+      new InstrumentationNodeModuleDefinition('@hapi/hapi', versions, undefined, undefined, [
+        new InstrumentationNodeModuleFile(
+          '@hapi/hapi/lib/request.js',
+          versions,
+          (exports: unknown) => patchRequest(exports as RequestClass),
+          (exports: unknown) => unpatchRequest(exports as RequestClass | undefined),
+        ),
+      ]),
+    ];
+  }
+}
