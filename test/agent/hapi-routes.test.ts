@@ -11,6 +11,7 @@ describeRoutes({
     { path: '/api/users/4', status: 200, route: '/api/users/{id}' },
     // A plugin's route, under the prefix it was registered with.
     { path: '/authors/5/posts/9', status: 200, route: '/authors/{aid}/posts/{pid}' },
+    { path: '/api/proxy/7', status: 200, route: '/api/proxy/{id}' },
     { path: '/api/fail', status: 500, route: '/api/fail' },
     // Answered by an onRequest extension, before routing.
     { path: '/health', status: 200, route: 'GET' },

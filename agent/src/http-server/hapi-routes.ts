@@ -21,8 +21,10 @@ function patchRequest(Request: RequestClass): RequestClass {
     // eslint-disable-next-line prefer-rest-params
     const request = original.apply(this, arguments as unknown as unknown[]);
     // Hapi's listener runs inside the emit of Headroom's server hook: the request's context.
+    // The first hapi request made there is the request's own; a later one is a
+    // `server.inject()` from its handler, whose route is not the request's.
     const state = activeRequest(context.active());
-    if (state !== undefined && typeof request === 'object' && request !== null) state.hapiRequest = request as HapiRequest;
+    if (state !== undefined && state.hapiRequest === undefined && typeof request === 'object' && request !== null) state.hapiRequest = request as HapiRequest;
     return request;
   };
   Object.defineProperty(generate, kUnhooked, { value: original });
