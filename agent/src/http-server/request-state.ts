@@ -56,8 +56,8 @@ export interface RequestState {
   layerEnds: ((err: undefined, endEpochMs: number) => void)[] | null;
   /** Koa's context for the request (koa-routes.ts): @koa/router leaves the route in it. */
   koaContext: { _matchedRoute?: unknown } | null;
-  /** Hapi's request (hapi-routes.ts): its `route` is the one hapi matched. Absent in other apps. */
-  hapiRequest?: HapiRequest;
+  /** Hapi's request (hapi-routes.ts): its `route` is the one hapi matched. Undefined in other apps. */
+  hapiRequest: HapiRequest | undefined;
 }
 
 /** What Headroom reads of hapi's request: its route's public settings. */

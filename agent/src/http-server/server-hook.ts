@@ -72,6 +72,10 @@ function givePeerName(socket: Socket | undefined): void {
   }
 }
 
+function emitOn(emit: RequestEmit, server: Server, event: string | symbol, req: IncomingMessage, res: ServerResponse): boolean {
+  return emit.call(server, event, req, res);
+}
+
 export function installServerHook(options: ServerHookOptions): ServerHook {
   const { tracer, budget, ids, metrics, inFlight } = options;
   patchResponseEnd((res) => {
@@ -187,6 +191,7 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
       expressMounts: null,
       layerEnds: null,
       koaContext: null,
+      hapiRequest: undefined,
     };
     const waited = queueWaitFromHeaders(headers);
     if (waited?.kind === 'ok') state.queueWaitMs = waited.ms;
@@ -238,7 +243,8 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
       }
       const ctx = start(this, req, res);
       if (!ctx) return (original as RequestEmit).call(this, event, req, res);
-      return context.with(ctx, original as RequestEmit, this, event, req, res);
+      // No `this` for context.with: it would bind the emit to the server (a function a request).
+      return context.with(ctx, emitOn, undefined, original as RequestEmit, this, event, req, res);
     } as Emit;
     Object.defineProperty(proto, kOriginal, { value: original, configurable: true });
     proto.emit = emit;
