@@ -111,6 +111,7 @@ describe('agent on an express 5 app', () => {
     assert.equal(typeof writeMs, 'number');
     assert.ok((writeMs as number) >= 300, `response write ${String(writeMs)} ms`);
     assert.equal(span.attributes['headroom.http.aborted'], undefined, 'a slow client that read it all did not abort');
+    assert.equal(span.attributes['http.response.body.size'], 32768 * 1024, 'the body size is its Content-Length');
   });
 
   test('a client that goes away mid-response is marked aborted, with no response-write time', async () => {

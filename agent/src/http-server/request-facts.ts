@@ -1,7 +1,12 @@
 // What a request turned out to be, read once at its end; metrics, the server span and the
 // keep decision all read these.
+import { OutgoingMessage } from 'node:http';
 import { declaredLength } from '../signals/slow-clients';
 import { routeOf, type RequestState } from './request-state';
+
+// Node's own getHeader, called on the response: looking the method up on express's response
+// walks four prototypes in V8's runtime and allocates a handler, every request (request-state.ts).
+const getHeader = OutgoingMessage.prototype.getHeader;
 
 export interface RequestFacts {
   method: string;
@@ -40,6 +45,6 @@ export function requestFacts(state: RequestState, now: number): RequestFacts {
     bodyReadMs: bodyRead ? Math.max(0, (state.bodyEndAt ?? now) - state.startAt) : null,
     responseWriteMs: endAt !== null && finished ? Math.max(0, now - endAt) : null,
     inBytes: state.inDeclared ?? (bodyRead && socket ? socket.bytesRead - state.bytesIn0 : null),
-    outBytes: declaredLength(res.getHeader('content-length')) ?? (socket ? socket.bytesWritten - state.bytesOut0 : null),
+    outBytes: declaredLength(getHeader.call(res, 'content-length')) ?? (socket ? socket.bytesWritten - state.bytesOut0 : null),
   };
 }
