@@ -18,6 +18,7 @@ import { installServerHook } from './http-server/server-hook';
 import { PresetIdGenerator } from './sampling/id-generator';
 import { HeadroomSampler } from './sampling/sampler';
 import { TailSamplingProcessor } from './sampling/tail-processor';
+import { describeHeadSampling } from './sampling/head-sampler';
 import { TraceBudget } from './sampling/trace-budget';
 import { registerAgentHealth } from './signals/agent-health';
 import { InFlightTracker, registerCapacityMetrics } from './signals/capacity';
@@ -55,7 +56,7 @@ function agentSettingAttributes(settings: AgentSettings): Attributes {
   return {
     'headroom.setting.agent.apdex_t_ms': settings.apdexTMs,
     'headroom.setting.agent.slow_trace_ms': settings.slowTraceMs,
-    'headroom.setting.agent.traces_per_second': settings.tracesPerSecond,
+    'headroom.setting.agent.trace_sampling': describeHeadSampling(settings.traceSampling),
     'headroom.setting.agent.recorded_traces_per_second': settings.recordedTracesPerSecond,
     'headroom.setting.agent.stall_threshold_ms': settings.stallThresholdMs,
     'headroom.setting.agent.metric_interval_ms': settings.metricIntervalMs,
@@ -83,7 +84,7 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
     maxAgeMs: 120_000,
   });
   const inFlight = new InFlightTracker(performance.now());
-  const budget = new TraceBudget(settings.tracesPerSecond, settings.recordedTracesPerSecond);
+  const budget = new TraceBudget(settings.traceSampling, settings.recordedTracesPerSecond);
   const ids = new PresetIdGenerator();
   const switches = instrumentationSwitches(env);
   const selection = selectInstrumentations(

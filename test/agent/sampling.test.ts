@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api';
 import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { ExportHealth } from '../../agent/src/export/health';
 import { keepTrace } from '../../agent/src/sampling/keep-decision';
@@ -9,6 +10,10 @@ import { TailSamplingProcessor } from '../../agent/src/sampling/tail-processor';
 import { TokenBucket } from '../../agent/src/sampling/token-bucket';
 import { TraceBudget } from '../../agent/src/sampling/trace-budget';
 import { PresetIdGenerator } from '../../agent/src/sampling/id-generator';
+import { describeHeadSampling, readHeadSampling, type HeadSampling } from '../../agent/src/sampling/head-sampler';
+
+const rate = (perSecond: number): HeadSampling => ({ kind: 'rate', perSecond });
+const TRACE_ID = 'a'.repeat(32);
 
 test('token bucket: a burst of one second, then the rate', () => {
   let now = 0;
@@ -29,11 +34,11 @@ test('token bucket and budget: a time the caller passes is used instead of readi
     reads++;
     return 0;
   };
-  const budget = new TraceBudget(1, 1, clock);
+  const budget = new TraceBudget(rate(1), 1, clock);
   const atStart = reads;
   assert.deepEqual([budget.forNew(0), budget.forNew(0), budget.forNew(0)], ['sampled', 'recorded', 'light']);
   // A second later, on the caller's time: each budget has a token again.
-  assert.deepEqual([budget.forNew(1000), budget.forRemote(false, 1000)], ['sampled', 'recorded']);
+  assert.deepEqual([budget.forNew(1000), budget.forRemote(false, TRACE_ID, 1000)], ['sampled', 'recorded']);
   assert.equal(reads, atStart);
 });
 
@@ -47,16 +52,67 @@ test('keep: sampled, error, stall or slow', () => {
 });
 
 test('budget: sampled share first, then the recorded budget, then light', () => {
-  const budget = new TraceBudget(1, 2, () => 0);
+  const budget = new TraceBudget(rate(1), 2, () => 0);
   assert.deepEqual([budget.forNew(), budget.forNew(), budget.forNew(), budget.forNew()], ['sampled', 'recorded', 'recorded', 'light']);
   // A caller's sampled trace is always sampled; an unsampled one only takes the recorded budget.
-  assert.equal(budget.forRemote(true), 'sampled');
-  assert.equal(budget.forRemote(false), 'light');
-  assert.equal(new TraceBudget(0, 1, () => 0).forRemote(false), 'recorded');
+  assert.equal(budget.forRemote(true, TRACE_ID), 'sampled');
+  assert.equal(budget.forRemote(false, TRACE_ID), 'light');
+  assert.equal(new TraceBudget(rate(0), 1, () => 0).forRemote(false, TRACE_ID), 'recorded');
+});
+
+test('OTEL_TRACES_SAMPLER: read with its argument; unsupported names and bad ratios are problems', () => {
+  const read = (env: Record<string, string>): { setting: HeadSampling; problems: string[] } => {
+    const problems: string[] = [];
+    return { setting: readHeadSampling(env, 10, problems), problems };
+  };
+  assert.deepEqual(read({}), { setting: rate(10), problems: [] });
+  assert.deepEqual(read({ OTEL_TRACES_SAMPLER: 'always_on' }).setting, { kind: 'always_on', parentBased: false });
+  assert.deepEqual(read({ OTEL_TRACES_SAMPLER: ' ParentBased_Always_Off ' }).setting, { kind: 'always_off', parentBased: true });
+  assert.deepEqual(read({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }).setting, { kind: 'ratio', ratio: 0.25, parentBased: true });
+  assert.deepEqual(read({ OTEL_TRACES_SAMPLER: 'traceidratio' }).setting, { kind: 'ratio', ratio: 1, parentBased: false });
+  const badRatio = read({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '2' });
+  assert.deepEqual(badRatio.setting, { kind: 'ratio', ratio: 1, parentBased: false });
+  assert.match(badRatio.problems.join(), /OTEL_TRACES_SAMPLER_ARG="2"/);
+  const jaeger = read({ OTEL_TRACES_SAMPLER: 'jaeger_remote' });
+  assert.deepEqual(jaeger.setting, rate(10));
+  assert.match(jaeger.problems.join(), /OTEL_TRACES_SAMPLER="jaeger_remote".*HEADROOM_TRACES_PER_SECOND=10/);
+  assert.equal(describeHeadSampling(rate(10)), 'rate 10/s');
+  assert.equal(describeHeadSampling({ kind: 'ratio', ratio: 0.25, parentBased: true }), 'parentbased_traceidratio 0.25');
+  assert.equal(describeHeadSampling({ kind: 'always_off', parentBased: false }), 'always_off');
+});
+
+test('OTEL_TRACES_SAMPLER: the sampled share of new traces and of remote callers; the rest still takes the recorded budget', () => {
+  const modes = (sampling: HeadSampling, n: number, remote?: { sampled: boolean }): Record<string, number> => {
+    const budget = new TraceBudget(sampling, 0, () => 0);
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < n; i++) {
+      const traceId = randomBytes(16).toString('hex');
+      const mode = remote ? budget.forRemote(remote.sampled, traceId) : budget.forNew();
+      counts[mode] = (counts[mode] ?? 0) + 1;
+    }
+    return counts;
+  };
+  assert.deepEqual(modes({ kind: 'always_on', parentBased: true }, 100), { sampled: 100 });
+  assert.deepEqual(modes({ kind: 'always_off', parentBased: true }, 100), { light: 100 });
+  // Parent-based: the caller decides; otherwise the sampler alone.
+  assert.deepEqual(modes({ kind: 'always_on', parentBased: true }, 10, { sampled: false }), { light: 10 });
+  assert.deepEqual(modes({ kind: 'always_on', parentBased: false }, 10, { sampled: false }), { sampled: 10 });
+  assert.deepEqual(modes({ kind: 'always_off', parentBased: true }, 10, { sampled: true }), { sampled: 10 });
+  assert.deepEqual(modes({ kind: 'always_off', parentBased: false }, 10, { sampled: true }), { light: 10 });
+  const newShare = (modes({ kind: 'ratio', ratio: 0.25, parentBased: true }, 4000).sampled ?? 0) / 4000;
+  assert.ok(newShare > 0.2 && newShare < 0.3, `new traces sampled: ${newShare}`);
+  // A caller's trace by its id, as OTel's TraceIdRatioBasedSampler decides it elsewhere.
+  const byId = (modes({ kind: 'ratio', ratio: 0.25, parentBased: false }, 4000, { sampled: true }).sampled ?? 0) / 4000;
+  assert.ok(byId > 0.2 && byId < 0.3, `remote traces sampled by id: ${byId}`);
+  const again = new TraceBudget({ kind: 'ratio', ratio: 0.25, parentBased: false }, 0, () => 0);
+  const ids = Array.from({ length: 50 }, (_, i) => (i * 7919).toString(16).padStart(32, '3'));
+  assert.deepEqual(ids.map((id) => again.forRemote(false, id)), ids.map((id) => again.forRemote(true, id)), 'the same id, the same decision');
+  // Not sampled at the head: the recorded budget still takes it (kept whole if it errs).
+  assert.equal(new TraceBudget({ kind: 'always_off', parentBased: true }, 1, () => 0).forNew(), 'recorded');
 });
 
 test('sampler: decided modes, remote parents, children follow their parent', () => {
-  const sampler = new HeadroomSampler(new TraceBudget(1, 1, () => 0));
+  const sampler = new HeadroomSampler(new TraceBudget(rate(1), 1, () => 0));
   const remote = (flags: number) => trace.setSpanContext(ROOT_CONTEXT, { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: flags, isRemote: true });
   const local = (flags: number) => trace.setSpanContext(ROOT_CONTEXT, { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: flags, isRemote: false });
   assert.equal(sampler.shouldSample(remote(TraceFlags.SAMPLED)).decision, 2);
@@ -74,7 +130,7 @@ test('sampler: decided modes, remote parents, children follow their parent', () 
 
 test('ids: a preset pair goes to exactly the next span', () => {
   const ids = new PresetIdGenerator();
-  const provider = new BasicTracerProvider({ idGenerator: ids, sampler: new HeadroomSampler(new TraceBudget(0, 10)) });
+  const provider = new BasicTracerProvider({ idGenerator: ids, sampler: new HeadroomSampler(new TraceBudget(rate(0), 10)) });
   const tracer = provider.getTracer('t');
   const span = ids.withIds('c'.repeat(32), 'd'.repeat(16), () => tracer.startSpan('late'));
   assert.equal(span.spanContext().traceId, 'c'.repeat(32));
@@ -89,7 +145,7 @@ function setup(tracesPerSecond: number) {
   const kept: ReadableSpan[] = [];
   const health = new ExportHealth('test');
   const processor = new TailSamplingProcessor((s) => kept.push(s), health, { slowTraceMs: 50, maxTraces: 2, maxSpansPerTrace: 3, maxAgeMs: 60_000 });
-  const provider = new BasicTracerProvider({ sampler: new HeadroomSampler(new TraceBudget(tracesPerSecond, 1e6)), spanProcessors: [processor] });
+  const provider = new BasicTracerProvider({ sampler: new HeadroomSampler(new TraceBudget(rate(tracesPerSecond), 1e6)), spanProcessors: [processor] });
   return { kept, health, processor, tracer: provider.getTracer('t'), provider };
 }
 

@@ -12,7 +12,7 @@ test('defaults', () => {
   assert.equal(settings.logsUrl, 'http://127.0.0.1:4318/v1/logs');
   assert.equal(settings.apdexTMs, 500);
   assert.equal(settings.slowTraceMs, 2000);
-  assert.equal(settings.tracesPerSecond, 10);
+  assert.deepEqual(settings.traceSampling, { kind: 'rate', perSecond: 10 });
   assert.equal(settings.stallThresholdMs, 100);
   assert.ok(settings.metricIntervalMs >= 2000 && settings.metricIntervalMs <= 5000);
 });
@@ -43,7 +43,7 @@ test('bad values become problems and defaults, never exceptions', () => {
   });
   assert.equal(problems.length, 4);
   assert.equal(settings.apdexTMs, 500);
-  assert.equal(settings.tracesPerSecond, 10);
+  assert.deepEqual(settings.traceSampling, { kind: 'rate', perSecond: 10 });
   assert.equal(settings.tracesUrl, 'http://127.0.0.1:4318/v1/traces');
   assert.equal(settings.enabled, true);
   assert.match(problems.join(' '), /HEADROOM_APDEX_T="fast"/);

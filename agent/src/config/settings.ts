@@ -2,6 +2,7 @@
 // ones for what OTel has no name for. Reading is pure (env in, settings and problems out), so
 // the defaults and the validation are unit-tested; a bad value is a problem (one warning on
 // stderr at start), never a crash, and its default is used instead.
+import { readHeadSampling, type HeadSampling } from '../sampling/head-sampler';
 
 export interface AgentSettings {
   enabled: boolean;
@@ -17,8 +18,8 @@ export interface AgentSettings {
   apdexTMs: number;
   /** Traces slower than this are always kept (default 4 × Apdex T). */
   slowTraceMs: number;
-  /** Share of ordinary traces kept, as a rate limit per process. */
-  tracesPerSecond: number;
+  /** Which traces are sampled at their root: HEADROOM_TRACES_PER_SECOND, or OTEL_TRACES_SAMPLER. */
+  traceSampling: HeadSampling;
   /** Unsampled traces recorded in full per second (kept if they err, are slow or stall). */
   recordedTracesPerSecond: number;
   stallThresholdMs: number;
@@ -104,7 +105,7 @@ export function readSettings(env: Env): SettingsResult {
     metricIntervalMs: numberSetting(env, 'OTEL_METRIC_EXPORT_INTERVAL', 3_000, problems, { min: 100, max: 3_600_000 }),
     apdexTMs,
     slowTraceMs: numberSetting(env, 'HEADROOM_SLOW_TRACE_MS', 4 * apdexTMs, problems, { min: 1, max: 3_600_000 }),
-    tracesPerSecond: numberSetting(env, 'HEADROOM_TRACES_PER_SECOND', 10, problems, { min: 0, max: 100_000 }),
+    traceSampling: readHeadSampling(env, numberSetting(env, 'HEADROOM_TRACES_PER_SECOND', 10, problems, { min: 0, max: 100_000 }), problems),
     recordedTracesPerSecond: numberSetting(env, 'HEADROOM_RECORDED_TRACES_PER_SECOND', 20, problems, { min: 0, max: 1_000_000 }),
     stallThresholdMs: numberSetting(env, 'HEADROOM_STALL_THRESHOLD_MS', 100, problems, { min: 20, max: 600_000 }),
     maxQueue: Math.floor(numberSetting(env, 'HEADROOM_MAX_QUEUE', 2048, problems, { min: 16, max: 1_000_000 })),

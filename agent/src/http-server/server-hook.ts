@@ -161,7 +161,7 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     const parent = hasPropagationHeader(headers) ? propagation.extract(ROOT_CONTEXT, headers) : ROOT_CONTEXT;
     const remote = parent === ROOT_CONTEXT ? undefined : trace.getSpanContext(parent);
     const remoteParent = remote !== undefined && isSpanContextValid(remote) ? remote : null;
-    const mode = remoteParent ? budget.forRemote((remoteParent.traceFlags & TraceFlags.SAMPLED) !== 0, now) : budget.forNew(now);
+    const mode = remoteParent ? budget.forRemote((remoteParent.traceFlags & TraceFlags.SAMPLED) !== 0, remoteParent.traceId, now) : budget.forNew(now);
     const socket = req.socket as (typeof req.socket | null);
     const state: RequestState = {
       type: RPCType.HTTP,

@@ -43,7 +43,7 @@ export class HeadroomSampler implements Sampler {
     const parent = trace.getSpanContext(context);
     if (!parent || !isSpanContextValid(parent)) return resultFor(this.budget.forNew());
     const sampled = (parent.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
-    if (parent.isRemote) return resultFor(this.budget.forRemote(sampled));
+    if (parent.isRemote) return resultFor(this.budget.forRemote(sampled, parent.traceId));
     if (sampled) return SAMPLED;
     if (context.getValue(FORCE_RECORD_KEY) === true) return RECORDED;
     // Not isRecording(): a recorded parent that has ended still has late children to keep.
