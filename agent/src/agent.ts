@@ -5,8 +5,8 @@ import { diag, DiagLogLevel, metrics, trace, type Attributes } from '@openteleme
 import { logs } from '@opentelemetry/api-logs';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import type { AgentSettings } from './config/settings';
-import { sendLogsSync } from './export/crash-flush';
-import { createExportPipeline, type ExportPipeline } from './export/pipeline';
+import { postSync } from './export/exit-delivery';
+import { createExportPipeline, pendingPosts, type ExportPipeline } from './export/pipeline';
 import { requireSdkNode } from './lazy-sdk-node';
 import { appBases, installedFrom, loadInstrumentations, selectInstrumentations } from './instrumentations';
 import { describe, report } from './report';
@@ -108,8 +108,9 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
   const instrumentations = loadInstrumentations(toLoad, (name, err) => report('otel', `instrumentation ${name}: ${describe(err)}`));
   if (ownRequestPath) instrumentations.push(new ExpressLayersInstrumentation({ layerSpans: expressSpans }), new KoaRoutesInstrumentation(), new HapiRoutesInstrumentation());
   const { NodeSDK } = requireSdkNode();
+  const resource = buildResource(settings);
   const sdk = new NodeSDK({
-    resource: buildResource(settings),
+    resource,
     autoDetectResources: false,
     instrumentations,
     sampler: new HeadroomSampler(budget),
@@ -182,8 +183,12 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
       return stopped;
     },
   };
-  watchUncaught(logger, () => {
-    // The process is about to exit: nothing asynchronous will run again.
+  // The process ends now, without our flush (an uncaught exception, or process.exit()): nothing
+  // asynchronous will run again. What a completed shutdown flushed is not queued any more.
+  let delivered = false;
+  const deliverAtExit = (): void => {
+    if (delivered) return;
+    delivered = true;
     for (const stop of stops) {
       try {
         stop();
@@ -191,8 +196,14 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
         // best effort
       }
     }
-    sendLogsSync(pipeline.logProcessor.queue.drain(), settings.logsUrl, Math.min(settings.shutdownTimeoutMs, 2000));
-  });
+    try {
+      postSync(pendingPosts(pipeline, settings, resource, env), Math.min(settings.shutdownTimeoutMs, 2000));
+    } catch (err) {
+      report('internal', `delivery at exit: ${describe(err)}`);
+    }
+  };
+  watchUncaught(logger, deliverAtExit);
+  process.once('exit', deliverAtExit);
   installShutdown(agent);
   return agent;
 }

@@ -1,10 +1,10 @@
 // "Never harms the app": off switch, bad settings, double start, exit behaviour on signals,
-// natural exit and crashes unchanged, uncaught exceptions recorded.
+// natural exit, process.exit() and crashes unchanged, uncaught exceptions recorded.
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import type { EventsResponse, InstancesResponse } from '../../collector/src/api-types';
-import { eventually, FIXTURES, RANGE, runApp, startTestCollector, type TestCollector } from './support/harness';
+import type { EventsResponse, InstancesResponse, TracesResponse } from '../../collector/src/api-types';
+import { eventually, FIXTURES, RANGE, requestsByRoute, runApp, startTestCollector, type TestCollector } from './support/harness';
 
 /** A plain HTTP server that only counts what reaches it. */
 async function countingServer(): Promise<{ url: string; count: () => number; close: () => Promise<void> }> {
@@ -86,6 +86,33 @@ describe('agent safety', () => {
     const exit = await app.exited;
     assert.deepEqual(exit, { code: 3, signal: null });
     assert.match(app.stdout(), /done/);
+  });
+
+  test('an app that calls process.exit() keeps its status and still delivers what the agent held, with its OTLP headers', async () => {
+    const service = 'agent-exit-call';
+    const guarded = await startTestCollector({ ingestToken: 'exit-token' });
+    try {
+      const app = await runApp(`${FIXTURES}/exit-call-app.js`, {
+        OTEL_EXPORTER_OTLP_ENDPOINT: guarded.collector.otlpUrl,
+        OTEL_EXPORTER_OTLP_HEADERS: 'Authorization=Bearer%20exit-token',
+        OTEL_SERVICE_NAME: service,
+        EXIT_CODE: '4',
+        // No periodic metric export before the exit: the requests' metrics arrive only if delivered at exit.
+        OTEL_METRIC_EXPORT_INTERVAL: '60000',
+      });
+      for (let i = 0; i < 5; i++) await fetch(`${app.base}/hello`).then((r) => r.text());
+      await fetch(`${app.base}/exit`).then((r) => r.text());
+      assert.deepEqual(await app.exited, { code: 4, signal: null });
+      assert.deepEqual(await requestsByRoute(guarded, service, 5), { GET: 5 });
+      // The default budget samples these five; their spans were still in the export queue (batched for 1 s).
+      const traces = await eventually(async () => {
+        const r = await guarded.api<TracesResponse>(`/api/traces?service=${service}&limit=20&${RANGE()}`);
+        return r.traces.length >= 5 ? r.traces : undefined;
+      }, 'five traces');
+      assert.equal(traces.length, 5);
+    } finally {
+      await guarded.close();
+    }
   });
 
   test('an uncaught exception still crashes the app with status 1, and is recorded', async () => {

@@ -24,6 +24,8 @@ export interface ExportQueueOptions<T> {
 export class ExportQueue<T> {
   private items: T[] = [];
   private current: Promise<void> | null = null;
+  /** The batch of the export in flight. */
+  private sending: T[] | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -48,9 +50,14 @@ export class ExportQueue<T> {
     else this.arm();
   }
 
-  /** Takes everything queued, for a synchronous last-gasp delivery (see crash-flush.ts). */
-  drain(): T[] {
-    return this.items.splice(0, this.items.length);
+  /**
+   * Takes everything queued, for a synchronous delivery as the process ends (exit-delivery.ts);
+   * with `inFlight`, the batch of the export under way too (for items the collector stores
+   * once however often they are sent).
+   */
+  drain(inFlight = false): T[] {
+    const queued = this.items.splice(0, this.items.length);
+    return inFlight && this.sending !== null ? [...this.sending, ...queued] : queued;
   }
 
   /** Exports everything queued now; resolves when done or when exports fail. */
@@ -86,8 +93,10 @@ export class ExportQueue<T> {
       this.timer = null;
     }
     const batch = this.items.splice(0, this.options.maxBatch);
+    this.sending = batch;
     this.current = this.exportBatch(batch).then(() => {
       this.current = null;
+      this.sending = null;
       this.arm();
     });
     return this.current;

@@ -5,11 +5,14 @@
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { Resource } from '@opentelemetry/resources';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { AggregationTemporality, AggregationType, InstrumentType, PeriodicExportingMetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { AgentSettings } from '../config/settings';
 import { ExportQueue } from './export-queue';
+import { otlpHeaders, type Post } from './exit-delivery';
 import { ExportHealth } from './health';
 import { QueueLogRecordProcessor } from './log-processor';
 import { RequestMetricsProducer } from '../http-server/request-metrics';
@@ -74,4 +77,24 @@ export function createExportPipeline(settings: AgentSettings): ExportPipeline {
     },
   ];
   return { health, spans, logProcessor: new QueueLogRecordProcessor(logs), metricReader, requestMetrics, views };
+}
+
+/**
+ * What is still to send, serialised for a delivery at the process's end (exit-delivery.ts):
+ * the queued spans (with the export in flight: the collector stores a span once, however often
+ * it is sent), the queued log records, and the request metrics of the current interval. The
+ * SDK's other metrics are collected asynchronously only, and are left out.
+ */
+export function pendingPosts(pipeline: ExportPipeline, settings: AgentSettings, resource: Resource, env: Record<string, string | undefined>): Post[] {
+  const posts: Post[] = [];
+  const add = (signal: 'traces' | 'metrics' | 'logs', url: string, body: Uint8Array | undefined): void => {
+    if (body && body.length > 0) posts.push({ url, headers: otlpHeaders(env, signal), body });
+  };
+  const spans = pipeline.spans.drain(true);
+  if (spans.length > 0) add('traces', settings.tracesUrl, ProtobufTraceSerializer.serializeRequest(spans));
+  const records = pipeline.logProcessor.queue.drain();
+  if (records.length > 0) add('logs', settings.logsUrl, ProtobufLogsSerializer.serializeRequest(records));
+  const requests = pipeline.requestMetrics.collectNow(resource);
+  if (requests.scopeMetrics.length > 0) add('metrics', settings.metricsUrl, ProtobufMetricsSerializer.serializeRequest(requests));
+  return posts;
 }

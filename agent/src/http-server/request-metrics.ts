@@ -10,8 +10,8 @@
 // exported with the SDK's own metrics, with delta temporality.
 import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
 import { hrTime } from '@opentelemetry/core';
-import { AggregationTemporality, DataPointType, InstrumentType, type CollectionResult, type MetricData, type MetricProducer } from '@opentelemetry/sdk-metrics';
-import { emptyResource } from '@opentelemetry/resources';
+import { AggregationTemporality, DataPointType, InstrumentType, type CollectionResult, type MetricData, type MetricProducer, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { emptyResource, type Resource } from '@opentelemetry/resources';
 import { exponentialHistogramAggregator, type HistogramAccumulation, type HistogramDescriptor } from '../export/exponential-histogram';
 import { ATTR, HTTP_SCOPE } from '../signals/meter';
 import type { RequestFacts } from './request-facts';
@@ -146,6 +146,11 @@ export class RequestMetricsProducer implements RequestMetrics, MetricProducer {
   }
 
   collect(): Promise<CollectionResult> {
+    return Promise.resolve({ resourceMetrics: this.collectNow(emptyResource()), errors: [] });
+  }
+
+  /** The interval's metrics, now (collect() for the reader; also at exit, where nothing async runs). */
+  collectNow(resource: Resource): ResourceMetrics {
     const done = this.interval;
     const endTime = hrTime();
     this.interval = newInterval(endTime);
@@ -181,9 +186,6 @@ export class RequestMetricsProducer implements RequestMetrics, MetricProducer {
         dataPoints: [...done.queueDropped].map(([reason, count]) => ({ attributes: { reason }, startTime: done.startTime, endTime, value: count })),
       });
     }
-    return Promise.resolve({
-      resourceMetrics: { resource: emptyResource(), scopeMetrics: metrics.length > 0 ? [{ scope: { name: HTTP_SCOPE }, metrics }] : [] },
-      errors: [],
-    });
+    return { resource, scopeMetrics: metrics.length > 0 ? [{ scope: { name: HTTP_SCOPE }, metrics }] : [] };
   }
 }

@@ -18,9 +18,10 @@ export interface TestCollector {
   close(): Promise<void>;
 }
 
-export async function startTestCollector(): Promise<TestCollector> {
+/** A collector on a temporary database; `ingestToken`: OTLP requests must carry it. */
+export async function startTestCollector(options: { ingestToken?: string } = {}): Promise<TestCollector> {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-agent-test-'));
-  const collector = await startCollector({ dbPath: join(dir, 'headroom.db'), otlpPort: 0, httpPort: 0 });
+  const collector = await startCollector({ dbPath: join(dir, 'headroom.db'), otlpPort: 0, httpPort: 0, ingestToken: options.ingestToken ?? null });
   return {
     collector,
     async api<T>(path: string): Promise<T> {
