@@ -148,9 +148,10 @@ test('opening a database written before 5-minute rollups existed fills them from
   const before = FILTERS.flatMap((filter) => [FIVE, 3 * FIVE].map((bucketMs) => storage.serviceSeries({ service: 'api', ...filter, ...range, bucketMs })));
   await storage.close();
 
-  // Back to schema 4: no 5-minute tables.
+  // Back to schema 4: no 5-minute tables (and none of schema 7).
   const db = new BetterSqlite3(path);
   db.exec('DROP TABLE svc_5m; DROP TABLE route_5m; DROP TABLE inst_5m;');
+  db.exec('DROP INDEX events_ident; ALTER TABLE events DROP COLUMN ident; DROP TABLE seen_points;');
   db.pragma('user_version = 4');
   db.close();
 

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { errors, headroomError } from '../../errors';
+import { registerEventIdentity } from './event-identity';
 import { migrate } from './migrations';
 import { registerSketchFunctions } from './sketch-functions';
 
@@ -29,8 +30,10 @@ export function openDatabase(path: string): Database {
     // kept, not cut back after each restart, so its file is not regrown every time.
     db.pragma('wal_autocheckpoint = 8192');
     db.pragma('journal_size_limit = 167772160');
-    // Before migrating: a migration fills 5-minute rollups with sketch_union.
+    // Before migrating: a migration fills 5-minute rollups with sketch_union, another gives
+    // the stored events their identity with event_ident.
     registerSketchFunctions(db);
+    registerEventIdentity(db);
     // Reads the schema: a file that is not a database fails here (SQLITE_NOTADB).
     migrate(db);
     // A write the store needs: an unwritable file fails here rather than on the first batch.

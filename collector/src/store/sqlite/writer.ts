@@ -7,6 +7,7 @@ import type { CommitSummary } from '../storage';
 import { addRouteSum, emptyRollup, mergeRollup, pointRollup, type RequestRollup } from '../request-rollup';
 import { floorTo, hourOf, MINUTE_MS, minuteOf, minuteOfIntervalEnd, nsToMs } from '../time-buckets';
 import { apdexTFromResource } from './apdex-threshold';
+import { eventIdentity } from './event-identity';
 import { addToCells, CHART_GAUGE_COLUMNS, CHART_GAUGE_TABLES, chartGaugeIndex, chartGaugeUpsertSql } from './instance-gauges';
 import { toJsonAttributes } from './json-rows';
 import { addRow } from './queries/rollup-reader';
@@ -84,6 +85,10 @@ export class SqliteWriter {
   /** Wide chart-gauge rows per minute, 5 minutes and hour (instance-gauges.ts). */
   private readonly upsertChartGauges: readonly [Statement, Statement, Statement];
   private readonly insertEvent: Statement;
+  /** An event with this identity is stored already (event-identity.ts). */
+  private readonly selectEvent: Statement;
+  /** Records a delta point's identity; no change means it was counted before. */
+  private readonly insertSeenPoint: Statement;
   private readonly selectInstance: Statement;
   private readonly selectPeer: Statement;
   private readonly markStart: Statement;
@@ -153,7 +158,9 @@ export class SqliteWriter {
       db.prepare(chartGaugeUpsertSql(CHART_GAUGE_TABLES.hour)),
     ];
     this.insertEvent = db.prepare(`INSERT INTO events (type, service, instance_id, time_ns, route, trace_id,
-      span_id, duration_ms, message, location, attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      span_id, duration_ms, message, location, attributes, ident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.selectEvent = db.prepare(`SELECT 1 FROM events WHERE service = ? AND instance_id = ? AND time_ns = ? AND ident = ?`).pluck();
+    this.insertSeenPoint = db.prepare(`INSERT INTO seen_points (t, id) VALUES (?, ?) ON CONFLICT DO NOTHING`);
     this.selectInstance = db.prepare(`SELECT host, started_ms, settings FROM instances WHERE service = ? AND instance_id = ?`);
     this.selectPeer = db.prepare(`SELECT instance_id FROM instances
       WHERE service = ? AND host IS ? AND instance_id <> ? AND last_seen_ms >= ? AND first_seen_ms < ?
@@ -368,7 +375,12 @@ export class SqliteWriter {
     for (const h of redo) this.insertRedo.run(h);
 
     const events: EventView[] = [];
-    for (const b of batches) for (const e of b.events) events.push(this.writeEvent(e, now));
+    for (const b of batches) {
+      for (const e of b.events) {
+        const view = this.writeEvent(e, now);
+        if (view) events.push(view);
+      }
+    }
     for (const e of events) touch(e.service, null);
 
     const notable = roots.filter((s) => {
@@ -413,9 +425,23 @@ export class SqliteWriter {
     return { summary: { services: touched, events, notableTraces }, skipped };
   }
 
-  private writeEvent(e: EventRecord, now: number): EventView {
+  /** Stores the event unless it is stored already (a resent request): then null. */
+  private writeEvent(e: EventRecord, now: number): EventView | null {
     const timeNs = clampNs(e.timeNs);
     const timeMs = nsToMs(timeNs);
+    const durationMs = e.durationMs !== null && Number.isFinite(e.durationMs) ? e.durationMs : null;
+    // The identity is of the event as received, before a start may become a restart: a resent
+    // start must be found (and not recorded as a second start of its instance).
+    const ident = eventIdentity({
+      type: e.type,
+      route: e.route,
+      traceId: e.traceId,
+      spanId: e.spanId,
+      durationMs,
+      message: e.message,
+      attributesJson: JSON.stringify(e.attributes),
+    });
+    if (this.selectEvent.get(e.service, e.instanceId, timeNs, ident) !== undefined) return null;
     let type = e.type;
     const attributes: Attributes = { ...e.attributes };
     if (type === 'start' || type === 'restart') {
@@ -434,10 +460,11 @@ export class SqliteWriter {
       e.route,
       e.traceId,
       e.spanId,
-      e.durationMs !== null && Number.isFinite(e.durationMs) ? e.durationMs : null,
+      durationMs,
       e.message,
       location,
       JSON.stringify(attributes),
+      ident,
     );
     return {
       id: Number(info.lastInsertRowid),
