@@ -95,6 +95,12 @@ export interface RequestPoint {
   minSeconds: number | null;
   maxSeconds: number | null;
   distribution: Distribution;
+  /**
+   * Identity of the delta OTLP point this came from (point-identity.ts): the store counts a
+   * point once, however often its request is resent. Absent where a resend cannot double
+   * anything: points turned from cumulative streams (a resent one gives no delta) and gauges.
+   */
+  pointId?: bigint;
 }
 
 /** The parts of a request's time and size that are summed per route, per interval. */
@@ -114,6 +120,8 @@ export interface RouteSumPoint {
   count: number;
   sum: number;
   max: number | null;
+  /** As RequestPoint.pointId. */
+  pointId?: bigint;
 }
 
 /**
@@ -135,6 +143,8 @@ export interface GaugePoint {
   min: number;
   max: number;
   last: number;
+  /** As RequestPoint.pointId: set on GC pauses (from delta histograms), not on levels. */
+  pointId?: bigint;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { ExponentialHistogramDataPoint, HistogramDataPoint, Metric } from '
 import type { DeltaTransaction, ExplicitState, ExponentialState } from '../cumulative-to-delta';
 import { attributes } from './attributes';
 import type { Outcome } from './outcome';
+import { pointIdentity } from './point-identity';
 import { toBigInt, toNumber } from './values';
 
 // AggregationTemporality: CUMULATIVE points go through cumulative → delta. DELTA (1) and
@@ -22,6 +23,8 @@ export interface HistogramDelta {
   min: number | null;
   max: number | null;
   distribution: Distribution;
+  /** A delta point's identity (point-identity.ts); null for one turned from a cumulative stream. */
+  pointId: bigint | null;
 }
 
 export interface StreamContext {
@@ -100,7 +103,9 @@ export function histogramDeltas(metric: Metric, ctx: StreamContext): HistogramDe
       const state = explicitPoint(p, ctx);
       if (!state) continue;
       const attrs = attributes(p.attributes);
-      const d = cumulative ? ctx.tx.explicit(streamKey(ctx.prefix, name, attrs), toBigInt(p.startTimeUnixNano), timeNs, state) : state;
+      const key = streamKey(ctx.prefix, name, attrs);
+      const startNs = toBigInt(p.startTimeUnixNano);
+      const d = cumulative ? ctx.tx.explicit(key, startNs, timeNs, state) : state;
       if (!d || d.count <= 0) continue;
       out.push({
         attrs,
@@ -110,6 +115,7 @@ export function histogramDeltas(metric: Metric, ctx: StreamContext): HistogramDe
         min: cumulative ? null : finite(p.min),
         max: cumulative ? null : finite(p.max),
         distribution: { kind: 'explicit', bounds: d.bounds, counts: d.counts },
+        pointId: cumulative ? null : pointIdentity(key, startNs, timeNs),
       });
     }
   } else if (metric.data === 'exponentialHistogram' && metric.exponentialHistogram) {
@@ -120,7 +126,9 @@ export function histogramDeltas(metric: Metric, ctx: StreamContext): HistogramDe
       const state = exponentialPoint(p, ctx);
       if (!state) continue;
       const attrs = attributes(p.attributes);
-      const d = cumulative ? ctx.tx.exponential(streamKey(ctx.prefix, name, attrs), toBigInt(p.startTimeUnixNano), timeNs, state) : state;
+      const key = streamKey(ctx.prefix, name, attrs);
+      const startNs = toBigInt(p.startTimeUnixNano);
+      const d = cumulative ? ctx.tx.exponential(key, startNs, timeNs, state) : state;
       if (!d || d.count <= 0) continue;
       out.push({
         attrs,
@@ -130,6 +138,7 @@ export function histogramDeltas(metric: Metric, ctx: StreamContext): HistogramDe
         min: cumulative ? null : finite(p.min),
         max: cumulative ? null : finite(p.max),
         distribution: { kind: 'exponential', scale: d.scale, zeroCount: d.zeroCount, positive: { offset: d.offset, counts: d.counts } },
+        pointId: cumulative ? null : pointIdentity(key, startNs, timeNs),
       });
     }
   }

@@ -97,6 +97,7 @@ function handleMetric(m: Metric, res: ResourceInfo, ctx: StreamContext, batch: I
           minSeconds: min,
           maxSeconds: max,
           distribution: scaleDistribution(d.distribution, seconds),
+          pointId: d.pointId ?? undefined,
         });
       } else if (routeSum) {
         batch.routeSums.push({
@@ -108,6 +109,7 @@ function handleMetric(m: Metric, res: ResourceInfo, ctx: StreamContext, batch: I
           count: d.count,
           sum: d.sum * seconds,
           max,
+          pointId: d.pointId ?? undefined,
         });
       } else {
         const mean = (d.sum * seconds) / d.count;
@@ -121,6 +123,7 @@ function handleMetric(m: Metric, res: ResourceInfo, ctx: StreamContext, batch: I
           min: min ?? mean,
           max: max ?? mean,
           last: d.sum * seconds,
+          pointId: d.pointId ?? undefined,
         });
       }
     }

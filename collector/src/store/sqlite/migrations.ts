@@ -337,14 +337,16 @@ const MIGRATIONS: readonly string[] = [
   // request is resent (see 6). Events: a 64-bit hash of their content (event-identity.ts,
   // event_ident registered before migrating), unique per service, instance and time; copies
   // stored before this keep their lowest id. Delta points: the identities seen recently
-  // (writer.ts), keyed by the point's minute first so inserts append and pruning is a range.
+  // (writer.ts), keyed by the point's end time first: the points of one export share it, so
+  // a commit's inserts land on a few pages (a random id first dirtied a page per point:
+  // −35 % metric points/s in bench/ingest), and pruning is a range.
   `
   ALTER TABLE events ADD COLUMN ident INTEGER;
   UPDATE events SET ident = event_ident(type, route, trace_id, span_id, duration_ms, message, attributes);
   DELETE FROM events WHERE id NOT IN (SELECT min(id) FROM events GROUP BY service, instance_id, time_ns, ident);
   CREATE UNIQUE INDEX events_ident ON events (service, instance_id, time_ns, ident);
 
-  CREATE TABLE seen_points (t INTEGER NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (t, id)) WITHOUT ROWID;
+  CREATE TABLE seen_points (end_ns INTEGER NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (end_ns, id)) WITHOUT ROWID;
   `,
 ];
 

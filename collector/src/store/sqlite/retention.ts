@@ -8,6 +8,8 @@ import { minuteOf, msToNs } from '../time-buckets';
 import { distinctServicePairs, distinctServices } from './distinct-keys';
 
 export const STEP_ROWS = 5000;
+/** How long a delta point's identity is remembered (after the point's end time): see seenPoints. */
+export const SEEN_POINTS_MS = 60 * 60_000;
 
 export type RetentionTask = () => number;
 
@@ -67,6 +69,12 @@ export function retentionTasks(db: Database, retention: RetentionSettings, clock
     };
   };
 
+  // Delta point identities are kept only as far back as a resend comes (an exporter retries
+  // for seconds to minutes), by the point's end time.
+  const deleteSeenPoints = db.prepare(`DELETE FROM seen_points WHERE (end_ns, id) IN
+    (SELECT end_ns, id FROM seen_points WHERE end_ns < ? LIMIT ${STEP_ROWS})`);
+  const seenPoints: RetentionTask = () => deleteSeenPoints.run(msToNs(Math.max(0, clock() - SEEN_POINTS_MS))).changes;
+
   const deleteInstances = db.prepare(`DELETE FROM instances WHERE last_seen_ms < ?`);
   const deleteRedo = db.prepare(`DELETE FROM hour_redo WHERE t < ?`);
   const small: RetentionTask = () => {
@@ -78,6 +86,7 @@ export function retentionTasks(db: Database, retention: RetentionSettings, clock
   return [
     spans,
     events,
+    seenPoints,
     rollupTask('req_minute', 'service, t, route, instance_id'),
     rollupTask('req_hour', 'service, t, route, instance_id'),
     rollupTask('svc_minute', 'service, t'),

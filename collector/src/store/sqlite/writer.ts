@@ -160,7 +160,7 @@ export class SqliteWriter {
     this.insertEvent = db.prepare(`INSERT INTO events (type, service, instance_id, time_ns, route, trace_id,
       span_id, duration_ms, message, location, attributes, ident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.selectEvent = db.prepare(`SELECT 1 FROM events WHERE service = ? AND instance_id = ? AND time_ns = ? AND ident = ?`).pluck();
-    this.insertSeenPoint = db.prepare(`INSERT INTO seen_points (t, id) VALUES (?, ?) ON CONFLICT DO NOTHING`);
+    this.insertSeenPoint = db.prepare(`INSERT INTO seen_points (end_ns, id) VALUES (?, ?) ON CONFLICT DO NOTHING`);
     this.selectInstance = db.prepare(`SELECT host, started_ms, settings FROM instances WHERE service = ? AND instance_id = ?`);
     this.selectPeer = db.prepare(`SELECT instance_id FROM instances
       WHERE service = ? AND host IS ? AND instance_id <> ? AND last_seen_ms >= ? AND first_seen_ms < ?
@@ -289,11 +289,13 @@ export class SqliteWriter {
     };
     for (const b of batches) {
       for (const p of b.requests) {
-        const t = minuteOfIntervalEnd(nsToMs(clampNs(p.timeNs)));
+        const endNs = clampNs(p.timeNs);
+        const t = minuteOfIntervalEnd(nsToMs(endNs));
         if (t < oldest || t > newest) {
           skipped++;
           continue;
         }
+        if (this.seenBefore(endNs, p.pointId)) continue;
         // The histogram is converted once and merged into each level (route × instance,
         // service, instance, route).
         const point = pointRollup(p);
@@ -302,11 +304,13 @@ export class SqliteWriter {
         touch(p.service, t);
       }
       for (const p of b.routeSums) {
-        const t = minuteOfIntervalEnd(nsToMs(clampNs(p.timeNs)));
+        const endNs = clampNs(p.timeNs);
+        const t = minuteOfIntervalEnd(nsToMs(endNs));
         if (t < oldest || t > newest) {
           skipped++;
           continue;
         }
+        if (this.seenBefore(endNs, p.pointId)) continue;
         for (const row of rowsFor(p.service, p.instanceId, p.route, t)) addRouteSum(row, p.metric, p.count, p.sum);
         touch(p.service, t);
       }
@@ -351,12 +355,14 @@ export class SqliteWriter {
     };
     for (const b of batches) {
       for (const g of b.gauges) {
-        const ms = nsToMs(clampNs(g.timeNs));
+        const endNs = clampNs(g.timeNs);
+        const ms = nsToMs(endNs);
         const t = minuteOf(ms);
         if (t < oldest || t > newest || !Number.isFinite(g.sum) || !(g.count > 0) || !Number.isFinite(g.count)) {
           skipped++;
           continue;
         }
+        if (this.seenBefore(endNs, g.pointId)) continue;
         const values = [g.count, g.sum, num(g.min), num(g.max), num(g.last), ms] as const;
         this.upsertGauge.run(g.service, g.metric, t, g.instanceId, ...values);
         this.upsertGauge5m.run(g.service, g.metric, floorTo(t, 5 * MINUTE_MS), g.instanceId, ...values);
@@ -423,6 +429,14 @@ export class SqliteWriter {
       });
     }
     return { summary: { services: touched, events, notableTraces }, skipped };
+  }
+
+  /**
+   * True for a delta point counted before (its request was resent): its identity is recorded
+   * in seen_points, in this transaction, so a commit that fails forgets it with its rollups.
+   */
+  private seenBefore(endNs: bigint, pointId: bigint | undefined): boolean {
+    return pointId !== undefined && this.insertSeenPoint.run(endNs, pointId).changes === 0;
   }
 
   /** Stores the event unless it is stored already (a resent request): then null. */
