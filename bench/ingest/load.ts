@@ -3,7 +3,7 @@
 // flight against the collector's OTLP port for `seconds`, the way a fleet of exporters would:
 // a refused request (429/503) waits its Retry-After (capped) before that slot sends again.
 import http from 'node:http';
-import { metricBody, RandomTraceIds, traceBody, type MetricBody, type TraceBody } from './payloads';
+import { FreshIntervals, metricBody, RandomTraceIds, traceBody, type MetricBody, type TraceBody } from './payloads';
 
 export type Signal = 'traces' | 'metrics';
 
@@ -56,7 +56,7 @@ function post(agent: http.Agent, url: URL, body: Buffer): Promise<{ status: numb
   });
 }
 
-async function run(base: string, cmd: RunCommand, traces: TraceBody[], metrics: MetricBody[]): Promise<RunResult> {
+async function run(base: string, cmd: RunCommand, traces: TraceBody[], metrics: MetricBody[], intervals: FreshIntervals): Promise<RunResult> {
   const url = new URL(cmd.signal === 'traces' ? '/v1/traces' : '/v1/metrics', base);
   const agent = new http.Agent({ keepAlive: true, maxSockets: cmd.concurrency });
   const result: RunResult = {
@@ -72,6 +72,7 @@ async function run(base: string, cmd: RunCommand, traces: TraceBody[], metrics: 
   async function slot(index: number): Promise<void> {
     // Each slot owns its copies, so patching ids never touches a body still being written.
     const copies = traces.map((t) => Buffer.from(t.body));
+    const metricCopies = metrics.map((m) => Buffer.from(m.body));
     while (performance.now() < deadline) {
       const which = turn++ % INSTANCES;
       let body: Buffer;
@@ -84,7 +85,8 @@ async function run(base: string, cmd: RunCommand, traces: TraceBody[], metrics: 
         items = template.spans;
       } else {
         const m = metrics[which] as MetricBody;
-        body = m.body;
+        body = metricCopies[which] as Buffer;
+        intervals.writeInto(m, body);
         items = m.points;
         requestCount = m.requestCount;
       }
@@ -125,13 +127,15 @@ async function main(): Promise<void> {
     traceBodies: traces.map((t) => ({ bytes: t.body.length, spans: t.spans })),
     metricBodies: metrics.map((m) => ({ bytes: m.body.length, points: m.points, requestCount: m.requestCount })),
   };
+  // One for the whole process: the warm-up's intervals are not posted again by the run after it.
+  const intervals = new FreshIntervals();
   process.send(ready);
   process.on('message', (message: RunCommand | { type: 'exit' }) => {
     if (message.type === 'exit') {
       process.disconnect();
       return;
     }
-    void run(base, message, traces, metrics).then((r) => process.send?.(r));
+    void run(base, message, traces, metrics, intervals).then((r) => process.send?.(r));
   });
 }
 

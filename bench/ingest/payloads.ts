@@ -37,6 +37,8 @@ export interface MetricBody {
   points: number;
   /** Sum of the `http.server.request.duration` counts: what req_minute must add up to. */
   requestCount: number;
+  /** Where each point's start and end time (fixed64, little-endian) sit in body, and their values. */
+  timeFields: { at: number; ns: bigint }[];
 }
 
 function resourceFor(instance: number): Resource {
@@ -247,7 +249,47 @@ export async function metricBody(instance: number, requestsPerRoute: number): Pr
   for (const scope of resourceMetrics.scopeMetrics) for (const metric of scope.metrics) points += metric.dataPoints.length;
   const body = Buffer.from(ProtobufMetricsSerializer.serializeRequest(resourceMetrics) as Uint8Array);
   await provider.shutdown();
-  return { body, points, requestCount };
+  const times = new Set<bigint>();
+  const ns = (t: [number, number]): bigint => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
+  for (const scope of resourceMetrics.scopeMetrics) {
+    for (const metric of scope.metrics) {
+      for (const p of metric.dataPoints) {
+        times.add(ns(p.startTime));
+        times.add(ns(p.endTime));
+      }
+    }
+  }
+  return { body, points, requestCount, timeFields: timeFieldsOf(body, times) };
+}
+
+/**
+ * The fixed64 start_time_unix_nano (field 2, tag 0x11) and time_unix_nano (field 3, tag 0x19)
+ * of every data point kind: the tag byte, then one of the known times. Eight bytes that happen
+ * to equal a time of this export are not to be expected anywhere else.
+ */
+function timeFieldsOf(body: Buffer, times: Set<bigint>): { at: number; ns: bigint }[] {
+  const fields: { at: number; ns: bigint }[] = [];
+  for (let i = 0; i + 9 <= body.length; i++) {
+    if (body[i] !== 0x11 && body[i] !== 0x19) continue;
+    const ns = body.readBigUInt64LE(i + 1);
+    if (times.has(ns)) fields.push({ at: i + 1, ns });
+  }
+  return fields;
+}
+
+/**
+ * Gives each metric request its own export interval, as an app's successive exports have: the
+ * store counts a delta point once per (stream, start, end), so the same body posted again
+ * would be taken for a resend and skipped. Every request's times move on by 1 µs (the minute
+ * they fall in does not change in a run).
+ */
+export class FreshIntervals {
+  private requests = 0n;
+
+  writeInto(template: MetricBody, copy: Buffer): void {
+    const shift = ++this.requests * 1000n;
+    for (const f of template.timeFields) copy.writeBigUInt64LE(f.ns + shift, f.at);
+  }
 }
 
 /**
