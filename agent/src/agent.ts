@@ -196,6 +196,9 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
         // best effort
       }
     }
+    // A collector that failed the last export would most likely keep the process waiting for
+    // the whole timeout: the exit is the app's, not to be delayed for nothing.
+    if (!pipeline.health.answering) return;
     try {
       postSync(pendingPosts(pipeline, settings, resource, env), Math.min(settings.shutdownTimeoutMs, 2000));
     } catch (err) {

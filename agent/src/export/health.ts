@@ -37,6 +37,11 @@ export class ExportHealth {
     report('exportFailed', `${signal} to ${this.target}: ${result.error ? describe(result.error) : 'export failed'}`);
   }
 
+  /** False from a failed export until one succeeds. */
+  get answering(): boolean {
+    return !this.failing;
+  }
+
   totalDropped(): number {
     return this.dropped.spans + this.dropped.logs + this.dropped.metrics;
   }
