@@ -1,19 +1,21 @@
 // Assembles the agent: OTel NodeSDK with the auto-instrumentations, Headroom's sampling and
 // export pipeline, and Headroom's signals. Everything the app could feel is guarded: a
 // failure to start leaves the app running uninstrumented, with one line on stderr.
-import { diag, DiagLogLevel, metrics, trace, type Attributes } from '@opentelemetry/api';
+import { diag, DiagLogLevel, metrics, trace, type Attributes, type Context, type SpanContext, type TextMapPropagator } from '@opentelemetry/api';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { logs } from '@opentelemetry/api-logs';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import type { AgentSettings } from './config/settings';
 import { postSync } from './export/exit-delivery';
 import { createExportPipeline, pendingPosts, type ExportPipeline } from './export/pipeline';
-import { requireSdkNode } from './lazy-sdk-node';
+import { propagatorFromEnv, requireSdkNode } from './lazy-sdk-node';
 import { appBases, installedFrom, loadInstrumentations, selectInstrumentations } from './instrumentations';
 import { describe, report } from './report';
 import { buildResource } from './resource';
 import { ExpressLayersInstrumentation } from './http-server/express-layers';
 import { HapiRoutesInstrumentation } from './http-server/hapi-routes';
 import { KoaRoutesInstrumentation } from './http-server/koa-routes';
+import { LightRequestPropagator } from './http-server/light-propagation';
 import { installServerHook } from './http-server/server-hook';
 import { PresetIdGenerator } from './sampling/id-generator';
 import { HeadroomSampler } from './sampling/sampler';
@@ -74,6 +76,24 @@ function routeDiagToStderr(env: Record<string, string | undefined>): void {
   diag.setLogger({ error: toReport, warn: () => undefined, info: () => undefined, debug: () => undefined, verbose: () => undefined }, { logLevel: DiagLogLevel.ERROR, suppressOverrideMessage: true });
 }
 
+/**
+ * The propagators OTEL_PROPAGATORS names (W3C trace context and baggage by default), behind
+ * Headroom's for light requests; null when it says `none`.
+ */
+function lightRequestPropagation(lightSpanContext: (ctx: Context) => SpanContext | null): TextMapPropagator | null | undefined {
+  let configured: TextMapPropagator | null | undefined;
+  try {
+    configured = propagatorFromEnv();
+  } catch (err) {
+    // NodeSDK reads OTEL_PROPAGATORS itself then; light requests just propagate nothing.
+    report('otel', `propagators: ${describe(err)}`);
+    return undefined;
+  }
+  if (configured === null) return null;
+  const inner = configured ?? new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
+  return new LightRequestPropagator(inner, lightSpanContext);
+}
+
 export function startAgent(settings: AgentSettings, env: Record<string, string | undefined>): RunningAgent {
   routeDiagToStderr(env);
   const pipeline: ExportPipeline = createExportPipeline(settings);
@@ -109,8 +129,11 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
   if (ownRequestPath) instrumentations.push(new ExpressLayersInstrumentation({ layerSpans: expressSpans }), new KoaRoutesInstrumentation(), new HapiRoutesInstrumentation());
   const { NodeSDK } = requireSdkNode();
   const resource = buildResource(settings);
+  // The server hook is installed after the SDK starts: the propagator asks it through this.
+  let lightSpanContext: (ctx: Context) => SpanContext | null = () => null;
   const sdk = new NodeSDK({
     resource,
+    textMapPropagator: lightRequestPropagation((ctx) => lightSpanContext(ctx)),
     autoDetectResources: false,
     instrumentations,
     sampler: new HeadroomSampler(budget),
@@ -129,7 +152,10 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
   const serverHook = ownRequestPath
     ? installServerHook({ tracer, budget, ids, metrics: pipeline.requestMetrics, inFlight, slowTraceMs: settings.slowTraceMs })
     : null;
-  if (serverHook) stops.push(() => serverHook.uninstall());
+  if (serverHook) {
+    stops.push(() => serverHook.uninstall());
+    lightSpanContext = (ctx) => serverHook.lightSpanContext(ctx);
+  }
   registerCapacityMetrics(meter, inFlight);
   registerMemoryMetrics(meter);
   const loopDelay = new EventLoopDelay();

@@ -6,8 +6,9 @@
 // unchanged if an OTEL_* variable asks for one of them. Only requires made from inside
 // sdk-node's folder are deferred, and only during this one load: the app's requires are
 // untouched, and the real package is cached normally once loaded.
+import type { TextMapPropagator } from '@opentelemetry/api';
 import Module, { createRequire } from 'node:module';
-import { dirname, sep } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 
 export const DEFERRED = new Set([
   '@opentelemetry/configuration',
@@ -62,4 +63,17 @@ export function requireSdkNode(): SdkNode {
   } finally {
     internals._load = original;
   }
+}
+
+/**
+ * The propagators OTEL_PROPAGATORS asks for, as NodeSDK reads the variable (its utils module,
+ * which its index does not export): undefined when unset (NodeSDK's default then: W3C trace
+ * context and baggage), null for `none`. Call after requireSdkNode(), so the B3 and Jaeger
+ * propagators stay deferred.
+ */
+export function propagatorFromEnv(): TextMapPropagator | null | undefined {
+  const req = createRequire(__filename);
+  const utils = req(join(dirname(req.resolve('@opentelemetry/sdk-node')), 'utils.js')) as { getPropagatorFromEnv?: () => TextMapPropagator | null | undefined };
+  if (typeof utils.getPropagatorFromEnv !== 'function') throw new Error('@opentelemetry/sdk-node has no getPropagatorFromEnv');
+  return utils.getPropagatorFromEnv();
 }

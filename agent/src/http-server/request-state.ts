@@ -37,8 +37,10 @@ export interface RequestState {
   serverSpan: Span | null;
   /** The caller's span context, from traceparent; a light request's late span continues it. */
   remoteParent: SpanContext | null;
-  /** Ids of a light request's server span, drawn when something (a stall) needed them early. */
+  /** Ids of a light request's server span, drawn when something needed them early (a stall span, an outgoing call's trace context). */
   lightIds: { traceId: string; spanId: string } | null;
+  /** A stall span of this light request waits for its server span: written at the end whatever happened. */
+  stallChild: boolean;
   queueWaitMs: number | null;
   bodyEndAt: number | null;
   /** performance.now() when the handler called `res.end()` (stamped from inside the request's context). */

@@ -40,9 +40,12 @@ export interface ServerHookOptions {
 export interface ServerHook {
   /**
    * For a light request still running (no span in its context): the ids its server span will
-   * get, for a stall span to hang under. Null anywhere else.
+   * get, for a stall span to hang under (the server span is then written at the end, for the
+   * tail processor to decide on both). Null anywhere else.
    */
   stallParent(ctx: Context): { spanContext: SpanContext; startEpochMs: number } | null;
+  /** For a light request still running: its server span's context, to propagate (light-propagation.ts). */
+  lightSpanContext(ctx: Context): SpanContext | null;
   uninstall(): void;
 }
 
@@ -131,9 +134,9 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
       finishServerSpan(state.serverSpan, facts);
       return;
     }
-    // A light request with ids drawn already has a stall span waiting for its parent: the
-    // tail processor decides (it knows whether the stall passed the threshold).
-    if (state.lightIds !== null || keepTrace({ sampled: false, error: facts.status >= 500, durationMs: facts.durationMs, stall: false }, options.slowTraceMs)) {
+    // A light request with a stall span waiting for its parent: the tail processor decides (it
+    // knows whether the stall passed the threshold).
+    if (state.stallChild || keepTrace({ sampled: false, error: facts.status >= 500, durationMs: facts.durationMs, stall: false }, options.slowTraceMs)) {
       writeLightSpan(state, facts);
     }
   };
@@ -180,6 +183,7 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
       serverSpan: null,
       remoteParent,
       lightIds: null,
+      stallChild: false,
       queueWaitMs: null,
       bodyEndAt: null,
       endAt: null,
@@ -251,15 +255,28 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     patched.push(proto);
   }
 
+  const runningLight = (ctx: Context): RequestState | null => {
+    const state = activeRequest(ctx);
+    return state !== undefined && !state.done && state.mode === 'light' ? state : null;
+  };
+
   return {
     stallParent(ctx) {
-      const state = activeRequest(ctx);
-      if (!state || state.done || state.mode !== 'light') return null;
+      const state = runningLight(ctx);
+      if (state === null) return null;
+      state.stallChild = true;
       const { traceId, spanId } = lightIdsOf(state);
       return {
         spanContext: { traceId, spanId, traceFlags: TraceFlags.NONE, isRemote: false },
         startEpochMs: performance.timeOrigin + state.startAt,
       };
+    },
+    lightSpanContext(ctx) {
+      const state = runningLight(ctx);
+      if (state === null) return null;
+      const { traceId, spanId } = lightIdsOf(state);
+      // The caller's vendor entries go on with its trace.
+      return { traceId, spanId, traceFlags: TraceFlags.NONE, isRemote: false, traceState: state.remoteParent?.traceState };
     },
     uninstall() {
       for (const proto of patched) {
