@@ -31,7 +31,7 @@ export function requestFacts(state: RequestState, now: number): RequestFacts {
   // open at its 'close' has finished ('close' follows 'finish' within the tick; a client that
   // went away destroys the socket first): only then is `res.writableFinished` read, a getter
   // that costs four inline-cache misses on express's response (request-state.ts).
-  const finished = socket !== null && !socket.destroyed ? true : res.writableFinished;
+  const finished = (socket !== null && !socket.destroyed) || res.writableFinished;
   const endAt = state.endAt;
   const bodyRead = state.bodyEndAt !== null;
   return {
