@@ -11,7 +11,7 @@ import type { EventView } from '../../collector/src/api-types';
 import { createOtlpReceiver } from '../../collector/src/receiver';
 import type { Storage } from '../../collector/src/store/storage';
 import { openTestStore } from './store-helpers';
-import { sendLogs, serviceResource, startTestCollector } from './support/collector-harness';
+import { captureOtlpBody, postOtlpBody, sendLogs, serviceResource, startTestCollector } from './support/collector-harness';
 
 const MINUTE = 60_000;
 
@@ -21,35 +21,9 @@ interface LogSpec {
   attributes: Attributes;
 }
 
-/**
- * One logs request as the SDK's protobuf exporter sends it: captured by a stand-in server that
- * answers 200, so the test can post the very same bytes to the collector as often as it likes.
- */
-async function logsBody(instanceId: string, records: LogSpec[]): Promise<Buffer> {
-  const bodies: Buffer[] = [];
-  const capture = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      bodies.push(Buffer.concat(chunks));
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    });
-  });
-  await new Promise<void>((resolve) => capture.listen(0, '127.0.0.1', resolve));
-  try {
-    await sendLogs(`http://127.0.0.1:${(capture.address() as AddressInfo).port}`, serviceResource('shop', instanceId), records);
-  } finally {
-    capture.closeAllConnections();
-    await new Promise<void>((resolve) => capture.close(() => resolve()));
-  }
-  assert.equal(bodies.length, 1);
-  return bodies[0]!;
-}
-
-async function postLogs(otlpUrl: string, body: Buffer): Promise<void> {
-  const res = await fetch(`${otlpUrl}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
-  await res.arrayBuffer();
-  assert.equal(res.status, 200);
+/** One logs request as the SDK's protobuf exporter sends it (the same bytes can be posted again). */
+function logsBody(instanceId: string, records: LogSpec[]): Promise<Buffer> {
+  return captureOtlpBody((url) => sendLogs(url, serviceResource('shop', instanceId), records));
 }
 
 const stall = (timeMs: number, durationMs: number): LogSpec => ({
@@ -81,14 +55,14 @@ test('the same logs request posted twice stores each event once; the stall and c
   const records = [stall(now - 5_000, 120), stall(now - 3_000, 80), rejection(now - 2_000, 'db down'), rejection(now - 2_000, 'cache down')];
   const body = await logsBody('shop-1', records);
 
-  await postLogs(collector.otlpUrl, body);
+  await postOtlpBody(collector.otlpUrl, 'logs', body);
   await collector.storage.flush();
   const range = { from: now - 10 * MINUTE, to: now + MINUTE };
   const once = collector.storage.events({ ...range, service: 'shop', limit: 100 }).events;
   assert.equal(once.length, 4);
 
   // The retry: the same bytes again, after the first copy was committed.
-  await postLogs(collector.otlpUrl, body);
+  await postOtlpBody(collector.otlpUrl, 'logs', body);
   await collector.storage.flush();
   const events = collector.storage.events({ ...range, service: 'shop', limit: 100 }).events;
   assert.deepEqual(eventKeys(events), eventKeys(once));
@@ -96,8 +70,8 @@ test('the same logs request posted twice stores each event once; the stall and c
 
   // A resend merged with a new event, and the same records from another instance: the new
   // event and the other instance's copies are stored.
-  await postLogs(collector.otlpUrl, await logsBody('shop-1', [...records, stall(now - 1_000, 300)]));
-  await postLogs(collector.otlpUrl, await logsBody('shop-2', records));
+  await postOtlpBody(collector.otlpUrl, 'logs', await logsBody('shop-1', [...records, stall(now - 1_000, 300)]));
+  await postOtlpBody(collector.otlpUrl, 'logs', await logsBody('shop-2', records));
   await collector.storage.flush();
   const after = collector.storage.events({ ...range, service: 'shop', limit: 100 }).events;
   assert.equal(after.filter((e) => e.instanceId === 'shop-1').length, 5);
@@ -109,9 +83,9 @@ test('a resent process start is not a second start: no restart counted, the inst
   t.after(() => collector.dispose());
   const now = Date.now();
   const start = await logsBody('shop-1', [{ timeMs: now - 1_000, attributes: { 'event.name': 'headroom.process.start', 'headroom.setting.stall_threshold_ms': 50 } }]);
-  await postLogs(collector.otlpUrl, start);
+  await postOtlpBody(collector.otlpUrl, 'logs', start);
   await collector.storage.flush();
-  await postLogs(collector.otlpUrl, start);
+  await postOtlpBody(collector.otlpUrl, 'logs', start);
   await collector.storage.flush();
 
   const range = { from: now - 10 * MINUTE, to: now + MINUTE };
@@ -151,7 +125,7 @@ test('opening a database that holds duplicate events keeps the first copy of eac
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      await postLogs(`http://127.0.0.1:${port}`, body);
+      await postOtlpBody(`http://127.0.0.1:${port}`, 'logs', body);
       await s.flush();
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));

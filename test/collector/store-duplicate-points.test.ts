@@ -2,8 +2,6 @@
 // resend a request whose answer they did not get, and the same interval added to the rollups
 // again would double that interval's requests, errors and latency distribution.
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Attributes } from '@opentelemetry/api';
@@ -11,36 +9,15 @@ import type { TransactionSummary } from '../../collector/src/api-types';
 import type { RequestPoint } from '../../collector/src/model';
 import { otlpTypes } from '../../collector/src/receiver/decode/proto-root';
 import { batchWith, openTestStore, requestPoint, sdkHistogram } from './store-helpers';
-import { sendMetrics, serviceResource, startTestCollector, type MetricRecorder, type TestCollector } from './support/collector-harness';
+import { captureOtlpBody, postOtlpBody, sendMetrics, serviceResource, startTestCollector, type MetricRecorder, type TestCollector } from './support/collector-harness';
 
 const MINUTE = 60_000;
 const ORDERS = { 'http.route': '/orders', 'http.request.method': 'GET', 'http.response.status_code': 200 };
 const FAILED = { 'http.route': '/orders', 'http.request.method': 'GET', 'http.response.status_code': 503 };
 
-/**
- * One metrics request as the SDK's protobuf exporter sends it (delta temporality, one export
- * interval): captured by a stand-in server that answers 200, so the test can post the very
- * same bytes to the collector as often as it likes.
- */
-async function metricsBody(instanceId: string, record: (m: MetricRecorder) => void): Promise<Buffer> {
-  const bodies: Buffer[] = [];
-  const capture = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      bodies.push(Buffer.concat(chunks));
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    });
-  });
-  await new Promise<void>((resolve) => capture.listen(0, '127.0.0.1', resolve));
-  try {
-    await sendMetrics(`http://127.0.0.1:${(capture.address() as AddressInfo).port}`, serviceResource('shop', instanceId), record);
-  } finally {
-    capture.closeAllConnections();
-    await new Promise<void>((resolve) => capture.close(() => resolve()));
-  }
-  assert.equal(bodies.length, 1);
-  return bodies[0]!;
+/** One metrics request as the SDK's protobuf exporter sends it (the same bytes can be posted again). */
+function metricsBody(instanceId: string, record: (m: MetricRecorder) => void): Promise<Buffer> {
+  return captureOtlpBody((url) => sendMetrics(url, serviceResource('shop', instanceId), record));
 }
 
 /** The same request as sent by another instance: same points, same intervals, another resource. */
@@ -60,12 +37,6 @@ function fromInstance(body: Buffer, instanceId: string): Buffer {
   }
   assert.equal(changed, 1);
   return Buffer.from(type.encode(request).finish());
-}
-
-async function postMetrics(otlpUrl: string, body: Buffer): Promise<void> {
-  const res = await fetch(`${otlpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
-  await res.arrayBuffer();
-  assert.equal(res.status, 200);
 }
 
 function requests(values: number[], attrs: Attributes): (m: MetricRecorder) => void {
@@ -89,14 +60,14 @@ test('the same metrics request posted twice counts its requests once', async (t)
     m.histogram('headroom.http.server.queue_wait', 's', [0.002, 0.004], { 'http.route': '/orders' });
   });
 
-  await postMetrics(collector.otlpUrl, body);
+  await postOtlpBody(collector.otlpUrl, 'metrics', body);
   await collector.storage.flush();
   const once = orders(collector, now);
   assert.equal(once?.requests, 5);
   assert.equal(once.errors, 1);
 
   // The retry: the same bytes again, after the first copy was committed.
-  await postMetrics(collector.otlpUrl, body);
+  await postOtlpBody(collector.otlpUrl, 'metrics', body);
   await collector.storage.flush();
   assert.deepEqual(orders(collector, now), once);
 });
@@ -109,14 +80,14 @@ test('other intervals of the same series, and the same interval of another insta
   // The next export interval of the same series (same resource, metric and attributes).
   const second = await metricsBody('shop-1', requests([0.03, 0.04, 0.05], ORDERS));
 
-  await postMetrics(collector.otlpUrl, first);
-  await postMetrics(collector.otlpUrl, second);
-  await postMetrics(collector.otlpUrl, first);
+  await postOtlpBody(collector.otlpUrl, 'metrics', first);
+  await postOtlpBody(collector.otlpUrl, 'metrics', second);
+  await postOtlpBody(collector.otlpUrl, 'metrics', first);
   await collector.storage.flush();
   assert.equal(orders(collector, now)?.requests, 5);
 
   // Another process reporting exactly the same interval and values.
-  await postMetrics(collector.otlpUrl, fromInstance(first, 'shop-2'));
+  await postOtlpBody(collector.otlpUrl, 'metrics', fromInstance(first, 'shop-2'));
   await collector.storage.flush();
   assert.equal(orders(collector, now)?.requests, 7);
 });

@@ -1,7 +1,10 @@
 // Shared by the collector process tests (cli, api, live, health): a collector on port 0 with
 // its database in a temp dir, and senders built on the real OpenTelemetry SDK and OTLP/HTTP
 // protobuf exporters, so the data takes the path an app's data takes.
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SeverityNumber } from '@opentelemetry/api-logs';
@@ -206,6 +209,39 @@ export async function sendLogs(
   await provider.forceFlush();
   await provider.shutdown();
   throwIfFailed(exporter.failures);
+}
+
+/**
+ * The one OTLP request `send` makes (given a base URL), as the SDK's exporter sends it: caught by
+ * a stand-in server that answers 200, so a test can post the very same bytes again, as an
+ * exporter's retry does.
+ */
+export async function captureOtlpBody(send: (otlpUrl: string) => Promise<unknown>): Promise<Buffer> {
+  const bodies: Buffer[] = [];
+  const capture = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      bodies.push(Buffer.concat(chunks));
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => capture.listen(0, '127.0.0.1', resolve));
+  try {
+    await send(`http://127.0.0.1:${(capture.address() as AddressInfo).port}`);
+  } finally {
+    capture.closeAllConnections();
+    await new Promise<void>((resolve) => capture.close(() => resolve()));
+  }
+  assert.equal(bodies.length, 1);
+  return bodies[0]!;
+}
+
+/** Posts a protobuf OTLP body to the collector (`signal`: logs, metrics, traces) and expects 200. */
+export async function postOtlpBody(otlpUrl: string, signal: 'logs' | 'metrics' | 'traces', body: Buffer): Promise<void> {
+  const res = await fetch(`${otlpUrl}/v1/${signal}`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+  await res.arrayBuffer();
+  assert.equal(res.status, 200);
 }
 
 export async function getJson<T = unknown>(url: string, init?: RequestInit): Promise<{ status: number; body: T; headers: Headers }> {
