@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import type { ServiceSeriesResponse } from '../../collector/src/api-types';
 import { LatencySketch } from '../../collector/src/store/latency-sketch';
-import { batchWith, DAY_MS, lognormal, openTestStore, prng, requestPoint, sdkHistogram } from './store-helpers';
+import { batchWith, DAY_MS, lognormal, openTestStore, prng, requestPoint, sdkHistogram, undoSchema7 } from './store-helpers';
 
 const MINUTE = 60_000;
 const FIVE = 5 * MINUTE;
@@ -151,7 +151,7 @@ test('opening a database written before 5-minute rollups existed fills them from
   // Back to schema 4: no 5-minute tables (and none of schema 7).
   const db = new BetterSqlite3(path);
   db.exec('DROP TABLE svc_5m; DROP TABLE route_5m; DROP TABLE inst_5m;');
-  db.exec('DROP INDEX events_ident; ALTER TABLE events DROP COLUMN ident; DROP TABLE seen_points;');
+  undoSchema7(db);
   db.pragma('user_version = 4');
   db.close();
 

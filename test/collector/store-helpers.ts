@@ -12,6 +12,7 @@ import {
   type ExponentialHistogram,
   type Histogram,
 } from '@opentelemetry/sdk-metrics';
+import type { Database } from 'better-sqlite3';
 import type { Distribution, IngestBatch, RequestPoint, SpanRecord } from '../../collector/src/model';
 import { emptyBatch } from '../../collector/src/model';
 import { openSqliteStorage, type SqliteStorage } from '../../collector/src/store/sqlite';
@@ -255,4 +256,9 @@ export function openTestStore(
     if (extra.dir === undefined) rmSync(dir, { recursive: true, force: true });
   });
   return { storage, dir, path, clock };
+}
+
+/** Takes a database back below schema 7 (event identities, seen delta points), for migration tests. */
+export function undoSchema7(db: Database): void {
+  db.exec('DROP INDEX events_ident; ALTER TABLE events DROP COLUMN ident; DROP TABLE seen_points;');
 }
