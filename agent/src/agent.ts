@@ -20,7 +20,7 @@ import { installServerHook } from './http-server/server-hook';
 import { PresetIdGenerator } from './sampling/id-generator';
 import { HeadroomSampler } from './sampling/sampler';
 import { TailSamplingProcessor } from './sampling/tail-processor';
-import { describeHeadSampling } from './sampling/head-sampler';
+import { describeHeadSampling } from './sampling/head-sampling-setting';
 import { TraceBudget } from './sampling/trace-budget';
 import { registerAgentHealth } from './signals/agent-health';
 import { InFlightTracker, registerCapacityMetrics } from './signals/capacity';

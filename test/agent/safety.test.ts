@@ -1,10 +1,11 @@
 // "Never harms the app": off switch, bad settings, double start, exit behaviour on signals,
 // natural exit, process.exit() and crashes unchanged, uncaught exceptions recorded.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { EventsResponse, InstancesResponse, TracesResponse } from '../../collector/src/api-types';
-import { eventually, FIXTURES, RANGE, requestsByRoute, runApp, startTestCollector, type TestCollector } from './support/harness';
+import { eventually, FIXTURES, RANGE, REGISTER, requestsByRoute, runApp, startTestCollector, type TestCollector } from './support/harness';
 
 /** A plain HTTP server that only counts what reaches it. */
 async function countingServer(): Promise<{ url: string; count: () => number; close: () => Promise<void> }> {
@@ -37,6 +38,18 @@ describe('agent safety', () => {
     await sink.close();
     assert.equal(sink.count(), 0);
     assert.equal(app.stderr(), '');
+  });
+
+  test('HEADROOM_ENABLED=false loads no OpenTelemetry package', () => {
+    // Switched off, the agent costs the app no memory: it reads its settings and stops.
+    const listLoaded = `process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((f) => f.includes('node_modules'))))`;
+    const run = spawnSync(process.execPath, ['--require', REGISTER, '-e', listLoaded], {
+      env: { PATH: process.env.PATH ?? '', HEADROOM_ENABLED: 'false' },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), []);
   });
 
   test('bad settings are one warning on stderr, and the app runs', async () => {

@@ -10,7 +10,7 @@ import { TailSamplingProcessor } from '../../agent/src/sampling/tail-processor';
 import { TokenBucket } from '../../agent/src/sampling/token-bucket';
 import { TraceBudget } from '../../agent/src/sampling/trace-budget';
 import { PresetIdGenerator } from '../../agent/src/sampling/id-generator';
-import { describeHeadSampling, readHeadSampling, type HeadSampling } from '../../agent/src/sampling/head-sampler';
+import { describeHeadSampling, readHeadSampling, type HeadSampling } from '../../agent/src/sampling/head-sampling-setting';
 
 const rate = (perSecond: number): HeadSampling => ({ kind: 'rate', perSecond });
 const TRACE_ID = 'a'.repeat(32);

@@ -2,7 +2,7 @@
 // ones for what OTel has no name for. Reading is pure (env in, settings and problems out), so
 // the defaults and the validation are unit-tested; a bad value is a problem (one warning on
 // stderr at start), never a crash, and its default is used instead.
-import { readHeadSampling, type HeadSampling } from '../sampling/head-sampler';
+import { readHeadSampling, type HeadSampling } from '../sampling/head-sampling-setting';
 
 export interface AgentSettings {
   enabled: boolean;

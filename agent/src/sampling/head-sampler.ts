@@ -6,12 +6,8 @@
 // sample may still be recorded and kept whole if it errs or is slow (trace-budget.ts).
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
+import type { HeadSampling } from './head-sampling-setting';
 import { TokenBucket } from './token-bucket';
-
-export type HeadSampling =
-  | { kind: 'rate'; perSecond: number }
-  | { kind: 'always_on' | 'always_off'; parentBased: boolean }
-  | { kind: 'ratio'; ratio: number; parentBased: boolean };
 
 export interface HeadSampler {
   /** A trace that starts here; `now` on the clock of the sampler's rate limit, if the caller has it. */
@@ -44,46 +40,4 @@ export function headSampler(setting: HeadSampling, now?: () => number): HeadSamp
       };
     }
   }
-}
-
-/** The OTEL_TRACES_SAMPLER names and the setting each stands for (the ratio filled in later). */
-const NAMES: Record<string, HeadSampling> = {
-  always_on: { kind: 'always_on', parentBased: false },
-  always_off: { kind: 'always_off', parentBased: false },
-  traceidratio: { kind: 'ratio', ratio: 1, parentBased: false },
-  parentbased_always_on: { kind: 'always_on', parentBased: true },
-  parentbased_always_off: { kind: 'always_off', parentBased: true },
-  parentbased_traceidratio: { kind: 'ratio', ratio: 1, parentBased: true },
-};
-
-/**
- * Reads OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG; unset, Headroom's rate limit. A sampler
- * Headroom does not support (jaeger_remote, xray) or a bad ratio is a problem, with a fallback:
- * the rate limit, or the ratio 1 (the specification's default).
- */
-export function readHeadSampling(env: Record<string, string | undefined>, perSecond: number, problems: string[]): HeadSampling {
-  const rate: HeadSampling = { kind: 'rate', perSecond };
-  const raw = env.OTEL_TRACES_SAMPLER?.trim().toLowerCase();
-  if (!raw) return rate;
-  const named = NAMES[raw];
-  if (!named) {
-    problems.push(`OTEL_TRACES_SAMPLER=${JSON.stringify(env.OTEL_TRACES_SAMPLER)} (supported: ${Object.keys(NAMES).join(', ')}; using HEADROOM_TRACES_PER_SECOND=${perSecond})`);
-    return rate;
-  }
-  if (named.kind !== 'ratio') return named;
-  const arg = env.OTEL_TRACES_SAMPLER_ARG?.trim();
-  if (!arg) return named;
-  const ratio = Number(arg);
-  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
-    problems.push(`OTEL_TRACES_SAMPLER_ARG=${JSON.stringify(env.OTEL_TRACES_SAMPLER_ARG)} (want a ratio from 0 to 1; using 1)`);
-    return named;
-  }
-  return { ...named, ratio };
-}
-
-/** The setting as the start event reports it: `rate 10/s`, `parentbased_traceidratio 0.25`, … */
-export function describeHeadSampling(setting: HeadSampling): string {
-  if (setting.kind === 'rate') return `rate ${setting.perSecond}/s`;
-  const name = `${setting.parentBased ? 'parentbased_' : ''}${setting.kind === 'ratio' ? 'traceidratio' : setting.kind}`;
-  return setting.kind === 'ratio' ? `${name} ${setting.ratio}` : name;
 }

@@ -9,7 +9,8 @@
 //   stalled (HEADROOM_RECORDED_TRACES_PER_SECOND), so at low traffic every such trace is whole;
 // - `light`: over both budgets. No spans while it runs; if it errs, is slow or stalls, its
 //   server span (and stall spans) are written at the end, without the operations it called.
-import { headSampler, type HeadSampler, type HeadSampling } from './head-sampler';
+import { headSampler, type HeadSampler } from './head-sampler';
+import type { HeadSampling } from './head-sampling-setting';
 import { TokenBucket } from './token-bucket';
 
 export type TraceMode = 'sampled' | 'recorded' | 'light';
