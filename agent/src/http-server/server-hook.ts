@@ -260,23 +260,23 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     return state !== undefined && !state.done && state.mode === 'light' ? state : null;
   };
 
+  // The ids the light request's server span gets if it is written; the caller's vendor entries
+  // go on with its trace.
+  const futureSpanContext = (state: RequestState): SpanContext => {
+    const { traceId, spanId } = lightIdsOf(state);
+    return { traceId, spanId, traceFlags: TraceFlags.NONE, isRemote: false, traceState: state.remoteParent?.traceState };
+  };
+
   return {
     stallParent(ctx) {
       const state = runningLight(ctx);
       if (state === null) return null;
       state.stallChild = true;
-      const { traceId, spanId } = lightIdsOf(state);
-      return {
-        spanContext: { traceId, spanId, traceFlags: TraceFlags.NONE, isRemote: false },
-        startEpochMs: performance.timeOrigin + state.startAt,
-      };
+      return { spanContext: futureSpanContext(state), startEpochMs: performance.timeOrigin + state.startAt };
     },
     lightSpanContext(ctx) {
       const state = runningLight(ctx);
-      if (state === null) return null;
-      const { traceId, spanId } = lightIdsOf(state);
-      // The caller's vendor entries go on with its trace.
-      return { traceId, spanId, traceFlags: TraceFlags.NONE, isRemote: false, traceState: state.remoteParent?.traceState };
+      return state === null ? null : futureSpanContext(state);
     },
     uninstall() {
       for (const proto of patched) {
