@@ -5,7 +5,7 @@ import type { ExponentialHistogramDataPoint, HistogramDataPoint, Metric } from '
 import type { DeltaTransaction, ExplicitState, ExponentialState } from '../cumulative-to-delta';
 import { attributes } from './attributes';
 import type { Outcome } from './outcome';
-import { pointIdentity } from './point-identity';
+import { identityPrefix, pointIdentity } from './point-identity';
 import { toBigInt, toNumber } from './values';
 
 // AggregationTemporality: CUMULATIVE points go through cumulative → delta. DELTA (1) and
@@ -34,6 +34,7 @@ export interface StreamContext {
   outcome: Outcome;
 }
 
+/** A stream's key for cumulative state. point-identity.ts hashes the same text without building it. */
 export function streamKey(prefix: string, metric: string, attrs: Attributes): string {
   const keys = Object.keys(attrs).sort();
   let key = `${prefix}\u0000${metric}`;
@@ -97,15 +98,15 @@ export function histogramDeltas(metric: Metric, ctx: StreamContext): HistogramDe
   const name = metric.name ?? '';
   if (metric.data === 'histogram' && metric.histogram) {
     const cumulative = metric.histogram.aggregationTemporality === TEMPORALITY_CUMULATIVE;
+    const identity = cumulative ? null : identityPrefix(`${ctx.prefix}\u0000${name}`);
     for (const p of metric.histogram.dataPoints ?? []) {
       const timeNs = toBigInt(p.timeUnixNano);
       if (!checkPoint(timeNs, p.flags, ctx.outcome)) continue;
       const state = explicitPoint(p, ctx);
       if (!state) continue;
       const attrs = attributes(p.attributes);
-      const key = streamKey(ctx.prefix, name, attrs);
       const startNs = toBigInt(p.startTimeUnixNano);
-      const d = cumulative ? ctx.tx.explicit(key, startNs, timeNs, state) : state;
+      const d = cumulative ? ctx.tx.explicit(streamKey(ctx.prefix, name, attrs), startNs, timeNs, state) : state;
       if (!d || d.count <= 0) continue;
       out.push({
         attrs,
@@ -115,20 +116,20 @@ export function histogramDeltas(metric: Metric, ctx: StreamContext): HistogramDe
         min: cumulative ? null : finite(p.min),
         max: cumulative ? null : finite(p.max),
         distribution: { kind: 'explicit', bounds: d.bounds, counts: d.counts },
-        pointId: cumulative ? null : pointIdentity(key, startNs, timeNs),
+        pointId: identity === null ? null : pointIdentity(identity, attrs, startNs, timeNs),
       });
     }
   } else if (metric.data === 'exponentialHistogram' && metric.exponentialHistogram) {
     const cumulative = metric.exponentialHistogram.aggregationTemporality === TEMPORALITY_CUMULATIVE;
+    const identity = cumulative ? null : identityPrefix(`${ctx.prefix}\u0000${name}`);
     for (const p of metric.exponentialHistogram.dataPoints ?? []) {
       const timeNs = toBigInt(p.timeUnixNano);
       if (!checkPoint(timeNs, p.flags, ctx.outcome)) continue;
       const state = exponentialPoint(p, ctx);
       if (!state) continue;
       const attrs = attributes(p.attributes);
-      const key = streamKey(ctx.prefix, name, attrs);
       const startNs = toBigInt(p.startTimeUnixNano);
-      const d = cumulative ? ctx.tx.exponential(key, startNs, timeNs, state) : state;
+      const d = cumulative ? ctx.tx.exponential(streamKey(ctx.prefix, name, attrs), startNs, timeNs, state) : state;
       if (!d || d.count <= 0) continue;
       out.push({
         attrs,
@@ -138,7 +139,7 @@ export function histogramDeltas(metric: Metric, ctx: StreamContext): HistogramDe
         min: cumulative ? null : finite(p.min),
         max: cumulative ? null : finite(p.max),
         distribution: { kind: 'exponential', scale: d.scale, zeroCount: d.zeroCount, positive: { offset: d.offset, counts: d.counts } },
-        pointId: cumulative ? null : pointIdentity(key, startNs, timeNs),
+        pointId: identity === null ? null : pointIdentity(identity, attrs, startNs, timeNs),
       });
     }
   }
