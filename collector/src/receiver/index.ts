@@ -10,10 +10,11 @@ import type { Storage } from '../store/storage';
 import { CumulativeToDelta, type CumulativeOptions } from './cumulative-to-delta';
 import { decodeJson } from './decode/json';
 import { DecodeError, type DecodedRequest, type Signal } from './decode/otlp-types';
+import { bodyViolation, type FieldViolation } from './field-violation';
 import { otlpTypes } from './decode/proto-root';
 import { decodeProtobuf } from './decode/protobuf';
 import { AbortedError, BodyError, readBody } from './http/read-body';
-import { sendError, sendExportResponse, type Encoding } from './http/respond';
+import { sendBadRequest, sendError, sendExportResponse, type Encoding } from './http/respond';
 import { normaliseLogs } from './normalise/logs';
 import { normaliseMetrics } from './normalise/metrics';
 import { normaliseTraces } from './normalise/traces';
@@ -57,7 +58,7 @@ export function defaultTraceWorkers(): number {
 /** What decoding and normalising one request gave: a batch, or a body that is not OTLP. */
 type Normalised =
   | { ok: true; batch: IngestBatch; received: number; rejected: number; message: string; tx: { commit(): void } | null }
-  | { ok: false; message: string };
+  | { ok: false; message: string; violations: FieldViolation[] };
 
 const PATHS: ReadonlyMap<string, Signal> = new Map([
   ['/v1/traces', 'traces'],
@@ -108,7 +109,8 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
     try {
       decoded = decode(signal, encoding, body);
     } catch (err) {
-      if (err instanceof DecodeError || err instanceof RangeError) return { ok: false, message: (err as Error).message };
+      if (err instanceof DecodeError) return { ok: false, message: err.message, violations: err.violations };
+      if (err instanceof RangeError) return { ok: false, message: err.message, violations: [bodyViolation(err.message)] };
       throw err;
     }
     const batch = emptyBatch();
@@ -164,6 +166,7 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
           const headers: Record<string, string> = err.status === 413 ? { Connection: 'close' } : {};
           // RFC 7694 §3: a 415 for a content coding names the codings the server does accept.
           if (err.info === errors.otlpContentEncoding) headers['Accept-Encoding'] = 'gzip';
+          if (err.status === 400) return reply(res, 400, () => sendBadRequest(res, encoding, err.info, err.detail, err.violations, headers));
           return reply(res, err.status, () => sendError(res, err.status, encoding, err.info, err.detail, headers));
         }
         if (err instanceof AbortedError) return; // nobody left to answer; nothing was decoded
@@ -178,7 +181,7 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
     } finally {
       inFlightBytes -= buffered;
     }
-    if (!result.ok) return reply(res, 400, () => sendError(res, 400, encoding, errors.otlpDecode, result.message));
+    if (!result.ok) return reply(res, 400, () => sendBadRequest(res, encoding, errors.otlpDecode, result.message, result.violations));
 
     const { batch, tx } = result;
     const stats = counters.signal(signal);

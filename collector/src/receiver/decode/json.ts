@@ -8,7 +8,10 @@
 // - 64-bit integers as decimal strings or numbers (→ bigint), 32-bit ones as numbers or strings;
 // - keys in lowerCamelCase or the original snake_case; unknown keys are ignored (the spec
 //   requires receivers to ignore them); null means "not set".
+// A value of the wrong type is a 400 whose BadRequest names the field by its JSON path
+// (`resourceSpans[0].scopeSpans[0].spans[2].traceId`, in lowerCamelCase whichever case was sent).
 import type { Enum, Field, Type } from 'protobufjs';
+import { BODY, bodyViolation } from '../field-violation';
 import { otlpTypes } from './proto-root';
 import { DecodeError, type DecodedRequest, type Signal } from './otlp-types';
 
@@ -63,17 +66,30 @@ function planFor(type: Type): Map<string, FieldPlan> {
   return plan;
 }
 
-function fail(path: string, what: string): never {
-  throw new DecodeError(`invalid OTLP/JSON at ${path}: ${what}`);
+function jsonType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return v.length > 40 ? 'a string' : JSON.stringify(v);
+  return typeof v === 'number' || typeof v === 'boolean' ? String(v) : typeof v;
+}
+
+/** `path` is the field's JSON path, '' for the request object itself. */
+function fail(path: string, description: string): never {
+  throw new DecodeError(`invalid OTLP/JSON at ${path || 'the top level'}: ${description}`, [{ field: path || BODY, description }]);
+}
+
+function wrongType(path: string, expected: string, got: unknown): never {
+  return fail(path, `expected ${expected}, got ${jsonType(got)}`);
 }
 
 function scalar(p: FieldPlan, v: unknown, path: string): unknown {
   switch (p.kind) {
     case 'string':
-      if (typeof v !== 'string') fail(path, 'expected a string');
+      if (typeof v !== 'string') wrongType(path, 'a string', v);
       return v;
     case 'bool':
-      if (typeof v !== 'boolean') fail(path, 'expected a boolean');
+      if (typeof v !== 'boolean') wrongType(path, 'a boolean', v);
       return v;
     case 'double':
       if (typeof v === 'number') return v;
@@ -84,22 +100,22 @@ function scalar(p: FieldPlan, v: unknown, path: string): unknown {
         const n = Number(v);
         if (v.trim() !== '' && Number.isFinite(n)) return n;
       }
-      return fail(path, 'expected a number');
+      return wrongType(path, 'a number', v);
     case 'int32':
       if (typeof v === 'number' && Number.isInteger(v)) return v;
       if (typeof v === 'string' && /^-?\d{1,10}$/.test(v)) return Number(v);
-      return fail(path, 'expected an integer');
+      return wrongType(path, 'an integer', v);
     case 'int64':
       if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
       if (typeof v === 'string' && /^-?\d{1,20}$/.test(v)) return BigInt(v);
-      return fail(path, 'expected an integer (number or decimal string)');
+      return wrongType(path, 'an integer (number or decimal string)', v);
     case 'enum':
       if (typeof v === 'number' && Number.isInteger(v)) return v;
       if (typeof v === 'string') return p.enumValues?.[v];
-      return fail(path, 'expected an enum number or name');
+      return wrongType(path, 'an enum number or name', v);
     case 'bytes':
       // Ids are hex (OTLP/JSON), other bytes base64; both stay strings for the normaliser.
-      if (typeof v !== 'string') fail(path, ID_FIELDS.has(p.name) ? 'expected a hex string' : 'expected a base64 string');
+      if (typeof v !== 'string') wrongType(path, ID_FIELDS.has(p.name) ? 'a hex string' : 'a base64 string', v);
       return v;
     default:
       return fail(path, 'unexpected field kind');
@@ -107,7 +123,7 @@ function scalar(p: FieldPlan, v: unknown, path: string): unknown {
 }
 
 function message(type: Type, json: unknown, path: string, depth: number): Record<string, unknown> {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) fail(path, 'expected an object');
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) wrongType(path, 'an object', json);
   if (depth > MAX_DEPTH) fail(path, 'nested too deeply');
   const plan = planFor(type);
   const out: Record<string, unknown> = {};
@@ -116,10 +132,10 @@ function message(type: Type, json: unknown, path: string, depth: number): Record
     if (!p) continue; // unknown field: ignored, as the spec requires
     const v = (json as Record<string, unknown>)[key];
     if (v === null || v === undefined) continue;
-    const at = `${path}.${key}`;
+    const at = path === '' ? p.name : `${path}.${p.name}`;
     let value: unknown;
     if (p.repeated) {
-      if (!Array.isArray(v)) fail(at, 'expected an array');
+      if (!Array.isArray(v)) wrongType(at, 'an array', v);
       value = v.map((item: unknown, i: number) =>
         p.type ? message(p.type, item, `${at}[${i}]`, depth + 1) : scalar(p, item, `${at}[${i}]`),
       );
@@ -152,7 +168,8 @@ export function decodeJson<S extends Signal>(signal: S, body: Buffer): DecodedRe
   try {
     parsed = JSON.parse(text.replace(BARE_TIMESTAMP, '$1"$2"'));
   } catch (err) {
-    throw new DecodeError(`invalid JSON: ${(err as Error).message}`);
+    const reason = (err as Error).message;
+    throw new DecodeError(`invalid JSON: ${reason}`, [bodyViolation(`not JSON: ${reason}`)]);
   }
-  return message(requestType(signal), parsed, '$', 0) as DecodedRequest[S];
+  return message(requestType(signal), parsed, '', 0) as DecodedRequest[S];
 }

@@ -6,6 +6,7 @@
 //   says so), base64 for other bytes fields.
 // - oneofs: the member's name under the oneof's name (`value`, `data`), as protobufjs's
 //   virtual oneof getter gives it; absent fields are undefined or null.
+import type { FieldViolation } from '../field-violation';
 
 export interface LongLike {
   low: number;
@@ -164,7 +165,14 @@ export interface DecodedRequest {
   logs: ExportLogsServiceRequest;
 }
 
-/** The body could not be decoded: the receiver answers 400. */
+/** The body could not be decoded: the receiver answers 400, naming the bad fields. */
 export class DecodeError extends Error {
   override readonly name = 'DecodeError';
+
+  constructor(
+    message: string,
+    readonly violations: FieldViolation[],
+  ) {
+    super(message);
+  }
 }

@@ -1,5 +1,6 @@
 // OTLP/protobuf: request decoding and response encoding with protobufjs (hot path).
 import { BufferReader, type Type } from 'protobufjs';
+import { bodyViolation, type FieldViolation } from '../field-violation';
 import { otlpTypes } from './proto-root';
 import { DecodeError, type DecodedRequest, type Signal } from './otlp-types';
 
@@ -30,7 +31,8 @@ export function decodeProtobuf<S extends Signal>(signal: S, body: Uint8Array): D
     // bytes as Buffer, oneof names through virtual getters); the cast is the library boundary.
     return requestType(signal).decode(new OtlpReader(buffer)) as unknown as DecodedRequest[S];
   } catch (err) {
-    throw new DecodeError(`invalid protobuf: ${(err as Error).message}`);
+    const reason = (err as Error).message;
+    throw new DecodeError(`invalid protobuf: ${reason}`, [bodyViolation(`not a valid ${requestType(signal).name}: ${reason}`)]);
   }
 }
 
@@ -54,9 +56,18 @@ export function encodeExportResponse(signal: Signal, partial: PartialSuccess | n
   return type.encode(type.fromObject(payload)).finish();
 }
 
-export function encodeStatus(code: number, message: string): Uint8Array {
-  const { status } = otlpTypes();
-  return status.encode(status.fromObject({ code, message })).finish();
+/** The type URL of a BadRequest in an Any (google/protobuf/any.proto: `type.googleapis.com/` + full name). */
+export const BAD_REQUEST_TYPE_URL = 'type.googleapis.com/google.rpc.BadRequest';
+
+/** google.rpc.Status; with violations, its details hold one BadRequest as a google.protobuf.Any. */
+export function encodeStatus(code: number, message: string, violations: readonly FieldViolation[] = []): Uint8Array {
+  const { status, badRequest } = otlpTypes();
+  const details =
+    violations.length === 0
+      ? []
+      : // `type_url`, not `typeUrl`: protobufjs's bundled any.proto keeps the proto field names.
+        [{ type_url: BAD_REQUEST_TYPE_URL, value: badRequest.encode(badRequest.fromObject({ fieldViolations: violations })).finish() }];
+  return status.encode(status.fromObject({ code, message, details })).finish();
 }
 
 /** JSON form of the same responses (proto3 JSON mapping: int64 as a decimal string). */

@@ -4,13 +4,15 @@
 import type http from 'node:http';
 import zlib from 'node:zlib';
 import { errors, type ErrorInfo } from '../../errors';
+import { bodyViolation, type FieldViolation } from '../field-violation';
 
-/** The request cannot be served: answer `status` with this error. */
+/** The request cannot be served: answer `status` with this error (and, for a 400, these violations). */
 export class BodyError extends Error {
   constructor(
     readonly status: number,
     readonly info: ErrorInfo,
     readonly detail?: string,
+    readonly violations: FieldViolation[] = [],
   ) {
     super(detail ? `${info.message}: ${detail}` : info.message);
   }
@@ -75,7 +77,7 @@ function gunzip(body: Buffer, maxBytes: number): Promise<Buffer> {
       if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
         return reject(new BodyError(413, errors.otlpTooLarge, `more than ${maxBytes} bytes after gzip decompression`));
       }
-      reject(new BodyError(400, errors.otlpBadGzip, err.message));
+      reject(new BodyError(400, errors.otlpBadGzip, err.message, [bodyViolation(`not valid gzip (Content-Encoding: gzip): ${err.message}`)]));
     });
   });
 }

@@ -4,6 +4,7 @@ import { emptyBatch } from '../../model';
 import { decodeJson } from '../decode/json';
 import { DecodeError } from '../decode/otlp-types';
 import { decodeProtobuf } from '../decode/protobuf';
+import { bodyViolation } from '../field-violation';
 import { normaliseTraces } from '../normalise/traces';
 import { toRow, type DecodeReply, type DecodeTask } from './messages';
 
@@ -16,7 +17,8 @@ export function decodeTraces(task: DecodeTask): DecodeReply {
       decoded = task.encoding === 'protobuf' ? decodeProtobuf('traces', body) : decodeJson('traces', body);
     } catch (err) {
       // The same errors the receiver answers 400 for when it decodes in its own thread.
-      if (err instanceof DecodeError || err instanceof RangeError) return { id, ok: false, invalid: true, message: err.message };
+      if (err instanceof DecodeError) return { id, ok: false, invalid: true, message: err.message, violations: err.violations };
+      if (err instanceof RangeError) return { id, ok: false, invalid: true, message: err.message, violations: [bodyViolation(err.message)] };
       throw err;
     }
     const batch = emptyBatch();

@@ -6,12 +6,13 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { emptyBatch, type IngestBatch } from '../../model';
+import type { FieldViolation } from '../field-violation';
 import type { Encoding } from '../http/respond';
 import { fromRow, type DecodeReply, type DecodeTask } from './messages';
 
 export type TraceDecodeResult =
   | { ok: true; batch: IngestBatch; received: number; rejected: number; message: string }
-  | { ok: false; invalid: true; message: string };
+  | { ok: false; invalid: true; message: string; violations: FieldViolation[] };
 
 interface Pending {
   resolve: (result: TraceDecodeResult) => void;
@@ -82,7 +83,7 @@ export class TraceWorkerPool {
         batch.instances = reply.instances;
         batch.spans = reply.spans.map(fromRow);
         p.resolve({ ok: true, batch, received: reply.received, rejected: reply.rejected, message: reply.message });
-      } else if (reply.invalid) p.resolve({ ok: false, invalid: true, message: reply.message });
+      } else if (reply.invalid) p.resolve({ ok: false, invalid: true, message: reply.message, violations: reply.violations });
       else p.reject(new Error(`trace worker: ${reply.message}`));
     });
     const fail = (err: Error): void => {
