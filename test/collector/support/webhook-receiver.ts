@@ -13,18 +13,24 @@ export interface ReceivedRequest {
   answered: number | null;
 }
 
-/** What to answer to the n-th request (0-based): a status (+ headers), or 'hang' to never answer. */
-export type Answer = { status: number; headers?: Record<string, string> } | 'hang';
+/**
+ * What to answer to the n-th request (0-based): a status (+ headers), 'hang' to never answer,
+ * or 'hold' to answer 200 when the test calls release().
+ */
+export type Answer = { status: number; headers?: Record<string, string> } | 'hang' | 'hold';
 
 export interface WebhookReceiver {
   url: string;
   requests: ReceivedRequest[];
+  /** Answers 200 to every request held so far. */
+  release(): void;
   close(): Promise<void>;
 }
 
 export async function startWebhookReceiver(secret: string | null, answer: (n: number) => Answer = () => ({ status: 200 })): Promise<WebhookReceiver> {
   const requests: ReceivedRequest[] = [];
   const hanging = new Set<http.ServerResponse>();
+  const held = new Map<http.ServerResponse, ReceivedRequest>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -41,10 +47,14 @@ export async function startWebhookReceiver(secret: string | null, answer: (n: nu
         secret !== null &&
         verify(secret, { 'webhook-id': headers['webhook-id'], 'webhook-timestamp': headers['webhook-timestamp'], 'webhook-signature': headers['webhook-signature'] }, body, Math.floor(Date.now() / 1000));
       const a = answer(requests.length);
-      const record: ReceivedRequest = { at: Date.now(), headers: req.headers, body, json, signatureValid, answered: a === 'hang' ? null : a.status };
+      const record: ReceivedRequest = { at: Date.now(), headers: req.headers, body, json, signatureValid, answered: typeof a === 'string' ? null : a.status };
       requests.push(record);
       if (a === 'hang') {
         hanging.add(res);
+        return;
+      }
+      if (a === 'hold') {
+        held.set(res, record);
         return;
       }
       res.writeHead(a.status, a.headers ?? {});
@@ -56,8 +66,16 @@ export async function startWebhookReceiver(secret: string | null, answer: (n: nu
   return {
     url: `http://127.0.0.1:${port}/hook`,
     requests,
+    release() {
+      for (const [res, record] of held) {
+        record.answered = 200;
+        res.writeHead(200).end();
+      }
+      held.clear();
+    },
     async close() {
       for (const res of hanging) res.destroy();
+      for (const res of held.keys()) res.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
