@@ -62,7 +62,7 @@ export const errors = {
   alertNotFound: { code: 'HR_ALERT_NOT_FOUND', message: 'no such alert rule or destination' },
   alertConflict: { code: 'HR_ALERT_CONFLICT', message: 'conflicts with an existing alert rule or destination' },
   alertReadOnly: { code: 'HR_ALERT_READ_ONLY', message: 'provisioned from the rules file; change the file and restart (muting is allowed)' },
-  alertQueueFull: { code: 'HR_ALERT_QUEUE_FULL', message: 'alert delivery queue full; notification dropped' },
+  alertQueueFull: { code: 'HR_ALERT_QUEUE_FULL', message: 'alert delivery queue full; notification dropped (a rule notification is planned again once there is room)' },
   alertDelivery: { code: 'HR_ALERT_DELIVERY', message: 'alert notification could not be delivered' },
   alertEvaluation: { code: 'HR_ALERT_EVALUATION', message: 'an alert rule could not be evaluated' },
   // ---- advisor (HR_ADVISOR_*) ----

@@ -7,13 +7,13 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import type { AlertRule, AlertStateView } from '../../collector/src/api-types';
 import { alertmanagerPayload } from '../../collector/src/alerts/notify/alertmanager-payload';
-import { buildNotification } from '../../collector/src/alerts/notify/alert-notification';
+import { buildNotification, sameAlert } from '../../collector/src/alerts/notify/alert-notification';
 import { plannedStatus } from '../../collector/src/alerts/notify/notification-plan';
 import { retryAfterMs, retryDelayMs } from '../../collector/src/alerts/notify/retry-policy';
 import { escapeMrkdwn, slackPayload } from '../../collector/src/alerts/notify/slack-payload';
 import { sign, verify } from '../../collector/src/alerts/notify/standard-webhooks-signature';
 import { parseRulesDocument } from '../../collector/src/alerts/rule-provisioning';
-import { evaluate } from '../../collector/src/alerts/rule-state';
+import { endAfterChange, evaluate } from '../../collector/src/alerts/rule-state';
 import { readSeries } from '../../collector/src/alerts/series-reader';
 import { openSqliteAlertStore } from '../../collector/src/alerts/sqlite-alert-store';
 import type { Storage } from '../../collector/src/store/storage';
@@ -164,6 +164,19 @@ test('state machine: ok → pending → firing after the for-duration → resolv
   // A condition that clears before the for-duration never fires.
   const p = evaluate(OK, RULE, 800, 0).next;
   assert.equal(evaluate(p, RULE, 100, 10_000).next.state, 'ok');
+});
+
+test('a change to other labels ends the alert: firing → resolved, pending → ok; a threshold change is the same alert', () => {
+  const firing: AlertStateView = { ...OK, state: 'firing', since: 10, activeSince: 5, firingSince: 10, value: 900 };
+  const ended = endAfterChange(firing, { ...RULE, name: 'Renamed' }, 20);
+  assert.deepEqual([ended.next.state, ended.next.since, ended.next.activeSince, ended.transition?.from, ended.transition?.to], ['resolved', 20, null, 'firing', 'resolved']);
+  assert.match(ended.transition!.reason, /rule was changed/);
+  assert.equal(endAfterChange({ ...OK, state: 'pending', activeSince: 5 }, RULE, 20).next.state, 'ok');
+  assert.equal(endAfterChange(OK, RULE, 20).transition, null);
+  assert.equal(sameAlert(RULE, { ...RULE, threshold: 1, windowMs: 60_000, annotations: { x: 'y' } }), true);
+  for (const change of [{ name: 'x' }, { series: 'latency.p99' as const }, { route: null }, { instanceId: 'i-1' }, { labels: { team: 'a' } }]) {
+    assert.equal(sameAlert(RULE, { ...RULE, ...change }), false, JSON.stringify(change));
+  }
 });
 
 test('notification planning: first firing at once, flapping held by the group interval, restart-safe', () => {

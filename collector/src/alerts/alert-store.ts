@@ -54,9 +54,17 @@ export interface AlertStore {
   saveState(state: AlertStateView, transition: Omit<AlertTransition, 'id'> | null): AlertTransition | null;
   transitions(q: { from: number; to: number; ruleId?: string; service?: string; limit: number }): AlertTransition[];
 
+  /**
+   * What the destination was last told about the rule: by a delivery the queue took (sent,
+   * being sent, or pending across a stop). The one source of truth for planning.
+   */
   notified(ruleId: string, destinationId: string): { status: NotifiedStatus; at: number } | null;
+  /** The destinations last told that the rule is firing. */
+  toldFiring(ruleId: string): string[];
   /** Records what a destination is (being) told, together with the delivery that tells it. */
   recordNotification(ruleId: string, destinationId: string, status: NotifiedStatus, delivery: NewDelivery): void;
+  /** Forgets what one destination (or, without one, every destination) was told about the rule. */
+  forgetNotified(ruleId: string, destinationId?: string): void;
   addDelivery(delivery: NewDelivery): void;
   addAttempt(deliveryId: string, attempt: AlertDeliveryAttempt): void;
   finishDelivery(deliveryId: string, status: Exclude<AlertDelivery['status'], 'pending'>): void;

@@ -63,7 +63,7 @@ export function createAlertsRouter(store: AlertStore, engine: AlertEngine, now: 
   router.post('/rules', (req, res: Response<AlertRuleWithState>) => {
     const spec = parseRule(req.body, { fallbackId: newRuleId(), knownDestinations: known() });
     if (store.rule(spec.id) !== null) throw new ApiHttpError(409, errors.alertConflict, `rule ${JSON.stringify(spec.id)} exists; use PUT /api/alerts/rules/${spec.id} to change it`);
-    res.status(201).json(withState(store.putRule(spec, 'api', now()), engine));
+    res.status(201).json(withState(engine.putRule(spec, 'api'), engine));
   });
 
   router.get('/rules/:id', (req: Request<IdParams>, res: Response<AlertRuleWithState>) => {
@@ -78,7 +78,8 @@ export function createAlertsRouter(store: AlertStore, engine: AlertEngine, now: 
     if (existing.source === 'file') throw new ApiHttpError(409, errors.alertReadOnly, `rule ${JSON.stringify(req.params.id)}`);
     const spec = parseRule(req.body, { fallbackId: req.params.id, knownDestinations: known() });
     if (spec.id !== req.params.id) throw new ApiHttpError(400, errors.alertBadRule, 'id in the body differs from the id in the path');
-    res.json(withState(store.putRule(spec, 'api', now()), engine));
+    // Through the engine: a destination the change stops telling gets the resolve of a firing alert.
+    res.json(withState(engine.putRule(spec, 'api'), engine));
   });
 
   router.delete('/rules/:id', (req: Request<IdParams>, res) => {
@@ -143,6 +144,8 @@ export function createAlertsRouter(store: AlertStore, engine: AlertEngine, now: 
     const existing = store.destination(req.params.id);
     if (existing === null) throw alertNotFound(`destination ${JSON.stringify(req.params.id)}`);
     if (existing.source === 'file') throw new ApiHttpError(409, errors.alertReadOnly, `destination ${JSON.stringify(req.params.id)}`);
+    // Only once no rule names it: a rule that stopped naming it has already queued the resolves
+    // of its firing alerts, with this URL and secret (engine.ts putRule), so nothing is left firing.
     const users = store.rules().filter((r) => r.spec.destinations.includes(req.params.id)).map((r) => r.spec.id);
     if (users.length > 0) throw new ApiHttpError(409, errors.alertConflict, `destination ${JSON.stringify(req.params.id)} is used by rule(s) ${users.join(', ')}`);
     store.deleteDestination(req.params.id);

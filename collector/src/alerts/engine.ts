@@ -1,18 +1,18 @@
 // The alert engine: evaluates every rule on a fixed interval, moves its state (rule-state.ts),
-// stores state and transitions, and hands notifications to the delivery queue. Evaluation is
-// a few short reads of the store per rule; sending never happens on this path (the queue is
-// bounded and asynchronous), so a dead receiver cannot slow evaluation or ingest.
-import { randomUUID } from 'node:crypto';
+// stores state and transitions, and hands notifications to the notifier (notifier.ts), which
+// plans and queues them. Evaluation is a few short reads of the store per rule; sending never
+// happens on this path (the queue is bounded and asynchronous), so a dead receiver cannot slow
+// evaluation or ingest. Rules change through the engine too, so that a change that leaves a
+// destination holding a firing alert no rule will resolve sends it the resolve first.
 import type { AlertRule, AlertStateView, AlertTransition } from '../api-types';
 import { errors } from '../errors';
 import type { Storage } from '../store/storage';
-import { INITIAL_STATE, type AlertStore, type StoredDestination, type StoredRule } from './alert-store';
-import { alertmanagerPayload } from './notify/alertmanager-payload';
-import { buildNotification, type AlertNotification } from './notify/alert-notification';
+import { INITIAL_STATE, type AlertStore, type StoredRule } from './alert-store';
+import { sameAlert } from './notify/alert-notification';
 import type { DeliveryQueue } from './notify/delivery-queue';
-import { plannedStatus } from './notify/notification-plan';
-import { slackPayload } from './notify/slack-payload';
-import { evaluate } from './rule-state';
+import { createNotifier } from './notify/notifier';
+import { endAfterChange, evaluate, type Evaluation } from './rule-state';
+import type { RuleSpec } from './rule-schema';
 import { readSeries, type FindingsSource } from './series-reader';
 
 export interface EngineSettings {
@@ -34,6 +34,13 @@ export interface AlertEngine {
   state(ruleId: string): AlertStateView;
   /** Sends a sample firing notification to one destination; returns the delivery id. */
   sendTest(destinationId: string): string | null;
+  /**
+   * Creates or replaces a rule. Destinations told its alert is firing that the change leaves
+   * without news of it get the resolve: those it no longer names, or all of them when the
+   * alert's labels change (then the rule starts afresh, rule-state.ts endAfterChange). Any
+   * other change (threshold, window, …) is the same alert, judged anew at the next evaluation.
+   */
+  putRule(spec: RuleSpec, source: StoredRule['source']): StoredRule;
   /**
    * Deletes a rule. Destinations that were told it is firing are sent a resolve first, so an
    * incident opened by the rule does not stay open forever in the receiver.
@@ -58,8 +65,8 @@ export function createAlertEngine(options: {
 }): AlertEngine {
   const { storage, store, queue, findings, settings } = options;
   const now = options.now ?? Date.now;
+  const notifier = createNotifier(store, queue, settings.groupIntervalMs);
   const states = new Map<string, AlertStateView>(store.states().map((s) => [s.ruleId, s]));
-  let externalUrl = '';
   let timer: NodeJS.Timeout | null = null;
   let pruneTimer: NodeJS.Timeout | null = null;
   let closed = false;
@@ -76,33 +83,10 @@ export function createAlertEngine(options: {
     console.error(`headroom alerts: ${errors.alertEvaluation.code}: ${errors.alertEvaluation.message} (${ruleId}): ${message}`);
   }
 
-  function body(dest: StoredDestination, alerts: AlertNotification[]): string {
-    return JSON.stringify(dest.type === 'slack' ? slackPayload(alerts) : alertmanagerPayload(dest.id, alerts, externalUrl));
-  }
-
-  function notify(rule: AlertRule, state: AlertStateView, t: number): void {
-    if (rule.muted) return;
-    for (const destId of rule.destinations) {
-      const dest = store.destination(destId);
-      if (dest === null) continue;
-      const status = plannedStatus(state.state, store.notified(rule.id, destId), t, settings.groupIntervalMs);
-      if (status !== null) enqueue(rule, state, dest, status, t);
-    }
-  }
-
-  function enqueue(rule: AlertRule, state: AlertStateView, dest: StoredDestination, status: 'firing' | 'resolved', t: number): void {
-    const delivery = {
-      id: `msg_${randomUUID()}`,
-      ruleId: rule.id,
-      destinationId: dest.id,
-      kind: status,
-      createdAt: t,
-      body: body(dest, [buildNotification(rule, state, status, externalUrl, t)]),
-    };
-    // Stored as told before it is sent: a stop in between leaves it pending, and the next
-    // start resumes it rather than planning it again.
-    store.recordNotification(rule.id, dest.id, status, delivery);
-    queue.enqueue(delivery, { url: dest.url, secret: dest.secret });
+  function save({ next, transition }: Evaluation): void {
+    states.set(next.ruleId, next);
+    const saved = store.saveState(next, transition);
+    if (saved !== null) options.onTransition?.(saved);
   }
 
   function evaluateRule(stored: StoredRule, t: number): void {
@@ -114,11 +98,9 @@ export function createAlertEngine(options: {
       logOnce(rule.id, err instanceof Error ? err.message : String(err));
       return;
     }
-    const { next, transition } = evaluate(stateOf(rule.id), rule, value, t);
-    states.set(rule.id, next);
-    const saved = store.saveState(next, transition);
-    if (saved !== null) options.onTransition?.(saved);
-    notify(rule, next, t);
+    const evaluation = evaluate(stateOf(rule.id), rule, value, t);
+    save(evaluation);
+    notifier.notify(rule, evaluation.next, t);
   }
 
   function evaluateAll(): void {
@@ -127,21 +109,33 @@ export function createAlertEngine(options: {
     for (const stored of store.rules()) evaluateRule(stored, t);
   }
 
-  function resumePending(): void {
-    for (const pending of store.pendingDeliveries()) {
-      const dest = store.destination(pending.destinationId);
-      if (dest === null) {
-        store.finishDelivery(pending.id, 'failed');
-        continue;
-      }
-      queue.enqueue(pending, { url: dest.url, secret: dest.secret }, pending.attempts);
+  /**
+   * Resolves the rule's alert (as `rule` describes it) at each destination told it is firing
+   * for which `ends` holds, and forgets that it was told: it will hear of the rule again only
+   * if the rule names it and fires.
+   */
+  function endAlert(rule: AlertRule, ends: (destinationId: string) => boolean, t: number): void {
+    const resolved: AlertStateView = { ...stateOf(rule.id), state: 'resolved', since: t };
+    for (const destId of store.toldFiring(rule.id)) {
+      if (!ends(destId)) continue;
+      const dest = store.destination(destId);
+      if (dest !== null) notifier.resolveEnded(rule, resolved, dest, t);
+      store.forgetNotified(rule.id, destId);
     }
+  }
+
+  /**
+   * Destinations still recorded as told firing by a rule that no longer names them: left by a
+   * version before rule changes sent resolves. Each start resolves them.
+   */
+  function resolveUnnamed(t: number): void {
+    for (const stored of store.rules()) endAlert(toRule(stored), (destId) => !stored.spec.destinations.includes(destId), t);
   }
 
   return {
     start(url) {
-      externalUrl = url;
-      resumePending();
+      notifier.start(url);
+      resolveUnnamed(now());
       evaluateAll();
       timer = setInterval(evaluateAll, settings.intervalMs);
       timer.unref();
@@ -160,47 +154,29 @@ export function createAlertEngine(options: {
     state: stateOf,
     sendTest(destinationId) {
       const dest = store.destination(destinationId);
-      if (dest === null) return null;
+      return dest === null ? null : notifier.sendTest(dest, now());
+    },
+    putRule(spec, source) {
       const t = now();
-      const sample: AlertRule = {
-        id: 'headroom-test',
-        name: 'Headroom test notification',
-        series: 'latency.p95',
-        service: 'headroom-test',
-        route: null,
-        instanceId: null,
-        findingKind: null,
-        windowMs: 300_000,
-        comparison: '>',
-        threshold: 500,
-        forMs: 0,
-        noData: 'keep',
-        destinations: [destinationId],
-        labels: { severity: 'info' },
-        annotations: { note: 'Sent by "send test notification"; no rule is firing.' },
-        muted: false,
-        source: 'api',
-        createdAt: t,
-        updatedAt: t,
-      };
-      const state: AlertStateView = { ruleId: sample.id, state: 'firing', since: t, activeSince: t, firingSince: t, value: 750, lastEvaluatedAt: t };
-      const delivery = { id: `msg_${randomUUID()}`, ruleId: null, destinationId, kind: 'test' as const, createdAt: t, body: body(dest, [buildNotification(sample, state, 'firing', externalUrl, t)]) };
-      store.addDelivery(delivery);
-      queue.enqueue(delivery, { url: dest.url, secret: dest.secret });
-      return delivery.id;
+      const before = store.rule(spec.id);
+      const stored = store.putRule(spec, source, t);
+      if (before === null) return stored;
+      const old = toRule(before);
+      const changed = toRule(stored);
+      if (sameAlert(old, changed)) {
+        endAlert(old, (destId) => !changed.destinations.includes(destId), t);
+      } else {
+        endAlert(old, () => true, t);
+        // A new alert to every destination: none waits out a group interval for it.
+        store.forgetNotified(spec.id);
+        save(endAfterChange(stateOf(spec.id), changed, t));
+      }
+      return stored;
     },
     deleteRule(ruleId) {
       const stored = store.rule(ruleId);
       if (stored === null) return false;
-      const rule = toRule(stored);
-      const t = now();
-      const state = stateOf(ruleId);
-      for (const destId of rule.destinations) {
-        const dest = store.destination(destId);
-        if (dest !== null && store.notified(ruleId, destId)?.status === 'firing') {
-          enqueue(rule, { ...state, state: 'resolved', since: t }, dest, 'resolved', t);
-        }
-      }
+      endAlert(toRule(stored), () => true, now());
       states.delete(ruleId);
       return store.deleteRule(ruleId);
     },

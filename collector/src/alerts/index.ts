@@ -40,12 +40,6 @@ export function createAlerting(options: {
   // Read and check the file first: a bad file stops the start before anything changes.
   const provisioned = settings.rulesFile ? readRulesFile(settings.rulesFile) : null;
   const store = openSqliteAlertStore(options.dbPath);
-  try {
-    if (provisioned) applyProvisioned(store, provisioned, Date.now());
-  } catch (err) {
-    store.close();
-    throw err;
-  }
   const queue = createDeliveryQueue(store, { ...DEFAULT_DELIVERY, ...settings.delivery });
   const engine = createAlertEngine({
     storage: options.storage,
@@ -60,6 +54,14 @@ export function createAlerting(options: {
       retentionMs: options.retentionMs ?? DEFAULT_ENGINE.retentionMs,
     },
   });
+  try {
+    // Through the engine, so that rules the file changes resolve what they leave firing (the
+    // resolves are queued at start, when the links' base is known).
+    if (provisioned) applyProvisioned(store, engine, provisioned);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
   let closing: Promise<void> | null = null;
   return {
     router: createAlertsRouter(store, engine),

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { errors, HeadroomError, headroomError } from '../errors';
 import type { AlertStore } from './alert-store';
+import type { AlertEngine } from './engine';
 import { parseDestination, parseRule, type DestinationSpec, type RuleSpec } from './rule-schema';
 
 export interface ProvisionedSet {
@@ -73,8 +74,12 @@ export function readRulesFile(file: string): ProvisionedSet {
   return parseRulesDocument(text, file);
 }
 
-/** Replaces the file-provisioned rules and destinations with `set`; muting done at run time is kept. */
-export function applyProvisioned(store: AlertStore, set: ProvisionedSet, now: number): void {
+/**
+ * Replaces the file-provisioned rules and destinations with `set`; muting done at run time is
+ * kept. Rules change through the engine, which resolves the firing alerts of destinations a
+ * rule stops naming; destinations are removed last, after their resolves are queued.
+ */
+export function applyProvisioned(store: AlertStore, engine: Pick<AlertEngine, 'putRule' | 'deleteRule'>, set: ProvisionedSet): void {
   const apiRuleIds = new Set(store.rules().filter((r) => r.source === 'api').map((r) => r.spec.id));
   const apiDestIds = new Set(store.destinations().filter((d) => d.source === 'api').map((d) => d.id));
   const clash = [...set.rules.filter((r) => apiRuleIds.has(r.id)).map((r) => `rule ${r.id}`), ...set.destinations.filter((d) => apiDestIds.has(d.id)).map((d) => `destination ${d.id}`)];
@@ -82,10 +87,10 @@ export function applyProvisioned(store: AlertStore, set: ProvisionedSet, now: nu
   for (const d of set.destinations) store.putDestination(d, 'file');
   for (const r of set.rules) {
     const existing = store.rule(r.id);
-    store.putRule({ ...r, muted: r.muted || (existing?.spec.muted ?? false) }, 'file', now);
+    engine.putRule({ ...r, muted: r.muted || (existing?.spec.muted ?? false) }, 'file');
   }
   const ruleIds = new Set(set.rules.map((r) => r.id));
-  for (const r of store.rules()) if (r.source === 'file' && !ruleIds.has(r.spec.id)) store.deleteRule(r.spec.id);
+  for (const r of store.rules()) if (r.source === 'file' && !ruleIds.has(r.spec.id)) engine.deleteRule(r.spec.id);
   const destIds = new Set(set.destinations.map((d) => d.id));
   for (const d of store.destinations()) if (d.source === 'file' && !destIds.has(d.id)) store.deleteDestination(d.id);
 }

@@ -108,3 +108,19 @@ export function evaluate(prev: AlertStateView, rule: AlertRule, value: number | 
     transition: { ruleId: rule.id, service: rule.service, at: now, from: prev.state, to, value, threshold: rule.threshold, reason: why },
   };
 }
+
+/**
+ * The rule was changed so that its notifications carry other labels (its name, series, scope or
+ * labels): to a receiver that is another alert, so the one the rule raised is over. Firing
+ * becomes resolved and pending ok; the changed rule then starts afresh at the next evaluation
+ * (its for-duration counts again, its firing time is its own).
+ */
+export function endAfterChange(prev: AlertStateView, rule: AlertRule, now: number): Evaluation {
+  const to: AlertStateName | null = prev.state === 'firing' ? 'resolved' : prev.state === 'pending' ? 'ok' : null;
+  const next: AlertStateView = { ...prev, activeSince: null };
+  if (to === null) return { next, transition: null };
+  next.state = to;
+  next.since = now;
+  const reason = 'the rule was changed to other labels (name, series, scope or labels): the alert it raised ends here';
+  return { next, transition: { ruleId: rule.id, service: rule.service, at: now, from: prev.state, to, value: prev.value, threshold: rule.threshold, reason } };
+}

@@ -167,6 +167,16 @@ class SqliteAlertStore implements AlertStore {
     return row ? { status: row.status, at: row.at_ms } : null;
   }
 
+  toldFiring(ruleId: string): string[] {
+    const rows = this.db.prepare(`SELECT destination_id FROM alert_notified WHERE rule_id = ? AND status = 'firing' ORDER BY destination_id`).all(ruleId) as { destination_id: string }[];
+    return rows.map((r) => r.destination_id);
+  }
+
+  forgetNotified(ruleId: string, destinationId?: string): void {
+    if (destinationId === undefined) this.db.prepare('DELETE FROM alert_notified WHERE rule_id = ?').run(ruleId);
+    else this.db.prepare('DELETE FROM alert_notified WHERE rule_id = ? AND destination_id = ?').run(ruleId, destinationId);
+  }
+
   recordNotification(ruleId: string, destinationId: string, status: NotifiedStatus, delivery: NewDelivery): void {
     this.db.transaction(() => {
       this.db

@@ -32,6 +32,14 @@ export function fingerprint(labels: Record<string, string>): string {
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
+/**
+ * Whether two versions of a rule raise the same alert as a receiver sees it: the same label
+ * set, so the same fingerprint (Alertmanager pairs a resolve with its firing by its labels).
+ */
+export function sameAlert(a: AlertRule, b: AlertRule): boolean {
+  return fingerprint(ruleLabels(a)) === fingerprint(ruleLabels(b));
+}
+
 export function buildNotification(rule: AlertRule, state: AlertStateView, status: 'firing' | 'resolved', externalUrl: string, now: number): AlertNotification {
   const labels = ruleLabels(rule);
   const startsAt = state.firingSince ?? state.activeSince ?? now;

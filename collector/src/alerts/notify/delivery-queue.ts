@@ -1,7 +1,7 @@
 // Sends notifications without ever holding up evaluation or ingest: a bounded queue (a full
-// queue drops the new notification and records it as dropped), a few deliveries at a time,
-// each attempt under a timeout, retries per retry-policy. Deliveries to the same rule and
-// destination go out in order — a resolve never overtakes the firing it resolves — and every
+// queue drops the new notification and records it as dropped; notifier.ts plans it again
+// once there is room), a few deliveries at a time, each attempt under a timeout, retries per
+// retry-policy. Deliveries to the same rule and destination go out in order — a resolve never overtakes the firing it resolves — and every
 // attempt is written to the AlertStore. Pending deliveries stay pending in the store across
 // a stop, and are resumed by the next start.
 import type { AlertDeliveryAttempt } from '../../api-types';
@@ -42,9 +42,23 @@ interface Job {
   key: string;
 }
 
+export interface EnqueueOptions {
+  /** Attempts made before a stop, for a delivery resumed at start. */
+  attemptsSoFar?: number;
+  /**
+   * Taken even when the queue is full: a delivery resumed after a stop (it was counted
+   * before), or a resolve that nothing could plan again (notifier.ts, resolveEnded).
+   */
+  pastCapacity?: boolean;
+}
+
 export interface DeliveryQueue {
-  /** False when the queue is full (the delivery is then recorded as dropped). */
-  enqueue(delivery: NewDelivery, target: DeliveryTarget, attemptsSoFar?: number): boolean;
+  /** False when the queue is full (the delivery is then recorded as dropped) or closed. */
+  enqueue(delivery: NewDelivery, target: DeliveryTarget, options?: EnqueueOptions): boolean;
+  /** Whether a new delivery would be taken now. */
+  hasRoom(): boolean;
+  /** Records a delivery the queue has no room for as dropped, and says so in the log (once a minute). */
+  drop(delivery: NewDelivery): void;
   size(): number;
   /** Resolves when nothing is queued, waiting or in flight (tests). */
   idle(): Promise<void>;
@@ -162,19 +176,25 @@ export function createDeliveryQueue(store: AlertStore, settings: DeliverySetting
     timers.add(t);
   }
 
+  function drop(delivery: NewDelivery): void {
+    store.finishDelivery(delivery.id, 'dropped');
+    log(`${errors.alertQueueFull.code}: ${errors.alertQueueFull.message} (${settings.capacity} waiting)`);
+  }
+
   return {
-    enqueue(delivery, target, attemptsSoFar = 0) {
+    enqueue(delivery, target, options = {}) {
       if (closed) return false;
-      if (total >= settings.capacity) {
-        store.finishDelivery(delivery.id, 'dropped');
-        log(`${errors.alertQueueFull.code}: ${errors.alertQueueFull.message} (${settings.capacity} waiting)`);
+      if (total >= settings.capacity && options.pastCapacity !== true) {
+        drop(delivery);
         return false;
       }
       total++;
-      waiting.push({ delivery, target, attempts: attemptsSoFar, key: `${delivery.ruleId ?? delivery.id}\u0000${delivery.destinationId}` });
+      waiting.push({ delivery, target, attempts: options.attemptsSoFar ?? 0, key: `${delivery.ruleId ?? delivery.id}\u0000${delivery.destinationId}` });
       pump();
       return true;
     },
+    hasRoom: () => total < settings.capacity,
+    drop,
     size: () => total,
     idle() {
       if (total === 0) return Promise.resolve();
