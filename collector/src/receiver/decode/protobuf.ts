@@ -1,6 +1,7 @@
 // OTLP/protobuf: request decoding and response encoding with protobufjs (hot path).
 import { BufferReader, type Type } from 'protobufjs';
 import { bodyViolation, type FieldViolation } from '../field-violation';
+import { locateProtobufFault } from './protobuf-fault';
 import { otlpTypes } from './proto-root';
 import { DecodeError, type DecodedRequest, type Signal } from './otlp-types';
 
@@ -25,14 +26,16 @@ class OtlpReader extends BufferReader {
 }
 
 export function decodeProtobuf<S extends Signal>(signal: S, body: Uint8Array): DecodedRequest[S] {
+  const buffer = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const type = requestType(signal);
   try {
-    const buffer = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     // protobufjs returns Message objects whose fields match otlp-types.ts (fixed64 as Long,
     // bytes as Buffer, oneof names through virtual getters); the cast is the library boundary.
-    return requestType(signal).decode(new OtlpReader(buffer)) as unknown as DecodedRequest[S];
+    return type.decode(new OtlpReader(buffer)) as unknown as DecodedRequest[S];
   } catch (err) {
     const reason = (err as Error).message;
-    throw new DecodeError(`invalid protobuf: ${reason}`, [bodyViolation(`not a valid ${requestType(signal).name}: ${reason}`)]);
+    const violation = locateProtobufFault(type, new OtlpReader(buffer)) ?? bodyViolation(`not a valid ${type.name}: ${reason}`);
+    throw new DecodeError(`invalid protobuf: ${reason}`, [violation]);
   }
 }
 
