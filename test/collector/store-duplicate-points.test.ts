@@ -126,3 +126,58 @@ test('the store remembers a delta point for an hour after its end: a copy within
   await storage.runMaintenance();
   assert.equal(seen(), 0);
 });
+
+test('one commit of more points than an insert group, mixing resent, new and repeated points, counts each once', async (t) => {
+  const t0 = Math.floor(Date.now() / MINUTE) * MINUTE - 10 * MINUTE;
+  const { storage } = openTestStore(t, { now: t0 + 30_000 });
+  const h = await sdkHistogram([0.01, 0.02, 0.03]);
+  const point = (pointId: number): RequestPoint => ({ ...requestPoint(h, { service: 'api', instanceId: 'i-1', route: '/r', timeMs: t0 + 10_000 }), pointId: BigInt(pointId) });
+  const ids = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  const count = (): number | undefined =>
+    storage.transactions({ service: 'api', from: t0 - MINUTE, to: t0 + MINUTE }).transactions.find((tr) => tr.route === '/r')?.requests;
+
+  // 40 new points (a group of 32 and one of 8), then the same 40 again: counted once.
+  storage.enqueue(batchWith({ requests: ids(1, 40).map(point) }));
+  await storage.flush();
+  assert.equal(count(), 40 * h.count);
+  storage.enqueue(batchWith({ requests: ids(1, 40).map(point) }));
+  await storage.flush();
+  assert.equal(count(), 40 * h.count);
+
+  // 11 counted before, 30 new, one of them twice: the groups are partly new.
+  storage.enqueue(batchWith({ requests: [...ids(30, 70), 50].map(point) }));
+  await storage.flush();
+  assert.equal(count(), 70 * h.count);
+});
+
+test('a commit that fails forgets the identities of its points with their rollups', async (t) => {
+  const t0 = Math.floor(Date.now() / MINUTE) * MINUTE - 10 * MINUTE;
+  const { storage, path } = openTestStore(t, { now: t0 + 30_000 });
+  const h = await sdkHistogram([0.01, 0.02]);
+  const point = (pointId: bigint, route: string): RequestPoint => ({ ...requestPoint(h, { service: 'api', instanceId: 'i-1', route, timeMs: t0 + 10_000 }), pointId });
+  const count = (): number | undefined =>
+    storage.transactions({ service: 'api', from: t0 - MINUTE, to: t0 + MINUTE }).transactions.find((tr) => tr.route === '/r')?.requests;
+  const errors: string[] = [];
+  const original = console.error;
+  console.error = (msg: unknown) => errors.push(String(msg));
+  t.after(() => {
+    console.error = original;
+  });
+
+  // A route SQLite cannot bind: the write throws after the identities were recorded.
+  const unbindable = point(2n, '/other');
+  (unbindable as unknown as { route: unknown }).route = { boom: 1 };
+  storage.enqueue(batchWith({ requests: [point(1n, '/r'), unbindable] }));
+  await storage.flush();
+  assert.equal(storage.stats().itemsDropped, 2);
+  assert.match(errors[0] ?? '', /HR_STORE_WRITE/);
+  assert.equal(count(), undefined);
+
+  // The same point again: its identity went with the failed commit, so it counts now.
+  storage.enqueue(batchWith({ requests: [point(1n, '/r')] }));
+  await storage.flush();
+  assert.equal(count(), h.count);
+  const db = new BetterSqlite3(path, { readonly: true });
+  t.after(() => db.close());
+  assert.deepEqual(db.prepare('SELECT id FROM seen_points').pluck().all(), [1]);
+});

@@ -2,7 +2,7 @@
 // prepared statements. Hot path (≥ 50 000 spans/s): no per-row allocations it can avoid.
 import type { Database, Statement } from 'better-sqlite3';
 import type { EventView, TraceSummary } from '../../api-types';
-import type { Attributes, EventRecord, IngestBatch, InstanceSeen, SpanRecord } from '../../model';
+import type { Attributes, EventRecord, GaugePoint, IngestBatch, InstanceSeen, RequestPoint, RouteSumPoint, SpanRecord } from '../../model';
 import type { CommitSummary } from '../storage';
 import { addRouteSum, emptyRollup, mergeRollup, pointRollup, type RequestRollup } from '../request-rollup';
 import { floorTo, hourOf, MINUTE_MS, minuteOf, minuteOfIntervalEnd, nsToMs } from '../time-buckets';
@@ -11,6 +11,7 @@ import { eventIdentity } from './event-identity';
 import { addToCells, CHART_GAUGE_COLUMNS, CHART_GAUGE_TABLES, chartGaugeIndex, chartGaugeUpsertSql } from './instance-gauges';
 import { toJsonAttributes } from './json-rows';
 import { addRow } from './queries/rollup-reader';
+import { SeenPointInserts } from './seen-point-inserts';
 import { SpanInserts } from './span-inserts';
 
 /** A start whose same-host predecessor was seen this recently counts as a restart. */
@@ -87,8 +88,8 @@ export class SqliteWriter {
   private readonly insertEvent: Statement;
   /** An event with this identity is stored already (event-identity.ts). */
   private readonly selectEvent: Statement;
-  /** Records a delta point's identity; no change means it was counted before. */
-  private readonly insertSeenPoint: Statement;
+  /** Records delta points' identities; tells the new ones from those counted before. */
+  private readonly seenPoints: SeenPointInserts;
   private readonly selectInstance: Statement;
   private readonly selectPeer: Statement;
   private readonly markStart: Statement;
@@ -160,7 +161,7 @@ export class SqliteWriter {
     this.insertEvent = db.prepare(`INSERT INTO events (type, service, instance_id, time_ns, route, trace_id,
       span_id, duration_ms, message, location, attributes, ident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.selectEvent = db.prepare(`SELECT 1 FROM events WHERE service = ? AND instance_id = ? AND time_ns = ? AND ident = ?`).pluck();
-    this.insertSeenPoint = db.prepare(`INSERT INTO seen_points (end_ns, id) VALUES (?, ?) ON CONFLICT DO NOTHING`);
+    this.seenPoints = new SeenPointInserts(db);
     this.selectInstance = db.prepare(`SELECT host, started_ms, settings FROM instances WHERE service = ? AND instance_id = ?`);
     this.selectPeer = db.prepare(`SELECT instance_id FROM instances
       WHERE service = ? AND host IS ? AND instance_id <> ? AND last_seen_ms >= ? AND first_seen_ms < ?
@@ -287,33 +288,52 @@ export class SqliteWriter {
       if (!rr) routeRows.set(rk, (rr = { service, t, route, row: emptyRollup() }));
       return [r.row, s.row, i.row, rr.row];
     };
+    // Delta points seen before (their request resent) are left out: the metric points within
+    // the time window are gathered first, then their identities recorded together.
+    const seen = new PointIdentities();
+    const requests: Timed<RequestPoint>[] = [];
+    const routeSums: Timed<RouteSumPoint>[] = [];
+    const gauges: Timed<GaugePoint>[] = [];
     for (const b of batches) {
       for (const p of b.requests) {
         const endNs = clampNs(p.timeNs);
         const t = minuteOfIntervalEnd(nsToMs(endNs));
-        if (t < oldest || t > newest) {
-          skipped++;
-          continue;
-        }
-        if (this.seenBefore(endNs, p.pointId)) continue;
-        // The histogram is converted once and merged into each level (route × instance,
-        // service, instance, route).
-        const point = pointRollup(p);
-        if (!point) continue;
-        for (const row of rowsFor(p.service, p.instanceId, p.route, t)) mergeRollup(row, point);
-        touch(p.service, t);
+        if (t < oldest || t > newest) skipped++;
+        else requests.push({ p, t, seen: seen.add(endNs, p.pointId) });
       }
       for (const p of b.routeSums) {
         const endNs = clampNs(p.timeNs);
         const t = minuteOfIntervalEnd(nsToMs(endNs));
-        if (t < oldest || t > newest) {
-          skipped++;
-          continue;
-        }
-        if (this.seenBefore(endNs, p.pointId)) continue;
-        for (const row of rowsFor(p.service, p.instanceId, p.route, t)) addRouteSum(row, p.metric, p.count, p.sum);
-        touch(p.service, t);
+        if (t < oldest || t > newest) skipped++;
+        else routeSums.push({ p, t, seen: seen.add(endNs, p.pointId) });
       }
+    }
+    for (const b of batches) {
+      for (const g of b.gauges) {
+        const endNs = clampNs(g.timeNs);
+        const t = minuteOf(nsToMs(endNs));
+        if (t < oldest || t > newest || !Number.isFinite(g.sum) || !(g.count > 0) || !Number.isFinite(g.count)) skipped++;
+        else gauges.push({ p: g, t, seen: seen.add(endNs, g.pointId) });
+      }
+    }
+    const isNew = seen.size > 0 ? this.seenPoints.record(seen.endNs, seen.ids) : [];
+    const counts = (point: Timed<unknown>): boolean => point.seen < 0 || isNew[point.seen] === true;
+
+    for (const point of requests) {
+      if (!counts(point)) continue;
+      const { p, t } = point;
+      // The histogram is converted once and merged into each level (route × instance,
+      // service, instance, route).
+      const rollup = pointRollup(p);
+      if (!rollup) continue;
+      for (const row of rowsFor(p.service, p.instanceId, p.route, t)) mergeRollup(row, rollup);
+      touch(p.service, t);
+    }
+    for (const point of routeSums) {
+      if (!counts(point)) continue;
+      const { p, t } = point;
+      for (const row of rowsFor(p.service, p.instanceId, p.route, t)) addRouteSum(row, p.metric, p.count, p.sum);
+      touch(p.service, t);
     }
     const rolledUntil = this.opts.rolledUntil();
     const redo = new Set<number>();
@@ -353,29 +373,21 @@ export class SqliteWriter {
       if (!r) chartRows.set(k, (r = { level, service, t, instanceId, cells: new Float64Array(CHART_GAUGE_COLUMNS.length) }));
       return r.cells;
     };
-    for (const b of batches) {
-      for (const g of b.gauges) {
-        const endNs = clampNs(g.timeNs);
-        const ms = nsToMs(endNs);
-        const t = minuteOf(ms);
-        if (t < oldest || t > newest || !Number.isFinite(g.sum) || !(g.count > 0) || !Number.isFinite(g.count)) {
-          skipped++;
-          continue;
-        }
-        if (this.seenBefore(endNs, g.pointId)) continue;
-        const values = [g.count, g.sum, num(g.min), num(g.max), num(g.last), ms] as const;
-        this.upsertGauge.run(g.service, g.metric, t, g.instanceId, ...values);
-        this.upsertGauge5m.run(g.service, g.metric, floorTo(t, 5 * MINUTE_MS), g.instanceId, ...values);
-        this.upsertGaugeHour.run(g.service, g.metric, hourOf(t), g.instanceId, ...values);
-        const chart = chartGaugeIndex(g.metric);
-        if (chart >= 0) {
-          const max = num(g.max);
-          addToCells(chartCells(0, g.service, t, g.instanceId), chart, g.count, g.sum, max);
-          addToCells(chartCells(1, g.service, floorTo(t, 5 * MINUTE_MS), g.instanceId), chart, g.count, g.sum, max);
-          addToCells(chartCells(2, g.service, hourOf(t), g.instanceId), chart, g.count, g.sum, max);
-        }
-        touch(g.service, t);
+    for (const point of gauges) {
+      if (!counts(point)) continue;
+      const { p: g, t } = point;
+      const values = [g.count, g.sum, num(g.min), num(g.max), num(g.last), nsToMs(clampNs(g.timeNs))] as const;
+      this.upsertGauge.run(g.service, g.metric, t, g.instanceId, ...values);
+      this.upsertGauge5m.run(g.service, g.metric, floorTo(t, 5 * MINUTE_MS), g.instanceId, ...values);
+      this.upsertGaugeHour.run(g.service, g.metric, hourOf(t), g.instanceId, ...values);
+      const chart = chartGaugeIndex(g.metric);
+      if (chart >= 0) {
+        const max = num(g.max);
+        addToCells(chartCells(0, g.service, t, g.instanceId), chart, g.count, g.sum, max);
+        addToCells(chartCells(1, g.service, floorTo(t, 5 * MINUTE_MS), g.instanceId), chart, g.count, g.sum, max);
+        addToCells(chartCells(2, g.service, hourOf(t), g.instanceId), chart, g.count, g.sum, max);
       }
+      touch(g.service, t);
     }
     for (const r of chartRows.values()) this.upsertChartGauges[r.level].run(r.service, r.t, r.instanceId, ...r.cells);
     for (const h of redo) this.insertRedo.run(h);
@@ -429,14 +441,6 @@ export class SqliteWriter {
       });
     }
     return { summary: { services: touched, events, notableTraces }, skipped };
-  }
-
-  /**
-   * True for a delta point counted before (its request was resent): its identity is recorded
-   * in seen_points, in this transaction, so a commit that fails forgets it with its rollups.
-   */
-  private seenBefore(endNs: bigint, pointId: bigint | undefined): boolean {
-    return pointId !== undefined && this.insertSeenPoint.run(endNs, pointId).changes === 0;
   }
 
   /** Stores the event unless it is stored already (a resent request): then null. */
@@ -523,6 +527,30 @@ export class SqliteWriter {
     const merged = Object.keys(settings).length > 0 ? JSON.stringify(settings) : row.settings;
     this.markStart.run(timeMs, merged, restart ? 1 : 0, timeMs, timeMs, e.service, e.instanceId);
     return restart ? previous : false;
+  }
+}
+
+/** A metric point within the time window, its minute, and its place in PointIdentities (or -1). */
+interface Timed<P> {
+  p: P;
+  t: number;
+  seen: number;
+}
+
+/** The identities of a commit's delta points, in order, for SeenPointInserts.record. */
+class PointIdentities {
+  readonly endNs: bigint[] = [];
+  readonly ids: bigint[] = [];
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  /** The identity's index, or -1 for a point without one (a gauge, a cumulative stream's delta). */
+  add(endNs: bigint, pointId: bigint | undefined): number {
+    if (pointId === undefined) return -1;
+    this.endNs.push(endNs);
+    return this.ids.push(pointId) - 1;
   }
 }
 
