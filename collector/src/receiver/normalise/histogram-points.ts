@@ -6,7 +6,7 @@ import type { DeltaTransaction, ExplicitState, ExponentialState } from '../cumul
 import { attributes } from './attributes';
 import type { Outcome } from './outcome';
 import { identityPrefix, pointIdentity } from './point-identity';
-import { toBigInt, toNumber } from './values';
+import { bucketCounts, toBigInt, toNumber } from './values';
 
 // AggregationTemporality: CUMULATIVE points go through cumulative → delta. DELTA (1) and
 // UNSPECIFIED (0, which the proto says MUST not be used) are taken as they are, without state.
@@ -48,13 +48,13 @@ function finite(v: number | null | undefined): number | null {
 
 function explicitPoint(p: HistogramDataPoint, ctx: StreamContext): ExplicitState | null {
   const bounds = p.explicitBounds ?? [];
-  const counts = (p.bucketCounts ?? []).map(toNumber);
+  const { counts, total } = bucketCounts(p.bucketCounts);
   const count = toNumber(p.count);
   if (counts.length > 0 && counts.length !== bounds.length + 1) {
     ctx.outcome.reject('histogram points whose bucket counts do not match their bounds');
     return null;
   }
-  if (counts.length > 0 && total(counts) !== count) {
+  if (counts.length > 0 && total !== count) {
     ctx.outcome.reject('histogram points whose count is not the sum of their bucket counts');
     return null;
   }
@@ -67,25 +67,20 @@ function explicitPoint(p: HistogramDataPoint, ctx: StreamContext): ExplicitState
   };
 }
 
-function total(counts: number[]): number {
-  let n = 0;
-  for (const c of counts) n += c;
-  return n;
-}
-
 function exponentialPoint(p: ExponentialHistogramDataPoint, ctx: StreamContext): ExponentialState | null {
+  const positive = bucketCounts(p.positive?.bucketCounts);
   const state = {
     count: toNumber(p.count),
     sum: finite(p.sum) ?? 0,
     scale: p.scale ?? 0,
     zeroCount: toNumber(p.zeroCount),
     offset: p.positive?.offset ?? 0,
-    counts: (p.positive?.bucketCounts ?? []).map(toNumber),
+    counts: positive.counts,
   };
   // Negative buckets are left out of the distribution (durations and sizes are never
   // negative) but belong in the check: count = zero + positive + negative.
-  const negative = total((p.negative?.bucketCounts ?? []).map(toNumber));
-  if (state.zeroCount + total(state.counts) + negative !== state.count) {
+  const negative = bucketCounts(p.negative?.bucketCounts).total;
+  if (state.zeroCount + positive.total + negative !== state.count) {
     ctx.outcome.reject('histogram points whose count is not the sum of their bucket counts');
     return null;
   }

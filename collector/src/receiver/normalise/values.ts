@@ -26,6 +26,25 @@ export function toNumber(v: Int64 | null | undefined): number {
   return 0;
 }
 
+/**
+ * toNumber of every value, and their sum, in one pass: a histogram point's bucket counts (hot:
+ * ~100 a point, each a Long from the decoder; .map(toNumber) and a second loop for the sum
+ * cost twice as much).
+ */
+export function bucketCounts(list: readonly Int64[] | null | undefined): { counts: number[]; total: number } {
+  const n = list ? list.length : 0;
+  const counts = new Array<number>(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const v = (list as readonly Int64[])[i] as Int64;
+    const c =
+      typeof v === 'object' && v !== null ? (v.unsigned ? (v.high >>> 0) * TWO_32 + (v.low >>> 0) : v.high * TWO_32 + (v.low >>> 0)) : toNumber(v);
+    counts[i] = c;
+    total += c;
+  }
+  return { counts, total };
+}
+
 /** A 64-bit integer attribute: a number when exact, else its decimal string. */
 export function int64ToJs(v: Int64 | null | undefined): number | string {
   // Fast path (most integer attributes are small): no BigInt when the number is exact.
