@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { arch, hostname } from 'node:os';
 import type { AgentSettings } from './config/settings';
 import { defaultServiceName } from './config/service-name';
-import { clusterRole, cpuCount } from './signals/lifecycle';
+import { cpuCount } from './signals/lifecycle';
 
 export function headroomAttributes(settings: AgentSettings): Attributes {
   const attrs: Attributes = {
@@ -23,10 +23,15 @@ export function headroomAttributes(settings: AgentSettings): Attributes {
     'process.runtime.version': process.versions.node,
     'process.executable.path': process.execPath,
     'headroom.apdex_t_ms': settings.apdexTMs,
-    'headroom.cluster.role': clusterRole(),
     'headroom.host.cpu_count': cpuCount(),
   };
-  if (cluster.isWorker && cluster.worker) attrs['headroom.cluster.worker_id'] = cluster.worker.id;
+  // Only a worker knows its role at start: whether the main process is a cluster's primary
+  // shows when it forks, after the resource is fixed. Its start event carries the role
+  // (headroom.setting.cluster_role).
+  if (cluster.isWorker) {
+    attrs['headroom.cluster.role'] = 'worker';
+    if (cluster.worker) attrs['headroom.cluster.worker_id'] = cluster.worker.id;
+  }
   return attrs;
 }
 

@@ -44,3 +44,12 @@ test('two cluster workers show as two instances', async () => {
   assert.notEqual(res[0]!.pid, res[1]!.pid);
   assert.deepEqual(new Set(res.map((i) => i.resource['headroom.cluster.worker_id'])), new Set([1, 2]));
 });
+
+test('the primary does not claim to be a standalone process', async () => {
+  const primary = await eventually(async () => {
+    const r = await collector.api<InstancesResponse>(`/api/services/${SERVICE}/instances?${RANGE()}`);
+    return r.instances.find((i) => i.pid === app.child.pid);
+  }, 'the primary instance');
+  // It could not know at start that it would fork: no role rather than a wrong one.
+  assert.equal(primary.resource['headroom.cluster.role'], undefined);
+});
