@@ -122,6 +122,8 @@ export interface TraceSummary {
 
 export interface TracesResponse extends TimeRange {
   traces: TraceSummary[];
+  /** With `notable=true`: the duration from which a trace counts as slow (4 × Apdex T). */
+  slowThresholdMs?: number;
 }
 
 export interface SpanView {

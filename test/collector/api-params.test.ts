@@ -7,9 +7,11 @@ import {
   eventTypeParam,
   limitParam,
   nonNegativeNumberParam,
+  offsetParam,
   rangeParams,
   stringParam,
   traceIdParam,
+  traceSortParam,
 } from '../../collector/src/query/query-params';
 
 const MIN = 60_000;
@@ -109,5 +111,15 @@ describe('other parameters', () => {
     rejects(() => traceIdParam('xyz'), 'HR_API_BAD_PARAM', /32 hexadecimal digits/);
     rejects(() => stringParam({ route: 'x'.repeat(600) }, 'route'), 'HR_API_BAD_PARAM', /route is longer than 512/);
     rejects(() => stringParam({ route: { a: '1' } }, 'route'), 'HR_API_BAD_PARAM', /route must be given once/);
+  });
+
+  it('reads a trace list\'s order and page offset strictly', () => {
+    assert.equal(traceSortParam({}), undefined);
+    assert.equal(traceSortParam({ sort: 'duration' }), 'duration');
+    rejects(() => traceSortParam({ sort: 'slowest' }), 'HR_API_BAD_PARAM', /sort must be start or duration/);
+    assert.equal(offsetParam({}), 0);
+    assert.equal(offsetParam({ offset: '200' }), 200);
+    rejects(() => offsetParam({ offset: '-1' }), 'HR_API_BAD_PARAM', /offset must be a whole number/);
+    rejects(() => offsetParam({ offset: '100001' }), 'HR_API_BAD_PARAM', /offset/);
   });
 });

@@ -17,17 +17,19 @@ import type {
 } from '../api-types';
 import { errors } from '../errors';
 import type { Storage } from '../store/storage';
-import { ApiHttpError, notFound } from './api-error';
+import { ApiHttpError, badParam, notFound } from './api-error';
 import { bucketSizeFor } from './bucket-size';
 import {
   booleanParam,
   eventTypeParam,
   limitParam,
   nonNegativeNumberParam,
+  offsetParam,
   rangeParams,
   serviceParam,
   stringParam,
   traceIdParam,
+  traceSortParam,
   type RawQuery,
 } from './query-params';
 
@@ -96,10 +98,17 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now, 
     const route = stringParam(q, 'route');
     const minDurationMs = nonNegativeNumberParam(q, 'minDurationMs');
     const error = booleanParam(q, 'error');
+    const notable = booleanParam(q, 'notable');
+    if (notable === true && service === undefined) throw badParam('notable needs a service: the slow threshold is the service\'s');
+    const sort = traceSortParam(q);
+    const offset = offsetParam(q);
     res.json(
       storage.traces({
         ...rangeParams(q, now()),
         limit: limitParam(q),
+        ...(notable !== undefined && { notable }),
+        ...(sort !== undefined && { sort }),
+        ...(offset > 0 && { offset }),
         ...(service !== undefined && { service: serviceParam(service) }),
         ...(route !== undefined && { route }),
         ...(minDurationMs !== undefined && { minDurationMs }),

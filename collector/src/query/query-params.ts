@@ -11,6 +11,8 @@ export const DEFAULT_RANGE_MS = 3_600_000;
 export const MAX_RANGE_MS = 31 * 86_400_000;
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
+/** Paging stops here: further than this, a narrower range or filter says more. */
+export const MAX_OFFSET = 100_000;
 
 /** The named ranges the dashboard offers. */
 export const NAMED_RANGES: Readonly<Record<string, number>> = {
@@ -84,6 +86,23 @@ export function nonNegativeNumberParam(query: RawQuery, name: string): number | 
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(value) || value < 0) throw badParam(`${name} must be a number ≥ 0`);
   return value;
+}
+
+/** Rows to skip (paging): a whole number from 0 to MAX_OFFSET, 0 when absent. */
+export function offsetParam(query: RawQuery): number {
+  const raw = stringParam(query, 'offset', 8);
+  if (raw === undefined) return 0;
+  const offset = Number(raw);
+  if (!/^\d+$/.test(raw) || offset > MAX_OFFSET) throw badParam(`offset must be a whole number from 0 to ${MAX_OFFSET}`);
+  return offset;
+}
+
+/** How a trace list is ordered: newest first (start) or slowest first (duration). */
+export function traceSortParam(query: RawQuery): 'start' | 'duration' | undefined {
+  const raw = stringParam(query, 'sort', 16);
+  if (raw === undefined) return undefined;
+  if (raw !== 'start' && raw !== 'duration') throw badParam('sort must be start or duration');
+  return raw;
 }
 
 export function eventTypeParam(query: RawQuery): EventType | undefined {

@@ -37,6 +37,15 @@ export interface TraceQuery extends RangeQuery {
   route?: string;
   minDurationMs?: number;
   error?: boolean;
+  /**
+   * Only the notable traces of `service`: failed, or at least its slow threshold long (4 ×
+   * Apdex T, the "frustrated" bound; the same rule as the live stream's trace frames).
+   */
+  notable?: boolean;
+  /** 'start' (newest first, the default) or 'duration' (slowest first). */
+  sort?: 'start' | 'duration';
+  /** Rows to skip, for paging (the next page starts at offset + limit). */
+  offset?: number;
   limit: number;
 }
 

@@ -123,7 +123,7 @@ class SqliteStorageImpl implements SqliteStorage {
     this.retention = retentionTasks(db, options.retention, this.clock);
     this.gauges = new GaugeQueries(db);
     this.requests = new RequestQueries(db, () => this.hours.rolledUntil, defaultApdexTMs, this.gauges);
-    this.raw = new RawQueries(db, this.gauges);
+    this.raw = new RawQueries(db, this.gauges, (service) => this.requests.apdexT(service));
     this.sizes = new RouteSizeQueries(db);
     this.windows = new WindowQueries(db, () => this.hours.rolledUntil, (service) => this.requests.apdexT(service));
     const every = options.maintenanceIntervalMs ?? DEFAULT_MAINTENANCE_MS;

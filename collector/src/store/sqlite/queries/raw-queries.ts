@@ -24,6 +24,8 @@ import { StatementCache } from './statement-cache';
 const MAX_LIMIT = 1000;
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const MAX_SPANS_PER_TRACE = 10_000;
+/** A trace is slow from 4 × Apdex T: Apdex's "frustrated" bound. */
+const SLOW_APDEX_FACTOR = 4;
 
 function limitOf(n: number): number {
   return Number.isFinite(n) ? Math.min(MAX_LIMIT, Math.max(1, Math.trunc(n))) : 100;
@@ -65,6 +67,7 @@ export class RawQueries {
   constructor(
     db: Database,
     private readonly gauges: GaugeQueries,
+    private readonly apdexT: (service: string) => number,
   ) {
     this.stmts = new StatementCache(db);
   }
@@ -87,8 +90,16 @@ export class RawQueries {
       params.push(BigInt(Math.round(q.minDurationMs * 1e6)));
     }
     if (q.error !== undefined) sql += q.error ? ' AND status_code = 2' : ' AND status_code <> 2';
-    sql += ' ORDER BY start_ns DESC LIMIT ?';
-    params.push(limitOf(q.limit));
+    // Notable = failed or frustrated (≥ 4 T), as the writer decides for the live stream.
+    const slowThresholdMs = q.notable === true && q.service !== undefined ? SLOW_APDEX_FACTOR * this.apdexT(q.service) : null;
+    if (slowThresholdMs !== null) {
+      sql += ' AND (status_code = 2 OR duration_ns >= ?)';
+      params.push(BigInt(Math.round(slowThresholdMs * 1e6)));
+    }
+    // Ties broken by trace id, so pages neither repeat nor skip a trace.
+    sql += q.sort === 'duration' ? ' ORDER BY duration_ns DESC, trace_id' : ' ORDER BY start_ns DESC, trace_id';
+    sql += ' LIMIT ? OFFSET ?';
+    params.push(limitOf(q.limit), Math.max(0, Math.trunc(q.offset ?? 0)));
     const rows = this.stmts.get(sql).all(...params) as {
       trace_id: Buffer;
       service: string;
@@ -115,7 +126,7 @@ export class RawQueries {
         stallMs: c.stall / 1e6,
       };
     });
-    return { from: q.from, to: q.to, traces };
+    return { from: q.from, to: q.to, traces, ...(slowThresholdMs !== null && { slowThresholdMs }) };
   }
 
   trace(traceId: string): TraceResponse | null {
