@@ -132,6 +132,25 @@ describe('agent on an express 5 app', () => {
     assert.equal(span.attributes['headroom.response_write.duration_ms'], undefined);
   });
 
+  test('a client that goes away before the response starts gets no status recorded, not a 200', async () => {
+    const { traceId, header } = sampledTraceparent();
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(app.port, '127.0.0.1', () => {
+        socket.write(`GET /async-wait/400 HTTP/1.1\r\nHost: x\r\ntraceparent: ${header}\r\n\r\n`);
+        // Gone while the handler still waits: no status line was ever sent.
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 100);
+      });
+      socket.on('error', reject);
+    });
+    const span = serverSpan(await trace(traceId));
+    assert.equal(span.attributes['headroom.http.aborted'], true);
+    assert.equal(span.attributes['http.response.status_code'], undefined);
+    assert.equal(span.attributes['http.route'], '/async-wait/:ms');
+  });
+
   test('a slow upload shows body-read time', async () => {
     const { traceId, header } = sampledTraceparent();
     const chunk = 'x'.repeat(10_000);

@@ -11,7 +11,8 @@ const getHeader = OutgoingMessage.prototype.getHeader;
 export interface RequestFacts {
   method: string;
   route: string | undefined;
-  status: number;
+  /** The status sent; null when the client went away before the response's head was sent. */
+  status: number | null;
   durationMs: number;
   /** performance.now() at the end (the epoch time is worked out only for a span: it costs a native call). */
   endAt: number;
@@ -37,7 +38,9 @@ export function requestFacts(state: RequestState, now: number): RequestFacts {
   return {
     method: state.method,
     route: routeOf(state),
-    status: res.statusCode,
+    // Not the 200 a response starts with, when no status line ever left (read only then: the
+    // getter misses its inline cache on express's response).
+    status: finished || res.headersSent ? res.statusCode : null,
     durationMs: Math.max(0, now - state.startAt),
     endAt: now,
     aborted: !finished,

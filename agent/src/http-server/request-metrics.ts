@@ -23,6 +23,8 @@ export interface RequestMetrics {
 
 /** Latency buckets: at scale 6 (≈0.5 % relative error) 1 ms–60 s needs ~1016. */
 const DURATION_MAX_SIZE = 1024;
+/** The status key of requests whose client left before any status was sent (recorded without one). */
+const NO_STATUS = 0;
 /** Series per interval; past it, new routes are recorded without their route (bounded memory). */
 export const MAX_SERIES = 2000;
 
@@ -100,12 +102,14 @@ export class RequestMetricsProducer implements RequestMetrics, MetricProducer {
 
   record(facts: RequestFacts, scheme: string): void {
     const route = this.routeSeries(facts.route, facts.method, scheme);
-    let series = route.byStatus.get(facts.status);
+    const status = facts.status ?? NO_STATUS;
+    let series = route.byStatus.get(status);
     if (!series) {
-      const attributes: Attributes = { ...route.attributes, 'url.scheme': scheme, 'http.response.status_code': facts.status };
-      if (facts.status >= 500) attributes['error.type'] = String(facts.status);
+      const attributes: Attributes = { ...route.attributes, 'url.scheme': scheme };
+      if (status !== NO_STATUS) attributes['http.response.status_code'] = status;
+      if (status >= 500) attributes['error.type'] = String(status);
       series = { attributes, duration: this.durationAggregator.createAccumulation(this.interval.startTime) };
-      route.byStatus.set(facts.status, series);
+      route.byStatus.set(status, series);
       this.interval.series++;
     }
     series.duration.record(facts.durationMs / 1e3);

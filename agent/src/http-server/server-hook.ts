@@ -136,7 +136,7 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     }
     // A light request with a stall span waiting for its parent: the tail processor decides (it
     // knows whether the stall passed the threshold).
-    if (state.stallChild || keepTrace({ sampled: false, error: facts.status >= 500, durationMs: facts.durationMs, stall: false }, options.slowTraceMs)) {
+    if (state.stallChild || keepTrace({ sampled: false, error: facts.status !== null && facts.status >= 500, durationMs: facts.durationMs, stall: false }, options.slowTraceMs)) {
       writeLightSpan(state, facts);
     }
   };

@@ -84,7 +84,8 @@ export function requestAttributes(req: IncomingMessage, server: Server | null): 
 /** Sets what is known at the end and ends the span. */
 export function finishServerSpan(span: Span, facts: RequestFacts): void {
   span.updateName(spanName(facts.method, facts.route));
-  const attrs: Attributes = { 'http.response.status_code': facts.status };
+  const attrs: Attributes = {};
+  if (facts.status !== null) attrs['http.response.status_code'] = facts.status;
   if (facts.route !== undefined) attrs[ATTR.route] = facts.route;
   if (facts.queueWaitMs !== null) attrs[ATTR.queueWaitMs] = facts.queueWaitMs;
   if (facts.bodyReadMs !== null) attrs[ATTR.bodyReadMs] = facts.bodyReadMs;
@@ -92,9 +93,10 @@ export function finishServerSpan(span: Span, facts: RequestFacts): void {
   if (facts.inBytes !== null) attrs['http.request.body.size'] = facts.inBytes;
   if (facts.outBytes !== null) attrs['http.response.body.size'] = facts.outBytes;
   if (facts.aborted) attrs[ATTR.aborted] = true;
-  if (facts.status >= 500) attrs['error.type'] = String(facts.status);
+  const serverError = facts.status !== null && facts.status >= 500;
+  if (serverError) attrs['error.type'] = String(facts.status);
   span.setAttributes(attrs);
   // Server spans: 4xx is the client's error, not the server's (semantic conventions).
-  if (facts.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  if (serverError) span.setStatus({ code: SpanStatusCode.ERROR });
   span.end(performance.timeOrigin + facts.endAt);
 }
