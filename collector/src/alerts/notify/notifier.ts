@@ -53,14 +53,27 @@ export function createNotifier(store: AlertStore, queue: DeliveryQueue, groupInt
     return JSON.stringify(dest.type === 'slack' ? slackPayload(alerts) : alertmanagerPayload(dest.id, alerts, externalUrl ?? ''));
   }
 
+  /**
+   * The rule's state as the resolve reports it: a resolve held back by the group interval goes
+   * out after the rule is ok again, and its endsAt is still when the alert resolved (from the
+   * stored transition), not when it was sent.
+   */
+  function asResolved(rule: AlertRule, state: AlertStateView, t: number): AlertStateView {
+    if (state.state === 'resolved') return state;
+    const from = state.firingSince ?? 0;
+    const resolve = store.transitions({ from, to: t + 1, ruleId: rule.id, limit: 10 }).find((tr) => tr.from === 'firing' && tr.to === 'resolved');
+    return resolve ? { ...state, state: 'resolved', since: resolve.at } : state;
+  }
+
   function delivery(rule: AlertRule, state: AlertStateView, dest: StoredDestination, status: NotifiedStatus, t: number): NewDelivery {
+    const reported = status === 'resolved' ? asResolved(rule, state, t) : state;
     return {
       id: `msg_${randomUUID()}`,
       ruleId: rule.id,
       destinationId: dest.id,
       kind: status,
       createdAt: t,
-      body: body(dest, [buildNotification(rule, state, status, externalUrl ?? '', t)]),
+      body: body(dest, [buildNotification(rule, reported, status, externalUrl ?? '', t)]),
     };
   }
 
