@@ -26,8 +26,14 @@ export interface ServiceSummary {
   /** 0..1, null with no requests. */
   apdex: number | null;
   apdexTMs: number;
-  /** Mean queue wait over mean (queue wait + response time), 0..1; null without queue data. */
+  /**
+   * Over the requests that carried a queue-start header (X-Request-Start / X-Queue-Start): their
+   * queue wait over their queue wait + response time, 0..1; null when none carried it. Those
+   * requests may be a small part of `requests`: see queueWaitRequests.
+   */
   queueWaitShare: number | null;
+  /** How many of `requests` carried a queue-start header (what queueWaitShare is computed over). Absent from older collectors. */
+  queueWaitRequests?: number;
   /** Mean event-loop utilisation over the instances, 0..1. */
   eventLoopUtilization: number | null;
   /** Latest RSS summed over the instances seen in the range. */

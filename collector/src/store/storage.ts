@@ -83,6 +83,33 @@ export interface RouteSizes {
   responseBytesSum: number;
 }
 
+/**
+ * One part of request time (queue wait, body read, response write) over the requests that
+ * reported it, with their response time: the two sides of a share come from the same requests.
+ */
+export interface RequestPart {
+  /** Requests that reported the part. */
+  requests: number;
+  /** The part summed over them, ms. */
+  sumMs: number;
+  /**
+   * Their response time (handler and response write) summed, ms. Durations are not kept per
+   * request: for each route of each process in each minute (hour, for whole rolled-up hours),
+   * the requests that reported the part count at the mean duration of all that cell's requests.
+   */
+  responseSumMs: number;
+}
+
+/** Request time over a range, and its parts over the requests that reported each. */
+export interface RequestParts {
+  requests: number;
+  /** Response time summed over all requests, ms. */
+  responseSumMs: number;
+  queueWait: RequestPart;
+  bodyRead: RequestPart;
+  responseWrite: RequestPart;
+}
+
 /** What one committed write contained, for the live stream and the alert engine. */
 /** One aggregate over a window of request rollups: what an alert rule compares. */
 export interface RequestWindowQuery extends RangeQuery {
@@ -161,6 +188,8 @@ export interface Storage {
   gaugeBuckets(q: SeriesQuery & { metric: string }): InstanceGaugeBuckets[];
   /** Request and response body sizes per route over the range, for the advisor. */
   routeSizes(q: RangeQuery & { service: string }): RouteSizes[];
+  /** Request time and its parts over the range (whole minutes), for shares over the same requests. */
+  requestParts(q: RangeQuery & { service: string }): RequestParts;
   /** Per-minute aggregates of the given minutes, for the live stream. */
   liveAggregates(service: string, minutes: number[]): LiveAggregate[];
   /** The minute rollups in [from, to) merged into one aggregate (sketches merged, not averaged). */

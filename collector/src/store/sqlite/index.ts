@@ -24,6 +24,7 @@ import { HourRollups } from './hour-rollups';
 import { openDatabase } from './open-database';
 import { GaugeQueries } from './queries/gauge-queries';
 import { RawQueries } from './queries/raw-queries';
+import { RequestPartQueries } from './queries/request-parts';
 import { RequestQueries } from './queries/request-queries';
 import { RouteSizeQueries } from './queries/route-sizes';
 import { WindowQueries } from './queries/window-queries';
@@ -80,6 +81,7 @@ class SqliteStorageImpl implements SqliteStorage {
   private readonly checkpoints: BackgroundCheckpoints;
   private readonly retention: RetentionTask[];
   private readonly requests: RequestQueries;
+  private readonly parts: RequestPartQueries;
   private readonly gauges: GaugeQueries;
   private readonly raw: RawQueries;
   private readonly sizes: RouteSizeQueries;
@@ -122,7 +124,8 @@ class SqliteStorageImpl implements SqliteStorage {
     });
     this.retention = retentionTasks(db, options.retention, this.clock);
     this.gauges = new GaugeQueries(db);
-    this.requests = new RequestQueries(db, () => this.hours.rolledUntil, defaultApdexTMs, this.gauges);
+    this.parts = new RequestPartQueries(db, () => this.hours.rolledUntil);
+    this.requests = new RequestQueries(db, () => this.hours.rolledUntil, defaultApdexTMs, this.gauges, this.parts);
     this.raw = new RawQueries(db, this.gauges, (service) => this.requests.apdexT(service));
     this.sizes = new RouteSizeQueries(db);
     this.windows = new WindowQueries(db, () => this.hours.rolledUntil, (service) => this.requests.apdexT(service));
@@ -331,6 +334,9 @@ class SqliteStorageImpl implements SqliteStorage {
   }
   routeSizes(q: RangeQuery & { service: string }) {
     return this.sizes.routeSizes(q);
+  }
+  requestParts(q: RangeQuery & { service: string }) {
+    return this.parts.requestParts(q);
   }
   liveAggregates(service: string, minutes: number[]) {
     return this.requests.liveAggregates(service, minutes);

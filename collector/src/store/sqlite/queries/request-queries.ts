@@ -15,6 +15,7 @@ import { apdexTFromResource } from '../apdex-threshold';
 import { distinctServices, distinctWithin } from '../distinct-keys';
 import type { Database } from 'better-sqlite3';
 import type { GaugeQueries } from './gauge-queries';
+import type { RequestPartQueries } from './request-parts';
 import { addRow, bucketedRollups, forEachRollupRow } from './rollup-reader';
 import { StatementCache } from './statement-cache';
 
@@ -38,6 +39,7 @@ export class RequestQueries {
     private readonly rolledUntil: () => number,
     private readonly defaultApdexTMs: number,
     private readonly gauges: GaugeQueries,
+    private readonly parts: RequestPartQueries,
   ) {
     this.stmts = new StatementCache(db);
     this.minuteServices = distinctServices(db, 'svc_minute');
@@ -77,8 +79,9 @@ export class RequestQueries {
       const inst = byName.get(service);
       if (agg.count === 0 && !inst) continue;
       const t = this.apdexT(service);
-      const b = breakdown(agg);
-      const meanDur = agg.count > 0 ? agg.durSum / agg.count : null;
+      // Queue wait against the response time of the requests that carried the header, not of
+      // all requests (request-parts.ts); read only for services that have any.
+      const queued = agg.qwCount > 0 ? this.parts.requestParts({ service, ...q }).queueWait : null;
       out.push({
         service,
         requests: agg.count,
@@ -89,7 +92,8 @@ export class RequestQueries {
         p99Ms: percentile(agg, 0.99),
         apdex: apdex(agg, t),
         apdexTMs: t,
-        queueWaitShare: b.queueWaitMs !== null && meanDur !== null ? b.queueWaitMs / (b.queueWaitMs + meanDur || 1) : null,
+        queueWaitShare: queued !== null && queued.requests > 0 ? queued.sumMs / (queued.sumMs + queued.responseSumMs || 1) : null,
+        queueWaitRequests: queued?.requests ?? 0,
         eventLoopUtilization: this.gauges.mean(service, 'eventloop.utilization', q),
         memoryRssBytes: this.gauges.latestSum(service, 'memory.rss', q),
         instances: inst?.instances ?? 0,
