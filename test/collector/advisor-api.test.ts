@@ -36,8 +36,9 @@ describe('GET /api/advisor', () => {
     assert.equal(keepAlive.id, 'settings.keep-alive-timeout:api-defaults-svc:http.keepAliveTimeout');
     assert.equal(keepAlive.service, 'api-defaults-svc');
     assert.ok(keepAlive.cause.length > 0 && keepAlive.change.length > 0 && keepAlive.evidence.summary.length > 0);
-    // The asked 10 minutes are shorter than the advisor's 1 h window: judged over all of them.
-    assert.deepEqual(keepAlive.evidence.window, { from: now - 600_000, to: now + 1000 });
+    // The asked 10 minutes are shorter than the advisor's 1 h window: judged over all of them,
+    // widened to the whole minutes they touch (the store's resolution).
+    assert.deepEqual(keepAlive.evidence.window, { from: Math.floor((now - 600_000) / 60_000) * 60_000, to: Math.ceil((now + 1000) / 60_000) * 60_000 });
     const all = await t.tc.api<AdvisorResponse>('/api/advisor?range=15m');
     assert.ok(all.findings.some((f) => f.id === keepAlive.id));
     const other = await t.tc.api<AdvisorResponse>('/api/advisor?service=no-such-svc&range=1h');

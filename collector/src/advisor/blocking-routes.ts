@@ -80,7 +80,7 @@ export const blockingRoutesRule = (ctx: ServiceContext): Finding[] => {
       title: r.route !== null
         ? `Route ${r.route} blocks the event loop for up to ${ms(r.maxMs)}`
         : `Code outside any request blocks the event loop for up to ${ms(r.maxMs)}`,
-      summary: `${plural(r.count, 'stall')} in ${where} over ${windowWords(ctx.window)}${share !== null ? ` (${round(share * 100, 1)} % of its ${routeRequests} requests)` : ''}, ${ms(r.totalMs)} in all (longest ${ms(r.maxMs)}); most of it in ${location}. Every other request in the process waited meanwhile.`,
+      summary: `${plural(r.count, 'stall')} in ${where} over ${windowWords(ctx.asked)}${share !== null ? ` (${round(share * 100, 1)} % of its ${routeRequests} requests)` : ''}, ${ms(r.totalMs)} in all (longest ${ms(r.maxMs)}); most of it in ${location}. Every other request in the process waited meanwhile.`,
       figures: {
         route: where,
         stalls: r.count,

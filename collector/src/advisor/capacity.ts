@@ -73,7 +73,7 @@ export const capacityRule = (ctx: ServiceContext): Finding[] => {
     idleCpus: known ? idleCpus : 'unknown',
     peakMinute: new Date(peak.t).toISOString(),
   };
-  const summary = `At the busiest minute of ${windowWords(ctx.window)} (${new Date(peak.t).toISOString().slice(11, 16)} UTC) ` +
+  const summary = `At the busiest minute of ${windowWords(ctx.asked)} (${new Date(peak.t).toISOString().slice(11, 16)} UTC) ` +
     `the ${plural(peak.processes, 'process', 'processes')} ran code ${Math.round(perProcess * 100)} % of the time ` +
     `(total busy ${round(peak.busy, 2)}); at a target of ${t.targetUtilization} that load needs ${needed}.`;
   const cause = 'A Node process runs JavaScript on one thread (its event loop). Near full utilisation every new request waits in the process for the ones ahead of it, so latency climbs with load even while other CPUs are idle.';

@@ -9,8 +9,13 @@ export type DashboardPage = '' | 'transactions' | 'traces' | 'event-loop' | 'ins
 
 export interface ServiceContext {
   service: string;
-  /** The window findings are judged over (the last windowMs of the asked range). */
+  /**
+   * The window findings are judged over: the last windowMs of the asked range, widened to the
+   * whole minutes it touches (the store's resolution). Every read of every rule uses it.
+   */
   window: TimeRange;
+  /** The window as asked (before widening), for the words: "the last 15 minutes". */
+  asked: TimeRange;
   storage: Storage;
   thresholds: AdvisorThresholds;
   /** The service's summary over the window (requests, percentiles…); null without request data. Read on first use. */
@@ -146,6 +151,20 @@ export function bytes(value: number): string {
 
 export function percent(share: number): string {
   return `${round(share * 100, 0)} %`;
+}
+
+/** A count with thousands separators: 123,875. */
+export function count(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** A part of a whole as a percentage, with a decimal below 10 % (1.2 %); never shown as 0 or 100 when it is not. */
+export function percentOf(part: number, whole: number): string {
+  const p = whole > 0 ? (part / whole) * 100 : 0;
+  const r = p < 10 ? round(p, 1) : round(p, 0);
+  if (p > 0 && r === 0) return '< 0.1 %';
+  if (p < 100 && r === 100) return '> 99 %';
+  return `${r} %`;
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {

@@ -37,7 +37,7 @@ export const eventLoopDelayRule = (ctx: ServiceContext): Finding[] => {
     subject: 'service',
     severity: 'warning',
     title: `Event-loop delay p99 ${ms(worst.p99Ms)} on ${plural(high.length, 'process', 'processes')} without stalls: too much work per process`,
-    summary: `Over ${windowWords(ctx.window)}, the event loop of ${plural(high.length, 'process', 'processes')} of ${delays.size} ran late by ${ms(worst.p99Ms)} at p99 (mean of the per-interval p99s), with stalls (callbacks blocking past the stall threshold) in too few intervals to explain it.`,
+    summary: `Over ${windowWords(ctx.asked)}, the event loop of ${plural(high.length, 'process', 'processes')} of ${delays.size} ran late by ${ms(worst.p99Ms)} at p99 (mean of the per-interval p99s), with stalls (callbacks blocking past the stall threshold) in too few intervals to explain it.`,
     figures: {
       worstP99DelayMs: round(worst.p99Ms, 1),
       worstInstance: worst.instanceId,

@@ -2,7 +2,7 @@
 // reported, in plain words with their evidence. Stateless: every call judges the last
 // `windowMs` of the asked range afresh, so a finding goes away by itself once its condition
 // has cleared for a window. Each rule lives in its own module; docs/advisor.md explains them.
-import type { AdvisorResponse, Finding, FindingSeverity, ServiceSummary } from '../api-types';
+import type { AdvisorResponse, Finding, FindingSeverity, ServiceSummary, TimeRange } from '../api-types';
 import { errors } from '../errors';
 import type { RangeQuery, Storage } from '../store/storage';
 import { blockingRoutesRule } from './blocking-routes';
@@ -36,6 +36,18 @@ const RULES: readonly { name: string; rule: Rule }[] = [
   { name: 'settings', rule: settingsRule },
 ];
 
+const MINUTE_MS = 60_000;
+
+/**
+ * The window widened to the whole minutes it touches. Requests and gauges are stored per
+ * minute, and every rollup read (the services summary, transactions, series) widens a range
+ * this way; events and traces are then read over the very same span, so a rule that sets
+ * stalls against requests, or the advisor against /api/services, counts the same minutes.
+ */
+function wholeMinutes(w: TimeRange): TimeRange {
+  return { from: Math.floor(w.from / MINUTE_MS) * MINUTE_MS, to: Math.ceil(w.to / MINUTE_MS) * MINUTE_MS };
+}
+
 const RANK: Record<FindingSeverity, number> = { critical: 0, warning: 1, info: 2 };
 const LOG_EVERY_MS = 60_000;
 
@@ -53,7 +65,8 @@ export function createAdvisor(storage: Storage, options?: AdvisorOptions): Advis
   return {
     thresholds,
     findings(q) {
-      const window = { from: Math.max(q.from, q.to - thresholds.windowMs), to: q.to };
+      const asked = { from: Math.max(q.from, q.to - thresholds.windowMs), to: q.to };
+      const window = wholeMinutes(asked);
       // The services summary is the costliest read: only when a rule needs it, once per call.
       let summaries: ServiceSummary[] | null = null;
       const summariesOnce = (): ServiceSummary[] => (summaries ??= storage.services(window).services);
@@ -63,6 +76,7 @@ export function createAdvisor(storage: Storage, options?: AdvisorOptions): Advis
         const ctx: ServiceContext = {
           service,
           window,
+          asked,
           storage,
           thresholds,
           summary: () => summariesOnce().find((s) => s.service === service) ?? null,

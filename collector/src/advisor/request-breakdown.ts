@@ -1,38 +1,47 @@
-// Where a request's time went over the window, as means per request: queue wait (in front of
-// the app), response time (handler plus response write), response write and body read —
-// request-weighted over the service series' buckets.
+// Where a request's time went over the window: each part (queue wait, body read, response
+// write) as a mean over the requests that reported it, against the response time of those
+// same requests. Only some requests carry a part — queue wait only those behind a proxy that
+// stamps X-Request-Start, body read only those with a body — so a part's mean set against
+// every request's response time would blow a minority up into the whole service.
+import type { RequestPart } from '../store/storage';
 import type { ServiceContext } from './context';
 
-export interface Breakdown {
+export interface PartMeans {
+  /** Requests that reported the part. */
   requests: number;
-  queueWaitMs: number | null;
-  /** Response time as the app measured it (includes the response write). */
+  meanMs: number;
+  /** Mean response time of those requests (estimated per route, process and minute: storage.ts RequestPart). */
+  meanResponseMs: number;
+  /** meanMs over meanResponseMs, or over meanMs + meanResponseMs when the part is outside the response time. */
+  share: number;
+}
+
+export interface Breakdown {
+  /** Every request of the window (the figure /api/services shows for the same window). */
+  requests: number;
+  /** Mean response time of all requests, as the app measured it (includes the response write). */
   responseMs: number | null;
-  responseWriteMs: number | null;
-  bodyReadMs: number | null;
+  /** Queue wait happens before the app's response time starts: its share is of the two together. */
+  queueWait: PartMeans | null;
+  bodyRead: PartMeans | null;
+  responseWrite: PartMeans | null;
+}
+
+function means(p: RequestPart, outside: boolean): PartMeans | null {
+  if (!(p.requests > 0)) return null;
+  const meanMs = p.sumMs / p.requests;
+  const meanResponseMs = p.responseSumMs / p.requests;
+  const whole = outside ? meanMs + meanResponseMs : meanResponseMs;
+  return { requests: p.requests, meanMs, meanResponseMs, share: whole > 0 ? Math.min(1, meanMs / whole) : 0 };
 }
 
 export function requestBreakdown(ctx: ServiceContext): Breakdown {
-  const span = Math.max(60_000, ctx.window.to - ctx.window.from);
-  const s = ctx.storage.serviceSeries({ service: ctx.service, from: ctx.window.from, to: ctx.window.to, bucketMs: Math.ceil(span / 60_000) * 60_000 });
-  const acc = { qw: [0, 0], resp: [0, 0], rw: [0, 0], br: [0, 0] };
-  let requests = 0;
-  const add = (slot: number[], value: number | null | undefined, weight: number): void => {
-    if (value === null || value === undefined || !Number.isFinite(value)) return;
-    slot[0] = (slot[0] as number) + value * weight;
-    slot[1] = (slot[1] as number) + weight;
+  const p = ctx.storage.requestParts({ service: ctx.service, ...ctx.window });
+  return {
+    requests: p.requests,
+    responseMs: p.requests > 0 ? p.responseSumMs / p.requests : null,
+    queueWait: means(p.queueWait, true),
+    bodyRead: means(p.bodyRead, false),
+    responseWrite: means(p.responseWrite, false),
   };
-  s.t.forEach((_t, i) => {
-    const n = s.requests[i] ?? 0;
-    if (n <= 0) return;
-    requests += n;
-    const app = s.appMs[i];
-    const rw = s.responseWriteMs[i];
-    add(acc.qw, s.queueWaitMs[i], n);
-    add(acc.resp, app === null || app === undefined ? null : app + (rw ?? 0), n);
-    add(acc.rw, rw, n);
-    add(acc.br, s.bodyReadMs[i], n);
-  });
-  const mean = (slot: number[]): number | null => ((slot[1] as number) > 0 ? (slot[0] as number) / (slot[1] as number) : null);
-  return { requests, queueWaitMs: mean(acc.qw), responseMs: mean(acc.resp), responseWriteMs: mean(acc.rw), bodyReadMs: mean(acc.br) };
 }

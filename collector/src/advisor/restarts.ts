@@ -23,7 +23,7 @@ function restartLoop(ctx: ServiceContext, restarts: EventView[]): Finding[] {
     kind: 'restarts.loop',
     subject: 'service',
     severity: 'critical',
-    title: `${plural(restarts.length, 'restart')} in ${windowWords(ctx.window)}: the service is in a restart loop`,
+    title: `${plural(restarts.length, 'restart')} in ${windowWords(ctx.asked)}: the service is in a restart loop`,
     summary: `Processes of this service restarted ${restarts.length} times (${plural(instances.size, 'process slot')}), the last at ${new Date(last.timeMs).toISOString()}; ` +
       `${plural(crashes.length, 'uncaught exception')} and ${plural(rejections.length, 'unhandled rejection')} were reported in the same window.` +
       (lastCrash?.message ? ` Latest: ${lastCrash.message.slice(0, 200)}` : ''),
@@ -69,7 +69,7 @@ function coldStart(ctx: ServiceContext, starts: EventView[]): Finding[] {
     subject: 'service',
     severity: 'info',
     title: `First requests after a start take ${ms(firstMedian)}, ${round(firstMedian / Math.max(p50, 0.001), 0)}× the usual ${ms(p50)}: preload before taking traffic`,
-    summary: `After ${plural(affected, 'start')} of ${starts.length} in ${windowWords(ctx.window)}, the first ${t.coldStartFirstRequests} requests took ${ms(firstMedian)} (median), against a median of ${ms(p50)} over all ${summary?.requests ?? 0} requests.`,
+    summary: `After ${plural(affected, 'start')} of ${starts.length} in ${windowWords(ctx.asked)}, the first ${t.coldStartFirstRequests} requests took ${ms(firstMedian)} (median), against a median of ${ms(p50)} over all ${summary?.requests ?? 0} requests.`,
     figures: { firstRequestsMedianMs: round(firstMedian, 1), serviceMedianMs: round(p50, 1), startsAffected: affected, starts: starts.length },
     page: 'traces',
     cause: 'Work deferred to the first requests: lazy require() of modules, JIT warm-up, connection pools and caches filled on demand; every deploy or restart makes users pay it again.',

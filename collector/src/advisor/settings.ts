@@ -112,7 +112,7 @@ function threadPool(ctx: ServiceContext): Finding[] {
     subject: 'UV_THREADPOOL_SIZE',
     severity: 'warning',
     title: `Thread-pool jobs wait ${ms(worst.waitMs)} on average with UV_THREADPOOL_SIZE at its default ${worst.size}`,
-    summary: `Over ${windowWords(ctx.window)}, a trivial thread-pool job queued by the agent waited ${ms(worst.waitMs)} on average in process ${worst.instanceId} (${plural(heavy.length, 'process', 'processes')} affected): fs, dns.lookup, crypto and zlib calls wait for one of ${worst.size} threads.`,
+    summary: `Over ${windowWords(ctx.asked)}, a trivial thread-pool job queued by the agent waited ${ms(worst.waitMs)} on average in process ${worst.instanceId} (${plural(heavy.length, 'process', 'processes')} affected): fs, dns.lookup, crypto and zlib calls wait for one of ${worst.size} threads.`,
     figures: { meanThreadPoolWaitMs: round(worst.waitMs, 1), uvThreadpoolSize: worst.size, processesAffected: heavy.length, worstInstance: worst.instanceId },
     page: 'instances',
     cause: 'libuv runs file system calls, dns.lookup, crypto (pbkdf2, scrypt, randomBytes…) and zlib on a pool of 4 threads by default; when more such jobs are in flight, the rest queue — invisible in CPU charts.',

@@ -5,47 +5,42 @@
 // it reads the whole request before passing it on and takes the whole response at once.
 // Large responses make every client slow: compressing and streaming them is the change.
 import type { Finding } from '../api-types';
-import { bytes, finding, ms, percent, round, windowWords, type ServiceContext } from './context';
+import { bytes, count, finding, ms, percent, percentOf, round, windowWords, type ServiceContext } from './context';
 import { requestBreakdown } from './request-breakdown';
 
 export const slowClientsRule = (ctx: ServiceContext): Finding[] => {
   const t = ctx.thresholds;
   const b = requestBreakdown(ctx);
-  if (b.requests < t.minRequests || b.responseMs === null) return [];
-  const seen = (b.queueWaitMs ?? 0) + b.responseMs;
-  if (seen <= 0) return [];
   const out: Finding[] = [];
-  if (b.responseWriteMs !== null) {
-    const share = b.responseWriteMs / seen;
-    if (share >= t.slowClientShare && b.responseWriteMs >= t.slowClientMinMs) {
-      out.push(finding(ctx, {
-        kind: 'slow-clients.response-write',
-        subject: 'service',
-        severity: 'warning',
-        title: `Writing responses to clients takes ${percent(share)} of response time: put a buffering proxy in front`,
-        summary: `Over ${windowWords(ctx.window)}, handing the response to slow clients took ${ms(b.responseWriteMs)} of ${ms(seen)} per request on average (${b.requests} requests).`,
-        figures: { responseWriteShare: round(share, 3), meanResponseWriteMs: round(b.responseWriteMs, 1), meanResponseMs: round(b.responseMs, 1), requests: b.requests },
-        page: '',
-        cause: 'Clients on slow links (mobile, far away) read the response slowly; the process holds the socket and the response buffers until the last byte is taken.',
-        change: 'Put a buffering reverse proxy (nginx with proxy_buffering on, a CDN) in front so it absorbs slow readers; for large responses, compress them (gzip/br) and stream them instead of building them in memory.',
-      }));
-    }
+  // Each part over the requests that reported it, against the response time of those same
+  // requests (a body read by a few uploads is not a share of every GET's time).
+  const w = b.responseWrite;
+  if (w !== null && w.requests >= t.minRequests && w.share >= t.slowClientShare && w.meanMs >= t.slowClientMinMs) {
+    out.push(finding(ctx, {
+      kind: 'slow-clients.response-write',
+      subject: 'service',
+      severity: 'warning',
+      title: `Writing responses to clients takes ${percent(w.share)} of response time: put a buffering proxy in front`,
+      summary: `Over ${windowWords(ctx.asked)}, handing the response to slow clients took ${ms(w.meanMs)} of ${ms(w.meanResponseMs)} per request on average (${count(w.requests)} responses${w.requests < b.requests ? ` of ${count(b.requests)} requests` : ''}).`,
+      figures: { responseWriteShare: round(w.share, 3), meanResponseWriteMs: round(w.meanMs, 1), meanResponseMs: round(w.meanResponseMs, 1), responsesWritten: w.requests, requests: b.requests },
+      page: '',
+      cause: 'Clients on slow links (mobile, far away) read the response slowly; the process holds the socket and the response buffers until the last byte is taken.',
+      change: 'Put a buffering reverse proxy (nginx with proxy_buffering on, a CDN) in front so it absorbs slow readers; for large responses, compress them (gzip/br) and stream them instead of building them in memory.',
+    }));
   }
-  if (b.bodyReadMs !== null) {
-    const share = b.bodyReadMs / seen;
-    if (share >= t.slowClientShare && b.bodyReadMs >= t.slowClientMinMs) {
-      out.push(finding(ctx, {
-        kind: 'slow-clients.body-read',
-        subject: 'service',
-        severity: 'warning',
-        title: `Reading request bodies from clients takes ${percent(share)} of response time: put a buffering proxy in front`,
-        summary: `Over ${windowWords(ctx.window)}, reading request bodies took ${ms(b.bodyReadMs)} of ${ms(seen)} per request on average (${b.requests} requests).`,
-        figures: { bodyReadShare: round(share, 3), meanBodyReadMs: round(b.bodyReadMs, 1), meanResponseMs: round(b.responseMs, 1), requests: b.requests },
-        page: '',
-        cause: 'Clients upload slowly; the request is open in the process (and its timeouts running) while the body trickles in.',
-        change: 'Let a reverse proxy buffer request bodies (nginx proxy_request_buffering on, client_body_buffer_size) and keep requestTimeout bounded; stream large uploads to storage instead of holding them.',
-      }));
-    }
+  const r = b.bodyRead;
+  if (r !== null && r.requests >= t.minRequests && r.share >= t.slowClientShare && r.meanMs >= t.slowClientMinMs) {
+    out.push(finding(ctx, {
+      kind: 'slow-clients.body-read',
+      subject: 'service',
+      severity: 'warning',
+      title: `Reading request bodies from clients takes ${percent(r.share)} of their response time: put a buffering proxy in front`,
+      summary: `Over ${windowWords(ctx.asked)}, ${r.requests < b.requests ? `${count(r.requests)} of ${count(b.requests)} requests (${percentOf(r.requests, b.requests)}) had a body; ` : ''}reading it took ${ms(r.meanMs)} of ${ms(r.meanResponseMs)} per request on average${r.requests < b.requests ? '' : ` (${count(r.requests)} requests)`}.`,
+      figures: { bodyReadShare: round(r.share, 3), meanBodyReadMs: round(r.meanMs, 1), meanResponseMs: round(r.meanResponseMs, 1), requestsWithBody: r.requests, requests: b.requests },
+      page: '',
+      cause: 'Clients upload slowly; the request is open in the process (and its timeouts running) while the body trickles in.',
+      change: 'Let a reverse proxy buffer request bodies (nginx proxy_request_buffering on, client_body_buffer_size) and keep requestTimeout bounded; stream large uploads to storage instead of holding them.',
+    }));
   }
   return out;
 };
@@ -62,7 +57,7 @@ export const largeResponsesRule = (ctx: ServiceContext): Finding[] => {
       subject: r.route,
       severity: 'info',
       title: `Route ${r.route} sends ${bytes(mean)} per response: compress and stream it`,
-      summary: `Over ${windowWords(ctx.window)}, ${r.responseBytesCount} responses of ${r.route} carried ${bytes(mean)} on average, ${bytes(r.responseBytesSum)} in all.`,
+      summary: `Over ${windowWords(ctx.asked)}, ${r.responseBytesCount} responses of ${r.route} carried ${bytes(mean)} on average, ${bytes(r.responseBytesSum)} in all.`,
       figures: { route: r.route, meanResponseBytes: Math.round(mean), responses: r.responseBytesCount, totalResponseBytes: Math.round(r.responseBytesSum) },
       page: 'transactions',
       linkParams: { route: r.route },
