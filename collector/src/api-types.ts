@@ -126,6 +126,12 @@ export interface TraceSummary {
   stallMs: number;
 }
 
+/** GET /api/collector: facts about this collector the dashboard shows (read-only). */
+export interface CollectorInfoResponse {
+  /** The OTLP/HTTP base URL the collector listens on (what OTEL_EXPORTER_OTLP_ENDPOINT takes). */
+  otlpUrl: string;
+}
+
 export interface TracesResponse extends TimeRange {
   traces: TraceSummary[];
   /** With `notable=true`: the duration from which a trace counts as slow (4 × Apdex T). */

@@ -121,6 +121,7 @@ function createServers(storage: Storage, settings: ResolvedConfig, dbPath: strin
     startedAt,
     advisor,
     alertsRouter: alerting.router,
+    otlpUrl: () => urlOf(otlp),
     metrics: {
       receiver: () => receiver.stats(),
       store: () => storage.stats(),

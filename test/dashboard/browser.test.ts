@@ -71,7 +71,8 @@ test('before any data the overview says how to start the agent', async () => {
   const help = await text(page, '[data-testid="start-agent"]');
   assert.match(help, /require\('@headroom\/agent'\);/);
   assert.match(help, /OTEL_SERVICE_NAME=/);
-  assert.match(help, /OTEL_EXPORTER_OTLP_ENDPOINT=http:\/\/127\.0\.0\.1:4318/);
+  // The address this collector listens on (port 0 here), not the default 4318.
+  await eventually('the OTLP URL', () => text(page, '[data-testid="otlp-endpoint"]'), (v) => v.includes(`OTEL_EXPORTER_OTLP_ENDPOINT=${collector.otlpUrl} `));
   await shot(page, 'overview-empty');
   await page.close();
 });

@@ -3,6 +3,7 @@
 // dashboard itself. The /ws upgrade is handled next to it, in server.ts.
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Advisor } from '../advisor';
+import type { CollectorInfoResponse } from '../api-types';
 import { metricsHandler, type MetricSources } from '../health/collector-metrics';
 import { healthzHandler } from '../health/healthz';
 import type { HttpRequestCounter } from '../health/http-request-counter';
@@ -24,6 +25,8 @@ export interface HttpAppOptions {
   advisor?: Advisor;
   /** /api/alerts (mounted before the query API's catch-all 404). */
   alertsRouter?: Router;
+  /** The OTLP port's URL, read when asked (the port is bound after the app is made). */
+  otlpUrl?: () => string;
 }
 
 export function createHttpApp(options: HttpAppOptions): Express {
@@ -39,6 +42,14 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(dashboardAuth(options.dashboardToken));
   app.get('/metrics', metricsHandler(options.metrics));
   if (options.alertsRouter) app.use('/api/alerts', options.alertsRouter);
+  const otlpUrl = options.otlpUrl;
+  if (otlpUrl) {
+    // Where apps should send: the dashboard's "how to start the agent" quotes it.
+    app.get('/api/collector', (_req: Request, res: Response<CollectorInfoResponse>) => {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json({ otlpUrl: otlpUrl() });
+    });
+  }
   app.use('/api', createApiRouter(options.storage, Date.now, options.advisor));
   app.use(dashboardRouter(options.dashboardDist));
   app.use((_req: Request, res: Response) => {

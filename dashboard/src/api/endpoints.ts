@@ -2,6 +2,7 @@
 
 import type {
   AdvisorResponse,
+  CollectorInfoResponse,
   EventsResponse,
   InstanceSeriesResponse,
   InstancesResponse,
@@ -19,6 +20,8 @@ import { apiUrl, getJson } from './client';
 const svc = (service: string) => `/api/services/${encodeURIComponent(service)}`;
 
 export const api = {
+  collector: (signal?: AbortSignal) => getJson<CollectorInfoResponse>('/api/collector', signal),
+
   advisor: (service: string, range: TimeRangeSpec, signal?: AbortSignal) =>
     getJson<AdvisorResponse>(apiUrl('/api/advisor', { ...rangeParams(range), service }), signal),
 
@@ -45,7 +48,16 @@ export const api = {
 
   traces: (
     range: TimeRangeSpec,
-    filter: { service?: string | null; route?: string | null; minDurationMs?: number | null; error?: boolean; limit?: number },
+    filter: {
+      service?: string | null;
+      route?: string | null;
+      minDurationMs?: number | null;
+      error?: boolean;
+      notable?: boolean;
+      sort?: 'start' | 'duration';
+      offset?: number;
+      limit?: number;
+    },
     signal?: AbortSignal,
   ) =>
     getJson<TracesResponse>(
@@ -55,6 +67,9 @@ export const api = {
         route: filter.route,
         minDurationMs: filter.minDurationMs,
         error: filter.error ? 'true' : null,
+        notable: filter.notable ? 'true' : null,
+        sort: filter.sort === 'duration' ? 'duration' : null,
+        offset: filter.offset ? filter.offset : null,
         limit: filter.limit,
       }),
       signal,

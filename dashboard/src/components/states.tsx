@@ -2,6 +2,8 @@
 
 import type { ComponentChildren } from 'preact';
 import { ApiFailure } from '../api/client';
+import { api } from '../api/endpoints';
+import { useApi } from '../state/use-api';
 
 export function Loading({ what }: { what: string }) {
   return (
@@ -45,6 +47,8 @@ export function EmptyNote({ children }: { children: ComponentChildren }) {
 /** "No data yet": how to point an app at this collector. */
 export function StartAgentHelp({ service }: { service?: string }) {
   const name = service ?? 'my-service';
+  const info = useApi('collector-info', (s) => api.collector(s));
+  const endpoint = info.data !== null ? reachableUrl(info.data.otlpUrl, window.location.hostname) : null;
   return (
     <div class="state state-empty start-agent" data-testid="start-agent">
       <h2>No data yet: here is how to start the agent</h2>
@@ -59,15 +63,30 @@ export function StartAgentHelp({ service }: { service?: string }) {
           <code>node --import @headroom/agent/register app.mjs</code>)
         </li>
         <li>
-          Tell it its name and where this collector listens:
+          Tell it its name and where this collector listens
+          {endpoint === null && info.error !== null && ' (this collector did not say its OTLP address; it is printed when it starts)'}:
           <pre>
-            <code>{`OTEL_SERVICE_NAME=${name} \\\nOTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 \\\nnode --require @headroom/agent/register app.js`}</code>
+            <code data-testid="otlp-endpoint">{`OTEL_SERVICE_NAME=${name} \\\nOTEL_EXPORTER_OTLP_ENDPOINT=${endpoint ?? '<the OTLP URL the collector printed at start>'} \\\nnode --require @headroom/agent/register app.js`}</code>
           </pre>
         </li>
       </ol>
       <p>Send a few requests to the app; they show up here within seconds.</p>
     </div>
   );
+}
+
+/**
+ * A collector bound to every interface (0.0.0.0, ::) reports that address, which an app
+ * cannot send to: the host the dashboard was opened on is offered instead.
+ */
+export function reachableUrl(otlpUrl: string, pageHost: string): string {
+  try {
+    const url = new URL(otlpUrl);
+    if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = pageHost;
+    return url.origin;
+  } catch {
+    return otlpUrl;
+  }
 }
 
 /** Renders the usual three states around a resource, or its content. */
