@@ -7,6 +7,8 @@ import { apdexChart, errorRateChart, throughputChart } from '../../dashboard/src
 import { stallsChart } from '../../dashboard/src/charts/stalls-chart';
 import { alignTables } from '../../dashboard/src/shape/align';
 import { isolatedPoints } from '../../dashboard/src/shape/isolated-points';
+import { clusterMarkers } from '../../dashboard/src/charts/marker-clusters';
+import { legendIndex } from '../../dashboard/src/charts/legend-index';
 import { eventsToMarkers } from '../../dashboard/src/shape/markers';
 import { stackParts } from '../../dashboard/src/shape/stack';
 
@@ -127,4 +129,23 @@ test('lone values are found so they can be drawn as dots', () => {
   assert.deepEqual(isolatedPoints([1, null, 3, 4, null, 6]), [0, 5]);
   assert.equal(isolatedPoints([1, 2, 3]), null);
   assert.equal(isolatedPoints([]), null);
+});
+
+test('the legend reads every series at the newest bucket that has data in any of them', () => {
+  const spec = { key: 'k', title: 't', unit: 'ms' as const, x: [0, 60_000, 120_000, 180_000], series: [
+    { label: 'queue', values: [300, null, null, null], color: '#000', style: 'line' as const },
+    { label: 'app', values: [5, 6, 7, null], legendValues: [5, 6, 7, null], color: '#000', style: 'line' as const },
+  ] };
+  assert.equal(legendIndex(spec), 2, 'queue wait has no value there: its legend shows a dash, not 300');
+  assert.equal(legendIndex({ ...spec, series: [{ ...spec.series[0]!, values: [null, null, null, null] }] }), null);
+});
+
+test('markers a few pixels apart share one line with a count; other kinds and far ones keep their own', () => {
+  const stalls = Array.from({ length: 65 }, (_, i) => ({ x: 100 + (i % 13) * 0.5, kind: 'stall' }));
+  const clusters = clusterMarkers([...stalls, { x: 101, kind: 'restart' }, { x: 300, kind: 'stall' }], 8);
+  assert.deepEqual(clusters, [
+    { x: 100, kind: 'stall', count: 65 },
+    { x: 101, kind: 'restart', count: 1 },
+    { x: 300, kind: 'stall', count: 1 },
+  ]);
 });

@@ -1,8 +1,13 @@
 // Stalls and restarts as vertical markers on a chart: a uPlot plugin drawing into uPlot's own
 // canvas after the series (uPlot has no annotation feature; its docs show this hook for it).
+// Close markers of one kind share a line (marker-clusters.ts).
 
 import type uPlot from 'uplot';
 import { COLORS, type Marker, type MarkerKind } from './chart-spec';
+import { clusterMarkers } from './marker-clusters';
+
+/** Markers of one kind closer than this (CSS pixels) are drawn as one line with a count. */
+const CLUSTER_GAP_PX = 8;
 
 const MARKER_COLORS: Record<MarkerKind, string> = {
   stall: COLORS.stall,
@@ -26,14 +31,16 @@ export function markersPlugin(getMarkers: () => Marker[]): uPlot.Plugin {
           ctx.beginPath();
           ctx.rect(left, top, width, height);
           ctx.clip();
-          for (const m of markers) {
-            const x = Math.round(u.valToPos(m.timeMs, 'x', true));
-            if (x < left || x > left + width) continue;
-            const color = MARKER_COLORS[m.kind];
+          const placed = markers
+            .map((m) => ({ x: Math.round(u.valToPos(m.timeMs, 'x', true)), kind: m.kind }))
+            .filter((m) => m.x >= left && m.x <= left + width);
+          for (const c of clusterMarkers(placed, CLUSTER_GAP_PX * devicePixelRatio)) {
+            const x = c.x;
+            const color = MARKER_COLORS[c.kind];
             ctx.strokeStyle = color;
             ctx.fillStyle = color;
             ctx.lineWidth = Math.max(1, devicePixelRatio);
-            ctx.setLineDash(m.kind === 'stall' ? [3 * devicePixelRatio, 3 * devicePixelRatio] : []);
+            ctx.setLineDash(c.kind === 'stall' ? [3 * devicePixelRatio, 3 * devicePixelRatio] : []);
             ctx.beginPath();
             ctx.moveTo(x, top);
             ctx.lineTo(x, top + height);
@@ -46,6 +53,12 @@ export function markersPlugin(getMarkers: () => Marker[]): uPlot.Plugin {
             ctx.lineTo(x, top + s * 1.6);
             ctx.closePath();
             ctx.fill();
+            if (c.count > 1) {
+              // How many markers the one line stands for, beside its flag.
+              ctx.font = `${10 * devicePixelRatio}px sans-serif`;
+              ctx.textBaseline = 'top';
+              ctx.fillText(`×${c.count}`, x + s + 2 * devicePixelRatio, top);
+            }
           }
           ctx.restore();
         },

@@ -2,9 +2,10 @@
 // formatters as the rest of the page; uPlot writes labels and values as text nodes.
 
 import uPlot from 'uplot';
-import { formatTick, formatValue, unitLabel } from '../format/units';
+import { formatTick, formatTime, formatValue, unitLabel } from '../format/units';
 import { isolatedPoints } from '../shape/isolated-points';
 import { withAlpha, type ChartSpec } from './chart-spec';
+import { legendIndex } from './legend-index';
 import { markersPlugin } from './markers-plugin';
 
 export interface ChartRuntime {
@@ -18,14 +19,6 @@ export interface ChartRuntime {
 /** Tick steps for byte axes: powers of two, so ticks land on 256 MiB, 512 MiB, 1 GiB. */
 const BYTE_INCREMENTS = Array.from({ length: 41 }, (_, i) => 2 ** i);
 
-function lastValue(values: (number | null)[]): number | null {
-  for (let i = values.length - 1; i >= 0; i--) {
-    const v = values[i];
-    if (v !== null && v !== undefined) return v;
-  }
-  return null;
-}
-
 const AXIS = { stroke: '#4b5563', grid: { stroke: '#e5e7eb', width: 1 }, ticks: { stroke: '#d1d5db', width: 1 } };
 
 export function toUplotData(spec: ChartSpec): uPlot.AlignedData {
@@ -35,7 +28,15 @@ export function toUplotData(spec: ChartSpec): uPlot.AlignedData {
 export function toUplotOptions(spec: ChartSpec, size: { width: number; height: number }, runtime: ChartRuntime, compact = false): uPlot.Options {
   const unit = spec.unit;
   const series: uPlot.Series[] = [
-    { label: 'time', value: (_u, v) => (v === null ? 'latest' : new Date(v).toLocaleTimeString()) },
+    {
+      label: 'time',
+      value: (_u, v) => {
+        if (v !== null) return formatTime(v);
+        const idx = legendIndex(runtime.spec());
+        const t = idx === null ? undefined : runtime.spec().x[idx];
+        return t === undefined ? '–' : `${formatTime(t)} (latest)`;
+      },
+    },
   ];
   spec.series.forEach((s, i) => {
     const base: uPlot.Series = {
@@ -44,12 +45,15 @@ export function toUplotOptions(spec: ChartSpec, size: { width: number; height: n
       width: s.width ?? (compact ? 1 : 1.5),
       dash: s.dash,
       spanGaps: false,
-      // Hovering shows the value under the cursor; otherwise the latest one, so the legend
-      // reads as a current figure rather than a row of dashes.
+      // Hovering shows the values under the cursor; otherwise those of the newest bucket with
+      // data (legend-index.ts): one time for every series, so the row reads as a moment.
       value: (_u, v, _si, idx) => {
         const current = runtime.spec().series[i];
         const shown = current?.legendValues ?? current?.values ?? [];
-        if (idx === null) return formatValue(unit, lastValue(shown));
+        if (idx === null) {
+          const latest = legendIndex(runtime.spec());
+          return formatValue(unit, latest === null ? null : shown[latest] ?? null);
+        }
         return formatValue(unit, current?.legendValues !== undefined ? shown[idx] ?? null : v);
       },
     };
