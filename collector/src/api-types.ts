@@ -61,7 +61,11 @@ export interface ServiceSeriesResponse extends TimeRange {
   p95Ms: (number | null)[];
   p99Ms: (number | null)[];
   apdex: (number | null)[];
-  /** Mean time per request in each part: queue wait + app + response write ≈ what the client saw. */
+  /**
+   * Mean time per request in each part. appMs + responseWriteMs is the response time of all
+   * requests; queueWaitMs is over only the requests that carried a queue-start header and
+   * bodyReadMs over only those with a body, so the parts need not add up for a typical request.
+   */
   queueWaitMs: (number | null)[];
   appMs: (number | null)[];
   responseWriteMs: (number | null)[];
