@@ -10,7 +10,7 @@ export interface AgentWarning {
 export const warnings = {
   config: { code: 'HR_AGENT_CONFIG', message: 'ignoring invalid Headroom/OTel settings, using defaults' },
   startFailed: { code: 'HR_AGENT_START_FAILED', message: 'Headroom agent failed to start; the app runs without it' },
-  exportFailed: { code: 'HR_AGENT_EXPORT_FAILED', message: 'cannot deliver telemetry to the collector; dropping it (counted) until it answers' },
+  exportFailed: { code: 'HR_AGENT_EXPORT_FAILED', message: 'cannot deliver telemetry to the collector; holding what fits its queues to send again, dropping the rest (counted), until it answers' },
   exportRecovered: { code: 'HR_AGENT_EXPORT_RECOVERED', message: 'collector reachable again' },
   internal: { code: 'HR_AGENT_INTERNAL', message: 'internal error in a Headroom hook, ignored' },
   otel: { code: 'HR_AGENT_OTEL', message: 'OpenTelemetry SDK reported an error' },

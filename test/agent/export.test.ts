@@ -22,18 +22,44 @@ function spans(n: number): ReadableSpan[] {
   return out;
 }
 
-test('collector unreachable: the queue holds at most maxQueue, the rest and failed batches are counted', async () => {
+test('collector unreachable: the queue holds at most maxQueue and keeps a failed batch to send again; shutdown counts what is left', async () => {
   const health = new ExportHealth('http://127.0.0.1:9');
   const exporter = new OTLPTraceExporter({ url: 'http://127.0.0.1:9/v1/traces', timeoutMillis: 500 });
   const queue = new ExportQueue<ReadableSpan>('spans', exporter, health, { maxQueue: 10, maxBatch: 100, delayMs: 10_000 });
   for (const s of spans(25)) queue.push(s);
   assert.equal(queue.length, 10);
   assert.equal(health.dropped.spans, 15);
-  await queue.flush();
-  assert.equal(queue.length, 0);
-  assert.equal(health.dropped.spans, 25);
+  await queue.flush(); // one attempt: it fails, and the batch goes back
+  assert.equal(queue.length, 10);
+  assert.equal(health.dropped.spans, 15);
+  assert.equal(health.answering, false);
   assert.equal(lines.filter((l) => l.includes('HR_AGENT_EXPORT_FAILED')).length, 1);
   await queue.shutdown();
+  assert.equal(queue.length, 0);
+  assert.equal(health.dropped.spans, 25);
+});
+
+test('a batch the collector refuses (400) is dropped, not sent again', async () => {
+  let bodies = 0;
+  const server = createServer((req, res) => {
+    bodies++;
+    req.resume();
+    req.on('end', () => {
+      res.statusCode = 400;
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/traces`;
+  const health = new ExportHealth(url);
+  const queue = new ExportQueue<ReadableSpan>('spans', new OTLPTraceExporter({ url }), health, { maxQueue: 100, maxBatch: 100, delayMs: 10_000 });
+  for (const s of spans(4)) queue.push(s);
+  await queue.flush();
+  assert.equal(queue.length, 0);
+  assert.equal(health.dropped.spans, 4);
+  assert.equal(bodies, 1);
+  await queue.shutdown();
+  await new Promise<void>((r) => server.close(() => r()));
 });
 
 test('collector back: exports succeed and the recovery is reported with the drop count', async () => {
@@ -49,7 +75,7 @@ test('collector back: exports succeed and the recovery is reported with the drop
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/traces`;
   const health = new ExportHealth(url);
-  health.result('spans', 7, { code: 1, error: new Error('down') });
+  health.failed('spans', 7, { code: 1, error: new Error('down') });
   const queue = new ExportQueue<ReadableSpan>('spans', new OTLPTraceExporter({ url }), health, { maxQueue: 100, maxBatch: 3, delayMs: 10_000 });
   for (const s of spans(5)) queue.push(s);
   await queue.flush();

@@ -1,8 +1,8 @@
-// Delivery bookkeeping for the three signals: what was dropped (queue full, buffer full,
-// export failed) and whether the collector is answering. Failures and the recovery are
-// reported on stderr, rate-limited; the totals are also exported as a metric once the
-// collector is back (see signals/agent-health.ts).
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+// Delivery bookkeeping for the three signals: what was dropped (queue full, buffer full, more
+// than the queues hold while the collector is down, refused by it) and whether the collector
+// is answering. Failures and the recovery are reported on stderr, rate-limited; the totals are
+// also exported as a metric once the collector is back (see signals/agent-health.ts).
+import type { ExportResult } from '@opentelemetry/core';
 import { describe, report } from '../report';
 
 export type Signal = 'spans' | 'logs' | 'metrics';
@@ -19,21 +19,23 @@ export class ExportHealth {
     this.dropped[signal] += count;
   }
 
-  result(signal: Signal, count: number, result: ExportResult): void {
-    if (result.code === ExportResultCode.SUCCESS) {
-      this.exported[signal] += count;
-      if (this.failing) {
-        this.failing = false;
-        const lost = this.totalDropped() - this.droppedAtFailure;
-        report('exportRecovered', `${this.target}; ${lost} items dropped while it was unreachable (spans ${this.dropped.spans}, log records ${this.dropped.logs}, metric points ${this.dropped.metrics} since start)`);
-      }
-      return;
+  /** `count` items reached the collector. */
+  delivered(signal: Signal, count: number): void {
+    this.exported[signal] += count;
+    if (this.failing) {
+      this.failing = false;
+      const lost = this.totalDropped() - this.droppedAtFailure;
+      report('exportRecovered', `${this.target}; ${lost} items dropped while it was unreachable (spans ${this.dropped.spans}, log records ${this.dropped.logs}, metric points ${this.dropped.metrics} since start)`);
     }
-    this.drop(signal, count);
+  }
+
+  /** An export failed; `dropped` of its items are given up (the rest are held to be sent again). */
+  failed(signal: Signal, dropped: number, result: ExportResult): void {
     if (!this.failing) {
       this.failing = true;
-      this.droppedAtFailure = this.totalDropped() - count;
+      this.droppedAtFailure = this.totalDropped();
     }
+    this.drop(signal, dropped);
     report('exportFailed', `${signal} to ${this.target}: ${result.error ? describe(result.error) : 'export failed'}`);
   }
 

@@ -16,7 +16,7 @@ import { otlpHeaders, type Post } from './exit-delivery';
 import { ExportHealth } from './health';
 import { QueueLogRecordProcessor } from './log-processor';
 import { RequestMetricsProducer } from '../http-server/request-metrics';
-import { CountingMetricExporter } from './metric-exporter';
+import { RetainingMetricExporter } from './metric-exporter';
 
 export interface ExportPipeline {
   health: ExportHealth;
@@ -62,7 +62,8 @@ export function createExportPipeline(settings: AgentSettings): ExportPipeline {
   const requestMetrics = new RequestMetricsProducer();
   const metricReader = new PeriodicExportingMetricReader({
     metricProducers: [requestMetrics],
-    exporter: new CountingMetricExporter(metricExporter, health),
+    // Failed intervals are held for a resend, up to 8 × HEADROOM_MAX_QUEUE data points.
+    exporter: new RetainingMetricExporter(metricExporter, health, settings.maxQueue * 8),
     exportIntervalMillis: settings.metricIntervalMs,
     exportTimeoutMillis: Math.min(settings.exportTimeoutMs, settings.metricIntervalMs),
   });

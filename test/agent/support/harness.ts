@@ -19,9 +19,9 @@ export interface TestCollector {
 }
 
 /** A collector on a temporary database; `ingestToken`: OTLP requests must carry it. */
-export async function startTestCollector(options: { ingestToken?: string } = {}): Promise<TestCollector> {
+export async function startTestCollector(options: { ingestToken?: string; otlpPort?: number } = {}): Promise<TestCollector> {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-agent-test-'));
-  const collector = await startCollector({ dbPath: join(dir, 'headroom.db'), otlpPort: 0, httpPort: 0, ingestToken: options.ingestToken ?? null });
+  const collector = await startCollector({ dbPath: join(dir, 'headroom.db'), otlpPort: options.otlpPort ?? 0, httpPort: 0, ingestToken: options.ingestToken ?? null });
   return {
     collector,
     async api<T>(path: string): Promise<T> {
