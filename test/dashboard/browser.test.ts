@@ -180,7 +180,8 @@ test('traces: the list, and a waterfall in which the stall stands out', async ()
   const { traces } = await api<TracesResponse>(collector.httpUrl, q(`/api/traces?service=${SERVICE}&limit=100`));
   const slow = traces.filter((t) => t.route === '/slow').sort((a, b) => b.durationMs - a.durationMs)[0];
   assert.ok(slow && slow.stallMs > 0);
-  const page = await open(`/services/${SERVICE}/traces`);
+  // All traces: /slow (250 ms) is under this app's slow bound (4 × Apdex T 100 ms).
+  const page = await open(`/services/${SERVICE}/traces?all=1`);
   await page.locator('[data-testid="traces-table"]').waitFor();
   await shot(page, 'traces');
   const row = page.locator(`tr[data-trace-id="${slow.traceId}"]`);
@@ -210,11 +211,12 @@ test('traces: the list, and a waterfall in which the stall stands out', async ()
 });
 
 test('traces: the route filter goes into the URL; the hostile name is shown as text everywhere', async () => {
-  const page = await open(`/services/${SERVICE}/traces`);
+  const page = await open(`/services/${SERVICE}/traces?all=1`);
   await page.locator('[data-testid="trace-filters"] input[name="route"]').fill(XSS_ROUTE);
   await page.locator('[data-testid="trace-filters"] button[type="submit"]').click();
   await eventually('the filtered list', () => page.locator('[data-testid="traces-table"] tbody tr').count(), (n) => n === 1);
   assert.equal(new URL(page.url()).searchParams.get('route'), XSS_ROUTE);
+  assert.equal(new URL(page.url()).searchParams.get('all'), '1');
   await page.locator('[data-testid="traces-table"] tbody tr a').click();
   await page.locator('[data-testid="waterfall"]').waitFor();
   assert.equal(await text(page, '.wf-label'), `GET ${XSS_ROUTE}`);
@@ -311,7 +313,7 @@ test('deep links: each page reopens the same view; a drag picks a custom range',
   const links: [string, string][] = [
     [`/services/${SERVICE}?range=1h`, `Service ${SERVICE}`],
     [`/services/${SERVICE}/transactions?range=6h&route=%2Fslow`, `Transactions ${SERVICE}`],
-    [`/services/${SERVICE}/traces?minDurationMs=100`, `Traces ${SERVICE}`],
+    [`/services/${SERVICE}/traces?minDurationMs=100&all=1`, `Traces ${SERVICE}`],
     [`/services/${SERVICE}/event-loop?range=24h`, `Event loop ${SERVICE}`],
     [`/services/${SERVICE}/instances?range=7d`, `Instances ${SERVICE}`],
   ];
@@ -328,7 +330,7 @@ test('deep links: each page reopens the same view; a drag picks a custom range',
     if (range !== null) assert.match(await text(page, '[data-testid="live-banner"]'), /Not live: showing a fixed time range/);
     await page.close();
   }
-  const filtered = await open(`/services/${SERVICE}/traces?minDurationMs=100`);
+  const filtered = await open(`/services/${SERVICE}/traces?minDurationMs=100&all=1`);
   await eventually(
     'the filtered traces',
     async () => {
@@ -338,6 +340,7 @@ test('deep links: each page reopens the same view; a drag picks a custom range',
     (v) => v.shown === v.expected && v.expected >= TRAFFIC.slow,
   );
   assert.equal(await filtered.locator('input[name="minDurationMs"]').inputValue(), '100');
+  assert.equal(await filtered.locator('select[name="show"]').inputValue(), 'all');
   await filtered.close();
   const routeLink = await open(`/services/${SERVICE}/transactions?route=%2Fslow`);
   assert.match(await text(routeLink, '[data-testid="route-detail"] h2'), /Route \/slow/);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ServiceSummary, SpanView, TraceSummary } from '@headroom/collector/api-types';
 import { attentionOf, sortByAttention } from '../../dashboard/src/shape/attention';
-import { traceMatches } from '../../dashboard/src/shape/trace-filter';
+import { insertTrace, traceMatches } from '../../dashboard/src/shape/trace-filter';
 import { attributeText, buildWaterfall } from '../../dashboard/src/shape/waterfall';
 
 function svc(service: string, patch: Partial<ServiceSummary> = {}): ServiceSummary {
@@ -74,4 +74,14 @@ test('live traces join the list only when they pass its filters', () => {
   assert.equal(traceMatches(t, 'api', null, { minDurationMs: 500, errorsOnly: false }), false);
   assert.equal(traceMatches(t, 'api', null, { minDurationMs: null, errorsOnly: true }), false);
   assert.equal(traceMatches({ ...t, error: true }, 'api', 'GET /a', { minDurationMs: 100, errorsOnly: true }), true);
+});
+
+test('a live trace goes in its place: on top newest first; slowest first only within the loaded pages', () => {
+  const t = (traceId: string, durationMs: number): TraceSummary => ({ traceId, service: 'api', route: '/a', name: 'GET /a', startMs: 0, durationMs, error: false, spanCount: 1, stallMs: 0 });
+  const list = [t('a', 900), t('b', 500)];
+  assert.deepEqual(insertTrace(list, t('c', 700), 'start', false).map((x) => x.traceId), ['c', 'a', 'b']);
+  assert.deepEqual(insertTrace(list, t('c', 700), 'duration', false).map((x) => x.traceId), ['a', 'c', 'b']);
+  assert.deepEqual(insertTrace(list, t('c', 100), 'duration', false).map((x) => x.traceId), ['a', 'b'], 'belongs to a page not loaded');
+  assert.deepEqual(insertTrace(list, t('c', 100), 'duration', true).map((x) => x.traceId), ['a', 'b', 'c']);
+  assert.deepEqual(insertTrace(list, t('a', 950), 'duration', true).map((x) => x.traceId), ['a', 'b'], 'replaces its earlier copy');
 });

@@ -1,34 +1,45 @@
-// The slow and erroneous traces of a service, with filters held in the URL; new traces
-// arrive over the live stream.
+// The slow and failed traces of a service (or every trace, on request), newest or slowest
+// first, a page at a time; filters are held in the URL; new traces arrive over the live stream.
 
 import { useState } from 'preact/hooks';
+import type { TracesResponse } from '@headroom/collector/api-types';
 import { api } from '../api/endpoints';
-import { Async, EmptyNote } from '../components/states';
+import { Async, EmptyNote, ErrorState } from '../components/states';
 import { TracesTable } from '../components/traces-table';
+import { formatMs } from '../format/units';
 import { useLive, useLiveMessages } from '../live/live-context';
-import { traceMatches } from '../shape/trace-filter';
+import { insertTrace, traceMatches } from '../shape/trace-filter';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { isLive, type TimeRangeSpec } from '../state/time-range';
+import type { TraceFilters } from '../state/view-state';
 
-const LIMIT = 100;
+const PAGE = 100;
+
+function query(service: string, route: string | null, filters: TraceFilters) {
+  return { service, route, minDurationMs: filters.minDurationMs, error: filters.errorsOnly, notable: !filters.all, sort: filters.sort, limit: PAGE };
+}
 
 export function TracesPage({ service }: { service: string }) {
   const { view } = useNavigation();
   const { resyncVersion } = useLive();
   const { route, traceFilters: filters } = view;
   const key = `traces:${service}:${route}:${JSON.stringify(filters)}:${JSON.stringify(view.range)}`;
+  // Whether the last page came back short: then every trace of the window is on screen.
+  const [complete, setComplete] = useState<{ key: string; done: boolean }>({ key: '', done: false });
   const traces = useApi(
     key,
-    (s) => api.traces(view.range, { service, route, minDurationMs: filters.minDurationMs, error: filters.errorsOnly, limit: LIMIT }, s),
+    async (s) => {
+      const r = await api.traces(view.range, query(service, route, filters), s);
+      setComplete({ key, done: r.traces.length < PAGE });
+      return r;
+    },
     [resyncVersion],
   );
+  const done = complete.key === key && complete.done;
   useLiveMessages(isLive(view.range), (msg) => {
     if (msg.type !== 'trace' || !traceMatches(msg.trace, service, route, filters)) return;
-    traces.update((cur) => ({
-      ...cur,
-      traces: [msg.trace, ...cur.traces.filter((t) => t.traceId !== msg.trace.traceId)].slice(0, LIMIT),
-    }));
+    traces.update((cur) => ({ ...cur, traces: insertTrace(cur.traces, msg.trace, filters.sort, done) }));
   });
 
   return (
@@ -38,15 +49,68 @@ export function TracesPage({ service }: { service: string }) {
       </h1>
       <TraceFilterForm key={key} range={view.range} />
       <Async state={traces} what="traces">
-        {(data) =>
-          data.traces.length === 0 ? (
-            <EmptyNote>No traces match in this range. Traces are sampled: every error, slow request and stall is kept (whole while the agent is within its per-second budget, else its own span).</EmptyNote>
-          ) : (
-            <TracesTable traces={data.traces} />
-          )
-        }
+        {(data) => (
+          <>
+            <TraceListNote data={data} filters={filters} />
+            {data.traces.length === 0 ? (
+              <EmptyNote>
+                {filters.all
+                  ? 'No traces match in this range. Traces are sampled: every error, slow request and stall is kept (whole while the agent is within its per-second budget, else its own span).'
+                  : 'No slow or failed traces in this range. Choose "all traces" to see the others.'}
+              </EmptyNote>
+            ) : (
+              <>
+                <TracesTable traces={data.traces} />
+                {!done && (
+                  <LoadMore
+                    key={key}
+                    load={(s) => api.traces({ kind: 'custom', from: data.from, to: data.to }, { ...query(service, route, filters), offset: data.traces.length }, s)}
+                    onPage={(page) => {
+                      traces.update((cur) => {
+                        const seen = new Set(cur.traces.map((t) => t.traceId));
+                        return { ...cur, traces: [...cur.traces, ...page.traces.filter((t) => !seen.has(t.traceId))] };
+                      });
+                      if (page.traces.length < PAGE) setComplete({ key, done: true });
+                    }}
+                  />
+                )}
+              </>
+            )}
+          </>
+        )}
       </Async>
     </section>
+  );
+}
+
+function TraceListNote({ data, filters }: { data: TracesResponse; filters: TraceFilters }) {
+  const order = filters.sort === 'duration' ? 'slowest first' : 'newest first';
+  const what = filters.all
+    ? 'All traces'
+    : `Slow and failed traces${data.slowThresholdMs !== undefined ? ` (slow: from ${formatMs(data.slowThresholdMs)}, 4 × Apdex T)` : ''}`;
+  return <p class="muted list-note" data-testid="traces-note">{`${what}, ${order}; ${data.traces.length} shown.`}</p>;
+}
+
+/** The next page of the same window (the first answer's from/to, so a live window does not shift under it). */
+function LoadMore({ load, onPage }: { load: (signal: AbortSignal) => Promise<TracesResponse>; onPage: (page: TracesResponse) => void }) {
+  const [state, setState] = useState<{ loading: boolean; error: unknown }>({ loading: false, error: null });
+  const click = () => {
+    setState({ loading: true, error: null });
+    load(new AbortController().signal).then(
+      (page) => {
+        setState({ loading: false, error: null });
+        onPage(page);
+      },
+      (error: unknown) => setState({ loading: false, error }),
+    );
+  };
+  return (
+    <div class="load-more">
+      {state.error !== null && <ErrorState error={state.error} />}
+      <button type="button" data-testid="load-more" disabled={state.loading} onClick={click}>
+        {state.loading ? 'Loading…' : `Load ${PAGE} more`}
+      </button>
+    </div>
   );
 }
 
@@ -55,6 +119,8 @@ function TraceFilterForm({ range }: { range: TimeRangeSpec }) {
   const [route, setRoute] = useState(view.route ?? '');
   const [minMs, setMinMs] = useState(view.traceFilters.minDurationMs === null ? '' : String(view.traceFilters.minDurationMs));
   const [errorsOnly, setErrorsOnly] = useState(view.traceFilters.errorsOnly);
+  const [all, setAll] = useState(view.traceFilters.all);
+  const [sort, setSort] = useState(view.traceFilters.sort);
   const submit = (e: Event) => {
     e.preventDefault();
     const min = Number(minMs);
@@ -62,11 +128,25 @@ function TraceFilterForm({ range }: { range: TimeRangeSpec }) {
       ...view,
       range,
       route: route.trim() === '' ? null : route.trim(),
-      traceFilters: { minDurationMs: minMs.trim() !== '' && Number.isFinite(min) && min >= 0 ? min : null, errorsOnly },
+      traceFilters: { minDurationMs: minMs.trim() !== '' && Number.isFinite(min) && min >= 0 ? min : null, errorsOnly, all, sort },
     });
   };
   return (
     <form class="filters" onSubmit={submit} data-testid="trace-filters">
+      <label>
+        Show
+        <select name="show" value={all ? 'all' : 'notable'} onChange={(e) => setAll((e.target as HTMLSelectElement).value === 'all')}>
+          <option value="notable">slow and failed traces</option>
+          <option value="all">all traces</option>
+        </select>
+      </label>
+      <label>
+        Order
+        <select name="sort" value={sort} onChange={(e) => setSort((e.target as HTMLSelectElement).value === 'duration' ? 'duration' : 'start')}>
+          <option value="start">newest first</option>
+          <option value="duration">slowest first</option>
+        </select>
+      </label>
       <label>
         Route
         <input type="text" name="route" value={route} placeholder="any route" onInput={(e) => setRoute((e.target as HTMLInputElement).value)} />

@@ -101,7 +101,7 @@ function RouteDetail({ service, route, refresh }: { service: string; route: stri
   const { resyncVersion } = useLive();
   const rangeKey = JSON.stringify(view.range);
   const series = useApi(`series:${service}:${route}:${rangeKey}`, (s) => api.serviceSeries(service, view.range, { route }, s), [resyncVersion, refresh]);
-  const traces = useApi(`rtraces:${service}:${route}:${rangeKey}`, (s) => api.traces(view.range, { service, route, limit: 20 }, s), [resyncVersion, refresh]);
+  const traces = useApi(`rtraces:${service}:${route}:${rangeKey}`, (s) => api.traces(view.range, { service, route, sort: 'duration', limit: 20 }, s), [resyncVersion, refresh]);
   const { window, onSelectRange } = useRangeWindow(series.data);
   return (
     <div class="route-detail" data-testid="route-detail">

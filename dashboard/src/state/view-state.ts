@@ -3,7 +3,7 @@
 //   /                                  services overview
 //   /services/:service                 service charts
 //   /services/:service/transactions    (?route= opens one route's charts and slow traces)
-//   /services/:service/traces          (?route, minDurationMs, error)
+//   /services/:service/traces          (?route, minDurationMs, error, all, sort)
 //   /services/:service/traces/:traceId waterfall (also /traces/:traceId, without a service)
 //   /services/:service/event-loop
 //   /services/:service/instances
@@ -14,9 +14,15 @@ import { isPreset, LIVE_RANGE, type TimeRangeSpec } from './time-range';
 
 export type PageName = 'overview' | 'service' | 'transactions' | 'traces' | 'trace' | 'event-loop' | 'instances' | 'advisor' | 'alerts';
 
+export type TraceOrder = 'start' | 'duration';
+
 export interface TraceFilters {
   minDurationMs: number | null;
   errorsOnly: boolean;
+  /** Every trace, not only the slow and failed ones (`?all=1`). */
+  all: boolean;
+  /** Newest first (`start`, the default) or slowest first (`?sort=duration`). */
+  sort: TraceOrder;
 }
 
 export interface ViewState {
@@ -45,7 +51,7 @@ export function defaultView(): ViewState {
     traceId: null,
     route: null,
     range: LIVE_RANGE,
-    traceFilters: { minDurationMs: null, errorsOnly: false },
+    traceFilters: { minDurationMs: null, errorsOnly: false, all: false, sort: 'start' },
   };
 }
 
@@ -78,6 +84,8 @@ export function parseView(pathname: string, search: string): ViewState {
   view.traceFilters = {
     minDurationMs: params.has('minDurationMs') && Number.isFinite(min) && min >= 0 ? min : null,
     errorsOnly: params.get('error') === '1',
+    all: params.get('all') === '1',
+    sort: params.get('sort') === 'duration' ? 'duration' : 'start',
   };
 
   const parts = pathname.split('/').filter((p) => p.length > 0);
@@ -135,6 +143,8 @@ export function viewUrl(view: ViewState): string {
   if (view.page === 'traces') {
     if (view.traceFilters.minDurationMs !== null) params.set('minDurationMs', String(view.traceFilters.minDurationMs));
     if (view.traceFilters.errorsOnly) params.set('error', '1');
+    if (view.traceFilters.all) params.set('all', '1');
+    if (view.traceFilters.sort === 'duration') params.set('sort', 'duration');
   }
   const query = params.toString();
   return query ? `${path}?${query}` : path;
