@@ -19,13 +19,18 @@ export function shortInstance(id: string): string {
   return id.length <= 24 ? id : `${id.slice(0, 10)}…${id.slice(-8)}`;
 }
 
-function perInstance(r: InstanceSeriesResponse, measures: Measure[]): { x: number[]; series: SeriesSpec[] } {
+/** Instance id → a readable name (shape/instance-names.ts); an id not in it is shortened. */
+export type InstanceNames = ReadonlyMap<string, string>;
+
+const NO_NAMES: InstanceNames = new Map();
+
+function perInstance(r: InstanceSeriesResponse, measures: Measure[], names: InstanceNames): { x: number[]; series: SeriesSpec[] } {
   const { x, columns } = alignTables(r.instances.map((inst) => ({ t: inst.t, columns: measures.map((m) => inst[m.column]) })));
   const series: SeriesSpec[] = [];
   r.instances.forEach((inst, i) => {
     measures.forEach((m, k) => {
       series.push({
-        label: `${shortInstance(inst.instanceId)} ${m.suffix}`.trim(),
+        label: `${names.get(inst.instanceId) ?? shortInstance(inst.instanceId)} ${m.suffix}`.trim(),
         values: columns[i * measures.length + k] ?? [],
         color: paletteColor(i),
         style: 'line',
@@ -37,7 +42,7 @@ function perInstance(r: InstanceSeriesResponse, measures: Measure[]): { x: numbe
   return { x, series };
 }
 
-export function eventLoopDelayChart(r: InstanceSeriesResponse, markers: Marker[] = []): ChartSpec {
+export function eventLoopDelayChart(r: InstanceSeriesResponse, markers: Marker[] = [], names: InstanceNames = NO_NAMES): ChartSpec {
   return {
     key: `event-loop-delay:${r.instances.length}`,
     title: 'Event-loop delay',
@@ -45,17 +50,17 @@ export function eventLoopDelayChart(r: InstanceSeriesResponse, markers: Marker[]
     ...perInstance(r, [
       { column: 'eventLoopDelayP99Ms', suffix: 'p99' },
       { column: 'eventLoopDelayMaxMs', suffix: 'max', dash: [4, 3], width: 1 },
-    ]),
+    ], names),
     markers,
   };
 }
 
-export function eventLoopUtilizationChart(r: InstanceSeriesResponse, markers: Marker[] = []): ChartSpec {
+export function eventLoopUtilizationChart(r: InstanceSeriesResponse, markers: Marker[] = [], names: InstanceNames = NO_NAMES): ChartSpec {
   return {
     key: `event-loop-utilization:${r.instances.length}`,
     title: 'Event-loop utilisation (busy share)',
     unit: 'percent',
-    ...perInstance(r, [{ column: 'eventLoopUtilization', suffix: '' }]),
+    ...perInstance(r, [{ column: 'eventLoopUtilization', suffix: '' }], names),
     yRange: [0, 1],
     markers,
   };
@@ -67,12 +72,12 @@ function maxOf(values: (number | null)[]): number {
   return max;
 }
 
-export function memoryChart(r: InstanceSeriesResponse, markers: Marker[] = []): ChartSpec {
+export function memoryChart(r: InstanceSeriesResponse, markers: Marker[] = [], names: InstanceNames = NO_NAMES): ChartSpec {
   const shaped = perInstance(r, [
     { column: 'rssBytes', suffix: 'RSS', width: 2 },
     { column: 'heapUsedBytes', suffix: 'heap used', dash: [6, 3] },
     { column: 'heapLimitBytes', suffix: 'heap limit', dash: [1, 4], width: 1 },
-  ]);
+  ], names);
   // A 4 GiB heap limit would flatten a 100 MiB RSS into the axis: the limit is drawn to scale
   // only once usage is within reach of it; otherwise the legend still gives its value.
   const used = Math.max(0, ...r.instances.flatMap((i) => [maxOf(i.rssBytes), maxOf(i.heapUsedBytes)]));
@@ -88,17 +93,17 @@ export function memoryChart(r: InstanceSeriesResponse, markers: Marker[] = []): 
   };
 }
 
-export function gcChart(r: InstanceSeriesResponse, markers: Marker[] = []): ChartSpec {
+export function gcChart(r: InstanceSeriesResponse, markers: Marker[] = [], names: InstanceNames = NO_NAMES): ChartSpec {
   return {
     key: `gc:${r.instances.length}`,
     title: 'GC pause time per bucket',
     unit: 'ms',
-    ...perInstance(r, [{ column: 'gcPauseMs', suffix: '' }]),
+    ...perInstance(r, [{ column: 'gcPauseMs', suffix: '' }], names),
     markers,
   };
 }
 
-export function inFlightChart(r: InstanceSeriesResponse, markers: Marker[] = []): ChartSpec {
+export function inFlightChart(r: InstanceSeriesResponse, markers: Marker[] = [], names: InstanceNames = NO_NAMES): ChartSpec {
   return {
     key: `in-flight:${r.instances.length}`,
     title: 'Requests in flight',
@@ -106,7 +111,7 @@ export function inFlightChart(r: InstanceSeriesResponse, markers: Marker[] = [])
     ...perInstance(r, [
       { column: 'inFlightMean', suffix: 'mean' },
       { column: 'inFlightMax', suffix: 'max', dash: [4, 3], width: 1 },
-    ]),
+    ], names),
     markers,
   };
 }

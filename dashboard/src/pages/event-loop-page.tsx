@@ -9,6 +9,7 @@ import { Link } from '../components/link';
 import { Async, EmptyNote } from '../components/states';
 import { formatMs, formatTime } from '../format/units';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
+import { instanceNames } from '../shape/instance-names';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { withPage } from '../state/view-state';
@@ -22,6 +23,8 @@ export function EventLoopPage({ service }: { service: string }) {
   const stalls = useApi(`stalls:${service}:${rangeKey}`, (s) => api.stalls(service, view.range, s), [resyncVersion, refresh]);
   const events = useApi(`stall-events:${service}:${rangeKey}`, (s) => api.events(view.range, { service, type: 'stall', limit: 1000 }, s), [resyncVersion]);
   const instances = useApi(`inst:${service}:${rangeKey}`, (s) => api.instanceSeries(service, view.range, s), [resyncVersion, refresh]);
+  const list = useApi(`instances:${service}:${rangeKey}`, (s) => api.instances(service, view.range, s), [resyncVersion, refresh]);
+  const names = instanceNames(list.data?.instances ?? []);
   const { live, window, onSelectRange } = useRangeWindow(stalls.data);
 
   useLiveMessages(live, (msg) => {
@@ -49,8 +52,8 @@ export function EventLoopPage({ service }: { service: string }) {
         <Async state={instances} what="event-loop charts">
           {(r) => (
             <>
-              <UplotChart spec={eventLoopDelayChart(r)} xRange={window} onSelectRange={onSelectRange} />
-              <UplotChart spec={eventLoopUtilizationChart(r)} xRange={window} onSelectRange={onSelectRange} />
+              <UplotChart spec={eventLoopDelayChart(r, [], names)} xRange={window} onSelectRange={onSelectRange} />
+              <UplotChart spec={eventLoopUtilizationChart(r, [], names)} xRange={window} onSelectRange={onSelectRange} />
             </>
           )}
         </Async>

@@ -9,6 +9,7 @@ import { Async, StartAgentHelp } from '../components/states';
 import { formatAge, formatBytes, formatCount, formatPercent, formatTime } from '../format/units';
 import { useLive, useLiveMessages, useNow, useThrottledRefresh } from '../live/live-context';
 import { attributeText } from '../shape/waterfall';
+import { GONE_AFTER_MS, instanceNames, isGone } from '../shape/instance-names';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { useRangeWindow } from './use-range-window';
@@ -21,6 +22,7 @@ export function InstancesPage({ service }: { service: string }) {
   const list = useApi(`instances:${service}:${rangeKey}`, (s) => api.instances(service, view.range, s), [resyncVersion, refresh]);
   const series = useApi(`inst:${service}:${rangeKey}`, (s) => api.instanceSeries(service, view.range, s), [resyncVersion, refresh]);
   const { live, window, onSelectRange } = useRangeWindow(list.data);
+  const names = instanceNames(list.data?.instances ?? []);
   useLiveMessages(live, (msg) => {
     if ((msg.type === 'aggregate' && msg.aggregate.service === service) || (msg.type === 'event' && msg.event.service === service)) trigger();
   });
@@ -35,7 +37,7 @@ export function InstancesPage({ service }: { service: string }) {
           data.instances.length === 0 ? (
             <StartAgentHelp service={service} />
           ) : (
-            <InstancesTable instances={data.instances} />
+            <InstancesTable instances={data.instances} to={data.to} />
           )
         }
       </Async>
@@ -43,8 +45,8 @@ export function InstancesPage({ service }: { service: string }) {
         <Async state={series} what="instance charts">
           {(r) => (
             <>
-              <UplotChart spec={memoryChart(r)} xRange={window} onSelectRange={onSelectRange} />
-              <UplotChart spec={eventLoopUtilizationChart(r)} xRange={window} onSelectRange={onSelectRange} />
+              <UplotChart spec={memoryChart(r, [], names)} xRange={window} onSelectRange={onSelectRange} />
+              <UplotChart spec={eventLoopUtilizationChart(r, [], names)} xRange={window} onSelectRange={onSelectRange} />
             </>
           )}
         </Async>
@@ -53,42 +55,56 @@ export function InstancesPage({ service }: { service: string }) {
   );
 }
 
-function InstancesTable({ instances }: { instances: InstanceView[] }) {
+function InstancesTable({ instances, to }: { instances: InstanceView[]; to: number }) {
   const now = useNow(true, 10_000);
+  const names = instanceNames(instances);
+  // Live processes first; a gone one stays listed (its figures explain the range) but says so.
+  const ordered = [...instances].sort((a, b) => Number(isGone(a, to)) - Number(isGone(b, to)));
+  const gone = ordered.filter((i) => isGone(i, to)).length;
   return (
-    <div class="instances" data-testid="instances-table">
-      {instances.map((i) => {
-        const settings = Object.entries(i.settings).sort(([a], [b]) => a.localeCompare(b));
-        const heapShare = i.heapUsedBytes !== null && i.heapLimitBytes ? i.heapUsedBytes / i.heapLimitBytes : null;
-        return (
-          <article class="instance" key={i.instanceId} data-instance={i.instanceId}>
-            <header>
-              <h2 class="instance-id">{i.instanceId}</h2>
-              <span class="muted">{[i.host, i.pid !== null ? `pid ${i.pid}` : null].filter((x) => x !== null).join(' · ')}</span>
-            </header>
-            <dl class="kv kv-grid">
-              <dt>Uptime</dt><dd>{i.startedAt !== null ? formatAge(now - i.startedAt) : '–'}</dd>
-              <dt>Restarts</dt><dd class={i.restarts > 0 ? 'error-text' : undefined} data-col="restarts">{formatCount(i.restarts)}</dd>
-              <dt>RSS</dt><dd data-col="rss">{formatBytes(i.rssBytes)}</dd>
-              <dt>Heap used / limit</dt>
-              <dd>{`${formatBytes(i.heapUsedBytes)} / ${formatBytes(i.heapLimitBytes)}${heapShare !== null ? ` (${formatPercent(heapShare, 0)})` : ''}`}</dd>
-              <dt>Event-loop busy</dt><dd>{formatPercent(i.eventLoopUtilization, 0)}</dd>
-              <dt>In flight</dt><dd>{i.inFlight !== null ? formatCount(i.inFlight, 1) : '–'}</dd>
-              <dt>Last seen</dt><dd>{formatTime(i.lastSeen)}</dd>
-            </dl>
-            <details class="settings" open={settings.length > 0 && settings.length <= 30}>
-              <summary>{`Settings reported at start (${settings.length})`}</summary>
-              {settings.length === 0 ? (
-                <p class="muted">This process reported no settings (an agent other than Headroom's, or an old one).</p>
-              ) : (
-                <dl class="kv">
-                  {settings.map(([k, v]) => [<dt key={`k-${k}`}>{k}</dt>, <dd key={`v-${k}`}>{attributeText(v)}</dd>])}
-                </dl>
-              )}
-            </details>
-          </article>
-        );
-      })}
-    </div>
+    <>
+      <p class="muted list-note" data-testid="instances-note">
+        {`${instances.length - gone} live${gone > 0 ? `, ${gone} gone (no report in the last ${GONE_AFTER_MS / 60_000} minutes of the range)` : ''}`}
+      </p>
+      <div class="instances" data-testid="instances-table">
+        {ordered.map((i) => {
+          const settings = Object.entries(i.settings).sort(([a], [b]) => a.localeCompare(b));
+          const heapShare = i.heapUsedBytes !== null && i.heapLimitBytes ? i.heapUsedBytes / i.heapLimitBytes : null;
+          return (
+            <article class={isGone(i, to) ? 'instance instance-gone' : 'instance'} key={i.instanceId} data-instance={i.instanceId} data-gone={isGone(i, to) ? '1' : undefined}>
+              <header>
+                <h2 class="instance-name">
+                  {names.get(i.instanceId) ?? i.instanceId}
+                  {isGone(i, to) && <span class="badge badge-gone">gone</span>}
+                </h2>
+                {/* The pid is in the name when known. */}
+                {i.host !== null && <span class="muted">{i.host}</span>}
+                <code class="instance-id">{i.instanceId}</code>
+              </header>
+              <dl class="kv kv-grid">
+                <dt>Uptime</dt><dd>{i.startedAt !== null ? formatAge(now - i.startedAt) : '–'}</dd>
+                <dt>Restarts</dt><dd class={i.restarts > 0 ? 'error-text' : undefined} data-col="restarts">{formatCount(i.restarts)}</dd>
+                <dt>RSS</dt><dd data-col="rss">{formatBytes(i.rssBytes)}</dd>
+                <dt>Heap used / limit</dt>
+                <dd>{`${formatBytes(i.heapUsedBytes)} / ${formatBytes(i.heapLimitBytes)}${heapShare !== null ? ` (${formatPercent(heapShare, 0)})` : ''}`}</dd>
+                <dt>Event-loop busy</dt><dd>{formatPercent(i.eventLoopUtilization, 0)}</dd>
+                <dt>In flight</dt><dd>{i.inFlight !== null ? formatCount(i.inFlight, 1) : '–'}</dd>
+                <dt>Last seen</dt><dd>{formatTime(i.lastSeen)}</dd>
+              </dl>
+              <details class="settings" open={settings.length > 0 && settings.length <= 30}>
+                <summary>{`Settings reported at start (${settings.length})`}</summary>
+                {settings.length === 0 ? (
+                  <p class="muted">This process reported no settings (an agent other than Headroom's, or an old one).</p>
+                ) : (
+                  <dl class="kv">
+                    {settings.map(([k, v]) => [<dt key={`k-${k}`}>{k}</dt>, <dd key={`v-${k}`}>{attributeText(v)}</dd>])}
+                  </dl>
+                )}
+              </details>
+            </article>
+          );
+        })}
+      </div>
+    </>
   );
 }

@@ -15,6 +15,7 @@ import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-cont
 import { canMerge, mergeAggregate } from '../shape/live-merge';
 import { alertsApi } from '../api/alerts-api';
 import { alertsToMarkers, eventsToMarkers } from '../shape/markers';
+import { instanceNames, isGone } from '../shape/instance-names';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { withPage } from '../state/view-state';
@@ -33,6 +34,8 @@ export function ServicePage({ service }: { service: string }) {
   const summary = useApi(`summary:${rangeKey}`, (s) => api.services(view.range, s), [resyncVersion, refresh]);
   const series = useApi(`series:${service}:${route}:${rangeKey}`, (s) => api.serviceSeries(service, view.range, { route }, s), [resyncVersion, seriesRefresh]);
   const instances = useApi(`inst:${service}:${rangeKey}`, (s) => api.instanceSeries(service, view.range, s), [resyncVersion, refresh]);
+  // The processes themselves: names for the chart legends, and which are still reporting.
+  const processes = useApi(`instances:${service}:${rangeKey}`, (s) => api.instances(service, view.range, s), [resyncVersion, refresh]);
   const events = useApi(`events:${service}:${route}:${rangeKey}`, (s) => api.events(view.range, { service, route, limit: 200 }, s), [resyncVersion]);
   // How many findings the advisor has for this service: the badge next to the name.
   const advisorCount = useApi(`advisor:${service}:${rangeKey}`, (s) => api.advisor(service, view.range, s), [resyncVersion, refresh]);
@@ -58,6 +61,9 @@ export function ServicePage({ service }: { service: string }) {
   const [from, to] = window ?? [0, Number.MAX_SAFE_INTEGER];
   const markers = [...eventsToMarkers(markerEvents, from, to), ...alertsToMarkers(alertHistory.data?.transitions ?? [], from, to)].sort((a, b) => a.timeMs - b.timeMs);
   const chartProps = { xRange: window, onSelectRange };
+  const names = instanceNames(processes.data?.instances ?? []);
+  const gone = processes.data ? processes.data.instances.filter((i) => isGone(i, processes.data?.to ?? 0)).length : 0;
+  const liveCount = processes.data ? processes.data.instances.length - gone : null;
 
   return (
     <section class="page service-page">
@@ -91,7 +97,11 @@ export function ServicePage({ service }: { service: string }) {
               <Stat label="Queue wait share" value={formatPercent(me.queueWaitShare, 0)} tone={me.queueWaitShare !== null && me.queueWaitShare > 0.25 ? 'warn' : 'normal'} />
               <Stat label="Event-loop busy" value={formatPercent(me.eventLoopUtilization, 0)} tone={me.eventLoopUtilization !== null && me.eventLoopUtilization > 0.8 ? 'bad' : 'normal'} />
               <Stat label="Memory (RSS)" value={formatBytes(me.memoryRssBytes)} />
-              <Stat label="Instances" value={String(me.instances)} />
+              <Stat
+                label="Instances"
+                value={liveCount === null ? String(me.instances) : gone > 0 ? `${liveCount} live · ${gone} gone` : String(liveCount)}
+                testId="stat-instances"
+              />
             </div>
           )}
           <div class="chart-grid">
@@ -109,11 +119,11 @@ export function ServicePage({ service }: { service: string }) {
               <Async state={instances} what="process charts">
                 {(r) => (
                   <>
-                    <UplotChart spec={eventLoopDelayChart(r, markers)} {...chartProps} />
-                    <UplotChart spec={eventLoopUtilizationChart(r, markers)} {...chartProps} />
-                    <UplotChart spec={memoryChart(r, markers)} {...chartProps} />
-                    <UplotChart spec={gcChart(r, markers)} {...chartProps} />
-                    <UplotChart spec={inFlightChart(r, markers)} {...chartProps} />
+                    <UplotChart spec={eventLoopDelayChart(r, markers, names)} {...chartProps} />
+                    <UplotChart spec={eventLoopUtilizationChart(r, markers, names)} {...chartProps} />
+                    <UplotChart spec={memoryChart(r, markers, names)} {...chartProps} />
+                    <UplotChart spec={gcChart(r, markers, names)} {...chartProps} />
+                    <UplotChart spec={inFlightChart(r, markers, names)} {...chartProps} />
                   </>
                 )}
               </Async>

@@ -5,6 +5,7 @@
 import type { SpanView } from '@headroom/collector/api-types';
 import { useState } from 'preact/hooks';
 import { api } from '../api/endpoints';
+import { paletteColor } from '../charts/chart-spec';
 import { Link } from '../components/link';
 import { Async } from '../components/states';
 import { formatMs, formatTime } from '../format/units';
@@ -75,6 +76,10 @@ function WaterfallView({ spans }: { spans: SpanView[] }) {
               <div class="wf-name" role="cell">
                 <span class="wf-indent" style={{ width: `${Math.min(r.depth, 12) * 12}px` }} />
                 <span class="wf-label">{s.isStall ? `⚠ ${s.name}` : s.name}</span>
+                {/* A trace across services says on each row whose span it is. */}
+                {w.services.length > 1 && (
+                  <span class="wf-service" data-testid="span-service" style={{ borderColor: paletteColor(w.services.indexOf(s.service)) }}>{s.service}</span>
+                )}
                 <span class="wf-dur">{formatMs(s.durationMs)}</span>
               </div>
               <div class="wf-bar-cell" role="cell">

@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { InstanceView } from '@headroom/collector/api-types';
+import { instanceLabel, instanceNames, isGone } from '../../dashboard/src/shape/instance-names';
+
+function inst(instanceId: string, patch: Partial<InstanceView> = {}): InstanceView {
+  return {
+    instanceId, service: 'shop', host: 'h', pid: null, firstSeen: 0, lastSeen: 600_000, startedAt: null, restarts: 0, rssBytes: null,
+    heapUsedBytes: null, heapLimitBytes: null, eventLoopUtilization: null, inFlight: null, settings: {}, resource: {}, ...patch,
+  };
+}
+
+test('instances are named by cluster role or worker id and pid; the start settings win over a resource read before fork', () => {
+  assert.equal(instanceLabel(inst('6b17d5e7-a000-4000-8000-0000b3fcd381', { pid: 8674, settings: { cluster_role: 'primary' }, resource: { 'headroom.cluster.role': 'standalone' } })), 'primary · pid 8674');
+  assert.equal(instanceLabel(inst('x', { pid: 8675, resource: { 'headroom.cluster.role': 'worker', 'headroom.cluster.worker_id': 2 } })), 'worker 2 · pid 8675');
+  assert.equal(instanceLabel(inst('x', { pid: 42, resource: { 'headroom.cluster.role': 'standalone' } })), 'pid 42');
+  assert.equal(instanceLabel(inst('6b17d5e7-a000-4000-8000-0000b3fcd381')), '6b17d5e7-a…b3fcd381', 'nothing else known: the id, shortened');
+});
+
+test('names that would repeat keep the id; a process silent for the last two minutes of the range is gone', () => {
+  const names = instanceNames([inst('aaaaaaaa-1111', { pid: 7 }), inst('bbbbbbbb-2222', { pid: 7 }), inst('c', { pid: 8 })]);
+  assert.deepEqual([...names.values()], ['pid 7 (aaaaaaaa-1111)', 'pid 7 (bbbbbbbb-2222)', 'pid 8']);
+  assert.equal(isGone(inst('a', { lastSeen: 600_000 }), 700_000), false);
+  assert.equal(isGone(inst('a', { lastSeen: 500_000 }), 700_000), true);
+});
