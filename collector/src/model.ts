@@ -49,7 +49,10 @@ export interface SpanRecord {
   /** OTLP status code: 0 unset, 1 ok, 2 error. */
   statusCode: number;
   statusMessage: string;
-  /** `http.route` when the span has one. */
+  /**
+   * Its transaction, "METHOD route" (receiver/normalise/transaction-name.ts): spans with an
+   * `http.route`, and server spans no route matched ("GET"); null on others.
+   */
   route: string | null;
   /** `headroom.stall` is true: the agent's span for a blocked event loop. */
   stall: boolean;
@@ -82,7 +85,7 @@ export type Distribution =
 export interface RequestPoint {
   service: string;
   instanceId: string;
-  /** `http.route`, or `METHOD` alone when the framework named no route. */
+  /** The transaction, "METHOD route" ("GET /orders/:id"), or the method alone when the framework named no route. */
   route: string;
   method: string;
   statusCode: number | null;
@@ -158,6 +161,7 @@ export interface EventRecord {
   timeNs: EpochNanos;
   traceId: string | null;
   spanId: string | null;
+  /** The transaction of the request the event happened in, named as RequestPoint.route; null outside a request. */
   route: string | null;
   durationMs: number | null;
   message: string | null;

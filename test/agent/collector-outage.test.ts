@@ -42,7 +42,7 @@ test('requests served while the collector was down reach it once it is back: all
 
     collector = await startTestCollector({ otlpPort: port });
     const c = collector;
-    assert.deepEqual(await requestsByRoute(c, SERVICE, 20), { '/hello': 20 });
+    assert.deepEqual(await requestsByRoute(c, SERVICE, 20), { 'GET /hello': 20 });
     for (const traceId of traced) {
       await eventually(async () => {
         const res = await fetch(`${c.collector.httpUrl}/api/traces/${traceId}`);

@@ -7,11 +7,11 @@ describeRoutes({
   name: 'connect routes, light and traced',
   apps: [{ service: 'connect', script: `${FIXTURES}/connect-app.js` }],
   requests: [
-    { path: '/api/users/3', status: 200, route: '/api/users' },
-    { path: '/api/users/4', status: 200, route: '/api/users' },
+    { path: '/api/users/3', status: 200, route: 'GET /api/users' },
+    { path: '/api/users/4', status: 200, route: 'GET /api/users' },
     // A sub-app's mount path under its parent's.
-    { path: '/authors/posts/9', status: 200, route: '/authors/posts' },
-    { path: '/api/fail', status: 500, route: '/api/fail' },
+    { path: '/authors/posts/9', status: 200, route: 'GET /authors/posts' },
+    { path: '/api/fail', status: 500, route: 'GET /api/fail' },
     // Answered by middleware mounted on no path.
     { path: '/health', status: 200, route: 'GET' },
     { path: '/nope', status: 404, route: 'GET' },

@@ -32,7 +32,7 @@ test('an ESM express app under --import reports its routes', async () => {
     for (let i = 0; i < 5; i++) assert.equal(await fetch(`http://127.0.0.1:${port}/esm/${i}`).then((r) => r.text()), `esm ${i}`);
     const res = await eventually(async () => {
       const r = await collector.api<TransactionsResponse>(`/api/services/agent-esm/transactions?${RANGE()}`);
-      return r.transactions.find((t) => t.route === '/esm/:id' && t.requests === 5);
+      return r.transactions.find((t) => t.route === 'GET /esm/:id' && t.requests === 5);
     }, 'ESM route');
     assert.equal(res.requests, 5);
   } finally {

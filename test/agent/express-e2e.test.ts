@@ -77,16 +77,20 @@ describe('agent on an express 5 app', () => {
       return res.events.some((e) => e.traceId === busy.traceId) ? res.events : undefined;
     }, 'stall event');
     const stall = stalls.find((e) => e.traceId === busy.traceId)!;
-    assert.equal(stall.route, '/busy/:ms');
+    // The agent sends the request's method with the route; the collector names the transaction.
+    assert.equal(stall.route, 'GET /busy/:ms');
+    assert.equal(stall.attributes['http.request.method'], 'GET');
+    assert.equal(stall.message, 'event loop blocked ' + String(stall.message?.match(/\d+/)?.[0]) + ' ms in GET /busy/:ms');
     assert.ok(stall.durationMs !== null && stall.durationMs >= 160 && stall.durationMs <= 240, `stall ${String(stall.durationMs)} ms (CPU ${String(stall.attributes['headroom.stall.cpu_ms'])} ms)`);
     assert.equal(stall.attributes['code.function'], 'busy');
     assert.match(String(stall.attributes['code.filepath']), /express-app\.js$/);
-    assert.ok(!stalls.some((e) => e.route === '/async-wait/:ms' || e.traceId === waiting.traceId), 'the delayed async route is not blamed');
+    assert.ok(!stalls.some((e) => e.route === 'GET /async-wait/:ms' || e.traceId === waiting.traceId), 'the delayed async route is not blamed');
 
     const busyTrace = await trace(busy.traceId);
     const blocked = busyTrace.spans.find((s) => s.name === 'event loop blocked');
     assert.ok(blocked, 'stall span inside the trace');
     assert.equal(blocked.attributes['headroom.stall'], true);
+    assert.equal(blocked.attributes['http.request.method'], 'GET');
     const parent = busyTrace.spans.find((s) => s.spanId === blocked.parentSpanId);
     assert.ok(parent, 'stall span hangs under a span of the busy request');
     assert.ok(BigInt(blocked.startNs) >= BigInt(parent.startNs), 'the stall span starts inside its parent, not before it');
@@ -203,10 +207,10 @@ describe('agent on an express 5 app', () => {
     await fetch(`${app.base}/fail`).then((r) => r.text());
     const errorTraces = await eventually(async () => {
       const res = await collector.api<{ traces: { route: string | null; error: boolean; traceId: string }[] }>(`/api/traces?service=${SERVICE}&error=true&${RANGE()}`);
-      return res.traces.some((t) => t.route === '/fail') ? res.traces : undefined;
+      return res.traces.some((t) => t.route === 'GET /fail') ? res.traces : undefined;
     }, 'error trace');
     assert.ok(errorTraces.every((t) => t.error));
-    const all = await collector.api<{ traces: { traceId: string; durationMs: number; stallMs: number }[] }>(`/api/traces?service=${SERVICE}&route=${encodeURIComponent('/hello')}&${RANGE()}`);
+    const all = await collector.api<{ traces: { traceId: string; durationMs: number; stallMs: number }[] }>(`/api/traces?service=${SERVICE}&route=${encodeURIComponent('GET /hello')}&${RANGE()}`);
     // With no rate-limited share, a /hello trace is kept only when its caller sampled it (the
     // queue-wait test), or it was slow or had a stall inside (a loaded test machine can do that).
     const unexplained = all.traces.filter((t) => !sampledHello.has(t.traceId) && t.durationMs < 2000 && t.stallMs === 0);

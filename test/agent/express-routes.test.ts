@@ -3,7 +3,8 @@
 // budgets, far from exhausted here). The route of each request must be its pattern, the same
 // in every mode: a path-mounted middleware that calls next() is no part of it, mounts at
 // patterns keep their pattern, sub-apps and `app.route()` count, and an unmatched request has
-// no route (the collector names it by its method).
+// no route. The collector counts each as "METHOD pattern" ("GET /users/:id"), an unmatched one
+// by its method alone.
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,14 +14,14 @@ import type { TraceResponse, TracesResponse } from '../../collector/src/api-type
 import { eventually, FIXTURES, LIGHT_BUDGETS, RANGE, REPO, requestsByRoute, runServiceApps, startTestCollector, traceOfRoute, type RunningApp, type TestCollector } from './support/harness';
 
 const REQUESTS: { method?: string; path: string; route: string }[] = [
-  { path: '/api/users/3', route: '/api/users/:id' },
-  { path: '/users', route: '/users' },
-  { path: '/users/7', route: '/users/:id' },
-  { path: '/authors/5/posts/9', route: '/authors/:aid/posts/:pid' },
-  { path: '/admin/stats', route: '/admin/stats' },
-  { path: '/things/4', route: '/things/:id' },
-  { method: 'POST', path: '/things/4', route: '/things/:id' },
-  { path: '/re/42', route: String(/^\/re\/\d+$/) },
+  { path: '/api/users/3', route: 'GET /api/users/:id' },
+  { path: '/users', route: 'GET /users' },
+  { path: '/users/7', route: 'GET /users/:id' },
+  { path: '/authors/5/posts/9', route: 'GET /authors/:aid/posts/:pid' },
+  { path: '/admin/stats', route: 'GET /admin/stats' },
+  { path: '/things/4', route: 'GET /things/:id' },
+  { method: 'POST', path: '/things/4', route: 'POST /things/:id' },
+  { path: '/re/42', route: `GET ${String(/^\/re\/\d+$/)}` },
   { path: '/nope', route: 'GET' },
 ];
 
@@ -78,7 +79,7 @@ describe('express routes, light and traced, express 5 and 4', () => {
 
   test('a traced request has a span per middleware and route handler, siblings under its server span', async () => {
     for (const service of ['routes-e5-traced', 'routes-e4-traced']) {
-      const traceId = (await traceOfRoute(collector, service, '/api/users/:id')).traceId;
+      const traceId = (await traceOfRoute(collector, service, 'GET /api/users/:id')).traceId;
       // A trace's spans can reach the collector in two export batches (the agent's queue cuts
       // batches by size): wait for the server span and the handler's, not for a count.
       const t = await eventually(async () => {
@@ -104,14 +105,14 @@ describe('express routes, light and traced, express 5 and 4', () => {
     const res = await fetch(`${app.base}/boom`);
     await res.text();
     assert.equal(res.status, 500);
-    const t = await traceOfRoute(collector, 'routes-e5-traced', '/boom');
+    const t = await traceOfRoute(collector, 'routes-e5-traced', 'GET /boom');
     const handler = t.spans.find((s) => s.name === 'request handler - /boom');
     assert.equal(handler?.status.code, 2, JSON.stringify(t.spans.map((s) => [s.name, s.status.code])));
     assert.ok(handler?.events.some((e) => e.name === 'exception'));
   });
 
   test('with the express instrumentation switched off, a traced request has its route but no layer spans', async () => {
-    const t = await traceOfRoute(collector, 'routes-e5-no-layer-spans', '/api/users/:id');
+    const t = await traceOfRoute(collector, 'routes-e5-no-layer-spans', 'GET /api/users/:id');
     assert.deepEqual(t.spans.map((s) => s.name), ['GET /api/users/:id']);
   });
 

@@ -25,7 +25,7 @@ describe('agent on a fastify 5 app', () => {
   test('requests are recorded by route', async () => {
     const res = await eventually(async () => {
       const r = await collector.api<TransactionsResponse>(`/api/services/${SERVICE}/transactions?${RANGE()}`);
-      return r.transactions.some((t) => t.route === '/items/:id' && t.requests >= 20) ? r : undefined;
+      return r.transactions.some((t) => t.route === 'GET /items/:id' && t.requests >= 20) ? r : undefined;
     }, 'fastify transactions');
     assert.ok(!res.transactions.some((t) => t.route === 'GET'), 'no request without its route');
   });
@@ -34,7 +34,7 @@ describe('agent on a fastify 5 app', () => {
     await fetch(`${app.base}/busy/150`).then((r) => r.text());
     const stall = await eventually(async () => {
       const r = await collector.api<EventsResponse>(`/api/events?service=${SERVICE}&type=stall&${RANGE()}`);
-      return r.events.find((e) => e.route === '/busy/:ms');
+      return r.events.find((e) => e.route === 'GET /busy/:ms');
     }, 'fastify stall');
     assert.ok(stall.durationMs !== null && stall.durationMs >= 120 && stall.durationMs <= 300, `stall ${String(stall.durationMs)} ms (CPU ${String(stall.attributes['headroom.stall.cpu_ms'])} ms)`);
     assert.ok(stall.traceId, 'the stall names its trace');

@@ -43,18 +43,18 @@ describe('an https server under the agent', () => {
 
   test('requests are counted by route, the failing one as an error', async () => {
     for (const service of Object.keys(SERVICES)) {
-      assert.deepEqual(await requestsByRoute(collector, service, 4), { '/secure-fail': 1, '/secure/:id': 3 }, service);
+      assert.deepEqual(await requestsByRoute(collector, service, 4), { 'GET /secure-fail': 1, 'GET /secure/:id': 3 }, service);
       const res = await collector.api<TransactionsResponse>(`/api/services/${service}/transactions?${RANGE()}`);
-      assert.deepEqual(Object.fromEntries(res.transactions.map((t) => [t.route, t.errors]).sort()), { '/secure-fail': 1, '/secure/:id': 0 }, service);
+      assert.deepEqual(Object.fromEntries(res.transactions.map((t) => [t.route, t.errors]).sort()), { 'GET /secure-fail': 1, 'GET /secure/:id': 0 }, service);
     }
   });
 
   test('server spans say https, traced or written at the end of a light request', async () => {
     const rootOf = async (service: string, route: string) => (await traceOfRoute(collector, service, route)).spans.find((s) => !s.parentSpanId);
-    const traced = await rootOf('https-traced', '/secure/:id');
+    const traced = await rootOf('https-traced', 'GET /secure/:id');
     assert.equal(traced?.attributes['url.scheme'], 'https');
     assert.equal(traced?.name, 'GET /secure/:id');
-    const partial = await rootOf('https-light', '/secure-fail');
+    const partial = await rootOf('https-light', 'GET /secure-fail');
     assert.equal(partial?.attributes['url.scheme'], 'https');
     assert.equal(partial?.attributes['headroom.trace.partial'], true);
     assert.equal(partial?.attributes['http.response.status_code'], 500);

@@ -42,7 +42,7 @@ describe('light requests propagate their trace context', () => {
   /** The newest stored trace of the caller's route for `client`, by its URL path. */
   const upTraceId = (client: string): Promise<string> =>
     eventually(async () => {
-      const r = await collector.api<TracesResponse>(`/api/traces?service=${UP}&route=${encodeURIComponent('/call-down/:client')}&limit=50&${RANGE()}`);
+      const r = await collector.api<TracesResponse>(`/api/traces?service=${UP}&route=${encodeURIComponent('GET /call-down/:client')}&limit=50&${RANGE()}`);
       for (const summary of r.traces) {
         const t = await collector.api<TraceResponse>(`/api/traces/${summary.traceId}`);
         if (t.spans.some((s) => s.service === UP && s.attributes['url.path'] === `/call-down/${client}`)) return summary.traceId;

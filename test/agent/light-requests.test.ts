@@ -43,10 +43,10 @@ describe('light requests (over the trace budget)', () => {
 
   test('every request is counted in the metrics, by route; ordinary ones leave no trace', async () => {
     for (let i = 0; i < 40; i++) await fetch(`${app.base}/hello`).then((r) => r.text());
-    const hello = await transaction('/hello', 40);
+    const hello = await transaction('GET /hello', 40);
     assert.equal(hello.requests, 40);
     assert.equal(hello.errors, 0);
-    const kept = await traces(`route=${encodeURIComponent('/hello')}`);
+    const kept = await traces(`route=${encodeURIComponent('GET /hello')}`);
     assert.ok(kept.traces.every((t) => t.durationMs >= 2000 || t.stallMs > 0), 'only slow or stalled /hello requests (a loaded machine) leave a trace');
   });
 
@@ -54,7 +54,7 @@ describe('light requests (over the trace budget)', () => {
     const res = await fetch(`${app.base}/call-then-fail`);
     assert.equal(res.status, 502);
     await res.text();
-    const summary = await eventually(async () => (await traces('error=true')).traces.find((t) => t.route === '/call-then-fail'), 'error trace');
+    const summary = await eventually(async () => (await traces('error=true')).traces.find((t) => t.route === 'GET /call-then-fail'), 'error trace');
     const detail = await storedTrace(summary.traceId);
     assert.equal(detail.spans.length, 1, `spans: ${detail.spans.map((s) => s.name).join(', ')}`);
     const server = detail.spans[0]!;
@@ -76,7 +76,7 @@ describe('light requests (over the trace budget)', () => {
       assert.equal(res.status, 200);
       await res.text();
     }
-    const row = await transaction('/async-wait/:ms', 5);
+    const row = await transaction('GET /async-wait/:ms', 5);
     assert.equal(row.requests, 5);
     assert.equal(row.queueWaitMs, null, 'an absurd queue start is dropped, not recorded');
   });
@@ -94,7 +94,7 @@ describe('light requests (over the trace budget)', () => {
     await fetch(`${app.base}/busy/200`).then((r) => r.text());
     const stall = await eventually(async () => {
       const res = await collector.api<EventsResponse>(`/api/events?service=${SERVICE}&type=stall&${RANGE()}`);
-      return res.events.find((e) => e.route === '/busy/:ms');
+      return res.events.find((e) => e.route === 'GET /busy/:ms');
     }, 'stall event');
     assert.ok(stall.traceId, 'the stall names a trace');
     // (Its accuracy, 200 ms ± 20 %, is express-e2e's to check; here it is the attribution.)

@@ -11,10 +11,10 @@ describeRoutes({
     { service: 'nest-fastify', script: `${FIXTURES}/nest-app.mjs`, env: { NEST_ADAPTER: 'fastify' } },
   ],
   requests: [
-    { path: '/v1/api/users/3', status: 200, route: '/v1/api/users/:id' },
-    { path: '/v1/api/users/4', status: 200, route: '/v1/api/users/:id' },
-    { path: '/v1/authors/5/posts/9', status: 200, route: '/v1/authors/:aid/posts/:pid' },
-    { path: '/v1/api/users/fail', status: 500, route: '/v1/api/users/fail' },
+    { path: '/v1/api/users/3', status: 200, route: 'GET /v1/api/users/:id' },
+    { path: '/v1/api/users/4', status: 200, route: 'GET /v1/api/users/:id' },
+    { path: '/v1/authors/5/posts/9', status: 200, route: 'GET /v1/authors/:aid/posts/:pid' },
+    { path: '/v1/api/users/fail', status: 500, route: 'GET /v1/api/users/fail' },
     // Answered by middleware (express's app.use, or middie's on fastify).
     { path: '/health', status: 200, route: 'GET' },
     { path: '/nope', status: 404, route: 'GET' },

@@ -42,7 +42,7 @@ describe('OTEL_TRACES_SAMPLER', () => {
 
   test('always_on: every request is traced, over Headroom budgets of 0', async () => {
     const hellos = await eventually(async () => {
-      const t = await traces('sampler-always-on', '/hello');
+      const t = await traces('sampler-always-on', 'GET /hello');
       return t.length >= HELLOS ? t : undefined;
     }, `${HELLOS} /hello traces`);
     assert.equal(hellos.length, HELLOS);
@@ -56,10 +56,10 @@ describe('OTEL_TRACES_SAMPLER', () => {
   test('parentbased_always_off: ordinary requests leave no trace; an error is still kept', async () => {
     await requestsByRoute(collector, 'sampler-always-off', HELLOS + 1);
     await eventually(async () => {
-      const t = await traces('sampler-always-off', '/fail');
+      const t = await traces('sampler-always-off', 'GET /fail');
       return t.length > 0 ? t : undefined;
     }, 'the /fail trace');
-    const hellos = await traces('sampler-always-off', '/hello');
+    const hellos = await traces('sampler-always-off', 'GET /hello');
     assert.ok(hellos.every((t) => t.durationMs >= 2000 || t.stallMs > 0), `only slow or stalled /hello requests (a loaded machine) leave a trace: ${hellos.length}`);
   });
 });

@@ -75,11 +75,11 @@ test('clients that read responses slowly: response-write finding', async () => {
   assert.equal(f.evidence.figures.requests, 20);
   assert.match(f.change, /buffering reverse proxy/);
   // 16 MiB per response is large in itself: compress and stream.
-  const large = await t.waitFor('slow-reader-svc', 'large-responses finding', byKind('slow-clients.large-responses', '/big/:kb'));
+  const large = await t.waitFor('slow-reader-svc', 'large-responses finding', byKind('slow-clients.large-responses', 'GET /big/:kb'));
   assert.equal(large.evidence.figures.meanResponseBytes, 16 * 1024 * 1024);
   assert.equal(large.evidence.figures.responses, 20);
-  assert.equal(large.title, 'Route /big/:kb sends 16 MiB per response: compress and stream it');
-  assert.match(large.evidence.chartLink, /^\/services\/slow-reader-svc\/transactions\?from=\d+&to=\d+&route=%2Fbig%2F%3Akb$/);
+  assert.equal(large.title, 'Route GET /big/:kb sends 16 MiB per response: compress and stream it');
+  assert.match(large.evidence.chartLink, /^\/services\/slow-reader-svc\/transactions\?from=\d+&to=\d+&route=GET\+%2Fbig%2F%3Akb$/);
 });
 
 test('clients that send bodies slowly: body-read finding', async () => {

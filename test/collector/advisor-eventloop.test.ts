@@ -21,27 +21,27 @@ test('a route that blocks the loop gets a blocking-route finding with its stalls
   const stallsOfRoute = async (): Promise<number> => {
     await t.tc.collector.storage.flush();
     const now = Date.now();
-    return t.tc.collector.storage.events({ service: 'blocking-svc', route: '/block/:ms', type: 'stall', from: now - 600_000, to: now + 1000, limit: 100 }).events.length;
+    return t.tc.collector.storage.events({ service: 'blocking-svc', route: 'GET /block/:ms', type: 'stall', from: now - 600_000, to: now + 1000, limit: 100 }).events.length;
   };
   // Once all three requests are in, the finding counts every stall of the route the store
   // holds: those on CPU as stalls, those during which the process hardly ran apart.
   const f = await eventually(async () => {
     const stored = await stallsOfRoute();
-    const found = byKind('eventloop.blocking-route', '/block/:ms')(await t.findings('blocking-svc'));
+    const found = byKind('eventloop.blocking-route', 'GET /block/:ms')(await t.findings('blocking-svc'));
     if (!found || found.evidence.figures.requests !== 3) return undefined;
     return Number(found.evidence.figures.stalls) + Number(found.evidence.figures.offCpuStalls ?? 0) === stored ? found : undefined;
   }, 'a blocking-route finding that agrees with the stored stalls', 30_000);
-  assert.equal(f.evidence.figures.route, '/block/:ms');
+  assert.equal(f.evidence.figures.route, 'GET /block/:ms');
   assert.ok(Number(f.evidence.figures.stalls) >= 1);
   assert.ok(Number(f.evidence.figures.maxStallMs) >= 200, `max stall ${f.evidence.figures.maxStallMs}`);
   assert.match(String(f.evidence.figures.location), /advisor-app\.js/);
   // Critical from 1 s of wall time on (a crowded machine stretches the 250 ms of CPU).
   assert.equal(f.severity, Number(f.evidence.figures.maxStallMs) >= 1000 ? 'critical' : 'warning');
-  assert.match(f.title, /^Route \/block\/:ms blocks the event loop for up to [\d.]+ m?s$/);
-  assert.match(f.evidence.chartLink, /^\/services\/blocking-svc\/event-loop\?from=\d+&to=\d+&route=%2Fblock%2F%3Ams$/);
+  assert.match(f.title, /^Route GET \/block\/:ms blocks the event loop for up to [\d.]+ m?s$/);
+  assert.match(f.evidence.chartLink, /^\/services\/blocking-svc\/event-loop\?from=\d+&to=\d+&route=GET\+%2Fblock%2F%3Ams$/);
   assert.match(f.change, /worker thread/);
   // /hello never blocked: no finding names it.
-  assert.ok(!(await t.findings('blocking-svc')).some((x) => x.evidence.figures.route === '/hello'));
+  assert.ok(!(await t.findings('blocking-svc')).some((x) => x.evidence.figures.route === 'GET /hello'));
 });
 
 test('steady medium callbacks without stalls: event-loop delay finding, no blocking-route finding', async () => {
@@ -63,5 +63,5 @@ test('steady medium callbacks without stalls: event-loop delay finding, no block
   assert.ok(Number(f.evidence.figures.worstUtilization) >= 0.5, `utilisation ${f.evidence.figures.worstUtilization}`);
   assert.match(f.title, /without stalls: too much work per process/);
   const all = await t.findings('busy-loop-svc', options);
-  assert.equal(all.filter((x) => x.kind === 'eventloop.blocking-route' && x.evidence.figures.route === '/work/:ms').length, 0);
+  assert.equal(all.filter((x) => x.kind === 'eventloop.blocking-route' && x.evidence.figures.route === 'GET /work/:ms').length, 0);
 });

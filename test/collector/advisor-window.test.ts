@@ -72,7 +72,7 @@ async function sendStalls(otlpUrl: string, service: string, route: string, times
   const logRecords = times.map((atMs) => ({
     timeUnixNano: ns(atMs),
     body: { stringValue: 'event loop blocked for 250 ms' },
-    attributes: [str('event.name', 'headroom.eventloop.stall'), num('headroom.stall.duration_ms', 250), str('http.route', route), str('code.function', 'busyLoop')],
+    attributes: [str('event.name', 'headroom.eventloop.stall'), num('headroom.stall.duration_ms', 250), str('http.route', route), str('http.request.method', 'GET'), str('code.function', 'busyLoop')],
   }));
   await post(otlpUrl, 'logs', { resourceLogs: [{ resource: resource(service), scopeLogs: [{ scope: { name: 'headroom-test' }, logRecords }] }] });
 }
@@ -132,13 +132,13 @@ describe('advisor window and shares', () => {
     assert.equal(blocking.evidence.figures.stalls, 6);
     assert.equal(blocking.evidence.figures.requests, 6);
     assert.equal(blocking.evidence.figures.shareOfRequests, 1);
-    assert.match(blocking.evidence.summary, /^6 stalls in \/stall over the last 15 minutes \(100 % of its 6 requests\)/);
+    assert.match(blocking.evidence.summary, /^6 stalls in GET \/stall over the last 15 minutes \(100 % of its 6 requests\)/);
     assert.match(blocking.evidence.chartLink, new RegExp(`from=${window.from}&to=${window.to}&`));
 
     // The same minutes through the other endpoints, asked with the finding's window or the asked one.
     const tx = await getJson<TransactionsResponse>(`${api}/services/${svc}/transactions?from=${window.from}&to=${window.to}`);
-    assert.equal(tx.body.transactions.find((x) => x.route === '/stall')?.stalls, 6);
-    assert.equal(tx.body.transactions.find((x) => x.route === '/stall')?.requests, 6);
+    assert.equal(tx.body.transactions.find((x) => x.route === 'GET /stall')?.stalls, 6);
+    assert.equal(tx.body.transactions.find((x) => x.route === 'GET /stall')?.requests, 6);
     for (const [a, b] of [[window.from, window.to], [from, to]] as const) {
       const s = await serviceOf(svc, a, b);
       assert.equal(s?.requests, 406);

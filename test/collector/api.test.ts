@@ -88,6 +88,7 @@ describe('query API with real exporters', () => {
           'event.name': 'headroom.eventloop.stall',
           'headroom.stall.duration_ms': 230,
           'http.route': '/orders/:id',
+          'http.request.method': 'GET',
           'code.function': 'sortHugeArray',
           'code.filepath': '/app/orders.js',
           'code.lineno': 42,
@@ -123,17 +124,17 @@ describe('query API with real exporters', () => {
     assert.ok(body.t.length <= 61);
     assert.equal(body.requests.reduce((a, b) => a + b, 0), 1250);
 
-    const route = await getJson<ServiceSeriesResponse>(`${api}/services/${SERVICE}/series?range=24h&route=${encodeURIComponent('/health')}`);
+    const route = await getJson<ServiceSeriesResponse>(`${api}/services/${SERVICE}/series?range=24h&route=${encodeURIComponent('GET /health')}`);
     assert.equal(route.status, 200);
     assert.equal(route.body.bucketMs, 5 * 60_000);
-    assert.equal(route.body.route, '/health');
+    assert.equal(route.body.route, 'GET /health');
     assert.equal(route.body.requests.reduce((a, b) => a + b, 0), 250);
   });
 
   it('ranks transactions by total time', async () => {
     const { status, body } = await getJson<TransactionsResponse>(`${api}/services/${SERVICE}/transactions`);
     assert.equal(status, 200);
-    assert.deepEqual(body.transactions.map((t) => t.route), ['/orders/:id', '/health']);
+    assert.deepEqual(body.transactions.map((t) => t.route), ['GET /orders/:id', 'GET /health']);
     const [ordersRow, healthRow] = body.transactions;
     assert.equal(ordersRow?.requests, 1000);
     assert.equal(ordersRow?.errors, 100);
@@ -151,7 +152,7 @@ describe('query API with real exporters', () => {
     const errorsOnly = await getJson<TracesResponse>(`${api}/traces?error=true`);
     assert.deepEqual(errorsOnly.body.traces.map((t) => t.traceId), [slowTraceId]);
 
-    const everything = await getJson<TracesResponse>(`${api}/traces?service=${SERVICE}&route=${encodeURIComponent('/orders/:id')}&limit=10`);
+    const everything = await getJson<TracesResponse>(`${api}/traces?service=${SERVICE}&route=${encodeURIComponent('GET /orders/:id')}&limit=10`);
     assert.deepEqual(new Set(everything.body.traces.map((t) => t.traceId)), new Set([slowTraceId, ...fastTraceIds]));
 
     const limited = await getJson<TracesResponse>(`${api}/traces?limit=2`);
@@ -183,7 +184,7 @@ describe('query API with real exporters', () => {
     const [stall] = events.body.events;
     assert.equal(stall?.type, 'stall');
     assert.equal(stall?.durationMs, 230);
-    assert.equal(stall?.route, '/orders/:id');
+    assert.equal(stall?.route, 'GET /orders/:id');
     assert.equal(stall?.instanceId, INSTANCE);
 
     const none = await getJson<EventsResponse>(`${api}/events?type=uncaught_exception`);

@@ -82,7 +82,7 @@ test('partly invalid metric points: no value, no time, buckets not matching boun
   assert.equal(req.length, 1);
   assert.deepEqual(req[0]!.distribution, { kind: 'explicit', bounds: [0.1, 1], counts: [1, 2, 0] });
   assert.equal(req[0]!.count, 3);
-  assert.equal(req[0]!.route, '/x');
+  assert.equal(req[0]!.route, 'GET /x');
 });
 
 test('empty requests succeed; a byte-order mark is tolerated', async () => {

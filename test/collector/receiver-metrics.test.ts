@@ -47,7 +47,8 @@ describe('metrics over OTLP/HTTP', () => {
 
     const points = allOf(h.batches, 'requests');
     assert.equal(points.length, 3);
-    const users = points.find((p) => p.route === '/users/:id')!;
+    // Named by method and route, as the transaction (transaction-name.ts).
+    const users = points.find((p) => p.route === 'GET /users/:id')!;
     assert.equal(users.service, 'shop');
     assert.equal(users.instanceId, 'shop-1');
     assert.equal(users.method, 'GET');
@@ -64,7 +65,7 @@ describe('metrics over OTLP/HTTP', () => {
     assert.equal(post.error, true);
     assert.equal(post.statusCode, 503);
     // error.type marks an error whatever the status.
-    assert.equal(points.find((p) => p.route === '/pay')!.error, true);
+    assert.equal(points.find((p) => p.route === 'POST /pay')!.error, true);
     await provider.shutdown();
   });
 
@@ -146,7 +147,7 @@ describe('metrics over OTLP/HTTP', () => {
     old.record(150, { 'http.route': '/old', 'http.method': 'GET', 'http.status_code': 200 });
     await provider.forceFlush();
     const p = allOf(h.batches, 'requests')[0]!;
-    assert.equal(p.route, '/old');
+    assert.equal(p.route, 'GET /old');
     assert.equal(p.method, 'GET');
     assert.equal(p.statusCode, 200);
     assert.equal(p.sumSeconds, 0.2);
@@ -219,7 +220,7 @@ describe('metrics over OTLP/HTTP', () => {
 
     const sums = allOf(h.batches, 'routeSums');
     const q = sums.find((s) => s.metric === 'queue_wait')!;
-    assert.deepEqual({ route: q.route, count: q.count, max: q.max }, { route: '/a', count: 2, max: 0.3 });
+    assert.deepEqual({ route: q.route, count: q.count, max: q.max }, { route: 'GET /a', count: 2, max: 0.3 });
     assert.ok(Math.abs(q.sum - 0.5) < 1e-12);
     assert.equal(sums.find((s) => s.metric === 'response_bytes')!.sum, 2048);
 

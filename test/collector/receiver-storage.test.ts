@@ -59,7 +59,7 @@ test('spans and request metrics land in SQLite with exact times', async () => {
   assert.equal(stored.spans[0]!.instanceId, 'stored-1');
 
   const tx = storage.transactions({ service: 'stored', from: Date.now() - 3_600_000, to: Date.now() + 60_000 });
-  const things = tx.transactions.find((t) => t.route === '/things');
+  const things = tx.transactions.find((t) => t.route === 'GET /things');
   assert.ok(things, 'transaction for the route');
   assert.equal(things.requests, 10);
   assert.ok(things.p50Ms !== null && Math.abs(things.p50Ms - 100) <= 2, `p50 ${things.p50Ms}`);

@@ -61,7 +61,7 @@ for (const [encoding, Exporter] of [
       assert.equal(span.endNs, 1_700_000_001_987_654_321n);
       assert.equal(span.statusCode, 2);
       assert.equal(span.statusMessage, 'boom');
-      assert.equal(span.route, '/users/:id');
+      assert.equal(span.route, 'GET /users/:id');
       assert.equal(span.stall, false);
       const attributes = JSON.parse(span.attributesJson) as Record<string, unknown>;
       assert.equal(attributes['http.response.status_code'], 500);

@@ -45,7 +45,7 @@ function requests(values: number[], attrs: Attributes): (m: MetricRecorder) => v
 
 function orders(collector: TestCollector, now: number): TransactionSummary | undefined {
   const range = { from: now - 10 * MINUTE, to: now + 2 * MINUTE };
-  return collector.storage.transactions({ ...range, service: 'shop' }).transactions.find((t) => t.route === '/orders');
+  return collector.storage.transactions({ ...range, service: 'shop' }).transactions.find((t) => t.route === 'GET /orders');
 }
 
 test('the same metrics request posted twice counts its requests once', async (t) => {
@@ -57,7 +57,7 @@ test('the same metrics request posted twice counts its requests once', async (t)
     m.histogram('http.server.request.duration', 's', [0.01, 0.02, 0.04], ORDERS);
     m.histogram('http.server.request.duration', 's', [0.5], FAILED);
     m.histogram('http.server.request.duration', 's', [0.03], { ...ORDERS, 'network.protocol.version': '2' });
-    m.histogram('headroom.http.server.queue_wait', 's', [0.002, 0.004], { 'http.route': '/orders' });
+    m.histogram('headroom.http.server.queue_wait', 's', [0.002, 0.004], { 'http.route': '/orders', 'http.request.method': 'GET' });
   });
 
   await postOtlpBody(collector.otlpUrl, 'metrics', body);

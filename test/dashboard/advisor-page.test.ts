@@ -36,7 +36,7 @@ test('findings by severity with evidence and a chart link; a badge on the servic
   await eventually(
     'the keep-alive and blocking-route findings',
     () => api<AdvisorResponse>(collector.httpUrl, `/api/advisor?service=${SERVICE}&range=15m`),
-    (r) => r.findings.some((f) => f.kind === 'settings.keep-alive-timeout') && r.findings.some((f) => f.kind === 'eventloop.blocking-route' && f.evidence.figures.route === '/block/:ms'),
+    (r) => r.findings.some((f) => f.kind === 'settings.keep-alive-timeout') && r.findings.some((f) => f.kind === 'eventloop.blocking-route' && f.evidence.figures.route === 'GET /block/:ms'),
     30_000,
   );
   const page = await browser.newPage();
@@ -48,8 +48,8 @@ test('findings by severity with evidence and a chart link; a badge on the servic
     assert.match(await keepAlive.locator('.finding-title').innerText(), /keepAliveTimeout 5 s is not above the load balancer's 60 s idle timeout/);
     assert.match(await keepAlive.innerText(), /keepAliveTimeoutMs\s+5000/);
     assert.match(await keepAlive.innerText(), /server\.keepAliveTimeout = 65000/);
-    const blocking = page.locator('[data-kind="eventloop.blocking-route"][data-finding$=":/block/:ms"]');
-    assert.match(await blocking.innerText(), /Route \/block\/:ms blocks the event loop/);
+    const blocking = page.locator('[data-kind="eventloop.blocking-route"][data-finding$=":GET /block/:ms"]');
+    assert.match(await blocking.innerText(), /Route GET \/block\/:ms blocks the event loop/);
     // Grouped under severity headings that count their cards (both findings are warnings, or
     // critical when a crowded machine stretched the stall past a second).
     for (const [severity, label] of [['critical', 'Critical'], ['warning', 'Warnings']] as const) {

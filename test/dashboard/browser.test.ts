@@ -15,7 +15,8 @@ import {
 } from './support/browser-harness';
 
 const SERVICE = 'shop';
-const XSS_ROUTE = '/<img src=x onerror=alert(1)>';
+// A transaction name: method and route (docs/architecture.md#transactions).
+const XSS_ROUTE = 'GET /<img src=x onerror=alert(1)>';
 const XSS_PATH = `/${encodeURIComponent('<img src=x onerror=alert(1)>').replace(/%3D/g, '=')}`;
 const TRAFFIC = { xss: 1, slow: 2, boom: 3, fast: 30 };
 const TOTAL = TRAFFIC.xss + TRAFFIC.slow + TRAFFIC.boom + TRAFFIC.fast;
@@ -98,7 +99,7 @@ test('an app under the agent sends requests, stalls and its start event', async 
   assert.ok(tx.transactions.some((t) => t.route === XSS_ROUTE));
   // /slow blocks the loop; a busy test machine may add stalls elsewhere (and the agent may not
   // tie every one to its route then), so the pages are checked against what the API holds.
-  await eventually('a stall of /slow', () => api<StallsResponse>(collector.httpUrl, q(`/api/services/${SERVICE}/stalls`)), (r) => (r.groups.find((g) => g.route === '/slow')?.count ?? 0) >= 1);
+  await eventually('a stall of /slow', () => api<StallsResponse>(collector.httpUrl, q(`/api/services/${SERVICE}/stalls`)), (r) => (r.groups.find((g) => g.route === 'GET /slow')?.count ?? 0) >= 1);
   await eventually('the settings from the start event', () => api<InstancesResponse>(collector.httpUrl, q(`/api/services/${SERVICE}/instances`)), (r) => Object.keys(r.instances[0]?.settings ?? {}).length > 0);
   await eventually('the XSS trace', () => api<TracesResponse>(collector.httpUrl, q(`/api/traces?service=${SERVICE}`)), (r) => r.traces.some((t) => t.route === XSS_ROUTE));
 });
@@ -141,7 +142,7 @@ test('service page: headline figures, charts with units, stall markers', async (
     assert.equal(await page.locator(`[data-chart="${chart}"]`).getAttribute('data-unit'), unit, chart);
   }
   const markers = await text(page, '[data-chart="response-time"] .chart-markers');
-  assert.match(markers, /event loop blocked \d+(\.\d+)? ms in \/slow/);
+  assert.match(markers, /event loop blocked \d+(\.\d+)? ms in GET \/slow/);
   await shot(page, 'service');
   await page.setViewportSize({ width: 390, height: 844 });
   await shot(page, 'service-390');
@@ -150,27 +151,27 @@ test('service page: headline figures, charts with units, stall markers', async (
 
 test('transactions: ranked by total time, figures match the API, a hostile route name stays text', async () => {
   const { transactions } = await api<TransactionsResponse>(collector.httpUrl, q(`/api/services/${SERVICE}/transactions`));
-  const fast = transactions.find((t) => t.route === '/fast');
+  const fast = transactions.find((t) => t.route === 'GET /fast');
   assert.ok(fast);
   const page = await open(`/services/${SERVICE}/transactions`);
   await page.locator('[data-testid="transactions-table"]').waitFor();
   const routes = await page.locator('[data-testid="transactions-table"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-route')));
   assert.deepEqual(routes, [...transactions].sort((a, b) => b.totalTimeMs - a.totalTimeMs).map((t) => t.route));
-  assert.equal(routes[0], '/slow', 'the stalling route consumes the most time');
-  const fastRow = page.locator('tr[data-route="/fast"]');
+  assert.equal(routes[0], 'GET /slow', 'the stalling route consumes the most time');
+  const fastRow = page.locator('tr[data-route="GET /fast"]');
   assert.equal((await fastRow.locator('[data-col="requests"]').textContent())?.trim(), String(TRAFFIC.fast));
   assert.equal((await fastRow.locator('[data-col="p95"]').textContent())?.trim(), formatMs(fast.p95Ms));
-  assert.equal((await page.locator('tr[data-route="/boom"] [data-col="errors"]').textContent())?.trim(), `${TRAFFIC.boom} (100 %)`);
+  assert.equal((await page.locator('tr[data-route="GET /boom"] [data-col="errors"]').textContent())?.trim(), `${TRAFFIC.boom} (100 %)`);
 
   const xssRow = page.locator('[data-testid="transactions-table"] tbody tr', { hasText: XSS_ROUTE });
   assert.equal(await xssRow.count(), 1);
   assert.equal((await xssRow.locator('.route-cell a').textContent())?.trim(), XSS_ROUTE);
   assert.equal(await page.locator('img').count(), 0, 'no element made from the route name');
 
-  await page.locator('tr[data-route="/slow"] .route-cell a').click();
+  await page.locator('tr[data-route="GET /slow"] .route-cell a').click();
   await page.locator('[data-testid="route-traces"] tbody tr').first().waitFor();
-  assert.match(page.url(), /\/services\/shop\/transactions\?route=%2Fslow$/);
-  assert.match(await text(page, '[data-testid="route-detail"] h2'), /Route \/slow/);
+  assert.match(page.url(), /\/services\/shop\/transactions\?route=GET\+%2Fslow$/);
+  assert.match(await text(page, '[data-testid="route-detail"] h2'), /Route GET \/slow/);
   await shot(page, 'transactions');
   await page.close();
   assert.deepEqual(dialogs, []);
@@ -178,7 +179,7 @@ test('transactions: ranked by total time, figures match the API, a hostile route
 
 test('traces: the list, and a waterfall in which the stall stands out', async () => {
   const { traces } = await api<TracesResponse>(collector.httpUrl, q(`/api/traces?service=${SERVICE}&limit=100`));
-  const slow = traces.filter((t) => t.route === '/slow').sort((a, b) => b.durationMs - a.durationMs)[0];
+  const slow = traces.filter((t) => t.route === 'GET /slow').sort((a, b) => b.durationMs - a.durationMs)[0];
   assert.ok(slow && slow.stallMs > 0);
   // All traces: /slow (250 ms) is under this app's slow bound (4 × Apdex T 100 ms).
   const page = await open(`/services/${SERVICE}/traces?all=1`);
@@ -219,7 +220,7 @@ test('traces: the route filter goes into the URL; the hostile name is shown as t
   assert.equal(new URL(page.url()).searchParams.get('all'), '1');
   await page.locator('[data-testid="traces-table"] tbody tr a').click();
   await page.locator('[data-testid="waterfall"]').waitFor();
-  assert.equal(await text(page, '.wf-label'), `GET ${XSS_ROUTE}`);
+  assert.equal(await text(page, '.wf-label'), XSS_ROUTE);
   await page.locator('.wf-row[data-span-id]').first().click();
   assert.match(await text(page, '[data-testid="span-detail"]'), /<img src=x onerror=alert\(1\)>/);
   assert.equal(await page.locator('img').count(), 0);
@@ -229,14 +230,14 @@ test('traces: the route filter goes into the URL; the hostile name is shown as t
 
 test('event loop: stalls grouped by route and code location', async () => {
   const page = await open(`/services/${SERVICE}/event-loop`);
-  const row = page.locator('[data-testid="stalls-table"] tr[data-route="/slow"]');
+  const row = page.locator('[data-testid="stalls-table"] tr[data-route="GET /slow"]');
   await row.waitFor();
   // The row shows what the API holds (read together: the page refreshes as stalls arrive).
   await eventually(
     'the /slow row matching the API',
     async () => {
       const { groups } = await api<StallsResponse>(collector.httpUrl, q(`/api/services/${SERVICE}/stalls`));
-      const slow = groups.find((g) => g.route === '/slow');
+      const slow = groups.find((g) => g.route === 'GET /slow');
       return {
         shown: [(await row.locator('[data-col="count"]').textContent())?.trim(), (await row.locator('[data-col="total"]').textContent())?.trim()],
         expected: [String(slow?.count), formatMs(slow?.totalMs)],
@@ -312,7 +313,7 @@ test('live: a request made now shows up in the live chart within 10 s, without r
 test('deep links: each page reopens the same view; a drag picks a custom range', async () => {
   const links: [string, string][] = [
     [`/services/${SERVICE}?range=1h`, `Service ${SERVICE}`],
-    [`/services/${SERVICE}/transactions?range=6h&route=%2Fslow`, `Transactions ${SERVICE}`],
+    [`/services/${SERVICE}/transactions?range=6h&route=GET%20%2Fslow`, `Transactions ${SERVICE}`],
     [`/services/${SERVICE}/traces?minDurationMs=100&all=1`, `Traces ${SERVICE}`],
     [`/services/${SERVICE}/event-loop?range=24h`, `Event loop ${SERVICE}`],
     [`/services/${SERVICE}/instances?range=7d`, `Instances ${SERVICE}`],
@@ -342,8 +343,8 @@ test('deep links: each page reopens the same view; a drag picks a custom range',
   assert.equal(await filtered.locator('input[name="minDurationMs"]').inputValue(), '100');
   assert.equal(await filtered.locator('select[name="show"]').inputValue(), 'all');
   await filtered.close();
-  const routeLink = await open(`/services/${SERVICE}/transactions?route=%2Fslow`);
-  assert.match(await text(routeLink, '[data-testid="route-detail"] h2'), /Route \/slow/);
+  const routeLink = await open(`/services/${SERVICE}/transactions?route=GET%20%2Fslow`);
+  assert.match(await text(routeLink, '[data-testid="route-detail"] h2'), /Route GET \/slow/);
   await routeLink.close();
 
   const page = await open(`/services/${SERVICE}`);

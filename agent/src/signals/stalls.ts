@@ -42,6 +42,8 @@ interface Snapshot {
   spanContext: SpanContext | null;
   rpc: RPCMetadata | undefined;
   route: string | undefined;
+  /** The request's method: the collector names the stall's transaction "METHOD route", as the request's. */
+  method: string | undefined;
   stack: string;
   /** Epoch ms the active span started, when known: the blocking code ran after it. */
   spanStartEpochMs: number | null;
@@ -53,6 +55,11 @@ export function blockedMs(gapMs: number, tickMs: number = TICK_MS): number {
 }
 
 const agentDir = dirname(__dirname);
+
+/** The method of the request the metadata belongs to, when it is Headroom's request state. */
+function methodFromMetadata(rpc: RPCMetadata | undefined): string | undefined {
+  return asRequestState(rpc)?.method;
+}
 
 /** The route a request's metadata holds by now: Headroom's request state knows express's apart. */
 function routeFromMetadata(rpc: RPCMetadata | undefined): string | undefined {
@@ -100,13 +107,23 @@ export function startStallDetector(options: StallOptions): () => void {
       }
       const span = trace.getSpan(ctx) as { attributes?: Attributes; startTime?: [number, number] } | undefined;
       const spanRoute = span?.attributes?.[ATTR.route];
+      const spanMethod = span?.attributes?.[ATTR.method];
       const started = span?.startTime;
       let spanStartEpochMs = Array.isArray(started) ? started[0] * 1000 + started[1] / 1e6 : null;
       if (!spanContext) {
         const light = options.lightParent(ctx);
         if (light) ({ spanContext, startEpochMs: spanStartEpochMs } = light);
       }
-      snapshot = { tick, spanContext, rpc, route: typeof spanRoute === 'string' ? spanRoute : routeFromMetadata(rpc), stack, spanStartEpochMs };
+      snapshot = {
+        tick,
+        spanContext,
+        rpc,
+        route: typeof spanRoute === 'string' ? spanRoute : routeFromMetadata(rpc),
+        // A span's method only beside its route (a server span's): a client span's is another request's.
+        method: methodFromMetadata(rpc) ?? (typeof spanRoute === 'string' && typeof spanMethod === 'string' ? spanMethod : undefined),
+        stack,
+        spanStartEpochMs,
+      };
       if (spanContext) options.stallPending(spanContext.traceId);
       return 1;
     } catch {
@@ -127,6 +144,8 @@ export function startStallDetector(options: StallOptions): () => void {
     };
     const route = snap?.route ?? routeFromMetadata(snap?.rpc);
     if (route !== undefined) attributes[ATTR.route] = route;
+    const method = snap?.method;
+    if (method !== undefined) attributes[ATTR.method] = method;
     if (snap) {
       const frames = appFrames(snap.stack, agentDir).slice(0, STACK_FRAMES);
       const top = frames[0];
@@ -149,7 +168,7 @@ export function startStallDetector(options: StallOptions): () => void {
       eventName: EVENTS.stall,
       timestamp: startEpoch,
       context: logContext,
-      body: `event loop blocked ${Math.round(durationMs)} ms${route !== undefined ? ` in ${route}` : ''}`,
+      body: `event loop blocked ${Math.round(durationMs)} ms${route !== undefined ? ` in ${method !== undefined ? `${method} ` : ''}${route}` : ''}`,
       attributes: { [ATTR.eventName]: EVENTS.stall, ...attributes },
     });
   });

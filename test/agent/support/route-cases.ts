@@ -1,7 +1,7 @@
 // The shape of the per-framework route tests: one app per service (each framework once with
 // every request light — both trace budgets 0 — and once with every request traced), the same
-// requests sent to each, and the requests counted by route at the collector. A request no
-// route matched is counted under its method (the collector's name for a routeless request).
+// requests sent to each, and the requests counted by transaction at the collector: method and
+// route ("GET /api/users/:id"); a request no route matched under its method alone ("GET").
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { LIGHT_BUDGETS, requestsByRoute, runServiceApps, startTestCollector, traceOfRoute, type RunningApp, type TestCollector } from './harness';
@@ -9,7 +9,7 @@ import { LIGHT_BUDGETS, requestsByRoute, runServiceApps, startTestCollector, tra
 export interface RouteCase {
   path: string;
   status: number;
-  /** The route the request must be counted under. */
+  /** The transaction the request must be counted under ("GET /api/users/:id", or "GET"). */
   route: string;
 }
 
@@ -19,7 +19,7 @@ export interface RouteSuite {
   /** The app, and env of its own, per service; each service is run light and traced. */
   apps: { service: string; script: string; env?: Record<string, string> }[];
   requests: RouteCase[];
-  /** A route whose requests fail with a 5xx: its trace is kept, light or traced. */
+  /** A route (a GET's path pattern) whose requests fail with a 5xx: its trace is kept, light or traced. */
   failingRoute: string;
 }
 
@@ -60,7 +60,7 @@ export function describeRoutes(suite: RouteSuite): void {
 
     test('the failing route keeps its trace, named by its route, light or traced', async () => {
       for (const { service } of services) {
-        const t = await traceOfRoute(collector, service, suite.failingRoute);
+        const t = await traceOfRoute(collector, service, `GET ${suite.failingRoute}`);
         assert.equal(t.spans.find((s) => !s.parentSpanId)?.name, `GET ${suite.failingRoute}`, service);
       }
     });

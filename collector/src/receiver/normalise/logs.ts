@@ -8,6 +8,7 @@ import type { ExportLogsServiceRequest, LogRecord } from '../decode/otlp-types';
 import { anyValue, attributes, num, str } from './attributes';
 import { Outcome } from './outcome';
 import { noteInstance, normaliseResource } from './resource';
+import { httpMethod, transactionName } from './transaction-name';
 import { idHex, toBigInt } from './values';
 
 const EVENT_TYPES: ReadonlyMap<string, EventType> = new Map(Object.entries({
@@ -65,7 +66,8 @@ export function normaliseLogs(req: ExportLogsServiceRequest, batch: IngestBatch,
           // Invalid ids mean "not associated with a trace" (logs.proto), not a bad record.
           traceId: idHex(record.traceId, 16),
           spanId: idHex(record.spanId, 8),
-          route: str(attrs, 'http.route'),
+          // The agent sends the method of the request the stall ran in (older agents: none).
+          route: transactionName(httpMethod(attrs), str(attrs, 'http.route')),
           durationMs,
           message: message(record, attrs),
           attributes: attrs,

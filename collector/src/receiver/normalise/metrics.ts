@@ -9,6 +9,7 @@ import { checkPoint, histogramDeltas, scaleDistribution, type StreamContext } fr
 import { GAUGES, GC_DURATION, HEAP_SPACE_ATTR, REQUEST_DURATION, ROUTE_SUMS, toSecondsFactor } from './metric-names';
 import { Outcome } from './outcome';
 import { noteInstance, normaliseResource, resourceKey, type ResourceInfo } from './resource';
+import { httpMethod, METHOD_UNKNOWN, transactionName } from './transaction-name';
 import { toBigInt, toNumber } from './values';
 
 function pointCount(m: Metric): number {
@@ -41,11 +42,10 @@ function checkOtherPoints(m: Metric, outcome: Outcome): void {
   }
 }
 
-const METHOD_UNKNOWN = '_OTHER'; // the semconv value for a method it does not know
-
 function requestAttrs(attrs: ReturnType<typeof attributes>): { route: string; method: string; status: number | null; error: boolean } {
-  const method = str(attrs, 'http.request.method') ?? str(attrs, 'http.method') ?? METHOD_UNKNOWN;
-  const route = str(attrs, 'http.route') || method;
+  // The semconv requires a method on request metrics; one without is `_OTHER`, as unknown ones.
+  const method = httpMethod(attrs) ?? METHOD_UNKNOWN;
+  const route = transactionName(method, str(attrs, 'http.route')) ?? method;
   const status = num(attrs, 'http.response.status_code') ?? num(attrs, 'http.status_code');
   const error = (status !== null && status >= 500) || str(attrs, 'error.type') !== null;
   return { route, method, status, error };

@@ -1,10 +1,11 @@
 // ExportTraceServiceRequest → SpanRecords (hot path: ~one call per span; runs in the trace
 // workers, receiver/trace-workers, unless they are turned off).
-import type { IngestBatch } from '../../model';
+import type { Attributes, IngestBatch } from '../../model';
 import type { ExportTraceServiceRequest, Span } from '../decode/otlp-types';
 import { attributes, str } from './attributes';
 import { Outcome } from './outcome';
 import { noteInstance, normaliseResource } from './resource';
+import { httpMethod, transactionName } from './transaction-name';
 import { idHex, toBigInt } from './values';
 
 // SQLite INTEGER is signed 64-bit; OTLP fixed64 times are unsigned (the store clamps the same way).
@@ -19,6 +20,19 @@ function eventsJson(span: Span): string | null {
   const list = span.events;
   if (!list || list.length === 0) return null;
   return JSON.stringify(list.map((ev) => ({ t: epochMs(toBigInt(ev.timeUnixNano)), n: ev.name ?? '', a: attributes(ev.attributes) })));
+}
+
+const SPAN_KIND_SERVER = 2;
+
+/**
+ * The transaction a span belongs to, named as its request metrics are ("GET /orders/:id"), so a
+ * transaction's traces are found by its name: a span with an `http.route` (server spans, the
+ * stall span inside a request), and a server span no route matched by its method alone ("GET").
+ */
+function spanRoute(kind: number, attrs: Attributes): string | null {
+  const route = str(attrs, 'http.route');
+  if (route === null && kind !== SPAN_KIND_SERVER) return null;
+  return transactionName(httpMethod(attrs), route);
 }
 
 export function normaliseTraces(req: ExportTraceServiceRequest, batch: IngestBatch, receivedNs: bigint): Outcome {
@@ -58,7 +72,7 @@ export function normaliseTraces(req: ExportTraceServiceRequest, batch: IngestBat
           endNs,
           statusCode: span.status?.code ?? 0,
           statusMessage: span.status?.message ?? '',
-          route: str(attrs, 'http.route'),
+          route: spanRoute(span.kind ?? 0, attrs),
           stall: stall === true || stall === 'true',
           attributesJson: JSON.stringify(attrs),
           eventsJson: eventsJson(span),

@@ -1,0 +1,29 @@
+// A web transaction's name, made here and nowhere else, so every table, API, advisor finding
+// and alert scope reads the same string: the method and the route, "GET /users/:id" — how the
+// HTTP semantic conventions name a server span ("{method} {http.route}") and how APMs name a
+// transaction. A GET and a POST on one path are two transactions.
+import type { Attributes } from '../../model';
+import { str } from './attributes';
+
+// The semconv's known methods (RFC 9110, PATCH, QUERY); anything else is `_OTHER`, as the
+// conventions ask of instrumentations. Re-checked here because a sender's value becomes part of
+// every route key: an unbounded method would multiply the rows of every table.
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
+export const METHOD_UNKNOWN = '_OTHER';
+
+/** `http.request.method` (or the older `http.method`), bounded to the known methods; null when absent. */
+export function httpMethod(attrs: Attributes): string | null {
+  const method = str(attrs, 'http.request.method') ?? str(attrs, 'http.method');
+  if (method === null) return null;
+  return KNOWN_METHODS.has(method) ? method : METHOD_UNKNOWN;
+}
+
+/**
+ * "METHOD route". With no route (nothing matched: a 404, middleware that answered), the method
+ * alone, as the semconv names such a span: "GET". With no method (senders before the agent
+ * reported one on stalls), the route alone, as older rows are named.
+ */
+export function transactionName(method: string | null, route: string | null): string | null {
+  if (route !== null && route !== '') return method !== null ? `${method} ${route}` : route;
+  return method;
+}
