@@ -35,7 +35,16 @@ function means(p: RequestPart, outside: boolean): PartMeans | null {
   return { requests: p.requests, meanMs, meanResponseMs, share: whole > 0 ? Math.min(1, meanMs / whole) : 0 };
 }
 
+// Two rules read it per service and call: read once.
+const cache = new WeakMap<ServiceContext, Breakdown>();
+
 export function requestBreakdown(ctx: ServiceContext): Breakdown {
+  let b = cache.get(ctx);
+  if (!b) cache.set(ctx, (b = read(ctx)));
+  return b;
+}
+
+function read(ctx: ServiceContext): Breakdown {
   const p = ctx.storage.requestParts({ service: ctx.service, ...ctx.window });
   return {
     requests: p.requests,

@@ -81,7 +81,7 @@ export class RequestQueries {
       const t = this.apdexT(service);
       // Queue wait against the response time of the requests that carried the header, not of
       // all requests (request-parts.ts); read only for services that have any.
-      const queued = agg.qwCount > 0 ? this.parts.requestParts({ service, ...q }).queueWait : null;
+      const queued = agg.qwCount > 0 ? this.parts.queueWait({ service, ...q }) : null;
       out.push({
         service,
         requests: agg.count,
