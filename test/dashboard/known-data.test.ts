@@ -75,6 +75,16 @@ test('a chart legend shows one moment: the newest bucket with data; a process go
   } finally {
     await page.close();
   }
+  // The service page names them too, however its requests come back (the chart takes the
+  // names when they arrive after its data), and counts the live one apart from the gone one.
+  const servicePage = await open(`/services/${service}`);
+  try {
+    await servicePage.locator('[data-chart="memory"] canvas').waitFor();
+    await eventually('named legend rows on the service page', () => legend(servicePage, 'memory'), (l) => 'worker 2 · pid 102 RSS' in l && 'primary · pid 101 RSS' in l);
+    await eventually('the instances figure', () => servicePage.locator('[data-testid="stat-instances"] .stat-value').textContent(), (v) => v === '1 live · 1 gone');
+  } finally {
+    await servicePage.close();
+  }
 });
 
 test('the traces page lists the slow and failed traces by default, a hundred at a time, with "load more"', async () => {

@@ -34,7 +34,9 @@ export function UplotChart({ spec, height = 220, xRange = null, onSelectRange, c
   const chart = useRef<uPlot | null>(null);
   const latest = useRef({ spec, xRange, onSelectRange });
   latest.current = { spec, xRange, onSelectRange };
-  const seriesShape = `${spec.key}|${spec.series.length}|${compact}`;
+  // Labels are part of the shape: uPlot writes them once, and names (of processes) may
+  // arrive after the data.
+  const seriesShape = `${spec.key}|${spec.series.map((s) => s.label).join('\u0000')}|${compact}`;
   const hasData = spec.x.length > 0;
 
   useEffect(() => {
