@@ -33,15 +33,17 @@ test('stacked parts are running sums; an all-null bucket stays a gap', () => {
   assert.deepEqual(stackParts([[5, null, null], [20, 30, null], [1, 2, null]]), [[5, 0, null], [25, 30, null], [26, 32, null]]);
 });
 
-test('the response-time chart stacks queue / app / write, keeps the parts for the legend, and adds percentiles', () => {
+test('the response-time chart stacks app / write, draws queue wait (of only the requests with the header) as a line, and adds percentiles', () => {
   const c = responseTimeChart(serviceSeries);
   assert.equal(c.unit, 'ms');
   assert.deepEqual(c.x, serviceSeries.t);
-  assert.deepEqual(c.series.map((s) => s.label), ['queue wait (mean)', 'app (mean)', 'response write (mean)', 'p50', 'p95', 'p99']);
-  assert.deepEqual(c.series[2]?.values, [26, 32, null], 'the top of the stack is the whole mean');
-  assert.deepEqual(c.series[1]?.legendValues, [20, 30, null], 'the legend shows the part, not the sum');
-  assert.deepEqual(c.series[4]?.values, [40, 80, null]);
-  assert.deepEqual(c.bands?.map((b) => [b.upper, b.lower]), [[1, 0], [2, 1]]);
+  assert.deepEqual(c.series.map((s) => s.label), ['app (mean)', 'response write (mean)', 'queue wait (requests with the header)', 'p50', 'p95', 'p99']);
+  assert.deepEqual(c.series[1]?.values, [21, 32, null], 'the top of the stack is app + write, without queue wait');
+  assert.deepEqual(c.series[1]?.legendValues, [1, 2, null], 'the legend shows the part, not the sum');
+  assert.deepEqual(c.series[2]?.values, [5, null, null], 'queue wait as sent, not stacked');
+  assert.equal(c.series[2]?.style, 'line');
+  assert.deepEqual(c.series[4]?.values, [40, 80, null], 'p95');
+  assert.deepEqual(c.bands?.map((b) => [b.upper, b.lower]), [[1, 0]]);
 });
 
 test('throughput, error rate and Apdex charts carry their unit and scale', () => {

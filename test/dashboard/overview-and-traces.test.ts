@@ -27,6 +27,14 @@ test('services needing attention come first, with the reasons in words', () => {
   assert.deepEqual(attentionOf(svc('idle', { requests: 0, apdex: null, eventLoopUtilization: null, queueWaitShare: null })), { score: 0, reasons: [] });
 });
 
+test('a queue-wait reason says whom it covers when only some requests carried a queue-start header', () => {
+  assert.deepEqual(attentionOf(svc('few', { requests: 123_875, queueWaitRequests: 1_503, queueWaitShare: 0.99 })).reasons, [
+    'queue wait 99 % of response time · in the 1,503 of 123,875 requests with a queue-start header',
+  ]);
+  assert.deepEqual(attentionOf(svc('all', { requests: 100, queueWaitRequests: 100, queueWaitShare: 0.99 })).reasons, ['queue wait 99 % of response time']);
+  assert.deepEqual(attentionOf(svc('older collector', { queueWaitShare: 0.99 })).reasons, ['queue wait 99 % of response time']);
+});
+
 function span(spanId: string, parentSpanId: string | null, startMs: number, durationMs: number, patch: Partial<SpanView> = {}): SpanView {
   return {
     spanId, parentSpanId, service: 'api', instanceId: 'i', name: spanId, kind: 1, startNs: String(startMs * 1e6), startMs, durationMs,

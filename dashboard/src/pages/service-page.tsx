@@ -16,6 +16,7 @@ import { canMerge, mergeAggregate } from '../shape/live-merge';
 import { alertsApi } from '../api/alerts-api';
 import { alertsToMarkers, eventsToMarkers } from '../shape/markers';
 import { instanceNames, isGone } from '../shape/instance-names';
+import { queueWaitCoverage } from '../shape/queue-wait-coverage';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { withPage } from '../state/view-state';
@@ -64,6 +65,7 @@ export function ServicePage({ service }: { service: string }) {
   const names = instanceNames(processes.data?.instances ?? []);
   const gone = processes.data ? processes.data.instances.filter((i) => isGone(i, processes.data?.to ?? 0)).length : 0;
   const liveCount = processes.data ? processes.data.instances.length - gone : null;
+  const queueCoverage = me ? queueWaitCoverage(me) : null;
 
   return (
     <section class="page service-page">
@@ -94,7 +96,13 @@ export function ServicePage({ service }: { service: string }) {
               <Stat label="p50 / p95 / p99" value={`${formatMs(me.p50Ms)} / ${formatMs(me.p95Ms)} / ${formatMs(me.p99Ms)}`} testId="stat-percentiles" />
               <Stat label="Error rate" value={formatPercent(me.errorRate)} tone={me.errorRate >= 0.05 ? 'bad' : me.errorRate >= 0.01 ? 'warn' : 'normal'} testId="stat-errors" />
               <Stat label={`Apdex (T ${me.apdexTMs} ms)`} value={formatApdex(me.apdex)} tone={me.apdex !== null && me.apdex < 0.7 ? 'bad' : me.apdex !== null && me.apdex < 0.85 ? 'warn' : 'normal'} testId="stat-apdex" />
-              <Stat label="Queue wait share" value={formatPercent(me.queueWaitShare, 0)} tone={me.queueWaitShare !== null && me.queueWaitShare > 0.25 ? 'warn' : 'normal'} />
+              <Stat
+                label="Queue wait share"
+                value={formatPercent(me.queueWaitShare, 0)}
+                note={queueCoverage && `of the ${queueCoverage}`}
+                tone={me.queueWaitShare !== null && me.queueWaitShare > 0.25 ? 'warn' : 'normal'}
+                testId="stat-queue-wait"
+              />
               <Stat label="Event-loop busy" value={formatPercent(me.eventLoopUtilization, 0)} tone={me.eventLoopUtilization !== null && me.eventLoopUtilization > 0.8 ? 'bad' : 'normal'} />
               <Stat label="Memory (RSS)" value={formatBytes(me.memoryRssBytes)} />
               <Stat

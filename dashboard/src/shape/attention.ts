@@ -4,6 +4,7 @@
 
 import type { ServiceSummary } from '@headroom/collector/api-types';
 import { formatApdex, formatPercent } from '../format/units';
+import { queueWaitCoverage } from './queue-wait-coverage';
 
 export interface Attention {
   score: number;
@@ -22,7 +23,11 @@ export function attentionOf(s: ServiceSummary): Attention {
   if (s.eventLoopUtilization !== null) {
     signals.push({ score: s.eventLoopUtilization / 0.8, reason: `event loop busy ${formatPercent(s.eventLoopUtilization, 0)}` });
   }
-  if (s.queueWaitShare !== null) signals.push({ score: s.queueWaitShare / 0.25, reason: `queue wait ${formatPercent(s.queueWaitShare, 0)} of response time` });
+  if (s.queueWaitShare !== null) {
+    const coverage = queueWaitCoverage(s);
+    const reason = `queue wait ${formatPercent(s.queueWaitShare, 0)} of response time${coverage ? ` · in the ${coverage}` : ''}`;
+    signals.push({ score: s.queueWaitShare / 0.25, reason });
+  }
   const score = Math.max(0, ...signals.map((x) => x.score));
   const reasons = signals
     .filter((x) => x.score >= 0.75)
