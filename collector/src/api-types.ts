@@ -374,6 +374,11 @@ export interface AlertRuleWithState {
   state: AlertStateView;
   /** Link (path + query) to the dashboard view of the rule's series. */
   link: string;
+  /**
+   * Present when the stored rule fails today's checks (a route stored as a path alone, before
+   * transactions were named by method): what is wrong and what to change. Such a rule matches no data.
+   */
+  problem?: string;
 }
 
 export interface AlertRulesResponse {

@@ -20,6 +20,7 @@ import type { AlertStore, StoredDestination, StoredRule } from './alert-store';
 import { seriesLink } from './dashboard-link';
 import { toRule, type AlertEngine } from './engine';
 import { newRuleId, newSecret, parseDestination, parseRule } from './rule-schema';
+import { storedRuleProblem } from './stored-rule-problems';
 
 type IdParams = { id: string };
 
@@ -29,7 +30,8 @@ function query(req: Request): RawQuery {
 
 function withState(stored: StoredRule, engine: AlertEngine): AlertRuleWithState {
   const rule = toRule(stored);
-  return { rule, state: engine.state(rule.id), link: seriesLink(rule) };
+  const problem = storedRuleProblem(stored);
+  return { rule, state: engine.state(rule.id), link: seriesLink(rule), ...(problem !== null && { problem }) };
 }
 
 function viewDestination(d: StoredDestination): AlertDestination {

@@ -10,6 +10,7 @@ import { createDeliveryQueue, DEFAULT_DELIVERY, type DeliverySettings } from './
 import { applyProvisioned, readRulesFile } from './rule-provisioning';
 import type { FindingsSource } from './series-reader';
 import { openSqliteAlertStore } from './sqlite-alert-store';
+import { reportStoredRuleProblems } from './stored-rule-problems';
 
 export interface AlertSettings extends Partial<EngineSettings> {
   /** JSON file of destinations and rules (`headroom start --alert-rules FILE`). */
@@ -62,6 +63,8 @@ export function createAlerting(options: {
     store.close();
     throw err;
   }
+  // After the file: its rules have been checked, so what is left to report was stored earlier.
+  reportStoredRuleProblems(store.rules());
   let closing: Promise<void> | null = null;
   return {
     router: createAlertsRouter(store, engine),

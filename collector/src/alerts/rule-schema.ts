@@ -12,6 +12,7 @@ import type {
 } from '../api-types';
 import { parseDuration } from '../config/parse-units';
 import { errors, headroomError, type HeadroomError } from '../errors';
+import { KNOWN_METHODS, METHOD_UNKNOWN } from '../receiver/normalise/transaction-name';
 
 export const ALERT_SERIES: readonly AlertSeries[] = [
   'latency.p50',
@@ -55,6 +56,23 @@ const MAX_MAP_ENTRIES = 32;
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Labels the engine sets itself; a rule may not override them. */
 const RESERVED_LABELS = new Set(['alertname', 'service', 'route', 'instance', 'series', 'rule_id']);
+
+/**
+ * Why `route` is not a transaction name, or null when it is. Transactions are named "METHOD
+ * route", or the method alone when no route matched (normalise/transaction-name.ts;
+ * docs/architecture.md#transactions): a path alone, the form before that, matches no new data
+ * and would leave the rule in no-data for good without a word.
+ */
+export function routeProblem(route: string): string | null {
+  const space = route.indexOf(' ');
+  const method = space < 0 ? route : route.slice(0, space);
+  const isMethod = KNOWN_METHODS.has(method) || method === METHOD_UNKNOWN;
+  if (isMethod && (space < 0 || route.length > space + 1)) return null;
+  const form = 'transactions are "METHOD /path"';
+  if (route.startsWith('/')) return `route ${JSON.stringify(route)} names no method: ${form}, e.g. ${JSON.stringify(`POST ${route}`)}`;
+  const methods = [...KNOWN_METHODS, METHOD_UNKNOWN].join(', ');
+  return `route ${JSON.stringify(route)} is not a transaction name: ${form} or the method alone (no route matched), the method one of ${methods}`;
+}
 
 /** The user-given part of a rule (no timestamps, no source). */
 export type RuleSpec = Omit<AlertRule, 'source' | 'createdAt' | 'updatedAt'>;
@@ -201,6 +219,8 @@ export function parseRule(raw: unknown, opts: { where?: string; fallbackId?: str
   }
   if (route !== null && PROCESS_SERIES.has(series)) p.add(`route cannot scope ${series}: it is measured per process (use instanceId)`);
   if (route !== null && series === 'advisor.finding') p.add('route cannot scope advisor.finding');
+  const badRoute = route === null ? null : routeProblem(route);
+  if (badRoute !== null) p.add(badRoute);
 
   let destinations: string[] = [];
   if (raw.destinations !== undefined) {

@@ -8,7 +8,7 @@ import { str } from './attributes';
 // The semconv's known methods (RFC 9110, PATCH, QUERY); anything else is `_OTHER`, as the
 // conventions ask of instrumentations. Re-checked here because a sender's value becomes part of
 // every route key: an unbounded method would multiply the rows of every table.
-const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
+export const KNOWN_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
 export const METHOD_UNKNOWN = '_OTHER';
 
 /** `http.request.method` (or the older `http.method`), bounded to the known methods; null when absent. */
