@@ -88,7 +88,9 @@ describe('express routes, light and traced, express 5 and 4', () => {
       }, `the server and handler spans of ${traceId}`);
       const root = t.spans.find((s) => !s.parentSpanId);
       assert.equal(root?.name, 'GET /api/users/:id', service);
-      const layers = t.spans.filter((s) => s !== root);
+      // A busy test machine can stall the app inside a layer: that stall's span is the layer's
+      // child, rightly, and not one of the layers.
+      const layers = t.spans.filter((s) => s !== root && s.attributes['headroom.stall'] !== true);
       const names = layers.map((s) => s.name);
       assert.ok(names.includes('middleware - <anonymous>'), `${service}: ${names.join(', ')}`);
       assert.ok(names.includes('request handler - /api/users/:id'), `${service}: ${names.join(', ')}`);
