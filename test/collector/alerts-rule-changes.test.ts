@@ -25,6 +25,23 @@ function waitFor(r: WebhookReceiver, n: number, what: string): Promise<true> {
   return eventually(async () => (r.requests.length >= n ? true : undefined), what);
 }
 
+/** A collector whose rule "quiet" fires to the destination "hook"; `body` runs once the firing arrived. */
+async function withFiringRule(body: (httpUrl: string, hook: WebhookReceiver) => Promise<void>): Promise<void> {
+  const dir = tempDir();
+  const hook = await startWebhookReceiver(TEST_SECRET);
+  const collector = await startAlertCollector(dir);
+  try {
+    assert.equal((await postJson(`${collector.httpUrl}/api/alerts/destinations`, { id: 'hook', type: 'webhook', url: hook.url, secret: TEST_SECRET })).status, 201);
+    assert.equal((await postJson(`${collector.httpUrl}/api/alerts/rules`, quietRule(['hook']))).status, 201);
+    await waitFor(hook, 1, 'the firing');
+    await body(collector.httpUrl, hook);
+  } finally {
+    await collector.close();
+    await hook.close();
+    dir.remove();
+  }
+}
+
 /** The resolve pairs with the firing: same alert (fingerprint) and start. */
 function assertPairs(firing: AlertmanagerPayload, resolved: AlertmanagerPayload): void {
   assert.equal(resolved.status, 'resolved');
@@ -94,15 +111,9 @@ test('a rules file that drops a destination from a firing rule, and the destinat
 });
 
 test('renaming a firing rule resolves the alert the receiver knows and fires the renamed one', async () => {
-  const dir = tempDir();
-  const hook = await startWebhookReceiver(TEST_SECRET);
-  const collector = await startAlertCollector(dir);
-  try {
-    assert.equal((await postJson(`${collector.httpUrl}/api/alerts/destinations`, { id: 'hook', type: 'webhook', url: hook.url, secret: TEST_SECRET })).status, 201);
-    assert.equal((await postJson(`${collector.httpUrl}/api/alerts/rules`, quietRule(['hook']))).status, 201);
-    await waitFor(hook, 1, 'the firing');
+  await withFiringRule(async (httpUrl, hook) => {
 
-    assert.equal((await postJson(`${collector.httpUrl}/api/alerts/rules/quiet`, quietRule(['hook'], { name: 'Quiet service, renamed' }), 'PUT')).status, 200);
+    assert.equal((await postJson(`${httpUrl}/api/alerts/rules/quiet`, quietRule(['hook'], { name: 'Quiet service, renamed' }), 'PUT')).status, 200);
     await waitFor(hook, 3, 'the resolve of the old alert and the firing of the new');
     await sleep(400);
     const [firing, resolved, renamed] = payloads(hook);
@@ -111,35 +122,21 @@ test('renaming a firing rule resolves the alert the receiver knows and fires the
     assert.equal(resolved!.commonLabels.alertname, 'Quiet service');
     assert.equal(renamed!.commonLabels.alertname, 'Quiet service, renamed');
     assert.notEqual(renamed!.alerts[0]!.fingerprint, firing!.alerts[0]!.fingerprint);
-    const history = (await (await fetch(`${collector.httpUrl}/api/alerts/history?ruleId=quiet&range=1h`)).json()) as AlertHistoryResponse;
+    const history = (await (await fetch(`${httpUrl}/api/alerts/history?ruleId=quiet&range=1h`)).json()) as AlertHistoryResponse;
     assert.deepEqual(history.transitions.map((t) => [t.from, t.to]).reverse(), [['ok', 'firing'], ['firing', 'resolved'], ['resolved', 'firing']]);
     assert.match(history.transitions[1]!.reason, /rule was changed/);
-  } finally {
-    await collector.close();
-    await hook.close();
-    dir.remove();
-  }
+  });
 });
 
 test('a threshold change while firing is the same alert: nothing while the condition holds, the paired resolve when it does not', async () => {
-  const dir = tempDir();
-  const hook = await startWebhookReceiver(TEST_SECRET);
-  const collector = await startAlertCollector(dir);
-  try {
-    assert.equal((await postJson(`${collector.httpUrl}/api/alerts/destinations`, { id: 'hook', type: 'webhook', url: hook.url, secret: TEST_SECRET })).status, 201);
-    assert.equal((await postJson(`${collector.httpUrl}/api/alerts/rules`, quietRule(['hook']))).status, 201);
-    await waitFor(hook, 1, 'the firing');
-    assert.equal((await postJson(`${collector.httpUrl}/api/alerts/rules/quiet`, quietRule(['hook'], { threshold: 2_000_000, windowMs: '2m' }), 'PUT')).status, 200);
+  await withFiringRule(async (httpUrl, hook) => {
+    assert.equal((await postJson(`${httpUrl}/api/alerts/rules/quiet`, quietRule(['hook'], { threshold: 2_000_000, windowMs: '2m' }), 'PUT')).status, 200);
     await sleep(500);
     assert.deepEqual(statuses(hook), ['firing'], 'still firing: not told again');
-    assert.equal((await postJson(`${collector.httpUrl}/api/alerts/rules/quiet`, quietRule(['hook'], { comparison: '>' }), 'PUT')).status, 200);
+    assert.equal((await postJson(`${httpUrl}/api/alerts/rules/quiet`, quietRule(['hook'], { comparison: '>' }), 'PUT')).status, 200);
     await waitFor(hook, 2, 'the resolve');
     assertPairs(payloads(hook)[0]!, payloads(hook)[1]!);
-  } finally {
-    await collector.close();
-    await hook.close();
-    dir.remove();
-  }
+  });
 });
 
 test('a start resolves an alert still recorded as firing at a destination its rule no longer names (left by an older version)', async () => {
