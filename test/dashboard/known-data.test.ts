@@ -3,35 +3,20 @@
 // with its paging.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
 import type { InstanceSeriesResponse, TracesResponse } from '@headroom/collector/api-types';
 import { formatBytes } from '../../dashboard/src/format/units';
 import { sendGauges } from '../collector/support/advisor-harness';
 import { sendTraces, serviceResource, type SpanSpec } from '../collector/support/collector-harness';
-import { api, ARTIFACTS, ensureDashboardBuilt, eventually, launchBrowser, makeTempDir, startTestCollector, type TestCollector } from './support/browser-harness';
+import { api, ARTIFACTS, eventually, useCollectorAndBrowser } from './support/browser-harness';
 
 const MINUTE = 60_000;
-let dir: ReturnType<typeof makeTempDir>;
-let collector: TestCollector;
-let browser: Browser;
-
-before(async () => {
-  ensureDashboardBuilt();
-  dir = makeTempDir();
-  collector = await startTestCollector(path.join(dir.path, 'headroom.db'));
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await collector?.close();
-  dir?.remove();
-});
+const rig = useCollectorAndBrowser();
 
 async function open(urlPath: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await page.goto(collector.httpUrl + urlPath, { waitUntil: 'domcontentloaded' });
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(rig.collector.httpUrl + urlPath, { waitUntil: 'domcontentloaded' });
   return page;
 }
 
@@ -50,11 +35,11 @@ test('a chart legend shows one moment: the newest bucket with data; a process go
   // One process stopped reporting ten minutes ago, the other reports until a minute ago.
   const gone = [12, 11, 10].map((n) => ({ t: minuteAgo(n), v: 300 * 2 ** 20 }));
   const alive = [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map((n, i) => ({ t: minuteAgo(n), v: (100 + i) * 2 ** 20 }));
-  await sendGauges(collector.otlpUrl, { 'service.name': service, 'service.instance.id': 'gone-instance', 'process.pid': 101, 'headroom.cluster.role': 'primary' }, [{ name: 'process.memory.usage', unit: 'By', points: gone }]);
-  await sendGauges(collector.otlpUrl, { 'service.name': service, 'service.instance.id': 'alive-instance', 'process.pid': 102, 'headroom.cluster.role': 'worker', 'headroom.cluster.worker_id': 2 }, [{ name: 'process.memory.usage', unit: 'By', points: alive }]);
+  await sendGauges(rig.collector.otlpUrl, { 'service.name': service, 'service.instance.id': 'gone-instance', 'process.pid': 101, 'headroom.cluster.role': 'primary' }, [{ name: 'process.memory.usage', unit: 'By', points: gone }]);
+  await sendGauges(rig.collector.otlpUrl, { 'service.name': service, 'service.instance.id': 'alive-instance', 'process.pid': 102, 'headroom.cluster.role': 'worker', 'headroom.cluster.worker_id': 2 }, [{ name: 'process.memory.usage', unit: 'By', points: alive }]);
   await eventually(
     'both instances in the instance series',
-    () => api<InstanceSeriesResponse>(collector.httpUrl, `/api/services/${service}/instances/series?range=15m`),
+    () => api<InstanceSeriesResponse>(rig.collector.httpUrl, `/api/services/${service}/instances/series?range=15m`),
     (r) => r.instances.length === 2 && r.instances.every((i) => i.rssBytes.some((v) => v !== null)),
   );
 
@@ -96,8 +81,8 @@ test('the traces page lists the slow and failed traces by default, a hundred at 
   const slow = Array.from({ length: 130 }, (_, i) => root('GET /report', now - 5 * MINUTE + i * 1000, 450 + i));
   const fast = Array.from({ length: 40 }, (_, i) => root('GET /fast', now - 2 * MINUTE + i * 1000, 5));
   const failed = root('GET /fail', now - 60_000, 3, true);
-  await sendTraces(collector.otlpUrl, resource, [...slow, ...fast, failed]);
-  await eventually('every trace stored', () => api<TracesResponse>(collector.httpUrl, `/api/traces?service=${service}&range=15m&limit=1000`), (r) => r.traces.length === 171);
+  await sendTraces(rig.collector.otlpUrl, resource, [...slow, ...fast, failed]);
+  await eventually('every trace stored', () => api<TracesResponse>(rig.collector.httpUrl, `/api/traces?service=${service}&range=15m&limit=1000`), (r) => r.traces.length === 171);
 
   const page = await open(`/services/${service}/traces`);
   try {
@@ -146,9 +131,9 @@ test('a trace across two services says on each waterfall row which service the s
       { resource: resource('inventory'), scopeSpans: [{ scope: { name: 't' }, spans: [{ ...span('3333333333333333', '2222222222222222', 'GET /inventory/:sku', 8, 25), kind: 2 }] }] },
     ],
   };
-  const res = await fetch(`${collector.otlpUrl}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${rig.collector.otlpUrl}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   assert.equal(res.status, 200);
-  await eventually('the trace stored', () => api<{ spans: unknown[] }>(collector.httpUrl, `/api/traces/${traceId}`), (t) => t.spans.length === 3);
+  await eventually('the trace stored', () => api<{ spans: unknown[] }>(rig.collector.httpUrl, `/api/traces/${traceId}`), (t) => t.spans.length === 3);
   const page = await open(`/traces/${traceId}`);
   try {
     const rows = page.locator('.wf-row[data-span-id]');

@@ -6,6 +6,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { startCollector, type CollectorConfig, type RunningCollector } from '../../../collector/src/server';
 
@@ -104,6 +105,37 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/**
+ * A collector on a temporary database and a browser for the tests of this file, started before
+ * them and closed after them (read them inside tests: they exist once `before` ran).
+ */
+export function useCollectorAndBrowser(): { readonly collector: TestCollector; readonly browser: Browser } {
+  let dir: ReturnType<typeof makeTempDir> | undefined;
+  let collector: TestCollector | undefined;
+  let browser: Browser | undefined;
+  before(async () => {
+    ensureDashboardBuilt();
+    dir = makeTempDir();
+    collector = await startTestCollector(path.join(dir.path, 'headroom.db'));
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await collector?.close();
+    dir?.remove();
+  });
+  return {
+    get collector(): TestCollector {
+      if (!collector) throw new Error('the collector starts in before()');
+      return collector;
+    },
+    get browser(): Browser {
+      if (!browser) throw new Error('the browser starts in before()');
+      return browser;
+    },
+  };
 }
 
 /** Polls `read` until `ok` holds (or fails with the last value seen). */
