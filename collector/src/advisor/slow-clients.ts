@@ -6,7 +6,7 @@
 // Large responses make every client slow: compressing and streaming them is the change.
 import type { Finding } from '../api-types';
 import { bytes, count, finding, ms, percent, percentOf, round, windowWords, type ServiceContext } from './context';
-import { requestBreakdown } from './request-breakdown';
+import { requestBreakdown, type PartMeans } from './request-breakdown';
 
 export const slowClientsRule = (ctx: ServiceContext): Finding[] => {
   const t = ctx.thresholds;
@@ -14,8 +14,10 @@ export const slowClientsRule = (ctx: ServiceContext): Finding[] => {
   const out: Finding[] = [];
   // Each part over the requests that reported it, against the response time of those same
   // requests (a body read by a few uploads is not a share of every GET's time).
+  const slow = (part: PartMeans | null): part is PartMeans =>
+    part !== null && part.requests >= t.minRequests && part.share >= t.slowClientShare && part.meanMs >= t.slowClientMinMs;
   const w = b.responseWrite;
-  if (w !== null && w.requests >= t.minRequests && w.share >= t.slowClientShare && w.meanMs >= t.slowClientMinMs) {
+  if (slow(w)) {
     out.push(finding(ctx, {
       kind: 'slow-clients.response-write',
       subject: 'service',
@@ -29,7 +31,7 @@ export const slowClientsRule = (ctx: ServiceContext): Finding[] => {
     }));
   }
   const r = b.bodyRead;
-  if (r !== null && r.requests >= t.minRequests && r.share >= t.slowClientShare && r.meanMs >= t.slowClientMinMs) {
+  if (slow(r)) {
     out.push(finding(ctx, {
       kind: 'slow-clients.body-read',
       subject: 'service',
