@@ -128,6 +128,12 @@ export interface TraceSummary {
   spanCount: number;
   /** Event-loop stall time inside the trace. */
   stallMs: number;
+  /**
+   * A failed trace's error in one line (at most 300 characters): the exception (`type: message`)
+   * or status message of its first failing span, the root's first. Absent when no failing span
+   * recorded one; in live `trace` frames, only the root's own.
+   */
+  errorMessage?: string;
 }
 
 /** GET /api/collector: facts about this collector the dashboard shows (read-only). */

@@ -28,6 +28,7 @@ export function TracesTable({ traces, testId = 'traces-table' }: { traces: Trace
               <td class="route-cell">
                 <Link to={withPage(view, 'trace', { service: t.service, traceId: t.traceId })}>{t.route ?? t.name}</Link>
                 {t.service !== view.service && <span class="muted">{` · ${t.service}`}</span>}
+                {t.errorMessage !== undefined && <div class="trace-error-line" data-testid="trace-error" title={t.errorMessage}>{t.errorMessage}</div>}
               </td>
               <td class="num" data-col="duration">{formatMs(t.durationMs)}</td>
               <td class="num">{t.spanCount}</td>

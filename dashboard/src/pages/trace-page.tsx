@@ -9,6 +9,7 @@ import { paletteColor } from '../charts/chart-spec';
 import { Link } from '../components/link';
 import { Async } from '../components/states';
 import { formatMs, formatTime } from '../format/units';
+import { traceErrors, type TraceError } from '../shape/trace-errors';
 import { attributeText, buildWaterfall } from '../shape/waterfall';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
@@ -58,6 +59,7 @@ function WaterfallView({ spans }: { spans: SpanView[] }) {
         <div class={w.stallMs > 0 ? 'stat stat-bad' : 'stat'}><div class="stat-label">Event loop blocked</div><div class="stat-value">{formatMs(w.stallMs)}</div></div>
         <div class="stat"><div class="stat-label">Root</div><div class="stat-value small">{root?.name ?? '–'}</div></div>
       </div>
+      <ErrorList errors={traceErrors(w.rows.map((r) => r.span))} onSelect={setSelected} />
       <div class="waterfall" role="table" aria-label="Spans" data-testid="waterfall">
         <div class="wf-row wf-head" role="row">
           <div class="wf-name" role="columnheader">Span</div>
@@ -94,6 +96,31 @@ function WaterfallView({ spans }: { spans: SpanView[] }) {
       {picked && <SpanDetail span={picked} />}
       {!picked && <p class="muted">Select a span to see its attributes and events.</p>}
     </>
+  );
+}
+
+const ERRORS_SHOWN = 5;
+
+/** Why the trace failed, before any span is clicked: each failing span's exception or status. */
+function ErrorList({ errors, onSelect }: { errors: TraceError[]; onSelect: (spanId: string) => void }) {
+  if (errors.length === 0) return null;
+  const shown = errors.slice(0, ERRORS_SHOWN);
+  return (
+    <div class="trace-errors" data-testid="trace-errors" role="alert">
+      <h2>{errors.length === 1 ? 'Error' : `Errors (${errors.length} spans)`}</h2>
+      <ul>
+        {shown.map((e) => (
+          <li key={e.spanId} data-span-id={e.spanId}>
+            {e.type !== null && <strong class="error-type">{e.type}</strong>}
+            {e.type !== null && ': '}
+            <span class="error-message">{e.message}</span>
+            {' '}
+            <button type="button" class="link-button" onClick={() => onSelect(e.spanId)}>{`in ${e.spanName}`}</button>
+          </li>
+        ))}
+      </ul>
+      {errors.length > shown.length && <p class="muted">{`and ${errors.length - shown.length} more failing spans in the waterfall (red)`}</p>}
+    </div>
   );
 }
 

@@ -6,6 +6,7 @@ import type { Attributes, EventRecord, GaugePoint, IngestBatch, InstanceSeen, Re
 import type { CommitSummary } from '../storage';
 import { addRouteSum, emptyRollup, mergeRollup, pointRollup, type RequestRollup } from '../request-rollup';
 import { floorTo, hourOf, MINUTE_MS, minuteOf, minuteOfIntervalEnd, nsToMs } from '../time-buckets';
+import { spanErrorText } from '../span-error';
 import { apdexTFromResource } from './apdex-threshold';
 import { eventIdentity } from './event-identity';
 import { addToCells, CHART_GAUGE_COLUMNS, CHART_GAUGE_TABLES, chartGaugeIndex, chartGaugeUpsertSql } from './instance-gauges';
@@ -438,6 +439,8 @@ export class SqliteWriter {
         error,
         spanCount: agg?.count ?? 1,
         stallMs: agg ? Number(agg.stallNs) / 1e6 : 0,
+        // The root's own status message only: its children's errors are read by the query.
+        ...(error && s.statusMessage !== '' && { errorMessage: spanErrorText(s.statusMessage, []) ?? '' }),
       });
     }
     return { summary: { services: touched, events, notableTraces }, skipped };

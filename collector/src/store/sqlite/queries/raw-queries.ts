@@ -17,6 +17,7 @@ import type {
 } from '../../../api-types';
 import type { EventQuery, RangeQuery, TraceQuery } from '../../storage';
 import { msToNs, nsToMs } from '../../time-buckets';
+import { spanErrorText } from '../../span-error';
 import { parseJsonObject } from '../json-rows';
 import type { GaugeQueries } from './gauge-queries';
 import { StatementCache } from './statement-cache';
@@ -111,8 +112,13 @@ export class RawQueries {
     }[];
     const counts = this.stmts.get(`SELECT count(*) AS n, coalesce(sum(CASE WHEN is_stall = 1 THEN duration_ns ELSE 0 END), 0) AS stall
       FROM spans WHERE trace_id = ?`);
+    // A failed trace's error up front: the first failing span's exception or status message,
+    // the root's own first (read only for failed roots, through the trace index).
+    const failing = this.stmts.get(`SELECT status_message, events FROM spans
+      WHERE trace_id = ? AND status_code = 2 ORDER BY is_root DESC, start_ns LIMIT 20`);
     const traces: TraceSummary[] = rows.map((r) => {
       const c = counts.get(r.trace_id) as { n: number; stall: number };
+      const errorMessage = r.status_code === 2 ? firstErrorText(failing.all(r.trace_id) as { status_message: string | null; events: string | null }[]) : null;
       return {
         traceId: r.trace_id.toString('hex'),
         service: r.service,
@@ -124,6 +130,7 @@ export class RawQueries {
         error: r.status_code === 2,
         spanCount: c.n,
         stallMs: c.stall / 1e6,
+        ...(errorMessage !== null && { errorMessage }),
       };
     });
     return { from: q.from, to: q.to, traces, ...(slowThresholdMs !== null && { slowThresholdMs }) };
@@ -270,6 +277,14 @@ export class RawQueries {
 /** Span ids are hex text (older files of this schema held 8-byte BLOBs). */
 function hexOf(id: string | Buffer): string {
   return typeof id === 'string' ? id : id.toString('hex');
+}
+
+function firstErrorText(rows: { status_message: string | null; events: string | null }[]): string | null {
+  for (const r of rows) {
+    const line = spanErrorText(r.status_message, parseSpanEvents(r.events));
+    if (line !== null) return line;
+  }
+  return null;
 }
 
 function parseSpanEvents(text: string | null): SpanView['events'] {
