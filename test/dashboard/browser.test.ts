@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { EventsResponse, InstancesResponse, ServicesResponse, StallsResponse, TracesResponse, TransactionsResponse } from '@headroom/collector/api-types';
-import { formatMs, formatPercent, formatRpm } from '../../dashboard/src/format/units';
+import { formatMs, formatPercent, formatPercentile, formatRpm } from '../../dashboard/src/format/units';
 import {
   api, ARTIFACTS, ensureDashboardBuilt, eventually, launchBrowser, makeTempDir, startAgentApp, startTestCollector,
   type AgentApp, type TestCollector,
@@ -111,7 +111,7 @@ test('overview: the service row shows the figures the API computes', async () =>
   const page = await open('/');
   const row = `tr[data-service="${SERVICE}"]`;
   await page.locator(row).waitFor();
-  assert.equal(await text(page, `${row} [data-col="p95"]`), formatMs(shop.p95Ms));
+  assert.equal(await text(page, `${row} [data-col="p95"]`), formatPercentile(shop.p95Ms, shop.requests, 'p95'));
   assert.equal(await text(page, `${row} [data-col="throughput"]`), formatRpm(shop.throughputRpm));
   assert.equal(await text(page, `${row} [data-col="errors"]`), formatPercent(TRAFFIC.boom / TOTAL));
   assert.equal(await text(page, `${row} [data-col="instances"]`), '1');
@@ -127,7 +127,7 @@ test('service page: headline figures, charts with units, stall markers', async (
   assert.ok(shop);
   const page = await open(`/services/${SERVICE}`);
   await page.locator('[data-testid="service-stats"]').waitFor();
-  assert.equal(await text(page, '[data-testid="stat-percentiles"] .stat-value'), `${formatMs(shop.p50Ms)} / ${formatMs(shop.p95Ms)} / ${formatMs(shop.p99Ms)}`);
+  assert.equal(await text(page, '[data-testid="stat-percentiles"] .stat-value'), `${formatPercentile(shop.p50Ms, shop.requests, 'p50')} / ${formatPercentile(shop.p95Ms, shop.requests, 'p95')} / ${formatPercentile(shop.p99Ms, shop.requests, 'p99')}`);
   assert.equal(await text(page, '[data-testid="stat-errors"] .stat-value'), formatPercent(shop.errorRate));
   // Every request of the window is in the throughput chart.
   await eventually('the throughput chart total', () => page.locator('[data-chart="throughput"]').getAttribute('data-total'), (v) => v === String(TOTAL));
@@ -165,7 +165,7 @@ test('transactions: ranked by total time, figures match the API, a hostile route
   assert.equal(routes[0], 'GET /slow', 'the stalling route consumes the most time');
   const fastRow = page.locator('tr[data-route="GET /fast"]');
   assert.equal((await fastRow.locator('[data-col="requests"]').textContent())?.trim(), String(TRAFFIC.fast));
-  assert.equal((await fastRow.locator('[data-col="p95"]').textContent())?.trim(), formatMs(fast.p95Ms));
+  assert.equal((await fastRow.locator('[data-col="p95"]').textContent())?.trim(), formatPercentile(fast.p95Ms, fast.requests, 'p95'));
   assert.equal((await page.locator('tr[data-route="GET /boom"] [data-col="errors"]').textContent())?.trim(), `${TRAFFIC.boom} (100 %)`);
 
   const xssRow = page.locator('[data-testid="transactions-table"] tbody tr', { hasText: XSS_ROUTE });

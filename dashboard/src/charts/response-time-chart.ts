@@ -6,6 +6,7 @@
 // stacking it on every request's time would draw a response time no request had.
 
 import type { ServiceSeriesResponse } from '@headroom/collector/api-types';
+import { trustedPercentiles } from '../shape/percentile-sample';
 import { stackParts } from '../shape/stack';
 import { COLORS, withAlpha, type ChartSpec, type Marker } from './chart-spec';
 
@@ -20,9 +21,10 @@ export function responseTimeChart(s: ServiceSeriesResponse, markers: Marker[] = 
       { label: 'app (mean)', values: app ?? [], legendValues: s.appMs, color: COLORS.app, style: 'area' },
       { label: 'response write (mean)', values: write ?? [], legendValues: s.responseWriteMs, color: COLORS.write, style: 'area' },
       { label: 'queue wait (requests with the header)', values: s.queueWaitMs, color: COLORS.queue, style: 'line', width: 1.5 },
-      { label: 'p50', values: s.p50Ms, color: COLORS.p50, style: 'line', width: 1.5 },
-      { label: 'p95', values: s.p95Ms, color: COLORS.p95, style: 'line', width: 1.5, dash: [6, 3] },
-      { label: 'p99', values: s.p99Ms, color: COLORS.p99, style: 'line', width: 1.5, dash: [2, 3] },
+      // A bucket's percentile only where it has the requests to mean something (p95 from 20, p99 from 100).
+      { label: 'p50', values: trustedPercentiles(s.p50Ms, s.requests, 'p50'), color: COLORS.p50, style: 'line', width: 1.5 },
+      { label: 'p95', values: trustedPercentiles(s.p95Ms, s.requests, 'p95'), color: COLORS.p95, style: 'line', width: 1.5, dash: [6, 3] },
+      { label: 'p99', values: trustedPercentiles(s.p99Ms, s.requests, 'p99'), color: COLORS.p99, style: 'line', width: 1.5, dash: [2, 3] },
     ],
     // Series 0 fills down to the axis itself; the band fills between the sum and the one below.
     bands: [{ upper: 1, lower: 0, color: withAlpha(COLORS.write, 0.35) }],

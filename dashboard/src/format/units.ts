@@ -1,6 +1,8 @@
 // Number → text with its unit. Every figure on the page and on every chart axis goes
 // through here, so "230 ms", "1.2 s", "512 MiB" read the same everywhere.
 
+import { trustedPercentile, type PercentileName } from '../shape/percentile-sample';
+
 export type Unit = 'ms' | 'bytes' | 'rpm' | 'percent' | 'apdex' | 'count';
 
 const DASH = '–';
@@ -119,4 +121,12 @@ export function formatTime(epochMs: number, now = Date.now()): string {
   const today = new Date(now);
   if (d.toDateString() === today.toDateString()) return clock;
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clock}`;
+}
+
+/**
+ * A percentile as text, a dash when too few requests back it (shape/percentile-sample.ts):
+ * what every table and card shows for p50/p95/p99.
+ */
+export function formatPercentile(ms: number | null | undefined, requests: number, p: PercentileName): string {
+  return formatMs(trustedPercentile(ms ?? null, requests, p));
 }

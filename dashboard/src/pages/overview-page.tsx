@@ -5,9 +5,10 @@ import { sparklineChart } from '../charts/sparkline';
 import { UplotChart } from '../charts/uplot-chart';
 import { Link } from '../components/link';
 import { Async, StartAgentHelp } from '../components/states';
-import { formatApdex, formatBytes, formatMs, formatPercent, formatRpm } from '../format/units';
+import { formatApdex, formatBytes, formatPercent, formatPercentile, formatRpm } from '../format/units';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
 import { sortByAttention } from '../shape/attention';
+import { percentileSampleNote } from '../shape/percentile-sample';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { isLive } from '../state/time-range';
@@ -58,7 +59,7 @@ export function OverviewPage() {
                         )}
                       </td>
                       <td class="num" data-col="throughput">{formatRpm(s.throughputRpm)}</td>
-                      <td class="num" data-col="p95">{formatMs(s.p95Ms)}</td>
+                      <td class="num" data-col="p95" title={percentileSampleNote(s.requests, ['p95']) ?? undefined}>{formatPercentile(s.p95Ms, s.requests, 'p95')}</td>
                       <td class="num" data-col="errors">{formatPercent(s.errorRate)}</td>
                       <td class="num" data-col="apdex">{formatApdex(s.apdex)}</td>
                       <td class="num" data-col="elu">{formatPercent(s.eventLoopUtilization, 0)}</td>

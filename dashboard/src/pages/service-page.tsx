@@ -10,12 +10,13 @@ import { UplotChart } from '../charts/uplot-chart';
 import { Link } from '../components/link';
 import { Async, EmptyNote, ErrorState, StartAgentHelp } from '../components/states';
 import { Stat } from '../components/stat';
-import { formatApdex, formatBytes, formatMs, formatPercent, formatRpm } from '../format/units';
+import { formatApdex, formatBytes, formatPercent, formatPercentile, formatRpm } from '../format/units';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
 import { canMerge, mergeAggregate } from '../shape/live-merge';
 import { alertsApi } from '../api/alerts-api';
 import { alertsToMarkers, eventsToMarkers } from '../shape/markers';
 import { instanceNames, isGone } from '../shape/instance-names';
+import { percentileSampleNote } from '../shape/percentile-sample';
 import { queueWaitCoverage } from '../shape/queue-wait-coverage';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
@@ -93,7 +94,12 @@ export function ServicePage({ service }: { service: string }) {
           {me && route === null && (
             <div class="stats" data-testid="service-stats">
               <Stat label="Throughput" value={formatRpm(me.throughputRpm)} testId="stat-throughput" />
-              <Stat label="p50 / p95 / p99" value={`${formatMs(me.p50Ms)} / ${formatMs(me.p95Ms)} / ${formatMs(me.p99Ms)}`} testId="stat-percentiles" />
+              <Stat
+                label="p50 / p95 / p99"
+                value={`${formatPercentile(me.p50Ms, me.requests, 'p50')} / ${formatPercentile(me.p95Ms, me.requests, 'p95')} / ${formatPercentile(me.p99Ms, me.requests, 'p99')}`}
+                note={percentileSampleNote(me.requests)}
+                testId="stat-percentiles"
+              />
               <Stat label="Error rate" value={formatPercent(me.errorRate)} tone={me.errorRate >= 0.05 ? 'bad' : me.errorRate >= 0.01 ? 'warn' : 'normal'} testId="stat-errors" />
               <Stat label={`Apdex (T ${me.apdexTMs} ms)`} value={formatApdex(me.apdex)} tone={me.apdex !== null && me.apdex < 0.7 ? 'bad' : me.apdex !== null && me.apdex < 0.85 ? 'warn' : 'normal'} testId="stat-apdex" />
               <Stat

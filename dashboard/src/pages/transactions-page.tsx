@@ -9,7 +9,8 @@ import { UplotChart } from '../charts/uplot-chart';
 import { Link } from '../components/link';
 import { Async, EmptyNote, StartAgentHelp } from '../components/states';
 import { TracesTable } from '../components/traces-table';
-import { formatCount, formatMs, formatPercent } from '../format/units';
+import { formatCount, formatMs, formatPercent, formatPercentile } from '../format/units';
+import { percentileSampleNote } from '../shape/percentile-sample';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
@@ -80,9 +81,9 @@ function TransactionsTable({ rows, selected }: { rows: TransactionSummary[]; sel
               </td>
               <td class="num" data-col="requests">{formatCount(t.requests)}</td>
               <td class="num">{formatMs(t.totalTimeMs)}</td>
-              <td class="num" data-col="p50">{formatMs(t.p50Ms)}</td>
-              <td class="num" data-col="p95">{formatMs(t.p95Ms)}</td>
-              <td class="num" data-col="p99">{formatMs(t.p99Ms)}</td>
+              {(['p50', 'p95', 'p99'] as const).map((p) => (
+                <td key={p} class="num" data-col={p} title={percentileSampleNote(t.requests, [p]) ?? undefined}>{formatPercentile(t[`${p}Ms`], t.requests, p)}</td>
+              ))}
               <td class={t.errors > 0 ? 'num error-text' : 'num'} data-col="errors">
                 {t.errors > 0 ? `${formatCount(t.errors)} (${formatPercent(t.errorRate)})` : '0'}
               </td>
