@@ -70,6 +70,50 @@ export interface ServiceSeriesResponse extends TimeRange {
   appMs: (number | null)[];
   responseWriteMs: (number | null)[];
   bodyReadMs: (number | null)[];
+  /** Telemetry the service's agents dropped over the range: where these figures are incomplete. */
+  dropped: TelemetryDropped;
+}
+
+/**
+ * Telemetry an agent dropped, in items (`headroom.agent.dropped`): what did not fit its queues
+ * while the collector was down or slow, or what the collector refused.
+ */
+export interface DroppedTelemetry {
+  spans: number;
+  /** Metric data points: request counts and timings among them, so throughput reads low. */
+  metricPoints: number;
+  /** Log records: Headroom events (stalls, starts, uncaught errors). */
+  logs: number;
+}
+
+/** What one instance dropped between two of its reports. */
+export interface TelemetryGap extends DroppedTelemetry {
+  instanceId: string;
+  /**
+   * Its last report before the loss, epoch ms (at the store's resolution: the minute, 5-minute
+   * or hour row of the series); its process start when the report was its first.
+   */
+  fromMs: number;
+  /** The report that counted the loss, epoch ms. */
+  toMs: number;
+}
+
+export interface DroppedBucket extends DroppedTelemetry {
+  /** Bucket start, one of the series' `t`. */
+  t: number;
+  /** Instances with a gap overlapping the bucket: its data is incomplete. */
+  instances: number;
+}
+
+export interface TelemetryDropped {
+  /**
+   * The buckets that overlap a gap, oldest first; a bucket's counts are those of the gaps
+   * ending in it (so they add up to `total`), and may be 0 in a bucket a longer gap covers.
+   */
+  buckets: DroppedBucket[];
+  /** Per instance and report, oldest first. */
+  gaps: TelemetryGap[];
+  total: DroppedTelemetry;
 }
 
 export interface InstanceSeries {
@@ -186,6 +230,13 @@ export interface InstanceView {
   heapLimitBytes: number | null;
   eventLoopUtilization: number | null;
   inFlight: number | null;
+  /**
+   * What its agent dropped since the process started, as of its last report in the range;
+   * null when it reports no such count (an agent other than Headroom's, or an older one).
+   */
+  dropped: DroppedTelemetry | null;
+  /** Of that, what it dropped within the range (the gaps counted in it). */
+  droppedInRange: DroppedTelemetry | null;
   /** Settings reported at start (server timeouts, UV_THREADPOOL_SIZE, heap limit, CPUs, …). */
   settings: Record<string, JsonValue>;
   resource: Record<string, JsonValue>;

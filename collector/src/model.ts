@@ -133,7 +133,9 @@ export interface RouteSumPoint {
  * memory.rss, memory.heap_used, memory.heap_total, memory.heap_limit, memory.external,
  * memory.array_buffers, eventloop.delay.p50 / .p90 / .p99 / .max (seconds),
  * eventloop.utilization (0..1), http.in_flight (mean), http.in_flight.max,
- * gc.pause.<kind> (seconds summed over the interval, count = pauses), cpu.utilization.
+ * gc.pause.<kind> (seconds summed over the interval, count = pauses), cpu.utilization,
+ * agent.dropped.<signal> (spans, metrics, logs: the agent's cumulative count of what it dropped,
+ * a level like the others).
  */
 export interface GaugePoint {
   service: string;

@@ -12,6 +12,7 @@ import type {
   ServiceSeriesResponse,
   ServicesResponse,
   StallsResponse,
+  TelemetryDropped,
   TraceResponse,
   TraceSummary,
   TracesResponse,
@@ -175,6 +176,11 @@ export interface Storage {
   services(q: RangeQuery): ServicesResponse;
   serviceSeries(q: SeriesQuery): ServiceSeriesResponse;
   instanceSeries(q: SeriesQuery): InstanceSeriesResponse;
+  /**
+   * What the service's agents dropped (`headroom.agent.dropped`), per instance between two of
+   * its reports, and the buckets of the series that makes incomplete (also in serviceSeries).
+   */
+  telemetryDropped(q: SeriesQuery): TelemetryDropped;
   transactions(q: RangeQuery & { service: string }): TransactionsResponse;
   traces(q: TraceQuery): TracesResponse;
   trace(traceId: string): TraceResponse | null;

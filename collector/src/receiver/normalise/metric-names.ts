@@ -55,6 +55,17 @@ export const GAUGES: ReadonlyMap<string, GaugeRule> = new Map(Object.entries({
 } satisfies Record<string, GaugeRule>));
 
 export const GC_DURATION = 'v8js.gc.duration';
+
+/**
+ * The agent's count of telemetry it dropped (agent/src/signals/agent-health.ts): a cumulative
+ * Sum per instance, one stream per `headroom.signal`. Stored as a level, gauge
+ * `agent.dropped.<signal>`: the store reads increases between an instance's reports from the
+ * levels (store/sqlite/queries/dropped-queries.ts), so a resent point changes nothing.
+ */
+export const AGENT_DROPPED = 'headroom.agent.dropped';
+export const AGENT_DROPPED_SIGNAL_ATTR = 'headroom.signal';
+export const AGENT_DROPPED_SIGNALS: ReadonlySet<string> = new Set(['spans', 'metrics', 'logs']);
+export const AGENT_DROPPED_PREFIX = 'agent.dropped.';
 export const HEAP_SPACE_ATTR = 'v8js.heap.space.name';
 
 /** Factor from a metric's unit to seconds; `fallback` when the unit is empty or unknown. */

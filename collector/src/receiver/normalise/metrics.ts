@@ -5,8 +5,19 @@ import type { ExportMetricsServiceRequest, Metric, NumberDataPoint, ResourceMetr
 import type { DeltaTransaction } from '../cumulative-to-delta';
 import { attributes, num, str } from './attributes';
 import { GaugeCollector } from './gauges';
-import { checkPoint, histogramDeltas, scaleDistribution, type StreamContext } from './histogram-points';
-import { GAUGES, GC_DURATION, HEAP_SPACE_ATTR, REQUEST_DURATION, ROUTE_SUMS, toSecondsFactor } from './metric-names';
+import { checkPoint, histogramDeltas, scaleDistribution, TEMPORALITY_CUMULATIVE, type StreamContext } from './histogram-points';
+import {
+  AGENT_DROPPED,
+  AGENT_DROPPED_PREFIX,
+  AGENT_DROPPED_SIGNAL_ATTR,
+  AGENT_DROPPED_SIGNALS,
+  GAUGES,
+  GC_DURATION,
+  HEAP_SPACE_ATTR,
+  REQUEST_DURATION,
+  ROUTE_SUMS,
+  toSecondsFactor,
+} from './metric-names';
 import { Outcome } from './outcome';
 import { noteInstance, normaliseResource, resourceKey, type ResourceInfo } from './resource';
 import { httpMethod, METHOD_UNKNOWN, transactionName } from './transaction-name';
@@ -66,9 +77,38 @@ function sendsStableDuration(rm: ResourceMetrics): boolean {
   return false;
 }
 
+/**
+ * `headroom.agent.dropped`: the level of each signal's cumulative count, as gauge
+ * `agent.dropped.<signal>`. Only a cumulative Sum is a total since the process started (what
+ * the store takes differences of); a delta one (not Headroom's agent) is validated and skipped.
+ */
+function handleDropped(m: Metric, res: ResourceInfo, ctx: StreamContext, gauges: GaugeCollector): bigint {
+  let latest = 0n;
+  if (m.data !== 'sum' || m.sum?.aggregationTemporality !== TEMPORALITY_CUMULATIVE) {
+    checkOtherPoints(m, ctx.outcome);
+    return latest;
+  }
+  for (const p of numberPoints(m)) {
+    const timeNs = toBigInt(p.timeUnixNano);
+    if (!checkPoint(timeNs, p.flags, ctx.outcome)) continue;
+    if (!p.value) {
+      ctx.outcome.reject('number points without a value');
+      continue;
+    }
+    const signal = str(attributes(p.attributes), AGENT_DROPPED_SIGNAL_ATTR);
+    const value = p.value === 'asInt' ? toNumber(p.asInt) : (p.asDouble ?? 0);
+    // From the app: a signal Headroom does not know, or a count that is not one, is not stored.
+    if (signal === null || !AGENT_DROPPED_SIGNALS.has(signal) || !Number.isFinite(value) || value < 0) continue;
+    gauges.add(res.service, res.instanceId, `${AGENT_DROPPED_PREFIX}${signal}`, timeNs, 'max', value, false);
+    if (timeNs > latest) latest = timeNs;
+  }
+  return latest;
+}
+
 function handleMetric(m: Metric, res: ResourceInfo, ctx: StreamContext, batch: IngestBatch, gauges: GaugeCollector, skipOld: boolean): bigint {
   const name = m.name ?? '';
   let latest = 0n;
+  if (name === AGENT_DROPPED) return handleDropped(m, res, ctx, gauges);
   if (skipOld && name === OLD_DURATION) {
     checkOtherPoints(m, ctx.outcome);
     return latest;

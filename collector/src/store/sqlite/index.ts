@@ -22,6 +22,7 @@ import { batchItems, WriteQueue } from '../write-queue';
 import { BackgroundCheckpoints, type CheckpointStats } from './background-checkpoints';
 import { HourRollups } from './hour-rollups';
 import { openDatabase } from './open-database';
+import { DroppedQueries } from './queries/dropped-queries';
 import { GaugeQueries } from './queries/gauge-queries';
 import { RawQueries } from './queries/raw-queries';
 import { RequestPartQueries } from './queries/request-parts';
@@ -83,6 +84,7 @@ class SqliteStorageImpl implements SqliteStorage {
   private readonly requests: RequestQueries;
   private readonly parts: RequestPartQueries;
   private readonly gauges: GaugeQueries;
+  private readonly dropped: DroppedQueries;
   private readonly raw: RawQueries;
   private readonly sizes: RouteSizeQueries;
   private readonly windows: WindowQueries;
@@ -124,6 +126,7 @@ class SqliteStorageImpl implements SqliteStorage {
     });
     this.retention = retentionTasks(db, options.retention, this.clock);
     this.gauges = new GaugeQueries(db);
+    this.dropped = new DroppedQueries(db);
     this.parts = new RequestPartQueries(db, () => this.hours.rolledUntil);
     this.requests = new RequestQueries(db, () => this.hours.rolledUntil, defaultApdexTMs, this.gauges, this.parts);
     this.raw = new RawQueries(db, this.gauges, (service) => this.requests.apdexT(service));
@@ -306,7 +309,10 @@ class SqliteStorageImpl implements SqliteStorage {
     return this.requests.services(q);
   }
   serviceSeries(q: SeriesQuery) {
-    return this.requests.serviceSeries(q);
+    return { ...this.requests.serviceSeries(q), dropped: this.dropped.series(q) };
+  }
+  telemetryDropped(q: SeriesQuery) {
+    return this.dropped.series(q);
   }
   instanceSeries(q: SeriesQuery) {
     return this.gauges.instanceSeries(q);
@@ -321,7 +327,9 @@ class SqliteStorageImpl implements SqliteStorage {
     return this.raw.trace(traceId);
   }
   instances(q: RangeQuery & { service: string }) {
-    return this.raw.instances(q);
+    const listed = this.raw.instances(q);
+    const totals = this.dropped.instanceTotals(q);
+    return { ...listed, instances: listed.instances.map((i) => ({ ...i, ...(totals.get(i.instanceId) ?? { dropped: null, droppedInRange: null }) })) };
   }
   events(q: EventQuery) {
     return this.raw.events(q);

@@ -266,6 +266,9 @@ export class RawQueries {
         heapLimitBytes: latest('memory.heap_limit'),
         eventLoopUtilization: latest('eventloop.utilization'),
         inFlight: latest('http.in_flight'),
+        // Filled in by the store from the dropped counts (dropped-queries.ts).
+        dropped: null,
+        droppedInRange: null,
         settings: parseJsonObject(r.settings),
         resource: parseJsonObject(r.resource),
       };

@@ -116,7 +116,8 @@ export class RequestQueries {
     };
   }
 
-  serviceSeries(q: SeriesQuery): ServiceSeriesResponse {
+  /** The request series; the store adds what the agents dropped (dropped-queries.ts). */
+  serviceSeries(q: SeriesQuery): Omit<ServiceSeriesResponse, 'dropped'> {
     const { bucketMs } = seriesBuckets(q.from, q.to, q.bucketMs);
     const { t, aggs } = bucketedRollups(
       this.stmts,
