@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InFlightTracker } from '../../agent/src/signals/capacity';
 import { EventLoopDelay } from '../../agent/src/signals/event-loop-delay';
-import { blockedMs, TICK_MS } from '../../agent/src/signals/stalls';
+import { blockedMs, stallTimes, TICK_MS } from '../../agent/src/signals/stalls';
 
 test('in-flight: time-weighted mean and peak per interval', () => {
   const t = new InFlightTracker(0);
@@ -33,5 +33,20 @@ test('event-loop delay: percentiles of how late the ticks fired, in seconds, one
 test('stall duration: the midpoint of what a late tick allows', () => {
   assert.equal(blockedMs(220, 20), 210);
   assert.equal(blockedMs(TICK_MS / 4), 0);
+});
+
+test('stall times: the tick estimate narrowed to what the span and the snapshot allow', () => {
+  const estimate = { startEpochMs: 1_000, endEpochMs: 1_252 };
+  const inside = (start: number | null, end: number | null, at: number) => ({ spanStartEpochMs: start, spanEndEpochMs: () => end, atEpochMs: at });
+  // No snapshot: the estimate as is.
+  assert.deepEqual(stallTimes(estimate, null), estimate);
+  // The request started after the estimated start and ended before the tick fired: inside it.
+  assert.deepEqual(stallTimes(estimate, inside(1_002, 1_250, 1_100)), { startEpochMs: 1_002, endEpochMs: 1_250 });
+  // Still running at the tick: only the start is narrowed.
+  assert.deepEqual(stallTimes(estimate, inside(1_002, null, 1_100)), { startEpochMs: 1_002, endEpochMs: 1_252 });
+  // A span that had ended before the snapshot says nothing of the blocking code's end.
+  assert.deepEqual(stallTimes(estimate, inside(900, 950, 1_100)), estimate);
+  // The blocking code ran at the snapshot, whatever the estimate says.
+  assert.deepEqual(stallTimes({ startEpochMs: 1_120, endEpochMs: 1_130 }, inside(null, null, 1_100)), { startEpochMs: 1_100, endEpochMs: 1_130 });
 });
 

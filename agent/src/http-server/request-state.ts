@@ -48,7 +48,8 @@ export interface RequestState {
   /** socket.bytesRead at the start, for a body of undeclared length (0 otherwise). */
   bytesIn0: number;
   bytesOut0: number;
-  done: boolean;
+  /** performance.now() when the request finished (metrics recorded, span ended); null while it runs. */
+  doneAt: number | null;
   /** Express's router dispatched this request (express-layers.ts): its route is expressRoute, not `route`. */
   routedByExpress: boolean;
   /** The pattern of the route layer express matched last; undefined while none has. */

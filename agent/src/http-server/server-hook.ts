@@ -22,6 +22,7 @@ import type { TraceBudget } from '../sampling/trace-budget';
 import type { InFlightTracker } from '../signals/capacity';
 import { ATTR } from '../signals/meter';
 import { queueWaitFromHeaders } from '../signals/queue-wait';
+import type { StallParent } from '../signals/stalls';
 import { declaredLength, hasBody, patchResponseEnd } from '../signals/slow-clients';
 import { requestFacts, type RequestFacts } from './request-facts';
 import type { RequestMetrics } from './request-metrics';
@@ -43,7 +44,7 @@ export interface ServerHook {
    * get, for a stall span to hang under (the server span is then written at the end, for the
    * tail processor to decide on both). Null anywhere else.
    */
-  stallParent(ctx: Context): { spanContext: SpanContext; startEpochMs: number } | null;
+  stallParent(ctx: Context): StallParent | null;
   /** For a light request still running: its server span's context, to propagate (light-propagation.ts). */
   lightSpanContext(ctx: Context): SpanContext | null;
   uninstall(): void;
@@ -119,9 +120,9 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
   };
 
   const finishRequest = (state: RequestState): void => {
-    if (state.done) return;
-    state.done = true;
+    if (state.doneAt !== null) return;
     const now = performance.now();
+    state.doneAt = now;
     inFlight.change(-1, now);
     const facts = requestFacts(state, now);
     metrics.record(facts, state.scheme);
@@ -189,7 +190,7 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
       endAt: null,
       bytesIn0: 0,
       bytesOut0: socket ? socket.bytesWritten : 0,
-      done: false,
+      doneAt: null,
       routedByExpress: false,
       expressRoute: undefined,
       expressMounts: null,
@@ -257,7 +258,7 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
 
   const runningLight = (ctx: Context): RequestState | null => {
     const state = activeRequest(ctx);
-    return state !== undefined && !state.done && state.mode === 'light' ? state : null;
+    return state !== undefined && state.doneAt === null && state.mode === 'light' ? state : null;
   };
 
   // The ids the light request's server span gets if it is written; the caller's vendor entries
@@ -272,7 +273,11 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
       const state = runningLight(ctx);
       if (state === null) return null;
       state.stallChild = true;
-      return { spanContext: futureSpanContext(state), startEpochMs: performance.timeOrigin + state.startAt };
+      return {
+        spanContext: futureSpanContext(state),
+        startEpochMs: performance.timeOrigin + state.startAt,
+        endEpochMs: () => (state.doneAt === null ? null : performance.timeOrigin + state.doneAt),
+      };
     },
     lightSpanContext(ctx) {
       const state = runningLight(ctx);

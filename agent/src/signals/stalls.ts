@@ -34,7 +34,15 @@ export interface StallOptions {
   /** Each tick after the first, with how late it fired (the event-loop delay). */
   onTick: (lateMs: number) => void;
   /** A light request's future server span (http-server/server-hook.ts), when no span is active. */
-  lightParent: (ctx: Context) => { spanContext: SpanContext; startEpochMs: number } | null;
+  lightParent: (ctx: Context) => StallParent | null;
+}
+
+/** The request span the blocking code ran in, with its times (epoch ms). */
+export interface StallParent {
+  spanContext: SpanContext;
+  startEpochMs: number;
+  /** When it ended, or null while it runs: read after the stall, not inside it. */
+  endEpochMs: () => number | null;
 }
 
 interface Snapshot {
@@ -47,6 +55,33 @@ interface Snapshot {
   stack: string;
   /** Epoch ms the active span started, when known: the blocking code ran after it. */
   spanStartEpochMs: number | null;
+  /** When the active span ended, null while it runs or unknown. */
+  spanEndEpochMs: () => number | null;
+  /** Epoch ms of the snapshot, taken inside the blocking code. */
+  atEpochMs: number;
+}
+
+/**
+ * The stall's times, from the tick's estimate narrowed by what the snapshot knows: the blocking
+ * code began after its span started and before the snapshot; and if the span ended after the
+ * snapshot, that end came after the blocking code returned (nothing else runs while the loop
+ * is blocked). So a stall span never starts before, or outlasts, its parent in the waterfall,
+ * and the event, the span and the parent tell one story.
+ */
+export function stallTimes(estimate: { startEpochMs: number; endEpochMs: number }, snap: Pick<Snapshot, 'spanStartEpochMs' | 'spanEndEpochMs' | 'atEpochMs'> | null): { startEpochMs: number; endEpochMs: number } {
+  if (!snap) return estimate;
+  const parentEnd = snap.spanEndEpochMs();
+  const start = Math.min(Math.max(estimate.startEpochMs, snap.spanStartEpochMs ?? -Infinity), snap.atEpochMs);
+  const end = Math.max(parentEnd !== null && parentEnd >= snap.atEpochMs ? Math.min(estimate.endEpochMs, parentEnd) : estimate.endEpochMs, snap.atEpochMs);
+  return { startEpochMs: start, endEpochMs: end };
+}
+
+/** An SDK span's end time (epoch ms), once it has ended; the API's Span does not expose it. */
+function endOf(span: { ended?: unknown; endTime?: unknown } | undefined): () => number | null {
+  return () => {
+    const end = span?.ended === true ? span.endTime : undefined;
+    return Array.isArray(end) && typeof end[0] === 'number' && typeof end[1] === 'number' ? end[0] * 1000 + end[1] / 1e6 : null;
+  };
 }
 
 /** Blocked time from the gap between two ticks scheduled TICK_MS apart (midpoint estimate). */
@@ -105,14 +140,15 @@ export function startStallDetector(options: StallOptions): () => void {
         Error.stackTraceLimit = limit;
         errorCtor.prepareStackTrace = prepare;
       }
-      const span = trace.getSpan(ctx) as { attributes?: Attributes; startTime?: [number, number] } | undefined;
+      const span = trace.getSpan(ctx) as { attributes?: Attributes; startTime?: [number, number]; ended?: unknown; endTime?: unknown } | undefined;
       const spanRoute = span?.attributes?.[ATTR.route];
       const spanMethod = span?.attributes?.[ATTR.method];
       const started = span?.startTime;
       let spanStartEpochMs = Array.isArray(started) ? started[0] * 1000 + started[1] / 1e6 : null;
+      let spanEndEpochMs = endOf(span);
       if (!spanContext) {
         const light = options.lightParent(ctx);
-        if (light) ({ spanContext, startEpochMs: spanStartEpochMs } = light);
+        if (light) ({ spanContext, startEpochMs: spanStartEpochMs, endEpochMs: spanEndEpochMs } = light);
       }
       snapshot = {
         tick,
@@ -123,6 +159,8 @@ export function startStallDetector(options: StallOptions): () => void {
         method: methodFromMetadata(rpc) ?? (typeof spanRoute === 'string' && typeof spanMethod === 'string' ? spanMethod : undefined),
         stack,
         spanStartEpochMs,
+        spanEndEpochMs,
+        atEpochMs: performance.timeOrigin + performance.now(),
       };
       if (spanContext) options.stallPending(spanContext.traceId);
       return 1;
@@ -132,11 +170,10 @@ export function startStallDetector(options: StallOptions): () => void {
   };
   Object.defineProperty(globalThis, Symbol.for(PROBE_KEY), { value: probe, configurable: true, enumerable: false, writable: true });
 
-  const emit = guard('stall', (durationMs: number, endAt: number, snap: Snapshot | null, cpuUsedMs: number) => {
-    const endEpoch = performance.timeOrigin + endAt;
-    // The tick only bounds when the blocking began; code that ran inside a span began after
-    // that span did, so the stall span never starts before its parent in the waterfall.
-    const startEpoch = Math.max(endEpoch - durationMs, snap?.spanStartEpochMs ?? -Infinity);
+  const emit = guard('stall', (estimatedMs: number, endAt: number, snap: Snapshot | null, cpuUsedMs: number) => {
+    const estimatedEnd = performance.timeOrigin + endAt;
+    const { startEpochMs: startEpoch, endEpochMs: endEpoch } = stallTimes({ startEpochMs: estimatedEnd - estimatedMs, endEpochMs: estimatedEnd }, snap);
+    const durationMs = endEpoch - startEpoch;
     const attributes: Attributes = {
       [ATTR.stall]: true,
       [ATTR.stallDurationMs]: Math.round(durationMs * 10) / 10,
