@@ -46,7 +46,8 @@ test('findings by severity with evidence and a chart link; a badge on the servic
     await list.waitFor();
     const keepAlive = page.locator('[data-kind="settings.keep-alive-timeout"]');
     assert.match(await keepAlive.locator('.finding-title').innerText(), /keepAliveTimeout 5 s is not above the load balancer's 60 s idle timeout/);
-    assert.match(await keepAlive.innerText(), /keepAliveTimeoutMs\s+5000/);
+    assert.match(await keepAlive.innerText(), /keepAliveTimeoutMs\s+5 s/);
+    assert.equal(await keepAlive.locator('[data-figure="keepAliveTimeoutMs"]').getAttribute('title'), '5000', 'the exact value as a tooltip');
     assert.match(await keepAlive.innerText(), /server\.keepAliveTimeout = 65000/);
     const blocking = page.locator('[data-kind="eventloop.blocking-route"][data-finding$=":GET /block/:ms"]');
     assert.match(await blocking.innerText(), /Route GET \/block\/:ms blocks the event loop/);

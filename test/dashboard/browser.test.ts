@@ -8,7 +8,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { EventsResponse, InstancesResponse, ServicesResponse, StallsResponse, TracesResponse, TransactionsResponse } from '@headroom/collector/api-types';
-import { formatMs, formatPercent, formatPercentile, formatRpm } from '../../dashboard/src/format/units';
+import { figureText } from '../../dashboard/src/format/figure-text';
+import { formatBytes, formatMs, formatPercent, formatPercentile, formatRpm } from '../../dashboard/src/format/units';
 import {
   api, ARTIFACTS, ensureDashboardBuilt, eventually, launchBrowser, makeTempDir, startAgentApp, startTestCollector,
   type AgentApp, type TestCollector,
@@ -283,7 +284,11 @@ test('instances: each process with its figures and the settings it reported', as
   assert.equal((await card.locator('[data-col="restarts"]').textContent())?.trim(), '0');
   const settings = await card.locator('.settings').textContent();
   assert.match(settings ?? '', new RegExp(`uv_threadpool_size${String(inst.settings.uv_threadpool_size)}`));
-  assert.match(settings ?? '', /http\.keep_alive_timeout_ms\d+/);
+  assert.match(settings ?? '', new RegExp(`http\\.keep_alive_timeout_ms${figureText('http.keep_alive_timeout_ms', inst.settings['http.keep_alive_timeout_ms'])}`));
+  // Units for people, the exact value as a tooltip (the agent's heap limit in bytes).
+  const heapLimit = card.locator('[data-setting="heap_limit_bytes"]');
+  assert.equal(await heapLimit.textContent(), formatBytes(Number(inst.settings.heap_limit_bytes)));
+  assert.equal(await heapLimit.getAttribute('title'), String(inst.settings.heap_limit_bytes));
   await shot(page, 'instances');
   await page.close();
 });

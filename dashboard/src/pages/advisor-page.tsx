@@ -6,6 +6,7 @@ import type { Finding, FindingSeverity } from '@headroom/collector/api-types';
 import { Fragment } from 'preact';
 import { api } from '../api/endpoints';
 import { Async, EmptyNote } from '../components/states';
+import { figureText, rawFigure } from '../format/figure-text';
 import { formatTime } from '../format/units';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
 import { useApi } from '../state/use-api';
@@ -91,7 +92,7 @@ function FindingCard({ finding }: { finding: Finding }) {
           {figures.map(([name, value]) => (
             <Fragment key={name}>
               <dt>{name}</dt>
-              <dd>{typeof value === 'number' ? String(value) : value}</dd>
+              <dd data-figure={name} title={rawFigure(value)}>{figureText(name, value)}</dd>
             </Fragment>
           ))}
         </dl>

@@ -8,7 +8,7 @@ import { UplotChart } from '../charts/uplot-chart';
 import { Async, StartAgentHelp } from '../components/states';
 import { formatAge, formatBytes, formatCount, formatPercent, formatTime } from '../format/units';
 import { useLive, useLiveMessages, useNow, useThrottledRefresh } from '../live/live-context';
-import { attributeText } from '../shape/waterfall';
+import { figureText, rawFigure } from '../format/figure-text';
 import { GONE_AFTER_MS, instanceNames, isGone } from '../shape/instance-names';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
@@ -97,7 +97,7 @@ function InstancesTable({ instances, to }: { instances: InstanceView[]; to: numb
                   <p class="muted">This process reported no settings (an agent other than Headroom's, or an old one).</p>
                 ) : (
                   <dl class="kv">
-                    {settings.map(([k, v]) => [<dt key={`k-${k}`}>{k}</dt>, <dd key={`v-${k}`}>{attributeText(v)}</dd>])}
+                    {settings.map(([k, v]) => [<dt key={`k-${k}`}>{k}</dt>, <dd key={`v-${k}`} data-setting={k} title={rawFigure(v)}>{figureText(k, v)}</dd>])}
                   </dl>
                 )}
               </details>
