@@ -26,6 +26,14 @@ export interface Marker {
   label: string;
 }
 
+/** A span of time whose data is incomplete (telemetry an agent dropped), shaded on the chart. */
+export interface ChartGap {
+  fromMs: number;
+  toMs: number;
+  /** Plain text: shown as text, never as markup. */
+  label: string;
+}
+
 export interface ChartSpec {
   /** Stable key: a chart whose key changes is rebuilt, otherwise only its data is replaced. */
   key: string;
@@ -37,6 +45,7 @@ export interface ChartSpec {
   /** Fill between two series (indices into `series`): how stacked areas are drawn in uPlot. */
   bands?: { upper: number; lower: number; color: string }[];
   markers?: Marker[];
+  gaps?: ChartGap[];
   /** Fixed y range (e.g. Apdex 0..1); otherwise from 0 to the data's max. */
   yRange?: [number, number];
 }

@@ -8,6 +8,7 @@
 import type { ServiceSeriesResponse } from '@headroom/collector/api-types';
 import { trustedPercentiles } from '../shape/percentile-sample';
 import { stackParts } from '../shape/stack';
+import { telemetryGaps } from '../shape/telemetry-gaps';
 import { COLORS, withAlpha, type ChartSpec, type Marker } from './chart-spec';
 
 export function responseTimeChart(s: ServiceSeriesResponse, markers: Marker[] = []): ChartSpec {
@@ -29,5 +30,6 @@ export function responseTimeChart(s: ServiceSeriesResponse, markers: Marker[] = 
     // Series 0 fills down to the axis itself; the band fills between the sum and the one below.
     bands: [{ upper: 1, lower: 0, color: withAlpha(COLORS.write, 0.35) }],
     markers,
+    gaps: telemetryGaps(s.dropped, s.bucketMs),
   };
 }

@@ -1,6 +1,8 @@
 // The single-measure service charts: throughput, error rate, Apdex. One function per kind.
+// Each shades the spans where an agent dropped telemetry: a dip there is missing data.
 
 import type { ServiceSeriesResponse } from '@headroom/collector/api-types';
+import { telemetryGaps } from '../shape/telemetry-gaps';
 import { COLORS, type ChartSpec, type Marker } from './chart-spec';
 
 export function throughputChart(s: ServiceSeriesResponse, markers: Marker[] = []): ChartSpec {
@@ -11,6 +13,7 @@ export function throughputChart(s: ServiceSeriesResponse, markers: Marker[] = []
     x: s.t,
     series: [{ label: 'requests/min', values: s.throughputRpm, color: COLORS.throughput, style: 'area' }],
     markers,
+    gaps: telemetryGaps(s.dropped, s.bucketMs),
   };
 }
 
@@ -22,6 +25,7 @@ export function errorRateChart(s: ServiceSeriesResponse, markers: Marker[] = [])
     x: s.t,
     series: [{ label: 'errors', values: s.errorRate, color: COLORS.errors, style: 'area' }],
     markers,
+    gaps: telemetryGaps(s.dropped, s.bucketMs),
   };
 }
 
@@ -34,5 +38,6 @@ export function apdexChart(s: ServiceSeriesResponse, apdexTMs: number | null, ma
     series: [{ label: 'Apdex', values: s.apdex, color: COLORS.apdex, style: 'line', width: 2 }],
     yRange: [0, 1],
     markers,
+    gaps: telemetryGaps(s.dropped, s.bucketMs),
   };
 }

@@ -72,6 +72,7 @@ export function UplotChart({ spec, height = 220, xRange = null, onSelectRange, c
   }, [xRange?.[0], xRange?.[1]]);
 
   const markers = spec.markers ?? [];
+  const gaps = spec.gaps ?? [];
   return (
     <figure
       class={compact ? 'chart chart-compact' : 'chart'}
@@ -79,14 +80,29 @@ export function UplotChart({ spec, height = 220, xRange = null, onSelectRange, c
       data-points={spec.x.length}
       data-total={seriesTotal(spec)}
       data-unit={unitLabel(spec.unit)}
+      data-gaps={gaps.length}
     >
       {!compact && (
         <figcaption class="chart-title">
           {spec.title}
+          {gaps.length > 0 && (
+            <span class="chart-incomplete" title={gaps.map((g) => g.label).join('\n')}>
+              data incomplete (hatched)
+            </span>
+          )}
           {onSelectRange && hasData && <span class="chart-hint">drag to zoom</span>}
         </figcaption>
       )}
       {hasData ? <div class="chart-canvas" ref={holder} /> : <div class="chart-empty">No data in this range</div>}
+      {!compact && listMarkers && gaps.length > 0 && (
+        <ul class="chart-gaps" data-testid="telemetry-gaps">
+          {gaps.map((g) => (
+            <li key={`${g.fromMs}-${g.toMs}`} class="chart-gap">
+              <time>{formatTime(g.fromMs)}</time>–<time>{formatTime(g.toMs)}</time> {g.label}
+            </li>
+          ))}
+        </ul>
+      )}
       {!compact && listMarkers && markers.length > 0 && (
         <ul class="chart-markers">
           {markers.slice(-6).map((m) => (

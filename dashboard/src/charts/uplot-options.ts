@@ -6,6 +6,7 @@ import { formatTick, formatTime, formatValue, unitLabel } from '../format/units'
 import { isolatedPoints } from '../shape/isolated-points';
 import { withAlpha, type ChartSpec } from './chart-spec';
 import { legendIndex } from './legend-index';
+import { gapsPlugin } from './gaps-plugin';
 import { markersPlugin } from './markers-plugin';
 
 export interface ChartRuntime {
@@ -102,7 +103,7 @@ export function toUplotOptions(spec: ChartSpec, size: { width: number; height: n
       ? { show: false }
       : { drag: { x: true, y: false, setScale: false }, sync: { key: 'headroom' } },
     select: { show: !compact, left: 0, top: 0, width: 0, height: 0 },
-    plugins: [markersPlugin(() => runtime.spec().markers ?? [])],
+    plugins: [gapsPlugin(() => runtime.spec().gaps ?? []), markersPlugin(() => runtime.spec().markers ?? [])],
     hooks: {
       setSelect: [
         (u) => {

@@ -10,6 +10,7 @@ import { formatAge, formatBytes, formatCount, formatPercent, formatTime } from '
 import { useLive, useLiveMessages, useNow, useThrottledRefresh } from '../live/live-context';
 import { figureText, rawFigure } from '../format/figure-text';
 import { GONE_AFTER_MS, instanceNames, isGone } from '../shape/instance-names';
+import { instanceDroppedText } from '../shape/telemetry-gaps';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { useRangeWindow } from './use-range-window';
@@ -90,6 +91,8 @@ function InstancesTable({ instances, to }: { instances: InstanceView[]; to: numb
                 <dt>Event-loop busy</dt><dd>{formatPercent(i.eventLoopUtilization, 0)}</dd>
                 <dt>In flight</dt><dd>{i.inFlight !== null ? formatCount(i.inFlight, 1) : '–'}</dd>
                 <dt>Last seen</dt><dd>{formatTime(i.lastSeen)}</dd>
+                <dt>Dropped by its agent</dt>
+                <dd class={instanceDroppedText(i).lost ? 'error-text' : undefined} data-col="dropped">{instanceDroppedText(i).text}</dd>
               </dl>
               <details class="settings" open={settings.length > 0 && settings.length <= 30}>
                 <summary>{`Settings reported at start (${settings.length})`}</summary>

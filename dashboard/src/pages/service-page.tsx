@@ -2,6 +2,7 @@
 // GC and in-flight requests, with stalls and restarts marked on every chart.
 
 import type { EventView } from '@headroom/collector/api-types';
+import { useEffect } from 'preact/hooks';
 import { api } from '../api/endpoints';
 import { apdexChart, errorRateChart, throughputChart } from '../charts/service-metric-charts';
 import { eventLoopDelayChart, eventLoopUtilizationChart, gcChart, inFlightChart, memoryChart } from '../charts/instance-charts';
@@ -18,10 +19,12 @@ import { alertsToMarkers, eventsToMarkers } from '../shape/markers';
 import { instanceNames, isGone } from '../shape/instance-names';
 import { percentileSampleNote } from '../shape/percentile-sample';
 import { queueWaitCoverage } from '../shape/queue-wait-coverage';
+import { droppedText } from '../shape/telemetry-gaps';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { withPage } from '../state/view-state';
 import { useRangeWindow } from './use-range-window';
+
 
 const MARKER_TYPES = new Set(['stall', 'start', 'restart', 'uncaught_exception', 'unhandled_rejection']);
 
@@ -67,6 +70,14 @@ export function ServicePage({ service }: { service: string }) {
   const gone = processes.data ? processes.data.instances.filter((i) => isGone(i, processes.data?.to ?? 0)).length : 0;
   const liveCount = processes.data ? processes.data.instances.length - gone : null;
   const queueCoverage = me ? queueWaitCoverage(me) : null;
+  // An agent's dropped counts arrive with its first export after an outage, for minutes the
+  // live stream has already merged: a change in the processes' counts refetches the series.
+  const droppedNow = (processes.data?.instances ?? []).reduce((n, i) => n + (i.droppedInRange ? i.droppedInRange.spans + i.droppedInRange.metricPoints + i.droppedInRange.logs : 0), 0);
+  useEffect(() => {
+    if (droppedNow > 0) triggerSeries();
+  }, [droppedNow]);
+  const dropped = series.data?.dropped;
+  const droppedBy = dropped ? new Set(dropped.gaps.map((g) => g.instanceId)).size : 0;
 
   return (
     <section class="page service-page">
@@ -117,6 +128,11 @@ export function ServicePage({ service }: { service: string }) {
                 testId="stat-instances"
               />
             </div>
+          )}
+          {dropped && droppedBy > 0 && (
+            <p class="telemetry-note" data-testid="telemetry-incomplete">
+              {`Telemetry incomplete in this range: ${droppedText(dropped.total, droppedBy)} (collector unreachable or too slow). The hatched spans on the charts are missing data, not a change in traffic.`}
+            </p>
           )}
           <div class="chart-grid">
             <Async state={series} what="request charts">
