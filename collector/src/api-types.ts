@@ -62,14 +62,16 @@ export interface ServiceSeriesResponse extends TimeRange {
   p99Ms: (number | null)[];
   apdex: (number | null)[];
   /**
-   * Mean time per request in each part. appMs + responseWriteMs is the response time of all
-   * requests; queueWaitMs is over only the requests that carried a queue-start header and
-   * bodyReadMs over only those with a body, so the parts need not add up for a typical request.
+   * Mean time per request in each part. bodyReadPerRequestMs + appMs + responseWriteMs is the
+   * response time of all requests (body read summed over the requests with a body, divided by
+   * all); queueWaitMs is over only the requests that carried a queue-start header and
+   * bodyReadMs over only those with a body, so those two need not add up for a typical request.
    */
   queueWaitMs: (number | null)[];
   appMs: (number | null)[];
   responseWriteMs: (number | null)[];
   bodyReadMs: (number | null)[];
+  bodyReadPerRequestMs: (number | null)[];
   /** Telemetry the service's agents dropped over the range: where these figures are incomplete. */
   dropped: TelemetryDropped;
 }
@@ -300,6 +302,8 @@ export interface LiveAggregate {
   queueWaitMs: number | null;
   appMs: number | null;
   responseWriteMs: number | null;
+  /** The body-read part of the mean (as the series' bodyReadPerRequestMs); absent from older collectors. */
+  bodyReadPerRequestMs?: number | null;
 }
 
 export type LiveServerMessage =

@@ -17,7 +17,7 @@ const serviceSeries: ServiceSeriesResponse = {
   t: [0, 60_000, 120_000],
   requests: [60, 120, 0], throughputRpm: [60, 120, 0], errorRate: [0, 0.1, null],
   p50Ms: [10, 12, null], p95Ms: [40, 80, null], p99Ms: [90, 300, null], apdex: [1, 0.8, null],
-  queueWaitMs: [5, null, null], appMs: [20, 30, null], responseWriteMs: [1, 2, null], bodyReadMs: [0, 0, null],
+  queueWaitMs: [5, null, null], appMs: [20, 30, null], responseWriteMs: [1, 2, null], bodyReadMs: [0, 40, null], bodyReadPerRequestMs: [0, 4, null],
 };
 
 function instance(id: string, t: number[], rss: number[]): InstanceSeries {
@@ -33,17 +33,25 @@ test('stacked parts are running sums; an all-null bucket stays a gap', () => {
   assert.deepEqual(stackParts([[5, null, null], [20, 30, null], [1, 2, null]]), [[5, 0, null], [25, 30, null], [26, 32, null]]);
 });
 
-test('the response-time chart stacks app / write, draws queue wait (of only the requests with the header) as a line, and adds percentiles', () => {
+test('the response-time chart stacks body read / app / write, draws queue wait (of only the requests with the header) as a line, and adds percentiles', () => {
   const c = responseTimeChart(serviceSeries);
   assert.equal(c.unit, 'ms');
   assert.deepEqual(c.x, serviceSeries.t);
-  assert.deepEqual(c.series.map((s) => s.label), ['app (mean)', 'response write (mean)', 'queue wait (requests with the header)', 'p50', 'p95', 'p99']);
-  assert.deepEqual(c.series[1]?.values, [21, 32, null], 'the top of the stack is app + write, without queue wait');
-  assert.deepEqual(c.series[1]?.legendValues, [1, 2, null], 'the legend shows the part, not the sum');
-  assert.deepEqual(c.series[2]?.values, [5, null, null], 'queue wait as sent, not stacked');
-  assert.equal(c.series[2]?.style, 'line');
-  assert.deepEqual(c.series[4]?.values, [40, 80, null], 'p95');
-  assert.deepEqual(c.bands?.map((b) => [b.upper, b.lower]), [[1, 0]]);
+  assert.deepEqual(c.series.map((s) => s.label), ['body read (mean)', 'app (mean)', 'response write (mean)', 'queue wait (requests with the header)', 'p50', 'p95', 'p99']);
+  assert.deepEqual(c.series[0]?.values, [0, 4, null], 'body read per request at the bottom');
+  assert.deepEqual(c.series[2]?.values, [21, 36, null], 'the top of the stack is body read + app + write, without queue wait');
+  assert.deepEqual(c.series[2]?.legendValues, [1, 2, null], 'the legend shows the part, not the sum');
+  assert.deepEqual(c.series[3]?.values, [5, null, null], 'queue wait as sent, not stacked');
+  assert.equal(c.series[3]?.style, 'line');
+  assert.deepEqual(c.series[5]?.values, [40, 80, null], 'p95');
+  assert.deepEqual(c.bands?.map((b) => [b.upper, b.lower]), [[1, 0], [2, 1]]);
+});
+
+test('a series from an older collector (no bodyReadPerRequestMs) stacks app / write with an empty body-read part', () => {
+  const { bodyReadPerRequestMs: _omitted, ...older } = serviceSeries;
+  const c = responseTimeChart(older as typeof serviceSeries);
+  assert.deepEqual(c.series[0]?.values, [0, 0, null]);
+  assert.deepEqual(c.series[2]?.values, [21, 32, null]);
 });
 
 test('throughput, error rate and Apdex charts carry their unit and scale', () => {

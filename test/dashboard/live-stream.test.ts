@@ -12,12 +12,12 @@ function series(ts: number[]): ServiceSeriesResponse {
   return {
     from: ts[0] ?? 0, to: (ts[ts.length - 1] ?? 0) + MIN, service: 'api', route: null, instanceId: null, bucketMs: MIN,
     t: ts, requests: col(10), throughputRpm: col(10), errorRate: col(0), p50Ms: col(5), p95Ms: col(20), p99Ms: col(40),
-    apdex: col(1), queueWaitMs: col(1), appMs: col(4), responseWriteMs: col(0.5), bodyReadMs: col(0),
+    apdex: col(1), queueWaitMs: col(1), appMs: col(4), responseWriteMs: col(0.5), bodyReadMs: col(0), bodyReadPerRequestMs: col(0),
   };
 }
 
 function agg(t: number, requests: number): LiveAggregate {
-  return { service: 'api', t, requests, errorRate: 0.5, p50Ms: 7, p95Ms: 70, p99Ms: 700, queueWaitMs: 2, appMs: 6, responseWriteMs: 1 };
+  return { service: 'api', t, requests, errorRate: 0.5, p50Ms: 7, p95Ms: 70, p99Ms: 700, queueWaitMs: 2, appMs: 6, responseWriteMs: 1, bodyReadPerRequestMs: 0.25 };
 }
 
 test('an aggregate for a new minute extends the series and scrolls the window', () => {
@@ -30,6 +30,7 @@ test('an aggregate for a new minute extends the series and scrolls the window', 
   assert.deepEqual(next.p95Ms, [20, 20, 70]);
   assert.deepEqual(next.apdex, [1, 1, null], 'the stream carries no Apdex: unknown, not stale');
   assert.equal(next.t.length, next.bodyReadMs.length);
+  assert.deepEqual(next.bodyReadPerRequestMs, [0, 0, 0.25], 'the body-read part of the stack comes live too');
   assert.deepEqual(s.t, [0, MIN, 2 * MIN], 'the input is not changed');
 });
 

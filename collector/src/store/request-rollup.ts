@@ -136,22 +136,30 @@ export interface Breakdown {
   appMs: number | null;
   responseWriteMs: number | null;
   bodyReadMs: number | null;
+  /** Body read summed over the requests with a body, divided by all requests: its part of the mean. */
+  bodyReadPerRequestMs: number | null;
 }
 
 /**
  * Mean time per request in each part. http.server.request.duration runs from the request
- * reaching Node to the end of the response, so it already contains the response write:
- * app = mean duration − mean response write; queue wait happened before it and is added in
- * front. (Each part is a mean over the requests that measured it.)
+ * reaching Node to the end of the response, so it already contains the body read (the agent
+ * measures it from the same start to the body's last byte) and the response write:
+ * app = mean duration − body read per request − mean response write; queue wait happened
+ * before it and is added in front. The body-read part is summed over the requests that had a
+ * body and divided by every request (a request without a body spent no time reading one), from
+ * the same rollup rows as the duration, so the three parts add up to the mean duration. Queue
+ * wait, response write and `bodyReadMs` are means over the requests that measured them.
  */
 export function breakdown(row: RequestRollup): Breakdown {
   const meanDur = row.count > 0 ? row.durSum / row.count : null;
   const rw = row.rwCount > 0 ? row.rwSum / row.rwCount : null;
+  const brPerRequest = row.count > 0 && row.brCount > 0 ? row.brSum / row.count : null;
   return {
     queueWaitMs: row.qwCount > 0 ? row.qwSum / row.qwCount : null,
-    appMs: meanDur === null ? null : Math.max(0, meanDur - (rw ?? 0)),
+    appMs: meanDur === null ? null : Math.max(0, meanDur - (rw ?? 0) - (brPerRequest ?? 0)),
     responseWriteMs: rw,
     bodyReadMs: row.brCount > 0 ? row.brSum / row.brCount : null,
+    bodyReadPerRequestMs: brPerRequest,
   };
 }
 

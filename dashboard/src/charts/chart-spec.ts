@@ -54,6 +54,7 @@ export const PALETTE = ['#2563eb', '#d97706', '#059669', '#db2777', '#7c3aed', '
 
 export const COLORS = {
   queue: '#f59e0b',
+  read: '#06b6d4',
   app: '#3b82f6',
   write: '#10b981',
   p50: '#1e3a8a',

@@ -1,5 +1,8 @@
-// Where a request's time goes, stacked: app / response write (a slow client), with queue
-// wait (in front of the app) and the p50/p95/p99 response-time lines over it.
+// Where a request's time goes, stacked: body read (a slow upload) / app / response write (a
+// slow reader), each part's share of the mean over every request, so the stack is the mean
+// response time; with queue wait (in front of the app) and the p50/p95/p99 lines over it.
+// Body read is its own part, not hidden in the app's: a 3.2 s trickled upload is the client's
+// time, not the handler's.
 //
 // Queue wait is a line of its own, not a layer under the app time: its mean is over only the
 // requests that carried a queue-start header (docs/api.md), which may be a few of them, so
@@ -12,13 +15,16 @@ import { telemetryGaps } from '../shape/telemetry-gaps';
 import { COLORS, withAlpha, type ChartSpec, type Marker } from './chart-spec';
 
 export function responseTimeChart(s: ServiceSeriesResponse, markers: Marker[] = []): ChartSpec {
-  const [app, write] = stackParts([s.appMs, s.responseWriteMs]);
+  // Older collectors send no per-request body read (their appMs still contains it).
+  const bodyRead = s.bodyReadPerRequestMs ?? s.t.map(() => null);
+  const [read, app, write] = stackParts([bodyRead, s.appMs, s.responseWriteMs]);
   return {
     key: 'response-time',
     title: 'Response time',
     unit: 'ms',
     x: s.t,
     series: [
+      { label: 'body read (mean)', values: read ?? [], legendValues: bodyRead, color: COLORS.read, style: 'area' },
       { label: 'app (mean)', values: app ?? [], legendValues: s.appMs, color: COLORS.app, style: 'area' },
       { label: 'response write (mean)', values: write ?? [], legendValues: s.responseWriteMs, color: COLORS.write, style: 'area' },
       { label: 'queue wait (requests with the header)', values: s.queueWaitMs, color: COLORS.queue, style: 'line', width: 1.5 },
@@ -28,7 +34,10 @@ export function responseTimeChart(s: ServiceSeriesResponse, markers: Marker[] = 
       { label: 'p99', values: trustedPercentiles(s.p99Ms, s.requests, 'p99'), color: COLORS.p99, style: 'line', width: 1.5, dash: [2, 3] },
     ],
     // Series 0 fills down to the axis itself; the band fills between the sum and the one below.
-    bands: [{ upper: 1, lower: 0, color: withAlpha(COLORS.write, 0.35) }],
+    bands: [
+      { upper: 1, lower: 0, color: withAlpha(COLORS.app, 0.35) },
+      { upper: 2, lower: 1, color: withAlpha(COLORS.write, 0.35) },
+    ],
     markers,
     gaps: telemetryGaps(s.dropped, s.bucketMs),
   };

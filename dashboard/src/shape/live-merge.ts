@@ -13,7 +13,7 @@ export function canMerge(s: ServiceSeriesResponse, a: LiveAggregate): boolean {
 type Column = Exclude<keyof ServiceSeriesResponse, 'from' | 'to' | 'service' | 'route' | 'instanceId' | 'bucketMs' | 't'>;
 const COLUMNS: Column[] = [
   'requests', 'throughputRpm', 'errorRate', 'p50Ms', 'p95Ms', 'p99Ms', 'apdex',
-  'queueWaitMs', 'appMs', 'responseWriteMs', 'bodyReadMs',
+  'queueWaitMs', 'appMs', 'responseWriteMs', 'bodyReadMs', 'bodyReadPerRequestMs',
 ];
 
 function valuesFrom(a: LiveAggregate, bucketMs: number): Partial<Record<Column, number | null>> {
@@ -27,6 +27,8 @@ function valuesFrom(a: LiveAggregate, bucketMs: number): Partial<Record<Column, 
     queueWaitMs: a.queueWaitMs,
     appMs: a.appMs,
     responseWriteMs: a.responseWriteMs,
+    // An older collector's frame lacks it: its appMs still holds the body read, so the part is 0.
+    bodyReadPerRequestMs: a.bodyReadPerRequestMs ?? null,
   };
 }
 
@@ -37,7 +39,8 @@ function valuesFrom(a: LiveAggregate, bucketMs: number): Partial<Record<Column, 
 export function mergeAggregate(s: ServiceSeriesResponse, a: LiveAggregate, windowFrom: number, windowTo: number): ServiceSeriesResponse | null {
   if (!canMerge(s, a)) return null;
   const next: ServiceSeriesResponse = { ...s, t: [...s.t], from: windowFrom, to: Math.max(windowTo, s.to) };
-  for (const c of COLUMNS) (next[c] as (number | null)[]) = [...(s[c] as (number | null)[])];
+  // A column an older collector does not send starts empty rather than failing the merge.
+  for (const c of COLUMNS) (next[c] as (number | null)[]) = [...((s[c] as (number | null)[] | undefined) ?? s.t.map(() => null))];
   const values = valuesFrom(a, s.bucketMs);
 
   let at = next.t.indexOf(a.t);

@@ -148,6 +148,7 @@ export class RequestQueries {
       appMs: parts.map((p) => p?.appMs ?? null),
       responseWriteMs: parts.map((p) => p?.responseWriteMs ?? null),
       bodyReadMs: parts.map((p) => p?.bodyReadMs ?? null),
+      bodyReadPerRequestMs: parts.map((p) => p?.bodyReadPerRequestMs ?? null),
     };
   }
 
@@ -215,6 +216,7 @@ export class RequestQueries {
         queueWaitMs: b.queueWaitMs,
         appMs: b.appMs,
         responseWriteMs: b.responseWriteMs,
+        bodyReadPerRequestMs: b.bodyReadPerRequestMs,
       });
     }
     return out;
