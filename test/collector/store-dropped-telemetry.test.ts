@@ -5,55 +5,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { InstancesResponse, ServiceSeriesResponse } from '../../collector/src/api-types';
 import { getJson, startTestCollector, type TestCollector } from './support/collector-harness';
+import { droppedBody as droppedBodyOf, type Levels } from './support/dropped-telemetry';
 
 const MINUTE = 60_000;
 const SERVICE = 'dropped-shop';
-
-interface Levels {
-  spans?: number;
-  metrics?: number;
-  logs?: number;
-}
-
-/** One metrics request (OTLP/JSON) carrying an instance's dropped counts at `atMs`. */
-function droppedBody(instanceId: string, startMs: number, atMs: number, levels: Levels, extra: object[] = []): string {
-  const ns = (ms: number): string => `${BigInt(ms) * 1_000_000n}`;
-  const point = (signal: string, value: number) => ({
-    attributes: [{ key: 'headroom.signal', value: { stringValue: signal } }],
-    startTimeUnixNano: ns(startMs),
-    timeUnixNano: ns(atMs),
-    asInt: String(value),
-  });
-  return JSON.stringify({
-    resourceMetrics: [
-      {
-        resource: {
-          attributes: [
-            { key: 'service.name', value: { stringValue: SERVICE } },
-            { key: 'service.instance.id', value: { stringValue: instanceId } },
-          ],
-        },
-        scopeMetrics: [
-          {
-            scope: { name: '@headroom/agent' },
-            metrics: [
-              {
-                name: 'headroom.agent.dropped',
-                unit: '{item}',
-                sum: {
-                  aggregationTemporality: 2,
-                  isMonotonic: false,
-                  dataPoints: Object.entries(levels).map(([signal, value]) => point(signal, value as number)),
-                },
-              },
-              ...extra,
-            ],
-          },
-        ],
-      },
-    ],
-  });
-}
+const droppedBody = (instanceId: string, startMs: number, atMs: number, levels: Levels, extra: object[] = []): string =>
+  droppedBodyOf(SERVICE, instanceId, startMs, atMs, levels, extra);
 
 async function post(collector: TestCollector, body: string): Promise<void> {
   const res = await fetch(`${collector.otlpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });

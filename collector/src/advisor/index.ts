@@ -14,6 +14,7 @@ import { queueWaitRule } from './queue-wait';
 import { restartsRule } from './restarts';
 import { settingsRule } from './settings';
 import { largeResponsesRule, slowClientsRule } from './slow-clients';
+import { telemetryGapsRule } from './telemetry-gaps';
 import { resolveThresholds, type AdvisorOptions, type AdvisorThresholds } from './thresholds';
 
 export { DEFAULT_THRESHOLDS, loadThresholdsFile, resolveThresholds } from './thresholds';
@@ -25,6 +26,8 @@ export interface Advisor {
 }
 
 const RULES: readonly { name: string; rule: Rule }[] = [
+  // First: whether the window's data is whole decides how the other findings read.
+  { name: 'telemetry-gaps', rule: telemetryGapsRule },
   { name: 'capacity', rule: capacityRule },
   { name: 'queue-wait', rule: queueWaitRule },
   { name: 'blocking-routes', rule: blockingRoutesRule },
