@@ -11,9 +11,9 @@ import { INITIAL_STATE, type AlertStore, type StoredRule } from './alert-store';
 import { sameAlert } from './notify/alert-notification';
 import type { DeliveryQueue } from './notify/delivery-queue';
 import { createNotifier } from './notify/notifier';
-import { endAfterChange, evaluate, type Evaluation } from './rule-state';
+import { endAfterChange, evaluate, keep, type Evaluation } from './rule-state';
 import type { RuleSpec } from './rule-schema';
-import { readSeries, type FindingsSource } from './series-reader';
+import { readSeries, throughputIncomplete, type FindingsSource } from './series-reader';
 
 export interface EngineSettings {
   /** How often every rule is evaluated. */
@@ -98,7 +98,15 @@ export function createAlertEngine(options: {
       logOnce(rule.id, err instanceof Error ? err.message : String(err));
       return;
     }
-    const evaluation = evaluate(stateOf(rule.id), rule, value, t);
+    // Requests the agents dropped are not a fall in traffic: a throughput window missing some
+    // keeps the rule's state (as noData keep does) instead of firing or resolving on it.
+    let incomplete = false;
+    try {
+      incomplete = value !== null && throughputIncomplete(storage, rule, t);
+    } catch (err) {
+      logOnce(rule.id, err instanceof Error ? err.message : String(err));
+    }
+    const evaluation = incomplete ? keep(stateOf(rule.id), value, t) : evaluate(stateOf(rule.id), rule, value, t);
     save(evaluation);
     notifier.notify(rule, evaluation.next, t);
   }

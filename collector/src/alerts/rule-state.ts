@@ -72,6 +72,11 @@ export function describeCondition(rule: Pick<AlertRule, 'series' | 'comparison' 
   return `${seriesWords(rule.series)} ${formatValue(rule.series, value)} ${over} (threshold ${rule.comparison} ${formatValue(rule.series, rule.threshold)})`;
 }
 
+/** An evaluation whose window is incomplete (dropped telemetry): the value is noted, the state kept. */
+export function keep(prev: AlertStateView, value: number | null, now: number): Evaluation {
+  return { next: { ...prev, value, lastEvaluatedAt: now }, transition: null };
+}
+
 /** One evaluation: the state after seeing `value` at `now`, and the transition if the state changed. */
 export function evaluate(prev: AlertStateView, rule: AlertRule, value: number | null, now: number): Evaluation {
   let condition: boolean | null;

@@ -68,6 +68,23 @@ function perInstance(series: InstanceSeries, rule: RuleScope): number | null {
   }
 }
 
+/**
+ * Whether a throughput rule's window is missing requests the agents dropped (their metric
+ * points, counted by `headroom.agent.dropped`): a gap with lost metric points that overlaps the
+ * window. Its request count then reads low for want of data, not of traffic.
+ */
+export function throughputIncomplete(storage: Storage, rule: RuleScope, now: number): boolean {
+  if (rule.series !== 'throughput') return false;
+  const range = windowOf(rule, now);
+  const dropped = storage.telemetryDropped({
+    ...range,
+    service: rule.service,
+    ...(rule.instanceId !== null && { instanceId: rule.instanceId }),
+    bucketMs: MINUTE_MS,
+  });
+  return dropped.gaps.some((g) => g.metricPoints > 0 && g.toMs >= range.from && g.fromMs < range.to);
+}
+
 /** The series value over the rule's window at `now`; null when the window holds no data. */
 export function readSeries(storage: Storage, findings: FindingsSource | null, rule: RuleScope, now: number): number | null {
   const range = windowOf(rule, now);
