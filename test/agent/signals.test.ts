@@ -24,8 +24,8 @@ test('event-loop delay: percentiles of how late the ticks fired, in seconds, one
   delay.record(200);
   const taken = delay.take();
   assert.ok(taken);
-  assert.ok(taken.p50 < 1e-6, `p50 ${taken.p50}`);
-  assert.ok(Math.abs(taken.max - 0.2) < 0.2 * 0.01, `max ${taken.max}`); // the histogram keeps ~3 significant digits
+  assert.ok(taken.p50 <= 1e-6, `p50 ${taken.p50}`); // on time: the histogram's lowest value, 1 µs
+  assert.ok(Math.abs(taken.max - 0.2) < 0.2 * 0.01, `max ${taken.max}`); // the histogram keeps 2 significant digits (≤ 0.5 % off)
   assert.ok(Math.abs(taken.p99 - 0.05) < 0.05 * 0.01, `p99 ${taken.p99}`);
   assert.equal(delay.take(), null); // reset
 });
