@@ -36,6 +36,8 @@ describe('GET /api/advisor', () => {
     assert.equal(keepAlive.id, 'settings.keep-alive-timeout:api-defaults-svc:http.keepAliveTimeout');
     assert.equal(keepAlive.service, 'api-defaults-svc');
     assert.ok(keepAlive.cause.length > 0 && keepAlive.change.length > 0 && keepAlive.evidence.summary.length > 0);
+    // The balancer's timeout is an assumption unless configured: the finding says how to set it or turn it off.
+    assert.match(keepAlive.evidence.summary, /loadBalancerIdleTimeoutMs.*or to 0 when clients connect directly/);
     // The asked 10 minutes are shorter than the advisor's 1 h window: judged over all of them,
     // widened to the whole minutes they touch (the store's resolution).
     assert.deepEqual(keepAlive.evidence.window, { from: Math.floor((now - 600_000) / 60_000) * 60_000, to: Math.ceil((now + 1000) / 60_000) * 60_000 });

@@ -48,7 +48,7 @@ function keepAlive(ctx: ServiceContext): Finding[] {
     subject: 'http.keepAliveTimeout',
     severity: 'warning',
     title: `keepAliveTimeout ${ms(worst.value)} is not above the load balancer's ${ms(lb)} idle timeout: expect intermittent 502s`,
-    summary: `${plural(count, 'process', 'processes')} of ${servers.length} reported server.keepAliveTimeout = ${worst.value} ms at start (Node's default is 5000 ms); a load balancer such as AWS ALB keeps idle connections for ${lb / 1000} s.`,
+    summary: `${plural(count, 'process', 'processes')} of ${servers.length} reported server.keepAliveTimeout = ${worst.value} ms at start (Node's default is 5000 ms). The advisor takes the load balancer in front to keep idle connections for ${lb / 1000} s (its loadBalancerIdleTimeoutMs; AWS ALB's default is 60 s): set it to your balancer's, or to 0 when clients connect directly.`,
     figures: { keepAliveTimeoutMs: worst.value, loadBalancerIdleTimeoutMs: lb, processesAffected: count, processes: servers.length, ...(headers !== null && { headersTimeoutMs: headers }) },
     page: 'instances',
     cause: 'The app closes an idle keep-alive connection while the load balancer still counts it open; the next request the balancer sends on it hits a closed socket and the client gets a 502.',
