@@ -78,6 +78,20 @@ test('dropped counts become gaps between reports: per bucket and signal, a resen
   assert.deepEqual(byId.get('c')?.dropped, { spans: 0, metricPoints: 0, logs: 0 });
 });
 
+test('a long range lists what an instance dropped, however long before the range end it stopped', async (t) => {
+  const collector = await startTestCollector();
+  t.after(() => collector.dispose());
+  const day = 24 * 60 * MINUTE;
+  const stopped = Math.floor(Date.now() / MINUTE) * MINUTE - 3 * day;
+  await post(collector, droppedBody('old', stopped - 10 * MINUTE, stopped - 5 * MINUTE, { spans: 0, metrics: 0, logs: 0 }));
+  await post(collector, droppedBody('old', stopped - 10 * MINUTE, stopped, { spans: 12, metrics: 0, logs: 1 }));
+  await collector.storage.flush();
+  const listed = await getJson<InstancesResponse>(`${collector.httpUrl}/api/services/${SERVICE}/instances?from=${stopped - day}&to=${Date.now()}`);
+  assert.deepEqual(listed.body.instances.map((i) => [i.instanceId, i.dropped, i.droppedInRange]), [
+    ['old', { spans: 12, metricPoints: 0, logs: 1 }, { spans: 12, metricPoints: 0, logs: 1 }],
+  ]);
+});
+
 test('an instance whose agent reports no dropped count lists null, not zero', async (t) => {
   const collector = await startTestCollector();
   t.after(() => collector.dispose());

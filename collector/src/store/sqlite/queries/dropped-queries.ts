@@ -59,12 +59,15 @@ export class DroppedQueries {
     return this.stmts.get(sql).raw().all(...params) as [string, string, number, number, number, number][];
   }
 
-  /** Each instance's level per signal from its reports before `at` (hour rows, then the minutes of at's hour). */
-  private levelsBefore(service: string, at: number, instanceId: string | undefined): Levels {
+  /**
+   * Each instance's level per signal from its reports in [since, at): hour rows, then the
+   * minutes of at's hour (`since` is taken to its hour).
+   */
+  private levelsBefore(service: string, at: number, since: number, instanceId: string | undefined): Levels {
     const out: Levels = new Map();
     const hour = hourOf(at);
     const rows = [
-      ...this.rows('gauge_hour', service, hourOf(at - LOOKBACK_MS), hour, instanceId),
+      ...this.rows('gauge_hour', service, hourOf(since), hour, instanceId),
       ...this.rows('gauge_minute', service, hour, at, instanceId),
     ];
     for (const [instance, metric, , , max, lastMs] of rows) {
@@ -96,7 +99,7 @@ export class DroppedQueries {
     const rows = this.rows(table, q.service, start, end, q.instanceId);
     const total = noDrops();
     if (rows.length === 0) return { buckets: [], gaps: [], total };
-    const previous = this.levelsBefore(q.service, start, q.instanceId);
+    const previous = this.levelsBefore(q.service, start, start - LOOKBACK_MS, q.instanceId);
     // Rows come by (metric, t, instance): per instance and signal they are in time order.
     const gaps = new Map<string, TelemetryGap & { row: number }>();
     for (const [instanceId, metric, t, min, max, lastMs] of rows) {
@@ -150,8 +153,9 @@ export class DroppedQueries {
    * part of that counted within the range. Instances that never reported the count are absent.
    */
   instanceTotals(q: RangeQuery & { service: string }): Map<string, { dropped: DroppedTelemetry; droppedInRange: DroppedTelemetry }> {
-    const atEnd = this.levelsBefore(q.service, q.to, undefined);
-    const atStart = this.levelsBefore(q.service, q.from, undefined);
+    // Every instance that reported in the range, however long ago it stopped (a 7-day range).
+    const atEnd = this.levelsBefore(q.service, q.to, Math.min(q.from, q.to - LOOKBACK_MS), undefined);
+    const atStart = this.levelsBefore(q.service, q.from, q.from - LOOKBACK_MS, undefined);
     const out = new Map<string, { dropped: DroppedTelemetry; droppedInRange: DroppedTelemetry }>();
     for (const [instanceId, levels] of atEnd) {
       const dropped = noDrops();
