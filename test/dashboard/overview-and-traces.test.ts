@@ -35,6 +35,17 @@ test('a queue-wait reason says whom it covers when only some requests carried a 
   assert.deepEqual(attentionOf(svc('older collector', { queueWaitShare: 0.99 })).reasons, ['queue wait 99 % of response time']);
 });
 
+test('a queue-wait share over a few requests is said but does not rank the service above a real problem', () => {
+  const sorted = sortByAttention([
+    svc('few-queued', { requests: 123_875, queueWaitRequests: 1_503, queueWaitShare: 0.99, throughputRpm: 9000 }),
+    svc('slow', { apdex: 0.7 }),
+    svc('all-queued', { requests: 1000, queueWaitRequests: 1000, queueWaitShare: 0.6 }),
+  ]);
+  assert.deepEqual(sorted.map((x) => x.summary.service), ['all-queued', 'slow', 'few-queued']);
+  assert.ok(sorted[2]!.attention.score < 1, `score ${sorted[2]!.attention.score}`);
+  assert.equal(sorted[2]!.attention.reasons.length, 1, 'the share is still said');
+});
+
 function span(spanId: string, parentSpanId: string | null, startMs: number, durationMs: number, patch: Partial<SpanView> = {}): SpanView {
   return {
     spanId, parentSpanId, service: 'api', instanceId: 'i', name: spanId, kind: 1, startNs: String(startMs * 1e6), startMs, durationMs,

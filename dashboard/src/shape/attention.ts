@@ -1,6 +1,8 @@
 // The overview is sorted by what needs attention: each service gets a score from its worst
 // signal (errors, Apdex, a busy event loop, queueing in front of it), each scaled so that 1
-// is "someone should look", plus the reasons in words.
+// is "someone should look", plus the reasons in words. Queue wait is known only for the
+// requests that carried a queue-start header: a share over a few of them is still said, but
+// ranks the service only as far as those requests are a real part of its traffic.
 
 import type { ServiceSummary } from '@headroom/collector/api-types';
 import { formatApdex, formatPercent } from '../format/units';
@@ -14,7 +16,12 @@ export interface Attention {
 interface Signal {
   score: number;
   reason: string;
+  /** Said even when its score is low (a fact about part of the traffic). */
+  notable?: boolean;
 }
+
+/** The share of requests a queue-wait share must cover to rank the service fully. */
+const QUEUE_WAIT_FULL_COVERAGE = 0.5;
 
 export function attentionOf(s: ServiceSummary): Attention {
   const signals: Signal[] = [];
@@ -26,11 +33,13 @@ export function attentionOf(s: ServiceSummary): Attention {
   if (s.queueWaitShare !== null) {
     const coverage = queueWaitCoverage(s);
     const reason = `queue wait ${formatPercent(s.queueWaitShare, 0)} of response time${coverage ? ` · in the ${coverage}` : ''}`;
-    signals.push({ score: s.queueWaitShare / 0.25, reason });
+    const score = s.queueWaitShare / 0.25;
+    const covered = s.queueWaitRequests !== undefined && s.requests > 0 ? s.queueWaitRequests / s.requests : 1;
+    signals.push({ score: score * Math.min(1, covered / QUEUE_WAIT_FULL_COVERAGE), reason, notable: score >= 0.75 });
   }
   const score = Math.max(0, ...signals.map((x) => x.score));
   const reasons = signals
-    .filter((x) => x.score >= 0.75)
+    .filter((x) => x.score >= 0.75 || x.notable === true)
     .sort((a, b) => b.score - a.score)
     .map((x) => x.reason);
   return { score, reasons };
