@@ -440,6 +440,11 @@ export interface AlertRuleWithState {
    * transactions were named by method): what is wrong and what to change. Such a rule matches no data.
    */
   problem?: string;
+  /**
+   * Present while no data from the rule's service has been seen (a service not deployed yet,
+   * or a misspelt name): the rule is kept and evaluated, and this says what it does meanwhile.
+   */
+  notice?: string;
 }
 
 export interface AlertRulesResponse {

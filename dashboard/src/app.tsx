@@ -13,6 +13,7 @@ import { AlertsPage } from './pages/alerts-page';
 import { EventLoopPage } from './pages/event-loop-page';
 import { AdvisorPage } from './pages/advisor-page';
 import { InstancesPage } from './pages/instances-page';
+import { NotFoundPage } from './pages/not-found-page';
 import { OverviewPage } from './pages/overview-page';
 import { ServicePage } from './pages/service-page';
 import { TracePage } from './pages/trace-page';
@@ -75,6 +76,7 @@ function useLiveStream(service: string | null): LiveContextValue {
 function Page({ view }: { view: ViewState }) {
   const s = view.service;
   if (view.page === 'alerts') return <AlertsPage />;
+  if (view.page === 'not-found') return <NotFoundPage />;
   if (view.page === 'trace' && view.traceId !== null) return <TracePage key={view.traceId} traceId={view.traceId} />;
   if (s === null) return <OverviewPage />;
   switch (view.page) {

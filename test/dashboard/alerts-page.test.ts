@@ -29,6 +29,8 @@ before(async () => {
     destinations: ['ops'],
   });
   assert.equal(created.status, 201);
+  // Accepted (services deploy after their alerts), but the answer says nothing was seen from it.
+  assert.match((created.json as { notice?: string }).notice ?? '', /^no data from service "quiet-service" has been seen yet/);
   browser = await launchBrowser();
 });
 
@@ -50,6 +52,8 @@ test('the Alerts page shows rules with state, history, deliveries, and sends a t
     // The rule name is text, not markup.
     assert.equal(await row.locator('b').count(), 0);
     assert.match(await row.innerText(), /<b>Quiet<\/b> service/);
+    // The page says the rule's service has not been seen.
+    assert.match((await row.locator('[data-testid="rule-notice"]').textContent()) ?? '', /no data from service "quiet-service" has been seen yet/);
     assert.match(await page.locator('[data-testid="alert-history"]').innerText(), /firing/);
     await page.locator('[data-testid="alert-deliveries"]').waitFor();
     assert.match(await page.locator('[data-testid="alert-deliveries"]').innerText(), /delivered\s+200/);

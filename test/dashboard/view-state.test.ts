@@ -36,7 +36,7 @@ test('a trace opens by id alone, without a service', () => {
   assert.equal(v.service, null);
   assert.equal(v.traceId, '0af7651916cd43dd8448eb211c80319c');
   assert.equal(viewUrl(v), '/traces/0af7651916cd43dd8448eb211c80319c?range=1h');
-  assert.equal(parseView('/traces', '').page, 'overview');
+  assert.equal(parseView('/traces', '').page, 'not-found');
 });
 
 test('service names with slashes and unicode survive the path', () => {
@@ -45,10 +45,13 @@ test('service names with slashes and unicode survive the path', () => {
   assert.equal(roundTrip(v).service, 'a/b ü?#');
 });
 
-test('unknown or broken URLs fall back to the overview, bad ranges to live', () => {
-  assert.equal(parseView('/nope', '').page, 'overview');
-  assert.equal(parseView('/services/x/unknown', '').page, 'overview');
-  assert.equal(parseView('/services/%E0%A4%A', '').page, 'overview');
+test('unknown or broken paths are the not-found view (not the overview), bad ranges fall back to live', () => {
+  assert.equal(parseView('/', '').page, 'overview');
+  assert.equal(parseView('/index.html', '').page, 'overview');
+  for (const path of ['/nonexistent/page', '/nope', '/services', '/services/x/unknown', '/services/%E0%A4%A', '/services/x/instances/extra', '/services/x/traces/abc/extra', '/alerts/x', '/traces/%E0%A4%A']) {
+    assert.equal(parseView(path, '').page, 'not-found', path);
+  }
+  assert.equal(parseView('/services/x/traces/abc', '').page, 'trace');
   assert.ok(isLive(parseView('/', '?range=3y').range));
   assert.ok(isLive(parseView('/', '?from=10&to=5').range));
   assert.equal(parseView('/services/s/traces', '?minDurationMs=-4').traceFilters.minDurationMs, null);

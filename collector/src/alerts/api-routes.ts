@@ -9,6 +9,7 @@ import type {
   AlertDestinationCreated,
   AlertDestinationsResponse,
   AlertHistoryResponse,
+  AlertRule,
   AlertRuleWithState,
   AlertRulesResponse,
 } from '../api-types';
@@ -19,6 +20,7 @@ import { limitParam, rangeParams, stringParam, type RawQuery } from '../query/qu
 import type { AlertStore, StoredDestination, StoredRule } from './alert-store';
 import { seriesLink } from './dashboard-link';
 import { toRule, type AlertEngine } from './engine';
+import { ANY_HOST, type DestinationPolicy } from './notify/destination-policy';
 import { newRuleId, newSecret, parseDestination, parseRule } from './rule-schema';
 import { storedRuleProblem } from './stored-rule-problems';
 
@@ -28,10 +30,22 @@ function query(req: Request): RawQuery {
   return req.query as RawQuery;
 }
 
-function withState(stored: StoredRule, engine: AlertEngine): AlertRuleWithState {
+/** Whether a service has sent anything the store holds (Storage.knownService). */
+export type KnownService = (service: string) => boolean;
+
+function withState(stored: StoredRule, engine: AlertEngine, knownService: KnownService): AlertRuleWithState {
   const rule = toRule(stored);
   const problem = storedRuleProblem(stored);
-  return { rule, state: engine.state(rule.id), link: seriesLink(rule), ...(problem !== null && { problem }) };
+  const notice = knownService(rule.service) ? null : unseenServiceNotice(rule);
+  return { rule, state: engine.state(rule.id), link: seriesLink(rule), ...(problem !== null && { problem }), ...(notice !== null && { notice }) };
+}
+
+/**
+ * A rule for a service never seen is kept (services deploy after their alerts), but says so:
+ * a typo ("shpo") would otherwise wait forever, silently.
+ */
+function unseenServiceNotice(rule: AlertRule): string {
+  return `no data from service ${JSON.stringify(rule.service)} has been seen yet: the rule is kept and evaluated as for a service with no traffic until it reports (a window without data: noData "${rule.noData}"). If the service should be running, check the name against GET /api/services`;
 }
 
 function viewDestination(d: StoredDestination): AlertDestination {
@@ -42,7 +56,7 @@ function alertNotFound(what: string): ApiHttpError {
   return new ApiHttpError(404, errors.alertNotFound, what);
 }
 
-export function createAlertsRouter(store: AlertStore, engine: AlertEngine, now: () => number = Date.now): Router {
+export function createAlertsRouter(store: AlertStore, engine: AlertEngine, now: () => number = Date.now, knownService: KnownService = () => true, policy: DestinationPolicy = ANY_HOST): Router {
   const router = Router();
   router.use((req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
@@ -59,19 +73,19 @@ export function createAlertsRouter(store: AlertStore, engine: AlertEngine, now: 
   const known = (): Set<string> => new Set(store.destinations().map((d) => d.id));
 
   router.get('/rules', (_req, res: Response<AlertRulesResponse>) => {
-    res.json({ rules: store.rules().map((r) => withState(r, engine)) });
+    res.json({ rules: store.rules().map((r) => withState(r, engine, knownService)) });
   });
 
   router.post('/rules', (req, res: Response<AlertRuleWithState>) => {
     const spec = parseRule(req.body, { fallbackId: newRuleId(), knownDestinations: known() });
     if (store.rule(spec.id) !== null) throw new ApiHttpError(409, errors.alertConflict, `rule ${JSON.stringify(spec.id)} exists; use PUT /api/alerts/rules/${spec.id} to change it`);
-    res.status(201).json(withState(engine.putRule(spec, 'api'), engine));
+    res.status(201).json(withState(engine.putRule(spec, 'api'), engine, knownService));
   });
 
   router.get('/rules/:id', (req: Request<IdParams>, res: Response<AlertRuleWithState>) => {
     const stored = store.rule(req.params.id);
     if (stored === null) throw alertNotFound(`rule ${JSON.stringify(req.params.id)}`);
-    res.json(withState(stored, engine));
+    res.json(withState(stored, engine, knownService));
   });
 
   router.put('/rules/:id', (req: Request<IdParams>, res: Response<AlertRuleWithState>) => {
@@ -81,7 +95,7 @@ export function createAlertsRouter(store: AlertStore, engine: AlertEngine, now: 
     const spec = parseRule(req.body, { fallbackId: req.params.id, knownDestinations: known() });
     if (spec.id !== req.params.id) throw new ApiHttpError(400, errors.alertBadRule, 'id in the body differs from the id in the path');
     // Through the engine: a destination the change stops telling gets the resolve of a firing alert.
-    res.json(withState(engine.putRule(spec, 'api'), engine));
+    res.json(withState(engine.putRule(spec, 'api'), engine, knownService));
   });
 
   router.delete('/rules/:id', (req: Request<IdParams>, res) => {
@@ -96,7 +110,7 @@ export function createAlertsRouter(store: AlertStore, engine: AlertEngine, now: 
     router.post(`/rules/:id/${path}`, (req: Request<IdParams>, res: Response<AlertRuleWithState>) => {
       const stored = store.setMuted(req.params.id, muted, now());
       if (stored === null) throw alertNotFound(`rule ${JSON.stringify(req.params.id)}`);
-      res.json(withState(stored, engine));
+      res.json(withState(stored, engine, knownService));
     });
   }
 
@@ -123,7 +137,7 @@ export function createAlertsRouter(store: AlertStore, engine: AlertEngine, now: 
   });
 
   router.post('/destinations', (req, res: Response<AlertDestinationCreated>) => {
-    const spec = parseDestination(req.body);
+    const spec = parseDestination(req.body, '', policy);
     if (store.destination(spec.id) !== null) throw new ApiHttpError(409, errors.alertConflict, `destination ${JSON.stringify(spec.id)} exists`);
     // Every generic webhook is signed: without a given secret, one is made and shown once.
     const generated = spec.secret === null && spec.type === 'webhook' ? newSecret() : null;
@@ -136,7 +150,7 @@ export function createAlertsRouter(store: AlertStore, engine: AlertEngine, now: 
     const existing = store.destination(req.params.id);
     if (existing === null) throw alertNotFound(`destination ${JSON.stringify(req.params.id)}`);
     if (existing.source === 'file') throw new ApiHttpError(409, errors.alertReadOnly, `destination ${JSON.stringify(req.params.id)}`);
-    const spec = parseDestination({ ...(req.body as object), id: req.params.id });
+    const spec = parseDestination({ ...(req.body as object), id: req.params.id }, '', policy);
     // The secret is write-only: left out, it stays as it was.
     store.putDestination({ ...spec, secret: spec.secret ?? existing.secret }, 'api');
     res.json(viewDestination(store.destination(spec.id) as StoredDestination));

@@ -7,6 +7,7 @@ import type { AlertStore } from './alert-store';
 import { createAlertsRouter } from './api-routes';
 import { createAlertEngine, DEFAULT_ENGINE, type AlertEngine, type EngineSettings } from './engine';
 import { createDeliveryQueue, DEFAULT_DELIVERY, type DeliverySettings } from './notify/delivery-queue';
+import type { DestinationPolicy } from './notify/destination-policy';
 import { applyProvisioned, readRulesFile } from './rule-provisioning';
 import type { FindingsSource } from './series-reader';
 import { openSqliteAlertStore } from './sqlite-alert-store';
@@ -18,6 +19,8 @@ export interface AlertSettings extends Partial<EngineSettings> {
   /** Base of the dashboard links in notifications; default the collector's own HTTP URL. */
   externalUrl?: string | null;
   delivery?: Partial<DeliverySettings>;
+  /** Host names destinations may use (`--alert-hosts`); default any but link-local (notify/destination-policy.ts). */
+  allowedHosts?: readonly string[] | null;
 }
 
 export interface Alerting {
@@ -39,9 +42,10 @@ export function createAlerting(options: {
 }): Alerting {
   const settings = options.settings ?? {};
   // Read and check the file first: a bad file stops the start before anything changes.
-  const provisioned = settings.rulesFile ? readRulesFile(settings.rulesFile) : null;
+  const policy: DestinationPolicy = { allowedHosts: settings.allowedHosts ?? null };
+  const provisioned = settings.rulesFile ? readRulesFile(settings.rulesFile, policy) : null;
   const store = openSqliteAlertStore(options.dbPath);
-  const queue = createDeliveryQueue(store, { ...DEFAULT_DELIVERY, ...settings.delivery });
+  const queue = createDeliveryQueue(store, { ...DEFAULT_DELIVERY, ...settings.delivery }, Date.now, policy);
   const engine = createAlertEngine({
     storage: options.storage,
     store,
@@ -67,7 +71,7 @@ export function createAlerting(options: {
   reportStoredRuleProblems(store.rules());
   let closing: Promise<void> | null = null;
   return {
-    router: createAlertsRouter(store, engine),
+    router: createAlertsRouter(store, engine, Date.now, (service) => options.storage.knownService(service), policy),
     engine,
     store,
     start(externalUrl) {

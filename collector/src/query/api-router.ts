@@ -35,6 +35,10 @@ import {
 
 type ServiceParams = { service: string };
 
+function unknownService(service: string): ApiHttpError {
+  return notFound(`no data from service ${JSON.stringify(service)} has been seen (GET /api/services lists the services with data in a range)`);
+}
+
 function query(req: Request): RawQuery {
   return req.query as RawQuery;
 }
@@ -45,6 +49,14 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now, 
   router.use((_req, res, next) => {
     // Figures change by the second; a cached answer is a wrong answer.
     res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+
+  // A service's own endpoints answer 404 for a service never seen, rather than a range of
+  // nulls that reads like a quiet service (a typo in a URL or a script looks the same as an outage).
+  router.use('/services/:service', (req: Request<ServiceParams>, _res, next) => {
+    const service = serviceParam(req.params.service);
+    if (!storage.knownService(service)) throw unknownService(service);
     next();
   });
 

@@ -188,6 +188,11 @@ export interface Storage {
   events(q: EventQuery): EventsResponse;
   stalls(q: RangeQuery & { service: string }): StallsResponse;
   /**
+   * Whether the service ever sent anything the store still holds (at any time, not only in a
+   * range): the API answers 404 for a service it has never seen, an alert rule says it waits.
+   */
+  knownService(service: string): boolean;
+  /**
    * One gauge (model.ts GaugePoint name; a name ending in '.' is a prefix) per instance and
    * bucket (bucketMs rounded to whole minutes), for the advisor's trends and peaks.
    */

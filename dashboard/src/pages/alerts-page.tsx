@@ -143,12 +143,15 @@ function RulesTable({ rules, act }: { rules: AlertRuleWithState[]; act: (what: (
           <tr><th>State</th><th>Rule</th><th>Condition</th><th class="num">Value</th><th>Since</th><th>Notifies</th><th /></tr>
         </thead>
         <tbody>
-          {rules.map(({ rule, state, link }) => (
+          {rules.map(({ rule, state, link, notice, problem }) => (
             <tr key={rule.id} data-rule={rule.id}>
               <td><StateBadge state={state.state} />{rule.muted && <span class="alert-muted"> muted</span>}</td>
               <td>
                 <a href={link}>{rule.name}</a>
                 <div class="muted-text">{rule.service}{rule.route !== null ? ` · ${rule.route}` : ''}{rule.instanceId !== null ? ` · ${rule.instanceId}` : ''}</div>
+                {/* A service never seen (not deployed yet, or misspelt), and a rule stored in an old form. */}
+                {notice !== undefined && <div class="rule-notice" data-testid="rule-notice">{notice}</div>}
+                {problem !== undefined && <div class="rule-notice rule-problem" data-testid="rule-problem">{problem}</div>}
               </td>
               <td>
                 <code>{rule.series === 'advisor.finding' ? `advisor finding${rule.findingKind !== null ? ` ${rule.findingKind}` : ''}` : `${rule.series} ${rule.comparison} ${rule.threshold}`}</code>

@@ -8,11 +8,12 @@
 //   /services/:service/event-loop
 //   /services/:service/instances
 //   /services/:service/advisor
-// plus ?range=15m|1h|6h|24h|7d or ?from&to (epoch ms) on every page.
+// plus ?range=15m|1h|6h|24h|7d or ?from&to (epoch ms) on every page. Any other path is the
+// not-found view (the collector answers every path with the app, so the app must say it).
 
 import { isPreset, LIVE_RANGE, type TimeRangeSpec } from './time-range';
 
-export type PageName = 'overview' | 'service' | 'transactions' | 'traces' | 'trace' | 'event-loop' | 'instances' | 'advisor' | 'alerts';
+export type PageName = 'overview' | 'service' | 'transactions' | 'traces' | 'trace' | 'event-loop' | 'instances' | 'advisor' | 'alerts' | 'not-found';
 
 export type TraceOrder = 'start' | 'duration';
 
@@ -74,7 +75,7 @@ function parseRange(params: URLSearchParams): TimeRangeSpec {
   return LIVE_RANGE;
 }
 
-/** Reads a view from a path and query string; anything unknown falls back to the overview. */
+/** Reads a view from a path and query string; a path that names no page is the not-found view. */
 export function parseView(pathname: string, search: string): ViewState {
   const params = new URLSearchParams(search);
   const view = defaultView();
@@ -89,6 +90,8 @@ export function parseView(pathname: string, search: string): ViewState {
   };
 
   const parts = pathname.split('/').filter((p) => p.length > 0);
+  const notFound = (): ViewState => ({ ...view, page: 'not-found' });
+  if (parts.length === 0 || (parts.length === 1 && parts[0] === 'index.html')) return view;
   if (parts[0] === 'alerts' && parts.length === 1) {
     view.page = 'alerts';
     return view;
@@ -96,26 +99,25 @@ export function parseView(pathname: string, search: string): ViewState {
   // A trace by id alone (from a notification, or an id found in a log line).
   if (parts[0] === 'traces' && parts[1] !== undefined && parts.length === 2) {
     const traceId = decodeSegment(parts[1]);
-    if (traceId !== null) {
-      view.page = 'trace';
-      view.traceId = traceId;
-    }
+    if (traceId === null) return notFound();
+    view.page = 'trace';
+    view.traceId = traceId;
     return view;
   }
-  if (parts[0] !== 'services' || parts[1] === undefined) return view;
+  if (parts[0] !== 'services' || parts[1] === undefined) return notFound();
   const service = decodeSegment(parts[1]);
-  if (service === null) return view;
+  if (service === null) return notFound();
   const sub = parts[2] ?? '';
   const page = SERVICE_PAGES[sub];
-  if (page === undefined) return view;
+  const withTrace = page === 'traces' && parts[3] !== undefined;
+  if (page === undefined || parts.length > (withTrace ? 4 : 3)) return notFound();
   view.service = service;
   view.page = page;
-  if (page === 'traces' && parts[3] !== undefined) {
-    const traceId = decodeSegment(parts[3]);
-    if (traceId !== null) {
-      view.page = 'trace';
-      view.traceId = traceId;
-    }
+  if (withTrace) {
+    const traceId = decodeSegment(parts[3] ?? '');
+    if (traceId === null) return notFound();
+    view.page = 'trace';
+    view.traceId = traceId;
   }
   return view;
 }

@@ -337,6 +337,9 @@ class SqliteStorageImpl implements SqliteStorage {
   stalls(q: RangeQuery & { service: string }) {
     return this.raw.stalls(q);
   }
+  knownService(service: string) {
+    return this.raw.knownService(service);
+  }
   gaugeBuckets(q: SeriesQuery & { metric: string }) {
     return this.gauges.gaugeBuckets(q);
   }

@@ -136,6 +136,11 @@ export class RawQueries {
     return { from: q.from, to: q.to, traces, ...(slowThresholdMs !== null && { slowThresholdMs }) };
   }
 
+  /** Whether the service has an instance row: it sent something the store still holds (rows go with the rollups' retention). */
+  knownService(service: string): boolean {
+    return this.stmts.get('SELECT 1 FROM instances WHERE service = ? LIMIT 1').get(service) !== undefined;
+  }
+
   trace(traceId: string): TraceResponse | null {
     if (!TRACE_ID.test(traceId)) return null;
     const rows = this.stmts
