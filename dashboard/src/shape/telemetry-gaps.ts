@@ -3,10 +3,10 @@
 
 import type { DroppedTelemetry, InstanceView, TelemetryDropped } from '@headroom/collector/api-types';
 import type { ChartGap } from '../charts/chart-spec';
-import { formatCount } from '../format/units';
 
+/** Exact counts (12,345, not 12.3 k): they are set against what the agents log. */
 function plural(n: number, one: string, many = `${one}s`): string {
-  return `${formatCount(n)} ${n === 1 ? one : many}`;
+  return `${Math.round(n).toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 
 /** "201 metric points, 581 spans dropped by 2 instances" — metric points first: they are the charts. */
