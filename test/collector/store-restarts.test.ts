@@ -64,3 +64,43 @@ test('restart detection: replaced process, reused instance id, flag; not cluster
   assert.equal(instances.get('e')!.startedAt, t0 + 35 * MINUTE);
   assert.deepEqual(instances.get('a')!.settings, { keepAliveTimeout: 5000, cpus: 4 });
 });
+
+test('a process added beside a running one is a start once the running one reports again; of two candidates, the silent one was replaced', async (t) => {
+  const { storage, clock } = openTestStore(t);
+  const t0 = Math.floor(clock.now / MINUTE) * MINUTE - 60 * MINUTE;
+  const write = async (parts: { instances?: InstanceSeen[]; events?: EventRecord[] }): Promise<void> => {
+    assert.equal(storage.enqueue(batchWith(parts)), true);
+    await storage.flush();
+  };
+  const typeOf = (instanceId: string) => storage.events({ from: t0 - MINUTE, to: t0 + 60 * MINUTE, service: 'api', limit: 100 }).events.find((e) => e.instanceId === instanceId);
+
+  // p has run on h6 for ten minutes; q starts beside it (a worker added to a long-running
+  // cluster). At first q looks like p's replacement...
+  await write({ instances: [seen('p', 'h6', t0)] });
+  await write({ instances: [seen('p', 'h6', t0 + 10 * MINUTE)] });
+  await write({ instances: [seen('q', 'h6', t0 + 10.2 * MINUTE)], events: [start('q', t0 + 10.2 * MINUTE)] });
+  assert.equal(typeOf('q')?.type, 'restart');
+  // ... until p reports data from after q's start.
+  await write({ instances: [seen('p', 'h6', t0 + 10.3 * MINUTE)] });
+  assert.equal(typeOf('q')?.type, 'start');
+  assert.equal(typeOf('q')?.attributes['headroom.restart.previous_instance'], undefined);
+  const instances = () => new Map(storage.instances({ from: t0, to: t0 + 60 * MINUTE, service: 'api' }).instances.map((i) => [i.instanceId, i]));
+  assert.equal(instances().get('q')!.restarts, 0);
+
+  // r's data from after s's start is stored before s's start event arrives: a plain start at once.
+  await write({ instances: [seen('r', 'h7', t0)] });
+  await write({ instances: [seen('r', 'h7', t0 + 12.5 * MINUTE)] });
+  await write({ instances: [seen('s', 'h7', t0 + 12 * MINUTE)], events: [start('s', t0 + 12 * MINUTE)] });
+  assert.equal(typeOf('s')?.type, 'start');
+
+  // Two workers on h8; x1 dies, x3 starts; x2 (seen last, so named first) reports on: x3 replaced x1.
+  await write({ instances: [seen('x1', 'h8', t0), seen('x2', 'h8', t0)] });
+  await write({ instances: [seen('x1', 'h8', t0 + 14.9 * MINUTE), seen('x2', 'h8', t0 + 14.95 * MINUTE)] });
+  await write({ instances: [seen('x3', 'h8', t0 + 15 * MINUTE)], events: [start('x3', t0 + 15 * MINUTE)] });
+  assert.equal(typeOf('x3')?.attributes['headroom.restart.previous_instance'], 'x2');
+  await write({ instances: [seen('x2', 'h8', t0 + 15.1 * MINUTE), seen('x3', 'h8', t0 + 15.1 * MINUTE)] });
+  await write({ instances: [seen('x2', 'h8', t0 + 18 * MINUTE), seen('x3', 'h8', t0 + 18 * MINUTE)] });
+  assert.equal(typeOf('x3')?.type, 'restart');
+  assert.equal(typeOf('x3')?.attributes['headroom.restart.previous_instance'], 'x1');
+  assert.equal(instances().get('x3')!.restarts, 1);
+});

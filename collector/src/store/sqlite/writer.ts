@@ -17,6 +17,20 @@ import { SpanInserts } from './span-inserts';
 
 /** A start whose same-host predecessor was seen this recently counts as a restart. */
 export const RESTART_WINDOW_MS = 2 * MINUTE_MS;
+/** A peer's data this long after a start shows it still ran: the start replaced nothing. */
+const PEER_ALIVE_SLACK_MS = 1_000;
+
+/** A start taken for the replacement of a peer (restart rule 3), until every candidate peer shows it still runs. */
+interface PeerGuess {
+  eventId: number;
+  service: string;
+  instanceId: string;
+  startMs: number;
+  /** Peers that may have been replaced: silent since the start, so far. */
+  candidates: Set<string>;
+  /** The one the event names (headroom.restart.previous_instance). */
+  named: string;
+}
 /** Points further than this ahead of the clock are dropped (a sender's clock gone wrong). */
 const MAX_FUTURE_MS = 60 * MINUTE_MS;
 const FIVE_MINUTES_MS = 5 * MINUTE_MS;
@@ -94,6 +108,11 @@ export class SqliteWriter {
   private readonly selectInstance: Statement;
   private readonly selectPeer: Statement;
   private readonly markStart: Statement;
+  private readonly undoRestartEvent: Statement;
+  private readonly undoRestartCount: Statement;
+  private readonly renamePrevious: Statement;
+  /** Keyed by service and each candidate's instance id; in memory, for RESTART_WINDOW_MS after the start. */
+  private readonly peerGuesses = new Map<string, PeerGuess>();
   private readonly upsertMark: Statement;
   private readonly insertRedo: Statement;
   /** Apdex T per service, from the latest resource seen (for notable traces). */
@@ -165,8 +184,12 @@ export class SqliteWriter {
     this.seenPoints = new SeenPointInserts(db);
     this.selectInstance = db.prepare(`SELECT host, started_ms, settings FROM instances WHERE service = ? AND instance_id = ?`);
     this.selectPeer = db.prepare(`SELECT instance_id FROM instances
-      WHERE service = ? AND host IS ? AND instance_id <> ? AND last_seen_ms >= ? AND first_seen_ms < ?
-      ORDER BY last_seen_ms DESC LIMIT 1`);
+      WHERE service = ? AND host IS ? AND instance_id <> ? AND last_seen_ms >= ? AND last_seen_ms <= ? AND first_seen_ms < ?
+      ORDER BY last_seen_ms DESC LIMIT 16`);
+    this.renamePrevious = db.prepare(`UPDATE events SET attributes = json_set(attributes, '$."headroom.restart.previous_instance"', ?) WHERE id = ?`);
+    this.undoRestartEvent = db.prepare(`UPDATE events SET type = 'start',
+      attributes = json_remove(attributes, '$."headroom.restart.previous_instance"') WHERE id = ? AND type = 'restart'`);
+    this.undoRestartCount = db.prepare(`UPDATE instances SET restarts = max(0, restarts - 1) WHERE service = ? AND instance_id = ?`);
     this.markStart = db.prepare(`UPDATE instances SET started_ms = ?, settings = ?, restarts = restarts + ?,
       first_seen_ms = min(first_seen_ms, ?), last_seen_ms = max(last_seen_ms, ?)
       WHERE service = ? AND instance_id = ?`);
@@ -218,6 +241,7 @@ export class SqliteWriter {
         }
       }
     }
+    let newestSeenMs = -Infinity;
     for (const { inst, firstNs } of instances.values()) {
       this.upsertInstance.run(
         inst.service,
@@ -231,7 +255,11 @@ export class SqliteWriter {
       const t = apdexTFromResource(inst.resource);
       if (t !== null) this.apdexT.set(inst.service, t);
       touch(inst.service, null);
+      const seenMs = nsToMs(clampNs(inst.timeNs));
+      this.checkPeerGuess(inst.service, inst.instanceId, seenMs);
+      newestSeenMs = Math.max(newestSeenMs, seenMs);
     }
+    this.expirePeerGuesses(newestSeenMs);
 
     // Spans (the hot path). Notable roots are collected for the live stream.
     const roots: SpanRecord[] = [];
@@ -465,11 +493,13 @@ export class SqliteWriter {
     if (this.selectEvent.get(e.service, e.instanceId, timeNs, ident) !== undefined) return null;
     let type = e.type;
     const attributes: Attributes = { ...e.attributes };
+    let peerGuess: string[] | null = null;
     if (type === 'start' || type === 'restart') {
-      const restartOf = this.recordStart(e, timeMs, type === 'restart', now);
-      if (restartOf !== false) {
+      const start = this.recordStart(e, timeMs, type === 'restart', now);
+      if (start !== false) {
         type = 'restart';
-        if (restartOf !== null) attributes['headroom.restart.previous_instance'] = restartOf;
+        if (start.previous !== null) attributes['headroom.restart.previous_instance'] = start.previous;
+        if (start.byPeerOnly) peerGuess = start.peers;
       }
     }
     const location = type === 'stall' ? stallLocation(e.attributes) : null;
@@ -487,6 +517,10 @@ export class SqliteWriter {
       JSON.stringify(attributes),
       ident,
     );
+    if (peerGuess !== null) {
+      const guess: PeerGuess = { eventId: Number(info.lastInsertRowid), service: e.service, instanceId: e.instanceId, startMs: timeMs, candidates: new Set(peerGuess), named: peerGuess[0] as string };
+      for (const peer of peerGuess) this.peerGuesses.set(`${e.service}\u0000${peer}`, guess);
+    }
     return {
       id: Number(info.lastInsertRowid),
       type,
@@ -506,10 +540,12 @@ export class SqliteWriter {
    * Records a process start on its instance and decides whether it is a restart (see
    * docs/collector-store.md): the event says so, or this instance id had started before, or
    * an established instance (first seen over RESTART_WINDOW_MS before this start) of the same
-   * service on the same host was seen within RESTART_WINDOW_MS before it — the process it
-   * replaced. Returns false for a plain start, else the replaced instance id (or null).
+   * service on the same host was seen within RESTART_WINDOW_MS before it, and not after it —
+   * the process it replaced. Returns false for a plain start, else the replaced instance id (or
+   * null), and whether only peers made it a restart (a guess checkPeerGuess may undo), with
+   * all the peers that fit, the most recently seen first.
    */
-  private recordStart(e: EventRecord, timeMs: number, saysRestart: boolean, now: number): string | null | false {
+  private recordStart(e: EventRecord, timeMs: number, saysRestart: boolean, now: number): { previous: string | null; byPeerOnly: boolean; peers: string[] } | false {
     let row = this.selectInstance.get(e.service, e.instanceId) as InstanceRow | undefined;
     if (!row) {
       // A start event ahead of any resource data for the instance.
@@ -518,18 +554,47 @@ export class SqliteWriter {
     }
     const flagged = saysRestart || e.attributes['headroom.process.restart'] === true;
     let previous: string | null = null;
+    let peers: string[] = [];
     if (row.started_ms !== null && row.started_ms < timeMs) previous = e.instanceId;
     else if (row.host !== null) {
-      const peer = this.selectPeer.get(e.service, row.host, e.instanceId, timeMs - RESTART_WINDOW_MS, timeMs - RESTART_WINDOW_MS) as
-        | { instance_id: string }
-        | undefined;
-      if (peer) previous = peer.instance_id;
+      const rows = this.selectPeer.all(e.service, row.host, e.instanceId, timeMs - RESTART_WINDOW_MS, timeMs + PEER_ALIVE_SLACK_MS, timeMs - RESTART_WINDOW_MS) as { instance_id: string }[];
+      peers = rows.map((r) => r.instance_id);
+      previous = peers[0] ?? null;
     }
     const restart = flagged || previous !== null;
     const settings = settingsFrom(e.attributes);
     const merged = Object.keys(settings).length > 0 ? JSON.stringify(settings) : row.settings;
     this.markStart.run(timeMs, merged, restart ? 1 : 0, timeMs, timeMs, e.service, e.instanceId);
-    return restart ? previous : false;
+    return restart ? { previous, byPeerOnly: peers.length > 0 && !flagged, peers } : false;
+  }
+
+  /**
+   * The peer a start was taken to replace sent data from after that start: it still runs, so
+   * the start was a process added beside it (a cluster worker, a second process), not a restart.
+   */
+  private checkPeerGuess(service: string, instanceId: string, seenMs: number): void {
+    const key = `${service}\u0000${instanceId}`;
+    const guess = this.peerGuesses.get(key);
+    if (guess === undefined || seenMs <= guess.startMs + PEER_ALIVE_SLACK_MS) return;
+    this.peerGuesses.delete(key);
+    guess.candidates.delete(instanceId);
+    const other = guess.candidates.values().next();
+    if (other.done === true) {
+      if (this.undoRestartEvent.run(guess.eventId).changes > 0) this.undoRestartCount.run(guess.service, guess.instanceId);
+    } else if (guess.named === instanceId) {
+      // Another candidate fell silent at the start: that one was replaced.
+      guess.named = other.value;
+      this.renamePrevious.run(other.value, guess.eventId);
+    }
+  }
+
+  /**
+   * A peer silent for RESTART_WINDOW_MS after the start was replaced indeed. Judged by the times
+   * of the data (data that arrives late, after an outage, is judged as it was sent).
+   */
+  private expirePeerGuesses(newestSeenMs: number): void {
+    if (this.peerGuesses.size === 0) return;
+    for (const [key, guess] of this.peerGuesses) if (newestSeenMs - guess.startMs > RESTART_WINDOW_MS) this.peerGuesses.delete(key);
   }
 }
 
