@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { errors, HeadroomError, headroomError } from '../errors';
 import type { AlertStore } from './alert-store';
 import type { AlertEngine } from './engine';
+import { ANY_HOST, type DestinationPolicy } from './notify/destination-policy';
 import { parseDestination, parseRule, type DestinationSpec, type RuleSpec } from './rule-schema';
 
 export interface ProvisionedSet {
@@ -20,7 +21,7 @@ function problemOf(error: unknown): string {
 }
 
 /** Checks the file's content; throws HR_ALERT_RULES_FILE listing every problem. */
-export function parseRulesDocument(text: string, file: string): ProvisionedSet {
+export function parseRulesDocument(text: string, file: string, policy: DestinationPolicy = ANY_HOST): ProvisionedSet {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -39,7 +40,7 @@ export function parseRulesDocument(text: string, file: string): ProvisionedSet {
   if (Array.isArray(rawDests)) {
     rawDests.forEach((raw, i) => {
       try {
-        const d = parseDestination(raw);
+        const d = parseDestination(raw, '', policy);
         if (destinations.some((x) => x.id === d.id)) problems.push(`destinations[${i}]: duplicate id ${JSON.stringify(d.id)}`);
         destinations.push(d);
       } catch (err) {
@@ -64,14 +65,14 @@ export function parseRulesDocument(text: string, file: string): ProvisionedSet {
   return { destinations, rules };
 }
 
-export function readRulesFile(file: string): ProvisionedSet {
+export function readRulesFile(file: string, policy: DestinationPolicy = ANY_HOST): ProvisionedSet {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw headroomError(errors.alertRulesFile, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  return parseRulesDocument(text, file);
+  return parseRulesDocument(text, file, policy);
 }
 
 /**

@@ -13,6 +13,7 @@ import type {
 import { parseDuration } from '../config/parse-units';
 import { errors, headroomError, type HeadroomError } from '../errors';
 import { KNOWN_METHODS, METHOD_UNKNOWN } from '../receiver/normalise/transaction-name';
+import { ANY_HOST, destinationRefusal, type DestinationPolicy } from './notify/destination-policy';
 
 export const ALERT_SERIES: readonly AlertSeries[] = [
   'latency.p50',
@@ -277,7 +278,7 @@ export interface DestinationSpec {
   secret: string | null;
 }
 
-export function parseDestination(raw: unknown, where = ''): DestinationSpec {
+export function parseDestination(raw: unknown, where = '', policy: DestinationPolicy = ANY_HOST): DestinationSpec {
   if (!isObject(raw)) throw fail(errors.alertBadDestination, where, ['a destination must be a JSON object']);
   const p = new Problems();
   for (const key of Object.keys(raw)) if (!['id', 'type', 'url', 'secret', 'hasSecret', 'source'].includes(key)) p.add(`unknown field ${JSON.stringify(key)}`);
@@ -294,6 +295,8 @@ export function parseDestination(raw: unknown, where = ''): DestinationSpec {
     }
     if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:') p.add(`url must use http or https; got ${parsed.protocol}`);
     if (parsed && (parsed.username !== '' || parsed.password !== '')) p.add('url must not carry credentials');
+    const refusal = parsed ? destinationRefusal(parsed, policy) : null;
+    if (refusal !== null) p.add(refusal);
   }
   let secret: string | null = null;
   if (input.secret !== undefined && input.secret !== null) {

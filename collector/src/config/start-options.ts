@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { loadThresholdsFile } from '../advisor/thresholds';
+import { hostPattern } from '../alerts/notify/destination-policy';
 import { errors, headroomError, HeadroomError } from '../errors';
 import { DEFAULTS, type CollectorConfig } from './collector-config';
 import { parseDuration, parsePort, parseSize } from './parse-units';
@@ -138,6 +139,21 @@ export const START_SETTINGS: readonly StartSetting[] = [
     apply(config, raw) {
       if (raw.trim().length === 0) return 'must be a file path';
       config.alerts = { ...config.alerts, rulesFile: raw };
+      return null;
+    },
+  },
+  {
+    flag: 'alert-hosts',
+    env: 'HEADROOM_ALERT_HOSTS',
+    value: 'LIST',
+    help: 'host names alert destinations may use, comma-separated (hooks.slack.com,*.example.com); default any host but link-local addresses',
+    apply(config, raw) {
+      const parts = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+      const patterns = parts.map(hostPattern);
+      const bad = parts.filter((_p, i) => patterns[i] === null);
+      if (parts.length === 0) return 'must list at least one host name';
+      if (bad.length > 0) return `has what is no host name or *.domain pattern: ${bad.map((b) => JSON.stringify(b)).join(', ')}`;
+      config.alerts = { ...config.alerts, allowedHosts: patterns as string[] };
       return null;
     },
   },

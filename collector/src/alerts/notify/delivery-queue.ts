@@ -7,6 +7,8 @@
 import type { AlertDeliveryAttempt } from '../../api-types';
 import { errors } from '../../errors';
 import type { AlertStore, NewDelivery } from '../alert-store';
+import { ANY_HOST, destinationRefusal, type DestinationPolicy } from './destination-policy';
+import { postWebhook } from './post-webhook';
 import { isRetryable, retryAfterMs, retryDelayMs, type RetrySettings } from './retry-policy';
 import { signatureHeaders } from './standard-webhooks-signature';
 
@@ -66,7 +68,7 @@ export interface DeliveryQueue {
   close(): Promise<void>;
 }
 
-export function createDeliveryQueue(store: AlertStore, settings: DeliverySettings, now: () => number = Date.now): DeliveryQueue {
+export function createDeliveryQueue(store: AlertStore, settings: DeliverySettings, now: () => number = Date.now, policy: DestinationPolicy = ANY_HOST): DeliveryQueue {
   const waiting: Job[] = [];
   const busyKeys = new Set<string>();
   const perDestination = new Map<string, number>();
@@ -127,24 +129,32 @@ export function createDeliveryQueue(store: AlertStore, settings: DeliverySetting
     job.attempts++;
     const started = now();
     const startedHr = performance.now();
+    // A destination stored before the policy forbade it: refused, never retried.
+    const refusal = destinationRefusal(new URL(job.target.url), policy);
+    if (refusal !== null) {
+      store.addAttempt(job.delivery.id, { attempt: job.attempts, at: started, statusCode: null, error: `refused: ${refusal}`, durationMs: 0 });
+      log(`${errors.alertDelivery.code}: ${errors.alertDelivery.message}: ${job.target.url} refused: ${refusal}`);
+      done(job, 'failed');
+      return;
+    }
     const controller = new AbortController();
     controllers.add(controller);
     const timer = setTimeout(() => controller.abort(), settings.timeoutMs);
     let statusCode: number | null = null;
     let error: string | null = null;
     let retryAfter: number | null = null;
+    let refused = false;
     try {
       const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'headroom-alerts' };
       if (job.target.secret !== null) {
         // A fresh timestamp per attempt (receivers refuse old ones); the id stays, for de-duplication.
         Object.assign(headers, signatureHeaders(job.target.secret, job.delivery.id, Math.floor(now() / 1000), job.delivery.body));
       } else headers['webhook-id'] = job.delivery.id;
-      const res = await fetch(job.target.url, { method: 'POST', headers, body: job.delivery.body, signal: controller.signal, redirect: 'manual' });
-      statusCode = res.status;
-      retryAfter = retryAfterMs(res.headers.get('retry-after'), now());
-      // Read (and discard) the answer within the same timeout, so the socket is freed.
-      await res.arrayBuffer().catch(() => undefined);
+      const answer = await postWebhook(job.target.url, headers, job.delivery.body, controller.signal);
+      statusCode = answer.status;
+      retryAfter = retryAfterMs(answer.retryAfter, now());
     } catch (err) {
+      refused = (err as NodeJS.ErrnoException | null)?.code === 'HR_ALERT_ADDRESS_REFUSED';
       error = controller.signal.aborted ? `no answer within ${settings.timeoutMs} ms` : describe(err);
     } finally {
       clearTimeout(timer);
@@ -157,7 +167,7 @@ export function createDeliveryQueue(store: AlertStore, settings: DeliverySetting
       done(job, 'delivered');
       return;
     }
-    if (!isRetryable(statusCode) || job.attempts >= settings.maxAttempts || closed) {
+    if (!isRetryable(statusCode) || refused || job.attempts >= settings.maxAttempts || closed) {
       if (!closed || statusCode !== null) {
         log(`${errors.alertDelivery.code}: ${errors.alertDelivery.message}: ${job.target.url} answered ${statusCode ?? error} after ${job.attempts} attempt(s)`);
         if (!closed) done(job, 'failed');
