@@ -140,7 +140,40 @@ test('a trace across two services says on each waterfall row which service the s
     await eventually('the three spans', () => rows.count(), (n) => n === 3);
     const services = await rows.evaluateAll((els) => els.map((el) => [el.querySelector('.wf-label')?.textContent, el.querySelector('[data-testid="span-service"]')?.textContent]));
     assert.deepEqual(services, [['GET /chain/:sku', 'shop'], ['GET', 'shop'], ['GET /inventory/:sku', 'inventory']]);
+    assert.equal(await page.getByTestId('caller-missing').count(), 0, 'the whole trace: no caller missing');
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-trace-services.png'), fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
+
+test('a trace whose caller was not kept says so, and marks the rows under the missing span', async () => {
+  // The callee's part of a call from an unsampled request of another service (the agent's light
+  // requests propagate their ids unsampled; the callee kept its part because it failed).
+  const traceId = 'b1b2c3d4e5f60718293a4b5c6d7e8f90';
+  const startNs = BigInt(Date.now() - 30_000) * 1_000_000n;
+  const span = (spanId: string, parentSpanId: string, name: string, offsetMs: number, durationMs: number) => ({
+    traceId, spanId, parentSpanId, name, kind: 2,
+    startTimeUnixNano: String(startNs + BigInt(offsetMs) * 1_000_000n),
+    endTimeUnixNano: String(startNs + BigInt(offsetMs + durationMs) * 1_000_000n),
+    status: { code: 2, message: 'out of stock' },
+  });
+  const body = {
+    resourceSpans: [{
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'inventory' } }, { key: 'service.instance.id', value: { stringValue: 'inventory-2' } }] },
+      scopeSpans: [{ scope: { name: 't' }, spans: [span('4444444444444444', 'ffffffffffffffff', 'GET /inventory/:sku', 0, 25), { ...span('5555555555555555', '4444444444444444', 'SELECT', 2, 10), kind: 3, status: { code: 0 } }] }],
+    }],
+  };
+  const res = await fetch(`${rig.collector.otlpUrl}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal(res.status, 200);
+  await eventually('the trace stored', () => api<{ spans: unknown[] }>(rig.collector.httpUrl, `/api/traces/${traceId}`), (t) => t.spans.length === 2);
+  const page = await open(`/traces/${traceId}`);
+  try {
+    await page.getByTestId('caller-missing').waitFor();
+    assert.match(await page.getByTestId('caller-missing').innerText(), /starts inside a call from a span that was not kept/);
+    const marked = await page.locator('.wf-row[data-span-id]').evaluateAll((els) => els.map((el) => [el.querySelector('.wf-label')?.textContent, el.querySelector('[data-testid="parent-missing"]')?.textContent ?? null]));
+    assert.deepEqual(marked, [['GET /inventory/:sku', 'caller not recorded'], ['SELECT', null]]);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-trace-caller-missing.png'), fullPage: true });
   } finally {
     await page.close();
   }

@@ -64,6 +64,8 @@ test('a trace becomes waterfall rows: tree order, depth, offsets and widths', ()
   assert.equal(w.startMs, 1000);
   assert.equal(w.durationMs, 100);
   assert.deepEqual(w.rows.map((r) => [r.span.spanId, r.depth]), [['root', 0], ['handler', 1], ['stall', 2], ['db', 1], ['orphan', 0]]);
+  assert.deepEqual(w.rows.filter((r) => r.parentMissing).map((r) => r.span.spanId), ['orphan'], 'only a named parent that is not stored is missing');
+  assert.equal(w.callerMissing, false, 'the trace itself starts at its root');
   const stall = w.rows.find((r) => r.span.spanId === 'stall');
   assert.equal(stall?.offsetPct, 40);
   assert.equal(stall?.widthPct, 50);

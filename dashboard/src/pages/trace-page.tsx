@@ -52,6 +52,12 @@ function WaterfallView({ spans }: { spans: SpanView[] }) {
           in this trace.
         </p>
       )}
+      {w.callerMissing && (
+        <p class="muted-text" data-testid="caller-missing">
+          This trace starts inside a call from a span that was not kept: the caller (another service, or a request of this one) did not record
+          its part — it was not sampled, or its data has not arrived. Rows marked “caller not recorded” hang under that missing span.
+        </p>
+      )}
       <div class="stats">
         <div class="stat"><div class="stat-label">Started</div><div class="stat-value">{formatTime(w.startMs)}</div></div>
         <div class="stat"><div class="stat-label">Duration</div><div class="stat-value" data-testid="trace-duration">{formatMs(w.durationMs)}</div></div>
@@ -78,6 +84,7 @@ function WaterfallView({ spans }: { spans: SpanView[] }) {
               <div class="wf-name" role="cell">
                 <span class="wf-indent" style={{ width: `${Math.min(r.depth, 12) * 12}px` }} />
                 <span class="wf-label">{s.isStall ? `⚠ ${s.name}` : s.name}</span>
+                {r.parentMissing && <span class="wf-tag" data-testid="parent-missing" title="Its parent span was not recorded">caller not recorded</span>}
                 {/* A trace across services says on each row whose span it is. */}
                 {w.services.length > 1 && (
                   <span class="wf-service" data-testid="span-service" style={{ borderColor: paletteColor(w.services.indexOf(s.service)) }}>{s.service}</span>

@@ -11,6 +11,8 @@ export interface WaterfallRow {
   /** 0..100, at least a sliver so a 0 ms span still shows. */
   widthPct: number;
   offsetMs: number;
+  /** The span names a parent that is not stored: a caller whose span was not kept. */
+  parentMissing: boolean;
 }
 
 export interface Waterfall {
@@ -19,12 +21,14 @@ export interface Waterfall {
   durationMs: number;
   services: string[];
   stallMs: number;
+  /** The trace's first row hangs under a span that was not kept: the calling part is missing. */
+  callerMissing: boolean;
 }
 
 const MIN_WIDTH_PCT = 0.3;
 
 export function buildWaterfall(spans: SpanView[]): Waterfall {
-  if (spans.length === 0) return { rows: [], startMs: 0, durationMs: 0, services: [], stallMs: 0 };
+  if (spans.length === 0) return { rows: [], startMs: 0, durationMs: 0, services: [], stallMs: 0, callerMissing: false };
   const startMs = Math.min(...spans.map((s) => s.startMs));
   const endMs = Math.max(...spans.map((s) => s.startMs + s.durationMs));
   const durationMs = Math.max(endMs - startMs, 0);
@@ -49,7 +53,8 @@ export function buildWaterfall(spans: SpanView[]): Waterfall {
     const offsetPct = durationMs > 0 ? (offsetMs / durationMs) * 100 : 0;
     const rawWidth = durationMs > 0 ? (span.durationMs / durationMs) * 100 : 100;
     const widthPct = Math.min(Math.max(rawWidth, MIN_WIDTH_PCT), 100 - Math.min(offsetPct, 100 - MIN_WIDTH_PCT));
-    rows.push({ span, depth, offsetPct, widthPct, offsetMs });
+    const parentMissing = span.parentSpanId !== null && span.parentSpanId !== span.spanId && !ids.has(span.parentSpanId);
+    rows.push({ span, depth, offsetPct, widthPct, offsetMs, parentMissing });
     for (const child of children.get(span.spanId) ?? []) visit(child, depth + 1);
   };
   for (const root of children.get(null) ?? []) visit(root, 0);
@@ -58,7 +63,7 @@ export function buildWaterfall(spans: SpanView[]): Waterfall {
 
   const services = [...new Set(spans.map((s) => s.service))];
   const stallMs = spans.filter((s) => s.isStall).reduce((sum, s) => sum + s.durationMs, 0);
-  return { rows, startMs, durationMs, services, stallMs };
+  return { rows, startMs, durationMs, services, stallMs, callerMissing: rows[0]?.parentMissing ?? false };
 }
 
 /** Attribute values as display text (objects and arrays as JSON). */
