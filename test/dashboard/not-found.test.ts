@@ -24,13 +24,16 @@ test('an unknown path shows "not found" with the path and the way back, not the 
   }
 });
 
-test('the instances page of a service never seen says the collector has seen no data from it', async () => {
+test('the pages of a service never seen say the collector has seen no data from it', async () => {
   const page = await rig.browser.newPage({ viewport: { width: 1280, height: 600 } });
   try {
     await page.goto(`${rig.collector.httpUrl}/services/nope/instances`);
     const error = page.locator('.state-error').first();
     await error.waitFor();
     assert.match((await error.textContent()) ?? '', /Not found.*HR_API_NOT_FOUND: not found: no data from service "nope" has been seen/);
+    // The service page says the name was never seen, not merely that the range is empty.
+    await page.goto(`${rig.collector.httpUrl}/services/nope`);
+    await page.getByText('The collector has never seen data from nope: check the name, or start its agent.').waitFor();
   } finally {
     await page.close();
   }

@@ -3,6 +3,7 @@
 
 import type { EventView } from '@headroom/collector/api-types';
 import { useEffect } from 'preact/hooks';
+import { ApiFailure } from '../api/client';
 import { api } from '../api/endpoints';
 import { apdexChart, errorRateChart, throughputChart } from '../charts/service-metric-charts';
 import { eventLoopDelayChart, eventLoopUtilizationChart, gcChart, inFlightChart, memoryChart } from '../charts/instance-charts';
@@ -97,7 +98,12 @@ export function ServicePage({ service }: { service: string }) {
       )}
       {summary.data && me === null && route === null ? (
         <>
-          <EmptyNote>{`No data from ${service} in this range.`}</EmptyNote>
+          {/* The series answers 404 for a service never seen: a misspelt name, or one not started yet. */}
+          <EmptyNote>
+            {series.error instanceof ApiFailure && series.error.status === 404
+              ? `The collector has never seen data from ${service}: check the name, or start its agent.`
+              : `No data from ${service} in this range.`}
+          </EmptyNote>
           <StartAgentHelp service={service} />
         </>
       ) : (
