@@ -38,6 +38,16 @@ test('the queue-wait share says it covers the 2 of 100 requests that carried a q
     const reasons = page.locator(`tr[data-service="${service}"] ul.reasons`);
     await reasons.waitFor();
     assert.match((await reasons.textContent()) ?? '', /queue wait 99 % of response time · in the 2 of 100 requests with a queue-start header/);
+    // Said, but a share over 2 % of the requests does not mark the service as needing attention.
+    assert.equal(await page.locator(`tr[data-service="${service}"]`).getAttribute('class'), null);
+
+    // The transactions table's per-route queue wait is the mean of those 2, and says so.
+    await page.goto(`${rig.collector.httpUrl}/services/${service}/transactions`, { waitUntil: 'domcontentloaded' });
+    const cell = page.locator('[data-testid="transactions-table"] tbody tr[data-route="GET /q"] td[data-col="queue-wait"]');
+    await cell.waitFor();
+    assert.equal(await cell.textContent(), '300 ms');
+    assert.equal(await page.locator('[data-testid="transactions-table"] th', { hasText: 'Queue wait' }).textContent(), 'Queue wait*');
+    assert.match((await page.getByTestId('queue-wait-note').textContent()) ?? '', /the mean over only the requests that carried a queue-start header/);
   } finally {
     await page.close();
   }

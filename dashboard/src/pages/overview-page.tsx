@@ -52,7 +52,8 @@ export function OverviewPage() {
                     <tr key={s.service} data-service={s.service} class={attention.score >= 1 ? 'needs-attention' : undefined}>
                       <td class="service-cell">
                         <Link to={withPage({ ...view, service: s.service }, 'service')} class="service-link">{s.service}</Link>
-                        {attention.score >= 1 && (
+                        {/* Said even below 1: a share over part of the traffic (attention.ts), a signal close to its mark. */}
+                        {attention.reasons.length > 0 && (
                           <ul class="reasons">
                             {attention.reasons.map((r) => <li key={r}>{r}</li>)}
                           </ul>

@@ -63,7 +63,7 @@ function TransactionsTable({ rows, selected }: { rows: TransactionSummary[]; sel
             <th class="num">p95</th>
             <th class="num">p99</th>
             <th class="num">Errors</th>
-            <th class="num">Queue wait</th>
+            <th class="num" title={QUEUE_WAIT_NOTE}>Queue wait*</th>
             <th class="num">Stalls</th>
           </tr>
         </thead>
@@ -87,15 +87,19 @@ function TransactionsTable({ rows, selected }: { rows: TransactionSummary[]; sel
               <td class={t.errors > 0 ? 'num error-text' : 'num'} data-col="errors">
                 {t.errors > 0 ? `${formatCount(t.errors)} (${formatPercent(t.errorRate)})` : '0'}
               </td>
-              <td class="num">{formatMs(t.queueWaitMs)}</td>
+              <td class="num" data-col="queue-wait">{formatMs(t.queueWaitMs)}</td>
               <td class={t.stalls > 0 ? 'num stall-text' : 'num'}>{t.stalls > 0 ? `${t.stalls} (${formatMs(t.stallMs)})` : '0'}</td>
             </tr>
           ))}
         </tbody>
       </table>
+      <p class="muted-text" data-testid="queue-wait-note">{`* ${QUEUE_WAIT_NOTE}`}</p>
     </div>
   );
 }
+
+const QUEUE_WAIT_NOTE =
+  'Queue wait: the mean over only the requests that carried a queue-start header (X-Request-Start or X-Queue-Start, set by the proxy in front); – where none did.';
 
 function RouteDetail({ service, route, refresh }: { service: string; route: string; refresh: number }) {
   const { view, navigate } = useNavigation();
