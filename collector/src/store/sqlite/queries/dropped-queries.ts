@@ -12,7 +12,6 @@ import { HOUR_MS, hourOf, MINUTE_MS, seriesBuckets } from '../../time-buckets';
 import { StatementCache } from './statement-cache';
 
 const PREFIX = 'agent.dropped.';
-const PREFIX_END = 'agent.dropped/'; // '/' sorts right after '.': the upper bound of the prefix
 /**
  * How far back an instance's level before a range is looked for. Agents report it every
  * export (zeros too), so a live instance's previous row is minutes old; one silent for longer
@@ -47,11 +46,28 @@ export class DroppedQueries {
     this.stmts = new StatementCache(db);
   }
 
-  private rows(table: string, service: string, from: number, to: number, instanceId: string | undefined): [string, string, number, number, number, number][] {
+  /**
+   * One row per instance and signal in [from, to): the highest level and latest report (levels
+   * only rise, so the highest is the last), grouped in SQLite — returning a row to JS costs more
+   * than aggregating it there.
+   */
+  private latestRows(table: string, service: string, from: number, to: number, instanceId: string | undefined): [string, string, number, number][] {
     if (to <= from) return [];
-    let sql = `SELECT instance_id, metric, t, min, max, last_ms FROM ${table}
-      WHERE service = ? AND metric >= ? AND metric < ? AND t >= ? AND t < ?`;
-    const params: (string | number)[] = [service, PREFIX, PREFIX_END, from, to];
+    // IN, not a prefix range: equality on the metric keeps the key's t range usable (a prefix
+    // range scanned every stored row of the three: 27 ms for 15 minutes of a day of 4 instances).
+    let sql = `SELECT instance_id, metric, max(max), max(last_ms) FROM ${table} WHERE service = ? AND metric IN (?, ?, ?) AND t >= ? AND t < ?`;
+    const params: (string | number)[] = [service, ...SIGNALS.keys(), from, to];
+    if (instanceId !== undefined) {
+      sql += ' AND instance_id = ?';
+      params.push(instanceId);
+    }
+    return this.stmts.get(`${sql} GROUP BY instance_id, metric`).raw().all(...params) as [string, string, number, number][];
+  }
+
+  /** The level rows in [from, to), by (metric, t, instance) as the key has them: per instance and signal in time order. */
+  private rangeRows(table: string, service: string, from: number, to: number, instanceId: string | undefined): [string, string, number, number, number, number][] {
+    let sql = `SELECT instance_id, metric, t, min, max, last_ms FROM ${table} WHERE service = ? AND metric IN (?, ?, ?) AND t >= ? AND t < ?`;
+    const params: (string | number)[] = [service, ...SIGNALS.keys(), from, to];
     if (instanceId !== undefined) {
       sql += ' AND instance_id = ?';
       params.push(instanceId);
@@ -67,10 +83,10 @@ export class DroppedQueries {
     const out: Levels = new Map();
     const hour = hourOf(at);
     const rows = [
-      ...this.rows('gauge_hour', service, hourOf(since), hour, instanceId),
-      ...this.rows('gauge_minute', service, hour, at, instanceId),
+      ...this.latestRows('gauge_hour', service, hourOf(since), hour, instanceId),
+      ...this.latestRows('gauge_minute', service, hour, at, instanceId),
     ];
-    for (const [instance, metric, , , max, lastMs] of rows) {
+    for (const [instance, metric, max, lastMs] of rows) {
       const signal = SIGNALS.get(metric);
       if (signal === undefined) continue;
       let levels = out.get(instance);
@@ -96,11 +112,10 @@ export class DroppedQueries {
     const end = start + n * bucketMs;
     // The coarsest gauge table whose step divides the bucket (as the gauge charts read).
     const table = bucketMs % HOUR_MS === 0 ? 'gauge_hour' : bucketMs % FIVE_MINUTES_MS === 0 ? 'gauge_5m' : 'gauge_minute';
-    const rows = this.rows(table, q.service, start, end, q.instanceId);
+    const rows = this.rangeRows(table, q.service, start, end, q.instanceId);
     const total = noDrops();
     if (rows.length === 0) return { buckets: [], gaps: [], total };
     const previous = this.levelsBefore(q.service, start, start - LOOKBACK_MS, q.instanceId);
-    // Rows come by (metric, t, instance): per instance and signal they are in time order.
     const gaps = new Map<string, TelemetryGap & { row: number }>();
     for (const [instanceId, metric, t, min, max, lastMs] of rows) {
       const signal = SIGNALS.get(metric);
@@ -111,8 +126,10 @@ export class DroppedQueries {
       const before = prev?.level ?? 0;
       levels.set(signal, { level: Math.max(before, max), lastMs: Math.max(prev?.lastMs ?? 0, lastMs) });
       if (!(max > before)) continue;
+      // The instance's last report before this row.
+      const prevLastMs = prev?.lastMs ?? null;
       // A report in this row still at the old level came before the loss: it began in the row.
-      const fromMs = min <= before ? Math.max(prev?.lastMs ?? t, t) : (prev?.lastMs ?? Math.min(this.startOf(q.service, instanceId) ?? t, t));
+      const fromMs = min <= before ? Math.max(prevLastMs ?? t, t) : (prevLastMs ?? Math.min(this.startOf(q.service, instanceId) ?? t, t));
       const key = `${instanceId}\u0000${t}`;
       let gap = gaps.get(key);
       if (!gap) gaps.set(key, (gap = { instanceId, fromMs, toMs: lastMs, ...noDrops(), row: t }));
