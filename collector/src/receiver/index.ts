@@ -20,7 +20,7 @@ import { normaliseMetrics } from './normalise/metrics';
 import { normaliseTraces } from './normalise/traces';
 import { nowNs } from './normalise/values';
 import { ReceiverCounters, type ReceiverStats } from './stats';
-import { TraceWorkerPool } from './trace-workers/pool';
+import { PoolClosedError, TraceWorkerPool } from './trace-workers/pool';
 
 export type { ReceiverStats, SignalStats } from './stats';
 
@@ -178,6 +178,10 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
       // The body counts against the in-flight budget until it is decoded (in a worker, that
       // may be after other requests' bodies).
       result = signal === 'traces' && pool ? await decodeAndNormaliseTraces(pool, encoding, body) : decodeAndNormalise(signal, encoding, body);
+    } catch (err) {
+      // Not an error of the request: the sender keeps the data and sends it again.
+      if (err instanceof PoolClosedError) return reply(res, 503, () => sendError(res, 503, encoding, errors.otlpClosing, undefined, { 'Retry-After': retryAfter, Connection: 'close' }));
+      throw err;
     } finally {
       inFlightBytes -= buffered;
     }

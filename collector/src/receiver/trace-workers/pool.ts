@@ -35,6 +35,16 @@ function startWorker(): Worker {
   return new Worker(file);
 }
 
+/** The pool was closed before the request was decoded: the collector is shutting down. */
+export class PoolClosedError extends Error {
+  constructor() {
+    super('trace workers closed');
+  }
+}
+
+/** How long close() lets decodes in progress finish before the workers are stopped. */
+const CLOSE_WAIT_MS = 2_000;
+
 export class TraceWorkerPool {
   private readonly workers: PoolWorker[] = [];
   private nextId = 1;
@@ -44,7 +54,7 @@ export class TraceWorkerPool {
 
   /** Decodes and normalises one trace request body in the least busy worker. */
   run(encoding: Encoding, body: Buffer, receivedNs: bigint): Promise<TraceDecodeResult> {
-    if (this.closed) return Promise.reject(new Error('trace workers closed'));
+    if (this.closed) return Promise.reject(new PoolClosedError());
     const w = this.pick();
     const id = this.nextId++;
     const task: DecodeTask = { id, encoding, body, receivedNs };
@@ -58,6 +68,9 @@ export class TraceWorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    // A request whose body arrived before the close gets its answer, within a bound.
+    const deadline = Date.now() + CLOSE_WAIT_MS;
+    while (this.workers.some((w) => w.pending.size > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     const all = this.workers.splice(0);
     await Promise.all(all.map((w) => w.worker.terminate()));
   }
@@ -93,7 +106,7 @@ export class TraceWorkerPool {
       w.pending.clear();
     };
     worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`trace worker exited (code ${code})`)));
+    worker.on('exit', (code) => fail(this.closed ? new PoolClosedError() : new Error(`trace worker exited (code ${code})`)));
     // An idle worker must not keep the process alive (a receiver nobody closed, e.g. in a
     // test); one with work does (run() refs it). After the listeners, which ref it again.
     worker.unref();
