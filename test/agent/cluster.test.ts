@@ -2,21 +2,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { InstancesResponse } from '../../collector/src/api-types';
-import { eventually, FIXTURES, RANGE, runApp, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
-import { createServer } from 'node:net';
+import { eventually, FIXTURES, freePort, RANGE, runApp, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
 
 const SERVICE = 'agent-e2e-cluster';
 let collector: TestCollector;
 let app: RunningApp;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 before(async () => {
   collector = await startTestCollector();

@@ -1,21 +1,11 @@
 // A collector that is down for a while (a restart, a deploy) loses nothing that fits the
 // agent's queues: failed exports are held and sent once it answers again.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
 import type { TraceResponse } from '../../collector/src/api-types';
-import { eventually, FIXTURES, requestsByRoute, runApp, sampledTraceparent, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
+import { eventually, FIXTURES, freePort, requestsByRoute, runApp, sampledTraceparent, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
 
 const SERVICE = 'agent-collector-outage';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 test('requests served while the collector was down reach it once it is back: all counted, sampled traces kept', async () => {
   const port = await freePort();

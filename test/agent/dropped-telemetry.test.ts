@@ -2,21 +2,11 @@
 // collector as a count once it is back, and the API says where the data is incomplete: the
 // same totals the agent reports on stderr, per instance and over the service's series.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
 import type { InstancesResponse, ServiceSeriesResponse } from '../../collector/src/api-types';
-import { eventually, FIXTURES, RANGE, runApp, sampledTraceparent, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
+import { eventually, FIXTURES, freePort, RANGE, runApp, sampledTraceparent, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
 
 const SERVICE = 'agent-dropped-telemetry';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 test('telemetry dropped during an outage is counted in the series and the instances listing, as the agent reports it', async () => {
   const port = await freePort();

@@ -3,6 +3,7 @@
 // the collector's HTTP API until the data arrives.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TraceResponse, TracesResponse, TransactionsResponse } from '../../../collector/src/api-types';
@@ -16,6 +17,16 @@ export interface TestCollector {
   collector: RunningCollector;
   api<T>(path: string): Promise<T>;
   close(): Promise<void>;
+}
+
+/** A port free on 127.0.0.1 right now: for a collector started later, at an address the app already sends to. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
 }
 
 /** A collector on a temporary database; `ingestToken`: OTLP requests must carry it. */
