@@ -46,10 +46,21 @@ function numberPoints(m: Metric): NumberDataPoint[] {
   return [];
 }
 
+/** A number point's time and value; null when it is not usable (then counted in the outcome). */
+function checkedNumber(p: NumberDataPoint, outcome: Outcome): { timeNs: bigint; value: number } | null {
+  const timeNs = toBigInt(p.timeUnixNano);
+  if (!checkPoint(timeNs, p.flags, outcome)) return null;
+  if (!p.value) {
+    outcome.reject('number points without a value');
+    return null;
+  }
+  return { timeNs, value: p.value === 'asInt' ? toNumber(p.asInt) : (p.asDouble ?? 0) };
+}
+
 /** Validates number points of metrics we do not read, so partial_success counts them too. */
 function checkOtherPoints(m: Metric, outcome: Outcome): void {
   for (const p of numberPoints(m)) {
-    if (checkPoint(toBigInt(p.timeUnixNano), p.flags, outcome) && !p.value) outcome.reject('number points without a value');
+    checkedNumber(p, outcome);
   }
 }
 
@@ -89,14 +100,10 @@ function handleDropped(m: Metric, res: ResourceInfo, ctx: StreamContext, gauges:
     return latest;
   }
   for (const p of numberPoints(m)) {
-    const timeNs = toBigInt(p.timeUnixNano);
-    if (!checkPoint(timeNs, p.flags, ctx.outcome)) continue;
-    if (!p.value) {
-      ctx.outcome.reject('number points without a value');
-      continue;
-    }
+    const checked = checkedNumber(p, ctx.outcome);
+    if (checked === null) continue;
+    const { timeNs, value } = checked;
     const signal = str(attributes(p.attributes), AGENT_DROPPED_SIGNAL_ATTR);
-    const value = p.value === 'asInt' ? toNumber(p.asInt) : (p.asDouble ?? 0);
     // From the app: a signal Headroom does not know, or a count that is not one, is not stored.
     if (signal === null || !AGENT_DROPPED_SIGNALS.has(signal) || !Number.isFinite(value) || value < 0) continue;
     gauges.add(res.service, res.instanceId, `${AGENT_DROPPED_PREFIX}${signal}`, timeNs, 'max', value, false);
@@ -177,15 +184,12 @@ function handleMetric(m: Metric, res: ResourceInfo, ctx: StreamContext, batch: I
   }
   const factor = gauge.seconds ? toSecondsFactor(m.unit, 1) : 1;
   for (const p of numberPoints(m)) {
-    const timeNs = toBigInt(p.timeUnixNano);
-    if (!checkPoint(timeNs, p.flags, ctx.outcome)) continue;
-    if (!p.value) {
-      ctx.outcome.reject('number points without a value');
-      continue;
-    }
+    const checked = checkedNumber(p, ctx.outcome);
+    if (checked === null) continue;
+    const timeNs = checked.timeNs;
     // Gauges and up-down counters carry the current level; that is what is stored, whatever
     // the temporality (the OTel SDKs keep up-down counters cumulative even when asked for delta).
-    const value = (p.value === 'asInt' ? toNumber(p.asInt) : (p.asDouble ?? 0)) * factor;
+    const value = checked.value * factor;
     if (!Number.isFinite(value)) continue;
     const attrs = gauge.combine === 'heap' ? attributes(p.attributes) : null;
     const part = attrs !== null && str(attrs, HEAP_SPACE_ATTR) !== null;
