@@ -59,6 +59,8 @@ export interface RunningApp {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+const LISTEN_TIMEOUT_MS = 45_000;
+
 export function runApp(script: string, env: Record<string, string>, options: { agent?: boolean; waitForListen?: boolean; nodeArgs?: string[] } = {}): Promise<RunningApp> {
   const args = [...(options.nodeArgs ?? []), ...(options.agent === false ? [script] : ['--require', REGISTER, script])];
   const child = spawn(process.execPath, args, {
@@ -87,7 +89,13 @@ export function runApp(script: string, env: Record<string, string>, options: { a
   });
   if (options.waitForListen === false) return Promise.resolve(app(0));
   return new Promise((resolveApp, reject) => {
-    const timer = setTimeout(() => reject(new Error(`app did not listen; stderr: ${err}`)), 15_000);
+    // A bound for a start on a crowded machine (several ESM apps at once start in seconds each),
+    // not a speed check. An app that does not listen is killed: left running, its pipes would
+    // keep the test process, and the whole run, alive.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`app did not listen within ${LISTEN_TIMEOUT_MS} ms; stdout: ${out}; stderr: ${err}`));
+    }, LISTEN_TIMEOUT_MS);
     const onData = (): void => {
       const m = /listening (\d+)/.exec(out);
       if (!m) return;
