@@ -8,6 +8,7 @@ import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-h
 import type { AgentSettings } from './config/settings';
 import { postSync } from './export/exit-delivery';
 import { createExportPipeline, pendingPosts, type ExportPipeline } from './export/pipeline';
+import { esmHookInclude, registerEsmHook } from './esm-hook';
 import { propagatorFromEnv, requireSdkNode } from './lazy-sdk-node';
 import { appBases, installedFrom, loadInstrumentations, selectInstrumentations } from './instrumentations';
 import { describe, report } from './report';
@@ -94,7 +95,8 @@ function lightRequestPropagation(lightSpanContext: (ctx: Context) => SpanContext
   return new LightRequestPropagator(inner, lightSpanContext);
 }
 
-export function startAgent(settings: AgentSettings, env: Record<string, string | undefined>): RunningAgent {
+/** `esmHook`: the app is an ES module, whose imports only a loader hook lets the instrumentations see. */
+export function startAgent(settings: AgentSettings, env: Record<string, string | undefined>, options: { esmHook: boolean } = { esmHook: false }): RunningAgent {
   routeDiagToStderr(env);
   const pipeline: ExportPipeline = createExportPipeline(settings);
   const tail = new TailSamplingProcessor((span) => pipeline.spans.push(span), pipeline.health, {
@@ -127,6 +129,8 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
   const toLoad = ownRequestPath ? { ...selection, load: selection.load.filter((entry) => entry.name !== 'express') } : selection;
   const instrumentations = loadInstrumentations(toLoad, (name, err) => report('otel', `instrumentation ${name}: ${describe(err)}`));
   if (ownRequestPath) instrumentations.push(new ExpressLayersInstrumentation({ layerSpans: expressSpans }), new KoaRoutesInstrumentation(), new HapiRoutesInstrumentation());
+  // Before the app's modules load (they load after this --require / first import returns).
+  if (options.esmHook) registerEsmHook(esmHookInclude(instrumentations));
   const { NodeSDK } = requireSdkNode();
   const resource = buildResource(settings);
   // The server hook is installed after the SDK starts: the propagator asks it through this.

@@ -4,7 +4,7 @@
 import { isMainThread } from 'node:worker_threads';
 import type { RunningAgent } from './agent';
 import { readSettings } from './config/settings';
-import { appIsEsm, registerEsmHook } from './esm-hook';
+import { appIsEsm } from './esm-hook';
 import { describe, report } from './report';
 
 const kAgent = Symbol.for('headroom.agent');
@@ -25,11 +25,10 @@ export function start(options: { esmHook: boolean }): RunningAgent | null {
       g[kAgent] = 'disabled';
       return null;
     }
-    if (options.esmHook && appIsEsm(process.argv[1], env)) registerEsmHook();
     // Loaded lazily: with HEADROOM_ENABLED=false none of the SDK is even required.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { startAgent } = require('./agent') as typeof import('./agent');
-    const agent = startAgent(settings, env);
+    const agent = startAgent(settings, env, { esmHook: options.esmHook && appIsEsm(process.argv[1], env) });
     g[kAgent] = agent;
     return agent;
   } catch (err) {

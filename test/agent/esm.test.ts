@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
+import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import type { TransactionsResponse } from '../../collector/src/api-types';
+import { esmHookInclude } from '../../agent/src/esm-hook';
 import { eventually, FIXTURES, RANGE, REGISTER, startTestCollector, type TestCollector } from './support/harness';
 
 let collector: TestCollector;
@@ -39,4 +41,18 @@ test('an ESM express app under --import reports its routes', async () => {
     child.kill('SIGTERM');
     await exited;
   }
+});
+
+test('the loader hook is told to wrap only the built-ins and packages (all their files) the instrumentations patch', async () => {
+  const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
+  const include = esmHookInclude([new HttpInstrumentation({ enabled: false }), new NestInstrumentation({ enabled: false })]);
+  assert.ok(include);
+  const matches = (url: string, specifier: string) => include.some((each) => (each instanceof RegExp ? each.test(url) : each === specifier));
+  assert.ok(matches('node:http', 'http') && matches('node:https', 'https'));
+  assert.ok(matches('file:///app/node_modules/@nestjs/core/index.js', '@nestjs/core'));
+  assert.ok(matches('file:///app/node_modules/@nestjs/core/router/router-execution-context.js', './router-execution-context.js'), 'package internals too');
+  assert.ok(!matches('file:///app/node_modules/lodash/index.js', 'lodash'));
+  assert.ok(!matches('file:///app/src/main.js', './main.js'), "the app's own modules are not wrapped");
+  // An instrumentation whose modules cannot be read: everything is wrapped, as without a list.
+  assert.equal(esmHookInclude([{} as never]), null);
 });
