@@ -91,11 +91,14 @@ export function pendingPosts(pipeline: ExportPipeline, settings: AgentSettings, 
   const add = (signal: 'traces' | 'metrics' | 'logs', url: string, body: Uint8Array | undefined): void => {
     if (body && body.length > 0) posts.push({ url, headers: otlpHeaders(env, signal), body });
   };
-  const spans = pipeline.spans.drain(true);
-  if (spans.length > 0) add('traces', settings.tracesUrl, ProtobufTraceSerializer.serializeRequest(spans));
+  // Sent in this order within the exit's time bound: the events (why the process ended), the
+  // request metrics every chart and alert reads, then the spans (the largest body, the slowest
+  // for the collector to store), so a bound cut short loses the least.
   const records = pipeline.logProcessor.queue.drain();
   if (records.length > 0) add('logs', settings.logsUrl, ProtobufLogsSerializer.serializeRequest(records));
   const requests = pipeline.requestMetrics.collectNow(resource);
   if (requests.scopeMetrics.length > 0) add('metrics', settings.metricsUrl, ProtobufMetricsSerializer.serializeRequest(requests));
+  const spans = pipeline.spans.drain(true);
+  if (spans.length > 0) add('traces', settings.tracesUrl, ProtobufTraceSerializer.serializeRequest(spans));
   return posts;
 }
