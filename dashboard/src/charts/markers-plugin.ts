@@ -5,6 +5,7 @@
 import type uPlot from 'uplot';
 import { COLORS, type Marker, type MarkerKind } from './chart-spec';
 import { clusterMarkers } from './marker-clusters';
+import { drawInPlot } from './plot-area';
 
 /** Markers of one kind closer than this (CSS pixels) are drawn as one line with a count. */
 const CLUSTER_GAP_PX = 8;
@@ -25,42 +26,37 @@ export function markersPlugin(getMarkers: () => Marker[]): uPlot.Plugin {
         (u: uPlot) => {
           const markers = getMarkers();
           if (markers.length === 0) return;
-          const ctx = u.ctx;
-          const { top, height, left, width } = u.bbox;
-          ctx.save();
-          ctx.beginPath();
-          ctx.rect(left, top, width, height);
-          ctx.clip();
-          const placed = markers
-            .map((m) => ({ x: Math.round(u.valToPos(m.timeMs, 'x', true)), kind: m.kind }))
-            .filter((m) => m.x >= left && m.x <= left + width);
-          for (const c of clusterMarkers(placed, CLUSTER_GAP_PX * devicePixelRatio)) {
-            const x = c.x;
-            const color = MARKER_COLORS[c.kind];
-            ctx.strokeStyle = color;
-            ctx.fillStyle = color;
-            ctx.lineWidth = Math.max(1, devicePixelRatio);
-            ctx.setLineDash(c.kind === 'stall' ? [3 * devicePixelRatio, 3 * devicePixelRatio] : []);
-            ctx.beginPath();
-            ctx.moveTo(x, top);
-            ctx.lineTo(x, top + height);
-            ctx.stroke();
-            // A small flag at the top so a marker is seen even over a busy chart.
-            const s = 5 * devicePixelRatio;
-            ctx.beginPath();
-            ctx.moveTo(x - s, top);
-            ctx.lineTo(x + s, top);
-            ctx.lineTo(x, top + s * 1.6);
-            ctx.closePath();
-            ctx.fill();
-            if (c.count > 1) {
-              // How many markers the one line stands for, beside its flag.
-              ctx.font = `${10 * devicePixelRatio}px sans-serif`;
-              ctx.textBaseline = 'top';
-              ctx.fillText(`×${c.count}`, x + s + 2 * devicePixelRatio, top);
+          drawInPlot(u, (ctx, { top, height, left, width }) => {
+            const placed = markers
+              .map((m) => ({ x: Math.round(u.valToPos(m.timeMs, 'x', true)), kind: m.kind }))
+              .filter((m) => m.x >= left && m.x <= left + width);
+            for (const c of clusterMarkers(placed, CLUSTER_GAP_PX * devicePixelRatio)) {
+              const x = c.x;
+              const color = MARKER_COLORS[c.kind];
+              ctx.strokeStyle = color;
+              ctx.fillStyle = color;
+              ctx.lineWidth = Math.max(1, devicePixelRatio);
+              ctx.setLineDash(c.kind === 'stall' ? [3 * devicePixelRatio, 3 * devicePixelRatio] : []);
+              ctx.beginPath();
+              ctx.moveTo(x, top);
+              ctx.lineTo(x, top + height);
+              ctx.stroke();
+              // A small flag at the top so a marker is seen even over a busy chart.
+              const s = 5 * devicePixelRatio;
+              ctx.beginPath();
+              ctx.moveTo(x - s, top);
+              ctx.lineTo(x + s, top);
+              ctx.lineTo(x, top + s * 1.6);
+              ctx.closePath();
+              ctx.fill();
+              if (c.count > 1) {
+                // How many markers the one line stands for, beside its flag.
+                ctx.font = `${10 * devicePixelRatio}px sans-serif`;
+                ctx.textBaseline = 'top';
+                ctx.fillText(`×${c.count}`, x + s + 2 * devicePixelRatio, top);
+              }
             }
-          }
-          ctx.restore();
+          });
         },
       ],
     },
