@@ -2,6 +2,7 @@
 // each row with its offset and width as a share of the trace's extent.
 
 import type { SpanView } from '@headroom/collector/api-types';
+import { rawFigure } from '../format/figure-text';
 
 export interface WaterfallRow {
   span: SpanView;
@@ -66,10 +67,5 @@ export function buildWaterfall(spans: SpanView[]): Waterfall {
   return { rows, startMs, durationMs, services, stallMs, callerMissing: rows[0]?.parentMissing ?? false };
 }
 
-/** Attribute values as display text (objects and arrays as JSON). */
-export function attributeText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
-}
+/** Attribute values as display text (objects and arrays as JSON): a figure as sent. */
+export const attributeText = rawFigure;
