@@ -30,9 +30,9 @@ function protobufAnswer(res: RawResponse): Answer {
   return {
     code: s.code,
     message: s.message,
-    details: s.details.map((any) => {
-      const br = badRequest.toObject(badRequest.decode(any.value), { arrays: true }) as { fieldViolations: Violation[] };
-      return [any.type_url, br.fieldViolations];
+    details: s.details.map((detail) => {
+      const br = badRequest.toObject(badRequest.decode(detail.value), { arrays: true }) as { fieldViolations: Violation[] };
+      return [detail.type_url, br.fieldViolations];
     }),
   };
 }
