@@ -33,10 +33,11 @@ test('a chart legend shows one moment: the newest bucket with data; a process go
   const now = Date.now();
   const minuteAgo = (n: number) => Math.floor(now / MINUTE) * MINUTE - n * MINUTE + 5_000;
   // One process stopped reporting ten minutes ago, the other reports until now (its last point
-  // seconds old: a process silent for 2 minutes counts as gone, and a point a minute back could
-  // pass that while a loaded machine runs the test).
+  // seconds old, in the current minute: a process silent for 2 minutes counts as gone, and a
+  // point a minute back could pass that while a loaded machine runs the test).
   const gone = [12, 11, 10].map((n) => ({ t: minuteAgo(n), v: 300 * 2 ** 20 }));
-  const alive = [...[12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map(minuteAgo), now - 2_000].map((t, i) => ({ t, v: (100 + i) * 2 ** 20 }));
+  const lastPoint = Math.max(now - 2_000, Math.floor(now / MINUTE) * MINUTE);
+  const alive = [...[12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map(minuteAgo), lastPoint].map((t, i) => ({ t, v: (100 + i) * 2 ** 20 }));
   await sendGauges(rig.collector.otlpUrl, { 'service.name': service, 'service.instance.id': 'gone-instance', 'process.pid': 101, 'headroom.cluster.role': 'primary' }, [{ name: 'process.memory.usage', unit: 'By', points: gone }]);
   await sendGauges(rig.collector.otlpUrl, { 'service.name': service, 'service.instance.id': 'alive-instance', 'process.pid': 102, 'headroom.cluster.role': 'worker', 'headroom.cluster.worker_id': 2 }, [{ name: 'process.memory.usage', unit: 'By', points: alive }]);
   await eventually(
