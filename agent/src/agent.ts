@@ -230,7 +230,7 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
     // the whole timeout: the exit is the app's, not to be delayed for nothing.
     if (!pipeline.health.answering) return;
     try {
-      postSync(pendingPosts(pipeline, settings, resource, env), Math.min(settings.shutdownTimeoutMs, 2000));
+      postSync(pendingPosts(pipeline, settings, resource, env), settings.shutdownTimeoutMs);
     } catch (err) {
       report('internal', `delivery at exit: ${describe(err)}`);
     }

@@ -112,6 +112,9 @@ describe('agent safety', () => {
         EXIT_CODE: '4',
         // No periodic metric export before the exit: the requests' metrics arrive only if delivered at exit.
         OTEL_METRIC_EXPORT_INTERVAL: '60000',
+        // The delivery at exit starts a node process and waits for the collector's answers:
+        // 2 s (the default) is not always enough on a crowded test machine.
+        HEADROOM_SHUTDOWN_TIMEOUT_MS: '15000',
       });
       for (let i = 0; i < 5; i++) await fetch(`${app.base}/hello`).then((r) => r.text());
       await fetch(`${app.base}/exit`).then((r) => r.text());
