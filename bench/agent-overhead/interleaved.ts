@@ -8,7 +8,8 @@
 // ratios moved by about ±3 % between runs where main.ts's moved by ±10 %. (An idle app on the
 // same core costs the loaded one its timers' wake-ups: a little, alike for all variants.)
 //
-// With --diagnose, variants that split Headroom's cost: no request instrumentation at all
+// With --diagnose, variants that split Headroom's cost: the floor (an AsyncLocalStorage entered
+// per request and nothing else, context-floor.js), no request instrumentation at all
 // (OTEL_NODE_DISABLED_INSTRUMENTATIONS=http,express), its own request path with both trace
 // budgets at 0 (every request light), each trace budget alone (10 sampled traces/s; 20
 // recorded, unsampled traces/s), and the default budgets without express layer spans.
@@ -60,6 +61,7 @@ function diagnosticVariants(endpoint: string): Variant[] {
   });
   const light = { HEADROOM_TRACES_PER_SECOND: '0', HEADROOM_RECORDED_TRACES_PER_SECOND: '0' };
   return [
+    { name: 'floor: context propagation only', nodeArgs: ['--require', './bench/agent-overhead/context-floor.js'], env: {} },
     headroom('diag: Headroom, no request instrumentation', { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'http,express' }),
     headroom('diag: Headroom, light requests', light),
     headroom('diag: Headroom, sampled budget only', { HEADROOM_RECORDED_TRACES_PER_SECOND: '0' }),
