@@ -1,5 +1,5 @@
 // A service the collector has never seen is said so, not answered with a quiet range: its own
-// API endpoints answer 404 (a seen service with nothing in the range still gets its nulls),
+// API endpoints, and the service filter of the others, answer 404 (a seen service with nothing in the range still gets its nulls),
 // and an alert rule for it is accepted with a notice, in the answer and in the rule list.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -27,6 +27,17 @@ test('every per-service endpoint answers 404 HR_API_NOT_FOUND for a service neve
     assert.equal(res.status, 404, endpoint);
     assert.equal(res.body.error.code, 'HR_API_NOT_FOUND', endpoint);
     assert.match(res.body.error.message, /no data from service "nope" has been seen/, endpoint);
+  }
+});
+
+test('the service filter of traces, events and the advisor answers 404 for a service never seen, and filters for a seen one', async () => {
+  for (const endpoint of ['traces', 'events', 'advisor']) {
+    const res = await getJson<ApiError>(`${collector.httpUrl}/api/${endpoint}?service=nope&range=15m`);
+    assert.equal(res.status, 404, endpoint);
+    assert.equal(res.body.error.code, 'HR_API_NOT_FOUND', endpoint);
+    assert.match(res.body.error.message, /no data from service "nope" has been seen/, endpoint);
+    assert.equal((await getJson(`${collector.httpUrl}/api/${endpoint}?service=shop&range=15m`)).status, 200, endpoint);
+    assert.equal((await getJson(`${collector.httpUrl}/api/${endpoint}?range=15m`)).status, 200, endpoint);
   }
 });
 

@@ -46,6 +46,15 @@ function query(req: Request): RawQuery {
 export function createApiRouter(storage: Storage, now: () => number = Date.now, advisor: Advisor = createAdvisor(storage)): Router {
   const router = Router();
 
+  /** The `service` filter of a cross-service endpoint: a service never seen is a 404 there too. */
+  const seenServiceFilter = (q: RawQuery): { service?: string } => {
+    const raw = stringParam(q, 'service');
+    if (raw === undefined) return {};
+    const service = serviceParam(raw);
+    if (!storage.knownService(service)) throw unknownService(service);
+    return { service };
+  };
+
   router.use((_req, res, next) => {
     // Figures change by the second; a cached answer is a wrong answer.
     res.setHeader('Cache-Control', 'no-store');
@@ -106,12 +115,12 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now, 
 
   router.get('/traces', (req, res: Response<TracesResponse>) => {
     const q = query(req);
-    const service = stringParam(q, 'service');
+    const service = seenServiceFilter(q);
     const route = stringParam(q, 'route');
     const minDurationMs = nonNegativeNumberParam(q, 'minDurationMs');
     const error = booleanParam(q, 'error');
     const notable = booleanParam(q, 'notable');
-    if (notable === true && service === undefined) throw badParam('notable needs a service: the slow threshold is the service\'s');
+    if (notable === true && service.service === undefined) throw badParam('notable needs a service: the slow threshold is the service\'s');
     const sort = traceSortParam(q);
     const offset = offsetParam(q);
     res.json(
@@ -121,7 +130,7 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now, 
         ...(notable !== undefined && { notable }),
         ...(sort !== undefined && { sort }),
         ...(offset > 0 && { offset }),
-        ...(service !== undefined && { service: serviceParam(service) }),
+        ...service,
         ...(route !== undefined && { route }),
         ...(minDurationMs !== undefined && { minDurationMs }),
         ...(error !== undefined && { error }),
@@ -138,7 +147,7 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now, 
 
   router.get('/events', (req, res: Response<EventsResponse>) => {
     const q = query(req);
-    const service = stringParam(q, 'service');
+    const service = seenServiceFilter(q);
     const instanceId = stringParam(q, 'instance');
     const route = stringParam(q, 'route');
     const type = eventTypeParam(q);
@@ -146,7 +155,7 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now, 
       storage.events({
         ...rangeParams(q, now()),
         limit: limitParam(q),
-        ...(service !== undefined && { service: serviceParam(service) }),
+        ...service,
         ...(instanceId !== undefined && { instanceId }),
         ...(route !== undefined && { route }),
         ...(type !== undefined && { type }),
@@ -156,8 +165,7 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now, 
 
   router.get('/advisor', (req, res: Response<AdvisorResponse>) => {
     const q = query(req);
-    const service = stringParam(q, 'service');
-    res.json(advisor.findings({ ...rangeParams(q, now()), ...(service !== undefined && { service: serviceParam(service) }) }));
+    res.json(advisor.findings({ ...rangeParams(q, now()), ...seenServiceFilter(q) }));
   });
 
   router.use((req) => {
