@@ -4,6 +4,7 @@
 // context.with: once one is in use, Node runs its init hook for every async resource and its
 // promise hooks for every promise, whichever request they belong to.
 'use strict';
+/* eslint-disable @typescript-eslint/no-require-imports -- preloaded with --require, as CommonJS */
 const { AsyncLocalStorage } = require('node:async_hooks');
 const http = require('node:http');
 
