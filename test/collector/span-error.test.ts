@@ -21,3 +21,10 @@ test('without an exception: the status message; nothing at all: null', () => {
 test('a long message is cut to 300 characters', () => {
   assert.equal(spanErrorText('x'.repeat(1000), [])?.length, 300);
 });
+
+test('an exception without a type gives way to a status message beside it (pg: generic wrapper, status says the cause)', () => {
+  const pg = [exception({ 'exception.message': "PostgreSQL error of type 'error' occurred (code: 42601)" })];
+  assert.equal(spanErrorText('error: syntax error at or near "SELEC"', pg), 'error: syntax error at or near "SELEC"');
+  assert.equal(spanErrorText('', pg), "PostgreSQL error of type 'error' occurred (code: 42601)", 'without a status message the exception still speaks');
+  assert.equal(spanErrorText('aborted', [exception({ 'exception.type': 'AbortError' })]), 'AbortError: aborted', 'a type alone borrows the status message');
+});

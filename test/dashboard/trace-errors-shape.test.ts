@@ -27,3 +27,13 @@ test('failing spans only, the ones that say why before a bare 500', () => {
     ['e', null, 'no message recorded'],
   ]);
 });
+
+test('a failed query shows the status message, not the exception event that has no type (QA: pg 42601)', () => {
+  const [error] = traceErrors([
+    span('q', {
+      status: { code: 2, message: 'error: syntax error at or near "SELEC"' },
+      events: [{ timeMs: 0, name: 'exception', attributes: { 'exception.message': "PostgreSQL error of type 'error' occurred (code: 42601)" } }],
+    }),
+  ]);
+  assert.deepEqual([error?.type, error?.message], [null, 'error: syntax error at or near "SELEC"']);
+});

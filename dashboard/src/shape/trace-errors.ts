@@ -1,10 +1,10 @@
 // The errors of a trace, for showing up front: each failing span (status ERROR) with what it
-// recorded — the `exception` span event (semantic conventions: exception.type,
-// exception.message), else the status message, else the HTTP status code — so nobody has to
-// click through the spans to learn why a request failed. (The trace list's one-line
-// `errorMessage` is the collector's reading of the same places: store/span-error.ts.)
+// recorded — its exception or status message, by the collector's one rule for both the trace
+// list's `errorMessage` and this view (collector/src/store/span-error.ts), else the HTTP
+// status code — so nobody has to click through the spans to learn why a request failed.
 
 import type { SpanView } from '@headroom/collector/api-types';
+import { spanErrorParts } from '../../../collector/src/store/span-error';
 
 export interface TraceError {
   spanId: string;
@@ -16,20 +16,10 @@ export interface TraceError {
   message: string;
 }
 
-function text(value: unknown): string {
-  return typeof value === 'string' ? value.trim() : '';
-}
-
 function errorOf(span: SpanView): TraceError {
   const base = { spanId: span.spanId, spanName: span.name, service: span.service };
-  for (const e of span.events) {
-    if (e.name !== 'exception') continue;
-    const type = text(e.attributes['exception.type']);
-    const message = text(e.attributes['exception.message']);
-    if (type || message) return { ...base, type: type || null, message: message || text(span.status.message) };
-  }
-  const status = text(span.status.message);
-  if (status) return { ...base, type: null, message: status };
+  const recorded = spanErrorParts(span.status.message, span.events);
+  if (recorded !== null) return { ...base, ...recorded };
   const code = span.attributes['http.response.status_code'] ?? span.attributes['http.status_code'];
   return { ...base, type: null, message: typeof code === 'number' ? `HTTP ${code}, no message recorded` : 'no message recorded' };
 }
