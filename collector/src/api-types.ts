@@ -428,6 +428,12 @@ export interface AlertStateView {
   /** The value of the latest evaluation; null when the window had no data. */
   value: number | null;
   lastEvaluatedAt: number | null;
+  /**
+   * Present when the latest evaluation kept the state without judging the value, and why: a
+   * percentile from too few requests ("p95 from 3 requests; it needs 20"), or a throughput
+   * window missing requests the agents dropped. Not stored: the next evaluation says it again.
+   */
+  keptReason?: string;
 }
 
 export interface AlertRuleWithState {

@@ -13,7 +13,8 @@ import type { DeliveryQueue } from './notify/delivery-queue';
 import { createNotifier } from './notify/notifier';
 import { endAfterChange, evaluate, keep, type Evaluation } from './rule-state';
 import type { RuleSpec } from './rule-schema';
-import { readSeries, throughputIncomplete, type FindingsSource } from './series-reader';
+import { tooFewRequests } from './percentile-sample';
+import { readSeriesWithCount, throughputIncomplete, type FindingsSource, type SeriesReading } from './series-reader';
 
 export interface EngineSettings {
   /** How often every rule is evaluated. */
@@ -91,24 +92,32 @@ export function createAlertEngine(options: {
 
   function evaluateRule(stored: StoredRule, t: number): void {
     const rule = toRule(stored);
-    let value: number | null;
+    let reading: SeriesReading;
     try {
-      value = readSeries(storage, findings, rule, t);
+      reading = readSeriesWithCount(storage, findings, rule, t);
     } catch (err) {
       logOnce(rule.id, err instanceof Error ? err.message : String(err));
       return;
     }
+    const reason = keptBecause(rule, reading, t);
+    const evaluation = reason === null ? evaluate(stateOf(rule.id), rule, reading.value, t) : keep(stateOf(rule.id), reading.value, t, reason);
+    save(evaluation);
+    notifier.notify(rule, evaluation.next, t);
+  }
+
+  /** Why the reading is not judged (the rule's state is kept), or null to judge it. */
+  function keptBecause(rule: AlertRule, reading: SeriesReading, t: number): string | null {
+    // A percentile from too few requests is one slow request, not a slow service.
+    const few = reading.requests === null ? null : tooFewRequests(rule.series, reading.requests);
+    if (few !== null) return few;
     // Requests the agents dropped are not a fall in traffic: a throughput window missing some
     // keeps the rule's state (as noData keep does) instead of firing or resolving on it.
-    let incomplete = false;
     try {
-      incomplete = value !== null && throughputIncomplete(storage, rule, t);
+      if (reading.value !== null && throughputIncomplete(storage, rule, t)) return 'the window is missing requests the agents dropped';
     } catch (err) {
       logOnce(rule.id, err instanceof Error ? err.message : String(err));
     }
-    const evaluation = incomplete ? keep(stateOf(rule.id), value, t) : evaluate(stateOf(rule.id), rule, value, t);
-    save(evaluation);
-    notifier.notify(rule, evaluation.next, t);
+    return null;
   }
 
   function evaluateAll(): void {

@@ -72,9 +72,13 @@ export function describeCondition(rule: Pick<AlertRule, 'series' | 'comparison' 
   return `${seriesWords(rule.series)} ${formatValue(rule.series, value)} ${over} (threshold ${rule.comparison} ${formatValue(rule.series, rule.threshold)})`;
 }
 
-/** An evaluation whose window is incomplete (dropped telemetry): the value is noted, the state kept. */
-export function keep(prev: AlertStateView, value: number | null, now: number): Evaluation {
-  return { next: { ...prev, value, lastEvaluatedAt: now }, transition: null };
+/**
+ * An evaluation whose value is not to be judged (an incomplete window, a percentile from too
+ * few requests): the value is noted with the reason, the state kept — a pending rule does not
+ * ripen and a firing one does not resolve on it.
+ */
+export function keep(prev: AlertStateView, value: number | null, now: number, reason: string): Evaluation {
+  return { next: { ...prev, value, lastEvaluatedAt: now, keptReason: `${reason}: state kept` }, transition: null };
 }
 
 /** One evaluation: the state after seeing `value` at `now`, and the transition if the state changed. */
@@ -83,7 +87,8 @@ export function evaluate(prev: AlertStateView, rule: AlertRule, value: number | 
   if (value === null) condition = rule.noData === 'ok' ? false : rule.noData === 'alerting' ? true : null;
   else condition = compare(value, rule.comparison, rule.threshold);
 
-  const next: AlertStateView = { ...prev, value, lastEvaluatedAt: now };
+  const { keptReason: _judged, ...rest } = prev;
+  const next: AlertStateView = { ...rest, value, lastEvaluatedAt: now };
   // noData = keep: nothing known, nothing changes (a pending rule does not ripen on no data).
   if (condition === null) return { next, transition: null };
 

@@ -85,8 +85,22 @@ export function throughputIncomplete(storage: Storage, rule: RuleScope, now: num
   return dropped.gaps.some((g) => g.metricPoints > 0 && g.toMs >= range.from && g.fromMs < range.to);
 }
 
+/** A series value and, for request series, how many requests the window held. */
+export interface SeriesReading {
+  value: number | null;
+  /** Requests in the window (request series only): what a percentile rests on. */
+  requests: number | null;
+}
+
 /** The series value over the rule's window at `now`; null when the window holds no data. */
 export function readSeries(storage: Storage, findings: FindingsSource | null, rule: RuleScope, now: number): number | null {
+  return readSeriesWithCount(storage, findings, rule, now).value;
+}
+
+/** readSeries with the window's request count, for the percentile sample rule (percentile-sample.ts). */
+export function readSeriesWithCount(storage: Storage, findings: FindingsSource | null, rule: RuleScope, now: number): SeriesReading {
+  const requestValue = (value: number | null, requests: number): SeriesReading => ({ value, requests });
+  const value = (v: number | null): SeriesReading => ({ value: v, requests: null });
   const range = windowOf(rule, now);
   const scope = {
     service: rule.service,
@@ -104,15 +118,15 @@ export function readSeries(storage: Storage, findings: FindingsSource | null, ru
       const w = storage.requestWindow({ ...range, ...scope });
       if (rule.series === 'throughput') {
         // Requests per minute over the part of the window that has elapsed; zero traffic is a value, not missing data.
-        return w.requests / Math.max(1, (range.to - range.from) / MINUTE_MS);
+        return requestValue(w.requests / Math.max(1, (range.to - range.from) / MINUTE_MS), w.requests);
       }
-      if (w.requests === 0) return null;
-      if (rule.series === 'latency.p50') return w.p50Ms;
-      if (rule.series === 'latency.p95') return w.p95Ms;
-      if (rule.series === 'latency.p99') return w.p99Ms;
-      if (rule.series === 'error_rate') return w.errors / w.requests;
-      if (rule.series === 'apdex') return w.apdex;
-      return w.queueWaitMs;
+      if (w.requests === 0) return requestValue(null, 0);
+      if (rule.series === 'latency.p50') return requestValue(w.p50Ms, w.requests);
+      if (rule.series === 'latency.p95') return requestValue(w.p95Ms, w.requests);
+      if (rule.series === 'latency.p99') return requestValue(w.p99Ms, w.requests);
+      if (rule.series === 'error_rate') return requestValue(w.errors / w.requests, w.requests);
+      if (rule.series === 'apdex') return requestValue(w.apdex, w.requests);
+      return requestValue(w.queueWaitMs, w.requests);
     }
     case 'stall.count':
     case 'restart.count': {
@@ -122,12 +136,12 @@ export function readSeries(storage: Storage, findings: FindingsSource | null, ru
         type: rule.series === 'stall.count' ? 'stall' : 'restart',
         limit: EVENT_LIMIT,
       });
-      return events.events.length;
+      return value(events.events.length);
     }
     case 'advisor.finding': {
-      if (findings === null) return null;
+      if (findings === null) return value(null);
       const found = findings.findings({ ...range, service: rule.service }).findings;
-      return found.filter((f) => f.service === rule.service && (rule.findingKind === null || f.kind === rule.findingKind)).length;
+      return value(found.filter((f) => f.service === rule.service && (rule.findingKind === null || f.kind === rule.findingKind)).length);
     }
     default: {
       const res = storage.instanceSeries({
@@ -142,7 +156,7 @@ export function readSeries(storage: Storage, findings: FindingsSource | null, ru
         const v = perInstance(s, rule);
         if (v !== null) values.push(v);
       }
-      return worst(values, rule.comparison);
+      return value(worst(values, rule.comparison));
     }
   }
 }

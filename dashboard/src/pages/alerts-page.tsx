@@ -157,7 +157,11 @@ function RulesTable({ rules, act }: { rules: AlertRuleWithState[]; act: (what: (
                 <code>{rule.series === 'advisor.finding' ? `advisor finding${rule.findingKind !== null ? ` ${rule.findingKind}` : ''}` : `${rule.series} ${rule.comparison} ${rule.threshold}`}</code>
                 <div class="muted-text">over {rule.windowMs / 60_000} min, for {rule.forMs / 1000} s, no data: {rule.noData}</div>
               </td>
-              <td class="num">{formatValue(state.value)}</td>
+              <td class="num">
+                {formatValue(state.value)}
+                {/* A value the rule did not act on (a percentile from too few requests, dropped data). */}
+                {state.keptReason !== undefined && <div class="muted-text" data-testid="rule-kept">{state.keptReason}</div>}
+              </td>
               <td>{formatTime(state.since)}</td>
               <td>{rule.destinations.join(', ') || '—'}</td>
               <td class="actions">
