@@ -216,6 +216,12 @@ export interface TraceResponse {
   traceId: string;
   /** Sorted by start; the tree is given by parentSpanId. */
   spans: SpanView[];
+  /**
+   * Event-loop stalls (type `stall`, any trace's) of the instances the trace ran on that overlap
+   * its time, oldest first: a call that waited for a callee whose loop another request blocked
+   * is explained by them. At most 200.
+   */
+  stalls: EventView[];
 }
 
 export interface InstanceView {

@@ -2,13 +2,14 @@
 // a span opens its attributes and events (all as text). A partial trace (a request over the
 // agent's recording budget, written at its end) says why its operations are missing.
 
-import type { SpanView } from '@headroom/collector/api-types';
+import type { EventView, SpanView } from '@headroom/collector/api-types';
 import { useState } from 'preact/hooks';
 import { api } from '../api/endpoints';
 import { paletteColor } from '../charts/chart-spec';
 import { Link } from '../components/link';
 import { Async } from '../components/states';
 import { formatMs, formatTime } from '../format/units';
+import { blockerText, stallWaits, type StallWait } from '../shape/stall-waits';
 import { traceErrors, type TraceError } from '../shape/trace-errors';
 import { attributeText, buildWaterfall } from '../shape/waterfall';
 import { useApi } from '../state/use-api';
@@ -31,14 +32,17 @@ export function TracePage({ traceId }: { traceId: string }) {
         <span class="page-kind">Trace</span> <code class="trace-id">{traceId}</code>
       </h1>
       <Async state={trace} what="trace">
-        {(data) => <WaterfallView spans={data.spans} />}
+        {(data) => <WaterfallView traceId={data.traceId} spans={data.spans} stalls={data.stalls} />}
       </Async>
     </section>
   );
 }
 
-function WaterfallView({ spans }: { spans: SpanView[] }) {
+function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: SpanView[]; stalls: EventView[] }) {
   const w = buildWaterfall(spans);
+  const waits = stallWaits(spans, stalls);
+  const waitedMs = [...waits.values()].reduce((sum, x) => sum + x.waitedMs, 0);
+  const waitedOn = [...new Set([...waits.values()].map((x) => x.service))];
   const [selected, setSelected] = useState<string | null>(null);
   const root = w.rows[0]?.span;
   const picked = w.rows.find((r) => r.span.spanId === selected)?.span ?? null;
@@ -62,7 +66,18 @@ function WaterfallView({ spans }: { spans: SpanView[] }) {
         <div class="stat"><div class="stat-label">Started</div><div class="stat-value">{formatTime(w.startMs)}</div></div>
         <div class="stat"><div class="stat-label">Duration</div><div class="stat-value" data-testid="trace-duration">{formatMs(w.durationMs)}</div></div>
         <div class="stat"><div class="stat-label">Spans</div><div class="stat-value">{String(w.rows.length)}</div></div>
-        <div class={w.stallMs > 0 ? 'stat stat-bad' : 'stat'}><div class="stat-label">Event loop blocked</div><div class="stat-value">{formatMs(w.stallMs)}</div></div>
+        {/* Whose loop: this trace's own code blocking, apart from waiting while another request's code blocked a callee. */}
+        <div class={w.stallMs > 0 ? 'stat stat-bad' : 'stat'} data-testid="own-stall">
+          <div class="stat-label">Loop blocked by this trace</div>
+          <div class="stat-value">{formatMs(w.stallMs)}</div>
+        </div>
+        {waits.size > 0 && (
+          <div class="stat stat-warn" data-testid="waited-stall">
+            <div class="stat-label">Waited behind other requests' stalls</div>
+            <div class="stat-value">{formatMs(waitedMs)}</div>
+            <div class="stat-note">{`${waitedOn.join(', ')}’s event loop blocked`}</div>
+          </div>
+        )}
         <div class="stat"><div class="stat-label">Root</div><div class="stat-value small">{root?.name ?? '–'}</div></div>
       </div>
       <ErrorList errors={traceErrors(w.rows.map((r) => r.span))} onSelect={setSelected} />
@@ -96,6 +111,7 @@ function WaterfallView({ spans }: { spans: SpanView[] }) {
                   <div class="wf-bar" style={{ left: `${r.offsetPct.toFixed(3)}%`, width: `${r.widthPct.toFixed(3)}%` }} title={`${s.name}: ${formatMs(s.durationMs)} at +${formatMs(r.offsetMs)}`} />
                 </div>
               </div>
+              {waits.has(s.spanId) && <WaitNote wait={waits.get(s.spanId) as StallWait} traceId={traceId} />}
             </div>
           );
         })}
@@ -103,6 +119,28 @@ function WaterfallView({ spans }: { spans: SpanView[] }) {
       {picked && <SpanDetail span={picked} />}
       {!picked && <p class="muted">Select a span to see its attributes and events.</p>}
     </>
+  );
+}
+
+/** Why a call's server span started late: the callee's loop was blocked by another request's stall. */
+function WaitNote({ wait, traceId }: { wait: StallWait; traceId: string }) {
+  const { view } = useNavigation();
+  const first = wait.stalls[0];
+  if (!first) return null;
+  const more = wait.stalls.length - 1;
+  return (
+    <div class="wf-wait" role="cell" data-testid="stall-wait">
+      {`waited ${formatMs(wait.waitedMs)}: ${wait.service}’s event loop was blocked by `}
+      <strong>{blockerText(first)}</strong>
+      {` (${formatMs(first.durationMs ?? 0)} stall`}
+      {first.traceId !== null && first.traceId !== traceId && (
+        <>
+          {', '}
+          <Link to={withPage(view, 'trace', { service: first.service, traceId: first.traceId })}>its trace</Link>
+        </>
+      )}
+      {more > 0 ? `, and ${more} more)` : ')'}
+    </div>
   );
 }
 
