@@ -194,6 +194,65 @@ export interface TracesResponse extends TimeRange {
   slowThresholdMs?: number;
 }
 
+/** Time in one downstream (a database system, or an HTTP peer) over the sampled requests. */
+export interface DownstreamTime {
+  /** `postgresql`, `redis`… (`db.system.name`), or the peer's `server.address`. */
+  name: string;
+  /** Wall time in its spans, overlaps counted once within each request, summed over the requests, ms. */
+  totalMs: number;
+  /** totalMs over the requests' server-span time, 0..1. */
+  share: number;
+  calls: number;
+}
+
+/** One statement of the sampled requests (literals replaced by `?`). */
+export interface StatementSummary {
+  system: string;
+  /** `db.query.text` / `db.statement` normalised, else `db.operation.name` and collection, else the span name. */
+  statement: string;
+  calls: number;
+  /** calls over the sampled requests (all of them, those without the statement too). */
+  callsPerRequest: number;
+  /** The median of its calls per request (zero for a request that did not run it). */
+  medianPerRequest: number;
+  maxPerRequest: number;
+  meanMs: number;
+  totalMs: number;
+  /** The sampled trace that ran it most often. */
+  exampleTraceId: string;
+}
+
+/**
+ * GET /api/services/:service/time-breakdown: where the kept traces' server time went —
+ * database, outgoing HTTP, and the app's own code — and the top statements. A sample: the
+ * newest `traceLimit` local roots of the service (and route) in the range.
+ */
+export interface TimeBreakdownResponse extends TimeRange {
+  service: string;
+  route: string | null;
+  /** Traces (local root spans) it is computed from. */
+  traces: number;
+  traceLimit: number;
+  /** Their server-span time summed, ms. */
+  totalMs: number;
+  /** Time in database spans (overlaps once per request), ms and share of totalMs. */
+  databaseMs: number;
+  databaseShare: number;
+  externalMs: number;
+  externalShare: number;
+  /** totalMs minus the union of database and external time: the app's own code, ms. */
+  appMs: number;
+  appShare: number;
+  /** By system, most time first. */
+  databases: DownstreamTime[];
+  /** By peer, most time first. */
+  externals: DownstreamTime[];
+  /** Most total time first, at most 20. */
+  statements: StatementSummary[];
+  /** The sampled trace with the most database and external time, for a link; null without traces. */
+  exampleTraceId: string | null;
+}
+
 export interface SpanView {
   spanId: string;
   parentSpanId: string | null;
@@ -283,6 +342,11 @@ export interface StallGroup {
   totalMs: number;
   maxMs: number;
   lastMs: number;
+  /**
+   * Of `count`, stalls during which the process used under a third of the time on CPU
+   * (`headroom.stall.cpu_ms`): descheduled or in a blocking system call, not code running.
+   */
+  hardlyRan: number;
 }
 
 export interface StallsResponse extends TimeRange {

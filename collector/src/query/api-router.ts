@@ -11,6 +11,7 @@ import type {
   ServiceSeriesResponse,
   ServicesResponse,
   StallsResponse,
+  TimeBreakdownResponse,
   TraceResponse,
   TracesResponse,
   TransactionsResponse,
@@ -111,6 +112,13 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now, 
 
   router.get('/services/:service/stalls', (req: Request<ServiceParams>, res: Response<StallsResponse>) => {
     res.json(storage.stalls({ ...rangeParams(query(req), now()), service: serviceParam(req.params.service) }));
+  });
+
+  router.get('/services/:service/time-breakdown', (req: Request<ServiceParams>, res: Response<TimeBreakdownResponse>) => {
+    const route = stringParam(query(req), 'route');
+    res.json(
+      storage.timeBreakdown({ ...rangeParams(query(req), now()), service: serviceParam(req.params.service), ...(route !== undefined && { route }) }),
+    );
   });
 
   router.get('/traces', (req, res: Response<TracesResponse>) => {

@@ -13,6 +13,7 @@ import type {
   ServicesResponse,
   StallsResponse,
   TelemetryDropped,
+  TimeBreakdownResponse,
   TraceResponse,
   TraceSummary,
   TracesResponse,
@@ -201,6 +202,11 @@ export interface Storage {
   routeSizes(q: RangeQuery & { service: string }): RouteSizes[];
   /** Request time and its parts over the range (whole minutes), for shares over the same requests. */
   requestParts(q: RangeQuery & { service: string }): RequestParts;
+  /**
+   * Where the kept traces' server time went (database, outgoing HTTP, the app) and their top
+   * statements: the newest traces of the service (and route) in the range, a bounded sample.
+   */
+  timeBreakdown(q: RangeQuery & { service: string; route?: string }): TimeBreakdownResponse;
   /** Per-minute aggregates of the given minutes, for the live stream. */
   liveAggregates(service: string, minutes: number[]): LiveAggregate[];
   /** The minute rollups in [from, to) merged into one aggregate (sketches merged, not averaged). */

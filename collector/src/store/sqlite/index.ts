@@ -28,6 +28,7 @@ import { RawQueries } from './queries/raw-queries';
 import { RequestPartQueries } from './queries/request-parts';
 import { RequestQueries } from './queries/request-queries';
 import { RouteSizeQueries } from './queries/route-sizes';
+import { TimeBreakdownQueries, type TimeBreakdownQuery } from './queries/time-breakdown';
 import { WindowQueries } from './queries/window-queries';
 import { retentionTasks, STEP_ROWS, type RetentionTask } from './retention';
 import { SqliteWriter } from './writer';
@@ -83,6 +84,7 @@ class SqliteStorageImpl implements SqliteStorage {
   private readonly retention: RetentionTask[];
   private readonly requests: RequestQueries;
   private readonly parts: RequestPartQueries;
+  private readonly breakdowns: TimeBreakdownQueries;
   private readonly gauges: GaugeQueries;
   private readonly dropped: DroppedQueries;
   private readonly raw: RawQueries;
@@ -128,6 +130,7 @@ class SqliteStorageImpl implements SqliteStorage {
     this.gauges = new GaugeQueries(db);
     this.dropped = new DroppedQueries(db);
     this.parts = new RequestPartQueries(db, () => this.hours.rolledUntil);
+    this.breakdowns = new TimeBreakdownQueries(db);
     this.requests = new RequestQueries(db, () => this.hours.rolledUntil, defaultApdexTMs, this.gauges, this.parts);
     this.raw = new RawQueries(db, this.gauges, (service) => this.requests.apdexT(service));
     this.sizes = new RouteSizeQueries(db);
@@ -348,6 +351,9 @@ class SqliteStorageImpl implements SqliteStorage {
   }
   requestParts(q: RangeQuery & { service: string }) {
     return this.parts.requestParts(q);
+  }
+  timeBreakdown(q: TimeBreakdownQuery) {
+    return this.breakdowns.timeBreakdown(q);
   }
   liveAggregates(service: string, minutes: number[]) {
     return this.requests.liveAggregates(service, minutes);

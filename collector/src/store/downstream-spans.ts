@@ -1,0 +1,71 @@
+// Which child spans are time spent downstream, and under what name: database calls (the
+// `db.*` semantic conventions, stable `db.system.name` and the older `db.system`) and
+// outgoing HTTP calls (CLIENT spans with a request method). Attributes come from an app's
+// instrumentation: bounded and never trusted.
+import type { JsonValue } from '../api-types';
+
+/** OTLP SpanKind values. */
+const KIND_UNSPECIFIED = 0;
+const KIND_INTERNAL = 1;
+const KIND_CLIENT = 3;
+
+const MAX_NAME = 64;
+/** A statement key is the query's start: enough to tell statements apart on a page. */
+const MAX_STATEMENT = 300;
+
+export type Downstream =
+  | { category: 'database'; system: string; statement: string }
+  | { category: 'external'; peer: string };
+
+type Attrs = Record<string, JsonValue>;
+
+function text(attrs: Attrs, key: string): string | null {
+  const v = attrs[key];
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : null;
+}
+
+function bounded(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/**
+ * A statement with its literals replaced: one key per statement however its values vary, and
+ * no value of an app's data (a password in a WHERE clause) shown on a page. Instrumentations
+ * already send parameterised text ($1, ?) when the app used parameters; this covers the rest.
+ */
+export function normaliseStatement(sql: string): string {
+  const s = sql
+    .replace(/'(?:[^']|'')*'/g, '?') // string literals ('' is an escaped quote)
+    .replace(/\b0x[0-9a-f]+\b/gi, '?')
+    .replace(/(?<![\w$.])-?\d+(?:\.\d+)?(?:e[+-]?\d+)?\b/gi, '?') // numbers, not $1 or t1 or a.5
+    .replace(/\(\s*\?(?:\s*,\s*\?)+\s*\)/g, '(?)') // IN (?, ?, ?) → IN (?): one key for any list length
+    .replace(/\s+/g, ' ')
+    .trim();
+  return bounded(s, MAX_STATEMENT);
+}
+
+/** What a database span ran: its query text normalised, else its operation and collection, else its name. */
+function statementOf(attrs: Attrs, spanName: string): string {
+  const query = text(attrs, 'db.query.text') ?? text(attrs, 'db.statement');
+  if (query !== null) return normaliseStatement(query);
+  const operation = text(attrs, 'db.operation.name') ?? text(attrs, 'db.operation');
+  const collection = text(attrs, 'db.collection.name') ?? text(attrs, 'db.mongodb.collection') ?? text(attrs, 'db.sql.table');
+  if (operation !== null) return bounded(collection !== null ? `${operation} ${collection}` : operation, MAX_STATEMENT);
+  return bounded(spanName, MAX_STATEMENT);
+}
+
+/**
+ * The downstream a span waited on, or null when it is the app's own work. Database spans are
+ * CLIENT spans by the conventions, but some instrumentations make them INTERNAL; any span
+ * kind but server/consumer/producer counts then. External: CLIENT spans with an HTTP method.
+ */
+export function downstreamOf(kind: number, name: string, attrs: Attrs): Downstream | null {
+  if (kind !== KIND_CLIENT && kind !== KIND_INTERNAL && kind !== KIND_UNSPECIFIED) return null;
+  const system = text(attrs, 'db.system.name') ?? text(attrs, 'db.system');
+  if (system !== null) return { category: 'database', system: bounded(system.toLowerCase(), MAX_NAME), statement: statementOf(attrs, name) };
+  if (kind === KIND_CLIENT && (text(attrs, 'http.request.method') ?? text(attrs, 'http.method')) !== null) {
+    const peer = text(attrs, 'server.address') ?? text(attrs, 'net.peer.name') ?? 'unknown host';
+    return { category: 'external', peer: bounded(peer.toLowerCase(), MAX_NAME) };
+  }
+  return null;
+}
