@@ -12,6 +12,8 @@ import {
   stringParam,
   traceIdParam,
   traceSortParam,
+  transactionRouteParam,
+  wholeMinutes,
 } from '../../collector/src/query/query-params';
 
 const MIN = 60_000;
@@ -83,6 +85,18 @@ describe('range parameters', () => {
     rejects(() => rangeParams({ from: [String(NOW), String(NOW)] }, NOW), 'HR_API_BAD_PARAM', /from must be given once/);
   });
 
+  it('refuses a lone to too early to look back an hour from, and times past what a Date holds', () => {
+    rejects(() => rangeParams({ to: '1' }, NOW), 'HR_API_BAD_RANGE', /to 1 alone looks back one hour, to before 1970/);
+    assert.deepEqual(rangeParams({ to: String(HOUR) }, NOW), { from: 0, to: HOUR });
+    assert.deepEqual(rangeParams({ from: '0', to: '1' }, NOW), { from: 0, to: 1 });
+    rejects(() => rangeParams({ from: '8640000000000001' }, NOW), 'HR_API_BAD_RANGE', /from must be epoch milliseconds up to 8640000000000000/);
+  });
+
+  it('widens a range to the whole minutes the rollups count', () => {
+    assert.deepEqual(wholeMinutes({ from: 5 * MIN + 1, to: 7 * MIN - 1 }), { from: 5 * MIN, to: 7 * MIN });
+    assert.deepEqual(wholeMinutes({ from: 5 * MIN, to: 7 * MIN }), { from: 5 * MIN, to: 7 * MIN });
+  });
+
   it('accepts exactly 31 days', () => {
     assert.deepEqual(rangeParams({ from: String(NOW - 31 * DAY), to: String(NOW) }, NOW), { from: NOW - 31 * DAY, to: NOW });
   });
@@ -111,6 +125,15 @@ describe('other parameters', () => {
     rejects(() => traceIdParam('xyz'), 'HR_API_BAD_PARAM', /32 hexadecimal digits/);
     rejects(() => stringParam({ route: 'x'.repeat(600) }, 'route'), 'HR_API_BAD_PARAM', /route is longer than 512/);
     rejects(() => stringParam({ route: { a: '1' } }, 'route'), 'HR_API_BAD_PARAM', /route must be given once/);
+  });
+
+  it('reads a route filter as a transaction name, saying what to write for a path alone', () => {
+    assert.equal(transactionRouteParam({}), undefined);
+    assert.equal(transactionRouteParam({ route: 'GET /orders/:id' }), 'GET /orders/:id');
+    assert.equal(transactionRouteParam({ route: 'GET' }), 'GET');
+    assert.equal(transactionRouteParam({ route: '_OTHER /x' }), '_OTHER /x');
+    rejects(() => transactionRouteParam({ route: '/orders/:id' }), 'HR_API_BAD_PARAM', /route "\/orders\/:id" names no method: .*e\.g\. "GET \/orders\/:id"/);
+    rejects(() => transactionRouteParam({ route: 'GET ' }), 'HR_API_BAD_PARAM', /is not a transaction name/);
   });
 
   it('reads a trace list\'s order and page offset strictly', () => {

@@ -143,6 +143,20 @@ describe('query API with real exporters', () => {
     assert.equal(healthRow?.requests, 250);
   });
 
+  it('echoes the whole minutes a transactions answer counted, not the narrower window asked for', async () => {
+    // Rollups are per minute: a window of 1 ms inside a minute counts that whole minute, and
+    // says so. The data's minute is the one of now or the next (the export ran just after).
+    const minute = Math.floor(now / 60_000) * 60_000;
+    let counted = 0;
+    for (const m of [minute, minute + 60_000]) {
+      const { status, body } = await getJson<TransactionsResponse>(`${api}/services/${SERVICE}/transactions?from=${m + 20_000}&to=${m + 20_001}`);
+      assert.equal(status, 200);
+      assert.deepEqual([body.from, body.to], [m, m + 60_000]);
+      counted += body.transactions.find((t) => t.route === 'GET /orders/:id')?.requests ?? 0;
+    }
+    assert.equal(counted, 1000);
+  });
+
   it('finds traces by duration and error, and returns one trace as a span tree', async () => {
     const slow = await getJson<TracesResponse>(`${api}/traces?service=${SERVICE}&minDurationMs=500`);
     assert.equal(slow.status, 200);
@@ -228,6 +242,11 @@ describe('query API with real exporters', () => {
       ['/traces?service=a&service=b', 'HR_API_BAD_PARAM', /service must be given once/],
       ['/traces/not-a-trace-id', 'HR_API_BAD_PARAM', /32 hexadecimal digits/],
       ['/events?type=explosion', 'HR_API_BAD_PARAM', /type must be one of/],
+      // Routes are stored as transactions, "GET /orders/:id": a path alone matched nothing and read as no traffic.
+      [`/services/${SERVICE}/series?route=${encodeURIComponent('/orders/:id')}`, 'HR_API_BAD_PARAM', /route "\/orders\/:id" names no method: transactions are "METHOD \/path", e\.g\. "GET \/orders\/:id"/],
+      [`/services/${SERVICE}/series?route=${encodeURIComponent('get /orders/:id')}`, 'HR_API_BAD_PARAM', /is not a transaction name/],
+      ['/services?to=1', 'HR_API_BAD_RANGE', /to 1 alone looks back one hour, to before 1970/],
+      ['/services?to=99999999999999999', 'HR_API_BAD_RANGE', /to must be epoch milliseconds/],
     ];
     for (const [path, code, message] of cases) {
       const { status, body, headers } = await getJson<ApiError>(`${api}${path}`);

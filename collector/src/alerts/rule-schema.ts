@@ -12,7 +12,7 @@ import type {
 } from '../api-types';
 import { parseDuration } from '../config/parse-units';
 import { errors, headroomError, type HeadroomError } from '../errors';
-import { KNOWN_METHODS, METHOD_UNKNOWN } from '../receiver/normalise/transaction-name';
+import { transactionNameProblem } from '../receiver/normalise/transaction-name';
 import { ANY_HOST, destinationRefusal, type DestinationPolicy } from './notify/destination-policy';
 
 export const ALERT_SERIES: readonly AlertSeries[] = [
@@ -65,14 +65,7 @@ const RESERVED_LABELS = new Set(['alertname', 'service', 'route', 'instance', 's
  * and would leave the rule in no-data for good without a word.
  */
 export function routeProblem(route: string): string | null {
-  const space = route.indexOf(' ');
-  const method = space < 0 ? route : route.slice(0, space);
-  const isMethod = KNOWN_METHODS.has(method) || method === METHOD_UNKNOWN;
-  if (isMethod && (space < 0 || route.length > space + 1)) return null;
-  const form = 'transactions are "METHOD /path"';
-  if (route.startsWith('/')) return `route ${JSON.stringify(route)} names no method: ${form}, e.g. ${JSON.stringify(`POST ${route}`)}`;
-  const methods = [...KNOWN_METHODS, METHOD_UNKNOWN].join(', ');
-  return `route ${JSON.stringify(route)} is not a transaction name: ${form} or the method alone (no route matched), the method one of ${methods}`;
+  return transactionNameProblem(route, 'POST');
 }
 
 /** The user-given part of a rule (no timestamps, no source). */

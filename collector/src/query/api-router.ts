@@ -31,6 +31,8 @@ import {
   stringParam,
   traceIdParam,
   traceSortParam,
+  transactionRouteParam,
+  wholeMinutes,
   type RawQuery,
 } from './query-params';
 
@@ -76,7 +78,7 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now, 
 
   router.get('/services/:service/series', (req: Request<ServiceParams>, res: Response<ServiceSeriesResponse>) => {
     const range = rangeParams(query(req), now());
-    const route = stringParam(query(req), 'route');
+    const route = transactionRouteParam(query(req));
     const instanceId = stringParam(query(req), 'instance');
     res.json(
       storage.serviceSeries({
@@ -103,7 +105,7 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now, 
   });
 
   router.get('/services/:service/transactions', (req: Request<ServiceParams>, res: Response<TransactionsResponse>) => {
-    res.json(storage.transactions({ ...rangeParams(query(req), now()), service: serviceParam(req.params.service) }));
+    res.json(storage.transactions({ ...wholeMinutes(rangeParams(query(req), now())), service: serviceParam(req.params.service) }));
   });
 
   router.get('/services/:service/instances', (req: Request<ServiceParams>, res: Response<InstancesResponse>) => {

@@ -3,6 +3,7 @@
 // was wrong and what was expected.
 import type { EventType } from '../api-types';
 import type { RangeQuery } from '../store/storage';
+import { transactionNameProblem } from '../receiver/normalise/transaction-name';
 import { badParam, badRange } from './api-error';
 
 export type RawQuery = Record<string, unknown>;
@@ -38,8 +39,13 @@ function epochMsParam(query: RawQuery, name: string): number | undefined {
   const raw = stringParam(query, name, 20);
   if (raw === undefined) return undefined;
   if (!/^\d{1,16}$/.test(raw)) throw badRange(`${name} must be epoch milliseconds (a whole number), got ${JSON.stringify(raw)}`);
-  return Number(raw);
+  const ms = Number(raw);
+  // The largest time a Date holds (ECMA-262 §21.4.1.1); past it no timestamp can be formatted.
+  if (ms > MAX_EPOCH_MS) throw badRange(`${name} must be epoch milliseconds up to ${MAX_EPOCH_MS}, got ${raw}`);
+  return ms;
 }
+
+const MAX_EPOCH_MS = 8.64e15;
 
 /**
  * `?from&to` (epoch ms) or `?range=15m|1h|6h|24h|7d`, default the last hour. A lone `from`
@@ -57,10 +63,38 @@ export function rangeParams(query: RawQuery, now: number): RangeQuery {
   }
   if (from === undefined && to === undefined) return { from: now - DEFAULT_RANGE_MS, to: now };
   to ??= from !== undefined ? Math.max(now, from) : now;
+  if (from === undefined && to < DEFAULT_RANGE_MS) {
+    // A lone `to` looks back an hour; from `to=1` that is before 1970, a range no data can be
+    // in (answered before as `from: -3599999`, as if it were a real window).
+    throw badRange(`to ${to} alone looks back one hour, to before 1970 (epoch 0): give from as well, or a later to (epoch milliseconds)`);
+  }
   from ??= to - DEFAULT_RANGE_MS;
   if (to < from) throw badRange('to must not be before from');
   if (to - from > MAX_RANGE_MS) throw badRange('the range may span at most 31 days');
   return { from, to };
+}
+
+/**
+ * The range widened to whole minutes, [floor(from), ceil(to)): what rollup-based totals really
+ * count (the finest rollup is a minute, so a minute the range touches counts whole), echoed so
+ * an answer never claims a narrower window than its figures cover.
+ */
+export function wholeMinutes(range: RangeQuery): RangeQuery {
+  return { from: Math.floor(range.from / MINUTE_MS) * MINUTE_MS, to: Math.ceil(range.to / MINUTE_MS) * MINUTE_MS };
+}
+
+const MINUTE_MS = 60_000;
+
+/**
+ * `route` as a transaction filter: "METHOD /path" or the method alone, as transactions are
+ * named (a path alone matches nothing and used to answer a range of nulls, read as no traffic).
+ */
+export function transactionRouteParam(query: RawQuery): string | undefined {
+  const route = stringParam(query, 'route');
+  if (route === undefined) return undefined;
+  const problem = transactionNameProblem(route, 'GET');
+  if (problem !== null) throw badParam(`${problem} (GET /api/services/:service/transactions lists them)`);
+  return route;
 }
 
 export function limitParam(query: RawQuery): number {

@@ -27,3 +27,20 @@ export function transactionName(method: string | null, route: string | null): st
   if (route !== null && route !== '') return method !== null ? `${method} ${route}` : route;
   return method;
 }
+
+/**
+ * Why `route`, as a user gives it (an alert rule's scope, an API filter), is not a transaction
+ * name, or null when it is: "METHOD route", or the method alone (no route matched). A path
+ * alone, the form before transactions were named by method, matches no data; said with an
+ * example in `exampleMethod`.
+ */
+export function transactionNameProblem(route: string, exampleMethod: string): string | null {
+  const space = route.indexOf(' ');
+  const method = space < 0 ? route : route.slice(0, space);
+  const isMethod = KNOWN_METHODS.has(method) || method === METHOD_UNKNOWN;
+  if (isMethod && (space < 0 || route.length > space + 1)) return null;
+  const form = 'transactions are "METHOD /path"';
+  if (route.startsWith('/')) return `route ${JSON.stringify(route)} names no method: ${form}, e.g. ${JSON.stringify(`${exampleMethod} ${route}`)}`;
+  const methods = [...KNOWN_METHODS, METHOD_UNKNOWN].join(', ');
+  return `route ${JSON.stringify(route)} is not a transaction name: ${form} or the method alone (no route matched), the method one of ${methods}`;
+}
