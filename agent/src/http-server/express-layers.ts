@@ -13,13 +13,18 @@
 // Here nothing is written on `req` or `res`: what a request needs is in its request state.
 //
 // Two hooks on the router's Layer: its constructor, wrapped to keep each layer's path pattern
-// (the router keeps only the concrete match), and its request dispatch method.
+// (the router keeps only the concrete match), and its request dispatch method. A request's
+// error (thrown in a handler, a rejected promise, passed to `next`) is noted, for every request,
+// where express hands it on — only on the error path: the layers' error dispatch (every layer
+// after the failure gets it, error middleware or not) and the final handler the router calls
+// with an error nothing answered (`finalhandler`).
 import { context, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import type { IncomingMessage } from 'node:http';
 import { describe, report } from '../report';
 import { ATTR } from '../signals/meter';
 import { enterMount, joinRoute, patternText, prefixOf } from './express-route-trail';
+import { noteActiveRequestError, noteRequestError } from './request-error';
 import { activeRequest, type RequestState } from './request-state';
 
 const kPattern = Symbol('headroom.express.pattern');
@@ -41,10 +46,15 @@ interface Layer {
 type ExpressRequest = IncomingMessage & { baseUrl?: unknown };
 type Next = (err?: unknown) => unknown;
 type Dispatch = (this: Layer, req: ExpressRequest, res: unknown, next: Next) => unknown;
+type ErrorDispatch = (this: Layer, err: unknown, req: ExpressRequest, res: unknown, next: Next) => unknown;
+/** finalhandler(req, res, options): the function the router calls when no layer is left. */
+type FinalHandler = (req: unknown, res: unknown, options?: unknown) => (err?: unknown) => unknown;
 type LayerConstructor = (new (path: unknown, options: unknown, fn: unknown) => Layer) & { prototype: Record<string, unknown> };
 
 /** The dispatch method's name: express 4 `handle_request`, router 2 `handleRequest`. */
 const DISPATCH_NAMES = ['handleRequest', 'handle_request'] as const;
+/** The error dispatch method's name: express 4 `handle_error`, router 2 `handleError`. */
+const ERROR_DISPATCH_NAMES = ['handleError', 'handle_error'] as const;
 
 export interface ExpressLayersConfig extends InstrumentationConfig {
   /** Spans for the layers of traced requests (OTEL_NODE_DISABLED_INSTRUMENTATIONS=express: routes only). */
@@ -138,6 +148,39 @@ function withDispatchHook(original: Dispatch, tracer: Tracer, layerSpans: () => 
   };
 }
 
+function withErrorDispatchHook(original: ErrorDispatch): ErrorDispatch {
+  return function dispatchError(this: Layer, err, req, res, next) {
+    if (isError(err)) {
+      try {
+        noteRequestError(activeRequest(context.active()), err);
+      } catch {
+        // the error stays unrecorded; the request goes on
+      }
+    }
+    return original.call(this, err, req, res, next);
+  };
+}
+
+/** Express's final handler, noting the error it is called with (it answers 500 for it, or err.status). */
+function wrapFinalHandler(original: FinalHandler): FinalHandler {
+  if (typeof original !== 'function' || kUnhooked in original) return original;
+  const finalhandler = function finalhandler(req: unknown, res: unknown, options?: unknown): (err?: unknown) => unknown {
+    const done = original(req, res, options);
+    return function finish(err?: unknown): unknown {
+      if (isError(err)) {
+        try {
+          noteActiveRequestError(err);
+        } catch {
+          // as above
+        }
+      }
+      return done(err);
+    };
+  };
+  Object.defineProperty(finalhandler, kUnhooked, { value: original });
+  return finalhandler;
+}
+
 export class ExpressLayersInstrumentation extends InstrumentationBase<ExpressLayersConfig> {
   constructor(config: ExpressLayersConfig = {}) {
     super('@headroom/agent/express', '0.1.0', config);
@@ -161,6 +204,13 @@ export class ExpressLayersInstrumentation extends InstrumentationBase<ExpressLay
     return [
       new InstrumentationNodeModuleDefinition('express', ['>=4 <5'], undefined, undefined, [file('express/lib/router/layer.js', ['>=4 <5'])]),
       new InstrumentationNodeModuleDefinition('router', ['>=2 <3'], undefined, undefined, [file('router/lib/layer.js', ['>=2 <3'])]),
+      // Express 4 and 5 both call finalhandler 1.x/2.x per request (application.js `handle`).
+      new InstrumentationNodeModuleDefinition(
+        'finalhandler',
+        ['>=1 <3'],
+        (exports: unknown) => wrapFinalHandler(exports as FinalHandler),
+        (exports?: unknown) => (exports as Record<symbol, unknown> | undefined)?.[kUnhooked] ?? exports,
+      ),
     ];
   }
 
@@ -172,6 +222,14 @@ export class ExpressLayersInstrumentation extends InstrumentationBase<ExpressLay
       const dispatch = proto[name];
       if (typeof dispatch === 'function' && !(kUnhooked in dispatch)) {
         const hooked = withDispatchHook(dispatch as Dispatch, this.tracer, layerSpans);
+        Object.defineProperty(hooked, kUnhooked, { value: dispatch });
+        proto[name] = hooked;
+      }
+    }
+    for (const name of ERROR_DISPATCH_NAMES) {
+      const dispatch = proto[name];
+      if (typeof dispatch === 'function' && !(kUnhooked in dispatch)) {
+        const hooked = withErrorDispatchHook(dispatch as ErrorDispatch);
         Object.defineProperty(hooked, kUnhooked, { value: dispatch });
         proto[name] = hooked;
       }
@@ -195,7 +253,7 @@ export class ExpressLayersInstrumentation extends InstrumentationBase<ExpressLay
 function unpatchLayer(Original: LayerConstructor | undefined): void {
   const proto = Original?.prototype;
   if (!proto) return;
-  for (const name of DISPATCH_NAMES) {
+  for (const name of [...DISPATCH_NAMES, ...ERROR_DISPATCH_NAMES]) {
     const original = (proto[name] as Record<symbol, unknown> | undefined)?.[kUnhooked];
     if (typeof original === 'function') proto[name] = original;
   }

@@ -3,12 +3,19 @@
 // span to parent its own: a light request has none, so it would go unnamed. Here the koa
 // context is kept with Headroom's request state as koa starts handling the request (one hook
 // per request, none per middleware), and the route is read from it when the request ends.
+// A request's error is noted where koa handles it, its context's `onerror` (called with what
+// the middleware threw or rejected with, in the request's context): the prototype's method is
+// wrapped once, nothing is added per request.
 import { context } from '@opentelemetry/api';
-import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { noteRequestError } from './request-error';
 import { activeRequest } from './request-state';
 
 type HandleRequest = (this: unknown, ctx: object, fnMiddleware: unknown) => unknown;
 type KoaApplication = { prototype: { handleRequest?: HandleRequest } };
+type OnError = (this: unknown, err: unknown) => unknown;
+/** koa/lib/context.js: the prototype of every koa context. */
+type KoaContextProto = { onerror?: OnError };
 
 const kUnhooked = Symbol('headroom.koa.unhooked');
 
@@ -32,6 +39,31 @@ function unpatchApplication(Application: KoaApplication | undefined): void {
   if (proto && typeof original === 'function') proto.handleRequest = original as HandleRequest;
 }
 
+function patchContext(proto: KoaContextProto): KoaContextProto {
+  const original = proto?.onerror;
+  if (typeof original !== 'function' || kUnhooked in original) return proto;
+  const onerror = function onerror(this: unknown, err: unknown): unknown {
+    if (err !== null && err !== undefined) {
+      try {
+        const state = activeRequest(context.active());
+        // This request's own koa context, not another app's inside it.
+        if (state !== undefined && (state.koaContext === null || state.koaContext === this)) noteRequestError(state, err);
+      } catch {
+        // the error stays unrecorded; koa handles it as usual
+      }
+    }
+    return original.call(this, err);
+  };
+  Object.defineProperty(onerror, kUnhooked, { value: original });
+  proto.onerror = onerror;
+  return proto;
+}
+
+function unpatchContext(proto: KoaContextProto | undefined): void {
+  const original = (proto?.onerror as Record<symbol, unknown> | undefined)?.[kUnhooked];
+  if (proto && typeof original === 'function') proto.onerror = original as OnError;
+}
+
 export class KoaRoutesInstrumentation extends InstrumentationBase {
   constructor(config: InstrumentationConfig = {}) {
     super('@headroom/agent/koa-routes', '0.1.0', config);
@@ -44,6 +76,14 @@ export class KoaRoutesInstrumentation extends InstrumentationBase {
         ['>=2 <4'],
         (exports: unknown) => patchApplication(exports as KoaApplication),
         (exports: unknown) => unpatchApplication(exports as KoaApplication | undefined),
+        [
+          new InstrumentationNodeModuleFile(
+            'koa/lib/context.js',
+            ['>=2 <4'],
+            (exports: unknown) => patchContext(exports as KoaContextProto),
+            (exports: unknown) => unpatchContext(exports as KoaContextProto | undefined),
+          ),
+        ],
       ),
     ];
   }

@@ -2,6 +2,7 @@
 // keep decision all read these.
 import { OutgoingMessage } from 'node:http';
 import { declaredLength } from '../signals/slow-clients';
+import { requestErrorOf, type RequestError } from './request-error';
 import { routeOf, type RequestState } from './request-state';
 
 // Node's own getHeader, called on the response: looking the method up on express's response
@@ -23,6 +24,8 @@ export interface RequestFacts {
   responseWriteMs: number | null;
   inBytes: number | null;
   outBytes: number | null;
+  /** The error the framework reported (request-error.ts), if any. */
+  error: RequestError | null;
 }
 
 /** Reads the response's status, whether it finished and its length; the rest was read at the start. */
@@ -35,12 +38,13 @@ export function requestFacts(state: RequestState, now: number): RequestFacts {
   const finished = (socket !== null && !socket.destroyed) || res.writableFinished;
   const endAt = state.endAt;
   const bodyRead = state.bodyEndAt !== null;
+  // Not the 200 a response starts with, when no status line ever left (read only then: the
+  // getter misses its inline cache on express's response).
+  const status = finished || res.headersSent ? res.statusCode : null;
   return {
     method: state.method,
     route: routeOf(state),
-    // Not the 200 a response starts with, when no status line ever left (read only then: the
-    // getter misses its inline cache on express's response).
-    status: finished || res.headersSent ? res.statusCode : null,
+    status,
     durationMs: Math.max(0, now - state.startAt),
     endAt: now,
     aborted: !finished,
@@ -49,5 +53,6 @@ export function requestFacts(state: RequestState, now: number): RequestFacts {
     responseWriteMs: endAt !== null && finished ? Math.max(0, now - endAt) : null,
     inBytes: state.inDeclared ?? (bodyRead && socket ? socket.bytesRead - state.bytesIn0 : null),
     outBytes: declaredLength(getHeader.call(res, 'content-length')) ?? (socket ? socket.bytesWritten - state.bytesOut0 : null),
+    error: requestErrorOf(state, status, now),
   };
 }

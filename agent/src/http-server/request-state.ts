@@ -61,11 +61,17 @@ export interface RequestState {
   koaContext: { _matchedRoute?: unknown } | null;
   /** Hapi's request (hapi-routes.ts): its `route` is the one hapi matched. Undefined in other apps. */
   hapiRequest: HapiRequest | undefined;
+  /** The first error the framework reported for the request (request-error.ts); undefined while none has. */
+  error: unknown;
+  /** performance.now() when that error was reported. */
+  errorAt: number;
 }
 
 /** What Headroom reads of hapi's request: its route's public settings. */
 export interface HapiRequest {
   route?: { method?: unknown; path?: unknown };
+  /** What hapi answers: a Boom error (the error thrown, boomified in place) when the handler failed. */
+  response?: unknown;
 }
 
 // The key @opentelemetry/core keeps RPC metadata under: context keys are `Symbol.for(description)`

@@ -197,6 +197,8 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
       layerEnds: null,
       koaContext: null,
       hapiRequest: undefined,
+      error: undefined,
+      errorAt: 0,
     };
     const waited = queueWaitFromHeaders(headers);
     if (waited?.kind === 'ok') state.queueWaitMs = waited.ms;

@@ -6,6 +6,7 @@ import { SpanStatusCode, type Attributes, type Span } from '@opentelemetry/api';
 import type { IncomingMessage, Server } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { ATTR } from '../signals/meter';
+import { recordRequestError } from './request-error';
 import type { RequestFacts } from './request-facts';
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
@@ -96,7 +97,9 @@ export function finishServerSpan(span: Span, facts: RequestFacts): void {
   const serverError = facts.status !== null && facts.status >= 500;
   if (serverError) attrs['error.type'] = String(facts.status);
   span.setAttributes(attrs);
-  // Server spans: 4xx is the client's error, not the server's (semantic conventions).
-  if (serverError) span.setStatus({ code: SpanStatusCode.ERROR });
+  // Server spans: 4xx is the client's error, not the server's (semantic conventions). A 4xx
+  // the framework made of an error (validation, not found) leaves the span unset too.
+  if (facts.error !== null && (serverError || facts.status === null)) recordRequestError(span, facts.error);
+  else if (serverError) span.setStatus({ code: SpanStatusCode.ERROR });
   span.end(performance.timeOrigin + facts.endAt);
 }
