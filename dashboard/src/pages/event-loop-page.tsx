@@ -1,12 +1,16 @@
 // The event loop: stalls over time, grouped by route and code location (longest first),
-// with delay and utilisation per instance.
+// with delay and utilisation per instance. Each stall's CPU time stands beside its duration; a
+// stall the process spent mostly off the CPU is said to be that (machine busy or a blocking
+// system call), not code blocking the loop (rule: collector/src/store/stall-cpu.ts).
 
+import type { EventView } from '@headroom/collector/api-types';
 import { api } from '../api/endpoints';
 import { eventLoopDelayChart, eventLoopUtilizationChart } from '../charts/instance-charts';
 import { stallsChart } from '../charts/stalls-chart';
 import { UplotChart } from '../charts/uplot-chart';
 import { Link } from '../components/link';
 import { Async, EmptyNote } from '../components/states';
+import { hardlyRan, stallCpuMs } from '../../../collector/src/store/stall-cpu';
 import { formatMs, formatTime } from '../format/units';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
 import { instanceNames } from '../shape/instance-names';
@@ -14,6 +18,39 @@ import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { withPage } from '../state/view-state';
 import { useRangeWindow } from './use-range-window';
+
+const HARDLY_RAN_TEXT = 'process hardly ran: machine busy or a blocking system call';
+
+/** A group's stalls spent mostly off the CPU, in words (nothing when none were). */
+function groupCpuText(count: number, offCpu: number): string {
+  if (offCpu === 0) return '';
+  return offCpu === count ? HARDLY_RAN_TEXT : `${offCpu} of ${count}: ${HARDLY_RAN_TEXT}`;
+}
+
+/** One stall: when, how long, its CPU time, and whether the process hardly ran. */
+function StallItem({ stall: e }: { stall: EventView }) {
+  const { view } = useNavigation();
+  const cpuMs = stallCpuMs(e.attributes);
+  const offCpu = hardlyRan(e.durationMs, cpuMs);
+  return (
+    <li data-off-cpu={offCpu ? 'true' : 'false'}>
+      <time>{formatTime(e.timeMs)}</time> <strong class={offCpu ? 'muted' : 'stall-text'}>{formatMs(e.durationMs)}</strong>
+      {cpuMs !== null && <span class="muted" data-testid="stall-cpu">{` (CPU ${formatMs(cpuMs)})`}</span>}{' '}
+      {offCpu && (
+        <>
+          <span class="wf-tag" data-testid="hardly-ran">{HARDLY_RAN_TEXT}</span>{' '}
+        </>
+      )}
+      {e.route ?? 'outside a request'} <span class="muted">{e.instanceId}</span>
+      {e.traceId !== null && (
+        <>
+          {' '}
+          <Link to={withPage(view, 'trace', { traceId: e.traceId })}>trace</Link>
+        </>
+      )}
+    </li>
+  );
+}
 
 export function EventLoopPage({ service }: { service: string }) {
   const { view } = useNavigation();
@@ -71,6 +108,7 @@ export function EventLoopPage({ service }: { service: string }) {
                     <th>Route</th>
                     <th>Code location</th>
                     <th class="num">Stalls</th>
+                    <th>CPU</th>
                     <th class="num">Total blocked</th>
                     <th class="num">Longest</th>
                     <th>Last</th>
@@ -84,7 +122,8 @@ export function EventLoopPage({ service }: { service: string }) {
                       </td>
                       <td><code class="location">{g.location ?? 'unknown'}</code></td>
                       <td class="num" data-col="count">{g.count}</td>
-                      <td class="num stall-text" data-col="total">{formatMs(g.totalMs)}</td>
+                      <td data-col="cpu">{groupCpuText(g.count, g.hardlyRan)}</td>
+                      <td class={g.hardlyRan < g.count ? 'num stall-text' : 'num muted'} data-col="total">{formatMs(g.totalMs)}</td>
                       <td class="num" data-col="max">{formatMs(g.maxMs)}</td>
                       <td><time>{formatTime(g.lastMs)}</time></td>
                     </tr>
@@ -102,16 +141,7 @@ export function EventLoopPage({ service }: { service: string }) {
               <h2>Latest stalls</h2>
               <ul class="event-list" data-testid="stall-list">
                 {[...data.events].sort((a, b) => b.timeMs - a.timeMs).slice(0, 20).map((e) => (
-                  <li key={e.id}>
-                    <time>{formatTime(e.timeMs)}</time> <strong class="stall-text">{formatMs(e.durationMs)}</strong>{' '}
-                    {e.route ?? 'outside a request'} <span class="muted">{e.instanceId}</span>
-                    {e.traceId !== null && (
-                      <>
-                        {' '}
-                        <Link to={withPage(view, 'trace', { traceId: e.traceId })}>trace</Link>
-                      </>
-                    )}
-                  </li>
+                  <StallItem key={e.id} stall={e} />
                 ))}
               </ul>
             </>

@@ -9,6 +9,7 @@ import { paletteColor } from '../charts/chart-spec';
 import { Link } from '../components/link';
 import { Async } from '../components/states';
 import { formatMs, formatTime } from '../format/units';
+import { hardlyRan, stallCpuMs } from '../../../collector/src/store/stall-cpu';
 import { blockerText, stallWaits, type StallWait } from '../shape/stall-waits';
 import { traceErrors, type TraceError } from '../shape/trace-errors';
 import { attributeText, buildWaterfall } from '../shape/waterfall';
@@ -100,6 +101,9 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
                 <span class="wf-indent" style={{ width: `${Math.min(r.depth, 12) * 12}px` }} />
                 <span class="wf-label">{s.isStall ? `⚠ ${s.name}` : s.name}</span>
                 {r.parentMissing && <span class="wf-tag" data-testid="parent-missing" title="Its parent span was not recorded">caller not recorded</span>}
+                {s.isStall && hardlyRan(s.durationMs, stallCpuMs(s.attributes)) && (
+                  <span class="wf-tag" data-testid="hardly-ran" title="Under a third of the stall on CPU: machine busy or a blocking system call, not code blocking the loop">process hardly ran</span>
+                )}
                 {/* A trace across services says on each row whose span it is. */}
                 {w.services.length > 1 && (
                   <span class="wf-service" data-testid="span-service" style={{ borderColor: paletteColor(w.services.indexOf(s.service)) }}>{s.service}</span>

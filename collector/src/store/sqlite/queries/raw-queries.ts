@@ -18,6 +18,7 @@ import type {
 import type { EventQuery, RangeQuery, TraceQuery } from '../../storage';
 import { msToNs, nsToMs } from '../../time-buckets';
 import { spanErrorText } from '../../span-error';
+import { HARDLY_RAN_SHARE, STALL_CPU_ATTRIBUTE } from '../../stall-cpu';
 import { parseJsonObject } from '../json-rows';
 import type { GaugeQueries } from './gauge-queries';
 import { StatementCache } from './statement-cache';
@@ -247,17 +248,20 @@ export class RawQueries {
   stalls(q: RangeQuery & { service: string }): StallsResponse {
     const rows = this.stmts
       .get(`SELECT route, location, count(*) AS count, coalesce(sum(duration_ms), 0) AS total,
-              coalesce(max(duration_ms), 0) AS max, max(time_ns) AS last
+              coalesce(max(duration_ms), 0) AS max, max(time_ns) AS last,
+              sum(CASE WHEN json_extract(attributes, ?) < duration_ms * ? THEN 1 ELSE 0 END) AS hardly_ran
             FROM events WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stall'
             GROUP BY route, location ORDER BY total DESC LIMIT 500`)
       .safeIntegers(true)
-      .all(q.service, msToNs(q.from), msToNs(q.to)) as {
+      // stall-cpu.ts's hardlyRan, in SQL: a missing CPU time compares as NULL, so not counted.
+      .all(`$."${STALL_CPU_ATTRIBUTE}"`, HARDLY_RAN_SHARE, q.service, msToNs(q.from), msToNs(q.to)) as {
       route: string | null;
       location: string | null;
       count: bigint;
       total: number | bigint;
       max: number | bigint;
       last: bigint;
+      hardly_ran: bigint;
     }[];
     const groups: StallGroup[] = rows.map((r) => ({
       route: r.route,
@@ -266,6 +270,7 @@ export class RawQueries {
       totalMs: Number(r.total),
       maxMs: Number(r.max),
       lastMs: nsToMs(r.last),
+      hardlyRan: Number(r.hardly_ran),
     }));
     return { from: q.from, to: q.to, service: q.service, groups };
   }

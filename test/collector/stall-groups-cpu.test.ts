@@ -1,0 +1,38 @@
+// GET /api/services/:service/stalls counts, per route and code location, the stalls during which
+// the process hardly ran (under a third of the time on CPU: StallGroup.hardlyRan), so a loaded
+// machine's pauses are not read as code blocking the loop (QA defect 5).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { StallsResponse } from '../../collector/src/api-types';
+import { getJson, sendLogs, serviceResource, startTestCollector, type TestCollector } from './support/collector-harness';
+
+let collector: TestCollector;
+before(async () => {
+  collector = await startTestCollector();
+});
+after(async () => {
+  await collector.dispose();
+});
+
+test('stall groups count the stalls whose process hardly ran; a stall without a CPU time is not counted', async () => {
+  const t0 = Date.now() - 60_000;
+  const stall = (i: number, durationMs: number, cpuMs: number | null, route: string) => ({
+    timeMs: t0 + i * 1000,
+    attributes: {
+      'event.name': 'headroom.eventloop.stall', 'headroom.stall.duration_ms': durationMs, 'http.route': route, 'http.request.method': 'GET',
+      'code.function': 'work', 'code.filepath': '/app/work.js', 'code.lineno': 7,
+      ...(cpuMs !== null && { 'headroom.stall.cpu_ms': cpuMs }),
+    },
+  });
+  await sendLogs(collector.otlpUrl, serviceResource('orders', 'orders-1'), [
+    stall(0, 370, 8.9, '/items'),
+    stall(1, 250, 58.8, '/items'),
+    stall(2, 200, 190, '/items'),
+    stall(3, 300, null, '/items'),
+    stall(4, 150, 149, '/busy'),
+  ]);
+  await collector.storage.flush();
+  const { status, body } = await getJson<StallsResponse>(`${collector.httpUrl}/api/services/orders/stalls?range=15m`);
+  assert.equal(status, 200);
+  assert.deepEqual(body.groups.map((g) => [g.route, g.count, g.hardlyRan]).sort(), [['GET /busy', 1, 0], ['GET /items', 4, 2]]);
+});

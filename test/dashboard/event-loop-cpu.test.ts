@@ -1,0 +1,59 @@
+// The event-loop page shows each stall's CPU time beside its duration and says when the process
+// hardly ran (machine busy or a blocking system call) instead of presenting it as code blocking
+// the loop (QA defect 5). Stalls sent over OTLP/JSON to a real collector; Chromium reads the page.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { StallsResponse } from '@headroom/collector/api-types';
+import { api, ARTIFACTS, eventually, useCollectorAndBrowser } from './support/browser-harness';
+import { attr, nanos, postOtlpJson, postStalls, resource } from './support/otlp-json';
+
+const rig = useCollectorAndBrowser();
+
+test('an off-CPU stall is marked as the process hardly running, a busy loop is not', async () => {
+  const t0 = Date.now() - 120_000;
+  await postStalls(rig.collector.otlpUrl, [
+    { service: 'orders', instanceId: 'orders-1', startMs: t0, durationMs: 370, cpuMs: 8.9, route: '/orders/:id/items', method: 'GET' },
+    { service: 'orders', instanceId: 'orders-1', startMs: t0 + 30_000, durationMs: 200, cpuMs: 190, route: '/busy/:n', method: 'GET' },
+  ]);
+  await eventually('both stalls grouped', () => api<StallsResponse>(rig.collector.httpUrl, '/api/services/orders/stalls?range=15m'), (r) => r.groups.length === 2);
+
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/orders/event-loop`);
+    const items = page.locator('[data-testid="stall-list"] li');
+    await items.nth(1).waitFor();
+    const read = await items.evaluateAll((lis) => lis.map((li) => [li.getAttribute('data-off-cpu'), li.querySelector('[data-testid="stall-cpu"]')?.textContent, li.querySelector('[data-testid="hardly-ran"]')?.textContent ?? null]));
+    assert.deepEqual(read, [
+      ['false', ' (CPU 190 ms)', null],
+      ['true', ' (CPU 8.9 ms)', 'process hardly ran: machine busy or a blocking system call'],
+    ]);
+    const cpuCell = (route: string) => page.locator(`[data-testid="stalls-table"] tr[data-route="${route}"] [data-col="cpu"]`).textContent();
+    assert.equal(await cpuCell('GET /orders/:id/items'), 'process hardly ran: machine busy or a blocking system call');
+    assert.equal(await cpuCell('GET /busy/:n'), '');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-event-loop-cpu.png'), fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
+
+test('in a trace, a stall span the process hardly ran through is tagged so', async () => {
+  const t0 = Date.now() - 90_000;
+  const traceId = '5a11000000000000000000000000c0de';
+  await postOtlpJson(rig.collector.otlpUrl, 'traces', {
+    resourceSpans: [{ resource: resource('orders', 'orders-1'), scopeSpans: [{ scope: { name: 't' }, spans: [
+      { traceId, spanId: 'd000000000000001', name: 'GET /orders/:id/items', kind: 2, startTimeUnixNano: nanos(t0), endTimeUnixNano: nanos(t0 + 400), status: { code: 0 } },
+      { traceId, spanId: 'd000000000000002', parentSpanId: 'd000000000000001', name: 'event loop blocked', kind: 1, startTimeUnixNano: nanos(t0 + 10), endTimeUnixNano: nanos(t0 + 380),
+        status: { code: 0 }, attributes: [attr('headroom.stall', true), attr('headroom.stall.duration_ms', 370), attr('headroom.stall.cpu_ms', 8.9)] },
+    ] }] }],
+  });
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 800 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/orders/traces/${traceId}`);
+    await page.locator('[data-span-id="d000000000000002"]').waitFor();
+    assert.equal(await page.locator('[data-span-id="d000000000000002"] [data-testid="hardly-ran"]').textContent(), 'process hardly ran');
+    assert.equal(await page.locator('[data-span-id="d000000000000001"] [data-testid="hardly-ran"]').count(), 0);
+  } finally {
+    await page.close();
+  }
+});
