@@ -63,3 +63,11 @@ test("service name from the nearest package.json, never the agent's own", () => 
   assert.equal(packageNameFrom('/srv/app/node_modules/@headroom/agent/dist', read), 'shop-api');
   assert.equal(packageNameFrom('/elsewhere', read), null);
 });
+
+test('HEADROOM_DB_STATEMENT: sanitized by default, raw on request, anything else a problem', () => {
+  assert.equal(readSettings({}).settings.dbStatement, 'sanitized');
+  assert.equal(readSettings({ HEADROOM_DB_STATEMENT: ' RAW ' }).settings.dbStatement, 'raw');
+  const bad = readSettings({ HEADROOM_DB_STATEMENT: 'off' });
+  assert.equal(bad.settings.dbStatement, 'sanitized');
+  assert.match(bad.problems.join('\n'), /HEADROOM_DB_STATEMENT="off"/);
+});

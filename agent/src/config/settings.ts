@@ -26,6 +26,8 @@ export interface AgentSettings {
   /** Finished spans and log records held for export while the collector is slow or down. */
   maxQueue: number;
   shutdownTimeoutMs: number;
+  /** HEADROOM_DB_STATEMENT: SQL query text with its literals replaced by `?` (default), or as recorded. */
+  dbStatement: 'sanitized' | 'raw';
 }
 
 export interface SettingsResult {
@@ -82,6 +84,15 @@ function signalUrl(env: Env, base: URL, signal: 'traces' | 'metrics' | 'logs', p
   return new URL(`${path}v1/${signal}`, base).href;
 }
 
+function dbStatementSetting(env: Env, problems: string[]): 'sanitized' | 'raw' {
+  const raw = env.HEADROOM_DB_STATEMENT;
+  if (raw === undefined || raw.trim() === '') return 'sanitized';
+  const value = raw.trim().toLowerCase();
+  if (value === 'sanitized' || value === 'raw') return value;
+  problems.push(`HEADROOM_DB_STATEMENT=${JSON.stringify(raw)} (want sanitized or raw; using sanitized)`);
+  return 'sanitized';
+}
+
 export function readSettings(env: Env): SettingsResult {
   const problems: string[] = [];
   let enabled = true;
@@ -110,6 +121,7 @@ export function readSettings(env: Env): SettingsResult {
     stallThresholdMs: numberSetting(env, 'HEADROOM_STALL_THRESHOLD_MS', 100, problems, { min: 20, max: 600_000 }),
     maxQueue: Math.floor(numberSetting(env, 'HEADROOM_MAX_QUEUE', 2048, problems, { min: 16, max: 1_000_000 })),
     shutdownTimeoutMs: numberSetting(env, 'HEADROOM_SHUTDOWN_TIMEOUT_MS', 2_000, problems, { min: 0, max: 60_000 }),
+    dbStatement: dbStatementSetting(env, problems),
   };
   return { settings, problems };
 }

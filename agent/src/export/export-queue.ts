@@ -25,6 +25,8 @@ export interface ExportQueueOptions<T> {
   delayMs: number;
   /** Awaited before each export (resources with async attributes). */
   beforeExport?: (items: T[]) => Promise<void>;
+  /** Applied once to each item as it is queued (what is never queued costs nothing). */
+  prepare?: (item: T) => T;
 }
 
 export class ExportQueue<T> {
@@ -54,7 +56,7 @@ export class ExportQueue<T> {
       this.health.drop(this.signal, 1);
       return;
     }
-    this.items.push(item);
+    this.items.push(this.options.prepare ? this.options.prepare(item) : item);
     if (this.items.length >= this.options.maxBatch && this.current === null && this.failures === 0) void this.sendOne();
     else this.arm();
   }

@@ -11,6 +11,7 @@ import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { AggregationTemporality, AggregationType, InstrumentType, PeriodicExportingMetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { AgentSettings } from '../config/settings';
+import { sanitizeDbStatement } from './db-statement';
 import { ExportQueue } from './export-queue';
 import { otlpHeaders, type Post } from './exit-delivery';
 import { ExportHealth } from './health';
@@ -45,6 +46,8 @@ export function createExportPipeline(settings: AgentSettings): ExportPipeline {
     maxBatch: 512,
     delayMs: 1000,
     beforeExport: settleResource,
+    // SQL literals (secrets among them) leave the process only with HEADROOM_DB_STATEMENT=raw.
+    prepare: settings.dbStatement === 'raw' ? undefined : sanitizeDbStatement,
   });
   const logs = new ExportQueue<ReadableLogRecord>('logs', new OTLPLogExporter({ ...common, url: settings.logsUrl }), health, {
     maxQueue: Math.max(16, Math.floor(settings.maxQueue / 4)),
