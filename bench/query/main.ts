@@ -111,6 +111,8 @@ async function main(): Promise<void> {
     { name: 'instances (24h)', url: () => `/api/services/${svc}/instances?${range(24 * H)}` },
     { name: 'events (24h)', url: () => `/api/events?service=${svc}&${range(24 * H)}` },
     { name: 'stalls (24h)', url: () => `/api/services/${svc}/stalls?${range(24 * H)}` },
+    { name: 'time breakdown (1h)', url: () => `/api/services/${svc}/time-breakdown?${range(H)}` },
+    { name: 'time breakdown, one route (24h)', url: () => `/api/services/${svc}/time-breakdown?${range(24 * H)}&route=${encodeURIComponent('/checkout')}` },
   ];
 
   const collector = await startCollector({ dbPath: DB, otlpPort: 0, httpPort: 0 });
