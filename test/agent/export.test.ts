@@ -58,6 +58,10 @@ test('a batch the collector refuses (400) is dropped, not sent again', async () 
   assert.equal(queue.length, 0);
   assert.equal(health.dropped.spans, 4);
   assert.equal(bodies, 1);
+  // Said as final: nothing of it is held to send again.
+  const refused = lines.find((l) => l.includes('HR_AGENT_EXPORT_REFUSED')) ?? '';
+  assert.match(refused, /not sent again: spans to .*: HTTP 400/);
+  assert.doesNotMatch(refused, /holding/);
   await queue.shutdown();
   await new Promise<void>((r) => server.close(() => r()));
 });

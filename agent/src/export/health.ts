@@ -4,6 +4,8 @@
 // also exported as a metric once the collector is back (see signals/agent-health.ts).
 import type { ExportResult } from '@opentelemetry/core';
 import { describe, report } from '../report';
+import { isAuthRefusal, refusalMessage, refusalStatus } from './refusal';
+import { worthRetrying } from './retryable';
 
 export type Signal = 'spans' | 'logs' | 'metrics';
 
@@ -36,7 +38,14 @@ export class ExportHealth {
       this.droppedAtFailure = this.totalDropped();
     }
     this.drop(signal, dropped);
-    report('exportFailed', `${signal} to ${this.target}: ${result.error ? describe(result.error) : 'export failed'}`);
+    // "Holding to send again" is true only of what may succeed later: a refusal (4xx) is final.
+    const status = refusalStatus(result.error);
+    if (worthRetrying(result)) {
+      report('exportFailed', `${signal} to ${this.target}: ${result.error ? describe(result.error) : 'export failed'}`);
+      return;
+    }
+    const said = refusalMessage(result.error);
+    report(isAuthRefusal(status) ? 'exportUnauthorized' : 'exportRefused', `${signal} to ${this.target}: HTTP ${String(status)}${said ? `: ${said}` : ''}`);
   }
 
   /** False from a failed export until one succeeds. */
