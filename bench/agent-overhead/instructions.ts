@@ -110,9 +110,13 @@ async function dumpTotal(pid: number, dir: string): Promise<number> {
   throw new Error('callgrind wrote no dump within 60 s');
 }
 
-async function requests(url: string, amount: number): Promise<void> {
+/** Sends `amount` requests; returns how many were answered 2xx (the ones counted). */
+async function requests(url: string, amount: number): Promise<number> {
   const r = await autocannon({ url, connections: 10, amount, timeout: 60 });
-  if (r['2xx'] !== amount) throw new Error(`${url}: ${r['2xx']} of ${amount} answered 2xx (${r.non2xx} other, ${r.errors} errors)`);
+  // A keep-alive connection the app closes as a request goes out is a lost request now and
+  // then (valgrind slows the app, not the server's 5 s idle timer): counted out, not fatal.
+  if (r['2xx'] < 0.99 * amount) throw new Error(`${url}: ${r['2xx']} of ${amount} answered 2xx (${r.non2xx} other, ${r.errors} errors)`);
+  return r['2xx'];
 }
 
 async function measure(part: Part, dir: string): Promise<Measured> {
@@ -146,10 +150,10 @@ async function measure(part: Part, dir: string): Promise<Measured> {
     for (let w = 0; w < WINDOWS; w++) {
       process.stderr.write(`${part.name}: window ${w + 1}/${WINDOWS}\n`);
       t0 = performance.now();
-      await requests(url, REQUESTS);
+      const answered = await requests(url, REQUESTS);
       const seconds = (performance.now() - t0) / 1000;
       const total = await dumpTotal(pid, dir);
-      perRequest.push((total - idlePerSecond * seconds) / REQUESTS);
+      perRequest.push((total - idlePerSecond * seconds) / answered);
     }
     return { idlePerSecond, perRequest };
   } finally {
