@@ -554,6 +554,18 @@ export interface AlertDestinationInput {
   secret?: string;
 }
 
+/** How sending to a destination went lately, from the recorded attempts of its deliveries. */
+export interface AlertDestinationHealth {
+  /** The latest attempt failed (an error, a timeout, a non-2xx answer, a refused address). */
+  failing: boolean;
+  lastAttemptAt: number;
+  /** The latest attempt's HTTP status, null for a network error or timeout. */
+  lastStatusCode: number | null;
+  lastError: string | null;
+  /** The latest attempt answered 2xx, null when none did (within the delivery retention). */
+  lastDeliveredAt: number | null;
+}
+
 /** A destination as the API shows it: the secret is write-only. */
 export interface AlertDestination {
   id: string;
@@ -561,6 +573,8 @@ export interface AlertDestination {
   url: string;
   hasSecret: boolean;
   source: 'api' | 'file';
+  /** Null before anything was sent to it. */
+  health: AlertDestinationHealth | null;
 }
 
 export interface AlertDestinationsResponse {
@@ -582,7 +596,11 @@ export interface AlertDelivery {
   ruleId: string | null;
   destinationId: string;
   kind: 'firing' | 'resolved' | 'test';
-  status: 'pending' | 'delivered' | 'failed' | 'dropped';
+  /**
+   * `dropped`: the queue was full; `skipped`: a resolve not sent because the firing it resolves
+   * never arrived (its delivery failed), so the receiver has nothing to resolve.
+   */
+  status: 'pending' | 'delivered' | 'failed' | 'dropped' | 'skipped';
   createdAt: number;
   attempts: AlertDeliveryAttempt[];
 }

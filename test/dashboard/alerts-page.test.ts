@@ -1,5 +1,6 @@
 // The Alerts page in headless Chromium against a real collector: a firing rule with its state,
-// the history, a delivery with its status code, "send test" from the page, names shown as text.
+// the history, a delivery with its status code, "send test" from the page, names shown as text,
+// and a destination whose deliveries fail marked failing.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -64,6 +65,24 @@ test('the Alerts page shows rules with state, history, deliveries, and sends a t
     await page.getByRole('button', { name: 'Mute' }).click();
     await page.locator('[data-testid="alert-rules"] tr[data-rule="quiet"] .alert-muted').waitFor();
     await page.screenshot({ path: path.join(ARTIFACTS, 'alerts-page.png'), fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
+
+test('a destination whose deliveries fail is marked failing in the Destinations table, with its last error', async () => {
+  // A port nobody listens on: every attempt is refused.
+  assert.equal((await postJson(`${collector.httpUrl}/api/alerts/destinations`, { id: 'nowhere', type: 'webhook', url: 'http://127.0.0.1:9/hook' })).status, 201);
+  assert.equal((await postJson(`${collector.httpUrl}/api/alerts/destinations/nowhere/test`, {})).status, 202);
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${collector.httpUrl}/alerts`);
+    const dead = page.locator('[data-testid="alert-destinations"] tr[data-destination="nowhere"]');
+    await dead.locator('.destination-failing-text').waitFor();
+    assert.match(await dead.innerText(), /failing: last attempt .*ECONNREFUSED/);
+    assert.match(await dead.innerText(), /never delivered/);
+    assert.match(await page.locator('[data-testid="alert-destinations"] tr[data-destination="ops"]').innerText(), /ok · /);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'alerts-page-failing-destination.png'), fullPage: true });
   } finally {
     await page.close();
   }

@@ -20,7 +20,25 @@ export interface StoredDestination extends DestinationSpec {
   source: 'api' | 'file';
 }
 
-export type NotifiedStatus = 'firing' | 'resolved';
+/** What a notification tells a destination. */
+export type SentStatus = 'firing' | 'resolved';
+
+/**
+ * What a destination was last told: a notification the queue took, or `unreceived` — a firing
+ * whose delivery failed, so the destination holds nothing. As Alertmanager's notification log
+ * (written only after a successful send): no resolve is sent for it, and the firing is planned
+ * again once a group interval has passed (notification-plan.ts).
+ */
+export type NotifiedStatus = SentStatus | 'unreceived';
+
+/** How the latest deliveries to a destination went (from their recorded attempts). */
+export interface DestinationAttempts {
+  lastAttemptAt: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  /** The latest attempt answered 2xx, or null if none did. */
+  lastDeliveredAt: number | null;
+}
 
 export interface NewDelivery {
   id: string;
@@ -62,7 +80,14 @@ export interface AlertStore {
   /** The destinations last told that the rule is firing. */
   toldFiring(ruleId: string): string[];
   /** Records what a destination is (being) told, together with the delivery that tells it. */
-  recordNotification(ruleId: string, destinationId: string, status: NotifiedStatus, delivery: NewDelivery): void;
+  recordNotification(ruleId: string, destinationId: string, status: SentStatus, delivery: NewDelivery): void;
+  /**
+   * The firing `firing` (recorded as told) failed for good: the destination is recorded as
+   * holding nothing (`unreceived`, at `at`), unless it has been told something newer since.
+   */
+  markUnreceived(firing: NewDelivery, at: number): void;
+  /** The latest attempt of a delivery to each destination that had one, by destination id. */
+  destinationAttempts(): Map<string, DestinationAttempts>;
   /** Forgets what one destination (or, without one, every destination) was told about the rule. */
   forgetNotified(ruleId: string, destinationId?: string): void;
   addDelivery(delivery: NewDelivery): void;

@@ -17,7 +17,7 @@ import { errors, HeadroomError } from '../errors';
 import { apiErrorHandler } from '../query/api-router';
 import { ApiHttpError, notFound } from '../query/api-error';
 import { limitParam, rangeParams, stringParam, type RawQuery } from '../query/query-params';
-import type { AlertStore, StoredDestination, StoredRule } from './alert-store';
+import type { AlertStore, DestinationAttempts, StoredDestination, StoredRule } from './alert-store';
 import { seriesLink } from './dashboard-link';
 import { toRule, type AlertEngine } from './engine';
 import { ANY_HOST, type DestinationPolicy } from './notify/destination-policy';
@@ -48,8 +48,11 @@ function unseenServiceNotice(rule: AlertRule): string {
   return `no data from service ${JSON.stringify(rule.service)} has been seen yet: the rule is kept and evaluated as for a service with no traffic until it reports (a window without data: noData "${rule.noData}"). If the service should be running, check the name against GET /api/services`;
 }
 
-function viewDestination(d: StoredDestination): AlertDestination {
-  return { id: d.id, type: d.type, url: d.url, hasSecret: d.secret !== null, source: d.source };
+function viewDestination(d: StoredDestination, attempts: Map<string, DestinationAttempts>): AlertDestination {
+  const a = attempts.get(d.id);
+  const ok = a !== undefined && a.lastStatusCode !== null && a.lastStatusCode >= 200 && a.lastStatusCode < 300;
+  const health = a === undefined ? null : { failing: !ok, ...a };
+  return { id: d.id, type: d.type, url: d.url, hasSecret: d.secret !== null, source: d.source, health };
 }
 
 function alertNotFound(what: string): ApiHttpError {
@@ -133,7 +136,8 @@ export function createAlertsRouter(store: AlertStore, engine: AlertEngine, now: 
   });
 
   router.get('/destinations', (_req, res: Response<AlertDestinationsResponse>) => {
-    res.json({ destinations: store.destinations().map(viewDestination) });
+    const attempts = store.destinationAttempts();
+    res.json({ destinations: store.destinations().map((d) => viewDestination(d, attempts)) });
   });
 
   router.post('/destinations', (req, res: Response<AlertDestinationCreated>) => {
@@ -143,7 +147,7 @@ export function createAlertsRouter(store: AlertStore, engine: AlertEngine, now: 
     const generated = spec.secret === null && spec.type === 'webhook' ? newSecret() : null;
     store.putDestination({ ...spec, secret: spec.secret ?? generated }, 'api');
     const saved = store.destination(spec.id) as StoredDestination;
-    res.status(201).json({ destination: viewDestination(saved), secret: generated });
+    res.status(201).json({ destination: viewDestination(saved, store.destinationAttempts()), secret: generated });
   });
 
   router.put('/destinations/:id', (req: Request<IdParams>, res: Response<AlertDestination>) => {
@@ -153,7 +157,7 @@ export function createAlertsRouter(store: AlertStore, engine: AlertEngine, now: 
     const spec = parseDestination({ ...(req.body as object), id: req.params.id }, '', policy);
     // The secret is write-only: left out, it stays as it was.
     store.putDestination({ ...spec, secret: spec.secret ?? existing.secret }, 'api');
-    res.json(viewDestination(store.destination(spec.id) as StoredDestination));
+    res.json(viewDestination(store.destination(spec.id) as StoredDestination, store.destinationAttempts()));
   });
 
   router.delete('/destinations/:id', (req: Request<IdParams>, res) => {

@@ -4,7 +4,7 @@
 import type { Database } from 'better-sqlite3';
 import type { AlertDelivery, AlertDeliveryAttempt, AlertStateName, AlertStateView, AlertTransition } from '../api-types';
 import { openDatabase } from '../store/sqlite/open-database';
-import type { AlertStore, NewDelivery, NotifiedStatus, PendingDelivery, StoredDestination, StoredRule } from './alert-store';
+import type { AlertStore, DestinationAttempts, NewDelivery, NotifiedStatus, PendingDelivery, SentStatus, StoredDestination, StoredRule } from './alert-store';
 import type { DestinationSpec, RuleSpec } from './rule-schema';
 
 interface RuleRow {
@@ -177,7 +177,7 @@ class SqliteAlertStore implements AlertStore {
     else this.db.prepare('DELETE FROM alert_notified WHERE rule_id = ? AND destination_id = ?').run(ruleId, destinationId);
   }
 
-  recordNotification(ruleId: string, destinationId: string, status: NotifiedStatus, delivery: NewDelivery): void {
+  recordNotification(ruleId: string, destinationId: string, status: SentStatus, delivery: NewDelivery): void {
     this.db.transaction(() => {
       this.db
         .prepare(`INSERT INTO alert_notified (rule_id, destination_id, status, at_ms) VALUES (?, ?, ?, ?)
@@ -185,6 +185,33 @@ class SqliteAlertStore implements AlertStore {
         .run(ruleId, destinationId, status, delivery.createdAt);
       this.addDelivery(delivery);
     })();
+  }
+
+  markUnreceived(firing: NewDelivery, at: number): void {
+    if (firing.ruleId === null) return;
+    // Only while the row is still this firing (recordNotification wrote at_ms = its createdAt):
+    // a resolve or another firing told since is newer news.
+    this.db
+      .prepare(`UPDATE alert_notified SET status = 'unreceived', at_ms = ? WHERE rule_id = ? AND destination_id = ? AND status = 'firing' AND at_ms = ?`)
+      .run(at, firing.ruleId, firing.destinationId, firing.createdAt);
+  }
+
+  destinationAttempts(): Map<string, DestinationAttempts> {
+    // SQLite takes a bare column of a max() aggregate from the row holding the max
+    // (sqlite.org/lang_select.html#bare_columns_in_an_aggregate_query): the latest attempt's
+    // status and error. Deliveries are kept for the retention only, so the table is bounded.
+    const latest = this.db
+      .prepare(`SELECT d.destination_id AS id, max(a.at_ms) AS at_ms, a.status_code, a.error FROM alert_deliveries d
+                JOIN alert_delivery_attempts a ON a.delivery_id = d.id GROUP BY d.destination_id`)
+      .all() as { id: string; at_ms: number; status_code: number | null; error: string | null }[];
+    const delivered = this.db
+      .prepare(`SELECT d.destination_id AS id, max(a.at_ms) AS at_ms FROM alert_deliveries d
+                JOIN alert_delivery_attempts a ON a.delivery_id = d.id WHERE a.status_code BETWEEN 200 AND 299 GROUP BY d.destination_id`)
+      .all() as { id: string; at_ms: number }[];
+    const deliveredAt = new Map(delivered.map((r) => [r.id, r.at_ms]));
+    return new Map(
+      latest.map((r) => [r.id, { lastAttemptAt: r.at_ms, lastStatusCode: r.status_code, lastError: r.error, lastDeliveredAt: deliveredAt.get(r.id) ?? null }]),
+    );
   }
 
   addDelivery(d: NewDelivery): void {

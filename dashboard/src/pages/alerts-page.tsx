@@ -4,7 +4,7 @@
 // Polled every few seconds (deliveries change without any state change), and refreshed at
 // once when the live stream pushes a rule's transition.
 
-import type { AlertDelivery, AlertDestinationType, AlertRuleWithState, AlertStateName, AlertTransition } from '@headroom/collector/api-types';
+import type { AlertDelivery, AlertDestination, AlertDestinationType, AlertRuleWithState, AlertStateName, AlertTransition } from '@headroom/collector/api-types';
 import { useState } from 'preact/hooks';
 import { alertsApi } from '../api/alerts-api';
 import { ApiFailure } from '../api/client';
@@ -98,16 +98,17 @@ export function AlertsPage() {
             <div class="table-scroll">
               <table class="table" data-testid="alert-destinations">
                 <thead>
-                  <tr><th>Id</th><th>Type</th><th>URL</th><th>Signed</th><th>Source</th><th /></tr>
+                  <tr><th>Id</th><th>Type</th><th>URL</th><th>Signed</th><th>Source</th><th>Sending</th><th /></tr>
                 </thead>
                 <tbody>
                   {data.destinations.map((d) => (
-                    <tr key={d.id}>
+                    <tr key={d.id} data-destination={d.id} class={d.health?.failing === true ? 'destination-failing' : undefined}>
                       <td>{d.id}</td>
                       <td>{d.type}</td>
                       <td class="route-cell">{d.url}</td>
                       <td>{d.hasSecret ? 'yes' : 'no'}</td>
                       <td>{d.source}</td>
+                      <td data-testid="destination-health"><DestinationHealth health={d.health} /></td>
                       <td class="actions">
                         <button type="button" onClick={() => act(() => alertsApi.sendTest(d.id), `Test notification queued for ${d.id}`)}>Send test</button>
                         {d.source === 'api' && <button type="button" onClick={() => act(() => alertsApi.deleteDestination(d.id), `Deleted ${d.id}`)}>Delete</button>}
@@ -227,6 +228,20 @@ function NewDestinationForm({ act, onSecret }: { act: (what: () => Promise<unkno
         <button type="submit">Add</button>
       </form>
     </details>
+  );
+}
+
+/** Whether the latest attempt to a destination got through, and what it answered if not. */
+function DestinationHealth({ health }: { health: AlertDestination['health'] }) {
+  if (health === null) return <span class="muted-text">nothing sent yet</span>;
+  if (!health.failing) return <span>ok · {formatTime(health.lastAttemptAt)}</span>;
+  const answer = health.lastStatusCode !== null ? `HTTP ${health.lastStatusCode}` : (health.lastError ?? 'no answer');
+  return (
+    <span class="destination-failing-text">
+      <strong>failing</strong>: last attempt {formatTime(health.lastAttemptAt)}, {answer}
+      {health.lastStatusCode !== null && health.lastError !== null ? ` (${health.lastError})` : ''}
+      <div class="muted-text">{health.lastDeliveredAt !== null ? `last delivered ${formatTime(health.lastDeliveredAt)}` : 'never delivered'}</div>
+    </span>
   );
 }
 

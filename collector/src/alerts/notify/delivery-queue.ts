@@ -119,10 +119,28 @@ export function createDeliveryQueue(store: AlertStore, settings: DeliverySetting
 
   function done(job: Job, status: 'delivered' | 'failed'): void {
     store.finishDelivery(job.delivery.id, status);
+    if (status === 'failed' && job.delivery.kind === 'firing') {
+      store.markUnreceived(job.delivery, now());
+      skipResolvesAfter(job.key);
+    }
     busyKeys.delete(job.key);
     total--;
     checkIdle();
     pump();
+  }
+
+  /**
+   * A firing that never arrived leaves nothing for the resolves queued behind it to resolve:
+   * they are not sent (`skipped`), as Alertmanager sends no resolve for an alert group its
+   * notification log has no successful firing of. A later firing of the same key still goes.
+   */
+  function skipResolvesAfter(key: string): void {
+    for (let i = waiting.findIndex((j) => j.key === key); i >= 0 && waiting[i]?.delivery.kind === 'resolved'; i = waiting.findIndex((j) => j.key === key)) {
+      const [skipped] = waiting.splice(i, 1);
+      if (skipped === undefined) break;
+      store.finishDelivery(skipped.delivery.id, 'skipped');
+      total--;
+    }
   }
 
   async function attempt(job: Job): Promise<void> {

@@ -6,15 +6,17 @@
 // restart safe: "already told firing" is stored, so no duplicate; "told firing, now resolved"
 // sends the resolve even when it happened while the collector was down.
 import type { AlertStateName } from '../../api-types';
-import type { NotifiedStatus } from '../alert-store';
+import type { NotifiedStatus, SentStatus } from '../alert-store';
 
 export function plannedStatus(
   state: AlertStateName,
   notified: { status: NotifiedStatus; at: number } | null,
   now: number,
   groupIntervalMs: number,
-): NotifiedStatus | null {
-  const wanted: NotifiedStatus | null = state === 'firing' ? 'firing' : notified?.status === 'firing' ? 'resolved' : null;
+): SentStatus | null {
+  // A destination whose firing failed holds nothing: it gets the firing again (a group interval
+  // after the failure) while the rule fires, and no resolve, which would pair with nothing.
+  const wanted: SentStatus | null = state === 'firing' ? 'firing' : notified?.status === 'firing' ? 'resolved' : null;
   if (wanted === null || wanted === notified?.status) return null;
   if (notified !== null && now - notified.at < groupIntervalMs) return null;
   return wanted;

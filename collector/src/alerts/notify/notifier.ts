@@ -11,7 +11,7 @@
 // full queue adds one dropped record per notification owed, not one per evaluation.
 import { randomUUID } from 'node:crypto';
 import type { AlertRule, AlertStateView } from '../../api-types';
-import type { AlertStore, NewDelivery, NotifiedStatus, StoredDestination } from '../alert-store';
+import type { AlertStore, NewDelivery, SentStatus, StoredDestination } from '../alert-store';
 import { alertmanagerPayload } from './alertmanager-payload';
 import { buildNotification, type AlertNotification } from './alert-notification';
 import type { DeliveryQueue, DeliveryTarget } from './delivery-queue';
@@ -65,7 +65,7 @@ export function createNotifier(store: AlertStore, queue: DeliveryQueue, groupInt
     return resolve ? { ...state, state: 'resolved', since: resolve.at } : state;
   }
 
-  function delivery(rule: AlertRule, state: AlertStateView, dest: StoredDestination, status: NotifiedStatus, t: number): NewDelivery {
+  function delivery(rule: AlertRule, state: AlertStateView, dest: StoredDestination, status: SentStatus, t: number): NewDelivery {
     const reported = status === 'resolved' ? asResolved(rule, state, t) : state;
     return {
       id: `msg_${randomUUID()}`,
