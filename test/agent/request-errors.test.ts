@@ -21,6 +21,7 @@ const CASES: Case[] = [
   { framework: 'fastify', script: 'fastify-app.js', path: '/reject/b2', type: 'TypeError', message: 'rejected for b2' },
   { framework: 'express', script: 'express-app.js', path: '/fail', type: 'Error', message: 'route failed on purpose' },
   { framework: 'express', script: 'express-app.js', path: '/handled/next-error/c3', type: 'RangeError', message: 'passed to next for c3' },
+  { framework: 'connect', script: 'connect-app.js', path: '/api/fail', type: 'Error', message: 'connect route failed' },
   { framework: 'koa', script: 'koa-app.js', path: '/api/fail', type: 'Error', message: 'koa route failed' },
   { framework: 'hapi', script: 'hapi-app.js', path: '/api/fail', type: 'Error', message: 'hapi route failed' },
 ];
