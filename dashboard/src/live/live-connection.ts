@@ -1,6 +1,6 @@
 // The dashboard's one WebSocket to /ws: subscribes to the service on screen, reconnects with
 // backoff when the connection drops, and tells its listeners to refetch (resync) after a
-// reconnect or when the collector says frames were dropped.
+// reconnect or when the collector says frames were dropped — not on the first connection.
 
 import type { LiveServerMessage } from '@headroom/collector/api-types';
 import { backoffDelay } from './backoff';
@@ -44,9 +44,13 @@ export function openLiveConnection(url: string, handlers: LiveHandlers): LiveCon
       attempt = 0;
       send();
       handlers.onStatus({ state: 'live' });
-      // Whatever was committed while we were away — or, on the first connection, between the
-      // pages' first fetch and this subscription — is in the API, not in the stream.
-      handlers.onResync(connectedBefore ? 'reconnected' : 'connected');
+      // Whatever was committed while we were away is in the API, not in the stream. The first
+      // connection is no resync: the pages are loading now, and refetching everything made every
+      // page load its data twice (QA), fixed ranges too. What it leaves open is a commit landing
+      // between a page's first read and this subscription (milliseconds): the live aggregates
+      // heal with the next commit (each carries its minute whole), and frames that arrive while a
+      // request is in flight are applied to its answer (state/use-api.ts).
+      if (connectedBefore) handlers.onResync('reconnected');
       connectedBefore = true;
     };
     ws.onmessage = (ev: MessageEvent) => {
