@@ -23,6 +23,7 @@ const CASES: Case[] = [
   { framework: 'express', script: 'express-app.js', path: '/handled/next-error/c3', type: 'RangeError', message: 'passed to next for c3' },
   { framework: 'connect', script: 'connect-app.js', path: '/api/fail', type: 'Error', message: 'connect route failed' },
   { framework: 'koa', script: 'koa-app.js', path: '/api/fail', type: 'Error', message: 'koa route failed' },
+  { framework: 'koa-esm', script: 'koa-esm-app.mjs', path: '/esm/fail/d4', type: 'SyntaxError', message: 'koa esm rejected d4' },
   { framework: 'hapi', script: 'hapi-app.js', path: '/api/fail', type: 'Error', message: 'hapi route failed' },
 ];
 
