@@ -9,6 +9,7 @@ import type {
   ServiceSeriesResponse,
   ServicesResponse,
   StallsResponse,
+  TimeBreakdownResponse,
   TraceResponse,
   TracesResponse,
   TransactionsResponse,
@@ -45,6 +46,9 @@ export const api = {
 
   stalls: (service: string, range: TimeRangeSpec, signal?: AbortSignal) =>
     getJson<StallsResponse>(apiUrl(`${svc(service)}/stalls`, rangeParams(range)), signal),
+
+  timeBreakdown: (service: string, range: TimeRangeSpec, route: string | null, signal?: AbortSignal) =>
+    getJson<TimeBreakdownResponse>(apiUrl(`${svc(service)}/time-breakdown`, { ...rangeParams(range), route }), signal),
 
   traces: (
     range: TimeRangeSpec,

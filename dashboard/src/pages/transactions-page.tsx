@@ -1,5 +1,5 @@
 // Routes ranked by the total time they consume (the share of the service's time), and one
-// route's own charts and slow traces when picked.
+// route's own charts, where its time goes (database, external calls, app) and slow traces when picked.
 
 import type { TransactionSummary } from '@headroom/collector/api-types';
 import { api } from '../api/endpoints';
@@ -8,6 +8,7 @@ import { responseTimeChart } from '../charts/response-time-chart';
 import { UplotChart } from '../charts/uplot-chart';
 import { Link } from '../components/link';
 import { Async, EmptyNote, StartAgentHelp } from '../components/states';
+import { TimeBreakdown } from '../components/time-breakdown';
 import { TracesTable } from '../components/traces-table';
 import { formatCount, formatMs, formatPercent, formatPercentile } from '../format/units';
 import { percentileSampleNote } from '../shape/percentile-sample';
@@ -106,6 +107,7 @@ function RouteDetail({ service, route, refresh }: { service: string; route: stri
   const { resyncVersion } = useLive();
   const rangeKey = JSON.stringify(view.range);
   const series = useApi(`series:${service}:${route}:${rangeKey}`, (s) => api.serviceSeries(service, view.range, { route }, s), [resyncVersion, refresh]);
+  const breakdown = useApi(`breakdown:${service}:${route}:${rangeKey}`, (s) => api.timeBreakdown(service, view.range, route, s), [resyncVersion, refresh]);
   const traces = useApi(`rtraces:${service}:${route}:${rangeKey}`, (s) => api.traces(view.range, { service, route, sort: 'duration', limit: 20 }, s), [resyncVersion, refresh]);
   const { window, onSelectRange } = useRangeWindow(series.data);
   return (
@@ -125,6 +127,10 @@ function RouteDetail({ service, route, refresh }: { service: string; route: stri
           )}
         </Async>
       </div>
+      <h3>Where the time goes</h3>
+      <Async state={breakdown} what="time breakdown">
+        {(data) => <TimeBreakdown breakdown={data} />}
+      </Async>
       <h3>Slowest traces of this route</h3>
       <Async state={traces} what="traces">
         {(data) =>
