@@ -5,6 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { currentToken } from './api/token';
 import { Link } from './components/link';
 import { LiveBanner } from './components/live-banner';
+import { RangeNotice, RangeTooLong } from './components/range-notice';
 import { RangePicker } from './components/range-picker';
 import { LiveContext, type LiveContextValue, type LiveListener } from './live/live-context';
 import { openLiveConnection, type LiveConnection, type LiveStatus } from './live/live-connection';
@@ -20,6 +21,7 @@ import { TracePage } from './pages/trace-page';
 import { TracesPage } from './pages/traces-page';
 import { TransactionsPage } from './pages/transactions-page';
 import { NavigationContext, useViewFromLocation } from './state/use-view';
+import { tooLong } from './state/time-range';
 import { defaultView, withPage, type PageName, type ViewState } from './state/view-state';
 
 const TABS: { page: PageName; label: string }[] = [
@@ -122,8 +124,10 @@ export function App() {
           )}
         </header>
         <LiveBanner />
+        <RangeNotice />
         <main>
-          <Page view={view} />
+          {/* A trace is read by id alone: no range to refuse. */}
+          {view.range.kind === 'custom' && tooLong(view.range) && view.page !== 'trace' && view.page !== 'not-found' ? <RangeTooLong range={view.range} /> : <Page view={view} />}
         </main>
       </LiveContext.Provider>
     </NavigationContext.Provider>

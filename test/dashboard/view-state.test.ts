@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { customRange, isLive, rangeParams, resolveRange } from '../../dashboard/src/state/time-range';
+import { customRange, isLive, rangeParams, resolveRange, tooLong } from '../../dashboard/src/state/time-range';
 import { defaultView, parseView, viewUrl, withPage, type ViewState } from '../../dashboard/src/state/view-state';
 
 function roundTrip(view: ViewState): ViewState {
@@ -55,6 +55,28 @@ test('unknown or broken paths are the not-found view (not the overview), bad ran
   assert.ok(isLive(parseView('/', '?range=3y').range));
   assert.ok(isLive(parseView('/', '?from=10&to=5').range));
   assert.equal(parseView('/services/s/traces', '?minDurationMs=-4').traceFilters.minDurationMs, null);
+});
+
+test('a range the address cannot mean falls back to live with a notice saying why; a usable one has none', () => {
+  const bogus = parseView('/services/s', '?range=bogus');
+  assert.ok(isLive(bogus.range));
+  assert.equal(bogus.rangeNotice, 'The address asks for range "bogus", which is not one of 15m, 1h, 6h, 24h, 7d: showing Live 15m instead; pick a range above.');
+  for (const search of ['?from=10&to=5', '?from=10', '?to=5', '?from=yesterday&to=5', '?from=&to=']) {
+    const v = parseView('/', search);
+    assert.ok(isLive(v.range), search);
+    assert.match(v.rangeNotice ?? '', /is not a time range: it needs both from and to, in epoch milliseconds, to after from; showing Live 15m instead/, search);
+  }
+  assert.match(parseView('/', `?range=${'x'.repeat(100)}`).rangeNotice ?? '', /"x{40}…"/, 'a long value is cut short');
+  for (const search of ['', '?range=7d', '?from=10&to=20']) assert.equal(parseView('/', search).rangeNotice, null, search);
+  // Not written back: the next address is a clean one.
+  assert.equal(viewUrl(bogus), '/services/s');
+});
+
+test('a custom range over 31 days is too long for the collector; 31 days is not', () => {
+  const DAY = 86_400_000;
+  assert.equal(tooLong({ kind: 'custom', from: 0, to: 31 * DAY }), false);
+  assert.equal(tooLong({ kind: 'custom', from: 0, to: 31 * DAY + 1 }), true);
+  assert.equal(tooLong({ kind: 'preset', preset: '7d' }), false);
 });
 
 test('withPage keeps service and range, drops the route unless given', () => {

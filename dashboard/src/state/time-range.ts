@@ -11,6 +11,14 @@ export type TimeRangeSpec =
 
 export const LIVE_RANGE: TimeRangeSpec = { kind: 'preset', preset: '15m' };
 
+/** The longest range the collector answers (MAX_RANGE_MS in collector/src/query/query-params.ts). */
+export const MAX_RANGE_MS = 31 * 24 * 3_600_000;
+
+/** A custom range longer than the collector answers: every request for it would be a 400. */
+export function tooLong(range: TimeRangeSpec): boolean {
+  return range.kind === 'custom' && range.to - range.from > MAX_RANGE_MS;
+}
+
 const PRESET_MS: Record<Preset, number> = {
   '15m': 15 * 60_000,
   '1h': 3_600_000,

@@ -11,7 +11,7 @@
 // plus ?range=15m|1h|6h|24h|7d or ?from&to (epoch ms) on every page. Any other path is the
 // not-found view (the collector answers every path with the app, so the app must say it).
 
-import { isPreset, LIVE_RANGE, type TimeRangeSpec } from './time-range';
+import { isPreset, LIVE_RANGE, PRESETS, type TimeRangeSpec } from './time-range';
 
 export type PageName = 'overview' | 'service' | 'transactions' | 'traces' | 'trace' | 'event-loop' | 'instances' | 'advisor' | 'alerts' | 'not-found';
 
@@ -33,6 +33,11 @@ export interface ViewState {
   /** Route filter (transactions, traces, service charts). */
   route: string | null;
   range: TimeRangeSpec;
+  /**
+   * Why the address's range was not used (an unknown name, a broken from/to): the view shows
+   * live instead, and says so above the page until another range is chosen. Not in the URL.
+   */
+  rangeNotice: string | null;
   traceFilters: TraceFilters;
 }
 
@@ -52,6 +57,7 @@ export function defaultView(): ViewState {
     traceId: null,
     route: null,
     range: LIVE_RANGE,
+    rangeNotice: null,
     traceFilters: { minDurationMs: null, errorsOnly: false, all: false, sort: 'start' },
   };
 }
@@ -64,22 +70,40 @@ function decodeSegment(segment: string): string | null {
   }
 }
 
-function parseRange(params: URLSearchParams): TimeRangeSpec {
+/** A value from the address, quoted and cut short, for a notice (shown as text). */
+function quoted(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+}
+
+/** The range the address asks for, or live with a notice saying why not (an unusable one is never used silently). */
+function parseRange(params: URLSearchParams): { range: TimeRangeSpec; notice: string | null } {
   const preset = params.get('range');
-  if (preset !== null && isPreset(preset)) return { kind: 'preset', preset };
-  const from = Number(params.get('from'));
-  const to = Number(params.get('to'));
-  if (params.has('from') && params.has('to') && Number.isFinite(from) && Number.isFinite(to) && to > from) {
-    return { kind: 'custom', from, to };
+  const live = 'showing Live 15m instead; pick a range above';
+  if (preset !== null) {
+    if (isPreset(preset)) return { range: { kind: 'preset', preset }, notice: null };
+    return { range: LIVE_RANGE, notice: `The address asks for range ${quoted(preset)}, which is not one of ${PRESETS.join(', ')}: ${live}.` };
   }
-  return LIVE_RANGE;
+  if (!params.has('from') && !params.has('to')) return { range: LIVE_RANGE, notice: null };
+  const rawFrom = params.get('from') ?? '';
+  const rawTo = params.get('to') ?? '';
+  const from = Number(rawFrom);
+  const to = Number(rawTo);
+  if (rawFrom !== '' && rawTo !== '' && Number.isFinite(from) && Number.isFinite(to) && to > from) {
+    return { range: { kind: 'custom', from, to }, notice: null };
+  }
+  return {
+    range: LIVE_RANGE,
+    notice: `The address's range (from ${quoted(rawFrom)} to ${quoted(rawTo)}) is not a time range: it needs both from and to, in epoch milliseconds, to after from; ${live}.`,
+  };
 }
 
 /** Reads a view from a path and query string; a path that names no page is the not-found view. */
 export function parseView(pathname: string, search: string): ViewState {
   const params = new URLSearchParams(search);
   const view = defaultView();
-  view.range = parseRange(params);
+  const range = parseRange(params);
+  view.range = range.range;
+  view.rangeNotice = range.notice;
   view.route = params.get('route');
   const min = Number(params.get('minDurationMs'));
   view.traceFilters = {
