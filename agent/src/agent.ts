@@ -22,6 +22,7 @@ import { PresetIdGenerator } from './sampling/id-generator';
 import { HeadroomSampler } from './sampling/sampler';
 import { TailSamplingProcessor } from './sampling/tail-processor';
 import { describeHeadSampling } from './sampling/head-sampling-setting';
+import { RouteSlowness } from './sampling/route-slowness';
 import { TraceBudget } from './sampling/trace-budget';
 import { registerAgentHealth } from './signals/agent-health';
 import { InFlightTracker, registerCapacityMetrics } from './signals/capacity';
@@ -61,6 +62,7 @@ function agentSettingAttributes(settings: AgentSettings): Attributes {
     'headroom.setting.agent.slow_trace_ms': settings.slowTraceMs,
     'headroom.setting.agent.trace_sampling': describeHeadSampling(settings.traceSampling),
     'headroom.setting.agent.recorded_traces_per_second': settings.recordedTracesPerSecond,
+    'headroom.setting.agent.route_slow_traces_per_second': settings.routeSlowTracesPerSecond,
     'headroom.setting.agent.stall_threshold_ms': settings.stallThresholdMs,
     'headroom.setting.agent.metric_interval_ms': settings.metricIntervalMs,
   };
@@ -154,7 +156,16 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
   const stops: (() => void)[] = [];
   const tracer = trace.getTracer(SCOPE);
   const serverHook = ownRequestPath
-    ? installServerHook({ tracer, budget, ids, metrics: pipeline.requestMetrics, inFlight, slowTraceMs: settings.slowTraceMs })
+    ? installServerHook({
+        tracer,
+        budget,
+        ids,
+        metrics: pipeline.requestMetrics,
+        inFlight,
+        slowTraceMs: settings.slowTraceMs,
+        // In all, no more than the recorded budget: HEADROOM_RECORDED_TRACES_PER_SECOND=0 keeps only errors, slow traces and stalls.
+        routeSlowness: new RouteSlowness(settings.routeSlowTracesPerSecond, settings.recordedTracesPerSecond),
+      })
     : null;
   if (serverHook) {
     stops.push(() => serverHook.uninstall());

@@ -43,7 +43,7 @@ test('token bucket and budget: a time the caller passes is used instead of readi
 });
 
 test('keep: sampled, error, stall or slow', () => {
-  const base = { sampled: false, error: false, durationMs: 10, stall: false };
+  const base = { sampled: false, error: false, durationMs: 10, stall: false, slowForRoute: false };
   assert.equal(keepTrace(base, 2000), false);
   assert.equal(keepTrace({ ...base, sampled: true }, 2000), true);
   assert.equal(keepTrace({ ...base, error: true }, 2000), true);

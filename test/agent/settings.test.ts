@@ -14,6 +14,7 @@ test('defaults', () => {
   assert.equal(settings.slowTraceMs, 2000);
   assert.deepEqual(settings.traceSampling, { kind: 'rate', perSecond: 10 });
   assert.equal(settings.stallThresholdMs, 100);
+  assert.equal(settings.routeSlowTracesPerSecond, 1);
   assert.ok(settings.metricIntervalMs >= 2000 && settings.metricIntervalMs <= 5000);
 });
 

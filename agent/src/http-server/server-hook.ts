@@ -17,6 +17,7 @@ import type { Socket } from 'node:net';
 import { describe, report } from '../report';
 import type { PresetIdGenerator } from '../sampling/id-generator';
 import { keepTrace } from '../sampling/keep-decision';
+import { ROUTE_P90_ATTR, type RouteSlowness } from '../sampling/route-slowness';
 import { withTraceMode } from '../sampling/sampler';
 import type { TraceBudget } from '../sampling/trace-budget';
 import type { InFlightTracker } from '../signals/capacity';
@@ -36,6 +37,7 @@ export interface ServerHookOptions {
   metrics: RequestMetrics;
   inFlight: InFlightTracker;
   slowTraceMs: number;
+  routeSlowness: RouteSlowness;
 }
 
 export interface ServerHook {
@@ -81,7 +83,7 @@ function emitOn(emit: RequestEmit, server: Server, event: string | symbol, req: 
 }
 
 export function installServerHook(options: ServerHookOptions): ServerHook {
-  const { tracer, budget, ids, metrics, inFlight } = options;
+  const { tracer, budget, ids, metrics, inFlight, routeSlowness } = options;
   patchResponseEnd((res) => {
     // end() runs in the handler's context almost always; one called from elsewhere just
     // leaves the response-write time unknown.
@@ -93,7 +95,8 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
   const lightIdsOf = (state: RequestState): { traceId: string; spanId: string } =>
     (state.lightIds ??= { traceId: state.remoteParent?.traceId ?? ids.random.generateTraceId(), spanId: ids.random.generateSpanId() });
 
-  const writeLightSpan = (state: RequestState, facts: RequestFacts): void => {
+  /** `routeP90Ms`: kept for being slower than that (route-slowness.ts). */
+  const writeLightSpan = (state: RequestState, facts: RequestFacts, routeP90Ms?: number): void => {
     const { traceId, spanId } = lightIdsOf(state);
     const parent = state.remoteParent ? trace.setSpanContext(ROOT_CONTEXT, state.remoteParent) : ROOT_CONTEXT;
     const span = ids.withIds(traceId, spanId, () =>
@@ -102,7 +105,7 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
         {
           kind: SpanKind.SERVER,
           startTime: performance.timeOrigin + state.startAt,
-          attributes: { ...requestAttributes(state.req, state.server), [ATTR.partialTrace]: true },
+          attributes: { ...requestAttributes(state.req, state.server), [ATTR.partialTrace]: true, ...(routeP90Ms !== undefined && { [ROUTE_P90_ATTR]: routeP90Ms }) },
         },
         withTraceMode(parent, 'recorded'),
       ),
@@ -126,7 +129,14 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     inFlight.change(-1, now);
     const facts = requestFacts(state, now);
     metrics.record(facts, state.scheme);
+    const serverError = facts.status !== null && facts.status >= 500;
+    // Mostly null: slower than its route's p90 is one request in ten.
+    const slowForRoute = routeSlowness.observe(facts.route, facts.method, facts.durationMs);
     if (state.serverSpan) {
+      // A sampled trace, an error or a slow one is kept anyway: the route's cap is not spent on it.
+      if (slowForRoute !== null && state.mode === 'recorded' && !serverError && facts.durationMs < options.slowTraceMs && routeSlowness.mayKeep(slowForRoute, now)) {
+        state.serverSpan.setAttribute(ROUTE_P90_ATTR, slowForRoute.thresholdMs);
+      }
       if (state.layerEnds !== null) {
         // At the server span's own end time: a child never outlasts it in the waterfall.
         const endEpochMs = performance.timeOrigin + facts.endAt;
@@ -137,8 +147,10 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     }
     // A light request with a stall span waiting for its parent: the tail processor decides (it
     // knows whether the stall passed the threshold).
-    if (state.stallChild || keepTrace({ sampled: false, error: facts.status !== null && facts.status >= 500, durationMs: facts.durationMs, stall: false }, options.slowTraceMs)) {
+    if (state.stallChild || keepTrace({ sampled: false, error: serverError, durationMs: facts.durationMs, stall: false, slowForRoute: false }, options.slowTraceMs)) {
       writeLightSpan(state, facts);
+    } else if (slowForRoute !== null && routeSlowness.mayKeep(slowForRoute, now)) {
+      writeLightSpan(state, facts, slowForRoute.thresholdMs);
     }
   };
 
@@ -165,7 +177,9 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     const parent = hasPropagationHeader(headers) ? propagation.extract(ROOT_CONTEXT, headers) : ROOT_CONTEXT;
     const remote = parent === ROOT_CONTEXT ? undefined : trace.getSpanContext(parent);
     const remoteParent = remote !== undefined && isSpanContextValid(remote) ? remote : null;
-    const mode = remoteParent ? budget.forRemote((remoteParent.traceFlags & TraceFlags.SAMPLED) !== 0, remoteParent.traceId, now) : budget.forNew(now);
+    // The URL for its path's share of the recorded budget (the route is not known yet).
+    const url = req.url;
+    const mode = remoteParent ? budget.forRemote((remoteParent.traceFlags & TraceFlags.SAMPLED) !== 0, remoteParent.traceId, now, url) : budget.forNew(now, url);
     const socket = req.socket as (typeof req.socket | null);
     const state: RequestState = {
       type: RPCType.HTTP,

@@ -10,8 +10,10 @@ export interface TraceFacts {
   durationMs: number;
   /** An event-loop stall ran inside the trace. */
   stall: boolean;
+  /** Slower than its route's recent p90, within the route's cap (route-slowness.ts). */
+  slowForRoute: boolean;
 }
 
 export function keepTrace(facts: TraceFacts, slowTraceMs: number): boolean {
-  return facts.sampled || facts.error || facts.stall || facts.durationMs >= slowTraceMs;
+  return facts.sampled || facts.error || facts.stall || facts.slowForRoute || facts.durationMs >= slowTraceMs;
 }

@@ -9,6 +9,7 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 import type { ExportHealth } from '../export/health';
 import { report } from '../report';
 import { keepTrace } from './keep-decision';
+import { ROUTE_P90_ATTR } from './route-slowness';
 
 export interface TailSamplingOptions {
   slowTraceMs: number;
@@ -139,6 +140,8 @@ export class TailSamplingProcessor implements SpanProcessor {
           error: isError(root) || (buffer?.error ?? false),
           durationMs: durationMs(root),
           stall: buffer?.stall ?? false,
+          // Set by the server hook on a request it let keep for this (its cap taken).
+          slowForRoute: root.attributes[ROUTE_P90_ATTR] !== undefined,
         },
         this.options.slowTraceMs,
       );

@@ -17,11 +17,21 @@ export class TokenBucket {
 
   /** `t`: the clock's time now, when the caller has just read it (a clock read costs ~0.25 µs). */
   tryTake(t: number = this.now()): boolean {
-    if (this.ratePerSecond <= 0) return false;
-    this.tokens = Math.min(this.capacity, this.tokens + ((t - this.last) / 1000) * this.ratePerSecond);
-    this.last = t;
-    if (this.tokens < 1) return false;
+    if (this.level(t) < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+
+  /** The tokens held at `t`, refilled (fractions included); take one with takeOne(). */
+  level(t: number = this.now()): number {
+    if (this.ratePerSecond <= 0) return 0;
+    this.tokens = Math.min(this.capacity, this.tokens + ((t - this.last) / 1000) * this.ratePerSecond);
+    this.last = t;
+    return this.tokens;
+  }
+
+  /** Takes a token level() showed was there. */
+  takeOne(): void {
+    this.tokens -= 1;
   }
 }

@@ -6,33 +6,39 @@
 //   OTEL_TRACES_SAMPLER: head-sampler.ts), or a remote caller's sampled trace (W3C Trace
 //   Context: respect the caller);
 // - `recorded`: recorded in full but unsampled, kept at the end only if it erred, was slow or
-//   stalled (HEADROOM_RECORDED_TRACES_PER_SECOND), so at low traffic every such trace is whole;
-// - `light`: over both budgets. No spans while it runs; if it errs, is slow or stalls, its
-//   server span (and stall spans) are written at the end, without the operations it called.
+//   stalled, or was slow for its route (route-slowness.ts); HEADROOM_RECORDED_TRACES_PER_SECOND,
+//   shared fairly across request paths (fair-recorded-budget.ts), so at low traffic every such
+//   trace is whole, and under load a rare route still gets its share;
+// - `light`: over both budgets. No spans while it runs; if it errs, is slow or stalls (or was
+//   slow for its route, within that rule's cap), its server span (and stall spans) are
+//   written at the end, without the operations it called.
 import { headSampler, type HeadSampler } from './head-sampler';
 import type { HeadSampling } from './head-sampling-setting';
-import { TokenBucket } from './token-bucket';
+import { FairRecordedBudget } from './fair-recorded-budget';
 
 export type TraceMode = 'sampled' | 'recorded' | 'light';
 
 export class TraceBudget {
   private readonly sampled: HeadSampler;
-  private readonly recorded: TokenBucket;
+  private readonly recorded: FairRecordedBudget;
 
   constructor(sampling: HeadSampling, recordedPerSecond: number, now?: () => number) {
     this.sampled = headSampler(sampling, now);
-    this.recorded = new TokenBucket(recordedPerSecond, now);
+    this.recorded = new FairRecordedBudget(recordedPerSecond, now);
   }
 
-  /** A trace that starts here; `now` on the budget's clock, if the caller has it. */
-  forNew(now?: number): TraceMode {
+  /**
+   * A trace that starts here; `now` on the budget's clock, if the caller has it; `url`, the
+   * request target of an incoming request (its path's share of the recorded budget).
+   */
+  forNew(now?: number, url?: string): TraceMode {
     if (this.sampled.forNew(now)) return 'sampled';
-    return this.recorded.tryTake(now) ? 'recorded' : 'light';
+    return this.recorded.tryTake(url, now) ? 'recorded' : 'light';
   }
 
   /** A trace continued from a caller's traceparent. */
-  forRemote(parentSampled: boolean, traceId: string, now?: number): TraceMode {
+  forRemote(parentSampled: boolean, traceId: string, now?: number, url?: string): TraceMode {
     if (this.sampled.forRemote(parentSampled, traceId)) return 'sampled';
-    return this.recorded.tryTake(now) ? 'recorded' : 'light';
+    return this.recorded.tryTake(url, now) ? 'recorded' : 'light';
   }
 }
