@@ -3,10 +3,11 @@
 // agent's recording budget, written at its end) says why its operations are missing.
 
 import type { EventView, SpanView } from '@headroom/collector/api-types';
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { api } from '../api/endpoints';
 import { paletteColor } from '../charts/chart-spec';
 import { Link } from '../components/link';
+import { movedIndex, rowKeyAction } from '../components/row-keys';
 import { Async } from '../components/states';
 import { formatMs, formatTime } from '../format/units';
 import { hardlyRan, stallCpuMs } from '../../../collector/src/store/stall-cpu';
@@ -45,6 +46,22 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
   const waitedMs = [...waits.values()].reduce((sum, x) => sum + x.waitedMs, 0);
   const waitedOn = [...new Set([...waits.values()].map((x) => x.service))];
   const [selected, setSelected] = useState<string | null>(null);
+  // The row that holds the waterfall's one tab stop: the last one focused, else the open one, else the first.
+  const [focused, setFocused] = useState<string | null>(null);
+  const table = useRef<HTMLDivElement>(null);
+  const shown = (id: string | null) => (id !== null && w.rows.some((r) => r.span.spanId === id) ? id : null);
+  const tabStop = shown(focused) ?? shown(selected) ?? w.rows[0]?.span.spanId ?? null;
+  const toggle = (spanId: string) => setSelected(selected === spanId ? null : spanId);
+  const focusRow = (spanId: string) => table.current?.querySelector<HTMLElement>(`[role="row"][data-span-id="${CSS.escape(spanId)}"]`)?.focus();
+  const onRowKey = (e: KeyboardEvent, index: number, spanId: string) => {
+    const action = rowKeyAction(e.key);
+    // Keys on a link inside the row (the wait note's) are the link's.
+    if (action === null || e.target !== e.currentTarget) return;
+    e.preventDefault();
+    if (action === 'toggle') return toggle(spanId);
+    const next = w.rows[movedIndex(action, index, w.rows.length)];
+    if (next) focusRow(next.span.spanId);
+  };
   const root = w.rows[0]?.span;
   const picked = w.rows.find((r) => r.span.spanId === selected)?.span ?? null;
   const partial = spans.some((s) => s.attributes['headroom.trace.partial'] === true);
@@ -82,7 +99,7 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
         <div class="stat"><div class="stat-label">Root</div><div class="stat-value small">{root?.name ?? '–'}</div></div>
       </div>
       <ErrorList errors={traceErrors(w.rows.map((r) => r.span))} onSelect={setSelected} />
-      <div class="waterfall" role="table" aria-label="Spans" data-testid="waterfall">
+      <div class="waterfall" role="table" aria-label="Spans: arrow keys move, Enter opens a span" data-testid="waterfall" ref={table}>
         <div class="wf-row wf-head" role="row">
           <div class="wf-name" role="columnheader">Span</div>
           <div class="wf-bar-cell" role="columnheader">
@@ -91,12 +108,25 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
             <span>{formatMs(w.durationMs)}</span>
           </div>
         </div>
-        {w.rows.map((r) => {
+        {w.rows.map((r, index) => {
           const s = r.span;
           const error = s.status.code === 2;
           const cls = ['wf-row', s.isStall ? 'wf-stall' : '', error ? 'wf-error' : '', selected === s.spanId ? 'wf-selected' : ''].join(' ').trim();
           return (
-            <div class={cls} role="row" key={s.spanId} data-span-id={s.spanId} onClick={() => setSelected(selected === s.spanId ? null : s.spanId)}>
+            <div
+              class={cls}
+              role="row"
+              key={s.spanId}
+              data-span-id={s.spanId}
+              tabIndex={s.spanId === tabStop ? 0 : -1}
+              aria-expanded={selected === s.spanId}
+              aria-controls={selected === s.spanId ? 'span-detail' : undefined}
+              onClick={() => toggle(s.spanId)}
+              onFocus={(e) => {
+                if (e.target === e.currentTarget) setFocused(s.spanId);
+              }}
+              onKeyDown={(e) => onRowKey(e, index, s.spanId)}
+            >
               <div class="wf-name" role="cell">
                 <span class="wf-indent" style={{ width: `${Math.min(r.depth, 12) * 12}px` }} />
                 <span class="wf-label">{s.isStall ? `⚠ ${s.name}` : s.name}</span>
@@ -120,7 +150,7 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
           );
         })}
       </div>
-      {picked && <SpanDetail span={picked} />}
+      {picked && <SpanDetail span={picked} onClose={() => focusRow(picked.spanId)} />}
       {!picked && <p class="muted">Select a span to see its attributes and events.</p>}
     </>
   );
@@ -173,10 +203,21 @@ function ErrorList({ errors, onSelect }: { errors: TraceError[]; onSelect: (span
   );
 }
 
-function SpanDetail({ span }: { span: SpanView }) {
+/** A span's attributes and events: a tab stop after the waterfall; Escape goes back to its row. */
+function SpanDetail({ span, onClose }: { span: SpanView; onClose: () => void }) {
   const attrs = Object.entries(span.attributes).sort(([a], [b]) => a.localeCompare(b));
   return (
-    <div class="span-detail" data-testid="span-detail">
+    <div
+      class="span-detail"
+      id="span-detail"
+      data-testid="span-detail"
+      role="region"
+      aria-label={`Span ${span.name}`}
+      tabIndex={0}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') onClose();
+      }}
+    >
       <h2>{span.name}</h2>
       <dl class="kv">
         <dt>Service</dt><dd>{span.service}</dd>
