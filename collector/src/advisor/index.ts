@@ -7,6 +7,7 @@ import { errors } from '../errors';
 import type { RangeQuery, Storage } from '../store/storage';
 import { blockingRoutesRule } from './blocking-routes';
 import { capacityRule } from './capacity';
+import { downstreamTimeRule } from './downstream-time';
 import type { Rule, ServiceContext } from './context';
 import { eventLoopDelayRule } from './eventloop-delay';
 import { memoryRule } from './memory';
@@ -32,6 +33,7 @@ const RULES: readonly { name: string; rule: Rule }[] = [
   { name: 'queue-wait', rule: queueWaitRule },
   { name: 'blocking-routes', rule: blockingRoutesRule },
   { name: 'eventloop-delay', rule: eventLoopDelayRule },
+  { name: 'downstream-time', rule: downstreamTimeRule },
   { name: 'slow-clients', rule: slowClientsRule },
   { name: 'large-responses', rule: largeResponsesRule },
   { name: 'memory', rule: memoryRule },

@@ -85,6 +85,15 @@ export interface AdvisorThresholds {
   /** cold start: first requests looked at per start. */
   coldStartFirstRequests: number;
 
+  /** downstream time: a route's traces kept in the window before either downstream finding speaks. */
+  downstreamMinTraces: number;
+  /** downstream time: one database system or HTTP peer's share of the route's traced time… */
+  downstreamShare: number;
+  /** …in a route whose traced requests take at least this long on average (ms). */
+  downstreamMinMs: number;
+  /** N+1: calls of one statement in the median request of the route. */
+  nPlusOneMinCalls: number;
+
   /** settings: the idle timeout of the load balancer in front (AWS ALB: 60 s); 0 turns the check off. */
   loadBalancerIdleTimeoutMs: number;
   /** settings: a headers/request timeout above this (ms) is as good as none. */
@@ -133,6 +142,10 @@ export const DEFAULT_THRESHOLDS: Readonly<AdvisorThresholds> = Object.freeze({
   coldStartFactor: 3,
   coldStartMinMs: 100,
   coldStartFirstRequests: 5,
+  downstreamMinTraces: 5,
+  downstreamShare: 0.5,
+  downstreamMinMs: 100,
+  nPlusOneMinCalls: 10,
   loadBalancerIdleTimeoutMs: 60_000,
   maxServerTimeoutMs: 15 * MINUTE,
   threadpoolWaitMs: 5,
@@ -153,6 +166,7 @@ const FRACTIONS = new Set<keyof AdvisorThresholds>([
   'hostMemoryShare',
   'blockingMinShare',
   'eventLoopDelayMinUtilization',
+  'downstreamShare',
 ]);
 
 /** Checks an untrusted object (a config file, options) and merges it over the defaults. */

@@ -1,0 +1,101 @@
+// Where a route's time goes, from its kept traces (store: time breakdown). Two findings:
+// a slow route whose time is mostly one downstream (a database system, an HTTP peer) — the
+// fix is there, not in the app's code or in more processes — and an N+1: one statement run
+// again and again within a request, the ORM loop that turns one query into twenty round trips.
+// Traces are a sample (the agent's trace budget), so both need a few traces and say how many.
+import type { Finding, TimeBreakdownResponse } from '../api-types';
+import { finding, ms, plural, round, windowWords, type ServiceContext } from './context';
+
+/** Routes looked at per service: the ones that take the most time (each costs one breakdown query). */
+const MAX_ROUTES = 5;
+
+function traceLink(service: string, traceId: string): string {
+  return `/services/${encodeURIComponent(service)}/traces/${traceId}`;
+}
+
+function largestDownstream(b: TimeBreakdownResponse): { words: string; name: string; kind: 'database' | 'external'; share: number; ms: number } | null {
+  const db = b.databases[0];
+  const ext = b.externals[0];
+  if (db === undefined && ext === undefined) return null;
+  if (ext === undefined || (db !== undefined && db.share >= ext.share)) {
+    const d = db as NonNullable<typeof db>;
+    return { words: d.name, name: d.name, kind: 'database', share: d.share, ms: d.totalMs };
+  }
+  return { words: `HTTP calls to ${ext.name}`, name: ext.name, kind: 'external', share: ext.share, ms: ext.totalMs };
+}
+
+export const downstreamTimeRule = (ctx: ServiceContext): Finding[] => {
+  const t = ctx.thresholds;
+  const routes = ctx.storage
+    .transactions({ service: ctx.service, ...ctx.window })
+    .transactions.filter((r) => r.requests > 0)
+    .sort((a, b) => b.totalTimeMs - a.totalTimeMs)
+    .slice(0, MAX_ROUTES);
+  const out: Finding[] = [];
+  for (const route of routes) {
+    const b = ctx.storage.timeBreakdown({ service: ctx.service, route: route.route, ...ctx.window });
+    if (b.traces < t.downstreamMinTraces) continue;
+    const meanMs = b.totalMs / b.traces;
+    const sample = `${plural(b.traces, 'kept trace')} of ${route.route} over ${windowWords(ctx.asked)}`;
+    const top = largestDownstream(b);
+    if (top !== null && meanMs >= t.downstreamMinMs && top.share >= t.downstreamShare) {
+      out.push(finding(ctx, {
+        kind: 'downstream.time-share',
+        subject: route.route,
+        severity: 'warning',
+        title: `Route ${route.route} spends ${round(top.share * 100, 0)} % of its time in ${top.words}`,
+        summary: `In ${sample}, ${ms(top.ms / b.traces)} of the mean ${ms(meanMs)} per request was in ${top.words} (database ${round(b.databaseShare * 100, 0)} %, external ${round(b.externalShare * 100, 0)} %, the app's own code ${round(b.appShare * 100, 0)} %).`,
+        figures: {
+          route: route.route,
+          downstream: top.name,
+          kind: top.kind,
+          share: round(top.share, 4),
+          meanRequestMs: round(meanMs, 1),
+          meanDownstreamMs: round(top.ms / b.traces, 1),
+          databaseShare: round(b.databaseShare, 4),
+          externalShare: round(b.externalShare, 4),
+          appShare: round(b.appShare, 4),
+          traces: b.traces,
+          ...(b.statements[0] !== undefined && top.kind === 'database' && { topStatement: b.statements[0].statement }),
+          ...(b.exampleTraceId !== null && { exampleTrace: traceLink(ctx.service, b.exampleTraceId) }),
+        },
+        page: 'transactions',
+        linkParams: { route: route.route },
+        cause: top.kind === 'database'
+          ? `The route waits on ${top.name}: its queries (the route's view lists them, most time first) are slow or many. More processes or a faster event loop would not shorten it.`
+          : `The route waits on ${top.name}: that service answers slowly, or is called more often than needed. More processes here would not shorten it.`,
+        change: top.kind === 'database'
+          ? 'Look at the top statement first: EXPLAIN it for a missing index or a scan, return fewer rows, cache what rarely changes; run independent queries in parallel.'
+          : 'Look at the callee\'s own time (its traces), cache its answers, call it in parallel or in batches, and give the call a timeout so its slowness does not become this route\'s.',
+      }));
+    }
+    for (const s of b.statements) {
+      if (s.medianPerRequest < t.nPlusOneMinCalls) continue;
+      out.push(finding(ctx, {
+        kind: 'downstream.n-plus-one',
+        subject: `${route.route} ${s.system} ${s.statement}`,
+        severity: 'warning',
+        title: `N+1: route ${route.route} runs the same statement ~${round(s.medianPerRequest, 0)} times per request`,
+        summary: `In ${sample}, ${s.system} ran "${s.statement}" ${round(s.medianPerRequest, 0)} times in the median request (up to ${s.maxPerRequest}), ${ms(s.meanMs)} each: ${ms(s.totalMs / b.traces)} of the mean ${ms(meanMs)} per request.`,
+        figures: {
+          route: route.route,
+          system: s.system,
+          statement: s.statement,
+          medianPerRequest: round(s.medianPerRequest, 1),
+          maxPerRequest: s.maxPerRequest,
+          callsPerRequest: round(s.callsPerRequest, 2),
+          meanMs: round(s.meanMs, 2),
+          msPerRequest: round(s.totalMs / b.traces, 1),
+          meanRequestMs: round(meanMs, 1),
+          traces: b.traces,
+          exampleTrace: traceLink(ctx.service, s.exampleTraceId),
+        },
+        page: 'transactions',
+        linkParams: { route: route.route },
+        cause: 'A loop runs one query per item (an ORM\'s lazy loading of a relation, a query inside map/forEach): each round trip waits on the network and the database in turn.',
+        change: 'Fetch the items in one statement: a join, WHERE id = ANY($1) / IN (…), or the ORM\'s eager loading (include, populate, relations); for a cache, one MGET or a pipeline.',
+      }));
+    }
+  }
+  return out;
+};
