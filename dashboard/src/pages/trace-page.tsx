@@ -127,8 +127,8 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
               }}
               onKeyDown={(e) => onRowKey(e, index, s.spanId)}
             >
-              <div class="wf-name" role="cell">
-                <span class="wf-indent" style={{ width: `${Math.min(r.depth, 12) * 12}px` }} />
+              {/* The depth as padding, not a spacer: a name that wraps (narrow screens) stays indented on every line. */}
+              <div class="wf-name" role="cell" style={{ paddingLeft: `calc(0.8rem + ${Math.min(r.depth, 12) * 12}px)` }}>
                 <span class="wf-label">{s.isStall ? `⚠ ${s.name}` : s.name}</span>
                 {r.parentMissing && <span class="wf-tag" data-testid="parent-missing" title="Its parent span was not recorded">caller not recorded</span>}
                 {s.isStall && hardlyRan(s.durationMs, stallCpuMs(s.attributes)) && (
