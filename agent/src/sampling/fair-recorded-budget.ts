@@ -13,23 +13,27 @@
 // recorded trace takes a global token: the total stays the budget, whatever the paths.
 //
 // Hot path: a light request over a spent budget returns after one comparison; past the free
-// half, the path's key is read off the URL (two indexOf calls, a short slice, two Map lookups).
+// half, the path's key is read off the URL (one pass over its path, no string made) and
+// looked up.
 import { TokenBucket } from './token-bucket';
 
 /** Paths with a share of their own; past it the table starts over (a scanner's random paths). */
 const MAX_PATHS = 512;
 /** Depths told apart; deeper URLs share the last. */
 const MAX_DEPTH = 8;
-/** A first segment longer than this, or starting with a digit, is taken for an id. */
-const MAX_SEGMENT = 48;
-const ID_SEGMENT = '/:';
+/** The first segment's hash: 2^24 values, times 16 (the depth), stays a small integer (a Smi). */
+const HASH_MASK = 0xffffff;
+/** Characters of a URL read for its key (a long one's tail is not). */
+const MAX_SCAN = 256;
 const SLASH = 47;
+const QUESTION = 63;
 
 export class FairRecordedBudget {
   private readonly all: TokenBucket;
   private readonly reserve: number;
   private readonly fairShare: number;
-  private readonly paths = new Map<string, (TokenBucket | undefined)[]>();
+  /** Path key (pathBucket) → its share. */
+  private readonly paths = new Map<number, TokenBucket>();
 
   constructor(
     private readonly perSecond: number,
@@ -50,26 +54,35 @@ export class FairRecordedBudget {
   }
 
   private pathBucket(url: string | undefined): TokenBucket {
-    let head = '';
-    let depth = 0;
+    // The key is a number: the first segment's characters hashed as they are scanned for the
+    // depth, then the depth. No string is sliced, and a number hashes for free in the Map;
+    // two paths whose hashes collide share a share, which costs only fairness between them.
+    let key = 0;
     if (url !== undefined && url.charCodeAt(0) === SLASH) {
-      let end = url.indexOf('?');
-      if (end === -1) end = url.length;
-      let slash = url.indexOf('/', 1);
-      const first = slash === -1 || slash > end ? end : slash;
-      const c = url.charCodeAt(1);
-      head = first > MAX_SEGMENT || (c >= 48 && c <= 57) ? ID_SEGMENT : url.slice(0, first);
-      depth = 1;
-      while (slash !== -1 && slash < end && depth < MAX_DEPTH) {
-        depth++;
-        slash = url.indexOf('/', slash + 1);
+      let depth = 1;
+      let inFirst = true;
+      const c1 = url.charCodeAt(1);
+      // A first segment that starts with a digit is an id: all such paths share a key (not the root's).
+      const idFirst = c1 >= 48 && c1 <= 57;
+      let hash = idFirst ? HASH_MASK : 0;
+      const end = Math.min(url.length, MAX_SCAN);
+      for (let i = 1; i < end; i++) {
+        const c = url.charCodeAt(i);
+        if (c === QUESTION) break;
+        if (c === SLASH) {
+          inFirst = false;
+          if (++depth === MAX_DEPTH) break;
+        } else if (inFirst && !idFirst) {
+          hash = (Math.imul(hash, 31) + c) & HASH_MASK;
+        }
       }
+      key = hash * 16 + depth;
     }
-    let byDepth = this.paths.get(head);
-    if (byDepth === undefined) {
+    let bucket = this.paths.get(key);
+    if (bucket === undefined) {
       if (this.paths.size >= MAX_PATHS) this.paths.clear();
-      this.paths.set(head, (byDepth = []));
+      this.paths.set(key, (bucket = new TokenBucket(this.fairShare, this.now)));
     }
-    return (byDepth[depth] ??= new TokenBucket(this.fairShare, this.now));
+    return bucket;
   }
 }
