@@ -204,9 +204,10 @@ export interface Storage {
   requestParts(q: RangeQuery & { service: string }): RequestParts;
   /**
    * Where the kept traces' server time went (database, outgoing HTTP, the app) and their top
-   * statements: the newest traces of the service (and route) in the range, a bounded sample.
+   * statements: the newest traces of the service (and route) in the range, a bounded sample
+   * (200, or fewer with traceLimit).
    */
-  timeBreakdown(q: RangeQuery & { service: string; route?: string }): TimeBreakdownResponse;
+  timeBreakdown(q: RangeQuery & { service: string; route?: string; traceLimit?: number }): TimeBreakdownResponse;
   /** Per-minute aggregates of the given minutes, for the live stream. */
   liveAggregates(service: string, minutes: number[]): LiveAggregate[];
   /** The minute rollups in [from, to) merged into one aggregate (sketches merged, not averaged). */

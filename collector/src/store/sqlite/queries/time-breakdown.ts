@@ -22,6 +22,8 @@ export interface TimeBreakdownQuery {
   route?: string;
   from: number;
   to: number;
+  /** Traces to read, at most (and by default) TRACE_LIMIT: the advisor reads fewer per route. */
+  traceLimit?: number;
 }
 
 interface SpanRow {
@@ -62,7 +64,7 @@ function breakdownSql(withRoute: boolean): string {
   return `WITH picked AS (
       SELECT trace_id, span_id, start_ns, duration_ns FROM spans${withRoute ? ' INDEXED BY spans_roots_route' : ''}
       WHERE is_root = 1 AND service = ?${withRoute ? ' AND route = ?' : ''} AND start_ns >= ? AND start_ns < ?
-      ORDER BY start_ns DESC LIMIT ${TRACE_LIMIT}
+      ORDER BY start_ns DESC LIMIT ?
     )
     SELECT p.span_id AS root_id, lower(hex(p.trace_id)) AS trace_hex, p.duration_ns AS root_ns,
       s.span_id, s.parent_span_id, s.kind, s.name, s.start_ns - p.start_ns AS rel_ns, s.duration_ns,
@@ -107,7 +109,8 @@ export class TimeBreakdownQueries {
   timeBreakdown(q: TimeBreakdownQuery): TimeBreakdownResponse {
     const params: (string | number | bigint)[] = [q.service];
     if (q.route !== undefined) params.push(q.route);
-    params.push(msToNs(q.from), msToNs(q.to), q.service);
+    const traceLimit = Math.max(1, Math.min(TRACE_LIMIT, Math.trunc(q.traceLimit ?? TRACE_LIMIT)));
+    params.push(msToNs(q.from), msToNs(q.to), traceLimit, q.service);
     const roots = groupByRoot(this.stmts.get(breakdownSql(q.route !== undefined)).all(...params) as JoinedRow[]);
 
     let totalNs = 0;
@@ -180,7 +183,7 @@ export class TimeBreakdownQueries {
       service: q.service,
       route: q.route ?? null,
       traces: roots.length,
-      traceLimit: TRACE_LIMIT,
+      traceLimit,
       totalMs: totalNs / 1e6,
       databaseMs: databaseNs / 1e6,
       databaseShare: share(databaseNs),
