@@ -1,10 +1,16 @@
 // The recorded budget spread across request paths, and traces kept for being slow for their
 // route: driven on an injected clock, so each second's budget is exact.
+import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ExportHealth } from '../../agent/src/export/health';
 import { FairRecordedBudget } from '../../agent/src/sampling/fair-recorded-budget';
 import { keepTrace } from '../../agent/src/sampling/keep-decision';
-import { RouteSlowness } from '../../agent/src/sampling/route-slowness';
+import { ROUTE_P90_ATTR, RouteSlowness } from '../../agent/src/sampling/route-slowness';
+import { HeadroomSampler } from '../../agent/src/sampling/sampler';
+import { TailSamplingProcessor } from '../../agent/src/sampling/tail-processor';
+import { TraceBudget } from '../../agent/src/sampling/trace-budget';
 
 /** Ten seconds of a hot path (10 requests a ms, all at once) and a rare one (one every 100 ms): what each got. */
 function hotAndRare(budget: FairRecordedBudget, clock: { t: number }, rarePath: string): { hot: number; rare: number } {
@@ -112,4 +118,20 @@ test('route slowness: at most perRoute keeps a second per route, total in all', 
 test('keep: slow for its route', () => {
   assert.equal(keepTrace({ sampled: false, error: false, durationMs: 10, stall: false, slowForRoute: true }, 2000), true);
   assert.equal(keepTrace({ sampled: false, error: false, durationMs: 10, stall: false, slowForRoute: false }, 2000), false);
+});
+
+test('tail: a recorded trace whose server span is marked slow for its route is kept whole', async () => {
+  const kept: ReadableSpan[] = [];
+  const processor = new TailSamplingProcessor((span) => kept.push(span), new ExportHealth('test'), { slowTraceMs: 2000, maxTraces: 10, maxSpansPerTrace: 10, maxAgeMs: 60_000 });
+  const provider = new BasicTracerProvider({ sampler: new HeadroomSampler(new TraceBudget({ kind: 'rate', perSecond: 0 }, 100)), spanProcessors: [processor] });
+  const tracer = provider.getTracer('t');
+  const ordinary = tracer.startSpan('GET /r', { kind: SpanKind.SERVER });
+  ordinary.end();
+  assert.equal(kept.length, 0);
+  const marked = tracer.startSpan('GET /r', { kind: SpanKind.SERVER });
+  tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, marked)).end();
+  marked.setAttribute(ROUTE_P90_ATTR, 120);
+  marked.end();
+  assert.deepEqual(kept.map((s) => s.name), ['child', 'GET /r']);
+  await provider.shutdown();
 });
