@@ -1,6 +1,6 @@
 // The route view in Chromium shows where a route's time goes, from traces sent with known
-// timings: a 300 ms request with a 276 ms query is "database (postgresql) 92 %", and the
-// statements table shows the N+1's 20 calls per request.
+// timings: a 300 ms request with a 276 ms query is "database (postgresql) 92 %", the
+// statements table shows the N+1's 20 calls per request, and its trace folds them into one row.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -61,6 +61,26 @@ test('the route view splits its time into database, external and app, with its t
     assert.deepEqual(rows[0], ['SELECT pg_sleep(?)', '1 (1)']);
     assert.ok(rows.some(([s, n]) => s === 'SELECT * FROM items WHERE id = ?' && n === '20 (20)'), JSON.stringify(rows));
     await page.getByTestId('time-breakdown').screenshot({ path: path.join(ARTIFACTS, 'dashboard-time-breakdown.png') });
+
+    // The N+1's trace: its twenty queries are one row until opened.
+    const items = breakdown.statements.find((s) => s.statement === 'SELECT * FROM items WHERE id = ?');
+    assert.ok(items);
+    await page.goto(`${rig.collector.httpUrl}/services/${service}/traces/${items.exampleTraceId}`);
+    const group = page.getByTestId('span-group');
+    await group.waitFor();
+    assert.equal(await group.count(), 1);
+    assert.equal(await group.locator('.wf-label').textContent(), 'SELECT * FROM items WHERE id = ?');
+    assert.equal(await page.getByTestId('span-group-count').textContent(), '×20, 10 ms in all');
+    // The root, the group, the slow query and the redis call.
+    assert.equal(await page.locator('[data-testid="waterfall"] [role="row"][data-span-id]').count(), 4);
+    await page.getByTestId('waterfall').screenshot({ path: path.join(ARTIFACTS, 'trace-repeated-folded.png') });
+    await group.click();
+    assert.equal(await group.getAttribute('aria-expanded'), 'true');
+    assert.equal(await page.locator('[data-testid="waterfall"] [role="row"][data-span-id]').count(), 24);
+    // Keyboard: from the group, Enter folds it again.
+    await group.focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await page.locator('[data-testid="waterfall"] [role="row"][data-span-id]').count(), 4);
   } finally {
     await page.close();
   }

@@ -13,6 +13,7 @@ import { formatMs, formatTime } from '../format/units';
 import { hardlyRan, stallCpuMs } from '../../../collector/src/store/stall-cpu';
 import { blockerText, stallWaits, type StallWait } from '../shape/stall-waits';
 import { traceErrors, type TraceError } from '../shape/trace-errors';
+import { repeatGroups, visibleItems, type RepeatGroup } from '../shape/repeated-spans';
 import { attributeText, buildWaterfall } from '../shape/waterfall';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
@@ -46,21 +47,31 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
   const waitedMs = [...waits.values()].reduce((sum, x) => sum + x.waitedMs, 0);
   const waitedOn = [...new Set([...waits.values()].map((x) => x.service))];
   const [selected, setSelected] = useState<string | null>(null);
+  // Runs of repeated siblings (an N+1) are folded into one row each until opened.
+  const groups = repeatGroups(w.rows);
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const items = visibleItems(w.rows, groups, expanded);
+  const itemId = (item: (typeof items)[number]): string => (item.kind === 'row' ? item.row.span.spanId : groupRowId(item.group));
+  const toggleGroup = (g: RepeatGroup) => {
+    const next = new Set(expanded);
+    if (!next.delete(g.id)) next.add(g.id);
+    setExpanded(next);
+  };
   // The row that holds the waterfall's one tab stop: the last one focused, else the open one, else the first.
   const [focused, setFocused] = useState<string | null>(null);
   const table = useRef<HTMLDivElement>(null);
-  const shown = (id: string | null) => (id !== null && w.rows.some((r) => r.span.spanId === id) ? id : null);
-  const tabStop = shown(focused) ?? shown(selected) ?? w.rows[0]?.span.spanId ?? null;
+  const shown = (id: string | null) => (id !== null && items.some((item) => itemId(item) === id) ? id : null);
+  const tabStop = shown(focused) ?? shown(selected) ?? (items[0] !== undefined ? itemId(items[0]) : null);
   const toggle = (spanId: string) => setSelected(selected === spanId ? null : spanId);
   const focusRow = (spanId: string) => table.current?.querySelector<HTMLElement>(`[role="row"][data-span-id="${CSS.escape(spanId)}"]`)?.focus();
-  const onRowKey = (e: KeyboardEvent, index: number, spanId: string) => {
+  const onRowKey = (e: KeyboardEvent, index: number, onToggle: () => void) => {
     const action = rowKeyAction(e.key);
     // Keys on a link inside the row (the wait note's) are the link's.
     if (action === null || e.target !== e.currentTarget) return;
     e.preventDefault();
-    if (action === 'toggle') return toggle(spanId);
-    const next = w.rows[movedIndex(action, index, w.rows.length)];
-    if (next) focusRow(next.span.spanId);
+    if (action === 'toggle') return onToggle();
+    const next = items[movedIndex(action, index, items.length)];
+    if (next) focusRow(itemId(next));
   };
   const root = w.rows[0]?.span;
   const picked = w.rows.find((r) => r.span.spanId === selected)?.span ?? null;
@@ -108,7 +119,40 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
             <span>{formatMs(w.durationMs)}</span>
           </div>
         </div>
-        {w.rows.map((r, index) => {
+        {items.map((item, index) => {
+          if (item.kind === 'group') {
+            const g = item.group;
+            const id = groupRowId(g);
+            const open = expanded.has(g.id);
+            return (
+              <div
+                class="wf-row wf-group"
+                role="row"
+                key={id}
+                data-span-id={id}
+                data-testid="span-group"
+                tabIndex={id === tabStop ? 0 : -1}
+                aria-expanded={open}
+                onClick={() => toggleGroup(g)}
+                onFocus={(e) => {
+                  if (e.target === e.currentTarget) setFocused(id);
+                }}
+                onKeyDown={(e) => onRowKey(e, index, () => toggleGroup(g))}
+              >
+                <div class="wf-name" role="cell" style={{ paddingLeft: `calc(0.8rem + ${Math.min(g.depth, 12) * 12}px)` }}>
+                  <span class="wf-group-toggle" aria-hidden="true">{open ? '▾' : '▸'}</span>
+                  <span class="wf-label" title={g.label}>{g.label}</span>
+                  <span class="wf-tag wf-repeats" data-testid="span-group-count">{`×${g.repeats}, ${formatMs(g.totalMs)} in all`}</span>
+                </div>
+                <div class="wf-bar-cell" role="cell">
+                  <div class="wf-track">
+                    <div class="wf-bar wf-group-bar" style={{ left: `${g.offsetPct.toFixed(3)}%`, width: `${Math.max(g.widthPct, 0.3).toFixed(3)}%` }} title={`${g.label} ×${g.repeats}: ${formatMs(g.totalMs)} in all`} />
+                  </div>
+                </div>
+              </div>
+            );
+          }
+          const r = item.row;
           const s = r.span;
           const error = s.status.code === 2;
           const cls = ['wf-row', s.isStall ? 'wf-stall' : '', error ? 'wf-error' : '', selected === s.spanId ? 'wf-selected' : ''].join(' ').trim();
@@ -125,7 +169,7 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
               onFocus={(e) => {
                 if (e.target === e.currentTarget) setFocused(s.spanId);
               }}
-              onKeyDown={(e) => onRowKey(e, index, s.spanId)}
+              onKeyDown={(e) => onRowKey(e, index, () => toggle(s.spanId))}
             >
               {/* The depth as padding, not a spacer: a name that wraps (narrow screens) stays indented on every line. */}
               <div class="wf-name" role="cell" style={{ paddingLeft: `calc(0.8rem + ${Math.min(r.depth, 12) * 12}px)` }}>
@@ -154,6 +198,11 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
       {!picked && <p class="muted">Select a span to see its attributes and events.</p>}
     </>
   );
+}
+
+/** A folded group's row id: apart from every span id (hex), so focus and the tab stop can hold it. */
+function groupRowId(g: RepeatGroup): string {
+  return `group-${g.id}`;
 }
 
 /** Why a call's server span started late: the callee's loop was blocked by another request's stall. */
