@@ -33,9 +33,13 @@ const TABS: { page: PageName; label: string }[] = [
   { page: 'advisor', label: 'Advisor' },
 ];
 
+/** How long pages wait for the live stream's first subscription before they read without it. */
+const FIRST_SUBSCRIPTION_WAIT_MS = 1500;
+
 function useLiveStream(service: string | null): LiveContextValue {
   const [status, setStatus] = useState<LiveStatus>({ state: 'connecting' });
   const [resyncVersion, setResync] = useState(0);
+  const [ready, setReady] = useState(false);
   const [clockOffsetMs, setOffset] = useState(0);
   const listeners = useRef(new Set<LiveListener>());
   const conn = useRef<LiveConnection | null>(null);
@@ -43,9 +47,25 @@ function useLiveStream(service: string | null): LiveContextValue {
   subscribed.current = service;
 
   useEffect(() => {
+    // Pages read once the stream is subscribed; if it is slow to come, they read without it and
+    // refetch when it does come (what they read may predate the subscription).
+    let waiting = true;
+    const stopWaiting = () => {
+      waiting = false;
+      setReady(true);
+    };
+    const timer = setTimeout(stopWaiting, FIRST_SUBSCRIPTION_WAIT_MS);
     const c = openLiveConnection(liveUrl(window.location, currentToken()), {
-      onStatus: setStatus,
+      onStatus: (s) => {
+        setStatus(s);
+        if (s.state === 'reconnecting' && waiting) stopWaiting();
+      },
       onResync: () => setResync((n) => n + 1),
+      onFirstSubscription: () => {
+        clearTimeout(timer);
+        if (waiting) stopWaiting();
+        else setResync((n) => n + 1);
+      },
       onMessage: (msg: LiveServerMessage) => {
         if (msg.type === 'hello') setOffset(msg.serverTime - Date.now());
         for (const l of listeners.current) l(msg);
@@ -53,7 +73,10 @@ function useLiveStream(service: string | null): LiveContextValue {
     });
     c.subscribe(subscribed.current);
     conn.current = c;
-    return () => c.close();
+    return () => {
+      clearTimeout(timer);
+      c.close();
+    };
   }, []);
 
   useEffect(() => {
@@ -72,7 +95,7 @@ function useLiveStream(service: string | null): LiveContextValue {
       listeners.current.delete(l);
     };
   }, []);
-  return useMemo(() => ({ status, resyncVersion, clockOffsetMs, listen }), [status, resyncVersion, clockOffsetMs, listen]);
+  return useMemo(() => ({ status, resyncVersion, ready, clockOffsetMs, listen }), [status, resyncVersion, ready, clockOffsetMs, listen]);
 }
 
 function Page({ view }: { view: ViewState }) {

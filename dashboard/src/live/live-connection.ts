@@ -1,6 +1,8 @@
 // The dashboard's one WebSocket to /ws: subscribes to the service on screen, reconnects with
 // backoff when the connection drops, and tells its listeners to refetch (resync) after a
-// reconnect or when the collector says frames were dropped — not on the first connection.
+// reconnect or when the collector says frames were dropped. The first connection is no resync
+// (QA: every page loaded its data twice): it says it is subscribed, and the pages' first reads
+// wait for that (state/use-api.ts), so nothing committed in between is missed.
 
 import type { LiveServerMessage } from '@headroom/collector/api-types';
 import { backoffDelay } from './backoff';
@@ -16,6 +18,8 @@ export interface LiveHandlers {
   onStatus(status: LiveStatus): void;
   /** Data may have been missed: fetch the current state again. */
   onResync(reason: string): void;
+  /** The first connection is open and subscribed: from now on the stream carries every change. */
+  onFirstSubscription(): void;
 }
 
 export interface LiveConnection {
@@ -44,13 +48,9 @@ export function openLiveConnection(url: string, handlers: LiveHandlers): LiveCon
       attempt = 0;
       send();
       handlers.onStatus({ state: 'live' });
-      // Whatever was committed while we were away is in the API, not in the stream. The first
-      // connection is no resync: the pages are loading now, and refetching everything made every
-      // page load its data twice (QA), fixed ranges too. What it leaves open is a commit landing
-      // between a page's first read and this subscription (milliseconds): the live aggregates
-      // heal with the next commit (each carries its minute whole), and frames that arrive while a
-      // request is in flight are applied to its answer (state/use-api.ts).
+      // Whatever was committed while we were away is in the API, not in the stream.
       if (connectedBefore) handlers.onResync('reconnected');
+      else handlers.onFirstSubscription();
       connectedBefore = true;
     };
     ws.onmessage = (ev: MessageEvent) => {

@@ -12,6 +12,12 @@ export interface LiveContextValue {
   status: LiveStatus;
   /** Bumped on every reconnect or resync: pages refetch when it changes. */
   resyncVersion: number;
+  /**
+   * The first subscription is in place, or could not be had within a moment: API reads wait
+   * for it (state/use-api.ts), so a page's first answer and the stream's next frames leave no
+   * gap between them, and nothing has to be fetched twice.
+   */
+  ready: boolean;
   /** serverTime − Date.now() at the last hello, so the moving window follows the collector's clock. */
   clockOffsetMs: number;
   listen(listener: LiveListener): () => void;

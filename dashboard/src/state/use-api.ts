@@ -1,7 +1,8 @@
 // Loads one API resource for the view on screen. Keeps the last good data while reloading
 // (a live refresh does not blank the page), aborts a request that a newer one replaces.
 
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
+import { LiveContext } from '../live/live-context';
 
 export interface ApiState<T> {
   data: T | null;
@@ -28,8 +29,11 @@ export function useApi<T>(key: string, load: (signal: AbortSignal) => Promise<T>
   // before their commit), so they are applied to it again when it lands. The pages' edits
   // are idempotent (merge by id, replace a minute), so applying one twice is harmless.
   const editsInFlight = useRef<((current: T) => T)[] | null>(null);
+  // The first read waits for the live subscription (live-context.ts `ready`), outside it none.
+  const ready = useContext(LiveContext)?.ready ?? true;
 
   useEffect(() => {
+    if (!ready) return undefined;
     const controller = new AbortController();
     if (lastKey.current !== key) {
       // Data for another resource (another service or route) must not linger while loading.
@@ -56,7 +60,7 @@ export function useApi<T>(key: string, load: (signal: AbortSignal) => Promise<T>
       },
     );
     return () => controller.abort();
-  }, [key, ...refresh, nonce]);
+  }, [key, ...refresh, nonce, ready]);
 
   const reload = useCallback(() => setNonce((n) => n + 1), []);
   const update = useCallback((fn: (current: T) => T) => {
