@@ -208,12 +208,21 @@ export interface DownstreamTime {
 /** One statement of the sampled requests (literals replaced by `?`). */
 export interface StatementSummary {
   system: string;
-  /** `db.query.text` / `db.statement` normalised, else `db.operation.name` and collection, else the span name. */
+  /**
+   * `db.query.text` / `db.statement` normalised, else `db.operation.name` and collection, else
+   * the span name; for redis, valkey and memcached the command alone (their text holds keys).
+   */
   statement: string;
+  /** What `statement` was made from: a query's text, an operation, or only the span's name (a pool's connect). */
+  source: 'query' | 'operation' | 'span';
   calls: number;
   /** calls over the sampled requests (all of them, those without the statement too). */
   callsPerRequest: number;
-  /** The median of its calls per request (zero for a request that did not run it). */
+  /**
+   * The median of its calls per request, over the sampled requests that made any database call
+   * (`tracesWithDatabase`; zero for one that did not run this statement). A kept trace whose
+   * operations were not recorded (a light trace, spans lost) has none and does not count.
+   */
   medianPerRequest: number;
   maxPerRequest: number;
   meanMs: number;
@@ -230,8 +239,10 @@ export interface StatementSummary {
 export interface TimeBreakdownResponse extends TimeRange {
   service: string;
   route: string | null;
-  /** Traces (local root spans) it is computed from. */
+  /** Traces (local root spans) it is computed from: partial traces (`headroom.trace.partial`) are left out. */
   traces: number;
+  /** Of them, the traces with at least one database span (what statements' medians are over). */
+  tracesWithDatabase: number;
   traceLimit: number;
   /** Their server-span time summed, ms. */
   totalMs: number;

@@ -77,10 +77,18 @@ describe('time breakdown from kept traces', () => {
         startMs: now - 10_000,
         durationMs: 40,
         attributes: { 'http.route': '/login', 'http.request.method': 'POST' },
-        children: [pg("SELECT id FROM users WHERE name = 'ann' AND password = 'hunter2'", now - 9_990, 20)],
+        children: [
+          pg("SELECT id FROM users WHERE name = 'ann' AND password = 'hunter2'", now - 9_990, 20),
+          // A key-value store's text holds its keys: the command alone is the statement.
+          { name: 'get', kind: SpanKind.CLIENT, startMs: now - 9_960, durationMs: 1, attributes: { 'db.system': 'redis', 'db.statement': 'get session:s3cr3t-token' } },
+        ],
       },
       // Outside the asked range.
       itemsTrace(now - 900_000, 9),
+      // A request over the agent's recording budget: its server span alone, marked partial.
+      { name: ITEMS, startMs: now - 5_000, durationMs: 500, attributes: { 'http.route': '/orders/:id/items', 'http.request.method': 'GET', 'headroom.trace.partial': true } },
+      // A request with no database call.
+      { name: 'GET /health', startMs: now - 4_000, durationMs: 1, attributes: { 'http.route': '/health', 'http.request.method': 'GET' } },
     ]);
     await collector.storage.flush();
   });
@@ -96,7 +104,8 @@ describe('time breakdown from kept traces', () => {
     assert.equal(res.status, 200);
     const b = res.body;
     assert.equal(b.route, ITEMS);
-    assert.equal(b.traces, 2);
+    assert.equal(b.traces, 2, 'the partial trace is left out');
+    assert.equal(b.tracesWithDatabase, 2);
     assert.equal(b.traceLimit, 200);
     assert.ok(Math.abs(b.totalMs - 200) < 0.01, `total ${b.totalMs}`);
     assert.ok(Math.abs(b.databaseMs - 118) < 0.01, `database ${b.databaseMs}`);
@@ -123,18 +132,23 @@ describe('time breakdown from kept traces', () => {
     const names = b.statements.map((s) => s.statement);
     assert.ok(names.includes('SELECT * FROM orders WHERE id = $1'));
     assert.ok(names.includes('GET'), 'a statement without text is named by its operation');
-    assert.ok(names.includes('pg-pool.connect'), 'and without an operation by its span name');
+    assert.equal(b.statements.find((s) => s.statement === 'pg-pool.connect')?.source, 'span', 'and without an operation by its span name');
+    assert.equal(items.source, 'query');
     assert.ok(!names.includes('SELECT ?'), 'the nested local root\'s query is not this route\'s');
   });
 
   it('a whole service without a route reads every route\'s traces; no literal reaches the answer', async () => {
     const res = await getJson<TimeBreakdownResponse>(`${api}?${range()}`);
     assert.equal(res.body.route, null);
-    // Two items requests, their two nested local roots (requests of their own), the login.
-    assert.equal(res.body.traces, 5);
+    // Two items requests, their two nested local roots (requests of their own), the login and
+    // the health check; all but the health check called the database.
+    assert.equal(res.body.traces, 6);
+    assert.equal(res.body.tracesWithDatabase, 5);
     const login = res.body.statements.find((s) => s.statement.includes('users'));
     assert.equal(login?.statement, 'SELECT id FROM users WHERE name = ? AND password = ?');
     assert.ok(!JSON.stringify(res.body).includes('hunter2'));
+    assert.deepEqual(res.body.statements.filter((s) => s.system === 'redis').map((s) => [s.statement, s.source]), [['GET', 'operation']]);
+    assert.ok(!JSON.stringify(res.body).includes('s3cr3t'));
   });
 
   it('a route with no kept traces answers zeros, and an unknown service 404', async () => {
@@ -146,6 +160,9 @@ describe('time breakdown from kept traces', () => {
     assert.deepEqual(empty.body.statements, []);
     const unknown = await getJson(`${collector.httpUrl}/api/services/nobody/time-breakdown?${range()}`);
     assert.equal(unknown.status, 404);
+    // A path without its method would match no trace and read as a route with none: a 400 says what to write.
+    const pathOnly = await getJson(`${api}?${range()}&route=${encodeURIComponent('/orders/:id/items')}`);
+    assert.equal(pathOnly.status, 400);
   });
 
   it('unions overlapping intervals and normalises literals', () => {

@@ -7,7 +7,7 @@ import { breakdownSegments, breakdownText } from '../../dashboard/src/shape/time
 
 function breakdown(patch: Partial<TimeBreakdownResponse>): TimeBreakdownResponse {
   return {
-    from: 0, to: 1, service: 's', route: 'GET /x', traces: 3, traceLimit: 200, totalMs: 100,
+    from: 0, to: 1, service: 's', route: 'GET /x', traces: 3, tracesWithDatabase: 3, traceLimit: 200, totalMs: 100,
     databaseMs: 0, databaseShare: 0, externalMs: 0, externalShare: 0, appMs: 100, appShare: 1,
     databases: [], externals: [], statements: [], exampleTraceId: null, ...patch,
   };

@@ -76,7 +76,9 @@ export const downstreamTimeRule = (ctx: ServiceContext): Finding[] => {
       }));
     }
     for (const s of b.statements) {
-      if (s.medianPerRequest < t.nPlusOneMinCalls) continue;
+      // A span named only by itself (pg's pool connect) repeats with the query it serves: that
+      // query's finding says it, a second one for the connects would only repeat it.
+      if (s.medianPerRequest < t.nPlusOneMinCalls || s.source === 'span') continue;
       out.push(finding(ctx, {
         kind: 'downstream.n-plus-one',
         subject: `${route.route} ${s.system} ${s.statement}`,

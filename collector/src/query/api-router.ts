@@ -117,7 +117,7 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now, 
   });
 
   router.get('/services/:service/time-breakdown', (req: Request<ServiceParams>, res: Response<TimeBreakdownResponse>) => {
-    const route = stringParam(query(req), 'route');
+    const route = transactionRouteParam(query(req));
     res.json(
       storage.timeBreakdown({ ...rangeParams(query(req), now()), service: serviceParam(req.params.service), ...(route !== undefined && { route }) }),
     );

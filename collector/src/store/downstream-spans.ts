@@ -13,8 +13,11 @@ const MAX_NAME = 64;
 /** A statement key is the query's start: enough to tell statements apart on a page. */
 const MAX_STATEMENT = 300;
 
+/** Where a statement's key came from: a query's text, an operation (and collection), or only the span's name. */
+export type StatementSource = 'query' | 'operation' | 'span';
+
 export type Downstream =
-  | { category: 'database'; system: string; statement: string }
+  | { category: 'database'; system: string; statement: string; source: StatementSource }
   | { category: 'external'; peer: string };
 
 type Attrs = Record<string, JsonValue>;
@@ -44,14 +47,23 @@ export function normaliseStatement(sql: string): string {
   return bounded(s, MAX_STATEMENT);
 }
 
+/**
+ * Key-value stores put the command's arguments in the statement (ioredis: "get session:9f3…"):
+ * a key per session would make a statement per session, and show its key. Their command alone.
+ */
+const KEY_VALUE_SYSTEMS: ReadonlySet<string> = new Set(['redis', 'valkey', 'memcached']);
+
 /** What a database span ran: its query text normalised, else its operation and collection, else its name. */
-function statementOf(attrs: Attrs, spanName: string): string {
-  const query = text(attrs, 'db.query.text') ?? text(attrs, 'db.statement');
-  if (query !== null) return normaliseStatement(query);
+function statementOf(system: string, attrs: Attrs, spanName: string): { statement: string; source: StatementSource } {
   const operation = text(attrs, 'db.operation.name') ?? text(attrs, 'db.operation');
+  const query = text(attrs, 'db.query.text') ?? text(attrs, 'db.statement');
+  if (query !== null && KEY_VALUE_SYSTEMS.has(system)) {
+    return { statement: bounded((operation ?? query.split(/\s/, 1)[0] ?? query).toUpperCase(), MAX_NAME), source: 'operation' };
+  }
+  if (query !== null) return { statement: normaliseStatement(query), source: 'query' };
   const collection = text(attrs, 'db.collection.name') ?? text(attrs, 'db.mongodb.collection') ?? text(attrs, 'db.sql.table');
-  if (operation !== null) return bounded(collection !== null ? `${operation} ${collection}` : operation, MAX_STATEMENT);
-  return bounded(spanName, MAX_STATEMENT);
+  if (operation !== null) return { statement: bounded(collection !== null ? `${operation} ${collection}` : operation, MAX_STATEMENT), source: 'operation' };
+  return { statement: bounded(spanName, MAX_STATEMENT), source: 'span' };
 }
 
 /**
@@ -62,7 +74,10 @@ function statementOf(attrs: Attrs, spanName: string): string {
 export function downstreamOf(kind: number, name: string, attrs: Attrs): Downstream | null {
   if (kind !== KIND_CLIENT && kind !== KIND_INTERNAL && kind !== KIND_UNSPECIFIED) return null;
   const system = text(attrs, 'db.system.name') ?? text(attrs, 'db.system');
-  if (system !== null) return { category: 'database', system: bounded(system.toLowerCase(), MAX_NAME), statement: statementOf(attrs, name) };
+  if (system !== null) {
+    const db = bounded(system.toLowerCase(), MAX_NAME);
+    return { category: 'database', system: db, ...statementOf(db, attrs, name) };
+  }
   if (kind === KIND_CLIENT && (text(attrs, 'http.request.method') ?? text(attrs, 'http.method')) !== null) {
     const peer = text(attrs, 'server.address') ?? text(attrs, 'net.peer.name') ?? 'unknown host';
     return { category: 'external', peer: bounded(peer.toLowerCase(), MAX_NAME) };

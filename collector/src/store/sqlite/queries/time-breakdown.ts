@@ -6,7 +6,7 @@
 // are middleware and handlers, whose attributes need not be read.
 import type { Database } from 'better-sqlite3';
 import type { DownstreamTime, StatementSummary, TimeBreakdownResponse } from '../../../api-types';
-import { downstreamOf } from '../../downstream-spans';
+import { downstreamOf, type StatementSource } from '../../downstream-spans';
 import { unionLength } from '../../interval-union';
 import { msToNs } from '../../time-buckets';
 import { parseJsonObject } from '../json-rows';
@@ -45,6 +45,7 @@ interface Tally {
 interface StatementTally {
   system: string;
   statement: string;
+  source: StatementSource;
   calls: number;
   totalNs: number;
   /** Calls per sampled trace (traces without it absent). */
@@ -55,7 +56,9 @@ interface StatementTally {
 const MAX_ROWS = 100_000;
 
 /**
- * The picked roots (route filter optional), then every span of the same service in their
+ * The picked roots (route filter optional; not partial ones: the agent's `headroom.trace.partial`
+ * server span of a request over its recording budget has no children, and would count its
+ * whole time as the app's — under load most kept traces of a busy route are such), then every span of the same service in their
  * traces, in one statement. With a route, the route index by name: without statistics SQLite
  * picks spans_roots_service (service and time), which walks every root of the service in the
  * range — 1 s for a quiet route in a day of a busy service, 0.1 ms through the route index.
@@ -64,6 +67,7 @@ function breakdownSql(withRoute: boolean): string {
   return `WITH picked AS (
       SELECT trace_id, span_id, start_ns, duration_ns FROM spans${withRoute ? ' INDEXED BY spans_roots_route' : ''}
       WHERE is_root = 1 AND service = ?${withRoute ? ' AND route = ?' : ''} AND start_ns >= ? AND start_ns < ?
+        AND instr(attributes, '"headroom.trace.partial":true') = 0
       ORDER BY start_ns DESC LIMIT ?
     )
     SELECT p.span_id AS root_id, lower(hex(p.trace_id)) AS trace_hex, p.duration_ns AS root_ns,
@@ -121,6 +125,8 @@ export class TimeBreakdownQueries {
     const externals = new Map<string, Tally>();
     const statements = new Map<string, StatementTally>();
     let example: { traceId: string; ns: number } | null = null;
+    /** Traces with at least one database span: what a statement's median is over. */
+    let withDatabase = 0;
 
     for (const [index, root] of roots.entries()) {
       const rootNs = root.durationNs;
@@ -152,7 +158,7 @@ export class TimeBreakdownQueries {
         if (d.category === 'database') {
           const sKey = `${d.system}\u0000${d.statement}`;
           let s = statements.get(sKey);
-          if (!s) statements.set(sKey, (s = { system: d.system, statement: d.statement, calls: 0, totalNs: 0, perTrace: new Map() }));
+          if (!s) statements.set(sKey, (s = { system: d.system, statement: d.statement, source: d.source, calls: 0, totalNs: 0, perTrace: new Map() }));
           s.calls++;
           s.totalNs += r.duration_ns;
           s.perTrace.set(index, (s.perTrace.get(index) ?? 0) + 1);
@@ -160,6 +166,7 @@ export class TimeBreakdownQueries {
       }
       for (const [key, group] of bySystem) (databases.get(key) as Tally).totalNs += unionLength(group);
       for (const [key, group] of byPeer) (externals.get(key) as Tally).totalNs += unionLength(group);
+      if (dbAll.length > 0) withDatabase++;
       databaseNs += unionLength(dbAll);
       externalNs += unionLength(extAll);
       const downstream = unionLength(all);
@@ -176,13 +183,14 @@ export class TimeBreakdownQueries {
     const statementList: StatementSummary[] = [...statements.values()]
       .sort((a, b) => b.totalNs - a.totalNs || a.statement.localeCompare(b.statement))
       .slice(0, MAX_STATEMENTS)
-      .map((s) => statementSummary(s, traceIds));
+      .map((s) => statementSummary(s, traceIds, withDatabase));
     return {
       from: q.from,
       to: q.to,
       service: q.service,
       route: q.route ?? null,
       traces: roots.length,
+      tracesWithDatabase: withDatabase,
       traceLimit,
       totalMs: totalNs / 1e6,
       databaseMs: databaseNs / 1e6,
@@ -222,7 +230,7 @@ function descendants(rootId: string, rows: SpanRow[]): SpanRow[] {
   return out;
 }
 
-function statementSummary(s: StatementTally, traceIds: string[]): StatementSummary {
+function statementSummary(s: StatementTally, traceIds: string[], withDatabase: number): StatementSummary {
   const counts = [...s.perTrace.values()];
   let exampleIndex = 0;
   let most = 0;
@@ -235,9 +243,10 @@ function statementSummary(s: StatementTally, traceIds: string[]): StatementSumma
   return {
     system: s.system,
     statement: s.statement,
+    source: s.source,
     calls: s.calls,
     callsPerRequest: s.calls / traceIds.length,
-    medianPerRequest: median(counts, traceIds.length),
+    medianPerRequest: median(counts, withDatabase),
     maxPerRequest: most,
     meanMs: s.totalNs / 1e6 / s.calls,
     totalMs: s.totalNs / 1e6,
@@ -245,7 +254,7 @@ function statementSummary(s: StatementTally, traceIds: string[]): StatementSumma
   };
 }
 
-/** The median of `counts` padded with zeros to `n` values (the traces that did not run it). */
+/** The median of `counts` padded with zeros to `n` values (the traces with database calls that did not run it). */
 function median(counts: number[], n: number): number {
   const all = [...counts, ...new Array<number>(n - counts.length).fill(0)].sort((a, b) => a - b);
   const mid = Math.floor(n / 2);
