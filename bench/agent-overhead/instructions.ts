@@ -18,6 +18,7 @@
 // for the default budgets (10 sampled and 20 recorded traces a second), and bare + idle/R for
 // the app alone. Plain OpenTelemetry traces every request at any rate, so it is measured as it is.
 //
+// The stall threshold is raised to 60 s for the agent (valgrind stretches every callback).
 // Instructions are not time: cache misses and other stalls do not count, so this is a proxy for
 // CPU, the one that does not move. It needs valgrind (Debian: apt-get install valgrind).
 //
@@ -69,7 +70,9 @@ function parts(endpoint: string): Part[] {
     key,
     name,
     nodeArgs: ['--require', './agent/dist/register.js'],
-    env: { OTEL_SERVICE_NAME: 'bench-instructions', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, ...env },
+    // Under valgrind every callback takes ~50× its time: at the default 100 ms threshold the
+    // slowed app would "stall" all the time and pay for snapshots it never takes at real speed.
+    env: { OTEL_SERVICE_NAME: 'bench-instructions', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, HEADROOM_STALL_THRESHOLD_MS: '60000', ...env },
   });
   const all: Part[] = [
     { key: 'bare', name: 'bare', nodeArgs: [], env: {} },
@@ -110,12 +113,14 @@ async function dumpTotal(pid: number, dir: string): Promise<number> {
   throw new Error('callgrind wrote no dump within 60 s');
 }
 
-/** Sends `amount` requests; returns how many were answered 2xx (the ones counted). */
-async function requests(url: string, amount: number): Promise<number> {
-  const r = await autocannon({ url, connections: 10, amount, timeout: 60 });
-  // A keep-alive connection the app closes as a request goes out is a lost request now and
-  // then (valgrind slows the app, not the server's 5 s idle timer): counted out, not fatal.
-  if (r['2xx'] < 0.99 * amount) throw new Error(`${url}: ${r['2xx']} of ${amount} answered 2xx (${r.non2xx} other, ${r.errors} errors)`);
+/**
+ * Sends `amount` requests; returns how many were answered 2xx (the ones counted). A request
+ * now and then times out while valgrind translates code anew: counted out, and fatal only in a
+ * measured window that lost more than 1 %.
+ */
+async function requests(url: string, amount: number, measured: boolean): Promise<number> {
+  const r = await autocannon({ url, connections: 10, amount, timeout: 120 });
+  if (measured && r['2xx'] < 0.99 * amount) throw new Error(`${url}: ${r['2xx']} of ${amount} answered 2xx (${r.non2xx} other, ${r.errors} errors)`);
   return r['2xx'];
 }
 
@@ -139,9 +144,9 @@ async function measure(part: Part, dir: string): Promise<Measured> {
       }
     }
     process.stderr.write(`${part.name}: warming up\n`);
-    await requests(url, WARMUP);
+    await requests(url, WARMUP, false);
     callgrindControl(['-i', 'on', String(pid)]);
-    await requests(url, 300); // valgrind translates the code anew once counting is on
+    await requests(url, 300, false); // valgrind translates the code anew once counting is on
     await dumpTotal(pid, dir);
     let t0 = performance.now();
     await sleep(IDLE_SECONDS * 1000);
@@ -150,7 +155,7 @@ async function measure(part: Part, dir: string): Promise<Measured> {
     for (let w = 0; w < WINDOWS; w++) {
       process.stderr.write(`${part.name}: window ${w + 1}/${WINDOWS}\n`);
       t0 = performance.now();
-      const answered = await requests(url, REQUESTS);
+      const answered = await requests(url, REQUESTS, true);
       const seconds = (performance.now() - t0) / 1000;
       const total = await dumpTotal(pid, dir);
       perRequest.push((total - idlePerSecond * seconds) / answered);
