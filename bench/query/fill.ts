@@ -109,7 +109,7 @@ function traceSpans(random: () => number, service: string, instanceId: string, r
   const common = { traceId, service, instanceId, stall: false, eventsJson: null as string | null, statusMessage: '' };
   const spans: SpanRecord[] = [
     {
-      ...common, spanId: rootId, parentSpanId: null, name: route, kind: 2, route: path, startNs: ns(startMs), endNs: ns(startMs + totalMs),
+      ...common, spanId: rootId, parentSpanId: null, name: route, kind: 2, route, startNs: ns(startMs), endNs: ns(startMs + totalMs),
       statusCode: error ? 2 : 0,
       attributesJson: JSON.stringify({
         'http.request.method': method, 'http.route': path, 'url.path': path.replace(':id', '4711'), 'url.scheme': 'http',
@@ -119,7 +119,7 @@ function traceSpans(random: () => number, service: string, instanceId: string, r
       }),
     },
     {
-      ...common, spanId: handlerId, parentSpanId: rootId, name: `request handler - ${path}`, kind: 1, route: path,
+      ...common, spanId: handlerId, parentSpanId: rootId, name: `request handler - ${path}`, kind: 1, route,
       startNs: ns(startMs + 0.3), endNs: ns(startMs + totalMs * 0.97), statusCode: 0,
       attributesJson: JSON.stringify({ 'http.route': path, 'express.name': path, 'express.type': 'request_handler' }),
     },
@@ -138,7 +138,7 @@ function traceSpans(random: () => number, service: string, instanceId: string, r
   ];
   if (stallMs !== null) {
     spans.push({
-      ...common, stall: true, spanId: hex(random, 8), parentSpanId: handlerId, name: 'event loop blocked', kind: 1, route: path,
+      ...common, stall: true, spanId: hex(random, 8), parentSpanId: handlerId, name: 'event loop blocked', kind: 1, route,
       startNs: ns(startMs + 2), endNs: ns(startMs + 2 + stallMs), statusCode: 0,
       attributesJson: JSON.stringify({ 'headroom.stall': true, 'headroom.stall.duration_ms': stallMs, 'code.function': 'renderReport', 'code.filepath': '/app/src/reports.js', 'code.lineno': 88 }),
     });

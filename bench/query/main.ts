@@ -106,13 +106,13 @@ async function main(): Promise<void> {
     { name: 'transactions (24h)', url: () => `/api/services/${svc}/transactions?${range(24 * H)}` },
     { name: 'traces search (1h)', url: () => `/api/traces?service=${svc}&${range(H)}` },
     { name: 'traces ≥ 500 ms (24h)', url: () => `/api/traces?service=${svc}&minDurationMs=500&${range(24 * H)}` },
-    { name: 'traces, errors, route (24h)', url: () => `/api/traces?service=${svc}&error=true&route=${encodeURIComponent('/orders/:id')}&${range(24 * H)}` },
+    { name: 'traces, errors, route (24h)', url: () => `/api/traces?service=${svc}&error=true&route=${encodeURIComponent('GET /orders/:id')}&${range(24 * H)}` },
     { name: 'one trace', url: (run) => `/api/traces/${fill.traceIds[run % fill.traceIds.length] ?? '0'.repeat(32)}` },
     { name: 'instances (24h)', url: () => `/api/services/${svc}/instances?${range(24 * H)}` },
     { name: 'events (24h)', url: () => `/api/events?service=${svc}&${range(24 * H)}` },
     { name: 'stalls (24h)', url: () => `/api/services/${svc}/stalls?${range(24 * H)}` },
     { name: 'time breakdown (1h)', url: () => `/api/services/${svc}/time-breakdown?${range(H)}` },
-    { name: 'time breakdown, one route (24h)', url: () => `/api/services/${svc}/time-breakdown?${range(24 * H)}&route=${encodeURIComponent('/checkout')}` },
+    { name: 'time breakdown, one route (24h)', url: () => `/api/services/${svc}/time-breakdown?${range(24 * H)}&route=${encodeURIComponent('POST /checkout')}` },
   ];
 
   const collector = await startCollector({ dbPath: DB, otlpPort: 0, httpPort: 0 });

@@ -106,7 +106,7 @@ describe('time breakdown from kept traces', () => {
     assert.equal(b.route, ITEMS);
     assert.equal(b.traces, 2, 'the partial trace is left out');
     assert.equal(b.tracesWithDatabase, 2);
-    assert.equal(b.traceLimit, 200);
+    assert.equal(b.traceLimit, 100);
     assert.ok(Math.abs(b.totalMs - 200) < 0.01, `total ${b.totalMs}`);
     assert.ok(Math.abs(b.databaseMs - 118) < 0.01, `database ${b.databaseMs}`);
     assert.ok(Math.abs(b.externalMs - 20) < 0.01, `external ${b.externalMs}`);

@@ -9,7 +9,7 @@ import { finding, ms, plural, round, windowWords, type ServiceContext } from './
 /** Routes looked at per service: the ones that take the most time (each costs one breakdown query). */
 const MAX_ROUTES = 5;
 /**
- * Traces read per route: enough for a median, and a quarter of the route view's 200 — five
+ * Traces read per route: enough for a median, and half of the route view's 100 — five
  * routes of 200 scattered traces each cost 0.3–0.8 s on a day of a busy service (bench/query's
  * database, a crowded 2-core machine).
  */

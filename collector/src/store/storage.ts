@@ -205,7 +205,7 @@ export interface Storage {
   /**
    * Where the kept traces' server time went (database, outgoing HTTP, the app) and their top
    * statements: the newest traces of the service (and route) in the range, a bounded sample
-   * (200, or fewer with traceLimit).
+   * (100, or fewer with traceLimit).
    */
   timeBreakdown(q: RangeQuery & { service: string; route?: string; traceLimit?: number }): TimeBreakdownResponse;
   /** Per-minute aggregates of the given minutes, for the live stream. */
