@@ -121,7 +121,10 @@ describe('express routes, light and traced, express 5 and 4', () => {
   test('a light request leaves no trace', async () => {
     for (const service of ['routes-e5-light', 'routes-e4-light']) {
       const r = await collector.api<TracesResponse>(`/api/traces?service=${service}&${RANGE()}`);
-      assert.ok(r.traces.every((t) => t.durationMs >= 2000), `${service}: only slow requests (a loaded machine) leave a trace`);
+      // What a light request keeps when it matters: its server span when slow, failed or
+      // stalled (a loaded machine stretches a callback into a stall now and then).
+      const unexplained = r.traces.filter((t) => t.durationMs < 2000 && !t.error && t.stallMs === 0);
+      assert.deepEqual(unexplained, [], `${service}: only slow, failed or stalled requests leave a trace`);
     }
   });
 });
