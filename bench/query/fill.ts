@@ -184,7 +184,8 @@ export async function fillDatabase(path: string, spec: FillSpec, onProgress?: (m
       for (const [r, route] of routes.entries()) {
         const samples = Array.from({ length: perRoute }, () => lognormalSeconds(random, 15 + r * 4));
         const errors = random() < 0.3 ? 1 : 0;
-        const common = { service: SERVICE, instanceId, route: route.split(' ')[1] as string, timeNs: ns(minuteEnd) };
+        // Request points carry the transaction name as the receiver names them (method + route).
+        const common = { service: SERVICE, instanceId, route, timeNs: ns(minuteEnd) };
         const request: RequestPoint = {
           ...common, method: route.split(' ')[0] as string, statusCode: 200, error: false,
           count: perRoute - errors, sumSeconds: samples.reduce((a, b) => a + b, 0), minSeconds: Math.min(...samples), maxSeconds: Math.max(...samples),

@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     { name: 'service series (15m)', url: () => `/api/services/${svc}/series?${range(H / 4)}` },
     { name: 'service series (1h)', url: () => `/api/services/${svc}/series?${range(H)}` },
     { name: 'service series (24h)', url: () => `/api/services/${svc}/series?${range(24 * H)}` },
-    { name: 'series, one route (24h)', url: () => `/api/services/${svc}/series?${range(24 * H)}&route=${encodeURIComponent('/checkout')}` },
+    { name: 'series, one route (24h)', url: () => `/api/services/${svc}/series?${range(24 * H)}&route=${encodeURIComponent('POST /checkout')}` },
     { name: 'instances series (1h)', url: () => `/api/services/${svc}/instances/series?${range(H)}` },
     { name: 'instances series (24h)', url: () => `/api/services/${svc}/instances/series?${range(24 * H)}` },
     { name: 'transactions (1h)', url: () => `/api/services/${svc}/transactions?${range(H)}` },
