@@ -63,6 +63,7 @@ function agentSettingAttributes(settings: AgentSettings): Attributes {
     'headroom.setting.agent.trace_sampling': describeHeadSampling(settings.traceSampling),
     'headroom.setting.agent.recorded_traces_per_second': settings.recordedTracesPerSecond,
     'headroom.setting.agent.route_slow_traces_per_second': settings.routeSlowTracesPerSecond,
+    'headroom.setting.agent.db_statement': settings.dbStatement,
     'headroom.setting.agent.stall_threshold_ms': settings.stallThresholdMs,
     'headroom.setting.agent.metric_interval_ms': settings.metricIntervalMs,
   };

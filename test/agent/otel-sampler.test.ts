@@ -51,6 +51,7 @@ describe('OTEL_TRACES_SAMPLER', () => {
       return r.events[0];
     }, 'start event');
     assert.equal(start.attributes['headroom.setting.agent.trace_sampling'], 'always_on');
+    assert.equal(start.attributes['headroom.setting.agent.db_statement'], 'sanitized');
   });
 
   test('parentbased_always_off: ordinary requests leave no trace; an error is still kept', async () => {
