@@ -24,11 +24,11 @@ import type { IncomingMessage } from 'node:http';
 import { describe, report } from '../report';
 import { ATTR } from '../signals/meter';
 import { enterMount, joinRoute, patternText, prefixOf } from './express-route-trail';
+import { hookMethod, isHook, markHook, originalOf, unhookMethod } from './method-hooks';
 import { noteActiveRequestError, noteRequestError } from './request-error';
 import { activeRequest, type RequestState } from './request-state';
 
 const kPattern = Symbol('headroom.express.pattern');
-const kUnhooked = Symbol('headroom.express.unhooked');
 
 interface Layer {
   handle: unknown;
@@ -163,7 +163,7 @@ function withErrorDispatchHook(original: ErrorDispatch): ErrorDispatch {
 
 /** Express's final handler, noting the error it is called with (it answers 500 for it, or err.status). */
 function wrapFinalHandler(original: FinalHandler): FinalHandler {
-  if (typeof original !== 'function' || kUnhooked in original) return original;
+  if (typeof original !== 'function' || isHook(original)) return original;
   const finalhandler = function finalhandler(req: unknown, res: unknown, options?: unknown): (err?: unknown) => unknown {
     const done = original(req, res, options);
     return function finish(err?: unknown): unknown {
@@ -177,8 +177,7 @@ function wrapFinalHandler(original: FinalHandler): FinalHandler {
       return done(err);
     };
   };
-  Object.defineProperty(finalhandler, kUnhooked, { value: original });
-  return finalhandler;
+  return markHook(finalhandler, original);
 }
 
 export class ExpressLayersInstrumentation extends InstrumentationBase<ExpressLayersConfig> {
@@ -209,7 +208,7 @@ export class ExpressLayersInstrumentation extends InstrumentationBase<ExpressLay
         'finalhandler',
         ['>=1 <3'],
         (exports: unknown) => wrapFinalHandler(exports as FinalHandler),
-        (exports?: unknown) => (exports as Record<symbol, unknown> | undefined)?.[kUnhooked] ?? exports,
+        (exports?: unknown) => originalOf(exports) ?? exports,
       ),
     ];
   }
@@ -218,22 +217,8 @@ export class ExpressLayersInstrumentation extends InstrumentationBase<ExpressLay
     if (typeof Original !== 'function') return Original;
     const proto = Original.prototype;
     const layerSpans = (): boolean => this.getConfig().layerSpans !== false;
-    for (const name of DISPATCH_NAMES) {
-      const dispatch = proto[name];
-      if (typeof dispatch === 'function' && !(kUnhooked in dispatch)) {
-        const hooked = withDispatchHook(dispatch as Dispatch, this.tracer, layerSpans);
-        Object.defineProperty(hooked, kUnhooked, { value: dispatch });
-        proto[name] = hooked;
-      }
-    }
-    for (const name of ERROR_DISPATCH_NAMES) {
-      const dispatch = proto[name];
-      if (typeof dispatch === 'function' && !(kUnhooked in dispatch)) {
-        const hooked = withErrorDispatchHook(dispatch as ErrorDispatch);
-        Object.defineProperty(hooked, kUnhooked, { value: dispatch });
-        proto[name] = hooked;
-      }
-    }
+    for (const name of DISPATCH_NAMES) hookMethod<Dispatch>(proto, name, (dispatch) => withDispatchHook(dispatch, this.tracer, layerSpans));
+    for (const name of ERROR_DISPATCH_NAMES) hookMethod<ErrorDispatch>(proto, name, withErrorDispatchHook);
     // Every layer gets the property (one shape for all), set where the router creates it.
     const Layer = function Layer(path: unknown, options: unknown, fn: unknown): Layer {
       const layer = new Original(path, options, fn);
@@ -251,10 +236,5 @@ export class ExpressLayersInstrumentation extends InstrumentationBase<ExpressLay
 }
 
 function unpatchLayer(Original: LayerConstructor | undefined): void {
-  const proto = Original?.prototype;
-  if (!proto) return;
-  for (const name of [...DISPATCH_NAMES, ...ERROR_DISPATCH_NAMES]) {
-    const original = (proto[name] as Record<symbol, unknown> | undefined)?.[kUnhooked];
-    if (typeof original === 'function') proto[name] = original;
-  }
+  for (const name of [...DISPATCH_NAMES, ...ERROR_DISPATCH_NAMES]) unhookMethod(Original?.prototype, name);
 }

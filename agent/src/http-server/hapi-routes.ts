@@ -7,34 +7,30 @@
 // per handler or extension), and its route is read from it when needed (routeOf).
 import { context } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { hookMethod, unhookMethod } from './method-hooks';
 import { activeRequest, type HapiRequest } from './request-state';
 
 type Generate = (this: unknown, ...args: unknown[]) => unknown;
 type RequestClass = { generate?: Generate };
 
-const kUnhooked = Symbol('headroom.hapi.unhooked');
-
 function patchRequest(Request: RequestClass): RequestClass {
-  const original = Request?.generate;
-  if (typeof original !== 'function' || kUnhooked in original) return Request;
-  const generate = function generate(this: unknown): unknown {
-    // eslint-disable-next-line prefer-rest-params
-    const request = original.apply(this, arguments as unknown as unknown[]);
-    // Hapi's listener runs inside the emit of Headroom's server hook: the request's context.
-    // The first hapi request made there is the request's own; a later one is a
-    // `server.inject()` from its handler, whose route is not the request's.
-    const state = activeRequest(context.active());
-    if (state !== undefined && state.hapiRequest === undefined && typeof request === 'object' && request !== null) state.hapiRequest = request as HapiRequest;
-    return request;
-  };
-  Object.defineProperty(generate, kUnhooked, { value: original });
-  Request.generate = generate;
+  hookMethod<Generate>(Request, 'generate', (original) =>
+    function generate(this: unknown): unknown {
+      // eslint-disable-next-line prefer-rest-params
+      const request = original.apply(this, arguments as unknown as unknown[]);
+      // Hapi's listener runs inside the emit of Headroom's server hook: the request's context.
+      // The first hapi request made there is the request's own; a later one is a
+      // `server.inject()` from its handler, whose route is not the request's.
+      const state = activeRequest(context.active());
+      if (state !== undefined && state.hapiRequest === undefined && typeof request === 'object' && request !== null) state.hapiRequest = request as HapiRequest;
+      return request;
+    },
+  );
   return Request;
 }
 
 function unpatchRequest(Request: RequestClass | undefined): void {
-  const original = (Request?.generate as Record<symbol, unknown> | undefined)?.[kUnhooked];
-  if (Request && typeof original === 'function') Request.generate = original as Generate;
+  unhookMethod(Request, 'generate');
 }
 
 export class HapiRoutesInstrumentation extends InstrumentationBase {

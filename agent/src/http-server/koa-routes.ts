@@ -8,6 +8,7 @@
 // wrapped once, nothing is added per request.
 import { context } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import { hookMethod, unhookMethod } from './method-hooks';
 import { noteRequestError } from './request-error';
 import { activeRequest } from './request-state';
 
@@ -17,51 +18,41 @@ type OnError = (this: unknown, err: unknown) => unknown;
 /** koa/lib/context.js: the prototype of every koa context. */
 type KoaContextProto = { onerror?: OnError };
 
-const kUnhooked = Symbol('headroom.koa.unhooked');
-
 function patchApplication(Application: KoaApplication): KoaApplication {
-  const proto = Application?.prototype;
-  const original = proto?.handleRequest;
-  if (typeof original !== 'function' || kUnhooked in original) return Application;
-  const handleRequest = function handleRequest(this: unknown, ctx: object, fnMiddleware: unknown): unknown {
-    const state = activeRequest(context.active());
-    if (state !== undefined) state.koaContext = ctx;
-    return original.call(this, ctx, fnMiddleware);
-  };
-  Object.defineProperty(handleRequest, kUnhooked, { value: original });
-  proto.handleRequest = handleRequest;
+  hookMethod<HandleRequest>(Application?.prototype, 'handleRequest', (original) =>
+    function handleRequest(this: unknown, ctx: object, fnMiddleware: unknown): unknown {
+      const state = activeRequest(context.active());
+      if (state !== undefined) state.koaContext = ctx;
+      return original.call(this, ctx, fnMiddleware);
+    },
+  );
   return Application;
 }
 
 function unpatchApplication(Application: KoaApplication | undefined): void {
-  const proto = Application?.prototype;
-  const original = (proto?.handleRequest as Record<symbol, unknown> | undefined)?.[kUnhooked];
-  if (proto && typeof original === 'function') proto.handleRequest = original as HandleRequest;
+  unhookMethod(Application?.prototype, 'handleRequest');
 }
 
 function patchContext(proto: KoaContextProto): KoaContextProto {
-  const original = proto?.onerror;
-  if (typeof original !== 'function' || kUnhooked in original) return proto;
-  const onerror = function onerror(this: unknown, err: unknown): unknown {
-    if (err !== null && err !== undefined) {
-      try {
-        const state = activeRequest(context.active());
-        // This request's own koa context, not another app's inside it.
-        if (state !== undefined && (state.koaContext === null || state.koaContext === this)) noteRequestError(state, err);
-      } catch {
-        // the error stays unrecorded; koa handles it as usual
+  hookMethod<OnError>(proto, 'onerror', (original) =>
+    function onerror(this: unknown, err: unknown): unknown {
+      if (err !== null && err !== undefined) {
+        try {
+          const state = activeRequest(context.active());
+          // This request's own koa context, not another app's inside it.
+          if (state !== undefined && (state.koaContext === null || state.koaContext === this)) noteRequestError(state, err);
+        } catch {
+          // the error stays unrecorded; koa handles it as usual
+        }
       }
-    }
-    return original.call(this, err);
-  };
-  Object.defineProperty(onerror, kUnhooked, { value: original });
-  proto.onerror = onerror;
+      return original.call(this, err);
+    },
+  );
   return proto;
 }
 
 function unpatchContext(proto: KoaContextProto | undefined): void {
-  const original = (proto?.onerror as Record<symbol, unknown> | undefined)?.[kUnhooked];
-  if (proto && typeof original === 'function') proto.onerror = original as OnError;
+  unhookMethod(proto, 'onerror');
 }
 
 export class KoaRoutesInstrumentation extends InstrumentationBase {
