@@ -1,18 +1,14 @@
-// Whether a percentile was computed from enough requests to mean anything. The rule: a
+// Whether a percentile was computed from enough requests to mean anything (the rule is
+// collector/src/store/percentile-sample.ts, shared with the alerts). The rule: a
 // percentile q is shown when at least one request lies above it, n × (1 − q) ≥ 1 — p50 from
 // 2 requests, p95 from 20, p99 from 100. Below that the store's sketch answers with the
 // lower-rank request (DDSketch's convention), so 2 requests of 48.7 and 244 ms read
 // p50 = p95 = p99 = 48.9 ms while their mean is 146 ms; such a figure is shown as a dash with
 // the request count, never as a number the mean silently contradicts.
 
-export type PercentileName = 'p50' | 'p95' | 'p99';
+import { minRequestsFor, type PercentileName } from '../../../collector/src/store/percentile-sample';
 
-const QUANTILES: Record<PercentileName, number> = { p50: 0.5, p95: 0.95, p99: 0.99 };
-
-/** Fewest requests for the percentile: 2, 20, 100. */
-export function minRequestsFor(p: PercentileName): number {
-  return Math.round(1 / (1 - QUANTILES[p]));
-}
+export { minRequestsFor, type PercentileName };
 
 /** The percentile when `requests` are enough for it, else null. */
 export function trustedPercentile(value: number | null, requests: number, p: PercentileName): number | null {
