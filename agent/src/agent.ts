@@ -165,7 +165,7 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
         inFlight,
         slowTraceMs: settings.slowTraceMs,
         // In all, no more than the recorded budget: HEADROOM_RECORDED_TRACES_PER_SECOND=0 keeps only errors, slow traces and stalls.
-        routeSlowness: new RouteSlowness(settings.routeSlowTracesPerSecond, settings.recordedTracesPerSecond),
+        routeSlowness: new RouteSlowness(settings.routeSlowTracesPerSecond, settings.recordedTracesPerSecond, settings.apdexTMs / 10),
       })
     : null;
   if (serverHook) {

@@ -23,6 +23,10 @@ before(async () => {
   app = await runServiceApp(collector, `${FIXTURES}/express-app.js`, SERVICE, {
     HEADROOM_TRACES_PER_SECOND: '0',
     HEADROOM_ROUTE_SLOW_TRACES_PER_SECOND: String(CAP),
+    // The hot route takes well under a millisecond: Apdex T 1 ms puts the floor of "slow for
+    // its route" (a tenth of T) under it; the service-wide slow threshold stays at 2 s.
+    HEADROOM_APDEX_T: '1',
+    HEADROOM_SLOW_TRACE_MS: '2000',
     // A crowded machine's stalls would keep traces for another reason.
     HEADROOM_STALL_THRESHOLD_MS: '5000',
     OTEL_METRIC_EXPORT_INTERVAL: '1000',

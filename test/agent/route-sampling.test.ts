@@ -73,7 +73,7 @@ test('recorded budget: 0 records nothing', () => {
 });
 
 test('route slowness: judged after a warm-up, against the route p90-ish, per route and method', () => {
-  const slowness = new RouteSlowness(1, 100, () => 0);
+  const slowness = new RouteSlowness(1, 100, 0, () => 0);
   const judged: boolean[] = [];
   // 1..100 ms, shuffled by a fixed stride: p90 is 90 ms.
   for (let i = 0; i < 200; i++) judged.push(slowness.observe('/r', 'GET', ((i * 37) % 100) + 1) !== null);
@@ -91,7 +91,7 @@ test('route slowness: judged after a warm-up, against the route p90-ish, per rou
 });
 
 test('route slowness: the window follows a route that got slower', () => {
-  const slowness = new RouteSlowness(1, 100, () => 0);
+  const slowness = new RouteSlowness(1, 100, 0, () => 0);
   for (let i = 0; i < 300; i++) slowness.observe(undefined, 'GET', 5 + (i % 10));
   for (let i = 0; i < 400; i++) slowness.observe(undefined, 'GET', 300 + (i % 50));
   assert.equal(slowness.observe(undefined, 'GET', 320), null, '320 ms is ordinary now');
@@ -100,7 +100,7 @@ test('route slowness: the window follows a route that got slower', () => {
 
 test('route slowness: at most perRoute keeps a second per route, total in all', () => {
   let t = 0;
-  const slowness = new RouteSlowness(1, 3, () => t);
+  const slowness = new RouteSlowness(1, 3, 0, () => t);
   const warm = (route: string) => {
     for (let i = 0; i < 50; i++) slowness.observe(route, 'GET', 10);
     const latency = slowness.observe(route, 'GET', 1000);
@@ -112,7 +112,18 @@ test('route slowness: at most perRoute keeps a second per route, total in all', 
   assert.deepEqual([slowness.mayKeep(b, t), slowness.mayKeep(c, t), slowness.mayKeep(d, t)], [true, true, false], 'the total cap: 3 a second');
   t = 1000;
   assert.equal(slowness.mayKeep(a, t), true);
-  assert.equal(new RouteSlowness(0, 10, () => 0).mayKeep(a, 0), false, '0 per route: none');
+  assert.equal(new RouteSlowness(0, 10, 0, () => 0).mayKeep(a, 0), false, '0 per route: none');
+});
+
+test('route slowness: nothing under the floor is slow, whatever the route p90', () => {
+  const slowness = new RouteSlowness(1, 100, 50, () => 0);
+  for (let i = 0; i < 100; i++) {
+    slowness.observe('/tiny', 'GET', 0.3);
+    slowness.observe('/big', 'GET', 100);
+  }
+  assert.equal(slowness.observe('/tiny', 'GET', 40), null, '40 ms: 130× the route, under the floor');
+  assert.ok(slowness.observe('/tiny', 'GET', 60) !== null, '60 ms: over both');
+  assert.ok(slowness.observe('/big', 'GET', 400) !== null);
 });
 
 test('keep: slow for its route', () => {

@@ -4,7 +4,9 @@
 // QA saw a route with p99 633 ms keep one trace of 456. So a request slower than its route's
 // recent p90 is kept as well — whole if it was recorded, its server span alone if light —
 // at most `perRoute` a second per route and `total` a second in all, so no route floods the
-// export and a busy service's partial spans stay bounded.
+// export and a busy service's partial spans stay bounded. A request under `floorMs` (a tenth
+// of Apdex T) is fast whatever its route's p90: a 0.3 ms route's 0.5 ms requests are not
+// traces anyone opens, and they would crowd the traces list and the budget.
 //
 // The p90 is read off a small histogram per route and method of the route's recent requests
 // (each octave in four buckets, 14–25 % wide; the counts halve each time they reach WINDOW, so
@@ -98,6 +100,7 @@ export class RouteSlowness {
   constructor(
     private readonly perRoute: number,
     total: number,
+    private readonly floorMs: number,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.total = new TokenBucket(total, now);
@@ -116,7 +119,7 @@ export class RouteSlowness {
       byMethod.set(method, (latency = new RouteLatency()));
       this.size++;
     }
-    return latency.observe(durationMs) ? latency : null;
+    return latency.observe(durationMs) && durationMs > this.floorMs ? latency : null;
   }
 
   /** Whether a request slow for its route may be kept for that (takes from both caps). */
