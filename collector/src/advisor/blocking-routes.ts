@@ -6,14 +6,9 @@
 // A route is named when it blocks repeatedly — in a real share of its requests, so a rare
 // hiccup on a busy route is not blamed on it — or once for very long.
 import type { EventView, Finding } from '../api-types';
+import { hardlyRan, stallCpuMs } from '../store/stall-cpu';
 import { finding, ms, plural, round, windowWords, type ServiceContext } from './context';
 
-/**
- * A stall counts as code running when the process used CPU for at least this share of it, or
- * for at least ON_CPU_MS: on a crowded host blocking code still burns its CPU, only slower.
- */
-const ON_CPU_SHARE = 0.5;
-const ON_CPU_MS = 50;
 const MAX_EVENTS = 1000;
 
 interface RouteStalls {
@@ -35,11 +30,9 @@ function locationOf(e: EventView): string | null {
   return name ?? where;
 }
 
-/** Whether the process ran code through the stall (see ON_CPU_SHARE). */
+/** Whether the process ran code through the stall (store/stall-cpu.ts; older agents send no CPU time: counted). */
 export function onCpu(e: EventView): boolean {
-  const cpu = e.attributes['headroom.stall.cpu_ms'];
-  if (typeof cpu !== 'number' || e.durationMs === null) return true; // older agents: count it
-  return cpu >= ON_CPU_SHARE * e.durationMs || cpu >= ON_CPU_MS;
+  return !hardlyRan(e.durationMs, stallCpuMs(e.attributes));
 }
 
 export const blockingRoutesRule = (ctx: ServiceContext): Finding[] => {
