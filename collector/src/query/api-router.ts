@@ -73,7 +73,8 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now, 
   });
 
   router.get('/services', (req, res: Response<ServicesResponse>) => {
-    res.json(storage.services(rangeParams(query(req), now())));
+    // Rollups count whole minutes: the rate and the echoed range are over those (as transactions).
+    res.json(storage.services(wholeMinutes(rangeParams(query(req), now()))));
   });
 
   router.get('/services/:service/series', (req: Request<ServiceParams>, res: Response<ServiceSeriesResponse>) => {
