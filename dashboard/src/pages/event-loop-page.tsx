@@ -9,6 +9,7 @@ import { eventLoopDelayChart, eventLoopUtilizationChart } from '../charts/instan
 import { stallsChart } from '../charts/stalls-chart';
 import { UplotChart } from '../charts/uplot-chart';
 import { Link } from '../components/link';
+import { RouteText } from '../components/route-text';
 import { Async, EmptyNote } from '../components/states';
 import { hardlyRan, stallCpuMs } from '../../../collector/src/store/stall-cpu';
 import { formatMs, formatTime } from '../format/units';
@@ -118,7 +119,7 @@ export function EventLoopPage({ service }: { service: string }) {
                   {[...data.groups].sort((a, b) => b.totalMs - a.totalMs || b.maxMs - a.maxMs).map((g) => (
                     <tr key={`${g.route}|${g.location}`} data-route={g.route ?? ''}>
                       <td class="route-cell">
-                        {g.route !== null ? <Link to={withPage(view, 'transactions', { route: g.route })}>{g.route}</Link> : <span class="muted">outside a request</span>}
+                        {g.route !== null ? <Link to={withPage(view, 'transactions', { route: g.route })}><RouteText route={g.route} /></Link> : <span class="muted">outside a request</span>}
                       </td>
                       <td><code class="location">{g.location ?? 'unknown'}</code></td>
                       <td class="num" data-col="count">{g.count}</td>

@@ -7,6 +7,7 @@ import { errorRateChart, throughputChart } from '../charts/service-metric-charts
 import { responseTimeChart } from '../charts/response-time-chart';
 import { UplotChart } from '../charts/uplot-chart';
 import { Link } from '../components/link';
+import { RouteText } from '../components/route-text';
 import { Async, EmptyNote, StartAgentHelp } from '../components/states';
 import { TimeBreakdown } from '../components/time-breakdown';
 import { TracesTable } from '../components/traces-table';
@@ -72,7 +73,7 @@ function TransactionsTable({ rows, selected }: { rows: TransactionSummary[]; sel
           {ranked.map((t) => (
             <tr key={t.route} data-route={t.route} class={t.route === selected ? 'selected' : undefined}>
               <td class="route-cell">
-                <Link to={{ ...view, page: 'transactions', route: t.route }}>{t.route}</Link>
+                <Link to={{ ...view, page: 'transactions', route: t.route }}><RouteText route={t.route} /></Link>
               </td>
               <td class="share-col">
                 <div class="share-bar" aria-hidden="true">
