@@ -49,6 +49,25 @@ test('first requests after a start much slower than the rest: cold-start finding
   assert.ok(Number(f.evidence.figures.firstRequestsMedianMs) >= 390, `first ${f.evidence.figures.firstRequestsMedianMs}`);
   assert.ok(Number(f.evidence.figures.serviceMedianMs) < 100, `median ${f.evidence.figures.serviceMedianMs}`);
   assert.equal(f.evidence.figures.startsAffected, 1);
+  assert.ok(Number(f.evidence.figures.timesRouteMedian) >= 3, `× route ${f.evidence.figures.timesRouteMedian}`);
   assert.equal(f.severity, 'info');
   assert.match(f.change, /Warm up before listen/);
+});
+
+test('first requests to a route that is always slow are no cold start', async () => {
+  // The first five go to a 400 ms route, then the service's fast route carries its median.
+  const app = await t.app('slow-route-svc', { ...GOOD_SERVER_ENV, HEADROOM_APDEX_T: '50' });
+  for (let i = 0; i < 5; i++) await get(app.base, '/sleep/400');
+  for (let i = 0; i < 60; i++) await get(app.base, '/hello');
+  for (let i = 0; i < 5; i++) await get(app.base, '/sleep/400');
+  // Judged once the requests and the first traces are in (the same reads the rule makes).
+  const findings = await eventually(async () => {
+    await t.tc.collector.storage.flush();
+    const now = Date.now();
+    const tx = t.tc.collector.storage.transactions({ service: 'slow-route-svc', from: now - 600_000, to: now + 60_000 }).transactions;
+    const traces = t.tc.collector.storage.traces({ service: 'slow-route-svc', route: 'GET /sleep/:ms', from: now - 600_000, to: now + 1000, limit: 100 }).traces;
+    if (tx.reduce((n, x) => n + x.requests, 0) < 70 || traces.length < 5) return undefined;
+    return t.findings('slow-route-svc');
+  }, 'the requests and traces stored', 30_000);
+  assert.equal(byKind('restarts.cold-start')(findings), undefined, 'a route slow by nature is not a cold start');
 });

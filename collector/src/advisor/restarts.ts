@@ -40,37 +40,49 @@ function restartLoop(ctx: ServiceContext, restarts: EventView[]): Finding[] {
   })];
 }
 
+/**
+ * Cold start: the first requests a process served after its start, each against its own
+ * route's median over the window (a first request to a slow report is not a cold start
+ * because the service's median is a health check's), from the traces of that process only
+ * (on a service of four processes, the first traces after one restarted are mostly the warm
+ * ones'). Kept traces only: the budget is full at a start, so the first ones are nearly all kept.
+ */
 function coldStart(ctx: ServiceContext, starts: EventView[]): Finding[] {
   const t = ctx.thresholds;
   if (starts.length === 0) return [];
   const summary = ctx.summary();
   const p50 = summary?.p50Ms ?? null;
   if (p50 === null) return [];
+  const routeP50 = new Map<string, number>();
+  for (const x of ctx.storage.transactions({ service: ctx.service, ...ctx.window }).transactions) if (x.p50Ms !== null) routeP50.set(x.route, x.p50Ms);
   const firsts: number[] = [];
+  const ratios: number[] = [];
   let affected = 0;
   for (const start of starts.slice(-20)) {
-    const traces = ctx.storage.traces({ service: ctx.service, from: start.timeMs, to: start.timeMs + t.coldStartWindowMs, limit: 1000 }).traces;
+    const traces = ctx.storage.traces({ service: ctx.service, instanceId: start.instanceId, from: start.timeMs, to: start.timeMs + t.coldStartWindowMs, limit: 1000 }).traces;
     const first = traces
       .filter((tr) => tr.startMs >= start.timeMs)
       .sort((a, b) => a.startMs - b.startMs)
-      .slice(0, t.coldStartFirstRequests)
-      .map((tr) => tr.durationMs);
+      .slice(0, t.coldStartFirstRequests);
     if (first.length < Math.min(3, t.coldStartFirstRequests)) continue;
-    const m = median(first);
-    if (m >= t.coldStartFactor * p50 && m >= t.coldStartMinMs) {
+    const durations = first.map((tr) => tr.durationMs);
+    const ratio = median(first.map((tr) => tr.durationMs / Math.max(0.001, (tr.route !== null ? routeP50.get(tr.route) : undefined) ?? p50)));
+    if (ratio >= t.coldStartFactor && median(durations) >= t.coldStartMinMs) {
       affected++;
-      firsts.push(...first);
+      firsts.push(...durations);
+      ratios.push(ratio);
     }
   }
   if (affected === 0) return [];
   const firstMedian = median(firsts);
+  const times = median(ratios);
   return [finding(ctx, {
     kind: 'restarts.cold-start',
     subject: 'service',
     severity: 'info',
-    title: `First requests after a start take ${ms(firstMedian)}, ${round(firstMedian / Math.max(p50, 0.001), 0)}× the usual ${ms(p50)}: preload before taking traffic`,
-    summary: `After ${plural(affected, 'start')} of ${starts.length} in ${windowWords(ctx.asked)}, the first ${t.coldStartFirstRequests} requests took ${ms(firstMedian)} (median), against a median of ${ms(p50)} over all ${summary?.requests ?? 0} requests.`,
-    figures: { firstRequestsMedianMs: round(firstMedian, 1), serviceMedianMs: round(p50, 1), startsAffected: affected, starts: starts.length },
+    title: `First requests after a start take ${ms(firstMedian)}, ${round(times, 0)}× their routes' usual: preload before taking traffic`,
+    summary: `After ${plural(affected, 'start')} of ${starts.length} in ${windowWords(ctx.asked)}, the first ${t.coldStartFirstRequests} requests of the started process took ${ms(firstMedian)} (median), ${round(times, 1)}× the median of their own routes (the service's median is ${ms(p50)} over ${summary?.requests ?? 0} requests).`,
+    figures: { firstRequestsMedianMs: round(firstMedian, 1), timesRouteMedian: round(times, 1), serviceMedianMs: round(p50, 1), startsAffected: affected, starts: starts.length },
     page: 'traces',
     cause: 'Work deferred to the first requests: lazy require() of modules, JIT warm-up, connection pools and caches filled on demand; every deploy or restart makes users pay it again.',
     change: 'Warm up before listen(): require what the routes need, open the database pools, fill the caches, and let the load balancer send traffic only once a readiness check passes (or use slow-start on the target group).',

@@ -36,6 +36,8 @@ export interface SeriesQuery extends RangeQuery {
 
 export interface TraceQuery extends RangeQuery {
   service?: string;
+  /** One process's traces (its local roots), e.g. the first requests after it started. */
+  instanceId?: string;
   route?: string;
   minDurationMs?: number;
   error?: boolean;

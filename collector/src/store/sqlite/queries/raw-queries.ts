@@ -87,6 +87,10 @@ export class RawQueries {
       sql += ' AND service = ?';
       params.push(q.service);
     }
+    if (q.instanceId !== undefined) {
+      sql += ' AND instance_id = ?';
+      params.push(q.instanceId);
+    }
     if (q.route !== undefined) {
       sql += ' AND route = ?';
       params.push(q.route);
