@@ -34,8 +34,10 @@ export function watchUncaught(logger: Logger, onFatal: () => void): void {
   });
 
   process.on('uncaughtExceptionMonitor', (err: Error, origin: string) => {
-    // Without an app listener for 'uncaughtException' the process exits right after this.
-    const fatal = process.listenerCount('uncaughtException') === 0;
+    // Without an app listener for 'uncaughtException' the process exits right after this —
+    // unless a capture callback takes the error instead: a domain's (restify's
+    // handleUncaughtExceptions), which answers the request and goes on, so the agent must too.
+    const fatal = process.listenerCount('uncaughtException') === 0 && !process.hasUncaughtExceptionCaptureCallback();
     record(origin === 'unhandledRejection' ? EVENTS.unhandledRejection : EVENTS.uncaughtException, err, fatal);
   });
 
