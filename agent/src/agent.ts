@@ -13,9 +13,12 @@ import { propagatorFromEnv, requireSdkNode } from './lazy-sdk-node';
 import { appBases, installedFrom, loadInstrumentations, selectInstrumentations } from './instrumentations';
 import { describe, report } from './report';
 import { buildResource } from './resource';
+import { PoolContextInstrumentation } from './db/pool-context';
 import { ExpressLayersInstrumentation } from './http-server/express-layers';
 import { HapiRoutesInstrumentation } from './http-server/hapi-routes';
 import { KoaRoutesInstrumentation } from './http-server/koa-routes';
+import { NestExceptionsInstrumentation } from './http-server/nest-exceptions';
+import { RestifyErrorsInstrumentation } from './http-server/restify-errors';
 import { LightRequestPropagator } from './http-server/light-propagation';
 import { installServerHook } from './http-server/server-hook';
 import { PresetIdGenerator } from './sampling/id-generator';
@@ -131,7 +134,17 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
   const expressSpans = selection.load.some((entry) => entry.name === 'express');
   const toLoad = ownRequestPath ? { ...selection, load: selection.load.filter((entry) => entry.name !== 'express') } : selection;
   const instrumentations = loadInstrumentations(toLoad, (name, err) => report('otel', `instrumentation ${name}: ${describe(err)}`));
-  if (ownRequestPath) instrumentations.push(new ExpressLayersInstrumentation({ layerSpans: expressSpans }), new KoaRoutesInstrumentation(), new HapiRoutesInstrumentation());
+  if (ownRequestPath) {
+    instrumentations.push(
+      new ExpressLayersInstrumentation({ layerSpans: expressSpans }),
+      new KoaRoutesInstrumentation(),
+      new HapiRoutesInstrumentation(),
+      new NestExceptionsInstrumentation(),
+      new RestifyErrorsInstrumentation(),
+    );
+  }
+  // Pool callbacks in their caller's context (db/pool-context.ts), with or without Headroom's request path.
+  instrumentations.push(new PoolContextInstrumentation());
   // Before the app's modules load (they load after this --require / first import returns).
   if (options.esmHook) registerEsmHook(esmHookInclude(instrumentations));
   const { NodeSDK } = requireSdkNode();
