@@ -44,7 +44,7 @@ function tagOf(trace: TraceResponse): string | undefined {
 describe('pg pool: every query span in its own request’s trace', () => {
   let postgres: TestPostgres;
   let collector: TestCollector;
-  let app: RunningApp | undefined;
+  let app: RunningApp;
   const sent: Sent[] = [];
 
   before(async () => {
@@ -74,10 +74,6 @@ describe('pg pool: every query span in its own request’s trace', () => {
       }),
     );
     assert.deepEqual(answers, sent.map((r) => `200 {"tag":"${r.tag}"}`), 'every request answered');
-    // The agent flushes everything it holds on SIGTERM: then the collector has all of it.
-    await app.stop();
-    app = undefined;
-    await collector.collector.storage.flush();
   });
 
   after(async () => {
@@ -86,16 +82,24 @@ describe('pg pool: every query span in its own request’s trace', () => {
     await postgres?.stop();
   });
 
-  const storedTrace = (traceId: string): Promise<TraceResponse> =>
-    eventually(async () => {
-      const r = await fetch(`${collector.collector.httpUrl}/api/traces/${traceId}`);
-      return r.ok ? ((await r.json()) as TraceResponse) : undefined;
-    }, `trace ${traceId}`);
+  /** The trace once the collector has at least `minSpans` of it (exports arrive in batches). */
+  const storedTrace = (traceId: string, minSpans = 1): Promise<TraceResponse> =>
+    eventually(
+      async () => {
+        await collector.collector.storage.flush();
+        const r = await fetch(`${collector.collector.httpUrl}/api/traces/${traceId}`);
+        const trace = r.ok ? ((await r.json()) as TraceResponse) : undefined;
+        return trace && trace.spans.length >= minSpans ? trace : undefined;
+      },
+      `trace ${traceId} with ${minSpans} spans`,
+      30_000,
+    );
 
   test('a traced request’s trace holds its own queries, all of them, and its own pool checkouts', async () => {
     const wrong: string[] = [];
     for (const req of sent.filter((r) => r.traceId !== null)) {
-      const trace = await storedTrace(req.traceId!);
+      // Its server span, its checkouts and its queries: another request's spans come on top.
+      const trace = await storedTrace(req.traceId!, 1 + ROUTES[req.route] + QUERIES);
       const want = Array.from({ length: QUERIES }, (_, i) => `${req.tag} q${i}`);
       const got = queryTags(trace.spans);
       const checkouts = trace.spans.filter((s) => s.name === 'pg-pool.connect').length;
@@ -107,6 +111,7 @@ describe('pg pool: every query span in its own request’s trace', () => {
   });
 
   test('no kept trace holds another request’s queries, and no query is a trace of its own', async () => {
+    for (const req of sent) if (req.traceId !== null) await storedTrace(req.traceId, 1 + ROUTES[req.route] + QUERIES);
     const list = await collector.api<TracesResponse>(`/api/traces?service=${SERVICE}&limit=500&${RANGE()}`);
     const traced = sent.filter((r) => r.traceId !== null).length;
     assert.ok(list.traces.length >= traced, `${list.traces.length} traces listed`);
