@@ -115,7 +115,8 @@ describe('express routes, light and traced, express 5 and 4', () => {
 
   test('with the express instrumentation switched off, a traced request has its route but no layer spans', async () => {
     const t = await traceOfRoute(collector, 'routes-e5-no-layer-spans', 'GET /api/users/:id');
-    assert.deepEqual(t.spans.map((s) => s.name), ['GET /api/users/:id']);
+    // (A crowded machine can stretch a callback into a stall: its span is no layer span.)
+    assert.deepEqual(t.spans.filter((s) => s.attributes['headroom.stall'] !== true).map((s) => s.name), ['GET /api/users/:id']);
   });
 
   test('a light request leaves no trace', async () => {
