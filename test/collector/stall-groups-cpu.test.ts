@@ -1,5 +1,5 @@
 // GET /api/services/:service/stalls counts, per route and code location, the stalls during which
-// the process hardly ran (under a third of the time and under 50 ms on CPU: StallGroup.hardlyRan), so a loaded
+// the process hardly ran (under a third of the time on CPU: StallGroup.hardlyRan), so a loaded
 // machine's pauses are not read as code blocking the loop (QA defect 5).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -26,8 +26,8 @@ test('stall groups count the stalls whose process hardly ran; a stall without a 
   });
   await sendLogs(collector.otlpUrl, serviceResource('orders', 'orders-1'), [
     stall(0, 370, 8.9, '/items'),
-    stall(1, 250, 58.8, '/items'), // 59 ms of CPU: code ran
-    stall(5, 400, 45, '/items'),
+    stall(1, 250, 58.8, '/items'),
+    stall(5, 1342.9, 270.8, '/items'), // a starved process: its other threads' CPU
     stall(2, 200, 190, '/items'),
     stall(3, 300, null, '/items'),
     stall(4, 150, 149, '/busy'),
@@ -35,5 +35,5 @@ test('stall groups count the stalls whose process hardly ran; a stall without a 
   await collector.storage.flush();
   const { status, body } = await getJson<StallsResponse>(`${collector.httpUrl}/api/services/orders/stalls?range=15m`);
   assert.equal(status, 200);
-  assert.deepEqual(body.groups.map((g) => [g.route, g.count, g.hardlyRan]).sort(), [['GET /busy', 1, 0], ['GET /items', 5, 2]]);
+  assert.deepEqual(body.groups.map((g) => [g.route, g.count, g.hardlyRan]).sort(), [['GET /busy', 1, 0], ['GET /items', 5, 3]]);
 });

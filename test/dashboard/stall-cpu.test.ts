@@ -6,10 +6,11 @@ import type { EventView } from '@headroom/collector/api-types';
 import { hardlyRan, stallCpuMs } from '../../collector/src/store/stall-cpu';
 import { stallsChart } from '../../dashboard/src/charts/stalls-chart';
 
-test('under a third of the duration and under 50 ms on CPU: the process hardly ran; unknown CPU is not judged', () => {
+test('under a third of the duration on CPU: the process hardly ran; unknown CPU is not judged', () => {
   assert.equal(hardlyRan(370, 8.9), true, 'QA: 370 ms with 8.9 ms of CPU on a loaded machine');
   assert.equal(hardlyRan(400, 45), true);
-  assert.equal(hardlyRan(250, 58.8), false, 'code that burned 59 ms of CPU blocked the loop, however stretched');
+  assert.equal(hardlyRan(250, 58.8), true);
+  assert.equal(hardlyRan(1342.9, 270.8), true, 'QA: a starved process still burns CPU on its other threads');
   assert.equal(hardlyRan(200, 123), false, 'a busy loop on a crowded host still burns most of its time');
   assert.equal(hardlyRan(150, 50), false, 'exactly a third counts as running');
   assert.equal(hardlyRan(150, null), false);

@@ -176,7 +176,7 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
                 <span class="wf-label">{s.isStall ? `⚠ ${s.name}` : s.name}</span>
                 {r.parentMissing && <span class="wf-tag" data-testid="parent-missing" title="Its parent span was not recorded">caller not recorded</span>}
                 {s.isStall && hardlyRan(s.durationMs, stallCpuMs(s.attributes)) && (
-                  <span class="wf-tag" data-testid="hardly-ran" title="Under a third of the stall (and under 50 ms) on CPU: machine busy or a blocking system call, not code blocking the loop">process hardly ran</span>
+                  <span class="wf-tag" data-testid="hardly-ran" title="Under a third of the stall on CPU: machine busy or a blocking system call, not code blocking the loop">process hardly ran</span>
                 )}
                 {/* A trace across services says on each row whose span it is. */}
                 {w.services.length > 1 && (

@@ -18,7 +18,7 @@ import type {
 import type { EventQuery, RangeQuery, TraceQuery } from '../../storage';
 import { msToNs, nsToMs } from '../../time-buckets';
 import { spanErrorText } from '../../span-error';
-import { HARDLY_RAN_SHARE, RAN_ENOUGH_MS, STALL_CPU_ATTRIBUTE } from '../../stall-cpu';
+import { HARDLY_RAN_SHARE, STALL_CPU_ATTRIBUTE } from '../../stall-cpu';
 import { parseJsonObject } from '../json-rows';
 import type { GaugeQueries } from './gauge-queries';
 import { StatementCache } from './statement-cache';
@@ -253,12 +253,12 @@ export class RawQueries {
     const rows = this.stmts
       .get(`SELECT route, location, count(*) AS count, coalesce(sum(duration_ms), 0) AS total,
               coalesce(max(duration_ms), 0) AS max, max(time_ns) AS last,
-              sum(CASE WHEN json_extract(attributes, ?) < duration_ms * ? AND json_extract(attributes, ?) < ? THEN 1 ELSE 0 END) AS hardly_ran
+              sum(CASE WHEN json_extract(attributes, ?) < duration_ms * ? THEN 1 ELSE 0 END) AS hardly_ran
             FROM events WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stall'
             GROUP BY route, location ORDER BY total DESC LIMIT 500`)
       .safeIntegers(true)
       // stall-cpu.ts's hardlyRan, in SQL: a missing CPU time compares as NULL, so not counted.
-      .all(`$."${STALL_CPU_ATTRIBUTE}"`, HARDLY_RAN_SHARE, `$."${STALL_CPU_ATTRIBUTE}"`, RAN_ENOUGH_MS, q.service, msToNs(q.from), msToNs(q.to)) as {
+      .all(`$."${STALL_CPU_ATTRIBUTE}"`, HARDLY_RAN_SHARE, q.service, msToNs(q.from), msToNs(q.to)) as {
       route: string | null;
       location: string | null;
       count: bigint;
