@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { after, before, test } from 'node:test';
 import type { Finding } from '../../collector/src/api-types';
-import { GOOD_SERVER_ENV, load, sendGauges, startAdvisorTest, type AdvisorTest, type RunningApp } from './support/advisor-harness';
+import { byKind, GOOD_SERVER_ENV, load, sendGauges, startAdvisorTest, type AdvisorTest, type RunningApp } from './support/advisor-harness';
 
 let t: AdvisorTest;
 before(async () => {
@@ -65,12 +65,14 @@ test('as many saturated processes as the host has CPUs: add instances', async ()
 
 // Several hosts do not fit in a test machine: these send event-loop utilisation per process
 // through the real OTLP exporter, each process saying its host and CPU count as the agent does.
-async function sendBusy(service: string, host: string, cpus: number, processes: number, busy: number): Promise<void> {
+// `cpuShare`: process.cpu.utilization as the agent sends it (CPU time / elapsed / host CPUs).
+async function sendBusy(service: string, host: string, cpus: number, processes: number, busy: number, cpuShare?: number): Promise<void> {
   const now = Date.now();
-  const points = Array.from({ length: 20 }, (_, i) => ({ t: now - 60_000 + i * 3000, v: busy }));
+  const at = (v: number): { t: number; v: number }[] => Array.from({ length: 20 }, (_, i) => ({ t: now - 60_000 + i * 3000, v }));
   for (let p = 0; p < processes; p++) {
     await sendGauges(t.otlpUrl, { 'service.name': service, 'service.instance.id': `${host}-${p}`, 'host.name': host, 'headroom.host.cpu_count': cpus }, [
-      { name: 'nodejs.eventloop.utilization', unit: '1', points },
+      { name: 'nodejs.eventloop.utilization', unit: '1', points: at(busy) },
+      ...(cpuShare === undefined ? [] : [{ name: 'process.cpu.utilization', unit: '1', points: at(cpuShare) }]),
     ]);
   }
 }
@@ -98,7 +100,28 @@ test('two 2-CPU hosts full of busy processes: add instances, and how many', asyn
   assert.equal(f.evidence.figures.processesNeeded, 6);
   assert.equal(f.evidence.figures.idleCpus, 0);
   assert.equal(f.evidence.figures.instancesToAdd, 1);
-  assert.match(f.change, /add about 1 instance of 2 CPUs \(6 processes in all at ~70 % busy\)/);
+  assert.match(f.change, /add about 1 instance of 2 CPUs, one process per CPU \(6 CPUs in all at ~70 % busy\)/);
+  assert.equal(byKind('capacity.oversubscribed')(await t.findings('full-hosts-svc')), undefined, 'one process per CPU is not oversubscribed');
+});
+
+test('four busy processes sharing two CPUs: one per CPU, and sizing from the CPU they had', async () => {
+  // Each reads ELU 1 and used half the host's CPUs' worth of time (1 CPU each): together they
+  // had the host's 2 CPUs, not 4.
+  await sendBusy('crowded-svc', 'host-o', 2, 4, 1, 0.5);
+  const over = await t.waitFor('crowded-svc', 'the oversubscription finding', byKind('capacity.oversubscribed', 'host-o'));
+  const found = await t.findings('crowded-svc');
+  assert.equal(over.title, '4 processes share 2 CPUs on host-o: run one per CPU');
+  assert.equal(over.severity, 'warning');
+  assert.equal(over.evidence.figures.cpuUsedAtPeak, 2);
+  assert.match(over.change, /^Run 2 processes on host-o, one per CPU/);
+  const more = byKind('capacity.more-instances')(found);
+  assert.ok(more);
+  // 2 CPUs of work (not 4), / 0.7 → 3 CPUs: one more 2-CPU instance, not 6 processes.
+  assert.equal(more.evidence.figures.totalBusyAtPeak, 2);
+  assert.equal(more.evidence.figures.eventLoopBusyAtPeak, 4);
+  assert.equal(more.evidence.figures.processesNeeded, 3);
+  assert.equal(more.evidence.figures.instancesToAdd, 1);
+  assert.match(more.change, /add about 1 instance of 2 CPUs, one process per CPU \(3 CPUs in all/);
 });
 
 test('busy below the threshold on every process: no capacity finding', async () => {

@@ -6,7 +6,12 @@
 //   needed = ceil(Σ busy at peak / target utilisation)
 // Compared with the CPUs of each host and the processes already on it (instances sharing
 // host.name), the change is either "run more processes" (idle CPUs) or "add instances".
-import type { Finding } from '../api-types';
+// ELU also counts the time a running callback waited for a CPU: 4 processes on 2 CPUs all
+// read ≈ 1 while they can do at most 2 CPUs of work. So each process's busy is capped by the
+// CPU it used (process.cpu.utilization × the host's CPUs) and each host's by its CPUs, the
+// sizing is in CPUs (one process each), and a busy host with more processes than CPUs is a
+// finding of its own.
+import type { Finding, InstanceView } from '../api-types';
 import { byHost, cpuCount, finding, gauge, plural, round, servingInstances, windowWords, type ServiceContext } from './context';
 
 interface Peak {
@@ -15,6 +20,8 @@ interface Peak {
   processes: number;
   samples: number;
   ids: string[];
+  /** Each process's mean ELU in the minute. */
+  elu: Map<string, number>;
 }
 
 /** The minute with the most total busy, over the serving instances. */
@@ -25,8 +32,10 @@ function peakMinute(ctx: ServiceContext, serving: Set<string>): { peak: Peak | n
     if (!serving.has(s.instanceId)) continue;
     for (const b of s.buckets) {
       samples += b.count;
-      const m = minutes.get(b.t) ?? { t: b.t, busy: 0, processes: 0, samples: 0, ids: [] };
-      m.busy += Math.min(1, Math.max(0, b.sum / b.count));
+      const m = minutes.get(b.t) ?? { t: b.t, busy: 0, processes: 0, samples: 0, ids: [], elu: new Map<string, number>() };
+      const elu = Math.min(1, Math.max(0, b.sum / b.count));
+      m.busy += elu;
+      m.elu.set(s.instanceId, elu);
       m.processes++;
       m.samples += b.count;
       m.ids.push(s.instanceId);
@@ -38,25 +47,105 @@ function peakMinute(ctx: ServiceContext, serving: Set<string>): { peak: Peak | n
   return { peak, samples };
 }
 
+/** Each process's mean CPU in the minute `t`, in CPUs of its host (the gauge is a share of them). */
+function cpuAt(ctx: ServiceContext, t: number, hostCpus: Map<string, number | null>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const s of gauge(ctx, 'cpu.utilization')) {
+    const cpus = hostCpus.get(s.instanceId);
+    const b = s.buckets.find((x) => x.t === t);
+    if (cpus === undefined || cpus === null || !b || b.count === 0) continue;
+    out.set(s.instanceId, Math.max(0, b.sum / b.count) * cpus);
+  }
+  return out;
+}
+
+interface HostAtPeak {
+  host: string;
+  processes: number;
+  cpus: number | null;
+  /** Σ ELU of its processes. */
+  elu: number;
+  /** Σ min(ELU, CPU used) of its processes, at most its CPUs: the work it did. */
+  busy: number;
+  /** Σ CPU used, when every process reported it. */
+  cpuUsed: number | null;
+}
+
+function hostsAtPeak(ctx: ServiceContext, serving: InstanceView[], peak: Peak): HostAtPeak[] {
+  const atPeak = serving.filter((i) => peak.ids.includes(i.instanceId));
+  const cpusOf = new Map<string, number | null>();
+  const groups = [...byHost(atPeak).entries()].map(([host, list]) => {
+    const cpus = list.map(cpuCount).find((c) => c !== null) ?? null;
+    for (const i of list) cpusOf.set(i.instanceId, cpus);
+    return { host, list, cpus };
+  });
+  const cpu = cpuAt(ctx, peak.t, cpusOf);
+  return groups.map(({ host, list, cpus }) => {
+    let elu = 0;
+    let busy = 0;
+    let used = 0;
+    let allCpu = true;
+    for (const i of list) {
+      const e = peak.elu.get(i.instanceId) ?? 0;
+      const c = cpu.get(i.instanceId);
+      elu += e;
+      busy += c === undefined ? e : Math.min(e, c);
+      if (c === undefined) allCpu = false;
+      else used += c;
+    }
+    return { host, processes: list.length, cpus, elu, busy: cpus === null ? busy : Math.min(cpus, busy), cpuUsed: allCpu ? used : null };
+  });
+}
+
+/** A busy host with more serving processes than CPUs: the processes take turns on the CPUs. */
+function oversubscribed(ctx: ServiceContext, hosts: HostAtPeak[], peak: Peak): Finding[] {
+  const out: Finding[] = [];
+  for (const h of hosts) {
+    if (h.cpus === null || h.processes <= h.cpus) continue;
+    const perProcess = round(h.elu / h.processes, 2);
+    if (perProcess < ctx.thresholds.capacityBusy) continue;
+    const used = h.cpuUsed === null ? null : round(Math.min(h.cpuUsed, h.cpus), 2);
+    out.push(finding(ctx, {
+      kind: 'capacity.oversubscribed',
+      subject: h.host,
+      severity: 'warning',
+      title: `${plural(h.processes, 'process', 'processes')} share ${plural(h.cpus, 'CPU')} on ${h.host}: run one per CPU`,
+      summary: `At the busiest minute of ${windowWords(ctx.asked)} (${new Date(peak.t).toISOString().slice(11, 16)} UTC) the ${h.processes} serving processes on ${h.host} read event-loop utilisation ${perProcess} each, ` +
+        `but the host has ${plural(h.cpus, 'CPU')}${used === null ? '' : ` and they used ${used} CPUs`}: part of that utilisation is time a running callback waited for a CPU.`,
+      figures: {
+        host: h.host,
+        processes: h.processes,
+        hostCpus: h.cpus,
+        peakUtilizationPerProcess: perProcess,
+        cpuUsedAtPeak: used === null ? 'unknown' : used,
+        peakMinute: new Date(peak.t).toISOString(),
+      },
+      page: 'instances',
+      cause: 'More processes than CPUs do no more work: the kernel switches them in turn, every switch delays a callback that was already running, and each process holds its own heap. Event-loop utilisation then overstates the work done.',
+      change: `Run ${plural(h.cpus, 'process', 'processes')} on ${h.host}, one per CPU (node:cluster with os.availableParallelism() workers, PM2 -i max); for more capacity, add CPUs or instances rather than processes.`,
+    }));
+  }
+  return out;
+}
+
 export const capacityRule = (ctx: ServiceContext): Finding[] => {
   const t = ctx.thresholds;
   const serving = servingInstances(ctx.instances);
   const { peak, samples } = peakMinute(ctx, new Set(serving.map((i) => i.instanceId)));
   if (!peak || samples < t.minSamples || peak.processes === 0) return [];
+  const hosts = hostsAtPeak(ctx, serving, peak);
+  const over = oversubscribed(ctx, hosts, peak);
   const perProcess = peak.busy / peak.processes;
   // Thresholds are judged on the figure the finding shows (two decimals): a minute's mean of
   // 0.95 readings can sum to 0.9499…, which must not read "0.95" yet miss the 0.95 threshold.
   const elu = round(perProcess, 2);
-  if (elu < t.capacityBusy) return [];
+  if (elu < t.capacityBusy) return over;
 
-  const needed = Math.max(peak.processes + 1, Math.ceil(peak.busy / t.targetUtilization));
-  const extra = needed - peak.processes;
-  // Hosts and their CPUs, from the processes that ran at the peak minute.
-  const atPeak = new Set(peak.ids);
-  const hosts = [...byHost(serving.filter((i) => atPeak.has(i.instanceId))).entries()].map(([host, list]) => {
-    const cpus = list.map(cpuCount).find((c) => c !== null) ?? null;
-    return { host, processes: list.length, cpus };
-  });
+  // The work done at the peak, in CPUs; the processes that can run at once (one per CPU).
+  const busy = hosts.reduce((s, h) => s + h.busy, 0);
+  const running = hosts.reduce((s, h) => s + (h.cpus === null ? h.processes : Math.min(h.cpus, h.processes)), 0);
+  const needed = Math.max(running + 1, Math.ceil(round(busy, 2) / t.targetUtilization));
+  const extra = needed - running;
   const known = hosts.every((h) => h.cpus !== null);
   const idleCpus = hosts.reduce((s, h) => s + Math.max(0, (h.cpus ?? 0) - h.processes), 0);
   const cpuTotal = hosts.reduce((s, h) => s + (h.cpus ?? 0), 0);
@@ -64,7 +153,8 @@ export const capacityRule = (ctx: ServiceContext): Finding[] => {
   const hostWords = hosts.length === 1 ? `the host has ${plural(hosts[0]?.cpus ?? 0, 'CPU')}` : `the ${hosts.length} hosts have ${plural(cpuTotal, 'CPU')}`;
   const figures = {
     peakUtilizationPerProcess: elu,
-    totalBusyAtPeak: round(peak.busy, 2),
+    totalBusyAtPeak: round(busy, 2),
+    eventLoopBusyAtPeak: round(peak.busy, 2),
     processes: peak.processes,
     processesNeeded: needed,
     targetUtilization: t.targetUtilization,
@@ -73,13 +163,15 @@ export const capacityRule = (ctx: ServiceContext): Finding[] => {
     idleCpus: known ? idleCpus : 'unknown',
     peakMinute: new Date(peak.t).toISOString(),
   };
+  const capped = round(busy, 2) < round(peak.busy, 2);
   const summary = `At the busiest minute of ${windowWords(ctx.asked)} (${new Date(peak.t).toISOString().slice(11, 16)} UTC) ` +
     `the ${plural(peak.processes, 'process', 'processes')} ran code ${Math.round(perProcess * 100)} % of the time ` +
-    `(total busy ${round(peak.busy, 2)}); at a target of ${t.targetUtilization} that load needs ${needed}.`;
+    (capped ? `(event-loop busy ${round(peak.busy, 2)}, but the CPU they used or had comes to ${round(busy, 2)}); ` : `(total busy ${round(busy, 2)}); `) +
+    `at a target of ${t.targetUtilization} that load needs ${plural(needed, 'CPU')}, one process each.`;
   const cause = 'A Node process runs JavaScript on one thread (its event loop). Near full utilisation every new request waits in the process for the ones ahead of it, so latency climbs with load even while other CPUs are idle.';
 
   if (known && idleCpus >= extra) {
-    return [finding(ctx, {
+    return [...over, finding(ctx, {
       kind: 'capacity.more-processes',
       subject: 'service',
       severity,
@@ -88,13 +180,13 @@ export const capacityRule = (ctx: ServiceContext): Finding[] => {
       figures,
       page: 'instances',
       cause,
-      change: `Run ${needed} processes instead of ${peak.processes} (node:cluster or PM2 -i, about one per CPU): ${extra} more on hosts with idle CPUs (${plural(idleCpus, 'idle CPU')} now). Keep per-process memory in mind.`,
+      change: `Run ${peak.processes + extra} processes instead of ${peak.processes} (node:cluster or PM2 -i, about one per CPU): ${extra} more on hosts with idle CPUs (${plural(idleCpus, 'idle CPU')} now). Keep per-process memory in mind.`,
     })];
   }
   const perHost = Math.max(1, ...hosts.map((h) => h.cpus ?? h.processes));
   const fill = known ? idleCpus : 0;
   const newHosts = Math.ceil((extra - fill) / perHost);
-  return [finding(ctx, {
+  return [...over, finding(ctx, {
     kind: 'capacity.more-instances',
     subject: 'service',
     severity,
@@ -103,6 +195,6 @@ export const capacityRule = (ctx: ServiceContext): Finding[] => {
     figures: { ...figures, instancesToAdd: newHosts },
     page: 'instances',
     cause,
-    change: `${fill > 0 ? `Use the ${plural(fill, 'idle CPU')} (${fill} more processes) and ` : ''}add about ${plural(newHosts, 'instance')} of ${plural(perHost, 'CPU')} (${needed} processes in all at ~${Math.round(t.targetUtilization * 100)} % busy). Or make the hot routes cheaper (see Transactions).`,
+    change: `${fill > 0 ? `Use the ${plural(fill, 'idle CPU')} (${fill} more processes) and ` : ''}add about ${plural(newHosts, 'instance')} of ${plural(perHost, 'CPU')}, one process per CPU (${needed} CPUs in all at ~${Math.round(t.targetUtilization * 100)} % busy). Or make the hot routes cheaper (see Transactions).`,
   })];
 };
