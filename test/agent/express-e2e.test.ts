@@ -99,13 +99,13 @@ describe('agent on an express 5 app', () => {
     const parent = busyTrace.spans.find((s) => s.spanId === blocked.parentSpanId);
     assert.ok(parent, 'stall span hangs under a span of the busy request');
     assert.ok(BigInt(blocked.startNs) >= BigInt(parent.startNs), 'the stall span starts inside its parent, not before it');
-    // The busy route's response ends right after the loop: the stall neither outlasts its
-    // request, nor does the event tell another duration than the span.
+    // The busy route's response ends right after the loop: the stall span does not outlast its request.
     const server = serverSpan(busyTrace);
     for (const s of busyTrace.spans) assert.ok(BigInt(s.startNs) >= BigInt(server.startNs), `${s.name} starts ${s.startNs}, before its request ${server.startNs}`);
     const endNs = (s: SpanView) => BigInt(s.startNs) + BigInt(Math.round(s.durationMs * 1e6));
     assert.ok(endNs(blocked) <= endNs(server), `stall ends ${String(endNs(blocked))}, request ${String(endNs(server))}`);
-    assert.ok(Math.abs(blocked.durationMs - (stall.durationMs ?? NaN)) <= 0.1, `span ${String(blocked.durationMs)} ms, event ${String(stall.durationMs)} ms`);
+    // The event states the whole stall; the span is only what lies inside its parent.
+    assert.ok(blocked.durationMs <= (stall.durationMs ?? NaN) + 0.1, `span ${String(blocked.durationMs)} ms, event ${String(stall.durationMs)} ms`);
     const waitingTrace = await trace(waiting.traceId);
     assert.ok(!waitingTrace.spans.some((s) => s.name === 'event loop blocked'), 'no stall span in the delayed request');
   });

@@ -65,8 +65,8 @@ interface Snapshot {
  * The stall's times, from the tick's estimate narrowed by what the snapshot knows: the blocking
  * code began after its span started and before the snapshot; and if the span ended after the
  * snapshot, that end came after the blocking code returned (nothing else runs while the loop
- * is blocked). So a stall span never starts before, or outlasts, its parent in the waterfall,
- * and the event, the span and the parent tell one story.
+ * is blocked). So a stall span never starts before, or outlasts, its parent in the waterfall.
+ * For the span only: the event keeps the whole stall (the loop was blocked that long).
  */
 export function stallTimes(estimate: { startEpochMs: number; endEpochMs: number }, snap: Pick<Snapshot, 'spanStartEpochMs' | 'spanEndEpochMs' | 'atEpochMs'> | null): { startEpochMs: number; endEpochMs: number } {
   if (!snap) return estimate;
@@ -82,6 +82,17 @@ function endOf(span: { ended?: unknown; endTime?: unknown } | undefined): () => 
     const end = span?.ended === true ? span.endTime : undefined;
     return Array.isArray(end) && typeof end[0] === 'number' && typeof end[1] === 'number' ? end[0] * 1000 + end[1] / 1e6 : null;
   };
+}
+
+/**
+ * The CPU time charged to a stall. It is read at the two ticks around it (the interval whose
+ * gap gave the duration), and process CPU counts every thread (GC helpers, the watchdog,
+ * libuv's pool): the main thread cannot have run longer than the stall itself, so more than
+ * its duration is capped there. Beside the duration it answers one question — did the
+ * process run for the whole stall (its code blocked) or hardly (it was not scheduled)?
+ */
+export function stallCpuMs(cpuOverGapMs: number, durationMs: number): number {
+  return Math.max(0, Math.min(cpuOverGapMs, durationMs));
 }
 
 /** Blocked time from the gap between two ticks scheduled TICK_MS apart (midpoint estimate). */
@@ -172,12 +183,15 @@ export function startStallDetector(options: StallOptions): () => void {
 
   const emit = guard('stall', (estimatedMs: number, endAt: number, snap: Snapshot | null, cpuUsedMs: number) => {
     const estimatedEnd = performance.timeOrigin + endAt;
-    const { startEpochMs: startEpoch, endEpochMs: endEpoch } = stallTimes({ startEpochMs: estimatedEnd - estimatedMs, endEpochMs: estimatedEnd }, snap);
-    const durationMs = endEpoch - startEpoch;
+    const estimate = { startEpochMs: estimatedEnd - estimatedMs, endEpochMs: estimatedEnd };
+    // The event states the whole stall: every other request waited that long, whatever span
+    // the blocking code ran in. Only the span is clipped, to lie inside its parent.
+    const { startEpochMs: spanStart, endEpochMs: spanEnd } = stallTimes(estimate, snap);
+    const durationMs = estimatedMs;
     const attributes: Attributes = {
       [ATTR.stall]: true,
       [ATTR.stallDurationMs]: Math.round(durationMs * 10) / 10,
-      'headroom.stall.cpu_ms': Math.round(cpuUsedMs * 10) / 10,
+      'headroom.stall.cpu_ms': Math.round(stallCpuMs(cpuUsedMs, durationMs) * 10) / 10,
     };
     const route = snap?.route ?? routeFromMetadata(snap?.rpc);
     if (route !== undefined) attributes[ATTR.route] = route;
@@ -197,13 +211,13 @@ export function startStallDetector(options: StallOptions): () => void {
     if (snap?.spanContext) {
       // Recorded even under a light request's parent, which has no span yet.
       const parent = withForcedRecording(trace.setSpanContext(ROOT_CONTEXT, snap.spanContext));
-      const span = options.tracer.startSpan('event loop blocked', { kind: SpanKind.INTERNAL, startTime: startEpoch, attributes }, parent);
-      span.end(endEpoch);
+      const span = options.tracer.startSpan('event loop blocked', { kind: SpanKind.INTERNAL, startTime: spanStart, attributes }, parent);
+      span.end(spanEnd);
       logContext = trace.setSpan(ROOT_CONTEXT, span);
     }
     options.logger.emit({
       eventName: EVENTS.stall,
-      timestamp: startEpoch,
+      timestamp: estimate.startEpochMs,
       context: logContext,
       body: `event loop blocked ${Math.round(durationMs)} ms${route !== undefined ? ` in ${method !== undefined ? `${method} ` : ''}${route}` : ''}`,
       attributes: { [ATTR.eventName]: EVENTS.stall, ...attributes },

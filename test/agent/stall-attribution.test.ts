@@ -1,0 +1,53 @@
+// What a stall event says: the whole time the loop was blocked (not the part inside a span),
+// and whose code blocked it — the app's, or the agent's own export.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { EventsResponse, EventView, TraceResponse } from '../../collector/src/api-types';
+import { eventually, FIXTURES, RANGE, runApp, sampledTraceparent, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
+
+const SERVICE = 'agent-e2e-stall-attribution';
+
+describe('stall events', () => {
+  let collector: TestCollector;
+  let app: RunningApp;
+
+  before(async () => {
+    collector = await startTestCollector();
+    app = await runApp(`${FIXTURES}/stall-app.js`, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl,
+      OTEL_SERVICE_NAME: SERVICE,
+      HEADROOM_STALL_THRESHOLD_MS: '40',
+    });
+    for (let i = 0; i < 10; i++) await fetch(`${app.base}/`).then((r) => r.text());
+  });
+
+  after(async () => {
+    await app?.stop();
+    await collector?.close();
+  });
+
+  const stalls = async (): Promise<EventView[]> => (await collector.api<EventsResponse>(`/api/events?service=${SERVICE}&type=stall&${RANGE()}`)).events;
+
+  test('a stall that outlasts the span it was caught in states its whole duration; only its span is clipped', async () => {
+    const { traceId, header } = sampledTraceparent();
+    await fetch(`${app.base}/span-ends-midway`, { headers: { traceparent: header } }).then((r) => r.text());
+    const stall = await eventually(async () => (await stalls()).find((e) => e.traceId === traceId), 'the stall event');
+    // 500 ms of busy loop in one callback; the inner span in which it was caught ended after 250.
+    const duration = stall.durationMs ?? NaN;
+    assert.ok(duration >= 400, `stall ${String(duration)} ms`);
+    assert.equal(Number(stall.message?.match(/blocked (\d+) ms/)?.[1]), Math.round(duration));
+    const cpuMs = Number(stall.attributes['headroom.stall.cpu_ms']);
+    assert.ok(cpuMs >= 0 && cpuMs <= duration, `CPU ${String(cpuMs)} ms of a ${String(duration)} ms stall`);
+
+    const trace = await eventually(async () => {
+      const t = await collector.api<TraceResponse>(`/api/traces/${traceId}`).catch(() => undefined);
+      return t?.spans.some((s) => s.name === 'event loop blocked') ? t : undefined;
+    }, 'the trace with its stall span');
+    const span = trace.spans.find((s) => s.name === 'event loop blocked')!;
+    const parent = trace.spans.find((s) => s.spanId === span.parentSpanId)!;
+    assert.ok(parent, 'the stall span hangs under a span of the request');
+    const endNs = (s: { startNs: string; durationMs: number }): bigint => BigInt(s.startNs) + BigInt(Math.round(s.durationMs * 1e6));
+    assert.ok(BigInt(span.startNs) >= BigInt(parent.startNs) && endNs(span) <= endNs(parent) + 1_000_000n, 'the stall span lies inside its parent');
+    if (parent.name === 'inner') assert.ok(span.durationMs < duration, `span ${String(span.durationMs)} ms, stall ${String(duration)} ms`);
+  });
+});
