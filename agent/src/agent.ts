@@ -25,6 +25,7 @@ import { PresetIdGenerator } from './sampling/id-generator';
 import { HeadroomSampler } from './sampling/sampler';
 import { TailSamplingProcessor } from './sampling/tail-processor';
 import { describeHeadSampling } from './sampling/head-sampling-setting';
+import { ErrorTraceCap } from './sampling/error-trace-cap';
 import { RouteSlowness } from './sampling/route-slowness';
 import { TraceBudget } from './sampling/trace-budget';
 import { registerAgentHealth } from './signals/agent-health';
@@ -66,6 +67,7 @@ function agentSettingAttributes(settings: AgentSettings): Attributes {
     'headroom.setting.agent.trace_sampling': describeHeadSampling(settings.traceSampling),
     'headroom.setting.agent.recorded_traces_per_second': settings.recordedTracesPerSecond,
     'headroom.setting.agent.route_slow_traces_per_second': settings.routeSlowTracesPerSecond,
+    'headroom.setting.agent.error_traces_per_second': settings.errorTracesPerSecond,
     'headroom.setting.agent.db_statement': settings.dbStatement,
     'headroom.setting.agent.stall_threshold_ms': settings.stallThresholdMs,
     'headroom.setting.agent.metric_interval_ms': settings.metricIntervalMs,
@@ -110,6 +112,7 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
     maxTraces: 4096,
     maxSpansPerTrace: 1000,
     maxAgeMs: 120_000,
+    errorCap: new ErrorTraceCap(settings.errorTracesPerSecond),
   });
   const inFlight = new InFlightTracker(performance.now());
   const budget = new TraceBudget(settings.traceSampling, settings.recordedTracesPerSecond);

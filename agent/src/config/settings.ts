@@ -24,6 +24,8 @@ export interface AgentSettings {
   recordedTracesPerSecond: number;
   /** Traces kept per route and second for being slower than the route's recent p90 (0: none). */
   routeSlowTracesPerSecond: number;
+  /** Traces kept per second for having failed, a tenth of it per route and status (sampling/error-trace-cap.ts). */
+  errorTracesPerSecond: number;
   stallThresholdMs: number;
   /** Finished spans and log records held for export while the collector is slow or down. */
   maxQueue: number;
@@ -121,6 +123,7 @@ export function readSettings(env: Env): SettingsResult {
     traceSampling: readHeadSampling(env, numberSetting(env, 'HEADROOM_TRACES_PER_SECOND', 10, problems, { min: 0, max: 100_000 }), problems),
     recordedTracesPerSecond: numberSetting(env, 'HEADROOM_RECORDED_TRACES_PER_SECOND', 20, problems, { min: 0, max: 1_000_000 }),
     routeSlowTracesPerSecond: numberSetting(env, 'HEADROOM_ROUTE_SLOW_TRACES_PER_SECOND', 1, problems, { min: 0, max: 1_000 }),
+    errorTracesPerSecond: numberSetting(env, 'HEADROOM_ERROR_TRACES_PER_SECOND', 20, problems, { min: 0, max: 1_000_000 }),
     stallThresholdMs: numberSetting(env, 'HEADROOM_STALL_THRESHOLD_MS', 100, problems, { min: 20, max: 600_000 }),
     maxQueue: Math.floor(numberSetting(env, 'HEADROOM_MAX_QUEUE', 2048, problems, { min: 16, max: 1_000_000 })),
     shutdownTimeoutMs: numberSetting(env, 'HEADROOM_SHUTDOWN_TIMEOUT_MS', 2_000, problems, { min: 0, max: 60_000 }),

@@ -8,6 +8,7 @@ import { SpanKind, SpanStatusCode, TraceFlags, type Context } from '@opentelemet
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ExportHealth } from '../export/health';
 import { report } from '../report';
+import type { ErrorTraceCap } from './error-trace-cap';
 import { keepTrace } from './keep-decision';
 import { ROUTE_P90_ATTR } from './route-slowness';
 
@@ -17,6 +18,8 @@ export interface TailSamplingOptions {
   maxSpansPerTrace: number;
   /** Unfinished traces older than this are dropped (their root never ended). */
   maxAgeMs: number;
+  /** Bounds the traces kept only for having failed; absent: every one is kept. */
+  errorCap?: ErrorTraceCap;
 }
 
 interface TraceBuffer {
@@ -131,20 +134,22 @@ export class TailSamplingProcessor implements SpanProcessor {
       return;
     }
     this.open.delete(traceId);
-    const previous = this.decided.get(traceId);
-    const keep =
-      previous === true ||
-      keepTrace(
-        {
-          sampled,
-          error: isError(root) || (buffer?.error ?? false),
-          durationMs: durationMs(root),
-          stall: buffer?.stall ?? false,
-          // Set by the server hook on a request it let keep for this (its cap taken).
-          slowForRoute: root.attributes[ROUTE_P90_ATTR] !== undefined,
-        },
-        this.options.slowTraceMs,
-      );
+    const facts = {
+      sampled,
+      error: false,
+      durationMs: durationMs(root),
+      stall: buffer?.stall ?? false,
+      // Set by the server hook on a request it let keep for this (its cap taken).
+      slowForRoute: root.attributes[ROUTE_P90_ATTR] !== undefined,
+    };
+    const slow = this.options.slowTraceMs;
+    // An error spends the error cap only when nothing else keeps the trace.
+    if ((isError(root) || (buffer?.error ?? false)) && !keepTrace(facts, slow)) {
+      const cap = this.options.errorCap;
+      const status = root.attributes['http.response.status_code'];
+      facts.error = cap === undefined || cap.mayKeep(root.name, typeof status === 'number' ? status : root.status.code);
+    }
+    const keep = this.decided.get(traceId) === true || keepTrace(facts, slow);
     this.remember(traceId, keep);
     if (!keep) return;
     if (buffer) for (const span of buffer.spans) this.sink(span);

@@ -1,0 +1,69 @@
+// Traces kept only for having failed are bounded: a service shedding load with 650 identical
+// 503s a second kept every one (QA3). A kind (root name + status) keeps a tenth of the total a
+// second, all kinds the total; a rare failure still finds its kind's bucket; a trace kept for
+// another reason (sampled, slow, stalled) does not spend it. Real SDK spans through the real
+// tail processor.
+import assert from 'node:assert/strict';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { test } from 'node:test';
+import { ExportHealth } from '../../agent/src/export/health';
+import { ErrorTraceCap } from '../../agent/src/sampling/error-trace-cap';
+import { HeadroomSampler } from '../../agent/src/sampling/sampler';
+import { TailSamplingProcessor } from '../../agent/src/sampling/tail-processor';
+import { TraceBudget } from '../../agent/src/sampling/trace-budget';
+
+function setup(errorTracesPerSecond: number, sampledPerSecond = 0) {
+  let t = 0;
+  const kept: ReadableSpan[] = [];
+  const processor = new TailSamplingProcessor((s) => kept.push(s), new ExportHealth('test'), {
+    slowTraceMs: 2000, maxTraces: 100, maxSpansPerTrace: 10, maxAgeMs: 60_000, errorCap: new ErrorTraceCap(errorTracesPerSecond, () => t),
+  });
+  // Everything recorded (the tail decides); `sampledPerSecond` of them sampled.
+  const provider = new BasicTracerProvider({ sampler: new HeadroomSampler(new TraceBudget({ kind: 'rate', perSecond: sampledPerSecond }, 1e6)), spanProcessors: [processor] });
+  const tracer = provider.getTracer('t');
+  const fail = (name: string, status: number) => tracer.startSpan(name, { kind: SpanKind.SERVER, attributes: { 'http.response.status_code': status } }).end();
+  return { kept, tracer, fail, provider, advance: (ms: number) => (t += ms) };
+}
+
+const names = (spans: ReadableSpan[]) => spans.map((s) => s.name);
+
+test('a flood of one failure keeps a tenth of the total a second; another kind keeps its own', async () => {
+  const { kept, fail, provider, advance } = setup(20);
+  for (let i = 0; i < 100; i++) fail('GET /busy', 503);
+  assert.equal(kept.length, 2, 'a kind: 2 a second of a total of 20');
+  fail('GET /orders/:id', 500);
+  fail('GET /busy', 500);
+  assert.deepEqual(names(kept.slice(2)), ['GET /orders/:id', 'GET /busy'], 'another route, another status: kinds of their own');
+  advance(1000);
+  for (let i = 0; i < 100; i++) fail('GET /busy', 503);
+  assert.equal(kept.filter((s) => s.name === 'GET /busy' && s.attributes['http.response.status_code'] === 503).length, 4, 'two more the next second');
+  await provider.shutdown();
+});
+
+test('all kinds together keep at most the total a second', async () => {
+  const { kept, fail, provider } = setup(20);
+  for (let route = 0; route < 30; route++) for (let i = 0; i < 5; i++) fail(`GET /r${route}`, 500);
+  assert.equal(kept.length, 20);
+  await provider.shutdown();
+});
+
+test('a failed trace kept for another reason does not spend the cap', async () => {
+  const { kept, tracer, fail, provider } = setup(1);
+  // Slow (over 2 s): kept whatever the cap.
+  const slow = tracer.startSpan('GET /slow', { kind: SpanKind.SERVER, startTime: Date.now() - 3000, attributes: { 'http.response.status_code': 500 } });
+  slow.end();
+  const job = tracer.startSpan('nightly-job');
+  job.setStatus({ code: SpanStatusCode.ERROR });
+  job.end();
+  fail('GET /x', 500);
+  assert.deepEqual(names(kept), ['GET /slow', 'nightly-job'], 'the slow one kept, the job took the one token, /x found none');
+  await provider.shutdown();
+});
+
+test('sampled traces are kept whether they fail or not', async () => {
+  const { kept, fail, provider } = setup(0, 1000);
+  for (let i = 0; i < 5; i++) fail('GET /busy', 503);
+  assert.equal(kept.length, 5);
+  await provider.shutdown();
+});
