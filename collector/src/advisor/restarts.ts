@@ -3,7 +3,7 @@
 // warms up, caches and connection pools fill on the first requests — a cold start those
 // requests pay for. Preloading (warm-up before listen) moves the cost off the users.
 import type { EventView, Finding } from '../api-types';
-import { finding, ms, plural, round, windowWords, type ServiceContext } from './context';
+import { finding, ms, plural, round, servingInstances, windowWords, type ServiceContext } from './context';
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -11,25 +11,87 @@ function median(values: number[]): number {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-function restartLoop(ctx: ServiceContext, restarts: EventView[]): Finding[] {
+/** A cluster primary only hands out connections: its restart is part of the cluster's, not a serving slot's. */
+function isPrimary(ctx: ServiceContext, e: EventView): boolean {
+  const instance = ctx.instances.find((i) => i.instanceId === e.instanceId);
+  const role = e.attributes['headroom.setting.cluster_role'];
+  return role === 'primary' || (instance !== undefined && servingInstances([instance]).length === 0);
+}
+
+/**
+ * The process slot of each restart (in time order): the store names the instance a restart
+ * replaced (headroom.restart.previous_instance: the same id for a supervisor restarting
+ * "web-1", the dead worker for a re-forked one), and the restart takes over that instance's
+ * slot. The store names the most recently seen of the processes that fell silent, so after a
+ * deploy every new process may name the same one: only the first takes its slot, the others
+ * are slots of their own.
+ */
+function slotsOf(restarts: EventView[]): Map<number, string> {
+  const slotOfInstance = new Map<string, string>();
+  const claimed = new Set<string>();
+  const out = new Map<number, string>();
+  for (const e of restarts) {
+    const previous = e.attributes['headroom.restart.previous_instance'];
+    let slot = e.instanceId;
+    if (previous === e.instanceId) slot = slotOfInstance.get(e.instanceId) ?? e.instanceId;
+    else if (typeof previous === 'string' && !claimed.has(previous)) {
+      claimed.add(previous);
+      slot = slotOfInstance.get(previous) ?? previous;
+    }
+    slotOfInstance.set(e.instanceId, slot);
+    out.set(e.id, slot);
+  }
+  return out;
+}
+
+/**
+ * Restarts of the service: restarts of different slots close together (restartGroupMs from the
+ * first) are one — every process of a cluster starts within seconds of a deploy — and a second
+ * restart of a slot already in the group starts the next one.
+ */
+function groupRestarts(restarts: EventView[], slots: Map<number, string>, groupMs: number): EventView[][] {
+  const groups: EventView[][] = [];
+  let current: { first: number; slots: Set<string>; events: EventView[] } | null = null;
+  for (const e of restarts) {
+    const slot = slots.get(e.id) ?? e.instanceId;
+    if (current === null || e.timeMs - current.first > groupMs || current.slots.has(slot)) {
+      current = { first: e.timeMs, slots: new Set(), events: [] };
+      groups.push(current.events);
+    }
+    current.slots.add(slot);
+    current.events.push(e);
+  }
+  return groups;
+}
+
+function restartLoop(ctx: ServiceContext, all: EventView[]): Finding[] {
   const t = ctx.thresholds;
-  if (restarts.length < t.restartLoopCount) return [];
+  const restarts = all.filter((e) => !isPrimary(ctx, e)).sort((a, b) => a.timeMs - b.timeMs || a.id - b.id);
+  const slots = slotsOf(restarts);
+  const groups = groupRestarts(restarts, slots, t.restartGroupMs);
+  if (groups.length < t.restartLoopCount) return [];
   const crashes = ctx.storage.events({ service: ctx.service, type: 'uncaught_exception', from: ctx.window.from, to: ctx.window.to, limit: 1000 }).events;
   const rejections = ctx.storage.events({ service: ctx.service, type: 'unhandled_rejection', from: ctx.window.from, to: ctx.window.to, limit: 1000 }).events;
-  const instances = new Set(restarts.map((e) => e.instanceId));
+  const perSlot = new Map<string, number>();
+  for (const slot of slots.values()) perSlot.set(slot, (perSlot.get(slot) ?? 0) + 1);
+  const mostBySlot = Math.max(...perSlot.values());
   const lastCrash = [...crashes, ...rejections].sort((a, b) => b.timeMs - a.timeMs)[0];
-  const last = restarts.reduce((a, b) => (b.timeMs > a.timeMs ? b : a));
+  const last = restarts[restarts.length - 1] as EventView;
+  const together = groups.filter((g) => g.length > 1).length;
   return [finding(ctx, {
     kind: 'restarts.loop',
     subject: 'service',
     severity: 'critical',
-    title: `${plural(restarts.length, 'restart')} in ${windowWords(ctx.asked)}: the service is in a restart loop`,
-    summary: `Processes of this service restarted ${restarts.length} times (${plural(instances.size, 'process slot')}), the last at ${new Date(last.timeMs).toISOString()}; ` +
+    title: `${plural(groups.length, 'restart')} in ${windowWords(ctx.asked)}: the service is in a restart loop`,
+    summary: `The service restarted ${groups.length} times (${plural(restarts.length, 'process restart')} over ${plural(perSlot.size, 'process slot')}, at most ${mostBySlot} of one slot` +
+      `${together > 0 ? `; ${together} of those restarts were several processes within ${ms(t.restartGroupMs)} of each other, counted once` : ''}), the last at ${new Date(last.timeMs).toISOString()}; ` +
       `${plural(crashes.length, 'uncaught exception')} and ${plural(rejections.length, 'unhandled rejection')} were reported in the same window.` +
       (lastCrash?.message ? ` Latest: ${lastCrash.message.slice(0, 200)}` : ''),
     figures: {
-      restarts: restarts.length,
-      processSlots: instances.size,
+      restarts: groups.length,
+      processRestarts: restarts.length,
+      processSlots: perSlot.size,
+      mostRestartsOfOneSlot: mostBySlot,
       uncaughtExceptions: crashes.length,
       unhandledRejections: rejections.length,
       lastRestart: new Date(last.timeMs).toISOString(),

@@ -76,6 +76,8 @@ export interface AdvisorThresholds {
 
   /** restarts: restarts of a service in the window that make a restart loop. */
   restartLoopCount: number;
+  /** restarts: restarts of different process slots within this of the first are one restart of the service (a deploy of a cluster). */
+  restartGroupMs: number;
   /** cold start: how long after a start requests count as "first requests". */
   coldStartWindowMs: number;
   /** cold start: first requests (median) this many times slower than the service's median… */
@@ -138,6 +140,7 @@ export const DEFAULT_THRESHOLDS: Readonly<AdvisorThresholds> = Object.freeze({
   leakMinR2: 0.6,
   hostMemoryShare: 0.8,
   restartLoopCount: 3,
+  restartGroupMs: MINUTE,
   coldStartWindowMs: MINUTE,
   coldStartFactor: 3,
   coldStartMinMs: 100,

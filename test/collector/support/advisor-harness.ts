@@ -151,15 +151,15 @@ export async function sendGauges(otlpUrl: string, resource: Record<string, strin
   if (result.code !== ExportResultCode.SUCCESS) throw new Error(`export failed: ${String(result.error)}`);
 }
 
-/** A process start event with its settings, as the agent emits it, through the real OTLP log exporter. */
-export async function sendStart(otlpUrl: string, resource: Record<string, string | number>, settings: Record<string, number | string | boolean>): Promise<void> {
+/** A process start event with its settings, as the agent emits it, through the real OTLP log exporter (at `timeMs`, else now). */
+export async function sendStart(otlpUrl: string, resource: Record<string, string | number>, settings: Record<string, number | string | boolean>, timeMs?: number): Promise<void> {
   const provider = new LoggerProvider({
     resource: resourceFromAttributes(resource),
     processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${otlpUrl}/v1/logs` }) })],
   });
   const attributes: Record<string, number | string | boolean> = { 'event.name': 'headroom.process.start' };
   for (const [k, v] of Object.entries(settings)) attributes[`headroom.setting.${k}`] = v;
-  provider.getLogger('headroom').emit({ eventName: 'headroom.process.start', body: 'process listening', attributes });
+  provider.getLogger('headroom').emit({ eventName: 'headroom.process.start', body: 'process listening', attributes, ...(timeMs === undefined ? {} : { timestamp: timeMs }) });
   await provider.forceFlush();
   await provider.shutdown();
 }
