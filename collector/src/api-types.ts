@@ -185,6 +185,12 @@ export interface TraceSummary {
 /** GET /api/collector: facts about this collector the dashboard shows (read-only). */
 export interface CollectorInfoResponse {
   /** The OTLP/HTTP base URL the collector listens on (what OTEL_EXPORTER_OTLP_ENDPOINT takes). */
+  /**
+   * Time the request waited in front of the app (the root span's `headroom.queue_wait.duration_ms`,
+   * from a proxy's queue-start header): the client saw durationMs + queueWaitMs. Absent without a
+   * header, and in live `trace` frames.
+   */
+  queueWaitMs?: number;
   otlpUrl: string;
 }
 

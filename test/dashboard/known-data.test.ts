@@ -92,7 +92,7 @@ test('the traces page lists the slow and failed traces by default, a hundred at 
     const rows = page.locator('[data-testid="traces-table"] tbody tr');
     await rows.first().waitFor();
     assert.equal(await rows.count(), 100, 'one page');
-    assert.match((await page.locator('[data-testid="traces-note"]').textContent()) ?? '', /Slow and failed traces \(slow: from 400 ms, 4 × Apdex T\), newest first/);
+    assert.match((await page.locator('[data-testid="traces-note"]').textContent()) ?? '', /Slow and failed traces \(slow: from 400 ms, 4 × Apdex T, queue wait included\), newest first/);
     await page.locator('[data-testid="load-more"]').click();
     await eventually('the second page', () => rows.count(), (n) => n === 131);
     assert.equal(await page.locator('[data-testid="load-more"]').count(), 0, 'no more pages');

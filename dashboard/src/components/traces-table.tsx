@@ -17,6 +17,7 @@ export function TracesTable({ traces, testId = 'traces-table' }: { traces: Trace
             <th>Time</th>
             <th>Route / name</th>
             <th class="num">Duration</th>
+            <th class="num" title="Time in front of the app (a proxy's queue-start header): the client waited it on top of the duration">Queued</th>
             <th class="num">Spans</th>
             <th class="num">Loop blocked</th>
             <th>Status</th>
@@ -32,6 +33,13 @@ export function TracesTable({ traces, testId = 'traces-table' }: { traces: Trace
                 {t.errorMessage !== undefined && <div class="trace-error-line" data-testid="trace-error" title={t.errorMessage}>{t.errorMessage}</div>}
               </td>
               <td class="num" data-col="duration">{formatMs(t.durationMs)}</td>
+              <td
+                class={t.queueWaitMs !== undefined ? 'num queue-text' : 'num'}
+                data-col="queued"
+                title={t.queueWaitMs !== undefined ? `${formatMs(t.durationMs + t.queueWaitMs)} as the client saw it` : undefined}
+              >
+                {t.queueWaitMs !== undefined ? formatMs(t.queueWaitMs) : '–'}
+              </td>
               <td class="num">{t.spanCount}</td>
               <td class={t.stallMs > 0 ? 'num stall-text' : 'num'}>{t.stallMs > 0 ? formatMs(t.stallMs) : '–'}</td>
               <td>{t.error ? <span class="badge badge-error">error</span> : <span class="badge badge-ok">ok</span>}</td>

@@ -100,6 +100,14 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
           <div class="stat-label">Loop blocked by this trace</div>
           <div class="stat-value">{formatMs(w.stallMs)}</div>
         </div>
+        {w.queueWaitMs > 0 && root && (
+          // Time spent before the app saw the request (a proxy's queue-start header): the client waited it too.
+          <div class="stat stat-warn" data-testid="queue-wait">
+            <div class="stat-label">Queued in front of the app</div>
+            <div class="stat-value">{formatMs(w.queueWaitMs)}</div>
+            <div class="stat-note">{`${formatMs(w.queueWaitMs + root.durationMs)} as the client saw it`}</div>
+          </div>
+        )}
         {waits.size > 0 && (
           <div class="stat stat-warn" data-testid="waited-stall">
             <div class="stat-label">Waited behind other requests' stalls</div>
@@ -115,8 +123,8 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
           <div class="wf-name" role="columnheader">Span</div>
           <div class="wf-bar-cell" role="columnheader">
             <span>0 ms</span>
-            <span>{formatMs(w.durationMs / 2)}</span>
-            <span>{formatMs(w.durationMs)}</span>
+            <span>{formatMs(w.axisMs / 2)}</span>
+            <span>{formatMs(w.axisMs)}</span>
           </div>
         </div>
         {items.map((item, index) => {
@@ -155,8 +163,24 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
           const r = item.row;
           const s = r.span;
           const error = s.status.code === 2;
+          const queued = r.queued;
           const cls = ['wf-row', s.isStall ? 'wf-stall' : '', error ? 'wf-error' : '', selected === s.spanId ? 'wf-selected' : ''].join(' ').trim();
-          return (
+          return [
+            queued !== null && (
+              // Not a span: no tab stop and no detail; the bar ends where the span's begins.
+              <div class="wf-row wf-queued" role="row" key={`queued-${s.spanId}`} data-testid="queued-row">
+                <div class="wf-name" role="cell" style={{ paddingLeft: `calc(0.8rem + ${Math.min(r.depth, 12) * 12}px)` }}>
+                  <span class="wf-label">queued</span>
+                  <span class="wf-tag" title="From the proxy's queue-start header (X-Request-Start / X-Queue-Start) to the app's first sight of the request">in front of the app</span>
+                  <span class="wf-dur">{formatMs(queued.ms)}</span>
+                </div>
+                <div class="wf-bar-cell" role="cell">
+                  <div class="wf-track">
+                    <div class="wf-bar wf-queued-bar" style={{ left: `${queued.offsetPct.toFixed(3)}%`, width: `${queued.widthPct.toFixed(3)}%` }} title={`queued ${formatMs(queued.ms)} before ${s.name}`} />
+                  </div>
+                </div>
+              </div>
+            ),
             <div
               class={cls}
               role="row"
@@ -190,8 +214,8 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
                 </div>
               </div>
               {waits.has(s.spanId) && <WaitNote wait={waits.get(s.spanId) as StallWait} traceId={traceId} />}
-            </div>
-          );
+            </div>,
+          ];
         })}
       </div>
       {picked && <SpanDetail span={picked} onClose={() => focusRow(picked.spanId)} />}

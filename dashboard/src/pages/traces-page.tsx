@@ -87,7 +87,7 @@ function TraceListNote({ data, filters }: { data: TracesResponse; filters: Trace
   const order = filters.sort === 'duration' ? 'slowest first' : 'newest first';
   const what = filters.all
     ? 'All traces'
-    : `Slow and failed traces${data.slowThresholdMs !== undefined ? ` (slow: from ${formatMs(data.slowThresholdMs)}, 4 × Apdex T)` : ''}`;
+    : `Slow and failed traces${data.slowThresholdMs !== undefined ? ` (slow: from ${formatMs(data.slowThresholdMs)}, 4 × Apdex T, queue wait included)` : ''}`;
   return <p class="muted list-note" data-testid="traces-note">{`${what}, ${order}; ${data.traces.length} shown.`}</p>;
 }
 

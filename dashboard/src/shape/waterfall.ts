@@ -3,6 +3,7 @@
 
 import type { SpanView } from '@headroom/collector/api-types';
 import { rawFigure } from '../format/figure-text';
+import { spanQueueWaitMs } from './span-queue-wait';
 
 export interface WaterfallRow {
   span: SpanView;
@@ -14,6 +15,8 @@ export interface WaterfallRow {
   offsetMs: number;
   /** The span names a parent that is not stored: a caller whose span was not kept. */
   parentMissing: boolean;
+  /** Time the request waited in front of the app before this (server) span began, as its own bar. */
+  queued: { ms: number; offsetPct: number; widthPct: number } | null;
 }
 
 export interface Waterfall {
@@ -24,15 +27,24 @@ export interface Waterfall {
   stallMs: number;
   /** The trace's first row hangs under a span that was not kept: the calling part is missing. */
   callerMissing: boolean;
+  /** The first row's queue wait (in front of the app), 0 without one. */
+  queueWaitMs: number;
+  /** Where the bars' axis starts and how long it is: the spans' extent, plus any queue wait before them. */
+  axisStartMs: number;
+  axisMs: number;
 }
 
 const MIN_WIDTH_PCT = 0.3;
 
 export function buildWaterfall(spans: SpanView[]): Waterfall {
-  if (spans.length === 0) return { rows: [], startMs: 0, durationMs: 0, services: [], stallMs: 0, callerMissing: false };
+  if (spans.length === 0) return { rows: [], startMs: 0, durationMs: 0, services: [], stallMs: 0, callerMissing: false, queueWaitMs: 0, axisStartMs: 0, axisMs: 0 };
   const startMs = Math.min(...spans.map((s) => s.startMs));
   const endMs = Math.max(...spans.map((s) => s.startMs + s.durationMs));
   const durationMs = Math.max(endMs - startMs, 0);
+  // The bars' axis reaches back to the earliest queue start, so a wait is drawn to scale.
+  const axisStartMs = Math.min(startMs, ...spans.map((s) => s.startMs - (spanQueueWaitMs(s) ?? 0)));
+  const axisMs = Math.max(endMs - axisStartMs, 0);
+  const pct = (ms: number) => (axisMs > 0 ? (ms / axisMs) * 100 : 0);
 
   const ids = new Set(spans.map((s) => s.spanId));
   const children = new Map<string | null, SpanView[]>();
@@ -51,11 +63,13 @@ export function buildWaterfall(spans: SpanView[]): Waterfall {
     if (seen.has(span.spanId)) return; // a malformed parent cycle is not followed twice
     seen.add(span.spanId);
     const offsetMs = span.startMs - startMs;
-    const offsetPct = durationMs > 0 ? (offsetMs / durationMs) * 100 : 0;
-    const rawWidth = durationMs > 0 ? (span.durationMs / durationMs) * 100 : 100;
+    const offsetPct = pct(span.startMs - axisStartMs);
+    const rawWidth = axisMs > 0 ? pct(span.durationMs) : 100;
     const widthPct = Math.min(Math.max(rawWidth, MIN_WIDTH_PCT), 100 - Math.min(offsetPct, 100 - MIN_WIDTH_PCT));
     const parentMissing = span.parentSpanId !== null && span.parentSpanId !== span.spanId && !ids.has(span.parentSpanId);
-    rows.push({ span, depth, offsetPct, widthPct, offsetMs, parentMissing });
+    const wait = spanQueueWaitMs(span);
+    const queued = wait === null ? null : { ms: wait, offsetPct: pct(span.startMs - wait - axisStartMs), widthPct: Math.max(pct(wait), MIN_WIDTH_PCT) };
+    rows.push({ span, depth, offsetPct, widthPct, offsetMs, parentMissing, queued });
     for (const child of children.get(span.spanId) ?? []) visit(child, depth + 1);
   };
   for (const root of children.get(null) ?? []) visit(root, 0);
@@ -64,7 +78,8 @@ export function buildWaterfall(spans: SpanView[]): Waterfall {
 
   const services = [...new Set(spans.map((s) => s.service))];
   const stallMs = spans.filter((s) => s.isStall).reduce((sum, s) => sum + s.durationMs, 0);
-  return { rows, startMs, durationMs, services, stallMs, callerMissing: rows[0]?.parentMissing ?? false };
+  const first = rows[0];
+  return { rows, startMs, durationMs, services, stallMs, callerMissing: first?.parentMissing ?? false, queueWaitMs: first?.queued?.ms ?? 0, axisStartMs, axisMs };
 }
 
 /** Attribute values as display text (objects and arrays as JSON): a figure as sent. */

@@ -32,6 +32,8 @@ const MAX_TRACE_STALLS = 200;
 const STALL_LOOKBACK_MS = 60_000;
 /** A trace is slow from 4 × Apdex T: Apdex's "frustrated" bound. */
 const SLOW_APDEX_FACTOR = 4;
+/** A root span's queue wait (ms, set by the agent from a proxy's queue-start header), as a JSON path. */
+const QUEUE_WAIT_PATH = '$."headroom.queue_wait.duration_ms"';
 
 function limitOf(n: number): number {
   return Number.isFinite(n) ? Math.min(MAX_LIMIT, Math.max(1, Math.trunc(n))) : 100;
@@ -80,7 +82,7 @@ export class RawQueries {
 
   traces(q: TraceQuery): TracesResponse {
     // Local roots only: the partial indexes spans_roots_* cover `is_root = 1`.
-    let sql = `SELECT trace_id, service, route, name, start_ns, duration_ns, status_code FROM spans
+    let sql = `SELECT trace_id, service, route, name, start_ns, duration_ns, status_code, json_extract(attributes, '${QUEUE_WAIT_PATH}') AS queue_wait_ms FROM spans
       WHERE is_root = 1 AND start_ns >= ? AND start_ns < ?`;
     const params: (string | number | bigint)[] = [msToNs(q.from), msToNs(q.to)];
     if (q.service !== undefined) {
@@ -103,8 +105,12 @@ export class RawQueries {
     // Notable = failed or frustrated (≥ 4 T), as the writer decides for the live stream.
     const slowThresholdMs = q.notable === true && q.service !== undefined ? SLOW_APDEX_FACTOR * this.apdexT(q.service) : null;
     if (slowThresholdMs !== null) {
-      sql += ' AND (status_code = 2 OR duration_ns >= ?)';
-      params.push(BigInt(Math.round(slowThresholdMs * 1e6)));
+      // Slow as the client saw it: time queued in front of the app counts (QA3: a saturated
+      // service's seconds-long waits behind a proxy left its slow list nearly empty). The
+      // attribute is read only for roots neither failed nor slow in the app.
+      sql += ` AND (status_code = 2 OR duration_ns >= ? OR duration_ns + coalesce(json_extract(attributes, '${QUEUE_WAIT_PATH}'), 0) * 1e6 >= ?)`;
+      const thresholdNs = BigInt(Math.round(slowThresholdMs * 1e6));
+      params.push(thresholdNs, thresholdNs);
     }
     // Ties broken by trace id, so pages neither repeat nor skip a trace.
     sql += q.sort === 'duration' ? ' ORDER BY duration_ns DESC, trace_id' : ' ORDER BY start_ns DESC, trace_id';
@@ -118,6 +124,7 @@ export class RawQueries {
       start_ns: number;
       duration_ns: number;
       status_code: number;
+      queue_wait_ms: unknown;
     }[];
     const counts = this.stmts.get(`SELECT count(*) AS n, coalesce(sum(CASE WHEN is_stall = 1 THEN duration_ns ELSE 0 END), 0) AS stall
       FROM spans WHERE trace_id = ?`);
@@ -127,6 +134,8 @@ export class RawQueries {
       WHERE trace_id = ? AND status_code = 2 ORDER BY is_root DESC, start_ns LIMIT 20`);
     const traces: TraceSummary[] = rows.map((r) => {
       const c = counts.get(r.trace_id) as { n: number; stall: number };
+      // An app's attribute: only a positive finite number is a wait.
+      const queueWait = typeof r.queue_wait_ms === 'number' && Number.isFinite(r.queue_wait_ms) && r.queue_wait_ms > 0 ? r.queue_wait_ms : null;
       const errorMessage = r.status_code === 2 ? firstErrorText(failing.all(r.trace_id) as { status_message: string | null; events: string | null }[]) : null;
       return {
         traceId: r.trace_id.toString('hex'),
@@ -139,6 +148,7 @@ export class RawQueries {
         error: r.status_code === 2,
         spanCount: c.n,
         stallMs: c.stall / 1e6,
+        ...(queueWait !== null && { queueWaitMs: queueWait }),
         ...(errorMessage !== null && { errorMessage }),
       };
     });
