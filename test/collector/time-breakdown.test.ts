@@ -114,7 +114,7 @@ describe('time breakdown from kept traces', () => {
     assert.ok(Math.abs(b.databaseShare - 0.59) < 1e-4);
     assert.ok(Math.abs(b.appShare - 0.33) < 1e-4);
     assert.deepEqual(b.databases.map((d) => [d.name, Math.round(d.totalMs * 1000) / 1000, d.calls]), [['postgresql', 114, 2 * 16], ['redis', 4, 2]]);
-    assert.deepEqual(b.externals.map((d) => [d.name, Math.round(d.totalMs * 1000) / 1000, d.calls]), [['catalog.local', 20, 2]]);
+    assert.deepEqual(b.externals.map((d) => [d.name, Math.round(d.totalMs * 1000) / 1000, d.calls]), [['catalog.local:3001', 20, 2]]);
     assert.ok(b.exampleTraceId !== null && ids.slice(0, 2).includes(b.exampleTraceId));
   });
 

@@ -79,7 +79,10 @@ export function downstreamOf(kind: number, name: string, attrs: Attrs): Downstre
     return { category: 'database', system: db, ...statementOf(db, attrs, name) };
   }
   if (kind === KIND_CLIENT && (text(attrs, 'http.request.method') ?? text(attrs, 'http.method')) !== null) {
-    const peer = text(attrs, 'server.address') ?? text(attrs, 'net.peer.name') ?? 'unknown host';
+    // Host and port: two services on one host (QA: both on 127.0.0.1) are two peers.
+    const host = text(attrs, 'server.address') ?? text(attrs, 'net.peer.name') ?? 'unknown host';
+    const port = attrs['server.port'] ?? attrs['net.peer.port'];
+    const peer = typeof port === 'number' || (typeof port === 'string' && /^\d+$/.test(port)) ? `${host}:${String(port)}` : host;
     return { category: 'external', peer: bounded(peer.toLowerCase(), MAX_NAME) };
   }
   return null;
