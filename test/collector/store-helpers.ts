@@ -258,6 +258,15 @@ export function openTestStore(
   return { storage, dir, path, clock };
 }
 
+/** Takes schema 9's err_sketch column out of every request rollup table that has it. */
+export function undoSchema9(db: Database): void {
+  const tables = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).pluck().all() as string[];
+  for (const table of tables) {
+    const cols = db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[];
+    if (cols.includes('err_sketch')) db.exec(`ALTER TABLE ${table} DROP COLUMN err_sketch`);
+  }
+}
+
 /** Takes a database back below schema 7 (event identities, seen delta points), for migration tests. */
 export function undoSchema7(db: Database): void {
   db.exec('DROP INDEX events_ident; ALTER TABLE events DROP COLUMN ident; DROP TABLE seen_points;');

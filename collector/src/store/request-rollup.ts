@@ -11,6 +11,12 @@ export interface RequestRollup {
   durMin: number | null;
   durMax: number | null;
   sketch: LatencySketch;
+  /**
+   * The failed requests' durations alone (a subset of `sketch`): Apdex counts a failed
+   * request as frustrated however fast it was, so its satisfied and tolerating counts are
+   * taken out of the whole sketch's. Empty when the interval had no errors.
+   */
+  errSketch: LatencySketch;
   /** Queue wait, body read, response write (ms) and body sizes (bytes): sums and counts. */
   qwCount: number;
   qwSum: number;
@@ -32,6 +38,7 @@ export function emptyRollup(): RequestRollup {
     durMin: null,
     durMax: null,
     sketch: new LatencySketch(),
+    errSketch: new LatencySketch(),
     qwCount: 0,
     qwSum: 0,
     brCount: 0,
@@ -70,6 +77,8 @@ export function pointRollup(p: RequestPoint): RequestRollup | null {
   row.durMin = minMs;
   row.durMax = maxMs;
   row.sketch.addDistribution(p.distribution, minMs, maxMs);
+  // The agent's histograms are split by status, so a point is all errors or none.
+  if (p.error) row.errSketch.merge(row.sketch);
   return row;
 }
 
@@ -114,11 +123,12 @@ export function mergeRollup(into: RequestRollup, from: RequestRollup): void {
   into.durMin = minOf(into.durMin, from.durMin);
   into.durMax = maxOf(into.durMax, from.durMax);
   into.sketch.merge(from.sketch);
+  into.errSketch.merge(from.errSketch);
   mergeSums(into, from);
 }
 
 /** Adds everything but the sketch and min/max (for rows read from storage, sketch separate). */
-export function mergeSums(into: RequestRollup, from: Omit<RequestRollup, 'sketch' | 'durMin' | 'durMax' | 'count' | 'errors' | 'durSum'>): void {
+export function mergeSums(into: RequestRollup, from: Omit<RequestRollup, 'sketch' | 'errSketch' | 'durMin' | 'durMax' | 'count' | 'errors' | 'durSum'>): void {
   into.qwCount += from.qwCount;
   into.qwSum += from.qwSum;
   into.brCount += from.brCount;
@@ -174,14 +184,22 @@ export function percentile(row: RequestRollup, q: number): number | null {
 }
 
 /**
- * Apdex with threshold T: satisfied ≤ T, tolerating ≤ 4T, counted from the sketch's ranks;
- * (satisfied + tolerating / 2) / total. Errors are not singled out (the sketch does not
- * separate them).
+ * Apdex with threshold T (Apdex Alliance spec; New Relic alike): a request is satisfied at
+ * ≤ T, tolerating at ≤ 4T, frustrated above 4T or when it failed, whatever its duration;
+ * (satisfied + tolerating / 2) / all requests. Counted from the sketches' ranks: the failed
+ * requests' own sketch is taken out of the whole one's satisfied and tolerating counts (a
+ * minute of fast 503s is not satisfied). Queue wait before the app is not in these durations
+ * (the sketch holds http.server.request.duration, measured from the request reaching Node).
+ * Rows stored before errSketch existed count their errors by duration, as Apdex did then.
  */
 export function apdex(row: RequestRollup, tMs: number): number | null {
   const total = row.sketch.count;
   if (!(total > 0)) return null;
-  const satisfied = row.sketch.countAtOrBelow(tMs);
-  const tolerating = Math.max(0, row.sketch.countAtOrBelow(4 * tMs) - satisfied);
+  const atT = row.sketch.countAtOrBelow(tMs);
+  const at4T = row.sketch.countAtOrBelow(4 * tMs);
+  const errAtT = row.errSketch.countAtOrBelow(tMs);
+  const errAt4T = row.errSketch.countAtOrBelow(4 * tMs);
+  const satisfied = Math.max(0, atT - errAtT);
+  const tolerating = Math.max(0, at4T - errAt4T - satisfied);
   return Math.min(1, Math.max(0, (satisfied + tolerating / 2) / total));
 }

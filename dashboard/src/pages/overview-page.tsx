@@ -40,7 +40,7 @@ export function OverviewPage() {
                     <th class="num">Throughput</th>
                     <th class="num">p95</th>
                     <th class="num">Errors</th>
-                    <th class="num">Apdex</th>
+                    <th class="num" title="Apdex: requests within T, plus half of those within 4 T, over all requests. Failed (5xx) requests count as frustrated however fast; time queued in front of the app is not included">Apdex</th>
                     <th class="num">Event loop</th>
                     <th class="num">Memory (RSS)</th>
                     <th class="num">Instances</th>

@@ -11,7 +11,7 @@ export const HOUR_GRACE_MS = 3 * MINUTE_MS;
 
 const SUMS = `sum(count), sum(errors), sum(dur_sum), min(dur_min), max(dur_max), sketch_union(sketch),
   sum(qw_count), sum(qw_sum), sum(br_count), sum(br_sum), sum(rw_count), sum(rw_sum),
-  sum(reqb_count), sum(reqb_sum), sum(respb_count), sum(respb_sum)`;
+  sum(reqb_count), sum(reqb_sum), sum(respb_count), sum(respb_sum), sketch_union(err_sketch)`;
 
 export class HourRollups {
   private rolled: number | null;

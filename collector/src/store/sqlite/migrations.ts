@@ -356,6 +356,13 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX IF NOT EXISTS spans_roots_route ON spans (service, route, start_ns) WHERE is_root = 1;
   `,
+  // 9: the failed requests' own latency sketch in every request rollup, so Apdex counts them
+  // as frustrated (request-rollup.ts apdex). NULL where a row had no errors, and in rows
+  // stored before this (their errors keep counting by duration until retention drops them).
+  ['req', 'svc', 'inst', 'route']
+    .flatMap((prefix) => ['minute', 'hour', ...(prefix === 'req' ? [] : ['5m'])].map((level) => `${prefix}_${level}`))
+    .map((table) => `ALTER TABLE ${table} ADD COLUMN err_sketch BLOB;\n`)
+    .join(''),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -130,7 +130,7 @@ export class SqliteWriter {
         first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),
         last_seen_ms = max(last_seen_ms, excluded.last_seen_ms), resource = excluded.resource`);
     const rollupCols = `count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count, br_sum,
-      rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum`;
+      rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum, err_sketch`;
     const rollupUpdate = `count = count + excluded.count, errors = errors + excluded.errors,
       dur_sum = dur_sum + excluded.dur_sum,
       dur_min = CASE WHEN dur_min IS NULL OR excluded.dur_min < dur_min THEN coalesce(excluded.dur_min, dur_min) ELSE dur_min END,
@@ -140,27 +140,28 @@ export class SqliteWriter {
       br_count = br_count + excluded.br_count, br_sum = br_sum + excluded.br_sum,
       rw_count = rw_count + excluded.rw_count, rw_sum = rw_sum + excluded.rw_sum,
       reqb_count = reqb_count + excluded.reqb_count, reqb_sum = reqb_sum + excluded.reqb_sum,
-      respb_count = respb_count + excluded.respb_count, respb_sum = respb_sum + excluded.respb_sum`;
+      respb_count = respb_count + excluded.respb_count, respb_sum = respb_sum + excluded.respb_sum,
+      err_sketch = sketch_merge(err_sketch, excluded.err_sketch)`;
     this.upsertReq = db.prepare(`INSERT INTO req_minute (service, t, route, instance_id, ${rollupCols})
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (service, t, route, instance_id) DO UPDATE SET ${rollupUpdate}`);
     this.upsertSvc = db.prepare(`INSERT INTO svc_minute (service, t, ${rollupCols})
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (service, t) DO UPDATE SET ${rollupUpdate}`);
     this.upsertInst = db.prepare(`INSERT INTO inst_minute (service, t, instance_id, ${rollupCols})
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (service, instance_id, t) DO UPDATE SET ${rollupUpdate}`);
     this.upsertRoute = db.prepare(`INSERT INTO route_minute (service, t, route, ${rollupCols})
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (service, route, t) DO UPDATE SET ${rollupUpdate}`);
     this.upsertSvc5m = db.prepare(`INSERT INTO svc_5m (service, t, ${rollupCols})
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (service, t) DO UPDATE SET ${rollupUpdate}`);
     this.upsertInst5m = db.prepare(`INSERT INTO inst_5m (service, t, instance_id, ${rollupCols})
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (service, instance_id, t) DO UPDATE SET ${rollupUpdate}`);
     this.upsertRoute5m = db.prepare(`INSERT INTO route_5m (service, t, route, ${rollupCols})
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (service, route, t) DO UPDATE SET ${rollupUpdate}`);
     const gaugeUpsert = (table: string): Statement =>
       db.prepare(`INSERT INTO ${table} (service, metric, t, instance_id, count, sum, min, max, last, last_ms)
@@ -661,5 +662,6 @@ function rollupValues(r: RequestRollup): (number | null | Buffer)[] {
     r.reqbSum,
     r.respbCount,
     r.respbSum,
+    r.errSketch.count > 0 ? r.errSketch.encode() : null,
   ];
 }

@@ -11,7 +11,8 @@ const FIVE_MINUTES_MS = 5 * MINUTE_MS;
  * One stored rollup row as a positional array (better-sqlite3 `.raw()`): building objects
  * with twenty named fields costs more than merging the sketch, on thousands of rows.
  * Layout: t, count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count,
- * br_sum, rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum.
+ * br_sum, rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum, err_sketch (absent
+ * where a caller selects the older column list: no failed requests' sketch then).
  */
 export type RollupRowRaw = (number | null | Uint8Array | string)[];
 
@@ -22,7 +23,7 @@ export interface RollupFilter {
 }
 
 const COLS = `t, count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count, br_sum,
-  rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum`;
+  rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum, err_sketch`;
 
 /** Adds one stored row into an aggregate (sketch merged from its bytes). */
 export function addRow(into: RequestRollup, row: RollupRowRaw): void {
@@ -45,6 +46,8 @@ export function addRow(into: RequestRollup, row: RollupRowRaw): void {
   into.reqbSum += row[14] as number;
   into.respbCount += row[15] as number;
   into.respbSum += row[16] as number;
+  const errSketch = row[17];
+  if (errSketch instanceof Uint8Array) into.errSketch.mergeEncoded(errSketch);
 }
 
 /**
