@@ -1,7 +1,7 @@
 // Assembles the agent: OTel NodeSDK with the auto-instrumentations, Headroom's sampling and
 // export pipeline, and Headroom's signals. Everything the app could feel is guarded: a
 // failure to start leaves the app running uninstrumented, with one line on stderr.
-import { diag, DiagLogLevel, metrics, trace, type Attributes, type Context, type SpanContext, type TextMapPropagator } from '@opentelemetry/api';
+import { context, diag, DiagLogLevel, metrics, ROOT_CONTEXT, trace, type Attributes, type Context, type SpanContext, type TextMapPropagator } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { logs } from '@opentelemetry/api-logs';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
@@ -220,8 +220,10 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
     if (outcome === 'timeout') report('shutdownTimeout', `after ${settings.shutdownTimeoutMs} ms`);
   };
 
+  // In the ROOT context: an app may flush from inside a request, whose context must not leak
+  // into the collection and export (a stall there would be blamed on that request).
   const flushAll = (): Promise<unknown> =>
-    Promise.allSettled([pipeline.metricReader.forceFlush(), pipeline.spans.flush(), pipeline.logProcessor.forceFlush()]);
+    context.with(ROOT_CONTEXT, () => Promise.allSettled([pipeline.metricReader.forceFlush(), pipeline.spans.flush(), pipeline.logProcessor.forceFlush()]));
 
   let stopped: Promise<void> | null = null;
   const agent: RunningAgent = {

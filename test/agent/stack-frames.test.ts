@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { appFrames, parseStack } from '../../agent/src/signals/stack-frames';
+import { appFrames, parseStack, stallCode } from '../../agent/src/signals/stack-frames';
 
 const STACK = `Error
     at probe (/srv/node_modules/@headroom/agent/dist/signals/stalls.js:60:27)
@@ -23,4 +23,39 @@ test("skips the agent's own frames, eval frames and Node internals", () => {
   assert.equal(frames[0]?.function, 'busy');
   assert.ok(frames.every((f) => !f.file.startsWith('node:') && !f.file.includes('@headroom/agent')));
   assert.equal(frames.length, 4);
+});
+
+const AGENT = '/srv/node_modules/@headroom/agent/dist';
+const probed = (...frames: string[]): string =>
+  ['Error', `    at probe (${AGENT}/signals/stalls.js:60:27)`, '    at <anonymous>:1:40', ...frames.map((f) => `    at ${f}`)].join('\n');
+
+test("a stall in the OTel SDK or exporter the agent drives is the agent's, with its frames", () => {
+  const code = stallCode(
+    probed(
+      'ProtobufWriter.writeString (/srv/node_modules/@opentelemetry/otlp-transformer/build/src/common/protobuf/protobuf-writer.js:255:40)',
+      'OTLPTraceExporter.export (/srv/node_modules/@opentelemetry/otlp-exporter-base/build/src/OTLPExporterBase.js:20:5)',
+      `ExportQueue.exportBatch (${AGENT}/export/export-queue.js:120:10)`,
+      'listOnTimeout (node:internal/timers:581:17)',
+    ),
+    AGENT,
+  );
+  assert.equal(code.agent, true);
+  assert.equal(code.frames[0]?.function, 'ProtobufWriter.writeString');
+  assert.equal(code.frames.length, 3);
+  assert.equal(stallCode(probed('new SpanImpl (/srv/node_modules/@opentelemetry/sdk-trace-base/build/src/Span.js:80:9)', 'busy (/srv/app/routes.js:9:28)'), AGENT).agent, true);
+  assert.equal(stallCode(probed(`JSON.stringify (<anonymous>)`, `RequestMetrics.collectNow (${AGENT}/http-server/request-metrics.js:10:3)`), AGENT).agent, true);
+});
+
+test("a stall in app code is the app's, whatever agent or OTel frames lie below it or the API it calls", () => {
+  const app = stallCode(
+    probed('busy (/srv/app/routes.js:9:28)', `wrapped (${AGENT}/http-server/method-hooks.js:30:12)`, 'AsyncLocalStorageContextManager.with (/srv/node_modules/@opentelemetry/context-async-hooks/build/src/AsyncLocalStorageContextManager.js:33:40)'),
+    AGENT,
+  );
+  assert.equal(app.agent, false);
+  assert.equal(app.frames[0]?.function, 'busy');
+  assert.ok(app.frames.every((f) => !f.file.startsWith(AGENT)));
+  // The OTel API an app calls, and the instrumentations' wrappers around app code, are not the agent's work.
+  assert.equal(stallCode(probed('ContextAPI.with (/srv/node_modules/@opentelemetry/api/build/src/api/context.js:60:46)', 'busy (/srv/app/routes.js:9:28)'), AGENT).agent, false);
+  assert.equal(stallCode(probed('outgoingRequest (/srv/node_modules/@opentelemetry/instrumentation-http/build/src/http.js:400:1)'), AGENT).agent, false);
+  assert.equal(stallCode(probed('pbkdf2Sync (node:internal/crypto/pbkdf2:61:3)', 'hash (/srv/app/routes.js:20:3)'), AGENT).agent, false);
 });

@@ -50,4 +50,20 @@ describe('stall events', () => {
     assert.ok(BigInt(span.startNs) >= BigInt(parent.startNs) && endNs(span) <= endNs(parent) + 1_000_000n, 'the stall span lies inside its parent');
     if (parent.name === 'inner') assert.ok(span.durationMs < duration, `span ${String(span.durationMs)} ms, stall ${String(duration)} ms`);
   });
+
+  test("a stall in the agent's own export is the agent's, never the request's that queued the data", async () => {
+    const { traceId, header } = sampledTraceparent();
+    await fetch(`${app.base}/log-burst`, { headers: { traceparent: header } }).then((r) => r.text());
+    const stall = await eventually(
+      async () => (await stalls()).find((e) => String(e.attributes['code.stacktrace'] ?? '').includes('@opentelemetry/otlp-transformer')),
+      'a stall serialising the export',
+      30_000,
+    );
+    assert.equal(stall.attributes['headroom.stall.agent'], true);
+    assert.equal(stall.route, null);
+    assert.equal(stall.traceId, null, 'no request trace holds the export');
+    assert.notEqual(stall.traceId, traceId);
+    assert.match(String(stall.attributes['code.filepath']), /@opentelemetry\/otlp-transformer/);
+    assert.match(stall.message ?? '', /^event loop blocked \d+ ms in Headroom's agent/);
+  });
 });

@@ -5,7 +5,10 @@
 // it would without the agent. A batch the collector could not take (down, restarting,
 // overloaded) goes back to the front of the queue, and exports are retried with a doubling
 // delay: an outage costs only what does not fit the queue, the oldest first.
-import { context } from '@opentelemetry/api';
+// Its timers and exports run in the ROOT context: items are pushed from inside requests, and a
+// timer or promise set up there would carry that request's context into the export (a stall in
+// the serialiser was then blamed on the request that happened to queue the last span).
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import { describe } from '../report';
 import type { ExportHealth, Signal } from './health';
@@ -95,10 +98,12 @@ export class ExportQueue<T> {
   private arm(): void {
     if (this.timer !== null || this.current !== null || this.items.length === 0 || this.closed) return;
     const delay = this.failures === 0 ? this.options.delayMs : Math.min(MAX_RETRY_DELAY_MS, this.options.delayMs * 2 ** (this.failures - 1));
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.sendOne();
-    }, delay);
+    this.timer = context.with(ROOT_CONTEXT, () =>
+      setTimeout(() => {
+        this.timer = null;
+        void this.sendOne();
+      }, delay),
+    );
     this.timer.unref();
   }
 
@@ -111,7 +116,7 @@ export class ExportQueue<T> {
     }
     const batch = this.items.splice(0, this.options.maxBatch);
     this.sending = batch;
-    this.current = this.exportBatch(batch).then((ok) => {
+    this.current = context.with(ROOT_CONTEXT, () => this.exportBatch(batch)).then((ok) => {
       this.current = null;
       this.sending = null;
       this.arm();
@@ -127,7 +132,7 @@ export class ExportQueue<T> {
       result = await new Promise<ExportResult>((resolve) => {
         try {
           // The exporter's own HTTP requests must not be traced (a feedback loop otherwise).
-          context.with(suppressTracing(context.active()), () => this.exporter.export(batch, resolve));
+          context.with(suppressTracing(ROOT_CONTEXT), () => this.exporter.export(batch, resolve));
         } catch (err) {
           resolve({ code: ExportResultCode.FAILED, error: err instanceof Error ? err : new Error(describe(err)) });
         }

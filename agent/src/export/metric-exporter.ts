@@ -4,7 +4,7 @@
 // first, after the next export that succeeds. Each interval keeps its own times, so it lands
 // where it belongs; the collector counts a resent delta point once. What does not fit, and
 // what the collector refused, is counted as dropped in ExportHealth like the spans'.
-import { context } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { AggregationOption, AggregationTemporality, InstrumentType, PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ExportHealth } from './health';
@@ -71,7 +71,8 @@ export class RetainingMetricExporter implements PushMetricExporter {
 
   private send(metrics: ResourceMetrics, done: (result: ExportResult) => void): void {
     // The exporter's own HTTP requests must not be traced (a feedback loop otherwise).
-    context.with(suppressTracing(context.active()), () => this.inner.export(metrics, done));
+    // No request's context in the export, whoever triggered it (export-queue.ts says why).
+    context.with(suppressTracing(ROOT_CONTEXT), () => this.inner.export(metrics, done));
   }
 
   /** Holds a failed interval; the oldest held intervals make room (dropped). Returns the points kept. */

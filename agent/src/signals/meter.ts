@@ -10,6 +10,8 @@ export const ATTR = {
   eventName: 'event.name',
   stall: 'headroom.stall',
   stallDurationMs: 'headroom.stall.duration_ms',
+  /** On a stall whose blocking code was the agent's own work (its export, metric collection, span creation). */
+  stallAgent: 'headroom.stall.agent',
   queueWaitMs: 'headroom.queue_wait.duration_ms',
   bodyReadMs: 'headroom.request_body.duration_ms',
   responseWriteMs: 'headroom.response_write.duration_ms',

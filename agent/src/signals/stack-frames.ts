@@ -1,5 +1,6 @@
 // Code location of a stall, from a V8 stack trace captured while the loop was blocked.
-// Pure: parses the text, skips V8/Node internals and the agent's own frames.
+// Pure: parses the text, skips V8/Node internals and the agent's own frames, and tells the
+// agent's own work (its export, metric collection, span creation) from the app's.
 import { fileURLToPath } from 'node:url';
 
 export interface Frame {
@@ -30,14 +31,49 @@ export function parseStack(stack: string): Frame[] {
   return frames;
 }
 
-function isOwnOrInternal(frame: Frame, agentDir: string): boolean {
+function isInternal(frame: Frame): boolean {
   return (
     frame.file.startsWith('node:') ||
     frame.file.startsWith('<anonymous>') ||
     frame.file === 'native' ||
-    frame.file.startsWith(agentDir) ||
     !frame.file.includes('/') && !frame.file.includes('\\')
   );
+}
+
+function isOwnOrInternal(frame: Frame, agentDir: string): boolean {
+  return isInternal(frame) || frame.file.startsWith(agentDir);
+}
+
+// The OTel packages the agent drives (SDK, exporters, OTLP serialisers, context manager) — not
+// the API an app may call itself, nor the instrumentations, whose wrappers run app code.
+const AGENT_DRIVEN = /[\\/]node_modules[\\/]@opentelemetry[\\/](?!api(?:-logs|-events)?[\\/]|instrumentation)[^\\/]+[\\/]/;
+
+/** A frame of the agent's own work: its dist folder, or a package it drives. */
+export function isAgentFrame(frame: Frame, agentDir: string): boolean {
+  return frame.file.startsWith(agentDir) || AGENT_DRIVEN.test(frame.file);
+}
+
+/** What was blocking the loop: the stack's frames below the snapshot's own (the probe and the inspector's evaluated expression). */
+export function blockingFrames(stack: string): Frame[] {
+  const frames = parseStack(stack);
+  // The probe is the top frame, called from the expression (an <anonymous> frame) right below.
+  const evaluated = frames.slice(0, 3).findIndex((f) => f.file.startsWith('<anonymous>'));
+  return evaluated >= 0 ? frames.slice(evaluated + 1) : frames;
+}
+
+export interface StallCode {
+  /** The blocking code was the agent's own (the top frame outside Node is the agent's or a package it drives). */
+  agent: boolean;
+  /** Top first: for the app's, its frames (the agent's wrappers skipped); for the agent's, every frame outside Node. */
+  frames: Frame[];
+}
+
+/** Whose code blocked the loop, and where. Runs only for a stall, never per request. */
+export function stallCode(stack: string, agentDir: string): StallCode {
+  const frames = blockingFrames(stack).filter((f) => !isInternal(f));
+  const top = frames[0];
+  if (top && isAgentFrame(top, agentDir)) return { agent: true, frames };
+  return { agent: false, frames: frames.filter((f) => !f.file.startsWith(agentDir)) };
 }
 
 /** The app's frames, top first: what was running when the stall was caught. */

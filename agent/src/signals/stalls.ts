@@ -17,7 +17,7 @@ import { asRequestState, routeOf } from '../http-server/request-state';
 import { describe, guard, report } from '../report';
 import { withForcedRecording } from '../sampling/sampler';
 import { ATTR, EVENTS } from './meter';
-import { appFrames, formatFrames } from './stack-frames';
+import { formatFrames, stallCode, type StallCode } from './stack-frames';
 
 export const TICK_MS = 20;
 const PROBE_KEY = 'headroom.agent.stall-probe';
@@ -181,7 +181,7 @@ export function startStallDetector(options: StallOptions): () => void {
   };
   Object.defineProperty(globalThis, Symbol.for(PROBE_KEY), { value: probe, configurable: true, enumerable: false, writable: true });
 
-  const emit = guard('stall', (estimatedMs: number, endAt: number, snap: Snapshot | null, cpuUsedMs: number) => {
+  const emit = guard('stall', (estimatedMs: number, endAt: number, snap: Snapshot | null, code: StallCode | null, cpuUsedMs: number) => {
     const estimatedEnd = performance.timeOrigin + endAt;
     const estimate = { startEpochMs: estimatedEnd - estimatedMs, endEpochMs: estimatedEnd };
     // The event states the whole stall: every other request waited that long, whatever span
@@ -193,22 +193,25 @@ export function startStallDetector(options: StallOptions): () => void {
       [ATTR.stallDurationMs]: Math.round(durationMs * 10) / 10,
       'headroom.stall.cpu_ms': Math.round(stallCpuMs(cpuUsedMs, durationMs) * 10) / 10,
     };
-    const route = snap?.route ?? routeFromMetadata(snap?.rpc);
+    // The agent's own work (an export, a metric collection, creating a span) that happened to
+    // run in a request's context is not that request's doing: no route, no span in its trace.
+    const agentWork = code?.agent === true;
+    if (agentWork) attributes[ATTR.stallAgent] = true;
+    const route = agentWork ? undefined : snap?.route ?? routeFromMetadata(snap?.rpc);
     if (route !== undefined) attributes[ATTR.route] = route;
-    const method = snap?.method;
+    const method = agentWork ? undefined : snap?.method;
     if (method !== undefined) attributes[ATTR.method] = method;
-    if (snap) {
-      const frames = appFrames(snap.stack, agentDir).slice(0, STACK_FRAMES);
-      const top = frames[0];
-      if (top) {
-        if (top.function) attributes[ATTR.codeFunction] = top.function;
-        attributes[ATTR.codeFilepath] = top.file;
-        attributes[ATTR.codeLineno] = top.line;
-        attributes[ATTR.codeStacktrace] = formatFrames(frames);
-      }
+    const frames = code?.frames.slice(0, STACK_FRAMES) ?? [];
+    const top = frames[0];
+    if (top) {
+      if (top.function) attributes[ATTR.codeFunction] = top.function;
+      attributes[ATTR.codeFilepath] = top.file;
+      attributes[ATTR.codeLineno] = top.line;
+      attributes[ATTR.codeStacktrace] = formatFrames(frames);
     }
+    const where = agentWork ? ` in Headroom's agent${top?.function ? ` (${top.function})` : ''}` : route !== undefined ? ` in ${method !== undefined ? `${method} ` : ''}${route}` : '';
     let logContext = ROOT_CONTEXT;
-    if (snap?.spanContext) {
+    if (snap?.spanContext && !agentWork) {
       // Recorded even under a light request's parent, which has no span yet.
       const parent = withForcedRecording(trace.setSpanContext(ROOT_CONTEXT, snap.spanContext));
       const span = options.tracer.startSpan('event loop blocked', { kind: SpanKind.INTERNAL, startTime: spanStart, attributes }, parent);
@@ -219,7 +222,7 @@ export function startStallDetector(options: StallOptions): () => void {
       eventName: EVENTS.stall,
       timestamp: estimate.startEpochMs,
       context: logContext,
-      body: `event loop blocked ${Math.round(durationMs)} ms${route !== undefined ? ` in ${method !== undefined ? `${method} ` : ''}${route}` : ''}`,
+      body: `event loop blocked ${Math.round(durationMs)} ms${where}`,
       attributes: { [ATTR.eventName]: EVENTS.stall, ...attributes },
     });
   });
@@ -232,8 +235,10 @@ export function startStallDetector(options: StallOptions): () => void {
     const cpu = cpuMs();
     const isStall = gap - TICK_MS >= options.thresholdMs;
     const snap = snapshot?.tick === tick ? snapshot : null;
-    if (snapshot?.spanContext) options.stallResolved(snapshot.spanContext.traceId, isStall && snap !== null);
-    if (isStall) emit(blockedMs(gap), now, snap, cpu - cpuAtTick);
+    // Read only when a snapshot was taken, i.e. during a stall: nothing of this per request.
+    const code = snap ? stallCode(snap.stack, agentDir) : null;
+    if (snapshot?.spanContext) options.stallResolved(snapshot.spanContext.traceId, isStall && snap !== null && code?.agent !== true);
+    if (isStall) emit(blockedMs(gap), now, snap, code, cpu - cpuAtTick);
     cpuAtTick = cpu;
     snapshot = null;
     tick = (tick + 1) | 0;
