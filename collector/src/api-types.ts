@@ -160,7 +160,18 @@ export interface TransactionSummary {
 
 export interface TransactionsResponse extends TimeRange {
   service: string;
+  /** The first `limit` routes by total time (all when no limit was asked). */
   transactions: TransactionSummary[];
+  /** Routes with requests in the range, listed or not. */
+  totalRoutes?: number;
+  /** More routes than listed: totalRoutes − transactions.length are left out. */
+  truncated?: boolean;
+  /**
+   * Route names folded into "METHOD (other routes)" in the range because the service had added
+   * its budget of new routes (docs/collector-store.md#route-budget), and when the first of them
+   * was; null when none were.
+   */
+  folded?: { routes: number; requests: number; sinceMs: number } | null;
 }
 
 export interface TraceSummary {

@@ -152,6 +152,7 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
     path: dbPath,
     retention: settings.retention,
     ...(settings.queueCapacity !== undefined && { queueCapacity: settings.queueCapacity }),
+    ...(settings.maxNewRoutesPerDay !== undefined && { maxNewRoutesPerDay: settings.maxNewRoutesPerDay }),
   });
   let servers: Servers | null = null;
   let alerting: Alerting | null = null;

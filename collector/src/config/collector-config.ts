@@ -35,6 +35,11 @@ export interface CollectorConfig {
   /** Write-queue capacity handed to the store, in items (spans, points, events). */
   queueCapacity?: number;
   /**
+   * Routes (transactions) a service may add in any 24 hours; past that, new ones are stored as
+   * "METHOD (other routes)" (store/sqlite/route-budget.ts). Default 1 000.
+   */
+  maxNewRoutesPerDay?: number;
+  /**
    * Worker threads that decode and normalise trace requests (receiver/trace-workers); 0 does
    * it in the collector's thread. Default: one per core beyond the first, at most 4.
    */
@@ -54,13 +59,15 @@ export interface CollectorConfig {
 }
 
 export type ResolvedConfig = Required<
-  Omit<CollectorConfig, 'retention' | 'live' | 'queueCapacity' | 'traceWorkers' | 'dashboardDir' | 'advisor' | 'alerts'>
+  Omit<CollectorConfig, 'retention' | 'live' | 'queueCapacity' | 'maxNewRoutesPerDay' | 'traceWorkers' | 'dashboardDir' | 'advisor' | 'alerts'>
 > & {
   /** undefined: look for the built dashboard. */
   dashboardDir: string | null | undefined;
   retention: RetentionSettings;
   live: LiveSettings;
   queueCapacity: number | undefined;
+  /** undefined: the store's default. */
+  maxNewRoutesPerDay: number | undefined;
   /** undefined: the receiver's default for this machine. */
   traceWorkers: number | undefined;
   advisor: AdvisorOptions;
@@ -91,6 +98,7 @@ export function resolveConfig(config: CollectorConfig): ResolvedConfig {
     ingestToken: config.ingestToken || null,
     dashboardToken: config.dashboardToken || null,
     queueCapacity: config.queueCapacity,
+    maxNewRoutesPerDay: config.maxNewRoutesPerDay,
     traceWorkers: config.traceWorkers,
     live: { ...DEFAULTS.live, ...config.live },
     dashboardDir: config.dashboardDir,

@@ -120,6 +120,18 @@ export const START_SETTINGS: readonly StartSetting[] = [
     },
   },
   {
+    flag: 'max-new-routes',
+    env: 'HEADROOM_MAX_NEW_ROUTES',
+    value: 'N',
+    help: 'routes a service may add per 24 hours; later new ones are stored as "METHOD (other routes)" (default 1000)',
+    apply(config, raw) {
+      const n = /^\d{1,7}$/.test(raw) ? Number(raw) : NaN;
+      if (!(n >= 1)) return 'must be a whole number from 1 to 9999999';
+      config.maxNewRoutesPerDay = n;
+      return null;
+    },
+  },
+  {
     flag: 'trace-workers',
     env: 'HEADROOM_TRACE_WORKERS',
     value: 'N',

@@ -25,6 +25,12 @@ function storeFamilies(stats: StoreStats): MetricFamily[] {
     { name: 'headroom_store_items_dropped_total', help: 'Spans, points and events dropped because the queue was full or a write failed.', type: 'counter', samples: [{ value: stats.itemsDropped }] },
     { name: 'headroom_store_batch_duration_seconds', help: 'Time to commit one write batch.', type: 'histogram', samples: [{ histogram: stats.batchLatency }] },
     { name: 'headroom_store_database_bytes', help: 'Size of the SQLite database (with its WAL).', type: 'gauge', samples: [{ value: stats.databaseBytes }] },
+    {
+      name: 'headroom_store_routes_folded_total',
+      help: 'Route names stored as "METHOD (other routes)": new routes past a service\'s budget of new routes per day.',
+      type: 'counter',
+      samples: [{ value: stats.routesFolded }],
+    },
   ];
 }
 

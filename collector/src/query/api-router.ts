@@ -22,6 +22,7 @@ import { ApiHttpError, badParam, notFound } from './api-error';
 import { bucketSizeFor } from './bucket-size';
 import {
   booleanParam,
+  DEFAULT_TRANSACTIONS_LIMIT,
   eventTypeParam,
   limitParam,
   nonNegativeNumberParam,
@@ -106,7 +107,8 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now, 
   });
 
   router.get('/services/:service/transactions', (req: Request<ServiceParams>, res: Response<TransactionsResponse>) => {
-    res.json(storage.transactions({ ...wholeMinutes(rangeParams(query(req), now())), service: serviceParam(req.params.service) }));
+    const q = query(req);
+    res.json(storage.transactions({ ...wholeMinutes(rangeParams(q, now())), service: serviceParam(req.params.service), limit: limitParam(q, DEFAULT_TRANSACTIONS_LIMIT) }));
   });
 
   router.get('/services/:service/instances', (req: Request<ServiceParams>, res: Response<InstancesResponse>) => {

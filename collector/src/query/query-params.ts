@@ -12,6 +12,8 @@ export const DEFAULT_RANGE_MS = 3_600_000;
 export const MAX_RANGE_MS = 31 * 86_400_000;
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
+/** Transactions listed when no limit is asked: the top routes by total time (the rest counted). */
+export const DEFAULT_TRANSACTIONS_LIMIT = 200;
 /** Paging stops here: further than this, a narrower range or filter says more. */
 export const MAX_OFFSET = 100_000;
 
@@ -97,9 +99,9 @@ export function transactionRouteParam(query: RawQuery): string | undefined {
   return route;
 }
 
-export function limitParam(query: RawQuery): number {
+export function limitParam(query: RawQuery, defaultLimit = DEFAULT_LIMIT): number {
   const raw = stringParam(query, 'limit', 8);
-  if (raw === undefined) return DEFAULT_LIMIT;
+  if (raw === undefined) return defaultLimit;
   if (!/^\d+$/.test(raw)) throw badParam(`limit must be a whole number from 1 to ${MAX_LIMIT}`);
   const limit = Number(raw);
   if (limit < 1 || limit > MAX_LIMIT) throw badParam(`limit must be a whole number from 1 to ${MAX_LIMIT}`);

@@ -53,6 +53,11 @@ export interface TraceQuery extends RangeQuery {
   limit: number;
 }
 
+export interface TransactionsQuery extends RangeQuery {
+  service: string;
+  limit?: number;
+}
+
 export interface EventQuery extends RangeQuery {
   service?: string;
   instanceId?: string;
@@ -154,6 +159,8 @@ export interface StoreStats {
    * cumulative, with one more entry than bounds (the +Inf bucket). */
   batchLatency: { bounds: number[]; counts: number[]; sum: number; count: number };
   databaseBytes: number;
+  /** Route names folded into "METHOD (other routes)" since the store opened (route-budget.ts). */
+  routesFolded: number;
 }
 
 export interface RetentionSettings {
@@ -184,7 +191,8 @@ export interface Storage {
    * its reports, and the buckets of the series that makes incomplete (also in serviceSeries).
    */
   telemetryDropped(q: SeriesQuery): TelemetryDropped;
-  transactions(q: RangeQuery & { service: string }): TransactionsResponse;
+  /** The service's routes ranked by total time, the first `limit` of them (all when absent). */
+  transactions(q: TransactionsQuery): TransactionsResponse;
   traces(q: TraceQuery): TracesResponse;
   trace(traceId: string): TraceResponse | null;
   instances(q: RangeQuery & { service: string }): InstancesResponse;

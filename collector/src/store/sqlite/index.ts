@@ -17,6 +17,7 @@ import type {
   Storage,
   StoreStats,
   TraceQuery,
+  TransactionsQuery,
 } from '../storage';
 import { batchItems, WriteQueue } from '../write-queue';
 import { BackgroundCheckpoints, type CheckpointStats } from './background-checkpoints';
@@ -31,6 +32,7 @@ import { RouteSizeQueries } from './queries/route-sizes';
 import { TimeBreakdownQueries, type TimeBreakdownQuery } from './queries/time-breakdown';
 import { WindowQueries } from './queries/window-queries';
 import { retentionTasks, STEP_ROWS, type RetentionTask } from './retention';
+import { DEFAULT_MAX_NEW_ROUTES_PER_DAY } from './route-budget';
 import { SqliteWriter } from './writer';
 
 export interface SqliteStorageOptions {
@@ -45,6 +47,11 @@ export interface SqliteStorageOptions {
   maintenanceIntervalMs?: number;
   /** WAL pages after which it is finished and started over (background-checkpoints.ts); tests lower it. */
   walRestartPages?: number;
+  /**
+   * Routes a service may add in any 24 hours; past that, new ones are stored as
+   * "METHOD (other routes)" (route-budget.ts). Default DEFAULT_MAX_NEW_ROUTES_PER_DAY.
+   */
+  maxNewRoutesPerDay?: number;
 }
 
 /** The SQLite store, with the maintenance pass exposed for tests and benchmarks. */
@@ -125,6 +132,7 @@ class SqliteStorageImpl implements SqliteStorage {
       rollupMs: options.retention.rollupMs,
       defaultApdexTMs,
       rolledUntil: () => this.hours.rolledUntil,
+      maxNewRoutesPerDay: Math.max(0, options.maxNewRoutesPerDay ?? DEFAULT_MAX_NEW_ROUTES_PER_DAY),
     });
     this.retention = retentionTasks(db, options.retention, this.clock);
     this.gauges = new GaugeQueries(db);
@@ -273,6 +281,7 @@ class SqliteStorageImpl implements SqliteStorage {
       lastBatchMs: this.lastBatchMs,
       batchLatency: { ...this.latency, counts: [...this.latency.counts] },
       databaseBytes: fileSize(this.file) + fileSize(`${this.file}-wal`),
+      routesFolded: this.writer.routes.routesFolded,
     };
   }
 
@@ -320,7 +329,7 @@ class SqliteStorageImpl implements SqliteStorage {
   instanceSeries(q: SeriesQuery) {
     return this.gauges.instanceSeries(q);
   }
-  transactions(q: RangeQuery & { service: string }) {
+  transactions(q: TransactionsQuery) {
     return this.requests.transactions(q);
   }
   traces(q: TraceQuery) {

@@ -363,6 +363,24 @@ const MIGRATIONS: readonly string[] = [
     .flatMap((prefix) => ['minute', 'hour', ...(prefix === 'req' ? [] : ['5m'])].map((level) => `${prefix}_${level}`))
     .map((table) => `ALTER TABLE ${table} ADD COLUMN err_sketch BLOB;\n`)
     .join(''),
+  // 10: the routes each service added, and the ones folded past its budget (route-budget.ts):
+  // a sender reporting raw paths as http.route (a scanner: 30 000 in a minute) otherwise grows
+  // every route-keyed table and query without bound. Filled with the routes stored so far,
+  // first seen at their oldest rollup. IF NOT EXISTS: a file a test turned back to an older
+  // version has them already (see 6).
+  `
+  CREATE TABLE IF NOT EXISTS route_names (
+    service TEXT NOT NULL, route TEXT NOT NULL, first_ms INTEGER NOT NULL,
+    PRIMARY KEY (service, route)
+  ) WITHOUT ROWID;
+  INSERT OR IGNORE INTO route_names (service, route, first_ms)
+  SELECT service, route, min(t) FROM (SELECT service, route, t FROM route_minute UNION ALL SELECT service, route, t FROM route_hour)
+  GROUP BY service, route;
+  CREATE TABLE IF NOT EXISTS route_folds (
+    service TEXT NOT NULL, t INTEGER NOT NULL, routes INTEGER NOT NULL, requests REAL NOT NULL,
+    PRIMARY KEY (service, t)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -104,6 +104,7 @@ export function retentionTasks(db: Database, retention: RetentionSettings, clock
     rollupTask('inst_gauge_minute', 'service, t, instance_id'),
     rollupTask('inst_gauge_5m', 'service, t, instance_id'),
     rollupTask('inst_gauge_hour', 'service, t, instance_id'),
+    rollupTask('route_folds', 'service, t'),
     small,
   ];
 }

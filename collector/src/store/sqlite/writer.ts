@@ -12,6 +12,7 @@ import { eventIdentity } from './event-identity';
 import { addToCells, CHART_GAUGE_COLUMNS, CHART_GAUGE_TABLES, chartGaugeIndex, chartGaugeUpsertSql } from './instance-gauges';
 import { toJsonAttributes } from './json-rows';
 import { addRow } from './queries/rollup-reader';
+import { RouteBudget } from './route-budget';
 import { SeenPointInserts } from './seen-point-inserts';
 import { SpanInserts } from './span-inserts';
 
@@ -43,6 +44,8 @@ export interface WriterOptions {
   defaultApdexTMs: number;
   /** Hours before this (ms) are rolled up; minutes changed there mark their hour for redo. */
   rolledUntil: () => number;
+  /** Routes a service may add in 24 hours before new ones fold (route-budget.ts). */
+  maxNewRoutesPerDay: number;
 }
 
 export interface WriteResult {
@@ -86,6 +89,8 @@ interface InstanceRow {
 
 export class SqliteWriter {
   private readonly spanInserts: SpanInserts;
+  /** Bounds the routes each service adds; every route-keyed row takes its name from it. */
+  readonly routes: RouteBudget;
   private readonly upsertInstance: Statement;
   private readonly upsertReq: Statement;
   private readonly upsertSvc: Statement;
@@ -123,6 +128,7 @@ export class SqliteWriter {
     private readonly opts: WriterOptions,
   ) {
     this.spanInserts = new SpanInserts(db);
+    this.routes = new RouteBudget(db, opts.maxNewRoutesPerDay);
     this.upsertInstance = db.prepare(`INSERT INTO instances (service, instance_id, host, pid, first_seen_ms,
       last_seen_ms, resource) VALUES (?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (service, instance_id) DO UPDATE SET
@@ -212,6 +218,7 @@ export class SqliteWriter {
       return this.db.transaction(() => this.writeAll(batches))();
     } catch (err) {
       this.spanInserts.reset();
+      this.routes.reset();
       throw err;
     }
   }
@@ -282,7 +289,7 @@ export class SqliteWriter {
           end > start ? end - start : 0n,
           s.statusCode,
           s.statusMessage === '' ? null : s.statusMessage,
-          s.route,
+          s.route === null ? null : this.routes.admit(s.service, s.route, now),
           root ? 1 : 0,
           s.stall ? 1 : 0,
           s.attributesJson,
@@ -356,13 +363,15 @@ export class SqliteWriter {
       // service, instance, route).
       const rollup = pointRollup(p);
       if (!rollup) continue;
-      for (const row of rowsFor(p.service, p.instanceId, p.route, t)) mergeRollup(row, rollup);
+      const route = this.routes.admit(p.service, p.route, now, p.count);
+      for (const row of rowsFor(p.service, p.instanceId, route, t)) mergeRollup(row, rollup);
       touch(p.service, t);
     }
     for (const point of routeSums) {
       if (!counts(point)) continue;
       const { p, t } = point;
-      for (const row of rowsFor(p.service, p.instanceId, p.route, t)) addRouteSum(row, p.metric, p.count, p.sum);
+      const route = this.routes.admit(p.service, p.route, now);
+      for (const row of rowsFor(p.service, p.instanceId, route, t)) addRouteSum(row, p.metric, p.count, p.sum);
       touch(p.service, t);
     }
     const rolledUntil = this.opts.rolledUntil();
@@ -430,6 +439,7 @@ export class SqliteWriter {
       }
     }
     for (const e of events) touch(e.service, null);
+    this.routes.flush();
 
     const notable = roots.filter((s) => {
       const durationMs = Number(clampNs(s.endNs) - clampNs(s.startNs)) / 1e6;
@@ -461,7 +471,7 @@ export class SqliteWriter {
       notableTraces.push({
         traceId: s.traceId,
         service: s.service,
-        route: s.route,
+        route: s.route === null ? null : this.routes.admit(s.service, s.route, now),
         name: s.name,
         startMs: nsToMs(clampNs(s.startNs)),
         durationMs: Math.max(0, durationMs),
@@ -492,6 +502,7 @@ export class SqliteWriter {
       attributesJson: JSON.stringify(e.attributes),
     });
     if (this.selectEvent.get(e.service, e.instanceId, timeNs, ident) !== undefined) return null;
+    const route = e.route === null ? null : this.routes.admit(e.service, e.route, now);
     let type = e.type;
     const attributes: Attributes = { ...e.attributes };
     let peerGuess: string[] | null = null;
@@ -509,7 +520,7 @@ export class SqliteWriter {
       e.service,
       e.instanceId,
       timeNs,
-      e.route,
+      route,
       e.traceId,
       e.spanId,
       durationMs,
@@ -528,7 +539,7 @@ export class SqliteWriter {
       service: e.service,
       instanceId: e.instanceId,
       timeMs,
-      route: e.route,
+      route,
       traceId: e.traceId,
       spanId: e.spanId,
       durationMs: e.durationMs,

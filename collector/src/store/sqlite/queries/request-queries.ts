@@ -9,7 +9,7 @@ import type {
   TransactionsResponse,
 } from '../../../api-types';
 import { apdex, breakdown, emptyRollup, percentile, type RequestRollup } from '../../request-rollup';
-import type { RangeQuery, SeriesQuery } from '../../storage';
+import type { RangeQuery, SeriesQuery, TransactionsQuery } from '../../storage';
 import { MINUTE_MS, msToNs, seriesBuckets } from '../../time-buckets';
 import { apdexTFromResource } from '../apdex-threshold';
 import { distinctServices, distinctWithin } from '../distinct-keys';
@@ -95,8 +95,8 @@ export class RequestQueries {
         apdexTMs: t,
         queueWaitShare: queued !== null && queued.requests > 0 ? queued.sumMs / (queued.sumMs + queued.responseSumMs || 1) : null,
         queueWaitRequests: queued?.requests ?? 0,
-        eventLoopUtilization: this.gauges.mean(service, 'eventloop.utilization', q),
-        memoryRssBytes: this.gauges.latestSum(service, 'memory.rss', q),
+        eventLoopUtilization: this.gauges.servingMean(service, 'eventloop.utilization', q),
+        memoryRssBytes: this.gauges.aliveSum(service, 'memory.rss', q, Date.now()),
         instances: inst?.instances ?? 0,
         lastSeen: inst?.last_seen ?? null,
         sparkline: this.sparkline(service, q),
@@ -153,7 +153,7 @@ export class RequestQueries {
     };
   }
 
-  transactions(q: RangeQuery & { service: string }): TransactionsResponse {
+  transactions(q: TransactionsQuery): TransactionsResponse {
     // One range read per route (route_* lead with service, route, t).
     const byRoute = new Map<string, RequestRollup>();
     const routes = new Set([...this.minuteRoutes(q.service), ...this.hourRoutes(q.service)]);
@@ -171,9 +171,11 @@ export class RequestQueries {
     for (const r of stallRows) stalls.set(r.route, { n: r.n, ms: r.ms });
     let serviceTotal = 0;
     for (const agg of byRoute.values()) serviceTotal += agg.durSum;
+    // Ranked first, summarised after: only the listed routes' percentiles are read.
+    const ranked = [...byRoute].sort(([ra, a], [rb, b]) => b.durSum - a.durSum || ra.localeCompare(rb));
+    const listed = q.limit !== undefined ? ranked.slice(0, Math.max(0, q.limit)) : ranked;
     const transactions: TransactionSummary[] = [];
-    for (const [route, agg] of byRoute) {
-      if (agg.count === 0) continue;
+    for (const [route, agg] of listed) {
       const st = stalls.get(route);
       transactions.push({
         route,
@@ -190,8 +192,19 @@ export class RequestQueries {
         stallMs: st?.ms ?? 0,
       });
     }
-    transactions.sort((a, b) => b.totalTimeMs - a.totalTimeMs || a.route.localeCompare(b.route));
-    return { from: q.from, to: q.to, service: q.service, transactions };
+    const folds = this.stmts
+      .get(`SELECT count(*) AS n, coalesce(sum(routes), 0) AS routes, coalesce(sum(requests), 0) AS requests, min(t) AS since
+            FROM route_folds WHERE service = ? AND t >= ? AND t < ?`)
+      .get(q.service, q.from, q.to) as { n: number; routes: number; requests: number; since: number | null };
+    return {
+      from: q.from,
+      to: q.to,
+      service: q.service,
+      transactions,
+      totalRoutes: ranked.length,
+      truncated: listed.length < ranked.length,
+      folded: folds.n > 0 && folds.since !== null ? { routes: folds.routes, requests: folds.requests, sinceMs: folds.since } : null,
+    };
   }
 
   liveAggregates(service: string, minutes: number[]): LiveAggregate[] {
