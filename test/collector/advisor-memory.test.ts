@@ -126,3 +126,42 @@ test('processes that together use most of a small host: host-full finding', asyn
   // The heap limits (2 × 512 MiB) fit the memory; only the resident memory is the problem.
   assert.equal((await t.findings('crowded-svc')).filter((x) => x.kind === 'memory.heap-limits-exceed-host').length, 0);
 });
+
+test('four cluster workers leaking after a burst: all named as the pages name them, at the steady rate', async () => {
+  // As in a load test then a trickle: each worker's floor creeps up, jumps 120 MiB in a
+  // two-minute burst, then grows 100 MiB/h. Times are laid on 5-minute bucket boundaries so
+  // the burst falls inside the span's first half whenever the test runs.
+  const now = Date.now();
+  const b0 = now - (now % 300_000);
+  const floor = (m: number): number =>
+    m < -24 ? 15 * MIB + (m + 35) * 1.2 * MIB : m < -22 ? 25 * MIB + (m + 24) * 60 * MIB : 145 * MIB + (m + 22) * (100 / 60) * MIB;
+  const series = (base: number): { t: number; v: number }[] => {
+    const out: { t: number; v: number }[] = [];
+    for (let at = b0 - 35 * 60_000; at <= now; at += 10_000) out.push({ t: at, v: base + floor((at - b0) / 60_000) + (((at / 1000) % 30) / 30) * 40 * MIB });
+    return out;
+  };
+  for (let w = 0; w <= 4; w++) {
+    const points = w === 0 ? series(0).map((p) => ({ t: p.t, v: 10 * MIB + (p.v % (40 * MIB)) / 4 })) : series(w * MIB);
+    await sendGauges(t.otlpUrl, {
+      'service.name': 'cluster-leak-svc',
+      'service.instance.id': `0d7c1f2a-5b9e-4c3d-8f6a-00000000000${w}`,
+      'host.name': 'leak-host',
+      'process.pid': 7600 + w,
+      'headroom.cluster.role': w === 0 ? 'primary' : 'worker',
+      ...(w > 0 ? { 'headroom.cluster.worker_id': w } : {}),
+    }, [
+      { name: 'v8js.memory.heap.used', unit: 'By', points },
+      { name: 'v8js.memory.heap.limit', unit: 'By', points: points.map((p) => ({ t: p.t, v: 2048 * MIB })) },
+    ]);
+  }
+  const f = await t.waitFor('cluster-leak-svc', 'leak finding', byKind('memory.leak-suspect'));
+  const figures = f.evidence.figures;
+  assert.match(f.title, /^Heap grows \d+(\.\d)? MiB\/h after garbage collection on 4 of 4 processes: leak suspect$/);
+  // The whole span's line through the burst reads about 300 MiB/h; the steady rate is 100.
+  assert.ok(Math.abs(Number(figures.growthBytesPerHour) - 100 * MIB) < 8 * MIB, `rate ${Number(figures.growthBytesPerHour) / MIB} MiB/h`);
+  assert.equal(figures.processesAffected, 4);
+  assert.equal(figures.processesJudged, 4);
+  for (let w = 1; w <= 4; w++) assert.ok(f.evidence.summary.includes(`worker ${w} · pid ${7600 + w}`), `worker ${w} named: ${f.evidence.summary}`);
+  assert.doesNotMatch(f.evidence.summary, /0d7c1f2a/, 'processes are named, not shown by id');
+  assert.doesNotMatch(f.evidence.summary, /primary/);
+});

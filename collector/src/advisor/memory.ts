@@ -9,8 +9,8 @@
 // - host memory: the processes on one host together use (RSS) most of its memory, or their
 //   heap limits add up beyond it — the kernel's OOM killer, not V8, would then stop them.
 import type { Finding, InstanceView } from '../api-types';
-import { byHost, bytes, finding, gauge, numberSetting, percent, plural, round, servingInstances, windowWords, type ServiceContext } from './context';
-import { theilSen } from './robust-trend';
+import { byHost, bytes, finding, gauge, instanceNames, numberSetting, percent, plural, round, servingInstances, windowWords, type ServiceContext } from './context';
+import { theilSen, type Trend } from './robust-trend';
 
 const HOUR = 3_600_000;
 
@@ -63,17 +63,26 @@ function nearLimit(ctx: ServiceContext): Finding[] {
 }
 
 /**
- * Consistency: a leak grows in the first half of the span and in the second; a one-time step
- * (a cache filled once, a deploy) is flat on both sides of the step. Each half's own slope
- * must be at least a quarter of the whole one.
+ * The halves of the span (sharing the middle point), each with its own Theil–Sen line: a leak
+ * grows in the first half and in the second, while a one-time step (a cache filled once, a
+ * deploy) is flat on at least one side of it.
  */
-function steady(points: { x: number; y: number }[], slope: number): boolean {
+function halves(points: { x: number; y: number }[]): [Trend, Trend] | null {
   const mid = Math.floor(points.length / 2);
-  const halves = [points.slice(0, mid + 1), points.slice(mid)];
-  return halves.every((h) => {
-    const trend = theilSen(h);
-    return trend !== null && trend.slope >= slope / 4;
-  });
+  const a = theilSen(points.slice(0, mid + 1));
+  const b = theilSen(points.slice(mid));
+  return a && b ? [a, b] : null;
+}
+
+interface LeakSuspect {
+  instanceId: string;
+  perHour: number;
+  r2: number;
+  first: number;
+  last: number;
+  spanMs: number;
+  points: number;
+  hoursToLimit: number | null;
 }
 
 function leak(ctx: ServiceContext): Finding[] {
@@ -81,36 +90,56 @@ function leak(ctx: ServiceContext): Finding[] {
   const range = { from: Math.max(0, ctx.window.to - t.leakWindowMs), to: ctx.window.to };
   const limits = latestMax(ctx, 'memory.heap_limit', range);
   const instances = new Map(ctx.instances.map((i) => [i.instanceId, i]));
-  const suspects: { instanceId: string; perHour: number; r2: number; first: number; last: number; spanMs: number; points: number; hoursToLimit: number | null }[] = [];
+  const serving = new Set(servingInstances(ctx.instances).map((i) => i.instanceId));
+  const suspects: LeakSuspect[] = [];
+  let judged = 0;
   for (const s of gauge(ctx, 'memory.heap_used', range, t.leakBucketMs)) {
     // Lowest heap used per bucket, at the bucket's middle: the GC saw-tooth's floor.
     const points = s.buckets.filter((b) => b.count > 0).map((b) => ({ x: b.t + t.leakBucketMs / 2, y: b.min }));
     if (points.length < t.leakMinPoints) continue;
     const spanMs = (points.at(-1)?.x ?? 0) - (points[0]?.x ?? 0);
     if (spanMs < t.leakMinSpanMs) continue;
+    // A cluster primary is counted only when it leaks: "4 of 4 processes" means the workers.
+    if (serving.has(s.instanceId)) judged++;
     const trend = theilSen(points);
-    if (!trend) continue;
-    const perHour = trend.slope * HOUR;
-    const first = trend.intercept + trend.slope * (points[0]?.x ?? 0);
-    const last = trend.intercept + trend.slope * (points.at(-1)?.x ?? 0);
-    const growth = first > 0 ? (last - first) / first : 0;
-    if (perHour < t.leakMinBytesPerHour || growth < t.leakMinGrowthShare || trend.r2 < t.leakMinR2) continue;
-    if (!steady(points, trend.slope)) continue;
+    const parts = halves(points);
+    if (!trend || !parts) continue;
+    // The rate is the slower half's: a burst (a load test, a batch) tilts the half it falls in
+    // and the whole span's line, which then reads the burst as the trend; the other half still
+    // grows at the steady rate. A step is flat on one side, so its rate is about 0.
+    const perHour = Math.min(parts[0].slope, parts[1].slope) * HOUR;
+    if (perHour < t.leakMinBytesPerHour) continue;
+    const firstFloor = points[0]?.y ?? 0;
+    const growth = firstFloor > 0 ? (perHour * (spanMs / HOUR)) / firstFloor : 0;
+    // The floors follow a line over the whole span, or over its last half (after a burst the
+    // whole span's line fits badly while the floors since climb steadily).
+    const r2 = Math.max(trend.r2, parts[1].r2);
+    if (growth < t.leakMinGrowthShare || r2 < t.leakMinR2) continue;
+    const floorNow = points.at(-1)?.y ?? firstFloor;
     const limit = heapLimitOf(instances.get(s.instanceId), limits, s.instanceId);
-    const hoursToLimit = limit !== null && limit > last ? (limit - last) / perHour : null;
-    suspects.push({ instanceId: s.instanceId, perHour, r2: trend.r2, first, last, spanMs, points: points.length, hoursToLimit });
+    const hoursToLimit = limit !== null && limit > floorNow ? (limit - floorNow) / perHour : null;
+    if (!serving.has(s.instanceId)) judged++;
+    suspects.push({ instanceId: s.instanceId, perHour, r2, first: firstFloor, last: floorNow, spanMs, points: points.length, hoursToLimit });
   }
   if (suspects.length === 0) return [];
-  const worst = suspects.reduce((a, b) => (b.perHour > a.perHour ? b : a));
+  suspects.sort((a, b) => b.perHour - a.perHour);
+  const worst = suspects[0] as LeakSuspect;
+  const names = instanceNames(ctx.instances);
+  const name = (id: string): string => names.get(id) ?? id;
   const hours = round(worst.spanMs / HOUR, 1);
   const window = { from: range.from, to: range.to };
+  const shown = suspects.slice(0, 5).map((x) => `${name(x.instanceId)}: ${bytes(x.first)} → ${bytes(x.last)} (${bytes(x.perHour)}/h)`);
+  const more = suspects.length > shown.length ? ` and ${suspects.length - shown.length} more` : '';
+  const processes = suspects.length === 1 && judged === 1 ? '1 process' : `${suspects.length} of ${plural(judged, 'process', 'processes')}`;
+  const soonest = suspects.reduce<number | null>((m, x) => (x.hoursToLimit !== null && (m === null || x.hoursToLimit < m) ? x.hoursToLimit : m), null);
   return [finding(ctx, {
     kind: 'memory.leak-suspect',
     subject: 'service',
-    severity: worst.hoursToLimit !== null && worst.hoursToLimit < 24 ? 'critical' : 'warning',
-    title: `Heap grows ${bytes(worst.perHour)}/h after garbage collection on ${plural(suspects.length, 'process', 'processes')}: leak suspect`,
-    summary: `Over ${hours} h the lowest heap used of process ${worst.instanceId} rose steadily from ${bytes(worst.first)} to ${bytes(worst.last)} (${worst.points} buckets, R² ${round(worst.r2, 2)})` +
-      (worst.hoursToLimit !== null ? `; at this rate it reaches the heap limit in about ${round(worst.hoursToLimit, 1)} h.` : '.'),
+    severity: soonest !== null && soonest < 24 ? 'critical' : 'warning',
+    title: `Heap grows ${bytes(worst.perHour)}/h after garbage collection on ${processes}: leak suspect`,
+    summary: `Over ${hours} h the lowest heap used rose steadily on ${processes} with ${round(t.leakMinSpanMs / 60_000, 0)} min of data or more; ${shown.join('; ')}${more} ` +
+      `(the rate is the slower half of each process's span, so a burst is not read as the trend).` +
+      (soonest !== null ? ` At this rate the first reaches its heap limit in about ${round(soonest, 1)} h.` : ''),
     window,
     figures: {
       growthBytesPerHour: Math.round(worst.perHour),
@@ -120,8 +149,11 @@ function leak(ctx: ServiceContext): Finding[] {
       spanHours: hours,
       points: worst.points,
       processesAffected: suspects.length,
+      processesJudged: judged,
       worstInstance: worst.instanceId,
-      ...(worst.hoursToLimit !== null && { hoursToHeapLimit: round(worst.hoursToLimit, 1) }),
+      worstProcess: name(worst.instanceId),
+      processesLeaking: suspects.map((x) => name(x.instanceId)).join(', '),
+      ...(soonest !== null && { hoursToHeapLimit: round(soonest, 1) }),
     },
     page: 'instances',
     cause: 'Something keeps references that are never released: a cache or map without a bound, listeners added per request, closures held by timers, a growing array of requests or results.',
