@@ -34,9 +34,12 @@ export interface ServiceSummary {
   queueWaitShare: number | null;
   /** How many of `requests` carried a queue-start header (what queueWaitShare is computed over). Absent from older collectors. */
   queueWaitRequests?: number;
-  /** Mean event-loop utilisation over the instances, 0..1. */
+  /**
+   * Mean event-loop utilisation over the range (rows inside it only) and the processes that
+   * serve requests (cluster primaries left out), 0..1: 1 when every worker is saturated.
+   */
   eventLoopUtilization: number | null;
-  /** Latest RSS summed over the instances seen in the range. */
+  /** Latest RSS summed over the processes alive at the range's end (reported in its last 2 minutes). */
   memoryRssBytes: number | null;
   instances: number;
   lastSeen: number | null;

@@ -9,6 +9,47 @@ import { StatementCache } from './statement-cache';
 
 const FIVE_MINUTES_MS = 5 * MINUTE_MS;
 
+/**
+ * Agents export metrics every few seconds (OTEL_METRIC_EXPORT_INTERVAL, 3 s by default): a
+ * process silent for two minutes before the range's end is gone (the dashboard's rule too,
+ * dashboard/src/shape/instance-names.ts GONE_AFTER_MS).
+ */
+export const ALIVE_WITHIN_MS = 2 * MINUTE_MS;
+
+/** A cluster primary: its start event's setting, or its resource (text from the app). */
+const PRIMARY_SQL = `(json_valid(settings) AND json_extract(settings, '$.cluster_role') = 'primary')
+  OR (json_valid(resource) AND json_extract(resource, '$."headroom.cluster.role"') = 'primary')`;
+
+/**
+ * [from, to) as the coarsest gauge rows that lie wholly inside it: whole hours from the hour
+ * table, whole 5 minutes from the 5-minute table, the edges from the minute table (gauge
+ * rows of every level are written directly, so all are complete).
+ */
+export function gaugeSegments(from: number, to: number): { table: string; from: number; to: number }[] {
+  const out: { table: string; from: number; to: number }[] = [];
+  const finer = (a: number, b: number): void => {
+    const f0 = Math.ceil(a / FIVE_MINUTES_MS) * FIVE_MINUTES_MS;
+    const f1 = Math.floor(b / FIVE_MINUTES_MS) * FIVE_MINUTES_MS;
+    if (f1 <= f0) {
+      if (b > a) out.push({ table: 'gauge_minute', from: a, to: b });
+      return;
+    }
+    if (f0 > a) out.push({ table: 'gauge_minute', from: a, to: f0 });
+    out.push({ table: 'gauge_5m', from: f0, to: f1 });
+    if (b > f1) out.push({ table: 'gauge_minute', from: f1, to: b });
+  };
+  const h0 = Math.ceil(from / HOUR_MS) * HOUR_MS;
+  const h1 = Math.floor(to / HOUR_MS) * HOUR_MS;
+  if (h1 <= h0) {
+    finer(from, to);
+    return out;
+  }
+  finer(from, h0);
+  out.push({ table: 'gauge_hour', from: h0, to: h1 });
+  finer(h1, to);
+  return out;
+}
+
 interface GaugeAgg {
   count: number;
   sum: number;
@@ -132,29 +173,43 @@ export class GaugeQueries {
       }));
   }
 
-  /** Count-weighted mean of a gauge over the range and all instances. */
-  mean(service: string, metric: string, q: RangeQuery): number | null {
+  /**
+   * Count-weighted mean of a gauge over [from, to) and the processes that serve requests: a
+   * cluster primary only hands out connections, so its idle loop would dilute a saturated
+   * service (4 workers at 100 % read 27 % with it). Each minute, 5 minutes or hour counts
+   * only when it lies inside the range (gaugeSegments): the figure is the range's, not the
+   * surrounding rows'. The advisor leaves primaries out the same way (servingInstances).
+   */
+  servingMean(service: string, metric: string, q: RangeQuery): number | null {
     let sum = 0;
     let count = 0;
-    // 5-minute rows from the 5-minute boundary at or before `from`: a bounded read.
-    const from = Math.floor(q.from / FIVE_MINUTES_MS) * FIVE_MINUTES_MS;
-    this.grouped(service, metric, { from, to: q.to }, from, FIVE_MINUTES_MS, undefined, (_i, _b, agg) => {
-      sum += agg.sum;
-      count += agg.count;
-    });
+    for (const seg of gaugeSegments(q.from, q.to)) {
+      const row = this.stmts
+        .get(`SELECT coalesce(sum(count), 0), coalesce(sum(sum), 0) FROM ${seg.table}
+              WHERE service = ? AND metric = ? AND t >= ? AND t < ?
+                AND instance_id NOT IN (SELECT instance_id FROM instances WHERE service = ? AND (${PRIMARY_SQL}))`)
+        .raw()
+        .get(service, metric, seg.from, seg.to, service) as [number, number];
+      count += row[0];
+      sum += row[1];
+    }
     return count > 0 ? sum / count : null;
   }
 
   /**
-   * The latest value of a gauge per instance, summed over the instances that reported it in
-   * the last hour of the range (a bounded read, and dead instances drop out).
+   * The latest value of a gauge summed over the processes alive at the range's end: those that
+   * reported it within ALIVE_WITHIN_MS before the end (`to`, or now for a range still under
+   * way). A process that stopped earlier in the range is not counted: after a cluster's
+   * restart its 5 old processes' last RSS doubled the figure for an hour.
    */
-  latestSum(service: string, metric: string, q: RangeQuery): number | null {
+  aliveSum(service: string, metric: string, q: RangeQuery, now: number): number | null {
+    const end = Math.min(q.to, now);
+    const since = Math.max(q.from, end - ALIVE_WITHIN_MS);
     const rows = this.stmts
-      .get(`SELECT last, max(last_ms) FROM gauge_minute WHERE service = ? AND metric = ? AND t >= ? AND t < ?
-            GROUP BY instance_id`)
+      .get(`SELECT last, max(last_ms) AS last_ms FROM gauge_minute WHERE service = ? AND metric = ? AND t >= ? AND t < ?
+            GROUP BY instance_id HAVING last_ms >= ?`)
       .raw()
-      .all(service, metric, Math.floor(Math.max(q.from, q.to - HOUR_MS) / MINUTE_MS) * MINUTE_MS, q.to) as [number, number][];
+      .all(service, metric, Math.floor(since / MINUTE_MS) * MINUTE_MS, q.to, since) as [number, number][];
     if (rows.length === 0) return null;
     return rows.reduce((s, r) => s + r[0], 0);
   }
