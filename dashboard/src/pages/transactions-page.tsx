@@ -1,7 +1,7 @@
 // Routes ranked by the total time they consume (the share of the service's time), and one
 // route's own charts, where its time goes (database, external calls, app) and slow traces when picked.
 
-import type { TransactionSummary } from '@headroom/collector/api-types';
+import type { TransactionsResponse, TransactionSummary } from '@headroom/collector/api-types';
 import { api } from '../api/endpoints';
 import { errorRateChart, throughputChart } from '../charts/service-metric-charts';
 import { responseTimeChart } from '../charts/response-time-chart';
@@ -11,7 +11,7 @@ import { RouteText } from '../components/route-text';
 import { Async, EmptyNote, StartAgentHelp } from '../components/states';
 import { TimeBreakdown } from '../components/time-breakdown';
 import { TracesTable } from '../components/traces-table';
-import { formatCount, formatMs, formatPercent, formatPercentile } from '../format/units';
+import { formatCount, formatMs, formatPercent, formatPercentile, formatTime } from '../format/units';
 import { percentileSampleNote } from '../shape/percentile-sample';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
 import { useApi } from '../state/use-api';
@@ -41,7 +41,11 @@ export function TransactionsPage({ service }: { service: string }) {
           data.transactions.length === 0 ? (
             <StartAgentHelp service={service} />
           ) : (
-            <TransactionsTable rows={data.transactions} selected={view.route} />
+            <>
+              <FoldedRoutesNote data={data} />
+              <TransactionsTable rows={data.transactions} selected={view.route} />
+              <MoreRoutesNote data={data} />
+            </>
           )
         }
       </Async>
@@ -97,6 +101,33 @@ function TransactionsTable({ rows, selected }: { rows: TransactionSummary[]; sel
       </table>
       <p class="muted-text" data-testid="queue-wait-note">{`* ${QUEUE_WAIT_NOTE}`}</p>
     </div>
+  );
+}
+
+/**
+ * Routes past the service's budget of new routes are stored as "METHOD (other routes)" by the
+ * collector (docs/collector-store.md#route-budget): said above the table, so the bucket's row
+ * is read as what it is — usually a scanner, or an SDK reporting raw paths as routes.
+ */
+function FoldedRoutesNote({ data }: { data: TransactionsResponse }) {
+  const folded = data.folded;
+  if (!folded) return null;
+  return (
+    <p class="rule-notice" role="status" data-testid="folded-routes-note">
+      {`${formatCount(folded.routes)} new route${folded.routes === 1 ? '' : 's'} folded into "(other routes)" since ${formatTime(folded.sinceMs)}`}
+      {`, ${formatCount(folded.requests)} requests: the service had added its allowance of new routes for the day (a scanner, or raw paths sent as routes).`}
+    </p>
+  );
+}
+
+/** The API lists the top routes by total time; how many more it counted. */
+function MoreRoutesNote({ data }: { data: TransactionsResponse }) {
+  const more = (data.totalRoutes ?? data.transactions.length) - data.transactions.length;
+  if (!data.truncated || more <= 0) return null;
+  return (
+    <p class="muted-text" data-testid="more-routes">
+      {`${formatCount(more)} more route${more === 1 ? '' : 's'}, each with less total time than the last one listed.`}
+    </p>
   );
 }
 
