@@ -15,6 +15,11 @@ export interface SeriesSpec {
   style: SeriesStyle;
   dash?: number[];
   width?: number;
+  /**
+   * Drawn against a scale of its own, with its axis on the right: a series that can be
+   * hundreds of times the others (queue wait at saturation) would otherwise flatten them.
+   */
+  ownAxis?: boolean;
 }
 
 export type MarkerKind = 'stall' | 'restart' | 'start' | 'error' | 'alert-firing' | 'alert-resolved';

@@ -4,7 +4,7 @@
 // Body read is its own part, not hidden in the app's: a 3.2 s trickled upload is the client's
 // time, not the handler's.
 //
-// Queue wait is a line of its own, not a layer under the app time: its mean is over only the
+// Queue wait is a line of its own, on its own scale (right axis), not a layer under the app time: its mean is over only the
 // requests that carried a queue-start header (docs/api.md), which may be a few of them, so
 // stacking it on every request's time would draw a response time no request had.
 
@@ -27,7 +27,9 @@ export function responseTimeChart(s: ServiceSeriesResponse, markers: Marker[] = 
       { label: 'body read (mean)', values: read ?? [], legendValues: bodyRead, color: COLORS.read, style: 'area' },
       { label: 'app (mean)', values: app ?? [], legendValues: s.appMs, color: COLORS.app, style: 'area' },
       { label: 'response write (mean)', values: write ?? [], legendValues: s.responseWriteMs, color: COLORS.write, style: 'area' },
-      { label: 'queue wait (requests with the header)', values: s.queueWaitMs, color: COLORS.queue, style: 'line', width: 1.5 },
+      // Its own scale (right axis) once there is any: one minute of 16.6 s waits behind a
+      // saturated proxy must not flatten the app's time and percentiles to 0 (QA3).
+      { label: 'queue wait (requests with the header)', values: s.queueWaitMs, color: COLORS.queue, style: 'line', width: 1.5, ownAxis: s.queueWaitMs.some((v) => v !== null) },
       // A bucket's percentile only where it has the requests to mean something (p95 from 20, p99 from 100).
       { label: 'p50', values: trustedPercentiles(s.p50Ms, s.requests, 'p50'), color: COLORS.p50, style: 'line', width: 1.5 },
       { label: 'p95', values: trustedPercentiles(s.p95Ms, s.requests, 'p95'), color: COLORS.p95, style: 'line', width: 1.5, dash: [6, 3] },

@@ -36,7 +36,7 @@ export function UplotChart({ spec, height = 220, xRange = null, onSelectRange, c
   latest.current = { spec, xRange, onSelectRange };
   // Labels are part of the shape: uPlot writes them once, and names (of processes) may
   // arrive after the data.
-  const seriesShape = `${spec.key}|${spec.series.map((s) => s.label).join('\u0000')}|${compact}`;
+  const seriesShape = `${spec.key}|${spec.series.map((s) => `${s.label}${s.ownAxis === true ? '\u0001' : ''}`).join('\u0000')}|${compact}`;
   const hasData = spec.x.length > 0;
 
   useEffect(() => {
@@ -91,6 +91,8 @@ export function UplotChart({ spec, height = 220, xRange = null, onSelectRange, c
             </span>
           )}
           {onSelectRange && hasData && <span class="chart-hint">drag to zoom</span>}
+          {/* uPlot hides a series on a click on its legend entry and rescales to the rest. */}
+          {hasData && spec.series.length > 1 && <span class="chart-hint">click a legend entry to hide it</span>}
         </figcaption>
       )}
       {hasData ? <div class="chart-canvas" ref={holder} /> : <div class="chart-empty">No data in this range</div>}

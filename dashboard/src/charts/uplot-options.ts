@@ -20,6 +20,9 @@ export interface ChartRuntime {
 /** Tick steps for byte axes: powers of two, so ticks land on 256 MiB, 512 MiB, 1 GiB. */
 const BYTE_INCREMENTS = Array.from({ length: 41 }, (_, i) => 2 ** i);
 
+/** The scale of a series drawn against its own (right) axis. */
+const OWN_SCALE = 'own';
+
 const AXIS = { stroke: '#4b5563', grid: { stroke: '#e5e7eb', width: 1 }, ticks: { stroke: '#d1d5db', width: 1 } };
 
 export function toUplotData(spec: ChartSpec): uPlot.AlignedData {
@@ -58,6 +61,7 @@ export function toUplotOptions(spec: ChartSpec, size: { width: number; height: n
         return formatValue(unit, current?.legendValues !== undefined ? shown[idx] ?? null : v);
       },
     };
+    if (s.ownAxis === true) base.scale = OWN_SCALE;
     if (s.style === 'area') base.fill = withAlpha(s.color, 0.25);
     if (s.style === 'bars') base.paths = uPlot.paths.bars?.({ size: [0.8, 40] });
     if (s.style === 'points') {
@@ -79,6 +83,22 @@ export function toUplotOptions(spec: ChartSpec, size: { width: number; height: n
     values: (_u, splits) => splits.map((v) => formatTick(unit, v)),
   };
   if (unit === 'bytes') yAxis.incrs = BYTE_INCREMENTS;
+  // A series on a scale of its own gets a right-hand axis in its colour, labelled with its name.
+  const own = spec.series.find((s) => s.ownAxis === true);
+  const ownAxis: uPlot.Axis | null = own
+    ? {
+        ...AXIS,
+        scale: OWN_SCALE,
+        side: 1,
+        stroke: own.color,
+        grid: { show: false },
+        label: own.label.replace(/ \(.*\)$/, ''),
+        labelSize: 18,
+        size: 56,
+        values: (_u, splits) => splits.map((v) => formatTick(unit, v)),
+      }
+    : null;
+  if (unit === 'bytes' && ownAxis) ownAxis.incrs = BYTE_INCREMENTS;
 
   return {
     width: size.width,
@@ -92,10 +112,13 @@ export function toUplotOptions(spec: ChartSpec, size: { width: number; height: n
       y: {
         range: (_u, _min, max) => spec.yRange ?? [0, max !== null && max > 0 ? max * 1.1 : 1],
       },
+      [OWN_SCALE]: {
+        range: (_u, _min, max) => [0, max !== null && max > 0 ? max * 1.1 : 1],
+      },
     },
     axes: compact
-      ? [{ show: false }, { show: false }]
-      : [{ ...AXIS, label: 'time (local)', labelSize: 18 }, yAxis],
+      ? [{ show: false }, { show: false }, ...(ownAxis ? [{ scale: OWN_SCALE, show: false }] : [])]
+      : [{ ...AXIS, label: 'time (local)', labelSize: 18 }, yAxis, ...(ownAxis ? [ownAxis] : [])],
     series,
     bands: spec.bands?.map((b) => ({ series: [b.upper + 1, b.lower + 1] as [number, number], fill: b.color })),
     legend: { show: !compact, live: true },
@@ -105,6 +128,13 @@ export function toUplotOptions(spec: ChartSpec, size: { width: number; height: n
     select: { show: !compact, left: 0, top: 0, width: 0, height: 0 },
     plugins: [gapsPlugin(() => runtime.spec().gaps ?? []), markersPlugin(() => runtime.spec().markers ?? [])],
     hooks: {
+      // The scales' tops as attributes of the chart: what a reader (and a test) can check the drawing against.
+      setScale: [
+        (u, key) => {
+          const max = u.scales[key]?.max;
+          if (key !== 'x' && max !== undefined && max !== null) u.root.dataset[`${key}Max`] = String(Math.round(max * 1000) / 1000);
+        },
+      ],
       setSelect: [
         (u) => {
           if (runtime.onSelect === null || u.select.width < 4) return;
