@@ -4,7 +4,10 @@
 import assert from 'node:assert/strict';
 import { totalmem } from 'node:os';
 import { after, before, test } from 'node:test';
-import { byKind, eventually, GOOD_SERVER_ENV, load, startAdvisorTest, TEST_OPTIONS, type AdvisorTest } from './support/advisor-harness';
+import { byKind, eventually, get, GOOD_SERVER_ENV, load, startAdvisorTest, TEST_OPTIONS, type AdvisorTest } from './support/advisor-harness';
+
+/** Bounded header timeout, Node's keep-alive default (5 s). */
+const GOOD_SERVER_ENV_WITHOUT_KEEP_ALIVE = { HEADERS_TIMEOUT_MS: GOOD_SERVER_ENV.HEADERS_TIMEOUT_MS ?? '66000' };
 
 let t: AdvisorTest;
 before(async () => {
@@ -25,8 +28,12 @@ async function startEvent(service: string, setting: string, value: number | bool
 }
 
 test('Node defaults and disabled timeouts behind a load balancer', async () => {
-  await t.app('defaults-svc', { HEADERS_TIMEOUT_MS: '0', REQUEST_TIMEOUT_MS: '0' });
-  const keepAlive = await t.waitFor('defaults-svc', 'keep-alive finding', byKind('settings.keep-alive-timeout'));
+  const app = await t.app('defaults-svc', { HEADERS_TIMEOUT_MS: '0', REQUEST_TIMEOUT_MS: '0' });
+  // A proxy in front stamps X-Request-Start (nginx: "t=${msec}"): the evidence of a balancer.
+  for (let i = 0; i < 3; i++) await get(app.base, '/hello', { 'X-Request-Start': `t=${(Date.now() / 1000).toFixed(3)}` });
+  const keepAlive = await t.waitFor('defaults-svc', 'keep-alive warning', (list) =>
+    list.find((f) => f.kind === 'settings.keep-alive-timeout' && f.severity === 'warning' && f.evidence.figures.requestsWithQueueHeader === 3));
+  assert.match(keepAlive.evidence.summary, /3 requests of 3 in the last 10 minutes carried a queue-start header, so a proxy or load balancer is in front/);
   assert.equal(keepAlive.evidence.figures.keepAliveTimeoutMs, 5000);
   assert.equal(keepAlive.evidence.figures.loadBalancerIdleTimeoutMs, 60_000);
   assert.equal(keepAlive.title, "keepAliveTimeout 5 s is not above the load balancer's 60 s idle timeout: expect intermittent 502s");
@@ -40,6 +47,26 @@ test('Node defaults and disabled timeouts behind a load balancer', async () => {
   // The balancer check can be turned off for apps that face clients directly.
   const off = await t.findings('defaults-svc', { ...TEST_OPTIONS, loadBalancerIdleTimeoutMs: 0 });
   assert.equal(off.filter((f) => f.kind === 'settings.keep-alive-timeout').length, 0);
+});
+
+test('Node\'s keep-alive default in a service no proxy fronts: an info that says the assumption, not a warning', async () => {
+  // Called directly (as one service calls another): none of its requests carries a queue-start header.
+  const app = await t.app('direct-svc', GOOD_SERVER_ENV_WITHOUT_KEEP_ALIVE);
+  for (let i = 0; i < 3; i++) await get(app.base, '/hello');
+  await eventually(async () => {
+    await t.tc.collector.storage.flush();
+    const now = Date.now();
+    const tx = t.tc.collector.storage.transactions({ service: 'direct-svc', from: now - 600_000, to: now + 60_000 }).transactions;
+    return tx.reduce((n, x) => n + x.requests, 0) >= 3 ? true : undefined;
+  }, 'the requests stored');
+  await startEvent('direct-svc', 'http.keep_alive_timeout_ms', 5000);
+  const f = byKind('settings.keep-alive-timeout')(await t.findings('direct-svc'));
+  assert.ok(f, 'the setting is still named');
+  assert.equal(f.severity, 'info');
+  assert.equal(f.title, "keepAliveTimeout 5 s is not above a load balancer's 60 s idle timeout: check whether one is in front (no proxy seen)");
+  assert.equal(f.evidence.figures.requestsWithQueueHeader, 0);
+  assert.match(f.evidence.summary, /No request in the last 10 minutes carried a queue-start header/);
+  assert.match(f.change, /^If a load balancer is in front: make the app wait longer/);
 });
 
 test('a keep-alive timeout above the balancer and bounded timeouts: no settings finding', async () => {

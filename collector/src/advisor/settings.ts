@@ -12,6 +12,7 @@
 //   not from the container, and the kernel kills the process before V8 collects hard.
 import type { Finding, InstanceView } from '../api-types';
 import { booleanSetting, bytes, finding, gaugeMeans, ms, numberSetting, plural, round, servingInstances, windowWords, type ServiceContext } from './context';
+import { requestBreakdown } from './request-breakdown';
 
 /** Instances with a value for `key`, grouped by it (sorted by how many share it). */
 function groupBy<T>(instances: InstanceView[], read: (i: InstanceView) => T | null): { value: T; instances: InstanceView[] }[] {
@@ -43,16 +44,35 @@ function keepAlive(ctx: ServiceContext): Finding[] {
   if (!worst) return [];
   const count = short.reduce((n, g) => n + g.instances.length, 0);
   const headers = numberSetting(worst.instances[0] as InstanceView, 'http.headers_timeout_ms');
+  // Evidence of a proxy in front: requests of the window that carried a queue-start header
+  // (X-Request-Start / X-Queue-Start, stamped by nginx, Heroku's router, HAProxy…). Without
+  // it the balancer is an assumption (a service called directly by another has none; AWS ALB
+  // stamps no such header), and the finding says so at info level instead of warning.
+  const breakdown = requestBreakdown(ctx);
+  const stamped = breakdown.queueWait?.requests ?? 0;
+  const seen = stamped > 0;
+  const processes = `${plural(count, 'process', 'processes')} of ${servers.length} reported server.keepAliveTimeout = ${worst.value} ms at start (Node's default is 5000 ms).`;
   return [finding(ctx, {
     kind: 'settings.keep-alive-timeout',
     subject: 'http.keepAliveTimeout',
-    severity: 'warning',
-    title: `keepAliveTimeout ${ms(worst.value)} is not above the load balancer's ${ms(lb)} idle timeout: expect intermittent 502s`,
-    summary: `${plural(count, 'process', 'processes')} of ${servers.length} reported server.keepAliveTimeout = ${worst.value} ms at start (Node's default is 5000 ms). The advisor takes the load balancer in front to keep idle connections for ${lb / 1000} s (its loadBalancerIdleTimeoutMs; AWS ALB's default is 60 s): set it to your balancer's, or to 0 when clients connect directly.`,
-    figures: { keepAliveTimeoutMs: worst.value, loadBalancerIdleTimeoutMs: lb, processesAffected: count, processes: servers.length, ...(headers !== null && { headersTimeoutMs: headers }) },
+    severity: seen ? 'warning' : 'info',
+    title: seen
+      ? `keepAliveTimeout ${ms(worst.value)} is not above the load balancer's ${ms(lb)} idle timeout: expect intermittent 502s`
+      : `keepAliveTimeout ${ms(worst.value)} is not above a load balancer's ${ms(lb)} idle timeout: check whether one is in front (no proxy seen)`,
+    summary: seen
+      ? `${processes} ${plural(stamped, 'request')} of ${breakdown.requests} in ${windowWords(ctx.asked)} carried a queue-start header, so a proxy or load balancer is in front; the advisor takes it to keep idle connections for ${lb / 1000} s (its loadBalancerIdleTimeoutMs; AWS ALB's default is 60 s): set it to your balancer's, or to 0 when clients connect directly.`
+      : `${processes} No request in ${windowWords(ctx.asked)} carried a queue-start header (X-Request-Start or X-Queue-Start), so nothing here shows a proxy in front; this matters only if a load balancer that keeps idle connections (for ${lb / 1000} s, its loadBalancerIdleTimeoutMs; AWS ALB's default, and ALB stamps no such header) sends to these processes: set it to your balancer's, or to 0 when clients connect directly.`,
+    figures: {
+      keepAliveTimeoutMs: worst.value,
+      loadBalancerIdleTimeoutMs: lb,
+      processesAffected: count,
+      processes: servers.length,
+      requestsWithQueueHeader: stamped,
+      ...(headers !== null && { headersTimeoutMs: headers }),
+    },
     page: 'instances',
     cause: 'The app closes an idle keep-alive connection while the load balancer still counts it open; the next request the balancer sends on it hits a closed socket and the client gets a 502.',
-    change: `Make the app wait longer than the balancer: server.keepAliveTimeout = ${lb + 5000}; server.headersTimeout = ${lb + 6000} (headersTimeout above keepAliveTimeout). Or lower the balancer's idle timeout below the app's.`,
+    change: `${seen ? '' : 'If a load balancer is in front: '}make the app wait longer than the balancer: server.keepAliveTimeout = ${lb + 5000}; server.headersTimeout = ${lb + 6000} (headersTimeout above keepAliveTimeout). Or lower the balancer's idle timeout below the app's.`.replace(/^make/, 'Make'),
   })];
 }
 
