@@ -33,6 +33,7 @@ import { InFlightTracker, registerCapacityMetrics } from './signals/capacity';
 import { EventLoopDelay } from './signals/event-loop-delay';
 import { watchFrameworkRoutes } from './signals/frameworks';
 import { registerGcMetrics } from './signals/gc';
+import { watchWorkerExits } from './signals/cluster-exits';
 import { watchFirstListen } from './signals/lifecycle';
 import { registerMemoryMetrics } from './signals/memory';
 import { SCOPE } from './signals/meter';
@@ -197,6 +198,7 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
   registerAgentHealth(meter, pipeline.health);
   watchFrameworkRoutes();
   watchFirstListen(logger, agentSettingAttributes(settings));
+  stops.push(watchWorkerExits(logger));
   stops.push(
     startStallDetector({
       thresholdMs: settings.stallThresholdMs,

@@ -345,7 +345,7 @@ export interface InstancesResponse extends TimeRange {
   instances: InstanceView[];
 }
 
-export type EventType = 'stall' | 'start' | 'restart' | 'uncaught_exception' | 'unhandled_rejection';
+export type EventType = 'stall' | 'start' | 'restart' | 'uncaught_exception' | 'unhandled_rejection' | 'worker_exit';
 
 export interface EventView {
   id: number;

@@ -1,7 +1,7 @@
 // Each node:cluster worker is its own instance of the service.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { InstancesResponse } from '../../collector/src/api-types';
+import type { EventsResponse, InstancesResponse } from '../../collector/src/api-types';
 import { eventually, FIXTURES, freePort, RANGE, runApp, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
 
 const SERVICE = 'agent-e2e-cluster';
@@ -42,4 +42,35 @@ test('the primary does not claim to be a standalone process', async () => {
   }, 'the primary instance');
   // It could not know at start that it would fork: no role rather than a wrong one.
   assert.equal(primary.resource['headroom.cluster.role'], undefined);
+});
+
+test("a cluster primary's start event does not claim it listens", async () => {
+  const start = await eventually(async () => {
+    const r = await collector.api<EventsResponse>(`/api/events?service=${SERVICE}&${RANGE()}`);
+    return r.events.find((e) => (e.type === 'start' || e.type === 'restart') && e.attributes['headroom.setting.cluster_role'] === 'primary');
+  }, "the primary's start event");
+  assert.match(start.message ?? '', new RegExp(`^cluster primary ${String(app.child.pid)} started, first worker \\(\\d+\\) ready after \\d+ ms$`));
+  assert.equal(typeof start.attributes['headroom.start.duration_ms'], 'number');
+});
+
+test('a worker killed by a signal: the primary records its exit, with the signal and that it was not meant', async () => {
+  const workers = await eventually(async () => {
+    const r = await collector.api<InstancesResponse>(`/api/services/${SERVICE}/instances?${RANGE()}`);
+    const found = r.instances.filter((i) => i.resource['headroom.cluster.role'] === 'worker');
+    return found.length >= 2 ? found : undefined;
+  }, 'the worker instances');
+  const victim = workers.find((w) => w.resource['headroom.cluster.worker_id'] === 2)!;
+  process.kill(victim.pid!, 'SIGKILL');
+  const exit = await eventually(async () => {
+    const r = await collector.api<EventsResponse>(`/api/events?service=${SERVICE}&type=worker_exit&${RANGE()}`);
+    return r.events.find((e) => e.attributes['headroom.worker.pid'] === victim.pid);
+  }, "the worker's exit event");
+  assert.equal(exit.attributes['headroom.worker.id'], 2);
+  assert.equal(exit.attributes['headroom.worker.signal'], 'SIGKILL');
+  assert.equal(exit.attributes['headroom.worker.intended'], false);
+  assert.equal(exit.attributes['headroom.worker.exit_code'], undefined);
+  assert.equal(exit.message, `worker 2 (pid ${String(victim.pid)}) killed by SIGKILL`);
+  // Sent by the primary: the event belongs to the primary's instance, not the dead worker's.
+  const instances = await collector.api<InstancesResponse>(`/api/services/${SERVICE}/instances?${RANGE()}`);
+  assert.equal(instances.instances.find((i) => i.instanceId === exit.instanceId)?.pid, app.child.pid);
 });

@@ -2,7 +2,9 @@
 // first `listen`, and the settings that decide behaviour under load (the server's timeouts
 // and limits, UV_THREADPOOL_SIZE, heap limit, CPUs, cluster role, the agent's own settings).
 // `net.Server.prototype.listen` is wrapped once to see the first server; the wrapper only adds
-// a 'listening' listener and calls through.
+// a 'listening' listener and calls through. A cluster primary never listens itself: the server
+// node:cluster opens in it to hand connections to the workers (round-robin) is not the app's,
+// so a primary's start event comes when its first worker is listening, and says so.
 import type { Attributes } from '@opentelemetry/api';
 import type { Logger } from '@opentelemetry/api-logs';
 import cluster from 'node:cluster';
@@ -84,33 +86,46 @@ export function processSettings(agent: Attributes): Attributes {
   };
 }
 
+/** Whether this listen() is node:cluster's own, in the primary, for its workers (round-robin scheduling). */
+function isClusterHandleListen(): boolean {
+  if (!cluster.isPrimary) return false;
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 12;
+  try {
+    return (new Error().stack ?? '').includes('internal/cluster/');
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export function watchFirstListen(logger: Logger, agentSettings: Attributes): void {
   const proto = NetServer.prototype as NetServer & { [kPatched]?: boolean };
   if (proto[kPatched]) return;
   Object.defineProperty(proto, kPatched, { value: true });
   const original = proto.listen;
   let reported = false;
+  const report = (body: string, attributes: Attributes): void => {
+    reported = true;
+    logger.emit({ eventName: EVENTS.start, body, attributes: { [ATTR.eventName]: EVENTS.start, 'headroom.start.duration_ms': Math.round(performance.now()), ...attributes } });
+  };
   const onListening = guard('start event', (server: NetServer) => {
     if (reported) return;
-    reported = true;
     const address = server.address();
-    const attributes: Attributes = {
-      [ATTR.eventName]: EVENTS.start,
-      'headroom.start.duration_ms': Math.round(performance.now()),
-      ...processSettings(agentSettings),
-      ...serverSettings(server),
-    };
+    const attributes: Attributes = { ...processSettings(agentSettings), ...serverSettings(server) };
     if (address && typeof address === 'object') attributes['server.port'] = address.port;
-    logger.emit({
-      eventName: EVENTS.start,
-      body: `process ${process.pid} listening after ${Math.round(performance.now())} ms`,
-      attributes,
-    });
+    report(`process ${process.pid} listening after ${Math.round(performance.now())} ms`, attributes);
   });
+  const onWorkerListening = guard('start event', (worker: { id: number }, address: { port?: unknown }) => {
+    if (reported) return;
+    const attributes: Attributes = processSettings(agentSettings);
+    if (typeof address?.port === 'number') attributes['server.port'] = address.port;
+    report(`cluster primary ${process.pid} started, first worker (${worker.id}) ready after ${Math.round(performance.now())} ms`, attributes);
+  });
+  if (!cluster.isWorker) cluster.once('listening', onWorkerListening);
   proto.listen = function listen(this: NetServer, ...args: unknown[]) {
     if (!reported) {
       try {
-        this.once('listening', () => onListening(this));
+        if (!isClusterHandleListen()) this.once('listening', () => onListening(this));
       } catch {
         // never stand between the app and its listen()
       }

@@ -29,4 +29,6 @@ export const EVENTS = {
   start: 'headroom.process.start',
   uncaughtException: 'headroom.process.uncaught_exception',
   unhandledRejection: 'headroom.process.unhandled_rejection',
+  /** In a cluster primary: one of its workers exited (cluster-exits.ts). */
+  workerExit: 'headroom.process.worker_exit',
 } as const;

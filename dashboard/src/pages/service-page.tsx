@@ -27,7 +27,7 @@ import { withPage } from '../state/view-state';
 import { useRangeWindow } from './use-range-window';
 
 
-const MARKER_TYPES = new Set(['stall', 'start', 'restart', 'uncaught_exception', 'unhandled_rejection']);
+const MARKER_TYPES = new Set(['stall', 'start', 'restart', 'uncaught_exception', 'unhandled_rejection', 'worker_exit']);
 
 export function ServicePage({ service }: { service: string }) {
   const { view, navigate } = useNavigation();

@@ -1,4 +1,4 @@
-// Events (stalls, starts, restarts, crashes) → chart markers with a plain-text label.
+// Events (stalls, starts, restarts, crashes, cluster workers' exits) → chart markers with a plain-text label.
 
 import type { AlertTransition, EventView } from '@headroom/collector/api-types';
 import type { Marker, MarkerKind } from '../charts/chart-spec';
@@ -11,6 +11,8 @@ function kindOf(event: EventView): MarkerKind {
     case 'start': return 'start';
     case 'uncaught_exception':
     case 'unhandled_rejection': return 'error';
+    // A worker the primary stopped is part of a restart; one that died is an error.
+    case 'worker_exit': return event.attributes['headroom.worker.intended'] === true ? 'restart' : 'error';
   }
 }
 
@@ -22,6 +24,7 @@ export function eventLabel(event: EventView): string {
     case 'restart': return `process restarted (${event.instanceId})`;
     case 'uncaught_exception': return `uncaught exception${where}${event.message ? `: ${event.message}` : ''}`;
     case 'unhandled_rejection': return `unhandled rejection${where}${event.message ? `: ${event.message}` : ''}`;
+    case 'worker_exit': return event.message ?? 'cluster worker exited';
   }
 }
 

@@ -1,0 +1,37 @@
+// In a node:cluster primary: an event for each worker that exits — its id and pid, the exit
+// code or the signal that killed it (SIGKILL is also what the kernel's OOM killer sends), and
+// whether the primary meant it (`worker.exitedAfterDisconnect`: disconnect() or kill() from
+// the primary). Without it a killed worker only goes quiet, and no one can tell why.
+import type { Attributes } from '@opentelemetry/api';
+import type { Logger } from '@opentelemetry/api-logs';
+import cluster, { type Worker } from 'node:cluster';
+import { guard } from '../report';
+import { ATTR, EVENTS } from './meter';
+
+/** What the event says about one worker's exit. */
+export function workerExitAttributes(worker: Pick<Worker, 'id' | 'exitedAfterDisconnect'> & { process: { pid?: number } }, code: number | null, signal: string | null): { attributes: Attributes; body: string } {
+  const intended = worker.exitedAfterDisconnect === true;
+  const attributes: Attributes = {
+    [ATTR.eventName]: EVENTS.workerExit,
+    'headroom.worker.id': worker.id,
+    'headroom.worker.intended': intended,
+  };
+  if (worker.process.pid !== undefined) attributes['headroom.worker.pid'] = worker.process.pid;
+  // Node passes code null when a signal ended the process, and signal null otherwise.
+  if (signal) attributes['headroom.worker.signal'] = signal;
+  if (typeof code === 'number') attributes['headroom.worker.exit_code'] = code;
+  const who = `worker ${worker.id}${worker.process.pid !== undefined ? ` (pid ${worker.process.pid})` : ''}`;
+  const how = signal ? `killed by ${signal}` : `exited with code ${typeof code === 'number' ? code : 'unknown'}`;
+  return { attributes, body: `${who} ${how}${intended ? ', stopped by the primary' : ''}` };
+}
+
+/** Listens for workers' exits in a cluster primary (a no-op in a worker); returns the stop. */
+export function watchWorkerExits(logger: Logger): () => void {
+  if (cluster.isWorker) return () => undefined;
+  const onExit = guard('worker exit event', (worker: Worker, code: number | null, signal: string | null) => {
+    const { attributes, body } = workerExitAttributes(worker, code, signal);
+    logger.emit({ eventName: EVENTS.workerExit, body, attributes });
+  });
+  cluster.on('exit', onExit);
+  return () => cluster.off('exit', onExit);
+}
