@@ -13,6 +13,7 @@ import { TimeBreakdown } from '../components/time-breakdown';
 import { TracesTable } from '../components/traces-table';
 import { formatCount, formatMs, formatPercent, formatPercentile, formatTime } from '../format/units';
 import { percentileSampleNote } from '../shape/percentile-sample';
+import { isMethodOnly, UNMATCHED_NOTE } from '../shape/unmatched-route';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
@@ -78,6 +79,7 @@ function TransactionsTable({ rows, selected }: { rows: TransactionSummary[]; sel
             <tr key={t.route} data-route={t.route} class={t.route === selected ? 'selected' : undefined}>
               <td class="route-cell">
                 <Link to={{ ...view, page: 'transactions', route: t.route }}><RouteText route={t.route} /></Link>
+                {isMethodOnly(t.route) && <div class="route-note" data-testid="unmatched-route">{UNMATCHED_NOTE}</div>}
               </td>
               <td class="share-col">
                 <div class="share-bar" aria-hidden="true">
@@ -146,6 +148,7 @@ function RouteDetail({ service, route, refresh }: { service: string; route: stri
     <div class="route-detail" data-testid="route-detail">
       <h2>
         Route <code>{route}</code>{' '}
+        {isMethodOnly(route) && <span class="route-note" data-testid="unmatched-route">{`${UNMATCHED_NOTE} `}</span>}
         <button type="button" class="link-button" onClick={() => navigate({ ...view, route: null })}>close</button>
       </h2>
       <div class="chart-grid">
