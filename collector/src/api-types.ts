@@ -528,6 +528,12 @@ export interface AlertStateView {
   firingSince: number | null;
   /** The value of the latest evaluation; null when the window had no data. */
   value: number | null;
+  /**
+   * For a process series (memory, event loop, in-flight) of a rule over every instance: the
+   * process the value is from, the worst one, as the dashboard names it ("worker 2 · pid 7629").
+   * Not stored: the next evaluation says it again.
+   */
+  instance?: string;
   lastEvaluatedAt: number | null;
   /**
    * Present when the latest evaluation kept the state without judging the value, and why: a

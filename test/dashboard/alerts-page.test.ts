@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
+import { sendGauges } from '../collector/support/advisor-harness';
 import { postJson, startWebhookReceiver, TEST_SECRET, type WebhookReceiver } from '../collector/support/webhook-receiver';
 import { ARTIFACTS, ensureDashboardBuilt, eventually, launchBrowser, makeTempDir, startTestCollector, type TestCollector } from './support/browser-harness';
 
@@ -83,6 +84,38 @@ test('a destination whose deliveries fail is marked failing in the Destinations 
     assert.match(await dead.innerText(), /never delivered/);
     assert.match(await page.locator('[data-testid="alert-destinations"] tr[data-destination="ops"]').innerText(), /ok · /);
     await page.screenshot({ path: path.join(ARTIFACTS, 'alerts-page-failing-destination.png'), fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
+
+test('a memory rule reads in MiB on the Alerts page (condition, value, history), with the worker that fired', async () => {
+  const MIB = 1024 * 1024;
+  const now = Date.now();
+  for (const [worker, mib] of [[1, 100], [2, 272.5]] as const) {
+    await sendGauges(
+      collector.otlpUrl,
+      { 'service.name': 'shop', 'service.instance.id': `a1b2c3d4-0000-4000-8000-00000000000${worker}`, 'host.name': 'h1', 'process.pid': 7627 + worker, 'headroom.cluster.role': 'worker', 'headroom.cluster.worker_id': worker },
+      [{ name: 'process.memory.usage', unit: 'By', points: [{ t: now - 5_000, v: mib * MIB }] }],
+    );
+  }
+  await collector.storage.flush();
+  const created = await postJson(`${collector.httpUrl}/api/alerts/rules`, { id: 'rss', name: 'shop-rss', series: 'memory.rss', service: 'shop', windowMs: '1m', comparison: '>', threshold: 250 * MIB, destinations: [] });
+  assert.equal(created.status, 201);
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${collector.httpUrl}/alerts`);
+    const row = page.locator('[data-testid="alert-rules"] tr[data-rule="rss"]');
+    await row.locator('[data-testid="rule-instance"]').waitFor();
+    const text = await row.innerText();
+    assert.match(text, /memory\.rss > 250 MiB/);
+    assert.match(text, /272\.5 MiB/);
+    assert.match(text, /in worker 2 · pid 7629/);
+    assert.doesNotMatch(text, /262144000|285736960/);
+    const history = page.locator('[data-testid="alert-history"]');
+    await history.getByText('RSS 272.5 MiB in worker 2 · pid 7629 over 1m (threshold > 250 MiB)').waitFor();
+    assert.doesNotMatch(await history.innerText(), /285736960/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'alerts-page-units.png'), fullPage: true });
   } finally {
     await page.close();
   }

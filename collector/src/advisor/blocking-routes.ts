@@ -41,6 +41,9 @@ export const blockingRoutesRule = (ctx: ServiceContext): Finding[] => {
   if (events.length === 0) return [];
   const byRoute = new Map<string, RouteStalls>();
   for (const e of events) {
+    // The agent's own work (an export's serialisation, agent/src/signals/stack-frames.ts) is no
+    // code of the app's to move to a worker; the event-loop page lists it as the agent's.
+    if (e.attributes['headroom.stall.agent'] === true) continue;
     const key = e.route ?? '\u0000';
     let r = byRoute.get(key);
     if (!r) byRoute.set(key, (r = { route: e.route, count: 0, totalMs: 0, maxMs: 0, offCpu: 0, locations: new Map() }));

@@ -100,7 +100,8 @@ export function createAlertEngine(options: {
       return;
     }
     const reason = keptBecause(rule, reading, t);
-    const evaluation = reason === null ? evaluate(stateOf(rule.id), rule, reading.value, t) : keep(stateOf(rule.id), reading.value, t, reason);
+    const evaluation =
+      reason === null ? evaluate(stateOf(rule.id), rule, reading.value, t, reading.instance) : keep(stateOf(rule.id), reading.value, t, reason, reading.instance);
     save(evaluation);
     notifier.notify(rule, evaluation.next, t);
   }

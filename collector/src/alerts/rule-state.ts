@@ -3,6 +3,7 @@
 // fires at once); a false condition sends pending back to ok and firing to resolved, and a
 // resolved rule shows as such for one evaluation before it is ok again.
 import type { AlertRule, AlertStateName, AlertStateView, AlertTransition } from '../api-types';
+import { formatAlertValue } from './alert-units';
 
 export interface Evaluation {
   next: AlertStateView;
@@ -27,23 +28,12 @@ const SERIES_WORDS: Record<AlertRule['series'], string> = {
   'advisor.finding': 'advisor findings',
 };
 
-const UNITS: Partial<Record<AlertRule['series'], string>> = {
-  'latency.p50': ' ms',
-  'latency.p95': ' ms',
-  'latency.p99': ' ms',
-  queue_wait: ' ms',
-  'eventloop.delay.p99': ' ms',
-  throughput: ' rpm',
-  'memory.rss': ' B',
-};
-
 export function seriesWords(series: AlertRule['series']): string {
   return SERIES_WORDS[series];
 }
 
 export function formatValue(series: AlertRule['series'], value: number): string {
-  const rounded = Math.abs(value) >= 100 ? Math.round(value) : Number(value.toPrecision(3));
-  return `${rounded}${UNITS[series] ?? ''}`;
+  return formatAlertValue(series, value);
 }
 
 export function compare(value: number, comparison: AlertRule['comparison'], threshold: number): boolean {
@@ -63,13 +53,22 @@ function formatWindow(ms: number): string {
   return ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
 }
 
-export function describeCondition(rule: Pick<AlertRule, 'series' | 'comparison' | 'threshold' | 'windowMs' | 'findingKind'>, value: number | null): string {
+/**
+ * The condition in words, with the series' unit. `instance` names the process whose value it
+ * is, for a process series over every instance (the worst one: the one that fired).
+ */
+export function describeCondition(
+  rule: Pick<AlertRule, 'series' | 'comparison' | 'threshold' | 'windowMs' | 'findingKind'>,
+  value: number | null,
+  instance?: string,
+): string {
   const over = `over ${formatWindow(rule.windowMs)}`;
   if (value === null) return `no data ${over}`;
   if (rule.series === 'advisor.finding') {
     return `${value} advisor finding${value === 1 ? '' : 's'}${rule.findingKind !== null ? ` of kind ${rule.findingKind}` : ''}`;
   }
-  return `${seriesWords(rule.series)} ${formatValue(rule.series, value)} ${over} (threshold ${rule.comparison} ${formatValue(rule.series, rule.threshold)})`;
+  const where = instance !== undefined ? ` in ${instance}` : '';
+  return `${seriesWords(rule.series)} ${formatValue(rule.series, value)}${where} ${over} (threshold ${rule.comparison} ${formatValue(rule.series, rule.threshold)})`;
 }
 
 /**
@@ -77,23 +76,25 @@ export function describeCondition(rule: Pick<AlertRule, 'series' | 'comparison' 
  * few requests): the value is noted with the reason, the state kept — a pending rule does not
  * ripen and a firing one does not resolve on it.
  */
-export function keep(prev: AlertStateView, value: number | null, now: number, reason: string): Evaluation {
-  return { next: { ...prev, value, lastEvaluatedAt: now, keptReason: `${reason}: state kept` }, transition: null };
+export function keep(prev: AlertStateView, value: number | null, now: number, reason: string, instance?: string): Evaluation {
+  const { instance: _was, ...rest } = prev;
+  return { next: { ...rest, value, lastEvaluatedAt: now, keptReason: `${reason}: state kept`, ...(instance !== undefined && { instance }) }, transition: null };
 }
 
 /** One evaluation: the state after seeing `value` at `now`, and the transition if the state changed. */
-export function evaluate(prev: AlertStateView, rule: AlertRule, value: number | null, now: number): Evaluation {
+/** `instance`: the process the value is from, for a process series over every instance (see describeCondition). */
+export function evaluate(prev: AlertStateView, rule: AlertRule, value: number | null, now: number, instance?: string): Evaluation {
   let condition: boolean | null;
   if (value === null) condition = rule.noData === 'ok' ? false : rule.noData === 'alerting' ? true : null;
   else condition = compare(value, rule.comparison, rule.threshold);
 
-  const { keptReason: _judged, ...rest } = prev;
-  const next: AlertStateView = { ...rest, value, lastEvaluatedAt: now };
+  const { keptReason: _judged, instance: _was, ...rest } = prev;
+  const next: AlertStateView = { ...rest, value, lastEvaluatedAt: now, ...(instance !== undefined && { instance }) };
   // noData = keep: nothing known, nothing changes (a pending rule does not ripen on no data).
   if (condition === null) return { next, transition: null };
 
   let to: AlertStateName = prev.state;
-  let why = describeCondition(rule, value);
+  let why = describeCondition(rule, value, instance);
   if (condition) {
     if (prev.state === 'ok' || prev.state === 'resolved') {
       next.activeSince = now;

@@ -4,6 +4,7 @@
 // sketches of the window, not averaged. Request series cover the service (or one route or
 // instance); process series (event loop, memory, in-flight) are read per instance and the
 // worst instance counts — the one furthest past the threshold in the rule's direction.
+import { instanceNames } from '../advisor/context';
 import type { AdvisorResponse, AlertRule, InstanceSeries } from '../api-types';
 import type { Storage } from '../store/storage';
 
@@ -27,6 +28,12 @@ export function windowOf(rule: Pick<AlertRule, 'windowMs'>, now: number): { from
 function worst(values: number[], comparison: AlertRule['comparison']): number | null {
   if (values.length === 0) return null;
   return comparison === '<' || comparison === '<=' ? Math.min(...values) : Math.max(...values);
+}
+
+/** The instance whose value is the worst (the first such, in the series' order). */
+function worstOf(values: { instanceId: string; value: number }[], comparison: AlertRule['comparison']): { instanceId: string; value: number } | null {
+  const v = worst(values.map((x) => x.value), comparison);
+  return v === null ? null : (values.find((x) => x.value === v) ?? null);
 }
 
 function mean(xs: (number | null)[]): number | null {
@@ -90,6 +97,11 @@ export interface SeriesReading {
   value: number | null;
   /** Requests in the window (request series only): what a percentile rests on. */
   requests: number | null;
+  /**
+   * For a process series of a rule over every instance: the process the value is from (the
+   * worst), named as the dashboard names it ("worker 2 · pid 7629").
+   */
+  instance?: string;
 }
 
 /** The series value over the rule's window at `now`; null when the window holds no data. */
@@ -150,13 +162,16 @@ export function readSeriesWithCount(storage: Storage, findings: FindingsSource |
         ...(rule.instanceId !== null && { instanceId: rule.instanceId }),
         bucketMs: MINUTE_MS,
       });
-      const values: number[] = [];
+      const values: { instanceId: string; value: number }[] = [];
       for (const s of res.instances) {
         if (rule.instanceId !== null && s.instanceId !== rule.instanceId) continue;
         const v = perInstance(s, rule);
-        if (v !== null) values.push(v);
+        if (v !== null) values.push({ instanceId: s.instanceId, value: v });
       }
-      return value(worst(values, rule.comparison));
+      const found = worstOf(values, rule.comparison);
+      if (found === null || rule.instanceId !== null) return value(found?.value ?? null);
+      const names = instanceNames(storage.instances({ ...range, service: rule.service }).instances);
+      return { value: found.value, requests: null, instance: names.get(found.instanceId) ?? found.instanceId };
     }
   }
 }

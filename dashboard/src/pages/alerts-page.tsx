@@ -9,6 +9,7 @@ import { useState } from 'preact/hooks';
 import { alertsApi } from '../api/alerts-api';
 import { ApiFailure } from '../api/client';
 import { Async, EmptyNote } from '../components/states';
+import { alertCondition, formatAlertValue } from '../format/alert-values';
 import { formatTime } from '../format/units';
 import { useLiveMessages } from '../live/live-context';
 import { useApi } from '../state/use-api';
@@ -43,7 +44,8 @@ function StateBadge({ state }: { state: AlertStateName }) {
   return <span class={`alert-state alert-state-${state}`}>{state}</span>;
 }
 
-function formatValue(value: number | null): string {
+/** A value without its rule's series (a rule since deleted): the bare number. */
+function formatBare(value: number | null): string {
   if (value === null) return 'no data';
   return Math.abs(value) >= 100 ? String(Math.round(value)) : String(Number(value.toPrecision(3)));
 }
@@ -125,7 +127,7 @@ export function AlertsPage() {
 
       <h2>History</h2>
       <Async state={history} what="alert history">
-        {(data) => (data.transitions.length === 0 ? <EmptyNote>No transitions in this time range.</EmptyNote> : <HistoryTable rows={data.transitions} />)}
+        {(data) => (data.transitions.length === 0 ? <EmptyNote>No transitions in this time range.</EmptyNote> : <HistoryTable rows={data.transitions} series={new Map((rules.data?.rules ?? []).map((r) => [r.rule.id, r.rule.series]))} />)}
       </Async>
 
       <h2>Deliveries</h2>
@@ -155,11 +157,13 @@ function RulesTable({ rules, act }: { rules: AlertRuleWithState[]; act: (what: (
                 {problem !== undefined && <div class="rule-notice rule-problem" data-testid="rule-problem">{problem}</div>}
               </td>
               <td>
-                <code>{rule.series === 'advisor.finding' ? `advisor finding${rule.findingKind !== null ? ` ${rule.findingKind}` : ''}` : `${rule.series} ${rule.comparison} ${rule.threshold}`}</code>
+                <code>{alertCondition(rule)}</code>
                 <div class="muted-text">over {rule.windowMs / 60_000} min, for {rule.forMs / 1000} s, no data: {rule.noData}</div>
               </td>
               <td class="num">
-                {formatValue(state.value)}
+                {formatAlertValue(rule.series, state.value)}
+                {/* A process series over every instance: the process the value is from (the worst). */}
+                {state.instance !== undefined && <div class="muted-text" data-testid="rule-instance">in {state.instance}</div>}
                 {/* A value the rule did not act on (a percentile from too few requests, dropped data). */}
                 {state.keptReason !== undefined && <div class="muted-text" data-testid="rule-kept">{state.keptReason}</div>}
               </td>
@@ -245,7 +249,7 @@ function DestinationHealth({ health }: { health: AlertDestination['health'] }) {
   );
 }
 
-function HistoryTable({ rows }: { rows: AlertTransition[] }) {
+function HistoryTable({ rows, series }: { rows: AlertTransition[]; series: Map<string, AlertRuleWithState['rule']['series']> }) {
   return (
     <div class="table-scroll">
       <table class="table" data-testid="alert-history">
@@ -258,7 +262,7 @@ function HistoryTable({ rows }: { rows: AlertTransition[] }) {
               <td>{formatTime(t.at)}</td>
               <td>{t.ruleId}</td>
               <td><StateBadge state={t.from} /> → <StateBadge state={t.to} /></td>
-              <td class="num">{formatValue(t.value)}</td>
+              <td class="num">{series.has(t.ruleId) ? formatAlertValue(series.get(t.ruleId)!, t.value) : formatBare(t.value)}</td>
               <td>{t.reason}</td>
             </tr>
           ))}

@@ -44,7 +44,7 @@ export function buildNotification(rule: AlertRule, state: AlertStateView, status
   const labels = ruleLabels(rule);
   const startsAt = state.firingSince ?? state.activeSince ?? now;
   const endsAt = status === 'resolved' ? (state.state === 'resolved' ? state.since : now) : null;
-  const condition = describeCondition(rule, state.value);
+  const condition = describeCondition(rule, state.value, state.instance);
   const annotations: Record<string, string> = {
     summary: status === 'firing' ? `${rule.name}: ${condition}` : `${rule.name} resolved: ${condition}`,
     description: `${rule.service}${rule.route !== null ? ` ${rule.route}` : ''}${rule.instanceId !== null ? ` (instance ${rule.instanceId})` : ''}: ${condition}`,
