@@ -14,6 +14,7 @@ import { hardlyRan, stallCpuMs } from '../../../collector/src/store/stall-cpu';
 import { blockerText, stallWaits, type StallWait } from '../shape/stall-waits';
 import { traceErrors, type TraceError } from '../shape/trace-errors';
 import { repeatGroups, visibleItems, type RepeatGroup } from '../shape/repeated-spans';
+import { clientPeer } from '../shape/span-peer';
 import { attributeText, buildWaterfall } from '../shape/waterfall';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
@@ -164,6 +165,9 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
           const s = r.span;
           const error = s.status.code === 2;
           const queued = r.queued;
+          // Whom a client span called, unless its name says so already.
+          const called = clientPeer(s);
+          const peer = called !== null && !s.name.includes(called) ? called : null;
           const cls = ['wf-row', s.isStall ? 'wf-stall' : '', error ? 'wf-error' : '', selected === s.spanId ? 'wf-selected' : ''].join(' ').trim();
           return [
             queued !== null && (
@@ -197,7 +201,10 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
             >
               {/* The depth as padding, not a spacer: a name that wraps (narrow screens) stays indented on every line. */}
               <div class="wf-name" role="cell" style={{ paddingLeft: `calc(0.8rem + ${Math.min(r.depth, 12) * 12}px)` }}>
-                <span class="wf-label">{s.isStall ? `⚠ ${s.name}` : s.name}</span>
+                <span class="wf-label">
+                  {s.isStall ? `⚠ ${s.name}` : s.name}
+                  {peer !== null && <span class="wf-peer" data-testid="span-peer">{` ${peer}`}</span>}
+                </span>
                 {r.parentMissing && <span class="wf-tag" data-testid="parent-missing" title="Its parent span was not recorded">caller not recorded</span>}
                 {s.isStall && hardlyRan(s.durationMs, stallCpuMs(s.attributes)) && (
                   <span class="wf-tag" data-testid="hardly-ran" title="Under a third of the stall on CPU: machine busy or a blocking system call, not code blocking the loop">process hardly ran</span>
