@@ -28,7 +28,7 @@ async function legend(page: Page, chart: string): Promise<Record<string, string>
   return Object.fromEntries(rows);
 }
 
-test('a chart legend shows one moment: the newest bucket with data; a process gone by then shows a dash; processes named by role, worker and pid', async () => {
+test('a chart legend shows one moment: the newest bucket with data; a process gone by then is folded away, and shows a dash when shown; processes named by role, worker and pid', async () => {
   const service = 'legend-svc';
   const now = Date.now();
   const minuteAgo = (n: number) => Math.floor(now / MINUTE) * MINUTE - n * MINUTE + 5_000;
@@ -52,8 +52,12 @@ test('a chart legend shows one moment: the newest bucket with data; a process go
     // Legends name the processes (the names come with the instance list, maybe after the chart).
     const shown = await eventually('named legend rows', () => legend(page, 'memory'), (l) => 'worker 2 · pid 102 RSS' in l);
     assert.equal(shown['worker 2 · pid 102 RSS'], formatBytes(alive.at(-1)!.v), JSON.stringify(shown));
-    assert.equal(shown['primary · pid 101 RSS'], '–', `the stopped process shows no value now: ${JSON.stringify(shown)}`);
     assert.match(shown.time ?? '', /\(latest\)$/);
+    // The stopped process is folded away until asked for; then it shows no value now.
+    assert.equal(shown['primary · pid 101 RSS'], undefined, JSON.stringify(shown));
+    await page.locator('[data-chart="memory"] [data-testid="gone-toggle"]').click();
+    const withGone = await eventually('the gone process shown', () => legend(page, 'memory'), (l) => 'primary · pid 101 RSS' in l);
+    assert.equal(withGone['primary · pid 101 RSS'], '–', `the stopped process shows no value now: ${JSON.stringify(withGone)}`);
     // The cards: live first, the stopped process marked gone, the id still there.
     assert.match((await page.locator('[data-testid="instances-note"]').textContent()) ?? '', /^1 live, 1 gone/);
     const cards = await page.locator('article.instance').evaluateAll((els) => els.map((el) => [el.getAttribute('data-instance'), el.getAttribute('data-gone')]));
@@ -68,6 +72,7 @@ test('a chart legend shows one moment: the newest bucket with data; a process go
   const servicePage = await open(`/services/${service}`);
   try {
     await servicePage.locator('[data-chart="memory"] canvas').waitFor();
+    await servicePage.locator('[data-chart="memory"] [data-testid="gone-toggle"]').click();
     await eventually('named legend rows on the service page', () => legend(servicePage, 'memory'), (l) => 'worker 2 · pid 102 RSS' in l && 'primary · pid 101 RSS' in l);
     await eventually('the instances figure', () => servicePage.locator('[data-testid="stat-instances"] .stat-value').textContent(), (v) => v === '1 live · 1 gone');
   } finally {

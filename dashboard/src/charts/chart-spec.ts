@@ -20,6 +20,8 @@ export interface SeriesSpec {
    * hundreds of times the others (queue wait at saturation) would otherwise flatten them.
    */
   ownAxis?: boolean;
+  /** A process gone by the end of the range: folded away (one "N gone" toggle) until asked for. */
+  gone?: boolean;
 }
 
 export type MarkerKind = 'stall' | 'restart' | 'start' | 'error' | 'alert-firing' | 'alert-resolved';
@@ -51,6 +53,8 @@ export interface ChartSpec {
   bands?: { upper: number; lower: number; color: string }[];
   markers?: Marker[];
   gaps?: ChartGap[];
+  /** How many processes the `gone` series belong to (per-instance charts). */
+  goneProcesses?: number;
   /** Fixed y range (e.g. Apdex 0..1); otherwise from 0 to the data's max. */
   yRange?: [number, number];
 }

@@ -3,6 +3,7 @@
 
 import type { InstanceSeries, InstanceSeriesResponse } from '@headroom/collector/api-types';
 import { alignTables } from '../shape/align';
+import { GONE_AFTER_MS } from '../shape/instance-names';
 import { paletteColor, type ChartSpec, type Marker, type SeriesSpec } from './chart-spec';
 
 type Column = keyof Omit<InstanceSeries, 'instanceId' | 't'>;
@@ -24,12 +25,29 @@ export type InstanceNames = ReadonlyMap<string, string>;
 
 const NO_NAMES: InstanceNames = new Map();
 
-function perInstance(r: InstanceSeriesResponse, measures: Measure[], names: InstanceNames): { x: number[]; series: SeriesSpec[] } {
+/**
+ * Silent through the range's last GONE_AFTER_MS, while another process still reports: after
+ * restarts the legends listed every dead process (QA3: 33 memory rows for 5 live processes).
+ */
+function goneInstances(r: InstanceSeriesResponse): Set<string> {
+  // The API's buckets span the whole range for every process: the last one holding any figure.
+  const lastReport = (inst: InstanceSeries) => {
+    const columns = Object.entries(inst).filter(([k, v]) => k !== 't' && Array.isArray(v)).map(([, v]) => v as (number | null)[]);
+    for (let i = inst.t.length - 1; i >= 0; i--) if (columns.some((c) => c[i] !== null && c[i] !== undefined)) return (inst.t[i] as number) + r.bucketMs;
+    return -Infinity;
+  };
+  const gone = new Set(r.instances.filter((inst) => lastReport(inst) <= r.to - GONE_AFTER_MS).map((inst) => inst.instanceId));
+  return gone.size < r.instances.length ? gone : new Set();
+}
+
+function perInstance(r: InstanceSeriesResponse, measures: Measure[], names: InstanceNames): { x: number[]; series: SeriesSpec[]; goneProcesses: number } {
   const { x, columns } = alignTables(r.instances.map((inst) => ({ t: inst.t, columns: measures.map((m) => inst[m.column]) })));
+  const gone = goneInstances(r);
   const series: SeriesSpec[] = [];
   r.instances.forEach((inst, i) => {
     measures.forEach((m, k) => {
       series.push({
+        ...(gone.has(inst.instanceId) && { gone: true }),
         label: `${names.get(inst.instanceId) ?? shortInstance(inst.instanceId)} ${m.suffix}`.trim(),
         values: columns[i * measures.length + k] ?? [],
         color: paletteColor(i),
@@ -39,7 +57,7 @@ function perInstance(r: InstanceSeriesResponse, measures: Measure[], names: Inst
       });
     });
   });
-  return { x, series };
+  return { x, series, goneProcesses: gone.size };
 }
 
 export function eventLoopDelayChart(r: InstanceSeriesResponse, markers: Marker[] = [], names: InstanceNames = NO_NAMES): ChartSpec {

@@ -2,7 +2,7 @@
 // replaced in place afterwards (so live updates do not flicker); it follows its container's
 // width, and a drag across it picks a custom time range.
 
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { formatTime, unitLabel } from '../format/units';
@@ -29,7 +29,17 @@ function seriesTotal(spec: ChartSpec): string {
   return String(Math.round(total * 1000) / 1000);
 }
 
-export function UplotChart({ spec, height = 220, xRange = null, onSelectRange, compact = false, listMarkers = false }: UplotChartProps) {
+/** The spec without its gone processes' series (none to fold when it has bands: their indices would shift). */
+function withoutGone(spec: ChartSpec): ChartSpec {
+  if (!spec.series.some((s) => s.gone === true) || (spec.bands?.length ?? 0) > 0) return spec;
+  return { ...spec, series: spec.series.filter((s) => s.gone !== true) };
+}
+
+export function UplotChart({ spec: full, height = 220, xRange = null, onSelectRange, compact = false, listMarkers = false }: UplotChartProps) {
+  // Gone processes are folded into one toggle: their rows crowded the legend after restarts.
+  const [showGone, setShowGone] = useState(false);
+  const goneProcesses = full.goneProcesses ?? 0;
+  const spec = showGone ? full : withoutGone(full);
   const holder = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
   const latest = useRef({ spec, xRange, onSelectRange });
@@ -91,6 +101,11 @@ export function UplotChart({ spec, height = 220, xRange = null, onSelectRange, c
             </span>
           )}
           {onSelectRange && hasData && <span class="chart-hint">drag to zoom</span>}
+          {goneProcesses > 0 && !compact && (
+            <button type="button" class="link-button chart-gone" data-testid="gone-toggle" aria-pressed={showGone} onClick={() => setShowGone(!showGone)}>
+              {showGone ? `hide ${goneProcesses} gone` : `${goneProcesses} gone ${goneProcesses === 1 ? 'process' : 'processes'} hidden: show`}
+            </button>
+          )}
           {/* uPlot hides a series on a click on its legend entry and rescales to the rest. */}
           {hasData && spec.series.length > 1 && <span class="chart-hint">click a legend entry to hide it</span>}
         </figcaption>
