@@ -189,6 +189,12 @@ export interface TraceSummary {
   /** Event-loop stall time inside the trace. */
   stallMs: number;
   /**
+   * Time the request waited in front of the app (the root span's `headroom.queue_wait.duration_ms`,
+   * from a proxy's queue-start header): the client saw durationMs + queueWaitMs. Absent without a
+   * header, and in live `trace` frames.
+   */
+  queueWaitMs?: number;
+  /**
    * A failed trace's error in one line (at most 300 characters): the exception (`type: message`)
    * or status message of its first failing span, the root's first. Absent when no failing span
    * recorded one; in live `trace` frames, only the root's own.
@@ -199,12 +205,6 @@ export interface TraceSummary {
 /** GET /api/collector: facts about this collector the dashboard shows (read-only). */
 export interface CollectorInfoResponse {
   /** The OTLP/HTTP base URL the collector listens on (what OTEL_EXPORTER_OTLP_ENDPOINT takes). */
-  /**
-   * Time the request waited in front of the app (the root span's `headroom.queue_wait.duration_ms`,
-   * from a proxy's queue-start header): the client saw durationMs + queueWaitMs. Absent without a
-   * header, and in live `trace` frames.
-   */
-  queueWaitMs?: number;
   otlpUrl: string;
 }
 
