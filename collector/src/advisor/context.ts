@@ -86,30 +86,7 @@ export function servingInstances(instances: InstanceView[]): InstanceView[] {
   return instances.filter((i) => i.settings['cluster_role'] !== 'primary' && i.resource['headroom.cluster.role'] !== 'primary');
 }
 
-function labelText(v: JsonValue | undefined): string | null {
-  return typeof v === 'string' || typeof v === 'number' ? String(v).slice(0, 40) : null;
-}
-
-/**
- * The name the dashboard shows for a process (dashboard/src/shape/instance-names.ts, kept in
- * step): "worker 4 · pid 7629", "primary · pid 7614", else the shortened instance id; a name
- * two processes would share keeps the short id too.
- */
-export function instanceNames(instances: InstanceView[]): Map<string, string> {
-  const short = (id: string): string => (id.length <= 24 ? id : `${id.slice(0, 10)}…${id.slice(-8)}`);
-  const labels = instances.map((i) => {
-    const role = labelText(i.settings['cluster_role']) ?? labelText(i.resource['headroom.cluster.role']);
-    const worker = labelText(i.resource['headroom.cluster.worker_id']);
-    const parts = [
-      worker !== null ? `worker ${worker}` : role !== null && role !== 'standalone' && role !== 'worker' ? role : null,
-      i.pid !== null ? `pid ${i.pid}` : null,
-    ].filter((p): p is string => p !== null);
-    return [i.instanceId, parts.length > 0 ? parts.join(' · ') : short(i.instanceId)] as const;
-  });
-  const counts = new Map<string, number>();
-  for (const [, label] of labels) counts.set(label, (counts.get(label) ?? 0) + 1);
-  return new Map(labels.map(([id, label]) => [id, (counts.get(label) ?? 0) > 1 ? `${label} (${short(id)})` : label]));
-}
+export { instanceNames } from '../store/instance-names';
 
 export function hostOf(instance: InstanceView): string {
   return instance.host ?? `(unknown host of ${instance.instanceId})`;

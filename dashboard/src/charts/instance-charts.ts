@@ -3,6 +3,7 @@
 
 import type { InstanceSeries, InstanceSeriesResponse } from '@headroom/collector/api-types';
 import { alignTables } from '../shape/align';
+import { shortInstance } from '../../../collector/src/store/instance-names';
 import { GONE_AFTER_MS } from '../shape/instance-names';
 import { paletteColor, type ChartSpec, type Marker, type SeriesSpec } from './chart-spec';
 
@@ -16,9 +17,7 @@ interface Measure {
 }
 
 /** Instance ids can be long (UUIDs): keep the legend readable, the full id stays in tables. */
-export function shortInstance(id: string): string {
-  return id.length <= 24 ? id : `${id.slice(0, 10)}…${id.slice(-8)}`;
-}
+export { shortInstance };
 
 /** Instance id → a readable name (shape/instance-names.ts); an id not in it is shortened. */
 export type InstanceNames = ReadonlyMap<string, string>;
