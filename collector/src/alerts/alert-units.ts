@@ -1,6 +1,6 @@
 // A rule's value or threshold as a person reads it, in the series' unit: "272.5 MiB", not
-// "285769728"; "4.7 %", not "0.047". The dashboard's Alerts page says the same
-// (dashboard/src/format/alert-values.ts, kept in step).
+// "285769728"; "4.7 %", not "0.047". Dependency-free: the dashboard's Alerts page imports it,
+// so a notification and the page say the same.
 import type { AlertRule } from '../api-types';
 
 type Series = AlertRule['series'];
