@@ -4,40 +4,26 @@
 // routes were folded since when. Request metrics through OTLP; Chromium reads the page.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { test } from 'node:test';
 import type { TransactionsResponse } from '@headroom/collector/api-types';
 import { sendMetrics, serviceResource } from '../collector/support/collector-harness';
-import { api, ARTIFACTS, ensureDashboardBuilt, eventually, launchBrowser, makeTempDir, startTestCollector, type TestCollector } from './support/browser-harness';
+import { api, ARTIFACTS, eventually, useCollectorAndBrowser } from './support/browser-harness';
 
 const SERVICE = 'scanned';
 const BUDGET = 250;
 const SENT = 260;
 
-let dir: ReturnType<typeof makeTempDir> | undefined;
-let collector: TestCollector | undefined;
-let browser: Browser | undefined;
-before(async () => {
-  ensureDashboardBuilt();
-  dir = makeTempDir();
-  collector = await startTestCollector(path.join(dir.path, 'headroom.db'), 0, { maxNewRoutesPerDay: BUDGET });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await collector?.close();
-  dir?.remove();
-});
+const rig = useCollectorAndBrowser({ maxNewRoutesPerDay: BUDGET });
 
 test('a scanned service\'s transactions page lists the top 200 routes, says how many more, and how many were folded', async () => {
-  assert.ok(collector && browser);
+  const { collector, browser } = rig;
   await sendMetrics(collector.otlpUrl, serviceResource(SERVICE, 'scanned-1'), (m) => {
     for (let i = 0; i < SENT; i++) {
       m.histogram('http.server.request.duration', 's', [0.001 * (i + 1)], { 'http.request.method': 'GET', 'http.route': `/wp-admin/${i}`, 'http.response.status_code': 404 });
     }
   });
   // 250 routes kept, 10 folded into one bucket: 251 transactions, 200 listed.
-  const tx = await eventually('the routes stored', () => api<TransactionsResponse>(collector!.httpUrl, `/api/services/${SERVICE}/transactions?range=15m`), (r) => r.totalRoutes === BUDGET + 1);
+  const tx = await eventually('the routes stored', () => api<TransactionsResponse>(collector.httpUrl, `/api/services/${SERVICE}/transactions?range=15m`), (r) => r.totalRoutes === BUDGET + 1);
   assert.equal(tx.transactions.length, 200);
   assert.equal(tx.folded?.routes, SENT - BUDGET);
 

@@ -109,16 +109,17 @@ export async function launchBrowser(): Promise<Browser> {
 
 /**
  * A collector on a temporary database and a browser for the tests of this file, started before
- * them and closed after them (read them inside tests: they exist once `before` ran).
+ * them and closed after them (read them inside tests: they exist once `before` ran); `extra`
+ * sets collector options (e.g. a small route budget).
  */
-export function useCollectorAndBrowser(): { readonly collector: TestCollector; readonly browser: Browser } {
+export function useCollectorAndBrowser(extra: Partial<CollectorConfig> = {}): { readonly collector: TestCollector; readonly browser: Browser } {
   let dir: ReturnType<typeof makeTempDir> | undefined;
   let collector: TestCollector | undefined;
   let browser: Browser | undefined;
   before(async () => {
     ensureDashboardBuilt();
     dir = makeTempDir();
-    collector = await startTestCollector(path.join(dir.path, 'headroom.db'));
+    collector = await startTestCollector(path.join(dir.path, 'headroom.db'), 0, extra);
     browser = await launchBrowser();
   });
   after(async () => {
