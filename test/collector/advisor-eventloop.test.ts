@@ -14,7 +14,8 @@ after(async () => {
 
 test('a route that blocks the loop gets a blocking-route finding with its stalls and code location', async () => {
   const app = await t.app('blocking-svc', GOOD_SERVER_ENV);
-  for (let i = 0; i < 3; i++) await get(app.base, '/block/250');
+  let sent = 0;
+  for (; sent < 3; sent++) await get(app.base, '/block/250');
   for (let i = 0; i < 10; i++) await get(app.base, '/hello');
   // A busy test machine can keep the agent from tying a stall to its route (then it is a
   // stall outside any request); the finding must agree with the stalls the store holds.
@@ -25,10 +26,16 @@ test('a route that blocks the loop gets a blocking-route finding with its stalls
   };
   // Once all three requests are in, the finding counts every stall of the route the store
   // holds: those on CPU as stalls, those during which the process hardly ran apart.
+  // (A crowded machine can starve a stall to under a third of it on CPU: then it is not blamed
+  // on the route, store/stall-cpu.ts. While no finding names the route, block once more.)
   const f = await eventually(async () => {
     const stored = await stallsOfRoute();
     const found = byKind('eventloop.blocking-route', 'GET /block/:ms')(await t.findings('blocking-svc'));
-    if (!found || found.evidence.figures.requests !== 3) return undefined;
+    if (!found && stored >= sent) {
+      await get(app.base, '/block/250');
+      sent++;
+    }
+    if (!found || found.evidence.figures.requests !== sent) return undefined;
     return Number(found.evidence.figures.stalls) + Number(found.evidence.figures.offCpuStalls ?? 0) === stored ? found : undefined;
   }, 'a blocking-route finding that agrees with the stored stalls', 30_000);
   assert.equal(f.evidence.figures.route, 'GET /block/:ms');

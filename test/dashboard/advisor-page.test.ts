@@ -33,10 +33,17 @@ after(async () => {
 
 test('findings by severity with evidence and a chart link; a badge on the service page', async () => {
   for (let i = 0; i < 3; i++) await get(app.base, '/block/250');
+  const found = (r: AdvisorResponse) => r.findings.some((f) => f.kind === 'settings.keep-alive-timeout') && r.findings.some((f) => f.kind === 'eventloop.blocking-route' && f.evidence.figures.route === 'GET /block/:ms');
   await eventually(
     'the keep-alive and blocking-route findings',
-    () => api<AdvisorResponse>(collector.httpUrl, `/api/advisor?service=${SERVICE}&range=15m`),
-    (r) => r.findings.some((f) => f.kind === 'settings.keep-alive-timeout') && r.findings.some((f) => f.kind === 'eventloop.blocking-route' && f.evidence.figures.route === 'GET /block/:ms'),
+    async () => {
+      const r = await api<AdvisorResponse>(collector.httpUrl, `/api/advisor?service=${SERVICE}&range=15m`);
+      // A crowded machine can starve a stall to under a third of it on CPU (then it is not
+      // blamed on its route, store/stall-cpu.ts): block again until three were on CPU.
+      if (!found(r)) await get(app.base, '/block/250');
+      return r;
+    },
+    found,
     30_000,
   );
   const page = await browser.newPage();
