@@ -72,8 +72,9 @@ export class RequestQueries {
     const names = new Set<string>(byName.keys());
     for (const s of this.minuteServices()) names.add(s);
     for (const s of this.hourServices()) names.add(s);
-    // The range is whole minutes (api-router.ts); the last one may be under way.
-    const minutes = Math.max(1, (Math.min(q.to, Date.now()) - q.from) / MINUTE_MS);
+    // The range is the whole minutes the rollups count (api-router.ts); the same answer for
+    // every call within a minute (the current minute counts whole, as its rows do).
+    const minutes = Math.max(1, (q.to - q.from) / MINUTE_MS);
     const out: ServiceSummary[] = [];
     for (const service of [...names].sort()) {
       const agg = this.total(service, q);
