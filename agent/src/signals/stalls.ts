@@ -187,10 +187,12 @@ export function startStallDetector(options: StallOptions): () => void {
     // The event states the whole stall: every other request waited that long, whatever span
     // the blocking code ran in. Only the span is clipped, to lie inside its parent.
     const { startEpochMs: spanStart, endEpochMs: spanEnd } = stallTimes(estimate, snap);
-    const durationMs = estimatedMs;
+    // Rounded once, here: the message's whole milliseconds must be the stated duration's
+    // (506.46 had read "506 ms" beside a stated 506.5).
+    const durationMs = Math.round(estimatedMs * 10) / 10;
     const attributes: Attributes = {
       [ATTR.stall]: true,
-      [ATTR.stallDurationMs]: Math.round(durationMs * 10) / 10,
+      [ATTR.stallDurationMs]: durationMs,
       'headroom.stall.cpu_ms': Math.round(stallCpuMs(cpuUsedMs, durationMs) * 10) / 10,
     };
     // The agent's own work (an export, a metric collection, creating a span) that happened to
