@@ -1,9 +1,11 @@
 // The processes bench/agent-overhead runs: a collector for the agents to send to, and the app
 // under each variant, pinned to core 1. Shared by main.ts and interleaved.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { sleep } from '../common/report';
 
@@ -102,10 +104,35 @@ export function stop(child: ChildProcess): Promise<void> {
   });
 }
 
+let appDir: string | undefined;
+/**
+ * The app in a folder of its own that has express and nothing else, as a hello-world app is
+ * installed. Run from this repository it would see the root node_modules (pg, mysql2,
+ * fastify, …) and the agents would load those packages' instrumentations too.
+ */
+function appFolder(): string {
+  if (appDir) return appDir;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'headroom-bench-app-'));
+  mkdirSync(path.join(dir, 'node_modules'));
+  symlinkSync(path.join(ROOT, 'node_modules', 'express'), path.join(dir, 'node_modules', 'express'), 'dir');
+  copyFileSync(APP, path.join(dir, 'app.js'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  appDir = dir;
+  return dir;
+}
+
+/** A `--require` of a variant as an absolute path: the app no longer runs from ROOT. */
+function preload(arg: string): string {
+  if (arg.startsWith('./')) return path.join(ROOT, arg);
+  if (arg.startsWith('-') || path.isAbsolute(arg)) return arg;
+  return createRequire(path.join(ROOT, 'package.json')).resolve(arg);
+}
+
 /** The app under one variant on core 1; answers on `base` once `waitFor` passes. */
 export function startApp(variant: Variant, port: number): ChildProcess {
-  return spawn('taskset', ['-c', '1', process.execPath, ...variant.nodeArgs, APP], {
-    cwd: ROOT,
+  const dir = appFolder();
+  return spawn('taskset', ['-c', '1', process.execPath, ...variant.nodeArgs.map(preload), path.join(dir, 'app.js')], {
+    cwd: dir,
     env: { ...process.env, ...variant.env, PORT: String(port), NODE_ENV: 'production' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
