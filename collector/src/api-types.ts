@@ -374,7 +374,7 @@ export interface StallGroup {
   maxMs: number;
   lastMs: number;
   /**
-   * Of `count`, stalls during which the process used under a third of the time on CPU
+   * Of `count`, stalls during which the loop's thread (older agents: the process) used under a third of the time on CPU
    * (`headroom.stall.cpu_ms`): descheduled or in a blocking system call, not code running.
    */
   hardlyRan: number;

@@ -51,6 +51,19 @@ describe('stall events', () => {
     if (parent.name === 'inner') assert.ok(span.durationMs < duration, `span ${String(span.durationMs)} ms, stall ${String(duration)} ms`);
   });
 
+  test("a stall's CPU is its loop thread's own: a thread that slept while the pool hashed hardly ran", async () => {
+    const { traceId, header } = sampledTraceparent();
+    const answer = await fetch(`${app.base}/sleep-while-pool-hashes`, { headers: { traceparent: header } }).then((r) => r.text());
+    const stall = await eventually(async () => (await stalls()).find((e) => e.traceId === traceId), 'the stall event');
+    const duration = stall.durationMs ?? NaN;
+    assert.ok(duration >= 300, `stall ${String(duration)} ms`);
+    assert.equal(stall.attributes['headroom.stall.cpu_scope'], 'thread', "Linux: the loop thread's own clock");
+    // The process's CPU over the stall was the pool's four hashes on two cores, far over a
+    // third of the stall; the blocked thread itself sat in Atomics.wait.
+    const cpuMs = Number(stall.attributes['headroom.stall.cpu_ms']);
+    assert.ok(cpuMs >= 0 && cpuMs < duration / 3, `CPU ${String(cpuMs)} ms of a ${String(duration)} ms stall (${answer})`);
+  });
+
   test("a stall in the agent's own export is the agent's, never the request's that queued the data", async () => {
     const { traceId, header } = sampledTraceparent();
     await fetch(`${app.base}/log-burst`, { headers: { traceparent: header } }).then((r) => r.text());

@@ -10,6 +10,9 @@ export const ATTR = {
   eventName: 'event.name',
   stall: 'headroom.stall',
   stallDurationMs: 'headroom.stall.duration_ms',
+  stallCpuMs: 'headroom.stall.cpu_ms',
+  /** `thread`: cpu_ms is the loop thread's own CPU; `process`: every thread's (no per-thread clock). */
+  stallCpuScope: 'headroom.stall.cpu_scope',
   /** On a stall whose blocking code was the agent's own work (its export, metric collection, span creation). */
   stallAgent: 'headroom.stall.agent',
   queueWaitMs: 'headroom.queue_wait.duration_ms',

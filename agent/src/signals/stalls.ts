@@ -18,6 +18,7 @@ import { describe, guard, report } from '../report';
 import { withForcedRecording } from '../sampling/sampler';
 import { ATTR, EVENTS } from './meter';
 import { formatFrames, stallCode, type StallCode } from './stack-frames';
+import { threadCpuClock } from './thread-cpu';
 
 export const TICK_MS = 20;
 const PROBE_KEY = 'headroom.agent.stall-probe';
@@ -86,9 +87,9 @@ function endOf(span: { ended?: unknown; endTime?: unknown } | undefined): () => 
 
 /**
  * The CPU time charged to a stall. It is read at the two ticks around it (the interval whose
- * gap gave the duration), and process CPU counts every thread (GC helpers, the watchdog,
- * libuv's pool): the main thread cannot have run longer than the stall itself, so more than
- * its duration is capped there. Beside the duration it answers one question — did the
+ * gap gave the duration), so it can exceed the stall by up to a tick; where only the process's
+ * CPU is readable it counts every thread (GC helpers, the watchdog, libuv's pool). The loop's
+ * thread cannot have run longer than the stall itself, so more than its duration is capped there. Beside the duration it answers one question — did the
  * process run for the whole stall (its code blocked) or hardly (it was not scheduled)?
  */
 export function stallCpuMs(cpuOverGapMs: number, durationMs: number): number {
@@ -121,14 +122,11 @@ export function startStallDetector(options: StallOptions): () => void {
   // modules were loading), which is start-up time, not a stall.
   let last = -1;
   let snapshot: Snapshot | null = null;
-  // Process CPU time at the last tick: a "stall" during which the process used little CPU was
-  // the process not running (starved of CPU, paused, swapping) or a blocking syscall, not
+  // The loop thread's CPU time at the last tick: a "stall" during which it used little CPU was
+  // the thread not running (starved of CPU, paused, swapping) or a blocking syscall, not
   // JavaScript — worth telling apart, since the remedy differs.
-  let cpuAtTick = 0;
-  const cpuMs = (): number => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  };
+  const cpuClock = threadCpuClock();
+  let cpuAtTick = cpuClock.readMs();
 
   const probe = (seenTick: number): number => {
     try {
@@ -193,8 +191,11 @@ export function startStallDetector(options: StallOptions): () => void {
     const attributes: Attributes = {
       [ATTR.stall]: true,
       [ATTR.stallDurationMs]: durationMs,
-      'headroom.stall.cpu_ms': Math.round(stallCpuMs(cpuUsedMs, durationMs) * 10) / 10,
     };
+    if (Number.isFinite(cpuUsedMs)) {
+      attributes[ATTR.stallCpuMs] = Math.round(stallCpuMs(cpuUsedMs, durationMs) * 10) / 10;
+      attributes[ATTR.stallCpuScope] = cpuClock.scope;
+    }
     // The agent's own work (an export, a metric collection, creating a span) that happened to
     // run in a request's context is not that request's doing: no route, no span in its trace.
     const agentWork = code?.agent === true;
@@ -234,7 +235,7 @@ export function startStallDetector(options: StallOptions): () => void {
     const gap = last < 0 ? 0 : now - last;
     if (last >= 0) options.onTick(Math.max(0, gap - TICK_MS));
     last = now;
-    const cpu = cpuMs();
+    const cpu = cpuClock.readMs();
     const isStall = gap - TICK_MS >= options.thresholdMs;
     const snap = snapshot?.tick === tick ? snapshot : null;
     // Read only when a snapshot was taken, i.e. during a stall: nothing of this per request.
@@ -267,6 +268,7 @@ export function startStallDetector(options: StallOptions): () => void {
   return () => {
     clearInterval(interval);
     Atomics.store(ticks, 1, 1);
+    cpuClock.close();
     void worker?.terminate().catch(() => undefined);
   };
 }
