@@ -378,6 +378,11 @@ export interface StallGroup {
    * (`headroom.stall.cpu_ms`): descheduled or in a blocking system call, not code running.
    */
   hardlyRan: number;
+  /**
+   * Of `count`, stalls in Headroom's agent's own work (`headroom.stall.agent`: serialising an
+   * export, collecting metrics), not the app's code.
+   */
+  agent: number;
 }
 
 export interface StallsResponse extends TimeRange {

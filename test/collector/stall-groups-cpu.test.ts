@@ -14,7 +14,7 @@ after(async () => {
   await collector.dispose();
 });
 
-test('stall groups count the stalls whose process hardly ran; a stall without a CPU time is not counted', async () => {
+test("stall groups count the stalls whose process hardly ran (a stall without a CPU time is not counted) and the agent's own", async () => {
   const t0 = Date.now() - 60_000;
   const stall = (i: number, durationMs: number, cpuMs: number | null, route: string) => ({
     timeMs: t0 + i * 1000,
@@ -32,8 +32,15 @@ test('stall groups count the stalls whose process hardly ran; a stall without a 
     stall(3, 300, null, '/items'),
     stall(4, 150, 149, '/busy'),
   ]);
+  await sendLogs(collector.otlpUrl, serviceResource('orders', 'orders-1'), [{
+    timeMs: t0 + 6000,
+    attributes: {
+      'event.name': 'headroom.eventloop.stall', 'headroom.stall.duration_ms': 130, 'headroom.stall.cpu_ms': 128, 'headroom.stall.agent': true,
+      'code.function': 'ProtobufWriter.writeString', 'code.filepath': '/app/node_modules/@opentelemetry/otlp-transformer/build/src/protobuf.js', 'code.lineno': 1,
+    },
+  }]);
   await collector.storage.flush();
   const { status, body } = await getJson<StallsResponse>(`${collector.httpUrl}/api/services/orders/stalls?range=15m`);
   assert.equal(status, 200);
-  assert.deepEqual(body.groups.map((g) => [g.route, g.count, g.hardlyRan]).sort(), [['GET /busy', 1, 0], ['GET /items', 5, 3]]);
+  assert.deepEqual(body.groups.map((g) => [g.route, g.count, g.hardlyRan, g.agent]).sort(), [[null, 1, 0, 1], ['GET /busy', 1, 0, 0], ['GET /items', 5, 3, 0]]);
 });

@@ -37,6 +37,31 @@ test('an off-CPU stall is marked as the process hardly running, a busy loop is n
   }
 });
 
+test("a stall in the agent's own export is named Headroom's agent, in the table and the list, not \"outside a request\"", async () => {
+  const t0 = Date.now() - 100_000;
+  await postStalls(rig.collector.otlpUrl, [
+    { service: 'exports', instanceId: 'exports-1', startMs: t0, durationMs: 140, cpuMs: 138, agent: { function: 'ProtobufWriter.writeString', filepath: '/app/node_modules/@opentelemetry/otlp-transformer/build/src/protobuf.js' } },
+    { service: 'exports', instanceId: 'exports-1', startMs: t0 + 20_000, durationMs: 120, cpuMs: 118 },
+  ]);
+  await eventually('both stalls grouped', () => api<StallsResponse>(rig.collector.httpUrl, '/api/services/exports/stalls?range=15m'), (r) => r.groups.length === 2);
+  const groups = await api<StallsResponse>(rig.collector.httpUrl, '/api/services/exports/stalls?range=15m');
+  assert.deepEqual(groups.groups.map((g) => [g.count, g.agent]).sort(), [[1, 0], [1, 1]]);
+
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/exports/event-loop`);
+    const items = page.locator('[data-testid="stall-list"] li');
+    await items.nth(1).waitFor();
+    const listed = await items.evaluateAll((lis) => lis.map((li) => li.querySelector('[data-testid="agent-stall"]')?.textContent ?? null));
+    assert.deepEqual(listed, [null, "Headroom's agent (its own export or metric collection)"]);
+    const rows = page.locator('[data-testid="stalls-table"] tbody tr');
+    const cells = await rows.evaluateAll((trs) => trs.map((tr) => tr.querySelector('.route-cell')?.textContent));
+    assert.deepEqual(cells.sort(), ["Headroom's agent (its own export or metric collection)", 'outside a request']);
+  } finally {
+    await page.close();
+  }
+});
+
 test('in a trace, a stall span the process hardly ran through is tagged so', async () => {
   const t0 = Date.now() - 90_000;
   const traceId = '5a11000000000000000000000000c0de';

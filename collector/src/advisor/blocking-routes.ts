@@ -1,11 +1,12 @@
 // Blocking routes: a callback that runs for hundreds of milliseconds holds up every request
 // in the process, not only its own (one event loop = one thread of JavaScript). The agent
-// reports each stall with the route and code location that ran it, and the CPU the process
-// used meanwhile. A stall with little CPU was the process not running (starved of CPU,
+// reports each stall with the route and code location that ran it, and the CPU the loop's
+// thread used meanwhile. A stall with little CPU was the thread not running (starved of CPU,
 // paused) or a blocking syscall, not JavaScript; only stalls on CPU count against the code.
 // A route is named when it blocks repeatedly — in a real share of its requests, so a rare
 // hiccup on a busy route is not blamed on it — or once for very long.
 import type { EventView, Finding } from '../api-types';
+import { agentStall } from '../store/stall-agent';
 import { hardlyRan, stallCpuMs } from '../store/stall-cpu';
 import { finding, ms, plural, round, windowWords, type ServiceContext } from './context';
 
@@ -43,7 +44,7 @@ export const blockingRoutesRule = (ctx: ServiceContext): Finding[] => {
   for (const e of events) {
     // The agent's own work (an export's serialisation, agent/src/signals/stack-frames.ts) is no
     // code of the app's to move to a worker; the event-loop page lists it as the agent's.
-    if (e.attributes['headroom.stall.agent'] === true) continue;
+    if (agentStall(e.attributes)) continue;
     const key = e.route ?? '\u0000';
     let r = byRoute.get(key);
     if (!r) byRoute.set(key, (r = { route: e.route, count: 0, totalMs: 0, maxMs: 0, offCpu: 0, locations: new Map() }));

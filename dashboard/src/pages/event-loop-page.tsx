@@ -11,6 +11,7 @@ import { UplotChart } from '../charts/uplot-chart';
 import { Link } from '../components/link';
 import { RouteText } from '../components/route-text';
 import { Async, EmptyNote } from '../components/states';
+import { agentStall } from '../../../collector/src/store/stall-agent';
 import { hardlyRan, stallCpuMs } from '../../../collector/src/store/stall-cpu';
 import { formatMs, formatTime } from '../format/units';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
@@ -21,6 +22,8 @@ import { withPage } from '../state/view-state';
 import { useRangeWindow } from './use-range-window';
 
 const HARDLY_RAN_TEXT = 'process hardly ran: machine busy or a blocking system call';
+// Not the app's code: nothing in it to move off the loop (docs/event-loop-stalls.md says what to tune).
+const AGENT_TEXT = "Headroom's agent (its own export or metric collection)";
 
 /** A group's stalls spent mostly off the CPU, in words (nothing when none were). */
 function groupCpuText(count: number, offCpu: number): string {
@@ -42,7 +45,7 @@ function StallItem({ stall: e }: { stall: EventView }) {
           <span class="wf-tag" data-testid="hardly-ran">{HARDLY_RAN_TEXT}</span>{' '}
         </>
       )}
-      {e.route ?? 'outside a request'} <span class="muted">{e.instanceId}</span>
+      {agentStall(e.attributes) ? <span data-testid="agent-stall">{AGENT_TEXT}</span> : (e.route ?? 'outside a request')} <span class="muted">{e.instanceId}</span>
       {e.traceId !== null && (
         <>
           {' '}
@@ -119,7 +122,13 @@ export function EventLoopPage({ service }: { service: string }) {
                   {[...data.groups].sort((a, b) => b.totalMs - a.totalMs || b.maxMs - a.maxMs).map((g) => (
                     <tr key={`${g.route}|${g.location}`} data-route={g.route ?? ''}>
                       <td class="route-cell">
-                        {g.route !== null ? <Link to={withPage(view, 'transactions', { route: g.route })}><RouteText route={g.route} /></Link> : <span class="muted">outside a request</span>}
+                        {g.route !== null ? (
+                          <Link to={withPage(view, 'transactions', { route: g.route })}><RouteText route={g.route} /></Link>
+                        ) : g.agent > 0 && g.agent === g.count ? (
+                          <span data-testid="agent-stall">{AGENT_TEXT}</span>
+                        ) : (
+                          <span class="muted">outside a request</span>
+                        )}
                       </td>
                       <td><code class="location">{g.location ?? 'unknown'}</code></td>
                       <td class="num" data-col="count">{g.count}</td>

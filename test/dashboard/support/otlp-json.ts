@@ -34,6 +34,8 @@ export interface StallSpec {
   method?: string;
   traceId?: string;
   spanId?: string;
+  /** The agent's own work (`headroom.stall.agent`), with the code location it names. */
+  agent?: { function: string; filepath: string };
 }
 
 /** Stall events as the agent sends them (a `headroom.eventloop.stall` log record stamped at the stall's start). */
@@ -53,6 +55,7 @@ export async function postStalls(otlpUrl: string, stalls: StallSpec[]): Promise<
           attr('headroom.stall.cpu_ms', s.cpuMs),
           ...(s.route ? [attr('http.route', s.route)] : []),
           ...(s.method ? [attr('http.request.method', s.method)] : []),
+          ...(s.agent ? [attr('headroom.stall.agent', true), attr('code.function', s.agent.function), attr('code.filepath', s.agent.filepath), attr('code.lineno', 1)] : []),
         ],
       }],
     }],

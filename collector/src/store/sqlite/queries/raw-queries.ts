@@ -19,6 +19,7 @@ import type { EventQuery, RangeQuery, TraceQuery } from '../../storage';
 import { msToNs, nsToMs } from '../../time-buckets';
 import { spanErrorText } from '../../span-error';
 import { HARDLY_RAN_SHARE, STALL_CPU_ATTRIBUTE } from '../../stall-cpu';
+import { STALL_AGENT_ATTRIBUTE } from '../../stall-agent';
 import { parseJsonObject } from '../json-rows';
 import type { GaugeQueries } from './gauge-queries';
 import { StatementCache } from './statement-cache';
@@ -263,12 +264,14 @@ export class RawQueries {
     const rows = this.stmts
       .get(`SELECT route, location, count(*) AS count, coalesce(sum(duration_ms), 0) AS total,
               coalesce(max(duration_ms), 0) AS max, max(time_ns) AS last,
-              sum(CASE WHEN json_extract(attributes, ?) < duration_ms * ? THEN 1 ELSE 0 END) AS hardly_ran
+              sum(CASE WHEN json_extract(attributes, ?) < duration_ms * ? THEN 1 ELSE 0 END) AS hardly_ran,
+              sum(CASE WHEN json_extract(attributes, ?) = 1 THEN 1 ELSE 0 END) AS agent
             FROM events WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stall'
             GROUP BY route, location ORDER BY total DESC LIMIT 500`)
       .safeIntegers(true)
       // stall-cpu.ts's hardlyRan, in SQL: a missing CPU time compares as NULL, so not counted.
-      .all(`$."${STALL_CPU_ATTRIBUTE}"`, HARDLY_RAN_SHARE, q.service, msToNs(q.from), msToNs(q.to)) as {
+      // A JSON true reads as 1.
+      .all(`$."${STALL_CPU_ATTRIBUTE}"`, HARDLY_RAN_SHARE, `$."${STALL_AGENT_ATTRIBUTE}"`, q.service, msToNs(q.from), msToNs(q.to)) as {
       route: string | null;
       location: string | null;
       count: bigint;
@@ -276,6 +279,7 @@ export class RawQueries {
       max: number | bigint;
       last: bigint;
       hardly_ran: bigint;
+      agent: bigint;
     }[];
     const groups: StallGroup[] = rows.map((r) => ({
       route: r.route,
@@ -285,6 +289,7 @@ export class RawQueries {
       maxMs: Number(r.max),
       lastMs: nsToMs(r.last),
       hardlyRan: Number(r.hardly_ran),
+      agent: Number(r.agent),
     }));
     return { from: q.from, to: q.to, service: q.service, groups };
   }
