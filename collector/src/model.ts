@@ -56,6 +56,11 @@ export interface SpanRecord {
   route: string | null;
   /** `headroom.stall` is true: the agent's span for a blocked event loop. */
   stall: boolean;
+  /**
+   * `headroom.queue_wait.duration_ms`, when the span carried it (a server span behind a proxy
+   * that stamps the queue start): read once here so the live stream need not parse attributes.
+   */
+  queueWaitMs?: number;
   /** The attributes (model Attributes) as a JSON object. */
   attributesJson: string;
   /** Span events as a JSON array of `{ t: epoch ms, n: name, a: attributes }`; null when none. */

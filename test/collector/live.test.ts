@@ -139,6 +139,15 @@ describe('live stream', () => {
     assert.equal(trace.trace.traceId, traceId);
     assert.equal(trace.trace.error, true);
 
+    // Quick in the app, slow as the client saw it: notable by its queue wait, which it carries.
+    const [queuedId] = await sendTraces(collector.otlpUrl, resource, [
+      { name: 'GET /cart', startMs: now - 4000, durationMs: 40, attributes: { 'http.route': '/cart', 'http.response.status_code': 200, 'headroom.queue_wait.duration_ms': 5000 } },
+    ]);
+    const queued = await shop.waitFor((f) => f.type === 'trace' && f.trace.traceId === queuedId);
+    assert.ok(queued.type === 'trace');
+    assert.equal(queued.trace.queueWaitMs, 5000);
+    assert.equal(queued.trace.error, false);
+
     // The 'other' client has had nothing so far: its first frame after hello is for 'other'.
     await sendLogs(collector.otlpUrl, serviceResource('other', 'other-1'), [stallLog(now - 500, 1)]);
     const otherFrame = await other.waitFor((f) => f.type !== 'hello');

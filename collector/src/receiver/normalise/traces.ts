@@ -59,6 +59,7 @@ export function normaliseTraces(req: ExportTraceServiceRequest, batch: IngestBat
         }
         const attrs = attributes(span.attributes);
         const stall = attrs['headroom.stall'];
+        const queueWait = attrs['headroom.queue_wait.duration_ms'];
         batch.spans.push({
           traceId,
           spanId,
@@ -74,6 +75,7 @@ export function normaliseTraces(req: ExportTraceServiceRequest, batch: IngestBat
           statusMessage: span.status?.message ?? '',
           route: spanRoute(span.kind ?? 0, attrs),
           stall: stall === true || stall === 'true',
+          ...(typeof queueWait === 'number' && Number.isFinite(queueWait) && queueWait >= 0 && { queueWaitMs: queueWait }),
           attributesJson: JSON.stringify(attrs),
           eventsJson: eventsJson(span),
         });

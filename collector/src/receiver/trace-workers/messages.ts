@@ -30,6 +30,7 @@ export type SpanRow = [
   stall: boolean,
   attributesJson: string,
   eventsJson: string | null,
+  queueWaitMs: number | null,
 ];
 
 export type DecodeReply =
@@ -51,7 +52,7 @@ export type DecodeReply =
 export function toRow(s: SpanRecord): SpanRow {
   return [
     s.traceId, s.spanId, s.parentSpanId, s.service, s.instanceId, s.name, s.kind, s.startNs, s.endNs,
-    s.statusCode, s.statusMessage, s.route, s.stall, s.attributesJson, s.eventsJson,
+    s.statusCode, s.statusMessage, s.route, s.stall, s.attributesJson, s.eventsJson, s.queueWaitMs ?? null,
   ];
 }
 
@@ -72,5 +73,6 @@ export function fromRow(r: SpanRow): SpanRecord {
     stall: r[12],
     attributesJson: r[13],
     eventsJson: r[14],
+    ...(r[15] !== null && { queueWaitMs: r[15] }),
   };
 }

@@ -441,9 +441,10 @@ export class SqliteWriter {
     for (const e of events) touch(e.service, null);
     this.routes.flush();
 
+    // As the traces list's notable filter: failed, or slow as the client saw it (queue wait included).
     const notable = roots.filter((s) => {
       const durationMs = Number(clampNs(s.endNs) - clampNs(s.startNs)) / 1e6;
-      return s.statusCode === 2 || durationMs >= 4 * (this.apdexT.get(s.service) ?? this.opts.defaultApdexTMs);
+      return s.statusCode === 2 || durationMs + (s.queueWaitMs ?? 0) >= 4 * (this.apdexT.get(s.service) ?? this.opts.defaultApdexTMs);
     });
     // Span count and stall time of the notable traces, from this commit's spans (a second
     // pass only when there is something notable: most commits have nothing to report).
@@ -478,6 +479,7 @@ export class SqliteWriter {
         error,
         spanCount: agg?.count ?? 1,
         stallMs: agg ? Number(agg.stallNs) / 1e6 : 0,
+        ...(s.queueWaitMs !== undefined && s.queueWaitMs > 0 && { queueWaitMs: s.queueWaitMs }),
         // The root's own status message only: its children's errors are read by the query.
         ...(error && s.statusMessage !== '' && { errorMessage: spanErrorText(s.statusMessage, []) ?? '' }),
       });
