@@ -238,7 +238,7 @@ export const DAY_MS = 86_400_000;
 /** Opens a store in a temp dir (closed after the test) with a movable clock. */
 export function openTestStore(
   t: { after(fn: () => void | Promise<void>): void },
-  extra: { dir?: string; queueCapacity?: number; rawMs?: number; rollupMs?: number; now?: number; walRestartPages?: number } = {},
+  extra: { dir?: string; queueCapacity?: number; rawMs?: number; rollupMs?: number; now?: number; walRestartPages?: number; maxNewRoutesPerDay?: number } = {},
 ): { storage: SqliteStorage; dir: string; path: string; clock: { now: number } } {
   const dir = extra.dir ?? mkdtempSync(join(tmpdir(), 'headroom-store-'));
   const path = join(dir, 'data', 'headroom.db');
@@ -248,6 +248,7 @@ export function openTestStore(
     retention: { rawMs: extra.rawMs ?? 3 * DAY_MS, rollupMs: extra.rollupMs ?? 30 * DAY_MS },
     ...(extra.queueCapacity !== undefined ? { queueCapacity: extra.queueCapacity } : {}),
     ...(extra.walRestartPages !== undefined ? { walRestartPages: extra.walRestartPages } : {}),
+    ...(extra.maxNewRoutesPerDay !== undefined ? { maxNewRoutesPerDay: extra.maxNewRoutesPerDay } : {}),
     clock: () => clock.now,
     maintenanceIntervalMs: 0,
   });

@@ -1,5 +1,6 @@
 // Retention: raw spans and events older than rawMs, rollups older than rollupMs, are pruned
 // by the maintenance pass; newer rows stay.
+import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { batchWith, DAY_MS, lognormal, makeTrace, msToNs, openTestStore, prng, requestPoint, sdkHistogram } from './store-helpers';
@@ -53,4 +54,36 @@ test('retention prunes old raw data and old rollups and keeps the new', async (t
   const tx = storage.transactions({ service: 'api', ...everything });
   assert.equal(tx.transactions[0]!.requests, 400);
   assert.deepEqual(storage.instances({ service: 'api', ...everything }).instances.map((i) => i.instanceId), ['i-mid', 'i-new']);
+});
+
+test("the route budget's names go once their rollups have; the budget still counts a day's new routes after", async (t) => {
+  const start = Date.now() - 40 * DAY_MS;
+  const { storage, clock, path } = openTestStore(t, { now: start, rawMs: 3 * DAY_MS, rollupMs: 30 * DAY_MS, maxNewRoutesPerDay: 2 });
+  const h = await sdkHistogram([0.01, 0.02]);
+  const writeAt = async (now: number, routes: string[]): Promise<void> => {
+    clock.now = now;
+    storage.enqueue(batchWith({ requests: routes.map((route) => requestPoint(h, { service: 'api', instanceId: 'i-1', route, timeMs: now })) }));
+    await storage.flush();
+  };
+  await writeAt(start, ['/gone', '/kept']);
+  await writeAt(start + 20 * DAY_MS, ['/kept']);
+  await writeAt(start + 40 * DAY_MS, ['/new']);
+  await storage.runMaintenance();
+
+  const names = (): string[] => {
+    const db = new Database(path, { readonly: true });
+    try {
+      return (db.prepare('SELECT route FROM route_names WHERE service = ? ORDER BY route').pluck().all('api') as string[]);
+    } finally {
+      db.close();
+    }
+  };
+  assert.deepEqual(names(), ['/kept', '/new'], 'a name with no rollup row left within the retention is gone');
+
+  // The budget reloaded what is left: /new took one of today's two, /gone comes back as new and
+  // takes the other, and a third new route today folds.
+  await writeAt(clock.now + MINUTE, ['/gone', '/third']);
+  const routes = storage.transactions({ service: 'api', from: clock.now - 10 * MINUTE, to: clock.now + MINUTE }).transactions.map((x) => x.route).sort();
+  assert.deepEqual(routes, ['(other routes)', '/gone', '/new']);
+  assert.deepEqual(names(), ['/gone', '/kept', '/new']);
 });

@@ -134,7 +134,7 @@ class SqliteStorageImpl implements SqliteStorage {
       rolledUntil: () => this.hours.rolledUntil,
       maxNewRoutesPerDay: Math.max(0, options.maxNewRoutesPerDay ?? DEFAULT_MAX_NEW_ROUTES_PER_DAY),
     });
-    this.retention = retentionTasks(db, options.retention, this.clock);
+    this.retention = retentionTasks(db, options.retention, this.clock, () => this.writer.routes.forgetKnown());
     this.gauges = new GaugeQueries(db);
     this.dropped = new DroppedQueries(db);
     this.parts = new RequestPartQueries(db, () => this.hours.rolledUntil);

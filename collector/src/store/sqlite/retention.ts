@@ -10,10 +10,15 @@ import { distinctServicePairs, distinctServices } from './distinct-keys';
 export const STEP_ROWS = 5000;
 /** How long a delta point's identity is remembered (after the point's end time): see seenPoints. */
 export const SEEN_POINTS_MS = 60 * 60_000;
+const ROUTE_NAMES_SCAN_MS = 60 * 60_000;
 
 export type RetentionTask = () => number;
 
-export function retentionTasks(db: Database, retention: RetentionSettings, clock: () => number): RetentionTask[] {
+/**
+ * `onRoutesForgotten` is told when route names left the route budget's table, so the budget
+ * drops what it holds in memory and reloads (route-budget.ts).
+ */
+export function retentionTasks(db: Database, retention: RetentionSettings, clock: () => number, onRoutesForgotten: () => void = () => undefined): RetentionTask[] {
   const rawCutoff = (): number => clock() - retention.rawMs;
   const rollupCutoff = (): number => clock() - retention.rollupMs;
 
@@ -75,6 +80,27 @@ export function retentionTasks(db: Database, retention: RetentionSettings, clock
     (SELECT end_ns, id FROM seen_points WHERE end_ns < ? LIMIT ${STEP_ROWS})`);
   const seenPoints: RetentionTask = () => deleteSeenPoints.run(msToNs(Math.max(0, clock() - SEEN_POINTS_MS))).changes;
 
+  // The route budget's names (route-budget.ts) go once a route has no rollup row left: it was
+  // last seen before the rollup retention. Without this the table, and the set of known names
+  // the budget loads per service, grew by up to a day's budget every day, for ever. A name
+  // first seen within the retention is kept (its rows may still be on their way). The scan
+  // probes two indexes per old name, so it runs once an hour.
+  const deleteRouteNames = db.prepare(`DELETE FROM route_names WHERE (service, route) IN
+    (SELECT service, route FROM route_names r WHERE first_ms < ?
+       AND NOT EXISTS (SELECT 1 FROM route_hour h WHERE h.service = r.service AND h.route = r.route)
+       AND NOT EXISTS (SELECT 1 FROM route_minute m WHERE m.service = r.service AND m.route = r.route)
+     LIMIT ${STEP_ROWS})`);
+  let routeNamesScannedAt = -Infinity;
+  const routeNames: RetentionTask = () => {
+    const now = clock();
+    if (now - routeNamesScannedAt < ROUTE_NAMES_SCAN_MS) return 0;
+    const deleted = deleteRouteNames.run(rollupCutoff()).changes;
+    // Scanned to the end: wait an hour. A full step may have left more: go on at once.
+    if (deleted < STEP_ROWS) routeNamesScannedAt = now;
+    if (deleted > 0) onRoutesForgotten();
+    return deleted;
+  };
+
   const deleteInstances = db.prepare(`DELETE FROM instances WHERE last_seen_ms < ?`);
   const deleteRedo = db.prepare(`DELETE FROM hour_redo WHERE t < ?`);
   const small: RetentionTask = () => {
@@ -105,6 +131,8 @@ export function retentionTasks(db: Database, retention: RetentionSettings, clock
     rollupTask('inst_gauge_5m', 'service, t, instance_id'),
     rollupTask('inst_gauge_hour', 'service, t, instance_id'),
     rollupTask('route_folds', 'service, t'),
+    // After route_minute and route_hour: the names whose last rows just went.
+    routeNames,
     small,
   ];
 }

@@ -118,6 +118,11 @@ export class RouteBudget {
     this.pending.clear();
   }
 
+  /** Retention deleted names (retention.ts): reload each service's known names when next asked. */
+  forgetKnown(): void {
+    this.services.clear();
+  }
+
   private load(service: string, now: number): ServiceRoutes {
     const known = new Set<string>();
     const recent: number[] = [];
