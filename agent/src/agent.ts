@@ -108,12 +108,13 @@ function lightRequestPropagation(lightSpanContext: (ctx: Context) => SpanContext
 export function startAgent(settings: AgentSettings, env: Record<string, string | undefined>, options: { esmHook: boolean } = { esmHook: false }): RunningAgent {
   routeDiagToStderr(env);
   const pipeline: ExportPipeline = createExportPipeline(settings);
+  const errorCap = new ErrorTraceCap(settings.errorTracesPerSecond);
   const tail = new TailSamplingProcessor((span) => pipeline.spans.push(span), pipeline.health, {
     slowTraceMs: settings.slowTraceMs,
     maxTraces: 4096,
     maxSpansPerTrace: 1000,
     maxAgeMs: 120_000,
-    errorCap: new ErrorTraceCap(settings.errorTracesPerSecond),
+    errorCap,
   });
   const inFlight = new InFlightTracker(performance.now());
   const budget = new TraceBudget(settings.traceSampling, settings.recordedTracesPerSecond);
@@ -181,6 +182,7 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
         metrics: pipeline.requestMetrics,
         inFlight,
         slowTraceMs: settings.slowTraceMs,
+        errorCap,
         // In all, no more than the recorded budget: HEADROOM_RECORDED_TRACES_PER_SECOND=0 keeps only errors, slow traces and stalls.
         routeSlowness: new RouteSlowness(settings.routeSlowTracesPerSecond, settings.recordedTracesPerSecond, settings.apdexTMs / 10),
       })

@@ -67,3 +67,14 @@ test('sampled traces are kept whether they fail or not', async () => {
   assert.equal(kept.length, 5);
   await provider.shutdown();
 });
+
+test('a request admitted ahead (before its span is made) spends one token, not a second at its decision', () => {
+  let t = 0;
+  const cap = new ErrorTraceCap(10, () => t); // a kind: 1 a second
+  assert.equal(cap.admitAhead('trace-a', 'GET /busy', 503), true);
+  assert.equal(cap.admitAhead('trace-b', 'GET /busy', 503), false, 'refused before any span: the kind has spent its second');
+  assert.equal(cap.mayKeep('GET /busy', 503, 'trace-a'), true, 'its decision finds it admitted');
+  assert.equal(cap.mayKeep('GET /busy', 503, 'trace-a'), false, 'once');
+  t += 1000;
+  assert.equal(cap.mayKeep('GET /busy', 503, 'trace-c'), true, 'the next second has its token: trace-a did not take two');
+});

@@ -15,6 +15,7 @@ import http, { type IncomingMessage, type Server, type ServerResponse } from 'no
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { describe, report } from '../report';
+import type { ErrorTraceCap } from '../sampling/error-trace-cap';
 import type { PresetIdGenerator } from '../sampling/id-generator';
 import { keepTrace } from '../sampling/keep-decision';
 import { ROUTE_P90_ATTR, type RouteSlowness } from '../sampling/route-slowness';
@@ -28,7 +29,7 @@ import { declaredLength, hasBody, patchResponseEnd } from '../signals/slow-clien
 import { requestFacts, type RequestFacts } from './request-facts';
 import type { RequestMetrics } from './request-metrics';
 import { activeRequest, withRequest, type RequestState } from './request-state';
-import { finishServerSpan, normalMethod, requestAttributes, urlScheme } from './server-span';
+import { finishServerSpan, normalMethod, requestAttributes, spanName, urlScheme } from './server-span';
 
 export interface ServerHookOptions {
   tracer: Tracer;
@@ -38,6 +39,8 @@ export interface ServerHookOptions {
   inFlight: InFlightTracker;
   slowTraceMs: number;
   routeSlowness: RouteSlowness;
+  /** The tail processor's cap on traces kept for failing: asked before a light request's span is made. */
+  errorCap?: ErrorTraceCap;
 }
 
 export interface ServerHook {
@@ -83,7 +86,7 @@ function emitOn(emit: RequestEmit, server: Server, event: string | symbol, req: 
 }
 
 export function installServerHook(options: ServerHookOptions): ServerHook {
-  const { tracer, budget, ids, metrics, inFlight, routeSlowness } = options;
+  const { tracer, budget, ids, metrics, inFlight, routeSlowness, errorCap } = options;
   patchResponseEnd((res) => {
     // end() runs in the handler's context almost always; one called from elsewhere just
     // leaves the response-write time unknown.
@@ -147,8 +150,12 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     }
     // A light request with a stall span waiting for its parent: the tail processor decides (it
     // knows whether the stall passed the threshold).
-    if (state.stallChild || keepTrace({ sampled: false, error: serverError, durationMs: facts.durationMs, stall: false, slowForRoute: false }, options.slowTraceMs)) {
+    if (state.stallChild || keepTrace({ sampled: false, error: false, durationMs: facts.durationMs, stall: false, slowForRoute: false }, options.slowTraceMs)) {
       writeLightSpan(state, facts);
+    } else if (serverError) {
+      // Kept only for failing: the cap first, so a refused one makes no span (the name and
+      // status are those the tail processor would read off it).
+      if (errorCap === undefined || errorCap.admitAhead(lightIdsOf(state).traceId, spanName(facts.method, facts.route), facts.status ?? undefined)) writeLightSpan(state, facts);
     } else if (slowForRoute !== null && routeSlowness.mayKeep(slowForRoute, now)) {
       writeLightSpan(state, facts, slowForRoute.thresholdMs);
     }

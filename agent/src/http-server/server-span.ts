@@ -45,7 +45,8 @@ function redactedQuery(query: string): string {
   return changed ? params.toString() : query;
 }
 
-function spanName(method: string, route: string | undefined): string {
+/** "METHOD route", or the method alone when no route matched: the tail processor keys its error cap by it. */
+export function spanName(method: string, route: string | undefined): string {
   return route !== undefined ? `${method} ${route}` : method;
 }
 

@@ -10,12 +10,15 @@ import { TokenBucket } from './token-bucket';
 
 /** Kinds told apart; past it, new kinds share one bucket (bounded memory). */
 const MAX_KINDS = 1000;
+/** Traces admitted ahead whose decision has not come (bounded: a lost one must not pin memory). */
+const MAX_AHEAD = 1000;
 const SHARED = '\u0000';
 
 export class ErrorTraceCap {
   private readonly kinds = new Map<string, TokenBucket>();
   private readonly all: TokenBucket;
   private readonly perKind: number;
+  private readonly ahead = new Set<string>();
 
   constructor(
     total: number,
@@ -26,8 +29,21 @@ export class ErrorTraceCap {
     this.perKind = total > 0 ? Math.max(1, total / 10) : 0;
   }
 
-  /** Whether a failed trace of this kind may be kept now (takes from both buckets). */
-  mayKeep(name: string, status: number | string | undefined): boolean {
+  /**
+   * For a request that would be kept only for failing, before its span is made: whether it may
+   * be, so a refused one costs no span at all (a service shedding load fails most requests).
+   * An admitted trace has taken its token: `mayKeep` then answers yes for it without another.
+   */
+  admitAhead(traceId: string, name: string, status: number | string | undefined): boolean {
+    if (!this.mayKeep(name, status)) return false;
+    if (this.ahead.size >= MAX_AHEAD) this.ahead.clear();
+    this.ahead.add(traceId);
+    return true;
+  }
+
+  /** Whether a failed trace of this kind may be kept now (takes from both buckets, unless admitted ahead). */
+  mayKeep(name: string, status: number | string | undefined, traceId?: string): boolean {
+    if (traceId !== undefined && this.ahead.delete(traceId)) return true;
     const key = `${name}|${String(status ?? '')}`;
     let bucket = this.kinds.get(key);
     if (bucket === undefined) {

@@ -147,7 +147,7 @@ export class TailSamplingProcessor implements SpanProcessor {
     if ((isError(root) || (buffer?.error ?? false)) && !keepTrace(facts, slow)) {
       const cap = this.options.errorCap;
       const status = root.attributes['http.response.status_code'];
-      facts.error = cap === undefined || cap.mayKeep(root.name, typeof status === 'number' ? status : root.status.code);
+      facts.error = cap === undefined || cap.mayKeep(root.name, typeof status === 'number' ? status : root.status.code, traceId);
     }
     const keep = this.decided.get(traceId) === true || keepTrace(facts, slow);
     this.remember(traceId, keep);
