@@ -89,8 +89,9 @@ function endOf(span: { ended?: unknown; endTime?: unknown } | undefined): () => 
  * The CPU time charged to a stall. It is read at the two ticks around it (the interval whose
  * gap gave the duration), so it can exceed the stall by up to a tick; where only the process's
  * CPU is readable it counts every thread (GC helpers, the watchdog, libuv's pool). The loop's
- * thread cannot have run longer than the stall itself, so more than its duration is capped there. Beside the duration it answers one question — did the
- * process run for the whole stall (its code blocked) or hardly (it was not scheduled)?
+ * thread cannot have run longer than the stall itself, so more than its duration is capped
+ * there. Beside the duration it answers one question — did the thread run for the whole stall
+ * (its code blocked) or hardly (it was not scheduled, or sat in a blocking system call)?
  */
 export function stallCpuMs(cpuOverGapMs: number, durationMs: number): number {
   return Math.max(0, Math.min(cpuOverGapMs, durationMs));
