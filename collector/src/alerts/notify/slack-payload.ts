@@ -1,7 +1,7 @@
 // The Slack-compatible body (an incoming webhook's `text` + Block Kit `blocks`). `text` is the
-// fallback Slack shows in notifications; values from the app are escaped for mrkdwn
-// (&, <, > — api.slack.com/reference/surfaces/formatting#escaping) so a route name cannot
-// inject a link or a mention.
+// fallback Slack shows in notifications; it and the blocks escape every value from the app or a
+// rule for mrkdwn (&, <, > — api.slack.com/reference/surfaces/formatting#escaping) so a
+// service or route name cannot inject a link or a mention. Only the link to Headroom is markup.
 import type { AlertNotification } from './alert-notification';
 
 export interface SlackPayload {
@@ -18,9 +18,8 @@ export function slackPayload(alerts: AlertNotification[]): SlackPayload {
     const icon = a.status === 'firing' ? ':red_circle: FIRING' : ':large_green_circle: RESOLVED';
     return `${icon} ${a.annotations.summary ?? a.labels.alertname ?? 'alert'}`;
   });
-  const text = lines.join('\n');
   return {
-    text,
+    text: escapeMrkdwn(lines.join('\n')),
     blocks: alerts.flatMap((a, i) => [
       { type: 'section' as const, text: { type: 'mrkdwn' as const, text: `*${escapeMrkdwn(lines[i] ?? '')}*\n${escapeMrkdwn(a.annotations.description ?? '')}` } },
       {
