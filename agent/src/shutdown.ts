@@ -1,6 +1,11 @@
 // Flushing at exit without changing how the app exits.
-// - Natural exit ('beforeExit'): flush once; the pending export keeps the loop alive until it
-//   answers or times out (OTEL_EXPORTER_OTLP_TIMEOUT), then the process exits as it would have.
+// - Natural exit ('beforeExit'): flush once, within HEADROOM_SHUTDOWN_TIMEOUT_MS; the pending
+//   export keeps the loop alive meanwhile. The exporter's own retries of an unreachable
+//   collector would keep it alive up to OTEL_EXPORTER_OTLP_TIMEOUT (10 s: QA4 saw a 0.15 s
+//   script take 10.7 s). So when no listener of the app's had 'beforeExit' too — the loop was
+//   empty and nothing but the agent's flush can have run since — the process exits as it would
+//   have (process.exit() with the app's own exitCode) once the flush is done or timed out.
+//   With the app's own listener, which may have started more work, the loop decides as before.
 // - SIGTERM / SIGINT: a listener of ours would replace Node's default (exit by the signal),
 //   so when ours is the only listener it flushes (bounded by HEADROOM_SHUTDOWN_TIMEOUT_MS),
 //   removes itself and re-raises the signal: the process still dies by that signal, with the
@@ -12,7 +17,11 @@ const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
 export function installShutdown(agent: RunningAgent): void {
   process.once('beforeExit', () => {
-    void agent.shutdown();
+    // A once-listener is removed before it runs: what is left are the app's.
+    const alone = process.listenerCount('beforeExit') === 0;
+    void agent.shutdown().finally(() => {
+      if (alone) process.exit();
+    });
   });
   for (const signal of SIGNALS) {
     const onSignal = (): void => {

@@ -101,6 +101,27 @@ describe('agent safety', () => {
     assert.match(app.stdout(), /done/);
   });
 
+  test('a script that ends by itself while the collector is unreachable exits after the shutdown timeout, not the export timeout, with its own status', async () => {
+    // A port nothing listens on: every export attempt is refused, and OTel's exporter retries
+    // until OTEL_EXPORTER_OTLP_TIMEOUT (30 s here) unless the agent lets the process go.
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const started = Date.now();
+    const app = await runApp(
+      `${FIXTURES}/exit-app.js`,
+      { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, EXIT_CODE: '3', HEADROOM_SHUTDOWN_TIMEOUT_MS: '500', OTEL_EXPORTER_OTLP_TIMEOUT: '30000' },
+      { waitForListen: false },
+    );
+    const exit = await app.exited;
+    const tookMs = Date.now() - started;
+    assert.deepEqual(exit, { code: 3, signal: null });
+    assert.match(app.stdout(), /done/);
+    // Start-up plus 0.5 s of flush; held by the exporter's retries it took the whole 30 s.
+    assert.ok(tookMs < 15_000, `exited after ${tookMs} ms`);
+  });
+
   test('an app that calls process.exit() keeps its status and still delivers what the agent held, with its OTLP headers', async () => {
     const service = 'agent-exit-call';
     const guarded = await startTestCollector({ ingestToken: 'exit-token' });
