@@ -5,11 +5,12 @@ import { isMainThread } from 'node:worker_threads';
 import type { RunningAgent } from './agent';
 import { readSettings } from './config/settings';
 import { appIsEsm } from './esm-hook';
+import { launcherName } from './launcher';
 import { describe, report } from './report';
 
 const kAgent = Symbol.for('headroom.agent');
 
-type Global = typeof globalThis & { [kAgent]?: RunningAgent | 'disabled' | 'failed' };
+type Global = typeof globalThis & { [kAgent]?: RunningAgent | 'disabled' | 'launcher' | 'failed' };
 
 export function start(options: { esmHook: boolean }): RunningAgent | null {
   const g = globalThis as Global;
@@ -17,6 +18,11 @@ export function start(options: { esmHook: boolean }): RunningAgent | null {
   if (existing !== undefined) return typeof existing === 'object' ? existing : null;
   // Worker threads share the process: one agent, in the main thread.
   if (!isMainThread) return null;
+  // npm, npx, tsx's CLI… (launcher.ts): the app is their child, which loads its own agent.
+  if (launcherName(process.argv[1]) !== null) {
+    g[kAgent] = 'launcher';
+    return null;
+  }
   try {
     const env = process.env;
     const { settings, problems } = readSettings(env);

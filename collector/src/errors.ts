@@ -44,6 +44,7 @@ export const errors = {
   otlpBusy: { code: 'HR_OTLP_BUSY', message: 'too many request bodies being received at once; retry later' },
   otlpInternal: { code: 'HR_OTLP_INTERNAL', message: 'internal error while handling the request' },
   otlpClosing: { code: 'HR_OTLP_CLOSING', message: 'the collector is shutting down; retry later' },
+  otlpNameCut: { code: 'HR_OTLP_NAME_CUT', message: 'a name from an app was longer than its limit and was cut, ending in …' },
   // ---- store (HR_STORE_*) ----
   storeOpen: { code: 'HR_STORE_OPEN', message: 'cannot open the database' },
   storeWrite: { code: 'HR_STORE_WRITE', message: 'a write to the database failed; its items were dropped' },

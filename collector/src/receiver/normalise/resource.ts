@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Attributes, EpochNanos, IngestBatch } from '../../model';
 import type { Resource } from '../decode/otlp-types';
 import { attributes, num, str } from './attributes';
+import { boundName } from './name-limits';
 
 export interface ResourceInfo {
   service: string;
@@ -19,11 +20,11 @@ export function normaliseResource(resource: Resource | null | undefined): Resour
   const name = str(attrs, 'service.name');
   // OTel SDKs default to `unknown_service:<process.executable.name>` (resource semconv).
   const executable = str(attrs, 'process.executable.name');
-  const service = name && name.trim() !== '' ? name : executable ? `unknown_service:${executable}` : 'unknown_service';
+  const service = boundName('service', name && name.trim() !== '' ? name : executable ? `unknown_service:${executable}` : 'unknown_service');
   const host = str(attrs, 'host.name');
   const pidNum = num(attrs, 'process.pid');
   const pid = pidNum !== null && Number.isInteger(pidNum) ? pidNum : null;
-  const instanceId = str(attrs, 'service.instance.id') || `${host ?? 'unknown-host'}:${pid ?? 'unknown-pid'}`;
+  const instanceId = boundName('instance', str(attrs, 'service.instance.id') || `${host ?? 'unknown-host'}:${pid ?? 'unknown-pid'}`);
   return { service, instanceId, host, pid, attributes: attrs, serviceMissing: !name || name.trim() === '' };
 }
 

@@ -4,6 +4,7 @@ import type { Attributes, IngestBatch } from '../../model';
 import type { ExportTraceServiceRequest, Span } from '../decode/otlp-types';
 import { attributes, str } from './attributes';
 import { Outcome } from './outcome';
+import { boundName } from './name-limits';
 import { noteInstance, normaliseResource } from './resource';
 import { httpMethod, transactionName } from './transaction-name';
 import { idHex, toBigInt } from './values';
@@ -67,7 +68,7 @@ export function normaliseTraces(req: ExportTraceServiceRequest, batch: IngestBat
           parentSpanId: idHex(span.parentSpanId, 8),
           service: res.service,
           instanceId: res.instanceId,
-          name: span.name ?? '',
+          name: boundName('span', span.name ?? ''),
           kind: span.kind ?? 0,
           startNs,
           endNs,

@@ -4,6 +4,7 @@
 // transaction. A GET and a POST on one path are two transactions.
 import type { Attributes } from '../../model';
 import { str } from './attributes';
+import { boundName } from './name-limits';
 
 // The semconv's known methods (RFC 9110, PATCH, QUERY); anything else is `_OTHER`, as the
 // conventions ask of instrumentations. Re-checked here because a sender's value becomes part of
@@ -21,10 +22,14 @@ export function httpMethod(attrs: Attributes): string | null {
 /**
  * "METHOD route". With no route (nothing matched: a 404, middleware that answered), the method
  * alone, as the semconv names such a span: "GET". With no method (senders before the agent
- * reported one on stalls), the route alone, as older rows are named.
+ * reported one on stalls), the route alone, as older rows are named. The route is bounded
+ * (name-limits.ts) here, where every signal's name is made, so metrics, spans and events agree.
  */
 export function transactionName(method: string | null, route: string | null): string | null {
-  if (route !== null && route !== '') return method !== null ? `${method} ${route}` : route;
+  if (route !== null && route !== '') {
+    const bounded = boundName('route', route);
+    return method !== null ? `${method} ${bounded}` : bounded;
+  }
   return method;
 }
 
