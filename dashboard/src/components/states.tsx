@@ -54,7 +54,8 @@ export function StartAgentHelp({ service }: { service?: string }) {
       <h2>No data yet: here is how to start the agent</h2>
       <ol>
         <li>
-          Install it in your app: <code>npm install @headroom/agent</code>
+          Install it in your app from a Headroom checkout (it is not on the npm registry yet):{' '}
+          <code>npm install /path/to/headroom/agent</code>
         </li>
         <li>
           Load it first, as the first line of your entry file:
