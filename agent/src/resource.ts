@@ -8,7 +8,8 @@ import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { arch, hostname } from 'node:os';
 import type { AgentSettings } from './config/settings';
-import { defaultServiceName } from './config/service-name';
+import { defaultServiceName, UNKNOWN_SERVICE } from './config/service-name';
+import { report } from './report';
 import { cpuCount } from './signals/lifecycle';
 
 export function headroomAttributes(settings: AgentSettings): Attributes {
@@ -39,5 +40,9 @@ export function buildResource(settings: AgentSettings): Resource {
   const fromEnv = detectResources({ detectors: [envDetector] });
   let resource = defaultResource().merge(resourceFromAttributes(headroomAttributes(settings))).merge(fromEnv);
   if (settings.serviceName) resource = resource.merge(resourceFromAttributes({ 'service.name': settings.serviceName }));
+  // Every nameless app would share one service on the dashboard (QA4): say how to name it.
+  if (resource.attributes['service.name'] === UNKNOWN_SERVICE) {
+    report('config', `no service name (OTEL_SERVICE_NAME unset, no "name" in the app's package.json): reporting as ${UNKNOWN_SERVICE}; set OTEL_SERVICE_NAME`);
+  }
   return resource;
 }

@@ -2,7 +2,10 @@
 // natural exit, process.exit() and crashes unchanged, uncaught exceptions recorded.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { EventsResponse, InstancesResponse, TracesResponse } from '../../collector/src/api-types';
 import { eventually, FIXTURES, RANGE, REGISTER, requestsByRoute, runApp, startTestCollector, type TestCollector } from './support/harness';
@@ -65,6 +68,25 @@ describe('agent safety', () => {
     assert.equal(lines.length, 1, app.stderr());
     assert.match(lines[0]!, /HEADROOM_APDEX_T/);
     assert.match(lines[0]!, /HEADROOM_TRACES_PER_SECOND/);
+  });
+
+  test('an app with no name anywhere is told how to name it, once, and reports as unknown_service:node', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'headroom-nameless-'));
+    try {
+      writeFileSync(join(dir, 'package.json'), '{"private": true}');
+      writeFileSync(join(dir, 'app.js'), "process.stdout.write('ran\\n');");
+      const env: Record<string, string | undefined> = { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl };
+      delete env.OTEL_SERVICE_NAME;
+      delete env.OTEL_RESOURCE_ATTRIBUTES;
+      const run = spawnSync(process.execPath, ['--require', REGISTER, join(dir, 'app.js')], { cwd: dir, env, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(run.status, 0, run.stderr);
+      assert.match(run.stdout, /ran/);
+      const lines = run.stderr.split('\n').filter((l) => l.includes('no service name'));
+      assert.equal(lines.length, 1, run.stderr);
+      assert.match(lines[0]!, /HR_AGENT_CONFIG.*unknown_service:node.*OTEL_SERVICE_NAME/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('starting twice is harmless: one instance', async () => {

@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const MAX_LEVELS = 20;
+/** What OTel's SDKs call a service that has no name. */
+export const UNKNOWN_SERVICE = 'unknown_service:node';
 
 export function packageNameFrom(startDir: string, read: (path: string) => string = (p) => readFileSync(p, 'utf8')): string | null {
   let dir = resolve(startDir);
@@ -27,5 +29,5 @@ export function packageNameFrom(startDir: string, read: (path: string) => string
 export function defaultServiceName(): string {
   const main = process.argv[1];
   const fromMain = main ? packageNameFrom(dirname(main)) : null;
-  return fromMain ?? packageNameFrom(process.cwd()) ?? 'unknown_service:node';
+  return fromMain ?? packageNameFrom(process.cwd()) ?? UNKNOWN_SERVICE;
 }
