@@ -55,6 +55,10 @@ export const errors = {
   apiNotFound: { code: 'HR_API_NOT_FOUND', message: 'not found' },
   apiUnauthorized: { code: 'HR_API_UNAUTHORIZED', message: 'missing or wrong dashboard token' },
   apiIngestUnauthorized: { code: 'HR_API_INGEST_UNAUTHORIZED', message: 'missing or wrong ingest token (Authorization: Bearer <token>)' },
+  apiHostNotAllowed: {
+    code: 'HR_API_HOST_NOT_ALLOWED',
+    message: 'this collector does not answer to that Host (a guard against DNS rebinding); add the name with --allowed-hosts or HEADROOM_ALLOWED_HOSTS',
+  },
   apiForbiddenOrigin: { code: 'HR_API_FORBIDDEN_ORIGIN', message: 'WebSocket origin does not match the host' },
   apiInternal: { code: 'HR_API_INTERNAL', message: 'internal error' },
   // ---- alerts (HR_ALERT_*) ----

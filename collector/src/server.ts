@@ -4,6 +4,7 @@
 // in-flight requests finish, flush pending writes, close the database.
 import { mkdirSync } from 'node:fs';
 import http from 'node:http';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createAlerting, type Alerting } from './alerts';
@@ -15,6 +16,7 @@ import { createLiveHub, type LiveHub } from './live/live-hub';
 import { createOtlpReceiver, type OtlpReceiver } from './receiver';
 import { openSqliteStorage } from './store/sqlite';
 import type { Storage } from './store/storage';
+import { createHostCheck } from './web/host-check';
 import { createHttpApp } from './web/http-app';
 import { withIngestToken } from './web/ingest-auth';
 import { findDashboardDist } from './web/static-dashboard';
@@ -111,6 +113,7 @@ function createServers(storage: Storage, settings: ResolvedConfig, dbPath: strin
   const otlp = http.createServer(withIngestToken(settings.ingestToken, receiver.handle));
 
   const requests = createHttpRequestCounter();
+  const hostCheck = createHostCheck({ bindHost: settings.host, allowedHosts: settings.allowedHosts, machineName: hostname() });
   const hub = createLiveHub({ storage, settings: settings.live });
   const app = createHttpApp({
     storage,
@@ -118,6 +121,7 @@ function createServers(storage: Storage, settings: ResolvedConfig, dbPath: strin
     dashboardToken: settings.dashboardToken,
     dashboardDist: settings.dashboardDir === undefined ? findDashboardDist() : settings.dashboardDir,
     requests,
+    hostCheck,
     startedAt,
     advisor,
     alertsRouter: alerting.router,
@@ -131,7 +135,7 @@ function createServers(storage: Storage, settings: ResolvedConfig, dbPath: strin
     },
   });
   const server = http.createServer(app);
-  server.on('upgrade', wsUpgradeHandler(hub, settings.dashboardToken, requests));
+  server.on('upgrade', wsUpgradeHandler(hub, settings.dashboardToken, requests, hostCheck));
   return { otlp, receiver, http: server, hub };
 }
 

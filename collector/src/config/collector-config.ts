@@ -30,6 +30,12 @@ export interface CollectorConfig {
   maxBodyBytes?: number;
   /** When set, OTLP requests must carry `Authorization: Bearer <ingestToken>`. */
   ingestToken?: string | null;
+  /**
+   * Host names (and *.domain patterns, lower case) the HTTP port answers to besides loopback
+   * names, and, when bound beyond loopback, IP addresses and the bound name: the DNS rebinding
+   * guard (web/host-check.ts). A reverse proxy that forwards its own Host needs its name here.
+   */
+  allowedHosts?: string[];
   /** When set, the dashboard, /api and /ws need it (Bearer header, `token` parameter or cookie). */
   dashboardToken?: string | null;
   /** Write-queue capacity handed to the store, in items (spans, points, events). */
@@ -97,6 +103,7 @@ export function resolveConfig(config: CollectorConfig): ResolvedConfig {
     maxBodyBytes: config.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
     ingestToken: config.ingestToken || null,
     dashboardToken: config.dashboardToken || null,
+    allowedHosts: config.allowedHosts ?? [],
     queueCapacity: config.queueCapacity,
     maxNewRoutesPerDay: config.maxNewRoutesPerDay,
     traceWorkers: config.traceWorkers,

@@ -36,6 +36,16 @@ function token(set: (config: CollectorConfig, value: string) => void) {
   };
 }
 
+/** A comma-separated list of host names and *.domain patterns, or what is wrong with it. */
+function hostList(raw: string): string[] | string {
+  const parts = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const patterns = parts.map(hostPattern);
+  const bad = parts.filter((_p, i) => patterns[i] === null);
+  if (parts.length === 0) return 'must list at least one host name';
+  if (bad.length > 0) return `has what is no host name or *.domain pattern: ${bad.map((b) => JSON.stringify(b)).join(', ')}`;
+  return patterns as string[];
+}
+
 export const START_SETTINGS: readonly StartSetting[] = [
   {
     flag: 'db',
@@ -80,6 +90,18 @@ export const START_SETTINGS: readonly StartSetting[] = [
     apply(config, raw) {
       if (isIP(raw) === 0 && !HOSTNAME.test(raw)) return 'must be an IP address or a host name';
       config.host = raw;
+      return null;
+    },
+  },
+  {
+    flag: 'allowed-hosts',
+    env: 'HEADROOM_ALLOWED_HOSTS',
+    value: 'LIST',
+    help: 'names the dashboard/API port answers to besides loopback ones, comma-separated (apm.example.com,*.corp.example), e.g. a reverse proxy\'s; others get 421',
+    apply(config, raw) {
+      const patterns = hostList(raw);
+      if (typeof patterns === 'string') return patterns;
+      config.allowedHosts = patterns;
       return null;
     },
   },
@@ -160,12 +182,9 @@ export const START_SETTINGS: readonly StartSetting[] = [
     value: 'LIST',
     help: 'host names alert destinations may use, comma-separated (hooks.slack.com,*.example.com); default any host but link-local addresses',
     apply(config, raw) {
-      const parts = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-      const patterns = parts.map(hostPattern);
-      const bad = parts.filter((_p, i) => patterns[i] === null);
-      if (parts.length === 0) return 'must list at least one host name';
-      if (bad.length > 0) return `has what is no host name or *.domain pattern: ${bad.map((b) => JSON.stringify(b)).join(', ')}`;
-      config.alerts = { ...config.alerts, allowedHosts: patterns as string[] };
+      const patterns = hostList(raw);
+      if (typeof patterns === 'string') return patterns;
+      config.alerts = { ...config.alerts, allowedHosts: patterns };
       return null;
     },
   },

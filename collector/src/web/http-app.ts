@@ -1,6 +1,7 @@
-// The express app of the HTTP port: security headers and request counting on everything,
-// /healthz open, then the dashboard token (when set) in front of /metrics, /api and the
-// dashboard itself. The /ws upgrade is handled next to it, in server.ts.
+// The express app of the HTTP port: security headers, request counting and the Host check
+// (host-check.ts) on everything, /healthz open, then the dashboard token (when set) in front
+// of /metrics, /api and the dashboard itself. The /ws upgrade is handled next to it, in
+// server.ts.
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Advisor } from '../advisor';
 import type { CollectorInfoResponse } from '../api-types';
@@ -10,6 +11,7 @@ import type { HttpRequestCounter } from '../health/http-request-counter';
 import { createApiRouter } from '../query/api-router';
 import type { Storage } from '../store/storage';
 import { dashboardAuth } from './dashboard-auth';
+import { hostGuard, type HostCheck } from './host-check';
 import { setSecurityHeaders } from './security-headers';
 import { dashboardRouter } from './static-dashboard';
 
@@ -19,6 +21,8 @@ export interface HttpAppOptions {
   dashboardToken: string | null;
   dashboardDist: string | null;
   requests: HttpRequestCounter;
+  /** Which Host headers this port answers to (DNS rebinding guard). */
+  hostCheck: HostCheck;
   metrics: MetricSources;
   startedAt: number;
   /** The advisor behind /api/advisor (one per collector, with its configured thresholds). */
@@ -38,6 +42,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     setSecurityHeaders(res);
     next();
   });
+  app.use(hostGuard(options.hostCheck));
   app.get('/healthz', healthzHandler(options.storage, options.dbPath, options.startedAt));
   app.use(dashboardAuth(options.dashboardToken));
   app.get('/metrics', metricsHandler(options.metrics));

@@ -1,4 +1,4 @@
-// The /ws upgrade on the HTTP port: path, dashboard token and origin are checked before the
+// The /ws upgrade on the HTTP port: path, Host, origin and dashboard token are checked before the
 // WebSocket handshake, and a refusal is a plain HTTP answer on the raw socket.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -6,6 +6,7 @@ import { errors } from '../errors';
 import type { HttpRequestCounter } from '../health/http-request-counter';
 import type { LiveHub } from '../live/live-hub';
 import { isDashboardRequestAllowed } from './dashboard-auth';
+import { hostRefusalMessage, type HostCheck } from './host-check';
 
 function refuse(socket: Duplex, status: number, reason: string, body: string): void {
   socket.end(
@@ -16,7 +17,8 @@ function refuse(socket: Duplex, status: number, reason: string, body: string): v
 
 // Browsers always send Origin on a WebSocket handshake, and a page on another site could open
 // one to localhost (cross-site WebSocket hijacking): accept only our own origin. Clients that
-// are not browsers send no Origin and are judged by the token alone.
+// are not browsers send no Origin and are judged by the token alone. Under DNS rebinding the
+// Origin and the Host are the same foreign name: the Host check, made first, refuses those.
 function originAllowed(req: IncomingMessage): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return true;
@@ -27,13 +29,18 @@ function originAllowed(req: IncomingMessage): boolean {
   }
 }
 
-export function wsUpgradeHandler(hub: LiveHub, dashboardToken: string | null, requests: HttpRequestCounter) {
+export function wsUpgradeHandler(hub: LiveHub, dashboardToken: string | null, requests: HttpRequestCounter, hostCheck: HostCheck) {
   return function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== '/ws') {
       requests.count('dashboard', 404);
       refuse(socket, 404, 'Not Found', 'WebSocket connections go to /ws\n');
+      return;
+    }
+    if (!hostCheck(req.headers.host)) {
+      requests.count('ws', 421);
+      refuse(socket, 421, 'Misdirected Request', `${errors.apiHostNotAllowed.code}: ${hostRefusalMessage(req.headers.host)}\n`);
       return;
     }
     if (!originAllowed(req)) {
