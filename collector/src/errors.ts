@@ -43,11 +43,14 @@ export const errors = {
   otlpQueueFull: { code: 'HR_OTLP_QUEUE_FULL', message: 'write queue full; retry later' },
   otlpBusy: { code: 'HR_OTLP_BUSY', message: 'too many request bodies being received at once; retry later' },
   otlpInternal: { code: 'HR_OTLP_INTERNAL', message: 'internal error while handling the request' },
+  otlpStoreFailing: { code: 'HR_OTLP_STORE_FAILING', message: 'the collector cannot write to its database now; retry later' },
   otlpClosing: { code: 'HR_OTLP_CLOSING', message: 'the collector is shutting down; retry later' },
   otlpNameCut: { code: 'HR_OTLP_NAME_CUT', message: 'a name from an app was longer than its limit and was cut, ending in …' },
   // ---- store (HR_STORE_*) ----
   storeOpen: { code: 'HR_STORE_OPEN', message: 'cannot open the database' },
   storeWrite: { code: 'HR_STORE_WRITE', message: 'a write to the database failed; its items were dropped' },
+  storeFailing: { code: 'HR_STORE_FAILING', message: 'writes to the database fail' },
+  storeLocked: { code: 'HR_STORE_LOCKED', message: 'the database is in use by another collector' },
   storeMaintenance: { code: 'HR_STORE_MAINTENANCE', message: 'database maintenance (rollups or retention) failed; it will be retried' },
   // ---- query API (HR_API_*) ----
   apiBadParam: { code: 'HR_API_BAD_PARAM', message: 'bad query parameter' },

@@ -195,7 +195,10 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
       // Nothing was written (enqueue is all or nothing) and the cumulative state is left as it
       // was, so the sender's retry of the same data gives the same result.
       stats.refused += result.received - result.rejected;
-      return reply(res, 503, () => sendError(res, 503, encoding, errors.otlpQueueFull, undefined, { 'Retry-After': retryAfter }));
+      // A database that cannot be written refuses too: the same retryable 503 (OTLP/HTTP
+      // "Retryable Response Codes"), saying why, so the agent keeps the data for later.
+      const info = storage.writeFailure?.() ? errors.otlpStoreFailing : errors.otlpQueueFull;
+      return reply(res, 503, () => sendError(res, 503, encoding, info, undefined, { 'Retry-After': retryAfter }));
     }
     tx?.commit();
     reply(res, 200, () => sendExportResponse(res, signal, encoding, partialSuccess(result.rejected, result.message)));

@@ -163,6 +163,21 @@ export interface StoreStats {
   routesFolded: number;
 }
 
+/**
+ * Why writes to the database fail (a damaged file, a full disk, an unwritable file): while
+ * set, enqueue refuses batches and the receiver answers 503 so agents keep their data.
+ */
+export interface StoreFailure {
+  /** HR_STORE_FAILING. */
+  code: string;
+  /** What failed, the database path and what to do. */
+  message: string;
+  /** SQLite's error code (SQLITE_CORRUPT, SQLITE_FULL, …). */
+  sqliteCode: string;
+  /** Epoch ms of the first failed write. */
+  sinceMs: number;
+}
+
 export interface RetentionSettings {
   /** Raw spans and events. */
   rawMs: number;
@@ -182,6 +197,8 @@ export interface Storage {
   close(): Promise<void>;
   onCommit(listener: (summary: CommitSummary) => void): () => void;
   stats(): StoreStats;
+  /** Set while writes fail for a reason of the database, not of the batch (null when they work). */
+  writeFailure?(): StoreFailure | null;
 
   services(q: RangeQuery): ServicesResponse;
   serviceSeries(q: SeriesQuery): ServiceSeriesResponse;

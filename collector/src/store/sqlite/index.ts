@@ -15,6 +15,7 @@ import type {
   RetentionSettings,
   SeriesQuery,
   Storage,
+  StoreFailure,
   StoreStats,
   TraceQuery,
   TransactionsQuery,
@@ -33,6 +34,7 @@ import { TimeBreakdownQueries, type TimeBreakdownQuery } from './queries/time-br
 import { WindowQueries } from './queries/window-queries';
 import { retentionTasks, STEP_ROWS, type RetentionTask } from './retention';
 import { DEFAULT_MAX_NEW_ROUTES_PER_DAY } from './route-budget';
+import { databaseFaultCode, storeFailure } from './write-faults';
 import { SqliteWriter } from './writer';
 
 export interface SqliteStorageOptions {
@@ -52,6 +54,8 @@ export interface SqliteStorageOptions {
    * "METHOD (other routes)" (route-budget.ts). Default DEFAULT_MAX_NEW_ROUTES_PER_DAY.
    */
   maxNewRoutesPerDay?: number;
+  /** While writes fail for a reason of the database, how often the held batches are retried. */
+  writeRetryMs?: number;
 }
 
 /** The SQLite store, with the maintenance pass exposed for tests and benchmarks. */
@@ -70,6 +74,8 @@ const DEFAULT_MAINTENANCE_MS = 30_000;
 const MAX_TXN_ITEMS = 5_000;
 const BATCH_LATENCY_BOUNDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const LOG_EVERY_MS = 60_000;
+/** The receiver's Retry-After (5 s): a retry of the held batches per round of agents' retries. */
+const DEFAULT_WRITE_RETRY_MS = 5_000;
 
 export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
   const db = openDatabase(options.path);
@@ -105,6 +111,12 @@ class SqliteStorageImpl implements SqliteStorage {
   private maintenance: Promise<void> | null = null;
   private readonly timer: NodeJS.Timeout | null;
   private lastLog = new Map<string, { at: number; suppressed: number }>();
+  // Set while writes fail for a reason of the database (write-faults.ts): the batches that
+  // failed are held here, in order, and retried every writeRetryMs; enqueue refuses meanwhile.
+  private failure: StoreFailure | null = null;
+  private held: IngestBatch[] = [];
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly writeRetryMs: number;
 
   private batchesCommitted = 0;
   private itemsDropped = 0;
@@ -117,6 +129,7 @@ class SqliteStorageImpl implements SqliteStorage {
   ) {
     this.file = resolve(options.path);
     this.clock = options.clock ?? Date.now;
+    this.writeRetryMs = Math.max(1, options.writeRetryMs ?? DEFAULT_WRITE_RETRY_MS);
     this.queue = new WriteQueue(Math.max(1, options.queueCapacity ?? DEFAULT_QUEUE_CAPACITY));
     this.hours = new HourRollups(db);
     this.checkpoints = new BackgroundCheckpoints(
@@ -153,6 +166,8 @@ class SqliteStorageImpl implements SqliteStorage {
   enqueue(batch: IngestBatch): boolean {
     if (this.closed || this.closing) return false;
     if (batchItems(batch) === 0) return true;
+    // Refused, not dropped: the receiver answers 503 and the agent keeps the data.
+    if (this.failure) return false;
     if (!this.queue.offer(batch)) return false;
     this.scheduleDrain();
     return true;
@@ -166,8 +181,14 @@ class SqliteStorageImpl implements SqliteStorage {
 
   private drain(): void {
     this.drainScheduled = false;
-    // Held while the WAL's last checkpoint runs; resumed by scheduleDrain when it ends.
+    // Held while the WAL's last checkpoint runs; resumed by scheduleDrain when it ends. While
+    // the database fails, the retry timer writes the held batches first, then resumes.
     if (this.closed || this.checkpoints.holdsCommits) return;
+    if (this.failure) {
+      // No commit can be awaited until the file works again: flush() does not hang meanwhile.
+      this.resolveFlushes();
+      return;
+    }
     const batches = this.queue.take(MAX_TXN_ITEMS);
     if (batches.length > 0) {
       this.commit(batches);
@@ -197,6 +218,31 @@ class SqliteStorageImpl implements SqliteStorage {
     }
   }
 
+  /** Writes the held batches again; the store works again once they are all committed. */
+  private retryHeld(): void {
+    this.retryTimer = null;
+    if (this.closed || this.closing) return;
+    // Pages read while the file failed may sit in the page cache: read them afresh.
+    try {
+      this.db.pragma('shrink_memory');
+    } catch {
+      // Only a cache; the retry below says whether the file works.
+    }
+    const batches = this.held.splice(0);
+    this.commit(batches);
+    if (this.held.length > 0) {
+      this.retryTimer = setTimeout(() => this.retryHeld(), this.writeRetryMs).unref();
+      return;
+    }
+    const failure = this.failure;
+    this.failure = null;
+    if (failure) {
+      const seconds = Math.round((this.clock() - failure.sinceMs) / 1000);
+      console.error(`headroom store: writes to ${this.file} succeed again, after ${seconds} s of ${failure.sqliteCode}; ingest resumes.`);
+    }
+    this.scheduleDrain();
+  }
+
   private committed(result: ReturnType<SqliteWriter['write']>, started: bigint): void {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     this.batchesCommitted++;
@@ -217,8 +263,21 @@ class SqliteStorageImpl implements SqliteStorage {
   }
 
   private failed(batches: IngestBatch[], err: unknown): void {
-    for (const b of batches) this.itemsDropped += batchItems(b);
     const reason = err instanceof Error ? err.message : String(err);
+    const sqliteCode = databaseFaultCode(err);
+    // The database's fault, not the batch's: keep it and retry, other batches would fail too.
+    // Once closing, nothing will retry it: it is dropped as below.
+    if (sqliteCode !== null && !this.closing) {
+      this.held.push(...batches);
+      if (!this.failure) {
+        this.failure = storeFailure(this.file, sqliteCode, reason, this.writeRetryMs, this.clock());
+        // Once per failing spell, not per batch: the state itself is on /healthz.
+        console.error(`headroom store: ${this.failure.code} ${this.failure.message}`);
+      }
+      this.retryTimer ??= setTimeout(() => this.retryHeld(), this.writeRetryMs).unref();
+      return;
+    }
+    for (const b of batches) this.itemsDropped += batchItems(b);
     this.log(errors.storeWrite.code, `${errors.storeWrite.code} ${errors.storeWrite.message}: ${reason}`);
   }
 
@@ -252,6 +311,9 @@ class SqliteStorageImpl implements SqliteStorage {
     if (!this.closing) {
       this.closing = (async () => {
         if (this.timer) clearInterval(this.timer);
+        if (this.retryTimer) clearTimeout(this.retryTimer);
+        // A last try for the batches held while the database failed; what fails now is dropped.
+        if (this.held.length > 0) this.commit(this.held.splice(0));
         // Drain everything still queued (enqueue already refuses new batches).
         while (!this.queue.isEmpty) {
           const batches = this.queue.take(MAX_TXN_ITEMS);
@@ -283,6 +345,10 @@ class SqliteStorageImpl implements SqliteStorage {
       databaseBytes: fileSize(this.file) + fileSize(`${this.file}-wal`),
       routesFolded: this.writer.routes.routesFolded,
     };
+  }
+
+  writeFailure(): StoreFailure | null {
+    return this.failure;
   }
 
   checkpointStats(): CheckpointStats {
