@@ -1,6 +1,7 @@
 // The optional tokens: the dashboard token on the HTTP port (API, page, /metrics, /ws) and
 // the ingest token on the OTLP port, each with the real clients that would send them.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import type { ApiError, LiveServerMessage, ServicesResponse } from '../../collector/src/api-types';
@@ -25,11 +26,25 @@ function openWs(url: string, headers: Record<string, string> = {}): Promise<{ st
   });
 }
 
+/** GET with a chosen Host (as a browser sends through an SSH tunnel on another port). */
+function getWithHost(url: string, host: string, headers: Record<string, string> = {}): Promise<{ status: number; setCookie: string }> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: target.hostname, port: target.port, path: target.pathname + target.search, headers: { Host: host, ...headers }, agent: false }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, setCookie: (res.headers['set-cookie'] ?? []).join('\n') });
+    });
+    req.on('error', reject);
+  });
+}
+
 describe('dashboard and ingest tokens', () => {
   let collector: TestCollector;
+  let cookieName: string;
 
   before(async () => {
     collector = await startTestCollector({ dashboardToken: DASHBOARD_TOKEN, ingestToken: INGEST_TOKEN });
+    cookieName = `headroom_token_${new URL(collector.httpUrl).port}`;
   });
 
   after(async () => {
@@ -61,9 +76,10 @@ describe('dashboard and ingest tokens', () => {
     const query = await fetch(`${collector.httpUrl}/api/services?token=${DASHBOARD_TOKEN}`);
     assert.equal(query.status, 200);
     const cookie = query.headers.get('set-cookie') ?? '';
-    assert.match(cookie, /^headroom_token=dash-0123456789;/);
+    assert.ok(cookie.startsWith(`${cookieName}=dash-0123456789;`), cookie);
     assert.match(cookie, /HttpOnly/);
     assert.match(cookie, /SameSite=Strict/);
+    assert.match(cookie, /Path=\//);
 
     const withCookie = await fetch(`${collector.httpUrl}/api/services`, { headers: { Cookie: cookie.split(';')[0] as string } });
     assert.equal(withCookie.status, 200);
@@ -73,10 +89,26 @@ describe('dashboard and ingest tokens', () => {
     const res = await fetch(`${collector.httpUrl}/?token=${DASHBOARD_TOKEN}`, { redirect: 'manual', headers: { Accept: 'text/html' } });
     assert.equal(res.status, 303);
     assert.equal(res.headers.get('location'), '/');
-    assert.match(res.headers.get('set-cookie') ?? '', /^headroom_token=/);
-    const page = await fetch(`${collector.httpUrl}/`, { headers: { Cookie: `headroom_token=${DASHBOARD_TOKEN}` } });
+    assert.ok((res.headers.get('set-cookie') ?? '').startsWith(`${cookieName}=`));
+    const page = await fetch(`${collector.httpUrl}/`, { headers: { Cookie: `${cookieName}=${DASHBOARD_TOKEN}` } });
     assert.equal(page.status, 200);
     assert.match(await page.text(), /Headroom/);
+  });
+
+  it('names the cookie after the port, so other ports of the host neither read nor overwrite it', async () => {
+    const port = new URL(collector.httpUrl).port;
+    // A browser sends every cookie of 127.0.0.1 to every port: another collector's, or the
+    // unnamed one of earlier versions, is not this collector's token.
+    const foreign = await fetch(`${collector.httpUrl}/api/services`, { headers: { Cookie: `headroom_token=${DASHBOARD_TOKEN}; headroom_token_1=${DASHBOARD_TOKEN}` } });
+    assert.equal(foreign.status, 401);
+    const both = await fetch(`${collector.httpUrl}/api/services`, { headers: { Cookie: `headroom_token_1=other; ${cookieName}=${DASHBOARD_TOKEN}` } });
+    assert.equal(both.status, 200);
+    // Through a tunnel on another local port, the cookie is named for the port the browser used.
+    const tunnelled = await getWithHost(`${collector.httpUrl}/api/services?token=${DASHBOARD_TOKEN}`, 'localhost:9001');
+    assert.equal(tunnelled.status, 200);
+    assert.match(tunnelled.setCookie, /^headroom_token_9001=dash-0123456789;/);
+    assert.equal((await getWithHost(`${collector.httpUrl}/api/services`, 'localhost:9001', { Cookie: `headroom_token_9001=${DASHBOARD_TOKEN}` })).status, 200);
+    assert.equal((await getWithHost(`${collector.httpUrl}/api/services`, 'localhost:9001', { Cookie: `headroom_token_${port}=${DASHBOARD_TOKEN}` })).status, 401);
   });
 
   it('checks the token and the origin at the WebSocket upgrade', async () => {
@@ -85,7 +117,7 @@ describe('dashboard and ingest tokens', () => {
     const ok = await openWs(`${ws}?token=${DASHBOARD_TOKEN}`);
     assert.equal(ok.status, 101);
     assert.equal(ok.first?.type, 'hello');
-    const withCookie = await openWs(ws, { Cookie: `headroom_token=${DASHBOARD_TOKEN}` });
+    const withCookie = await openWs(ws, { Cookie: `${cookieName}=${DASHBOARD_TOKEN}` });
     assert.equal(withCookie.status, 101);
     const foreign = await openWs(`${ws}?token=${DASHBOARD_TOKEN}`, { Origin: 'https://evil.example' });
     assert.equal(foreign.status, 403);

@@ -21,7 +21,7 @@ export function dashboardAuth(expected: string | null) {
     const given = dashboardToken(req);
     if (given !== null && tokenMatches(expected, given.token)) {
       if (given.source === 'query') {
-        res.setHeader('Set-Cookie', tokenCookie(given.token));
+        res.setHeader('Set-Cookie', tokenCookie(req, given.token));
         // A page opened as /?token=… is sent on without the token, so it stays out of the
         // address bar and the history; the cookie carries it from now on.
         if (req.method === 'GET' && !req.path.startsWith('/api/') && req.accepts('html') === 'html') {

@@ -2,8 +2,19 @@
 // neither the length nor the content of the expected token leaks through response timing.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { parseHostHeader } from './host-names';
 
-export const TOKEN_COOKIE = 'headroom_token';
+/**
+ * The token cookie's name, per port: browsers send a host's cookies to every port of it
+ * (RFC 6265 §8.5), so one name would reach the apps on the host's other ports and be
+ * overwritten by a second collector. The port is the one the browser used (the Host header,
+ * already checked by host-check.ts: two SSH tunnels to collectors on 8080 differ there), else
+ * the port the request came in on.
+ */
+export function tokenCookieName(req: IncomingMessage): string {
+  const port = parseHostHeader(req.headers.host)?.port ?? req.socket.localPort ?? 0;
+  return `headroom_token_${port}`;
+}
 
 export function tokenMatches(expected: string, given: string | null): boolean {
   if (given === null) return false;
@@ -22,9 +33,10 @@ export function bearerToken(req: IncomingMessage): string | null {
 function cookieToken(req: IncomingMessage): string | null {
   const header = req.headers.cookie;
   if (typeof header !== 'string') return null;
+  const name = tokenCookieName(req);
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== TOKEN_COOKIE) continue;
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
     try {
       return decodeURIComponent(part.slice(eq + 1).trim());
     } catch {
@@ -57,8 +69,8 @@ export function dashboardToken(req: IncomingMessage): { token: string; source: T
 }
 
 /** The cookie that lets the browser's later requests (assets, /api, /ws) carry the token. */
-export function tokenCookie(token: string): string {
+export function tokenCookie(req: IncomingMessage, token: string): string {
   // HttpOnly: page script never needs it. SameSite=Strict: other sites cannot ride on it,
   // which also covers cross-site WebSocket hijacking. No Secure: the collector speaks plain HTTP.
-  return `${TOKEN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000`;
+  return `${tokenCookieName(req)}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000`;
 }
