@@ -35,6 +35,7 @@ import { WindowQueries } from './queries/window-queries';
 import { retentionTasks, STEP_ROWS, type RetentionTask } from './retention';
 import { DEFAULT_MAX_NEW_ROUTES_PER_DAY } from './route-budget';
 import { databaseFaultCode, storeFailure } from './write-faults';
+import { lockDatabase, type StoreLock } from './store-lock';
 import { SqliteWriter } from './writer';
 
 export interface SqliteStorageOptions {
@@ -78,11 +79,15 @@ const LOG_EVERY_MS = 60_000;
 const DEFAULT_WRITE_RETRY_MS = 5_000;
 
 export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
-  const db = openDatabase(options.path);
+  // Before anything reads or migrates the file: a second collector stops here (HR_STORE_LOCKED).
+  const lock = lockDatabase(resolve(options.path));
+  let db: Database | undefined;
   try {
-    return new SqliteStorageImpl(db, options);
+    db = openDatabase(options.path);
+    return new SqliteStorageImpl(db, lock, options);
   } catch (err) {
-    db.close();
+    db?.close();
+    lock.release();
     throw err;
   }
 }
@@ -125,6 +130,7 @@ class SqliteStorageImpl implements SqliteStorage {
 
   constructor(
     private readonly db: Database,
+    private readonly lock: StoreLock,
     options: SqliteStorageOptions,
   ) {
     this.file = resolve(options.path);
@@ -324,6 +330,7 @@ class SqliteStorageImpl implements SqliteStorage {
         await this.checkpoints.close();
         this.closed = true;
         this.db.close();
+        this.lock.release();
       })();
     }
     return this.closing;

@@ -37,8 +37,13 @@ export function openDatabase(path: string): Database {
     // Reads the schema: a file that is not a database fails here (SQLITE_NOTADB).
     migrate(db);
     // A write the store needs: an unwritable file fails here rather than on the first batch.
-    db.prepare(`INSERT INTO meta (key, value) VALUES ('opened_at', ?)
-                ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(Date.now()));
+    // The pid names this collector to a second one that finds the file locked (store-lock.ts).
+    const setMeta = db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?)
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+    db.transaction(() => {
+      setMeta.run('opened_at', String(Date.now()));
+      setMeta.run('collector_pid', String(process.pid));
+    })();
     return db;
   } catch (err) {
     try {
