@@ -3,7 +3,10 @@
 // with exit code 2 for anything the user can fix (flags, ports, database path); a clean stop
 // on SIGINT/SIGTERM exits 0 after the pending writes are flushed and the database is closed.
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
+import { DEFAULTS } from './config/collector-config';
+import { exposureWarning, reachableUrl } from './config/network-exposure';
 import { parseStartCommand, startHelp } from './config/start-options';
 import { errors, HeadroomError, headroomError } from './errors';
 import { startCollector, type RunningCollector } from './server';
@@ -81,11 +84,17 @@ async function start(args: string[]): Promise<void> {
   const running = await startCollector(command.config);
   handleSignals(running);
   const dashboardNote = command.config.dashboardToken ? '  (dashboard token required: open it once with ?token=…)' : '';
+  const host = command.config.host ?? DEFAULTS.host;
+  // Bound to every interface: name this machine, as other machines' apps must.
+  const otlpUrl = reachableUrl(running.otlpUrl, hostname());
+  const bound = otlpUrl === running.otlpUrl ? '' : `; listening on ${host}`;
+  const warning = exposureWarning({ host, ingestToken: command.config.ingestToken ?? null, dashboardToken: command.config.dashboardToken ?? null });
+  if (warning !== null) process.stderr.write(`${warning}\n`);
   process.stdout.write(
     [
       `headroom ${version()} collector started`,
-      `  OTLP endpoint:  ${running.otlpUrl}   (OTEL_EXPORTER_OTLP_ENDPOINT=${running.otlpUrl})`,
-      `  Dashboard:      ${running.httpUrl}/${dashboardNote}`,
+      `  OTLP endpoint:  ${otlpUrl}   (OTEL_EXPORTER_OTLP_ENDPOINT=${otlpUrl}${bound})`,
+      `  Dashboard:      ${reachableUrl(running.httpUrl, hostname())}/${dashboardNote}`,
       `  Database:       ${path.resolve(command.config.dbPath)}`,
       '',
     ].join('\n'),

@@ -30,6 +30,7 @@ export const errors = {
   configBadValue: { code: 'HR_CONFIG_BAD_VALUE', message: 'bad configuration value' },
   configPortInUse: { code: 'HR_CONFIG_PORT_IN_USE', message: 'port already in use' },
   configListen: { code: 'HR_CONFIG_LISTEN', message: 'cannot listen' },
+  configExposed: { code: 'HR_CONFIG_EXPOSED', message: 'open to the network without tokens' },
   configDbPath: { code: 'HR_CONFIG_DB_PATH', message: 'cannot use the database path' },
   // ---- receiver (HR_OTLP_*) ----
   otlpNotFound: { code: 'HR_OTLP_NOT_FOUND', message: 'no such OTLP endpoint (use POST /v1/traces, /v1/metrics or /v1/logs)' },
