@@ -143,6 +143,7 @@ test('a collector on a damaged file says so: /healthz 503, OTLP 503 with Retry-A
   const healthy = await fetch(`${collector.httpUrl}/healthz`);
   assert.equal(healthy.status, 200, 'the file opened, and nothing failed yet');
   await healthy.body?.cancel();
+  assert.match(await (await fetch(`${collector.httpUrl}/metrics`)).text(), /^headroom_store_write_failing 0$/m);
 
   // Taken (nothing is known to fail yet), then its write fails.
   assert.equal((await postTrace(collector.otlpUrl, '1')).status, 200);
@@ -163,6 +164,9 @@ test('a collector on a damaged file says so: /healthz 503, OTLP 503 with Retry-A
     assert.equal(refused.retryAfter, '5');
     assert.match(refused.body.message ?? '', /HR_OTLP_STORE_FAILING/);
   }
+
+  const metrics = await (await fetch(`${collector.httpUrl}/metrics`)).text();
+  assert.match(metrics, /^headroom_store_write_failing 1$/m);
 
   const lines = collector.stderr().split('\n').filter((line) => line.includes('HR_STORE_FAILING'));
   assert.equal(lines.length, 1, `once, not per batch:\n${collector.stderr()}`);

@@ -23,6 +23,12 @@ function storeFamilies(stats: StoreStats): MetricFamily[] {
     { name: 'headroom_store_queue_capacity', help: 'Write-queue capacity in items; past it OTLP requests get 503.', type: 'gauge', samples: [{ value: stats.queueCapacity }] },
     { name: 'headroom_store_batches_committed_total', help: 'Write transactions committed.', type: 'counter', samples: [{ value: stats.batchesCommitted }] },
     { name: 'headroom_store_items_dropped_total', help: 'Spans, points and events dropped because the queue was full or a write failed.', type: 'counter', samples: [{ value: stats.itemsDropped }] },
+    {
+      name: 'headroom_store_write_failing',
+      help: '1 while writes to the database fail (damaged file, full disk): OTLP requests get 503 and /healthz answers 503.',
+      type: 'gauge',
+      samples: [{ value: stats.writeFailing ? 1 : 0 }],
+    },
     { name: 'headroom_store_batch_duration_seconds', help: 'Time to commit one write batch.', type: 'histogram', samples: [{ histogram: stats.batchLatency }] },
     { name: 'headroom_store_database_bytes', help: 'Size of the SQLite database (with its WAL).', type: 'gauge', samples: [{ value: stats.databaseBytes }] },
     {

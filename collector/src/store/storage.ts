@@ -161,6 +161,8 @@ export interface StoreStats {
   databaseBytes: number;
   /** Route names folded into "METHOD (other routes)" since the store opened (route-budget.ts). */
   routesFolded: number;
+  /** Writes fail for a reason of the database (Storage.writeFailure says why). */
+  writeFailing: boolean;
 }
 
 /**

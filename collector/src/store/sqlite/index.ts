@@ -351,6 +351,7 @@ class SqliteStorageImpl implements SqliteStorage {
       batchLatency: { ...this.latency, counts: [...this.latency.counts] },
       databaseBytes: fileSize(this.file) + fileSize(`${this.file}-wal`),
       routesFolded: this.writer.routes.routesFolded,
+      writeFailing: this.failure !== null,
     };
   }
 
