@@ -104,6 +104,14 @@ describe('headroom start options', () => {
     failsWith(() => parseStartCommand([], { HEADROOM_HTTP_PORT: 'eighty' }), 'HR_CONFIG_BAD_VALUE', /HEADROOM_HTTP_PORT "eighty" must be a port number/);
   });
 
+  it('reads --allowed-hosts and HEADROOM_ALLOWED_HOSTS as lower-case names and *.domain patterns', () => {
+    assert.deepEqual(parseStartCommand(['--allowed-hosts', 'APM.example.com, *.corp.example'], {}).config.allowedHosts, ['apm.example.com', '*.corp.example']);
+    assert.deepEqual(parseStartCommand([], { HEADROOM_ALLOWED_HOSTS: 'apm.example.com' }).config.allowedHosts, ['apm.example.com']);
+    assert.equal(parseStartCommand([], {}).config.allowedHosts, undefined);
+    failsWith(() => parseStartCommand(['--allowed-hosts', 'apm.example.com,https://x'], {}), 'HR_CLI_BAD_FLAG', /--allowed-hosts .* "https:\/\/x"/);
+    failsWith(() => parseStartCommand([], { HEADROOM_ALLOWED_HOSTS: ',' }), 'HR_CONFIG_BAD_VALUE', /must list at least one host name/);
+  });
+
   it('documents every flag and its variable in --help', () => {
     assert.equal(parseStartCommand(['--help'], {}).help, true);
     const help = startHelp();
