@@ -133,6 +133,18 @@ test('a write the damaged file refuses is held, not dropped, and stored once the
   assert.equal(storage.stats().itemsDropped, 0);
 });
 
+test('batches still held when the store closes get one last try, then count as dropped', async (t) => {
+  const path = join(tempDir(t), 'headroom.db');
+  await databaseWithTraces(path);
+  damageSpansPages(path);
+  const storage = openSqliteStorage({ path, retention, maintenanceIntervalMs: 0, writeRetryMs: 60_000 });
+  const spans = makeTrace(prng(11), { service: 'api', instanceId: 'a-1', route: '/x', startMs: Date.now() - 1_000, durationMs: 25 });
+  assert.equal(storage.enqueue(batchWith({ spans })), true);
+  await until('the failing state', () => storage.writeFailure() !== null);
+  await storage.close();
+  assert.equal(storage.stats().itemsDropped, spans.length, 'counted, not lost silently');
+});
+
 test('a collector on a damaged file says so: /healthz 503, OTLP 503 with Retry-After, one log line naming the file', async (t) => {
   const path = join(tempDir(t), 'headroom.db');
   await databaseWithTraces(path);

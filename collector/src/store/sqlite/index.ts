@@ -113,6 +113,8 @@ class SqliteStorageImpl implements SqliteStorage {
   private drainScheduled = false;
   private closed = false;
   private closing: Promise<void> | null = null;
+  /** Set as close() starts, before its first await (closing is assigned only after that). */
+  private stopping = false;
   private maintenance: Promise<void> | null = null;
   private readonly timer: NodeJS.Timeout | null;
   private lastLog = new Map<string, { at: number; suppressed: number }>();
@@ -236,10 +238,8 @@ class SqliteStorageImpl implements SqliteStorage {
     }
     const batches = this.held.splice(0);
     this.commit(batches);
-    if (this.held.length > 0) {
-      this.retryTimer = setTimeout(() => this.retryHeld(), this.writeRetryMs).unref();
-      return;
-    }
+    // Still failing: failed() held them again and set the next retry (one timer at a time).
+    if (this.held.length > 0) return;
     const failure = this.failure;
     this.failure = null;
     if (failure) {
@@ -273,7 +273,7 @@ class SqliteStorageImpl implements SqliteStorage {
     const sqliteCode = databaseFaultCode(err);
     // The database's fault, not the batch's: keep it and retry, other batches would fail too.
     // Once closing, nothing will retry it: it is dropped as below.
-    if (sqliteCode !== null && !this.closing) {
+    if (sqliteCode !== null && !this.stopping) {
       this.held.push(...batches);
       if (!this.failure) {
         this.failure = storeFailure(this.file, sqliteCode, reason, this.writeRetryMs, this.clock());
@@ -315,6 +315,7 @@ class SqliteStorageImpl implements SqliteStorage {
 
   close(): Promise<void> {
     if (!this.closing) {
+      this.stopping = true;
       this.closing = (async () => {
         if (this.timer) clearInterval(this.timer);
         if (this.retryTimer) clearTimeout(this.retryTimer);
