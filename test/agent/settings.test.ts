@@ -50,6 +50,20 @@ test('bad values become problems and defaults, never exceptions', () => {
   assert.match(problems.join(' '), /HEADROOM_APDEX_T="fast"/);
 });
 
+test('a bad endpoint names what is used instead; another OTLP protocol is said to be ignored (QA4)', () => {
+  const { settings, problems } = readSettings({
+    OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:4318',
+    OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'collector/v1/logs',
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+  });
+  assert.equal(problems.length, 3, problems.join('; '));
+  assert.match(problems[0]!, /OTEL_EXPORTER_OTLP_ENDPOINT="127.0.0.1:4318" \(want an http\(s\) URL .*; using http:\/\/127.0.0.1:4318\)/);
+  assert.ok(problems.some((p) => /OTEL_EXPORTER_OTLP_LOGS_ENDPOINT=.*using http:\/\/127.0.0.1:4318\/v1\/logs\)/.test(p)), problems.join('; '));
+  assert.ok(problems.some((p) => /OTEL_EXPORTER_OTLP_PROTOCOL="grpc" \(Headroom's agent sends http\/protobuf only; ignored\)/.test(p)), problems.join('; '));
+  assert.equal(settings.logsUrl, 'http://127.0.0.1:4318/v1/logs');
+});
+
 test("service name from the nearest package.json, never the agent's own", () => {
   const files: Record<string, string> = {
     '/srv/app/package.json': JSON.stringify({ name: 'shop-api' }),

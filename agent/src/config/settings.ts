@@ -68,24 +68,33 @@ function numberSetting(
   return value;
 }
 
-function urlSetting(raw: string | undefined, name: string, problems: string[]): URL | null {
+/** `fallback`: what is used instead of a bad value, named in the warning. */
+function urlSetting(raw: string | undefined, name: string, problems: string[], fallback: string): URL | null {
   if (raw === undefined || raw.trim() === '') return null;
   try {
     const url = new URL(raw.trim());
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
     return url;
   } catch {
-    problems.push(`${name}=${JSON.stringify(raw)} (want an http(s) URL)`);
+    problems.push(`${name}=${JSON.stringify(raw)} (want an http(s) URL such as http://127.0.0.1:4318; using ${fallback})`);
     return null;
+  }
+}
+
+/** The agent speaks OTLP/HTTP protobuf only: another protocol asked for is ignored, and said so. */
+function protocolSettings(env: Env, problems: string[]): void {
+  for (const name of ['OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL']) {
+    const raw = env[name]?.trim();
+    if (raw && raw !== 'http/protobuf') problems.push(`${name}=${JSON.stringify(raw)} (Headroom's agent sends http/protobuf only; ignored)`);
   }
 }
 
 /** OTLP/HTTP: the base endpoint gets `/v1/<signal>` appended; a per-signal one is used as is. */
 function signalUrl(env: Env, base: URL, signal: 'traces' | 'metrics' | 'logs', problems: string[]): string {
-  const specific = urlSetting(env[`OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`], `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`, problems);
-  if (specific) return specific.href;
   const path = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
-  return new URL(`${path}v1/${signal}`, base).href;
+  const fromBase = new URL(`${path}v1/${signal}`, base).href;
+  const name = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`;
+  return urlSetting(env[name], name, problems, fromBase)?.href ?? fromBase;
 }
 
 function dbStatementSetting(env: Env, problems: string[]): 'sanitized' | 'raw' {
@@ -107,7 +116,8 @@ export function readSettings(env: Env): SettingsResult {
   }
   if (env.OTEL_SDK_DISABLED !== undefined && isTrue(env.OTEL_SDK_DISABLED)) enabled = false;
 
-  const base = urlSetting(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'OTEL_EXPORTER_OTLP_ENDPOINT', problems) ?? new URL(DEFAULT_ENDPOINT);
+  const base = urlSetting(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'OTEL_EXPORTER_OTLP_ENDPOINT', problems, DEFAULT_ENDPOINT) ?? new URL(DEFAULT_ENDPOINT);
+  protocolSettings(env, problems);
   const serviceName = env.OTEL_SERVICE_NAME?.trim() ? env.OTEL_SERVICE_NAME.trim() : null;
   const apdexTMs = numberSetting(env, 'HEADROOM_APDEX_T', 500, problems, { min: 1, max: 600_000 });
   const settings: AgentSettings = {

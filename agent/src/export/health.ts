@@ -45,7 +45,9 @@ export class ExportHealth {
       return;
     }
     const said = refusalMessage(result.error);
-    report(isAuthRefusal(status) ? 'exportUnauthorized' : 'exportRefused', `${signal} to ${this.target}: HTTP ${String(status)}${said ? `: ${said}` : ''}`);
+    // A 404 is most often an endpoint at the collector's dashboard port, or a path of its own.
+    const hint = status === 404 ? ' (is OTEL_EXPORTER_OTLP_ENDPOINT the collector\'s OTLP address, port 4318 by default, not its dashboard port?)' : '';
+    report(isAuthRefusal(status) ? 'exportUnauthorized' : 'exportRefused', `${signal} to ${this.target}: HTTP ${String(status)}${said ? `: ${said}` : ''}${hint}`);
   }
 
   /** False from a failed export until one succeeds. */
