@@ -8,6 +8,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import type { Locator } from 'playwright';
 import type { TracesResponse, TransactionsResponse } from '@headroom/collector/api-types';
+import type { ChartSpec } from '../../dashboard/src/charts/chart-spec';
+import { toUplotOptions } from '../../dashboard/src/charts/uplot-options';
 import { showBidiControls } from '../../dashboard/src/format/bidi-controls';
 import { sendMetrics, serviceResource } from '../collector/support/collector-harness';
 import { api, ARTIFACTS, eventually, useCollectorAndBrowser } from './support/browser-harness';
@@ -63,6 +65,12 @@ async function assertShownInOrder(el: Locator, expected: string): Promise<void> 
   assert.ok(!text.includes(RLO), 'no bidi control reaches the page');
   for (let i = 1; i < lefts.length; i++) assert.ok(lefts[i]! > lefts[i - 1]!, `"${text}": character ${i} is drawn left of the one before it (${lefts.join(', ')})`);
 }
+
+test("a chart's legend (which uPlot writes itself, past the page's hook) shows the control too", () => {
+  const spec: ChartSpec = { key: 'k', title: 'memory', unit: 'bytes', x: [0], series: [{ label: `host-${RLO}live · pid 7`, values: [1], color: '#000' }] };
+  const options = toUplotOptions(spec, { width: 400, height: 200 }, { xRange: () => null, spec: () => spec, onSelect: null });
+  assert.equal(options.series[1]?.label, 'host-⟨U+202E⟩live · pid 7');
+});
 
 test('a service, a route and an exception message with U+202E show it as ⟨U+202E⟩, the text in its stored order', async () => {
   await sendMetrics(rig.collector.otlpUrl, serviceResource(SERVICE, 'bidi-1'), (m) => {

@@ -2,6 +2,7 @@
 // formatters as the rest of the page; uPlot writes labels and values as text nodes.
 
 import uPlot from 'uplot';
+import { showBidiControls } from '../format/bidi-controls';
 import { formatTick, formatTime, formatValue, unitLabel } from '../format/units';
 import { isolatedPoints } from '../shape/isolated-points';
 import { withAlpha, type ChartSpec } from './chart-spec';
@@ -44,7 +45,8 @@ export function toUplotOptions(spec: ChartSpec, size: { width: number; height: n
   ];
   spec.series.forEach((s, i) => {
     const base: uPlot.Series = {
-      label: s.label,
+      // uPlot writes it as a text node of its own: names from apps (instances) shown as the page shows them.
+      label: showBidiControls(s.label),
       stroke: s.color,
       width: s.width ?? (compact ? 1 : 1.5),
       dash: s.dash,
@@ -92,7 +94,7 @@ export function toUplotOptions(spec: ChartSpec, size: { width: number; height: n
         side: 1,
         stroke: own.color,
         grid: { show: false },
-        label: own.label.replace(/ \(.*\)$/, ''),
+        label: showBidiControls(own.label.replace(/ \(.*\)$/, '')),
         labelSize: 18,
         size: 56,
         values: (_u, splits) => splits.map((v) => formatTick(unit, v)),
