@@ -206,6 +206,8 @@ export interface TraceSummary {
 export interface CollectorInfoResponse {
   /** The OTLP/HTTP base URL the collector listens on (what OTEL_EXPORTER_OTLP_ENDPOINT takes). */
   otlpUrl: string;
+  /** The OTLP port requires `Authorization: Bearer <ingest token>` (the token itself is never given out). */
+  ingestTokenRequired: boolean;
 }
 
 export interface TracesResponse extends TimeRange {

@@ -126,6 +126,7 @@ function createServers(storage: Storage, settings: ResolvedConfig, dbPath: strin
     advisor,
     alertsRouter: alerting.router,
     otlpUrl: () => urlOf(otlp),
+    ingestTokenRequired: settings.ingestToken !== null && settings.ingestToken !== undefined,
     metrics: {
       receiver: () => receiver.stats(),
       store: () => storage.stats(),

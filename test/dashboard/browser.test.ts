@@ -74,7 +74,8 @@ test('before any data the overview says how to start the agent', async () => {
   assert.match(help, /require\('@headroom\/agent'\);/);
   assert.match(help, /OTEL_SERVICE_NAME=/);
   // The address this collector listens on (port 0 here), not the default 4318.
-  await eventually('the OTLP URL', () => text(page, '[data-testid="otlp-endpoint"]'), (v) => v.includes(`OTEL_EXPORTER_OTLP_ENDPOINT=${collector.otlpUrl} `));
+  const command = await eventually('the OTLP URL', () => text(page, '[data-testid="otlp-endpoint"]'), (v) => v.includes(`OTEL_EXPORTER_OTLP_ENDPOINT=${collector.otlpUrl} `));
+  assert.doesNotMatch(command, /OTEL_EXPORTER_OTLP_HEADERS/, 'no ingest token here: no header to set');
   await shot(page, 'overview-empty');
   await page.close();
 });

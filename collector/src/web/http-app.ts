@@ -31,6 +31,8 @@ export interface HttpAppOptions {
   alertsRouter?: Router;
   /** The OTLP port's URL, read when asked (the port is bound after the app is made). */
   otlpUrl?: () => string;
+  /** Whether the OTLP port requires an ingest token: the "how to start the agent" guide says so. */
+  ingestTokenRequired?: boolean;
 }
 
 export function createHttpApp(options: HttpAppOptions): Express {
@@ -52,7 +54,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     // Where apps should send: the dashboard's "how to start the agent" quotes it.
     app.get('/api/collector', (_req: Request, res: Response<CollectorInfoResponse>) => {
       res.setHeader('Cache-Control', 'no-store');
-      res.json({ otlpUrl: otlpUrl() });
+      res.json({ otlpUrl: otlpUrl(), ingestTokenRequired: options.ingestTokenRequired === true });
     });
   }
   app.use('/api', createApiRouter(options.storage, Date.now, options.advisor));

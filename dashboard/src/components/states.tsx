@@ -49,6 +49,8 @@ export function StartAgentHelp({ service }: { service?: string }) {
   const name = service ?? 'my-service';
   const info = useApi('collector-info', (s) => api.collector(s));
   const endpoint = info.data !== null ? reachableUrl(info.data.otlpUrl, window.location.hostname) : null;
+  // A collector started with an ingest token refuses agents without it (the token is not shown here).
+  const tokenLine = info.data?.ingestTokenRequired === true ? 'OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer <the ingest token>" \\\n' : '';
   return (
     <div class="state state-empty start-agent" data-testid="start-agent">
       <h2>No data yet: here is how to start the agent</h2>
@@ -67,7 +69,7 @@ export function StartAgentHelp({ service }: { service?: string }) {
           Tell it its name and where this collector listens
           {endpoint === null && info.error !== null && ' (this collector did not say its OTLP address; it is printed when it starts)'}:
           <pre>
-            <code data-testid="otlp-endpoint">{`OTEL_SERVICE_NAME=${name} \\\nOTEL_EXPORTER_OTLP_ENDPOINT=${endpoint ?? '<the OTLP URL the collector printed at start>'} \\\nnode --require @headroom/agent/register app.js`}</code>
+            <code data-testid="otlp-endpoint">{`OTEL_SERVICE_NAME=${name} \\\nOTEL_EXPORTER_OTLP_ENDPOINT=${endpoint ?? '<the OTLP URL the collector printed at start>'} \\\n${tokenLine}node --require @headroom/agent/register app.js`}</code>
           </pre>
         </li>
       </ol>
