@@ -97,6 +97,8 @@ describe('headroom start options', () => {
     failsWith(() => parseStartCommand(['--otlp-port', '99999'], {}), 'HR_CLI_BAD_FLAG', /--otlp-port "99999" must be a port number, 0 to 65535/);
     failsWith(() => parseStartCommand(['--retention-raw', '3 days'], {}), 'HR_CLI_BAD_FLAG', /--retention-raw "3 days" must be a duration/);
     failsWith(() => parseStartCommand(['--max-body', 'huge'], {}), 'HR_CLI_BAD_FLAG', /--max-body "huge" must be a size/);
+    // QA4: "1" (meant as 1 MiB) was taken as a 1-byte cap that refused every agent.
+    failsWith(() => parseStartCommand(['--max-body', '1'], {}), 'HR_CLI_BAD_FLAG', /--max-body "1" is 1 bytes, below the least that holds an OTLP batch \(64KiB\); write the unit/);
     failsWith(() => parseStartCommand(['--trace-workers', '17'], {}), 'HR_CLI_BAD_FLAG', /--trace-workers "17" must be a whole number from 0 to 16/);
     failsWith(() => parseStartCommand(['--trace-workers', '2.5'], {}), 'HR_CLI_BAD_FLAG', /must be a whole number/);
     failsWith(() => parseStartCommand(['--host', 'not a host'], {}), 'HR_CLI_BAD_FLAG', /--host "not a host" must be an IP address or a host name/);

@@ -20,6 +20,7 @@ interface StartSetting {
 }
 
 const DAY_MS = 86_400_000;
+const MIN_BODY_BYTES = 64 * 1024;
 
 function formatDays(ms: number): string {
   return `${ms / DAY_MS}d`;
@@ -137,6 +138,8 @@ export const START_SETTINGS: readonly StartSetting[] = [
     apply(config, raw) {
       const bytes = parseSize(raw);
       if (bytes === null) return 'must be a size such as 4MiB, 20MiB or 1048576';
+      // One batch of an OTel SDK is tens of KiB: a smaller cap refuses every agent ("1" meant as 1 MiB).
+      if (bytes < MIN_BODY_BYTES) return `is ${bytes} bytes, below the least that holds an OTLP batch (64KiB); write the unit, e.g. 4MiB`;
       config.maxBodyBytes = bytes;
       return null;
     },
