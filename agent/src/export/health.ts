@@ -41,7 +41,7 @@ export class ExportHealth {
     // "Holding to send again" is true only of what may succeed later: a refusal (4xx) is final.
     const status = refusalStatus(result.error);
     if (worthRetrying(result)) {
-      report('exportFailed', `${signal} to ${this.target}: ${result.error ? describe(result.error) : 'export failed'}`);
+      report('exportFailed', `${signal} to ${this.target}: ${failureText(result.error)}`);
       return;
     }
     const said = refusalMessage(result.error);
@@ -58,4 +58,15 @@ export class ExportHealth {
   totalDropped(): number {
     return this.dropped.spans + this.dropped.logs + this.dropped.metrics;
   }
+}
+
+/**
+ * A retryable failure in words. The OTLP exporter refuses an export while its earlier ones
+ * still wait for the collector with "Concurrent export limit reached", which read as if data
+ * were lost (QA4) when it is held and sent again like any other failed export.
+ */
+function failureText(error: Error | undefined): string {
+  if (!error) return 'export failed';
+  if (/Concurrent export limit reached/i.test(error.message)) return 'earlier exports are still waiting for the collector (this one is held to send again)';
+  return describe(error);
 }

@@ -1,7 +1,9 @@
-// An endpoint set to the collector's dashboard port (or any server without the OTLP paths)
-// answers 404; the agent's warning says which address the endpoint should be (QA4: it said
-// only "HTTP 404"). The real OTLP exporter against a real HTTP server. A file of its own: the
-// agent's warnings are rate-limited per code for the whole process.
+// What the agent's export warnings say (QA4). An endpoint set to the collector's dashboard port
+// (or any server without the OTLP paths) answers 404: the warning says which address the
+// endpoint should be (it said only "HTTP 404"). The OTLP exporter's "Concurrent export limit
+// reached" read as lost data: it says the export is held. The real OTLP exporter against a real
+// HTTP server. A file of its own: the agent's warnings are rate-limited per code for the whole
+// process, one test per code here.
 import assert from 'node:assert/strict';
 import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -10,6 +12,7 @@ import { createServer } from 'node:http';
 import { test } from 'node:test';
 import { ExportQueue } from '../../agent/src/export/export-queue';
 import { ExportHealth } from '../../agent/src/export/health';
+import { ExportResultCode } from '@opentelemetry/core';
 import { setReportSink } from '../../agent/src/report';
 
 test("a 404 says the endpoint should be the collector's OTLP address, not its dashboard port", async (t) => {
@@ -37,4 +40,15 @@ test("a 404 says the endpoint should be the collector's OTLP address, not its da
   await queue.shutdown();
   const refused = lines.find((l) => l.includes('HR_AGENT_EXPORT_REFUSED')) ?? '';
   assert.match(refused, /HTTP 404.*is OTEL_EXPORTER_OTLP_ENDPOINT the collector's OTLP address, port 4318 by default, not its dashboard port\?/);
+});
+
+test('an export refused for the concurrency limit is said to be held, not lost', (t) => {
+  const lines: string[] = [];
+  setReportSink((line) => lines.push(line));
+  t.after(() => setReportSink((line) => void process.stderr.write(line)));
+  const health = new ExportHealth('http://127.0.0.1:4318/v1/metrics');
+  health.failed('metrics', 0, { code: ExportResultCode.FAILED, error: new Error('Concurrent export limit reached') });
+  const failed = lines.find((l) => l.includes('HR_AGENT_EXPORT_FAILED')) ?? '';
+  assert.match(failed, /metrics to .*: earlier exports are still waiting for the collector \(this one is held to send again\)/);
+  assert.doesNotMatch(failed, /Concurrent export limit/);
 });
