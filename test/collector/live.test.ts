@@ -132,12 +132,19 @@ describe('live stream', () => {
     assert.equal(event.event.durationMs, 107);
 
     const [traceId] = await sendTraces(collector.otlpUrl, resource, [
-      { name: 'GET /cart', startMs: now - 5000, durationMs: 3000, error: true, attributes: { 'http.route': '/cart', 'http.response.status_code': 500 } },
+      {
+        name: 'GET /cart', startMs: now - 5000, durationMs: 3000, error: true, attributes: { 'http.route': '/cart', 'http.response.status_code': 500 },
+        events: [{ name: 'exception', atMs: now - 2500, attributes: { 'exception.type': 'Error', 'exception.message': 'boom' } }],
+      },
     ]);
     const trace = await shop.waitFor((f) => f.type === 'trace');
     assert.ok(trace.type === 'trace');
     assert.equal(trace.trace.traceId, traceId);
     assert.equal(trace.trace.error, true);
+    // As the traces list says it when loaded (QA4: a live row read "boom", the loaded one "Error: boom").
+    assert.equal(trace.trace.errorMessage, 'Error: boom');
+    const listed = collector.storage.traces({ service: 'shop', from: now - 60_000, to: now + 60_000, limit: 10 }).traces.find((x) => x.traceId === traceId);
+    assert.equal(listed?.errorMessage, trace.trace.errorMessage);
 
     // Quick in the app, slow as the client saw it: notable by its queue wait, which it carries.
     const [queuedId] = await sendTraces(collector.otlpUrl, resource, [

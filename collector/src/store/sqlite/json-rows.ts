@@ -1,6 +1,6 @@
 // JSON columns back to API values. Stored JSON was written by the store itself, but a damaged
 // row must cost one empty object, not a failed query.
-import type { JsonValue } from '../../api-types';
+import type { JsonValue, SpanView } from '../../api-types';
 import type { Attributes } from '../../model';
 
 export function parseJsonObject(text: string | null | undefined): Record<string, JsonValue> {
@@ -16,4 +16,20 @@ export function parseJsonObject(text: string | null | undefined): Record<string,
 /** Model attributes are already JSON values (bytes arrive as base64 strings). */
 export function toJsonAttributes(attrs: Attributes): Record<string, JsonValue> {
   return attrs as Record<string, JsonValue>;
+}
+
+/** A span row's events column (`[{ t, n, a }]`, receiver/normalise) as the API's span events. */
+export function parseSpanEvents(text: string | null): SpanView['events'] {
+  if (!text) return [];
+  try {
+    const v: unknown = JSON.parse(text);
+    if (!Array.isArray(v)) return [];
+    return v.map((e: { t?: unknown; n?: unknown; a?: unknown }) => ({
+      timeMs: typeof e.t === 'number' ? e.t : 0,
+      name: typeof e.n === 'string' ? e.n : '',
+      attributes: e.a && typeof e.a === 'object' ? (e.a as Record<string, JsonValue>) : {},
+    }));
+  } catch {
+    return [];
+  }
 }

@@ -10,7 +10,7 @@ import { spanErrorText } from '../span-error';
 import { apdexTFromResource } from './apdex-threshold';
 import { eventIdentity } from './event-identity';
 import { addToCells, CHART_GAUGE_COLUMNS, CHART_GAUGE_TABLES, chartGaugeIndex, chartGaugeUpsertSql } from './instance-gauges';
-import { toJsonAttributes } from './json-rows';
+import { parseSpanEvents, toJsonAttributes } from './json-rows';
 import { addRow } from './queries/rollup-reader';
 import { RouteBudget } from './route-budget';
 import { SeenPointInserts } from './seen-point-inserts';
@@ -469,6 +469,7 @@ export class SqliteWriter {
       const durationMs = Number(clampNs(s.endNs) - clampNs(s.startNs)) / 1e6;
       const error = s.statusCode === 2;
       const agg = traceSpans.get(s.traceId);
+      const errorText = error ? spanErrorText(s.statusMessage, parseSpanEvents(s.eventsJson)) : null;
       notableTraces.push({
         traceId: s.traceId,
         service: s.service,
@@ -480,8 +481,10 @@ export class SqliteWriter {
         spanCount: agg?.count ?? 1,
         stallMs: agg ? Number(agg.stallNs) / 1e6 : 0,
         ...(s.queueWaitMs !== undefined && s.queueWaitMs > 0 && { queueWaitMs: s.queueWaitMs }),
-        // The root's own status message only: its children's errors are read by the query.
-        ...(error && s.statusMessage !== '' && { errorMessage: spanErrorText(s.statusMessage, []) ?? '' }),
+        // The root's own error, by the rule the traces query uses (its exception event over a
+        // bare status message: a live row read "boom" where the loaded list said "Error: boom").
+        // Its children's errors are read by the query.
+        ...(errorText !== null && { errorMessage: errorText }),
       });
     }
     return { summary: { services: touched, events, notableTraces }, skipped };

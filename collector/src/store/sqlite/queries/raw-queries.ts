@@ -7,7 +7,6 @@ import type {
   EventsResponse,
   InstanceView,
   InstancesResponse,
-  JsonValue,
   SpanView,
   StallGroup,
   StallsResponse,
@@ -20,7 +19,7 @@ import { msToNs, nsToMs } from '../../time-buckets';
 import { spanErrorText } from '../../span-error';
 import { HARDLY_RAN_SHARE, STALL_CPU_ATTRIBUTE } from '../../stall-cpu';
 import { STALL_AGENT_ATTRIBUTE } from '../../stall-agent';
-import { parseJsonObject } from '../json-rows';
+import { parseJsonObject, parseSpanEvents } from '../json-rows';
 import type { GaugeQueries } from './gauge-queries';
 import { StatementCache } from './statement-cache';
 
@@ -350,17 +349,3 @@ function firstErrorText(rows: { status_message: string | null; events: string | 
   return null;
 }
 
-function parseSpanEvents(text: string | null): SpanView['events'] {
-  if (!text) return [];
-  try {
-    const v: unknown = JSON.parse(text);
-    if (!Array.isArray(v)) return [];
-    return v.map((e: { t?: unknown; n?: unknown; a?: unknown }) => ({
-      timeMs: typeof e.t === 'number' ? e.t : 0,
-      name: typeof e.n === 'string' ? e.n : '',
-      attributes: e.a && typeof e.a === 'object' ? (e.a as Record<string, JsonValue>) : {},
-    }));
-  } catch {
-    return [];
-  }
-}
