@@ -642,9 +642,10 @@ export interface AlertDelivery {
   kind: 'firing' | 'resolved' | 'test';
   /**
    * `dropped`: the queue was full; `skipped`: a resolve not sent because the firing it resolves
-   * never arrived (its delivery failed), so the receiver has nothing to resolve.
+   * never arrived (its delivery failed), so the receiver has nothing to resolve; `cancelled`: its
+   * destination was deleted before it got through (nothing more is sent to a deleted destination).
    */
-  status: 'pending' | 'delivered' | 'failed' | 'dropped' | 'skipped';
+  status: 'pending' | 'delivered' | 'failed' | 'dropped' | 'skipped' | 'cancelled';
   createdAt: number;
   attempts: AlertDeliveryAttempt[];
 }

@@ -65,6 +65,7 @@ export interface AlertStore {
   destinations(): StoredDestination[];
   destination(id: string): StoredDestination | null;
   putDestination(spec: DestinationSpec, source: 'api' | 'file'): void;
+  /** Deletes it, forgets what it was told, and cancels its pending deliveries. */
   deleteDestination(id: string): boolean;
 
   states(): AlertStateView[];

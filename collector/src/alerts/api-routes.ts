@@ -164,11 +164,11 @@ export function createAlertsRouter(store: AlertStore, engine: AlertEngine, now: 
     const existing = store.destination(req.params.id);
     if (existing === null) throw alertNotFound(`destination ${JSON.stringify(req.params.id)}`);
     if (existing.source === 'file') throw new ApiHttpError(409, errors.alertReadOnly, `destination ${JSON.stringify(req.params.id)}`);
-    // Only once no rule names it: a rule that stopped naming it has already queued the resolves
-    // of its firing alerts, with this URL and secret (engine.ts putRule), so nothing is left firing.
+    // Only once no rule names it. Whatever is still queued or being retried for it is cancelled
+    // (shown as such in the deliveries): a deleted destination is sent nothing more.
     const users = store.rules().filter((r) => r.spec.destinations.includes(req.params.id)).map((r) => r.spec.id);
     if (users.length > 0) throw new ApiHttpError(409, errors.alertConflict, `destination ${JSON.stringify(req.params.id)} is used by rule(s) ${users.join(', ')}`);
-    store.deleteDestination(req.params.id);
+    engine.deleteDestination(req.params.id);
     res.status(204).end();
   });
 

@@ -47,6 +47,8 @@ export interface AlertEngine {
    * incident opened by the rule does not stay open forever in the receiver.
    */
   deleteRule(ruleId: string): boolean;
+  /** Deletes a destination; what is queued or being retried for it is cancelled. */
+  deleteDestination(destinationId: string): boolean;
   close(): Promise<void>;
 }
 
@@ -197,6 +199,10 @@ export function createAlertEngine(options: {
       endAlert(toRule(stored), () => true, now());
       states.delete(ruleId);
       return store.deleteRule(ruleId);
+    },
+    deleteDestination(destinationId) {
+      queue.cancelDestination(destinationId);
+      return store.deleteDestination(destinationId);
     },
     async close() {
       closed = true;

@@ -100,6 +100,8 @@ class SqliteAlertStore implements AlertStore {
   deleteDestination(id: string): boolean {
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM alert_notified WHERE destination_id = ?').run(id);
+      // What is still pending for it (the queue cancels what it holds; this covers the rest).
+      this.db.prepare(`UPDATE alert_deliveries SET status = 'cancelled' WHERE destination_id = ? AND status = 'pending'`).run(id);
       return this.db.prepare('DELETE FROM alert_destinations WHERE id = ?').run(id).changes > 0;
     })();
   }

@@ -3,7 +3,8 @@
 // once there is room), a few deliveries at a time, each attempt under a timeout, retries per
 // retry-policy. Deliveries to the same rule and destination go out in order — a resolve never overtakes the firing it resolves — and every
 // attempt is written to the AlertStore. Pending deliveries stay pending in the store across
-// a stop, and are resumed by the next start.
+// a stop, and are resumed by the next start. A deleted destination's deliveries are cancelled:
+// it is sent nothing more, not even a retry already scheduled.
 import type { AlertDeliveryAttempt } from '../../api-types';
 import { errors } from '../../errors';
 import type { AlertStore, NewDelivery } from '../alert-store';
@@ -42,6 +43,8 @@ interface Job {
   target: DeliveryTarget;
   attempts: number;
   key: string;
+  /** Its destination was deleted: an attempt in flight ends the delivery as `cancelled`. */
+  cancelled?: boolean;
 }
 
 export interface EnqueueOptions {
@@ -64,6 +67,11 @@ export interface DeliveryQueue {
   size(): number;
   /** Resolves when nothing is queued, waiting or in flight (tests). */
   idle(): Promise<void>;
+  /**
+   * The destination was deleted: its deliveries waiting, waiting to retry or in flight are
+   * cancelled (recorded as such) and nothing more is sent to it.
+   */
+  cancelDestination(destinationId: string): void;
   /** Stops sending; what is left stays pending in the store. */
   close(): Promise<void>;
 }
@@ -73,8 +81,9 @@ export function createDeliveryQueue(store: AlertStore, settings: DeliverySetting
   const busyKeys = new Set<string>();
   const perDestination = new Map<string, number>();
   const inFlight = new Set<Promise<void>>();
-  const timers = new Set<NodeJS.Timeout>();
-  const controllers = new Set<AbortController>();
+  /** Retry timers, with the job each brings back. */
+  const timers = new Map<NodeJS.Timeout, Job>();
+  const controllers = new Map<AbortController, Job>();
   let total = 0;
   let closed = false;
   let idleWaiters: (() => void)[] = [];
@@ -156,7 +165,7 @@ export function createDeliveryQueue(store: AlertStore, settings: DeliverySetting
       return;
     }
     const controller = new AbortController();
-    controllers.add(controller);
+    controllers.set(controller, job);
     const timer = setTimeout(() => controller.abort(), settings.timeoutMs);
     let statusCode: number | null = null;
     let error: string | null = null;
@@ -179,10 +188,18 @@ export function createDeliveryQueue(store: AlertStore, settings: DeliverySetting
       controllers.delete(controller);
     }
     if (closed && statusCode === null) return; // cut by close(): the delivery stays pending for the next start
+    if (job.cancelled === true && statusCode === null) {
+      cancelled(job); // aborted by cancelDestination: not an attempt that went unanswered
+      return;
+    }
     const record: AlertDeliveryAttempt = { attempt: job.attempts, at: started, statusCode, error, durationMs: Math.round((performance.now() - startedHr) * 10) / 10 };
     store.addAttempt(job.delivery.id, record);
     if (statusCode !== null && statusCode >= 200 && statusCode < 300) {
       done(job, 'delivered');
+      return;
+    }
+    if (job.cancelled === true) {
+      cancelled(job);
       return;
     }
     if (!isRetryable(statusCode) || refused || job.attempts >= settings.maxAttempts || closed) {
@@ -201,7 +218,14 @@ export function createDeliveryQueue(store: AlertStore, settings: DeliverySetting
       pump();
     }, wait);
     t.unref();
-    timers.add(t);
+    timers.set(t, job);
+  }
+
+  function cancelled(job: Job): void {
+    store.finishDelivery(job.delivery.id, 'cancelled');
+    busyKeys.delete(job.key);
+    total--;
+    checkIdle();
   }
 
   function drop(delivery: NewDelivery): void {
@@ -228,11 +252,32 @@ export function createDeliveryQueue(store: AlertStore, settings: DeliverySetting
       if (total === 0) return Promise.resolve();
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
+    cancelDestination(destinationId) {
+      for (let i = waiting.length - 1; i >= 0; i--) {
+        const job = waiting[i] as Job;
+        if (job.delivery.destinationId !== destinationId) continue;
+        waiting.splice(i, 1);
+        cancelled(job);
+      }
+      for (const [t, job] of timers) {
+        if (job.delivery.destinationId !== destinationId) continue;
+        clearTimeout(t);
+        timers.delete(t);
+        cancelled(job);
+      }
+      // In flight: aborted; attempt() then ends it as cancelled, without recording a retry.
+      for (const [c, job] of controllers) {
+        if (job.delivery.destinationId !== destinationId) continue;
+        job.cancelled = true;
+        c.abort();
+      }
+      pump();
+    },
     async close() {
       closed = true;
-      for (const t of timers) clearTimeout(t);
+      for (const t of timers.keys()) clearTimeout(t);
       timers.clear();
-      for (const c of controllers) c.abort();
+      for (const c of controllers.keys()) c.abort();
       await Promise.allSettled([...inFlight]);
       const ws = idleWaiters;
       idleWaiters = [];

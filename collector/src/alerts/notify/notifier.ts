@@ -31,8 +31,9 @@ export interface Notifier {
    * evaluation will plan again: the rule is deleted, no longer names the destination, or now
    * raises an alert with other labels. Taken past the queue's capacity, since nothing could
    * send it later; bounded by the rules and destinations there are. The destination's URL and
-   * secret travel with the delivery, so it may be deleted at once. `state` is the rule's state
-   * as resolved now.
+   * secret travel with it: a rules file that removes the destination with its rules still
+   * closes the alert there. Deleting the destination through the API afterwards cancels it
+   * (engine.deleteDestination). `state` is the rule's state as resolved now.
    */
   resolveEnded(rule: AlertRule, state: AlertStateView, dest: StoredDestination, t: number): void;
   /** Queues a sample firing to one destination; returns the delivery id. */
@@ -81,7 +82,7 @@ export function createNotifier(store: AlertStore, queue: DeliveryQueue, groupInt
     for (const pending of store.pendingDeliveries()) {
       const dest = store.destination(pending.destinationId);
       if (dest === null) {
-        store.finishDelivery(pending.id, 'failed');
+        store.finishDelivery(pending.id, 'cancelled'); // its destination is gone
         continue;
       }
       // Counted against the capacity before the stop: dropping it now would lose a notification
