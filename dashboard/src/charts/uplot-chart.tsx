@@ -48,6 +48,7 @@ export function UplotChart({ spec: full, height = 220, xRange = null, onSelectRa
   // arrive after the data.
   const seriesShape = `${spec.key}|${spec.series.map((s) => `${s.label}${s.ownAxis === true ? '\u0001' : ''}`).join('\u0000')}|${compact}`;
   const hasData = spec.x.length > 0;
+  const zoomable = onSelectRange !== undefined;
 
   useEffect(() => {
     const el = holder.current;
@@ -55,7 +56,7 @@ export function UplotChart({ spec: full, height = 220, xRange = null, onSelectRa
     const runtime: ChartRuntime = {
       xRange: () => latest.current.xRange,
       spec: () => latest.current.spec,
-      onSelect: (from, to) => latest.current.onSelectRange?.(from, to),
+      onSelect: zoomable ? (from, to) => latest.current.onSelectRange?.(from, to) : null,
     };
     const width = Math.max(el.clientWidth, 120);
     const u = new uPlot(toUplotOptions(latest.current.spec, { width, height }, runtime, compact), toUplotData(latest.current.spec), el);
@@ -70,7 +71,7 @@ export function UplotChart({ spec: full, height = 220, xRange = null, onSelectRa
       u.destroy();
       chart.current = null;
     };
-  }, [seriesShape, height, hasData]);
+  }, [seriesShape, height, hasData, zoomable]);
 
   useEffect(() => {
     chart.current?.setData(toUplotData(spec));

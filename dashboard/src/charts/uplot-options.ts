@@ -8,6 +8,7 @@ import { isolatedPoints } from '../shape/isolated-points';
 import { withAlpha, type ChartSpec } from './chart-spec';
 import { legendIndex } from './legend-index';
 import { gapsPlugin } from './gaps-plugin';
+import { keyboardPlugin } from './keyboard-plugin';
 import { markersPlugin } from './markers-plugin';
 
 export interface ChartRuntime {
@@ -128,7 +129,12 @@ export function toUplotOptions(spec: ChartSpec, size: { width: number; height: n
       ? { show: false }
       : { drag: { x: true, y: false, setScale: false }, sync: { key: 'headroom' } },
     select: { show: !compact, left: 0, top: 0, width: 0, height: 0 },
-    plugins: [gapsPlugin(() => runtime.spec().gaps ?? []), markersPlugin(() => runtime.spec().markers ?? [])],
+    plugins: [
+      gapsPlugin(() => runtime.spec().gaps ?? []),
+      markersPlugin(() => runtime.spec().markers ?? []),
+      // A sparkline has no cursor or legend to drive.
+      ...(compact ? [] : [keyboardPlugin({ title: () => runtime.spec().title, onSelect: () => runtime.onSelect })]),
+    ],
     hooks: {
       // The scales' tops as attributes of the chart: what a reader (and a test) can check the drawing against.
       setScale: [

@@ -1,0 +1,185 @@
+// A chart used from the keyboard (QA4): uPlot listens only to the mouse. Legend entries become
+// checkboxes (Tab reaches them, Enter/Space toggles the series, as a click does); the plot is
+// focusable, named by the chart's title, and Left/Right/Home/End move uPlot's own cursor from
+// point to point, so the legend shows that point's values as under the mouse, while a polite
+// live region reads the time and values. Shift+arrows widen a selection from the cursor and
+// Enter zooms to it, as a drag does; Escape drops the cursor and the selection.
+
+import type uPlot from 'uplot';
+
+export interface KeyboardOptions {
+  title: () => string;
+  /** What a finished selection does (the page's range follows); null: no zoom. */
+  onSelect: () => ((from: number, to: number) => void) | null;
+}
+
+/** The indices of the points inside the x scale: the ones the cursor can stop at. */
+function visibleRange(u: uPlot): [number, number] | null {
+  const xs = u.data[0];
+  const min = u.scales.x?.min ?? -Infinity;
+  const max = u.scales.x?.max ?? Infinity;
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    if (x === undefined || x < min || x > max) continue;
+    if (first < 0) first = i;
+    last = i;
+  }
+  return first < 0 ? null : [first, last];
+}
+
+/** "12:03:00: p50 12 ms, p95 40 ms": the legend's row read as one sentence (hidden series left out). */
+function legendSentence(u: uPlot): string {
+  const values = u.legend.values ?? [];
+  const text = (i: number) => {
+    const v = values[i] as Record<string, string | number> | undefined;
+    return v === undefined ? '–' : String(v['_'] ?? '–');
+  };
+  const parts: string[] = [];
+  for (let i = 1; i < u.series.length; i++) {
+    const s = u.series[i];
+    if (s?.show === false) continue;
+    const label = typeof s?.label === 'string' ? s.label : '';
+    parts.push(`${label} ${text(i)}`);
+  }
+  return `${text(0)}: ${parts.join(', ')}`;
+}
+
+/** Where an arrow, Home or End moves the cursor from `from` (null: not a moving key). */
+function step(key: string, from: number | null, first: number, last: number): number | null {
+  const clamp = (i: number) => Math.min(last, Math.max(first, i));
+  if (key === 'ArrowRight') return from === null ? first : clamp(from + 1);
+  if (key === 'ArrowLeft') return from === null ? last : clamp(from - 1);
+  if (key === 'Home') return first;
+  if (key === 'End') return last;
+  return null;
+}
+
+/** The height of the first shown series' value at point i: the crosshair's line goes through it. */
+function pointTop(u: uPlot, i: number | null): number | null {
+  if (i === null) return null;
+  for (let si = 1; si < u.series.length; si++) {
+    const s = u.series[si];
+    const v = u.data[si]?.[i];
+    if (s?.show !== false && v !== null && v !== undefined) return u.valToPos(v, s?.scale ?? 'y');
+  }
+  return null;
+}
+
+function legendEntries(u: uPlot): (HTMLElement | null)[] {
+  // uPlot's rows follow its series; the first (time) row has no toggle.
+  const rows = Array.from(u.root.querySelectorAll<HTMLElement>('.u-legend tr.u-series'));
+  return rows.map((row, i) => (i === 0 ? null : row.querySelector<HTMLElement>(':scope > th')));
+}
+
+function markLegend(u: uPlot): void {
+  legendEntries(u).forEach((th, i) => {
+    if (th === null) return;
+    th.setAttribute('aria-checked', String(u.series[i]?.show !== false));
+  });
+}
+
+export function keyboardPlugin(options: KeyboardOptions): uPlot.Plugin {
+  return {
+    hooks: {
+      init: [
+        (u: uPlot) => {
+          legendEntries(u).forEach((th) => {
+            if (th === null) return;
+            th.tabIndex = 0;
+            th.setAttribute('role', 'checkbox');
+            th.addEventListener('keydown', (e) => {
+              if (e.key !== 'Enter' && e.key !== ' ') return;
+              e.preventDefault();
+              // uPlot's own click handler: the same toggle, rescale and sync as the mouse.
+              th.click();
+            });
+          });
+          markLegend(u);
+
+          const plot = u.over;
+          plot.tabIndex = 0;
+          plot.setAttribute('role', 'application');
+          plot.setAttribute('aria-roledescription', 'chart');
+          plot.setAttribute('aria-label', options.title());
+          const help = document.createElement('span');
+          help.className = 'chart-keys-help';
+          help.id = `chart-keys-${Math.random().toString(36).slice(2)}`;
+          help.textContent = options.onSelect() === null
+            ? 'Left and Right arrows read the values point by point, Home and End go to the ends, Escape clears.'
+            : 'Left and Right arrows read the values point by point, Home and End go to the ends; Shift with an arrow widens a selection and Enter zooms to it; Escape clears.';
+          plot.setAttribute('aria-describedby', help.id);
+          const live = document.createElement('p');
+          live.className = 'chart-live';
+          live.setAttribute('aria-live', 'polite');
+          live.dataset.testid = 'chart-live';
+          u.root.append(help, live);
+
+          const setCursor = u.setCursor as (opts: { left: number; top: number }, fire: boolean, publish: boolean) => void;
+          let idx: number | null = null;
+          let anchor: number | null = null;
+
+          const place = (i: number | null) => {
+            idx = i;
+            const x = i === null ? undefined : u.data[0][i];
+            const left = x === undefined ? -10 : u.valToPos(x, 'x');
+            // Published to the synced charts, as a mouse move is (uPlot's third argument, not in its types).
+            setCursor({ left, top: x === undefined ? -10 : pointTop(u, i) ?? plot.clientHeight / 2 }, true, true);
+            if (i !== null) live.textContent = legendSentence(u);
+          };
+          const select = () => {
+            if (idx === null || anchor === null || idx === anchor) {
+              u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+              return;
+            }
+            const a = u.valToPos(u.data[0][Math.min(idx, anchor)] ?? 0, 'x');
+            const b = u.valToPos(u.data[0][Math.max(idx, anchor)] ?? 0, 'x');
+            // fire=false: the setSelect hook would zoom at once; here Enter decides.
+            u.setSelect({ left: a, top: 0, width: b - a, height: plot.clientHeight }, false);
+          };
+          const clear = () => {
+            anchor = null;
+            select();
+            place(null);
+            live.textContent = '';
+          };
+
+          plot.addEventListener('keydown', (e) => {
+            const range = visibleRange(u);
+            if (range === null) return;
+            const [first, last] = range;
+            const from = idx ?? u.cursor.idx ?? null;
+            if (e.key === 'Escape') {
+              if (idx === null && anchor === null) return;
+              e.preventDefault();
+              clear();
+              return;
+            }
+            if (e.key === 'Enter') {
+              const zoom = options.onSelect();
+              if (zoom === null || anchor === null || idx === null || anchor === idx) return;
+              e.preventDefault();
+              const a = u.data[0][Math.min(anchor, idx)];
+              const b = u.data[0][Math.max(anchor, idx)];
+              clear();
+              if (a !== undefined && b !== undefined) zoom(a, b);
+              return;
+            }
+            const next = step(e.key, from, first, last);
+            if (next === null) return;
+            e.preventDefault();
+            if (e.shiftKey && options.onSelect() !== null) anchor ??= from ?? next;
+            else anchor = null;
+            place(next);
+            select();
+          });
+          plot.addEventListener('blur', () => {
+            if (idx !== null || anchor !== null) clear();
+          });
+        },
+      ],
+      setSeries: [(u: uPlot) => markLegend(u)],
+    },
+  };
+}
