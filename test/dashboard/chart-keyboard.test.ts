@@ -63,6 +63,10 @@ test('legend entries and the plot work from the keyboard: toggle, read point by 
 
     // Home, then ArrowRight point by point: the legend and the live region read each point.
     await plot.focus();
+    // The keys are named to sighted keyboard users too while the plot has the focus.
+    const help = chart.locator('.chart-keys-help');
+    assert.match((await help.textContent()) ?? '', /Left and Right arrows/);
+    assert.ok(((await help.boundingBox())?.width ?? 0) > 100, 'the keys show while the plot has the focus');
     await page.keyboard.press('Home');
     const seen: string[] = [];
     for (let i = 0; i < 30; i++) {
