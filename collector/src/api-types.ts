@@ -582,6 +582,10 @@ export interface AlertTransition {
   value: number | null;
   threshold: number;
   reason: string;
+  /** The rule's series, to read `value` and `threshold` in its unit; null for entries stored before schema 11. */
+  series: AlertRule['series'] | null;
+  /** Set when a person ended the state (the rule was deleted, or changed so the alert ends), not a value: `value` is then null. */
+  cause: 'rule deleted' | 'rule changed' | null;
 }
 
 export interface AlertHistoryResponse extends TimeRange {

@@ -254,8 +254,8 @@ test('the alert store keeps state across reopening and prunes old history and fi
   try {
     const file = join(dir.path, 'alerts.db');
     let store = openSqliteAlertStore(file);
-    store.saveState({ ...OK, state: 'firing', since: 5, firingSince: 5, value: 9 }, { ruleId: 'r', service: 'shop', at: 5, from: 'ok', to: 'firing', value: 9, threshold: 1, reason: 'old' });
-    store.saveState({ ...OK, state: 'resolved', since: 50, firingSince: 5, value: 0 }, { ruleId: 'r', service: 'shop', at: 50, from: 'firing', to: 'resolved', value: 0, threshold: 1, reason: 'new' });
+    store.saveState({ ...OK, state: 'firing', since: 5, firingSince: 5, value: 9 }, { ruleId: 'r', service: 'shop', at: 5, from: 'ok', to: 'firing', value: 9, threshold: 1, reason: 'old', series: 'error_rate', cause: null });
+    store.saveState({ ...OK, state: 'resolved', since: 50, firingSince: 5, value: 0 }, { ruleId: 'r', service: 'shop', at: 50, from: 'firing', to: 'resolved', value: 0, threshold: 1, reason: 'new', series: 'error_rate', cause: null });
     store.addDelivery({ id: 'old-done', ruleId: 'r', destinationId: 'd', kind: 'firing', createdAt: 5, body: '{}' });
     store.addAttempt('old-done', { attempt: 1, at: 5, statusCode: 200, error: null, durationMs: 1 });
     store.finishDelivery('old-done', 'delivered');

@@ -8,10 +8,10 @@ import type { AlertRule, AlertStateView, AlertTransition } from '../api-types';
 import { errors } from '../errors';
 import type { Storage } from '../store/storage';
 import { INITIAL_STATE, type AlertStore, type StoredRule } from './alert-store';
-import { sameAlert } from './notify/alert-notification';
+import { sameAlert, type EndedBy } from './notify/alert-notification';
 import type { DeliveryQueue } from './notify/delivery-queue';
 import { createNotifier } from './notify/notifier';
-import { endAfterChange, evaluate, keep, type Evaluation } from './rule-state';
+import { compare, endAfterChange, endByPerson, evaluate, formatValue, keep, type Evaluation } from './rule-state';
 import type { RuleSpec } from './rule-schema';
 import { tooFewRequests } from './percentile-sample';
 import { readSeriesWithCount, throughputIncomplete, type FindingsSource, type SeriesReading } from './series-reader';
@@ -38,13 +38,16 @@ export interface AlertEngine {
   /**
    * Creates or replaces a rule. Destinations told its alert is firing that the change leaves
    * without news of it get the resolve: those it no longer names, or all of them when the
-   * alert's labels change (then the rule starts afresh, rule-state.ts endAfterChange). Any
-   * other change (threshold, window, …) is the same alert, judged anew at the next evaluation.
+   * alert's labels change (then the rule starts afresh, rule-state.ts endAfterChange). A new
+   * threshold or comparison (same window) the firing rule's value no longer meets ends the
+   * alert at once, as "rule changed" (its resolve quotes no value that breached the old one). Any other
+   * change (window, for, …) is the same alert, judged anew at the next evaluation.
    */
   putRule(spec: RuleSpec, source: StoredRule['source']): StoredRule;
   /**
-   * Deletes a rule. Destinations that were told it is firing are sent a resolve first, so an
-   * incident opened by the rule does not stay open forever in the receiver.
+   * Deletes a rule. Destinations that were told it is firing are sent a resolve ("rule
+   * deleted") first, so an incident opened by the rule does not stay open forever in the
+   * receiver; the history records the deletion.
    */
   deleteRule(ruleId: string): boolean;
   /** Deletes a destination; what is queued or being retried for it is cancelled. */
@@ -134,12 +137,12 @@ export function createAlertEngine(options: {
    * for which `ends` holds, and forgets that it was told: it will hear of the rule again only
    * if the rule names it and fires.
    */
-  function endAlert(rule: AlertRule, ends: (destinationId: string) => boolean, t: number): void {
+  function endAlert(rule: AlertRule, ends: (destinationId: string) => boolean, t: number, endedBy: EndedBy): void {
     const resolved: AlertStateView = { ...stateOf(rule.id), state: 'resolved', since: t };
     for (const destId of store.toldFiring(rule.id)) {
       if (!ends(destId)) continue;
       const dest = store.destination(destId);
-      if (dest !== null) notifier.resolveEnded(rule, resolved, dest, t);
+      if (dest !== null) notifier.resolveEnded(rule, resolved, dest, t, endedBy);
       store.forgetNotified(rule.id, destId);
     }
   }
@@ -149,7 +152,7 @@ export function createAlertEngine(options: {
    * version before rule changes sent resolves. Each start resolves them.
    */
   function resolveUnnamed(t: number): void {
-    for (const stored of store.rules()) endAlert(toRule(stored), (destId) => !stored.spec.destinations.includes(destId), t);
+    for (const stored of store.rules()) endAlert(toRule(stored), (destId) => !stored.spec.destinations.includes(destId), t, 'rule changed');
   }
 
   return {
@@ -184,9 +187,18 @@ export function createAlertEngine(options: {
       const old = toRule(before);
       const changed = toRule(stored);
       if (sameAlert(old, changed)) {
-        endAlert(old, (destId) => !changed.destinations.includes(destId), t);
+        endAlert(old, (destId) => !changed.destinations.includes(destId), t, 'rule changed');
+        const state = stateOf(spec.id);
+        // The last value was read over the rule's window: judged against the new threshold only
+        // when the window is the same (otherwise the next evaluation reads and judges it).
+        const judgedAnew = (old.comparison !== changed.comparison || old.threshold !== changed.threshold) && old.windowMs === changed.windowMs;
+        if (judgedAnew && state.state === 'firing' && state.value !== null && !compare(state.value, changed.comparison, changed.threshold)) {
+          endAlert(changed, () => true, t, 'rule changed');
+          const reason = `rule changed: the threshold is now ${changed.comparison} ${formatValue(changed.series, changed.threshold)}, which the last value (${formatValue(changed.series, state.value)}) does not meet`;
+          save(endByPerson(state, changed, t, 'rule changed', reason));
+        }
       } else {
-        endAlert(old, () => true, t);
+        endAlert(old, () => true, t, 'rule changed');
         // A new alert to every destination: none waits out a group interval for it.
         store.forgetNotified(spec.id);
         save(endAfterChange(stateOf(spec.id), changed, t));
@@ -196,7 +208,10 @@ export function createAlertEngine(options: {
     deleteRule(ruleId) {
       const stored = store.rule(ruleId);
       if (stored === null) return false;
-      endAlert(toRule(stored), () => true, now());
+      const rule = toRule(stored);
+      const t = now();
+      endAlert(rule, () => true, t, 'rule deleted');
+      save(endByPerson(stateOf(ruleId), rule, t, 'rule deleted', 'rule deleted', true));
       states.delete(ruleId);
       return store.deleteRule(ruleId);
     },

@@ -116,7 +116,7 @@ export function evaluate(prev: AlertStateView, rule: AlertRule, value: number | 
   next.since = now;
   return {
     next,
-    transition: { ruleId: rule.id, service: rule.service, at: now, from: prev.state, to, value, threshold: rule.threshold, reason: why },
+    transition: { ruleId: rule.id, service: rule.service, at: now, from: prev.state, to, value, threshold: rule.threshold, reason: why, series: rule.series, cause: null },
   };
 }
 
@@ -127,11 +127,19 @@ export function evaluate(prev: AlertStateView, rule: AlertRule, value: number | 
  * (its for-duration counts again, its firing time is its own).
  */
 export function endAfterChange(prev: AlertStateView, rule: AlertRule, now: number): Evaluation {
-  const to: AlertStateName | null = prev.state === 'firing' ? 'resolved' : prev.state === 'pending' ? 'ok' : null;
+  return endByPerson(prev, rule, now, 'rule changed', 'the rule was changed to other labels (name, series, scope or labels): the alert it raised ends here');
+}
+
+/**
+ * A person ended the rule's state, not a value: it was changed so that its alert ends, or
+ * deleted. Firing becomes resolved, pending ok. `always` records a transition for any state
+ * (a deletion is history even for a rule that was ok). No value: none caused it.
+ */
+export function endByPerson(prev: AlertStateView, rule: AlertRule, now: number, cause: 'rule changed' | 'rule deleted', reason: string, always = false): Evaluation {
+  const to: AlertStateName | null = prev.state === 'firing' ? 'resolved' : prev.state === 'pending' || always ? 'ok' : null;
   const next: AlertStateView = { ...prev, activeSince: null };
   if (to === null) return { next, transition: null };
   next.state = to;
   next.since = now;
-  const reason = 'the rule was changed to other labels (name, series, scope or labels): the alert it raised ends here';
-  return { next, transition: { ruleId: rule.id, service: rule.service, at: now, from: prev.state, to, value: prev.value, threshold: rule.threshold, reason } };
+  return { next, transition: { ruleId: rule.id, service: rule.service, at: now, from: prev.state, to, value: null, threshold: rule.threshold, reason, series: rule.series, cause } };
 }

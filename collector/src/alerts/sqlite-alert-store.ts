@@ -36,6 +36,8 @@ interface TransitionRow {
   value: number | null;
   threshold: number;
   reason: string;
+  series: AlertTransition['series'];
+  cause: AlertTransition['cause'];
 }
 
 function toRule(row: RuleRow): StoredRule {
@@ -129,9 +131,9 @@ class SqliteAlertStore implements AlertStore {
         .run(s.ruleId, s.state, s.since, s.activeSince, s.firingSince, s.value, s.lastEvaluatedAt);
       if (!transition) return null;
       const { lastInsertRowid } = this.db
-        .prepare(`INSERT INTO alert_transitions (rule_id, service, at_ms, from_state, to_state, value, threshold, reason)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(transition.ruleId, transition.service, transition.at, transition.from, transition.to, transition.value, transition.threshold, transition.reason);
+        .prepare(`INSERT INTO alert_transitions (rule_id, service, at_ms, from_state, to_state, value, threshold, reason, series, cause)
+                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(transition.ruleId, transition.service, transition.at, transition.from, transition.to, transition.value, transition.threshold, transition.reason, transition.series, transition.cause);
       return { id: Number(lastInsertRowid), ...transition };
     })();
   }
@@ -159,6 +161,8 @@ class SqliteAlertStore implements AlertStore {
       value: r.value,
       threshold: r.threshold,
       reason: r.reason,
+      series: r.series,
+      cause: r.cause,
     }));
   }
 

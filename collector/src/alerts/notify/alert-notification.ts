@@ -40,15 +40,23 @@ export function sameAlert(a: AlertRule, b: AlertRule): boolean {
   return fingerprint(ruleLabels(a)) === fingerprint(ruleLabels(b));
 }
 
-export function buildNotification(rule: AlertRule, state: AlertStateView, status: 'firing' | 'resolved', externalUrl: string, now: number): AlertNotification {
+/** Why a resolve was sent when no value ended the alert: a person deleted or changed its rule. */
+export type EndedBy = 'rule deleted' | 'rule changed';
+
+/**
+ * `endedBy`: the resolve of an alert a person ended (engine.ts endAlert). It says so instead of
+ * quoting the last value, which still breached: "Checkout slow resolved: rule deleted".
+ */
+export function buildNotification(rule: AlertRule, state: AlertStateView, status: 'firing' | 'resolved', externalUrl: string, now: number, endedBy?: EndedBy): AlertNotification {
   const labels = ruleLabels(rule);
   const startsAt = state.firingSince ?? state.activeSince ?? now;
   const endsAt = status === 'resolved' ? (state.state === 'resolved' ? state.since : now) : null;
-  const condition = describeCondition(rule, state.value, state.instance);
+  const ended = status === 'resolved' && endedBy !== undefined;
+  const condition = ended ? endedBy : describeCondition(rule, state.value, state.instance);
   const annotations: Record<string, string> = {
     summary: status === 'firing' ? `${rule.name}: ${condition}` : `${rule.name} resolved: ${condition}`,
     description: `${rule.service}${rule.route !== null ? ` ${rule.route}` : ''}${rule.instanceId !== null ? ` (instance ${rule.instanceId})` : ''}: ${condition}`,
-    ...(state.value !== null && { value: String(state.value) }),
+    ...(state.value !== null && !ended && { value: String(state.value) }),
     ...rule.annotations,
   };
   const range = { from: startsAt - 30 * 60_000, to: (endsAt ?? now) + 5 * 60_000 };

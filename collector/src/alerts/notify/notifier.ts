@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { AlertRule, AlertStateView } from '../../api-types';
 import type { AlertStore, NewDelivery, SentStatus, StoredDestination } from '../alert-store';
 import { alertmanagerPayload } from './alertmanager-payload';
-import { buildNotification, type AlertNotification } from './alert-notification';
+import { buildNotification, type AlertNotification, type EndedBy } from './alert-notification';
 import type { DeliveryQueue, DeliveryTarget } from './delivery-queue';
 import { plannedStatus } from './notification-plan';
 import { slackPayload } from './slack-payload';
@@ -33,9 +33,10 @@ export interface Notifier {
    * send it later; bounded by the rules and destinations there are. The destination's URL and
    * secret travel with it: a rules file that removes the destination with its rules still
    * closes the alert there. Deleting the destination through the API afterwards cancels it
-   * (engine.deleteDestination). `state` is the rule's state as resolved now.
+   * (engine.deleteDestination). `state` is the rule's state as resolved now; `endedBy` what
+   * ended the alert, which the resolve says instead of the last (breaching) value.
    */
-  resolveEnded(rule: AlertRule, state: AlertStateView, dest: StoredDestination, t: number): void;
+  resolveEnded(rule: AlertRule, state: AlertStateView, dest: StoredDestination, t: number, endedBy: EndedBy): void;
   /** Queues a sample firing to one destination; returns the delivery id. */
   sendTest(dest: StoredDestination, t: number): string;
 }
@@ -66,7 +67,7 @@ export function createNotifier(store: AlertStore, queue: DeliveryQueue, groupInt
     return resolve ? { ...state, state: 'resolved', since: resolve.at } : state;
   }
 
-  function delivery(rule: AlertRule, state: AlertStateView, dest: StoredDestination, status: SentStatus, t: number): NewDelivery {
+  function delivery(rule: AlertRule, state: AlertStateView, dest: StoredDestination, status: SentStatus, t: number, endedBy?: EndedBy): NewDelivery {
     const reported = status === 'resolved' ? asResolved(rule, state, t) : state;
     return {
       id: `msg_${randomUUID()}`,
@@ -74,7 +75,7 @@ export function createNotifier(store: AlertStore, queue: DeliveryQueue, groupInt
       destinationId: dest.id,
       kind: status,
       createdAt: t,
-      body: body(dest, [buildNotification(rule, reported, status, externalUrl ?? '', t)]),
+      body: body(dest, [buildNotification(rule, reported, status, externalUrl ?? '', t, endedBy)]),
     };
   }
 
@@ -122,9 +123,9 @@ export function createNotifier(store: AlertStore, queue: DeliveryQueue, groupInt
       }
     },
 
-    resolveEnded(rule, state, dest, t) {
+    resolveEnded(rule, state, dest, t, endedBy) {
       const send = (): void => {
-        const d = delivery(rule, state, dest, 'resolved', t);
+        const d = delivery(rule, state, dest, 'resolved', t, endedBy);
         store.addDelivery(d);
         queue.enqueue(d, targetOf(dest), { pastCapacity: true });
       };

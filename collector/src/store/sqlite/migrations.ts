@@ -381,6 +381,23 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (service, t)
   ) WITHOUT ROWID;
   `,
+  // 11: an alert transition keeps its rule's series, so its value is still read in its unit
+  // ("308 ms", "100 %") once the rule is deleted, and its cause when a person's change or
+  // deletion of the rule ended the state, not a value. Rebuilt rather than altered: a file a
+  // test turned back to an older version may have the columns already (see 6).
+  `
+  CREATE TABLE alert_transitions_11 (
+    id INTEGER PRIMARY KEY, rule_id TEXT NOT NULL, service TEXT NOT NULL, at_ms INTEGER NOT NULL,
+    from_state TEXT NOT NULL, to_state TEXT NOT NULL, value REAL, threshold REAL NOT NULL, reason TEXT NOT NULL,
+    series TEXT, cause TEXT
+  );
+  INSERT INTO alert_transitions_11 (id, rule_id, service, at_ms, from_state, to_state, value, threshold, reason)
+  SELECT id, rule_id, service, at_ms, from_state, to_state, value, threshold, reason FROM alert_transitions;
+  DROP TABLE alert_transitions;
+  ALTER TABLE alert_transitions_11 RENAME TO alert_transitions;
+  CREATE INDEX alert_transitions_rule ON alert_transitions (rule_id, at_ms);
+  CREATE INDEX alert_transitions_time ON alert_transitions (at_ms);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
