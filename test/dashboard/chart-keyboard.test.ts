@@ -93,6 +93,7 @@ test('legend entries and the plot work from the keyboard: toggle, read point by 
     await page.keyboard.press('Shift+ArrowLeft');
     await page.keyboard.press('Shift+ArrowLeft');
     assert.equal(await rssValue.textContent(), '120 MiB');
+    assert.match((await live.textContent()) ?? '', /RSS 120 MiB, .*; selected from \S+ to \S+, Enter zooms$/);
     assert.ok(Number(await chart.locator('.u-select').evaluate((el) => (el as HTMLElement).offsetWidth)) > 0, 'the selection is drawn');
     await page.keyboard.press('Enter');
     await page.waitForURL(/from=\d+.*to=\d+/);

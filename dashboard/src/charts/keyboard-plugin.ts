@@ -6,6 +6,7 @@
 // Enter zooms to it, as a drag does; Escape drops the cursor and the selection.
 
 import type uPlot from 'uplot';
+import { formatTime } from '../format/units';
 
 export interface KeyboardOptions {
   title: () => string;
@@ -81,6 +82,10 @@ function markLegend(u: uPlot): void {
 }
 
 export function keyboardPlugin(options: KeyboardOptions): uPlot.Plugin {
+  // One plugin per chart: the keyboard's point and selection anchor, as times (x values).
+  let at: number | null = null;
+  let anchorAt: number | null = null;
+  let follow: (() => void) | null = null;
   return {
     hooks: {
       init: [
@@ -116,70 +121,91 @@ export function keyboardPlugin(options: KeyboardOptions): uPlot.Plugin {
           live.dataset.testid = 'chart-live';
           u.root.append(help, live);
 
+          // uPlot's third argument publishes to the synced charts; its types omit it.
           const setCursor = u.setCursor as (opts: { left: number; top: number }, fire: boolean, publish: boolean) => void;
-          let idx: number | null = null;
-          let anchor: number | null = null;
-
-          const place = (i: number | null) => {
-            idx = i;
-            const x = i === null ? undefined : u.data[0][i];
-            const left = x === undefined ? -10 : u.valToPos(x, 'x');
-            // Published to the synced charts, as a mouse move is (uPlot's third argument, not in its types).
-            setCursor({ left, top: x === undefined ? -10 : pointTop(u, i) ?? plot.clientHeight / 2 }, true, true);
-            if (i !== null) live.textContent = legendSentence(u);
+          const indexOf = (t: number | null) => {
+            const i = t === null ? -1 : u.data[0].indexOf(t);
+            return i < 0 ? null : i;
           };
-          const select = () => {
-            if (idx === null || anchor === null || idx === anchor) {
+          // Cursor and selection drawn where `at` and `anchorAt` are now (the window moves, live data shifts indices).
+          const show = (publish: boolean) => {
+            const i = indexOf(at);
+            const left = i === null || at === null ? -10 : u.valToPos(at, 'x');
+            setCursor({ left, top: i === null ? -10 : pointTop(u, i) ?? plot.clientHeight / 2 }, true, publish);
+            if (at === null || anchorAt === null || anchorAt === at) {
               u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
               return;
             }
-            const a = u.valToPos(u.data[0][Math.min(idx, anchor)] ?? 0, 'x');
-            const b = u.valToPos(u.data[0][Math.max(idx, anchor)] ?? 0, 'x');
+            const a = u.valToPos(Math.min(at, anchorAt), 'x');
+            const b = u.valToPos(Math.max(at, anchorAt), 'x');
             // fire=false: the setSelect hook would zoom at once; here Enter decides.
             u.setSelect({ left: a, top: 0, width: b - a, height: plot.clientHeight }, false);
           };
-          const clear = () => {
-            anchor = null;
-            select();
-            place(null);
+          const clear = (publish: boolean) => {
+            at = null;
+            anchorAt = null;
+            show(publish);
             live.textContent = '';
+          };
+          follow = () => {
+            if (at === null) return;
+            const range = visibleRange(u);
+            const i = indexOf(at);
+            if (range === null || i === null || i < range[0] || i > range[1]) clear(true);
+            else if (Math.abs((u.cursor.left ?? -10) - u.valToPos(at, 'x')) > 0.5) show(false);
           };
 
           plot.addEventListener('keydown', (e) => {
             const range = visibleRange(u);
             if (range === null) return;
             const [first, last] = range;
-            const from = idx ?? u.cursor.idx ?? null;
             if (e.key === 'Escape') {
-              if (idx === null && anchor === null) return;
+              if (at === null && anchorAt === null) return;
               e.preventDefault();
-              clear();
+              // Published: the synced charts drop the cursor too.
+              clear(true);
               return;
             }
             if (e.key === 'Enter') {
               const zoom = options.onSelect();
-              if (zoom === null || anchor === null || idx === null || anchor === idx) return;
+              if (zoom === null || at === null || anchorAt === null || anchorAt === at) return;
               e.preventDefault();
-              const a = u.data[0][Math.min(anchor, idx)];
-              const b = u.data[0][Math.max(anchor, idx)];
-              clear();
-              if (a !== undefined && b !== undefined) zoom(a, b);
+              const [from, to] = [Math.min(at, anchorAt), Math.max(at, anchorAt)];
+              clear(true);
+              zoom(from, to);
               return;
             }
+            const from = indexOf(at) ?? u.cursor.idx ?? null;
             const next = step(e.key, from, first, last);
-            if (next === null) return;
+            const nextAt = next === null ? undefined : u.data[0][next];
+            if (nextAt === undefined) return;
             e.preventDefault();
-            if (e.shiftKey && options.onSelect() !== null) anchor ??= from ?? next;
-            else anchor = null;
-            place(next);
-            select();
+            const fromAt = from === null ? undefined : u.data[0][from];
+            if (e.shiftKey && options.onSelect() !== null) anchorAt ??= fromAt ?? nextAt;
+            else anchorAt = null;
+            at = nextAt;
+            // Published to the synced charts, as a mouse move is.
+            show(true);
+            live.textContent = anchorAt === null || anchorAt === at
+              ? legendSentence(u)
+              : `${legendSentence(u)}; selected from ${formatTime(Math.min(at, anchorAt))} to ${formatTime(Math.max(at, anchorAt))}, Enter zooms`;
           });
           plot.addEventListener('blur', () => {
-            if (idx !== null || anchor !== null) clear();
+            if (at !== null || anchorAt !== null) clear(true);
+          });
+          // The mouse takes the cursor over: the keyboard's point and selection are dropped.
+          plot.addEventListener('mousemove', () => {
+            if (at === null && anchorAt === null) return;
+            at = null;
+            anchorAt = null;
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+            live.textContent = '';
           });
         },
       ],
       setSeries: [(u: uPlot) => markLegend(u)],
+      // Each redraw (a moving live window, new data) puts the keyboard's cursor back on its point.
+      draw: [() => follow?.()],
     },
   };
 }
