@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AlertHistoryResponse, AlertRuleWithState } from '../../collector/src/api-types';
-import { formatAlertValue } from '../../collector/src/alerts/alert-units';
+import { formatAlertDuration, formatAlertValue } from '../../collector/src/alerts/alert-units';
 import { eventually } from '../agent/support/harness';
 import { sendGauges } from './support/advisor-harness';
 import { startAlertCollector, tempDir } from './support/alerts-harness';
@@ -64,4 +64,11 @@ test('alert values by series: durations in ms or s, shares in %, Apdex to 2 plac
   assert.equal(formatAlertValue('apdex', 0.5), '0.50');
   assert.equal(formatAlertValue('throughput', 1234.4), '1234 rpm');
   assert.equal(formatAlertValue('stall.count', 3), '3');
+});
+
+test('windows and for-durations read in their largest whole unit (a 24-hour window read "1440 min")', () => {
+  assert.deepEqual(
+    [86_400_000, 2 * 86_400_000, 36 * 3_600_000, 3_600_000, 90 * 60_000, 60_000, 45_000, 1_500, 0].map(formatAlertDuration),
+    ['1d', '2d', '36h', '1h', '90m', '1m', '45s', '1.5s', '0s'],
+  );
 });

@@ -120,3 +120,30 @@ test('a memory rule reads in MiB on the Alerts page (condition, value, history),
     await page.close();
   }
 });
+
+test('a deleted rule\'s history keeps its unit and records the deletion; a 24-hour window reads 1d', async () => {
+  const MIB = 1024 * 1024;
+  const created = await postJson(`${collector.httpUrl}/api/alerts/rules`, { id: 'rss-daily', name: 'shop-rss daily', series: 'memory.rss', service: 'shop', windowMs: '24h', comparison: '>', threshold: 250 * MIB, destinations: [] });
+  assert.equal(created.status, 201);
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${collector.httpUrl}/alerts`);
+    const row = page.locator('[data-testid="alert-rules"] tr[data-rule="rss-daily"]');
+    await row.getByText('firing').waitFor();
+    assert.match(await row.innerText(), /over 1d, for 0s/);
+    assert.doesNotMatch(await row.innerText(), /1440 min/);
+
+    assert.equal((await fetch(`${collector.httpUrl}/api/alerts/rules/rss-daily`, { method: 'DELETE' })).status, 204);
+    await page.reload();
+    const history = page.locator('[data-testid="alert-history"]');
+    const deleted = history.locator('tr', { hasText: 'rss-daily' });
+    await deleted.filter({ hasText: 'rule deleted' }).waitFor();
+    const [deletion, fired] = await deleted.allInnerTexts();
+    assert.match(deletion ?? '', /firing\s*→\s*resolved\s+—\s+rule deleted/);
+    // The rule is gone; its value is still read in MiB (it read "285736960" before).
+    assert.match(fired ?? '', /ok\s*→\s*firing\s+272\.5 MiB\s/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'alerts-page-deleted-rule.png'), fullPage: true });
+  } finally {
+    await page.close();
+  }
+});

@@ -32,6 +32,17 @@ function count(value: number): string {
   return Math.abs(value) >= 100 ? String(Math.round(value)) : String(Number(value.toPrecision(3)));
 }
 
+/**
+ * A rule's window or for-duration in its largest whole unit: "1d", "36h", "90m", "45s" (a
+ * 24-hour window read "1440 min" on the Alerts page).
+ */
+export function formatAlertDuration(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000]] as const) {
+    if (ms !== 0 && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${Number((ms / 1000).toFixed(3))}s`;
+}
+
 export function formatAlertValue(series: Series, value: number): string {
   switch (series) {
     case 'latency.p50':

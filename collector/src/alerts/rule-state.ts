@@ -3,7 +3,7 @@
 // fires at once); a false condition sends pending back to ok and firing to resolved, and a
 // resolved rule shows as such for one evaluation before it is ok again.
 import type { AlertRule, AlertStateName, AlertStateView, AlertTransition } from '../api-types';
-import { formatAlertValue } from './alert-units';
+import { formatAlertDuration, formatAlertValue } from './alert-units';
 
 export interface Evaluation {
   next: AlertStateView;
@@ -49,9 +49,7 @@ export function compare(value: number, comparison: AlertRule['comparison'], thre
   }
 }
 
-function formatWindow(ms: number): string {
-  return ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
-}
+const formatWindow = formatAlertDuration;
 
 /**
  * The condition in words, with the series' unit. `instance` names the process whose value it

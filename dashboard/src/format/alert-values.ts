@@ -5,6 +5,8 @@
 import type { AlertRule } from '@headroom/collector/api-types';
 import { formatAlertValue as formatInUnit } from '../../../collector/src/alerts/alert-units';
 
+export { formatAlertDuration } from '../../../collector/src/alerts/alert-units';
+
 export function formatAlertValue(series: AlertRule['series'], value: number | null): string {
   return value === null ? 'no data' : formatInUnit(series, value);
 }

@@ -9,7 +9,7 @@ import { useState } from 'preact/hooks';
 import { alertsApi } from '../api/alerts-api';
 import { ApiFailure } from '../api/client';
 import { Async, EmptyNote } from '../components/states';
-import { alertCondition, formatAlertValue } from '../format/alert-values';
+import { alertCondition, formatAlertDuration, formatAlertValue } from '../format/alert-values';
 import { formatTime } from '../format/units';
 import { useLiveMessages } from '../live/live-context';
 import { useApi } from '../state/use-api';
@@ -44,10 +44,17 @@ function StateBadge({ state }: { state: AlertStateName }) {
   return <span class={`alert-state alert-state-${state}`}>{state}</span>;
 }
 
-/** A value without its rule's series (a rule since deleted): the bare number. */
+/** A value without its rule's series (an entry stored before schema 11, of a rule since deleted): the bare number. */
 function formatBare(value: number | null): string {
   if (value === null) return 'no data';
   return Math.abs(value) >= 100 ? String(Math.round(value)) : String(Number(value.toPrecision(3)));
+}
+
+/** A history entry's value in its rule's unit: the series stored with it, else the rule's if it still exists. */
+function historyValue(t: AlertTransition, rules: Map<string, AlertRuleWithState['rule']['series']>): string {
+  if (t.cause !== null && t.value === null) return '—'; // a person ended it: no value did
+  const series = t.series ?? rules.get(t.ruleId);
+  return series !== undefined ? formatAlertValue(series, t.value) : formatBare(t.value);
 }
 
 export function AlertsPage() {
@@ -158,7 +165,7 @@ function RulesTable({ rules, act }: { rules: AlertRuleWithState[]; act: (what: (
               </td>
               <td>
                 <code>{alertCondition(rule)}</code>
-                <div class="muted-text">over {rule.windowMs / 60_000} min, for {rule.forMs / 1000} s, no data: {rule.noData}</div>
+                <div class="muted-text">over {formatAlertDuration(rule.windowMs)}, for {formatAlertDuration(rule.forMs)}, no data: {rule.noData}</div>
               </td>
               <td class="num">
                 {formatAlertValue(rule.series, state.value)}
@@ -262,7 +269,7 @@ function HistoryTable({ rows, series }: { rows: AlertTransition[]; series: Map<s
               <td>{formatTime(t.at)}</td>
               <td>{t.ruleId}</td>
               <td><StateBadge state={t.from} /> → <StateBadge state={t.to} /></td>
-              <td class="num">{series.has(t.ruleId) ? formatAlertValue(series.get(t.ruleId)!, t.value) : formatBare(t.value)}</td>
+              <td class="num">{historyValue(t, series)}</td>
               <td>{t.reason}</td>
             </tr>
           ))}
