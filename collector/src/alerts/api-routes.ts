@@ -19,6 +19,7 @@ import { ApiHttpError, notFound } from '../query/api-error';
 import { limitParam, rangeParams, stringParam, type RawQuery } from '../query/query-params';
 import type { AlertStore, DestinationAttempts, StoredDestination, StoredRule } from './alert-store';
 import { seriesLink } from './dashboard-link';
+import { maskedUrl, urlToStore } from './destination-url';
 import { toRule, type AlertEngine } from './engine';
 import { ANY_HOST, type DestinationPolicy } from './notify/destination-policy';
 import { newRuleId, newSecret, parseDestination, parseRule } from './rule-schema';
@@ -52,7 +53,8 @@ function viewDestination(d: StoredDestination, attempts: Map<string, Destination
   const a = attempts.get(d.id);
   const ok = a !== undefined && a.lastStatusCode !== null && a.lastStatusCode >= 200 && a.lastStatusCode < 300;
   const health = a === undefined ? null : { failing: !ok, ...a };
-  return { id: d.id, type: d.type, url: d.url, hasSecret: d.secret !== null, source: d.source, health };
+  // The URL masked (a Slack webhook URL is itself a secret); the full one stays server-side.
+  return { id: d.id, type: d.type, url: maskedUrl(d.url, d.type), hasSecret: d.secret !== null, source: d.source, health };
 }
 
 function alertNotFound(what: string): ApiHttpError {
@@ -154,7 +156,9 @@ export function createAlertsRouter(store: AlertStore, engine: AlertEngine, now: 
     const existing = store.destination(req.params.id);
     if (existing === null) throw alertNotFound(`destination ${JSON.stringify(req.params.id)}`);
     if (existing.source === 'file') throw new ApiHttpError(409, errors.alertReadOnly, `destination ${JSON.stringify(req.params.id)}`);
-    const spec = parseDestination({ ...(req.body as object), id: req.params.id }, '', policy);
+    const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as { url?: unknown; type?: unknown };
+    // The URL as the API showed it (masked), or none, keeps the stored one.
+    const spec = parseDestination({ ...body, id: req.params.id, url: urlToStore(body.url, existing, body.type) }, '', policy);
     // The secret is write-only: left out, it stays as it was.
     store.putDestination({ ...spec, secret: spec.secret ?? existing.secret }, 'api');
     res.json(viewDestination(store.destination(spec.id) as StoredDestination, store.destinationAttempts()));

@@ -6,6 +6,8 @@ import { verify } from '../../../collector/src/alerts/notify/standard-webhooks-s
 
 export interface ReceivedRequest {
   at: number;
+  /** The request's path and query, as sent. */
+  url: string;
   headers: http.IncomingHttpHeaders;
   body: string;
   json: unknown;
@@ -47,7 +49,7 @@ export async function startWebhookReceiver(secret: string | null, answer: (n: nu
         secret !== null &&
         verify(secret, { 'webhook-id': headers['webhook-id'], 'webhook-timestamp': headers['webhook-timestamp'], 'webhook-signature': headers['webhook-signature'] }, body, Math.floor(Date.now() / 1000));
       const a = answer(requests.length);
-      const record: ReceivedRequest = { at: Date.now(), headers: req.headers, body, json, signatureValid, answered: typeof a === 'string' ? null : a.status };
+      const record: ReceivedRequest = { at: Date.now(), url: req.url ?? '', headers: req.headers, body, json, signatureValid, answered: typeof a === 'string' ? null : a.status };
       requests.push(record);
       if (a === 'hang') {
         hanging.add(res);

@@ -1,0 +1,45 @@
+// A destination's URL as the API shows it. A Slack incoming-webhook URL is itself the secret
+// (hooks.slack.com/services/T…/B…/<secret>: whoever has it can post to the channel), and a
+// query string often carries a token, so the API answers them masked; the full URL stays in the
+// store, and a PUT that sends the masked form back keeps it (as the write-only `secret` does).
+// URLs with credentials (user:password@) are refused on the way in (rule-schema.ts).
+import type { AlertDestinationType } from '../api-types';
+import { errors, headroomError } from '../errors';
+
+export const MASK = '***';
+
+/** The URL with its secret parts replaced by MASK: a Slack URL's last path segment, every query value, a fragment. */
+export function maskedUrl(url: string, type: AlertDestinationType): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return MASK; // never stored (parseDestination checks it); nothing of it is shown
+  }
+  let path = u.pathname;
+  if (type === 'slack') {
+    const segments = path.split('/');
+    const last = segments.findLastIndex((s) => s !== '');
+    if (last >= 0) segments[last] = MASK;
+    path = segments.join('/');
+  }
+  const query = u.search === '' ? '' : `?${u.search.slice(1).split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    return eq < 0 ? (pair === '' ? '' : MASK) : `${pair.slice(0, eq)}=${MASK}`;
+  }).join('&')}`;
+  return `${u.origin}${path}${query}${u.hash === '' ? '' : `#${MASK}`}`;
+}
+
+/**
+ * The URL a PUT means: the stored one when it sends back the masked form (or none), else its
+ * own. A new URL still holding the mask would post to a literal "***": refused.
+ */
+export function urlToStore(sent: unknown, existing: { url: string; type: AlertDestinationType }, type: unknown): unknown {
+  if (sent === undefined) return existing.url;
+  if (typeof sent !== 'string') return sent;
+  if (sent === maskedUrl(existing.url, existing.type) && (type === undefined || type === existing.type)) return existing.url;
+  if (sent.includes(MASK)) {
+    throw headroomError(errors.alertBadDestination, `url still holds the masked part "${MASK}" of the URL the API showed; send the full URL, or the masked one unchanged to keep the stored URL`);
+  }
+  return sent;
+}
