@@ -66,3 +66,22 @@ test('a generic webhook URL keeps its path; only query values and a fragment are
   assert.equal(maskedUrl('https://hooks.slack.com/services/T1/B2/sekrit', 'slack'), 'https://hooks.slack.com/services/T1/B2/***');
   assert.equal(maskedUrl('https://chat.example.com/hooks/sekrit/', 'slack'), 'https://chat.example.com/hooks/***/');
 });
+
+test('a failed delivery\'s log line shows the URL masked', async (t) => {
+  const dir = tempDir();
+  const collector = await startAlertCollector(dir, { delivery: { timeoutMs: 1_000, maxAttempts: 1 } });
+  const lines: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
+  t.after(async () => {
+    console.error = original;
+    await collector.close();
+    dir.remove();
+  });
+  // Port 9: nobody listens, the one attempt is refused.
+  assert.equal((await postJson(`${collector.httpUrl}/api/alerts/destinations`, { id: 'chat', type: 'slack', url: `http://127.0.0.1:9/services/T1/B2/${SECRET_PART}` })).status, 201);
+  assert.equal((await postJson(`${collector.httpUrl}/api/alerts/destinations/chat/test`, {})).status, 202);
+  const line = await eventually(async () => lines.find((l) => l.includes('HR_ALERT_DELIVERY')), 'the failure in the log');
+  assert.match(line, /http:\/\/127\.0\.0\.1:9\/services\/T1\/B2\/\*\*\* answered/);
+  assert.ok(!lines.some((l) => l.includes(SECRET_PART)));
+});

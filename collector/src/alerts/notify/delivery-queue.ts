@@ -36,6 +36,8 @@ export const DEFAULT_DELIVERY: DeliverySettings = {
 export interface DeliveryTarget {
   url: string;
   secret: string | null;
+  /** The URL as logs may show it (destination-url.ts: a Slack webhook URL is itself a secret). */
+  shownUrl: string;
 }
 
 interface Job {
@@ -160,7 +162,7 @@ export function createDeliveryQueue(store: AlertStore, settings: DeliverySetting
     const refusal = destinationRefusal(new URL(job.target.url), policy);
     if (refusal !== null) {
       store.addAttempt(job.delivery.id, { attempt: job.attempts, at: started, statusCode: null, error: `refused: ${refusal}`, durationMs: 0 });
-      log(`${errors.alertDelivery.code}: ${errors.alertDelivery.message}: ${job.target.url} refused: ${refusal}`);
+      log(`${errors.alertDelivery.code}: ${errors.alertDelivery.message}: ${job.target.shownUrl} refused: ${refusal}`);
       done(job, 'failed');
       return;
     }
@@ -204,7 +206,7 @@ export function createDeliveryQueue(store: AlertStore, settings: DeliverySetting
     }
     if (!isRetryable(statusCode) || refused || job.attempts >= settings.maxAttempts || closed) {
       if (!closed || statusCode !== null) {
-        log(`${errors.alertDelivery.code}: ${errors.alertDelivery.message}: ${job.target.url} answered ${statusCode ?? error} after ${job.attempts} attempt(s)`);
+        log(`${errors.alertDelivery.code}: ${errors.alertDelivery.message}: ${job.target.shownUrl} answered ${statusCode ?? error} after ${job.attempts} attempt(s)`);
         if (!closed) done(job, 'failed');
       }
       return;

@@ -15,6 +15,7 @@ import type { AlertStore, NewDelivery, SentStatus, StoredDestination } from '../
 import { alertmanagerPayload } from './alertmanager-payload';
 import { buildNotification, type AlertNotification, type EndedBy } from './alert-notification';
 import type { DeliveryQueue, DeliveryTarget } from './delivery-queue';
+import { maskedUrl } from '../destination-url';
 import { plannedStatus } from './notification-plan';
 import { slackPayload } from './slack-payload';
 
@@ -42,7 +43,7 @@ export interface Notifier {
 }
 
 function targetOf(dest: StoredDestination): DeliveryTarget {
-  return { url: dest.url, secret: dest.secret };
+  return { url: dest.url, secret: dest.secret, shownUrl: maskedUrl(dest.url, dest.type) };
 }
 
 export function createNotifier(store: AlertStore, queue: DeliveryQueue, groupIntervalMs: number): Notifier {
