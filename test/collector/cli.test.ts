@@ -7,19 +7,11 @@ import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
+import { startCli } from './support/cli-process';
 import { makeTempDir, sendTraces, serviceResource, type TempDir } from './support/collector-harness';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'collector', 'src', 'cli.ts');
-
-interface Started {
-  child: ChildProcess;
-  otlpUrl: string;
-  httpUrl: string;
-  stdout: () => string;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
@@ -39,22 +31,6 @@ async function runToEnd(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ 
   return { code, stdout, stderr };
 }
 
-function start(args: string[]): Promise<Started> {
-  const child = run(['start', '--otlp-port', '0', '--http-port', '0', ...args]);
-  let stdout = '';
-  let stderr = '';
-  const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return new Promise((resolve, reject) => {
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout?.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      const otlp = /OTLP endpoint:\s+(http:\/\/\S+)/.exec(stdout);
-      const http = /Dashboard:\s+(http:\/\/\S+?)\/?(\s|$)/.exec(stdout);
-      if (otlp && http) resolve({ child, otlpUrl: otlp[1] as string, httpUrl: http[1] as string, stdout: () => stdout, stderr: () => stderr, exit });
-    });
-    void exit.then((code) => reject(new Error(`exited ${code} before starting: ${stderr}`)));
-  });
-}
 
 function assertOneLineError(stderr: string, code: string, pattern: RegExp): void {
   const lines = stderr.trimEnd().split('\n');
@@ -142,7 +118,7 @@ describe('headroom command', () => {
 
   it('starts, prints its URLs, and on SIGTERM flushes and exits 0 with the data kept', async () => {
     const db = path.join(tmp.path, 'kept.db');
-    const first = await start(['--db', db]);
+    const first = await startCli(['--db', db]);
     assert.match(first.stdout(), /headroom \d+\.\d+\.\d+ collector started/);
     assert.match(first.otlpUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.match(first.httpUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -161,7 +137,7 @@ describe('headroom command', () => {
     assert.equal(await liveClosed, 1001);
     assert.match(first.stderr(), /stopped, database closed/);
 
-    const second = await start(['--db', db]);
+    const second = await startCli(['--db', db]);
     try {
       const res = await fetch(`${second.httpUrl}/api/traces/${traceId}`);
       assert.equal(res.status, 200);
