@@ -10,12 +10,9 @@ import type { AlertmanagerPayload } from '../../collector/src/alerts/notify/aler
 import { parseRule } from '../../collector/src/alerts/rule-schema';
 import { openSqliteAlertStore } from '../../collector/src/alerts/sqlite-alert-store';
 import { eventually } from '../agent/support/harness';
-import { quietRule, sleep, startAlertCollector, tempDir } from './support/alerts-harness';
+import { payloads, quietRule, sleep, startAlertCollector, tempDir, withFiringRule } from './support/alerts-harness';
 import { postJson, startWebhookReceiver, TEST_SECRET, type WebhookReceiver } from './support/webhook-receiver';
 
-function payloads(r: WebhookReceiver): AlertmanagerPayload[] {
-  return r.requests.map((q) => q.json as AlertmanagerPayload);
-}
 
 function statuses(r: WebhookReceiver): string[] {
   return payloads(r).map((p) => p.status);
@@ -25,22 +22,6 @@ function waitFor(r: WebhookReceiver, n: number, what: string): Promise<true> {
   return eventually(async () => (r.requests.length >= n ? true : undefined), what);
 }
 
-/** A collector whose rule "quiet" fires to the destination "hook"; `body` runs once the firing arrived. */
-async function withFiringRule(body: (httpUrl: string, hook: WebhookReceiver) => Promise<void>): Promise<void> {
-  const dir = tempDir();
-  const hook = await startWebhookReceiver(TEST_SECRET);
-  const collector = await startAlertCollector(dir);
-  try {
-    assert.equal((await postJson(`${collector.httpUrl}/api/alerts/destinations`, { id: 'hook', type: 'webhook', url: hook.url, secret: TEST_SECRET })).status, 201);
-    assert.equal((await postJson(`${collector.httpUrl}/api/alerts/rules`, quietRule(['hook']))).status, 201);
-    await waitFor(hook, 1, 'the firing');
-    await body(collector.httpUrl, hook);
-  } finally {
-    await collector.close();
-    await hook.close();
-    dir.remove();
-  }
-}
 
 /** The resolve pairs with the firing: same alert (fingerprint) and start. */
 function assertPairs(firing: AlertmanagerPayload, resolved: AlertmanagerPayload): void {

@@ -5,36 +5,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AlertHistoryResponse } from '../../collector/src/api-types';
-import type { AlertmanagerPayload } from '../../collector/src/alerts/notify/alertmanager-payload';
 import { eventually } from '../agent/support/harness';
-import { quietRule, startAlertCollector, tempDir } from './support/alerts-harness';
-import { postJson, startWebhookReceiver, TEST_SECRET, type WebhookReceiver } from './support/webhook-receiver';
-
-function payloads(r: WebhookReceiver): AlertmanagerPayload[] {
-  return r.requests.map((q) => q.json as AlertmanagerPayload);
-}
+import { payloads, quietRule, withFiringRule } from './support/alerts-harness';
+import { postJson } from './support/webhook-receiver';
 
 async function history(httpUrl: string): Promise<AlertHistoryResponse['transitions']> {
   const res = await fetch(`${httpUrl}/api/alerts/history?ruleId=quiet&range=1h`);
   return ((await res.json()) as AlertHistoryResponse).transitions;
-}
-
-/** A collector whose rule "quiet" (throughput 0 rpm < 1 000 000) fires to "hook"; `body` runs once the firing arrived. */
-async function withFiringRule(body: (httpUrl: string, hook: WebhookReceiver) => Promise<void>): Promise<void> {
-  const dir = tempDir();
-  const hook = await startWebhookReceiver(TEST_SECRET);
-  const collector = await startAlertCollector(dir);
-  try {
-    assert.equal((await postJson(`${collector.httpUrl}/api/alerts/destinations`, { id: 'hook', type: 'webhook', url: hook.url, secret: TEST_SECRET })).status, 201);
-    assert.equal((await postJson(`${collector.httpUrl}/api/alerts/rules`, quietRule(['hook']))).status, 201);
-    await eventually(async () => (hook.requests.length >= 1 ? true : undefined), 'the firing');
-    assert.equal(payloads(hook)[0]!.alerts[0]!.annotations.summary, 'Quiet service: throughput 0 rpm over 1m (threshold < 1000000 rpm)');
-    await body(collector.httpUrl, hook);
-  } finally {
-    await collector.close();
-    await hook.close();
-    dir.remove();
-  }
 }
 
 test('deleting a firing rule resolves it as "rule deleted", without the breaching value, and the history records the deletion', async () => {
