@@ -62,11 +62,14 @@ test('a rare slow route keeps whole traces of its slow requests beside a hot rou
   };
   const hotLoops = Array.from({ length: 8 }, hotLoop);
   // The rare route's ordinary requests first, under the same load, so its p90 is known.
-  for (let i = 0; i < 24; i++) await get('/async-wait/50');
-  // Then two requests a second (its path's share of the recorded budget), every third one slow.
+  for (let i = 0; i < 40; i++) await get('/async-wait/50');
+  // Then two requests a second (its path's share of the recorded budget), every fifth one slow:
+  // few enough that the slow ones stay above the route's p90 (with every third one slow, the
+  // p90 recomputed after the fourth was the slow ones' own, and only two or three of six could
+  // be kept: flaky against the bar of half).
   let slowSent = 0;
-  for (let i = 0; i < 18; i++) {
-    const slow = i % 3 === 2;
+  for (let i = 0; i < 20; i++) {
+    const slow = i % 5 === 4;
     const t0 = Date.now();
     await get(`/async-wait/${slow ? RARE_SLOW_MS : 50}`);
     if (slow) slowSent++;
