@@ -51,7 +51,7 @@ export const errors = {
   storeOpen: { code: 'HR_STORE_OPEN', message: 'cannot open the database' },
   storeWrite: { code: 'HR_STORE_WRITE', message: 'a write to the database failed; its items were dropped' },
   storeFailing: { code: 'HR_STORE_FAILING', message: 'writes to the database fail' },
-  storeLocked: { code: 'HR_STORE_LOCKED', message: 'the database is in use by another collector' },
+  storeLocked: { code: 'HR_STORE_LOCKED', message: 'the database is in use' },
   storeMaintenance: { code: 'HR_STORE_MAINTENANCE', message: 'database maintenance (rollups or retention) failed; it will be retried' },
   // ---- query API (HR_API_*) ----
   apiBadParam: { code: 'HR_API_BAD_PARAM', message: 'bad query parameter' },
