@@ -20,20 +20,27 @@ export function setReportSink(next: (line: string) => void): void {
   sink = next;
 }
 
-export function report(key: WarningKey, detail?: string, now: number = Date.now()): void {
+/**
+ * Writes one warning unless its code was written within the interval; whether it was written.
+ * `force`: written anyway — for the line that ends a state a written line began (a recovery
+ * after a failure the user saw), which must not be left hanging.
+ */
+export function report(key: WarningKey, detail?: string, now: number = Date.now(), force = false): boolean {
   try {
     const info = warnings[key];
     const state = states.get(info.code);
-    if (state && now - state.lastAt < INTERVAL_MS) {
+    if (state && now - state.lastAt < INTERVAL_MS && !force) {
       state.suppressed++;
-      return;
+      return false;
     }
     const suppressed = state?.suppressed ?? 0;
     states.set(info.code, { lastAt: now, suppressed: 0 });
     const more = suppressed > 0 ? ` (${suppressed} similar suppressed)` : '';
     sink(`[headroom] ${info.code}: ${info.message}${detail ? `: ${detail}` : ''}${more}\n`);
+    return true;
   } catch {
     // stderr closed or the like: nothing sensible left to do.
+    return false;
   }
 }
 

@@ -13,6 +13,8 @@ export class ExportHealth {
   readonly dropped: Record<Signal, number> = { spans: 0, logs: 0, metrics: 0 };
   readonly exported: Record<Signal, number> = { spans: 0, logs: 0, metrics: 0 };
   private failing = false;
+  /** A line about this outage was written: its recovery is written too, rate limit or not. */
+  private failureShown = false;
   private droppedAtFailure = 0;
 
   constructor(private readonly target: string) {}
@@ -27,7 +29,9 @@ export class ExportHealth {
     if (this.failing) {
       this.failing = false;
       const lost = this.totalDropped() - this.droppedAtFailure;
-      report('exportRecovered', `${this.target}; ${lost} items dropped while it was unreachable (spans ${this.dropped.spans}, log records ${this.dropped.logs}, metric points ${this.dropped.metrics} since start)`);
+      // QA4: a second outage within a minute of the first recovery ended on its failure line.
+      report('exportRecovered', `${this.target}; ${lost} items dropped while it was unreachable (spans ${this.dropped.spans}, log records ${this.dropped.logs}, metric points ${this.dropped.metrics} since start)`, Date.now(), this.failureShown);
+      this.failureShown = false;
     }
   }
 
@@ -41,7 +45,7 @@ export class ExportHealth {
     // "Holding to send again" is true only of what may succeed later: a refusal (4xx) is final.
     const status = refusalStatus(result.error);
     if (worthRetrying(result)) {
-      report('exportFailed', `${signal} to ${this.target}: ${failureText(result.error)}`);
+      if (report('exportFailed', `${signal} to ${this.target}: ${failureText(result.error)}`)) this.failureShown = true;
       return;
     }
     const said = refusalMessage(result.error);
