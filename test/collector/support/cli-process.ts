@@ -18,23 +18,27 @@ export interface CliCollector {
   stop(): Promise<number | null>;
 }
 
-/** Runs `headroom start` on free ports; resolves when it listens, rejects if it exits first. */
-export function startCli(args: string[]): Promise<CliCollector> {
+/**
+ * Runs `headroom start` on free ports (`env` over this process's); resolves once its banner is
+ * out, rejects if it exits first. `exit` resolves when the process ended and its output is all
+ * read ('close', not 'exit': stderr and stdout are pipes of their own).
+ */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliCollector> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', '--otlp-port', '0', '--http-port', '0', ...args], {
     cwd: ROOT,
-    env: process.env,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const exit = new Promise<number | null>((resolve) => child.once('close', resolve));
   return new Promise((resolve, reject) => {
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     child.stdout?.on('data', (d: Buffer) => {
       stdout += d.toString();
       const otlp = /OTLP endpoint:\s+(http:\/\/\S+)/.exec(stdout);
       const http = /Dashboard:\s+(http:\/\/\S+?)\/?(\s|$)/.exec(stdout);
-      if (!otlp || !http) return;
+      if (!otlp || !http || !/Database:/.test(stdout)) return;
       resolve({
         child,
         stdout: () => stdout,
