@@ -13,7 +13,7 @@ export function hasBidiControls(text: string): boolean {
   return HAS_BIDI_CONTROL.test(text);
 }
 
-/** `text` with each bidi control replaced by a visible "⟨U+XXXX⟩". */
+/** `text` with each bidi control replaced by its visible code point, e.g. "⟨U+202E⟩". */
 export function showBidiControls(text: string): string {
   if (!HAS_BIDI_CONTROL.test(text)) return text;
   return text.replace(BIDI_CONTROLS, (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`);
