@@ -1,14 +1,21 @@
-// A destination's URL as the API shows it. A Slack incoming-webhook URL is itself the secret
-// (hooks.slack.com/services/T…/B…/<secret>: whoever has it can post to the channel), and a
-// query string often carries a token, so the API answers them masked; the full URL stays in the
-// store, and a PUT that sends the masked form back keeps it (as the write-only `secret` does).
+// A destination's URL as the API and the logs show it. A Slack incoming-webhook URL is itself
+// the secret (hooks.slack.com/services/T…/B…/<secret>: whoever has it can post to the channel),
+// as are many generic webhooks' paths (Discord, Teams, PagerDuty-style keys:
+// secret-path-segments.ts), and a query string often carries a token, so they are shown
+// masked; the full URL stays in the store, and a PUT that sends the masked form back keeps it
+// (as the write-only `secret` does).
 // URLs with credentials (user:password@) are refused on the way in (rule-schema.ts).
 import type { AlertDestinationType } from '../api-types';
 import { errors, headroomError } from '../errors';
+import { maskPathSecrets } from './secret-path-segments';
 
 export const MASK = '***';
 
-/** The URL with its secret parts replaced by MASK: a Slack URL's last path segment, every query value, a fragment. */
+/**
+ * The URL with its secret parts replaced by MASK: a Slack URL's last path segment, path
+ * segments that are tokens (or a known provider's secret), every query value, a fragment.
+ * The host and the path's shape stay readable.
+ */
 export function maskedUrl(url: string, type: AlertDestinationType): string {
   let u: URL;
   try {
@@ -16,13 +23,7 @@ export function maskedUrl(url: string, type: AlertDestinationType): string {
   } catch {
     return MASK; // never stored (parseDestination checks it); nothing of it is shown
   }
-  let path = u.pathname;
-  if (type === 'slack') {
-    const segments = path.split('/');
-    const last = segments.findLastIndex((s) => s !== '');
-    if (last >= 0) segments[last] = MASK;
-    path = segments.join('/');
-  }
+  const path = maskPathSecrets(u.hostname, u.pathname, type === 'slack', MASK);
   const query = u.search === '' ? '' : `?${u.search.slice(1).split('&').map((pair) => {
     const eq = pair.indexOf('=');
     return eq < 0 ? (pair === '' ? '' : MASK) : `${pair.slice(0, eq)}=${MASK}`;
