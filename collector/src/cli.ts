@@ -83,7 +83,7 @@ async function start(args: string[]): Promise<void> {
   }
   const running = await startCollector(command.config);
   handleSignals(running);
-  const dashboardNote = command.config.dashboardToken ? '  (dashboard token required: open it once with ?token=…)' : '';
+  const dashboardNote = command.config.dashboardToken ? '  (dashboard token required: the page asks for it, or open it once with ?token=…)' : '';
   const host = command.config.host ?? DEFAULTS.host;
   // Bound to every interface: name this machine, as other machines' apps must.
   const otlpUrl = reachableUrl(running.otlpUrl, hostname());

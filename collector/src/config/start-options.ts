@@ -220,7 +220,7 @@ export const START_SETTINGS: readonly StartSetting[] = [
     flag: 'dashboard-token',
     env: 'HEADROOM_DASHBOARD_TOKEN',
     value: 'TOKEN',
-    help: 'require TOKEN for the dashboard, /api and /ws (open http://host:port/?token=TOKEN once)',
+    help: 'require TOKEN for the API, /metrics and the live stream (the dashboard asks for it once; or open http://host:port/?token=TOKEN)',
     apply: token((config, value) => {
       config.dashboardToken = value;
     }),

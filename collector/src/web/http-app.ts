@@ -1,7 +1,7 @@
 // The express app of the HTTP port: security headers, request counting and the Host check
 // (host-check.ts) on everything, /healthz open, then the dashboard token (when set) in front
-// of /metrics, /api and the dashboard itself. The /ws upgrade is handled next to it, in
-// server.ts.
+// of /metrics and /api (the dashboard's shell and files hold no data and need none). The /ws
+// upgrade is handled next to it, in server.ts.
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Advisor } from '../advisor';
 import type { CollectorInfoResponse } from '../api-types';
