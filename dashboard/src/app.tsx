@@ -7,6 +7,7 @@ import { Link } from './components/link';
 import { LiveBanner } from './components/live-banner';
 import { RangeNotice, RangeTooLong } from './components/range-notice';
 import { RangePicker } from './components/range-picker';
+import { TokenControl } from './components/token-control';
 import { LiveContext, type LiveContextValue, type LiveListener } from './live/live-context';
 import { openLiveConnection, type LiveConnection, type LiveStatus } from './live/live-connection';
 import { liveUrl } from './live/live-url';
@@ -137,6 +138,7 @@ export function App() {
             )}
             <Link to={{ ...home, page: 'alerts' }} class={view.page === 'alerts' ? 'nav-alerts active' : 'nav-alerts'}>Alerts</Link>
             <RangePicker />
+            <TokenControl />
           </div>
           {view.service !== null && view.page !== 'overview' && (
             <nav class="tabs" aria-label="Service pages">

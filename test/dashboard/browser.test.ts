@@ -399,30 +399,6 @@ test('error state: a bad trace id shows the API error as text', async () => {
   await page.close();
 });
 
-test('a collector with a dashboard token: ?token= opens the dashboard, API and live stream; no token is refused', async () => {
-  const tokenDir = makeTempDir();
-  const guarded = await startTestCollector(path.join(tokenDir.path, 'headroom.db'), 0, { dashboardToken: 'dash-secret' });
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  try {
-    const page = await ctx.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${guarded.httpUrl}/?token=dash-secret`, { waitUntil: 'domcontentloaded' });
-    // The API answered (an empty collector, so the how-to), the live stream connected.
-    await page.locator('[data-testid="start-agent"]').waitFor();
-    await eventually('the live connection', () => page.locator('[data-testid="live-banner"]').count(), (n) => n === 0);
-    assert.equal(new URL(page.url()).searchParams.get('token'), null, 'the token is not left in the address bar');
-    const stranger = await browser.newContext();
-    const refused = await stranger.newPage();
-    const res = await refused.goto(`${guarded.httpUrl}/`);
-    assert.equal(res?.status(), 401);
-    await stranger.close();
-  } finally {
-    await ctx.close();
-    await guarded.close();
-    tokenDir.remove();
-  }
-});
-
 test('a partial trace (a request over the recording budget) says why its operations are missing', async () => {
   const light = await startAgentApp(collector.otlpUrl, 'shop-light', { HEADROOM_TRACES_PER_SECOND: '0', HEADROOM_RECORDED_TRACES_PER_SECOND: '0' });
   try {

@@ -6,7 +6,7 @@ import { liveUrl } from '../../dashboard/src/live/live-url';
 
 function memoryStore(): TokenStore & { data: Map<string, string> } {
   const data = new Map<string, string>();
-  return { data, getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v) };
+  return { data, getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v), removeItem: (k) => void data.delete(k) };
 }
 
 test('a ?token= in the URL is stored and taken out of the address', () => {
@@ -14,6 +14,19 @@ test('a ?token= in the URL is stored and taken out of the address', () => {
   const cleaned = takeTokenFromUrl('http://h:8080/services/a?range=1h&token=s3cr%2Ft#x', store);
   assert.equal(cleaned, '/services/a?range=1h#x');
   assert.equal(readToken(store), 's3cr/t');
+});
+
+test('a #token= in the fragment (never sent to the server) is stored and taken out too', () => {
+  const store = memoryStore();
+  assert.equal(takeTokenFromUrl('http://h:8080/alerts?range=1h#token=fr%40g', store), '/alerts?range=1h');
+  assert.equal(readToken(store), 'fr@g');
+  // Other fragment parameters stay; a query token wins over a fragment one, and both leave the URL.
+  assert.equal(takeTokenFromUrl('http://h/#a=1&token=x', store), '/#a=1');
+  assert.equal(readToken(store), 'x');
+  assert.equal(takeTokenFromUrl('http://h/?token=q#token=f', store), '/');
+  assert.equal(readToken(store), 'q');
+  // A plain anchor is not a token.
+  assert.equal(takeTokenFromUrl('http://h/#section', store), null);
 });
 
 test('no token parameter leaves the URL and the store alone', () => {

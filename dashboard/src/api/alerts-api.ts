@@ -11,6 +11,7 @@ import type {
   AlertRulesResponse,
 } from '@headroom/collector/api-types';
 import { rangeParams, type TimeRangeSpec } from '../state/time-range';
+import { reportUnauthorized } from './auth-state';
 import { ApiFailure, apiUrl, getJson } from './client';
 import { currentToken } from './token';
 
@@ -26,6 +27,7 @@ async function sendJson<T>(method: 'POST' | 'PUT' | 'DELETE', url: string, body:
   }
   if (res.status === 204) return null;
   const parsed: unknown = await res.json().catch(() => null);
+  if (res.status === 401) reportUnauthorized(token);
   if (!res.ok) {
     const error = (parsed as { error?: { code?: unknown; message?: unknown } } | null)?.error;
     if (typeof error?.code === 'string') throw new ApiFailure(res.status, error.code, String(error.message));

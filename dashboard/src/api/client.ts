@@ -1,7 +1,9 @@
 // fetch → typed JSON, with the token attached and the API's error body turned into an
-// ApiFailure the error views can show (code and message as text).
+// ApiFailure the error views can show (code and message as text). A 401 is also told to the
+// auth gate, which asks for the token.
 
 import type { ApiError } from '@headroom/collector/api-types';
+import { reportUnauthorized } from './auth-state';
 import { currentToken } from './token';
 
 export class ApiFailure extends Error {
@@ -44,6 +46,7 @@ export async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> 
     throw new ApiFailure(0, 'NETWORK', 'cannot reach the collector');
   }
   const body: unknown = await res.json().catch(() => null);
+  if (res.status === 401) reportUnauthorized(token);
   if (!res.ok) {
     if (isApiError(body)) throw new ApiFailure(res.status, body.error.code, body.error.message);
     throw new ApiFailure(res.status, `HTTP_${res.status}`, res.statusText || 'request failed');

@@ -20,7 +20,7 @@ export function ErrorState({ error, retry }: { error: unknown; retry?: () => voi
   if (error instanceof ApiFailure) {
     if (error.status === 401 || error.status === 403) {
       title = 'This collector needs a dashboard token';
-      detail = 'Open the dashboard with ?token=<your dashboard token> at the end of the address.';
+      detail = 'Reload the page to sign in with its dashboard token (--dashboard-token or HEADROOM_DASHBOARD_TOKEN).';
     } else if (error.status === 0) {
       title = 'Cannot reach the collector';
       detail = 'Is it running? The page retries when you press Retry.';
