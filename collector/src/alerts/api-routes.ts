@@ -1,7 +1,8 @@
 // /api/alerts: rules (CRUD, mute), their states, the history of transitions, destinations
 // (secrets are write-only), deliveries with every attempt, and "send test notification".
 // Changing requests must be JSON (415 otherwise): a cross-site HTML form cannot send that
-// without a CORS preflight, so a dashboard cookie cannot be used to change rules from elsewhere.
+// without a CORS preflight, so a page on another site cannot change rules (a collector without
+// a dashboard token would otherwise take a form posted to it from any page the user opens).
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type {
   AlertDeliveriesResponse,

@@ -36,7 +36,7 @@ export interface CollectorConfig {
    * guard (web/host-check.ts). A reverse proxy that forwards its own Host needs its name here.
    */
   allowedHosts?: string[];
-  /** When set, the dashboard, /api and /ws need it (Bearer header, `token` parameter or cookie). */
+  /** When set, /api, /metrics and /ws need it (Bearer header or `token` parameter; never a cookie). */
   dashboardToken?: string | null;
   /** Write-queue capacity handed to the store, in items (spans, points, events). */
   queueCapacity?: number;

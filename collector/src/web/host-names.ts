@@ -1,5 +1,5 @@
 // What a Host header or a bind address names: its parts, and whether it is this machine's
-// loopback. Shared by the Host check, the token cookie's name and the start-up banner.
+// loopback. Shared by the Host check and the start-up banner.
 import { BlockList, isIP } from 'node:net';
 
 export interface HostHeader {
