@@ -14,8 +14,13 @@
 // budgets at 0 (every request light), each trace budget alone (10 sampled traces/s; 20
 // recorded, unsampled traces/s), and the default budgets without express layer spans.
 //
+// With --also <dir> (repeatable): one more Headroom variant per directory holding another build
+// of the agent (a copy of agent/dist with agent/package.json beside it, placed under this
+// repository so it finds the same node_modules), to compare two builds in the same rounds;
+// --skip-otel leaves plain OpenTelemetry out of such a comparison.
+//
 // Reproduce (builds first; about 20 s per variant and round):
-//   npx tsc -b && node --import tsx bench/agent-overhead/interleaved.ts [--rounds 8] [--seconds 2] [--route /] [--rate N] [--connections 50] [--diagnose]
+//   npx tsc -b && node --import tsx bench/agent-overhead/interleaved.ts [--rounds 8] [--seconds 2] [--route /] [--rate N] [--connections 50] [--diagnose] [--also <dir>] [--skip-otel]
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -70,6 +75,15 @@ function diagnosticVariants(endpoint: string): Variant[] {
   ];
 }
 
+function otherBuilds(endpoint: string): Variant[] {
+  const dirs = process.argv.flatMap((a, i) => (process.argv[i - 1] === '--also' ? [path.resolve(a)] : []));
+  return dirs.map((dir) => ({
+    name: `Headroom agent, build in ${path.relative(process.cwd(), dir) || dir}`,
+    nodeArgs: ['--require', path.join(dir, 'dist', 'register.js')],
+    env: { OTEL_SERVICE_NAME: 'bench-headroom-also', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint },
+  }));
+}
+
 /** Requests per second at saturation, or with --rate the app's CPU µs per request. */
 async function burst(url: string, pid: number): Promise<number> {
   if (RATE === 0) {
@@ -85,7 +99,8 @@ async function main(): Promise<void> {
   execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'headroom-bench-interleaved-'));
   const collector = await startCollector(path.join(dir, 'headroom.db'));
-  const variants = [...standardVariants(collector.endpoint), ...(DIAGNOSE ? diagnosticVariants(collector.endpoint) : [])];
+  const standard = standardVariants(collector.endpoint).filter((v) => !(flagArg('skip-otel') && v.name.startsWith('OpenTelemetry')));
+  const variants = [...standard, ...otherBuilds(collector.endpoint), ...(DIAGNOSE ? diagnosticVariants(collector.endpoint) : [])];
   const apps: { variant: Variant; child: ChildProcess; url: string }[] = [];
   const perRound = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   try {
@@ -121,7 +136,7 @@ async function main(): Promise<void> {
   console.log('');
   console.log(table(['variant', RATE === 0 ? 'median req/s' : 'median CPU µs/request', 'median ratio to bare', 'ratio range'], rows));
   console.log('');
-  console.log(`reproduce: node --import tsx bench/agent-overhead/interleaved.ts --rounds ${ROUNDS} --seconds ${SECONDS} --route ${ROUTE}${RATE ? ` --rate ${RATE}` : ''}${CONNECTIONS !== 50 ? ` --connections ${CONNECTIONS}` : ''}${DIAGNOSE ? ' --diagnose' : ''}`);
+  console.log(`reproduce: node --import tsx bench/agent-overhead/interleaved.ts --rounds ${ROUNDS} --seconds ${SECONDS} --route ${ROUTE}${RATE ? ` --rate ${RATE}` : ''}${CONNECTIONS !== 50 ? ` --connections ${CONNECTIONS}` : ''}${DIAGNOSE ? ' --diagnose' : ''}${process.argv.includes('--also') ? ' --also <dir>…' : ''}${flagArg('skip-otel') ? ' --skip-otel' : ''}`);
 }
 
 main().catch((error: unknown) => {
