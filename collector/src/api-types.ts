@@ -298,8 +298,17 @@ export interface SpanView {
   startMs: number;
   durationMs: number;
   status: { code: number; message: string };
+  /**
+   * At most 128, string values at most 4,096 characters (longer ones cut, ending in "…"):
+   * the collector's limits (receiver/normalise/attribute-limits.ts).
+   */
   attributes: Record<string, JsonValue>;
-  events: { timeMs: number; name: string; attributes: Record<string, JsonValue> }[];
+  /** At most 128; `droppedAttributesCount` when some of an event's attributes were dropped. */
+  events: { timeMs: number; name: string; attributes: Record<string, JsonValue>; droppedAttributesCount?: number }[];
+  /** Attributes dropped past the limit or by the sender (OTLP dropped_attributes_count); absent when none. */
+  droppedAttributesCount?: number;
+  /** Events dropped past the limit or by the sender (OTLP dropped_events_count); absent when none. */
+  droppedEventsCount?: number;
   /** An event-loop stall span recorded by the agent. */
   isStall: boolean;
 }

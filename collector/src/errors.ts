@@ -47,10 +47,15 @@ export const errors = {
   otlpStoreFailing: { code: 'HR_OTLP_STORE_FAILING', message: 'the collector cannot write to its database now; retry later' },
   otlpClosing: { code: 'HR_OTLP_CLOSING', message: 'the collector is shutting down; retry later' },
   otlpNameCut: { code: 'HR_OTLP_NAME_CUT', message: 'a name from an app was longer than its limit and was cut, ending in …' },
+  otlpAttributeCut: {
+    code: 'HR_OTLP_ATTRIBUTE_CUT',
+    message: 'attributes or span events from an app were past a limit: long values were cut (ending in …), extra attributes and events dropped and counted',
+  },
   // ---- store (HR_STORE_*) ----
   storeOpen: { code: 'HR_STORE_OPEN', message: 'cannot open the database' },
   storeWrite: { code: 'HR_STORE_WRITE', message: 'a write to the database failed; its items were dropped' },
   storeFailing: { code: 'HR_STORE_FAILING', message: 'writes to the database fail' },
+  storeDamaged: { code: 'HR_STORE_DAMAGED', message: 'the database file is damaged' },
   storeLocked: { code: 'HR_STORE_LOCKED', message: 'the database is in use' },
   storeMaintenance: { code: 'HR_STORE_MAINTENANCE', message: 'database maintenance (rollups or retention) failed; it will be retried' },
   // ---- query API (HR_API_*) ----

@@ -63,8 +63,18 @@ export interface SpanRecord {
   queueWaitMs?: number;
   /** The attributes (model Attributes) as a JSON object. */
   attributesJson: string;
-  /** Span events as a JSON array of `{ t: epoch ms, n: name, a: attributes }`; null when none. */
+  /**
+   * Span events as a JSON array of `{ t: epoch ms, n: name, a: attributes, d?: attributes
+   * dropped }`; null when none.
+   */
   eventsJson: string | null;
+  /**
+   * Attributes dropped past the count limit (receiver/normalise/attribute-limits.ts), plus
+   * those the sender dropped (OTLP `dropped_attributes_count`); absent when none.
+   */
+  droppedAttributes?: number;
+  /** Events dropped past the limit, plus those the sender dropped (`dropped_events_count`); absent when none. */
+  droppedEvents?: number;
 }
 
 /**

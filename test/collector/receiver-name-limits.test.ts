@@ -71,8 +71,8 @@ test('the route is cut the same way in request metrics, spans and stall events, 
 
 test('the first cut of each kind is logged once with HR_OTLP_NAME_CUT, not once per item', () => {
   const lines = logged.filter((l) => l.includes('HR_OTLP_NAME_CUT'));
-  const service = lines.filter((l) => l.includes('a service name of 5005 characters was cut to 256'));
-  const route = lines.filter((l) => l.includes('a http.route of 5005 characters was cut to 500'));
+  const service = lines.filter((l) => l.includes('a service name of over 4096 characters was cut to 256'));
+  const route = lines.filter((l) => l.includes('a http.route of over 4096 characters was cut to 500'));
   assert.equal(service.length, 1, lines.join('\n'));
   assert.equal(route.length, 1, lines.join('\n'));
 });

@@ -268,6 +268,11 @@ export function undoSchema9(db: Database): void {
   }
 }
 
+/** Takes a database back below schema 12 (spans' dropped attribute and event counts), for migration tests. */
+export function undoSchema12(db: Database): void {
+  db.exec('ALTER TABLE spans DROP COLUMN dropped_attributes; ALTER TABLE spans DROP COLUMN dropped_events;');
+}
+
 /** Takes a database back below schema 7 (event identities, seen delta points), for migration tests. */
 export function undoSchema7(db: Database): void {
   db.exec('DROP INDEX events_ident; ALTER TABLE events DROP COLUMN ident; DROP TABLE seen_points;');

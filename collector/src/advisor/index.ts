@@ -4,6 +4,7 @@
 // has cleared for a window. Each rule lives in its own module; docs/advisor.md explains them.
 import type { AdvisorResponse, Finding, FindingSeverity, ServiceSummary, TimeRange } from '../api-types';
 import { errors } from '../errors';
+import { quoteForLog } from '../log-text';
 import type { RangeQuery, Storage } from '../store/storage';
 import { blockingRoutesRule } from './blocking-routes';
 import { capacityRule } from './capacity';
@@ -64,7 +65,7 @@ export function createAdvisor(storage: Storage, options?: AdvisorOptions): Advis
     if (now - (lastLog.get(rule) ?? 0) < LOG_EVERY_MS) return;
     lastLog.set(rule, now);
     const reason = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    console.error(`headroom: ${errors.advisorRule.code} ${errors.advisorRule.message} (rule ${rule}, service ${service}): ${reason}`);
+    console.error(`headroom: ${errors.advisorRule.code} ${errors.advisorRule.message} (rule ${rule}, service ${quoteForLog(service)}): ${reason}`);
   };
 
   return {

@@ -13,6 +13,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { AlertTransition, LiveClientMessage, LiveServerMessage } from '../api-types';
 import type { LiveSettings } from '../config/collector-config';
+import { quoteForLog } from '../log-text';
 import type { CommitSummary, Storage } from '../store/storage';
 
 export interface LiveStats {
@@ -152,7 +153,7 @@ export function createLiveHub(options: { storage: Storage; settings: LiveSetting
     try {
       aggregates = storage.liveAggregates(service, minutes);
     } catch (error) {
-      console.error(`headroom: live aggregates for ${JSON.stringify(service)} failed: ${String(error)}`);
+      console.error(`headroom: live aggregates for ${quoteForLog(service)} failed: ${String(error)}`);
       return;
     }
     for (const aggregate of aggregates) broadcast(service, { type: 'aggregate', aggregate });

@@ -57,7 +57,7 @@ export function defaultTraceWorkers(): number {
 
 /** What decoding and normalising one request gave: a batch, or a body that is not OTLP. */
 type Normalised =
-  | { ok: true; batch: IngestBatch; received: number; rejected: number; message: string; tx: { commit(): void } | null }
+  | { ok: true; batch: IngestBatch; received: number; rejected: number; cut: number; message: string; tx: { commit(): void } | null }
   | { ok: false; message: string; violations: FieldViolation[] };
 
 const PATHS: ReadonlyMap<string, Signal> = new Map([
@@ -115,7 +115,7 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
     }
     const batch = emptyBatch();
     const { outcome, tx } = normalise(signal, decoded, batch, c2d, nowNs());
-    return { ok: true, batch, received: outcome.received, rejected: outcome.rejected, message: outcome.message(), tx };
+    return { ok: true, batch, received: outcome.received, rejected: outcome.rejected, cut: outcome.cut, message: outcome.message(), tx };
   }
 
   /** The same for a trace request, in a trace worker (traces keep no state between requests). */
@@ -191,6 +191,7 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
     const stats = counters.signal(signal);
     stats.received += result.received;
     stats.rejected += result.rejected;
+    stats.cut += result.cut;
     if (batchSize(batch) > 0 && !storage.enqueue(batch)) {
       // Nothing was written (enqueue is all or nothing) and the cumulative state is left as it
       // was, so the sender's retry of the same data gives the same result.

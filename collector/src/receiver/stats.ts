@@ -8,6 +8,8 @@ export interface SignalStats {
   received: number;
   /** Items rejected as invalid (reported back in partial_success). */
   rejected: number;
+  /** Items stored with attribute values, attributes or events cut to the limits (HR_OTLP_ATTRIBUTE_CUT). */
+  cut: number;
   /** Items refused because the write queue was full (503; the sender retries them). */
   refused: number;
   /** Request body bytes, after decompression. */
@@ -29,7 +31,7 @@ export type ReceiverStats = {
 };
 
 function emptySignal(): SignalStats {
-  return { requests: 0, received: 0, rejected: 0, refused: 0, bytes: 0 };
+  return { requests: 0, received: 0, rejected: 0, cut: 0, refused: 0, bytes: 0 };
 }
 
 export class ReceiverCounters {

@@ -283,6 +283,14 @@ function ErrorList({ errors, onSelect }: { errors: TraceError[]; onSelect: (span
   );
 }
 
+/**
+ * "3 more attributes dropped": past the collector's limits (128 attributes, 128 events) or by
+ * the app's SDK, as OTLP counts them (dropped_attributes_count, dropped_events_count).
+ */
+function droppedText(n: number, what: 'attribute' | 'event'): string {
+  return `${n.toLocaleString('en')} more ${what}${n === 1 ? '' : 's'} dropped (past the collector's or the SDK's limit)`;
+}
+
 /** A span's attributes and events: a tab stop after the waterfall; Escape goes back to its row. */
 function SpanDetail({ span, onClose }: { span: SpanView; onClose: () => void }) {
   const attrs = Object.entries(span.attributes).sort(([a], [b]) => a.localeCompare(b));
@@ -313,6 +321,7 @@ function SpanDetail({ span, onClose }: { span: SpanView; onClose: () => void }) 
           {attrs.map(([k, v]) => [<dt key={`k-${k}`}>{k}</dt>, <dd key={`v-${k}`}>{attributeText(v)}</dd>])}
         </dl>
       )}
+      {span.droppedAttributesCount !== undefined && <p class="muted" data-testid="dropped-attributes">{droppedText(span.droppedAttributesCount, 'attribute')}</p>}
       {span.events.length > 0 && (
         <>
           <h3>Events</h3>
@@ -323,11 +332,13 @@ function SpanDetail({ span, onClose }: { span: SpanView; onClose: () => void }) 
                 {Object.entries(e.attributes).map(([k, v]) => (
                   <div key={k} class="event-attr"><code>{k}</code>: {attributeText(v)}</div>
                 ))}
+                {e.droppedAttributesCount !== undefined && <div class="muted">{droppedText(e.droppedAttributesCount, 'attribute')}</div>}
               </li>
             ))}
           </ul>
         </>
       )}
+      {span.droppedEventsCount !== undefined && <p class="muted" data-testid="dropped-events">{droppedText(span.droppedEventsCount, 'event')}</p>}
     </div>
   );
 }

@@ -34,6 +34,7 @@ export interface KeyValue {
 
 export interface Resource {
   attributes?: KeyValue[] | null;
+  droppedAttributesCount?: number | null;
 }
 
 export interface InstrumentationScope {
@@ -47,6 +48,7 @@ export interface SpanEvent {
   timeUnixNano?: Int64 | null;
   name?: string | null;
   attributes?: KeyValue[] | null;
+  droppedAttributesCount?: number | null;
 }
 
 export interface Span {
@@ -60,6 +62,8 @@ export interface Span {
   attributes?: KeyValue[] | null;
   events?: SpanEvent[] | null;
   status?: { message?: string | null; code?: number | null } | null;
+  droppedAttributesCount?: number | null;
+  droppedEventsCount?: number | null;
 }
 
 export interface ResourceSpans {
@@ -146,6 +150,7 @@ export interface LogRecord {
   traceId?: Bytes | null;
   spanId?: Bytes | null;
   eventName?: string | null;
+  droppedAttributesCount?: number | null;
 }
 
 export interface ResourceLogs {

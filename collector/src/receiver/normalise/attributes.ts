@@ -1,8 +1,15 @@
 // OTLP AnyValue / KeyValue lists → plain JSON values (model.ts AttrValue). Bytes become base64,
-// 64-bit integers numbers (or decimal strings past 2^53), non-finite doubles strings.
+// 64-bit integers numbers (or decimal strings past 2^53), non-finite doubles strings. Strings,
+// arrays and lists are bounded here (attribute-limits.ts), so nothing longer is ever held.
+// Hot path: a length comparison per value when nothing is cut.
 import type { AttrValue, Attributes } from '../../model';
 import type { AnyValue, KeyValue } from '../decode/otlp-types';
+import { ATTRIBUTE_LIMITS, cutValue, noteCutKey } from './attribute-limits';
 import { bytesToBase64, int64ToJs } from './values';
+
+const MAX_LENGTH = ATTRIBUTE_LIMITS.valueLength;
+const MAX_COUNT = ATTRIBUTE_LIMITS.count;
+const MAX_ARRAY = ATTRIBUTE_LIMITS.arrayLength;
 
 // Attribute values nest (arrays, kvlists); a sender could nest them without end.
 const MAX_DEPTH = 16;
@@ -10,8 +17,10 @@ const MAX_DEPTH = 16;
 export function anyValue(v: AnyValue | null | undefined, depth = 0): AttrValue {
   if (!v) return null;
   switch (v.value) {
-    case 'stringValue':
-      return v.stringValue ?? '';
+    case 'stringValue': {
+      const s = v.stringValue ?? '';
+      return s.length > MAX_LENGTH ? cutValue(s) : s;
+    }
     case 'boolValue':
       return v.boolValue === true;
     case 'intValue':
@@ -20,11 +29,18 @@ export function anyValue(v: AnyValue | null | undefined, depth = 0): AttrValue {
       const d = v.doubleValue ?? 0;
       return Number.isFinite(d) ? d : String(d);
     }
-    case 'bytesValue':
-      return v.bytesValue ? bytesToBase64(v.bytesValue) : '';
-    case 'arrayValue':
+    case 'bytesValue': {
+      const s = v.bytesValue ? bytesToBase64(v.bytesValue) : '';
+      return s.length > MAX_LENGTH ? cutValue(s) : s;
+    }
+    case 'arrayValue': {
       if (depth >= MAX_DEPTH) return '[nested too deeply]';
-      return (v.arrayValue?.values ?? []).map((x) => anyValue(x, depth + 1));
+      const values = v.arrayValue?.values ?? [];
+      const n = Math.min(values.length, MAX_ARRAY);
+      const out = new Array<AttrValue>(n);
+      for (let i = 0; i < n; i++) out[i] = anyValue(values[i], depth + 1);
+      return out;
+    }
     case 'kvlistValue':
       if (depth >= MAX_DEPTH) return '[nested too deeply]';
       return attributes(v.kvlistValue?.values, depth + 1);
@@ -39,15 +55,30 @@ export function setAttr(out: Attributes, key: string, value: AttrValue): void {
   else out[key] = value;
 }
 
+/**
+ * The first ATTRIBUTE_LIMITS.count entries of `list` (the SDKs keep the first ones too); the
+ * caller counts the rest as dropped (droppedAttributes).
+ */
 export function attributes(list: KeyValue[] | null | undefined, depth = 0): Attributes {
   const out: Attributes = {};
   if (!list) return out;
-  for (const kv of list) {
+  const n = Math.min(list.length, MAX_COUNT);
+  for (let i = 0; i < n; i++) {
+    const kv = list[i] as KeyValue;
     const key = kv.key;
     if (typeof key !== 'string') continue;
-    setAttr(out, key, anyValue(kv.value, depth));
+    const value = anyValue(kv.value, depth);
+    setAttr(out, key, value);
+    // A cut string is MAX_LENGTH long, or one less when the cut fell inside a surrogate pair.
+    if (typeof value === 'string' && value.length >= MAX_LENGTH - 1) noteCutKey(key);
   }
   return out;
+}
+
+/** Attributes of `list` past the count limit, plus those its sender dropped itself (OTLP). */
+export function droppedAttributes(list: KeyValue[] | null | undefined, senderDropped: number | null | undefined): number {
+  const over = list && list.length > MAX_COUNT ? list.length - MAX_COUNT : 0;
+  return over + (typeof senderDropped === 'number' && senderDropped > 0 ? Math.floor(senderDropped) : 0);
 }
 
 export function str(attrs: Attributes, key: string): string | null {

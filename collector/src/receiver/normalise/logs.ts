@@ -5,10 +5,11 @@
 // Headroom is not a log store, and refusing them would make senders retry for nothing.
 import type { EventType, IngestBatch } from '../../model';
 import type { ExportLogsServiceRequest, LogRecord } from '../decode/otlp-types';
+import { ATTRIBUTE_LIMITS, reportAttributeCut, reportValueCuts, takeValueCuts } from './attribute-limits';
 import { anyValue, attributes, num, str } from './attributes';
 import { Outcome } from './outcome';
 import { noteInstance, normaliseResource } from './resource';
-import { httpMethod, transactionName } from './transaction-name';
+import { boundRouteAttribute, httpMethod, transactionName } from './transaction-name';
 import { idHex, toBigInt } from './values';
 
 const EVENT_TYPES: ReadonlyMap<string, EventType> = new Map(Object.entries({
@@ -42,6 +43,7 @@ export function normaliseLogs(req: ExportLogsServiceRequest, batch: IngestBatch,
   const out = new Outcome();
   for (const rl of req.resourceLogs ?? []) {
     const res = normaliseResource(rl.resource);
+    if (res.cut) out.cut++;
     let records = 0;
     let latest = 0n;
     for (const sl of rl.scopeLogs ?? []) {
@@ -54,7 +56,11 @@ export function normaliseLogs(req: ExportLogsServiceRequest, batch: IngestBatch,
           out.ignored++;
           continue;
         }
+        takeValueCuts(); // an event.name read above, of a record that may be ignored, is not this one's
         const attrs = attributes(record.attributes);
+        boundRouteAttribute(attrs);
+        const count = record.attributes ? record.attributes.length : 0;
+        if (count > ATTRIBUTE_LIMITS.count) reportAttributeCut('log record attributes', res.service, `a log record with ${count} attributes, the first ${ATTRIBUTE_LIMITS.count} kept`);
         // Time 0 means unknown (logs data model): fall back to the observed time, then arrival.
         let timeNs = toBigInt(record.timeUnixNano);
         if (timeNs <= 0n) timeNs = toBigInt(record.observedTimeUnixNano);
@@ -75,6 +81,7 @@ export function normaliseLogs(req: ExportLogsServiceRequest, batch: IngestBatch,
           attributes: attrs,
         });
         if (timeNs > latest) latest = timeNs;
+        if (reportValueCuts(res.service) > 0 || count > ATTRIBUTE_LIMITS.count) out.cut++;
       }
     }
     if (records > 0) {

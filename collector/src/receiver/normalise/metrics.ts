@@ -3,6 +3,7 @@
 import type { IngestBatch } from '../../model';
 import type { ExportMetricsServiceRequest, Metric, NumberDataPoint, ResourceMetrics } from '../decode/otlp-types';
 import type { DeltaTransaction } from '../cumulative-to-delta';
+import { takeValueCuts } from './attribute-limits';
 import { attributes, num, str } from './attributes';
 import { GaugeCollector } from './gauges';
 import { checkPoint, histogramDeltas, scaleDistribution, TEMPORALITY_CUMULATIVE, type StreamContext } from './histogram-points';
@@ -204,6 +205,7 @@ export function normaliseMetrics(req: ExportMetricsServiceRequest, batch: Ingest
   const gauges = new GaugeCollector();
   for (const rm of req.resourceMetrics ?? []) {
     const res = normaliseResource(rm.resource);
+    if (res.cut) outcome.cut++;
     const skipOld = sendsStableDuration(rm);
     let resKey: string | null = null;
     let points = 0;
@@ -225,5 +227,8 @@ export function normaliseMetrics(req: ExportMetricsServiceRequest, batch: Ingest
     }
   }
   gauges.flush(batch);
+  // Point attributes are not stored (only the route and such are read from them, bounded as
+  // names): values cut there are nobody's to report.
+  takeValueCuts();
   return outcome;
 }

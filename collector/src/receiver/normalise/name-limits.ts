@@ -10,25 +10,15 @@
 // A name is cut here, before any key is made from it, so metrics, spans and events of one app
 // all carry the same cut name (and the route budget counts it once).
 import { errors } from '../../errors';
+import { quoteForLog } from '../../log-text';
+import { ATTRIBUTE_LIMITS } from './attribute-limits';
+import { CUT_MARK, cutName } from './cut-text';
 
 export const NAME_LIMITS = { service: 256, instance: 256, route: 500, span: 1024 } as const;
 export type NameKind = keyof typeof NAME_LIMITS;
 
 const LABELS: Record<NameKind, string> = { service: 'service name', instance: 'service.instance.id', route: 'http.route', span: 'span name' };
-/** Ends a cut name, so it is seen as cut and not taken for the app's own. */
-export const CUT_MARK = '…';
-
-/**
- * `value` cut to at most `max` characters (UTF-16 code units, as JavaScript counts them), the
- * last being the mark. Never between the halves of a surrogate pair: a lone half is not text.
- */
-export function cutName(value: string, max: number): string {
-  if (value.length <= max) return value;
-  let end = max - CUT_MARK.length;
-  const last = value.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--;
-  return value.slice(0, end) + CUT_MARK;
-}
+export { CUT_MARK, cutName };
 
 // Said once per kind and thread (the receiver's and each trace worker's): the first cut tells
 // the operator; a scanner's stream of long names must not flood the log.
@@ -41,9 +31,11 @@ export function boundName(kind: NameKind, value: string): string {
   const cut = cutName(value, max);
   if (!warned.has(kind)) {
     warned.add(kind);
+    // A name read from an attribute was cut as a value first (attribute-limits.ts): it was longer.
+    const valueCut = value.length >= ATTRIBUTE_LIMITS.valueLength - 1 && value.endsWith(CUT_MARK);
     console.error(
-      `headroom: ${errors.otlpNameCut.code}: a ${LABELS[kind]} of ${value.length} characters was cut to ${max} ` +
-        `(${JSON.stringify(cut.slice(0, 60))}…); longer ones are cut the same way, said only this once`,
+      `headroom: ${errors.otlpNameCut.code}: a ${LABELS[kind]} of ${valueCut ? `over ${ATTRIBUTE_LIMITS.valueLength}` : value.length} characters was cut to ${max} ` +
+        `(${quoteForLog(cut.slice(0, 60))}…); longer ones are cut the same way, said only this once`,
     );
   }
   return cut;

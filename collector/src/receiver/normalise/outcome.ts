@@ -1,4 +1,5 @@
 // What normalising one request found: items seen, items rejected, and why (for partial_success).
+import { errors } from '../../errors';
 
 const MAX_MESSAGES = 5;
 
@@ -7,6 +8,8 @@ export class Outcome {
   rejected = 0;
   /** Items accepted but not stored (e.g. log records that are not Headroom events). */
   ignored = 0;
+  /** Items stored with attribute values, attributes or events cut to the limits (attribute-limits.ts). */
+  cut = 0;
   private readonly reasons = new Map<string, number>();
   private readonly warnings = new Set<string>();
 
@@ -28,6 +31,7 @@ export class Outcome {
       parts.push(`${n} ${reason}`);
     }
     for (const w of this.warnings) parts.push(w);
+    if (this.cut > 0) parts.push(`${this.cut} item(s) stored with attributes or events past the collector's limits cut (${errors.otlpAttributeCut.code})`);
     return parts.join('; ');
   }
 }

@@ -2,8 +2,9 @@
 import { createHash } from 'node:crypto';
 import type { Attributes, EpochNanos, IngestBatch } from '../../model';
 import type { Resource } from '../decode/otlp-types';
+import { ATTRIBUTE_LIMITS, reportAttributeCut, reportValueCuts } from './attribute-limits';
 import { attributes, num, str } from './attributes';
-import { boundName } from './name-limits';
+import { boundName, NAME_LIMITS } from './name-limits';
 
 export interface ResourceInfo {
   service: string;
@@ -13,6 +14,8 @@ export interface ResourceInfo {
   attributes: Attributes;
   /** True when the sender set no service.name and the OTel fallback name was used. */
   serviceMissing: boolean;
+  /** True when attribute values or attributes were cut to the limits (attribute-limits.ts). */
+  cut: boolean;
 }
 
 export function normaliseResource(resource: Resource | null | undefined): ResourceInfo {
@@ -25,7 +28,13 @@ export function normaliseResource(resource: Resource | null | undefined): Resour
   const pidNum = num(attrs, 'process.pid');
   const pid = pidNum !== null && Number.isInteger(pidNum) ? pidNum : null;
   const instanceId = boundName('instance', str(attrs, 'service.instance.id') || `${host ?? 'unknown-host'}:${pid ?? 'unknown-pid'}`);
-  return { service, instanceId, host, pid, attributes: attrs, serviceMissing: !name || name.trim() === '' };
+  // The attributes say what the columns say (an instance's resource is shown beside its name).
+  if (typeof attrs['service.name'] === 'string' && attrs['service.name'].length > NAME_LIMITS.service) attrs['service.name'] = service;
+  if (typeof attrs['service.instance.id'] === 'string' && attrs['service.instance.id'].length > NAME_LIMITS.instance) attrs['service.instance.id'] = instanceId;
+  const count = resource?.attributes ? resource.attributes.length : 0;
+  if (count > ATTRIBUTE_LIMITS.count) reportAttributeCut('resource attributes', service, `a resource with ${count} attributes, the first ${ATTRIBUTE_LIMITS.count} kept`);
+  const cut = reportValueCuts(service) > 0 || count > ATTRIBUTE_LIMITS.count;
+  return { service, instanceId, host, pid, attributes: attrs, serviceMissing: !name || name.trim() === '', cut };
 }
 
 /** A short stable key for a resource's identity, for per-stream state (cumulative → delta). */

@@ -2,11 +2,12 @@
 // workers, receiver/trace-workers, unless they are turned off).
 import type { Attributes, IngestBatch } from '../../model';
 import type { ExportTraceServiceRequest, Span } from '../decode/otlp-types';
-import { attributes, str } from './attributes';
+import { ATTRIBUTE_LIMITS, cutValue, reportAttributeCut, reportValueCuts } from './attribute-limits';
+import { attributes, droppedAttributes, str } from './attributes';
 import { Outcome } from './outcome';
-import { boundName } from './name-limits';
+import { boundName, cutName, NAME_LIMITS } from './name-limits';
 import { noteInstance, normaliseResource } from './resource';
-import { httpMethod, transactionName } from './transaction-name';
+import { boundRouteAttribute, httpMethod, transactionName } from './transaction-name';
 import { idHex, toBigInt } from './values';
 
 // SQLite INTEGER is signed 64-bit; OTLP fixed64 times are unsigned (the store clamps the same way).
@@ -16,12 +17,41 @@ function epochMs(ns: bigint): number {
   return Number((ns < 0n ? 0n : ns > MAX_I64 ? MAX_I64 : ns) / 1_000_000n);
 }
 
-/** The store's `events` column: `[{ t: epoch ms, n: name, a: attributes }]`, or null for none. */
-function eventsJson(span: Span): string | null {
-  const list = span.events;
-  if (!list || list.length === 0) return null;
-  return JSON.stringify(list.map((ev) => ({ t: epochMs(toBigInt(ev.timeUnixNano)), n: ev.name ?? '', a: attributes(ev.attributes) })));
+interface StoredEvent {
+  t: number;
+  n: string;
+  a: Attributes;
+  /** Attributes dropped (past the limit or by the sender), when any. */
+  d?: number;
 }
+
+// Set by eventsJson when it dropped an event's attributes past the limit (read per span, below).
+let eventAttributesCut = false;
+
+/**
+ * The store's `events` column: `[{ t: epoch ms, n: name, a: attributes, d?: dropped }]`, or
+ * null for none. The first ATTRIBUTE_LIMITS.events events (the SDKs keep the first too).
+ */
+function eventsJson(list: Span['events'], service: string): string | null {
+  if (!list || list.length === 0) return null;
+  const n = Math.min(list.length, ATTRIBUTE_LIMITS.events);
+  const out = new Array<StoredEvent>(n);
+  for (let i = 0; i < n; i++) {
+    const ev = list[i] as NonNullable<Span['events']>[number];
+    const event: StoredEvent = { t: epochMs(toBigInt(ev.timeUnixNano)), n: cutName(ev.name ?? '', NAME_LIMITS.span), a: attributes(ev.attributes) };
+    const dropped = droppedAttributes(ev.attributes, ev.droppedAttributesCount);
+    if (dropped > 0) {
+      event.d = dropped;
+      if (ev.attributes && ev.attributes.length > ATTRIBUTE_LIMITS.count) {
+        eventAttributesCut = true;
+        reportAttributeCut('event attributes', service, `a span event with ${ev.attributes.length} attributes, the first ${ATTRIBUTE_LIMITS.count} kept`);
+      }
+    }
+    out[i] = event;
+  }
+  return JSON.stringify(out);
+}
+
 
 const SPAN_KIND_SERVER = 2;
 
@@ -36,10 +66,28 @@ function spanRoute(kind: number, attrs: Attributes): string | null {
   return transactionName(httpMethod(attrs), route);
 }
 
+/** A count the sender reports (OTLP uint32): 0 unless a positive number. */
+function senderCount(v: number | null | undefined): number {
+  return typeof v === 'number' && v > 0 ? Math.floor(v) : 0;
+}
+
+/** Logs (once per kind) a span's attributes or events past the count limits; counts the span as cut. */
+function noteSpanCuts(out: Outcome, service: string, span: Span, eventCount: number): void {
+  const attributeCount = span.attributes ? span.attributes.length : 0;
+  if (attributeCount > ATTRIBUTE_LIMITS.count) {
+    reportAttributeCut('span attributes', service, `a span with ${attributeCount} attributes, the first ${ATTRIBUTE_LIMITS.count} kept`);
+  }
+  if (eventCount > ATTRIBUTE_LIMITS.events) {
+    reportAttributeCut('events', service, `a span with ${eventCount} events, the first ${ATTRIBUTE_LIMITS.events} kept`);
+  }
+  out.cut++;
+}
+
 export function normaliseTraces(req: ExportTraceServiceRequest, batch: IngestBatch, receivedNs: bigint): Outcome {
   const out = new Outcome();
   for (const rs of req.resourceSpans ?? []) {
     const res = normaliseResource(rs.resource);
+    if (res.cut) out.cut++;
     let latest = 0n;
     let spans = 0;
     for (const ss of rs.scopeSpans ?? []) {
@@ -59,6 +107,12 @@ export function normaliseTraces(req: ExportTraceServiceRequest, batch: IngestBat
           continue;
         }
         const attrs = attributes(span.attributes);
+        boundRouteAttribute(attrs);
+        const droppedAttrs = droppedAttributes(span.attributes, span.droppedAttributesCount);
+        const eventCount = span.events ? span.events.length : 0;
+        const droppedEvents = Math.max(0, eventCount - ATTRIBUTE_LIMITS.events) + senderCount(span.droppedEventsCount);
+        const events = eventsJson(span.events, res.service);
+        const statusMessage = span.status?.message ?? '';
         const stall = attrs['headroom.stall'];
         const queueWait = attrs['headroom.queue_wait.duration_ms'];
         batch.spans.push({
@@ -73,14 +127,22 @@ export function normaliseTraces(req: ExportTraceServiceRequest, batch: IngestBat
           startNs,
           endNs,
           statusCode: span.status?.code ?? 0,
-          statusMessage: span.status?.message ?? '',
+          statusMessage: statusMessage.length > ATTRIBUTE_LIMITS.valueLength ? cutValue(statusMessage) : statusMessage,
           route: spanRoute(span.kind ?? 0, attrs),
           stall: stall === true || stall === 'true',
           ...(typeof queueWait === 'number' && Number.isFinite(queueWait) && queueWait >= 0 && { queueWaitMs: queueWait }),
           attributesJson: JSON.stringify(attrs),
-          eventsJson: eventsJson(span),
+          eventsJson: events,
+          ...(droppedAttrs > 0 && { droppedAttributes: droppedAttrs }),
+          ...(droppedEvents > 0 && { droppedEvents }),
         });
         if (endNs > latest) latest = endNs;
+        // Cold unless something was cut: said once per kind, counted per span.
+        const valuesCut = reportValueCuts(res.service);
+        if (valuesCut > 0 || eventAttributesCut || (span.attributes?.length ?? 0) > ATTRIBUTE_LIMITS.count || eventCount > ATTRIBUTE_LIMITS.events) {
+          eventAttributesCut = false;
+          noteSpanCuts(out, res.service, span, eventCount);
+        }
       }
     }
     if (spans > 0) {

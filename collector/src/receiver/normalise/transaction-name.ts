@@ -4,7 +4,7 @@
 // transaction. A GET and a POST on one path are two transactions.
 import type { Attributes } from '../../model';
 import { str } from './attributes';
-import { boundName } from './name-limits';
+import { boundName, NAME_LIMITS } from './name-limits';
 
 // The semconv's known methods (RFC 9110, PATCH, QUERY); anything else is `_OTHER`, as the
 // conventions ask of instrumentations. Re-checked here because a sender's value becomes part of
@@ -31,6 +31,15 @@ export function transactionName(method: string | null, route: string | null): st
     return method !== null ? `${method} ${bounded}` : bounded;
   }
   return method;
+}
+
+/**
+ * The `http.route` attribute cut as the route in the transaction name is, so a span's or
+ * event's attributes agree with its route column.
+ */
+export function boundRouteAttribute(attrs: Attributes): void {
+  const route = attrs['http.route'];
+  if (typeof route === 'string' && route.length > NAME_LIMITS.route) attrs['http.route'] = boundName('route', route);
 }
 
 /**

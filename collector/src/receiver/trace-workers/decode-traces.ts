@@ -30,6 +30,7 @@ export function decodeTraces(task: DecodeTask): DecodeReply {
       spans: batch.spans.map(toRow),
       received: outcome.received,
       rejected: outcome.rejected,
+      cut: outcome.cut,
       message: outcome.message(),
     };
   } catch (err) {

@@ -31,6 +31,8 @@ export type SpanRow = [
   attributesJson: string,
   eventsJson: string | null,
   queueWaitMs: number | null,
+  droppedAttributes: number,
+  droppedEvents: number,
 ];
 
 export type DecodeReply =
@@ -41,6 +43,8 @@ export type DecodeReply =
       spans: SpanRow[];
       received: number;
       rejected: number;
+      /** Spans stored with attributes or events cut to the limits. */
+      cut: number;
       /** The partial_success message ('' for none). */
       message: string;
     }
@@ -53,6 +57,7 @@ export function toRow(s: SpanRecord): SpanRow {
   return [
     s.traceId, s.spanId, s.parentSpanId, s.service, s.instanceId, s.name, s.kind, s.startNs, s.endNs,
     s.statusCode, s.statusMessage, s.route, s.stall, s.attributesJson, s.eventsJson, s.queueWaitMs ?? null,
+    s.droppedAttributes ?? 0, s.droppedEvents ?? 0,
   ];
 }
 
@@ -74,5 +79,7 @@ export function fromRow(r: SpanRow): SpanRecord {
     attributesJson: r[13],
     eventsJson: r[14],
     ...(r[15] !== null && { queueWaitMs: r[15] }),
+    ...(r[16] > 0 && { droppedAttributes: r[16] }),
+    ...(r[17] > 0 && { droppedEvents: r[17] }),
   };
 }

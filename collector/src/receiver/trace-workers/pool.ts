@@ -11,7 +11,7 @@ import type { Encoding } from '../http/respond';
 import { fromRow, type DecodeReply, type DecodeTask } from './messages';
 
 export type TraceDecodeResult =
-  | { ok: true; batch: IngestBatch; received: number; rejected: number; message: string }
+  | { ok: true; batch: IngestBatch; received: number; rejected: number; cut: number; message: string }
   | { ok: false; invalid: true; message: string; violations: FieldViolation[] };
 
 interface Pending {
@@ -95,7 +95,7 @@ export class TraceWorkerPool {
         const batch = emptyBatch();
         batch.instances = reply.instances;
         batch.spans = reply.spans.map(fromRow);
-        p.resolve({ ok: true, batch, received: reply.received, rejected: reply.rejected, message: reply.message });
+        p.resolve({ ok: true, batch, received: reply.received, rejected: reply.rejected, cut: reply.cut, message: reply.message });
       } else if (reply.invalid) p.resolve({ ok: false, invalid: true, message: reply.message, violations: reply.violations });
       else p.reject(new Error(`trace worker: ${reply.message}`));
     });

@@ -18,16 +18,17 @@ export function toJsonAttributes(attrs: Attributes): Record<string, JsonValue> {
   return attrs as Record<string, JsonValue>;
 }
 
-/** A span row's events column (`[{ t, n, a }]`, receiver/normalise) as the API's span events. */
+/** A span row's events column (`[{ t, n, a, d? }]`, receiver/normalise) as the API's span events. */
 export function parseSpanEvents(text: string | null): SpanView['events'] {
   if (!text) return [];
   try {
     const v: unknown = JSON.parse(text);
     if (!Array.isArray(v)) return [];
-    return v.map((e: { t?: unknown; n?: unknown; a?: unknown }) => ({
+    return v.map((e: { t?: unknown; n?: unknown; a?: unknown; d?: unknown }) => ({
       timeMs: typeof e.t === 'number' ? e.t : 0,
       name: typeof e.n === 'string' ? e.n : '',
       attributes: e.a && typeof e.a === 'object' ? (e.a as Record<string, JsonValue>) : {},
+      ...(typeof e.d === 'number' && e.d > 0 && { droppedAttributesCount: e.d }),
     }));
   } catch {
     return [];

@@ -398,6 +398,13 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX alert_transitions_rule ON alert_transitions (rule_id, at_ms);
   CREATE INDEX alert_transitions_time ON alert_transitions (at_ms);
   `,
+  // 12: a span's attributes and events dropped past the receiver's limits, plus those its
+  // sender dropped (OTLP dropped_attributes_count / dropped_events_count), shown with the trace
+  // (receiver/normalise/attribute-limits.ts). NULL for none: nearly every row.
+  `
+  ALTER TABLE spans ADD COLUMN dropped_attributes INTEGER;
+  ALTER TABLE spans ADD COLUMN dropped_events INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

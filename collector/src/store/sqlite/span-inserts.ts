@@ -13,6 +13,7 @@ import type { Database, RunResult, Statement } from 'better-sqlite3';
 export const SPAN_COLUMNS = [
   'trace_id', 'span_id', 'parent_span_id', 'service', 'instance_id', 'name', 'kind', 'start_ns',
   'duration_ns', 'status_code', 'status_message', 'route', 'is_root', 'is_stall', 'attributes', 'events',
+  'dropped_attributes', 'dropped_events',
 ] as const;
 
 /** One span row's values, in SPAN_COLUMNS order (trace_id as lower-case hex). */
@@ -33,10 +34,12 @@ export type SpanRowValues = [
   isStall: 0 | 1,
   attributes: string,
   events: string | null,
+  droppedAttributes: number | null,
+  droppedEvents: number | null,
 ];
 
 const WIDTH = SPAN_COLUMNS.length;
-/** 32 × 16 = 512 parameters per statement, far below SQLite's limit (32 766). */
+/** 32 × 18 = 576 parameters per statement, far below SQLite's limit (32 766). */
 const ROWS_PER_INSERT = 32;
 
 function insertSql(rows: number): string {

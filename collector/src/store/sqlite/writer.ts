@@ -294,6 +294,8 @@ export class SqliteWriter {
           s.stall ? 1 : 0,
           s.attributesJson,
           s.eventsJson,
+          s.droppedAttributes ?? null,
+          s.droppedEvents ?? null,
         ]);
         if (root) roots.push(s);
         if (s.service !== lastService) {

@@ -164,7 +164,7 @@ export class RawQueries {
     if (!TRACE_ID.test(traceId)) return null;
     const rows = this.stmts
       .get(`SELECT span_id, parent_span_id, service, instance_id, name, kind, start_ns, duration_ns, status_code,
-              status_message, attributes, events, is_stall FROM spans WHERE trace_id = ? ORDER BY start_ns, id LIMIT ${MAX_SPANS_PER_TRACE}`)
+              status_message, attributes, events, is_stall, dropped_attributes, dropped_events FROM spans WHERE trace_id = ? ORDER BY start_ns, id LIMIT ${MAX_SPANS_PER_TRACE}`)
       .safeIntegers(true)
       .all(Buffer.from(traceId, 'hex')) as {
       span_id: string | Buffer;
@@ -180,6 +180,8 @@ export class RawQueries {
       attributes: string;
       events: string | null;
       is_stall: bigint;
+      dropped_attributes: bigint | null;
+      dropped_events: bigint | null;
     }[];
     if (rows.length === 0) return null;
     const spans: SpanView[] = rows.map((r) => ({
@@ -195,6 +197,8 @@ export class RawQueries {
       status: { code: Number(r.status_code), message: r.status_message ?? '' },
       attributes: parseJsonObject(r.attributes),
       events: parseSpanEvents(r.events),
+      ...(r.dropped_attributes !== null && r.dropped_attributes > 0n && { droppedAttributesCount: Number(r.dropped_attributes) }),
+      ...(r.dropped_events !== null && r.dropped_events > 0n && { droppedEventsCount: Number(r.dropped_events) }),
       isStall: r.is_stall === 1n,
     }));
     return { traceId, spans, stalls: this.overlappingStalls(spans) };
