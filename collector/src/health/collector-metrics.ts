@@ -29,6 +29,12 @@ function storeFamilies(stats: StoreStats): MetricFamily[] {
       type: 'gauge',
       samples: [{ value: stats.writeFailing ? 1 : 0 }],
     },
+    {
+      name: 'headroom_store_damaged',
+      help: '1 once a query found the database file damaged (HR_STORE_DAMAGED; until a restart): /healthz answers 503.',
+      type: 'gauge',
+      samples: [{ value: stats.damaged === true ? 1 : 0 }],
+    },
     { name: 'headroom_store_batch_duration_seconds', help: 'Time to commit one write batch.', type: 'histogram', samples: [{ histogram: stats.batchLatency }] },
     { name: 'headroom_store_database_bytes', help: 'Size of the SQLite database (with its WAL).', type: 'gauge', samples: [{ value: stats.databaseBytes }] },
     {

@@ -17,7 +17,7 @@ import type {
   TransactionsResponse,
 } from '../api-types';
 import { errors } from '../errors';
-import type { Storage } from '../store/storage';
+import { StoreDamagedError, type Storage } from '../store/storage';
 import { ApiHttpError, badParam, notFound } from './api-error';
 import { bucketSizeFor } from './bucket-size';
 import {
@@ -189,7 +189,7 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now, 
   return router;
 }
 
-/** Express error handler for /api: ApiHttpError as its status and body, anything else a 500. */
+/** Express error handler for /api: ApiHttpError as its status and body, a damaged database 503, anything else a 500. */
 export function apiErrorHandler(error: unknown, _req: Request, res: Response, next: NextFunction): void {
   if (res.headersSent) {
     next(error);
@@ -197,6 +197,12 @@ export function apiErrorHandler(error: unknown, _req: Request, res: Response, ne
   }
   if (error instanceof ApiHttpError) {
     res.status(error.status).json(error.body());
+    return;
+  }
+  // A read reached a damaged part of the database: not the request's fault, and not a bug of
+  // ours either; the message names the file and what to do (logged once by the store).
+  if (error instanceof StoreDamagedError) {
+    res.status(503).json({ error: { code: error.code, message: error.message } });
     return;
   }
   // Body-parser style errors carry their own 4xx status (none expected on GET, but cheap to honour).

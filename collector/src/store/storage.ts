@@ -1,6 +1,7 @@
 // The storage interface: everything above the store (receiver, query API, live stream,
 // alerts, advisor) talks to this, never to SQLite. Another backend (ClickHouse, say)
 // implements the same interface.
+import { HeadroomError } from '../errors';
 import type { IngestBatch } from '../model';
 import type {
   EventType,
@@ -163,6 +164,8 @@ export interface StoreStats {
   routesFolded: number;
   /** Writes fail for a reason of the database (Storage.writeFailure says why). */
   writeFailing: boolean;
+  /** A query found the database file damaged (Storage.readFailure says where); absent in stores that cannot tell. */
+  damaged?: boolean;
 }
 
 /**
@@ -170,14 +173,27 @@ export interface StoreStats {
  * set, enqueue refuses batches and the receiver answers 503 so agents keep their data.
  */
 export interface StoreFailure {
-  /** HR_STORE_FAILING. */
+  /** HR_STORE_FAILING (writes fail) or HR_STORE_DAMAGED (a read found the file damaged). */
   code: string;
   /** What failed, the database path and what to do. */
   message: string;
   /** SQLite's error code (SQLITE_CORRUPT, SQLITE_FULL, …). */
   sqliteCode: string;
-  /** Epoch ms of the first failed write. */
+  /** Epoch ms of the first failed write (or read, for HR_STORE_DAMAGED). */
   sinceMs: number;
+}
+
+/**
+ * Thrown by a query that read a damaged part of the database (Storage.readFailure): the API
+ * answers 503 with its message, which names the file and what to do.
+ */
+export class StoreDamagedError extends HeadroomError {
+  readonly failure: StoreFailure;
+  constructor(failure: StoreFailure, cause: unknown) {
+    super(failure.code, failure.message, { cause });
+    this.name = 'StoreDamagedError';
+    this.failure = failure;
+  }
 }
 
 export interface RetentionSettings {
@@ -201,6 +217,12 @@ export interface Storage {
   stats(): StoreStats;
   /** Set while writes fail for a reason of the database, not of the batch (null when they work). */
   writeFailure?(): StoreFailure | null;
+  /**
+   * Set once a query found the database file damaged (HR_STORE_DAMAGED; it stays set until the
+   * collector restarts: a damaged file does not mend itself). Queries that do not reach the
+   * damaged pages still answer; those that do throw StoreDamagedError.
+   */
+  readFailure?(): StoreFailure | null;
 
   services(q: RangeQuery): ServicesResponse;
   serviceSeries(q: SeriesQuery): ServiceSeriesResponse;

@@ -27,6 +27,10 @@ export function ErrorState({ error, retry }: { error: unknown; retry?: () => voi
     } else if (error.status === 404) {
       title = 'Not found';
       detail = `${error.code}: ${error.message}`;
+    } else if (error.code === 'HR_STORE_DAMAGED') {
+      // The collector's message names the file and the commands that mend it: shown whole.
+      title = "The collector's database file is damaged";
+      detail = `${error.code}: ${error.message}`;
     } else {
       detail = `${error.code}: ${error.message}`;
     }

@@ -6,6 +6,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { errors } from '../../errors';
+import { quoteForLog } from '../../log-text';
 import type { IngestBatch } from '../../model';
 import type {
   CommitSummary,
@@ -20,6 +21,7 @@ import type {
   TraceQuery,
   TransactionsQuery,
 } from '../storage';
+import { StoreDamagedError } from '../storage';
 import { batchItems, WriteQueue } from '../write-queue';
 import { BackgroundCheckpoints, type CheckpointStats } from './background-checkpoints';
 import { HourRollups } from './hour-rollups';
@@ -34,6 +36,7 @@ import { TimeBreakdownQueries, type TimeBreakdownQuery } from './queries/time-br
 import { WindowQueries } from './queries/window-queries';
 import { retentionTasks, STEP_ROWS, type RetentionTask } from './retention';
 import { DEFAULT_MAX_NEW_ROUTES_PER_DAY } from './route-budget';
+import { damageCode, damagedFailure } from './damaged-file';
 import { databaseFaultCode, storeFailure } from './write-faults';
 import { lockDatabase, type StoreLock } from './store-lock';
 import { SqliteWriter } from './writer';
@@ -121,6 +124,8 @@ class SqliteStorageImpl implements SqliteStorage {
   // Set while writes fail for a reason of the database (write-faults.ts): the batches that
   // failed are held here, in order, and retried every writeRetryMs; enqueue refuses meanwhile.
   private failure: StoreFailure | null = null;
+  /** Set once a query found the file damaged (readFailure). */
+  private damage: StoreFailure | null = null;
   private held: IngestBatch[] = [];
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly writeRetryMs: number;
@@ -353,6 +358,7 @@ class SqliteStorageImpl implements SqliteStorage {
       databaseBytes: fileSize(this.file) + fileSize(`${this.file}-wal`),
       routesFolded: this.writer.routes.routesFolded,
       writeFailing: this.failure !== null,
+      damaged: this.damage !== null,
     };
   }
 
@@ -391,59 +397,82 @@ class SqliteStorageImpl implements SqliteStorage {
   }
 
   // ---- queries ----
+  // Each query runs through read(): a damaged file's error becomes StoreDamagedError (503).
+
+  /** Runs a query; a damaged or unreadable file's error becomes StoreDamagedError, said once in the log. */
+  private read<T>(what: string, service: string | null, query: () => T): T {
+    try {
+      return query();
+    } catch (err) {
+      const code = damageCode(err);
+      if (code === null) throw err;
+      if (this.damage === null) {
+        const reading = service === null ? what : `${what} of service ${quoteForLog(service)}`;
+        this.damage = damagedFailure(this.file, code, err instanceof Error ? err.message : String(err), reading, this.clock());
+        console.error(`headroom store: ${this.damage.code} ${this.damage.message}`);
+      }
+      throw new StoreDamagedError(this.damage, err);
+    }
+  }
+
+  readFailure(): StoreFailure | null {
+    return this.damage;
+  }
 
   services(q: RangeQuery) {
-    return this.requests.services(q);
+    return this.read('the services overview', null, () => this.requests.services(q));
   }
   serviceSeries(q: SeriesQuery) {
-    return { ...this.requests.serviceSeries(q), dropped: this.dropped.series(q) };
+    return this.read('the series', q.service, () => ({ ...this.requests.serviceSeries(q), dropped: this.dropped.series(q) }));
   }
   telemetryDropped(q: SeriesQuery) {
-    return this.dropped.series(q);
+    return this.read('the dropped telemetry', q.service, () => this.dropped.series(q));
   }
   instanceSeries(q: SeriesQuery) {
-    return this.gauges.instanceSeries(q);
+    return this.read('the instance series', q.service, () => this.gauges.instanceSeries(q));
   }
   transactions(q: TransactionsQuery) {
-    return this.requests.transactions(q);
+    return this.read('the transactions', q.service, () => this.requests.transactions(q));
   }
   traces(q: TraceQuery) {
-    return this.raw.traces(q);
+    return this.read('the trace list', null, () => this.raw.traces(q));
   }
   trace(traceId: string) {
-    return this.raw.trace(traceId);
+    return this.read(`trace ${traceId}`, null, () => this.raw.trace(traceId));
   }
   instances(q: RangeQuery & { service: string }) {
-    const listed = this.raw.instances(q);
-    const totals = this.dropped.instanceTotals(q);
-    return { ...listed, instances: listed.instances.map((i) => ({ ...i, ...(totals.get(i.instanceId) ?? { dropped: null, droppedInRange: null }) })) };
+    return this.read('the instances', q.service, () => {
+      const listed = this.raw.instances(q);
+      const totals = this.dropped.instanceTotals(q);
+      return { ...listed, instances: listed.instances.map((i) => ({ ...i, ...(totals.get(i.instanceId) ?? { dropped: null, droppedInRange: null }) })) };
+    });
   }
   events(q: EventQuery) {
-    return this.raw.events(q);
+    return this.read('events', null, () => this.raw.events(q));
   }
   stalls(q: RangeQuery & { service: string }) {
-    return this.raw.stalls(q);
+    return this.read('the stalls', q.service, () => this.raw.stalls(q));
   }
   knownService(service: string) {
-    return this.raw.knownService(service);
+    return this.read('the known services', null, () => this.raw.knownService(service));
   }
   gaugeBuckets(q: SeriesQuery & { metric: string }) {
-    return this.gauges.gaugeBuckets(q);
+    return this.read('gauges', q.service, () => this.gauges.gaugeBuckets(q));
   }
   routeSizes(q: RangeQuery & { service: string }) {
-    return this.sizes.routeSizes(q);
+    return this.read('the route sizes', q.service, () => this.sizes.routeSizes(q));
   }
   requestParts(q: RangeQuery & { service: string }) {
-    return this.parts.requestParts(q);
+    return this.read('the request parts', q.service, () => this.parts.requestParts(q));
   }
   timeBreakdown(q: TimeBreakdownQuery) {
-    return this.breakdowns.timeBreakdown(q);
+    return this.read('the time breakdown', q.service, () => this.breakdowns.timeBreakdown(q));
   }
   liveAggregates(service: string, minutes: number[]) {
-    return this.requests.liveAggregates(service, minutes);
+    return this.read('the live aggregates', service, () => this.requests.liveAggregates(service, minutes));
   }
   requestWindow(q: RequestWindowQuery) {
-    return this.windows.requestWindow(q);
+    return this.read('a request window', null, () => this.windows.requestWindow(q));
   }
 }
 

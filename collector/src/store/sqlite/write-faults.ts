@@ -4,6 +4,7 @@
 // fail the same way. A batch's own failure drops that batch alone, as before.
 import { errors } from '../../errors';
 import type { StoreFailure } from '../storage';
+import { repairAdvice } from './damaged-file';
 
 // SQLite's primary result codes that come from the file or the disk (sqlite.org/rescode.html);
 // extended codes (SQLITE_IOERR_WRITE, SQLITE_CORRUPT_INDEX, …) start with one of them.
@@ -22,8 +23,7 @@ export function databaseFaultCode(err: unknown): string | null {
 export function storeFailure(file: string, sqliteCode: string, reason: string, retryMs: number, sinceMs: number): StoreFailure {
   const damaged = DAMAGED.some((c) => sqliteCode === c || sqliteCode.startsWith(`${c}_`));
   const advice = damaged
-    ? 'The file is damaged: stop the collector, then restore the file from a backup, or move it away ' +
-      '(with its -wal and -shm files) and start again with a fresh database ("sqlite3 <file> .recover" may save some of its data).'
+    ? `The file is damaged: ${repairAdvice(file)}`
     : 'Check that the disk has space and that the file and its folder are writable; writing resumes by itself once a write succeeds.';
   return {
     code: errors.storeFailing.code,
