@@ -4,94 +4,18 @@
 // mend it, /healthz answers 503 with the same, /metrics says so, and the log says it once.
 // Queries that do not reach the damaged page still answer 200.
 import assert from 'node:assert/strict';
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import BetterSqlite3 from 'better-sqlite3';
 import type { ServicesResponse, TraceResponse } from '../../collector/src/api-types';
 import type { HealthResponse } from '../../collector/src/health/healthz';
 import { startCollector, type RunningCollector } from '../../collector/src/server';
 import { tempDir } from './store-helpers';
-import { getJson, sendMetrics, serviceResource } from './support/collector-harness';
-
-const TRACES = 1500;
-
-function traceIdOf(i: number): string {
-  return (i + 1).toString(16).padStart(32, '0');
-}
-
-/** One OTLP/JSON request with TRACES one-span traces of `service`, each with some text, so the spans table spans many pages. */
-function traceRequest(service: string): string {
-  const startNs = BigInt(Date.now() - 60_000) * 1_000_000n;
-  const spans = Array.from({ length: TRACES }, (_, i) => ({
-    traceId: traceIdOf(i),
-    spanId: (i + 1).toString(16).padStart(16, '0'),
-    name: 'GET /orders/:id',
-    kind: 2,
-    startTimeUnixNano: String(startNs + BigInt(i) * 1_000_000n),
-    endTimeUnixNano: String(startNs + BigInt(i) * 1_000_000n + 30_000_000n),
-    attributes: [
-      { key: 'http.request.method', value: { stringValue: 'GET' } },
-      { key: 'http.route', value: { stringValue: '/orders/:id' } },
-      { key: 'db.statement', value: { stringValue: `select * from orders where id = ${i} ${'-- padding '.repeat(20)}` } },
-    ],
-  }));
-  const resource = { attributes: [{ key: 'service.name', value: { stringValue: service } }, { key: 'service.instance.id', value: { stringValue: `${service}-1` } }] };
-  return JSON.stringify({ resourceSpans: [{ resource, scopeSpans: [{ spans }] }] });
-}
-
-async function fill(dbPath: string): Promise<void> {
-  const collector = await startCollector({ dbPath, host: '127.0.0.1', otlpPort: 0, httpPort: 0 });
-  try {
-    const res = await fetch(`${collector.otlpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: traceRequest('shop') });
-    assert.equal(res.status, 200, await res.text());
-    const request = { 'http.request.method': 'GET', 'http.route': '/orders/:id', 'http.response.status_code': 200 };
-    await sendMetrics(collector.otlpUrl, serviceResource('shop', 'shop-1'), (m) => m.histogram('http.server.request.duration', 's', [0.03, 0.05], request));
-    await collector.storage.flush();
-  } finally {
-    await collector.close();
-  }
-}
-
-/** Overwrites a leaf page in the middle of the spans table with garbage (its indexes stay whole). */
-function damageOneSpansPage(dbPath: string): void {
-  const db = new BetterSqlite3(dbPath);
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  const pageSize = db.pragma('page_size', { simple: true }) as number;
-  const leaves = db.prepare(`SELECT pageno FROM dbstat WHERE name = 'spans' AND pagetype = 'leaf' ORDER BY pageno`).pluck().all() as number[];
-  db.close();
-  assert.ok(leaves.length >= 10, `the spans table has ${leaves.length} leaf pages`);
-  const page = leaves[Math.floor(leaves.length / 2)]!;
-  const fd = openSync(dbPath, 'r+');
-  try {
-    writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, (page - 1) * pageSize);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** The trace ids whose rows can still be read, and those whose rows were on the damaged page. */
-function classifyTraces(dbPath: string): { readable: string[]; damaged: string[] } {
-  const db = new BetterSqlite3(dbPath, { readonly: true });
-  const read = db.prepare('SELECT attributes FROM spans WHERE trace_id = ?');
-  const readable: string[] = [];
-  const damaged: string[] = [];
-  for (let i = 0; i < TRACES; i++) {
-    const id = traceIdOf(i);
-    try {
-      read.all(Buffer.from(id, 'hex'));
-      readable.push(id);
-    } catch {
-      damaged.push(id);
-    }
-  }
-  db.close();
-  return { readable, damaged };
-}
+import { getJson } from './support/collector-harness';
+import { classifyTraces, damageOneSpansPage, fillDatabase } from './support/damaged-database';
 
 test('a read that reaches a damaged page answers 503 HR_STORE_DAMAGED naming the file and what to do; other reads still answer', async (t) => {
   const dbPath = join(tempDir(t), 'headroom.db');
-  await fill(dbPath);
+  await fillDatabase(dbPath);
   damageOneSpansPage(dbPath);
   const { readable, damaged } = classifyTraces(dbPath);
   assert.ok(damaged.length > 0 && readable.length > damaged.length, `${damaged.length} damaged, ${readable.length} readable`);
