@@ -41,6 +41,7 @@ import { startStallDetector } from './signals/stalls';
 import { registerThreadPoolProbe } from './signals/threadpool';
 import { watchUncaught } from './signals/uncaught';
 import { installShutdown } from './shutdown';
+import { watchProcessStop } from './signals/process-stop';
 
 export interface RunningAgent {
   settings: AgentSettings;
@@ -269,8 +270,15 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
       report('internal', `delivery at exit: ${describe(err)}`);
     }
   };
-  watchUncaught(logger, deliverAtExit);
-  process.once('exit', deliverAtExit);
-  installShutdown(agent);
+  const stop = watchProcessStop(logger);
+  watchUncaught(logger, () => {
+    stop.stopping('uncaught_exception');
+    deliverAtExit();
+  });
+  process.once('exit', (code) => {
+    stop.stopping('exit', code);
+    deliverAtExit();
+  });
+  installShutdown(agent, stop);
   return agent;
 }

@@ -11,25 +11,38 @@
 //   removes itself and re-raises the signal: the process still dies by that signal, with the
 //   exit status the app would have had. When the app has its own listener, the app decides;
 //   the agent only flushes alongside.
+// Either way the stop event (signals/process-stop.ts) goes out with that flush when the agent
+// ends the process, and from the 'exit' listener (agent.ts) when the app does.
 import type { RunningAgent } from './agent';
+import type { ProcessStop } from './signals/process-stop';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
 
-export function installShutdown(agent: RunningAgent): void {
+/** `process.exitCode` as a number, when the app set one (Node accepts numeric strings too). */
+export function exitCodeNow(): number {
+  const code = Number(process.exitCode ?? 0);
+  return Number.isInteger(code) ? code : 0;
+}
+
+export function installShutdown(agent: RunningAgent, stop: ProcessStop): void {
   process.once('beforeExit', () => {
+    stop.loopEmptied();
     // A once-listener is removed before it runs: what is left are the app's.
     const alone = process.listenerCount('beforeExit') === 0;
+    if (alone) stop.stopping('natural', exitCodeNow());
     void agent.shutdown().finally(() => {
       if (alone) process.exit();
     });
   });
   for (const signal of SIGNALS) {
     const onSignal = (): void => {
+      stop.signalled(signal);
       if (process.listenerCount(signal) > 1) {
         void agent.flush();
         return;
       }
       process.removeListener(signal, onSignal);
+      stop.stopping('signal');
       void agent.shutdown().finally(() => {
         try {
           process.kill(process.pid, signal);

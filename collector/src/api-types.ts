@@ -334,6 +334,12 @@ export interface InstanceView {
   lastSeen: number;
   startedAt: number | null;
   restarts: number;
+  /**
+   * Set when the process sent a stop event at or before the range's end: it is gone from then
+   * on. A process gone without one (killed by SIGKILL or the OOM killer, or cut off) is only
+   * silent: `lastSeen` tells.
+   */
+  stopped: InstanceStop | null;
   rssBytes: number | null;
   heapUsedBytes: number | null;
   heapLimitBytes: number | null;
@@ -356,7 +362,20 @@ export interface InstancesResponse extends TimeRange {
   instances: InstanceView[];
 }
 
-export type EventType = 'stall' | 'start' | 'restart' | 'uncaught_exception' | 'unhandled_rejection' | 'worker_exit';
+export type EventType = 'stall' | 'start' | 'restart' | 'uncaught_exception' | 'unhandled_rejection' | 'worker_exit' | 'stop';
+
+/** How a process ended, from its agent's stop event (`headroom.process.stop`). */
+export interface InstanceStop {
+  /** Epoch ms. */
+  at: number;
+  /** `signal`, `exit` (process.exit), `natural` (nothing left to run), `uncaught_exception`; another agent's word as sent. */
+  reason: string;
+  /** SIGTERM, SIGINT: the signal that came before the end, if one did. */
+  signal: string | null;
+  exitCode: number | null;
+  /** The agent's sentence, e.g. "process stopped by SIGTERM after 2 h 5 min". */
+  message: string | null;
+}
 
 export interface EventView {
   id: number;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { InstanceView } from '@headroom/collector/api-types';
-import { instanceLabel, instanceNames, isGone } from '../../dashboard/src/shape/instance-names';
+import { instanceLabel, instanceNames, isGone, stopBadge } from '../../dashboard/src/shape/instance-names';
 
 function inst(instanceId: string, patch: Partial<InstanceView> = {}): InstanceView {
   return {
-    instanceId, service: 'shop', host: 'h', pid: null, firstSeen: 0, lastSeen: 600_000, startedAt: null, restarts: 0, rssBytes: null,
+    instanceId, service: 'shop', host: 'h', pid: null, firstSeen: 0, lastSeen: 600_000, startedAt: null, restarts: 0, stopped: null, rssBytes: null,
     heapUsedBytes: null, heapLimitBytes: null, eventLoopUtilization: null, inFlight: null, settings: {}, resource: {}, ...patch,
   };
 }
@@ -22,4 +22,15 @@ test('names that would repeat keep the id; a process silent for the last two min
   assert.deepEqual([...names.values()], ['pid 7 (aaaaaaaa-1111)', 'pid 7 (bbbbbbbb-2222)', 'pid 8']);
   assert.equal(isGone(inst('a', { lastSeen: 600_000 }), 700_000), false);
   assert.equal(isGone(inst('a', { lastSeen: 500_000 }), 700_000), true);
+});
+
+test('a process that sent its stop event by the end of the range is gone at once, its badge saying how it ended', () => {
+  const stop = { at: 650_000, reason: 'signal', signal: 'SIGTERM', exitCode: null, message: 'process stopped by SIGTERM after 2 h' };
+  assert.equal(isGone(inst('a', { lastSeen: 690_000, stopped: stop }), 700_000), true);
+  assert.equal(isGone(inst('a', { lastSeen: 690_000, stopped: stop }), 640_000), false, 'not yet stopped at the end of an earlier range');
+  assert.equal(stopBadge(stop), 'stopped by SIGTERM');
+  assert.equal(stopBadge({ ...stop, reason: 'exit', signal: null, exitCode: 3 }), 'exited (code 3)');
+  assert.equal(stopBadge({ ...stop, reason: 'natural', signal: null, exitCode: 0 }), 'ended');
+  assert.equal(stopBadge({ ...stop, reason: 'uncaught_exception', signal: null }), 'crashed');
+  assert.equal(stopBadge({ ...stop, reason: 'something-else', signal: null }), 'stopped');
 });

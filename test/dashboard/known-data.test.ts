@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import type { InstanceSeriesResponse, TracesResponse } from '@headroom/collector/api-types';
 import { formatBytes } from '../../dashboard/src/format/units';
 import { sendGauges } from '../collector/support/advisor-harness';
-import { sendTraces, serviceResource, type SpanSpec } from '../collector/support/collector-harness';
+import { sendLogs, sendTraces, serviceResource, type SpanSpec } from '../collector/support/collector-harness';
 import { api, ARTIFACTS, eventually, useCollectorAndBrowser } from './support/browser-harness';
 
 const MINUTE = 60_000;
@@ -27,6 +27,36 @@ async function legend(page: Page, chart: string): Promise<Record<string, string>
   );
   return Object.fromEntries(rows);
 }
+
+test('a process that sent its stop event is shown stopped at once, with why, and leaves the live count', async () => {
+  const service = 'stopped-svc';
+  const now = Date.now();
+  const points = [3, 2, 1, 0].map((n) => ({ t: now - n * 20_000, v: 200 * 2 ** 20 }));
+  for (const [id, pid] of [['running-instance', 201], ['stopped-instance', 202]] as const) {
+    await sendGauges(rig.collector.otlpUrl, { 'service.name': service, 'service.instance.id': id, 'process.pid': pid }, [{ name: 'process.memory.usage', unit: 'By', points }]);
+  }
+  // As the agent sends it (agent/src/signals/process-stop.ts), seconds ago: both processes
+  // reported within the last two minutes, so only the event tells the stopped one apart.
+  await sendLogs(rig.collector.otlpUrl, serviceResource(service, 'stopped-instance', { 'process.pid': 202 }), [
+    {
+      timeMs: now - 1_000,
+      body: 'process stopped by SIGTERM after 2 h 5 min',
+      attributes: { 'event.name': 'headroom.process.stop', 'headroom.stop.reason': 'signal', 'headroom.stop.signal': 'SIGTERM', 'headroom.stop.uptime_s': 7500 },
+    },
+  ]);
+  const page = await open(`/services/${service}/instances`);
+  try {
+    await eventually('the note', () => page.locator('[data-testid="instances-note"]').textContent(), (t) => t === '1 live, 1 stopped');
+    const cards = await page.locator('article.instance').evaluateAll((els) => els.map((el) => [el.getAttribute('data-instance'), el.getAttribute('data-gone')]));
+    assert.deepEqual(cards, [['running-instance', null], ['stopped-instance', '1']]);
+    const stopped = page.locator('[data-instance="stopped-instance"]');
+    assert.equal(await stopped.locator('[data-testid="instance-state"]').textContent(), 'stopped by SIGTERM');
+    assert.match((await stopped.locator('[data-col="stopped"]').textContent()) ?? '', /: process stopped by SIGTERM after 2 h 5 min$/);
+    assert.equal(await page.locator('[data-instance="running-instance"] [data-testid="instance-state"]').count(), 0);
+  } finally {
+    await page.close();
+  }
+});
 
 test('a chart legend shows one moment: the newest bucket with data; a process gone by then is folded away, and shows a dash when shown; processes named by role, worker and pid', async () => {
   const service = 'legend-svc';

@@ -25,6 +25,12 @@ export const ATTR = {
   codeFilepath: 'code.filepath',
   codeLineno: 'code.lineno',
   codeStacktrace: 'code.stacktrace',
+  /** On the stop event (process-stop.ts): signal, exit, natural or uncaught_exception. */
+  stopReason: 'headroom.stop.reason',
+  stopSignal: 'headroom.stop.signal',
+  stopExitCode: 'headroom.stop.exit_code',
+  /** Seconds from the process's start to its stop. */
+  stopUptimeS: 'headroom.stop.uptime_s',
 } as const;
 
 export const EVENTS = {
@@ -34,4 +40,6 @@ export const EVENTS = {
   unhandledRejection: 'headroom.process.unhandled_rejection',
   /** In a cluster primary: one of its workers exited (cluster-exits.ts). */
   workerExit: 'headroom.process.worker_exit',
+  /** The process is ending: why, its exit code, how long it ran (process-stop.ts). */
+  stop: 'headroom.process.stop',
 } as const;

@@ -26,7 +26,7 @@ export const NAMED_RANGES: Readonly<Record<string, number>> = {
   '7d': 7 * 86_400_000,
 };
 
-const EVENT_TYPES: readonly EventType[] = ['stall', 'start', 'restart', 'uncaught_exception', 'unhandled_rejection', 'worker_exit'];
+const EVENT_TYPES: readonly EventType[] = ['stall', 'start', 'restart', 'uncaught_exception', 'unhandled_rejection', 'worker_exit', 'stop'];
 
 /** One string parameter, or undefined; repeated (`?a=1&a=2`) or nested parameters are a 400. */
 export function stringParam(query: RawQuery, name: string, maxLength = 512): string | undefined {

@@ -9,7 +9,7 @@ import { Async, StartAgentHelp } from '../components/states';
 import { formatAge, formatBytes, formatCount, formatPercent, formatTime } from '../format/units';
 import { useLive, useLiveMessages, useNow, useThrottledRefresh } from '../live/live-context';
 import { figureText, rawFigure } from '../format/figure-text';
-import { GONE_AFTER_MS, instanceNames, isGone } from '../shape/instance-names';
+import { GONE_AFTER_MS, instanceNames, isGone, stopBadge } from '../shape/instance-names';
 import { instanceDroppedText } from '../shape/telemetry-gaps';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
@@ -61,11 +61,14 @@ function InstancesTable({ instances, to }: { instances: InstanceView[]; to: numb
   const names = instanceNames(instances);
   // Live processes first; a gone one stays listed (its figures explain the range) but says so.
   const ordered = [...instances].sort((a, b) => Number(isGone(a, to)) - Number(isGone(b, to)));
-  const gone = ordered.filter((i) => isGone(i, to)).length;
+  const stopped = ordered.filter((i) => isGone(i, to) && i.stopped !== null).length;
+  const silent = ordered.filter((i) => isGone(i, to) && i.stopped === null).length;
   return (
     <>
       <p class="muted list-note" data-testid="instances-note">
-        {`${instances.length - gone} live${gone > 0 ? `, ${gone} gone (no report in the last ${GONE_AFTER_MS / 60_000} minutes of the range)` : ''}`}
+        {`${instances.length - stopped - silent} live` +
+          (stopped > 0 ? `, ${stopped} stopped` : '') +
+          (silent > 0 ? `, ${silent} gone without a stop (no report in the last ${GONE_AFTER_MS / 60_000} minutes of the range: killed, crashed or cut off)` : '')}
       </p>
       <div class="instances" data-testid="instances-table">
         {ordered.map((i) => {
@@ -76,14 +79,27 @@ function InstancesTable({ instances, to }: { instances: InstanceView[]; to: numb
               <header>
                 <h2 class="instance-name">
                   {names.get(i.instanceId) ?? i.instanceId}
-                  {isGone(i, to) && <span class="badge badge-gone">gone</span>}
+                  {isGone(i, to) && (
+                    <span class="badge badge-gone" data-testid="instance-state" title={i.stopped?.message ?? 'No report in the last minutes of the range, and no stop event: killed (SIGKILL, the OOM killer), crashed or cut off from the collector'}>
+                      {i.stopped !== null ? stopBadge(i.stopped) : 'gone'}
+                    </span>
+                  )}
                 </h2>
                 {/* The pid is in the name when known. */}
                 {i.host !== null && <span class="muted">{i.host}</span>}
                 <code class="instance-id">{i.instanceId}</code>
               </header>
               <dl class="kv kv-grid">
-                <dt>Uptime</dt><dd>{i.startedAt !== null ? formatAge(now - i.startedAt) : '–'}</dd>
+                {i.stopped !== null && i.stopped.at <= to ? (
+                  <>
+                    <dt>Stopped</dt>
+                    <dd data-col="stopped">{`${formatTime(i.stopped.at)}: ${i.stopped.message ?? stopBadge(i.stopped)}`}</dd>
+                  </>
+                ) : (
+                  <>
+                    <dt>Uptime</dt><dd>{i.startedAt !== null ? formatAge(now - i.startedAt) : '–'}</dd>
+                  </>
+                )}
                 <dt>Restarts</dt><dd class={i.restarts > 0 ? 'error-text' : undefined} data-col="restarts">{formatCount(i.restarts)}</dd>
                 <dt>RSS</dt><dd data-col="rss">{formatBytes(i.rssBytes)}</dd>
                 <dt>Heap used / limit</dt>

@@ -1,13 +1,25 @@
 // Instances in words (collector/src/store/instance-names.ts: one rule with the advisor's and the
-// alerts' names), and whether a process is gone (silent at the end of the range).
+// alerts' names), and whether a process is gone (stopped, or silent at the end of the range).
 
-import type { InstanceView } from '@headroom/collector/api-types';
+import type { InstanceStop, InstanceView } from '@headroom/collector/api-types';
 
 export { instanceLabel, instanceNames } from '../../../collector/src/store/instance-names';
 
 /** Agents export metrics every few seconds: two silent minutes at the end of a range means gone. */
 export const GONE_AFTER_MS = 120_000;
 
+/** Stopped (its agent's stop event) by the range's end, or silent through its last two minutes. */
 export function isGone(i: InstanceView, rangeTo: number): boolean {
-  return i.lastSeen < rangeTo - GONE_AFTER_MS;
+  return (i.stopped !== null && i.stopped.at <= rangeTo) || i.lastSeen < rangeTo - GONE_AFTER_MS;
+}
+
+/** "stopped by SIGTERM", "exited (code 3)", "ended", "crashed": the badge of a stopped process. */
+export function stopBadge(stop: InstanceStop): string {
+  switch (stop.reason) {
+    case 'signal': return stop.signal !== null ? `stopped by ${stop.signal}` : 'stopped';
+    case 'exit': return `exited (code ${stop.exitCode ?? '?'})`;
+    case 'natural': return 'ended';
+    case 'uncaught_exception': return 'crashed';
+    default: return 'stopped';
+  }
 }

@@ -13,6 +13,8 @@ function kindOf(event: EventView): MarkerKind {
     case 'unhandled_rejection': return 'error';
     // A worker the primary stopped is part of a restart; one that died is an error.
     case 'worker_exit': return event.attributes['headroom.worker.intended'] === true ? 'restart' : 'error';
+    // A process's own stop: part of a restart, unless an exception ended it.
+    case 'stop': return event.attributes['headroom.stop.reason'] === 'uncaught_exception' ? 'error' : 'restart';
   }
 }
 
@@ -25,6 +27,7 @@ export function eventLabel(event: EventView): string {
     case 'uncaught_exception': return `uncaught exception${where}${event.message ? `: ${event.message}` : ''}`;
     case 'unhandled_rejection': return `unhandled rejection${where}${event.message ? `: ${event.message}` : ''}`;
     case 'worker_exit': return event.message ?? 'cluster worker exited';
+    case 'stop': return event.message ?? `process stopped (${event.instanceId})`;
   }
 }
 

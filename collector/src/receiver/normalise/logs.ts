@@ -1,5 +1,5 @@
 // ExportLogsServiceRequest → Headroom EventRecords.
-// The agent sends its events (stalls, process starts, uncaught errors, cluster workers' exits) as log records named
+// The agent sends its events (stalls, process starts and stops, uncaught errors, cluster workers' exits) as log records named
 // `headroom.<type>` — in the LogRecord's event_name field (proto field 12, OTLP ≥ 1.5) or the
 // older `event.name` attribute. Every other log record is accepted and counted but NOT stored:
 // Headroom is not a log store, and refusing them would make senders retry for nothing.
@@ -20,6 +20,8 @@ const EVENT_TYPES: ReadonlyMap<string, EventType> = new Map(Object.entries({
   'headroom.process.unhandled_rejection': 'unhandled_rejection',
   // A cluster primary's agent: one of its workers exited (code or signal, meant or not).
   'headroom.process.worker_exit': 'worker_exit',
+  // The process is ending (signal, process.exit, empty loop or crash): it is gone from then on.
+  'headroom.process.stop': 'stop',
 } satisfies Record<string, EventType>));
 
 function eventName(record: LogRecord): string | null {

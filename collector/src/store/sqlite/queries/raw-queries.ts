@@ -5,6 +5,7 @@ import type {
   EventType,
   EventView,
   EventsResponse,
+  InstanceStop,
   InstanceView,
   InstancesResponse,
   SpanView,
@@ -19,6 +20,7 @@ import { msToNs, nsToMs } from '../../time-buckets';
 import { spanErrorText } from '../../span-error';
 import { HARDLY_RAN_SHARE, STALL_CPU_ATTRIBUTE } from '../../stall-cpu';
 import { STALL_AGENT_ATTRIBUTE } from '../../stall-agent';
+import { instanceStop, STOP_LOOKBACK_MS } from '../../instance-stop';
 import { parseJsonObject, parseSpanEvents } from '../json-rows';
 import type { GaugeQueries } from './gauge-queries';
 import { StatementCache } from './statement-cache';
@@ -312,6 +314,7 @@ export class RawQueries {
       resource: string;
       settings: string;
     }[];
+    const stops = this.stops(q);
     const instances: InstanceView[] = rows.map((r) => {
       const at = Math.min(q.to, r.last_seen_ms + 60_000);
       const latest = (metric: string): number | null => this.gauges.latest(q.service, r.instance_id, metric, at);
@@ -324,6 +327,7 @@ export class RawQueries {
         lastSeen: r.last_seen_ms,
         startedAt: r.started_ms,
         restarts: r.restarts,
+        stopped: stops.get(r.instance_id) ?? null,
         rssBytes: latest('memory.rss'),
         heapUsedBytes: latest('memory.heap_used'),
         heapLimitBytes: latest('memory.heap_limit'),
@@ -337,6 +341,16 @@ export class RawQueries {
       };
     });
     return { from: q.from, to: q.to, service: q.service, instances };
+  }
+
+  /** The stop events of the service's processes up to the range's end, by instance (its latest). */
+  private stops(q: RangeQuery & { service: string }): Map<string, InstanceStop> {
+    const rows = this.stmts
+      .get(`SELECT instance_id, max(time_ns) AS time_ns, message, attributes FROM events
+            WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stop' GROUP BY instance_id`)
+      .safeIntegers(true)
+      .all(q.service, msToNs(q.from - STOP_LOOKBACK_MS), msToNs(q.to)) as { instance_id: string; time_ns: bigint; message: string | null; attributes: string }[];
+    return new Map(rows.map((r) => [r.instance_id, instanceStop(nsToMs(r.time_ns), r.message, parseJsonObject(r.attributes))]));
   }
 }
 
