@@ -74,3 +74,23 @@ test('a worker killed by a signal: the primary records its exit, with the signal
   const instances = await collector.api<InstancesResponse>(`/api/services/${SERVICE}/instances?${RANGE()}`);
   assert.equal(instances.instances.find((i) => i.instanceId === exit.instanceId)?.pid, app.child.pid);
 });
+
+test('SIGTERM to the primary: it and its remaining worker each record their stop, with the signal', async () => {
+  const before = await collector.api<InstancesResponse>(`/api/services/${SERVICE}/instances?${RANGE()}`);
+  const survivor = before.instances.find((i) => i.resource['headroom.cluster.role'] === 'worker' && i.resource['headroom.cluster.worker_id'] === 1);
+  assert.ok(survivor, 'worker 1 still runs (worker 2 was killed above)');
+  // The fixture's primary kills its workers (SIGTERM) and exits 0 from its own handler.
+  assert.deepEqual(await app.stop('SIGTERM'), { code: 0, signal: null });
+  const stops = await eventually(async () => {
+    const r = await collector.api<EventsResponse>(`/api/events?service=${SERVICE}&type=stop&${RANGE()}`);
+    return r.events.length >= 2 ? r.events : undefined;
+  }, 'the stop events of the primary and worker 1');
+  const primary = before.instances.find((i) => i.pid === app.child.pid)!;
+  const byInstance = new Map(stops.map((e) => [e.instanceId, e]));
+  assert.equal(byInstance.get(primary.instanceId)?.attributes['headroom.stop.signal'], 'SIGTERM');
+  assert.equal(byInstance.get(primary.instanceId)?.attributes['headroom.stop.exit_code'], 0);
+  assert.equal(byInstance.get(survivor.instanceId)?.attributes['headroom.stop.reason'], 'signal');
+  assert.equal(byInstance.get(survivor.instanceId)?.attributes['headroom.stop.signal'], 'SIGTERM');
+  // The killed worker sent none: it is the one that went silent.
+  assert.equal(stops.length, 2);
+});
