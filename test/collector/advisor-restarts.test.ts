@@ -37,6 +37,10 @@ test('a process that crashes and is started again, four times: restart loop', as
   assert.equal(f.evidence.figures.restarts, 3);
   assert.equal(f.evidence.figures.processSlots, 1);
   assert.match(f.title, /^3 restarts in the last 10 minutes: the service is in a restart loop$/);
+  // Each restart replaced a process whose agent reported how it ended (its stop event).
+  assert.equal(f.evidence.figures.replacedCrashed, 3);
+  assert.equal(f.evidence.figures.replacedWithoutStop, 0);
+  assert.match(f.evidence.summary, /Of the processes they replaced, 3 crashed \(uncaught exception\)\.$/);
   assert.match(f.evidence.chartLink, /^\/services\/crashy-svc\/instances\?/);
 });
 

@@ -3,6 +3,7 @@
 // warms up, caches and connection pools fill on the first requests — a cold start those
 // requests pay for. Preloading (warm-up before listen) moves the cost off the users.
 import type { EventView, Finding } from '../api-types';
+import { STOP_EXIT_CODE_ATTRIBUTE, STOP_REASON_ATTRIBUTE } from '../store/instance-stop';
 import { finding, ms, plural, round, servingInstances, windowWords, type ServiceContext } from './context';
 
 function median(values: number[]): number {
@@ -64,6 +65,54 @@ function groupRestarts(restarts: EventView[], slots: Map<number, string>, groupM
   return groups;
 }
 
+/** How a replaced process ended (its stop event, instance-stop.ts), or `silent`: it sent none. */
+type Ending = 'crashed' | 'failedExit' | 'signalled' | 'cleanExit' | 'silent';
+
+/** How long before a restart the process it replaced may have stopped (a supervisor's back-off: Kubernetes waits up to 5 min). */
+const STOP_BEFORE_RESTART_MS = 10 * 60_000;
+
+function endingOf(stop: EventView | undefined): Ending {
+  if (stop === undefined) return 'silent';
+  const reason = stop.attributes[STOP_REASON_ATTRIBUTE];
+  const code = stop.attributes[STOP_EXIT_CODE_ATTRIBUTE];
+  if (reason === 'uncaught_exception') return 'crashed';
+  if (reason === 'signal') return 'signalled';
+  return typeof code === 'number' && code !== 0 ? 'failedExit' : 'cleanExit';
+}
+
+/**
+ * How the processes the restarts replaced ended: each restart's previous instance's last stop
+ * event before it. A loop of crashes, of failed start-ups (exit code 1), of SIGTERMs (a
+ * supervisor or a failing health check stopping it — or a series of deploys) and of processes
+ * gone without a stop (SIGKILL: the OOM killer, a liveness probe's last resort) are fixed in
+ * different places. Restarts that name no previous process are not counted.
+ */
+function replacedEndings(ctx: ServiceContext, restarts: EventView[]): Record<Ending, number> {
+  const counts: Record<Ending, number> = { crashed: 0, failedExit: 0, signalled: 0, cleanExit: 0, silent: 0 };
+  if (restarts.length === 0) return counts;
+  const stops = ctx.storage.events({ service: ctx.service, type: 'stop', from: ctx.window.from - STOP_BEFORE_RESTART_MS, to: ctx.window.to, limit: 1000 }).events;
+  for (const e of restarts) {
+    const previous = e.attributes['headroom.restart.previous_instance'];
+    if (typeof previous !== 'string') continue;
+    const stop = stops
+      .filter((s) => s.instanceId === previous && s.timeMs <= e.timeMs && s.timeMs >= e.timeMs - STOP_BEFORE_RESTART_MS)
+      .sort((a, b) => b.timeMs - a.timeMs)[0];
+    counts[endingOf(stop)]++;
+  }
+  return counts;
+}
+
+function endingWords(counts: Record<Ending, number>): string {
+  const parts = [
+    counts.crashed > 0 ? `${counts.crashed} crashed (uncaught exception)` : '',
+    counts.failedExit > 0 ? `${counts.failedExit} exited with an error code` : '',
+    counts.signalled > 0 ? `${counts.signalled} stopped by a signal (a supervisor or a failing health check stopping it, or deploys)` : '',
+    counts.cleanExit > 0 ? `${counts.cleanExit} exited cleanly` : '',
+    counts.silent > 0 ? `${counts.silent} went silent without a stop (killed: SIGKILL, the OOM killer; or cut off)` : '',
+  ].filter((p) => p !== '');
+  return parts.length > 0 ? ` Of the processes they replaced, ${parts.join(', ')}.` : '';
+}
+
 function restartLoop(ctx: ServiceContext, all: EventView[]): Finding[] {
   const t = ctx.thresholds;
   const restarts = all.filter((e) => !isPrimary(ctx, e)).sort((a, b) => a.timeMs - b.timeMs || a.id - b.id);
@@ -78,6 +127,7 @@ function restartLoop(ctx: ServiceContext, all: EventView[]): Finding[] {
   const lastCrash = [...crashes, ...rejections].sort((a, b) => b.timeMs - a.timeMs)[0];
   const last = restarts[restarts.length - 1] as EventView;
   const together = groups.filter((g) => g.length > 1).length;
+  const endings = replacedEndings(ctx, restarts);
   return [finding(ctx, {
     kind: 'restarts.loop',
     subject: 'service',
@@ -86,7 +136,8 @@ function restartLoop(ctx: ServiceContext, all: EventView[]): Finding[] {
     summary: `The service restarted ${groups.length} times (${plural(restarts.length, 'process restart')} over ${plural(perSlot.size, 'process slot')}, at most ${mostBySlot} of one slot` +
       `${together > 0 ? `; ${together} of those restarts were several processes within ${ms(t.restartGroupMs)} of each other, counted once` : ''}), the last at ${new Date(last.timeMs).toISOString()}; ` +
       `${plural(crashes.length, 'uncaught exception')} and ${plural(rejections.length, 'unhandled rejection')} were reported in the same window.` +
-      (lastCrash?.message ? ` Latest: ${lastCrash.message.slice(0, 200)}` : ''),
+      (lastCrash?.message ? ` Latest: ${lastCrash.message.slice(0, 200)}` : '') +
+      endingWords(endings),
     figures: {
       restarts: groups.length,
       processRestarts: restarts.length,
@@ -95,6 +146,11 @@ function restartLoop(ctx: ServiceContext, all: EventView[]): Finding[] {
       uncaughtExceptions: crashes.length,
       unhandledRejections: rejections.length,
       lastRestart: new Date(last.timeMs).toISOString(),
+      replacedCrashed: endings.crashed,
+      replacedExitedWithError: endings.failedExit,
+      replacedStoppedBySignal: endings.signalled,
+      replacedExitedCleanly: endings.cleanExit,
+      replacedWithoutStop: endings.silent,
     },
     page: 'instances',
     cause: 'A process exits (an uncaught error, running out of memory, a failing health check, a start-up error) and its supervisor starts it again; each restart drops the requests in flight and starts cold.',
