@@ -117,6 +117,28 @@ function Page({ view }: { view: ViewState }) {
   }
 }
 
+/**
+ * "Skip to content" (WCAG 2.4.1): the first tab stop of every page, shown when focused. It moves
+ * the focus itself rather than following href="#main": a fragment navigation is a popstate the
+ * router would read.
+ */
+function SkipLink() {
+  return (
+    <a
+      href="#main"
+      class="skip-link"
+      onClick={(e: MouseEvent) => {
+        e.preventDefault();
+        const main = document.getElementById('main');
+        main?.focus();
+        main?.scrollIntoView();
+      }}
+    >
+      Skip to content
+    </a>
+  );
+}
+
 export function App() {
   const nav = useViewFromLocation();
   const { view } = nav;
@@ -127,6 +149,7 @@ export function App() {
   return (
     <NavigationContext.Provider value={nav}>
       <LiveContext.Provider value={live}>
+        <SkipLink />
         <header class="topbar">
           <div class="brand-row">
             <Link to={home} class="brand">Headroom</Link>
@@ -150,7 +173,8 @@ export function App() {
         </header>
         <LiveBanner />
         <RangeNotice />
-        <main>
+        {/* tabIndex -1: the skip link's target takes the focus, Tab then goes on from it. */}
+        <main id="main" tabIndex={-1}>
           {/* A trace is read by id alone: no range to refuse. */}
           {view.range.kind === 'custom' && tooLong(view.range) && view.page !== 'trace' && view.page !== 'not-found' ? <RangeTooLong range={view.range} /> : <Page view={view} />}
         </main>

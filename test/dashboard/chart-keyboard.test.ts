@@ -100,6 +100,12 @@ test('legend entries and the plot work from the keyboard: toggle, read point by 
     const url = new URL(page.url());
     assert.equal(Number(url.searchParams.get('from')), m0 - 3 * MINUTE);
     assert.equal(Number(url.searchParams.get('to')), m0 - MINUTE);
+    // The new range reloads the page and rebuilds the chart: the rebuilt plot has the focus (it fell to <body>; QA4).
+    await eventually('the zoomed chart drawn', () => chart.getAttribute('data-points'), (n) => n !== null && Number(n) > 0 && Number(n) <= 3);
+    await eventually('the focus back on the plot', () => page.evaluate(() => document.activeElement?.closest('figure')?.getAttribute('data-chart') + ' ' + document.activeElement?.className), (f) => f === 'memory u-over');
+    // The keys go on working on the new plot: End reads its last point (the range ends where 140 MiB's minute begins).
+    await page.keyboard.press('End');
+    assert.equal(await rssValue.textContent(), '130 MiB');
   } finally {
     await page.close();
   }

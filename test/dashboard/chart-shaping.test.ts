@@ -108,17 +108,23 @@ function ev(partial: Partial<EventView>): EventView {
   };
 }
 
-test('events become labelled markers inside the window, oldest first', () => {
+test('events become labelled markers inside the window, oldest first, each with where its listed entry leads', () => {
   const markers = eventsToMarkers([
-    ev({ id: 1, timeMs: 500, durationMs: 230, route: 'GET /slow' }),
+    ev({ id: 1, timeMs: 500, durationMs: 230, route: 'GET /slow', traceId: 'aa01' }),
     ev({ id: 2, timeMs: 100, type: 'restart', instanceId: 'web-2' }),
     ev({ id: 3, timeMs: 5000, durationMs: 10 }),
     ev({ id: 4, timeMs: 300, type: 'uncaught_exception', message: 'boom' }),
+    ev({ id: 5, timeMs: 600, durationMs: 120 }),
+    ev({ id: 6, timeMs: 700, type: 'unhandled_rejection', message: 'nope', traceId: 'aa02' }),
   ], 0, 1000);
   assert.deepEqual(markers, [
-    { timeMs: 100, kind: 'restart', label: 'process restarted (web-2)' },
+    { timeMs: 100, kind: 'restart', label: 'process restarted (web-2)', link: { page: 'instances' } },
+    // A crash outside a request: no page lists it, so nothing to open.
     { timeMs: 300, kind: 'error', label: 'uncaught exception: boom' },
-    { timeMs: 500, kind: 'stall', label: 'event loop blocked 230 ms in GET /slow' },
+    { timeMs: 500, kind: 'stall', label: 'event loop blocked 230 ms in GET /slow', link: { page: 'trace', traceId: 'aa01' } },
+    // A stall outside a request: the event-loop page lists it.
+    { timeMs: 600, kind: 'stall', label: 'event loop blocked 120 ms', link: { page: 'event-loop' } },
+    { timeMs: 700, kind: 'error', label: 'unhandled rejection: nope', link: { page: 'trace', traceId: 'aa02' } },
   ]);
 });
 

@@ -26,11 +26,16 @@ export interface SeriesSpec {
 
 export type MarkerKind = 'stall' | 'restart' | 'start' | 'error' | 'alert-firing' | 'alert-resolved';
 
+/** Where a listed marker leads: the trace it happened in, or the page that tells more about it. */
+export type MarkerLink = { page: 'trace'; traceId: string } | { page: 'event-loop' | 'instances' | 'alerts' };
+
 export interface Marker {
   timeMs: number;
   kind: MarkerKind;
   /** Plain text: shown as text, never as markup. */
   label: string;
+  /** Absent: nothing more to open. */
+  link?: MarkerLink;
 }
 
 /** A span of time whose data is incomplete (telemetry an agent dropped), shaded on the chart. */
@@ -57,6 +62,11 @@ export interface ChartSpec {
   goneProcesses?: number;
   /** Fixed y range (e.g. Apdex 0..1); otherwise from 0 to the data's max. */
   yRange?: [number, number];
+}
+
+/** The chart's name on its page (its key without the shape suffix): `data-chart`, and what keeps its focus. */
+export function chartName(spec: ChartSpec): string {
+  return spec.key.split(':')[0] ?? spec.key;
 }
 
 export const PALETTE = ['#2563eb', '#d97706', '#059669', '#db2777', '#7c3aed', '#0891b2', '#65a30d', '#dc2626', '#4b5563', '#c026d3'];

@@ -1,15 +1,20 @@
-// A chart used from the keyboard (QA4): uPlot listens only to the mouse. Legend entries become
-// checkboxes (Tab reaches them, Enter/Space toggles the series, as a click does); the plot is
-// focusable, named by the chart's title, and Left/Right/Home/End move uPlot's own cursor from
-// point to point, so the legend shows that point's values as under the mouse, while a polite
-// live region reads the time and values. Shift+arrows widen a selection from the cursor and
-// Enter zooms to it, as a drag does; Escape drops the cursor and the selection.
+// A chart used from the keyboard (QA4): uPlot listens only to the mouse. The legend is one tab
+// stop (a toolbar of checkboxes, WAI-ARIA APG "Toolbar" with a roving tabindex): the arrows,
+// Home and End move between its entries, Enter/Space toggles the series as a click does (a
+// chart's legend was up to eight stops each, ~37 on the service page). The plot is focusable,
+// named by the chart's title, and Left/Right/Home/End move uPlot's own cursor from point to
+// point, so the legend shows that point's values as under the mouse, while a polite live region
+// reads the time and values. Shift+arrows widen a selection from the cursor and Enter zooms to
+// it, as a drag does; Escape drops the cursor and the selection.
 
 import type uPlot from 'uplot';
 import { formatTime } from '../format/units';
+import { rememberChartFocus, type ChartPart } from './chart-focus';
 
 export interface KeyboardOptions {
   title: () => string;
+  /** The chart's name on its page (chart-focus.ts): a zoom that rebuilds it gives the focus back. */
+  id: () => string;
   /** What a finished selection does (the page's range follows); null: no zoom. */
   onSelect: () => ((from: number, to: number) => void) | null;
 }
@@ -74,6 +79,75 @@ function legendEntries(u: uPlot): (HTMLElement | null)[] {
   return rows.map((row, i) => (i === 0 ? null : row.querySelector<HTMLElement>(':scope > th')));
 }
 
+/**
+ * The part of each chart that has the focus, kept from its focus events: when a page unmounts a
+ * chart, its DOM is gone (and document.activeElement is <body>) before its cleanup runs, so this
+ * is what still knows.
+ */
+const focused = new WeakMap<uPlot, ChartPart>();
+
+/** What part of the chart had the focus (null: none of it). */
+export function focusedPart(u: uPlot): ChartPart | null {
+  return focused.get(u) ?? null;
+}
+
+function partOf(u: uPlot, el: EventTarget | null): ChartPart | null {
+  if (el === u.over) return 'plot';
+  const i = legendEntries(u).filter((th) => th !== null).indexOf(el as HTMLElement);
+  return i < 0 ? null : i;
+}
+
+export function focusPart(u: uPlot, part: ChartPart): void {
+  const target = part === 'plot' ? u.over : legendEntries(u).filter((th) => th !== null)[part];
+  target?.focus();
+}
+
+/** Where a key moves the legend's focus among `count` entries from `from` (null: not a moving key). */
+function legendStep(key: string, from: number, count: number): number | null {
+  if (count === 0) return null;
+  if (key === 'ArrowRight' || key === 'ArrowDown') return Math.min(count - 1, from + 1);
+  if (key === 'ArrowLeft' || key === 'ArrowUp') return Math.max(0, from - 1);
+  if (key === 'Home') return 0;
+  if (key === 'End') return count - 1;
+  return null;
+}
+
+/** The legend as one toolbar of checkboxes; only the entry last moved to is in the tab order. */
+function setUpLegend(u: uPlot, title: string): void {
+  const table = u.root.querySelector<HTMLElement>('.u-legend');
+  const entries = legendEntries(u).filter((th): th is HTMLElement => th !== null);
+  if (table === null || entries.length === 0) return;
+  table.setAttribute('role', 'toolbar');
+  table.setAttribute('aria-label', `${title}: series shown`);
+  // The table's own rows and cells would be orphans inside a toolbar: only the checkboxes count.
+  for (const el of table.querySelectorAll<HTMLElement>('tbody, tr, td, tr:first-child > th')) el.setAttribute('role', 'none');
+  const help = document.createElement('span');
+  help.className = 'legend-keys-help';
+  help.textContent = 'Left and Right arrows move between the series, Space or Enter shows or hides one.';
+  help.setAttribute('aria-hidden', 'true');
+  u.root.append(help);
+  entries.forEach((th, i) => {
+    th.tabIndex = i === 0 ? 0 : -1;
+    th.setAttribute('role', 'checkbox');
+    th.addEventListener('focus', () => {
+      // Roving: the entry with the focus is the one Tab comes back to.
+      for (const other of entries) other.tabIndex = other === th ? 0 : -1;
+    });
+    th.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        // uPlot's own click handler: the same toggle, rescale and sync as the mouse.
+        th.click();
+        return;
+      }
+      const next = legendStep(e.key, i, entries.length);
+      if (next === null) return;
+      e.preventDefault();
+      entries[next]?.focus();
+    });
+  });
+}
+
 function markLegend(u: uPlot): void {
   legendEntries(u).forEach((th, i) => {
     if (th === null) return;
@@ -90,15 +164,17 @@ export function keyboardPlugin(options: KeyboardOptions): uPlot.Plugin {
     hooks: {
       init: [
         (u: uPlot) => {
-          legendEntries(u).forEach((th) => {
-            if (th === null) return;
-            th.tabIndex = 0;
-            th.setAttribute('role', 'checkbox');
-            th.addEventListener('keydown', (e) => {
-              if (e.key !== 'Enter' && e.key !== ' ') return;
-              e.preventDefault();
-              // uPlot's own click handler: the same toggle, rescale and sync as the mouse.
-              th.click();
+          setUpLegend(u, options.title());
+          u.root.addEventListener('focusin', (e) => {
+            const part = partOf(u, e.target);
+            if (part === null) focused.delete(u);
+            else focused.set(u, part);
+          });
+          // A focus moved elsewhere is forgotten once the move is done; the focus lost with the
+          // chart's removal from the page is kept for its cleanup (uplot-chart.tsx) to read.
+          u.root.addEventListener('focusout', () => {
+            queueMicrotask(() => {
+              if (u.root.isConnected && !u.root.contains(document.activeElement)) focused.delete(u);
             });
           });
           markLegend(u);
@@ -172,6 +248,8 @@ export function keyboardPlugin(options: KeyboardOptions): uPlot.Plugin {
               e.preventDefault();
               const [from, to] = [Math.min(at, anchorAt), Math.max(at, anchorAt)];
               clear(true);
+              // The new range reloads the page's data and rebuilds this chart: the plot gets the focus back.
+              rememberChartFocus(options.id(), 'plot');
               zoom(from, to);
               return;
             }

@@ -5,8 +5,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { Link } from '../components/link';
 import { formatTime, unitLabel } from '../format/units';
-import type { ChartSpec } from './chart-spec';
+import { useNavigation } from '../state/use-view';
+import { withPage, type ViewState } from '../state/view-state';
+import { chartName, type ChartSpec, type Marker, type MarkerLink } from './chart-spec';
+import { rememberChartFocus, takeChartFocus } from './chart-focus';
+import { focusedPart, focusPart } from './keyboard-plugin';
 import { toUplotData, toUplotOptions, type ChartRuntime } from './uplot-options';
 
 export interface UplotChartProps {
@@ -35,6 +40,31 @@ function withoutGone(spec: ChartSpec): ChartSpec {
   return { ...spec, series: spec.series.filter((s) => s.gone !== true) };
 }
 
+const LINK_WORDS: Record<MarkerLink['page'], string> = { trace: 'trace', 'event-loop': 'event loop', instances: 'instances', alerts: 'alerts' };
+
+function linkView(view: ViewState, link: MarkerLink): ViewState {
+  return link.page === 'trace' ? withPage(view, 'trace', { traceId: link.traceId }) : withPage(view, link.page);
+}
+
+/** A marker in the list under a chart: a link to what it is about (the drawn lines are not reachable by keyboard; QA4). */
+function MarkerItem({ marker: m }: { marker: Marker }) {
+  const { view } = useNavigation();
+  const text = (
+    <>
+      <time>{formatTime(m.timeMs)}</time> {m.label}
+    </>
+  );
+  return (
+    <li class={`marker marker-${m.kind}`}>
+      {m.link === undefined ? text : (
+        <Link to={linkView(view, m.link)}>
+          {text} <span class="marker-to">{`(${LINK_WORDS[m.link.page]})`}</span>
+        </Link>
+      )}
+    </li>
+  );
+}
+
 export function UplotChart({ spec: full, height = 220, xRange = null, onSelectRange, compact = false, listMarkers = false }: UplotChartProps) {
   // Gone processes are folded into one toggle: their rows crowded the legend after restarts.
   const [showGone, setShowGone] = useState(false);
@@ -61,6 +91,10 @@ export function UplotChart({ spec: full, height = 220, xRange = null, onSelectRa
     const width = Math.max(el.clientWidth, 120);
     const u = new uPlot(toUplotOptions(latest.current.spec, { width, height }, runtime, compact), toUplotData(latest.current.spec), el);
     chart.current = u;
+    // A rebuild (a zoom's new range, new series) keeps the keyboard's focus where it was.
+    const name = chartName(latest.current.spec);
+    const part = takeChartFocus(name);
+    if (part !== null) focusPart(u, part);
     const observer = new ResizeObserver(() => {
       const w = Math.max(el.clientWidth, 120);
       if (Math.abs(w - u.width) > 1) u.setSize({ width: w, height });
@@ -68,6 +102,8 @@ export function UplotChart({ spec: full, height = 220, xRange = null, onSelectRa
     observer.observe(el);
     return () => {
       observer.disconnect();
+      const had = focusedPart(u);
+      if (had !== null) rememberChartFocus(name, had);
       u.destroy();
       chart.current = null;
     };
@@ -87,7 +123,7 @@ export function UplotChart({ spec: full, height = 220, xRange = null, onSelectRa
   return (
     <figure
       class={compact ? 'chart chart-compact' : 'chart'}
-      data-chart={spec.key.split(':')[0]}
+      data-chart={chartName(spec)}
       data-points={spec.x.length}
       data-total={seriesTotal(spec)}
       data-unit={unitLabel(spec.unit)}
@@ -124,9 +160,7 @@ export function UplotChart({ spec: full, height = 220, xRange = null, onSelectRa
       {!compact && listMarkers && markers.length > 0 && (
         <ul class="chart-markers">
           {markers.slice(-6).map((m) => (
-            <li key={`${m.timeMs}-${m.label}`} class={`marker marker-${m.kind}`}>
-              <time>{formatTime(m.timeMs)}</time> {m.label}
-            </li>
+            <MarkerItem key={`${m.timeMs}-${m.label}`} marker={m} />
           ))}
           {markers.length > 6 && <li class="marker-more">{`and ${markers.length - 6} earlier`}</li>}
         </ul>

@@ -5,7 +5,7 @@ import uPlot from 'uplot';
 import { showBidiControls } from '../format/bidi-controls';
 import { formatTick, formatTime, formatValue, unitLabel } from '../format/units';
 import { isolatedPoints } from '../shape/isolated-points';
-import { withAlpha, type ChartSpec } from './chart-spec';
+import { chartName, withAlpha, type ChartSpec } from './chart-spec';
 import { legendIndex } from './legend-index';
 import { gapsPlugin } from './gaps-plugin';
 import { keyboardPlugin } from './keyboard-plugin';
@@ -133,7 +133,7 @@ export function toUplotOptions(spec: ChartSpec, size: { width: number; height: n
       gapsPlugin(() => runtime.spec().gaps ?? []),
       markersPlugin(() => runtime.spec().markers ?? []),
       // A sparkline has no cursor or legend to drive.
-      ...(compact ? [] : [keyboardPlugin({ title: () => runtime.spec().title, onSelect: () => runtime.onSelect })]),
+      ...(compact ? [] : [keyboardPlugin({ title: () => runtime.spec().title, id: () => chartName(runtime.spec()), onSelect: () => runtime.onSelect })]),
     ],
     hooks: {
       // The scales' tops as attributes of the chart: what a reader (and a test) can check the drawing against.

@@ -2,6 +2,7 @@
 // route's own charts, where its time goes (database, external calls, app) and slow traces when picked.
 
 import type { TransactionsResponse, TransactionSummary } from '@headroom/collector/api-types';
+import { useEffect, useRef } from 'preact/hooks';
 import { api } from '../api/endpoints';
 import { errorRateChart, throughputChart } from '../charts/service-metric-charts';
 import { responseTimeChart } from '../charts/response-time-chart';
@@ -30,13 +31,22 @@ export function TransactionsPage({ service }: { service: string }) {
     if (msg.type === 'aggregate' && msg.aggregate.service === service) trigger();
   });
   const tx = useApi(`tx:${service}:${rangeKey}`, (s) => api.transactions(service, view.range, s), [resyncVersion, refresh]);
+  // A closed route's detail hands the keyboard's focus back to that route's row (its button is gone).
+  const closed = useRef<string | null>(null);
+  useEffect(() => {
+    const route = closed.current;
+    closed.current = null;
+    if (view.route !== null || route === null) return;
+    const rows = document.querySelectorAll<HTMLElement>('[data-testid="transactions-table"] tr[data-route]');
+    Array.from(rows).find((r) => r.dataset.route === route)?.querySelector<HTMLElement>('a')?.focus();
+  }, [view.route]);
 
   return (
     <section class="page transactions-page">
       <h1>
         <span class="page-kind">Transactions</span> {service}
       </h1>
-      {view.route !== null && <RouteDetail service={service} route={view.route} refresh={refresh} />}
+      {view.route !== null && <RouteDetail service={service} route={view.route} refresh={refresh} onClose={(route) => (closed.current = route)} />}
       <Async state={tx} what="transactions">
         {(data) =>
           data.transactions.length === 0 ? (
@@ -136,8 +146,14 @@ function MoreRoutesNote({ data }: { data: TransactionsResponse }) {
 const QUEUE_WAIT_NOTE =
   'Queue wait: the mean over only the requests that carried a queue-start header (X-Request-Start or X-Queue-Start, set by the proxy in front); – where none did.';
 
-function RouteDetail({ service, route, refresh }: { service: string; route: string; refresh: number }) {
+function RouteDetail({ service, route, refresh, onClose }: { service: string; route: string; refresh: number; onClose: (route: string) => void }) {
   const { view, navigate } = useNavigation();
+  // Opened from the table below it: the focus goes to the detail (it left the link far down the
+  // page, off screen once the page scrolls back to the top; QA4 keyboard pass).
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (document.activeElement?.closest('[data-testid="transactions-table"]')) heading.current?.focus();
+  }, [route]);
   const { resyncVersion } = useLive();
   const rangeKey = JSON.stringify(view.range);
   const series = useApi(`series:${service}:${route}:${rangeKey}`, (s) => api.serviceSeries(service, view.range, { route }, s), [resyncVersion, refresh]);
@@ -146,10 +162,19 @@ function RouteDetail({ service, route, refresh }: { service: string; route: stri
   const { window, onSelectRange } = useRangeWindow(series.data);
   return (
     <div class="route-detail" data-testid="route-detail">
-      <h2>
+      <h2 ref={heading} tabIndex={-1} class="focus-target">
         Route <code>{route}</code>{' '}
         {isMethodOnly(route) && <span class="route-note" data-testid="unmatched-route">{`${UNMATCHED_NOTE} `}</span>}
-        <button type="button" class="link-button" onClick={() => navigate({ ...view, route: null })}>close</button>
+        <button
+          type="button"
+          class="link-button"
+          onClick={() => {
+            onClose(route);
+            navigate({ ...view, route: null });
+          }}
+        >
+          close
+        </button>
       </h2>
       <div class="chart-grid">
         <Async state={series} what="route charts">

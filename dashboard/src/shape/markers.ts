@@ -1,7 +1,8 @@
-// Events (stalls, starts, restarts, crashes, cluster workers' exits) → chart markers with a plain-text label.
+// Events (stalls, starts, restarts, crashes, cluster workers' exits) → chart markers with a
+// plain-text label, and where the marker's entry in the list under a chart leads.
 
 import type { AlertTransition, EventView } from '@headroom/collector/api-types';
-import type { Marker, MarkerKind } from '../charts/chart-spec';
+import type { Marker, MarkerKind, MarkerLink } from '../charts/chart-spec';
 import { formatMs } from '../format/units';
 
 function kindOf(event: EventView): MarkerKind {
@@ -31,12 +32,24 @@ export function eventLabel(event: EventView): string {
   }
 }
 
+/** What a listed marker opens: a stall's or crash's trace, else the page about its kind. */
+function linkOf(event: EventView, kind: MarkerKind): MarkerLink | undefined {
+  if ((kind === 'stall' || kind === 'error') && event.traceId !== null) return { page: 'trace', traceId: event.traceId };
+  if (kind === 'stall') return { page: 'event-loop' };
+  if (kind === 'restart' || kind === 'start') return { page: 'instances' };
+  return undefined;
+}
+
 /** Markers for the events inside [from, to], oldest first. */
 export function eventsToMarkers(events: EventView[], from: number, to: number): Marker[] {
   return events
     .filter((e) => e.timeMs >= from && e.timeMs <= to)
     .sort((a, b) => a.timeMs - b.timeMs)
-    .map((e) => ({ timeMs: e.timeMs, kind: kindOf(e), label: eventLabel(e) }));
+    .map((e) => {
+      const kind = kindOf(e);
+      const link = linkOf(e, kind);
+      return { timeMs: e.timeMs, kind, label: eventLabel(e), ...(link && { link }) };
+    });
 }
 
 /** Alert rules going firing or resolved inside [from, to], as markers ("alert firing: <rule> — why"). */
@@ -44,5 +57,5 @@ export function alertsToMarkers(transitions: AlertTransition[], from: number, to
   return transitions
     .filter((t) => (t.to === 'firing' || t.to === 'resolved') && t.at >= from && t.at <= to)
     .sort((a, b) => a.at - b.at)
-    .map((t) => ({ timeMs: t.at, kind: t.to === 'firing' ? 'alert-firing' as const : 'alert-resolved' as const, label: `alert ${t.to}: ${t.ruleId} — ${t.reason}` }));
+    .map((t) => ({ timeMs: t.at, kind: t.to === 'firing' ? 'alert-firing' as const : 'alert-resolved' as const, label: `alert ${t.to}: ${t.ruleId} — ${t.reason}`, link: { page: 'alerts' as const } }));
 }
