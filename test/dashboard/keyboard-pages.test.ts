@@ -2,14 +2,17 @@
 // "Skip to content" link; a chart's legend is one tab stop whose arrows move between its entries;
 // the stall markers listed under the response-time chart are links (to the stall's trace, or to
 // the event-loop page); a route's detail takes the focus when opened and gives it back when
-// closed; nothing focused hides under the sticky header. Spans and stalls at known times go over
+// closed; "Load more" hands the focus to the first trace it brought; a Delete on the alerts page
+// leaves the focus on the message saying what was done; nothing focused hides under the sticky
+// header. Spans and stalls at known times go over
 // OTLP/JSON to a real collector; Chromium presses the keys, document.activeElement is asserted.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { EventsResponse, TraceResponse, TransactionsResponse } from '@headroom/collector/api-types';
+import type { EventsResponse, TraceResponse, TracesResponse, TransactionsResponse } from '@headroom/collector/api-types';
 import { sendMetrics, serviceResource } from '../collector/support/collector-harness';
+import { postJson } from '../collector/support/webhook-receiver';
 import { api, ARTIFACTS, eventually, useCollectorAndBrowser } from './support/browser-harness';
 import { attr, nanos, postOtlpJson, postStalls, resource } from './support/otlp-json';
 
@@ -225,6 +228,64 @@ test("a route's detail takes the focus when opened from the table and gives it b
     await page.keyboard.press('Enter');
     await page.locator('[data-testid="route-detail"]').waitFor({ state: 'detached' });
     await eventually("the route's row focused again", () => page.evaluate(() => document.activeElement?.closest('tr')?.getAttribute('data-route') ?? null), (r) => r === ROUTE);
+  } finally {
+    await page.close();
+  }
+});
+
+test('"Load more" on the traces page, pressed by keyboard, moves the focus to the first trace it brought', async () => {
+  const service = 'kbd-many';
+  const t0 = Date.now() - 5 * MINUTE;
+  // 130 failed requests: the list's first page holds 100 of them.
+  const spans = Array.from({ length: 130 }, (_, i) => ({
+    traceId: `f00d0000000000000000000000000${String(i).padStart(3, '0')}`,
+    spanId: `f000000000000${String(i).padStart(3, '0')}`,
+    name: 'GET /fail',
+    kind: 2,
+    startTimeUnixNano: nanos(t0 + i * 1000),
+    endTimeUnixNano: nanos(t0 + i * 1000 + 20),
+    status: { code: 2, message: 'failed' },
+    attributes: [attr('http.request.method', 'GET'), attr('http.route', '/fail'), attr('http.response.status_code', 500)],
+  }));
+  await postOtlpJson(rig.collector.otlpUrl, 'traces', {
+    resourceSpans: [{ resource: resource(service, 'many-1'), scopeSpans: [{ scope: { name: 't' }, spans }] }],
+  });
+  await eventually('the failed traces stored', () => api<TracesResponse>(rig.collector.httpUrl, `/api/traces?service=${service}&range=15m&error=true&limit=200`), (r) => r.traces.length === 130);
+  const page = await rig.browser.newPage({ viewport: { width: 1440, height: 900 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/${service}/traces`);
+    const rows = page.locator('[data-testid="traces-table"] tbody tr');
+    await rows.nth(99).waitFor();
+    assert.equal(await rows.count(), 100);
+    await tabTo(page, 'the Load more button', (el) => el.getAttribute('data-testid') === 'load-more', 200);
+    await page.keyboard.press('Enter');
+    await eventually('the next page shown', () => rows.count(), (n) => n === 130);
+    // Newest first: the 101st trace is the 30th sent.
+    await eventually('the focus on the first new trace', () => page.evaluate(() => document.activeElement?.closest('tr')?.getAttribute('data-trace-id') ?? null), (id) => id === 'f00d0000000000000000000000000029');
+    assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'A');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.closest('tr')?.getAttribute('data-trace-id')), 'f00d0000000000000000000000000028', 'Tab goes on to the next trace');
+  } finally {
+    await page.close();
+  }
+});
+
+test("a Delete on the alerts page leaves the focus on the message that says what was done, not on <body>", async () => {
+  const created = await postJson(`${rig.collector.httpUrl}/api/alerts/rules`, { id: 'kbd-rss', name: 'kbd rss', series: 'memory.rss', service: SERVICE, windowMs: '1m', comparison: '>', threshold: 1024 ** 3, destinations: [] });
+  assert.equal(created.status, 201);
+  const page = await rig.browser.newPage({ viewport: { width: 1440, height: 900 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/alerts`);
+    const row = page.locator('tr', { hasText: 'kbd rss' });
+    await row.waitFor();
+    await tabTo(page, "the rule's Delete button", (el) => el.tagName === 'BUTTON' && el.textContent === 'Delete' && el.closest('tr')?.textContent?.includes('kbd rss') === true);
+    await page.keyboard.press('Enter');
+    await row.waitFor({ state: 'detached' });
+    await eventually('the focus on the message', () => focused(page), (f) => f.startsWith('p.alert-message'));
+    assert.equal(await page.getByTestId('alert-message').textContent(), 'Deleted kbd rss');
+    // Tab goes on from there, inside the page.
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.closest('main') !== null), true, `after the message: ${await focused(page)}`);
   } finally {
     await page.close();
   }

@@ -5,7 +5,7 @@
 // once when the live stream pushes a rule's transition.
 
 import type { AlertDelivery, AlertDestination, AlertDestinationType, AlertRuleWithState, AlertStateName, AlertTransition } from '@headroom/collector/api-types';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { alertsApi } from '../api/alerts-api';
 import { ApiFailure } from '../api/client';
 import { Async, EmptyNote } from '../components/states';
@@ -71,6 +71,28 @@ export function AlertsPage() {
   const history = useApi(`alerts:history:${rangeKey}`, (s) => alertsApi.history(view.range, {}, s), [tick]);
   const deliveries = useApi('alerts:deliveries', (s) => alertsApi.deliveries(s), [tick]);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  // A Delete removes its own button (its row goes at the next read), and the keyboard's focus fell
+  // to <body>, past the end of the page: it goes to the message instead, which says what was done
+  // (or to the page's heading), so Tab goes on from the top of the page (QA4 keyboard pass).
+  const section = useRef<HTMLElement>(null);
+  const messageEl = useRef<HTMLParagraphElement>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    const el = section.current;
+    if (el === null) return undefined;
+    const onFocusOut = (e: FocusEvent) => {
+      const left = e.target;
+      if (e.relatedTarget !== null || !(left instanceof HTMLElement)) return;
+      // Removal fires this while the element is still in the page: look once it is done.
+      setTimeout(() => {
+        const active = document.activeElement;
+        if (left.isConnected || (active !== null && active !== document.body)) return;
+        (messageEl.current ?? heading.current)?.focus();
+      }, 0);
+    };
+    el.addEventListener('focusout', onFocusOut);
+    return () => el.removeEventListener('focusout', onFocusOut);
+  }, []);
 
   const act = (what: () => Promise<unknown>, done: string) => {
     what().then(
@@ -83,12 +105,12 @@ export function AlertsPage() {
   };
 
   return (
-    <section class="page alerts-page">
-      <h1>
+    <section class="page alerts-page" ref={section}>
+      <h1 ref={heading} tabIndex={-1} class="focus-target">
         <span class="page-kind">Alerts</span>
       </h1>
       {message && (
-        <p class={message.kind === 'ok' ? 'alert-message' : 'alert-message alert-message-error'} role={message.kind === 'ok' ? 'status' : 'alert'}>
+        <p ref={messageEl} tabIndex={-1} class={message.kind === 'ok' ? 'alert-message focus-target' : 'alert-message alert-message-error focus-target'} role={message.kind === 'ok' ? 'status' : 'alert'} data-testid="alert-message">
           {message.text}
         </p>
       )}

@@ -1,7 +1,7 @@
 // The slow and failed traces of a service (or every trace, on request), newest or slowest
 // first, a page at a time; filters are held in the URL; new traces arrive over the live stream.
 
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { TracesResponse } from '@headroom/collector/api-types';
 import { api } from '../api/endpoints';
 import { Async, EmptyNote, ErrorState } from '../components/states';
@@ -37,6 +37,18 @@ export function TracesPage({ service }: { service: string }) {
     [resyncVersion],
   );
   const done = complete.key === key && complete.done;
+  // "Load more" pressed from the keyboard: the first trace it brought takes the focus, where the
+  // reading goes on (the button was left far below it, or gone with the last page; QA4 keyboard pass).
+  const focusTrace = useRef<string | null>(null);
+  useEffect(() => {
+    const id = focusTrace.current;
+    if (id === null) return;
+    const rows = document.querySelectorAll<HTMLElement>('[data-testid="traces-table"] tr[data-trace-id]');
+    const row = Array.from(rows).find((r) => r.dataset.traceId === id);
+    if (row === undefined) return;
+    focusTrace.current = null;
+    row.querySelector<HTMLElement>('a')?.focus();
+  }, [traces.data]);
   useLiveMessages(isLive(view.range), (msg) => {
     if (msg.type !== 'trace' || !traceMatches(msg.trace, service, route, filters)) return;
     traces.update((cur) => ({ ...cur, traces: insertTrace(cur.traces, msg.trace, filters.sort, done) }));
@@ -66,6 +78,10 @@ export function TracesPage({ service }: { service: string }) {
                     key={key}
                     load={(s) => api.traces({ kind: 'custom', from: data.from, to: data.to }, { ...query(service, route, filters), offset: data.traces.length }, s)}
                     onPage={(page) => {
+                      if (document.activeElement?.matches('[data-testid="load-more"]') === true) {
+                        const shown = new Set(data.traces.map((t) => t.traceId));
+                        focusTrace.current = page.traces.find((t) => !shown.has(t.traceId))?.traceId ?? null;
+                      }
                       traces.update((cur) => {
                         const seen = new Set(cur.traces.map((t) => t.traceId));
                         return { ...cur, traces: [...cur.traces, ...page.traces.filter((t) => !seen.has(t.traceId))] };
@@ -95,6 +111,7 @@ function TraceListNote({ data, filters }: { data: TracesResponse; filters: Trace
 function LoadMore({ load, onPage }: { load: (signal: AbortSignal) => Promise<TracesResponse>; onPage: (page: TracesResponse) => void }) {
   const [state, setState] = useState<{ loading: boolean; error: unknown }>({ loading: false, error: null });
   const click = () => {
+    if (state.loading) return;
     setState({ loading: true, error: null });
     load(new AbortController().signal).then(
       (page) => {
@@ -107,7 +124,8 @@ function LoadMore({ load, onPage }: { load: (signal: AbortSignal) => Promise<Tra
   return (
     <div class="load-more">
       {state.error !== null && <ErrorState error={state.error} />}
-      <button type="button" data-testid="load-more" disabled={state.loading} onClick={click}>
+      {/* aria-disabled, not disabled: a disabled button drops the keyboard's focus to <body>. */}
+      <button type="button" data-testid="load-more" aria-disabled={state.loading} onClick={click}>
         {state.loading ? 'Loading…' : `Load ${PAGE} more`}
       </button>
     </div>
