@@ -2,7 +2,8 @@
 // "Skip to content" link; a chart's legend is one tab stop whose arrows move between its entries;
 // the stall markers listed under the response-time chart are links (to the stall's trace, or to
 // the event-loop page); a route's detail takes the focus when opened and gives it back when
-// closed; "Load more" hands the focus to the first trace it brought; a Delete on the alerts page
+// closed; the traces filters keep the focus on Apply; "Load more" hands the focus to the first
+// trace it brought; a Delete on the alerts page
 // leaves the focus on the message saying what was done; nothing focused hides under the sticky
 // header. Spans and stalls at known times go over
 // OTLP/JSON to a real collector; Chromium presses the keys, document.activeElement is asserted.
@@ -228,6 +229,27 @@ test("a route's detail takes the focus when opened from the table and gives it b
     await page.keyboard.press('Enter');
     await page.locator('[data-testid="route-detail"]').waitFor({ state: 'detached' });
     await eventually("the route's row focused again", () => page.evaluate(() => document.activeElement?.closest('tr')?.getAttribute('data-route') ?? null), (r) => r === ROUTE);
+  } finally {
+    await page.close();
+  }
+});
+
+test("the traces page's filters keep the focus on Apply once applied; back puts the fields back", async () => {
+  await data();
+  const page = await rig.browser.newPage({ viewport: { width: 1440, height: 900 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/${SERVICE}/traces`);
+    await page.locator('[data-testid="traces-note"]').waitFor();
+    await tabTo(page, 'the Show select', (el) => el.getAttribute('name') === 'show');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.locator('select[name="show"]').inputValue(), 'all');
+    await tabTo(page, 'Apply', (el) => el.textContent === 'Apply', 8);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/all=1/);
+    await page.locator('[data-testid="traces-note"]', { hasText: 'All traces' }).waitFor();
+    assert.equal(await focused(page), 'button. "Apply"');
+    await page.goBack();
+    await eventually('the field back to the address', () => page.locator('select[name="show"]').inputValue(), (v) => v === 'notable');
   } finally {
     await page.close();
   }

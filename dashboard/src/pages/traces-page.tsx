@@ -59,7 +59,7 @@ export function TracesPage({ service }: { service: string }) {
       <h1>
         <span class="page-kind">Traces</span> {service}
       </h1>
-      <TraceFilterForm key={key} range={view.range} />
+      <TraceFilterForm filtersKey={key} range={view.range} />
       <Async state={traces} what="traces">
         {(data) => (
           <>
@@ -132,13 +132,28 @@ function LoadMore({ load, onPage }: { load: (signal: AbortSignal) => Promise<Tra
   );
 }
 
-function TraceFilterForm({ range }: { range: TimeRangeSpec }) {
+/**
+ * The filters, edited here and applied to the URL. New filters from the URL (applied, back,
+ * forward) reset the fields in place: a form built anew for them dropped the keyboard's focus
+ * from Apply to <body> (QA4 keyboard pass).
+ */
+function TraceFilterForm({ filtersKey, range }: { filtersKey: string; range: TimeRangeSpec }) {
   const { view, navigate } = useNavigation();
   const [route, setRoute] = useState(view.route ?? '');
   const [minMs, setMinMs] = useState(view.traceFilters.minDurationMs === null ? '' : String(view.traceFilters.minDurationMs));
   const [errorsOnly, setErrorsOnly] = useState(view.traceFilters.errorsOnly);
   const [all, setAll] = useState(view.traceFilters.all);
   const [sort, setSort] = useState(view.traceFilters.sort);
+  const shownKey = useRef(filtersKey);
+  useEffect(() => {
+    if (shownKey.current === filtersKey) return;
+    shownKey.current = filtersKey;
+    setRoute(view.route ?? '');
+    setMinMs(view.traceFilters.minDurationMs === null ? '' : String(view.traceFilters.minDurationMs));
+    setErrorsOnly(view.traceFilters.errorsOnly);
+    setAll(view.traceFilters.all);
+    setSort(view.traceFilters.sort);
+  }, [filtersKey]);
   const submit = (e: Event) => {
     e.preventDefault();
     const min = Number(minMs);
