@@ -2,7 +2,8 @@
 // "Skip to content" link; a chart's legend is one tab stop whose arrows move between its entries;
 // the stall markers listed under the response-time chart are links (to the stall's trace, or to
 // the event-loop page); a route's detail takes the focus when opened and gives it back when
-// closed; the traces filters keep the focus on Apply; "Load more" hands the focus to the first
+// closed; Go live, Keep Live 15m and a too-long range's choices leave the focus on what was
+// chosen; the traces filters keep the focus on Apply; "Load more" hands the focus to the first
 // trace it brought; a Delete on the alerts page
 // leaves the focus on the message saying what was done; nothing focused hides under the sticky
 // header. Spans and stalls at known times go over
@@ -65,12 +66,12 @@ const focused = (page: Page) =>
     return `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${e.className} "${(e.textContent ?? '').trim().slice(0, 60)}"`;
   });
 
-/** Presses Tab until `ok` holds for the focused element (at most `max` times). */
-async function tabTo(page: Page, what: string, ok: (el: Element) => boolean, max = 80): Promise<void> {
+/** Presses Tab until `ok` (run in the page, given `arg`) holds for the focused element (at most `max` times). */
+async function tabTo(page: Page, what: string, ok: (el: Element, arg: string) => boolean, max = 80, arg = ''): Promise<void> {
   for (let i = 0; i < max; i++) {
     await page.keyboard.press('Tab');
     const active = await page.evaluateHandle(() => document.activeElement ?? document.body);
-    const hit = await active.evaluate(ok);
+    const hit = await active.evaluate(ok, arg);
     await active.dispose();
     if (hit) return;
   }
@@ -229,6 +230,31 @@ test("a route's detail takes the focus when opened from the table and gives it b
     await page.keyboard.press('Enter');
     await page.locator('[data-testid="route-detail"]').waitFor({ state: 'detached' });
     await eventually("the route's row focused again", () => page.evaluate(() => document.activeElement?.closest('tr')?.getAttribute('data-route') ?? null), (r) => r === ROUTE);
+  } finally {
+    await page.close();
+  }
+});
+
+test('Go live, Keep Live 15m and a too-long range’s choices leave the focus on the Live button or the page, not on <body>', async () => {
+  await data();
+  const page = await rig.browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const press = async (p: string, button: string) => {
+    await page.goto(`${rig.collector.httpUrl}${p}`);
+    await page.locator('main h1, [data-testid="range-too-long"]').first().waitFor();
+    await tabTo(page, button, (el, text) => el.tagName === 'BUTTON' && el.textContent === text, 40, button);
+    await page.keyboard.press('Enter');
+  };
+  try {
+    const to = Date.now() - MINUTE;
+    await press(`/services/${SERVICE}/event-loop?from=${to - 10 * MINUTE}&to=${to}`, 'Go live');
+    await page.locator('[data-testid="live-banner"]').waitFor({ state: 'detached' });
+    assert.equal(await focused(page), 'button.range active "Live 15m"');
+    await press(`/services/${SERVICE}?from=abc`, 'Keep Live 15m');
+    await page.locator('[data-testid="range-notice"]').waitFor({ state: 'detached' });
+    assert.equal(await focused(page), 'button.range active "Live 15m"');
+    await press(`/services/${SERVICE}?from=1000&to=${to}`, 'Last 7 days');
+    await page.waitForURL(/range=7d/);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
   } finally {
     await page.close();
   }

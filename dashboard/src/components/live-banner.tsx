@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { useLive } from '../live/live-context';
 import { useNavigation } from '../state/use-view';
 import { isLive, LIVE_RANGE } from '../state/time-range';
+import { focusPreset } from './range-picker';
 
 export function LiveBanner() {
   const { status } = useLive();
@@ -20,7 +21,17 @@ export function LiveBanner() {
     return (
       <div class="banner banner-paused" role="status" data-testid="live-banner">
         <span>Not live: showing a fixed time range.</span>
-        <button type="button" class="link-button" onClick={() => navigate({ ...view, range: LIVE_RANGE })}>Go live</button>
+        <button
+          type="button"
+          class="link-button"
+          onClick={() => {
+            navigate({ ...view, range: LIVE_RANGE });
+            // The banner goes with the fixed range, and its button with it.
+            focusPreset('15m');
+          }}
+        >
+          Go live
+        </button>
       </div>
     );
   }

@@ -6,6 +6,7 @@
 import { formatTime } from '../format/units';
 import { useNavigation } from '../state/use-view';
 import { LIVE_RANGE, MAX_RANGE_MS, type TimeRangeSpec } from '../state/time-range';
+import { focusPreset } from './range-picker';
 
 const DAY_MS = 86_400_000;
 
@@ -16,7 +17,16 @@ export function RangeNotice() {
     <div class="banner banner-paused" role="status" data-testid="range-notice">
       <span>{view.rangeNotice}</span>
       {/* Writes the live range into the address, which ends the notice. */}
-      <button type="button" class="link-button" onClick={() => navigate({ ...view, range: LIVE_RANGE }, { replace: true })}>Keep Live 15m</button>
+      <button
+        type="button"
+        class="link-button"
+        onClick={() => {
+          navigate({ ...view, range: LIVE_RANGE }, { replace: true });
+          focusPreset('15m');
+        }}
+      >
+        Keep Live 15m
+      </button>
     </div>
   );
 }
@@ -24,7 +34,11 @@ export function RangeNotice() {
 export function RangeTooLong({ range }: { range: Extract<TimeRangeSpec, { kind: 'custom' }> }) {
   const { view, navigate } = useNavigation();
   const days = Math.round((range.to - range.from) / DAY_MS).toLocaleString('en');
-  const pick = (next: TimeRangeSpec) => navigate({ ...view, range: next });
+  const pick = (next: TimeRangeSpec) => {
+    navigate({ ...view, range: next });
+    // This view, and the button pressed, give way to the page: the focus goes to its start.
+    document.getElementById('main')?.focus();
+  };
   return (
     <section class="page">
       <div class="state state-error" role="alert" data-testid="range-too-long">

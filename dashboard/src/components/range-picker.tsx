@@ -6,6 +6,14 @@ import { PRESETS, rangeLabel, type Preset } from '../state/time-range';
 
 const LABELS: Record<Preset, string> = { '15m': 'Live 15m', '1h': '1h', '6h': '6h', '24h': '24h', '7d': '7d' };
 
+/**
+ * Gives the keyboard's focus to a preset's button: a control that ends itself (the banner's "Go
+ * live") would leave it on <body>; the button now pressed says what was done.
+ */
+export function focusPreset(preset: Preset): void {
+  document.querySelector<HTMLElement>(`.range-picker [data-preset="${preset}"]`)?.focus();
+}
+
 export function RangePicker() {
   const { view, navigate } = useNavigation();
   const current = view.range;
@@ -17,6 +25,7 @@ export function RangePicker() {
           <button
             type="button"
             key={preset}
+            data-preset={preset}
             class={active ? 'range active' : 'range'}
             aria-pressed={active}
             title={rangeLabel({ kind: 'preset', preset })}
