@@ -113,6 +113,10 @@ async function main(): Promise<void> {
     { name: 'stalls (24h)', url: () => `/api/services/${svc}/stalls?${range(24 * H)}` },
     { name: 'time breakdown (1h)', url: () => `/api/services/${svc}/time-breakdown?${range(H)}` },
     { name: 'time breakdown, one route (24h)', url: () => `/api/services/${svc}/time-breakdown?${range(24 * H)}&route=${encodeURIComponent('POST /checkout')}` },
+    // Every rule of the advisor over its window (the range's last hour): the dashboard's advisor
+    // page and the overview's findings ask this.
+    { name: 'advisor, one service (1h)', url: () => `/api/advisor?service=${svc}&${range(H)}` },
+    { name: 'advisor, all services (24h)', url: () => `/api/advisor?${range(24 * H)}` },
   ];
 
   const collector = await startCollector({ dbPath: DB, otlpPort: 0, httpPort: 0 });

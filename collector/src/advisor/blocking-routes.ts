@@ -59,7 +59,7 @@ export const blockingRoutesRule = (ctx: ServiceContext): Finding[] => {
     const loc = locationOf(e) ?? 'unknown code location';
     r.locations.set(loc, (r.locations.get(loc) ?? 0) + d);
   }
-  const requests = new Map(ctx.storage.transactions({ service: ctx.service, ...ctx.window }).transactions.map((x) => [x.route, x.requests]));
+  const requests = new Map(ctx.transactions().map((x) => [x.route, x.requests]));
   const windowMs = Math.max(1, ctx.window.to - ctx.window.from);
   const out: Finding[] = [];
   for (const r of byRoute.values()) {

@@ -1,7 +1,7 @@
 // What every rule gets: one service, the window it judges, the instances seen there (with the
 // settings their agents reported), read access to the store, and helpers that build findings
 // with a deep link to the dashboard chart that shows the evidence.
-import type { Finding, FindingSeverity, InstanceView, JsonValue, ServiceSummary, TimeRange } from '../api-types';
+import type { Finding, FindingSeverity, InstanceView, JsonValue, ServiceSummary, TimeRange, TransactionSummary } from '../api-types';
 import type { InstanceGaugeBuckets, Storage } from '../store/storage';
 import type { AdvisorThresholds } from './thresholds';
 
@@ -20,6 +20,8 @@ export interface ServiceContext {
   thresholds: AdvisorThresholds;
   /** The service's summary over the window (requests, percentiles…); null without request data. Read on first use. */
   summary(): ServiceSummary | null;
+  /** The service's transactions over the window. Read on first use, once: three rules read them (bench/query: 18–27 ms a read). */
+  transactions(): TransactionSummary[];
   /** Instances seen in the window, cluster primaries included (see servingInstances). */
   instances: InstanceView[];
 }

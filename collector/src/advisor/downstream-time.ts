@@ -32,9 +32,9 @@ function largestDownstream(b: TimeBreakdownResponse): { words: string; name: str
 
 export const downstreamTimeRule = (ctx: ServiceContext): Finding[] => {
   const t = ctx.thresholds;
-  const routes = ctx.storage
-    .transactions({ service: ctx.service, ...ctx.window })
-    .transactions.filter((r) => r.requests > 0)
+  const routes = ctx
+    .transactions()
+    .filter((r) => r.requests > 0)
     .sort((a, b) => b.totalTimeMs - a.totalTimeMs)
     .slice(0, MAX_ROUTES);
   const out: Finding[] = [];

@@ -2,7 +2,7 @@
 // reported, in plain words with their evidence. Stateless: every call judges the last
 // `windowMs` of the asked range afresh, so a finding goes away by itself once its condition
 // has cleared for a window. Each rule lives in its own module; docs/advisor.md explains them.
-import type { AdvisorResponse, Finding, FindingSeverity, ServiceSummary, TimeRange } from '../api-types';
+import type { AdvisorResponse, Finding, FindingSeverity, ServiceSummary, TimeRange, TransactionSummary } from '../api-types';
 import { errors } from '../errors';
 import { quoteForLog } from '../log-text';
 import type { RangeQuery, Storage } from '../store/storage';
@@ -79,6 +79,7 @@ export function createAdvisor(storage: Storage, options?: AdvisorOptions): Advis
       const names = q.service !== undefined ? [q.service] : summariesOnce().map((s) => s.service);
       const out: Finding[] = [];
       for (const service of names) {
+        let transactions: TransactionSummary[] | null = null;
         const ctx: ServiceContext = {
           service,
           window,
@@ -86,6 +87,7 @@ export function createAdvisor(storage: Storage, options?: AdvisorOptions): Advis
           storage,
           thresholds,
           summary: () => summariesOnce().find((s) => s.service === service) ?? null,
+          transactions: () => (transactions ??= storage.transactions({ service, ...window }).transactions),
           instances: storage.instances({ service, ...window }).instances,
         };
         for (const { name, rule } of RULES) {

@@ -172,7 +172,7 @@ function coldStart(ctx: ServiceContext, starts: EventView[]): Finding[] {
   const p50 = summary?.p50Ms ?? null;
   if (p50 === null) return [];
   const routeP50 = new Map<string, number>();
-  for (const x of ctx.storage.transactions({ service: ctx.service, ...ctx.window }).transactions) if (x.p50Ms !== null) routeP50.set(x.route, x.p50Ms);
+  for (const x of ctx.transactions()) if (x.p50Ms !== null) routeP50.set(x.route, x.p50Ms);
   const firsts: number[] = [];
   const ratios: number[] = [];
   let affected = 0;
