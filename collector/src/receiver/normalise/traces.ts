@@ -1,14 +1,20 @@
 // ExportTraceServiceRequest → SpanRecords (hot path: ~one call per span; runs in the trace
 // workers, receiver/trace-workers, unless they are turned off).
-import type { Attributes, IngestBatch } from '../../model';
+import type { Attributes, IngestBatch, SpanRecord } from '../../model';
 import type { ExportTraceServiceRequest, Span } from '../decode/otlp-types';
 import { ATTRIBUTE_LIMITS, cutValue, reportAttributeCut, reportValueCuts } from './attribute-limits';
 import { attributes, droppedAttributes, str } from './attributes';
 import { Outcome } from './outcome';
 import { boundName, cutName, NAME_LIMITS } from './name-limits';
 import { noteInstance, normaliseResource } from './resource';
-import { boundRouteAttribute, httpMethod, transactionName } from './transaction-name';
+import { httpMethod, transactionName } from './transaction-name';
 import { idHex, toBigInt } from './values';
+
+// The limits as plain numbers (read per span).
+const MAX_ATTRIBUTES = ATTRIBUTE_LIMITS.count;
+const MAX_EVENTS = ATTRIBUTE_LIMITS.events;
+const MAX_VALUE = ATTRIBUTE_LIMITS.valueLength;
+const MAX_ROUTE = NAME_LIMITS.route;
 
 // SQLite INTEGER is signed 64-bit; OTLP fixed64 times are unsigned (the store clamps the same way).
 const MAX_I64 = 9_223_372_036_854_775_807n;
@@ -34,7 +40,7 @@ let eventAttributesCut = false;
  */
 function eventsJson(list: Span['events'], service: string): string | null {
   if (!list || list.length === 0) return null;
-  const n = Math.min(list.length, ATTRIBUTE_LIMITS.events);
+  const n = Math.min(list.length, MAX_EVENTS);
   const out = new Array<StoredEvent>(n);
   for (let i = 0; i < n; i++) {
     const ev = list[i] as NonNullable<Span['events']>[number];
@@ -42,7 +48,7 @@ function eventsJson(list: Span['events'], service: string): string | null {
     const dropped = droppedAttributes(ev.attributes, ev.droppedAttributesCount);
     if (dropped > 0) {
       event.d = dropped;
-      if (ev.attributes && ev.attributes.length > ATTRIBUTE_LIMITS.count) {
+      if (ev.attributes && ev.attributes.length > MAX_ATTRIBUTES) {
         eventAttributesCut = true;
         reportAttributeCut('event attributes', service, `a span event with ${ev.attributes.length} attributes, the first ${ATTRIBUTE_LIMITS.count} kept`);
       }
@@ -51,7 +57,6 @@ function eventsJson(list: Span['events'], service: string): string | null {
   }
   return JSON.stringify(out);
 }
-
 
 const SPAN_KIND_SERVER = 2;
 
@@ -63,6 +68,8 @@ const SPAN_KIND_SERVER = 2;
 function spanRoute(kind: number, attrs: Attributes): string | null {
   const route = str(attrs, 'http.route');
   if (route === null && kind !== SPAN_KIND_SERVER) return null;
+  // The attribute says what the route column says: cut the same way (name-limits.ts).
+  if (route !== null && route.length > MAX_ROUTE && typeof attrs['http.route'] === 'string') attrs['http.route'] = boundName('route', route);
   return transactionName(httpMethod(attrs), route);
 }
 
@@ -107,15 +114,21 @@ export function normaliseTraces(req: ExportTraceServiceRequest, batch: IngestBat
           continue;
         }
         const attrs = attributes(span.attributes);
-        boundRouteAttribute(attrs);
-        const droppedAttrs = droppedAttributes(span.attributes, span.droppedAttributesCount);
+        const route = spanRoute(span.kind ?? 0, attrs);
+        const attributeCount = span.attributes ? span.attributes.length : 0;
         const eventCount = span.events ? span.events.length : 0;
-        const droppedEvents = Math.max(0, eventCount - ATTRIBUTE_LIMITS.events) + senderCount(span.droppedEventsCount);
-        const events = eventsJson(span.events, res.service);
+        // What was dropped, past the limits or by the sender (rare: one comparison each when none).
+        let droppedAttrs = 0;
+        let droppedEvents = 0;
+        if (attributeCount > MAX_ATTRIBUTES || span.droppedAttributesCount || eventCount > MAX_EVENTS || span.droppedEventsCount) {
+          droppedAttrs = droppedAttributes(span.attributes, span.droppedAttributesCount);
+          droppedEvents = Math.max(0, eventCount - MAX_EVENTS) + senderCount(span.droppedEventsCount);
+        }
+        const events = eventCount === 0 ? null : eventsJson(span.events, res.service);
         const statusMessage = span.status?.message ?? '';
         const stall = attrs['headroom.stall'];
         const queueWait = attrs['headroom.queue_wait.duration_ms'];
-        batch.spans.push({
+        const record: SpanRecord = {
           traceId,
           spanId,
           // A parent id that is not a valid span id is treated as absent (a root span).
@@ -127,19 +140,21 @@ export function normaliseTraces(req: ExportTraceServiceRequest, batch: IngestBat
           startNs,
           endNs,
           statusCode: span.status?.code ?? 0,
-          statusMessage: statusMessage.length > ATTRIBUTE_LIMITS.valueLength ? cutValue(statusMessage) : statusMessage,
-          route: spanRoute(span.kind ?? 0, attrs),
+          statusMessage: statusMessage.length > MAX_VALUE ? cutValue(statusMessage) : statusMessage,
+          route,
           stall: stall === true || stall === 'true',
-          ...(typeof queueWait === 'number' && Number.isFinite(queueWait) && queueWait >= 0 && { queueWaitMs: queueWait }),
           attributesJson: JSON.stringify(attrs),
           eventsJson: events,
-          ...(droppedAttrs > 0 && { droppedAttributes: droppedAttrs }),
-          ...(droppedEvents > 0 && { droppedEvents }),
-        });
+        };
+        // Optional fields set only when present (rare): a literal with spreads is slower to build.
+        if (typeof queueWait === 'number' && Number.isFinite(queueWait) && queueWait >= 0) record.queueWaitMs = queueWait;
+        if (droppedAttrs > 0) record.droppedAttributes = droppedAttrs;
+        if (droppedEvents > 0) record.droppedEvents = droppedEvents;
+        batch.spans.push(record);
         if (endNs > latest) latest = endNs;
         // Cold unless something was cut: said once per kind, counted per span.
         const valuesCut = reportValueCuts(res.service);
-        if (valuesCut > 0 || eventAttributesCut || (span.attributes?.length ?? 0) > ATTRIBUTE_LIMITS.count || eventCount > ATTRIBUTE_LIMITS.events) {
+        if (valuesCut > 0 || eventAttributesCut || attributeCount > MAX_ATTRIBUTES || eventCount > MAX_EVENTS) {
           eventAttributesCut = false;
           noteSpanCuts(out, res.service, span, eventCount);
         }
