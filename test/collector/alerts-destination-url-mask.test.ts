@@ -11,6 +11,7 @@ import { maskedUrl } from '../../collector/src/alerts/destination-url';
 import { eventually } from '../agent/support/harness';
 import { startAlertCollector, tempDir } from './support/alerts-harness';
 import { postJson, startWebhookReceiver } from './support/webhook-receiver';
+import { captureConsoleErrors } from './support/console-errors';
 
 const SECRET_PART = 'XyZ9sEcReTtOkEn00000000';
 
@@ -70,11 +71,9 @@ test('a generic webhook URL keeps its path; only query values and a fragment are
 test('a failed delivery\'s log line shows the URL masked', async (t) => {
   const dir = tempDir();
   const collector = await startAlertCollector(dir, { delivery: { timeoutMs: 1_000, maxAttempts: 1 } });
-  const lines: string[] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
+  const { lines, restore } = captureConsoleErrors();
   t.after(async () => {
-    console.error = original;
+    restore();
     await collector.close();
     dir.remove();
   });

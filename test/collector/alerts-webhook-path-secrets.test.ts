@@ -9,6 +9,7 @@ import { maskedUrl } from '../../collector/src/alerts/destination-url';
 import { eventually } from '../agent/support/harness';
 import { startAlertCollector, tempDir } from './support/alerts-harness';
 import { postJson, startWebhookReceiver } from './support/webhook-receiver';
+import { captureConsoleErrors } from './support/console-errors';
 
 const DISCORD_TOKEN = 'Qm9vLXNlY3JldC10b2tlbi1mb3ItZGlzY29yZA_x7-Zq';
 
@@ -60,11 +61,9 @@ test('through the API: a Discord-shaped webhook is listed and logged masked, a P
   const receiver = await startWebhookReceiver(null);
   const dir = tempDir();
   const collector = await startAlertCollector(dir, { delivery: { timeoutMs: 1_000, maxAttempts: 1 } });
-  const lines: string[] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
+  const { lines, restore } = captureConsoleErrors();
   t.after(async () => {
-    console.error = original;
+    restore();
     await collector.close();
     await receiver.close();
     dir.remove();

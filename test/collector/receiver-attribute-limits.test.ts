@@ -20,6 +20,7 @@ import { quoteForLog } from '../../collector/src/log-text';
 import { ATTRIBUTE_LIMITS } from '../../collector/src/receiver/normalise/attribute-limits';
 import { CUT_MARK, NAME_LIMITS } from '../../collector/src/receiver/normalise/name-limits';
 import { getJson, serviceResource, startTestCollector, type TestCollector } from './support/collector-harness';
+import { captureConsoleErrors, type ConsoleErrors } from './support/console-errors';
 
 // A bidi override in the service name: every log line that quotes it must show it escaped.
 const SERVICE = 'shop\u202egnp.exe';
@@ -38,8 +39,8 @@ const ONE_REQUEST = { maxExportBatchSize: 10_000, maxQueueSize: 10_000, schedule
 let collector: TestCollector;
 let traceId = '';
 let sdkLimitedTraceId = '';
-const logged: string[] = [];
-const consoleError = console.error;
+let captured: ConsoleErrors;
+let logged: string[] = [];
 
 function hr(ms: number): [number, number] {
   return [Math.floor(ms / 1000), (ms % 1000) * 1e6];
@@ -62,9 +63,8 @@ async function sendSpan(resource: Resource, spanLimits: object, attributes: Attr
 
 before(async () => {
   // Traces normalised in the receiver's thread (no workers), so their log lines pass console.error.
-  console.error = (...args: unknown[]) => {
-    logged.push(args.map(String).join(' '));
-  };
+  captured = captureConsoleErrors();
+  logged = captured.lines;
   collector = await startTestCollector({ traceWorkers: 0 });
   const many: Record<string, string> = {};
   for (let i = 0; i < MANY; i++) many[`attr.${i}`] = String(i);
@@ -103,7 +103,7 @@ before(async () => {
 });
 
 after(async () => {
-  console.error = consoleError;
+  captured.restore();
   await collector?.dispose();
 });
 

@@ -8,6 +8,7 @@ import { SpanKind } from '@opentelemetry/api';
 import type { EventsResponse, InstancesResponse, ServicesResponse, TracesResponse, TransactionsResponse } from '../../collector/src/api-types';
 import { CUT_MARK, NAME_LIMITS } from '../../collector/src/receiver/normalise/name-limits';
 import { getJson, sendLogs, sendMetrics, sendTraces, serviceResource, startTestCollector, type TestCollector } from './support/collector-harness';
+import { captureConsoleErrors, type ConsoleErrors } from './support/console-errors';
 
 // An emoji (a surrogate pair) straddling the service limit: a cut there would split it.
 const LONG_SERVICE = 'S'.repeat(NAME_LIMITS.service - 2) + '😀' + 'S'.repeat(5005 - NAME_LIMITS.service);
@@ -19,14 +20,13 @@ const CUT_ROUTE = `GET /${'r'.repeat(NAME_LIMITS.route - 2)}${CUT_MARK}`;
 const LONG_SPAN = 'GET ' + 'x'.repeat(5001);
 
 let collector: TestCollector;
-const logged: string[] = [];
-const consoleError = console.error;
+let captured: ConsoleErrors;
+let logged: string[] = [];
 
 before(async () => {
   // The metrics are normalised on the receiver's thread, so its log lines pass console.error.
-  console.error = (...args: unknown[]) => {
-    logged.push(args.map(String).join(' '));
-  };
+  captured = captureConsoleErrors();
+  logged = captured.lines;
   collector = await startTestCollector();
   const resource = serviceResource(LONG_SERVICE, LONG_INSTANCE);
   const now = Date.now();
@@ -42,7 +42,7 @@ before(async () => {
 });
 
 after(async () => {
-  console.error = consoleError;
+  captured.restore();
   await collector?.dispose();
 });
 

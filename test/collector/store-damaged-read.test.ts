@@ -12,6 +12,7 @@ import { startCollector, type RunningCollector } from '../../collector/src/serve
 import { tempDir } from './store-helpers';
 import { getJson } from './support/collector-harness';
 import { classifyTraces, damageOneSpansPage, fillDatabase } from './support/damaged-database';
+import { captureConsoleErrors } from './support/console-errors';
 
 test('a read that reaches a damaged page answers 503 HR_STORE_DAMAGED naming the file and what to do; other reads still answer', async (t) => {
   const dbPath = join(tempDir(t), 'headroom.db');
@@ -20,14 +21,11 @@ test('a read that reaches a damaged page answers 503 HR_STORE_DAMAGED naming the
   const { readable, damaged } = classifyTraces(dbPath);
   assert.ok(damaged.length > 0 && readable.length > damaged.length, `${damaged.length} damaged, ${readable.length} readable`);
 
-  const logged: string[] = [];
-  const consoleError = console.error;
-  console.error = (...args: unknown[]) => {
-    logged.push(args.map(String).join(' '));
-  };
+  const captured = captureConsoleErrors();
+  const logged = captured.lines;
   let collector: RunningCollector | null = null;
   t.after(async () => {
-    console.error = consoleError;
+    captured.restore();
     await collector?.close();
   });
   collector = await startCollector({ dbPath, host: '127.0.0.1', otlpPort: 0, httpPort: 0 });
