@@ -499,6 +499,7 @@ export type AlertSeries =
   | 'inflight'
   | 'stall.count'
   | 'restart.count'
+  | 'crash.count'
   | 'advisor.finding';
 
 export type AlertComparison = '>' | '>=' | '<' | '<=';

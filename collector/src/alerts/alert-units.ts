@@ -64,6 +64,7 @@ export function formatAlertValue(series: Series, value: number): string {
     case 'inflight':
     case 'stall.count':
     case 'restart.count':
+    case 'crash.count':
     case 'advisor.finding':
       return count(value);
   }

@@ -12,6 +12,7 @@ function pageOf(series: AlertRule['series']): string {
     case 'memory.rss':
     case 'inflight':
     case 'restart.count':
+    case 'crash.count':
       return '/instances';
     default:
       return '';

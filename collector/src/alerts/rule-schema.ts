@@ -30,6 +30,7 @@ export const ALERT_SERIES: readonly AlertSeries[] = [
   'inflight',
   'stall.count',
   'restart.count',
+  'crash.count',
   'advisor.finding',
 ];
 const COMPARISONS: readonly AlertComparison[] = ['>', '>=', '<', '<='];
@@ -46,6 +47,7 @@ const PROCESS_SERIES = new Set<AlertSeries>([
   'memory.rss',
   'inflight',
   'restart.count',
+  'crash.count',
 ]);
 
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

@@ -25,6 +25,7 @@ const SERIES_WORDS: Record<AlertRule['series'], string> = {
   inflight: 'requests in flight',
   'stall.count': 'event-loop stalls',
   'restart.count': 'restarts',
+  'crash.count': 'crashed processes',
   'advisor.finding': 'advisor findings',
 };
 

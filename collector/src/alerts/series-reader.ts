@@ -7,6 +7,7 @@
 import { instanceNames } from '../advisor/context';
 import type { AdvisorResponse, AlertRule, InstanceSeries } from '../api-types';
 import type { Storage } from '../store/storage';
+import { isCrash } from './crash-events';
 
 /** The advisor as the engine sees it (collector/src/advisor's createAdvisor result fits). */
 export interface FindingsSource {
@@ -149,6 +150,14 @@ export function readSeriesWithCount(storage: Storage, findings: FindingsSource |
         limit: EVENT_LIMIT,
       });
       return value(events.events.length);
+    }
+    case 'crash.count': {
+      // Stops and cluster workers' exits; those that were crashes (crash-events.ts).
+      let n = 0;
+      for (const type of ['stop', 'worker_exit'] as const) {
+        n += storage.events({ ...range, ...scope, type, limit: EVENT_LIMIT }).events.filter(isCrash).length;
+      }
+      return value(n);
     }
     case 'advisor.finding': {
       if (findings === null) return value(null);
