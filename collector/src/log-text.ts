@@ -3,7 +3,7 @@
 // or reorders: DEL and C1 controls, line and paragraph separators, and the bidi controls of
 // UAX #9 (§2: embeddings and overrides U+202A–202E, isolates U+2066–2069, and the marks
 // U+200E, U+200F, U+061C), with which a name could make the rest of the line read backwards
-// ("Trojan Source", CVE-2021-42574). Each becomes its \uXXXX escape: visible, and unambiguous.
+// ("Trojan Source", CVE-2021-42574). Each becomes its escape (\u202e): visible, and unambiguous.
 const UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 function escape(c: string): string {

@@ -21,8 +21,8 @@ test('known providers: the secret segment is masked, ids and the rest of the pat
   // Masked by its place even when short, and with Discord's /slack suffix.
   assert.equal(maskedUrl('https://discordapp.com/api/v10/webhooks/42/short/slack', 'webhook'), 'https://discordapp.com/api/v10/webhooks/42/***/slack');
   // A Slack URL sent as a plain webhook, and Slack's shape on another host, whatever the secret looks like.
-  assert.equal(maskedUrl('https://hooks.slack.com/services/T00000000/B00000000/XXXXSECRET', 'webhook'), 'https://hooks.slack.com/services/T00000000/B00000000/***');
-  assert.equal(maskedUrl('https://hooks.example.com/services/T000/B000/XXXXSECRET', 'webhook'), 'https://hooks.example.com/services/T000/B000/***');
+  assert.equal(maskedUrl('https://hooks.slack.com/services/T00000000/B00000000/zz9secretPart', 'webhook'), 'https://hooks.slack.com/services/T00000000/B00000000/***');
+  assert.equal(maskedUrl('https://hooks.example.com/services/T000/B000/zz9secretPart', 'webhook'), 'https://hooks.example.com/services/T000/B000/***');
   assert.equal(maskedUrl('https://hooks.zapier.com/hooks/catch/123456/abcdef1/', 'webhook'), 'https://hooks.zapier.com/hooks/catch/123456/***/');
 });
 
