@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { InstanceView } from '@headroom/collector/api-types';
-import { instanceLabel, instanceNames, isGone, stopBadge } from '../../dashboard/src/shape/instance-names';
+import { instanceLabel, instanceNames, isGone, stopBadge, stopIsCrash } from '../../dashboard/src/shape/instance-names';
 
 function inst(instanceId: string, patch: Partial<InstanceView> = {}): InstanceView {
   return {
@@ -33,4 +33,9 @@ test('a process that sent its stop event by the end of the range is gone at once
   assert.equal(stopBadge({ ...stop, reason: 'natural', signal: null, exitCode: 0 }), 'ended');
   assert.equal(stopBadge({ ...stop, reason: 'uncaught_exception', signal: null }), 'crashed');
   assert.equal(stopBadge({ ...stop, reason: 'something-else', signal: null }), 'stopped');
+  // Shown as errors: a crash, an exit with an error code (a SIGTERM'd app exiting 1 too); not a clean stop.
+  assert.deepEqual(
+    [stop, { ...stop, reason: 'uncaught_exception' }, { ...stop, reason: 'exit', exitCode: 1 }, { ...stop, exitCode: 1 }, { ...stop, reason: 'natural', exitCode: 0 }].map(stopIsCrash),
+    [false, true, true, true, false],
+  );
 });

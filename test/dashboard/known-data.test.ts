@@ -32,7 +32,7 @@ test('a process that sent its stop event is shown stopped at once, with why, and
   const service = 'stopped-svc';
   const now = Date.now();
   const points = [3, 2, 1, 0].map((n) => ({ t: now - n * 20_000, v: 200 * 2 ** 20 }));
-  for (const [id, pid] of [['running-instance', 201], ['stopped-instance', 202]] as const) {
+  for (const [id, pid] of [['running-instance', 201], ['stopped-instance', 202], ['crashed-instance', 203]] as const) {
     await sendGauges(rig.collector.otlpUrl, { 'service.name': service, 'service.instance.id': id, 'process.pid': pid }, [{ name: 'process.memory.usage', unit: 'By', points }]);
   }
   // As the agent sends it (agent/src/signals/process-stop.ts), seconds ago: both processes
@@ -44,13 +44,21 @@ test('a process that sent its stop event is shown stopped at once, with why, and
       attributes: { 'event.name': 'headroom.process.stop', 'headroom.stop.reason': 'signal', 'headroom.stop.signal': 'SIGTERM', 'headroom.stop.uptime_s': 7500 },
     },
   ]);
+  await sendLogs(rig.collector.otlpUrl, serviceResource(service, 'crashed-instance', { 'process.pid': 203 }), [
+    { timeMs: now - 900, body: 'process crashed: uncaught exception after 12 s', attributes: { 'event.name': 'headroom.process.stop', 'headroom.stop.reason': 'uncaught_exception' } },
+  ]);
   const page = await open(`/services/${service}/instances`);
   try {
-    await eventually('the note', () => page.locator('[data-testid="instances-note"]').textContent(), (t) => t === '1 live, 1 stopped');
+    await eventually('the note', () => page.locator('[data-testid="instances-note"]').textContent(), (t) => t === '1 live, 2 stopped');
     const cards = await page.locator('article.instance').evaluateAll((els) => els.map((el) => [el.getAttribute('data-instance'), el.getAttribute('data-gone')]));
-    assert.deepEqual(cards, [['running-instance', null], ['stopped-instance', '1']]);
+    assert.deepEqual(cards[0], ['running-instance', null], 'the live one first');
+    assert.deepEqual(cards.slice(1).sort(), [['crashed-instance', '1'], ['stopped-instance', '1']]);
     const stopped = page.locator('[data-instance="stopped-instance"]');
     assert.equal(await stopped.locator('[data-testid="instance-state"]').textContent(), 'stopped by SIGTERM');
+    assert.equal(await stopped.locator('[data-testid="instance-state"].badge-error').count(), 0, 'a clean stop is no error');
+    const crashed = page.locator('[data-instance="crashed-instance"] [data-testid="instance-state"]');
+    assert.equal(await crashed.textContent(), 'crashed');
+    assert.equal(await crashed.evaluate((el) => el.classList.contains('badge-error')), true, 'a crash is shown as an error');
     assert.match((await stopped.locator('[data-col="stopped"]').textContent()) ?? '', /: process stopped by SIGTERM after 2 h 5 min$/);
     assert.equal(await page.locator('[data-instance="running-instance"] [data-testid="instance-state"]').count(), 0);
   } finally {

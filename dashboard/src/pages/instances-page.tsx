@@ -9,7 +9,7 @@ import { Async, StartAgentHelp } from '../components/states';
 import { formatAge, formatBytes, formatCount, formatPercent, formatTime } from '../format/units';
 import { useLive, useLiveMessages, useNow, useThrottledRefresh } from '../live/live-context';
 import { figureText, rawFigure } from '../format/figure-text';
-import { GONE_AFTER_MS, instanceNames, isGone, stopBadge } from '../shape/instance-names';
+import { GONE_AFTER_MS, instanceNames, isGone, stopBadge, stopIsCrash } from '../shape/instance-names';
 import { instanceDroppedText } from '../shape/telemetry-gaps';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
@@ -80,7 +80,7 @@ function InstancesTable({ instances, to }: { instances: InstanceView[]; to: numb
                 <h2 class="instance-name">
                   {names.get(i.instanceId) ?? i.instanceId}
                   {isGone(i, to) && (
-                    <span class="badge badge-gone" data-testid="instance-state" title={i.stopped?.message ?? 'No report in the last minutes of the range, and no stop event: killed (SIGKILL, the OOM killer), crashed or cut off from the collector'}>
+                    <span class={i.stopped !== null && stopIsCrash(i.stopped) ? 'badge badge-gone badge-error' : 'badge badge-gone'} data-testid="instance-state" title={i.stopped?.message ?? 'No report in the last minutes of the range, and no stop event: killed (SIGKILL, the OOM killer), crashed or cut off from the collector'}>
                       {i.stopped !== null ? stopBadge(i.stopped) : 'gone'}
                     </span>
                   )}

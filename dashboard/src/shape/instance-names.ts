@@ -13,6 +13,11 @@ export function isGone(i: InstanceView, rangeTo: number): boolean {
   return (i.stopped !== null && i.stopped.at <= rangeTo) || i.lastSeen < rangeTo - GONE_AFTER_MS;
 }
 
+/** An uncaught exception, or an exit with an error code: shown as an error, not as a stop. */
+export function stopIsCrash(stop: InstanceStop): boolean {
+  return stop.reason === 'uncaught_exception' || (stop.exitCode !== null && stop.exitCode !== 0);
+}
+
 /** "stopped by SIGTERM", "exited (code 3)", "ended", "crashed": the badge of a stopped process. */
 export function stopBadge(stop: InstanceStop): string {
   switch (stop.reason) {
