@@ -61,6 +61,11 @@ test('a process that sent its stop event is shown stopped at once, with why, and
     assert.equal(await crashed.evaluate((el) => el.classList.contains('badge-error')), true, 'a crash is shown as an error');
     assert.match((await stopped.locator('[data-col="stopped"]').textContent()) ?? '', /: process stopped by SIGTERM after 2 h 5 min$/);
     assert.equal(await page.locator('[data-instance="running-instance"] [data-testid="instance-state"]').count(), 0);
+    // The charts fold the stopped ones away at once too, as they do a process silent for 2 minutes.
+    await page.locator('[data-chart="memory"] canvas').waitFor();
+    const shown = await eventually('the memory legend', () => legend(page, 'memory'), (l) => 'pid 201 RSS' in l);
+    assert.equal(shown['pid 202 RSS'], undefined, JSON.stringify(shown));
+    assert.equal(shown['pid 203 RSS'], undefined, JSON.stringify(shown));
   } finally {
     await page.close();
   }

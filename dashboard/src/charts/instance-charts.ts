@@ -23,25 +23,27 @@ export { shortInstance };
 export type InstanceNames = ReadonlyMap<string, string>;
 
 const NO_NAMES: InstanceNames = new Map();
+const NO_STOPPED: ReadonlySet<string> = new Set();
 
 /**
- * Silent through the range's last GONE_AFTER_MS, while another process still reports: after
+ * Stopped by the range's end (its stop event: `stopped`, shape/instance-names.ts stoppedBy), or
+ * silent through the range's last GONE_AFTER_MS, while another process still reports: after
  * restarts the legends listed every dead process (QA3: 33 memory rows for 5 live processes).
  */
-function goneInstances(r: InstanceSeriesResponse): Set<string> {
+function goneInstances(r: InstanceSeriesResponse, stopped: ReadonlySet<string>): Set<string> {
   // The API's buckets span the whole range for every process: the last one holding any figure.
   const lastReport = (inst: InstanceSeries) => {
     const columns = Object.entries(inst).filter(([k, v]) => k !== 't' && Array.isArray(v)).map(([, v]) => v as (number | null)[]);
     for (let i = inst.t.length - 1; i >= 0; i--) if (columns.some((c) => c[i] !== null && c[i] !== undefined)) return (inst.t[i] as number) + r.bucketMs;
     return -Infinity;
   };
-  const gone = new Set(r.instances.filter((inst) => lastReport(inst) <= r.to - GONE_AFTER_MS).map((inst) => inst.instanceId));
+  const gone = new Set(r.instances.filter((inst) => stopped.has(inst.instanceId) || lastReport(inst) <= r.to - GONE_AFTER_MS).map((inst) => inst.instanceId));
   return gone.size < r.instances.length ? gone : new Set();
 }
 
-function perInstance(r: InstanceSeriesResponse, measures: Measure[], names: InstanceNames): { x: number[]; series: SeriesSpec[]; goneProcesses: number } {
+function perInstance(r: InstanceSeriesResponse, measures: Measure[], names: InstanceNames, stopped: ReadonlySet<string>): { x: number[]; series: SeriesSpec[]; goneProcesses: number } {
   const { x, columns } = alignTables(r.instances.map((inst) => ({ t: inst.t, columns: measures.map((m) => inst[m.column]) })));
-  const gone = goneInstances(r);
+  const gone = goneInstances(r, stopped);
   const series: SeriesSpec[] = [];
   r.instances.forEach((inst, i) => {
     measures.forEach((m, k) => {
@@ -59,7 +61,7 @@ function perInstance(r: InstanceSeriesResponse, measures: Measure[], names: Inst
   return { x, series, goneProcesses: gone.size };
 }
 
-export function eventLoopDelayChart(r: InstanceSeriesResponse, markers: Marker[] = [], names: InstanceNames = NO_NAMES): ChartSpec {
+export function eventLoopDelayChart(r: InstanceSeriesResponse, markers: Marker[] = [], names: InstanceNames = NO_NAMES, stopped: ReadonlySet<string> = NO_STOPPED): ChartSpec {
   return {
     key: `event-loop-delay:${r.instances.length}`,
     title: 'Event-loop delay',
@@ -67,17 +69,17 @@ export function eventLoopDelayChart(r: InstanceSeriesResponse, markers: Marker[]
     ...perInstance(r, [
       { column: 'eventLoopDelayP99Ms', suffix: 'p99' },
       { column: 'eventLoopDelayMaxMs', suffix: 'max', dash: [4, 3], width: 1 },
-    ], names),
+    ], names, stopped),
     markers,
   };
 }
 
-export function eventLoopUtilizationChart(r: InstanceSeriesResponse, markers: Marker[] = [], names: InstanceNames = NO_NAMES): ChartSpec {
+export function eventLoopUtilizationChart(r: InstanceSeriesResponse, markers: Marker[] = [], names: InstanceNames = NO_NAMES, stopped: ReadonlySet<string> = NO_STOPPED): ChartSpec {
   return {
     key: `event-loop-utilization:${r.instances.length}`,
     title: 'Event-loop utilisation (busy share)',
     unit: 'percent',
-    ...perInstance(r, [{ column: 'eventLoopUtilization', suffix: '' }], names),
+    ...perInstance(r, [{ column: 'eventLoopUtilization', suffix: '' }], names, stopped),
     yRange: [0, 1],
     markers,
   };
@@ -89,12 +91,12 @@ function maxOf(values: (number | null)[]): number {
   return max;
 }
 
-export function memoryChart(r: InstanceSeriesResponse, markers: Marker[] = [], names: InstanceNames = NO_NAMES): ChartSpec {
+export function memoryChart(r: InstanceSeriesResponse, markers: Marker[] = [], names: InstanceNames = NO_NAMES, stopped: ReadonlySet<string> = NO_STOPPED): ChartSpec {
   const shaped = perInstance(r, [
     { column: 'rssBytes', suffix: 'RSS', width: 2 },
     { column: 'heapUsedBytes', suffix: 'heap used', dash: [6, 3] },
     { column: 'heapLimitBytes', suffix: 'heap limit', dash: [1, 4], width: 1 },
-  ], names);
+  ], names, stopped);
   // A 4 GiB heap limit would flatten a 100 MiB RSS into the axis: the limit is drawn to scale
   // only once usage is within reach of it; otherwise the legend still gives its value.
   const used = Math.max(0, ...r.instances.flatMap((i) => [maxOf(i.rssBytes), maxOf(i.heapUsedBytes)]));
@@ -110,17 +112,17 @@ export function memoryChart(r: InstanceSeriesResponse, markers: Marker[] = [], n
   };
 }
 
-export function gcChart(r: InstanceSeriesResponse, markers: Marker[] = [], names: InstanceNames = NO_NAMES): ChartSpec {
+export function gcChart(r: InstanceSeriesResponse, markers: Marker[] = [], names: InstanceNames = NO_NAMES, stopped: ReadonlySet<string> = NO_STOPPED): ChartSpec {
   return {
     key: `gc:${r.instances.length}`,
     title: 'GC pause time per bucket',
     unit: 'ms',
-    ...perInstance(r, [{ column: 'gcPauseMs', suffix: '' }], names),
+    ...perInstance(r, [{ column: 'gcPauseMs', suffix: '' }], names, stopped),
     markers,
   };
 }
 
-export function inFlightChart(r: InstanceSeriesResponse, markers: Marker[] = [], names: InstanceNames = NO_NAMES): ChartSpec {
+export function inFlightChart(r: InstanceSeriesResponse, markers: Marker[] = [], names: InstanceNames = NO_NAMES, stopped: ReadonlySet<string> = NO_STOPPED): ChartSpec {
   return {
     key: `in-flight:${r.instances.length}`,
     title: 'Requests in flight',
@@ -128,7 +130,7 @@ export function inFlightChart(r: InstanceSeriesResponse, markers: Marker[] = [],
     ...perInstance(r, [
       { column: 'inFlightMean', suffix: 'mean' },
       { column: 'inFlightMax', suffix: 'max', dash: [4, 3], width: 1 },
-    ], names),
+    ], names, stopped),
     markers,
   };
 }

@@ -15,7 +15,7 @@ import { agentStall } from '../../../collector/src/store/stall-agent';
 import { hardlyRan, stallCpuMs } from '../../../collector/src/store/stall-cpu';
 import { formatMs, formatTime } from '../format/units';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
-import { instanceNames } from '../shape/instance-names';
+import { instanceNames, stoppedBy } from '../shape/instance-names';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { withPage } from '../state/view-state';
@@ -66,6 +66,7 @@ export function EventLoopPage({ service }: { service: string }) {
   const instances = useApi(`inst:${service}:${rangeKey}`, (s) => api.instanceSeries(service, view.range, s), [resyncVersion, refresh]);
   const list = useApi(`instances:${service}:${rangeKey}`, (s) => api.instances(service, view.range, s), [resyncVersion, refresh]);
   const names = instanceNames(list.data?.instances ?? []);
+  const stopped = stoppedBy(list.data?.instances ?? [], list.data?.to ?? Infinity);
   const { live, window, onSelectRange } = useRangeWindow(stalls.data);
 
   useLiveMessages(live, (msg) => {
@@ -93,8 +94,8 @@ export function EventLoopPage({ service }: { service: string }) {
         <Async state={instances} what="event-loop charts">
           {(r) => (
             <>
-              <UplotChart spec={eventLoopDelayChart(r, [], names)} xRange={window} onSelectRange={onSelectRange} />
-              <UplotChart spec={eventLoopUtilizationChart(r, [], names)} xRange={window} onSelectRange={onSelectRange} />
+              <UplotChart spec={eventLoopDelayChart(r, [], names, stopped)} xRange={window} onSelectRange={onSelectRange} />
+              <UplotChart spec={eventLoopUtilizationChart(r, [], names, stopped)} xRange={window} onSelectRange={onSelectRange} />
             </>
           )}
         </Async>

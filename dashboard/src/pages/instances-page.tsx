@@ -9,7 +9,7 @@ import { Async, StartAgentHelp } from '../components/states';
 import { formatAge, formatBytes, formatCount, formatPercent, formatTime } from '../format/units';
 import { useLive, useLiveMessages, useNow, useThrottledRefresh } from '../live/live-context';
 import { figureText, rawFigure } from '../format/figure-text';
-import { GONE_AFTER_MS, instanceNames, isGone, stopBadge, stopIsCrash } from '../shape/instance-names';
+import { GONE_AFTER_MS, instanceNames, isGone, stopBadge, stopIsCrash, stoppedBy } from '../shape/instance-names';
 import { instanceDroppedText } from '../shape/telemetry-gaps';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
@@ -24,6 +24,7 @@ export function InstancesPage({ service }: { service: string }) {
   const series = useApi(`inst:${service}:${rangeKey}`, (s) => api.instanceSeries(service, view.range, s), [resyncVersion, refresh]);
   const { live, window, onSelectRange } = useRangeWindow(list.data);
   const names = instanceNames(list.data?.instances ?? []);
+  const stopped = stoppedBy(list.data?.instances ?? [], list.data?.to ?? Infinity);
   useLiveMessages(live, (msg) => {
     if ((msg.type === 'aggregate' && msg.aggregate.service === service) || (msg.type === 'event' && msg.event.service === service)) trigger();
   });
@@ -46,8 +47,8 @@ export function InstancesPage({ service }: { service: string }) {
         <Async state={series} what="instance charts">
           {(r) => (
             <>
-              <UplotChart spec={memoryChart(r, [], names)} xRange={window} onSelectRange={onSelectRange} />
-              <UplotChart spec={eventLoopUtilizationChart(r, [], names)} xRange={window} onSelectRange={onSelectRange} />
+              <UplotChart spec={memoryChart(r, [], names, stopped)} xRange={window} onSelectRange={onSelectRange} />
+              <UplotChart spec={eventLoopUtilizationChart(r, [], names, stopped)} xRange={window} onSelectRange={onSelectRange} />
             </>
           )}
         </Async>

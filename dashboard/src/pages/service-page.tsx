@@ -17,7 +17,7 @@ import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-cont
 import { canMerge, mergeAggregate } from '../shape/live-merge';
 import { alertsApi } from '../api/alerts-api';
 import { alertsToMarkers, eventsToMarkers } from '../shape/markers';
-import { instanceNames, isGone } from '../shape/instance-names';
+import { instanceNames, isGone, stoppedBy } from '../shape/instance-names';
 import { percentileSampleNote } from '../shape/percentile-sample';
 import { queueWaitCoverage } from '../shape/queue-wait-coverage';
 import { droppedText } from '../shape/telemetry-gaps';
@@ -68,6 +68,7 @@ export function ServicePage({ service }: { service: string }) {
   const markers = [...eventsToMarkers(markerEvents, from, to), ...alertsToMarkers(alertHistory.data?.transitions ?? [], from, to)].sort((a, b) => a.timeMs - b.timeMs);
   const chartProps = { xRange: window, onSelectRange };
   const names = instanceNames(processes.data?.instances ?? []);
+  const stopped = stoppedBy(processes.data?.instances ?? [], processes.data?.to ?? Infinity);
   const gone = processes.data ? processes.data.instances.filter((i) => isGone(i, processes.data?.to ?? 0)).length : 0;
   const liveCount = processes.data ? processes.data.instances.length - gone : null;
   const queueCoverage = me ? queueWaitCoverage(me) : null;
@@ -155,11 +156,11 @@ export function ServicePage({ service }: { service: string }) {
               <Async state={instances} what="process charts">
                 {(r) => (
                   <>
-                    <UplotChart spec={eventLoopDelayChart(r, markers, names)} {...chartProps} />
-                    <UplotChart spec={eventLoopUtilizationChart(r, markers, names)} {...chartProps} />
-                    <UplotChart spec={memoryChart(r, markers, names)} {...chartProps} />
-                    <UplotChart spec={gcChart(r, markers, names)} {...chartProps} />
-                    <UplotChart spec={inFlightChart(r, markers, names)} {...chartProps} />
+                    <UplotChart spec={eventLoopDelayChart(r, markers, names, stopped)} {...chartProps} />
+                    <UplotChart spec={eventLoopUtilizationChart(r, markers, names, stopped)} {...chartProps} />
+                    <UplotChart spec={memoryChart(r, markers, names, stopped)} {...chartProps} />
+                    <UplotChart spec={gcChart(r, markers, names, stopped)} {...chartProps} />
+                    <UplotChart spec={inFlightChart(r, markers, names, stopped)} {...chartProps} />
                   </>
                 )}
               </Async>

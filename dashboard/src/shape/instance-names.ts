@@ -13,6 +13,11 @@ export function isGone(i: InstanceView, rangeTo: number): boolean {
   return (i.stopped !== null && i.stopped.at <= rangeTo) || i.lastSeen < rangeTo - GONE_AFTER_MS;
 }
 
+/** The processes that sent their stop event by `rangeTo`: charts fold them away as gone. */
+export function stoppedBy(instances: readonly InstanceView[], rangeTo: number): Set<string> {
+  return new Set(instances.filter((i) => i.stopped !== null && i.stopped.at <= rangeTo).map((i) => i.instanceId));
+}
+
 /** An uncaught exception, or an exit with an error code: shown as an error, not as a stop. */
 export function stopIsCrash(stop: InstanceStop): boolean {
   return stop.reason === 'uncaught_exception' || (stop.exitCode !== null && stop.exitCode !== 0);
