@@ -3,7 +3,7 @@
 // warms up, caches and connection pools fill on the first requests — a cold start those
 // requests pay for. Preloading (warm-up before listen) moves the cost off the users.
 import type { EventView, Finding } from '../api-types';
-import { STOP_EXIT_CODE_ATTRIBUTE, STOP_REASON_ATTRIBUTE } from '../store/instance-stop';
+import { instanceStop, stopIsCrash } from '../store/instance-stop';
 import { finding, ms, plural, round, servingInstances, windowWords, type ServiceContext } from './context';
 
 function median(values: number[]): number {
@@ -71,13 +71,12 @@ type Ending = 'crashed' | 'failedExit' | 'signalled' | 'cleanExit' | 'silent';
 /** How long before a restart the process it replaced may have stopped (a supervisor's back-off: Kubernetes waits up to 5 min). */
 const STOP_BEFORE_RESTART_MS = 10 * 60_000;
 
-function endingOf(stop: EventView | undefined): Ending {
-  if (stop === undefined) return 'silent';
-  const reason = stop.attributes[STOP_REASON_ATTRIBUTE];
-  const code = stop.attributes[STOP_EXIT_CODE_ATTRIBUTE];
-  if (reason === 'uncaught_exception') return 'crashed';
-  if (reason === 'signal') return 'signalled';
-  return typeof code === 'number' && code !== 0 ? 'failedExit' : 'cleanExit';
+function endingOf(event: EventView | undefined): Ending {
+  if (event === undefined) return 'silent';
+  const stop = instanceStop(event.timeMs, event.message, event.attributes);
+  if (stop.reason === 'uncaught_exception') return 'crashed';
+  if (stop.reason === 'signal') return 'signalled';
+  return stopIsCrash(stop) ? 'failedExit' : 'cleanExit';
 }
 
 /**

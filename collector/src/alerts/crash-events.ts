@@ -6,13 +6,10 @@
 // so each process is counted once. A standalone process killed by SIGKILL sends nothing: that
 // one shows as a restart (`restart.count`) or as silence.
 import type { EventView } from '../api-types';
-import { STOP_EXIT_CODE_ATTRIBUTE, STOP_REASON_ATTRIBUTE } from '../store/instance-stop';
+import { instanceStop, stopIsCrash } from '../store/instance-stop';
 
-export function isCrash(event: Pick<EventView, 'type' | 'attributes'>): boolean {
-  if (event.type === 'stop') {
-    const code = event.attributes[STOP_EXIT_CODE_ATTRIBUTE];
-    return event.attributes[STOP_REASON_ATTRIBUTE] === 'uncaught_exception' || (typeof code === 'number' && code !== 0);
-  }
+export function isCrash(event: Pick<EventView, 'type' | 'timeMs' | 'message' | 'attributes'>): boolean {
+  if (event.type === 'stop') return stopIsCrash(instanceStop(event.timeMs, event.message, event.attributes));
   if (event.type === 'worker_exit') return event.attributes['headroom.worker.intended'] !== true;
   return false;
 }

@@ -14,6 +14,14 @@ export const STOP_EXIT_CODE_ATTRIBUTE = 'headroom.stop.exit_code';
  */
 export const STOP_LOOKBACK_MS = 60_000;
 
+/**
+ * An uncaught exception, or an exit with an error code: a crash, not a stop (the dashboard's
+ * error badge, the `crash.count` alert series, the advisor's restart loop).
+ */
+export function stopIsCrash(stop: Pick<InstanceStop, 'reason' | 'exitCode'>): boolean {
+  return stop.reason === 'uncaught_exception' || (stop.exitCode !== null && stop.exitCode !== 0);
+}
+
 export function instanceStop(atMs: number, message: string | null, attributes: Record<string, JsonValue>): InstanceStop {
   const reason = attributes[STOP_REASON_ATTRIBUTE];
   const signal = attributes[STOP_SIGNAL_ATTRIBUTE];

@@ -4,23 +4,23 @@
 import type { InstanceStop, InstanceView } from '@headroom/collector/api-types';
 
 export { instanceLabel, instanceNames } from '../../../collector/src/store/instance-names';
+export { stopIsCrash } from '../../../collector/src/store/instance-stop';
 
 /** Agents export metrics every few seconds: two silent minutes at the end of a range means gone. */
 export const GONE_AFTER_MS = 120_000;
 
+function stoppedByEnd(i: InstanceView, rangeTo: number): boolean {
+  return i.stopped !== null && i.stopped.at <= rangeTo;
+}
+
 /** Stopped (its agent's stop event) by the range's end, or silent through its last two minutes. */
 export function isGone(i: InstanceView, rangeTo: number): boolean {
-  return (i.stopped !== null && i.stopped.at <= rangeTo) || i.lastSeen < rangeTo - GONE_AFTER_MS;
+  return stoppedByEnd(i, rangeTo) || i.lastSeen < rangeTo - GONE_AFTER_MS;
 }
 
 /** The processes that sent their stop event by `rangeTo`: charts fold them away as gone. */
 export function stoppedBy(instances: readonly InstanceView[], rangeTo: number): Set<string> {
-  return new Set(instances.filter((i) => i.stopped !== null && i.stopped.at <= rangeTo).map((i) => i.instanceId));
-}
-
-/** An uncaught exception, or an exit with an error code: shown as an error, not as a stop. */
-export function stopIsCrash(stop: InstanceStop): boolean {
-  return stop.reason === 'uncaught_exception' || (stop.exitCode !== null && stop.exitCode !== 0);
+  return new Set(instances.filter((i) => stoppedByEnd(i, rangeTo)).map((i) => i.instanceId));
 }
 
 /** "stopped by SIGTERM", "exited (code 3)", "ended", "crashed": the badge of a stopped process. */
