@@ -82,3 +82,32 @@ test('in a trace, a stall span the process hardly ran through is tagged so', asy
     await page.close();
   }
 });
+
+test('the latest stalls name their process as the other pages do, and each trace link says whose trace it opens', async () => {
+  const t0 = Date.now() - 80_000;
+  const instanceId = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
+  await postStalls(rig.collector.otlpUrl, [
+    { service: 'named', instanceId, pid: 4242, startMs: t0, durationMs: 250, cpuMs: 240, route: '/report', method: 'GET', traceId: '5a11000000000000000000000000fee1', spanId: 'f000000000000001' },
+    { service: 'named', instanceId, pid: 4242, startMs: t0 + 20_000, durationMs: 130, cpuMs: 125, route: '/report', method: 'GET', traceId: '5a11000000000000000000000000fee2', spanId: 'f000000000000002' },
+  ]);
+  await eventually('both stalls grouped', () => api<StallsResponse>(rig.collector.httpUrl, '/api/services/named/stalls?range=15m'), (r) => r.groups[0]?.count === 2);
+
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/named/event-loop`);
+    const items = page.locator('[data-testid="stall-list"] li');
+    await items.nth(1).waitFor();
+    await eventually('the process named', () => items.first().textContent(), (t) => (t ?? '').includes('pid 4242'));
+    assert.equal(await page.locator('[data-testid="stall-list"]').getByText(instanceId).count(), 0);
+    const clock = (ms: number) => new Date(ms).toTimeString().slice(0, 8);
+    const names = await page.locator('[data-testid="stall-list"] a').evaluateAll((as) => as.map((a) => a.getAttribute('aria-label') ?? a.textContent));
+    assert.deepEqual(names, [
+      `trace of the 130 ms stall at ${clock(t0 + 20_000)} in GET /report`,
+      `trace of the 250 ms stall at ${clock(t0)} in GET /report`,
+    ]);
+    await page.getByRole('link', { name: `trace of the 250 ms stall at ${clock(t0)} in GET /report` }).click();
+    await page.waitForURL('**/services/named/traces/5a11000000000000000000000000fee1');
+  } finally {
+    await page.close();
+  }
+});

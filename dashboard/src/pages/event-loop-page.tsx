@@ -15,7 +15,7 @@ import { agentStall } from '../../../collector/src/store/stall-agent';
 import { hardlyRan, stallCpuMs } from '../../../collector/src/store/stall-cpu';
 import { formatMs, formatTime } from '../format/units';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
-import { instanceNames, stoppedBy } from '../shape/instance-names';
+import { instanceNames, shortInstance, stoppedBy } from '../shape/instance-names';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { withPage } from '../state/view-state';
@@ -31,11 +31,15 @@ function groupCpuText(count: number, offCpu: number): string {
   return offCpu === count ? HARDLY_RAN_TEXT : `${offCpu} of ${count}: ${HARDLY_RAN_TEXT}`;
 }
 
-/** One stall: when, how long, its CPU time, and whether the process hardly ran. */
-function StallItem({ stall: e }: { stall: EventView }) {
+/**
+ * One stall: when, how long, its CPU time, whether the process hardly ran, and which process (by
+ * the name the charts and the instances page give it).
+ */
+function StallItem({ stall: e, processName }: { stall: EventView; processName: string }) {
   const { view } = useNavigation();
   const cpuMs = stallCpuMs(e.attributes);
   const offCpu = hardlyRan(e.durationMs, cpuMs);
+  const where = agentStall(e.attributes) ? AGENT_TEXT : (e.route ?? 'outside a request');
   return (
     <li data-off-cpu={offCpu ? 'true' : 'false'}>
       <time>{formatTime(e.timeMs)}</time> <strong class={offCpu ? 'muted' : 'stall-text'}>{formatMs(e.durationMs)}</strong>
@@ -45,11 +49,14 @@ function StallItem({ stall: e }: { stall: EventView }) {
           <span class="wf-tag" data-testid="hardly-ran">{HARDLY_RAN_TEXT}</span>{' '}
         </>
       )}
-      {agentStall(e.attributes) ? <span data-testid="agent-stall">{AGENT_TEXT}</span> : (e.route ?? 'outside a request')} <span class="muted">{e.instanceId}</span>
+      {agentStall(e.attributes) ? <span data-testid="agent-stall">{AGENT_TEXT}</span> : where} <span class="muted" title={e.instanceId}>{processName}</span>
       {e.traceId !== null && (
         <>
           {' '}
-          <Link to={withPage(view, 'trace', { traceId: e.traceId })}>trace</Link>
+          {/* Twenty links all named "trace" say nothing in a screen reader's list of links. */}
+          <Link to={withPage(view, 'trace', { traceId: e.traceId })} aria-label={`trace of the ${formatMs(e.durationMs)} stall at ${formatTime(e.timeMs)} in ${where}`}>
+            trace
+          </Link>
         </>
       )}
     </li>
@@ -152,7 +159,7 @@ export function EventLoopPage({ service }: { service: string }) {
               <h2>Latest stalls</h2>
               <ul class="event-list" data-testid="stall-list">
                 {[...data.events].sort((a, b) => b.timeMs - a.timeMs).slice(0, 20).map((e) => (
-                  <StallItem key={e.id} stall={e} />
+                  <StallItem key={e.id} stall={e} processName={names.get(e.instanceId) ?? shortInstance(e.instanceId)} />
                 ))}
               </ul>
             </>

@@ -3,7 +3,7 @@
 
 import type { InstanceStop, InstanceView } from '@headroom/collector/api-types';
 
-export { instanceLabel, instanceNames } from '../../../collector/src/store/instance-names';
+export { instanceLabel, instanceNames, shortInstance } from '../../../collector/src/store/instance-names';
 export { stopIsCrash } from '../../../collector/src/store/instance-stop';
 
 /** Agents export metrics every few seconds: two silent minutes at the end of a range means gone. */

@@ -27,6 +27,8 @@ export async function postOtlpJson(otlpUrl: string, signal: 'traces' | 'logs' | 
 export interface StallSpec {
   service: string;
   instanceId: string;
+  /** The process's `process.pid`, which names it on the pages ("pid 4242"). */
+  pid?: number;
   startMs: number;
   durationMs: number;
   cpuMs: number;
@@ -41,7 +43,7 @@ export interface StallSpec {
 /** Stall events as the agent sends them (a `headroom.eventloop.stall` log record stamped at the stall's start). */
 export async function postStalls(otlpUrl: string, stalls: StallSpec[]): Promise<void> {
   const resourceLogs = stalls.map((s) => ({
-    resource: resource(s.service, s.instanceId),
+    resource: s.pid === undefined ? resource(s.service, s.instanceId) : { attributes: [...resource(s.service, s.instanceId).attributes, attr('process.pid', s.pid)] },
     scopeLogs: [{
       scope: { name: '@headroom/agent' },
       logRecords: [{
