@@ -51,7 +51,7 @@ export function requestFacts(state: RequestState, now: number): RequestFacts {
     queueWaitMs: state.queueWaitMs,
     bodyReadMs: bodyRead ? Math.max(0, (state.bodyEndAt ?? now) - state.startAt) : null,
     responseWriteMs: endAt !== null && finished ? Math.max(0, now - endAt) : null,
-    inBytes: state.inDeclared ?? (bodyRead && socket ? socket.bytesRead - state.bytesIn0 : null),
+    inBytes: state.inDeclared ?? (bodyRead ? state.bytesIn : null),
     outBytes: declaredLength(getHeader.call(res, 'content-length')) ?? (socket ? socket.bytesWritten - state.bytesOut0 : null),
     error: requestErrorOf(state, status, now),
   };

@@ -45,8 +45,8 @@ export interface RequestState {
   bodyEndAt: number | null;
   /** performance.now() when the handler called `res.end()` (stamped from inside the request's context). */
   endAt: number | null;
-  /** socket.bytesRead at the start, for a body of undeclared length (0 otherwise). */
-  bytesIn0: number;
+  /** Bytes of a body of undeclared length read so far (slow-clients.ts countBodyBytes; 0 otherwise). */
+  bytesIn: number;
   bytesOut0: number;
   /** performance.now() when the request finished (metrics recorded, span ended); null while it runs. */
   doneAt: number | null;

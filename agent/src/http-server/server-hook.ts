@@ -25,7 +25,7 @@ import type { InFlightTracker } from '../signals/capacity';
 import { ATTR } from '../signals/meter';
 import { queueWaitFromHeaders } from '../signals/queue-wait';
 import type { StallParent } from '../signals/stalls';
-import { declaredLength, hasBody, patchResponseEnd } from '../signals/slow-clients';
+import { countBodyBytes, declaredLength, hasBody, patchResponseEnd } from '../signals/slow-clients';
 import { requestFacts, type RequestFacts } from './request-facts';
 import type { RequestMetrics } from './request-metrics';
 import { activeRequest, withRequest, type RequestState } from './request-state';
@@ -209,7 +209,7 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
       queueWaitMs: null,
       bodyEndAt: null,
       endAt: null,
-      bytesIn0: 0,
+      bytesIn: 0,
       bytesOut0: socket ? socket.bytesWritten : 0,
       doneAt: null,
       routedByExpress: false,
@@ -240,8 +240,7 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     }
     ctx = withRequest(ctx, state);
     if (hasBody(headers)) {
-      // A body of undeclared length is counted off the socket (a native read: only then).
-      if (socket && state.inDeclared === null) state.bytesIn0 = socket.bytesRead;
+      if (state.inDeclared === null) countBodyBytes(req, (bytes) => { state.bytesIn += bytes; });
       // Body events come from the socket's parser, outside the request's context: bound so
       // body-parsing middleware (and the route layers it calls) run inside it.
       context.bind(ctx, req);

@@ -5,7 +5,7 @@
 // The wrapper writes nothing on the response object: a property added to Node's response
 // objects after construction makes the http module's hot property accesses polymorphic,
 // which measured 5 % of a hello-world request's throughput (docs/agent.md).
-import { ServerResponse, type IncomingHttpHeaders } from 'node:http';
+import { ServerResponse, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 
 const kPatched = Symbol.for('headroom.agent.res.endPatched');
 
@@ -24,6 +24,22 @@ export function patchResponseEnd(onEnd: (res: ServerResponse) => void): void {
     // eslint-disable-next-line prefer-rest-params -- passed through as is, no copy
     return (original as (...a: unknown[]) => ServerResponse).apply(this, arguments as unknown as unknown[]);
   } as typeof proto.end;
+}
+
+/**
+ * Counts a body of undeclared length (chunked) as Node's HTTP parser hands it to the request
+ * (`stream.push(b)` in lib/_http_common.js parserOnBody): the body's bytes without the chunks'
+ * framing, as a Content-Length would have declared them. The socket's byte count cannot say
+ * it: the read that held the headers often holds some or all of the body too (a small upload
+ * is one packet). An own `push` on this one request; requests with a Content-Length keep
+ * their shape.
+ */
+export function countBodyBytes(req: IncomingMessage, add: (bytes: number) => void): void {
+  const push = req.push;
+  req.push = function countedPush(this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk instanceof Uint8Array) add(chunk.length);
+    return push.call(this, chunk, encoding);
+  };
 }
 
 /** Whether the request has a body to read (RFC 9112 §6.3: Content-Length or chunked). */
