@@ -167,6 +167,7 @@ export async function startCollector(config: CollectorConfig): Promise<RunningCo
     alerting = createAlerting({
       storage,
       dbPath,
+      reads: storage.reads,
       settings: settings.alerts,
       findings: advisor,
       retentionMs: settings.retention.rollupMs,

@@ -4,15 +4,19 @@
 // happens on this path (the queue is bounded and asynchronous), so a dead receiver cannot slow
 // evaluation or ingest. Rules change through the engine too, so that a change that leaves a
 // destination holding a firing alert no rule will resolve sends it the resolve first.
+// A read that reaches a damaged part of the database file (StoreDamagedError) skips what it
+// was for: the store says so once in the log and /healthz answers 503; the engine goes on with
+// the rules it can read, on its interval, and does not repeat the message.
 import type { AlertRule, AlertStateView, AlertTransition } from '../api-types';
 import { errors } from '../errors';
-import type { Storage } from '../store/storage';
+import { StoreDamagedError, type Storage } from '../store/storage';
 import { INITIAL_STATE, type AlertStore, type StoredRule } from './alert-store';
 import { sameAlert, type EndedBy } from './notify/alert-notification';
 import type { DeliveryQueue } from './notify/delivery-queue';
 import { createNotifier } from './notify/notifier';
 import { compare, endAfterChange, endByPerson, evaluate, formatValue, keep, type Evaluation } from './rule-state';
 import type { RuleSpec } from './rule-schema';
+import { unlessDamaged } from './unless-damaged';
 import { tooFewRequests } from './percentile-sample';
 import { readSeriesWithCount, throughputIncomplete, type FindingsSource, type SeriesReading } from './series-reader';
 
@@ -72,7 +76,7 @@ export function createAlertEngine(options: {
   const { storage, store, queue, findings, settings } = options;
   const now = options.now ?? Date.now;
   const notifier = createNotifier(store, queue, settings.groupIntervalMs);
-  const states = new Map<string, AlertStateView>(store.states().map((s) => [s.ruleId, s]));
+  const states = new Map<string, AlertStateView>(unlessDamaged(() => store.states(), []).map((s) => [s.ruleId, s]));
   let timer: NodeJS.Timeout | null = null;
   let pruneTimer: NodeJS.Timeout | null = null;
   let closed = false;
@@ -89,6 +93,12 @@ export function createAlertEngine(options: {
     console.error(`headroom alerts: ${errors.alertEvaluation.code}: ${errors.alertEvaluation.message} (${ruleId}): ${message}`);
   }
 
+  /** A failed step of rule `ruleId` ('prune' for pruning): said once a minute, a damaged file not again. */
+  function report(ruleId: string, err: unknown): void {
+    if (err instanceof StoreDamagedError) return;
+    logOnce(ruleId, err instanceof Error ? err.message : String(err));
+  }
+
   function save({ next, transition }: Evaluation): void {
     states.set(next.ruleId, next);
     const saved = store.saveState(next, transition);
@@ -101,7 +111,7 @@ export function createAlertEngine(options: {
     try {
       reading = readSeriesWithCount(storage, findings, rule, t);
     } catch (err) {
-      logOnce(rule.id, err instanceof Error ? err.message : String(err));
+      report(rule.id, err);
       return;
     }
     const reason = keptBecause(rule, reading, t);
@@ -121,7 +131,7 @@ export function createAlertEngine(options: {
     try {
       if (reading.value !== null && throughputIncomplete(storage, rule, t)) return 'the window is missing requests the agents dropped';
     } catch (err) {
-      logOnce(rule.id, err instanceof Error ? err.message : String(err));
+      report(rule.id, err);
     }
     return null;
   }
@@ -129,7 +139,14 @@ export function createAlertEngine(options: {
   function evaluateAll(): void {
     if (closed) return;
     const t = now();
-    for (const stored of store.rules()) evaluateRule(stored, t);
+    for (const stored of unlessDamaged(() => store.rules(), [])) {
+      // One rule's failure (a damaged page of its state, say) leaves the others evaluated.
+      try {
+        evaluateRule(stored, t);
+      } catch (err) {
+        report(stored.spec.id, err);
+      }
+    }
   }
 
   /**
@@ -158,7 +175,7 @@ export function createAlertEngine(options: {
   return {
     start(url) {
       notifier.start(url);
-      resolveUnnamed(now());
+      unlessDamaged(() => resolveUnnamed(now()), undefined);
       evaluateAll();
       timer = setInterval(evaluateAll, settings.intervalMs);
       timer.unref();
@@ -166,7 +183,7 @@ export function createAlertEngine(options: {
         try {
           store.prune(now() - settings.retentionMs);
         } catch (err) {
-          logOnce('prune', err instanceof Error ? err.message : String(err));
+          report('prune', err);
         }
       };
       prune();

@@ -2,6 +2,7 @@
 // rules file (when given), the delivery queue, the engine and the /api/alerts router.
 import type { Router } from 'express';
 import type { AlertTransition } from '../api-types';
+import type { DamagedFileReads } from '../store/sqlite/damaged-file';
 import type { Storage } from '../store/storage';
 import type { AlertStore } from './alert-store';
 import { createAlertsRouter } from './api-routes';
@@ -12,6 +13,7 @@ import { applyProvisioned, readRulesFile } from './rule-provisioning';
 import type { FindingsSource } from './series-reader';
 import { openSqliteAlertStore } from './sqlite-alert-store';
 import { reportStoredRuleProblems } from './stored-rule-problems';
+import { unlessDamaged } from './unless-damaged';
 
 export interface AlertSettings extends Partial<EngineSettings> {
   /** JSON file of destinations and rules (`headroom start --alert-rules FILE`). */
@@ -34,6 +36,8 @@ export interface Alerting {
 export function createAlerting(options: {
   storage: Storage;
   dbPath: string;
+  /** The store's read guard (SqliteStorage.reads), so a damaged file found by either is one state. */
+  reads?: DamagedFileReads;
   settings?: AlertSettings;
   findings?: FindingsSource | null;
   /** How long history and deliveries are kept (the collector's rollup retention). */
@@ -44,7 +48,7 @@ export function createAlerting(options: {
   // Read and check the file first: a bad file stops the start before anything changes.
   const policy: DestinationPolicy = { allowedHosts: settings.allowedHosts ?? null };
   const provisioned = settings.rulesFile ? readRulesFile(settings.rulesFile, policy) : null;
-  const store = openSqliteAlertStore(options.dbPath);
+  const store = openSqliteAlertStore(options.dbPath, options.reads);
   const queue = createDeliveryQueue(store, { ...DEFAULT_DELIVERY, ...settings.delivery }, Date.now, policy);
   const engine = createAlertEngine({
     storage: options.storage,
@@ -68,7 +72,7 @@ export function createAlerting(options: {
     throw err;
   }
   // After the file: its rules have been checked, so what is left to report was stored earlier.
-  reportStoredRuleProblems(store.rules());
+  reportStoredRuleProblems(unlessDamaged(() => store.rules(), []));
   let closing: Promise<void> | null = null;
   return {
     router: createAlertsRouter(store, engine, Date.now, (service) => options.storage.knownService(service), policy),

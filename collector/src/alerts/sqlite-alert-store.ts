@@ -1,8 +1,12 @@
 // The AlertStore on the collector's SQLite file (tables from migration 2). Its own connection:
 // better-sqlite3 is synchronous and single-threaded here, so it never writes at the same
-// moment as the store's writer, and WAL lets either read while the other writes.
+// moment as the store's writer, and WAL lets either read while the other writes. Its reads
+// run through the store's guard (damaged-file.ts): one that reaches a damaged page of the file
+// answers 503 HR_STORE_DAMAGED, as the store's own reads do, and /healthz says so.
+import { resolve } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { AlertDelivery, AlertDeliveryAttempt, AlertStateName, AlertStateView, AlertTransition } from '../api-types';
+import { DamagedFileReads } from '../store/sqlite/damaged-file';
 import { openDatabase } from '../store/sqlite/open-database';
 import type { AlertStore, DestinationAttempts, NewDelivery, NotifiedStatus, PendingDelivery, SentStatus, StoredDestination, StoredRule } from './alert-store';
 import type { DestinationSpec, RuleSpec } from './rule-schema';
@@ -45,19 +49,23 @@ function toRule(row: RuleRow): StoredRule {
   return { spec: { ...spec, muted: row.muted === 1 }, source: row.source, createdAt: row.created_ms, updatedAt: row.updated_ms };
 }
 
-export function openSqliteAlertStore(path: string): AlertStore {
-  return new SqliteAlertStore(openDatabase(path));
+/** `reads`: the guard of the store on the same file (SqliteStorage.reads); by default one of its own. */
+export function openSqliteAlertStore(path: string, reads: DamagedFileReads = new DamagedFileReads(resolve(path))): AlertStore {
+  return new SqliteAlertStore(openDatabase(path), reads);
 }
 
 class SqliteAlertStore implements AlertStore {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly reads: DamagedFileReads,
+  ) {}
 
   rules(): StoredRule[] {
-    return (this.db.prepare('SELECT * FROM alert_rules ORDER BY id').all() as RuleRow[]).map(toRule);
+    return this.reads.read('the alert rules', null, () => (this.db.prepare('SELECT * FROM alert_rules ORDER BY id').all() as RuleRow[]).map(toRule));
   }
 
   rule(id: string): StoredRule | null {
-    const row = this.db.prepare('SELECT * FROM alert_rules WHERE id = ?').get(id) as RuleRow | undefined;
+    const row = this.reads.read('an alert rule', null, () => this.db.prepare('SELECT * FROM alert_rules WHERE id = ?').get(id) as RuleRow | undefined);
     return row ? toRule(row) : null;
   }
 
@@ -85,11 +93,12 @@ class SqliteAlertStore implements AlertStore {
   }
 
   destinations(): StoredDestination[] {
-    return this.db.prepare('SELECT id, type, url, secret, source FROM alert_destinations ORDER BY id').all() as StoredDestination[];
+    return this.reads.read('the alert destinations', null, () => this.db.prepare('SELECT id, type, url, secret, source FROM alert_destinations ORDER BY id').all() as StoredDestination[]);
   }
 
   destination(id: string): StoredDestination | null {
-    return (this.db.prepare('SELECT id, type, url, secret, source FROM alert_destinations WHERE id = ?').get(id) as StoredDestination | undefined) ?? null;
+    const row = this.reads.read('an alert destination', null, () => this.db.prepare('SELECT id, type, url, secret, source FROM alert_destinations WHERE id = ?').get(id) as StoredDestination | undefined);
+    return row ?? null;
   }
 
   putDestination(spec: DestinationSpec, source: 'api' | 'file'): void {
@@ -109,7 +118,8 @@ class SqliteAlertStore implements AlertStore {
   }
 
   states(): AlertStateView[] {
-    return (this.db.prepare('SELECT * FROM alert_state').all() as StateRow[]).map((r) => ({
+    const rows = this.reads.read('the alert states', null, () => this.db.prepare('SELECT * FROM alert_state').all() as StateRow[]);
+    return rows.map((r) => ({
       ruleId: r.rule_id,
       state: r.state,
       since: r.since_ms,
@@ -151,7 +161,8 @@ class SqliteAlertStore implements AlertStore {
     }
     sql += ' ORDER BY at_ms DESC, id DESC LIMIT ?';
     params.push(q.limit);
-    return (this.db.prepare(sql).all(...params) as TransitionRow[]).map((r) => ({
+    const rows = this.reads.read('the alert history', q.service ?? null, () => this.db.prepare(sql).all(...params) as TransitionRow[]);
+    return rows.map((r) => ({
       id: r.id,
       ruleId: r.rule_id,
       service: r.service,
@@ -167,14 +178,20 @@ class SqliteAlertStore implements AlertStore {
   }
 
   notified(ruleId: string, destinationId: string): { status: NotifiedStatus; at: number } | null {
-    const row = this.db.prepare('SELECT status, at_ms FROM alert_notified WHERE rule_id = ? AND destination_id = ?').get(ruleId, destinationId) as
-      | { status: NotifiedStatus; at_ms: number }
-      | undefined;
+    const row = this.reads.read(
+      'what an alert destination was told',
+      null,
+      () => this.db.prepare('SELECT status, at_ms FROM alert_notified WHERE rule_id = ? AND destination_id = ?').get(ruleId, destinationId) as { status: NotifiedStatus; at_ms: number } | undefined,
+    );
     return row ? { status: row.status, at: row.at_ms } : null;
   }
 
   toldFiring(ruleId: string): string[] {
-    const rows = this.db.prepare(`SELECT destination_id FROM alert_notified WHERE rule_id = ? AND status = 'firing' ORDER BY destination_id`).all(ruleId) as { destination_id: string }[];
+    const rows = this.reads.read(
+      'what alert destinations were told',
+      null,
+      () => this.db.prepare(`SELECT destination_id FROM alert_notified WHERE rule_id = ? AND status = 'firing' ORDER BY destination_id`).all(ruleId) as { destination_id: string }[],
+    );
     return rows.map((r) => r.destination_id);
   }
 
@@ -203,21 +220,23 @@ class SqliteAlertStore implements AlertStore {
   }
 
   destinationAttempts(): Map<string, DestinationAttempts> {
-    // SQLite takes a bare column of a max() aggregate from the row holding the max
-    // (sqlite.org/lang_select.html#bare_columns_in_an_aggregate_query): the latest attempt's
-    // status and error. Deliveries are kept for the retention only, so the table is bounded.
-    const latest = this.db
-      .prepare(`SELECT d.destination_id AS id, max(a.at_ms) AS at_ms, a.status_code, a.error FROM alert_deliveries d
-                JOIN alert_delivery_attempts a ON a.delivery_id = d.id GROUP BY d.destination_id`)
-      .all() as { id: string; at_ms: number; status_code: number | null; error: string | null }[];
-    const delivered = this.db
-      .prepare(`SELECT d.destination_id AS id, max(a.at_ms) AS at_ms FROM alert_deliveries d
-                JOIN alert_delivery_attempts a ON a.delivery_id = d.id WHERE a.status_code BETWEEN 200 AND 299 GROUP BY d.destination_id`)
-      .all() as { id: string; at_ms: number }[];
-    const deliveredAt = new Map(delivered.map((r) => [r.id, r.at_ms]));
-    return new Map(
-      latest.map((r) => [r.id, { lastAttemptAt: r.at_ms, lastStatusCode: r.status_code, lastError: r.error, lastDeliveredAt: deliveredAt.get(r.id) ?? null }]),
-    );
+    return this.reads.read('the attempts of alert deliveries', null, () => {
+      // SQLite takes a bare column of a max() aggregate from the row holding the max
+      // (sqlite.org/lang_select.html#bare_columns_in_an_aggregate_query): the latest attempt's
+      // status and error. Deliveries are kept for the retention only, so the table is bounded.
+      const latest = this.db
+        .prepare(`SELECT d.destination_id AS id, max(a.at_ms) AS at_ms, a.status_code, a.error FROM alert_deliveries d
+                  JOIN alert_delivery_attempts a ON a.delivery_id = d.id GROUP BY d.destination_id`)
+        .all() as { id: string; at_ms: number; status_code: number | null; error: string | null }[];
+      const delivered = this.db
+        .prepare(`SELECT d.destination_id AS id, max(a.at_ms) AS at_ms FROM alert_deliveries d
+                  JOIN alert_delivery_attempts a ON a.delivery_id = d.id WHERE a.status_code BETWEEN 200 AND 299 GROUP BY d.destination_id`)
+        .all() as { id: string; at_ms: number }[];
+      const deliveredAt = new Map(delivered.map((r) => [r.id, r.at_ms]));
+      return new Map(
+        latest.map((r) => [r.id, { lastAttemptAt: r.at_ms, lastStatusCode: r.status_code, lastError: r.error, lastDeliveredAt: deliveredAt.get(r.id) ?? null }]),
+      );
+    });
   }
 
   addDelivery(d: NewDelivery): void {
@@ -237,59 +256,63 @@ class SqliteAlertStore implements AlertStore {
   }
 
   pendingDeliveries(): PendingDelivery[] {
-    const rows = this.db
-      .prepare(`SELECT d.id, d.rule_id, d.destination_id, d.kind, d.created_ms, d.body,
-                (SELECT count(*) FROM alert_delivery_attempts a WHERE a.delivery_id = d.id) AS attempts
-                FROM alert_deliveries d WHERE d.status = 'pending' ORDER BY d.created_ms`)
-      .all() as { id: string; rule_id: string | null; destination_id: string; kind: AlertDelivery['kind']; created_ms: number; body: string; attempts: number }[];
-    return rows.map((r) => ({
-      id: r.id,
-      ruleId: r.rule_id,
-      destinationId: r.destination_id,
-      kind: r.kind,
-      createdAt: r.created_ms,
-      body: r.body,
-      attempts: r.attempts,
-    }));
+    return this.reads.read('the pending alert deliveries', null, () => {
+      const rows = this.db
+        .prepare(`SELECT d.id, d.rule_id, d.destination_id, d.kind, d.created_ms, d.body,
+                  (SELECT count(*) FROM alert_delivery_attempts a WHERE a.delivery_id = d.id) AS attempts
+                  FROM alert_deliveries d WHERE d.status = 'pending' ORDER BY d.created_ms`)
+        .all() as { id: string; rule_id: string | null; destination_id: string; kind: AlertDelivery['kind']; created_ms: number; body: string; attempts: number }[];
+      return rows.map((r) => ({
+        id: r.id,
+        ruleId: r.rule_id,
+        destinationId: r.destination_id,
+        kind: r.kind,
+        createdAt: r.created_ms,
+        body: r.body,
+        attempts: r.attempts,
+      }));
+    });
   }
 
   deliveries(q: { ruleId?: string; destinationId?: string; limit: number }): AlertDelivery[] {
-    let sql = 'SELECT id, rule_id, destination_id, kind, status, created_ms FROM alert_deliveries WHERE 1 = 1';
-    const params: (string | number)[] = [];
-    if (q.ruleId !== undefined) {
-      sql += ' AND rule_id = ?';
-      params.push(q.ruleId);
-    }
-    if (q.destinationId !== undefined) {
-      sql += ' AND destination_id = ?';
-      params.push(q.destinationId);
-    }
-    sql += ' ORDER BY created_ms DESC, id DESC LIMIT ?';
-    params.push(q.limit);
-    const rows = this.db.prepare(sql).all(...params) as {
-      id: string;
-      rule_id: string | null;
-      destination_id: string;
-      kind: AlertDelivery['kind'];
-      status: AlertDelivery['status'];
-      created_ms: number;
-    }[];
-    const attemptsOf = this.db.prepare('SELECT * FROM alert_delivery_attempts WHERE delivery_id = ? ORDER BY attempt');
-    return rows.map((r) => ({
-      id: r.id,
-      ruleId: r.rule_id,
-      destinationId: r.destination_id,
-      kind: r.kind,
-      status: r.status,
-      createdAt: r.created_ms,
-      attempts: (attemptsOf.all(r.id) as { attempt: number; at_ms: number; status_code: number | null; error: string | null; duration_ms: number }[]).map((a) => ({
-        attempt: a.attempt,
-        at: a.at_ms,
-        statusCode: a.status_code,
-        error: a.error,
-        durationMs: a.duration_ms,
-      })),
-    }));
+    return this.reads.read('the alert deliveries', null, () => {
+      let sql = 'SELECT id, rule_id, destination_id, kind, status, created_ms FROM alert_deliveries WHERE 1 = 1';
+      const params: (string | number)[] = [];
+      if (q.ruleId !== undefined) {
+        sql += ' AND rule_id = ?';
+        params.push(q.ruleId);
+      }
+      if (q.destinationId !== undefined) {
+        sql += ' AND destination_id = ?';
+        params.push(q.destinationId);
+      }
+      sql += ' ORDER BY created_ms DESC, id DESC LIMIT ?';
+      params.push(q.limit);
+      const rows = this.db.prepare(sql).all(...params) as {
+        id: string;
+        rule_id: string | null;
+        destination_id: string;
+        kind: AlertDelivery['kind'];
+        status: AlertDelivery['status'];
+        created_ms: number;
+      }[];
+      const attemptsOf = this.db.prepare('SELECT * FROM alert_delivery_attempts WHERE delivery_id = ? ORDER BY attempt');
+      return rows.map((r) => ({
+        id: r.id,
+        ruleId: r.rule_id,
+        destinationId: r.destination_id,
+        kind: r.kind,
+        status: r.status,
+        createdAt: r.created_ms,
+        attempts: (attemptsOf.all(r.id) as { attempt: number; at_ms: number; status_code: number | null; error: string | null; duration_ms: number }[]).map((a) => ({
+          attempt: a.attempt,
+          at: a.at_ms,
+          statusCode: a.status_code,
+          error: a.error,
+          durationMs: a.duration_ms,
+        })),
+      }));
+    });
   }
 
   prune(beforeMs: number): void {

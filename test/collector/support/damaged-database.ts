@@ -1,6 +1,7 @@
 // A real database damaged on purpose, for the tests of what a query that reaches the damage
 // answers (store-damaged-read, the dashboard's damaged-database view): filled through a real
-// collector, then one leaf page in the middle of its spans table overwritten with garbage.
+// collector, then one leaf page in the middle of its spans table (or of another table: the
+// alert store's) overwritten with garbage.
 import assert from 'node:assert/strict';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
@@ -49,12 +50,21 @@ export async function fillDatabase(dbPath: string): Promise<void> {
 
 /** Overwrites a leaf page in the middle of the spans table with garbage (its indexes stay whole). */
 export function damageOneSpansPage(dbPath: string): void {
+  damageTablePage(dbPath, 'spans', 10);
+}
+
+/**
+ * Overwrites a leaf page in the middle of `table` with garbage (its indexes stay whole); a
+ * small table's one page is its root, so every read of it fails. `minLeaves`: the pages the
+ * table must have, so the damage is where the test means it to be.
+ */
+export function damageTablePage(dbPath: string, table: string, minLeaves = 1): void {
   const db = new BetterSqlite3(dbPath);
   db.pragma('wal_checkpoint(TRUNCATE)');
   const pageSize = db.pragma('page_size', { simple: true }) as number;
-  const leaves = db.prepare(`SELECT pageno FROM dbstat WHERE name = 'spans' AND pagetype = 'leaf' ORDER BY pageno`).pluck().all() as number[];
+  const leaves = db.prepare(`SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno`).pluck().all(table) as number[];
   db.close();
-  assert.ok(leaves.length >= 10, `the spans table has ${leaves.length} leaf pages`);
+  assert.ok(leaves.length >= minLeaves, `the ${table} table has ${leaves.length} leaf pages`);
   const page = leaves[Math.floor(leaves.length / 2)]!;
   const fd = openSync(dbPath, 'r+');
   try {

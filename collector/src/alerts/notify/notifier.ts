@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AlertRule, AlertStateView } from '../../api-types';
 import type { AlertStore, NewDelivery, SentStatus, StoredDestination } from '../alert-store';
+import { unlessDamaged } from '../unless-damaged';
 import { alertmanagerPayload } from './alertmanager-payload';
 import { buildNotification, type AlertNotification, type EndedBy } from './alert-notification';
 import type { DeliveryQueue, DeliveryTarget } from './delivery-queue';
@@ -96,7 +97,8 @@ export function createNotifier(store: AlertStore, queue: DeliveryQueue, groupInt
   return {
     start(url) {
       externalUrl = url;
-      resumePending();
+      // A damaged file leaves what it holds pending (said once in the log by the store).
+      unlessDamaged(resumePending, undefined);
       for (const send of beforeStart.splice(0)) send();
     },
 

@@ -3,7 +3,8 @@
 // and the log says it once. A damaged file opens (its header and schema are fine) and answers
 // every query that does not reach the damaged pages, so only the reads that do fail.
 import { errors } from '../../errors';
-import type { StoreFailure } from '../storage';
+import { quoteForLog } from '../../log-text';
+import { StoreDamagedError, type StoreFailure } from '../storage';
 import { SCHEMA_VERSION } from './migrations';
 
 // SQLite's primary result codes for a file that cannot be read as a database
@@ -56,4 +57,40 @@ export function damagedFailure(file: string, sqliteCode: string, reason: string,
     ? `${file} cannot be read: ${reason} (${sqliteCode}), reading ${reading}. Check the disk and the file system first (an I/O error may be a failing disk); if the file itself is damaged: `
     : `${file}: ${reason} (${sqliteCode}), reading ${reading}. Queries that do not reach the damaged pages still answer, and writes go on while they succeed. To mend it: `;
   return { code: errors.storeDamaged.code, message: `${errors.storeDamaged.message}: ${what}${repairAdvice(file)}`, sqliteCode, sinceMs };
+}
+
+/**
+ * The reads of one database file, run through read(): a damaged or unreadable file's error
+ * becomes StoreDamagedError (503), and the first such read sets the damaged state and says so
+ * once in the log. One per file: the store and the alert store on the same file share it, so
+ * whichever finds the damage, /healthz says so and the log says it once.
+ */
+export class DamagedFileReads {
+  private damage: StoreFailure | null = null;
+
+  constructor(
+    private readonly file: string,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Runs `query`; `what` (and the service, when one is read) names it in the message. */
+  read<T>(what: string, service: string | null, query: () => T): T {
+    try {
+      return query();
+    } catch (err) {
+      const code = damageCode(err);
+      if (code === null) throw err;
+      if (this.damage === null) {
+        const reading = service === null ? what : `${what} of service ${quoteForLog(service)}`;
+        this.damage = damagedFailure(this.file, code, err instanceof Error ? err.message : String(err), reading, this.clock());
+        console.error(`headroom store: ${this.damage.code} ${this.damage.message}`);
+      }
+      throw new StoreDamagedError(this.damage, err);
+    }
+  }
+
+  /** Set once a read found the file damaged (it stays set: a damaged file does not mend itself). */
+  failure(): StoreFailure | null {
+    return this.damage;
+  }
 }

@@ -6,7 +6,6 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { errors } from '../../errors';
-import { quoteForLog } from '../../log-text';
 import type { IngestBatch } from '../../model';
 import type {
   CommitSummary,
@@ -21,7 +20,6 @@ import type {
   TraceQuery,
   TransactionsQuery,
 } from '../storage';
-import { StoreDamagedError } from '../storage';
 import { batchItems, WriteQueue } from '../write-queue';
 import { BackgroundCheckpoints, type CheckpointStats } from './background-checkpoints';
 import { HourRollups } from './hour-rollups';
@@ -36,7 +34,7 @@ import { TimeBreakdownQueries, type TimeBreakdownQuery } from './queries/time-br
 import { WindowQueries } from './queries/window-queries';
 import { retentionTasks, STEP_ROWS, type RetentionTask } from './retention';
 import { DEFAULT_MAX_NEW_ROUTES_PER_DAY } from './route-budget';
-import { damageCode, damagedFailure } from './damaged-file';
+import { DamagedFileReads } from './damaged-file';
 import { databaseFaultCode, storeFailure } from './write-faults';
 import { lockDatabase, type StoreLock } from './store-lock';
 import { SqliteWriter } from './writer';
@@ -68,6 +66,8 @@ export interface SqliteStorage extends Storage {
   runMaintenance(): Promise<void>;
   /** WAL checkpoints run by the background thread (background-checkpoints.ts). */
   checkpointStats(): CheckpointStats;
+  /** The guard its reads run through; the alert store on the same file shares it (damaged-file.ts). */
+  readonly reads: DamagedFileReads;
 }
 
 // About three seconds of 50 000 spans/s.
@@ -124,8 +124,7 @@ class SqliteStorageImpl implements SqliteStorage {
   // Set while writes fail for a reason of the database (write-faults.ts): the batches that
   // failed are held here, in order, and retried every writeRetryMs; enqueue refuses meanwhile.
   private failure: StoreFailure | null = null;
-  /** Set once a query found the file damaged (readFailure). */
-  private damage: StoreFailure | null = null;
+  readonly reads: DamagedFileReads;
   private held: IngestBatch[] = [];
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly writeRetryMs: number;
@@ -142,6 +141,7 @@ class SqliteStorageImpl implements SqliteStorage {
   ) {
     this.file = resolve(options.path);
     this.clock = options.clock ?? Date.now;
+    this.reads = new DamagedFileReads(this.file, this.clock);
     this.writeRetryMs = Math.max(1, options.writeRetryMs ?? DEFAULT_WRITE_RETRY_MS);
     this.queue = new WriteQueue(Math.max(1, options.queueCapacity ?? DEFAULT_QUEUE_CAPACITY));
     this.hours = new HourRollups(db);
@@ -358,7 +358,7 @@ class SqliteStorageImpl implements SqliteStorage {
       databaseBytes: fileSize(this.file) + fileSize(`${this.file}-wal`),
       routesFolded: this.writer.routes.routesFolded,
       writeFailing: this.failure !== null,
-      damaged: this.damage !== null,
+      damaged: this.reads.failure() !== null,
     };
   }
 
@@ -397,26 +397,15 @@ class SqliteStorageImpl implements SqliteStorage {
   }
 
   // ---- queries ----
-  // Each query runs through read(): a damaged file's error becomes StoreDamagedError (503).
+  // Each query runs through read(): a damaged file's error becomes StoreDamagedError (503),
+  // said once in the log (damaged-file.ts, shared with the alert store).
 
-  /** Runs a query; a damaged or unreadable file's error becomes StoreDamagedError, said once in the log. */
   private read<T>(what: string, service: string | null, query: () => T): T {
-    try {
-      return query();
-    } catch (err) {
-      const code = damageCode(err);
-      if (code === null) throw err;
-      if (this.damage === null) {
-        const reading = service === null ? what : `${what} of service ${quoteForLog(service)}`;
-        this.damage = damagedFailure(this.file, code, err instanceof Error ? err.message : String(err), reading, this.clock());
-        console.error(`headroom store: ${this.damage.code} ${this.damage.message}`);
-      }
-      throw new StoreDamagedError(this.damage, err);
-    }
+    return this.reads.read(what, service, query);
   }
 
   readFailure(): StoreFailure | null {
-    return this.damage;
+    return this.reads.failure();
   }
 
   services(q: RangeQuery) {
