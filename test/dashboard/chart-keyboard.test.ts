@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { InstanceSeriesResponse } from '@headroom/collector/api-types';
+import type { Page } from 'playwright-core';
+import type { InstanceSeriesResponse, ServicesResponse } from '@headroom/collector/api-types';
+import { sendMetrics, serviceResource } from '../collector/support/collector-harness';
 import { api, ARTIFACTS, eventually, useCollectorAndBrowser } from './support/browser-harness';
 import { nanos, postOtlpJson, resource } from './support/otlp-json';
 
@@ -106,6 +108,63 @@ test('legend entries and the plot work from the keyboard: toggle, read point by 
     // The keys go on working on the new plot: End reads its last point (the range ends where 140 MiB's minute begins).
     await page.keyboard.press('End');
     assert.equal(await rssValue.textContent(), '130 MiB');
+  } finally {
+    await page.close();
+  }
+});
+
+/** From the keyboard: the plot's first point, two points more selected, Enter zooms to them. */
+async function zoomToFirstPoints(page: Page, chart: string): Promise<void> {
+  const plot = page.locator(`figure[data-chart="${chart}"] .u-over`);
+  await plot.waitFor();
+  await plot.focus();
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Shift+ArrowRight');
+  await page.keyboard.press('Shift+ArrowRight');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/from=\d+.*to=\d+/);
+}
+
+const focusedText = (page: Page) => page.evaluate(() => `${document.activeElement?.tagName ?? ''} ${document.activeElement?.textContent ?? ''}`);
+
+test("a keyboard zoom into minutes without data gives the focus to the chart's \"No data in this range\", not to <body>", async () => {
+  const service = 'empty-zoom-svc';
+  const m0 = Math.floor(Date.now() / MINUTE) * MINUTE;
+  // Utilisation in the last two minutes only: the range's first minutes are empty.
+  await postOtlpJson(rig.collector.otlpUrl, 'metrics', {
+    resourceMetrics: [{ resource: resource(service, 'ez-1'), scopeMetrics: [{ scope: { name: 't' }, metrics: [
+      { name: 'nodejs.eventloop.utilization', unit: '1', gauge: { dataPoints: [2, 1].map((k) => ({ timeUnixNano: nanos(m0 - k * MINUTE + 5_000), asDouble: 0.4 })) } },
+    ] }] }],
+  });
+  await eventually('the utilisation stored', () => api<InstanceSeriesResponse>(rig.collector.httpUrl, `/api/services/${service}/instances/series?range=15m`), (r) => r.instances.length === 1);
+
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/${service}/event-loop`);
+    await zoomToFirstPoints(page, 'event-loop-utilization');
+    await page.locator('figure[data-chart="event-loop-utilization"] .chart-empty').waitFor();
+    await eventually('the focus on the empty chart', () => focusedText(page), (f) => f === 'DIV No data in this range');
+  } finally {
+    await page.close();
+  }
+});
+
+test('a keyboard zoom on the service page into minutes without data says so, without the start-the-agent help, and keeps the focus', async () => {
+  const service = 'quiet-minutes-svc';
+  await sendMetrics(rig.collector.otlpUrl, serviceResource(service, 'qm-1'), (m) => {
+    m.histogram('http.server.request.duration', 's', [0.02, 0.03], { 'http.request.method': 'GET', 'http.route': '/a', 'http.response.status_code': 200 });
+  });
+  await eventually('the service listed', () => api<ServicesResponse>(rig.collector.httpUrl, '/api/services?range=15m'), (r) => r.services.some((s) => s.service === service));
+
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/${service}`);
+    await zoomToFirstPoints(page, 'response-time');
+    const note = page.getByTestId('no-data-in-range');
+    await note.waitFor();
+    assert.match((await note.textContent()) ?? '', new RegExp(`^No data from ${service} between \\S+ and \\S+: pick a longer range\\.$`));
+    assert.equal(await page.getByTestId('start-agent').count(), 0);
+    await eventually('the focus on the note', () => focusedText(page), (f) => f.startsWith('DIV No data from'));
   } finally {
     await page.close();
   }

@@ -2,7 +2,9 @@
 // a new range: its data is reloaded, the charts are unmounted while it loads and built anew, and
 // the focus fell to <body> with the old plot (QA4). The chart that had the focus is remembered by
 // its name on the page, and the first chart of that name built soon after takes it back, unless
-// the user has put the focus somewhere else meanwhile.
+// the user has put the focus somewhere else meanwhile. A zoom into minutes without data builds
+// no chart: the chart's "No data in this range", or the page's note that stands for all its
+// charts, takes the focus instead.
 
 /** What had the focus: the plot, or the legend entry at an index. */
 export type ChartPart = 'plot' | number;
@@ -25,4 +27,10 @@ export function takeChartFocus(chart: string): ChartPart | null {
   const active = document.activeElement;
   if (active !== null && active !== document.body) return null;
   return p.part;
+}
+
+/** Whether a focus left by any chart is waiting (and nothing else has it): for a note shown instead of every chart. */
+export function takeAnyChartFocus(): boolean {
+  const p = pending;
+  return p !== null && takeChartFocus(p.chart) !== null;
 }

@@ -71,6 +71,7 @@ export function UplotChart({ spec: full, height = 220, xRange = null, onSelectRa
   const goneProcesses = full.goneProcesses ?? 0;
   const spec = showGone ? full : withoutGone(full);
   const holder = useRef<HTMLDivElement>(null);
+  const empty = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
   const latest = useRef({ spec, xRange, onSelectRange });
   latest.current = { spec, xRange, onSelectRange };
@@ -113,6 +114,11 @@ export function UplotChart({ spec: full, height = 220, xRange = null, onSelectRa
     chart.current?.setData(toUplotData(spec));
   }, [spec]);
 
+  // A zoom into minutes without data: the focus goes to the words saying so, not to <body>.
+  useEffect(() => {
+    if (!hasData && takeChartFocus(chartName(latest.current.spec)) !== null) empty.current?.focus();
+  }, [hasData]);
+
   useEffect(() => {
     const u = chart.current;
     if (u && xRange) u.setScale('x', { min: xRange[0], max: xRange[1] });
@@ -147,7 +153,7 @@ export function UplotChart({ spec: full, height = 220, xRange = null, onSelectRa
           {hasData && spec.series.length > 1 && <span class="chart-hint">click a legend entry to hide it</span>}
         </figcaption>
       )}
-      {hasData ? <div class="chart-canvas" ref={holder} /> : <div class="chart-empty">No data in this range</div>}
+      {hasData ? <div class="chart-canvas" ref={holder} /> : <div class="chart-empty" ref={empty} tabIndex={-1}>No data in this range</div>}
       {!compact && listMarkers && gaps.length > 0 && (
         <ul class="chart-gaps" data-testid="telemetry-gaps">
           {gaps.map((g) => (

@@ -1,8 +1,11 @@
 // Loading, error and empty states, shared by every page.
 
 import type { ComponentChildren } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
 import { ApiFailure } from '../api/client';
 import { api } from '../api/endpoints';
+import { takeAnyChartFocus } from '../charts/chart-focus';
+import { formatTime } from '../format/units';
 import { useApi } from '../state/use-api';
 
 export function Loading({ what }: { what: string }) {
@@ -46,6 +49,24 @@ export function ErrorState({ error, retry }: { error: unknown; retry?: () => voi
 
 export function EmptyNote({ children }: { children: ComponentChildren }) {
   return <div class="state state-empty">{children}</div>;
+}
+
+/**
+ * A page of a service the collector knows with nothing in the range (a zoom into quiet minutes, a
+ * short range after the app stopped): said so, not the start-the-agent help (its agent did run).
+ * `insteadOfCharts`: the page shows it in place of all its charts, so a keyboard zoom's focus lands
+ * here, not on <body>.
+ */
+export function NoDataInRange({ service, from, to, what = 'data', insteadOfCharts = false }: { service: string; from: number; to: number; what?: string; insteadOfCharts?: boolean }) {
+  const note = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (insteadOfCharts && takeAnyChartFocus()) note.current?.focus();
+  }, []);
+  return (
+    <div class="state state-empty" data-testid="no-data-in-range" ref={note} tabIndex={-1}>
+      {`No ${what} from ${service} between ${formatTime(from)} and ${formatTime(to)}: pick a longer range.`}
+    </div>
+  );
 }
 
 /** "No data yet": how to point an app at this collector. */

@@ -5,7 +5,7 @@ import type { InstanceView } from '@headroom/collector/api-types';
 import { api } from '../api/endpoints';
 import { memoryChart, eventLoopUtilizationChart } from '../charts/instance-charts';
 import { UplotChart } from '../charts/uplot-chart';
-import { Async, StartAgentHelp } from '../components/states';
+import { Async, NoDataInRange } from '../components/states';
 import { formatAge, formatBytes, formatCount, formatPercent, formatTime } from '../format/units';
 import { useLive, useLiveMessages, useNow, useThrottledRefresh } from '../live/live-context';
 import { figureText, rawFigure } from '../format/figure-text';
@@ -37,7 +37,7 @@ export function InstancesPage({ service }: { service: string }) {
       <Async state={list} what="instances">
         {(data) =>
           data.instances.length === 0 ? (
-            <StartAgentHelp service={service} />
+            <NoDataInRange service={service} from={data.from} to={data.to} what="process reports" />
           ) : (
             <InstancesTable instances={data.instances} to={data.to} />
           )

@@ -10,7 +10,7 @@ import { eventLoopDelayChart, eventLoopUtilizationChart, gcChart, inFlightChart,
 import { responseTimeChart } from '../charts/response-time-chart';
 import { UplotChart } from '../charts/uplot-chart';
 import { Link } from '../components/link';
-import { Async, EmptyNote, ErrorState, StartAgentHelp } from '../components/states';
+import { Async, EmptyNote, ErrorState, NoDataInRange, StartAgentHelp } from '../components/states';
 import { Stat } from '../components/stat';
 import { formatApdex, formatBytes, formatPercent, formatPercentile, formatRpm } from '../format/units';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
@@ -98,15 +98,15 @@ export function ServicePage({ service }: { service: string }) {
         </p>
       )}
       {summary.data && me === null && route === null ? (
-        <>
-          {/* The series answers 404 for a service never seen: a misspelt name, or one not started yet. */}
-          <EmptyNote>
-            {series.error instanceof ApiFailure && series.error.status === 404
-              ? `The collector has never seen data from ${service}: check the name, or start its agent.`
-              : `No data from ${service} in this range.`}
-          </EmptyNote>
-          <StartAgentHelp service={service} />
-        </>
+        // The series answers 404 for a service never seen: a misspelt name, or one not started yet.
+        series.error instanceof ApiFailure && series.error.status === 404 ? (
+          <>
+            <EmptyNote>{`The collector has never seen data from ${service}: check the name, or start its agent.`}</EmptyNote>
+            <StartAgentHelp service={service} />
+          </>
+        ) : (
+          <NoDataInRange service={service} from={summary.data.from} to={summary.data.to} insteadOfCharts />
+        )
       ) : (
         <>
           {me && route === null && (

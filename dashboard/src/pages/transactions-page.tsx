@@ -9,7 +9,7 @@ import { responseTimeChart } from '../charts/response-time-chart';
 import { UplotChart } from '../charts/uplot-chart';
 import { Link } from '../components/link';
 import { RouteText } from '../components/route-text';
-import { Async, EmptyNote, StartAgentHelp } from '../components/states';
+import { Async, EmptyNote, NoDataInRange } from '../components/states';
 import { TimeBreakdown } from '../components/time-breakdown';
 import { TracesTable } from '../components/traces-table';
 import { formatCount, formatMs, formatPercent, formatPercentile, formatTime } from '../format/units';
@@ -50,7 +50,7 @@ export function TransactionsPage({ service }: { service: string }) {
       <Async state={tx} what="transactions">
         {(data) =>
           data.transactions.length === 0 ? (
-            <StartAgentHelp service={service} />
+            <NoDataInRange service={service} from={data.from} to={data.to} what="requests" />
           ) : (
             <>
               <FoldedRoutesNote data={data} />
