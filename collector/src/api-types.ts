@@ -354,7 +354,10 @@ export interface InstanceView {
   droppedInRange: DroppedTelemetry | null;
   /** Settings reported at start (server timeouts, UV_THREADPOOL_SIZE, heap limit, CPUs, …). */
   settings: Record<string, JsonValue>;
+  /** The latest resource's attributes, at most 128 (the receiver's limit). */
   resource: Record<string, JsonValue>;
+  /** That resource's attributes dropped past the limit or by the sender (OTLP dropped_attributes_count); absent when none. */
+  resourceDroppedAttributesCount?: number;
 }
 
 export interface InstancesResponse extends TimeRange {
@@ -388,7 +391,10 @@ export interface EventView {
   spanId: string | null;
   durationMs: number | null;
   message: string | null;
+  /** At most 128 (the receiver's limit). */
   attributes: Record<string, JsonValue>;
+  /** The log record's attributes dropped past the limit or by the sender (OTLP dropped_attributes_count); absent when none. */
+  droppedAttributesCount?: number;
 }
 
 export interface EventsResponse extends TimeRange {

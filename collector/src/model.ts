@@ -25,6 +25,8 @@ export interface InstanceSeen {
   timeNs: EpochNanos;
   /** Resource attributes as sent (runtime, cluster worker, `headroom.*` settings, …). */
   resource: Attributes;
+  /** Resource attributes dropped past the count limit, plus those the sender dropped; absent when none. */
+  droppedAttributes?: number;
 }
 
 /**
@@ -183,6 +185,8 @@ export interface EventRecord {
   durationMs: number | null;
   message: string | null;
   attributes: Attributes;
+  /** The log record's attributes dropped past the count limit, plus those the sender dropped; absent when none. */
+  droppedAttributes?: number;
 }
 
 /** What one OTLP request turned into; the unit the store writes in one transaction. */

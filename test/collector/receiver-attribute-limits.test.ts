@@ -4,7 +4,7 @@
 // events, one of them with 200 attributes; the trace API answers 128 attributes with values
 // of at most 4,096 characters (cut at a code point, ending in "…"), 128 events, and the
 // dropped counts, as OTLP counts them. The http.route attribute agrees with the cut route. A
-// log record and a resource are bounded the same way. The first cut of each kind is logged
+// log record and a resource are bounded the same way, their dropped counts kept (schema 13). The first cut of each kind is logged
 // once, naming the service, with its bidi controls escaped (as in the name cut's line).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -99,6 +99,16 @@ before(async () => {
   logs.getLogger('limits-test').emit({ timestamp: hr(Date.now() - 1_500), severityNumber: SeverityNumber.WARN, attributes: stallAttributes });
   await logs.forceFlush();
   await logs.shutdown();
+  // An SDK with its own limit on log records: what it dropped itself is counted too.
+  const limitedLogs = new LoggerProvider({
+    resource: serviceResource('limited', 'i-2'),
+    logRecordLimits: { attributeCountLimit: 3 },
+    processors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${collector.otlpUrl}/v1/logs` }), ...ONE_REQUEST })],
+  });
+  const limitedStall = { 'event.name': 'headroom.eventloop.stall', 'headroom.stall.duration_ms': 80, a: 1, b: 2, c: 3 };
+  limitedLogs.getLogger('limits-test').emit({ timestamp: hr(Date.now() - 1_500), severityNumber: SeverityNumber.WARN, attributes: limitedStall });
+  await limitedLogs.forceFlush();
+  await limitedLogs.shutdown();
   await collector.storage.flush();
 });
 
@@ -164,9 +174,23 @@ test('a log record event and a resource are bounded the same way', async () => {
   assert.equal(stall.attributes['http.route'], CUT_ROUTE);
   assert.equal(Object.keys(stall.attributes).length, ATTRIBUTE_LIMITS.count);
   assert.equal((stall.attributes['code.function'] as string).length, ATTRIBUTE_LIMITS.valueLength);
+  // 4 named attributes and 200 more: the first 128 kept, 76 counted as dropped.
+  assert.equal(stall.droppedAttributesCount, 204 - ATTRIBUTE_LIMITS.count);
 
   const instances = await getJson<InstancesResponse>(`${collector.httpUrl}/api/services/${encodeURIComponent(SERVICE)}/instances?range=15m`);
-  assert.equal(Object.keys(instances.body.instances[0]!.resource).length, ATTRIBUTE_LIMITS.count);
+  const instance = instances.body.instances[0]!;
+  assert.equal(Object.keys(instance.resource).length, ATTRIBUTE_LIMITS.count);
+  // serviceResource's 4 attributes and 150 more.
+  assert.equal(instance.resourceDroppedAttributesCount, 154 - ATTRIBUTE_LIMITS.count);
+});
+
+test('a log record event keeps the count its sender dropped; a whole resource has no count', async () => {
+  const { body } = await getJson<EventsResponse>(`${collector.httpUrl}/api/events?service=limited&range=15m`);
+  assert.equal(body.events.length, 1);
+  assert.deepEqual(body.events[0]!.attributes, { 'event.name': 'headroom.eventloop.stall', 'headroom.stall.duration_ms': 80, a: 1 });
+  assert.equal(body.events[0]!.droppedAttributesCount, 2);
+  const instances = await getJson<InstancesResponse>(`${collector.httpUrl}/api/services/limited/instances?range=15m`);
+  assert.equal(instances.body.instances[0]!.resourceDroppedAttributesCount, undefined);
 });
 
 test('each kind of cut is logged once, naming the service with its bidi control escaped, and counted in /metrics', async () => {

@@ -273,6 +273,11 @@ export function undoSchema12(db: Database): void {
   db.exec('ALTER TABLE spans DROP COLUMN dropped_attributes; ALTER TABLE spans DROP COLUMN dropped_events;');
 }
 
+/** Takes a database back below schema 13 (events' and instances' resources' dropped attribute counts), for migration tests. */
+export function undoSchema13(db: Database): void {
+  db.exec('ALTER TABLE events DROP COLUMN dropped_attributes; ALTER TABLE instances DROP COLUMN resource_dropped_attributes;');
+}
+
 /** Takes a database back below schema 7 (event identities, seen delta points), for migration tests. */
 export function undoSchema7(db: Database): void {
   db.exec('DROP INDEX events_ident; ALTER TABLE events DROP COLUMN ident; DROP TABLE seen_points;');

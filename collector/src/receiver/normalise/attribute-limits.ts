@@ -11,7 +11,8 @@
 // whole, a page of text is still readable, and a span can hold at most 128 × 4 KiB. Arrays keep
 // their first 128 elements and nested key/value lists 128 keys, for the same reason.
 // What is dropped is counted as OTLP counts it (`dropped_attributes_count`,
-// `dropped_events_count`, added to what the sender dropped itself) and shown with the trace.
+// `dropped_events_count`, added to what the sender dropped itself) and stored with the span,
+// span event, event (log record) or instance (resource); the trace view shows a span's.
 import { errors } from '../../errors';
 import { quoteForLog } from '../../log-text';
 import { CUT_MARK, cutName } from './cut-text';

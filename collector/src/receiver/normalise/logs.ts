@@ -6,7 +6,7 @@
 import type { EventType, IngestBatch } from '../../model';
 import type { ExportLogsServiceRequest, LogRecord } from '../decode/otlp-types';
 import { ATTRIBUTE_LIMITS, reportAttributeCut, reportValueCuts, takeValueCuts } from './attribute-limits';
-import { anyValue, attributes, num, str } from './attributes';
+import { anyValue, attributes, droppedAttributes, num, str } from './attributes';
 import { Outcome } from './outcome';
 import { noteInstance, normaliseResource } from './resource';
 import { boundRouteAttribute, httpMethod, transactionName } from './transaction-name';
@@ -68,6 +68,7 @@ export function normaliseLogs(req: ExportLogsServiceRequest, batch: IngestBatch,
         if (timeNs <= 0n) timeNs = toBigInt(record.observedTimeUnixNano);
         if (timeNs <= 0n) timeNs = receivedNs;
         const durationMs = num(attrs, 'headroom.stall.duration_ms');
+        const dropped = droppedAttributes(record.attributes, record.droppedAttributesCount);
         batch.events.push({
           service: res.service,
           instanceId: res.instanceId,
@@ -81,6 +82,7 @@ export function normaliseLogs(req: ExportLogsServiceRequest, batch: IngestBatch,
           durationMs,
           message: message(record, attrs),
           attributes: attrs,
+          ...(dropped > 0 && { droppedAttributes: dropped }),
         });
         if (timeNs > latest) latest = timeNs;
         if (reportValueCuts(res.service) > 0 || count > ATTRIBUTE_LIMITS.count) out.cut++;

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Attributes, EpochNanos, IngestBatch } from '../../model';
 import type { Resource } from '../decode/otlp-types';
 import { ATTRIBUTE_LIMITS, reportAttributeCut, reportValueCuts } from './attribute-limits';
-import { attributes, num, str } from './attributes';
+import { attributes, droppedAttributes, num, str } from './attributes';
 import { boundName, NAME_LIMITS } from './name-limits';
 
 export interface ResourceInfo {
@@ -16,6 +16,8 @@ export interface ResourceInfo {
   serviceMissing: boolean;
   /** True when attribute values or attributes were cut to the limits (attribute-limits.ts). */
   cut: boolean;
+  /** Attributes dropped past the count limit, plus those the sender dropped (OTLP). */
+  droppedAttributes: number;
 }
 
 export function normaliseResource(resource: Resource | null | undefined): ResourceInfo {
@@ -34,7 +36,8 @@ export function normaliseResource(resource: Resource | null | undefined): Resour
   const count = resource?.attributes ? resource.attributes.length : 0;
   if (count > ATTRIBUTE_LIMITS.count) reportAttributeCut('resource attributes', service, `a resource with ${count} attributes, the first ${ATTRIBUTE_LIMITS.count} kept`);
   const cut = reportValueCuts(service) > 0 || count > ATTRIBUTE_LIMITS.count;
-  return { service, instanceId, host, pid, attributes: attrs, serviceMissing: !name || name.trim() === '', cut };
+  const dropped = droppedAttributes(resource?.attributes, resource?.droppedAttributesCount);
+  return { service, instanceId, host, pid, attributes: attrs, serviceMissing: !name || name.trim() === '', cut, droppedAttributes: dropped };
 }
 
 /** A short stable key for a resource's identity, for per-stream state (cumulative → delta). */
@@ -60,5 +63,6 @@ export function noteInstance(batch: IngestBatch, info: ResourceInfo, timeNs: Epo
     pid: info.pid,
     timeNs,
     resource: info.attributes,
+    ...(info.droppedAttributes > 0 && { droppedAttributes: info.droppedAttributes }),
   });
 }

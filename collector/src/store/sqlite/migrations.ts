@@ -405,6 +405,12 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE spans ADD COLUMN dropped_attributes INTEGER;
   ALTER TABLE spans ADD COLUMN dropped_events INTEGER;
   `,
+  // 13: the same count for an event's log record and an instance's resource (its latest, as
+  // the resource column). NULL for none.
+  `
+  ALTER TABLE events ADD COLUMN dropped_attributes INTEGER;
+  ALTER TABLE instances ADD COLUMN resource_dropped_attributes INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -130,11 +130,12 @@ export class SqliteWriter {
     this.spanInserts = new SpanInserts(db);
     this.routes = new RouteBudget(db, opts.maxNewRoutesPerDay);
     this.upsertInstance = db.prepare(`INSERT INTO instances (service, instance_id, host, pid, first_seen_ms,
-      last_seen_ms, resource) VALUES (?, ?, ?, ?, ?, ?, ?)
+      last_seen_ms, resource, resource_dropped_attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (service, instance_id) DO UPDATE SET
         host = coalesce(excluded.host, host), pid = coalesce(excluded.pid, pid),
         first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),
-        last_seen_ms = max(last_seen_ms, excluded.last_seen_ms), resource = excluded.resource`);
+        last_seen_ms = max(last_seen_ms, excluded.last_seen_ms), resource = excluded.resource,
+        resource_dropped_attributes = excluded.resource_dropped_attributes`);
     const rollupCols = `count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count, br_sum,
       rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum, err_sketch`;
     const rollupUpdate = `count = count + excluded.count, errors = errors + excluded.errors,
@@ -186,7 +187,7 @@ export class SqliteWriter {
       db.prepare(chartGaugeUpsertSql(CHART_GAUGE_TABLES.hour)),
     ];
     this.insertEvent = db.prepare(`INSERT INTO events (type, service, instance_id, time_ns, route, trace_id,
-      span_id, duration_ms, message, location, attributes, ident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      span_id, duration_ms, message, location, attributes, ident, dropped_attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.selectEvent = db.prepare(`SELECT 1 FROM events WHERE service = ? AND instance_id = ? AND time_ns = ? AND ident = ?`).pluck();
     this.seenPoints = new SeenPointInserts(db);
     this.selectInstance = db.prepare(`SELECT host, started_ms, settings FROM instances WHERE service = ? AND instance_id = ?`);
@@ -259,6 +260,7 @@ export class SqliteWriter {
         nsToMs(clampNs(firstNs)),
         nsToMs(clampNs(inst.timeNs)),
         JSON.stringify(inst.resource),
+        inst.droppedAttributes ?? null,
       );
       const t = apdexTFromResource(inst.resource);
       if (t !== null) this.apdexT.set(inst.service, t);
@@ -535,6 +537,7 @@ export class SqliteWriter {
       location,
       JSON.stringify(attributes),
       ident,
+      e.droppedAttributes ?? null,
     );
     if (peerGuess !== null) {
       const guess: PeerGuess = { eventId: Number(info.lastInsertRowid), service: e.service, instanceId: e.instanceId, startMs: timeMs, candidates: new Set(peerGuess), named: peerGuess[0] as string };
@@ -552,6 +555,7 @@ export class SqliteWriter {
       durationMs: e.durationMs,
       message: e.message,
       attributes: toJsonAttributes(attributes),
+      ...(e.droppedAttributes !== undefined && { droppedAttributesCount: e.droppedAttributes }),
     };
   }
 

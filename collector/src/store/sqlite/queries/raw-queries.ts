@@ -53,6 +53,8 @@ interface EventRow {
   duration_ms: number | null;
   message: string | null;
   attributes: string;
+  /** Read with safeIntegers: a bigint. */
+  dropped_attributes: bigint | number | null;
 }
 
 function eventView(r: EventRow): EventView {
@@ -68,6 +70,7 @@ function eventView(r: EventRow): EventView {
     durationMs: r.duration_ms,
     message: r.message,
     attributes: parseJsonObject(r.attributes),
+    ...(r.dropped_attributes !== null && r.dropped_attributes > 0 && { droppedAttributesCount: Number(r.dropped_attributes) }),
   };
 }
 
@@ -220,7 +223,7 @@ export class RawQueries {
     // Events are stamped at the stall's start: look back far enough for a long stall still running
     // when the trace began (events_service_time covers service and time; instance is filtered).
     const stmt = this.stmts
-      .get(`SELECT id, type, service, instance_id, time_ns, route, trace_id, span_id, duration_ms, message, attributes
+      .get(`SELECT id, type, service, instance_id, time_ns, route, trace_id, span_id, duration_ms, message, attributes, dropped_attributes
             FROM events WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stall' AND instance_id = ?
               AND time_ns + coalesce(duration_ms, 0) * 1000000 > ?
             ORDER BY time_ns, id LIMIT ${MAX_TRACE_STALLS}`)
@@ -234,7 +237,7 @@ export class RawQueries {
   }
 
   events(q: EventQuery): EventsResponse {
-    let sql = `SELECT id, type, service, instance_id, time_ns, route, trace_id, span_id, duration_ms, message, attributes
+    let sql = `SELECT id, type, service, instance_id, time_ns, route, trace_id, span_id, duration_ms, message, attributes, dropped_attributes
       FROM events WHERE time_ns >= ? AND time_ns < ?`;
     const params: (string | number | bigint)[] = [msToNs(q.from), msToNs(q.to)];
     if (q.service !== undefined) {
@@ -301,7 +304,7 @@ export class RawQueries {
 
   instances(q: RangeQuery & { service: string }): InstancesResponse {
     const rows = this.stmts
-      .get(`SELECT instance_id, host, pid, first_seen_ms, last_seen_ms, started_ms, restarts, resource, settings
+      .get(`SELECT instance_id, host, pid, first_seen_ms, last_seen_ms, started_ms, restarts, resource, resource_dropped_attributes, settings
             FROM instances WHERE service = ? AND last_seen_ms >= ? AND first_seen_ms < ? ORDER BY first_seen_ms, instance_id`)
       .all(q.service, q.from, q.to) as {
       instance_id: string;
@@ -312,6 +315,7 @@ export class RawQueries {
       started_ms: number | null;
       restarts: number;
       resource: string;
+      resource_dropped_attributes: number | null;
       settings: string;
     }[];
     const stops = this.stops(q);
@@ -338,6 +342,7 @@ export class RawQueries {
         droppedInRange: null,
         settings: parseJsonObject(r.settings),
         resource: parseJsonObject(r.resource),
+        ...(r.resource_dropped_attributes !== null && r.resource_dropped_attributes > 0 && { resourceDroppedAttributesCount: r.resource_dropped_attributes }),
       };
     });
     return { from: q.from, to: q.to, service: q.service, instances };
