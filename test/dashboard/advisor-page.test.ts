@@ -5,9 +5,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { SpanKind } from '@opentelemetry/api';
 import type { Browser } from 'playwright-core';
 import type { AdvisorResponse } from '../../collector/src/api-types';
 import { ADVISOR_APP, get, runApp, type RunningApp } from '../collector/support/advisor-harness';
+import { sendMetrics, sendTraces, serviceResource } from '../collector/support/collector-harness';
 import { api, ARTIFACTS, ensureDashboardBuilt, eventually, launchBrowser, makeTempDir, startTestCollector, type TestCollector } from './support/browser-harness';
 
 const SERVICE = 'advisor-ui-svc';
@@ -81,6 +83,43 @@ test('findings by severity with evidence and a chart link; a badge on the servic
     await badge.click();
     await page.waitForURL(/\/services\/advisor-ui-svc\/advisor/);
     await page.locator('[data-testid="advisor-findings"]').waitFor();
+  } finally {
+    await page.close();
+  }
+});
+
+test("a finding's example trace is a link that opens the trace, not a path to copy", async () => {
+  const service = 'advisor-trace-link';
+  const resource = serviceResource(service, 'tl-1');
+  // Six requests of 304 ms, 302 of them in one query: a downstream finding with an example trace.
+  await sendMetrics(collector.otlpUrl, resource, (m) => {
+    m.histogram('http.server.request.duration', 's', Array<number>(6).fill(0.304), { 'http.request.method': 'GET', 'http.route': '/reports/slow', 'http.response.status_code': 200 });
+  });
+  const t0 = Date.now() - 120_000;
+  await sendTraces(collector.otlpUrl, resource, Array.from({ length: 6 }, (_, i) => ({
+    name: 'GET /reports/slow', startMs: t0 + i * 5_000, durationMs: 304, attributes: { 'http.route': '/reports/slow', 'http.request.method': 'GET' },
+    children: [{ name: 'pg.query:SELECT', kind: SpanKind.CLIENT, startMs: t0 + i * 5_000 + 1, durationMs: 302, attributes: { 'db.system.name': 'postgresql', 'db.query.text': 'SELECT pg_sleep(0.3)' } }],
+  })));
+  const finding = await eventually(
+    'the downstream finding',
+    () => api<AdvisorResponse>(collector.httpUrl, `/api/advisor?service=${service}&range=15m`),
+    (r) => r.findings.some((f) => f.kind === 'downstream.time-share'),
+    20_000,
+  ).then((r) => r.findings.find((f) => f.kind === 'downstream.time-share'));
+  const example = String(finding?.evidence.figures.exampleTrace);
+  const traceId = example.split('/').at(-1) ?? '';
+  assert.match(traceId, /^[0-9a-f]{32}$/);
+
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${collector.httpUrl}/services/${service}/advisor?range=15m`);
+    const link = page.locator('[data-kind="downstream.time-share"] [data-figure="exampleTrace"] a');
+    await link.waitFor();
+    assert.equal(await link.textContent(), `trace ${traceId}`);
+    assert.equal(await link.getAttribute('href'), example);
+    await link.click();
+    await page.waitForURL(`**${example}`);
+    await page.locator('[data-testid="waterfall"]').waitFor();
   } finally {
     await page.close();
   }

@@ -3,7 +3,7 @@
 // Everything in a finding comes from app data (routes, code locations): shown as text only.
 
 import type { Finding, FindingSeverity } from '@headroom/collector/api-types';
-import { Fragment } from 'preact';
+import { Fragment, type ComponentChildren } from 'preact';
 import { api } from '../api/endpoints';
 import { Async, EmptyNote } from '../components/states';
 import { figureText, rawFigure } from '../format/figure-text';
@@ -61,11 +61,37 @@ export function AdvisorPage({ service }: { service: string }) {
   );
 }
 
-function FindingCard({ finding }: { finding: Finding }) {
+// A figure that names a trace to open (the downstream findings' exampleTrace): the collector
+// writes it as the trace page's path, which is only useful as a link.
+const TRACE_PATH = /^\/services\/[^/?#]+\/traces\/([0-9a-f]{32})$/;
+
+/** A link to a path of this dashboard, followed in place (as the app's own links are). */
+function AppPathLink({ to, testId, children }: { to: string; testId?: string; children: ComponentChildren }) {
   const { navigate } = useNavigation();
+  const [path, query] = to.split('?');
+  return (
+    <a
+      href={to}
+      data-testid={testId}
+      onClick={(e: MouseEvent) => {
+        if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+        e.preventDefault();
+        navigate(parseView(path ?? '/', query ? `?${query}` : ''));
+      }}
+    >
+      {children}
+    </a>
+  );
+}
+
+function FigureValue({ name, value }: { name: string; value: number | string }) {
+  const trace = typeof value === 'string' ? TRACE_PATH.exec(value) : null;
+  if (trace !== null) return <AppPathLink to={String(value)}>{`trace ${trace[1] ?? ''}`}</AppPathLink>;
+  return <>{figureText(name, value)}</>;
+}
+
+function FindingCard({ finding }: { finding: Finding }) {
   const figures = Object.entries(finding.evidence.figures);
-  const link = finding.evidence.chartLink;
-  const [path, query] = link.split('?');
   return (
     <article class={`finding finding-${finding.severity}`} data-kind={finding.kind} data-finding={finding.id}>
       <header>
@@ -75,24 +101,14 @@ function FindingCard({ finding }: { finding: Finding }) {
       <p class="finding-summary">{finding.evidence.summary}</p>
       <p class="muted finding-window">
         {`Window: ${formatTime(finding.evidence.window.from)} – ${formatTime(finding.evidence.window.to)} · `}
-        <a
-          href={link}
-          data-testid="finding-chart-link"
-          onClick={(e: MouseEvent) => {
-            if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-            e.preventDefault();
-            navigate(parseView(path ?? '/', query ? `?${query}` : ''));
-          }}
-        >
-          show the chart
-        </a>
+        <AppPathLink to={finding.evidence.chartLink} testId="finding-chart-link">show the chart</AppPathLink>
       </p>
       {figures.length > 0 && (
         <dl class="kv kv-grid finding-figures">
           {figures.map(([name, value]) => (
             <Fragment key={name}>
               <dt>{name}</dt>
-              <dd data-figure={name} title={rawFigure(value)}>{figureText(name, value)}</dd>
+              <dd data-figure={name} title={rawFigure(value)}><FigureValue name={name} value={value} /></dd>
             </Fragment>
           ))}
         </dl>
