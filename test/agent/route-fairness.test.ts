@@ -85,17 +85,24 @@ test('a rare slow route keeps whole traces of its slow requests beside a hot rou
   // rare route's ordinary requests above its p90 take from the same cap: a slow one can find
   // it spent; and on a crowded test machine, its ordinary requests' p90 can reach the slow
   // ones'.) Without the fair share no slow rare request was kept at all; half is the bar.
+  // The slow ones are told by their path, not their duration: a 600 ms timer can fire up to a
+  // millisecond early (libuv's loop clock counts whole milliseconds: nodejs/node#26578,
+  // libuv/libuv#4773): a kept slow request's server span of 599.6 ms went uncounted, and with
+  // three of four measured so the test timed out (1 run in 10), though all four were kept.
   const wanted = Math.ceil(slowSent / 2);
   const rareSlow = await eventually(async () => {
-    const kept = (await traces(RARE)).traces.filter((t) => t.durationMs >= RARE_SLOW_MS);
+    const kept: { spans: TraceResponse['spans']; server: TraceResponse['spans'][number] }[] = [];
+    for (const summary of (await traces(RARE)).traces) {
+      const spans = (await detail(summary.traceId)).spans;
+      const server = spans.find((s) => s.kind === 2);
+      if (server?.attributes['url.path'] === `/async-wait/${RARE_SLOW_MS}`) kept.push({ spans, server });
+    }
     return kept.length >= wanted ? kept : undefined;
   }, `${wanted} slow ${RARE} traces`);
   let whole = 0;
-  for (const summary of rareSlow) {
-    const spans = (await detail(summary.traceId)).spans;
-    const server = spans.find((s) => s.parentSpanId === null || s.kind === 2);
-    if (spans.length > 1 && server?.attributes['headroom.trace.partial'] !== true) whole++;
-    assert.equal(typeof server?.attributes['headroom.route.p90_ms'], 'number', 'kept for being slow for its route');
+  for (const { spans, server } of rareSlow) {
+    if (spans.length > 1 && server.attributes['headroom.trace.partial'] !== true) whole++;
+    assert.equal(typeof server.attributes['headroom.route.p90_ms'], 'number', `kept for being slow for its route: ${JSON.stringify(server.attributes)}`);
   }
   assert.ok(whole >= wanted, `${whole} of ${slowSent} slow rare requests kept whole`);
 
