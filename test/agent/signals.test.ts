@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InFlightTracker } from '../../agent/src/signals/capacity';
 import { EventLoopDelay } from '../../agent/src/signals/event-loop-delay';
-import { blockedMs, stallTimes, TICK_MS } from '../../agent/src/signals/stalls';
+import { blockedMs, splitStall, stallTimes, TICK_MS } from '../../agent/src/signals/stalls';
 
 test('in-flight: time-weighted mean and peak per interval', () => {
   const t = new InFlightTracker(0);
@@ -48,5 +48,27 @@ test('stall times: the tick estimate narrowed to what the span and the snapshot 
   assert.deepEqual(stallTimes(estimate, inside(900, 950, 1_100)), estimate);
   // The blocking code ran at the snapshot, whatever the estimate says.
   assert.deepEqual(stallTimes({ startEpochMs: 1_120, endEpochMs: 1_130 }, inside(null, null, 1_100)), { startEpochMs: 1_100, endEpochMs: 1_130 });
+});
+
+test('stall split: a blocked stretch is cut between the requests caught in it', () => {
+  const estimate = { startEpochMs: 1_000, endEpochMs: 1_750 };
+  const caught = (start: number | null, end: number | null, at: number) => ({ spanStartEpochMs: start, spanEndEpochMs: () => end, atEpochMs: at });
+  // One request caught: the whole stretch is its.
+  assert.deepEqual(splitStall(estimate, [caught(990, 1_740, 1_050)]), [estimate]);
+  // The second request's span began after the first was caught: that is where its handler began.
+  assert.deepEqual(splitStall(estimate, [caught(990, 1_250, 1_050), caught(1_251, 1_500, 1_300), caught(1_502, null, 1_550)]), [
+    { startEpochMs: 1_000, endEpochMs: 1_251 },
+    { startEpochMs: 1_251, endEpochMs: 1_502 },
+    { startEpochMs: 1_502, endEpochMs: 1_750 },
+  ]);
+  // The second's span began earlier (an awaited continuation): the first's end, else halfway.
+  assert.deepEqual(splitStall(estimate, [caught(990, 1_400, 1_050), caught(800, null, 1_500)]), [
+    { startEpochMs: 1_000, endEpochMs: 1_400 },
+    { startEpochMs: 1_400, endEpochMs: 1_750 },
+  ]);
+  assert.deepEqual(splitStall(estimate, [caught(990, null, 1_050), caught(800, null, 1_450)]), [
+    { startEpochMs: 1_000, endEpochMs: 1_250 },
+    { startEpochMs: 1_250, endEpochMs: 1_750 },
+  ]);
 });
 

@@ -1,11 +1,34 @@
 // What a stall event says: the whole time the loop was blocked (not the part inside a span),
 // and whose code blocked it — the app's, or the agent's own export.
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { EventsResponse, EventView, TraceResponse } from '../../collector/src/api-types';
 import { eventually, FIXTURES, RANGE, runApp, sampledTraceparent, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
 
 const SERVICE = 'agent-e2e-stall-attribution';
+
+/** A connection the server has accepted and answered once, so a request on it is read at once. */
+async function keptAlive(port: number): Promise<{ request: (text: string) => Promise<void>; close: () => void }> {
+  const socket = connect(port, '127.0.0.1');
+  let waiting: (() => void) | null = null;
+  socket.on('data', (chunk: Buffer) => {
+    // One small response per request: its end is the end of the chunk that holds the body.
+    if (/\r\n\r\n[^]*$/.test(chunk.toString()) && waiting) {
+      const done = waiting;
+      waiting = null;
+      done();
+    }
+  });
+  const request = (text: string): Promise<void> => new Promise((resolve, reject) => {
+    waiting = resolve;
+    socket.once('error', reject);
+    socket.write(text);
+  });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  await request('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  return { request, close: () => socket.destroy() };
+}
 
 describe('stall events', () => {
   let collector: TestCollector;
@@ -49,6 +72,29 @@ describe('stall events', () => {
     const endNs = (s: { startNs: string; durationMs: number }): bigint => BigInt(s.startNs) + BigInt(Math.round(s.durationMs * 1e6));
     assert.ok(BigInt(span.startNs) >= BigInt(parent.startNs) && endNs(span) <= endNs(parent) + 1_000_000n, 'the stall span lies inside its parent');
     if (parent.name === 'inner') assert.ok(span.durationMs < duration, `span ${String(span.durationMs)} ms, stall ${String(duration)} ms`);
+  });
+
+  test('handlers that block back to back in one loop iteration are a stall each, in its own request', async () => {
+    // Three requests at once on kept-alive connections: the first blocks 250 ms while the
+    // others arrive; their handlers then run one after the other, in one loop iteration with no
+    // tick between them. The loop was blocked 500 ms at a stretch, by two callbacks of 250 ms,
+    // each its own request's.
+    const sockets = await Promise.all([0, 1, 2].map(() => keptAlive(app.port)));
+    const calls = sockets.map(() => sampledTraceparent());
+    await Promise.all(sockets.map((socket, i) => socket.request(`GET /busy-250 HTTP/1.1\r\nHost: x\r\ntraceparent: ${calls[i]!.header}\r\n\r\n`)));
+    for (const socket of sockets) socket.close();
+    const found = await eventually(async () => {
+      const all = await stalls();
+      const each = calls.map(({ traceId }) => all.find((e) => e.traceId === traceId));
+      return each.every((e) => e !== undefined) ? each : undefined;
+    }, 'a stall in each request', 15_000).catch(async (error: unknown) => {
+      const all = (await stalls()).filter((e) => calls.some((c) => c.traceId === e.traceId));
+      throw new Error(`${String(error)}; stalls of these requests: ${JSON.stringify(all.map((e) => [e.traceId, e.durationMs]))}`);
+    });
+    for (const stall of found) {
+      const duration = stall!.durationMs ?? NaN;
+      assert.ok(duration >= 200 && duration <= 350, `stall ${String(duration)} ms of a 250 ms handler`);
+    }
   });
 
   test("a stall's CPU is its loop thread's own: a thread that slept while the pool hashed hardly ran", async () => {

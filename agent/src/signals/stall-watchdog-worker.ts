@@ -15,6 +15,8 @@ interface WatchdogData {
 type InspectorModule = typeof import('node:inspector');
 
 const PROBE_TIMEOUT_MS = 2_000;
+/** Probes in one blocked stretch: every blockedMs for the first seconds of it, then none. */
+const MAX_PROBES_PER_STALL = 64;
 
 function run(data: WatchdogData): void {
   const ticks = new Int32Array(data.shared);
@@ -61,18 +63,22 @@ function run(data: WatchdogData): void {
   // thread's tick stays a plain store, and this thread wakes ~1000/blockedMs times a second.
   // Returning to the event loop between waits lets the inspector session's replies arrive.
   let seen = Atomics.load(ticks, 0);
-  let probedFor: number | null = null;
+  let probes = 0;
   const cycle = (): void => {
     if (Atomics.load(ticks, 1) === 1) return;
     Atomics.wait(ticks, 0, seen, data.blockedMs);
     const tick = Atomics.load(ticks, 0);
     if (tick !== seen) {
       seen = tick;
+      probes = 0;
       setImmediate(cycle);
-    } else if (probedFor !== tick && tick !== 0) {
+    } else if (tick !== 0 && probes < MAX_PROBES_PER_STALL) {
       // (tick 0: the main thread's loop has not started yet — modules loading, not a stall.)
-      // No tick for blockedMs: the main thread is inside one long callback right now.
-      probedFor = tick;
+      // No tick for blockedMs: the main thread is inside a long callback right now. Asked again
+      // every blockedMs while the loop stays blocked: callbacks that run back to back in one
+      // loop iteration (requests read from their sockets in one go) are each caught, not only
+      // the first. A probe that finds the span of the one before costs no stack (stalls.ts).
+      probes++;
       probe(tick, () => setImmediate(cycle));
     } else {
       setTimeout(cycle, data.blockedMs);

@@ -77,6 +77,37 @@ export function stallTimes(estimate: { startEpochMs: number; endEpochMs: number 
   return { startEpochMs: start, endEpochMs: end };
 }
 
+/** Snapshots kept in one blocked stretch (one per trace the probes found running). */
+const MAX_SNAPSHOTS = 16;
+
+/**
+ * One blocked stretch cut between the callbacks the watchdog caught running in it, in order:
+ * requests read from their sockets in one go run their handlers back to back, with no tick in
+ * between, and each is its own stall. Between two snapshots the first callback ended and the
+ * next began: at the second's span start, when that fell between them (a request read after
+ * the first's handler returned), else at the first's span end (a handler that responds when it
+ * is done; an inner span may end earlier, hence second), else halfway. One window per
+ * snapshot; the first starts and the last ends with the estimate.
+ */
+export function splitStall(estimate: { startEpochMs: number; endEpochMs: number }, snaps: readonly Pick<Snapshot, 'spanStartEpochMs' | 'spanEndEpochMs' | 'atEpochMs'>[]): { startEpochMs: number; endEpochMs: number }[] {
+  if (snaps.length < 2) return [estimate];
+  const windows: { startEpochMs: number; endEpochMs: number }[] = [];
+  let start = Math.min(estimate.startEpochMs, snaps[0]!.atEpochMs);
+  for (let i = 0; i < snaps.length; i++) {
+    const a = snaps[i]!;
+    const b = snaps[i + 1];
+    let end = Math.max(estimate.endEpochMs, a.atEpochMs);
+    if (b) {
+      const within = (t: number | null): t is number => t !== null && t >= a.atEpochMs && t <= b.atEpochMs;
+      const aEnd = a.spanEndEpochMs();
+      end = within(b.spanStartEpochMs) ? b.spanStartEpochMs : within(aEnd) ? aEnd : (a.atEpochMs + b.atEpochMs) / 2;
+    }
+    windows.push({ startEpochMs: start, endEpochMs: end });
+    start = end;
+  }
+  return windows;
+}
+
 /** An SDK span's end time (epoch ms), once it has ended; the API's Span does not expose it. */
 function endOf(span: { ended?: unknown; endTime?: unknown } | undefined): () => number | null {
   return () => {
@@ -122,7 +153,9 @@ export function startStallDetector(options: StallOptions): () => void {
   // Measured from the first tick on: before it, the loop was not running yet (the app's
   // modules were loading), which is start-up time, not a stall.
   let last = -1;
-  let snapshot: Snapshot | null = null;
+  // The requests (traces) the watchdog's probes found running during the current tick's blocked
+  // stretch, one snapshot each, in order (usually one).
+  let snapshots: Snapshot[] = [];
   // The loop thread's CPU time at the last tick: a "stall" during which it used little CPU was
   // the thread not running (starved of CPU, paused, swapping) or a blocking syscall, not
   // JavaScript — worth telling apart, since the remedy differs.
@@ -135,6 +168,14 @@ export function startStallDetector(options: StallOptions): () => void {
       if (seenTick !== tick) return 0;
       const ctx = context.active();
       let spanContext = trace.getSpanContext(ctx) ?? null;
+      const light = spanContext ? null : options.lightParent(ctx);
+      if (light) spanContext = light.spanContext;
+      // The watchdog asks again while the loop stays blocked: the same trace still running is the
+      // same request's callback (its inner span may have ended meanwhile), already snapshotted —
+      // no stack read. Another trace is another request's callback, run back to back.
+      const previous = snapshots[snapshots.length - 1];
+      if (previous && (previous.spanContext?.traceId ?? null) === (spanContext?.traceId ?? null)) return 1;
+      if (snapshots.length >= MAX_SNAPSHOTS) return 1;
       const rpc = getRPCMetadata(ctx);
       // V8's own format, whatever the app installed (source-map-support and the like would
       // run app code inside the interrupt); restored at once.
@@ -156,11 +197,8 @@ export function startStallDetector(options: StallOptions): () => void {
       const started = span?.startTime;
       let spanStartEpochMs = Array.isArray(started) ? started[0] * 1000 + started[1] / 1e6 : null;
       let spanEndEpochMs = endOf(span);
-      if (!spanContext) {
-        const light = options.lightParent(ctx);
-        if (light) ({ spanContext, startEpochMs: spanStartEpochMs, endEpochMs: spanEndEpochMs } = light);
-      }
-      snapshot = {
+      if (light) ({ startEpochMs: spanStartEpochMs, endEpochMs: spanEndEpochMs } = light);
+      snapshots.push({
         tick,
         spanContext,
         rpc,
@@ -171,7 +209,7 @@ export function startStallDetector(options: StallOptions): () => void {
         spanStartEpochMs,
         spanEndEpochMs,
         atEpochMs: performance.timeOrigin + performance.now(),
-      };
+      });
       if (spanContext) options.stallPending(spanContext.traceId);
       return 1;
     } catch {
@@ -180,9 +218,8 @@ export function startStallDetector(options: StallOptions): () => void {
   };
   Object.defineProperty(globalThis, Symbol.for(PROBE_KEY), { value: probe, configurable: true, enumerable: false, writable: true });
 
-  const emit = guard('stall', (estimatedMs: number, endAt: number, snap: Snapshot | null, code: StallCode | null, cpuUsedMs: number) => {
-    const estimatedEnd = performance.timeOrigin + endAt;
-    const estimate = { startEpochMs: estimatedEnd - estimatedMs, endEpochMs: estimatedEnd };
+  const emit = guard('stall', (estimate: { startEpochMs: number; endEpochMs: number }, snap: Snapshot | null, code: StallCode | null, cpuUsedMs: number) => {
+    const estimatedMs = estimate.endEpochMs - estimate.startEpochMs;
     // The event states the whole stall: every other request waited that long, whatever span
     // the blocking code ran in. Only the span is clipped, to lie inside its parent.
     const { startEpochMs: spanStart, endEpochMs: spanEnd } = stallTimes(estimate, snap);
@@ -231,6 +268,43 @@ export function startStallDetector(options: StallOptions): () => void {
     });
   });
 
+  /** The tick after a blocked stretch (or one a probe looked into): its stalls, and the pending traces resolved. */
+  const stretchEnded = (isStall: boolean, gap: number, now: number, cpuMs: number): void => {
+    const snaps = snapshots;
+    const codes = snaps.map((snap) => stallCode(snap.stack, agentDir));
+    const stalled = new Set<Snapshot>();
+    if (isStall) {
+      const endEpochMs = performance.timeOrigin + now;
+      const estimate = { startEpochMs: endEpochMs - blockedMs(gap), endEpochMs };
+      const windows = splitStall(estimate, snaps);
+      // A callback caught in the stretch that ran under the threshold is no stall of its own;
+      // if none reached it (short callbacks adding up), the stretch is one, the first's.
+      const long: number[] = [];
+      windows.forEach((w, i) => {
+        if (w.endEpochMs - w.startEpochMs >= options.thresholdMs) long.push(i);
+      });
+      if (snaps.length < 2 || long.length === 0) {
+        emit(estimate, snaps[0] ?? null, codes[0] ?? null, cpuMs);
+        if (snaps[0]) stalled.add(snaps[0]);
+      } else {
+        // The CPU read at the two ticks is shared out in proportion to each one's time.
+        const total = estimate.endEpochMs - estimate.startEpochMs;
+        for (const i of long) {
+          const w = windows[i]!;
+          emit(w, snaps[i]!, codes[i]!, total > 0 ? (cpuMs * (w.endEpochMs - w.startEpochMs)) / total : cpuMs);
+          stalled.add(snaps[i]!);
+        }
+      }
+    }
+    // Once per trace (a trace caught, left and caught again has two snapshots).
+    const resolved = new Map<string, boolean>();
+    snaps.forEach((snap, i) => {
+      const traceId = snap.spanContext?.traceId;
+      if (traceId !== undefined) resolved.set(traceId, resolved.get(traceId) === true || (stalled.has(snap) && codes[i]?.agent !== true));
+    });
+    for (const [traceId, stall] of resolved) options.stallResolved(traceId, stall);
+  };
+
   const interval = setInterval(() => {
     const now = performance.now();
     const gap = last < 0 ? 0 : now - last;
@@ -238,13 +312,10 @@ export function startStallDetector(options: StallOptions): () => void {
     last = now;
     const cpu = cpuClock.readMs();
     const isStall = gap - TICK_MS >= options.thresholdMs;
-    const snap = snapshot?.tick === tick ? snapshot : null;
-    // Read only when a snapshot was taken, i.e. during a stall: nothing of this per request.
-    const code = snap ? stallCode(snap.stack, agentDir) : null;
-    if (snapshot?.spanContext) options.stallResolved(snapshot.spanContext.traceId, isStall && snap !== null && code?.agent !== true);
-    if (isStall) emit(blockedMs(gap), now, snap, code, cpu - cpuAtTick);
+    // Snapshots are taken only while the loop is blocked: nothing of this on an ordinary tick.
+    if (snapshots.length > 0 || isStall) stretchEnded(isStall, gap, now, cpu - cpuAtTick);
     cpuAtTick = cpu;
-    snapshot = null;
+    if (snapshots.length > 0) snapshots = [];
     tick = (tick + 1) | 0;
     Atomics.store(ticks, 0, tick);
   }, TICK_MS);
