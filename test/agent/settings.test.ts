@@ -24,6 +24,21 @@ test('OTel endpoints: base gets /v1/<signal>, per-signal ones are used as given'
   assert.equal(settings.logsUrl, 'http://other:1234/logs');
 });
 
+test("a base endpoint given as a signal's full URL is used without the signal's path, and said so", () => {
+  // The spec appends /v1/<signal> to the base: http://c:4318/v1/traces would send to
+  // /v1/traces/v1/traces, and every export would be refused with a 404.
+  const { settings, problems } = readSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/v1/traces' });
+  assert.equal(settings.tracesUrl, 'http://collector:4318/v1/traces');
+  assert.equal(settings.metricsUrl, 'http://collector:4318/v1/metrics');
+  assert.equal(settings.logsUrl, 'http://collector:4318/v1/logs');
+  assert.equal(problems.length, 1, problems.join('; '));
+  assert.match(problems[0]!, /OTEL_EXPORTER_OTLP_ENDPOINT="http:\/\/collector:4318\/v1\/traces" \(the base URL, to which \/v1\/traces, \/v1\/metrics and \/v1\/logs are appended; .*OTEL_EXPORTER_OTLP_TRACES_ENDPOINT.*; using http:\/\/collector:4318\/\)/);
+  // Under a prefix, with a trailing slash: the prefix stays.
+  const prefixed = readSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'https://gw.example/otlp/v1/logs/' });
+  assert.equal(prefixed.settings.metricsUrl, 'https://gw.example/otlp/v1/metrics');
+  assert.equal(prefixed.problems.length, 1);
+});
+
 test('slow threshold follows Apdex T unless set', () => {
   assert.equal(readSettings({ HEADROOM_APDEX_T: '100' }).settings.slowTraceMs, 400);
   assert.equal(readSettings({ HEADROOM_APDEX_T: '100', HEADROOM_SLOW_TRACE_MS: '250' }).settings.slowTraceMs, 250);

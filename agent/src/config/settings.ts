@@ -81,6 +81,20 @@ function urlSetting(raw: string | undefined, name: string, problems: string[], f
   }
 }
 
+/**
+ * The base endpoint without a signal's path: OTLP appends /v1/<signal> to the base, so one set to
+ * a signal's full URL (a common slip, the URL the collector's docs show for one signal) would
+ * send to /v1/traces/v1/traces and have every export refused with a 404.
+ */
+function withoutSignalPath(base: URL, problems: string[]): URL {
+  const match = /\/v1\/(?:traces|metrics|logs)\/?$/.exec(base.pathname);
+  if (!match) return base;
+  const fixed = new URL(base.href);
+  fixed.pathname = base.pathname.slice(0, match.index + 1);
+  problems.push(`OTEL_EXPORTER_OTLP_ENDPOINT=${JSON.stringify(base.href)} (the base URL, to which /v1/traces, /v1/metrics and /v1/logs are appended; a signal's full URL goes in OTEL_EXPORTER_OTLP_TRACES_ENDPOINT and the like; using ${fixed.href})`);
+  return fixed;
+}
+
 /** The agent speaks OTLP/HTTP protobuf only: another protocol asked for is ignored, and said so. */
 function protocolSettings(env: Env, problems: string[]): void {
   for (const name of ['OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', 'OTEL_EXPORTER_OTLP_LOGS_PROTOCOL']) {
@@ -116,7 +130,8 @@ export function readSettings(env: Env): SettingsResult {
   }
   if (env.OTEL_SDK_DISABLED !== undefined && isTrue(env.OTEL_SDK_DISABLED)) enabled = false;
 
-  const base = urlSetting(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'OTEL_EXPORTER_OTLP_ENDPOINT', problems, DEFAULT_ENDPOINT) ?? new URL(DEFAULT_ENDPOINT);
+  const given = urlSetting(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'OTEL_EXPORTER_OTLP_ENDPOINT', problems, DEFAULT_ENDPOINT);
+  const base = given ? withoutSignalPath(given, problems) : new URL(DEFAULT_ENDPOINT);
   protocolSettings(env, problems);
   const serviceName = env.OTEL_SERVICE_NAME?.trim() ? env.OTEL_SERVICE_NAME.trim() : null;
   const apdexTMs = numberSetting(env, 'HEADROOM_APDEX_T', 500, problems, { min: 1, max: 600_000 });
