@@ -41,7 +41,13 @@ export interface ServiceSummary {
   eventLoopUtilization: number | null;
   /** Latest RSS summed over the processes alive at the range's end (reported in its last 2 minutes). */
   memoryRssBytes: number | null;
+  /** Every process seen in the range, those that stopped or went silent in it too. */
   instances: number;
+  /**
+   * The processes alive at the range's end: reported in its last 2 minutes and sent no stop
+   * event by then (the dashboard's "live"). Absent from older collectors.
+   */
+  liveInstances?: number;
   lastSeen: number | null;
   sparkline: { t: number[]; throughputRpm: number[]; p95Ms: (number | null)[] };
 }

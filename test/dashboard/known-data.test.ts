@@ -28,6 +28,19 @@ async function legend(page: Page, chart: string): Promise<Record<string, string>
   return Object.fromEntries(rows);
 }
 
+/**
+ * The overview's Instances cell for a service once it reads `expected` (it counted every process
+ * seen in the range, so "2" for one live process beside one that crashed).
+ */
+async function overviewInstances(service: string, expected: string): Promise<void> {
+  const page = await open('/');
+  try {
+    await eventually("the overview's instances", () => page.locator(`tr[data-service="${service}"] [data-col="instances"]`).textContent(), (v) => v === expected);
+  } finally {
+    await page.close();
+  }
+}
+
 test('a process that sent its stop event is shown stopped at once, with why, and leaves the live count', async () => {
   const service = 'stopped-svc';
   const now = Date.now();
@@ -69,6 +82,7 @@ test('a process that sent its stop event is shown stopped at once, with why, and
   } finally {
     await page.close();
   }
+  await overviewInstances(service, '1 live · 2 gone');
 });
 
 test('a chart legend shows one moment: the newest bucket with data; a process gone by then is folded away, and shows a dash when shown; processes named by role, worker and pid', async () => {
@@ -121,6 +135,7 @@ test('a chart legend shows one moment: the newest bucket with data; a process go
   } finally {
     await servicePage.close();
   }
+  await overviewInstances(service, '1 live · 1 gone');
 });
 
 test('the traces page lists the slow and failed traces by default, a hundred at a time, with "load more"', async () => {

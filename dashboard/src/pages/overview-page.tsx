@@ -1,5 +1,6 @@
 // Every service with its headline figures and a sparkline, worst first.
 
+import type { ServiceSummary } from '@headroom/collector/api-types';
 import { api } from '../api/endpoints';
 import { sparklineChart } from '../charts/sparkline';
 import { UplotChart } from '../charts/uplot-chart';
@@ -13,6 +14,12 @@ import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { isLive } from '../state/time-range';
 import { withPage } from '../state/view-state';
+
+/** "3", or "3 live · 1 gone" as the service page says it: the processes seen in the range, the gone ones apart. */
+function instancesText(s: ServiceSummary): string {
+  const live = s.liveInstances ?? s.instances;
+  return live < s.instances ? `${live} live · ${s.instances - live} gone` : String(s.instances);
+}
 
 export function OverviewPage() {
   const { view } = useNavigation();
@@ -65,7 +72,7 @@ export function OverviewPage() {
                       <td class="num" data-col="apdex">{formatApdex(s.apdex)}</td>
                       <td class="num" data-col="elu">{formatPercent(s.eventLoopUtilization, 0)}</td>
                       <td class="num" data-col="memory">{formatBytes(s.memoryRssBytes)}</td>
-                      <td class="num" data-col="instances">{s.instances}</td>
+                      <td class="num" data-col="instances">{instancesText(s)}</td>
                       <td class="spark-col">
                         <UplotChart spec={sparklineChart(s)} height={36} compact />
                       </td>

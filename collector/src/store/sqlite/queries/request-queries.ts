@@ -14,7 +14,8 @@ import { MINUTE_MS, msToNs, seriesBuckets } from '../../time-buckets';
 import { apdexTFromResource } from '../apdex-threshold';
 import { distinctServices, distinctWithin } from '../distinct-keys';
 import type { Database } from 'better-sqlite3';
-import type { GaugeQueries } from './gauge-queries';
+import { STOP_LOOKBACK_MS } from '../../instance-stop';
+import { ALIVE_WITHIN_MS, type GaugeQueries } from './gauge-queries';
 import type { RequestPartQueries } from './request-parts';
 import { addRow, bucketedRollups, forEachRollupRow } from './rollup-reader';
 import { StatementCache } from './statement-cache';
@@ -99,11 +100,27 @@ export class RequestQueries {
         eventLoopUtilization: this.gauges.servingMean(service, 'eventloop.utilization', q),
         memoryRssBytes: this.gauges.aliveSum(service, 'memory.rss', q, Date.now()),
         instances: inst?.instances ?? 0,
+        liveInstances: inst ? this.liveInstances(service, q, Date.now()) : 0,
         lastSeen: inst?.last_seen ?? null,
         sparkline: this.sparkline(service, q),
       });
     }
     return { from: q.from, to: q.to, services: out };
+  }
+
+  /**
+   * The processes alive at the range's end, as the dashboard's instances list counts them
+   * (dashboard/src/shape/instance-names.ts isGone): a report within ALIVE_WITHIN_MS before the end
+   * (`to`, or now for a range still under way) and no stop event by then.
+   */
+  private liveInstances(service: string, q: RangeQuery, now: number): number {
+    const end = Math.min(q.to, now);
+    const since = Math.max(q.from, end - ALIVE_WITHIN_MS);
+    return this.stmts
+      .get(`SELECT count(*) FROM instances WHERE service = ? AND first_seen_ms < ? AND last_seen_ms >= ?
+              AND instance_id NOT IN (SELECT instance_id FROM events WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stop')`)
+      .pluck()
+      .get(service, q.to, since, service, msToNs(since - STOP_LOOKBACK_MS), msToNs(end)) as number;
   }
 
   private sparkline(service: string, q: RangeQuery): ServiceSummary['sparkline'] {
