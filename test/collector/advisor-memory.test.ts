@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { totalmem } from 'node:os';
 import { after, before, test } from 'node:test';
-import { byKind, eventually, GOOD_SERVER_ENV, sendGauges, sendStart, startAdvisorTest, TEST_OPTIONS, type AdvisorTest } from './support/advisor-harness';
+import { byKind, eventually, GOOD_SERVER_ENV, sendEvent, sendGauges, sendStart, startAdvisorTest, TEST_OPTIONS, type AdvisorTest } from './support/advisor-harness';
 
 const MIB = 1024 * 1024;
 
@@ -125,6 +125,40 @@ test('processes that together use most of a small host: host-full finding', asyn
   assert.equal(f.title, '2 processes on small-host use 88 % of its 1 GiB memory');
   // The heap limits (2 × 512 MiB) fit the memory; only the resident memory is the problem.
   assert.equal((await t.findings('crowded-svc')).filter((x) => x.kind === 'memory.heap-limits-exceed-host').length, 0);
+});
+
+test("processes that ended are not counted with those that replaced them on the host", async () => {
+  // A 1 GiB container whose cluster replaced its two workers a minute ago: one stopped by
+  // SIGTERM (its own stop event), one killed by SIGKILL (the OOM killer: no stop event of its
+  // own, its primary reported the exit). Their last reports are within the rule's 5 minutes.
+  const now = Date.now();
+  const host = 'replaced-host';
+  const settings = { memory_limit_bytes: 1024 * MIB, host_memory_bytes: 64 * 1024 * MIB, heap_limit_bytes: 512 * MIB, heap_limit_explicit: true };
+  const rss = (from: number, to: number, mib: number) => [{ name: 'process.memory.usage', unit: 'By', points: Array.from({ length: 10 }, (_, i) => ({ t: from + ((to - from) * i) / 9, v: mib * MIB })) }];
+  const proc = (id: string, pid: number, role: string) => ({ 'service.name': 'replaced-svc', 'service.instance.id': id, 'host.name': host, 'process.pid': pid, 'headroom.cluster.role': role });
+  const primary = proc('replaced-primary', 100, 'primary');
+  await sendStart(t.otlpUrl, primary, { ...settings, cluster_role: 'primary' }, now - 240_000);
+  await sendGauges(t.otlpUrl, primary, rss(now - 230_000, now - 2000, 60));
+  for (const [id, pid] of [['old-1', 101], ['old-2', 102]] as const) {
+    await sendStart(t.otlpUrl, proc(id, pid, 'worker'), { ...settings, cluster_role: 'worker' }, now - 230_000);
+    await sendGauges(t.otlpUrl, proc(id, pid, 'worker'), rss(now - 220_000, now - 70_000, 450));
+  }
+  await sendEvent(t.otlpUrl, proc('old-1', 101, 'worker'), 'headroom.process.stop', 'process stopped by SIGTERM after 3 min', { 'headroom.stop.reason': 'signal', 'headroom.stop.signal': 'SIGTERM' }, now - 65_000);
+  await sendEvent(t.otlpUrl, primary, 'headroom.process.worker_exit', 'worker 2 (pid 102) killed by SIGKILL', { 'headroom.worker.id': 2, 'headroom.worker.intended': false, 'headroom.worker.pid': 102, 'headroom.worker.signal': 'SIGKILL' }, now - 64_000);
+  for (const [id, pid] of [['new-1', 103], ['new-2', 104]] as const) {
+    await sendStart(t.otlpUrl, proc(id, pid, 'worker'), { ...settings, cluster_role: 'worker' }, now - 60_000);
+    await sendGauges(t.otlpUrl, proc(id, pid, 'worker'), rss(now - 55_000, now - 2000, 450));
+  }
+  await eventually(async () => {
+    await t.tc.collector.storage.flush();
+    const q = { service: 'replaced-svc', from: now - 600_000, to: now + 1000, limit: 10 };
+    return t.tc.collector.storage.events({ ...q, type: 'stop' }).events.length === 1 && t.tc.collector.storage.events({ ...q, type: 'worker_exit' }).events.length === 1 ? true : undefined;
+  }, 'the stop and the worker exit stored');
+  const f = await t.waitFor('replaced-svc', 'host-full finding', byKind('memory.host-full', host));
+  // The two running workers: 900 MiB of 1 GiB, not four processes and 1.8 GiB.
+  assert.equal(f.evidence.figures.processes, 2);
+  assert.equal(f.evidence.figures.rssSumBytes, 900 * MIB);
+  assert.equal(f.title, `2 processes on ${host} use 88 % of its 1 GiB memory`);
 });
 
 test('four cluster workers leaking after a burst: all named as the pages name them, at the steady rate', async () => {

@@ -9,7 +9,7 @@
 // - host memory: the processes on one host together use (RSS) most of its memory, or their
 //   heap limits add up beyond it — the kernel's OOM killer, not V8, would then stop them.
 import type { Finding, InstanceView } from '../api-types';
-import { byHost, bytes, finding, gauge, instanceNames, numberSetting, percent, plural, round, servingInstances, windowWords, type ServiceContext } from './context';
+import { byHost, bytes, finding, gauge, instanceNames, numberSetting, percent, plural, round, runningInstances, servingInstances, windowWords, type ServiceContext } from './context';
 import { theilSen, type Trend } from './robust-trend';
 
 const HOUR = 3_600_000;
@@ -165,7 +165,7 @@ function hostMemory(ctx: ServiceContext): Finding[] {
   const t = ctx.thresholds;
   const recent = { from: Math.max(ctx.window.from, ctx.window.to - t.heapWindowMs), to: ctx.window.to };
   const rss = latestMax(ctx, 'memory.rss', recent);
-  const alive = servingInstances(ctx.instances).filter((i) => i.lastSeen >= recent.from);
+  const alive = runningInstances(ctx, recent.from);
   const out: Finding[] = [];
   for (const [host, list] of byHost(alive)) {
     const memory = list.map((i) => numberSetting(i, 'memory_limit_bytes') ?? numberSetting(i, 'host_memory_bytes')).find((m) => m !== null && m > 0) ?? null;

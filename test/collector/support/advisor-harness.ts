@@ -151,6 +151,17 @@ export async function sendGauges(otlpUrl: string, resource: Record<string, strin
   if (result.code !== ExportResultCode.SUCCESS) throw new Error(`export failed: ${String(result.error)}`);
 }
 
+/** One of the agent's events (`headroom.process.stop`, `headroom.process.worker_exit`, …) through the real OTLP log exporter, at `timeMs`. */
+export async function sendEvent(otlpUrl: string, resource: Record<string, string | number>, eventName: string, body: string, attributes: Record<string, number | string | boolean>, timeMs: number): Promise<void> {
+  const provider = new LoggerProvider({
+    resource: resourceFromAttributes(resource),
+    processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${otlpUrl}/v1/logs` }) })],
+  });
+  provider.getLogger('headroom').emit({ eventName, body, attributes: { 'event.name': eventName, ...attributes }, timestamp: timeMs });
+  await provider.forceFlush();
+  await provider.shutdown();
+}
+
 /** A process start event with its settings, as the agent emits it, through the real OTLP log exporter (at `timeMs`, else now). */
 export async function sendStart(otlpUrl: string, resource: Record<string, string | number>, settings: Record<string, number | string | boolean>, timeMs?: number): Promise<void> {
   const provider = new LoggerProvider({
