@@ -6,7 +6,7 @@ import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } 
 import { logs } from '@opentelemetry/api-logs';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import type { AgentSettings } from './config/settings';
-import { postSync } from './export/exit-delivery';
+import { exitDeliveryTimeoutMs, postSync } from './export/exit-delivery';
 import { createExportPipeline, pendingPosts, type ExportPipeline } from './export/pipeline';
 import { esmHookInclude, registerEsmHook } from './esm-hook';
 import { propagatorFromEnv, requireSdkNode } from './lazy-sdk-node';
@@ -261,11 +261,8 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
         // best effort
       }
     }
-    // A collector that failed the last export would most likely keep the process waiting for
-    // the whole timeout: the exit is the app's, not to be delayed for nothing.
-    if (!pipeline.health.answering) return;
     try {
-      postSync(pendingPosts(pipeline, settings, resource, env), settings.shutdownTimeoutMs);
+      postSync(pendingPosts(pipeline, settings, resource, env), exitDeliveryTimeoutMs(pipeline.health.answering, settings.shutdownTimeoutMs));
     } catch (err) {
       report('internal', `delivery at exit: ${describe(err)}`);
     }

@@ -2,6 +2,8 @@
 // process.exit, empty loop, crash) — and the collector takes the stopped process out of the
 // live figures at once (the instances list, the service's RSS summed over live processes).
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { EventsResponse, EventView, InstancesResponse, InstanceStop, ServicesResponse } from '../../collector/src/api-types';
 import { eventually, FIXTURES, RANGE, runApp, startTestCollector, type TestCollector } from './support/harness';
@@ -101,6 +103,52 @@ describe('process stop events', () => {
     const crash = await collector.api<EventsResponse>(`/api/events?service=${service}&type=uncaught_exception&${RANGE()}`);
     assert.equal(crash.events.length, 1);
     assert.ok((crash.events[0]?.timeMs ?? Infinity) <= event.timeMs);
+  });
+
+  test("a crash just after the collector refused an export: the crash and its stop still arrive", async () => {
+    const service = 'stop-crash-after-refusal';
+    // In front of the collector: refuses every export (400, final: nothing is retried) until
+    // opened, then passes them on. The agent's last export before the crash has failed.
+    let open = false;
+    let refused = 0;
+    const gate = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (!open) {
+          refused++;
+          res.writeHead(400).end();
+          return;
+        }
+        const headers: Record<string, string> = { 'content-type': req.headers['content-type'] ?? 'application/x-protobuf' };
+        if (req.headers['content-encoding']) headers['content-encoding'] = req.headers['content-encoding'];
+        fetch(`${collector.collector.otlpUrl}${req.url ?? '/'}`, { method: 'POST', headers, body: Buffer.concat(chunks) })
+          .then(async (r) => res.writeHead(r.status).end(Buffer.from(await r.arrayBuffer())))
+          .catch(() => res.writeHead(502).end());
+      });
+    });
+    await new Promise<void>((r) => gate.listen(0, '127.0.0.1', r));
+    try {
+      const app = await runApp(`${FIXTURES}/crash-app.js`, {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(gate.address() as AddressInfo).port}`,
+        OTEL_SERVICE_NAME: service,
+        CRASH_AFTER_MS: 'request',
+        // Nothing exported between the opening and the crash: the refusal stays the last word.
+        OTEL_METRIC_EXPORT_INTERVAL: '60000',
+      });
+      // The start event's export, a second after listen.
+      await eventually(async () => (refused > 0 ? true : undefined), 'a refused export');
+      open = true;
+      await fetch(`${app.base}/crash`).then((r) => r.text());
+      assert.deepEqual(await app.exited, { code: 1, signal: null });
+      const event = await stopOf(service);
+      assert.equal(event.attributes['headroom.stop.reason'], 'uncaught_exception');
+      const crash = await collector.api<EventsResponse>(`/api/events?service=${service}&type=uncaught_exception&${RANGE()}`);
+      assert.equal(crash.events.length, 1);
+    } finally {
+      gate.closeAllConnections();
+      await new Promise((r) => gate.close(r));
+    }
   });
 
   test('a process killed by SIGKILL sends no stop: it is only silent', async () => {

@@ -36,6 +36,17 @@ process.stdin.on('end', async () => {
   process.exit(0);
 });`;
 
+/**
+ * How long the exit may wait for the delivery. After a failed export the collector may still
+ * be down (the post fails at once) or hang (the wait lasts the whole timeout), so it gets a
+ * shorter try: a quarter of HEADROOM_SHUTDOWN_TIMEOUT_MS, at least 1 s. Not trying at all lost
+ * the stop and crash events of every process that ended within an export interval of an outage
+ * (a crash then looked like a process gone quiet, and crash.count missed it).
+ */
+export function exitDeliveryTimeoutMs(collectorAnswering: boolean, shutdownTimeoutMs: number): number {
+  return collectorAnswering ? shutdownTimeoutMs : Math.min(shutdownTimeoutMs, Math.max(1000, shutdownTimeoutMs / 4));
+}
+
 /** Posts each body in turn, waiting at most `timeoutMs` in all; false when not all were sent. */
 export function postSync(posts: Post[], timeoutMs: number): boolean {
   if (posts.length === 0) return true;
