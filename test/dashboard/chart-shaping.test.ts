@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { EventView, InstanceSeries, InstanceSeriesResponse, ServiceSeriesResponse } from '@headroom/collector/api-types';
+import type { EventView, InstanceSeries, InstanceSeriesResponse, ServiceSeriesResponse, ServiceSummary } from '@headroom/collector/api-types';
 import { eventLoopDelayChart, memoryChart, shortInstance } from '../../dashboard/src/charts/instance-charts';
 import { responseTimeChart } from '../../dashboard/src/charts/response-time-chart';
 import { apdexChart, errorRateChart, throughputChart } from '../../dashboard/src/charts/service-metric-charts';
+import { sparklineChart } from '../../dashboard/src/charts/sparkline';
 import { stallsChart } from '../../dashboard/src/charts/stalls-chart';
 import { alignTables } from '../../dashboard/src/shape/align';
 import { isolatedPoints } from '../../dashboard/src/shape/isolated-points';
@@ -55,8 +56,8 @@ test('a series from an older collector (no bodyReadPerRequestMs) stacks app / wr
 });
 
 test('throughput, error rate and Apdex charts carry their unit and scale', () => {
-  assert.equal(throughputChart(serviceSeries).unit, 'rpm');
-  assert.deepEqual(throughputChart(serviceSeries).series[0]?.values, [60, 120, 0]);
+  assert.equal(throughputChart(serviceSeries, [], 180_000).unit, 'rpm');
+  assert.deepEqual(throughputChart(serviceSeries, [], 180_000).series[0]?.values, [60, 120, 0]);
   assert.equal(errorRateChart(serviceSeries).unit, 'percent');
   const apdex = apdexChart(serviceSeries, 250);
   assert.deepEqual(apdex.yRange, [0, 1]);
@@ -164,4 +165,24 @@ test('markers a few pixels apart share one line with a count; other kinds and fa
     { x: 101, kind: 'restart', count: 1 },
     { x: 300, kind: 'stall', count: 1 },
   ]);
+});
+
+test("the throughput of a bucket still filling is its requests over the time gone by, not over the whole bucket", () => {
+  // 2,800 requests in the first 35 s of the current minute read 2,800 rpm against 4,800 before it:
+  // a fall in traffic at the right edge of every live chart that was never there.
+  const filling: ServiceSeriesResponse = { ...serviceSeries, t: [0, 60_000, 120_000], requests: [4800, 4800, 2800], throughputRpm: [4800, 4800, 2800] };
+  assert.deepEqual(throughputChart(filling, [], 120_000 + 35_000).series[0]?.values, [4800, 4800, 4800]);
+  // Under 30 s into it the count says too little: the bucket is left out (the legend reads the one before).
+  assert.deepEqual(throughputChart(filling, [], 120_000 + 10_000).series[0]?.values, [4800, 4800, null]);
+  // Done buckets, and every bucket of a range that ended, stay as they are.
+  assert.deepEqual(throughputChart(filling, [], 180_000).series[0]?.values, [4800, 4800, 2800]);
+  // An hour's bucket 15 minutes in: its requests over 15 minutes.
+  const hours: ServiceSeriesResponse = { ...serviceSeries, bucketMs: 3_600_000, t: [0, 3_600_000], requests: [60_000, 15_000], throughputRpm: [1000, 250] };
+  assert.deepEqual(throughputChart(hours, [], 3_600_000 + 900_000).series[0]?.values, [1000, 1000]);
+});
+
+test("the overview's sparkline reads its bucket still filling the same way", () => {
+  const summary = { service: 'api', sparkline: { t: [0, 300_000, 600_000], throughputRpm: [100, 100, 20], p95Ms: [null, null, null] } } as unknown as ServiceSummary;
+  // 100 requests (20 rpm over five minutes) in the first minute of the bucket: 100 rpm.
+  assert.deepEqual(sparklineChart(summary, 600_000 + 60_000).series[0]?.values, [100, 100, 100]);
 });

@@ -62,6 +62,11 @@ export interface ChartSpec {
   goneProcesses?: number;
   /** Fixed y range (e.g. Apdex 0..1); otherwise from 0 to the data's max. */
   yRange?: [number, number];
+  /**
+   * The figure the chart's `data-total` gives (otherwise its first series' sum): throughput's
+   * per-bucket counts as the API sent them, whose drawn rates rescale the bucket still filling.
+   */
+  total?: number;
 }
 
 /** The chart's name on its page (its key without the shape suffix): `data-chart`, and what keeps its focus. */

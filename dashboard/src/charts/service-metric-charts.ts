@@ -2,18 +2,21 @@
 // Each shades the spans where an agent dropped telemetry: a dip there is missing data.
 
 import type { ServiceSeriesResponse } from '@headroom/collector/api-types';
+import { fillingBucketRates } from '../shape/filling-bucket';
 import { telemetryGaps } from '../shape/telemetry-gaps';
 import { COLORS, type ChartSpec, type Marker } from './chart-spec';
 
-export function throughputChart(s: ServiceSeriesResponse, markers: Marker[] = []): ChartSpec {
+/** `now`: the bucket still filling then is read over the time gone by (shape/filling-bucket.ts). */
+export function throughputChart(s: ServiceSeriesResponse, markers: Marker[] = [], now = Date.now()): ChartSpec {
   return {
     key: 'throughput',
     title: 'Throughput',
     unit: 'rpm',
     x: s.t,
-    series: [{ label: 'requests/min', values: s.throughputRpm, color: COLORS.throughput, style: 'area' }],
+    series: [{ label: 'requests/min', values: fillingBucketRates(s.t, s.throughputRpm, s.bucketMs, now), color: COLORS.throughput, style: 'area' }],
     markers,
     gaps: telemetryGaps(s.dropped, s.bucketMs),
+    total: s.throughputRpm.reduce<number>((sum, v) => sum + (v ?? 0), 0),
   };
 }
 

@@ -25,8 +25,9 @@ export interface UplotChartProps {
   listMarkers?: boolean;
 }
 
-/** The first series' sum (e.g. requests in the window): a figure tests and tools can read. */
+/** The spec's total, or its first series' sum (e.g. requests in the window): a figure tests and tools can read. */
 function seriesTotal(spec: ChartSpec): string {
+  if (spec.total !== undefined) return String(Math.round(spec.total * 1000) / 1000);
   const first = spec.series[0];
   const values = first?.legendValues ?? first?.values ?? [];
   let total = 0;
