@@ -30,6 +30,25 @@ describe('agent on a fastify 5 app', () => {
     assert.ok(!res.transactions.some((t) => t.route === 'GET'), 'no request without its route');
   });
 
+  test('requests answered before their handler (a hook, the body parser) keep their route', async () => {
+    const denied = await fetch(`${app.base}/admin/users/7`);
+    assert.equal(denied.status, 401);
+    const allowed = await fetch(`${app.base}/admin/users/7`, { headers: { authorization: 'Bearer letmein' } });
+    assert.equal(allowed.status, 200);
+    const badJson = await fetch(`${app.base}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    assert.equal(badJson.status, 400);
+    await Promise.all([denied.text(), allowed.text(), badJson.text()]);
+    const res = await eventually(async () => {
+      const r = await collector.api<TransactionsResponse>(`/api/services/${SERVICE}/transactions?${RANGE()}`);
+      const routes = new Map(r.transactions.map((t) => [t.route, t.requests]));
+      return (routes.get('GET /admin/users/:id') ?? 0) >= 2 && (routes.get('POST /echo') ?? 0) >= 1 ? r : undefined;
+    }, 'the hook-answered requests under their routes').catch(async (error: unknown) => {
+      const r = await collector.api<TransactionsResponse>(`/api/services/${SERVICE}/transactions?${RANGE()}`);
+      throw new Error(`${String(error)}; transactions: ${JSON.stringify(r.transactions.map((t) => [t.route, t.requests]))}`);
+    });
+    assert.deepEqual(res.transactions.filter((t) => t.route === 'GET' || t.route === 'POST'), [], 'no request without its route');
+  });
+
   test('a busy handler is a stall attributed to its route', async () => {
     await fetch(`${app.base}/busy/150`).then((r) => r.text());
     const stall = await eventually(async () => {
