@@ -72,6 +72,7 @@ function agentSettingAttributes(settings: AgentSettings): Attributes {
     'headroom.setting.agent.error_traces_per_second': settings.errorTracesPerSecond,
     'headroom.setting.agent.db_statement': settings.dbStatement,
     'headroom.setting.agent.stall_threshold_ms': settings.stallThresholdMs,
+    'headroom.setting.agent.stall_attribution': settings.stallAttribution,
     'headroom.setting.agent.metric_interval_ms': settings.metricIntervalMs,
   };
 }
@@ -205,6 +206,7 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
   stops.push(
     startStallDetector({
       thresholdMs: settings.stallThresholdMs,
+      attribution: settings.stallAttribution,
       tracer,
       logger,
       onTick: (lateMs) => loopDelay.record(lateMs),

@@ -14,6 +14,7 @@ test('defaults', () => {
   assert.equal(settings.slowTraceMs, 2000);
   assert.deepEqual(settings.traceSampling, { kind: 'rate', perSecond: 10 });
   assert.equal(settings.stallThresholdMs, 100);
+  assert.equal(settings.stallAttribution, true);
   assert.equal(settings.routeSlowTracesPerSecond, 1);
   assert.ok(settings.metricIntervalMs >= 2000 && settings.metricIntervalMs <= 5000);
 });
@@ -56,8 +57,11 @@ test('bad values become problems and defaults, never exceptions', () => {
     HEADROOM_TRACES_PER_SECOND: '-1',
     OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://x',
     HEADROOM_ENABLED: 'perhaps',
+    HEADROOM_STALL_ATTRIBUTION: 'sometimes',
   });
-  assert.equal(problems.length, 4);
+  assert.equal(problems.length, 5);
+  assert.equal(settings.stallAttribution, true);
+  assert.match(problems.join(' '), /HEADROOM_STALL_ATTRIBUTION="sometimes" \(want true or false\)/);
   assert.equal(settings.apdexTMs, 500);
   assert.deepEqual(settings.traceSampling, { kind: 'rate', perSecond: 10 });
   assert.equal(settings.tracesUrl, 'http://127.0.0.1:4318/v1/traces');

@@ -126,3 +126,44 @@ describe('stall events', () => {
     assert.match(stall.message ?? '', /^event loop blocked \d+ ms in Headroom's agent/);
   });
 });
+
+describe('stall events without attribution (HEADROOM_STALL_ATTRIBUTION=false)', () => {
+  let collector: TestCollector;
+  let app: RunningApp;
+  const service = `${SERVICE}-timed-only`;
+
+  before(async () => {
+    collector = await startTestCollector();
+    app = await runApp(`${FIXTURES}/stall-app.js`, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl,
+      OTEL_SERVICE_NAME: service,
+      HEADROOM_STALL_THRESHOLD_MS: '40',
+      HEADROOM_STALL_ATTRIBUTION: 'false',
+    });
+  });
+
+  after(async () => {
+    await app?.stop();
+    await collector?.close();
+  });
+
+  test('a stall is still timed, with its CPU, but names no request, span or code; the start event says attribution is off', async () => {
+    const { header } = sampledTraceparent();
+    await fetch(`${app.base}/busy-250`, { headers: { traceparent: header } }).then((r) => r.text());
+    const stall = await eventually(async () => {
+      const r = await collector.api<EventsResponse>(`/api/events?service=${service}&type=stall&${RANGE()}`);
+      return r.events.find((e) => (e.durationMs ?? 0) >= 200);
+    }, 'the stall event');
+    assert.ok((stall.durationMs ?? NaN) <= 350, `stall ${String(stall.durationMs)} ms of a 250 ms handler`);
+    assert.equal(typeof stall.attributes['headroom.stall.cpu_ms'], 'number');
+    assert.equal(stall.route, null);
+    assert.equal(stall.traceId, null);
+    assert.equal(stall.attributes['code.function'], undefined);
+    assert.match(stall.message ?? '', /^event loop blocked \d+ ms$/);
+    const start = await eventually(async () => {
+      const r = await collector.api<EventsResponse>(`/api/events?service=${service}&type=start&${RANGE()}`);
+      return r.events[0];
+    }, 'the start event');
+    assert.equal(start.attributes['headroom.setting.agent.stall_attribution'], false);
+  });
+});

@@ -27,6 +27,11 @@ export interface AgentSettings {
   /** Traces kept per second for having failed, a tenth of it per route and status (sampling/error-trace-cap.ts). */
   errorTracesPerSecond: number;
   stallThresholdMs: number;
+  /**
+   * HEADROOM_STALL_ATTRIBUTION: name the request, span and code of each stall (the watchdog
+   * thread, ≈10 MB of RSS); off, stalls are still timed, with their CPU, but not attributed.
+   */
+  stallAttribution: boolean;
   /** Finished spans and log records held for export while the collector is slow or down. */
   maxQueue: number;
   shutdownTimeoutMs: number;
@@ -120,14 +125,19 @@ function dbStatementSetting(env: Env, problems: string[]): 'sanitized' | 'raw' {
   return 'sanitized';
 }
 
+/** A true/false setting; an unreadable value is a problem and leaves the default. */
+function booleanSetting(env: Env, name: string, fallback: boolean, problems: string[]): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (isFalse(raw)) return false;
+  if (isTrue(raw)) return true;
+  problems.push(`${name}=${JSON.stringify(raw)} (want true or false)`);
+  return fallback;
+}
+
 export function readSettings(env: Env): SettingsResult {
   const problems: string[] = [];
-  let enabled = true;
-  const enabledRaw = env.HEADROOM_ENABLED;
-  if (enabledRaw !== undefined && enabledRaw.trim() !== '') {
-    if (isFalse(enabledRaw)) enabled = false;
-    else if (!isTrue(enabledRaw)) problems.push(`HEADROOM_ENABLED=${JSON.stringify(enabledRaw)} (want true or false)`);
-  }
+  let enabled = booleanSetting(env, 'HEADROOM_ENABLED', true, problems);
   if (env.OTEL_SDK_DISABLED !== undefined && isTrue(env.OTEL_SDK_DISABLED)) enabled = false;
 
   const given = urlSetting(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'OTEL_EXPORTER_OTLP_ENDPOINT', problems, DEFAULT_ENDPOINT);
@@ -150,6 +160,7 @@ export function readSettings(env: Env): SettingsResult {
     routeSlowTracesPerSecond: numberSetting(env, 'HEADROOM_ROUTE_SLOW_TRACES_PER_SECOND', 1, problems, { min: 0, max: 1_000 }),
     errorTracesPerSecond: numberSetting(env, 'HEADROOM_ERROR_TRACES_PER_SECOND', 20, problems, { min: 0, max: 1_000_000 }),
     stallThresholdMs: numberSetting(env, 'HEADROOM_STALL_THRESHOLD_MS', 100, problems, { min: 20, max: 600_000 }),
+    stallAttribution: booleanSetting(env, 'HEADROOM_STALL_ATTRIBUTION', true, problems),
     maxQueue: Math.floor(numberSetting(env, 'HEADROOM_MAX_QUEUE', 2048, problems, { min: 16, max: 1_000_000 })),
     shutdownTimeoutMs: numberSetting(env, 'HEADROOM_SHUTDOWN_TIMEOUT_MS', 2_000, problems, { min: 0, max: 60_000 }),
     dbStatement: dbStatementSetting(env, problems),

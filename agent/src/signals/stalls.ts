@@ -26,6 +26,8 @@ const STACK_FRAMES = 12;
 
 export interface StallOptions {
   thresholdMs: number;
+  /** Start the watchdog thread that names each stall's request, span and code; else time them only. */
+  attribution: boolean;
   tracer: Tracer;
   logger: Logger;
   /** A snapshot named this trace during a blocked loop; the stall is not measured yet. */
@@ -144,6 +146,26 @@ function methodFromMetadata(rpc: RPCMetadata | undefined): string | undefined {
 function routeFromMetadata(rpc: RPCMetadata | undefined): string | undefined {
   const state = asRequestState(rpc);
   return state ? routeOf(state) : rpc?.route;
+}
+
+/** The watchdog thread (stall-watchdog-worker.ts) over the shared tick counter; null if it cannot start. */
+function startWatchdog(shared: SharedArrayBuffer, thresholdMs: number): Worker | null {
+  try {
+    const worker = new Worker(join(__dirname, 'stall-watchdog-worker.js'), {
+      workerData: { shared, blockedMs: Math.max(TICK_MS * 2, Math.round(thresholdMs / 2)), probeKey: PROBE_KEY },
+      resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
+      stdout: false,
+      stderr: false,
+      env: {},
+      execArgv: [],
+    });
+    worker.unref();
+    worker.on('error', (err) => report('stallWatchdog', describe(err)));
+    return worker;
+  } catch (err) {
+    report('stallWatchdog', describe(err));
+    return null;
+  }
 }
 
 export function startStallDetector(options: StallOptions): () => void {
@@ -321,21 +343,7 @@ export function startStallDetector(options: StallOptions): () => void {
   }, TICK_MS);
   interval.unref();
 
-  let worker: Worker | null = null;
-  try {
-    worker = new Worker(join(__dirname, 'stall-watchdog-worker.js'), {
-      workerData: { shared, blockedMs: Math.max(TICK_MS * 2, Math.round(options.thresholdMs / 2)), probeKey: PROBE_KEY },
-      resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
-      stdout: false,
-      stderr: false,
-      env: {},
-      execArgv: [],
-    });
-    worker.unref();
-    worker.on('error', (err) => report('stallWatchdog', describe(err)));
-  } catch (err) {
-    report('stallWatchdog', describe(err));
-  }
+  const worker = options.attribution ? startWatchdog(shared, options.thresholdMs) : null;
 
   return () => {
     clearInterval(interval);
