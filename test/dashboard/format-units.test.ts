@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatAge, formatApdex, formatBytes, formatMs, formatPercent, formatRpm, formatTick, formatValue, unitLabel } from '../../dashboard/src/format/units';
+import { timeTicks } from '../../dashboard/src/format/time-ticks';
 
 test('durations pick a unit that reads well', () => {
   assert.equal(formatMs(0), '0 ms');
@@ -50,4 +51,15 @@ test('ages read as uptime', () => {
   assert.equal(formatAge(3 * 3_600_000 + 7 * 60_000), '3 h 7 min');
   assert.equal(formatAge(3 * 86_400_000), '3 d 0 h');
   assert.equal(formatAge(-1), '–');
+});
+
+test('the time axis reads as the rest of the page: 24-hour clock, days as 11-28 (as in 2026-11-28), not 8:05am and 11/28/26', () => {
+  const at = (h: number, m: number, s = 0, day = 28) => new Date(2026, 10, day, h, m, s).getTime();
+  const MINUTE = 60_000;
+  // Minutes: the clock, the day under the first tick and where the day changes.
+  assert.deepEqual(timeTicks([at(8, 0), at(8, 5), at(8, 10)], 5 * MINUTE), ['08:00\n11-28', '08:05', '08:10']);
+  assert.deepEqual(timeTicks([at(23, 0), at(0, 0, 0, 29), at(1, 0, 0, 29)], 60 * MINUTE), ['23:00\n11-28', '00:00\n11-29', '01:00']);
+  // Seconds when the ticks are under a minute apart; days alone when they are a day or more apart.
+  assert.deepEqual(timeTicks([at(8, 0, 10), at(8, 0, 20)], 10_000), ['08:00:10\n11-28', '08:00:20']);
+  assert.deepEqual(timeTicks([at(0, 0, 0, 27), at(0, 0, 0, 28)], 24 * 60 * MINUTE), ['11-27', '11-28']);
 });

@@ -3,6 +3,7 @@
 
 import uPlot from 'uplot';
 import { showBidiControls } from '../format/bidi-controls';
+import { timeTicks } from '../format/time-ticks';
 import { formatTick, formatTime, formatValue, unitLabel } from '../format/units';
 import { isolatedPoints } from '../shape/isolated-points';
 import { chartName, withAlpha, type ChartSpec } from './chart-spec';
@@ -121,7 +122,7 @@ export function toUplotOptions(spec: ChartSpec, size: { width: number; height: n
     },
     axes: compact
       ? [{ show: false }, { show: false }, ...(ownAxis ? [{ scale: OWN_SCALE, show: false }] : [])]
-      : [{ ...AXIS, label: 'time (local)', labelSize: 18 }, yAxis, ...(ownAxis ? [ownAxis] : [])],
+      : [{ ...AXIS, label: 'time (local)', labelSize: 18, values: (_u, splits, _axis, _space, incr) => timeTicks(splits, incr) }, yAxis, ...(ownAxis ? [ownAxis] : [])],
     series,
     bands: spec.bands?.map((b) => ({ series: [b.upper + 1, b.lower + 1] as [number, number], fill: b.color })),
     legend: { show: !compact, live: true },
