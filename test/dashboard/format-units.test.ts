@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatAge, formatApdex, formatBytes, formatMs, formatPercent, formatRpm, formatTick, formatValue, unitLabel } from '../../dashboard/src/format/units';
+import { axisLabel, formatAge, formatApdex, formatBytes, formatMs, formatPercent, formatRpm, formatTick, formatValue, unitLabel } from '../../dashboard/src/format/units';
 import { timeTicks } from '../../dashboard/src/format/time-ticks';
 
 test('durations pick a unit that reads well', () => {
@@ -62,4 +62,15 @@ test('the time axis reads as the rest of the page: 24-hour clock, days as 11-28 
   // Seconds when the ticks are under a minute apart; days alone when they are a day or more apart.
   assert.deepEqual(timeTicks([at(8, 0, 10), at(8, 0, 20)], 10_000), ['08:00:10\n11-28', '08:00:20']);
   assert.deepEqual(timeTicks([at(0, 0, 0, 27), at(0, 0, 0, 28)], 24 * 60 * MINUTE), ['11-27', '11-28']);
+});
+
+test('an axis whose ticks change unit (µs, ms, s; B to GiB) is named for what it measures, not for one of those units', () => {
+  // "6 s" on an axis labelled "ms" (event-loop delay, GC pauses), "1 GiB" on one labelled "bytes".
+  assert.equal(formatTick('ms', 6000), '6 s');
+  assert.equal(axisLabel('ms'), 'duration');
+  assert.equal(formatTick('bytes', 2 ** 30), '1 GiB');
+  assert.equal(axisLabel('bytes'), 'size');
+  // Ticks in the label's own unit keep it.
+  assert.equal(axisLabel('rpm'), 'requests/min');
+  assert.equal(axisLabel('percent'), '%');
 });

@@ -4,7 +4,7 @@
 import uPlot from 'uplot';
 import { showBidiControls } from '../format/bidi-controls';
 import { timeTicks } from '../format/time-ticks';
-import { formatTick, formatTime, formatValue, unitLabel } from '../format/units';
+import { axisLabel, formatTick, formatTime, formatValue } from '../format/units';
 import { isolatedPoints } from '../shape/isolated-points';
 import { chartName, withAlpha, type ChartSpec } from './chart-spec';
 import { legendIndex } from './legend-index';
@@ -81,7 +81,7 @@ export function toUplotOptions(spec: ChartSpec, size: { width: number; height: n
 
   const yAxis: uPlot.Axis = {
     ...AXIS,
-    label: compact ? undefined : unitLabel(unit),
+    label: compact ? undefined : axisLabel(unit),
     labelSize: 18,
     size: 64,
     values: (_u, splits) => splits.map((v) => formatTick(unit, v)),

@@ -87,6 +87,18 @@ export function unitLabel(unit: Unit): string {
   }
 }
 
+/**
+ * A y axis's label. Ticks of durations and sizes carry their own unit, which changes along the
+ * axis (800 ms, 1 s; 512 MiB, 1 GiB): the label names what is measured, as "ms" under "6 s" did not.
+ */
+export function axisLabel(unit: Unit): string {
+  switch (unit) {
+    case 'ms': return 'duration';
+    case 'bytes': return 'size';
+    default: return unitLabel(unit);
+  }
+}
+
 /** Axis tick text: the same formatters, compact (no unit repeated when the label has it). */
 export function formatTick(unit: Unit, value: number): string {
   switch (unit) {
