@@ -111,3 +111,29 @@ test('the latest stalls name their process as the other pages do, and each trace
     await page.close();
   }
 });
+
+test('at 800 px the stalls table fits: a long code location wraps, and the counts and times stay in view', async () => {
+  const t0 = Date.now() - 70_000;
+  const filepath = '/srv/app/node_modules/@opentelemetry/instrumentation-http/build/src/http.js';
+  await postStalls(rig.collector.otlpUrl, [
+    { service: 'narrow-stalls', instanceId: 'ns-1', startMs: t0, durationMs: 420, cpuMs: 5, agent: { function: 'ProtobufWriter.writeString', filepath } },
+    { service: 'narrow-stalls', instanceId: 'ns-1', startMs: t0 + 10_000, durationMs: 180, cpuMs: 175, route: '/report/:year/:month/summary', method: 'GET' },
+  ]);
+  await eventually('both stalls grouped', () => api<StallsResponse>(rig.collector.httpUrl, '/api/services/narrow-stalls/stalls?range=15m'), (r) => r.groups.length === 2);
+
+  const page = await rig.browser.newPage({ viewport: { width: 800, height: 900 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/narrow-stalls/event-loop`);
+    const table = page.getByTestId('stalls-table');
+    await table.locator('tbody tr').nth(1).waitFor();
+    const fit = await table.evaluate((t) => {
+      const scroll = t.closest('.table-scroll') as HTMLElement;
+      return { scrollWidth: scroll.scrollWidth, clientWidth: scroll.clientWidth, right: Math.max(...[...t.querySelectorAll('[data-col="total"]')].map((c) => c.getBoundingClientRect().right)) };
+    });
+    assert.ok(fit.scrollWidth <= fit.clientWidth, `the table scrolls sideways: ${JSON.stringify(fit)}`);
+    assert.ok(fit.right <= 800, `the total blocked is out of view: ${JSON.stringify(fit)}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-stalls-800.png'), fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
