@@ -147,3 +147,25 @@ test('a deleted rule\'s history keeps its unit and records the deletion; a 24-ho
     await page.close();
   }
 });
+
+test("a route's view of the service page marks the alerts of that route and of the whole service, not another route's", async () => {
+  const service = 'routes-svc';
+  const rule = (id: string, route: string | null) =>
+    postJson(`${collector.httpUrl}/api/alerts/rules`, { id, name: id, series: 'throughput', service, ...(route !== null && { route }), windowMs: '1m', comparison: '<', threshold: 1000, destinations: [] });
+  for (const [id, route] of [['whole-service', null], ['mine-route', 'GET /mine'], ['other-route', 'GET /other']] as const) assert.equal((await rule(id, route)).status, 201);
+  await sendGauges(collector.otlpUrl, { 'service.name': service, 'service.instance.id': 'rs-1' }, [{ name: 'process.memory.usage', unit: 'By', points: [{ t: Date.now(), v: 1e8 }] }]);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    // Firing now: each rule's transition is in the history (every rule fires: no traffic is under 1000 rpm).
+    await page.goto(`${collector.httpUrl}/alerts`);
+    await eventually('all three firing', () => page.locator('[data-testid="alert-history"]').innerText(), (t) => ['whole-service', 'mine-route', 'other-route'].every((id) => t.includes(id)));
+    await page.goto(`${collector.httpUrl}/services/${service}?route=${encodeURIComponent('GET /mine')}`);
+    const markers = page.locator('figure[data-chart="response-time"] .chart-markers li');
+    await markers.first().waitFor();
+    const texts = await eventually('the alert markers', () => markers.allTextContents(), (t) => t.some((m) => m.includes('mine-route')));
+    assert.ok(texts.some((m) => m.includes('alert firing: whole-service')), texts.join('\n'));
+    assert.ok(!texts.some((m) => m.includes('other-route')), `another route's alert marked: ${texts.join('\n')}`);
+  } finally {
+    await page.close();
+  }
+});

@@ -16,7 +16,7 @@ import { formatApdex, formatBytes, formatPercent, formatPercentile, formatRpm } 
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
 import { canMerge, mergeAggregate } from '../shape/live-merge';
 import { alertsApi } from '../api/alerts-api';
-import { alertsToMarkers, eventsToMarkers } from '../shape/markers';
+import { alertsOfRoute, alertsToMarkers, eventsToMarkers } from '../shape/markers';
 import { instanceNames, isGone, stoppedBy } from '../shape/instance-names';
 import { percentileSampleNote } from '../shape/percentile-sample';
 import { queueWaitCoverage } from '../shape/queue-wait-coverage';
@@ -46,6 +46,8 @@ export function ServicePage({ service }: { service: string }) {
   // How many findings the advisor has for this service: the badge next to the name.
   const advisorCount = useApi(`advisor:${service}:${rangeKey}`, (s) => api.advisor(service, view.range, s), [resyncVersion, refresh]);
   const alertHistory = useApi(`alerts:${service}:${rangeKey}`, (s) => alertsApi.history(view.range, { service }, s), [resyncVersion, refresh]);
+  // Whose route each rule watches: a route's view marks only its own alerts and the service's.
+  const alertRules = useApi('alert-rules', (s) => alertsApi.rules(s), [resyncVersion, refresh]);
   const { live, window, onSelectRange } = useRangeWindow(series.data);
 
   useLiveMessages(live, (msg) => {
@@ -65,7 +67,7 @@ export function ServicePage({ service }: { service: string }) {
   const me = summary.data?.services.find((s) => s.service === service) ?? null;
   const markerEvents: EventView[] = (events.data?.events ?? []).filter((e) => MARKER_TYPES.has(e.type));
   const [from, to] = window ?? [0, Number.MAX_SAFE_INTEGER];
-  const markers = [...eventsToMarkers(markerEvents, from, to), ...alertsToMarkers(alertHistory.data?.transitions ?? [], from, to)].sort((a, b) => a.timeMs - b.timeMs);
+  const markers = [...eventsToMarkers(markerEvents, from, to), ...alertsToMarkers(alertsOfRoute(alertHistory.data?.transitions ?? [], (alertRules.data?.rules ?? []).map((r) => r.rule), route), from, to)].sort((a, b) => a.timeMs - b.timeMs);
   const chartProps = { xRange: window, onSelectRange };
   const names = instanceNames(processes.data?.instances ?? []);
   const stopped = stoppedBy(processes.data?.instances ?? [], processes.data?.to ?? Infinity);

@@ -1,7 +1,7 @@
 // Events (stalls, starts, restarts, crashes, cluster workers' exits) → chart markers with a
 // plain-text label, and where the marker's entry in the list under a chart leads.
 
-import type { AlertTransition, EventView } from '@headroom/collector/api-types';
+import type { AlertRule, AlertTransition, EventView } from '@headroom/collector/api-types';
 import type { Marker, MarkerKind, MarkerLink } from '../charts/chart-spec';
 import { formatMs } from '../format/units';
 
@@ -53,6 +53,20 @@ export function eventsToMarkers(events: EventView[], from: number, to: number): 
 }
 
 /** Alert rules going firing or resolved inside [from, to], as markers ("alert firing: <rule> — why"). */
+/**
+ * The transitions that belong on a view of one route: the rules of that route, and of the whole
+ * service or one process (they are about every route); another route's alert is not this one's
+ * (a rule the list no longer has cannot say whose it was: left out). `route` null: all of them.
+ */
+export function alertsOfRoute(transitions: AlertTransition[], rules: Pick<AlertRule, 'id' | 'route'>[], route: string | null): AlertTransition[] {
+  if (route === null) return transitions;
+  const routeOf = new Map(rules.map((r) => [r.id, r.route]));
+  return transitions.filter((t) => {
+    const ruleRoute = routeOf.get(t.ruleId);
+    return ruleRoute === null || ruleRoute === route;
+  });
+}
+
 export function alertsToMarkers(transitions: AlertTransition[], from: number, to: number): Marker[] {
   return transitions
     .filter((t) => (t.to === 'firing' || t.to === 'resolved') && t.at >= from && t.at <= to)
