@@ -154,6 +154,16 @@ describe('agent on an express 5 app', () => {
     assert.equal(span.attributes['headroom.response_write.duration_ms'], undefined);
   });
 
+  test('a streamed response (no Content-Length) is counted without its headers', async () => {
+    const { traceId, header } = sampledTraceparent();
+    const body = await fetch(`${app.base}/trickle`, { headers: { traceparent: header } }).then((r) => r.text());
+    assert.equal(body.length, 40 * 1024);
+    const size = serverSpan(await trace(traceId)).attributes['http.response.body.size'];
+    // Forty 1 KiB chunks with their framing (7 bytes each, 5 for the last, empty one) on the
+    // wire; the status line and headers (about 150 bytes here) are not the body.
+    assert.equal(size, 40 * 1024 + 40 * 7 + 5);
+  });
+
   test('a client that goes away before the response starts gets no status recorded, not a 200', async () => {
     const { traceId, header } = sampledTraceparent();
     await new Promise<void>((resolve, reject) => {

@@ -28,6 +28,16 @@ export interface RequestFacts {
   error: RequestError | null;
 }
 
+/**
+ * The status line and headers Node wrote before the body (`_header`, the text it sent, in
+ * latin1: a character a byte): the socket's byte count holds them, the body size does not
+ * (a 6-byte streamed body read as 152 bytes). Read only for a response without Content-Length.
+ */
+function headBytes(res: RequestState['res']): number {
+  const head = (res as { _header?: unknown })._header;
+  return typeof head === 'string' ? head.length : 0;
+}
+
 /** Reads the response's status, whether it finished and its length; the rest was read at the start. */
 export function requestFacts(state: RequestState, now: number): RequestFacts {
   const { res, socket } = state;
@@ -52,7 +62,7 @@ export function requestFacts(state: RequestState, now: number): RequestFacts {
     bodyReadMs: bodyRead ? Math.max(0, (state.bodyEndAt ?? now) - state.startAt) : null,
     responseWriteMs: endAt !== null && finished ? Math.max(0, now - endAt) : null,
     inBytes: state.inDeclared ?? (bodyRead ? state.bytesIn : null),
-    outBytes: declaredLength(getHeader.call(res, 'content-length')) ?? (socket ? socket.bytesWritten - state.bytesOut0 : null),
+    outBytes: declaredLength(getHeader.call(res, 'content-length')) ?? (socket ? Math.max(0, socket.bytesWritten - state.bytesOut0 - headBytes(res)) : null),
     error: requestErrorOf(state, status, now),
   };
 }
