@@ -12,7 +12,8 @@
 // per request and nothing else, context-floor.js), no request instrumentation at all
 // (OTEL_NODE_DISABLED_INSTRUMENTATIONS=http,express), its own request path with both trace
 // budgets at 0 (every request light), each trace budget alone (10 sampled traces/s; 20
-// recorded, unsampled traces/s), and the default budgets without express layer spans.
+// recorded, unsampled traces/s), the default budgets without express layer spans, and without
+// the stall watchdog thread (HEADROOM_STALL_ATTRIBUTION=false).
 //
 // With --also <dir> (repeatable): one more Headroom variant per directory holding another build
 // of the agent (a copy of agent/dist with agent/package.json beside it, placed under this
@@ -72,6 +73,7 @@ function diagnosticVariants(endpoint: string): Variant[] {
     headroom('diag: Headroom, sampled budget only', { HEADROOM_RECORDED_TRACES_PER_SECOND: '0' }),
     headroom('diag: Headroom, recorded budget only', { HEADROOM_TRACES_PER_SECOND: '0' }),
     headroom('diag: Headroom, no express layer spans', { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express' }),
+    headroom('diag: Headroom, no stall attribution', { HEADROOM_STALL_ATTRIBUTION: 'false' }),
   ];
 }
 

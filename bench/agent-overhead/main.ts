@@ -17,8 +17,9 @@
 // Reproduce (about 2.5 min per round; `npm run bench:agent` builds collector/ and agent/ dist first):
 //   npm run bench:agent
 //   node --import tsx bench/agent-overhead/main.ts [--rounds 1] [--seconds 10] [--rate 3000] [--diagnose]
-// --diagnose adds two variants that split the cost: OpenTelemetry with OTEL_TRACES_SAMPLER=always_off
-// (instrumentation without span recording) and Headroom with OTEL_NODE_ENABLED_INSTRUMENTATIONS=http.
+// --diagnose adds three variants that split the cost: OpenTelemetry with OTEL_TRACES_SAMPLER=always_off
+// (instrumentation without span recording), Headroom with OTEL_NODE_ENABLED_INSTRUMENTATIONS=http,
+// and Headroom with HEADROOM_STALL_ATTRIBUTION=false (no watchdog thread).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -123,6 +124,11 @@ async function main(): Promise<void> {
         name: 'diag: Headroom, http instr. only',
         nodeArgs: ['--require', './agent/dist/register.js'],
         env: { OTEL_SERVICE_NAME: 'bench-headroom-http', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' },
+      },
+      {
+        name: 'diag: Headroom, no stall attribution',
+        nodeArgs: ['--require', './agent/dist/register.js'],
+        env: { OTEL_SERVICE_NAME: 'bench-headroom-unattributed', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, HEADROOM_STALL_ATTRIBUTION: 'false' },
       },
     );
   }
