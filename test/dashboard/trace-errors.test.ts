@@ -57,3 +57,32 @@ test('a failed trace shows its exception in the trace view and its list row with
     await page.close();
   }
 });
+
+test('at 800 px the trace list fits its width with a long error message: the message is cut to one line, the status stays in view', async () => {
+  const service = 'pay-narrow';
+  const traceId = 'c0ffee00c0ffee00c0ffee00c0ffee01';
+  const startNs = BigInt(Date.now() - 50_000) * 1_000_000n;
+  const at = (ms: number) => String(startNs + BigInt(ms) * 1_000_000n);
+  const message = 'upstream ledger refused the transfer because the account was locked by a concurrent settlement run (retry after the batch completes)';
+  const spans = [{ traceId, spanId: '2000000000000001', name: 'POST /pay', kind: 2, startTimeUnixNano: at(0), endTimeUnixNano: at(40), status: { code: 2, message },
+    attributes: [attr('http.route', '/pay'), attr('http.request.method', 'POST'), attr('http.response.status_code', 500)] }];
+  const res = await fetch(`${rig.collector.otlpUrl}/v1/traces`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ resourceSpans: [{ resource: { attributes: [attr('service.name', service), attr('service.instance.id', 'pn-1')] }, scopeSpans: [{ scope: { name: 't' }, spans }] }] }) });
+  assert.equal(res.status, 200);
+  await eventually('the trace listed', () => api<TracesResponse>(rig.collector.httpUrl, `/api/traces?service=${service}&range=15m`), (r) => r.traces.length === 1);
+
+  const page = await rig.browser.newPage({ viewport: { width: 800, height: 900 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/${service}/traces`);
+    const table = page.getByTestId('traces-table');
+    await table.locator(`tr[data-trace-id="${traceId}"] [data-testid="trace-error"]`).waitFor();
+    const fit = await table.evaluate((t) => {
+      const scroll = t.closest('.table-scroll') as HTMLElement;
+      return { scrollWidth: scroll.scrollWidth, clientWidth: scroll.clientWidth };
+    });
+    assert.ok(fit.scrollWidth <= fit.clientWidth, `the list scrolls sideways, its Status out of view: ${JSON.stringify(fit)}`);
+    assert.equal(await table.locator('[data-testid="trace-error"]').getAttribute('title'), message, 'the whole message is the tooltip');
+  } finally {
+    await page.close();
+  }
+});
