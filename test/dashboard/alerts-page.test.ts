@@ -169,3 +169,17 @@ test("a route's view of the service page marks the alerts of that route and of t
     await page.close();
   }
 });
+
+test('at 390 px the new destination form stays inside the page: its URL field narrows instead of running past the edge', async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  try {
+    await page.goto(`${collector.httpUrl}/alerts`);
+    await page.getByText('New destination').click();
+    const url = page.locator('input[type="url"]');
+    await url.waitFor();
+    const right = await url.evaluate((el) => el.getBoundingClientRect().right);
+    assert.ok(right <= 390, `the URL field ends at ${right} px`);
+  } finally {
+    await page.close();
+  }
+});
