@@ -7,6 +7,7 @@ import { ExportHealth } from '../../agent/src/export/health';
 import { keepTrace } from '../../agent/src/sampling/keep-decision';
 import { HeadroomSampler, withForcedRecording, withTraceMode } from '../../agent/src/sampling/sampler';
 import { TailSamplingProcessor } from '../../agent/src/sampling/tail-processor';
+import { RouteSlowness } from '../../agent/src/sampling/route-slowness';
 import { TokenBucket } from '../../agent/src/sampling/token-bucket';
 import { TraceBudget } from '../../agent/src/sampling/trace-budget';
 import { PresetIdGenerator } from '../../agent/src/sampling/id-generator';
@@ -26,6 +27,28 @@ test('token bucket: a burst of one second, then the rate', () => {
   for (let i = 0; i < 100; i++) if (bucket.tryTake()) taken++;
   assert.equal(taken, 5);
   assert.equal(new TokenBucket(0, () => now).tryTake(), false);
+});
+
+test('token bucket: a time read before the bucket was made takes its first token', () => {
+  // RouteSlowness and FairRecordedBudget make a route's or path's bucket on its first request,
+  // with the time the request was timed at: a moment before the bucket read the clock.
+  let now = 1000;
+  const bucket = new TokenBucket(1, () => now);
+  assert.equal(bucket.tryTake(999.5), true);
+  assert.equal(bucket.tryTake(999.5), false);
+  now = 2000;
+  assert.equal(bucket.tryTake(2000), true, 'a second later');
+});
+
+test('route slowness: the first slow request of a route may be kept', () => {
+  let now = 0;
+  const slowness = new RouteSlowness(1, 10, 0, () => now);
+  for (let i = 0; i < 30; i++) slowness.observe('/r', 'GET', 5);
+  const t = now;
+  now += 0.01; // the route's bucket is made a moment after the request's end was timed
+  const slow = slowness.observe('/r', 'GET', 500);
+  assert.ok(slow);
+  assert.equal(slowness.mayKeep(slow, t), true);
 });
 
 test('token bucket and budget: a time the caller passes is used instead of reading the clock', () => {

@@ -25,8 +25,13 @@ export class TokenBucket {
   /** The tokens held at `t`, refilled (fractions included); take one with takeOne(). */
   level(t: number = this.now()): number {
     if (this.ratePerSecond <= 0) return 0;
-    this.tokens = Math.min(this.capacity, this.tokens + ((t - this.last) / 1000) * this.ratePerSecond);
-    this.last = t;
+    // A time read before the bucket's last (a caller that read its clock, then created the
+    // bucket) refills nothing and takes nothing: it used to take the part of a token since,
+    // so a new route's or path's first take found 0.99… and was refused.
+    if (t > this.last) {
+      this.tokens = Math.min(this.capacity, this.tokens + ((t - this.last) / 1000) * this.ratePerSecond);
+      this.last = t;
+    }
     return this.tokens;
   }
 
