@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { totalmem } from 'node:os';
 import { after, before, test } from 'node:test';
-import { byKind, eventually, GOOD_SERVER_ENV, sendEvent, sendGauges, sendStart, startAdvisorTest, TEST_OPTIONS, type AdvisorTest } from './support/advisor-harness';
+import { byKind, eventually, GOOD_SERVER_ENV, sendEvent, sendGauges, sendGcPauses, sendStart, startAdvisorTest, TEST_OPTIONS, type AdvisorTest } from './support/advisor-harness';
 
 const MIB = 1024 * 1024;
 
@@ -87,6 +87,31 @@ test('a flat GC saw-tooth and a one-time step are not leaks', async () => {
     assert.ok((stored[0]?.buckets.length ?? 0) >= 12, `${service}: data stored`);
     assert.deepEqual((await t.findings(service, TEST_OPTIONS)).map((f) => f.kind), []);
   }
+});
+
+test('a heap floor that rises with no major GC since is garbage not yet collected, not a leak', async () => {
+  // An idle process (a cluster primary): scavenges only, so what survives them piles up in the
+  // old space until a major GC, which an idle heap may not need for hours. Its floor rose
+  // 5.8 MiB/h for half an hour (QA); after a full GC the same agent's heap stayed flat.
+  const rising = heapSeries(60, (ago) => 200 * MIB + (60 - ago) * 0.5 * MIB);
+  const now = Date.now();
+  const minutes = Array.from({ length: 60 }, (_, i) => now - (60 - i) * 60_000 + 30_000);
+  await sendHeap('idle-svc', rising);
+  await sendGcPauses(t.otlpUrl, { 'service.name': 'idle-svc', 'service.instance.id': 'idle-svc-1', 'host.name': 'leak-host' }, [
+    ...minutes.map((t) => ({ t, kind: 'minor' })),
+    { t: now - 59.5 * 60_000, kind: 'major' },
+  ]);
+  // The same floor with a major GC every minute is a leak: what survives those is live.
+  await sendHeap('collected-svc', rising);
+  await sendGcPauses(t.otlpUrl, { 'service.name': 'collected-svc', 'service.instance.id': 'collected-svc-1', 'host.name': 'leak-host' }, minutes.map((t) => ({ t, kind: 'major' })));
+  const f = await t.waitFor('collected-svc', 'leak finding', byKind('memory.leak-suspect'));
+  assert.ok(Math.abs(Number(f.evidence.figures.growthBytesPerHour) - 30 * MIB) < 2 * MIB, `rate ${f.evidence.figures.growthBytesPerHour}`);
+  await eventually(async () => {
+    await t.tc.collector.storage.flush();
+    const stored = t.tc.collector.storage.gaugeBuckets({ service: 'idle-svc', metric: 'gc.pause.minor', from: now - 3_700_000, to: now + 1000, bucketMs: 300_000 });
+    return (stored[0]?.buckets.length ?? 0) >= 12 ? true : undefined;
+  }, 'the idle process\'s GC pauses stored');
+  assert.deepEqual((await t.findings('idle-svc', TEST_OPTIONS)).map((x) => x.kind), []);
 });
 
 test('a real leaking route: seconds of growth are not yet a trend (minimum span), so no leak claim', async () => {

@@ -2,13 +2,14 @@
 // ever more time in GC. Three findings:
 // - heap near the limit: the LOWEST heap used of the last few minutes (what survives GC, not
 //   a saw-tooth peak) is close to the heap limit;
-// - leak suspect: the lowest heap used per bucket (GC saw-tooth removed) rises steadily —
+// - leak suspect: the lowest heap used per bucket (GC saw-tooth removed; of buckets with a
+//   major GC, for processes that report GC kinds) rises steadily —
 //   fitted with Theil–Sen (robust to outliers), kept only with enough span, enough points,
 //   a real rate and growth, R² showing the points follow the line, and growth in both halves
 //   of the span (a one-time step is not a leak);
 // - host memory: the processes on one host together use (RSS) most of its memory, or their
 //   heap limits add up beyond it — the kernel's OOM killer, not V8, would then stop them.
-import type { Finding, InstanceView } from '../api-types';
+import type { Finding, InstanceView, TimeRange } from '../api-types';
 import { byHost, bytes, finding, gauge, instanceNames, numberSetting, percent, plural, round, runningInstances, servingInstances, windowWords, type ServiceContext } from './context';
 import { theilSen, type Trend } from './robust-trend';
 
@@ -85,6 +86,29 @@ interface LeakSuspect {
   hoursToLimit: number | null;
 }
 
+/**
+ * By process that reports its GC pauses by kind (`v8js.gc.duration` by `v8js.gc.type`), the
+ * buckets in which a major GC ran. Scavenges collect only the young generation: what survives
+ * them stays in the old space until a major GC, which an idle heap may not need for hours, so
+ * between major GCs the floor rises with garbage (a cluster primary's by 5.8 MiB/h for half an
+ * hour, QA) and says nothing of a leak. A process that reports no GC kinds is judged on every
+ * bucket, as before.
+ */
+function majorGcBuckets(ctx: ServiceContext, range: TimeRange, bucketMs: number): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const kind of GC_KINDS) {
+    for (const s of gauge(ctx, `gc.pause.${kind}`, range, bucketMs)) {
+      let set = out.get(s.instanceId);
+      if (!set) out.set(s.instanceId, (set = new Set()));
+      if (kind === 'major') for (const b of s.buckets) if (b.count > 0) set.add(b.t);
+    }
+  }
+  return out;
+}
+
+/** The kinds of `v8js.gc.type` (OTel semantic conventions), as the receiver stores them (gc.pause.<kind>). */
+const GC_KINDS = ['major', 'minor', 'incremental', 'weakcb'] as const;
+
 function leak(ctx: ServiceContext): Finding[] {
   const t = ctx.thresholds;
   const range = { from: Math.max(0, ctx.window.to - t.leakWindowMs), to: ctx.window.to };
@@ -93,9 +117,12 @@ function leak(ctx: ServiceContext): Finding[] {
   const serving = new Set(servingInstances(ctx.instances).map((i) => i.instanceId));
   const suspects: LeakSuspect[] = [];
   let judged = 0;
+  const majorGcs = majorGcBuckets(ctx, range, t.leakBucketMs);
   for (const s of gauge(ctx, 'memory.heap_used', range, t.leakBucketMs)) {
-    // Lowest heap used per bucket, at the bucket's middle: the GC saw-tooth's floor.
-    const points = s.buckets.filter((b) => b.count > 0).map((b) => ({ x: b.t + t.leakBucketMs / 2, y: b.min }));
+    // Lowest heap used per bucket, at the bucket's middle: the GC saw-tooth's floor — of the
+    // buckets in which a major GC ran, when the process reports its GCs by kind.
+    const afterMajor = majorGcs.get(s.instanceId);
+    const points = s.buckets.filter((b) => b.count > 0 && (afterMajor === undefined || afterMajor.has(b.t))).map((b) => ({ x: b.t + t.leakBucketMs / 2, y: b.min }));
     if (points.length < t.leakMinPoints) continue;
     const spanMs = (points.at(-1)?.x ?? 0) - (points[0]?.x ?? 0);
     if (spanMs < t.leakMinSpanMs) continue;

@@ -7,7 +7,7 @@ import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { AggregationTemporality, DataPointType, type GaugeMetricData } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, DataPointType, type GaugeMetricData, type HistogramMetricData } from '@opentelemetry/sdk-metrics';
 import http from 'node:http';
 import { join } from 'node:path';
 import { createAdvisor, type AdvisorOptions } from '../../../collector/src/advisor';
@@ -146,6 +146,31 @@ export async function sendGauges(otlpUrl: string, resource: Record<string, strin
   }));
   const result = await new Promise<ExportResult>((resolve) =>
     exporter.export({ resource: resourceFromAttributes(resource), scopeMetrics: [{ scope: { name: 'headroom' }, metrics }] }, resolve),
+  );
+  await exporter.shutdown();
+  if (result.code !== ExportResultCode.SUCCESS) throw new Error(`export failed: ${String(result.error)}`);
+}
+
+/**
+ * GC pauses as the agent reports them (`v8js.gc.duration`, a histogram by `v8js.gc.type`), one
+ * pause of `kind` (major, minor, …) at each time, through the real OTLP/HTTP protobuf exporter.
+ */
+export async function sendGcPauses(otlpUrl: string, resource: Record<string, string | number>, pauses: { t: number; kind: string }[]): Promise<void> {
+  const exporter = new OTLPMetricExporter({ url: `${otlpUrl}/v1/metrics` });
+  const hr = (ms: number): [number, number] => [Math.floor(ms / 1000), (ms % 1000) * 1e6];
+  const metric: HistogramMetricData = {
+    descriptor: { name: 'v8js.gc.duration', description: '', unit: 's', valueType: ValueType.DOUBLE },
+    aggregationTemporality: AggregationTemporality.DELTA,
+    dataPointType: DataPointType.HISTOGRAM,
+    dataPoints: pauses.map((p) => ({
+      startTime: hr(p.t - 1000),
+      endTime: hr(p.t),
+      attributes: { 'v8js.gc.type': p.kind },
+      value: { buckets: { boundaries: [], counts: [1] }, count: 1, sum: 0.002, min: 0.002, max: 0.002 },
+    })),
+  };
+  const result = await new Promise<ExportResult>((resolve) =>
+    exporter.export({ resource: resourceFromAttributes(resource), scopeMetrics: [{ scope: { name: 'headroom' }, metrics: [metric] }] }, resolve),
   );
   await exporter.shutdown();
   if (result.code !== ExportResultCode.SUCCESS) throw new Error(`export failed: ${String(result.error)}`);
