@@ -18,9 +18,9 @@ import { describe, report } from '../report';
 import type { ErrorTraceCap } from '../sampling/error-trace-cap';
 import type { PresetIdGenerator } from '../sampling/id-generator';
 import { keepTrace } from '../sampling/keep-decision';
-import { ROUTE_P90_ATTR, type RouteSlowness } from '../sampling/route-slowness';
+import { ROUTE_P90_ATTR, type RouteLatency, type RouteSlowness } from '../sampling/route-slowness';
 import { withTraceMode } from '../sampling/sampler';
-import type { TraceBudget } from '../sampling/trace-budget';
+import type { TraceBudget, TraceMode } from '../sampling/trace-budget';
 import type { InFlightTracker } from '../signals/capacity';
 import { ATTR } from '../signals/meter';
 import { queueWaitFromHeaders } from '../signals/queue-wait';
@@ -116,6 +116,14 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     finishServerSpan(span, facts);
   };
 
+  /**
+   * The route's p90 when a request slow for it is kept for that (its cap taken), else undefined.
+   * A sampled trace, an error or a slow one is kept anyway: the route's cap is not spent on it.
+   * (Whether it stalled is not known yet: a stall is measured at the loop's next tick.)
+   */
+  const routeKeepMs = (slowForRoute: RouteLatency | null, mode: TraceMode, serverError: boolean, durationMs: number, now: number): number | undefined =>
+    slowForRoute !== null && mode !== 'sampled' && !serverError && durationMs < options.slowTraceMs && routeSlowness.mayKeep(slowForRoute, now) ? slowForRoute.thresholdMs : undefined;
+
   // try/catch inline rather than guard(): these run twice per request (no rest/spread copies).
   const finish = (state: RequestState): void => {
     try {
@@ -136,10 +144,8 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     // Mostly null: slower than its route's p90 is one request in ten.
     const slowForRoute = routeSlowness.observe(facts.route, facts.method, facts.durationMs);
     if (state.serverSpan) {
-      // A sampled trace, an error or a slow one is kept anyway: the route's cap is not spent on it.
-      if (slowForRoute !== null && state.mode === 'recorded' && !serverError && facts.durationMs < options.slowTraceMs && routeSlowness.mayKeep(slowForRoute, now)) {
-        state.serverSpan.setAttribute(ROUTE_P90_ATTR, slowForRoute.thresholdMs);
-      }
+      const routeP90Ms = routeKeepMs(slowForRoute, state.mode, serverError, facts.durationMs, now);
+      if (routeP90Ms !== undefined) state.serverSpan.setAttribute(ROUTE_P90_ATTR, routeP90Ms);
       if (state.layerEnds !== null) {
         // At the server span's own end time: a child never outlasts it in the waterfall.
         const endEpochMs = performance.timeOrigin + facts.endAt;
@@ -148,16 +154,19 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
       finishServerSpan(state.serverSpan, facts);
       return;
     }
-    // A light request with a stall span waiting for its parent: the tail processor decides (it
-    // knows whether the stall passed the threshold).
-    if (state.stallChild || keepTrace({ sampled: false, error: false, durationMs: facts.durationMs, stall: false, slowForRoute: false }, options.slowTraceMs)) {
+    // A light request a stall snapshot named: the tail processor decides, once it knows whether
+    // the stall passed the threshold; one that did not is kept if it was slow for its route.
+    if (state.stallChild) {
+      writeLightSpan(state, facts, routeKeepMs(slowForRoute, state.mode, serverError, facts.durationMs, now));
+    } else if (keepTrace({ sampled: false, error: false, durationMs: facts.durationMs, stall: false, slowForRoute: false }, options.slowTraceMs)) {
       writeLightSpan(state, facts);
     } else if (serverError) {
       // Kept only for failing: the cap first, so a refused one makes no span (the name and
       // status are those the tail processor would read off it).
       if (errorCap === undefined || errorCap.admitAhead(lightIdsOf(state).traceId, spanName(facts.method, facts.route), facts.status ?? undefined)) writeLightSpan(state, facts);
-    } else if (slowForRoute !== null && routeSlowness.mayKeep(slowForRoute, now)) {
-      writeLightSpan(state, facts, slowForRoute.thresholdMs);
+    } else {
+      const routeP90Ms = routeKeepMs(slowForRoute, state.mode, serverError, facts.durationMs, now);
+      if (routeP90Ms !== undefined) writeLightSpan(state, facts, routeP90Ms);
     }
   };
 
