@@ -46,13 +46,15 @@ export type EndedBy = 'rule deleted' | 'rule changed';
 /**
  * `endedBy`: the resolve of an alert a person ended (engine.ts endAlert). It says so instead of
  * quoting the last value, which still breached: "Checkout slow resolved: rule deleted".
+ * `stated`: the sentence the state's value was stated in when it was stored (a resolve
+ * sent after later evaluations: its transition's), in place of one made from the value.
  */
-export function buildNotification(rule: AlertRule, state: AlertStateView, status: 'firing' | 'resolved', externalUrl: string, now: number, endedBy?: EndedBy): AlertNotification {
+export function buildNotification(rule: AlertRule, state: AlertStateView, status: 'firing' | 'resolved', externalUrl: string, now: number, endedBy?: EndedBy, stated?: string): AlertNotification {
   const labels = ruleLabels(rule);
   const startsAt = state.firingSince ?? state.activeSince ?? now;
   const endsAt = status === 'resolved' ? (state.state === 'resolved' ? state.since : now) : null;
   const ended = status === 'resolved' && endedBy !== undefined;
-  const condition = ended ? endedBy : describeCondition(rule, state.value, state.instance);
+  const condition = ended ? endedBy : (stated ?? describeCondition(rule, state.value, state.instance));
   const annotations: Record<string, string> = {
     summary: status === 'firing' ? `${rule.name}: ${condition}` : `${rule.name} resolved: ${condition}`,
     description: `${rule.service}${rule.route !== null ? ` ${rule.route}` : ''}${rule.instanceId !== null ? ` (instance ${rule.instanceId})` : ''}: ${condition}`,

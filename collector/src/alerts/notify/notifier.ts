@@ -59,25 +59,29 @@ export function createNotifier(store: AlertStore, queue: DeliveryQueue, groupInt
 
   /**
    * The rule's state as the resolve reports it: a resolve held back by the group interval goes
-   * out after the rule is ok again, and its endsAt is still when the alert resolved (from the
-   * stored transition), not when it was sent.
+   * out after the rule is ok again, and it still says when the alert resolved and on what value
+   * (from the stored transition: its time, value and sentence, which names the process), not
+   * what the evaluation that sends it read (QA: "resolved: no data over 1m", no value, for an
+   * error rate that had resolved on 0 % four minutes before, once the traffic had stopped).
    */
-  function asResolved(rule: AlertRule, state: AlertStateView, t: number): AlertStateView {
-    if (state.state === 'resolved') return state;
+  function asResolved(rule: AlertRule, state: AlertStateView, t: number): { state: AlertStateView; condition?: string } {
+    if (state.state === 'resolved') return { state };
     const from = state.firingSince ?? 0;
     const resolve = store.transitions({ from, to: t + 1, ruleId: rule.id, limit: 10 }).find((tr) => tr.from === 'firing' && tr.to === 'resolved');
-    return resolve ? { ...state, state: 'resolved', since: resolve.at } : state;
+    if (!resolve) return { state };
+    const { instance: _later, ...rest } = state;
+    return { state: { ...rest, state: 'resolved', since: resolve.at, value: resolve.value }, condition: resolve.reason };
   }
 
   function delivery(rule: AlertRule, state: AlertStateView, dest: StoredDestination, status: SentStatus, t: number, endedBy?: EndedBy): NewDelivery {
-    const reported = status === 'resolved' ? asResolved(rule, state, t) : state;
+    const reported = status === 'resolved' ? asResolved(rule, state, t) : { state };
     return {
       id: `msg_${randomUUID()}`,
       ruleId: rule.id,
       destinationId: dest.id,
       kind: status,
       createdAt: t,
-      body: body(dest, [buildNotification(rule, reported, status, externalUrl ?? '', t, endedBy)]),
+      body: body(dest, [buildNotification(rule, reported.state, status, externalUrl ?? '', t, endedBy, reported.condition)]),
     };
   }
 
