@@ -227,6 +227,15 @@ test('payloads: Alertmanager v4 fields and Slack text/blocks with app values esc
   assert.equal(escapeMrkdwn('a<b>&'), 'a&lt;b&gt;&amp;');
 });
 
+test('Slack: a resolve says when the alert fired and when it resolved, not "since" its start', () => {
+  const firing = buildNotification(RULE, { ...OK, state: 'firing', since: 1_000, activeSince: 0, firingSince: 1_000, value: 812 }, 'firing', 'http://h:8080', 2_000);
+  const resolved = buildNotification(RULE, { ...OK, state: 'resolved', since: 61_000, activeSince: null, firingSince: 1_000, value: 100 }, 'resolved', 'http://h:8080', 62_000);
+  const context = (n: typeof firing): string => JSON.stringify(slackPayload([n]).blocks[1]);
+  assert.match(context(firing), /since 1970-01-01T00:00:01\.000Z/);
+  assert.doesNotMatch(context(resolved), /since/);
+  assert.match(context(resolved), /fired 1970-01-01T00:00:01\.000Z, resolved 1970-01-01T00:01:01\.000Z/);
+});
+
 test('advisor.finding counts the findings of the service (and kind) in the window', () => {
   const asked: { from: number; to: number; service?: string }[] = [];
   const finding = (kind: string, service: string) => ({ id: `${kind}:${service}:x`, kind, service, severity: 'warning' as const, title: '', evidence: { summary: '', window: { from: 0, to: 0 }, figures: {}, chartLink: '' }, cause: '', change: '' });

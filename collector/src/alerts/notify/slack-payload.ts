@@ -13,6 +13,12 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** A firing's start; a resolve's start and end (it is over: "since" its start read as still open). */
+function when(a: AlertNotification): string {
+  const iso = (t: number): string => new Date(t).toISOString();
+  return a.endsAt === null ? `since ${iso(a.startsAt)}` : `fired ${iso(a.startsAt)}, resolved ${iso(a.endsAt)}`;
+}
+
 export function slackPayload(alerts: AlertNotification[]): SlackPayload {
   const lines = alerts.map((a) => {
     const icon = a.status === 'firing' ? ':red_circle: FIRING' : ':large_green_circle: RESOLVED';
@@ -27,7 +33,7 @@ export function slackPayload(alerts: AlertNotification[]): SlackPayload {
         elements: [
           {
             type: 'mrkdwn' as const,
-            text: `service ${escapeMrkdwn(a.labels.service ?? '')} · since ${new Date(a.startsAt).toISOString()} · <${a.generatorURL}|open in Headroom>`,
+            text: `service ${escapeMrkdwn(a.labels.service ?? '')} · ${when(a)} · <${a.generatorURL}|open in Headroom>`,
           },
         ],
       },
