@@ -8,6 +8,7 @@ import { quoteForLog } from '../log-text';
 import type { RangeQuery, Storage } from '../store/storage';
 import { blockingRoutesRule } from './blocking-routes';
 import { capacityRule } from './capacity';
+import { cpuStarvedRule } from './cpu-starved';
 import { downstreamTimeRule } from './downstream-time';
 import type { Rule, ServiceContext } from './context';
 import { eventLoopDelayRule } from './eventloop-delay';
@@ -33,6 +34,7 @@ const RULES: readonly { name: string; rule: Rule }[] = [
   { name: 'capacity', rule: capacityRule },
   { name: 'queue-wait', rule: queueWaitRule },
   { name: 'blocking-routes', rule: blockingRoutesRule },
+  { name: 'cpu-starved', rule: cpuStarvedRule },
   { name: 'eventloop-delay', rule: eventLoopDelayRule },
   { name: 'downstream-time', rule: downstreamTimeRule },
   { name: 'slow-clients', rule: slowClientsRule },

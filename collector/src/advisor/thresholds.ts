@@ -29,7 +29,7 @@ export interface AdvisorThresholds {
   /** queue wait: below this mean (ms) the share is not worth a finding (fast apps, small waits). */
   queueWaitMinMs: number;
 
-  /** blocking routes: stalls (on CPU) of one route in the window before it is a finding… */
+  /** blocking routes: stalls (on CPU) of one route in the window before it is a finding (CPU starved: stalls the process hardly ran through)… */
   blockingMinCount: number;
   /** …in at least this share of the route's requests (a rare hiccup on a busy route is not the route's doing)… */
   blockingMinShare: number;

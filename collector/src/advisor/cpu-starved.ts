@@ -1,0 +1,52 @@
+// CPU starvation: stalls during which the process hardly ran (store/stall-cpu.ts: under a
+// third of the stall on CPU) were the loop's thread not running — descheduled on a crowded
+// host or a throttled container, or in a blocking system call — not the app's JavaScript. The
+// blocking-route rule leaves them out; this rule says them apart, with their count, so a user
+// looks at the host's CPU rather than optimising code that did not run (QA: a route blamed
+// while 63 of its 70 stalls hardly ran, and nothing said so).
+import type { Finding } from '../api-types';
+import { agentStall } from '../store/stall-agent';
+import { onCpu } from './blocking-routes';
+import { finding, ms, plural, round, windowWords, type ServiceContext } from './context';
+
+const MAX_EVENTS = 1000;
+const OUTSIDE = 'outside any request';
+
+export const cpuStarvedRule = (ctx: ServiceContext): Finding[] => {
+  const events = ctx.storage.events({ service: ctx.service, type: 'stall', from: ctx.window.from, to: ctx.window.to, limit: MAX_EVENTS }).events;
+  // The agent's own stalls are left out, as the blocking-route rule does.
+  const app = events.filter((e) => !agentStall(e.attributes));
+  const starved = app.filter((e) => !onCpu(e));
+  if (starved.length < ctx.thresholds.blockingMinCount) return [];
+  const byWhere = new Map<string, number>();
+  let totalMs = 0;
+  let maxMs = 0;
+  for (const e of starved) {
+    const where = e.route ?? OUTSIDE;
+    byWhere.set(where, (byWhere.get(where) ?? 0) + 1);
+    const d = e.durationMs ?? 0;
+    totalMs += d;
+    maxMs = Math.max(maxMs, d);
+  }
+  const mostIn = [...byWhere.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? OUTSIDE;
+  const processes = new Set(starved.map((e) => e.instanceId)).size;
+  const who = processes === 1 ? 'The process' : `${processes} processes`;
+  return [finding(ctx, {
+    kind: 'eventloop.cpu-starved',
+    subject: 'service',
+    severity: 'warning',
+    title: `${who} hardly ran through ${starved.length} of ${app.length} event-loop stalls: starved of CPU or in a blocking system call`,
+    summary: `Over ${windowWords(ctx.asked)}, ${plural(starved.length, 'stall')} (${ms(totalMs)} in all, longest ${ms(maxMs)}; most in ${mostIn}) had under a third of their duration on CPU: the loop's thread was not running code, so they are not blamed on any route's code. Requests waited all the same.`,
+    figures: {
+      starvedStalls: starved.length,
+      stalls: app.length,
+      totalStarvedMs: round(totalMs, 0),
+      maxStarvedMs: round(maxMs, 0),
+      mostIn,
+      processes,
+    },
+    page: 'event-loop',
+    cause: "The process's thread was descheduled: the host's CPUs were busy (other processes, more processes than cores, a container's CPU limit throttling it) — or it sat in a blocking system call (a sync file or child-process call on a slow disk or a large output).",
+    change: "Look at the host's CPU use and the container's CPU throttling at those times: give the service more CPU or run fewer processes per core. If the host was idle, look for sync I/O (fs.*Sync, child_process.*Sync) in the routes named.",
+  })];
+};
