@@ -17,7 +17,14 @@ export interface ApiError {
 export interface ServiceSummary {
   service: string;
   requests: number;
+  /** Requests per minute of `reportedMs`: the time the service existed in the range, not the whole range. */
   throughputRpm: number;
+  /**
+   * The time within the range the service's processes reported (the union of each one's first to
+   * last report, in whole minutes); the whole range when none is on record. Absent from older
+   * collectors, whose throughput is per minute of the whole range.
+   */
+  reportedMs?: number;
   /** 0..1 */
   errorRate: number;
   p50Ms: number | null;

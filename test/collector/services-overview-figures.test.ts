@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gaugeSegments } from '../../collector/src/store/sqlite/queries/gauge-queries';
-import { startTestCollector } from './support/collector-harness';
+import { sendMetrics, serviceResource, startTestCollector } from './support/collector-harness';
 import { sendGauges, sendStart } from './support/advisor-harness';
 
 const MINUTE = 60_000;
@@ -91,4 +91,35 @@ test('gauge segments: whole hours and 5 minutes inside the range, minute rows at
     { table: 'gauge_5m', from: h + H, to: h + H + 10 * MINUTE },
     { table: 'gauge_minute', from: h + H + 10 * MINUTE, to: h + H + 12 * MINUTE },
   ]);
+});
+
+test('throughput averages over the time the service reported in the range, not over a week it did not exist', async (t) => {
+  const collector = await startTestCollector();
+  t.after(() => collector.dispose());
+  const now = Date.now();
+  const minute = (ms: number): number => Math.floor(ms / MINUTE) * MINUTE;
+  // One process, first seen 40 minutes ago (a gauge point then), idle since, and 600 requests
+  // in the minute now: its idle minutes count (it was there), the week before it does not.
+  const resource = { 'service.name': 'young', 'service.instance.id': 'young-1', 'host.name': 'h1' };
+  await sendGauges(collector.otlpUrl, resource, [{ name: 'nodejs.eventloop.utilization', unit: '1', points: [{ t: now - 40 * MINUTE, v: 0.1 }] }]);
+  await sendMetrics(collector.otlpUrl, serviceResource('young', 'young-1', { 'host.name': 'h1' }), (m) => {
+    m.histogram('http.server.request.duration', 's', Array.from({ length: 600 }, () => 0.01), { 'http.request.method': 'GET', 'http.route': '/a', 'http.response.status_code': 200 });
+  });
+  await collector.storage.flush();
+  const young = (from: number, to: number) => {
+    const s = collector.storage.services({ from, to }).services.find((x) => x.service === 'young');
+    assert.ok(s, 'young in the overview');
+    return s;
+  };
+  const to = minute(now) + MINUTE;
+  // Over a week: per minute of the 41 minutes it reported (its first minute to now's), not of 7 days.
+  const week = young(to - 7 * 24 * 60 * MINUTE, to);
+  const reported = to - minute(now - 40 * MINUTE);
+  assert.equal(week.requests, 600);
+  assert.equal(week.reportedMs, reported);
+  assert.ok(Math.abs(week.throughputRpm - 600 / (reported / MINUTE)) < 1e-9, `week ${week.throughputRpm}`);
+  // A range it reported through from end to end: per minute of the range.
+  const tenMinutes = young(to - 10 * MINUTE, to);
+  assert.equal(tenMinutes.reportedMs, 10 * MINUTE);
+  assert.ok(Math.abs(tenMinutes.throughputRpm - 60) < 1e-9, `ten minutes ${tenMinutes.throughputRpm}`);
 });
