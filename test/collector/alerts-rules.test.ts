@@ -184,7 +184,9 @@ test('notification planning: first firing at once, flapping held by the group in
   assert.equal(plannedStatus('firing', { status: 'firing', at: 0 }, 1e9, 300_000), null, 'already told: no duplicate');
   assert.equal(plannedStatus('resolved', { status: 'firing', at: 0 }, 10_000, 300_000), null, 'resolve waits for the group interval');
   assert.equal(plannedStatus('ok', { status: 'firing', at: 0 }, 300_000, 300_000), 'resolved', 'a resolve is sent even from ok');
-  assert.equal(plannedStatus('firing', { status: 'resolved', at: 0 }, 10_000, 300_000), null, 'refiring inside the interval waits');
+  // Told resolved, firing again: a new incident, told at once (held, one that began and ended
+  // inside the interval was never told at all).
+  assert.equal(plannedStatus('firing', { status: 'resolved', at: 0 }, 10_000, 300_000), 'firing', 'a new incident after a told resolve goes out at once');
   assert.equal(plannedStatus('pending', null, 0, 0), null);
   assert.equal(plannedStatus('ok', { status: 'resolved', at: 0 }, 1e9, 0), null);
 });

@@ -2,7 +2,10 @@
 // This is the grouping that keeps a flapping rule from flooding a channel: a destination hears
 // about a rule at most once per group interval (the first firing goes out at once), and a
 // firing → resolved → firing flap inside the interval sends nothing, because by the time the
-// interval is over the destination already knows what is true. It is also what makes a
+// interval is over the destination already knows what is true. A firing after a resolve the
+// destination was told is a new incident, and goes out at once as the first did (Alertmanager
+// starts a new group then too): held for the interval, an incident that began and ended inside
+// it was never told at all. It is also what makes a
 // restart safe: "already told firing" is stored, so no duplicate; "told firing, now resolved"
 // sends the resolve even when it happened while the collector was down.
 import type { AlertStateName } from '../../api-types';
@@ -18,6 +21,7 @@ export function plannedStatus(
   // after the failure) while the rule fires, and no resolve, which would pair with nothing.
   const wanted: SentStatus | null = state === 'firing' ? 'firing' : notified?.status === 'firing' ? 'resolved' : null;
   if (wanted === null || wanted === notified?.status) return null;
-  if (notified !== null && now - notified.at < groupIntervalMs) return null;
+  const newIncident = wanted === 'firing' && notified?.status === 'resolved';
+  if (notified !== null && !newIncident && now - notified.at < groupIntervalMs) return null;
   return wanted;
 }
