@@ -10,6 +10,7 @@ import { formatApdex, formatBytes, formatPercent, formatPercentile, formatRpm } 
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
 import { sortByAttention } from '../shape/attention';
 import { percentileSampleNote } from '../shape/percentile-sample';
+import { throughputNote } from '../shape/throughput-span';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { isLive } from '../state/time-range';
@@ -66,7 +67,7 @@ export function OverviewPage() {
                           </ul>
                         )}
                       </td>
-                      <td class="num" data-col="throughput">{formatRpm(s.throughputRpm)}</td>
+                      <td class="num" data-col="throughput" title={throughputNote(s, data) ?? undefined}>{formatRpm(s.throughputRpm)}</td>
                       <td class="num" data-col="p95" title={percentileSampleNote(s.requests, ['p95']) ?? undefined}>{formatPercentile(s.p95Ms, s.requests, 'p95')}</td>
                       <td class="num" data-col="errors">{formatPercent(s.errorRate)}</td>
                       <td class="num" data-col="apdex">{formatApdex(s.apdex)}</td>

@@ -15,6 +15,7 @@ import { Stat } from '../components/stat';
 import { formatApdex, formatBytes, formatPercent, formatPercentile, formatRpm } from '../format/units';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
 import { canMerge, mergeAggregate } from '../shape/live-merge';
+import { throughputNote } from '../shape/throughput-span';
 import { alertsApi } from '../api/alerts-api';
 import { alertsOfRoute, alertsToMarkers, eventsToMarkers } from '../shape/markers';
 import { instanceNames, isGone, stoppedBy } from '../shape/instance-names';
@@ -113,7 +114,7 @@ export function ServicePage({ service }: { service: string }) {
         <>
           {me && route === null && (
             <div class="stats" data-testid="service-stats">
-              <Stat label="Throughput" value={formatRpm(me.throughputRpm)} testId="stat-throughput" />
+              <Stat label="Throughput" value={formatRpm(me.throughputRpm)} note={summary.data ? throughputNote(me, summary.data) : null} testId="stat-throughput" />
               <Stat
                 label="p50 / p95 / p99"
                 value={`${formatPercentile(me.p50Ms, me.requests, 'p50')} / ${formatPercentile(me.p95Ms, me.requests, 'p95')} / ${formatPercentile(me.p99Ms, me.requests, 'p99')}`}
