@@ -46,13 +46,14 @@ export interface ServiceSummary {
    * serve requests (cluster primaries left out), 0..1: 1 when every worker is saturated.
    */
   eventLoopUtilization: number | null;
-  /** Latest RSS summed over the processes alive at the range's end (reported in its last 2 minutes). */
+  /** Latest RSS summed over the processes alive at the range's end (reported in its last 2 minutes, not ended: liveInstances). */
   memoryRssBytes: number | null;
   /** Every process seen in the range, those that stopped or went silent in it too. */
   instances: number;
   /**
-   * The processes alive at the range's end: reported in its last 2 minutes and sent no stop
-   * event by then (the dashboard's "live"). Absent from older collectors.
+   * The processes alive at the range's end: reported in its last 2 minutes and not ended by
+   * then (no stop event, no exit reported by its cluster primary: InstanceStop), the dashboard's
+   * "live". Absent from older collectors.
    */
   liveInstances?: number;
   lastSeen: number | null;
@@ -384,12 +385,17 @@ export type EventType = 'stall' | 'start' | 'restart' | 'uncaught_exception' | '
 export interface InstanceStop {
   /** Epoch ms. */
   at: number;
-  /** `signal`, `exit` (process.exit), `natural` (nothing left to run), `uncaught_exception`; another agent's word as sent. */
+  /**
+   * `signal`, `exit` (process.exit), `natural` (nothing left to run), `uncaught_exception`;
+   * another agent's word as sent. A cluster worker that sent no stop of its own (SIGKILL, the
+   * OOM killer) ends as its primary reported it: `killed` by a signal the primary did not send,
+   * `signal` for one it sent, `exit` with the code.
+   */
   reason: string;
-  /** SIGTERM, SIGINT: the signal that came before the end, if one did. */
+  /** SIGTERM, SIGINT: the signal that came before the end, if one did (or that killed the worker). */
   signal: string | null;
   exitCode: number | null;
-  /** The agent's sentence, e.g. "process stopped by SIGTERM after 2 h 5 min". */
+  /** The agent's sentence, e.g. "process stopped by SIGTERM after 2 h 5 min", or the primary's: "worker 2 (pid 4243) killed by SIGKILL". */
   message: string | null;
 }
 

@@ -1,7 +1,7 @@
 // Each node:cluster worker is its own instance of the service.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { EventsResponse, InstancesResponse } from '../../collector/src/api-types';
+import type { EventsResponse, InstancesResponse, InstanceView, ServicesResponse } from '../../collector/src/api-types';
 import { eventually, FIXTURES, freePort, RANGE, runApp, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
 
 const SERVICE = 'agent-e2e-cluster';
@@ -60,6 +60,11 @@ test('a worker killed by a signal: the primary records its exit, with the signal
     return found.length >= 2 ? found : undefined;
   }, 'the worker instances');
   const victim = workers.find((w) => w.resource['headroom.cluster.worker_id'] === 2)!;
+  // Before the kill: the primary and both workers live, each with an RSS in the service's sum.
+  await eventually(async () => {
+    const { summary, alive } = await liveFigures();
+    return summary?.liveInstances === 3 && alive.length === 3 && summary.memoryRssBytes === rssSum(alive) ? true : undefined;
+  }, 'three live processes, each RSS in the sum');
   process.kill(victim.pid!, 'SIGKILL');
   const exit = await eventually(async () => {
     const r = await collector.api<EventsResponse>(`/api/events?service=${SERVICE}&type=worker_exit&${RANGE()}`);
@@ -73,7 +78,29 @@ test('a worker killed by a signal: the primary records its exit, with the signal
   // Sent by the primary: the event belongs to the primary's instance, not the dead worker's.
   const instances = await collector.api<InstancesResponse>(`/api/services/${SERVICE}/instances?${RANGE()}`);
   assert.equal(instances.instances.find((i) => i.instanceId === exit.instanceId)?.pid, app.child.pid);
+
+  // It sent no stop, but its primary said how it ended: stopped at once, not two minutes of silence later.
+  const stopped = instances.instances.find((i) => i.instanceId === victim.instanceId)?.stopped;
+  assert.deepEqual(stopped, { at: exit.timeMs, reason: 'killed', signal: 'SIGKILL', exitCode: null, message: exit.message });
+  // Out of the live figures: the count, and the RSS summed over the processes still running.
+  const live = await eventually(async () => {
+    const { summary, alive } = await liveFigures();
+    const others = alive.filter((i) => i.instanceId !== victim.instanceId);
+    return others.length === 2 && summary?.memoryRssBytes === rssSum(others) ? summary : undefined;
+  }, "the service's RSS summed over the primary and worker 1");
+  assert.equal(live.liveInstances, 2);
 });
+
+/** The service's summary, and its instances not stopped that reported an RSS, read one after the other. */
+async function liveFigures(): Promise<{ summary: ServicesResponse['services'][number] | undefined; alive: InstanceView[] }> {
+  const summary = (await collector.api<ServicesResponse>(`/api/services?${RANGE()}`)).services.find((s) => s.service === SERVICE);
+  const r = await collector.api<InstancesResponse>(`/api/services/${SERVICE}/instances?${RANGE()}`);
+  return { summary, alive: r.instances.filter((i) => i.stopped === null && i.rssBytes !== null) };
+}
+
+function rssSum(instances: InstanceView[]): number {
+  return instances.reduce((s, i) => s + (i.rssBytes ?? 0), 0);
+}
 
 test('SIGTERM to the primary: it and its remaining worker each record their stop, with the signal', async () => {
   const before = await collector.api<InstancesResponse>(`/api/services/${SERVICE}/instances?${RANGE()}`);

@@ -92,23 +92,13 @@ export { instanceNames } from '../store/instance-names';
 
 /**
  * Serving processes still running at the window's end, as far as the data says: reported since
- * `since`, no stop event of their own, and not reported gone by their cluster primary (a worker
- * killed by SIGKILL or the OOM killer sends no stop event; its primary's `worker_exit` names its
- * pid, on the primary's host, after the worker started). A deploy's old processes counted with
- * the new ones for minutes doubled a host's memory.
+ * `since` and not ended (`stopped`: their own stop event, or their cluster primary's report of
+ * their exit — a worker killed by SIGKILL or the OOM killer sends no stop of its own;
+ * store/instance-stop.ts). A deploy's old processes counted with the new ones for minutes
+ * doubled a host's memory.
  */
 export function runningInstances(ctx: ServiceContext, since: number): InstanceView[] {
-  const seen = servingInstances(ctx.instances).filter((i) => i.lastSeen >= since && i.stopped === null);
-  if (seen.length === 0) return seen;
-  const exits = ctx.storage.events({ service: ctx.service, type: 'worker_exit', from: since, to: ctx.window.to, limit: 1000 }).events;
-  if (exits.length === 0) return seen;
-  const byId = new Map(ctx.instances.map((i) => [i.instanceId, i]));
-  const gone = (i: InstanceView): boolean =>
-    exits.some((e) => {
-      const primary = byId.get(e.instanceId);
-      return e.attributes['headroom.worker.pid'] === i.pid && primary !== undefined && primary.host === i.host && e.timeMs >= (i.startedAt ?? i.firstSeen);
-    });
-  return seen.filter((i) => !gone(i));
+  return servingInstances(ctx.instances).filter((i) => i.lastSeen >= since && i.stopped === null);
 }
 
 export function hostOf(instance: InstanceView): string {

@@ -8,6 +8,7 @@ import type {
   EventView,
   EventsResponse,
   InstanceSeriesResponse,
+  InstanceStop,
   InstancesResponse,
   LiveAggregate,
   ServiceSeriesResponse,
@@ -203,6 +204,14 @@ export interface RetentionSettings {
   rollupMs: number;
 }
 
+/** How the service's processes ended in a range (instance-stop.ts), each process once. */
+export interface InstanceEndings {
+  /** Each instance that ended: its own latest stop, else its primary's first report of its exit. */
+  stops: Map<string, InstanceStop>;
+  /** The `worker_exit` events that named an instance (the others name a worker that never reported). */
+  workerExitIds: Set<number>;
+}
+
 export interface Storage {
   /**
    * Queue a batch for the single writer. Returns false when the queue is full: the caller
@@ -238,6 +247,8 @@ export interface Storage {
   trace(traceId: string): TraceResponse | null;
   instances(q: RangeQuery & { service: string }): InstancesResponse;
   events(q: EventQuery): EventsResponse;
+  /** The service's processes that ended in the range, and the worker exits that named one (crash.count). */
+  instanceEndings(q: RangeQuery & { service: string }): InstanceEndings;
   stalls(q: RangeQuery & { service: string }): StallsResponse;
   /**
    * Whether the service ever sent anything the store still holds (at any time, not only in a

@@ -439,6 +439,9 @@ class SqliteStorageImpl implements SqliteStorage {
   events(q: EventQuery) {
     return this.read('events', null, () => this.raw.events(q));
   }
+  instanceEndings(q: RangeQuery & { service: string }) {
+    return this.read('the instance endings', q.service, () => this.raw.endings(q));
+  }
   stalls(q: RangeQuery & { service: string }) {
     return this.read('the stalls', q.service, () => this.raw.stalls(q));
   }

@@ -3,9 +3,10 @@
 import type { Database } from 'better-sqlite3';
 import type { InstanceSeries, InstanceSeriesResponse } from '../../../api-types';
 import type { InstanceGaugeBuckets, RangeQuery, SeriesQuery } from '../../storage';
-import { HOUR_MS, MINUTE_MS, msToNs, seriesBuckets } from '../../time-buckets';
+import { HOUR_MS, MINUTE_MS, seriesBuckets } from '../../time-buckets';
 import { CHART_GAUGE_COLUMNS, CHART_GAUGE_TABLES, CHART_GAUGES, type ChartGauge } from '../instance-gauges';
 import { STOP_LOOKBACK_MS } from '../../instance-stop';
+import { ENDED_INSTANCES_SQL, endingParams } from './instance-endings';
 import { StatementCache } from './statement-cache';
 
 const FIVE_MINUTES_MS = 5 * MINUTE_MS;
@@ -201,19 +202,19 @@ export class GaugeQueries {
    * The latest value of a gauge summed over the processes alive at the range's end: those that
    * reported it within ALIVE_WITHIN_MS before the end (`to`, or now for a range still under
    * way). A process that stopped earlier in the range is not counted: after a cluster's
-   * restart its 5 old processes' last RSS doubled the figure for an hour. Nor is one that sent
-   * its stop event by then (instance-stop.ts): for those two minutes, old and new processes
-   * were both counted.
+   * restart its 5 old processes' last RSS doubled the figure for an hour. Nor is one that ended
+   * by then (instance-endings.ts: its stop event, or its primary's report of its exit): for
+   * those two minutes, old and new processes were both counted.
    */
   aliveSum(service: string, metric: string, q: RangeQuery, now: number): number | null {
     const end = Math.min(q.to, now);
     const since = Math.max(q.from, end - ALIVE_WITHIN_MS);
     const rows = this.stmts
       .get(`SELECT last, max(last_ms) AS last_ms FROM gauge_minute WHERE service = ? AND metric = ? AND t >= ? AND t < ?
-              AND instance_id NOT IN (SELECT instance_id FROM events WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stop')
+              AND instance_id NOT IN (${ENDED_INSTANCES_SQL})
             GROUP BY instance_id HAVING last_ms >= ?`)
       .raw()
-      .all(service, metric, Math.floor(since / MINUTE_MS) * MINUTE_MS, q.to, service, msToNs(since - STOP_LOOKBACK_MS), msToNs(end), since) as [number, number][];
+      .all(service, metric, Math.floor(since / MINUTE_MS) * MINUTE_MS, q.to, ...endingParams(service, since - STOP_LOOKBACK_MS, end), since) as [number, number][];
     if (rows.length === 0) return null;
     return rows.reduce((s, r) => s + r[0], 0);
   }

@@ -15,14 +15,15 @@ import type {
   TraceSummary,
   TracesResponse,
 } from '../../../api-types';
-import type { EventQuery, RangeQuery, TraceQuery } from '../../storage';
+import type { EventQuery, InstanceEndings, RangeQuery, TraceQuery } from '../../storage';
 import { msToNs, nsToMs } from '../../time-buckets';
 import { spanErrorText } from '../../span-error';
 import { HARDLY_RAN_SHARE, STALL_CPU_ATTRIBUTE } from '../../stall-cpu';
 import { STALL_AGENT_ATTRIBUTE } from '../../stall-agent';
-import { instanceStop, STOP_LOOKBACK_MS } from '../../instance-stop';
+import { STOP_LOOKBACK_MS } from '../../instance-stop';
 import { parseJsonObject, parseSpanEvents } from '../json-rows';
 import type { GaugeQueries } from './gauge-queries';
+import { readEndings } from './instance-endings';
 import { StatementCache } from './statement-cache';
 
 const MAX_LIMIT = 1000;
@@ -348,14 +349,14 @@ export class RawQueries {
     return { from: q.from, to: q.to, service: q.service, instances };
   }
 
-  /** The stop events of the service's processes up to the range's end, by instance (its latest). */
+  /** How the service's processes ended up to the range's end, by instance (instance-endings.ts). */
   private stops(q: RangeQuery & { service: string }): Map<string, InstanceStop> {
-    const rows = this.stmts
-      .get(`SELECT instance_id, max(time_ns) AS time_ns, message, attributes FROM events
-            WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stop' GROUP BY instance_id`)
-      .safeIntegers(true)
-      .all(q.service, msToNs(q.from - STOP_LOOKBACK_MS), msToNs(q.to)) as { instance_id: string; time_ns: bigint; message: string | null; attributes: string }[];
-    return new Map(rows.map((r) => [r.instance_id, instanceStop(nsToMs(r.time_ns), r.message, parseJsonObject(r.attributes))]));
+    return readEndings(this.stmts, q.service, q.from - STOP_LOOKBACK_MS, q.to).stops;
+  }
+
+  /** The service's processes that ended in the range, and the worker exits that named one (crash.count). */
+  endings(q: RangeQuery & { service: string }): InstanceEndings {
+    return readEndings(this.stmts, q.service, q.from, q.to);
   }
 }
 

@@ -16,6 +16,7 @@ import { apdexTFromResource } from '../apdex-threshold';
 import { distinctServices, distinctWithin } from '../distinct-keys';
 import type { Database } from 'better-sqlite3';
 import { STOP_LOOKBACK_MS } from '../../instance-stop';
+import { ENDED_INSTANCES_SQL, endingParams } from './instance-endings';
 import { ALIVE_WITHIN_MS, type GaugeQueries } from './gauge-queries';
 import type { RequestPartQueries } from './request-parts';
 import { addRow, bucketedRollups, forEachRollupRow } from './rollup-reader';
@@ -136,16 +137,17 @@ export class RequestQueries {
   /**
    * The processes alive at the range's end, as the dashboard's instances list counts them
    * (dashboard/src/shape/instance-names.ts isGone): a report within ALIVE_WITHIN_MS before the end
-   * (`to`, or now for a range still under way) and no stop event by then.
+   * (`to`, or now for a range still under way) and not ended by then (instance-endings.ts: its
+   * stop event, or its primary's report of its exit).
    */
   private liveInstances(service: string, q: RangeQuery, now: number): number {
     const end = Math.min(q.to, now);
     const since = Math.max(q.from, end - ALIVE_WITHIN_MS);
     return this.stmts
       .get(`SELECT count(*) FROM instances WHERE service = ? AND first_seen_ms < ? AND last_seen_ms >= ?
-              AND instance_id NOT IN (SELECT instance_id FROM events WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stop')`)
+              AND instance_id NOT IN (${ENDED_INSTANCES_SQL})`)
       .pluck()
-      .get(service, q.to, since, service, msToNs(since - STOP_LOOKBACK_MS), msToNs(end)) as number;
+      .get(service, q.to, since, ...endingParams(service, since - STOP_LOOKBACK_MS, end)) as number;
   }
 
   private sparkline(service: string, q: RangeQuery): ServiceSummary['sparkline'] {
