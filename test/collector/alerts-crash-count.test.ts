@@ -54,3 +54,40 @@ test('crash.count counts crashed and failed processes and unmeant worker exits, 
   assert.equal(alert.annotations.summary, 'Crashes: crashed processes 3 over 5m (threshold >= 3)');
   assert.match(alert.generatorURL, new RegExp(`/services/${SERVICE}/instances\\?`));
 });
+
+test('crash.count counts each worker once: one that crashed, sent its stop and was reported by its primary; one its primary reported killed', async (t) => {
+  const dir = tempDir();
+  const collector = await startAlertCollector(dir);
+  t.after(async () => {
+    await collector.close();
+    dir.remove();
+  });
+  const api = `${collector.httpUrl}/api/alerts`;
+  const rule = { id: 'crashes', name: 'Crashes', series: 'crash.count', service: SERVICE, windowMs: '5m', comparison: '>=', threshold: 10, forMs: 0, destinations: [] };
+  assert.equal((await postJson(`${api}/rules`, rule)).status, 201);
+  const valueNow = async (): Promise<number | null | undefined> => {
+    const r = (await (await fetch(`${api}/rules`)).json()) as AlertRulesResponse;
+    return r.rules.find((x) => x.rule.id === 'crashes')?.state.value;
+  };
+
+  const now = Date.now();
+  // Worker 1 (pid 5001) dies of an uncaught exception: its own stop, then its primary's report of the exit (code 1, not meant).
+  await sendLogs(collector.otlpUrl, serviceResource(SERVICE, 'worker-1', { 'process.pid': 5001 }), [stop(now - 3000, 'uncaught_exception')]);
+  await sendLogs(collector.otlpUrl, serviceResource(SERVICE, 'primary', { 'process.pid': 5000 }), [
+    { timeMs: now - 2990, body: 'worker 1 (pid 5001) exited with code 1', attributes: { 'event.name': 'headroom.process.worker_exit', 'headroom.worker.id': 1, 'headroom.worker.pid': 5001, 'headroom.worker.exit_code': 1, 'headroom.worker.intended': false } },
+  ]);
+  // Worker 2 (pid 5002) reported, then was killed by SIGKILL: it sent no stop; its primary's report is how it ended.
+  await sendLogs(collector.otlpUrl, serviceResource(SERVICE, 'worker-2', { 'process.pid': 5002 }), [
+    { timeMs: now - 5000, body: 'process listening', attributes: { 'event.name': 'headroom.process.start' } },
+  ]);
+  await sendLogs(collector.otlpUrl, serviceResource(SERVICE, 'primary', { 'process.pid': 5000 }), [
+    { timeMs: now - 2980, body: 'worker 2 (pid 5002) killed by SIGKILL', attributes: { 'event.name': 'headroom.process.worker_exit', 'headroom.worker.id': 2, 'headroom.worker.pid': 5002, 'headroom.worker.signal': 'SIGKILL', 'headroom.worker.intended': false } },
+  ]);
+  // Then another process crashes: once the rule has read it, it has read the two before it.
+  await sendLogs(collector.otlpUrl, serviceResource(SERVICE, 'other', { 'process.pid': 5100 }), [stop(now - 2000, 'exit', { 'headroom.stop.exit_code': 1 })]);
+  const value = await eventually(async () => {
+    const v = await valueNow();
+    return typeof v === 'number' && v >= 3 ? v : undefined;
+  }, 'the rule evaluated over the last crash');
+  assert.equal(value, 3);
+});

@@ -32,10 +32,12 @@ test('a process that sent its stop event by the end of the range is gone at once
   assert.equal(stopBadge({ ...stop, reason: 'exit', signal: null, exitCode: 3 }), 'exited (code 3)');
   assert.equal(stopBadge({ ...stop, reason: 'natural', signal: null, exitCode: 0 }), 'ended');
   assert.equal(stopBadge({ ...stop, reason: 'uncaught_exception', signal: null }), 'crashed');
+  // A cluster worker its primary reported killed by a signal it did not send (SIGKILL, the OOM killer).
+  assert.equal(stopBadge({ ...stop, reason: 'killed', signal: 'SIGKILL' }), 'killed by SIGKILL');
   assert.equal(stopBadge({ ...stop, reason: 'something-else', signal: null }), 'stopped');
-  // Shown as errors: a crash, an exit with an error code (a SIGTERM'd app exiting 1 too); not a clean stop.
+  // Shown as errors: a crash, a worker killed, an exit with an error code (a SIGTERM'd app exiting 1 too); not a clean stop.
   assert.deepEqual(
-    [stop, { ...stop, reason: 'uncaught_exception' }, { ...stop, reason: 'exit', exitCode: 1 }, { ...stop, exitCode: 1 }, { ...stop, reason: 'natural', exitCode: 0 }].map(stopIsCrash),
-    [false, true, true, true, false],
+    [stop, { ...stop, reason: 'uncaught_exception' }, { ...stop, reason: 'killed', signal: 'SIGKILL' }, { ...stop, reason: 'exit', exitCode: 1 }, { ...stop, exitCode: 1 }, { ...stop, reason: 'natural', exitCode: 0 }].map(stopIsCrash),
+    [false, true, true, true, true, false],
   );
 });

@@ -1,15 +1,24 @@
-// Which stored events are a process ending abnormally, for the `crash.count` alert series:
-// its own stop event saying an exception no one handled ended it or it exited with an error
-// code (agent/src/signals/process-stop.ts), or a cluster primary's report of a worker it did
-// not stop (killed by a signal — SIGKILL is also the OOM killer's — or exited on its own). A
-// process that crashed fatally also sends an `uncaught_exception` event; only its stop counts,
-// so each process is counted once. A standalone process killed by SIGKILL sends nothing: that
-// one shows as a restart (`restart.count`) or as silence.
+// Which processes ended abnormally, for the `crash.count` alert series, each counted once: an
+// instance by how it ended (store/instance-stop.ts: its own stop saying an exception no one
+// handled ended it or it exited with an error code, else its primary's report that it was
+// killed by a signal the primary did not send or exited with an error code), and a worker its
+// primary reported that never reported itself by that report alone (killed, or exited without
+// the primary asking). A worker that crashed with an uncaught exception sends its stop AND is
+// reported by its primary: one crash. A process that crashed fatally also sends an
+// `uncaught_exception` event; that is not counted. A standalone process killed by SIGKILL sends
+// nothing: that one shows as a restart (`restart.count`) or as silence.
 import type { EventView } from '../api-types';
-import { instanceStop, stopIsCrash } from '../store/instance-stop';
+import { stopIsCrash } from '../store/instance-stop';
+import type { InstanceEndings } from '../store/storage';
 
-export function isCrash(event: Pick<EventView, 'type' | 'timeMs' | 'message' | 'attributes'>): boolean {
-  if (event.type === 'stop') return stopIsCrash(instanceStop(event.timeMs, event.message, event.attributes));
-  if (event.type === 'worker_exit') return event.attributes['headroom.worker.intended'] !== true;
-  return false;
+/** The crashes among the endings at or after `from`, and the worker exits that named no instance. */
+export function countCrashes(endings: InstanceEndings, workerExits: Pick<EventView, 'id' | 'attributes'>[], from: number, instanceId: string | null): number {
+  let n = 0;
+  for (const [id, stop] of endings.stops) {
+    if (stop.at >= from && (instanceId === null || id === instanceId) && stopIsCrash(stop)) n++;
+  }
+  for (const e of workerExits) {
+    if (!endings.workerExitIds.has(e.id) && e.attributes['headroom.worker.intended'] !== true) n++;
+  }
+  return n;
 }

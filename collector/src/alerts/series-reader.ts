@@ -7,7 +7,8 @@
 import { instanceNames } from '../advisor/context';
 import type { AdvisorResponse, AlertRule, InstanceSeries } from '../api-types';
 import type { Storage } from '../store/storage';
-import { isCrash } from './crash-events';
+import { STOP_LOOKBACK_MS } from '../store/instance-stop';
+import { countCrashes } from './crash-events';
 
 /** The advisor as the engine sees it (collector/src/advisor's createAdvisor result fits). */
 export interface FindingsSource {
@@ -152,12 +153,12 @@ export function readSeriesWithCount(storage: Storage, findings: FindingsSource |
       return value(events.events.length);
     }
     case 'crash.count': {
-      // Stops and cluster workers' exits; those that were crashes (crash-events.ts).
-      let n = 0;
-      for (const type of ['stop', 'worker_exit'] as const) {
-        n += storage.events({ ...range, ...scope, type, limit: EVENT_LIMIT }).events.filter(isCrash).length;
-      }
-      return value(n);
+      // Processes that ended in the window, each once; those that crashed (crash-events.ts). Read
+      // from a lookback before it, so a worker whose stop came just before the window is not
+      // counted again on its primary's report of it in the window.
+      const endings = storage.instanceEndings({ from: range.from - STOP_LOOKBACK_MS, to: range.to, service: rule.service });
+      const exits = storage.events({ ...range, ...scope, type: 'worker_exit', limit: EVENT_LIMIT }).events;
+      return value(countCrashes(endings, exits, range.from, rule.instanceId));
     }
     case 'advisor.finding': {
       if (findings === null) return value(null);

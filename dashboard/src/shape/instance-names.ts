@@ -23,10 +23,12 @@ export function stoppedBy(instances: readonly InstanceView[], rangeTo: number): 
   return new Set(instances.filter((i) => stoppedByEnd(i, rangeTo)).map((i) => i.instanceId));
 }
 
-/** "stopped by SIGTERM", "exited (code 3)", "ended", "crashed": the badge of a stopped process. */
+/** "stopped by SIGTERM", "killed by SIGKILL", "exited (code 3)", "ended", "crashed": the badge of a stopped process. */
 export function stopBadge(stop: InstanceStop): string {
   switch (stop.reason) {
     case 'signal': return stop.signal !== null ? `stopped by ${stop.signal}` : 'stopped';
+    // A cluster worker its primary reported killed by a signal the primary did not send.
+    case 'killed': return stop.signal !== null ? `killed by ${stop.signal}` : 'killed';
     case 'exit': return `exited (code ${stop.exitCode ?? '?'})`;
     case 'natural': return 'ended';
     case 'uncaught_exception': return 'crashed';
