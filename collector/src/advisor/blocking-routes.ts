@@ -10,8 +10,6 @@ import { agentStall } from '../store/stall-agent';
 import { hardlyRan, stallCpuMs } from '../store/stall-cpu';
 import { finding, ms, plural, round, windowWords, type ServiceContext } from './context';
 
-const MAX_EVENTS = 1000;
-
 interface RouteStalls {
   route: string | null;
   count: number;
@@ -38,7 +36,7 @@ export function onCpu(e: EventView): boolean {
 
 export const blockingRoutesRule = (ctx: ServiceContext): Finding[] => {
   const t = ctx.thresholds;
-  const events = ctx.storage.events({ service: ctx.service, type: 'stall', from: ctx.window.from, to: ctx.window.to, limit: MAX_EVENTS }).events;
+  const events = ctx.stalls();
   if (events.length === 0) return [];
   const byRoute = new Map<string, RouteStalls>();
   for (const e of events) {

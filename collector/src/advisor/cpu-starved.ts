@@ -9,11 +9,10 @@ import { agentStall } from '../store/stall-agent';
 import { onCpu } from './blocking-routes';
 import { finding, ms, plural, round, windowWords, type ServiceContext } from './context';
 
-const MAX_EVENTS = 1000;
 const OUTSIDE = 'outside any request';
 
 export const cpuStarvedRule = (ctx: ServiceContext): Finding[] => {
-  const events = ctx.storage.events({ service: ctx.service, type: 'stall', from: ctx.window.from, to: ctx.window.to, limit: MAX_EVENTS }).events;
+  const events = ctx.stalls();
   // The agent's own stalls are left out, as the blocking-route rule does.
   const app = events.filter((e) => !agentStall(e.attributes));
   const starved = app.filter((e) => !onCpu(e));
