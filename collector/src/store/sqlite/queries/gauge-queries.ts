@@ -18,6 +18,15 @@ const FIVE_MINUTES_MS = 5 * MINUTE_MS;
  */
 export const ALIVE_WITHIN_MS = 2 * MINUTE_MS;
 
+/**
+ * The stretch a live process must have reported in: ALIVE_WITHIN_MS before the range's end
+ * (`to`, or now for a range still under way), not before the range.
+ */
+export function aliveWindow(q: RangeQuery, now: number): { since: number; end: number } {
+  const end = Math.min(q.to, now);
+  return { since: Math.max(q.from, end - ALIVE_WITHIN_MS), end };
+}
+
 /** A cluster primary: its start event's setting, or its resource (text from the app). */
 const PRIMARY_SQL = `(json_valid(settings) AND json_extract(settings, '$.cluster_role') = 'primary')
   OR (json_valid(resource) AND json_extract(resource, '$."headroom.cluster.role"') = 'primary')`;
@@ -207,8 +216,7 @@ export class GaugeQueries {
    * those two minutes, old and new processes were both counted.
    */
   aliveSum(service: string, metric: string, q: RangeQuery, now: number): number | null {
-    const end = Math.min(q.to, now);
-    const since = Math.max(q.from, end - ALIVE_WITHIN_MS);
+    const { since, end } = aliveWindow(q, now);
     const rows = this.stmts
       .get(`SELECT last, max(last_ms) AS last_ms FROM gauge_minute WHERE service = ? AND metric = ? AND t >= ? AND t < ?
               AND instance_id NOT IN (${ENDED_INSTANCES_SQL})

@@ -17,7 +17,7 @@ import { distinctServices, distinctWithin } from '../distinct-keys';
 import type { Database } from 'better-sqlite3';
 import { STOP_LOOKBACK_MS } from '../../instance-stop';
 import { ENDED_INSTANCES_SQL, endingParams } from './instance-endings';
-import { ALIVE_WITHIN_MS, type GaugeQueries } from './gauge-queries';
+import { aliveWindow, type GaugeQueries } from './gauge-queries';
 import type { RequestPartQueries } from './request-parts';
 import { addRow, bucketedRollups, forEachRollupRow } from './rollup-reader';
 import { StatementCache } from './statement-cache';
@@ -141,8 +141,7 @@ export class RequestQueries {
    * stop event, or its primary's report of its exit).
    */
   private liveInstances(service: string, q: RangeQuery, now: number): number {
-    const end = Math.min(q.to, now);
-    const since = Math.max(q.from, end - ALIVE_WITHIN_MS);
+    const { since, end } = aliveWindow(q, now);
     return this.stmts
       .get(`SELECT count(*) FROM instances WHERE service = ? AND first_seen_ms < ? AND last_seen_ms >= ?
               AND instance_id NOT IN (${ENDED_INSTANCES_SQL})`)
