@@ -52,6 +52,23 @@ describe('dashboard and ingest tokens', () => {
     assert.equal((await fetch(`${collector.httpUrl}/metrics?token=${DASHBOARD_TOKEN}`)).status, 200, 'a scraper may send it as ?token=');
   });
 
+  it('asks for the token on every spelling of a data path the router answers to', async () => {
+    // Express matches paths without regard to case, and /metrics also as /metrics/: each of
+    // these reached the data without a token (QA: GET /API/services answered 200).
+    for (const path of ['/API/services', '/Api/alerts/destinations', '/api/services/', '/METRICS', '/metrics/', '/Metrics/']) {
+      const res = await fetch(`${collector.httpUrl}${path}`);
+      assert.equal(res.status, 401, path);
+    }
+    const write = await fetch(`${collector.httpUrl}/API/alerts/destinations`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ id: 'sneaky', type: 'webhook', url: 'http://127.0.0.1:9/hook' }),
+    });
+    assert.equal(write.status, 401);
+    const list = await getJson<{ destinations: unknown[] }>(`${collector.httpUrl}/api/alerts/destinations`, { headers: { Authorization: `Bearer ${DASHBOARD_TOKEN}` } });
+    assert.deepEqual(list.body.destinations, [], 'nothing was added');
+  });
+
   it('serves the page shell without the token, the same as a collector without one', async () => {
     const open = await startTestCollector();
     try {

@@ -14,8 +14,11 @@ export function isDashboardRequestAllowed(expected: string | null, req: Incoming
   return expected === null || tokenMatches(expected, dashboardToken(req));
 }
 
+// Express matches routes without regard to case and with an optional trailing slash, so
+// /API/services and /metrics/ reach the same handlers: judge the path as the router does.
 function holdsData(path: string): boolean {
-  return path === '/api' || path.startsWith('/api/') || path === '/metrics';
+  const p = path.toLowerCase().replace(/\/+$/, '');
+  return p === '/api' || p.startsWith('/api/') || p === '/metrics';
 }
 
 export function dashboardAuth(expected: string | null) {
