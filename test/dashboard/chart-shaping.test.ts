@@ -117,6 +117,7 @@ test('events become labelled markers inside the window, oldest first, each with 
     ev({ id: 4, timeMs: 300, type: 'uncaught_exception', message: 'boom' }),
     ev({ id: 5, timeMs: 600, durationMs: 120 }),
     ev({ id: 6, timeMs: 700, type: 'unhandled_rejection', message: 'nope', traceId: 'aa02' }),
+    ev({ id: 7, timeMs: 800, durationMs: 150, route: 'GET /report' }),
   ], 0, 1000);
   assert.deepEqual(markers, [
     { timeMs: 100, kind: 'restart', label: 'process restarted (web-2)', link: { page: 'instances' } },
@@ -124,8 +125,10 @@ test('events become labelled markers inside the window, oldest first, each with 
     { timeMs: 300, kind: 'error', label: 'uncaught exception: boom' },
     { timeMs: 500, kind: 'stall', label: 'event loop blocked 230 ms in GET /slow', link: { page: 'trace', traceId: 'aa01' } },
     // A stall outside a request: the event-loop page lists it.
-    { timeMs: 600, kind: 'stall', label: 'event loop blocked 120 ms', link: { page: 'event-loop' } },
+    { timeMs: 600, kind: 'stall', label: 'event loop blocked 120 ms', link: { page: 'event-loop', route: null } },
     { timeMs: 700, kind: 'error', label: 'unhandled rejection: nope', link: { page: 'trace', traceId: 'aa02' } },
+    // A route's stall whose trace was not kept: the event-loop page, filtered to that route.
+    { timeMs: 800, kind: 'stall', label: 'event loop blocked 150 ms in GET /report', link: { page: 'event-loop', route: 'GET /report' } },
   ]);
 });
 

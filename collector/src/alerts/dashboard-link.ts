@@ -26,7 +26,8 @@ export function seriesLink(rule: Pick<AlertRule, 'series' | 'service' | 'route'>
     params.set('from', String(range.from));
     params.set('to', String(range.to));
   } else params.set('range', '1h');
-  if (rule.route !== null && pageOf(rule.series) === '') params.set('route', rule.route);
+  // The service page and the event-loop page (a route's stalls) take ?route=; the process pages have none.
+  if (rule.route !== null && (pageOf(rule.series) === '' || rule.series === 'stall.count')) params.set('route', rule.route);
   return `/services/${encodeURIComponent(rule.service)}${pageOf(rule.series)}?${params.toString()}`;
 }
 

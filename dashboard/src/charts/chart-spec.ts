@@ -26,8 +26,11 @@ export interface SeriesSpec {
 
 export type MarkerKind = 'stall' | 'restart' | 'start' | 'error' | 'alert-firing' | 'alert-resolved';
 
-/** Where a listed marker leads: the trace it happened in, or the page that tells more about it. */
-export type MarkerLink = { page: 'trace'; traceId: string } | { page: 'event-loop' | 'instances' | 'alerts' };
+/**
+ * Where a listed marker leads: the trace it happened in, or the page that tells more about it (a
+ * stall outside a kept trace: the event-loop page, filtered to its route when it had one).
+ */
+export type MarkerLink = { page: 'trace'; traceId: string } | { page: 'event-loop'; route: string | null } | { page: 'instances' | 'alerts' };
 
 export interface Marker {
   timeMs: number;

@@ -44,7 +44,9 @@ function withoutGone(spec: ChartSpec): ChartSpec {
 const LINK_WORDS: Record<MarkerLink['page'], string> = { trace: 'trace', 'event-loop': 'event loop', instances: 'instances', alerts: 'alerts' };
 
 function linkView(view: ViewState, link: MarkerLink): ViewState {
-  return link.page === 'trace' ? withPage(view, 'trace', { traceId: link.traceId }) : withPage(view, link.page);
+  if (link.page === 'trace') return withPage(view, 'trace', { traceId: link.traceId });
+  if (link.page === 'event-loop') return withPage(view, 'event-loop', { route: link.route });
+  return withPage(view, link.page);
 }
 
 /** A marker in the list under a chart: a link to what it is about (the drawn lines are not reachable by keyboard; QA4). */

@@ -1,7 +1,8 @@
 // The event loop: stalls over time, grouped by route and code location (longest first),
 // with delay and utilisation per instance. Each stall's CPU time stands beside its duration; a
 // stall the process spent mostly off the CPU is said to be that (machine busy or a blocking
-// system call), not code blocking the loop (rule: collector/src/store/stall-cpu.ts).
+// system call), not code blocking the loop (rule: collector/src/store/stall-cpu.ts). `?route=`
+// (a route-scoped stall alert's link, a route's stall marker) shows that route's stalls only.
 
 import type { EventView } from '@headroom/collector/api-types';
 import { api } from '../api/endpoints';
@@ -64,12 +65,14 @@ function StallItem({ stall: e, processName }: { stall: EventView; processName: s
 }
 
 export function EventLoopPage({ service }: { service: string }) {
-  const { view } = useNavigation();
+  const { view, navigate } = useNavigation();
   const { resyncVersion } = useLive();
+  const route = view.route;
   const rangeKey = JSON.stringify(view.range);
   const [refresh, trigger] = useThrottledRefresh(5000);
+  // The stalls API groups the whole service (its top 500 groups); a route's are picked from them.
   const stalls = useApi(`stalls:${service}:${rangeKey}`, (s) => api.stalls(service, view.range, s), [resyncVersion, refresh]);
-  const events = useApi(`stall-events:${service}:${rangeKey}`, (s) => api.events(view.range, { service, type: 'stall', limit: 1000 }, s), [resyncVersion]);
+  const events = useApi(`stall-events:${service}:${route}:${rangeKey}`, (s) => api.events(view.range, { service, route, type: 'stall', limit: 1000 }, s), [resyncVersion]);
   const instances = useApi(`inst:${service}:${rangeKey}`, (s) => api.instanceSeries(service, view.range, s), [resyncVersion, refresh]);
   const list = useApi(`instances:${service}:${rangeKey}`, (s) => api.instances(service, view.range, s), [resyncVersion, refresh]);
   const names = instanceNames(list.data?.instances ?? []);
@@ -77,7 +80,7 @@ export function EventLoopPage({ service }: { service: string }) {
   const { live, window, onSelectRange } = useRangeWindow(stalls.data);
 
   useLiveMessages(live, (msg) => {
-    if (msg.type === 'event' && msg.event.service === service && msg.event.type === 'stall') {
+    if (msg.type === 'event' && msg.event.service === service && msg.event.type === 'stall' && (route === null || msg.event.route === route)) {
       events.update((cur) => ({ ...cur, events: [msg.event, ...cur.events.filter((e) => e.id !== msg.event.id)] }));
       trigger();
     } else if (msg.type === 'aggregate' && msg.aggregate.service === service) {
@@ -90,6 +93,13 @@ export function EventLoopPage({ service }: { service: string }) {
       <h1>
         <span class="page-kind">Event loop</span> {service}
       </h1>
+      {route !== null && (
+        <p class="filter-chip" data-testid="route-filter">
+          Route: <code>{route}</code>{' '}
+          <button type="button" class="link-button" onClick={() => navigate({ ...view, route: null })}>show all routes</button>
+          <span class="muted"> · delay and utilisation are the processes', every route's</span>
+        </p>
+      )}
       <div class="chart-grid">
         <Async state={events} what="stalls">
           {(data) => (
@@ -109,9 +119,10 @@ export function EventLoopPage({ service }: { service: string }) {
       </div>
       <h2>Stalls by route and code location</h2>
       <Async state={stalls} what="stall groups">
-        {(data) =>
-          data.groups.length === 0 ? (
-            <EmptyNote>No event-loop stalls in this range: no callback blocked the loop past the threshold.</EmptyNote>
+        {(data) => {
+          const groups = route === null ? data.groups : data.groups.filter((g) => g.route === route);
+          return groups.length === 0 ? (
+            <EmptyNote>{`No event-loop stalls${route === null ? '' : ` in ${route}`} in this range: no callback blocked the loop past the threshold.`}</EmptyNote>
           ) : (
             <div class="table-scroll">
               <table class="table stalls-table" data-testid="stalls-table">
@@ -127,7 +138,7 @@ export function EventLoopPage({ service }: { service: string }) {
                   </tr>
                 </thead>
                 <tbody>
-                  {[...data.groups].sort((a, b) => b.totalMs - a.totalMs || b.maxMs - a.maxMs).map((g) => (
+                  {[...groups].sort((a, b) => b.totalMs - a.totalMs || b.maxMs - a.maxMs).map((g) => (
                     <tr key={`${g.route}|${g.location}`} data-route={g.route ?? ''}>
                       <td class="route-cell">
                         {g.route !== null ? (
@@ -149,8 +160,8 @@ export function EventLoopPage({ service }: { service: string }) {
                 </tbody>
               </table>
             </div>
-          )
-        }
+          );
+        }}
       </Async>
       <Async state={events} what="recent stalls">
         {(data) =>

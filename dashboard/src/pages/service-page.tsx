@@ -173,7 +173,7 @@ export function ServicePage({ service }: { service: string }) {
           <p class="more-links">
             <Link to={withPage(view, 'transactions')}>Transactions</Link> ·{' '}
             <Link to={withPage(view, 'traces', { route })}>Slow traces</Link> ·{' '}
-            <Link to={withPage(view, 'event-loop')}>Event-loop stalls</Link> ·{' '}
+            <Link to={withPage(view, 'event-loop', { route })}>Event-loop stalls</Link> ·{' '}
             <Link to={withPage(view, 'instances')}>Instances</Link>
           </p>
         </>

@@ -35,7 +35,7 @@ export function eventLabel(event: EventView): string {
 /** What a listed marker opens: a stall's or crash's trace, else the page about its kind. */
 function linkOf(event: EventView, kind: MarkerKind): MarkerLink | undefined {
   if ((kind === 'stall' || kind === 'error') && event.traceId !== null) return { page: 'trace', traceId: event.traceId };
-  if (kind === 'stall') return { page: 'event-loop' };
+  if (kind === 'stall') return { page: 'event-loop', route: event.route };
   if (kind === 'restart' || kind === 'start') return { page: 'instances' };
   return undefined;
 }
