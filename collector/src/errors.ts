@@ -80,6 +80,7 @@ export const errors = {
   alertQueueFull: { code: 'HR_ALERT_QUEUE_FULL', message: 'alert delivery queue full; notification dropped (a rule notification is planned again once there is room)' },
   alertDelivery: { code: 'HR_ALERT_DELIVERY', message: 'alert notification could not be delivered' },
   alertEvaluation: { code: 'HR_ALERT_EVALUATION', message: 'an alert rule could not be evaluated' },
+  alertStoreWrite: { code: 'HR_ALERT_STORE_WRITE', message: 'an alert delivery could not be recorded in the database (it is sent all the same)' },
   // ---- advisor (HR_ADVISOR_*) ----
   advisorConfig: { code: 'HR_ADVISOR_CONFIG', message: 'invalid advisor thresholds' },
   advisorRule: { code: 'HR_ADVISOR_RULE', message: 'an advisor rule failed; its findings are left out' },

@@ -131,6 +131,7 @@ function createServers(storage: Storage, settings: ResolvedConfig, dbPath: strin
       receiver: () => receiver.stats(),
       store: () => storage.stats(),
       live: () => hub.stats(),
+      alertStoreWriteFailures: () => alerting.store.writeFailures(),
       http: requests,
       startedAt,
     },

@@ -99,6 +99,8 @@ export interface AlertStore {
   deliveries(q: { ruleId?: string; destinationId?: string; limit: number }): AlertDelivery[];
   /** Deletes transitions and finished deliveries (with their attempts) older than `beforeMs`. */
   prune(beforeMs: number): void;
+  /** Writes that failed since the start (a damaged file, a full disk): what they recorded is lost. */
+  writeFailures(): number;
   close(): void;
 }
 

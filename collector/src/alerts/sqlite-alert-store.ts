@@ -55,6 +55,8 @@ export function openSqliteAlertStore(path: string, reads: DamagedFileReads = new
 }
 
 class SqliteAlertStore implements AlertStore {
+  private failedWrites = 0;
+
   constructor(
     private readonly db: Database,
     private readonly reads: DamagedFileReads,
@@ -70,25 +72,29 @@ class SqliteAlertStore implements AlertStore {
   }
 
   putRule(spec: RuleSpec, source: 'api' | 'file', now: number): StoredRule {
-    this.db
-      .prepare(`INSERT INTO alert_rules (id, spec, source, muted, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET spec = excluded.spec, source = excluded.source, muted = excluded.muted,
-                updated_ms = excluded.updated_ms`)
-      .run(spec.id, JSON.stringify(spec), source, spec.muted ? 1 : 0, now, now);
+    this.write('an alert rule', () => {
+      this.db
+        .prepare(`INSERT INTO alert_rules (id, spec, source, muted, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?)
+                  ON CONFLICT (id) DO UPDATE SET spec = excluded.spec, source = excluded.source, muted = excluded.muted,
+                  updated_ms = excluded.updated_ms`)
+        .run(spec.id, JSON.stringify(spec), source, spec.muted ? 1 : 0, now, now);
+    });
     return this.rule(spec.id) as StoredRule;
   }
 
   deleteRule(id: string): boolean {
-    return this.db.transaction(() => {
-      const gone = this.db.prepare('DELETE FROM alert_rules WHERE id = ?').run(id).changes > 0;
-      this.db.prepare('DELETE FROM alert_state WHERE rule_id = ?').run(id);
-      this.db.prepare('DELETE FROM alert_notified WHERE rule_id = ?').run(id);
-      return gone;
-    })();
+    return this.write('an alert rule', () =>
+      this.db.transaction(() => {
+        const gone = this.db.prepare('DELETE FROM alert_rules WHERE id = ?').run(id).changes > 0;
+        this.db.prepare('DELETE FROM alert_state WHERE rule_id = ?').run(id);
+        this.db.prepare('DELETE FROM alert_notified WHERE rule_id = ?').run(id);
+        return gone;
+      })(),
+    );
   }
 
   setMuted(id: string, muted: boolean, now: number): StoredRule | null {
-    this.db.prepare('UPDATE alert_rules SET muted = ?, updated_ms = ? WHERE id = ?').run(muted ? 1 : 0, now, id);
+    this.write('an alert rule', () => this.db.prepare('UPDATE alert_rules SET muted = ?, updated_ms = ? WHERE id = ?').run(muted ? 1 : 0, now, id));
     return this.rule(id);
   }
 
@@ -102,19 +108,23 @@ class SqliteAlertStore implements AlertStore {
   }
 
   putDestination(spec: DestinationSpec, source: 'api' | 'file'): void {
-    this.db
-      .prepare(`INSERT INTO alert_destinations (id, type, url, secret, source, created_ms) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET type = excluded.type, url = excluded.url, secret = excluded.secret, source = excluded.source`)
-      .run(spec.id, spec.type, spec.url, spec.secret, source, Date.now());
+    this.write('an alert destination', () => {
+      this.db
+        .prepare(`INSERT INTO alert_destinations (id, type, url, secret, source, created_ms) VALUES (?, ?, ?, ?, ?, ?)
+                  ON CONFLICT (id) DO UPDATE SET type = excluded.type, url = excluded.url, secret = excluded.secret, source = excluded.source`)
+        .run(spec.id, spec.type, spec.url, spec.secret, source, Date.now());
+    });
   }
 
   deleteDestination(id: string): boolean {
-    return this.db.transaction(() => {
-      this.db.prepare('DELETE FROM alert_notified WHERE destination_id = ?').run(id);
-      // What is still pending for it (the queue cancels what it holds; this covers the rest).
-      this.db.prepare(`UPDATE alert_deliveries SET status = 'cancelled' WHERE destination_id = ? AND status = 'pending'`).run(id);
-      return this.db.prepare('DELETE FROM alert_destinations WHERE id = ?').run(id).changes > 0;
-    })();
+    return this.write('an alert destination', () =>
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM alert_notified WHERE destination_id = ?').run(id);
+        // What is still pending for it (the queue cancels what it holds; this covers the rest).
+        this.db.prepare(`UPDATE alert_deliveries SET status = 'cancelled' WHERE destination_id = ? AND status = 'pending'`).run(id);
+        return this.db.prepare('DELETE FROM alert_destinations WHERE id = ?').run(id).changes > 0;
+      })(),
+    );
   }
 
   states(): AlertStateView[] {
@@ -131,21 +141,23 @@ class SqliteAlertStore implements AlertStore {
   }
 
   saveState(s: AlertStateView, transition: Omit<AlertTransition, 'id'> | null): AlertTransition | null {
-    return this.db.transaction(() => {
-      this.db
-        .prepare(`INSERT INTO alert_state (rule_id, state, since_ms, active_since_ms, firing_since_ms, value, evaluated_ms)
-                  VALUES (?, ?, ?, ?, ?, ?, ?)
-                  ON CONFLICT (rule_id) DO UPDATE SET state = excluded.state, since_ms = excluded.since_ms,
-                  active_since_ms = excluded.active_since_ms, firing_since_ms = excluded.firing_since_ms,
-                  value = excluded.value, evaluated_ms = excluded.evaluated_ms`)
-        .run(s.ruleId, s.state, s.since, s.activeSince, s.firingSince, s.value, s.lastEvaluatedAt);
-      if (!transition) return null;
-      const { lastInsertRowid } = this.db
-        .prepare(`INSERT INTO alert_transitions (rule_id, service, at_ms, from_state, to_state, value, threshold, reason, series, cause)
-                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(transition.ruleId, transition.service, transition.at, transition.from, transition.to, transition.value, transition.threshold, transition.reason, transition.series, transition.cause);
-      return { id: Number(lastInsertRowid), ...transition };
-    })();
+    return this.write('an alert state', () =>
+      this.db.transaction(() => {
+        this.db
+          .prepare(`INSERT INTO alert_state (rule_id, state, since_ms, active_since_ms, firing_since_ms, value, evaluated_ms)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (rule_id) DO UPDATE SET state = excluded.state, since_ms = excluded.since_ms,
+                    active_since_ms = excluded.active_since_ms, firing_since_ms = excluded.firing_since_ms,
+                    value = excluded.value, evaluated_ms = excluded.evaluated_ms`)
+          .run(s.ruleId, s.state, s.since, s.activeSince, s.firingSince, s.value, s.lastEvaluatedAt);
+        if (!transition) return null;
+        const { lastInsertRowid } = this.db
+          .prepare(`INSERT INTO alert_transitions (rule_id, service, at_ms, from_state, to_state, value, threshold, reason, series, cause)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+          .run(transition.ruleId, transition.service, transition.at, transition.from, transition.to, transition.value, transition.threshold, transition.reason, transition.series, transition.cause);
+        return { id: Number(lastInsertRowid), ...transition };
+      })(),
+    );
   }
 
   transitions(q: { from: number; to: number; ruleId?: string; service?: string; limit: number }): AlertTransition[] {
@@ -196,27 +208,33 @@ class SqliteAlertStore implements AlertStore {
   }
 
   forgetNotified(ruleId: string, destinationId?: string): void {
-    if (destinationId === undefined) this.db.prepare('DELETE FROM alert_notified WHERE rule_id = ?').run(ruleId);
-    else this.db.prepare('DELETE FROM alert_notified WHERE rule_id = ? AND destination_id = ?').run(ruleId, destinationId);
+    this.write('what an alert destination was told', () => {
+      if (destinationId === undefined) this.db.prepare('DELETE FROM alert_notified WHERE rule_id = ?').run(ruleId);
+      else this.db.prepare('DELETE FROM alert_notified WHERE rule_id = ? AND destination_id = ?').run(ruleId, destinationId);
+    });
   }
 
   recordNotification(ruleId: string, destinationId: string, status: SentStatus, delivery: NewDelivery): void {
-    this.db.transaction(() => {
-      this.db
-        .prepare(`INSERT INTO alert_notified (rule_id, destination_id, status, at_ms) VALUES (?, ?, ?, ?)
-                  ON CONFLICT (rule_id, destination_id) DO UPDATE SET status = excluded.status, at_ms = excluded.at_ms`)
-        .run(ruleId, destinationId, status, delivery.createdAt);
-      this.addDelivery(delivery);
-    })();
+    this.write('what an alert destination was told', () => {
+      this.db.transaction(() => {
+        this.db
+          .prepare(`INSERT INTO alert_notified (rule_id, destination_id, status, at_ms) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (rule_id, destination_id) DO UPDATE SET status = excluded.status, at_ms = excluded.at_ms`)
+          .run(ruleId, destinationId, status, delivery.createdAt);
+        this.insertDelivery(delivery);
+      })();
+    });
   }
 
   markUnreceived(firing: NewDelivery, at: number): void {
-    if (firing.ruleId === null) return;
-    // Only while the row is still this firing (recordNotification wrote at_ms = its createdAt):
-    // a resolve or another firing told since is newer news.
-    this.db
-      .prepare(`UPDATE alert_notified SET status = 'unreceived', at_ms = ? WHERE rule_id = ? AND destination_id = ? AND status = 'firing' AND at_ms = ?`)
-      .run(at, firing.ruleId, firing.destinationId, firing.createdAt);
+    this.write('what an alert destination was told', () => {
+      if (firing.ruleId === null) return;
+      // Only while the row is still this firing (recordNotification wrote at_ms = its createdAt):
+      // a resolve or another firing told since is newer news.
+      this.db
+        .prepare(`UPDATE alert_notified SET status = 'unreceived', at_ms = ? WHERE rule_id = ? AND destination_id = ? AND status = 'firing' AND at_ms = ?`)
+        .run(at, firing.ruleId, firing.destinationId, firing.createdAt);
+    });
   }
 
   destinationAttempts(): Map<string, DestinationAttempts> {
@@ -240,19 +258,25 @@ class SqliteAlertStore implements AlertStore {
   }
 
   addDelivery(d: NewDelivery): void {
+    this.write('an alert delivery', () => this.insertDelivery(d));
+  }
+
+  private insertDelivery(d: NewDelivery): void {
     this.db
       .prepare(`INSERT INTO alert_deliveries (id, rule_id, destination_id, kind, status, created_ms, body) VALUES (?, ?, ?, ?, 'pending', ?, ?)`)
       .run(d.id, d.ruleId, d.destinationId, d.kind, d.createdAt, d.body);
   }
 
   addAttempt(deliveryId: string, a: AlertDeliveryAttempt): void {
-    this.db
-      .prepare(`INSERT OR REPLACE INTO alert_delivery_attempts (delivery_id, attempt, at_ms, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)`)
-      .run(deliveryId, a.attempt, a.at, a.statusCode, a.error, a.durationMs);
+    this.write('an alert delivery attempt', () => {
+      this.db
+        .prepare(`INSERT OR REPLACE INTO alert_delivery_attempts (delivery_id, attempt, at_ms, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)`)
+        .run(deliveryId, a.attempt, a.at, a.statusCode, a.error, a.durationMs);
+    });
   }
 
   finishDelivery(deliveryId: string, status: Exclude<AlertDelivery['status'], 'pending'>): void {
-    this.db.prepare('UPDATE alert_deliveries SET status = ? WHERE id = ?').run(status, deliveryId);
+    this.write('an alert delivery', () => this.db.prepare('UPDATE alert_deliveries SET status = ? WHERE id = ?').run(status, deliveryId));
   }
 
   pendingDeliveries(): PendingDelivery[] {
@@ -316,14 +340,30 @@ class SqliteAlertStore implements AlertStore {
   }
 
   prune(beforeMs: number): void {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM alert_transitions WHERE at_ms < ?').run(beforeMs);
-      this.db
-        .prepare(`DELETE FROM alert_delivery_attempts WHERE delivery_id IN
-                  (SELECT id FROM alert_deliveries WHERE created_ms < ? AND status != 'pending')`)
-        .run(beforeMs);
-      this.db.prepare(`DELETE FROM alert_deliveries WHERE created_ms < ? AND status != 'pending'`).run(beforeMs);
-    })();
+    this.write('the pruning of alert history', () => {
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM alert_transitions WHERE at_ms < ?').run(beforeMs);
+        this.db
+          .prepare(`DELETE FROM alert_delivery_attempts WHERE delivery_id IN
+                    (SELECT id FROM alert_deliveries WHERE created_ms < ? AND status != 'pending')`)
+          .run(beforeMs);
+        this.db.prepare(`DELETE FROM alert_deliveries WHERE created_ms < ? AND status != 'pending'`).run(beforeMs);
+      })();
+    });
+  }
+
+  writeFailures(): number {
+    return this.failedWrites;
+  }
+
+  /** Every write: counted when it fails, and a damaged page is the file's damaged state (said once). */
+  private write<T>(what: string, query: () => T): T {
+    try {
+      return this.reads.write(what, query);
+    } catch (err) {
+      this.failedWrites++;
+      throw err;
+    }
   }
 
   close(): void {

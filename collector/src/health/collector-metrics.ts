@@ -13,6 +13,8 @@ export interface MetricSources {
   receiver(): ReceiverStats;
   store(): StoreStats;
   live(): LiveStats;
+  /** Writes of the alert store that failed (AlertStore.writeFailures). */
+  alertStoreWriteFailures(): number;
   http: HttpRequestCounter;
   startedAt: number;
 }
@@ -56,6 +58,17 @@ function liveFamilies(stats: LiveStats): MetricFamily[] {
   ];
 }
 
+function alertFamilies(writeFailures: number): MetricFamily[] {
+  return [
+    {
+      name: 'headroom_alert_store_writes_failed_total',
+      help: 'Writes of alert states, history and deliveries that failed (damaged file, full disk); what they recorded is lost, evaluation and sending go on.',
+      type: 'counter',
+      samples: [{ value: writeFailures }],
+    },
+  ];
+}
+
 function httpFamilies(http: HttpRequestCounter): MetricFamily[] {
   const samples = [...http.counts()].map(([key, value]) => {
     const [handler = '', code = ''] = key.split(' ');
@@ -80,6 +93,7 @@ export function collectMetrics(sources: MetricSources): string {
     ...receiverFamilies(sources.receiver()),
     ...storeFamilies(sources.store()),
     ...liveFamilies(sources.live()),
+    ...alertFamilies(sources.alertStoreWriteFailures()),
     ...httpFamilies(sources.http),
     ...processFamilies(sources.startedAt),
   ]);

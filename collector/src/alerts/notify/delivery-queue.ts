@@ -7,6 +7,7 @@
 // it is sent nothing more, not even a retry already scheduled.
 import type { AlertDeliveryAttempt } from '../../api-types';
 import { errors } from '../../errors';
+import { StoreDamagedError } from '../../store/storage';
 import type { AlertStore, NewDelivery } from '../alert-store';
 import { ANY_HOST, destinationRefusal, type DestinationPolicy } from './destination-policy';
 import { postWebhook } from './post-webhook';
@@ -119,6 +120,12 @@ export function createDeliveryQueue(store: AlertStore, settings: DeliverySetting
       busyKeys.add(job.key);
       perDestination.set(dest, (perDestination.get(dest) ?? 0) + 1);
       const p = attempt(job)
+        // Nothing in attempt() is meant to throw (its store writes go through record()); if
+        // something does, the delivery fails instead of the collector.
+        .catch((err: unknown) => {
+          log(`${errors.alertDelivery.code}: ${errors.alertDelivery.message}: ${job.target.shownUrl}: ${describe(err)}`);
+          done(job, 'failed');
+        })
         .finally(() => {
           inFlight.delete(p);
           perDestination.set(dest, (perDestination.get(dest) ?? 1) - 1);
@@ -128,10 +135,24 @@ export function createDeliveryQueue(store: AlertStore, settings: DeliverySetting
     }
   }
 
+  /**
+   * A write of the store from the queue's callbacks. One that fails (a damaged page, a full
+   * disk) loses what it recorded and nothing else: the store counted it and said a damaged file
+   * once, and the queue's own bookkeeping goes on (thrown here, it was an unhandled rejection
+   * that ended the collector, and the job's key stayed busy).
+   */
+  function record(write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      if (!(err instanceof StoreDamagedError)) log(`${errors.alertStoreWrite.code}: ${errors.alertStoreWrite.message}: ${describe(err)}`);
+    }
+  }
+
   function done(job: Job, status: 'delivered' | 'failed'): void {
-    store.finishDelivery(job.delivery.id, status);
+    record(() => store.finishDelivery(job.delivery.id, status));
     if (status === 'failed' && job.delivery.kind === 'firing') {
-      store.markUnreceived(job.delivery, now());
+      record(() => store.markUnreceived(job.delivery, now()));
       skipResolvesAfter(job.key);
     }
     busyKeys.delete(job.key);
@@ -149,7 +170,7 @@ export function createDeliveryQueue(store: AlertStore, settings: DeliverySetting
     for (let i = waiting.findIndex((j) => j.key === key); i >= 0 && waiting[i]?.delivery.kind === 'resolved'; i = waiting.findIndex((j) => j.key === key)) {
       const [skipped] = waiting.splice(i, 1);
       if (skipped === undefined) break;
-      store.finishDelivery(skipped.delivery.id, 'skipped');
+      record(() => store.finishDelivery(skipped.delivery.id, 'skipped'));
       total--;
     }
   }
@@ -161,7 +182,7 @@ export function createDeliveryQueue(store: AlertStore, settings: DeliverySetting
     // A destination stored before the policy forbade it: refused, never retried.
     const refusal = destinationRefusal(new URL(job.target.url), policy);
     if (refusal !== null) {
-      store.addAttempt(job.delivery.id, { attempt: job.attempts, at: started, statusCode: null, error: `refused: ${refusal}`, durationMs: 0 });
+      record(() => store.addAttempt(job.delivery.id, { attempt: job.attempts, at: started, statusCode: null, error: `refused: ${refusal}`, durationMs: 0 }));
       log(`${errors.alertDelivery.code}: ${errors.alertDelivery.message}: ${job.target.shownUrl} refused: ${refusal}`);
       done(job, 'failed');
       return;
@@ -194,8 +215,8 @@ export function createDeliveryQueue(store: AlertStore, settings: DeliverySetting
       cancelled(job); // aborted by cancelDestination: not an attempt that went unanswered
       return;
     }
-    const record: AlertDeliveryAttempt = { attempt: job.attempts, at: started, statusCode, error, durationMs: Math.round((performance.now() - startedHr) * 10) / 10 };
-    store.addAttempt(job.delivery.id, record);
+    const attempted: AlertDeliveryAttempt = { attempt: job.attempts, at: started, statusCode, error, durationMs: Math.round((performance.now() - startedHr) * 10) / 10 };
+    record(() => store.addAttempt(job.delivery.id, attempted));
     if (statusCode !== null && statusCode >= 200 && statusCode < 300) {
       done(job, 'delivered');
       return;
@@ -224,14 +245,14 @@ export function createDeliveryQueue(store: AlertStore, settings: DeliverySetting
   }
 
   function cancelled(job: Job): void {
-    store.finishDelivery(job.delivery.id, 'cancelled');
+    record(() => store.finishDelivery(job.delivery.id, 'cancelled'));
     busyKeys.delete(job.key);
     total--;
     checkIdle();
   }
 
   function drop(delivery: NewDelivery): void {
-    store.finishDelivery(delivery.id, 'dropped');
+    record(() => store.finishDelivery(delivery.id, 'dropped'));
     log(`${errors.alertQueueFull.code}: ${errors.alertQueueFull.message} (${settings.capacity} waiting)`);
   }
 

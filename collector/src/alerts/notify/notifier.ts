@@ -103,7 +103,7 @@ export function createNotifier(store: AlertStore, queue: DeliveryQueue, groupInt
       externalUrl = url;
       // A damaged file leaves what it holds pending (said once in the log by the store).
       unlessDamaged(resumePending, undefined);
-      for (const send of beforeStart.splice(0)) send();
+      for (const send of beforeStart.splice(0)) unlessDamaged(send, undefined);
     },
 
     notify(rule, state, t) {

@@ -51,11 +51,11 @@ export function repairAdvice(file: string): string {
 }
 
 /** The damaged state, its message naming the file, the error and what to do. */
-export function damagedFailure(file: string, sqliteCode: string, reason: string, reading: string, sinceMs: number): StoreFailure {
+export function damagedFailure(file: string, sqliteCode: string, reason: string, doing: string, sinceMs: number): StoreFailure {
   const io = isCode(sqliteCode, IO);
   const what = io
-    ? `${file} cannot be read: ${reason} (${sqliteCode}), reading ${reading}. Check the disk and the file system first (an I/O error may be a failing disk); if the file itself is damaged: `
-    : `${file}: ${reason} (${sqliteCode}), reading ${reading}. Queries that do not reach the damaged pages still answer, and writes go on while they succeed. To mend it: `;
+    ? `${file} cannot be read: ${reason} (${sqliteCode}), ${doing}. Check the disk and the file system first (an I/O error may be a failing disk); if the file itself is damaged: `
+    : `${file}: ${reason} (${sqliteCode}), ${doing}. Queries that do not reach the damaged pages still answer, and writes go on while they succeed. To mend it: `;
   return { code: errors.storeDamaged.code, message: `${errors.storeDamaged.message}: ${what}${repairAdvice(file)}`, sqliteCode, sinceMs };
 }
 
@@ -75,14 +75,25 @@ export class DamagedFileReads {
 
   /** Runs `query`; `what` (and the service, when one is read) names it in the message. */
   read<T>(what: string, service: string | null, query: () => T): T {
+    return this.run(`reading ${service === null ? what : `${what} of service ${quoteForLog(service)}`}`, query);
+  }
+
+  /**
+   * Runs a write of the alert store (its own connection, no writer queue): one that reaches a
+   * damaged page is the same damaged state, said once, instead of an error each caller logs.
+   */
+  write<T>(what: string, query: () => T): T {
+    return this.run(`writing ${what}`, query);
+  }
+
+  private run<T>(doing: string, query: () => T): T {
     try {
       return query();
     } catch (err) {
       const code = damageCode(err);
       if (code === null) throw err;
       if (this.damage === null) {
-        const reading = service === null ? what : `${what} of service ${quoteForLog(service)}`;
-        this.damage = damagedFailure(this.file, code, err instanceof Error ? err.message : String(err), reading, this.clock());
+        this.damage = damagedFailure(this.file, code, err instanceof Error ? err.message : String(err), doing, this.clock());
         console.error(`headroom store: ${this.damage.code} ${this.damage.message}`);
       }
       throw new StoreDamagedError(this.damage, err);
