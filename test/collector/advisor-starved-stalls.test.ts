@@ -86,3 +86,18 @@ test('stalls on CPU only: no starvation finding', async () => {
   assert.ok(all.some((f) => f.kind === 'eventloop.blocking-route'));
   assert.ok(!all.some((f) => f.kind === 'eventloop.cpu-starved'));
 });
+
+test('stalls outside any request read as such, the ones the process hardly ran through too (not "in outside any request", "more stalls in it")', async () => {
+  const t0 = Date.now() - 300_000;
+  const stalls = [
+    ...Array.from({ length: 4 }, (_, i) => stall(t0 + i * 1000, null, 190)),
+    ...Array.from({ length: 9 }, (_, i) => stall(t0 + 10_000 + i * 1000, null, 10)),
+  ];
+  await sendLogs(collector.otlpUrl, serviceResource('timer-svc', 'timer-1'), stalls);
+  const all = await findings('timer-svc');
+  const outside = all.find((f) => f.kind === 'eventloop.blocking-route');
+  assert.ok(outside, `a blocking-route finding; got ${all.map((f) => f.kind).join(', ')}`);
+  assert.equal(outside.evidence.figures.route, 'outside any request');
+  assert.match(outside.evidence.summary, /^4 stalls outside any request over /);
+  assert.match(outside.evidence.summary, / 9 more stalls outside any request are not counted: the process hardly ran through them /);
+});

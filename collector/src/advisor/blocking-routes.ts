@@ -67,6 +67,9 @@ export const blockingRoutesRule = (ctx: ServiceContext): Finding[] => {
     const repeated = r.count >= t.blockingMinCount && (share === null || share >= t.blockingMinShare);
     if (!repeated && r.maxMs < t.blockingSingleMs) continue;
     const where = r.route ?? 'outside any request';
+    // "in GET /report", but "outside any request" (not "in outside any request").
+    const inWhere = r.route !== null ? `in ${r.route}` : where;
+    const offCpuWhere = r.route !== null ? 'in it' : where;
     const location = [...r.locations.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'unknown code location';
     out.push(finding(ctx, {
       kind: 'eventloop.blocking-route',
@@ -75,7 +78,7 @@ export const blockingRoutesRule = (ctx: ServiceContext): Finding[] => {
       title: r.route !== null
         ? `Route ${r.route} blocks the event loop for up to ${ms(r.maxMs)}`
         : `Code outside any request blocks the event loop for up to ${ms(r.maxMs)}`,
-      summary: `${plural(r.count, 'stall')} in ${where} over ${windowWords(ctx.asked)}${share !== null ? ` (${round(share * 100, 1)} % of its ${routeRequests} requests)` : ''}, ${ms(r.totalMs)} in all (longest ${ms(r.maxMs)}); most of it in ${location}. Every other request in the process waited meanwhile.${r.offCpu > 0 ? ` ${plural(r.offCpu, 'more stall')} in it ${r.offCpu === 1 ? 'is' : 'are'} not counted: the process hardly ran through ${r.offCpu === 1 ? 'it' : 'them'} (starved of CPU or in a blocking system call, not this code).` : ''}`,
+      summary: `${plural(r.count, 'stall')} ${inWhere} over ${windowWords(ctx.asked)}${share !== null ? ` (${round(share * 100, 1)} % of its ${routeRequests} requests)` : ''}, ${ms(r.totalMs)} in all (longest ${ms(r.maxMs)}); most of it in ${location}. Every other request in the process waited meanwhile.${r.offCpu > 0 ? ` ${plural(r.offCpu, 'more stall')} ${offCpuWhere} ${r.offCpu === 1 ? 'is' : 'are'} not counted: the process hardly ran through ${r.offCpu === 1 ? 'it' : 'them'} (starved of CPU or in a blocking system call, not this code).` : ''}`,
       figures: {
         route: where,
         stalls: r.count,
