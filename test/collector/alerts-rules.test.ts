@@ -238,6 +238,20 @@ test('Slack: a resolve says when the alert fired and when it resolved, not "sinc
   assert.match(context(resolved), /fired 1970-01-01T00:00:01\.000Z, resolved 1970-01-01T00:01:01\.000Z/);
 });
 
+test('Slack: a resolve says "resolved" once, in its status; a rule\'s own summary is kept', () => {
+  const resolvedState: AlertStateView = { ...OK, state: 'resolved', since: 61_000, activeSince: null, firingSince: 1_000, value: 100 };
+  const resolved = buildNotification(RULE, resolvedState, 'resolved', 'http://h:8080', 62_000);
+  const slack = slackPayload([resolved]);
+  assert.equal(slack.text, ':large_green_circle: RESOLVED Slow checkout: p95 latency 100 ms over 5m (threshold &gt; 500 ms)');
+  assert.match(JSON.stringify(slack.blocks[0]), /RESOLVED Slow checkout: p95 latency 100 ms/);
+  // The Alertmanager body's summary, read without a status beside it, still says it.
+  assert.equal(resolved.annotations.summary, 'Slow checkout resolved: p95 latency 100 ms over 5m (threshold > 500 ms)');
+  const ended = slackPayload([buildNotification(RULE, resolvedState, 'resolved', 'http://h:8080', 62_000, 'rule deleted')]);
+  assert.equal(ended.text, ':large_green_circle: RESOLVED Slow checkout: rule deleted');
+  const own = buildNotification({ ...RULE, annotations: { summary: 'Checkout is slow again' } }, resolvedState, 'resolved', 'http://h:8080', 62_000);
+  assert.equal(slackPayload([own]).text, ':large_green_circle: RESOLVED Checkout is slow again');
+});
+
 test('advisor.finding counts the findings of the service (and kind) in the window', () => {
   const asked: { from: number; to: number; service?: string }[] = [];
   const finding = (kind: string, service: string) => ({ id: `${kind}:${service}:x`, kind, service, severity: 'warning' as const, title: '', evidence: { summary: '', window: { from: 0, to: 0 }, figures: {}, chartLink: '' }, cause: '', change: '' });

@@ -14,6 +14,11 @@ export interface AlertNotification {
   endsAt: number | null;
   generatorURL: string;
   fingerprint: string;
+  /**
+   * The rule's summary without the status word ("Slow checkout: p95 …"), for a channel that
+   * shows the status beside it (Slack's RESOLVED); a summary the rule sets itself is kept.
+   */
+  headline: string;
 }
 
 export function ruleLabels(rule: AlertRule): Record<string, string> {
@@ -55,8 +60,9 @@ export function buildNotification(rule: AlertRule, state: AlertStateView, status
   const endsAt = status === 'resolved' ? (state.state === 'resolved' ? state.since : now) : null;
   const ended = status === 'resolved' && endedBy !== undefined;
   const condition = ended ? endedBy : (stated ?? describeCondition(rule, state.value, state.instance));
+  const headline = `${rule.name}: ${condition}`;
   const annotations: Record<string, string> = {
-    summary: status === 'firing' ? `${rule.name}: ${condition}` : `${rule.name} resolved: ${condition}`,
+    summary: status === 'firing' ? headline : `${rule.name} resolved: ${condition}`,
     description: `${rule.service}${rule.route !== null ? ` ${rule.route}` : ''}${rule.instanceId !== null ? ` (instance ${rule.instanceId})` : ''}: ${condition}`,
     ...(state.value !== null && !ended && { value: String(state.value) }),
     ...rule.annotations,
@@ -70,5 +76,6 @@ export function buildNotification(rule: AlertRule, state: AlertStateView, status
     endsAt,
     generatorURL: absoluteLink(externalUrl, seriesLink(rule, range)),
     fingerprint: fingerprint(labels),
+    headline: rule.annotations.summary ?? headline,
   };
 }

@@ -22,7 +22,8 @@ function when(a: AlertNotification): string {
 export function slackPayload(alerts: AlertNotification[]): SlackPayload {
   const lines = alerts.map((a) => {
     const icon = a.status === 'firing' ? ':red_circle: FIRING' : ':large_green_circle: RESOLVED';
-    return `${icon} ${a.annotations.summary ?? a.labels.alertname ?? 'alert'}`;
+    // The headline, not the summary: a resolve's summary says "resolved" too ("RESOLVED X resolved: …").
+    return `${icon} ${a.headline}`;
   });
   return {
     text: escapeMrkdwn(lines.join('\n')),
