@@ -23,9 +23,12 @@ async function sendStalls(): Promise<void> {
   ]);
   await eventually('the stalls grouped', () => api<StallsResponse>(rig.collector.httpUrl, `/api/services/${SERVICE}/stalls?range=15m`), (r) => r.groups.length === 3);
 }
+let sent: Promise<void> | undefined;
+/** Each test may run alone (--test-name-pattern): the stalls are sent by the first to need them. */
+const stallsSent = (): Promise<void> => (sent ??= sendStalls());
 
 test("a route-scoped stall.count alert's link opens the event-loop page on that route's stalls; 'show all routes' shows the rest", async () => {
-  await sendStalls();
+  await stallsSent();
   const created = await postJson(`${rig.collector.httpUrl}/api/alerts/rules`, {
     id: 'report-stalls', name: 'Report stalls', series: 'stall.count', service: SERVICE, route: 'GET /report', windowMs: '15m', comparison: '>', threshold: 0,
   });
@@ -60,6 +63,7 @@ test("a route-scoped stall.count alert's link opens the event-loop page on that 
 });
 
 test("on a route's service view, a stall marker without a trace and the Event-loop stalls link carry the route", async () => {
+  await stallsSent();
   const page = await rig.browser.newPage({ viewport: { width: 1280, height: 1000 } });
   try {
     await page.goto(`${rig.collector.httpUrl}/services/${SERVICE}?route=${encodeURIComponent('GET /report')}`);
@@ -78,6 +82,32 @@ test("on a route's service view, a stall marker without a trace and the Event-lo
     const table = page.getByTestId('stalls-table');
     await table.locator('tbody tr').first().waitFor();
     assert.deepEqual(await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-route'))), ['GET /report']);
+  } finally {
+    await page.close();
+  }
+});
+
+test("no frame shows the previous filter's data: 'show all routes' never paints the route's two stalls without its filter", async () => {
+  await stallsSent();
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/${SERVICE}/event-loop?route=${encodeURIComponent('GET /report')}`);
+    const list = page.locator('[data-testid="stall-list"] li');
+    await eventually('the route’s stalls listed', () => list.count(), (n) => n === 2);
+    // Every DOM change is seen before the frame is painted (a MutationObserver runs at the
+    // microtask after the commit): record what each one would paint.
+    await page.evaluate(() => {
+      const seen: { filtered: boolean; listed: number }[] = [];
+      (window as unknown as { seen: typeof seen }).seen = seen;
+      new MutationObserver(() => {
+        seen.push({ filtered: document.querySelector('[data-testid="route-filter"]') !== null, listed: document.querySelectorAll('[data-testid="stall-list"] li').length });
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    await page.getByRole('button', { name: 'show all routes' }).click();
+    await eventually('every stall listed', () => list.count(), (n) => n === 4);
+    const seen = await page.evaluate(() => (window as unknown as { seen: { filtered: boolean; listed: number }[] }).seen);
+    const stale = seen.filter((s) => !s.filtered && s.listed === 2);
+    assert.deepEqual(stale, [], `frames without the filter showing the route's stalls: ${JSON.stringify(seen)}`);
   } finally {
     await page.close();
   }

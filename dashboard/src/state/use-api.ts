@@ -13,18 +13,27 @@ export interface ApiState<T> {
   update(fn: (current: T) => T): void;
 }
 
+interface Held<T> {
+  key: string;
+  data: T | null;
+  error: unknown;
+}
+
 /**
  * `key` names the resource (service, range, filters): when it changes the old data is
  * dropped. `refresh` values only trigger a refetch that keeps the old data on screen.
  */
 export function useApi<T>(key: string, load: (signal: AbortSignal) => Promise<T>, refresh: unknown[] = []): ApiState<T> {
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  // What was read, with the key it was read for. A render for a new key (another service, route
+  // or range) shows none of it: the effect that loads the new key runs only after that render is
+  // painted, so clearing the data there left one frame of the old resource under the new view.
+  const [held, setHeld] = useState<Held<T>>({ key, data: null, error: null });
   const [loading, setLoading] = useState(true);
   const [nonce, setNonce] = useState(0);
   const loader = useRef(load);
   loader.current = load;
-  const lastKey = useRef(key);
+  const keyNow = useRef(key);
+  keyNow.current = key;
   // Live edits made while a request is in flight: its answer may predate them (it was read
   // before their commit), so they are applied to it again when it lands. The pages' edits
   // are idempotent (merge by id, replace a minute), so applying one twice is harmless.
@@ -35,12 +44,6 @@ export function useApi<T>(key: string, load: (signal: AbortSignal) => Promise<T>
   useEffect(() => {
     if (!ready) return undefined;
     const controller = new AbortController();
-    if (lastKey.current !== key) {
-      // Data for another resource (another service or route) must not linger while loading.
-      lastKey.current = key;
-      setData(null);
-      setError(null);
-    }
     setLoading(true);
     const edits: ((current: T) => T)[] = [];
     editsInFlight.current = edits;
@@ -48,14 +51,14 @@ export function useApi<T>(key: string, load: (signal: AbortSignal) => Promise<T>
       (result) => {
         if (controller.signal.aborted) return;
         editsInFlight.current = null;
-        setData(edits.reduce((d, fn) => fn(d), result));
-        setError(null);
+        setHeld({ key, data: edits.reduce((d, fn) => fn(d), result), error: null });
         setLoading(false);
       },
       (err: unknown) => {
         if (controller.signal.aborted) return;
         editsInFlight.current = null;
-        setError(err);
+        // A failed refresh keeps the last good data of the same resource on screen.
+        setHeld((h) => ({ key, data: h.key === key ? h.data : null, error: err }));
         setLoading(false);
       },
     );
@@ -65,7 +68,8 @@ export function useApi<T>(key: string, load: (signal: AbortSignal) => Promise<T>
   const reload = useCallback(() => setNonce((n) => n + 1), []);
   const update = useCallback((fn: (current: T) => T) => {
     editsInFlight.current?.push(fn);
-    setData((d) => (d === null ? d : fn(d)));
+    setHeld((h) => (h.data === null || h.key !== keyNow.current ? h : { ...h, data: fn(h.data) }));
   }, []);
-  return { data, error, loading, reload, update };
+  const current = held.key === key;
+  return { data: current ? held.data : null, error: current ? held.error : null, loading: loading || !current, reload, update };
 }
