@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { DEFAULTS } from './config/collector-config';
 import { exposureWarning, reachableUrl } from './config/network-exposure';
-import { parseStartCommand, startHelp } from './config/start-options';
+import { parseStartCommand, startHelp, tokenFlagWarning } from './config/start-options';
 import { errors, HeadroomError, headroomError } from './errors';
 import { startCollector, type RunningCollector } from './server';
 
@@ -90,6 +90,8 @@ async function start(args: string[]): Promise<void> {
   const bound = otlpUrl === running.otlpUrl ? '' : `; listening on ${host}`;
   const warning = exposureWarning({ host, ingestToken: command.config.ingestToken ?? null, dashboardToken: command.config.dashboardToken ?? null });
   if (warning !== null) process.stderr.write(`${warning}\n`);
+  const tokenWarning = tokenFlagWarning(command.tokenFlags);
+  if (tokenWarning !== null) process.stderr.write(`${tokenWarning}\n`);
   process.stdout.write(
     [
       `headroom ${version()} collector started`,

@@ -31,6 +31,7 @@ export const errors = {
   configPortInUse: { code: 'HR_CONFIG_PORT_IN_USE', message: 'port already in use' },
   configListen: { code: 'HR_CONFIG_LISTEN', message: 'cannot listen' },
   configExposed: { code: 'HR_CONFIG_EXPOSED', message: 'open to the network without tokens' },
+  configTokenInArgs: { code: 'HR_CONFIG_TOKEN_IN_ARGS', message: 'a token on the command line' },
   configDbPath: { code: 'HR_CONFIG_DB_PATH', message: 'cannot use the database path' },
   // ---- receiver (HR_OTLP_*) ----
   otlpNotFound: { code: 'HR_OTLP_NOT_FOUND', message: 'no such OTLP endpoint (use POST /v1/traces, /v1/metrics or /v1/logs)' },

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseDuration, parsePort, parseSize } from '../../collector/src/config/parse-units';
-import { parseStartCommand, startHelp, START_SETTINGS } from '../../collector/src/config/start-options';
+import { parseStartCommand, startHelp, START_SETTINGS, tokenFlagWarning } from '../../collector/src/config/start-options';
 import { HeadroomError } from '../../collector/src/errors';
 
 function failsWith(fn: () => unknown, code: string, pattern: RegExp): void {
@@ -104,6 +104,24 @@ describe('headroom start options', () => {
     failsWith(() => parseStartCommand(['--host', 'not a host'], {}), 'HR_CLI_BAD_FLAG', /--host "not a host" must be an IP address or a host name/);
     failsWith(() => parseStartCommand(['--dashboard-token', 'a b'], {}), 'HR_CLI_BAD_FLAG', /without spaces/);
     failsWith(() => parseStartCommand([], { HEADROOM_HTTP_PORT: 'eighty' }), 'HR_CONFIG_BAD_VALUE', /HEADROOM_HTTP_PORT "eighty" must be a port number/);
+  });
+
+  it('never repeats a bad token in its error, and names the tokens given as flags', () => {
+    // An error line goes to the terminal and the service's log: a token with a stray space in
+    // it is still the secret, all but a character.
+    for (const [args, env] of [[['--dashboard-token', 'secret part'], {}], [[], { HEADROOM_INGEST_TOKEN: 'secret\tpart' }]] as const) {
+      assert.throws(() => parseStartCommand([...args], env), (error: unknown) => {
+        assert.ok(error instanceof HeadroomError);
+        assert.match(error.message, /(--dashboard-token|HEADROOM_INGEST_TOKEN) \(value not shown\) must be a non-empty token without spaces/);
+        assert.ok(!error.message.includes('secret'), error.message);
+        return true;
+      });
+    }
+    // A flag's value is in the process's command line, which every user of the machine can read (ps).
+    assert.deepEqual(parseStartCommand(['--ingest-token', 'a', '--dashboard-token', 'b'], {}).tokenFlags, ['ingest-token', 'dashboard-token']);
+    assert.deepEqual(parseStartCommand([], { HEADROOM_INGEST_TOKEN: 'a', HEADROOM_DASHBOARD_TOKEN: 'b' }).tokenFlags, []);
+    assert.match(tokenFlagWarning(['dashboard-token']) ?? '', /^headroom: HR_CONFIG_TOKEN_IN_ARGS: .*--dashboard-token .*\(ps\).*HEADROOM_DASHBOARD_TOKEN/);
+    assert.equal(tokenFlagWarning([]), null);
   });
 
   it('reads --allowed-hosts and HEADROOM_ALLOWED_HOSTS as lower-case names and *.domain patterns', () => {

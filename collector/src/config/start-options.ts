@@ -17,6 +17,8 @@ interface StartSetting {
   help: string;
   /** Applies a raw value to the config; returns an explanation when the value is bad. */
   apply(config: CollectorConfig, raw: string): string | null;
+  /** A secret: never repeated in an error, and warned about when given as a flag. */
+  secret?: true;
 }
 
 const DAY_MS = 86_400_000;
@@ -211,7 +213,8 @@ export const START_SETTINGS: readonly StartSetting[] = [
     flag: 'ingest-token',
     env: 'HEADROOM_INGEST_TOKEN',
     value: 'TOKEN',
-    help: 'require "Authorization: Bearer TOKEN" on the OTLP port',
+    help: 'require "Authorization: Bearer TOKEN" on the OTLP port (prefer the variable: a flag shows in ps)',
+    secret: true,
     apply: token((config, value) => {
       config.ingestToken = value;
     }),
@@ -220,7 +223,8 @@ export const START_SETTINGS: readonly StartSetting[] = [
     flag: 'dashboard-token',
     env: 'HEADROOM_DASHBOARD_TOKEN',
     value: 'TOKEN',
-    help: 'require TOKEN for the API, /metrics and the live stream (the dashboard asks for it once; or open http://host:port/?token=TOKEN)',
+    help: 'require TOKEN for the API, /metrics and the live stream (the dashboard asks for it once; or open http://host:port/?token=TOKEN); prefer the variable: a flag shows in ps',
+    secret: true,
     apply: token((config, value) => {
       config.dashboardToken = value;
     }),
@@ -230,6 +234,8 @@ export const START_SETTINGS: readonly StartSetting[] = [
 export interface StartCommand {
   help: boolean;
   config: CollectorConfig;
+  /** The secret settings given as flags (without --), for tokenFlagWarning. */
+  tokenFlags: string[];
 }
 
 function describeParseError(error: unknown): string {
@@ -254,7 +260,8 @@ export function parseStartCommand(args: string[], env: NodeJS.ProcessEnv): Start
   }
 
   const config: CollectorConfig = { dbPath: DEFAULTS.dbPath };
-  if (values.help === true) return { help: true, config };
+  const tokenFlags: string[] = [];
+  if (values.help === true) return { help: true, config, tokenFlags };
 
   for (const setting of START_SETTINGS) {
     const fromFlag = values[setting.flag];
@@ -265,10 +272,27 @@ export function parseStartCommand(args: string[], env: NodeJS.ProcessEnv): Start
     if (problem !== null) {
       const source = typeof fromFlag === 'string' ? `--${setting.flag}` : setting.env;
       const code = typeof fromFlag === 'string' ? errors.cliBadFlag : errors.configBadValue;
-      throw headroomError(code, `${source} ${JSON.stringify(raw)} ${problem}`);
+      // The error goes to the terminal and the service's log: a bad token is still (nearly) the secret.
+      throw headroomError(code, `${source} ${setting.secret ? '(value not shown)' : JSON.stringify(raw)} ${problem}`);
     }
+    if (setting.secret && typeof fromFlag === 'string') tokenFlags.push(setting.flag);
   }
-  return { help: false, config };
+  return { help: false, config, tokenFlags };
+}
+
+/**
+ * One line for stderr when tokens were given as flags, or null: a process's command line is
+ * readable by every user of the machine (ps, /proc/<pid>/cmdline), its environment only by its
+ * own user and root (/proc/<pid>/environ is mode 0400).
+ */
+export function tokenFlagWarning(tokenFlags: readonly string[]): string | null {
+  if (tokenFlags.length === 0) return null;
+  const settings = tokenFlags.map((flag) => START_SETTINGS.find((s) => s.flag === flag) as StartSetting);
+  return (
+    `headroom: ${errors.configTokenInArgs.code}: ${errors.configTokenInArgs.message}: ` +
+    `${settings.map((s) => `--${s.flag}`).join(' and ')} can be read by every user of this machine (ps); ` +
+    `set ${settings.map((s) => s.env).join(' and ')} in the environment instead`
+  );
 }
 
 export function startHelp(): string {
