@@ -24,6 +24,12 @@ test('host patterns and refusals', () => {
   assert.match(destinationRefusal(new URL('http://[fe80::1]:8080/'), any) ?? '', /link-local/);
   assert.match(destinationRefusal(new URL('http://[::ffff:169.254.169.254]/'), any) ?? '', /link-local/);
   assert.match(destinationRefusal(new URL('http://0.0.0.0:9000/'), any) ?? '', /unspecified/);
+  // Instance metadata outside the link-local range: AWS's over IPv6 (Nitro), Alibaba Cloud's.
+  assert.match(destinationRefusal(new URL('http://[fd00:ec2::254]/latest/meta-data/'), any) ?? '', /instance metadata/);
+  assert.match(destinationRefusal(new URL('http://[FD00:EC2:0:0:0:0:0:254]/'), any) ?? '', /instance metadata/);
+  assert.match(destinationRefusal(new URL('http://100.100.100.200/latest/meta-data/'), any) ?? '', /instance metadata/);
+  assert.match(destinationRefusal(new URL('http://[::ffff:100.100.100.200]/'), any) ?? '', /instance metadata/);
+  assert.equal(destinationRefusal(new URL('http://100.100.100.201/'), any), null);
   assert.equal(destinationRefusal(new URL('http://127.0.0.1:9093/api/v2/alerts'), any), null, 'a local Alertmanager is fine by default');
 
   const listed = { allowedHosts: ['hooks.slack.com', '*.example.com'] };

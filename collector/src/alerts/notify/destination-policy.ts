@@ -2,12 +2,13 @@
 // one is set) makes the collector POST to a URL of their choosing and reads the answer's status
 // back in the delivery log: a way into the network the collector sits in. Two guards:
 // - always: no link-local or unspecified address (169.254.0.0/16, fe80::/10, 0.0.0.0, ::),
-//   where cloud instance metadata answers (credentials included) and no webhook receiver lives;
+//   where cloud instance metadata answers (credentials included) and no webhook receiver lives,
+//   nor the metadata addresses outside that range (METADATA_ADDRESSES);
 //   checked on the URL and on every address its host name resolves to when sending, so a name
 //   pointed at the metadata address does not pass;
 // - when configured (`--alert-hosts`), only the listed host names: `hooks.slack.com`, or
 //   `*.example.com` for any name under example.com.
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 
 export interface DestinationPolicy {
   /** Host patterns a destination's URL must match; null: any host. */
@@ -30,10 +31,17 @@ function matches(host: string, pattern: string): boolean {
   return host === pattern;
 }
 
+// Instance metadata services on ordinary addresses: AWS's IPv6 endpoint on Nitro instances
+// (docs.aws.amazon.com, "Instance metadata service endpoints") and Alibaba Cloud's.
+const METADATA_ADDRESSES = new BlockList();
+METADATA_ADDRESSES.addAddress('fd00:ec2::254', 'ipv6');
+METADATA_ADDRESSES.addAddress('100.100.100.200', 'ipv4');
+
 /** Why an address may not be sent to, or null. */
 export function addressRefusal(address: string): string | null {
   const a = address.toLowerCase();
   const family = isIP(a);
+  if (family !== 0 && METADATA_ADDRESSES.check(a, family === 4 ? 'ipv4' : 'ipv6')) return `${address} is a cloud instance metadata address`;
   if (family === 4) {
     if (a.startsWith('169.254.')) return `${address} is a link-local address (where cloud instance metadata answers)`;
     if (a === '0.0.0.0') return `${address} is the unspecified address`;
