@@ -5,9 +5,7 @@
 // paused) or a blocking syscall, not JavaScript; only stalls on CPU count against the code.
 // A route is named when it blocks repeatedly — in a real share of its requests, so a rare
 // hiccup on a busy route is not blamed on it — or once for very long.
-import type { EventView, Finding } from '../api-types';
-import { agentStall } from '../store/stall-agent';
-import { hardlyRan, stallCpuMs } from '../store/stall-cpu';
+import type { Finding } from '../api-types';
 import { finding, ms, plural, round, windowWords, type ServiceContext } from './context';
 
 interface RouteStalls {
@@ -16,46 +14,36 @@ interface RouteStalls {
   totalMs: number;
   maxMs: number;
   offCpu: number;
+  /** Stall time on CPU by code location. */
   locations: Map<string, number>;
-}
-
-function locationOf(e: EventView): string | null {
-  const fn = e.attributes['code.function'];
-  const file = e.attributes['code.filepath'];
-  const line = e.attributes['code.lineno'];
-  const where = typeof file === 'string' && file !== '' ? (typeof line === 'number' ? `${file}:${line}` : file) : null;
-  const name = typeof fn === 'string' && fn !== '' ? fn : null;
-  if (name && where) return `${name} (${where})`;
-  return name ?? where;
-}
-
-/** Whether the process ran code through the stall (store/stall-cpu.ts; older agents send no CPU time: counted). */
-export function onCpu(e: EventView): boolean {
-  return !hardlyRan(e.durationMs, stallCpuMs(e.attributes));
+  /** The trace of the longest stall on CPU, when it ran in one: an example to look at. */
+  longestTraceId: string | null;
 }
 
 export const blockingRoutesRule = (ctx: ServiceContext): Finding[] => {
   const t = ctx.thresholds;
-  const events = ctx.stalls();
-  if (events.length === 0) return [];
+  // Every stall of the window, counted in SQL by route, location and kind (store/stall-cpu.ts:
+  // whether the process hardly ran; stall-agent.ts: the agent's own work).
+  const groups = ctx.stalls();
+  if (groups.length === 0) return [];
   const byRoute = new Map<string, RouteStalls>();
-  for (const e of events) {
+  for (const g of groups) {
     // The agent's own work (an export's serialisation, agent/src/signals/stack-frames.ts) is no
     // code of the app's to move to a worker; the event-loop page lists it as the agent's.
-    if (agentStall(e.attributes)) continue;
-    const key = e.route ?? '\u0000';
+    if (g.agent) continue;
+    const key = g.route ?? '\u0000';
     let r = byRoute.get(key);
-    if (!r) byRoute.set(key, (r = { route: e.route, count: 0, totalMs: 0, maxMs: 0, offCpu: 0, locations: new Map() }));
-    if (!onCpu(e)) {
-      r.offCpu++;
+    if (!r) byRoute.set(key, (r = { route: g.route, count: 0, totalMs: 0, maxMs: 0, offCpu: 0, locations: new Map(), longestTraceId: null }));
+    if (g.hardlyRan) {
+      r.offCpu += g.count;
       continue;
     }
-    const d = e.durationMs ?? 0;
-    r.count++;
-    r.totalMs += d;
-    r.maxMs = Math.max(r.maxMs, d);
-    const loc = locationOf(e) ?? 'unknown code location';
-    r.locations.set(loc, (r.locations.get(loc) ?? 0) + d);
+    if (r.count === 0 || g.maxMs > r.maxMs) r.longestTraceId = g.longest.traceId;
+    r.count += g.count;
+    r.totalMs += g.totalMs;
+    r.maxMs = Math.max(r.maxMs, g.maxMs);
+    const loc = g.location ?? 'unknown code location';
+    r.locations.set(loc, (r.locations.get(loc) ?? 0) + g.totalMs);
   }
   const requests = new Map(ctx.transactions().map((x) => [x.route, x.requests]));
   const windowMs = Math.max(1, ctx.window.to - ctx.window.from);
@@ -89,6 +77,7 @@ export const blockingRoutesRule = (ctx: ServiceContext): Finding[] => {
         shareOfWindow: round(r.totalMs / windowMs, 4),
         ...(share !== null && { shareOfRequests: round(share, 4), requests: routeRequests ?? 0 }),
         ...(r.offCpu > 0 && { offCpuStalls: r.offCpu }),
+        ...(r.longestTraceId !== null && { longestStallTraceId: r.longestTraceId }),
       },
       page: 'event-loop',
       ...(r.route !== null && { linkParams: { route: r.route } }),

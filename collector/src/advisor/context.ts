@@ -1,8 +1,8 @@
 // What every rule gets: one service, the window it judges, the instances seen there (with the
 // settings their agents reported), read access to the store, and helpers that build findings
 // with a deep link to the dashboard chart that shows the evidence.
-import type { EventView, Finding, FindingSeverity, InstanceView, JsonValue, ServiceSummary, TimeRange, TransactionSummary } from '../api-types';
-import type { InstanceGaugeBuckets, Storage } from '../store/storage';
+import type { Finding, FindingSeverity, InstanceView, JsonValue, ServiceSummary, TimeRange, TransactionSummary } from '../api-types';
+import type { InstanceGaugeBuckets, StallTally, Storage } from '../store/storage';
 import type { AdvisorThresholds } from './thresholds';
 
 export type DashboardPage = '' | 'transactions' | 'traces' | 'event-loop' | 'instances' | 'advisor';
@@ -22,16 +22,16 @@ export interface ServiceContext {
   summary(): ServiceSummary | null;
   /** The service's transactions over the window. Read on first use, once: three rules read them (bench/query: 18–27 ms a read). */
   transactions(): TransactionSummary[];
-  /** The service's stall events over the window, the newest MAX_STALL_EVENTS. Read on first use, once: two rules read them. */
-  stalls(): EventView[];
+  /**
+   * Every stall of the service over the window, counted in SQL by route, code location and kind
+   * (however many: a read of the events stops at its limit). Read on first use, once: two rules read them.
+   */
+  stalls(): StallTally[];
   /** Instances seen in the window, cluster primaries included (see servingInstances). */
   instances: InstanceView[];
 }
 
 export type Rule = (ctx: ServiceContext) => Finding[];
-
-/** Stall events a call reads at most (the newest): bounds its time on a service that stalls all the time. */
-export const MAX_STALL_EVENTS = 1000;
 
 export function chartLink(service: string, page: DashboardPage, window: TimeRange, extra: Record<string, string> = {}): string {
   const params = new URLSearchParams({ from: String(Math.floor(window.from)), to: String(Math.ceil(window.to)), ...extra });

@@ -5,40 +5,38 @@
 // looks at the host's CPU rather than optimising code that did not run (QA: a route blamed
 // while 63 of its 70 stalls hardly ran, and nothing said so).
 import type { Finding } from '../api-types';
-import { agentStall } from '../store/stall-agent';
-import { onCpu } from './blocking-routes';
 import { finding, ms, plural, round, windowWords, type ServiceContext } from './context';
 
 const OUTSIDE = 'outside any request';
 
 export const cpuStarvedRule = (ctx: ServiceContext): Finding[] => {
-  const events = ctx.stalls();
   // The agent's own stalls are left out, as the blocking-route rule does.
-  const app = events.filter((e) => !agentStall(e.attributes));
-  const starved = app.filter((e) => !onCpu(e));
-  if (starved.length < ctx.thresholds.blockingMinCount) return [];
+  const app = ctx.stalls().filter((g) => !g.agent);
+  const starved = app.filter((g) => g.hardlyRan);
+  const starvedCount = starved.reduce((n, g) => n + g.count, 0);
+  if (starvedCount < ctx.thresholds.blockingMinCount) return [];
+  const appCount = app.reduce((n, g) => n + g.count, 0);
   const byWhere = new Map<string, number>();
   let totalMs = 0;
   let maxMs = 0;
-  for (const e of starved) {
-    const where = e.route ?? OUTSIDE;
-    byWhere.set(where, (byWhere.get(where) ?? 0) + 1);
-    const d = e.durationMs ?? 0;
-    totalMs += d;
-    maxMs = Math.max(maxMs, d);
+  for (const g of starved) {
+    const where = g.route ?? OUTSIDE;
+    byWhere.set(where, (byWhere.get(where) ?? 0) + g.count);
+    totalMs += g.totalMs;
+    maxMs = Math.max(maxMs, g.maxMs);
   }
   const mostIn = [...byWhere.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? OUTSIDE;
-  const processes = new Set(starved.map((e) => e.instanceId)).size;
+  const processes = new Set(starved.flatMap((g) => g.instanceIds)).size;
   const who = processes === 1 ? 'The process' : `${processes} processes`;
   return [finding(ctx, {
     kind: 'eventloop.cpu-starved',
     subject: 'service',
     severity: 'warning',
-    title: `${who} hardly ran through ${starved.length} of ${app.length} event-loop stalls: starved of CPU or in a blocking system call`,
-    summary: `Over ${windowWords(ctx.asked)}, ${plural(starved.length, 'stall')} (${ms(totalMs)} in all, longest ${ms(maxMs)}; most in ${mostIn}) had under a third of their duration on CPU: the loop's thread was not running code, so they are not blamed on any route's code. Requests waited all the same.`,
+    title: `${who} hardly ran through ${starvedCount} of ${appCount} event-loop stalls: starved of CPU or in a blocking system call`,
+    summary: `Over ${windowWords(ctx.asked)}, ${plural(starvedCount, 'stall')} (${ms(totalMs)} in all, longest ${ms(maxMs)}; most in ${mostIn}) had under a third of their duration on CPU: the loop's thread was not running code, so they are not blamed on any route's code. Requests waited all the same.`,
     figures: {
-      starvedStalls: starved.length,
-      stalls: app.length,
+      starvedStalls: starvedCount,
+      stalls: appCount,
       totalStarvedMs: round(totalMs, 0),
       maxStarvedMs: round(maxMs, 0),
       mostIn,

@@ -6,9 +6,14 @@
 // names the culprit instead. A stray stall or two (a GC pause, a descheduled process) does not.
 // And the loop must be busy: a late loop in a mostly idle process is waiting for a CPU (a
 // crowded host), not doing too much.
-import type { Finding } from '../api-types';
-import { onCpu } from './blocking-routes';
+import type { EventView, Finding } from '../api-types';
+import { hardlyRan, stallCpuMs } from '../store/stall-cpu';
 import { finding, gaugeMeans, ms, plural, round, windowWords, type ServiceContext } from './context';
+
+/** Whether the process ran code through the stall (store/stall-cpu.ts; older agents send no CPU time: counted). */
+function onCpu(e: EventView): boolean {
+  return !hardlyRan(e.durationMs, stallCpuMs(e.attributes));
+}
 
 /** Stalls in at least this share of the intervals explain the delay. */
 const STALL_SHARE_EXPLAINS = 0.5;

@@ -2,15 +2,15 @@
 // reported, in plain words with their evidence. Stateless: every call judges the last
 // `windowMs` of the asked range afresh, so a finding goes away by itself once its condition
 // has cleared for a window. Each rule lives in its own module; docs/advisor.md explains them.
-import type { AdvisorResponse, EventView, Finding, FindingSeverity, ServiceSummary, TimeRange, TransactionSummary } from '../api-types';
+import type { AdvisorResponse, Finding, FindingSeverity, ServiceSummary, TimeRange, TransactionSummary } from '../api-types';
 import { errors } from '../errors';
 import { quoteForLog } from '../log-text';
-import type { RangeQuery, Storage } from '../store/storage';
+import type { RangeQuery, StallTally, Storage } from '../store/storage';
 import { blockingRoutesRule } from './blocking-routes';
 import { capacityRule } from './capacity';
 import { cpuStarvedRule } from './cpu-starved';
 import { downstreamTimeRule } from './downstream-time';
-import { MAX_STALL_EVENTS, type Rule, type ServiceContext } from './context';
+import type { Rule, ServiceContext } from './context';
 import { eventLoopDelayRule } from './eventloop-delay';
 import { memoryRule } from './memory';
 import { queueWaitRule } from './queue-wait';
@@ -82,7 +82,7 @@ export function createAdvisor(storage: Storage, options?: AdvisorOptions): Advis
       const out: Finding[] = [];
       for (const service of names) {
         let transactions: TransactionSummary[] | null = null;
-        let stalls: EventView[] | null = null;
+        let stalls: StallTally[] | null = null;
         const ctx: ServiceContext = {
           service,
           window,
@@ -91,7 +91,7 @@ export function createAdvisor(storage: Storage, options?: AdvisorOptions): Advis
           thresholds,
           summary: () => summariesOnce().find((s) => s.service === service) ?? null,
           transactions: () => (transactions ??= storage.transactions({ service, ...window }).transactions),
-          stalls: () => (stalls ??= storage.events({ service, type: 'stall', ...window, limit: MAX_STALL_EVENTS }).events),
+          stalls: () => (stalls ??= storage.stallTally({ service, ...window })),
           instances: storage.instances({ service, ...window }).instances,
         };
         for (const { name, rule } of RULES) {

@@ -18,7 +18,7 @@ export interface FindingsSource {
 type RuleScope = Pick<AlertRule, 'series' | 'service' | 'route' | 'instanceId' | 'findingKind' | 'windowMs' | 'comparison'>;
 
 const MINUTE_MS = 60_000;
-/** Events counted per window are capped by the events query; a count this high is "very many". */
+/** Worker exits read per window for crash.count (each a process that ended). */
 const EVENT_LIMIT = 1000;
 
 export function windowOf(rule: Pick<AlertRule, 'windowMs'>, now: number): { from: number; to: number } {
@@ -143,15 +143,9 @@ export function readSeriesWithCount(storage: Storage, findings: FindingsSource |
       return requestValue(w.queueWaitMs, w.requests);
     }
     case 'stall.count':
-    case 'restart.count': {
-      const events = storage.events({
-        ...range,
-        ...scope,
-        type: rule.series === 'stall.count' ? 'stall' : 'restart',
-        limit: EVENT_LIMIT,
-      });
-      return value(events.events.length);
-    }
+    case 'restart.count':
+      // Counted in SQL: a read of the events stops at its limit (1,000 stalls read as 1,000).
+      return value(storage.countEvents({ ...range, ...scope, type: rule.series === 'stall.count' ? 'stall' : 'restart' }));
     case 'crash.count': {
       // Processes that ended in the window, each once; those that crashed (crash-events.ts). Read
       // from a lookback before it, so a worker whose stop came just before the window is not

@@ -212,6 +212,23 @@ export interface InstanceEndings {
   workerExitIds: Set<number>;
 }
 
+/** A service's stalls counted in SQL, one row per route, code location and kind (sqlite/queries/event-counts.ts). */
+export interface StallTally {
+  route: string | null;
+  location: string | null;
+  /** Headroom's agent's own work (stall-agent.ts), not the app's. */
+  agent: boolean;
+  /** The process hardly ran through them (stall-cpu.ts). */
+  hardlyRan: boolean;
+  count: number;
+  totalMs: number;
+  maxMs: number;
+  /** The processes they were in. */
+  instanceIds: string[];
+  /** The group's longest stall: an example to point at. */
+  longest: { timeMs: number; instanceId: string; traceId: string | null };
+}
+
 export interface Storage {
   /**
    * Queue a batch for the single writer. Returns false when the queue is full: the caller
@@ -250,6 +267,10 @@ export interface Storage {
   /** The service's processes that ended in the range, and the worker exits that named one (crash.count). */
   instanceEndings(q: RangeQuery & { service: string }): InstanceEndings;
   stalls(q: RangeQuery & { service: string }): StallsResponse;
+  /** How many events the query matches, however many (events() returns at most its limit). */
+  countEvents(q: Omit<EventQuery, 'limit'>): number;
+  /** Every stall of the service in the range, grouped by route, code location and kind (the advisor). */
+  stallTally(q: RangeQuery & { service: string }): StallTally[];
   /**
    * Whether the service ever sent anything the store still holds (at any time, not only in a
    * range): the API answers 404 for a service it has never seen, an alert rule says it waits.

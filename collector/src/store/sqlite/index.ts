@@ -25,6 +25,7 @@ import { BackgroundCheckpoints, type CheckpointStats } from './background-checkp
 import { HourRollups } from './hour-rollups';
 import { openDatabase } from './open-database';
 import { DroppedQueries } from './queries/dropped-queries';
+import { EventCountQueries } from './queries/event-counts';
 import { GaugeQueries } from './queries/gauge-queries';
 import { RawQueries } from './queries/raw-queries';
 import { RequestPartQueries } from './queries/request-parts';
@@ -109,6 +110,7 @@ class SqliteStorageImpl implements SqliteStorage {
   private readonly gauges: GaugeQueries;
   private readonly dropped: DroppedQueries;
   private readonly raw: RawQueries;
+  private readonly counts: EventCountQueries;
   private readonly sizes: RouteSizeQueries;
   private readonly windows: WindowQueries;
   private readonly listeners = new Set<(summary: CommitSummary) => void>();
@@ -167,6 +169,7 @@ class SqliteStorageImpl implements SqliteStorage {
     this.breakdowns = new TimeBreakdownQueries(db);
     this.requests = new RequestQueries(db, () => this.hours.rolledUntil, defaultApdexTMs, this.gauges, this.parts);
     this.raw = new RawQueries(db, this.gauges, (service) => this.requests.apdexT(service));
+    this.counts = new EventCountQueries(db);
     this.sizes = new RouteSizeQueries(db);
     this.windows = new WindowQueries(db, () => this.hours.rolledUntil, (service) => this.requests.apdexT(service));
     const every = options.maintenanceIntervalMs ?? DEFAULT_MAINTENANCE_MS;
@@ -444,6 +447,12 @@ class SqliteStorageImpl implements SqliteStorage {
   }
   stalls(q: RangeQuery & { service: string }) {
     return this.read('the stalls', q.service, () => this.raw.stalls(q));
+  }
+  countEvents(q: Omit<EventQuery, 'limit'>) {
+    return this.read('events', q.service ?? null, () => this.counts.count(q));
+  }
+  stallTally(q: RangeQuery & { service: string }) {
+    return this.read('the stalls', q.service, () => this.counts.stallTally(q));
   }
   knownService(service: string) {
     return this.read('the known services', null, () => this.raw.knownService(service));
