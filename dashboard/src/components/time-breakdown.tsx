@@ -7,6 +7,7 @@ import { breakdownSegments, breakdownText } from '../shape/time-breakdown';
 import { useNavigation } from '../state/use-view';
 import { withPage } from '../state/view-state';
 import { Link } from './link';
+import { TableScroll } from './table-scroll';
 
 export function TimeBreakdown({ breakdown }: { breakdown: TimeBreakdownResponse }) {
   const segments = breakdownSegments(breakdown);
@@ -34,7 +35,7 @@ export function TimeBreakdown({ breakdown }: { breakdown: TimeBreakdownResponse 
 function StatementsTable({ statements }: { statements: StatementSummary[] }) {
   const { view } = useNavigation();
   return (
-    <div class="table-scroll">
+    <TableScroll label="Statements">
       <table class="table statements-table" data-testid="statements-table">
         <thead>
           <tr>
@@ -61,6 +62,6 @@ function StatementsTable({ statements }: { statements: StatementSummary[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }

@@ -6,11 +6,12 @@ import { useNavigation } from '../state/use-view';
 import { withPage } from '../state/view-state';
 import { Link } from './link';
 import { RouteText } from './route-text';
+import { TableScroll } from './table-scroll';
 
 export function TracesTable({ traces, testId = 'traces-table' }: { traces: TraceSummary[]; testId?: string }) {
   const { view } = useNavigation();
   return (
-    <div class="table-scroll">
+    <TableScroll label="Traces">
       <table class="table traces-table" data-testid={testId}>
         <thead>
           <tr>
@@ -47,6 +48,6 @@ export function TracesTable({ traces, testId = 'traces-table' }: { traces: Trace
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }

@@ -15,6 +15,7 @@ import { useLiveMessages } from '../live/live-context';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { useInterval } from './use-interval';
+import { TableScroll } from '../components/table-scroll';
 
 const REFRESH_MS = 5_000;
 
@@ -126,7 +127,7 @@ export function AlertsPage() {
           data.destinations.length === 0 ? (
             <EmptyNote>No destinations yet.</EmptyNote>
           ) : (
-            <div class="table-scroll">
+            <TableScroll label="Alert destinations">
               <table class="table" data-testid="alert-destinations">
                 <thead>
                   <tr><th>Id</th><th>Type</th><th>URL</th><th>Signed</th><th>Source</th><th>Sending</th><th /></tr>
@@ -148,7 +149,7 @@ export function AlertsPage() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           )
         }
       </Async>
@@ -169,7 +170,7 @@ export function AlertsPage() {
 
 function RulesTable({ rules, act }: { rules: AlertRuleWithState[]; act: (what: () => Promise<unknown>, done: string) => void }) {
   return (
-    <div class="table-scroll">
+    <TableScroll label="Alert rules">
       <table class="table" data-testid="alert-rules">
         <thead>
           <tr><th>State</th><th>Rule</th><th>Condition</th><th class="num">Value</th><th>Since</th><th>Notifies</th><th /></tr>
@@ -206,7 +207,7 @@ function RulesTable({ rules, act }: { rules: AlertRuleWithState[]; act: (what: (
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }
 
@@ -280,7 +281,7 @@ function DestinationHealth({ health }: { health: AlertDestination['health'] }) {
 
 function HistoryTable({ rows, series }: { rows: AlertTransition[]; series: Map<string, AlertRuleWithState['rule']['series']> }) {
   return (
-    <div class="table-scroll">
+    <TableScroll label="Alert history">
       <table class="table" data-testid="alert-history">
         <thead>
           <tr><th>Time</th><th>Rule</th><th>Change</th><th class="num">Value</th><th>Why</th></tr>
@@ -297,13 +298,13 @@ function HistoryTable({ rows, series }: { rows: AlertTransition[]; series: Map<s
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }
 
 function DeliveriesTable({ rows }: { rows: AlertDelivery[] }) {
   return (
-    <div class="table-scroll">
+    <TableScroll label="Alert deliveries">
       <table class="table" data-testid="alert-deliveries">
         <thead>
           <tr><th>Created</th><th>Rule</th><th>Destination</th><th>Kind</th><th>Status</th><th>Attempts</th></tr>
@@ -325,6 +326,6 @@ function DeliveriesTable({ rows }: { rows: AlertDelivery[] }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }

@@ -21,6 +21,7 @@ import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { withPage } from '../state/view-state';
 import { useRangeWindow } from './use-range-window';
+import { TableScroll } from '../components/table-scroll';
 
 const HARDLY_RAN_TEXT = 'process hardly ran: machine busy or a blocking system call';
 // Not the app's code: nothing in it to move off the loop (docs/event-loop-stalls.md says what to tune).
@@ -124,7 +125,7 @@ export function EventLoopPage({ service }: { service: string }) {
           return groups.length === 0 ? (
             <EmptyNote>{`No event-loop stalls${route === null ? '' : ` in ${route}`} in this range: no callback blocked the loop past the threshold.`}</EmptyNote>
           ) : (
-            <div class="table-scroll">
+            <TableScroll label="Stalls by route and code location">
               <table class="table stalls-table" data-testid="stalls-table">
                 <thead>
                   <tr>
@@ -159,7 +160,7 @@ export function EventLoopPage({ service }: { service: string }) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           );
         }}
       </Async>

@@ -15,6 +15,7 @@ import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { isLive } from '../state/time-range';
 import { withPage } from '../state/view-state';
+import { TableScroll } from '../components/table-scroll';
 
 /** "3", or "3 live · 1 gone" as the service page says it: the processes seen in the range, the gone ones apart. */
 function instancesText(s: ServiceSummary): string {
@@ -40,7 +41,7 @@ export function OverviewPage() {
           data.services.length === 0 ? (
             <StartAgentHelp />
           ) : (
-            <div class="table-scroll">
+            <TableScroll label="Services">
               <table class="table services-table" data-testid="services-table">
                 <thead>
                   <tr>
@@ -81,7 +82,7 @@ export function OverviewPage() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           )
         }
       </Async>

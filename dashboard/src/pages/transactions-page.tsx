@@ -20,6 +20,7 @@ import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { withPage } from '../state/view-state';
 import { useRangeWindow } from './use-range-window';
+import { TableScroll } from '../components/table-scroll';
 
 export function TransactionsPage({ service }: { service: string }) {
   const { view } = useNavigation();
@@ -68,7 +69,7 @@ function TransactionsTable({ rows, selected }: { rows: TransactionSummary[]; sel
   const { view } = useNavigation();
   const ranked = [...rows].sort((a, b) => b.totalTimeMs - a.totalTimeMs);
   return (
-    <div class="table-scroll">
+    <TableScroll label="Transactions">
       <table class="table transactions-table" data-testid="transactions-table">
         <thead>
           <tr>
@@ -112,7 +113,7 @@ function TransactionsTable({ rows, selected }: { rows: TransactionSummary[]; sel
         </tbody>
       </table>
       <p class="muted-text" data-testid="queue-wait-note">{`* ${QUEUE_WAIT_NOTE}`}</p>
-    </div>
+    </TableScroll>
   );
 }
 
