@@ -251,21 +251,24 @@ export class SqliteWriter {
       }
     }
     let newestSeenMs = -Infinity;
+    // A process is seen when its data arrives, never later: a sender's clock far ahead (or a
+    // hostile one) would leave it live, and its service last seen in 2262, for ever.
+    const seenAt = (ns: bigint): number => Math.min(nsToMs(clampNs(ns)), now);
     for (const { inst, firstNs } of instances.values()) {
+      const seenMs = seenAt(inst.timeNs);
       this.upsertInstance.run(
         inst.service,
         inst.instanceId,
         inst.host,
         inst.pid,
-        nsToMs(clampNs(firstNs)),
-        nsToMs(clampNs(inst.timeNs)),
+        seenAt(firstNs),
+        seenMs,
         JSON.stringify(inst.resource),
         inst.droppedAttributes ?? null,
       );
       const t = apdexTFromResource(inst.resource);
       if (t !== null) this.apdexT.set(inst.service, t);
       touch(inst.service, null);
-      const seenMs = nsToMs(clampNs(inst.timeNs));
       this.checkPeerGuess(inst.service, inst.instanceId, seenMs);
       newestSeenMs = Math.max(newestSeenMs, seenMs);
     }
@@ -587,7 +590,7 @@ export class SqliteWriter {
     const restart = flagged || previous !== null;
     const settings = settingsFrom(e.attributes);
     const merged = Object.keys(settings).length > 0 ? JSON.stringify(settings) : row.settings;
-    this.markStart.run(timeMs, merged, restart ? 1 : 0, timeMs, timeMs, e.service, e.instanceId);
+    this.markStart.run(timeMs, merged, restart ? 1 : 0, timeMs, Math.min(timeMs, now), e.service, e.instanceId);
     return restart ? { previous, byPeerOnly: peers.length > 0 && !flagged, peers } : false;
   }
 
