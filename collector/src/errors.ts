@@ -47,6 +47,7 @@ export const errors = {
   otlpInternal: { code: 'HR_OTLP_INTERNAL', message: 'internal error while handling the request' },
   otlpStoreFailing: { code: 'HR_OTLP_STORE_FAILING', message: 'the collector cannot write to its database now; retry later' },
   otlpClosing: { code: 'HR_OTLP_CLOSING', message: 'the collector is shutting down; retry later' },
+  otlpForbiddenOrigin: { code: 'HR_OTLP_FORBIDDEN_ORIGIN', message: 'a web page may send OTLP here only from a host this collector answers to (see --allowed-hosts)' },
   otlpNameCut: { code: 'HR_OTLP_NAME_CUT', message: 'a name from an app was longer than its limit and was cut, ending in …' },
   otlpAttributeCut: {
     code: 'HR_OTLP_ATTRIBUTE_CUT',

@@ -18,7 +18,7 @@ import { openSqliteStorage } from './store/sqlite';
 import type { Storage } from './store/storage';
 import { createHostCheck } from './web/host-check';
 import { createHttpApp } from './web/http-app';
-import { withIngestToken } from './web/ingest-auth';
+import { withIngestGuard } from './web/ingest-auth';
 import { findDashboardDist } from './web/static-dashboard';
 import { wsUpgradeHandler } from './web/ws-upgrade';
 
@@ -110,10 +110,11 @@ function createServers(storage: Storage, settings: ResolvedConfig, dbPath: strin
     maxBodyBytes: settings.maxBodyBytes,
     ...(settings.traceWorkers !== undefined && { traceWorkers: settings.traceWorkers }),
   });
-  const otlp = http.createServer(withIngestToken(settings.ingestToken, receiver.handle));
+  // Which names this collector answers to: the HTTP port's Host, the OTLP port's page origins.
+  const hostCheck = createHostCheck({ bindHost: settings.host, allowedHosts: settings.allowedHosts, machineName: hostname() });
+  const otlp = http.createServer(withIngestGuard({ token: settings.ingestToken, hostCheck }, receiver.handle));
 
   const requests = createHttpRequestCounter();
-  const hostCheck = createHostCheck({ bindHost: settings.host, allowedHosts: settings.allowedHosts, machineName: hostname() });
   const hub = createLiveHub({ storage, settings: settings.live });
   const app = createHttpApp({
     storage,
