@@ -22,7 +22,7 @@ import { TracePage } from './pages/trace-page';
 import { TracesPage } from './pages/traces-page';
 import { TransactionsPage } from './pages/transactions-page';
 import { NavigationContext, useViewFromLocation } from './state/use-view';
-import { tooLong } from './state/time-range';
+import { isLive, tooLong } from './state/time-range';
 import { defaultView, withPage, type PageName, type ViewState } from './state/view-state';
 
 const TABS: { page: PageName; label: string }[] = [
@@ -99,6 +99,17 @@ function useLiveStream(service: string | null): LiveContextValue {
   return useMemo(() => ({ status, resyncVersion, ready, clockOffsetMs, listen }), [status, resyncVersion, ready, clockOffsetMs, listen]);
 }
 
+/**
+ * Whether what the view shows takes frames from the live stream, so its first reads wait for the
+ * stream's first subscription: a live range, and Alerts (it always listens). A fixed range or a
+ * trace takes none: its REST data is drawn at once, without waiting on the WebSocket.
+ */
+function takesLiveFrames(view: ViewState): boolean {
+  if (view.page === 'alerts') return true;
+  if (view.page === 'trace' || view.page === 'not-found') return false;
+  return isLive(view.range);
+}
+
 function Page({ view }: { view: ViewState }) {
   const s = view.service;
   if (view.page === 'alerts') return <AlertsPage />;
@@ -142,7 +153,9 @@ function SkipLink() {
 export function App() {
   const nav = useViewFromLocation();
   const { view } = nav;
-  const live = useLiveStream(view.page === 'overview' ? null : view.service);
+  const stream = useLiveStream(view.page === 'overview' ? null : view.service);
+  const waits = takesLiveFrames(view);
+  const live = useMemo(() => (waits || stream.ready ? stream : { ...stream, ready: true }), [stream, waits]);
   const home: ViewState = { ...defaultView(), range: view.range };
   const activeTab = view.page === 'trace' ? 'traces' : view.page;
 
