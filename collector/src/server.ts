@@ -138,7 +138,7 @@ function createServers(storage: Storage, settings: ResolvedConfig, dbPath: strin
     },
   });
   const server = http.createServer(app);
-  server.on('upgrade', wsUpgradeHandler(hub, settings.dashboardToken, requests, hostCheck));
+  server.on('upgrade', wsUpgradeHandler(hub, settings.dashboardToken, requests, hostCheck, settings.allowedHosts));
   return { otlp, receiver, http: server, hub };
 }
 

@@ -152,6 +152,17 @@ describe('--allowed-hosts', () => {
     assert.equal((await request(url, 'apm.example.com.evil.example')).status, 421);
     assert.equal((await request(url, 'localhost')).status, 200);
   });
+
+  it('opens the live stream to a listed name\'s page behind a proxy that sends the upstream address', async () => {
+    // nginx's default (proxy_set_header Host $proxy_host): Host is the collector's own address,
+    // Origin the name the browser opened; the stream answered 403 and the page never went live.
+    const own = `127.0.0.1:${new URL(collector.httpUrl).port}`;
+    assert.equal(await upgrade(collector.httpUrl, own, 'https://apm.example.com'), 101);
+    assert.equal(await upgrade(collector.httpUrl, own, 'https://tools.corp.example:8443'), 101);
+    // A name the collector was not told of, and another local site, are still other sites.
+    assert.equal(await upgrade(collector.httpUrl, own, 'https://evil.example'), 403);
+    assert.equal(await upgrade(collector.httpUrl, own, 'http://localhost:3000'), 403);
+  });
 });
 
 describe('the Host rule by bind address', () => {

@@ -45,6 +45,12 @@ export function createHostCheck(options: HostCheckOptions): HostCheck {
   };
 }
 
+/** Whether a Host (or an Origin's host) names one of the --allowed-hosts patterns. */
+export function isListedHost(allowedHosts: readonly string[], host: string): boolean {
+  const parsed = parseHostHeader(host);
+  return parsed !== null && allowedHosts.some((pattern) => matchesPattern(parsed.name, pattern));
+}
+
 /** The refusal's message, naming the host (JSON-quoted) and the option that admits it. */
 export function hostRefusalMessage(hostHeader: string | undefined): string {
   return `${errors.apiHostNotAllowed.message}: ${JSON.stringify(hostHeader ?? '')}`;

@@ -6,7 +6,7 @@ import { errors } from '../errors';
 import type { HttpRequestCounter } from '../health/http-request-counter';
 import type { LiveHub } from '../live/live-hub';
 import { isDashboardRequestAllowed } from './dashboard-auth';
-import { hostRefusalMessage, type HostCheck } from './host-check';
+import { hostRefusalMessage, isListedHost, type HostCheck } from './host-check';
 
 function refuse(socket: Duplex, status: number, reason: string, body: string): void {
   socket.end(
@@ -16,20 +16,23 @@ function refuse(socket: Duplex, status: number, reason: string, body: string): v
 }
 
 // Browsers always send Origin on a WebSocket handshake, and a page on another site could open
-// one to localhost (cross-site WebSocket hijacking): accept only our own origin. Clients that
-// are not browsers send no Origin and are judged by the token alone. Under DNS rebinding the
-// Origin and the Host are the same foreign name: the Host check, made first, refuses those.
-function originAllowed(req: IncomingMessage): boolean {
+// one to localhost (cross-site WebSocket hijacking): accept only our own origin, or a name
+// --allowed-hosts lists (a reverse proxy that sends the upstream's address as Host, nginx's
+// default, leaves the browser's name only in Origin). Clients that are not browsers send no
+// Origin and are judged by the token alone. Under DNS rebinding the Origin and the Host are the
+// same foreign name: the Host check, made first, refuses those.
+function originAllowed(req: IncomingMessage, allowedHosts: readonly string[]): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return true;
   try {
-    return new URL(origin).host === req.headers.host;
+    const host = new URL(origin).host;
+    return host === req.headers.host || isListedHost(allowedHosts, host);
   } catch {
     return false;
   }
 }
 
-export function wsUpgradeHandler(hub: LiveHub, dashboardToken: string | null, requests: HttpRequestCounter, hostCheck: HostCheck) {
+export function wsUpgradeHandler(hub: LiveHub, dashboardToken: string | null, requests: HttpRequestCounter, hostCheck: HostCheck, allowedHosts: readonly string[]) {
   return function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -43,7 +46,7 @@ export function wsUpgradeHandler(hub: LiveHub, dashboardToken: string | null, re
       refuse(socket, 421, 'Misdirected Request', `${errors.apiHostNotAllowed.code}: ${hostRefusalMessage(req.headers.host)}\n`);
       return;
     }
-    if (!originAllowed(req)) {
+    if (!originAllowed(req, allowedHosts)) {
       requests.count('ws', 403);
       refuse(socket, 403, 'Forbidden', `${errors.apiForbiddenOrigin.code}: ${errors.apiForbiddenOrigin.message}\n`);
       return;
