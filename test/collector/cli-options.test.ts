@@ -106,6 +106,19 @@ describe('headroom start options', () => {
     failsWith(() => parseStartCommand([], { HEADROOM_HTTP_PORT: 'eighty' }), 'HR_CONFIG_BAD_VALUE', /HEADROOM_HTTP_PORT "eighty" must be a port number/);
   });
 
+  it('reads the alert evaluation and group intervals, within their bounds', () => {
+    assert.deepEqual(parseStartCommand(['--alert-interval', '5s', '--alert-group-interval', '1m'], {}).config.alerts, { intervalMs: 5000, groupIntervalMs: 60_000 });
+    assert.deepEqual(parseStartCommand([], { HEADROOM_ALERT_INTERVAL: '1h', HEADROOM_ALERT_GROUP_INTERVAL: '1d' }).config.alerts, { intervalMs: 3_600_000, groupIntervalMs: 86_400_000 });
+    // Beside the rules file, not instead of it.
+    assert.deepEqual(parseStartCommand(['--alert-rules', 'r.json', '--alert-interval', '30s'], {}).config.alerts, { rulesFile: 'r.json', intervalMs: 30_000 });
+    failsWith(() => parseStartCommand(['--alert-interval', '100ms'], {}), 'HR_CLI_BAD_FLAG', /--alert-interval "100ms" must be a duration from 1s to 1h/);
+    failsWith(() => parseStartCommand(['--alert-interval', '2h'], {}), 'HR_CLI_BAD_FLAG', /from 1s to 1h/);
+    failsWith(() => parseStartCommand(['--alert-group-interval', '0s'], {}), 'HR_CLI_BAD_FLAG', /--alert-group-interval "0s" must be a duration from 1s to 1d/);
+    failsWith(() => parseStartCommand([], { HEADROOM_ALERT_GROUP_INTERVAL: '5 minutes' }), 'HR_CONFIG_BAD_VALUE', /HEADROOM_ALERT_GROUP_INTERVAL "5 minutes" must be a duration/);
+    assert.match(startHelp(), /--alert-interval DURATION +how often every alert rule is evaluated, 1s to 1h \(default 15s\)/);
+    assert.match(startHelp(), /--alert-group-interval DURATION .*\(default 5m\)/);
+  });
+
   it('never repeats a bad token in its error, and names the tokens given as flags', () => {
     // An error line goes to the terminal and the service's log: a token with a stray space in
     // it is still the secret, all but a character.

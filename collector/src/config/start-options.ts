@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { loadThresholdsFile } from '../advisor/thresholds';
+import { DEFAULT_ENGINE } from '../alerts/engine';
 import { hostPattern } from '../alerts/notify/destination-policy';
 import { errors, headroomError, HeadroomError } from '../errors';
 import { DEFAULTS, type CollectorConfig } from './collector-config';
@@ -26,6 +27,25 @@ const MIN_BODY_BYTES = 64 * 1024;
 
 function formatDays(ms: number): string {
   return `${ms / DAY_MS}d`;
+}
+
+const HOUR_MS = 3_600_000;
+// Each evaluation pass reads the store once per rule; more often than a second buys nothing, as
+// the series are per-minute rollups.
+const MIN_ALERT_INTERVAL_MS = 1000;
+
+function formatDuration(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
+}
+
+/** A duration flag of the alert engine, within [min, max]. */
+function alertDuration(min: number, max: number, set: (config: CollectorConfig, ms: number) => void) {
+  return (config: CollectorConfig, raw: string): string | null => {
+    const ms = parseDuration(raw);
+    if (ms === null || ms < min || ms > max) return `must be a duration from ${formatDuration(min)} to ${max === HOUR_MS ? '1h' : '1d'}, such as 30s or 5m`;
+    set(config, ms);
+    return null;
+  };
 }
 
 // Host names as RFC 1123 allows them; anything else must be an IP literal.
@@ -192,6 +212,24 @@ export const START_SETTINGS: readonly StartSetting[] = [
       config.alerts = { ...config.alerts, allowedHosts: patterns };
       return null;
     },
+  },
+  {
+    flag: 'alert-interval',
+    env: 'HEADROOM_ALERT_INTERVAL',
+    value: 'DURATION',
+    help: `how often every alert rule is evaluated, 1s to 1h (default ${formatDuration(DEFAULT_ENGINE.intervalMs)})`,
+    apply: alertDuration(MIN_ALERT_INTERVAL_MS, HOUR_MS, (config, ms) => {
+      config.alerts = { ...config.alerts, intervalMs: ms };
+    }),
+  },
+  {
+    flag: 'alert-group-interval',
+    env: 'HEADROOM_ALERT_GROUP_INTERVAL',
+    value: 'DURATION',
+    help: `at most one notification per rule and destination per this time, 1s to 1d; a first firing goes out at once (default ${formatDuration(DEFAULT_ENGINE.groupIntervalMs)})`,
+    apply: alertDuration(MIN_ALERT_INTERVAL_MS, DAY_MS, (config, ms) => {
+      config.alerts = { ...config.alerts, groupIntervalMs: ms };
+    }),
   },
   {
     flag: 'advisor-config',
