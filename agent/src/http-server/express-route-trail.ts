@@ -72,6 +72,18 @@ export function parentBase(trail: MountTrail | null, base: string, pattern: stri
   return '';
 }
 
+/**
+ * The name of a request answered inside a mount without reaching a route (an auth middleware's
+ * 401 under `app.use('/admin', …)`, a mounted router's 404): the newest mount entered, as
+ * "/admin/*". Mount patterns are the app's own, so the names stay few; the method alone would
+ * lump every such answer of the app together.
+ */
+export function mountRoute(trail: MountTrail | null): string | undefined {
+  const newest = trail?.[trail.length - 1];
+  if (newest === undefined) return undefined;
+  return newest.prefix.endsWith('/') ? `${newest.prefix}*` : `${newest.prefix}/*`;
+}
+
 /** Records a mount just entered; returns the trail (created on the first mount). */
 export function enterMount(trail: MountTrail | null, base: string, pattern: string, matched: unknown): MountTrail {
   const prefix = joinRoute(prefixOf(trail, parentBase(trail, base, pattern, matched)), pattern);

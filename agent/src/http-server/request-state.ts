@@ -8,7 +8,7 @@ import { getRPCMetadata, RPCType, type RPCMetadata } from '@opentelemetry/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TraceMode } from '../sampling/trace-budget';
-import type { MountTrail } from './express-route-trail';
+import { mountRoute, type MountTrail } from './express-route-trail';
 
 export interface RequestState {
   // RPC metadata (OTel core's HTTPMetadata): `span` is the server span, or a non-recording
@@ -112,7 +112,7 @@ export function withRequest(ctx: Context, state: RequestState): Context {
  * for requests with a span); any other framework's from the RPC metadata.
  */
 export function routeOf(state: RequestState): string | undefined {
-  if (state.routedByExpress) return state.expressRoute;
+  if (state.routedByExpress) return state.expressRoute ?? mountRoute(state.expressMounts);
   const koaRoute = state.koaContext?._matchedRoute;
   if (typeof koaRoute === 'string') return koaRoute;
   if (koaRoute instanceof RegExp) return String(koaRoute);
