@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import type { AlertDestination, AlertDestinationsResponse } from '../../collector/src/api-types';
 import { openSqliteAlertStore } from '../../collector/src/alerts/sqlite-alert-store';
 import { maskedUrl } from '../../collector/src/alerts/destination-url';
+import { parseDestination } from '../../collector/src/alerts/rule-schema';
 import { eventually } from '../agent/support/harness';
 import { startAlertCollector, tempDir } from './support/alerts-harness';
 import { postJson, startWebhookReceiver } from './support/webhook-receiver';
@@ -83,4 +84,13 @@ test('a failed delivery\'s log line shows the URL masked', async (t) => {
   const line = await eventually(async () => lines.find((l) => l.includes('HR_ALERT_DELIVERY')), 'the failure in the log');
   assert.match(line, /http:\/\/127\.0\.0\.1:9\/services\/T1\/B2\/\*\*\* answered/);
   assert.ok(!lines.some((l) => l.includes(SECRET_PART)));
+});
+
+test('a destination URL that does not parse is not repeated in full in the error (a rules file\'s error goes to the log)', () => {
+  // A Slack webhook URL without its scheme: the path is the secret.
+  assert.throws(() => parseDestination({ id: 'chat', type: 'slack', url: `hooks.slack.com/services/T0001/B0002/${SECRET_PART}` }, 'destinations[0]'), (error: Error) => {
+    assert.match(error.message, /url must be an absolute http:\/\/ or https:\/\/ URL; got "hooks\.slack\.com\/…"/);
+    assert.ok(!error.message.includes(SECRET_PART), error.message);
+    return true;
+  });
 });

@@ -273,6 +273,15 @@ export interface DestinationSpec {
   secret: string | null;
 }
 
+// A URL that does not parse is shown up to its first "/" (without one, its first 12
+// characters) only: the rest may be the secret (a Slack webhook URL without its scheme, a token
+// pasted in its place), and a rules file's error goes to the log.
+function unparsedUrlStart(url: string): string {
+  const slash = url.indexOf('/');
+  const start = slash >= 0 && slash <= 253 ? url.slice(0, slash + 1) : url.slice(0, 12);
+  return start.length < url.length ? `${start}…` : start;
+}
+
 export function parseDestination(raw: unknown, where = '', policy: DestinationPolicy = ANY_HOST): DestinationSpec {
   if (!isObject(raw)) throw fail(errors.alertBadDestination, where, ['a destination must be a JSON object']);
   const p = new Problems();
@@ -286,7 +295,7 @@ export function parseDestination(raw: unknown, where = '', policy: DestinationPo
     try {
       parsed = new URL(url);
     } catch {
-      p.add(`url must be an absolute http:// or https:// URL; got ${JSON.stringify(url)}`);
+      p.add(`url must be an absolute http:// or https:// URL; got ${JSON.stringify(unparsedUrlStart(url))}`);
     }
     if (parsed && parsed.protocol !== 'http:' && parsed.protocol !== 'https:') p.add(`url must use http or https; got ${parsed.protocol}`);
     if (parsed && (parsed.username !== '' || parsed.password !== '')) p.add('url must not carry credentials');
