@@ -2,7 +2,7 @@
 // replaced in place afterwards (so live updates do not flicker); it follows its container's
 // width, and a drag across it picks a custom time range.
 
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { Link } from '../components/link';
@@ -10,6 +10,7 @@ import { formatTime, unitLabel } from '../format/units';
 import { useNavigation } from '../state/use-view';
 import { withPage, type ViewState } from '../state/view-state';
 import { chartName, type ChartSpec, type Marker, type MarkerLink } from './chart-spec';
+import { chartSummary } from './chart-summary';
 import { rememberChartFocus, takeChartFocus } from './chart-focus';
 import { focusedPart, focusPart } from './keyboard-plugin';
 import { toUplotData, toUplotOptions, type ChartRuntime } from './uplot-options';
@@ -83,6 +84,9 @@ export function UplotChart({ spec: full, height = 220, xRange = null, onSelectRa
   const seriesShape = `${spec.key}|${spec.series.map((s) => `${s.label}${s.ownAxis === true ? '\u0001' : ''}`).join('\u0000')}|${compact}`;
   const hasData = spec.x.length > 0;
   const zoomable = onSelectRange !== undefined;
+  // The chart in words: read with the plot's name when it has the focus, and in reading order.
+  const summaryId = useMemo(() => `chart-summary-${Math.random().toString(36).slice(2)}`, []);
+  const summary = chartSummary(spec);
 
   useEffect(() => {
     const el = holder.current;
@@ -95,6 +99,8 @@ export function UplotChart({ spec: full, height = 220, xRange = null, onSelectRa
     const width = Math.max(el.clientWidth, 120);
     const u = new uPlot(toUplotOptions(latest.current.spec, { width, height }, runtime, compact), toUplotData(latest.current.spec), el);
     chart.current = u;
+    const keys = u.over.getAttribute('aria-describedby');
+    u.over.setAttribute('aria-describedby', keys === null ? summaryId : `${summaryId} ${keys}`);
     // A rebuild (a zoom's new range, new series) keeps the keyboard's focus where it was.
     const name = chartName(latest.current.spec);
     const part = takeChartFocus(name);
@@ -156,6 +162,7 @@ export function UplotChart({ spec: full, height = 220, xRange = null, onSelectRa
           {hasData && spec.series.length > 1 && <span class="chart-hint">click a legend entry to hide it</span>}
         </figcaption>
       )}
+      <p class="sr-only" id={summaryId} data-testid="chart-summary">{summary}</p>
       {hasData ? <div class="chart-canvas" ref={holder} /> : <div class="chart-empty" ref={empty} tabIndex={-1}>No data in this range</div>}
       {!compact && listMarkers && gaps.length > 0 && (
         <ul class="chart-gaps" data-testid="telemetry-gaps">

@@ -36,13 +36,15 @@ export function LiveBanner() {
     );
   }
   if (status.state === 'live') return null;
-  const text =
-    status.state === 'connecting'
-      ? 'Not live: connecting to the collector…'
-      : `Not live: connection to the collector lost, retrying in ${Math.max(0, Math.ceil((status.retryAt - Date.now()) / 1000))} s (attempt ${status.attempt}).`;
+  // The live region says the state once; the countdown, rewritten every second, stays out of it
+  // (readable, not announced: in an alert it was read out each second over whatever was being read).
+  const said = status.state === 'connecting' ? 'Not live: connecting to the collector…' : 'Not live: connection to the collector lost, retrying.';
   return (
-    <div class="banner banner-offline" role="alert" data-testid="live-banner">
-      <span>{text}</span>
+    <div class="banner banner-offline" data-testid="live-banner">
+      <span role="status" data-testid="live-banner-said">{said}</span>
+      {status.state === 'reconnecting' && (
+        <span data-testid="live-banner-countdown">{` Next try in ${Math.max(0, Math.ceil((status.retryAt - Date.now()) / 1000))} s (attempt ${status.attempt}).`}</span>
+      )}
     </div>
   );
 }

@@ -130,7 +130,7 @@ export function AlertsPage() {
             <TableScroll label="Alert destinations">
               <table class="table" data-testid="alert-destinations">
                 <thead>
-                  <tr><th>Id</th><th>Type</th><th>URL</th><th>Signed</th><th>Source</th><th>Sending</th><th /></tr>
+                  <tr><th>Id</th><th>Type</th><th>URL</th><th>Signed</th><th>Source</th><th>Sending</th><th><span class="sr-only">Actions</span></th></tr>
                 </thead>
                 <tbody>
                   {data.destinations.map((d) => (
@@ -173,7 +173,7 @@ function RulesTable({ rules, act }: { rules: AlertRuleWithState[]; act: (what: (
     <TableScroll label="Alert rules">
       <table class="table" data-testid="alert-rules">
         <thead>
-          <tr><th>State</th><th>Rule</th><th>Condition</th><th class="num">Value</th><th>Since</th><th>Notifies</th><th /></tr>
+          <tr><th>State</th><th>Rule</th><th>Condition</th><th class="num">Value</th><th>Since</th><th>Notifies</th><th><span class="sr-only">Actions</span></th></tr>
         </thead>
         <tbody>
           {rules.map(({ rule, state, link, notice, problem }) => (

@@ -119,7 +119,7 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
         <div class="stat"><div class="stat-label">Root</div><div class="stat-value small">{root?.name ?? '–'}</div></div>
       </div>
       <ErrorList errors={traceErrors(w.rows.map((r) => r.span))} onSelect={setSelected} />
-      <div class="waterfall" role="table" aria-label="Spans: arrow keys move, Enter opens a span" data-testid="waterfall" ref={table}>
+      <div class="waterfall" role="treegrid" aria-label="Spans: arrow keys move, Enter opens a span" data-testid="waterfall" ref={table}>
         <div class="wf-row wf-head" role="row">
           <div class="wf-name" role="columnheader">Span</div>
           <div class="wf-bar-cell" role="columnheader">
@@ -141,6 +141,7 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
                 data-span-id={id}
                 data-testid="span-group"
                 tabIndex={id === tabStop ? 0 : -1}
+                aria-level={g.depth + 1}
                 aria-expanded={open}
                 onClick={() => toggleGroup(g)}
                 onFocus={(e) => {
@@ -148,12 +149,12 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
                 }}
                 onKeyDown={(e) => onRowKey(e, index, () => toggleGroup(g))}
               >
-                <div class="wf-name" role="cell" style={{ paddingLeft: `calc(0.8rem + ${Math.min(g.depth, 12) * 12}px)` }}>
+                <div class="wf-name" role="gridcell" style={{ paddingLeft: `calc(0.8rem + ${Math.min(g.depth, 12) * 12}px)` }}>
                   <span class="wf-group-toggle" aria-hidden="true">{open ? '▾' : '▸'}</span>
                   <span class="wf-label" title={g.label}>{g.label}</span>
                   <span class="wf-tag wf-repeats" data-testid="span-group-count">{`×${g.repeats}, ${formatMs(g.totalMs)} in all`}</span>
                 </div>
-                <div class="wf-bar-cell" role="cell">
+                <div class="wf-bar-cell" role="gridcell">
                   <div class="wf-track">
                     <div class="wf-bar wf-group-bar" style={{ left: `${g.offsetPct.toFixed(3)}%`, width: `${Math.max(g.widthPct, 0.3).toFixed(3)}%` }} title={`${g.label} ×${g.repeats}: ${formatMs(g.totalMs)} in all`} />
                   </div>
@@ -172,13 +173,13 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
           return [
             queued !== null && (
               // Not a span: no tab stop and no detail; the bar ends where the span's begins.
-              <div class="wf-row wf-queued" role="row" key={`queued-${s.spanId}`} data-testid="queued-row">
-                <div class="wf-name" role="cell" style={{ paddingLeft: `calc(0.8rem + ${Math.min(r.depth, 12) * 12}px)` }}>
+              <div class="wf-row wf-queued" role="row" aria-level={r.depth + 1} key={`queued-${s.spanId}`} data-testid="queued-row">
+                <div class="wf-name" role="gridcell" style={{ paddingLeft: `calc(0.8rem + ${Math.min(r.depth, 12) * 12}px)` }}>
                   <span class="wf-label">queued</span>
                   <span class="wf-tag" title="From the proxy's queue-start header (X-Request-Start / X-Queue-Start) to the app's first sight of the request">in front of the app</span>
                   <span class="wf-dur">{formatMs(queued.ms)}</span>
                 </div>
-                <div class="wf-bar-cell" role="cell">
+                <div class="wf-bar-cell" role="gridcell">
                   <div class="wf-track">
                     <div class="wf-bar wf-queued-bar" style={{ left: `${queued.offsetPct.toFixed(3)}%`, width: `${queued.widthPct.toFixed(3)}%` }} title={`queued ${formatMs(queued.ms)} before ${s.name}`} />
                   </div>
@@ -191,6 +192,7 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
               key={s.spanId}
               data-span-id={s.spanId}
               tabIndex={s.spanId === tabStop ? 0 : -1}
+              aria-level={r.depth + 1}
               aria-expanded={selected === s.spanId}
               aria-controls={selected === s.spanId ? 'span-detail' : undefined}
               onClick={() => toggle(s.spanId)}
@@ -200,7 +202,7 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
               onKeyDown={(e) => onRowKey(e, index, () => toggle(s.spanId))}
             >
               {/* The depth as padding, not a spacer: a name that wraps (narrow screens) stays indented on every line. */}
-              <div class="wf-name" role="cell" style={{ paddingLeft: `calc(0.8rem + ${Math.min(r.depth, 12) * 12}px)` }}>
+              <div class="wf-name" role="gridcell" style={{ paddingLeft: `calc(0.8rem + ${Math.min(r.depth, 12) * 12}px)` }}>
                 <span class="wf-label">
                   {s.isStall ? `⚠ ${s.name}` : s.name}
                   {peer !== null && <span class="wf-peer" data-testid="span-peer">{` ${peer}`}</span>}
@@ -215,7 +217,7 @@ function WaterfallView({ traceId, spans, stalls }: { traceId: string; spans: Spa
                 )}
                 <span class="wf-dur">{formatMs(s.durationMs)}</span>
               </div>
-              <div class="wf-bar-cell" role="cell">
+              <div class="wf-bar-cell" role="gridcell">
                 <div class="wf-track">
                   <div class="wf-bar" style={{ left: `${r.offsetPct.toFixed(3)}%`, width: `${r.widthPct.toFixed(3)}%` }} title={`${s.name}: ${formatMs(s.durationMs)} at +${formatMs(r.offsetMs)}`} />
                 </div>
@@ -243,7 +245,7 @@ function WaitNote({ wait, traceId }: { wait: StallWait; traceId: string }) {
   if (!first) return null;
   const more = wait.stalls.length - 1;
   return (
-    <div class="wf-wait" role="cell" data-testid="stall-wait">
+    <div class="wf-wait" role="gridcell" data-testid="stall-wait">
       {`waited ${formatMs(wait.waitedMs)}: ${wait.service}’s event loop was blocked by `}
       <strong>{blockerText(first)}</strong>
       {` (${formatMs(first.durationMs ?? 0)} stall`}
