@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { appFrames, parseStack, stallCode } from '../../agent/src/signals/stack-frames';
+import { appFrames, isMainModuleRun, parseStack, stallCode } from '../../agent/src/signals/stack-frames';
 
 const STACK = `Error
     at probe (/srv/node_modules/@headroom/agent/dist/signals/stalls.js:60:27)
@@ -58,4 +58,45 @@ test("a stall in app code is the app's, whatever agent or OTel frames lie below 
   assert.equal(stallCode(probed('ContextAPI.with (/srv/node_modules/@opentelemetry/api/build/src/api/context.js:60:46)', 'busy (/srv/app/routes.js:9:28)'), AGENT).agent, false);
   assert.equal(stallCode(probed('outgoingRequest (/srv/node_modules/@opentelemetry/instrumentation-http/build/src/http.js:400:1)'), AGENT).agent, false);
   assert.equal(stallCode(probed('pbkdf2Sync (node:internal/crypto/pbkdf2:61:3)', 'hash (/srv/app/routes.js:20:3)'), AGENT).agent, false);
+});
+
+test("the main module's top-level code is told from a callback, a dynamic import and code after a top-level await", () => {
+  const esmMain = [
+    'Error',
+    '    at busy (file:///app/main.mjs:2:59)',
+    '    at file:///app/main.mjs:3:1',
+    '    at ModuleJob.run (node:internal/modules/esm/module_job:325:25)',
+    '    at async ModuleLoader.import (node:internal/modules/esm/loader:606:24)',
+    '    at async asyncRunEntryPointWithESMLoader (node:internal/modules/run_main:117:5)',
+  ].join('\n');
+  assert.equal(isMainModuleRun(esmMain), true);
+  const cjsMainUnderImport = [
+    'Error',
+    '    at Object.<anonymous> (/app/main.cjs:2:1)',
+    '    at Module._compile (node:internal/modules/cjs/loader:1521:14)',
+    '    at cjsLoader (node:internal/modules/esm/translators:298:15)',
+    '    at ModuleJob.run (node:internal/modules/esm/module_job:325:25)',
+    '    at async ModuleLoader.import (node:internal/modules/esm/loader:606:24)',
+    '    at async asyncRunEntryPointWithESMLoader (node:internal/modules/run_main:117:5)',
+  ].join('\n');
+  assert.equal(isMainModuleRun(cjsMainUnderImport), true);
+  const callback = ['Error', '    at busy (file:///app/main.mjs:2:59)', '    at Immediate._onImmediate (file:///app/main.mjs:4:52)', '    at process.processImmediate (node:internal/timers:483:21)'].join('\n');
+  assert.equal(isMainModuleRun(callback), false);
+  const dynamicImport = [
+    'Error',
+    '    at file:///app/report.mjs:1:1',
+    '    at ModuleJob.run (node:internal/modules/esm/module_job:325:25)',
+    '    at async ModuleLoader.import (node:internal/modules/esm/loader:606:24)',
+    '    at async handler (file:///app/routes.mjs:9:3)',
+  ].join('\n');
+  assert.equal(isMainModuleRun(dynamicImport), false);
+  const afterTopLevelAwait = [
+    'Error',
+    '    at busy (file:///app/main.mjs:2:59)',
+    '    at main (file:///app/main.mjs:3:41)',
+    '    at async file:///app/main.mjs:4:1',
+    '    at async ModuleJob.run (node:internal/modules/esm/module_job:325:25)',
+    '    at async asyncRunEntryPointWithESMLoader (node:internal/modules/run_main:117:5)',
+  ].join('\n');
+  assert.equal(isMainModuleRun(afterTopLevelAwait), false);
 });

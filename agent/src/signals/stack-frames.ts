@@ -84,3 +84,18 @@ export function appFrames(stack: string, agentDir: string): Frame[] {
 export function formatFrames(frames: Frame[]): string {
   return frames.map((f) => `at ${f.function ?? '<anonymous>'} (${f.file}:${f.line}:${f.column})`).join('\n');
 }
+
+/**
+ * Whether the stack is the app's main module running its top-level code: start-up, not a
+ * stall. An ES module's runs after the loop has turned (ES modules load asynchronously, so the
+ * stall detector is already timing): its frames end in the module job run, synchronously, for
+ * the entry point (a later dynamic import() runs a module job too, but not for the entry point;
+ * code after a top-level await resumes in a callback of its own, and counts). A CommonJS main
+ * imported through --import runs the same way.
+ */
+export function isMainModuleRun(stack: string): boolean {
+  const lines = stack.split('\n');
+  const firstAsync = lines.findIndex((l) => /^\s*at async /.test(l));
+  const sync = (firstAsync < 0 ? lines : lines.slice(0, firstAsync)).join('\n');
+  return /\bat ModuleJob\.run \(node:internal\/modules\/esm\/module_job/.test(sync) && /RunEntryPointWithESMLoader \(node:internal\/modules\/run_main/.test(stack);
+}

@@ -17,7 +17,7 @@ import { asRequestState, routeOf } from '../http-server/request-state';
 import { describe, guard, report } from '../report';
 import { withForcedRecording } from '../sampling/sampler';
 import { ATTR, EVENTS } from './meter';
-import { formatFrames, stallCode, type StallCode } from './stack-frames';
+import { formatFrames, isMainModuleRun, stallCode, type StallCode } from './stack-frames';
 import { threadCpuClock } from './thread-cpu';
 
 export const TICK_MS = 20;
@@ -172,8 +172,11 @@ export function startStallDetector(options: StallOptions): () => void {
   const shared = new SharedArrayBuffer(8);
   const ticks = new Int32Array(shared);
   let tick = 0;
-  // Measured from the first tick on: before it, the loop was not running yet (the app's
-  // modules were loading), which is start-up time, not a stall.
+  // Measured from the loop's first turn on (a timeout of 0 set now, below): before it, the
+  // loop was not running yet (a CommonJS app's modules were loading), which is start-up time,
+  // not a stall. From the first tick on instead, a callback that blocked in the loop's first
+  // 20 ms went untimed. An ES module app's loop turns while its modules load: its top-level
+  // code is told apart by its stack (isMainModuleRun).
   let last = -1;
   // The requests (traces) the watchdog's probes found running during the current tick's blocked
   // stretch, one snapshot each, in order (usually one).
@@ -291,10 +294,12 @@ export function startStallDetector(options: StallOptions): () => void {
   });
 
   /** The tick after a blocked stretch (or one a probe looked into): its stalls, and the pending traces resolved. */
-  const stretchEnded = (isStall: boolean, gap: number, now: number, cpuMs: number): void => {
+  const stretchEnded = (blocked: boolean, gap: number, now: number, cpuMs: number): void => {
     const snaps = snapshots;
     const codes = snaps.map((snap) => stallCode(snap.stack, agentDir));
     const stalled = new Set<Snapshot>();
+    // The main module's top-level code (an ES module's, run after the loop turned) is start-up.
+    const isStall = blocked && !(snaps[0] !== undefined && isMainModuleRun(snaps[0].stack));
     if (isStall) {
       const endEpochMs = performance.timeOrigin + now;
       const estimate = { startEpochMs: endEpochMs - blockedMs(gap), endEpochMs };
@@ -327,7 +332,7 @@ export function startStallDetector(options: StallOptions): () => void {
     for (const [traceId, stall] of resolved) options.stallResolved(traceId, stall);
   };
 
-  const interval = setInterval(() => {
+  const onTick = (): void => {
     const now = performance.now();
     const gap = last < 0 ? 0 : now - last;
     if (last >= 0) options.onTick(Math.max(0, gap - TICK_MS));
@@ -340,13 +345,20 @@ export function startStallDetector(options: StallOptions): () => void {
     if (snapshots.length > 0) snapshots = [];
     tick = (tick + 1) | 0;
     Atomics.store(ticks, 0, tick);
-  }, TICK_MS);
+  };
+  const interval = setInterval(onTick, TICK_MS);
   interval.unref();
+  // The loop's first turn: timing starts there (see `last`).
+  const loopStart = setTimeout(() => {
+    if (last < 0) onTick();
+  }, 0);
+  loopStart.unref();
 
   const worker = options.attribution ? startWatchdog(shared, options.thresholdMs) : null;
 
   return () => {
     clearInterval(interval);
+    clearTimeout(loopStart);
     Atomics.store(ticks, 1, 1);
     cpuClock.close();
     void worker?.terminate().catch(() => undefined);
