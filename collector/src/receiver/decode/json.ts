@@ -83,11 +83,20 @@ function wrongType(path: string, expected: string, got: unknown): never {
   return fail(path, `expected ${expected}, got ${jsonType(got)}`);
 }
 
+// A lone surrogate ("\ud800" in JSON) is no UTF-8: SQLite would store it as bytes that read
+// back as other characters, so the name written could never be looked up. U+FFFD in its place,
+// as protobuf decoding gives for bytes that are not UTF-8.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+function wellFormed(v: string): string {
+  return v.replace(LONE_SURROGATE, '\ufffd');
+}
+
 function scalar(p: FieldPlan, v: unknown, path: string): unknown {
   switch (p.kind) {
     case 'string':
       if (typeof v !== 'string') wrongType(path, 'a string', v);
-      return v;
+      return wellFormed(v);
     case 'bool':
       if (typeof v !== 'boolean') wrongType(path, 'a boolean', v);
       return v;
