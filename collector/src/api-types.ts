@@ -445,6 +445,51 @@ export interface StallsResponse extends TimeRange {
   groups: StallGroup[];
 }
 
+/** One kind of failure (store/error-kind.ts) among a service's kept failed traces. */
+export interface ErrorGroup {
+  /** `type: pattern`, the pattern alone, or `HTTP 503` (the traces filter `errorKind` takes it). */
+  kind: string;
+  /** The exception type, when one was recorded. */
+  type: string | null;
+  /** The message with its variable parts replaced ('' when only a type or a status was recorded). */
+  pattern: string;
+  /** The response status the kind came from, when the trace recorded no error message or type. */
+  httpStatus: number | null;
+  /** Kept failed traces of this kind among those read. */
+  count: number;
+  /** The routes it happened on, most first (at most 5; routeCount says how many there were). */
+  routes: { route: string | null; count: number }[];
+  routeCount: number;
+  /** Its oldest and newest trace read, epoch ms. */
+  firstSeenMs: number;
+  lastSeenMs: number;
+  /** The newest trace of the kind, with its own error in one line (TraceSummary.errorMessage). */
+  example: { traceId: string; route: string | null; startMs: number; message: string | null };
+  /** Traces per bucket, aligned with ErrorGroupsResponse.t. */
+  buckets: number[];
+}
+
+/** GET /api/services/:service/errors: kept failed traces grouped by kind, beside the exact failed-request count. */
+export interface ErrorGroupsResponse extends TimeRange {
+  service: string;
+  /** Most traces first (at most 100; totalGroups says how many kinds there were). */
+  groups: ErrorGroup[];
+  totalGroups: number;
+  /** Failed traces read: the newest of the range, at most maxTraces. */
+  tracesRead: number;
+  maxTraces: number;
+  /** The range held more failed traces than maxTraces: the older ones are not in the groups. */
+  truncated: boolean;
+  /** Bucket starts of the groups' counts (epoch ms) and their size. */
+  bucketMs: number;
+  t: number[];
+  /**
+   * Every failed request (5xx or not answered) from the request metrics, which count all of
+   * them (traces are sampled): over the whole minutes the range touches (from, to), and by route.
+   */
+  failedRequests: { from: number; to: number; count: number; routes: { route: string; count: number }[] };
+}
+
 // ---- live stream (/ws) ----
 
 /** Sent by the dashboard. `service: null` subscribes to every service. */

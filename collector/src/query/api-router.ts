@@ -5,6 +5,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { createAdvisor, type Advisor } from '../advisor';
 import type {
   AdvisorResponse,
+  ErrorGroupsResponse,
   EventsResponse,
   InstanceSeriesResponse,
   InstancesResponse,
@@ -119,6 +120,11 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now, 
     res.json(storage.stalls({ ...rangeParams(query(req), now()), service: serviceParam(req.params.service) }));
   });
 
+  router.get('/services/:service/errors', (req: Request<ServiceParams>, res: Response<ErrorGroupsResponse>) => {
+    const range = rangeParams(query(req), now());
+    res.json(storage.errorGroups({ ...range, service: serviceParam(req.params.service), bucketMs: bucketSizeFor(range.from, range.to) }));
+  });
+
   router.get('/services/:service/time-breakdown', (req: Request<ServiceParams>, res: Response<TimeBreakdownResponse>) => {
     const route = transactionRouteParam(query(req));
     res.json(
@@ -132,6 +138,7 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now, 
     const route = stringParam(q, 'route');
     const minDurationMs = nonNegativeNumberParam(q, 'minDurationMs');
     const error = booleanParam(q, 'error');
+    const errorKind = stringParam(q, 'errorKind');
     const notable = booleanParam(q, 'notable');
     if (notable === true && service.service === undefined) throw badParam('notable needs a service: the slow threshold is the service\'s');
     const sort = traceSortParam(q);
@@ -147,6 +154,7 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now, 
         ...(route !== undefined && { route }),
         ...(minDurationMs !== undefined && { minDurationMs }),
         ...(error !== undefined && { error }),
+        ...(errorKind !== undefined && { errorKind }),
       }),
     );
   });

@@ -6,6 +6,7 @@ import type { IngestBatch } from '../model';
 import type {
   EventType,
   EventView,
+  ErrorGroupsResponse,
   EventsResponse,
   InstanceSeriesResponse,
   InstanceStop,
@@ -43,6 +44,11 @@ export interface TraceQuery extends RangeQuery {
   route?: string;
   minDurationMs?: number;
   error?: boolean;
+  /**
+   * Only failed traces of this kind (error-kind.ts; ErrorGroup.kind), among the newest
+   * MAX_ERROR_TRACES failed traces of the range, as the Errors page groups them.
+   */
+  errorKind?: string;
   /**
    * Only the notable traces of `service`: failed, or at least its slow threshold long (4 ×
    * Apdex T, the "frustrated" bound; the same rule as the live stream's trace frames).
@@ -261,6 +267,11 @@ export interface Storage {
   /** The service's routes ranked by total time, the first `limit` of them (all when absent). */
   transactions(q: TransactionsQuery): TransactionsResponse;
   traces(q: TraceQuery): TracesResponse;
+  /**
+   * The service's failed traces grouped by kind (the newest MAX_ERROR_TRACES of the range), with
+   * the exact count of failed requests from the request metrics (sqlite/queries/error-groups.ts).
+   */
+  errorGroups(q: RangeQuery & { service: string; bucketMs: number }): ErrorGroupsResponse;
   trace(traceId: string): TraceResponse | null;
   instances(q: RangeQuery & { service: string }): InstancesResponse;
   events(q: EventQuery): EventsResponse;

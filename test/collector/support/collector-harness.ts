@@ -102,6 +102,8 @@ export interface SpanSpec {
   kind?: SpanKind;
   attributes?: Attributes;
   error?: boolean;
+  /** The error status's message ('boom' unless given; '' for none). */
+  statusMessage?: string;
   children?: SpanSpec[];
   events?: { name: string; atMs: number; attributes?: Attributes }[];
 }
@@ -131,7 +133,7 @@ export async function sendTraces(otlpUrl: string, resource: Resource, roots: Spa
     );
     if (parent === null) ids.push(span.spanContext().traceId);
     for (const event of spec.events ?? []) span.addEvent(event.name, event.attributes ?? {}, hr(event.atMs));
-    if (spec.error) span.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' });
+    if (spec.error) span.setStatus({ code: SpanStatusCode.ERROR, message: spec.statusMessage ?? 'boom' });
     for (const child of spec.children ?? []) emit(child, span);
     span.end(hr(spec.startMs + spec.durationMs));
   }

@@ -25,6 +25,7 @@ import { BackgroundCheckpoints, type CheckpointStats } from './background-checkp
 import { HourRollups } from './hour-rollups';
 import { openDatabase } from './open-database';
 import { DroppedQueries } from './queries/dropped-queries';
+import { ErrorGroupQueries, type ErrorGroupsQuery } from './queries/error-groups';
 import { EventCountQueries } from './queries/event-counts';
 import { GaugeQueries } from './queries/gauge-queries';
 import { RawQueries } from './queries/raw-queries';
@@ -110,6 +111,7 @@ class SqliteStorageImpl implements SqliteStorage {
   private readonly gauges: GaugeQueries;
   private readonly dropped: DroppedQueries;
   private readonly raw: RawQueries;
+  private readonly errorGroupQueries: ErrorGroupQueries;
   private readonly counts: EventCountQueries;
   private readonly sizes: RouteSizeQueries;
   private readonly windows: WindowQueries;
@@ -170,6 +172,7 @@ class SqliteStorageImpl implements SqliteStorage {
     this.requests = new RequestQueries(db, () => this.hours.rolledUntil, defaultApdexTMs, this.gauges, this.parts);
     this.raw = new RawQueries(db, this.gauges, (service) => this.requests.apdexT(service));
     this.counts = new EventCountQueries(db);
+    this.errorGroupQueries = new ErrorGroupQueries(db, () => this.hours.rolledUntil);
     this.sizes = new RouteSizeQueries(db);
     this.windows = new WindowQueries(db, () => this.hours.rolledUntil, (service) => this.requests.apdexT(service));
     const every = options.maintenanceIntervalMs ?? DEFAULT_MAINTENANCE_MS;
@@ -428,6 +431,9 @@ class SqliteStorageImpl implements SqliteStorage {
   }
   traces(q: TraceQuery) {
     return this.read('the trace list', null, () => this.raw.traces(q));
+  }
+  errorGroups(q: ErrorGroupsQuery) {
+    return this.read('the error groups', q.service, () => this.errorGroupQueries.errorGroups(q));
   }
   trace(traceId: string) {
     return this.read(`trace ${traceId}`, null, () => this.raw.trace(traceId));

@@ -17,12 +17,12 @@ import type {
 } from '../../../api-types';
 import type { EventQuery, InstanceEndings, RangeQuery, TraceQuery } from '../../storage';
 import { msToNs, nsToMs } from '../../time-buckets';
-import { spanErrorText } from '../../span-error';
 import { HARDLY_RAN_SHARE, STALL_CPU_ATTRIBUTE } from '../../stall-cpu';
 import { STALL_AGENT_ATTRIBUTE } from '../../stall-agent';
 import { STOP_LOOKBACK_MS } from '../../instance-stop';
 import { parseJsonObject, parseSpanEvents } from '../json-rows';
 import type { GaugeQueries } from './gauge-queries';
+import { failedTraceError, MAX_ERROR_TRACES, ROOT_HTTP_STATUS_SQL } from './failed-traces';
 import { readEndings } from './instance-endings';
 import { StatementCache } from './statement-cache';
 
@@ -88,7 +88,8 @@ export class RawQueries {
 
   traces(q: TraceQuery): TracesResponse {
     // Local roots only: the partial indexes spans_roots_* cover `is_root = 1`.
-    let sql = `SELECT trace_id, service, route, name, start_ns, duration_ns, status_code, json_extract(attributes, '${QUEUE_WAIT_PATH}') AS queue_wait_ms FROM spans
+    let sql = `SELECT trace_id, service, route, name, start_ns, duration_ns, status_code, json_extract(attributes, '${QUEUE_WAIT_PATH}') AS queue_wait_ms,
+      ${ROOT_HTTP_STATUS_SQL} AS http_status FROM spans
       WHERE is_root = 1 AND start_ns >= ? AND start_ns < ?`;
     const params: (string | number | bigint)[] = [msToNs(q.from), msToNs(q.to)];
     if (q.service !== undefined) {
@@ -107,7 +108,11 @@ export class RawQueries {
       sql += ' AND duration_ns >= ?';
       params.push(BigInt(Math.round(q.minDurationMs * 1e6)));
     }
-    if (q.error !== undefined) sql += q.error ? ' AND status_code = 2' : ' AND status_code <> 2';
+    // A kind is known only once a trace's failing spans are read: the newest failed traces are
+    // read (at most MAX_ERROR_TRACES, as the Errors page groups them) and the page cut after.
+    const byKind = q.errorKind !== undefined;
+    if (byKind) sql += ' AND status_code = 2';
+    else if (q.error !== undefined) sql += q.error ? ' AND status_code = 2' : ' AND status_code <> 2';
     // Notable = failed or frustrated (≥ 4 T), as the writer decides for the live stream.
     const slowThresholdMs = q.notable === true && q.service !== undefined ? SLOW_APDEX_FACTOR * this.apdexT(q.service) : null;
     if (slowThresholdMs !== null) {
@@ -121,7 +126,8 @@ export class RawQueries {
     // Ties broken by trace id, so pages neither repeat nor skip a trace.
     sql += q.sort === 'duration' ? ' ORDER BY duration_ns DESC, trace_id' : ' ORDER BY start_ns DESC, trace_id';
     sql += ' LIMIT ? OFFSET ?';
-    params.push(limitOf(q.limit), Math.max(0, Math.trunc(q.offset ?? 0)));
+    if (byKind) params.push(MAX_ERROR_TRACES, 0);
+    else params.push(limitOf(q.limit), Math.max(0, Math.trunc(q.offset ?? 0)));
     const rows = this.stmts.get(sql).all(...params) as {
       trace_id: Buffer;
       service: string;
@@ -131,18 +137,21 @@ export class RawQueries {
       duration_ns: number;
       status_code: number;
       queue_wait_ms: unknown;
+      http_status: unknown;
     }[];
     const counts = this.stmts.get(`SELECT count(*) AS n, coalesce(sum(CASE WHEN is_stall = 1 THEN duration_ns ELSE 0 END), 0) AS stall
       FROM spans WHERE trace_id = ?`);
     // A failed trace's error up front: the first failing span's exception or status message,
     // the root's own first (read only for failed roots, through the trace index).
-    const failing = this.stmts.get(`SELECT status_message, events FROM spans
-      WHERE trace_id = ? AND status_code = 2 ORDER BY is_root DESC, start_ns LIMIT 20`);
-    const traces: TraceSummary[] = rows.map((r) => {
+    const errorOf = new Map(rows.filter((r) => r.status_code === 2).map((r) => [r, failedTraceError(this.stmts, r.trace_id, r.http_status)]));
+    const listed = byKind
+      ? rows.filter((r) => errorOf.get(r)?.kind.kind === q.errorKind).slice(Math.max(0, Math.trunc(q.offset ?? 0))).slice(0, limitOf(q.limit))
+      : rows;
+    const traces: TraceSummary[] = listed.map((r) => {
       const c = counts.get(r.trace_id) as { n: number; stall: number };
       // An app's attribute: only a positive finite number is a wait.
       const queueWait = typeof r.queue_wait_ms === 'number' && Number.isFinite(r.queue_wait_ms) && r.queue_wait_ms > 0 ? r.queue_wait_ms : null;
-      const errorMessage = r.status_code === 2 ? firstErrorText(failing.all(r.trace_id) as { status_message: string | null; events: string | null }[]) : null;
+      const errorMessage = errorOf.get(r)?.text ?? null;
       return {
         traceId: r.trace_id.toString('hex'),
         service: r.service,
@@ -363,13 +372,5 @@ export class RawQueries {
 /** Span ids are hex text (older files of this schema held 8-byte BLOBs). */
 function hexOf(id: string | Buffer): string {
   return typeof id === 'string' ? id : id.toString('hex');
-}
-
-function firstErrorText(rows: { status_message: string | null; events: string | null }[]): string | null {
-  for (const r of rows) {
-    const line = spanErrorText(r.status_message, parseSpanEvents(r.events));
-    if (line !== null) return line;
-  }
-  return null;
 }
 
