@@ -62,6 +62,7 @@ export const errors = {
   storeMaintenance: { code: 'HR_STORE_MAINTENANCE', message: 'database maintenance (rollups or retention) failed; it will be retried' },
   // ---- query API (HR_API_*) ----
   apiBadParam: { code: 'HR_API_BAD_PARAM', message: 'bad query parameter' },
+  apiContentType: { code: 'HR_API_CONTENT_TYPE', message: 'unsupported content type' },
   apiBadRange: { code: 'HR_API_BAD_RANGE', message: 'bad time range' },
   apiNotFound: { code: 'HR_API_NOT_FOUND', message: 'not found' },
   apiUnauthorized: { code: 'HR_API_UNAUTHORIZED', message: 'missing or wrong dashboard token' },

@@ -68,6 +68,8 @@ test('the API rejects invalid rules with every problem named, and accepts a vali
     assert.match((ratio.json as { error: { message: string } }).error.message, /ratio from 0 to 1/);
     const notJson = await fetch(`${collector.httpUrl}/api/alerts/rules`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
     assert.equal(notJson.status, 415);
+    // A header, not a query parameter: the error says which.
+    assert.deepEqual(await notJson.json(), { error: { code: 'HR_API_CONTENT_TYPE', message: 'unsupported content type: send Content-Type: application/json, not "text/plain"' } });
     const badDest = await postJson(`${collector.httpUrl}/api/alerts/destinations`, { id: 'x', type: 'webhook', url: 'ftp://example.com', secret: 'hunter2' });
     assert.equal(badDest.status, 400);
     assert.match((badDest.json as { error: { message: string } }).error.message, /url must use http or https.*secret must be "whsec_"/);

@@ -69,7 +69,8 @@ export function createAlertsRouter(store: AlertStore, engine: AlertEngine, now: 
     // DELETE needs no body (and no HTML form can send one); POST and PUT must say JSON, body or not.
     const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     if ((req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') && type !== 'application/json') {
-      res.status(415).json({ error: { code: errors.apiBadParam.code, message: `${errors.apiBadParam.message}: send Content-Type: application/json` } });
+      const sent = type === undefined || type === '' ? 'none' : JSON.stringify(type.slice(0, 100));
+      res.status(415).json({ error: { code: errors.apiContentType.code, message: `${errors.apiContentType.message}: send Content-Type: application/json, not ${sent}` } });
       return;
     }
     next();
