@@ -12,6 +12,7 @@ import { LiveContext, type LiveContextValue, type LiveListener } from './live/li
 import { openLiveConnection, type LiveConnection, type LiveStatus } from './live/live-connection';
 import { liveUrl } from './live/live-url';
 import { AlertsPage } from './pages/alerts-page';
+import { ErrorsPage } from './pages/errors-page';
 import { EventLoopPage } from './pages/event-loop-page';
 import { AdvisorPage } from './pages/advisor-page';
 import { InstancesPage } from './pages/instances-page';
@@ -29,6 +30,7 @@ const TABS: { page: PageName; label: string }[] = [
   { page: 'service', label: 'Overview' },
   { page: 'transactions', label: 'Transactions' },
   { page: 'traces', label: 'Traces' },
+  { page: 'errors', label: 'Errors' },
   { page: 'event-loop', label: 'Event loop' },
   { page: 'instances', label: 'Instances' },
   { page: 'advisor', label: 'Advisor' },
@@ -122,6 +124,7 @@ function Page({ view }: { view: ViewState }) {
     case 'transactions': return <TransactionsPage key={s} service={s} />;
     case 'traces': return <TracesPage key={s} service={s} />;
     case 'trace': return view.traceId !== null ? <TracePage key={view.traceId} traceId={view.traceId} /> : <TracesPage service={s} />;
+    case 'errors': return <ErrorsPage key={s} service={s} />;
     case 'event-loop': return <EventLoopPage key={s} service={s} />;
     case 'instances': return <InstancesPage key={s} service={s} />;
     case 'advisor': return <AdvisorPage key={s} service={s} />;

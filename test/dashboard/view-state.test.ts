@@ -23,6 +23,8 @@ test('every page round-trips through its URL, with range and filters', () => {
     { ...base, page: 'service', route: 'GET /cart/:id' },
     { ...base, page: 'transactions', route: '<img src=x onerror=alert(1)>', range: { kind: 'preset', preset: '6h' } },
     { ...base, page: 'traces', route: 'POST /pay', traceFilters: { minDurationMs: 250, errorsOnly: true, all: true, sort: 'duration' }, range: { kind: 'custom', from: 1_700_000_000_000, to: 1_700_000_600_000 } },
+    { ...base, page: 'traces', traceFilters: { minDurationMs: null, errorsOnly: false, all: false, sort: 'start', errorKind: 'NotFoundError: user <n> not found' }, range: { kind: 'preset', preset: '1h' } },
+    { ...base, page: 'errors', range: { kind: 'preset', preset: '24h' } },
     { ...base, page: 'trace', traceId: '0af7651916cd43dd8448eb211c80319c' },
     { ...base, page: 'event-loop', range: { kind: 'preset', preset: '7d' } },
     { ...base, page: 'instances' },

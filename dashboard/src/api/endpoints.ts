@@ -3,6 +3,7 @@
 import type {
   AdvisorResponse,
   CollectorInfoResponse,
+  ErrorGroupsResponse,
   EventsResponse,
   InstanceSeriesResponse,
   InstancesResponse,
@@ -47,6 +48,9 @@ export const api = {
   stalls: (service: string, range: TimeRangeSpec, signal?: AbortSignal) =>
     getJson<StallsResponse>(apiUrl(`${svc(service)}/stalls`, rangeParams(range)), signal),
 
+  errors: (service: string, range: TimeRangeSpec, signal?: AbortSignal) =>
+    getJson<ErrorGroupsResponse>(apiUrl(`${svc(service)}/errors`, rangeParams(range)), signal),
+
   timeBreakdown: (service: string, range: TimeRangeSpec, route: string | null, signal?: AbortSignal) =>
     getJson<TimeBreakdownResponse>(apiUrl(`${svc(service)}/time-breakdown`, { ...rangeParams(range), route }), signal),
 
@@ -57,6 +61,7 @@ export const api = {
       route?: string | null;
       minDurationMs?: number | null;
       error?: boolean;
+      errorKind?: string | null;
       notable?: boolean;
       sort?: 'start' | 'duration';
       offset?: number;
@@ -71,6 +76,7 @@ export const api = {
         route: filter.route,
         minDurationMs: filter.minDurationMs,
         error: filter.error ? 'true' : null,
+        errorKind: filter.errorKind,
         notable: filter.notable ? 'true' : null,
         sort: filter.sort === 'duration' ? 'duration' : null,
         offset: filter.offset ? filter.offset : null,

@@ -1,9 +1,11 @@
 // The slow and failed traces of a service (or every trace, on request), newest or slowest
 // first, a page at a time; filters are held in the URL; new traces arrive over the live stream.
+// `?errorKind=` (an Errors page group's link) lists one kind of failure's traces.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { TracesResponse } from '@headroom/collector/api-types';
 import { api } from '../api/endpoints';
+import { Link } from '../components/link';
 import { Async, EmptyNote, ErrorState } from '../components/states';
 import { TracesTable } from '../components/traces-table';
 import { formatMs } from '../format/units';
@@ -12,12 +14,12 @@ import { insertTrace, traceMatches } from '../shape/trace-filter';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { isLive, type TimeRangeSpec } from '../state/time-range';
-import type { TraceFilters } from '../state/view-state';
+import { withPage, type TraceFilters } from '../state/view-state';
 
 const PAGE = 100;
 
 function query(service: string, route: string | null, filters: TraceFilters) {
-  return { service, route, minDurationMs: filters.minDurationMs, error: filters.errorsOnly, notable: !filters.all, sort: filters.sort, limit: PAGE };
+  return { service, route, minDurationMs: filters.minDurationMs, error: filters.errorsOnly, errorKind: filters.errorKind, notable: !filters.all, sort: filters.sort, limit: PAGE };
 }
 
 export function TracesPage({ service }: { service: string }) {
@@ -50,7 +52,8 @@ export function TracesPage({ service }: { service: string }) {
     row.querySelector<HTMLElement>('a')?.focus();
   }, [traces.data]);
   useLiveMessages(isLive(view.range), (msg) => {
-    if (msg.type !== 'trace' || !traceMatches(msg.trace, service, route, filters)) return;
+    // A live frame does not carry its failure's kind: a kind's list takes new traces on a reload.
+    if (msg.type !== 'trace' || filters.errorKind !== undefined || !traceMatches(msg.trace, service, route, filters)) return;
     traces.update((cur) => ({ ...cur, traces: insertTrace(cur.traces, msg.trace, filters.sort, done) }));
   });
 
@@ -101,10 +104,27 @@ export function TracesPage({ service }: { service: string }) {
 
 function TraceListNote({ data, filters }: { data: TracesResponse; filters: TraceFilters }) {
   const order = filters.sort === 'duration' ? 'slowest first' : 'newest first';
+  if (filters.errorKind !== undefined) return <ErrorKindNote kind={filters.errorKind} order={order} shown={data.traces.length} />;
   const what = filters.all
     ? 'All traces'
     : `Slow and failed traces${data.slowThresholdMs !== undefined ? ` (slow: from ${formatMs(data.slowThresholdMs)}, 4 × Apdex T, queue wait included)` : ''}`;
   return <p class="muted list-note" data-testid="traces-note">{`${what}, ${order}; ${data.traces.length} shown.`}</p>;
+}
+
+/** The kind of failure the list is narrowed to (shown as text: it is the app's message), and the way back to every trace. */
+function ErrorKindNote({ kind, order, shown }: { kind: string; order: string; shown: number }) {
+  const { view } = useNavigation();
+  const { errorKind: _dropped, ...others } = view.traceFilters;
+  return (
+    <p class="muted list-note" data-testid="traces-note">
+      {'Failed traces of kind '}
+      <code class="error-kind" data-testid="traces-error-kind">{kind}</code>
+      {`, ${order}; ${shown} shown. `}
+      <Link to={{ ...view, traceFilters: others }}>Show every kind</Link>
+      {' · '}
+      <Link to={withPage(view, 'errors')}>Errors page</Link>
+    </p>
+  );
 }
 
 /** The next page of the same window (the first answer's from/to, so a live window does not shift under it). */
@@ -161,7 +181,13 @@ function TraceFilterForm({ filtersKey, range }: { filtersKey: string; range: Tim
       ...view,
       range,
       route: route.trim() === '' ? null : route.trim(),
-      traceFilters: { minDurationMs: minMs.trim() !== '' && Number.isFinite(min) && min >= 0 ? min : null, errorsOnly, all, sort },
+      traceFilters: {
+        minDurationMs: minMs.trim() !== '' && Number.isFinite(min) && min >= 0 ? min : null,
+        errorsOnly,
+        all,
+        sort,
+        ...(view.traceFilters.errorKind !== undefined && { errorKind: view.traceFilters.errorKind }),
+      },
     });
   };
   return (

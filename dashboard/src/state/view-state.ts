@@ -3,8 +3,9 @@
 //   /                                  services overview
 //   /services/:service                 service charts
 //   /services/:service/transactions    (?route= opens one route's charts and slow traces)
-//   /services/:service/traces          (?route, minDurationMs, error, all, sort)
+//   /services/:service/traces          (?route, minDurationMs, error, all, sort, errorKind)
 //   /services/:service/traces/:traceId waterfall (also /traces/:traceId, without a service)
+//   /services/:service/errors
 //   /services/:service/event-loop
 //   /services/:service/instances
 //   /services/:service/advisor
@@ -13,7 +14,7 @@
 
 import { isPreset, LIVE_RANGE, PRESETS, type TimeRangeSpec } from './time-range';
 
-export type PageName = 'overview' | 'service' | 'transactions' | 'traces' | 'trace' | 'event-loop' | 'instances' | 'advisor' | 'alerts' | 'not-found';
+export type PageName = 'overview' | 'service' | 'transactions' | 'traces' | 'trace' | 'errors' | 'event-loop' | 'instances' | 'advisor' | 'alerts' | 'not-found';
 
 export type TraceOrder = 'start' | 'duration';
 
@@ -24,6 +25,8 @@ export interface TraceFilters {
   all: boolean;
   /** Newest first (`start`, the default) or slowest first (`?sort=duration`). */
   sort: TraceOrder;
+  /** Only the failed traces of one kind, an Errors page group's (`?errorKind=`). */
+  errorKind?: string;
 }
 
 export interface ViewState {
@@ -45,6 +48,7 @@ const SERVICE_PAGES: Record<string, PageName> = {
   '': 'service',
   transactions: 'transactions',
   traces: 'traces',
+  errors: 'errors',
   'event-loop': 'event-loop',
   instances: 'instances',
   advisor: 'advisor',
@@ -112,6 +116,8 @@ export function parseView(pathname: string, search: string): ViewState {
     all: params.get('all') === '1',
     sort: params.get('sort') === 'duration' ? 'duration' : 'start',
   };
+  const errorKind = params.get('errorKind');
+  if (errorKind !== null && errorKind !== '') view.traceFilters.errorKind = errorKind;
 
   const parts = pathname.split('/').filter((p) => p.length > 0);
   const notFound = (): ViewState => ({ ...view, page: 'not-found' });
@@ -171,6 +177,7 @@ export function viewUrl(view: ViewState): string {
     if (view.traceFilters.errorsOnly) params.set('error', '1');
     if (view.traceFilters.all) params.set('all', '1');
     if (view.traceFilters.sort === 'duration') params.set('sort', 'duration');
+    if (view.traceFilters.errorKind !== undefined) params.set('errorKind', view.traceFilters.errorKind);
   }
   const query = params.toString();
   return query ? `${path}?${query}` : path;

@@ -1,0 +1,160 @@
+// What is failing, how often, where and since when: the service's kept failed traces grouped by
+// kind (collector/src/store/error-kind.ts), most first, beside the exact failed-request count of
+// the request metrics. Each group links to its newest trace and to the traces page narrowed to it.
+// Kinds and messages come from apps: shown as text, never as HTML.
+
+import type { ErrorGroup, ErrorGroupsResponse } from '@headroom/collector/api-types';
+import { api } from '../api/endpoints';
+import { Link } from '../components/link';
+import { RouteText } from '../components/route-text';
+import { Async, EmptyNote } from '../components/states';
+import { TableScroll } from '../components/table-scroll';
+import { formatTime } from '../format/units';
+import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
+import { exactCount, failuresNotes, failuresSummary, groupRoutesText, kindTitle, sparkBars, sparkText } from '../shape/error-groups';
+import { isLive } from '../state/time-range';
+import { useApi } from '../state/use-api';
+import { useNavigation } from '../state/use-view';
+import { withPage } from '../state/view-state';
+
+const SPARK_WIDTH = 120;
+const SPARK_HEIGHT = 28;
+const FAILED_ROUTES_SHOWN = 5;
+
+export function ErrorsPage({ service }: { service: string }) {
+  const { view } = useNavigation();
+  const { resyncVersion } = useLive();
+  const [refresh, trigger] = useThrottledRefresh(5000);
+  const errors = useApi(`errors:${service}:${JSON.stringify(view.range)}`, (s) => api.errors(service, view.range, s), [resyncVersion, refresh]);
+  // New failures arrive as failed trace frames and as request aggregates (the exact count).
+  useLiveMessages(isLive(view.range), (msg) => {
+    if ((msg.type === 'trace' && msg.trace.service === service && msg.trace.error) || (msg.type === 'aggregate' && msg.aggregate.service === service)) trigger();
+  });
+
+  return (
+    <section class="page errors-page">
+      <h1>
+        <span class="page-kind">Errors</span> {service}
+      </h1>
+      <Async state={errors} what="errors">
+        {(data) =>
+          data.groups.length === 0 && data.failedRequests.count === 0 ? (
+            <EmptyNote>
+              <span data-testid="errors-empty">Nothing failed in this range: no failed requests, and no failed traces kept.</span>
+            </EmptyNote>
+          ) : (
+            <>
+              <FailuresSummary data={data} />
+              {data.groups.length === 0 ? (
+                <EmptyNote>
+                  <span data-testid="errors-empty">
+                    No failed trace was kept in this range, so there is nothing to group: the agent keeps failed traces within its per-second budget (HEADROOM_ERROR_TRACES_PER_SECOND).
+                  </span>
+                </EmptyNote>
+              ) : (
+                <ErrorGroupsTable data={data} />
+              )}
+            </>
+          )
+        }
+      </Async>
+    </section>
+  );
+}
+
+function FailuresSummary({ data }: { data: ErrorGroupsResponse }) {
+  const routes = data.failedRequests.routes.slice(0, FAILED_ROUTES_SHOWN);
+  const more = data.failedRequests.routes.length - routes.length;
+  return (
+    <div class="errors-summary">
+      <p class="errors-headline" data-testid="errors-summary">{failuresSummary(data)}</p>
+      {routes.length > 0 && (
+        <p class="muted list-note" data-testid="failed-routes">
+          {'Failed requests by route: '}
+          {routes.map((r, i) => (
+            <span key={r.route}>
+              {i > 0 && ' · '}
+              <RouteText route={r.route} /> {exactCount(r.count)}
+            </span>
+          ))}
+          {more > 0 && ` · and ${exactCount(more)} more`}
+        </p>
+      )}
+      {failuresNotes(data).map((note) => (
+        <p key={note} class="muted list-note" data-testid="errors-note">{note}</p>
+      ))}
+    </div>
+  );
+}
+
+function ErrorGroupsTable({ data }: { data: ErrorGroupsResponse }) {
+  return (
+    <TableScroll label="Errors by kind">
+      <table class="table errors-table" data-testid="errors-table">
+        <caption class="sr-only">Failed traces grouped by kind, most first</caption>
+        <thead>
+          <tr>
+            <th>Kind</th>
+            <th class="num" title="Kept failed traces of this kind (traces are sampled)">Traces</th>
+            <th>Routes</th>
+            <th>First seen</th>
+            <th>Last seen</th>
+            <th>Over the range</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.groups.map((g) => (
+            <ErrorGroupRow key={g.kind} group={g} data={data} />
+          ))}
+        </tbody>
+      </table>
+    </TableScroll>
+  );
+}
+
+function ErrorGroupRow({ group: g, data }: { group: ErrorGroup; data: ErrorGroupsResponse }) {
+  const { view } = useNavigation();
+  const title = kindTitle(g);
+  const listed = withPage(view, 'traces', { traceFilters: { minDurationMs: null, errorsOnly: false, all: false, sort: 'start', errorKind: g.kind } });
+  const bars = sparkBars(g.buckets, SPARK_WIDTH, SPARK_HEIGHT);
+  return (
+    <tr data-kind={g.kind}>
+      <td class="error-kind-cell">
+        <div class="error-kind" data-testid="error-kind">{title}</div>
+        {g.example.message !== null && g.example.message !== g.kind && (
+          <div class="error-example muted" data-testid="error-example" title={g.example.message}>
+            {'e.g. '}
+            {g.example.message}
+          </div>
+        )}
+        <div class="error-links">
+          <Link to={withPage(view, 'trace', { traceId: g.example.traceId })} aria-label={`newest trace of ${title}`}>newest trace</Link>
+          {' · '}
+          <Link to={listed} aria-label={g.count === 1 ? `its one kept trace in the trace list, ${title}` : `all ${exactCount(g.count)} kept traces of ${title}`}>
+            {g.count === 1 ? 'in the trace list' : `all ${exactCount(g.count)} traces`}
+          </Link>
+        </div>
+      </td>
+      <td class="num" data-col="count">{exactCount(g.count)}</td>
+      <td class="error-routes" data-col="routes" title={groupRoutesText(g)}>
+        {g.routes.map((r, i) => (
+          <div key={r.route ?? `none-${i}`}>
+            {r.route === null ? <span class="muted">no route</span> : <RouteText route={r.route} />} <span class="muted">{exactCount(r.count)}</span>
+          </div>
+        ))}
+        {g.routeCount > g.routes.length && <div class="muted">{`and ${exactCount(g.routeCount - g.routes.length)} more`}</div>}
+      </td>
+      <td data-col="first-seen"><time>{formatTime(g.firstSeenMs)}</time></td>
+      <td data-col="last-seen"><time>{formatTime(g.lastSeenMs)}</time></td>
+      <td class="spark-col">
+        <svg class="error-spark" width={SPARK_WIDTH} height={SPARK_HEIGHT} viewBox={`0 0 ${SPARK_WIDTH} ${SPARK_HEIGHT}`} role="img" aria-label={sparkText(data.t, g.buckets, data.bucketMs)}>
+          {/* The baseline: time without a kept trace reads as none, not as no chart. */}
+          <rect class="error-spark-base" x={0} y={SPARK_HEIGHT - 1} width={SPARK_WIDTH} height={1} />
+          {bars.map((b, i) => (
+            <rect key={i} x={b.x} y={b.y} width={b.width} height={b.height} />
+          ))}
+        </svg>
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,145 @@
+// The Errors page: a service's kept failed traces grouped by kind, most first, beside the exact
+// failed-request count of the request metrics; each group links to its newest trace and to the
+// traces page narrowed to it. Values from the app are text; the page works by keyboard and at
+// 1280, 800 and 390 px. Data over OTLP to a real collector; Chromium.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { ErrorGroupsResponse } from '@headroom/collector/api-types';
+import { sendMetrics, serviceResource } from '../collector/support/collector-harness';
+import { api, ARTIFACTS, eventually, useCollectorAndBrowser } from './support/browser-harness';
+import { attr, nanos, postOtlpJson, resource } from './support/otlp-json';
+
+const rig = useCollectorAndBrowser();
+const SERVICE = 'err-svc';
+const MINUTE = 60_000;
+const HOSTILE = '<img src=x onerror="document.body.dataset.pwned=1"> 77';
+const ids = { user1: 'e0000000000000000000000000000001', user2: 'e0000000000000000000000000000002', user3: 'e0000000000000000000000000000003', hostile: 'e0000000000000000000000000000004', status: 'e0000000000000000000000000000005' };
+
+function failedRoot(traceId: string, startMs: number, route: string, status: number, exception: { type: string; message: string } | null) {
+  return {
+    traceId, spanId: `${traceId.slice(0, 15)}1`, name: `GET ${route}`, kind: 2, startTimeUnixNano: nanos(startMs), endTimeUnixNano: nanos(startMs + 20), status: { code: 2 },
+    attributes: [attr('http.request.method', 'GET'), attr('http.route', route), attr('http.response.status_code', status)],
+    ...(exception && { events: [{ timeUnixNano: nanos(startMs + 10), name: 'exception', attributes: [attr('exception.type', exception.type), attr('exception.message', exception.message)] }] }),
+  };
+}
+
+let sent: Promise<void> | undefined;
+const data = (): Promise<void> => (sent ??= sendData());
+
+async function sendData(): Promise<void> {
+  const t0 = Date.now() - 6 * MINUTE;
+  const spans = [
+    failedRoot(ids.user1, t0, '/users/:id', 500, { type: 'NotFoundError', message: 'user 123 not found' }),
+    failedRoot(ids.user2, t0 + MINUTE, '/users/:id', 500, { type: 'NotFoundError', message: 'user 456 not found' }),
+    failedRoot(ids.user3, t0 + 2 * MINUTE, '/admin/users/:id', 500, { type: 'NotFoundError', message: 'user 789 not found' }),
+    failedRoot(ids.hostile, t0 + 3 * MINUTE, '/render', 500, { type: '<b>HostileError</b>', message: HOSTILE }),
+    failedRoot(ids.status, t0 + 4 * MINUTE, '/health', 503, null),
+  ];
+  await postOtlpJson(rig.collector.otlpUrl, 'traces', { resourceSpans: [{ resource: resource(SERVICE, 'err-1'), scopeSpans: [{ scope: { name: 't' }, spans }] }] });
+  await sendMetrics(rig.collector.otlpUrl, serviceResource(SERVICE, 'err-1'), (m) => {
+    m.histogram('http.server.request.duration', 's', new Array<number>(1200).fill(0.01), { 'http.request.method': 'GET', 'http.route': '/users/:id', 'http.response.status_code': 500 });
+    m.histogram('http.server.request.duration', 's', new Array<number>(3).fill(0.01), { 'http.request.method': 'GET', 'http.route': '/health', 'http.response.status_code': 503 });
+  });
+  // A service that failed nothing.
+  await postOtlpJson(rig.collector.otlpUrl, 'traces', { resourceSpans: [{ resource: resource('calm-svc', 'calm-1'), scopeSpans: [{ scope: { name: 't' }, spans: [
+    { traceId: 'e00000000000000000000000000000ff', spanId: 'e0000000000000ff', name: 'GET /', kind: 2, startTimeUnixNano: nanos(t0), endTimeUnixNano: nanos(t0 + 5), status: { code: 0 } },
+  ] }] }] });
+  await eventually('the groups', () => api<ErrorGroupsResponse>(rig.collector.httpUrl, `/api/services/${SERVICE}/errors?range=1h`), (r) => r.tracesRead === 5 && r.failedRequests.count === 1203);
+}
+
+test('failures grouped by kind, most first, under the exact failed-request count; app values as text', async () => {
+  await data();
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/${SERVICE}/errors?range=1h`);
+    const table = page.getByTestId('errors-table');
+    await table.waitFor();
+    assert.equal(await page.locator('nav.tabs a.active').textContent(), 'Errors');
+    assert.equal(await page.getByTestId('errors-summary').textContent(), '1,203 failed requests; 5 failed traces kept, grouped below in 3 kinds.');
+    assert.match((await page.getByTestId('failed-routes').textContent()) ?? '', /^Failed requests by route: GET \/users\/:id 1,200 · GET \/health 3$/);
+    const kinds = await table.getByTestId('error-kind').allTextContents();
+    // Most traces first; one each, the newest first.
+    assert.deepEqual(kinds, ['NotFoundError: user <n> not found', 'HTTP 503, no message recorded', `<b>HostileError</b>: <img src=x onerror="<str>"> <n>`]);
+    const first = table.locator('tbody tr').first();
+    assert.equal(await first.locator('[data-col="count"]').textContent(), '3');
+    assert.deepEqual(await first.locator('[data-col="routes"] > div').allTextContents(), ['GET /users/:id 2', 'GET /admin/users/:id 1']);
+    assert.equal(await first.getByTestId('error-example').textContent(), 'e.g. NotFoundError: user 789 not found');
+    assert.match((await first.locator('svg.error-spark').getAttribute('aria-label')) ?? '', /^3 kept traces; most, 1, in the 1 min from \d\d:\d\d:\d\d$/);
+    assert.equal(await first.locator('svg.error-spark rect:not(.error-spark-base)').count(), 3);
+    // The app's markup is text: no element made of it, nothing ran.
+    assert.equal(await table.locator('img, b').count(), 0);
+    assert.equal(await page.evaluate(() => document.body.dataset.pwned), undefined);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-errors-page.png'), fullPage: true });
+
+    // A group's traces: the traces page narrowed to its kind.
+    await first.getByRole('link', { name: 'all 3 kept traces of NotFoundError: user <n> not found' }).click();
+    await page.waitForURL(/\/services\/err-svc\/traces\?/);
+    assert.equal(new URL(page.url()).searchParams.get('errorKind'), 'NotFoundError: user <n> not found');
+    assert.equal(new URL(page.url()).searchParams.get('range'), '1h', 'the range goes along');
+    const rows = page.locator('[data-testid="traces-table"] tbody tr');
+    await eventually('three rows', () => rows.count(), (n) => n === 3);
+    assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.traceId)), [ids.user3, ids.user2, ids.user1]);
+    assert.equal(await page.getByTestId('traces-error-kind').textContent(), 'NotFoundError: user <n> not found');
+    await page.goBack();
+    // And its newest trace.
+    await page.getByTestId('errors-table').locator('tbody tr').first().getByRole('link', { name: /^newest trace of NotFoundError/ }).click();
+    await page.waitForURL(new RegExp(`/traces/${ids.user3}`));
+  } finally {
+    await page.close();
+  }
+});
+
+test('by keyboard: the Errors tab, then a group\'s link, opened with Enter', async () => {
+  await data();
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/${SERVICE}?range=1h`);
+    const tab = page.locator('nav.tabs a', { hasText: 'Errors' });
+    await tab.focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('errors-table').waitFor();
+    // Tab on from the tab reaches the first group's links in order.
+    let reached = '';
+    for (let i = 0; i < 40 && !reached.startsWith('all 3 kept traces'); i++) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
+    }
+    assert.match(reached, /^all 3 kept traces of NotFoundError/);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/errorKind=/);
+  } finally {
+    await page.close();
+  }
+});
+
+test('at 800 and 390 px the page fits its width: the table scrolls in its own box', async () => {
+  await data();
+  for (const width of [800, 390]) {
+    const page = await rig.browser.newPage({ viewport: { width, height: 900 } });
+    try {
+      await page.goto(`${rig.collector.httpUrl}/services/${SERVICE}/errors?range=1h`);
+      await page.getByTestId('errors-table').waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${width} px: the page is ${overflow} px wider than the window`);
+      const kindBox = await page.getByTestId('error-kind').first().boundingBox();
+      assert.ok(kindBox !== null && kindBox.x >= 0 && kindBox.x + kindBox.width <= width, `${width} px: the first kind is in view`);
+      await page.screenshot({ path: path.join(ARTIFACTS, `dashboard-errors-page-${width}.png`), fullPage: true });
+    } finally {
+      await page.close();
+    }
+  }
+});
+
+test('a service with nothing failed says so', async () => {
+  await data();
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/calm-svc/errors?range=1h`);
+    await page.getByTestId('errors-empty').waitFor();
+    assert.equal(await page.getByTestId('errors-empty').textContent(), 'Nothing failed in this range: no failed requests, and no failed traces kept.');
+    assert.equal(await page.getByTestId('errors-table').count(), 0);
+  } finally {
+    await page.close();
+  }
+});
