@@ -50,7 +50,7 @@ async function sendData(): Promise<void> {
 }
 
 const PAGES = ['/', `/services/${SERVICE}`, `/services/${SERVICE}/transactions`, `/services/${SERVICE}/transactions?route=${encodeURIComponent(ROUTE)}`, `/services/${SERVICE}/traces`,
-  `/services/${SERVICE}/traces/${TRACE}`, `/services/${SERVICE}/event-loop`, `/services/${SERVICE}/instances`, `/services/${SERVICE}/advisor`, '/alerts'];
+  `/services/${SERVICE}/traces/${TRACE}`, `/services/${SERVICE}/errors`, `/services/${SERVICE}/event-loop`, `/services/${SERVICE}/instances`, `/services/${SERVICE}/advisor`, '/alerts'];
 
 async function open(path: string): Promise<Page> {
   const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
