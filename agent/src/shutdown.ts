@@ -2,10 +2,12 @@
 // - Natural exit ('beforeExit'): flush once, within HEADROOM_SHUTDOWN_TIMEOUT_MS; the pending
 //   export keeps the loop alive meanwhile. The exporter's own retries of an unreachable
 //   collector would keep it alive up to OTEL_EXPORTER_OTLP_TIMEOUT (10 s: QA4 saw a 0.15 s
-//   script take 10.7 s). So when no listener of the app's had 'beforeExit' too — the loop was
-//   empty and nothing but the agent's flush can have run since — the process exits as it would
-//   have (process.exit() with the app's own exitCode) once the flush is done or timed out.
-//   With the app's own listener, which may have started more work, the loop decides as before.
+//   script take 10.7 s). So when nothing but the agent's flush can run any more, the process
+//   exits as it would have (process.exit() with the app's own exitCode) once the flush is done
+//   or timed out: when no listener of the app's had 'beforeExit' too (the loop was empty), or
+//   when the app's listeners, once run, left it empty (a log line, a synchronous clean-up:
+//   a script with one took 40 s to end against a collector that did not answer). When they
+//   started more work, the loop decides as before.
 // - SIGTERM / SIGINT: a listener of ours would replace Node's default (exit by the signal),
 //   so when ours is the only listener it flushes (bounded by HEADROOM_SHUTDOWN_TIMEOUT_MS),
 //   removes itself and re-raises the signal: the process still dies by that signal, with the
@@ -24,14 +26,45 @@ export function exitCodeNow(): number {
   return Number.isInteger(code) ? code : 0;
 }
 
+/**
+ * The loop's resources by type (Node 17.3+), or null. Not all of them keep it running: the
+ * stdio pipes are listed too.
+ */
+function activeResources(): string[] | null {
+  const active = (process as { getActiveResourcesInfo?: () => string[] }).getActiveResourcesInfo;
+  return typeof active === 'function' ? active.call(process) : null;
+}
+
+/** Whether `now` holds a resource `before` did not (counted by type). */
+function addedTo(before: readonly string[], now: readonly string[]): boolean {
+  const left = [...before];
+  for (const r of now) {
+    const i = left.indexOf(r);
+    if (i < 0) return true;
+    left.splice(i, 1);
+  }
+  return false;
+}
+
 export function installShutdown(agent: RunningAgent, stop: ProcessStop): void {
+  const endNaturally = (): void => {
+    stop.stopping('natural', exitCodeNow());
+    void agent.shutdown().finally(() => process.exit());
+  };
   process.once('beforeExit', () => {
     stop.loopEmptied();
-    // A once-listener is removed before it runs: what is left are the app's.
-    const alone = process.listenerCount('beforeExit') === 0;
-    if (alone) stop.stopping('natural', exitCodeNow());
-    void agent.shutdown().finally(() => {
-      if (alone) process.exit();
+    // A once-listener is removed before it runs: what is left are the app's, run after this one.
+    if (process.listenerCount('beforeExit') === 0) {
+      endNaturally();
+      return;
+    }
+    // Once they ran: the loop was empty ('beforeExit'), so what it holds beyond what it held
+    // then, they started.
+    const before = activeResources();
+    setImmediate(() => {
+      const now = activeResources();
+      if (before !== null && now !== null && !addedTo(before, now)) endNaturally();
+      else void agent.shutdown();
     });
   });
   for (const signal of SIGNALS) {

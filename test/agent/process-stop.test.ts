@@ -176,3 +176,30 @@ test('the stop message says how long the process ran in the largest fitting unit
   assert.equal(formatUptime(3 * 86_400_000 + 2 * 3_600_000), '3 d 2 h');
   assert.equal(stopEvent('natural', null, 0, 60_000).body, 'process ended: nothing left to run (exit code 0) after 1 min');
 });
+
+test('a stop within the window after a signal is the signal\'s; a process still running after it ignored the signal', async () => {
+  const { watchProcessStop } = await import('../../agent/src/signals/process-stop');
+  const stopped = (afterSignalMs: number, reason: 'exit' | 'natural', exitCode: number): { body: unknown; attributes: Record<string, unknown> } => {
+    const emitted: { body: unknown; attributes: Record<string, unknown> }[] = [];
+    let now = 5_000;
+    const stop = watchProcessStop({ emit: (r: { body?: unknown; attributes?: Record<string, unknown> }) => emitted.push({ body: r.body, attributes: r.attributes ?? {} }) } as never, () => now, 90_000);
+    stop.signalled('SIGTERM');
+    now += afterSignalMs;
+    if (reason === 'natural') stop.loopEmptied();
+    stop.stopping('exit', exitCode);
+    assert.equal(emitted.length, 1);
+    return emitted[0]!;
+  };
+  // The app's handler closed its server and exited.
+  const handled = stopped(2_000, 'exit', 0);
+  assert.equal(handled.attributes['headroom.stop.reason'], 'signal');
+  assert.equal(handled.attributes['headroom.stop.signal'], 'SIGTERM');
+  // Its handler ignored SIGTERM; ten minutes later it called process.exit(5), or ran out of work.
+  const ignored = stopped(600_000, 'exit', 5);
+  assert.equal(ignored.attributes['headroom.stop.reason'], 'exit');
+  assert.equal(ignored.attributes['headroom.stop.signal'], undefined);
+  assert.match(String(ignored.body), /^process exited with code 5 \(process\.exit\) after 10 min 5 s/);
+  const ranOut = stopped(600_000, 'natural', 0);
+  assert.equal(ranOut.attributes['headroom.stop.reason'], 'natural');
+  assert.equal(ranOut.attributes['headroom.stop.signal'], undefined);
+});

@@ -10,13 +10,22 @@ import { guard } from '../report';
 import { ATTR, EVENTS } from './meter';
 
 /**
- * - `signal`: SIGTERM/SIGINT arrived and the process ended after it (by the signal, or by the
- *   app's own handler exiting);
+ * - `signal`: SIGTERM/SIGINT arrived and the process ended after it, within
+ *   SIGNAL_STOP_WINDOW_MS (by the signal, or by the app's own handler exiting);
  * - `exit`: `process.exit()` without a signal before it;
  * - `natural`: nothing was left to run;
  * - `uncaught_exception`: an exception no one handled ended it.
  */
 export type StopReason = 'signal' | 'exit' | 'natural' | 'uncaught_exception';
+
+/**
+ * A stop this soon after a SIGTERM/SIGINT is the signal's: the app's handler shutting down. As
+ * long as the longest default grace of the usual process managers (systemd's TimeoutStopSec
+ * 90 s; Kubernetes 30 s, Docker 10 s), after which they kill the process (SIGKILL: no stop
+ * event at all). A process still running after it ignored the signal: a later stop (its own
+ * process.exit(), an empty loop) is not the signal's, and was recorded as "stopped by SIGTERM".
+ */
+export const SIGNAL_STOP_WINDOW_MS = 90_000;
 
 export interface ProcessStop {
   /** A signal arrived; the stop that follows names it, whoever ends the process. */
@@ -24,8 +33,8 @@ export interface ProcessStop {
   /** 'beforeExit' came: the loop ran empty, so an exit after it is a natural end, not process.exit(). */
   loopEmptied(): void;
   /**
-   * Records the stop (once: later calls do nothing). `exitCode` when known. After a signal,
-   * any reason but a crash is recorded as `signal`.
+   * Records the stop (once: later calls do nothing). `exitCode` when known. Within
+   * SIGNAL_STOP_WINDOW_MS of a signal, any reason but a crash is recorded as `signal`.
    */
   stopping(reason: StopReason, exitCode?: number): void;
 }
@@ -63,17 +72,19 @@ export function stopEvent(reason: StopReason, signal: NodeJS.Signals | null, exi
   return { attributes, body: `process ${how} after ${formatUptime(uptimeMs)}` };
 }
 
-export function watchProcessStop(logger: Logger, uptimeMs: () => number = () => process.uptime() * 1000): ProcessStop {
+export function watchProcessStop(logger: Logger, uptimeMs: () => number = () => process.uptime() * 1000, windowMs = SIGNAL_STOP_WINDOW_MS): ProcessStop {
   let signal: NodeJS.Signals | null = null;
+  let signalAt = 0;
   let emptied = false;
   let done = false;
-  const record = guard('stop event', (reason: StopReason, exitCode: number | undefined) => {
-    const { attributes, body } = stopEvent(reason, signal, exitCode, uptimeMs());
+  const record = guard('stop event', (reason: StopReason, exitCode: number | undefined, bySignal: NodeJS.Signals | null) => {
+    const { attributes, body } = stopEvent(reason, bySignal, exitCode, uptimeMs());
     logger.emit({ eventName: EVENTS.stop, body, attributes });
   });
   return {
     signalled(s) {
       signal = s;
+      signalAt = uptimeMs();
     },
     loopEmptied() {
       emptied = true;
@@ -81,9 +92,11 @@ export function watchProcessStop(logger: Logger, uptimeMs: () => number = () => 
     stopping(reason, exitCode) {
       if (done) return;
       done = true;
-      // An app that exits from its own SIGTERM handler stops because of the signal.
-      if (reason !== 'uncaught_exception' && signal !== null) record('signal', exitCode);
-      else record(reason === 'exit' && emptied ? 'natural' : reason, exitCode);
+      // An app that exits from its own SIGTERM handler stops because of the signal; one that
+      // ignored it stops for a reason of its own, later.
+      const bySignal = signal !== null && uptimeMs() - signalAt <= windowMs ? signal : null;
+      if (reason !== 'uncaught_exception' && bySignal !== null) record('signal', exitCode, bySignal);
+      else record(reason === 'exit' && emptied ? 'natural' : reason, exitCode, null);
     },
   };
 }
