@@ -7,7 +7,7 @@ import type { ErrorGroup, ErrorGroupsResponse } from '../../../api-types';
 import type { RangeQuery } from '../../storage';
 import { msToNs, seriesBuckets } from '../../time-buckets';
 import { distinctWithin } from '../distinct-keys';
-import { failedTraceError, MAX_ERROR_TRACES, ROOT_HTTP_STATUS_SQL } from './failed-traces';
+import { failedTraceErrors, MAX_ERROR_TRACES, type FailedRoot, type TraceError } from './failed-traces';
 import { forEachRollupRow } from './rollup-reader';
 import { StatementCache } from './statement-cache';
 
@@ -45,16 +45,18 @@ export class ErrorGroupQueries {
     const t = Array.from({ length: n }, (_, i) => start + i * bucketMs);
     // One more than the bound, to know whether the range held more.
     const rows = this.stmts
-      .get(`SELECT trace_id, route, start_ns / 1000000 AS start_ms, ${ROOT_HTTP_STATUS_SQL} AS http_status FROM spans INDEXED BY spans_roots_error
+      .get(`SELECT trace_id, route, start_ns / 1000000 AS start_ms, status_message, events FROM spans INDEXED BY spans_roots_error
             WHERE service = ? AND is_root = 1 AND status_code = 2 AND start_ns >= ? AND start_ns < ?
             ORDER BY start_ns DESC LIMIT ?`)
-      .all(q.service, msToNs(q.from), msToNs(q.to), MAX_ERROR_TRACES + 1) as { trace_id: Buffer; route: string | null; start_ms: number; http_status: unknown }[];
+      .all(q.service, msToNs(q.from), msToNs(q.to), MAX_ERROR_TRACES + 1) as (FailedRoot & { route: string | null; start_ms: number })[];
     const truncated = rows.length > MAX_ERROR_TRACES;
     const read = truncated ? rows.slice(0, MAX_ERROR_TRACES) : rows;
     const byKind = new Map<string, Building>();
+    const errors = failedTraceErrors(this.stmts, read);
     // Newest first: a group's first trace is its example and its last seen.
+    let index = 0;
     for (const r of read) {
-      const error = failedTraceError(this.stmts, r.trace_id, r.http_status);
+      const error = errors[index++] as TraceError;
       // Whole ms in SQL: start_ns read as a double can fall a hair short of its millisecond.
       const startMs = r.start_ms;
       let b = byKind.get(error.kind.kind);

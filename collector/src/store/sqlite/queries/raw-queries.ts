@@ -22,7 +22,7 @@ import { STALL_AGENT_ATTRIBUTE } from '../../stall-agent';
 import { STOP_LOOKBACK_MS } from '../../instance-stop';
 import { parseJsonObject, parseSpanEvents } from '../json-rows';
 import type { GaugeQueries } from './gauge-queries';
-import { failedTraceError, MAX_ERROR_TRACES, ROOT_HTTP_STATUS_SQL } from './failed-traces';
+import { failedTraceErrors, MAX_ERROR_TRACES } from './failed-traces';
 import { readEndings } from './instance-endings';
 import { StatementCache } from './statement-cache';
 
@@ -89,7 +89,8 @@ export class RawQueries {
   traces(q: TraceQuery): TracesResponse {
     // Local roots only: the partial indexes spans_roots_* cover `is_root = 1`.
     let sql = `SELECT trace_id, service, route, name, start_ns, duration_ns, status_code, json_extract(attributes, '${QUEUE_WAIT_PATH}') AS queue_wait_ms,
-      ${ROOT_HTTP_STATUS_SQL} AS http_status FROM spans
+      CASE WHEN status_code = 2 THEN status_message END AS status_message, CASE WHEN status_code = 2 THEN events END AS events
+      FROM spans
       WHERE is_root = 1 AND start_ns >= ? AND start_ns < ?`;
     const params: (string | number | bigint)[] = [msToNs(q.from), msToNs(q.to)];
     if (q.service !== undefined) {
@@ -137,13 +138,16 @@ export class RawQueries {
       duration_ns: number;
       status_code: number;
       queue_wait_ms: unknown;
-      http_status: unknown;
+      status_message: string | null;
+      events: string | null;
     }[];
     const counts = this.stmts.get(`SELECT count(*) AS n, coalesce(sum(CASE WHEN is_stall = 1 THEN duration_ns ELSE 0 END), 0) AS stall
       FROM spans WHERE trace_id = ?`);
     // A failed trace's error up front: the first failing span's exception or status message,
     // the root's own first (read only for failed roots, through the trace index).
-    const errorOf = new Map(rows.filter((r) => r.status_code === 2).map((r) => [r, failedTraceError(this.stmts, r.trace_id, r.http_status)]));
+    const failed = rows.filter((r) => r.status_code === 2);
+    const errors = failedTraceErrors(this.stmts, failed);
+    const errorOf = new Map(failed.map((r, i) => [r, errors[i]]));
     const listed = byKind
       ? rows.filter((r) => errorOf.get(r)?.kind.kind === q.errorKind).slice(Math.max(0, Math.trunc(q.offset ?? 0))).slice(0, limitOf(q.limit))
       : rows;
