@@ -2,8 +2,8 @@
 // again) is an outage that averages may hide. And each (re)start costs: modules load, JIT
 // warms up, caches and connection pools fill on the first requests — a cold start those
 // requests pay for. Preloading (warm-up before listen) moves the cost off the users.
-import type { EventView, Finding } from '../api-types';
-import { instanceStop, stopIsCrash } from '../store/instance-stop';
+import type { EventView, Finding, InstanceStop } from '../api-types';
+import { instanceStop, stopIsCrash, workerExitStop } from '../store/instance-stop';
 import { finding, ms, plural, round, servingInstances, windowWords, type ServiceContext } from './context';
 
 function median(values: number[]): number {
@@ -19,28 +19,46 @@ function isPrimary(ctx: ServiceContext, e: EventView): boolean {
   return role === 'primary' || (instance !== undefined && servingInstances([instance]).length === 0);
 }
 
+/** How a replaced process ended (store/instance-stop.ts), or `silent`: nothing says. */
+type Ending = 'crashed' | 'failedExit' | 'killed' | 'signalled' | 'cleanExit' | 'silent';
+
+/** Endings that are failures: a restart after one is no step of a deploy. */
+const FAILED: ReadonlySet<Ending> = new Set(['crashed', 'failedExit', 'killed']);
+
 /**
- * The process slot of each restart (in time order): the store names the instance a restart
- * replaced (headroom.restart.previous_instance: the same id for a supervisor restarting
- * "web-1", the dead worker for a re-forked one), and the restart takes over that instance's
- * slot. The store names the most recently seen of the processes that fell silent, so after a
- * deploy every new process may name the same one: only the first takes its slot, the others
- * are slots of their own.
+ * A process that replaced another: a restart event (the store names the instance it replaced),
+ * or a cluster worker its primary reported dead without asking it to end, which a cluster
+ * replaces (a worker killed within a second or two of its start has often sent nothing, so no
+ * restart event can name it).
  */
-function slotsOf(restarts: EventView[]): Map<number, string> {
+interface Restart {
+  key: string;
+  timeMs: number;
+  instanceId: string;
+  previous: string | null;
+  ending: Ending;
+}
+
+/**
+ * The process slot of each restart (in time order): the restart takes over the slot of the
+ * instance it replaced (headroom.restart.previous_instance: the same id for a supervisor
+ * restarting "web-1", the dead worker for a re-forked one). The store names the most recently
+ * seen of the processes that fell silent, so after a deploy every new process may name the
+ * same one: only the first takes its slot, the others are slots of their own.
+ */
+function slotsOf(restarts: Restart[]): Map<string, string> {
   const slotOfInstance = new Map<string, string>();
   const claimed = new Set<string>();
-  const out = new Map<number, string>();
+  const out = new Map<string, string>();
   for (const e of restarts) {
-    const previous = e.attributes['headroom.restart.previous_instance'];
     let slot = e.instanceId;
-    if (previous === e.instanceId) slot = slotOfInstance.get(e.instanceId) ?? e.instanceId;
-    else if (typeof previous === 'string' && !claimed.has(previous)) {
-      claimed.add(previous);
-      slot = slotOfInstance.get(previous) ?? previous;
+    if (e.previous === e.instanceId) slot = slotOfInstance.get(e.instanceId) ?? e.instanceId;
+    else if (e.previous !== null && !claimed.has(e.previous)) {
+      claimed.add(e.previous);
+      slot = slotOfInstance.get(e.previous) ?? e.previous;
     }
     slotOfInstance.set(e.instanceId, slot);
-    out.set(e.id, slot);
+    out.set(e.key, slot);
   }
   return out;
 }
@@ -48,13 +66,19 @@ function slotsOf(restarts: EventView[]): Map<number, string> {
 /**
  * Restarts of the service: restarts of different slots close together (restartGroupMs from the
  * first) are one — every process of a cluster starts within seconds of a deploy — and a second
- * restart of a slot already in the group starts the next one.
+ * restart of a slot already in the group starts the next one. A restart after a failure (a
+ * crash, a kill, an error exit) is one of its own: four workers killed within seconds are four
+ * failures, not a deploy.
  */
-function groupRestarts(restarts: EventView[], slots: Map<number, string>, groupMs: number): EventView[][] {
-  const groups: EventView[][] = [];
-  let current: { first: number; slots: Set<string>; events: EventView[] } | null = null;
+function groupRestarts(restarts: Restart[], slots: Map<string, string>, groupMs: number): Restart[][] {
+  const groups: Restart[][] = [];
+  let current: { first: number; slots: Set<string>; events: Restart[] } | null = null;
   for (const e of restarts) {
-    const slot = slots.get(e.id) ?? e.instanceId;
+    if (FAILED.has(e.ending)) {
+      groups.push([e]);
+      continue;
+    }
+    const slot = slots.get(e.key) ?? e.instanceId;
     if (current === null || e.timeMs - current.first > groupMs || current.slots.has(slot)) {
       current = { first: e.timeMs, slots: new Set(), events: [] };
       groups.push(current.events);
@@ -65,39 +89,59 @@ function groupRestarts(restarts: EventView[], slots: Map<number, string>, groupM
   return groups;
 }
 
-/** How a replaced process ended (its stop event, instance-stop.ts), or `silent`: it sent none. */
-type Ending = 'crashed' | 'failedExit' | 'signalled' | 'cleanExit' | 'silent';
-
 /** How long before a restart the process it replaced may have stopped (a supervisor's back-off: Kubernetes waits up to 5 min). */
 const STOP_BEFORE_RESTART_MS = 10 * 60_000;
 
-function endingOf(event: EventView | undefined): Ending {
-  if (event === undefined) return 'silent';
-  const stop = instanceStop(event.timeMs, event.message, event.attributes);
+function endingOf(stop: InstanceStop): Ending {
   if (stop.reason === 'uncaught_exception') return 'crashed';
+  if (stop.reason === 'killed') return 'killed';
   if (stop.reason === 'signal') return 'signalled';
   return stopIsCrash(stop) ? 'failedExit' : 'cleanExit';
 }
 
 /**
- * How the processes the restarts replaced ended: each restart's previous instance's last stop
- * event before it. A loop of crashes, of failed start-ups (exit code 1), of SIGTERMs (a
- * supervisor or a failing health check stopping it — or a series of deploys) and of processes
- * gone without a stop (SIGKILL: the OOM killer, a liveness probe's last resort) are fixed in
- * different places. Restarts that name no previous process are not counted.
+ * The window's restarts, each with how the process it replaced ended, by the one rule
+ * (store/instance-stop.ts): its own last stop event before the restart (an instance id a
+ * supervisor reuses stops once per run), else its cluster primary's report of its exit (a
+ * worker killed by SIGKILL sends no stop of its own); `silent` when neither says. Then the
+ * worker exits the primary reported as not meant that no restart event accounts for.
  */
-function replacedEndings(ctx: ServiceContext, restarts: EventView[]): Record<Ending, number> {
-  const counts: Record<Ending, number> = { crashed: 0, failedExit: 0, signalled: 0, cleanExit: 0, silent: 0 };
-  if (restarts.length === 0) return counts;
-  const stops = ctx.storage.events({ service: ctx.service, type: 'stop', from: ctx.window.from - STOP_BEFORE_RESTART_MS, to: ctx.window.to, limit: 1000 }).events;
-  for (const e of restarts) {
-    const previous = e.attributes['headroom.restart.previous_instance'];
-    if (typeof previous !== 'string') continue;
-    const stop = stops
-      .filter((s) => s.instanceId === previous && s.timeMs <= e.timeMs && s.timeMs >= e.timeMs - STOP_BEFORE_RESTART_MS)
-      .sort((a, b) => b.timeMs - a.timeMs)[0];
-    counts[endingOf(stop)]++;
+function restartsOf(ctx: ServiceContext, events: EventView[]): Restart[] {
+  const from = ctx.window.from - STOP_BEFORE_RESTART_MS;
+  const endings = ctx.storage.instanceEndings({ service: ctx.service, from, to: ctx.window.to });
+  const stops = ctx.storage.events({ service: ctx.service, type: 'stop', from, to: ctx.window.to, limit: 1000 }).events;
+  const before = (at: number, t: number): boolean => at <= t && at >= t - STOP_BEFORE_RESTART_MS;
+  const out: Restart[] = [];
+  const replaced = new Set<string>();
+  for (const e of events) {
+    const named = e.attributes['headroom.restart.previous_instance'];
+    const previous = typeof named === 'string' ? named : null;
+    let ending: Ending = 'silent';
+    if (previous !== null) {
+      replaced.add(previous);
+      const own = stops.filter((s) => s.instanceId === previous && before(s.timeMs, e.timeMs)).sort((a, b) => b.timeMs - a.timeMs)[0];
+      const reported = endings.stops.get(previous);
+      if (own !== undefined) ending = endingOf(instanceStop(own.timeMs, own.message, own.attributes));
+      else if (reported !== undefined && before(reported.at, e.timeMs)) ending = endingOf(reported);
+    }
+    out.push({ key: `restart:${e.id}`, timeMs: e.timeMs, instanceId: e.instanceId, previous, ending });
   }
+  const exits = ctx.storage.events({ service: ctx.service, type: 'worker_exit', from: ctx.window.from, to: ctx.window.to, limit: 1000 }).events;
+  for (const x of exits) {
+    const ending = endingOf(workerExitStop(x.timeMs, x.message, x.attributes));
+    // One its primary ended (a rolling restart) is no failure: its replacement's restart event, if any, counts.
+    if (!FAILED.has(ending)) continue;
+    const instance = endings.workerExitInstances.get(x.id) ?? null;
+    if (instance !== null && replaced.has(instance)) continue;
+    out.push({ key: `exit:${x.id}`, timeMs: x.timeMs, instanceId: `exit:${x.id}`, previous: instance, ending });
+  }
+  return out.sort((a, b) => a.timeMs - b.timeMs || a.key.localeCompare(b.key));
+}
+
+/** How the processes the restarts replaced ended; restarts that name no previous process are not counted. */
+function endingCounts(restarts: Restart[]): Record<Ending, number> {
+  const counts: Record<Ending, number> = { crashed: 0, failedExit: 0, killed: 0, signalled: 0, cleanExit: 0, silent: 0 };
+  for (const r of restarts) if (r.previous !== null || r.ending !== 'silent') counts[r.ending]++;
   return counts;
 }
 
@@ -105,6 +149,7 @@ function endingWords(counts: Record<Ending, number>): string {
   const parts = [
     counts.crashed > 0 ? `${counts.crashed} crashed (uncaught exception)` : '',
     counts.failedExit > 0 ? `${counts.failedExit} exited with an error code` : '',
+    counts.killed > 0 ? `${counts.killed} killed by a signal their cluster primary did not send (SIGKILL: the OOM killer, or by hand)` : '',
     counts.signalled > 0 ? `${counts.signalled} stopped by a signal (a supervisor or a failing health check stopping it, or deploys)` : '',
     counts.cleanExit > 0 ? `${counts.cleanExit} exited cleanly` : '',
     counts.silent > 0 ? `${counts.silent} went silent without a stop (killed: SIGKILL, the OOM killer; or cut off)` : '',
@@ -114,7 +159,7 @@ function endingWords(counts: Record<Ending, number>): string {
 
 function restartLoop(ctx: ServiceContext, all: EventView[]): Finding[] {
   const t = ctx.thresholds;
-  const restarts = all.filter((e) => !isPrimary(ctx, e)).sort((a, b) => a.timeMs - b.timeMs || a.id - b.id);
+  const restarts = restartsOf(ctx, all.filter((e) => !isPrimary(ctx, e)));
   const slots = slotsOf(restarts);
   const groups = groupRestarts(restarts, slots, t.restartGroupMs);
   if (groups.length < t.restartLoopCount) return [];
@@ -124,9 +169,9 @@ function restartLoop(ctx: ServiceContext, all: EventView[]): Finding[] {
   for (const slot of slots.values()) perSlot.set(slot, (perSlot.get(slot) ?? 0) + 1);
   const mostBySlot = Math.max(...perSlot.values());
   const lastCrash = [...crashes, ...rejections].sort((a, b) => b.timeMs - a.timeMs)[0];
-  const last = restarts[restarts.length - 1] as EventView;
+  const last = restarts[restarts.length - 1] as Restart;
   const together = groups.filter((g) => g.length > 1).length;
-  const endings = replacedEndings(ctx, restarts);
+  const endings = endingCounts(restarts);
   return [finding(ctx, {
     kind: 'restarts.loop',
     subject: 'service',
@@ -147,6 +192,7 @@ function restartLoop(ctx: ServiceContext, all: EventView[]): Finding[] {
       lastRestart: new Date(last.timeMs).toISOString(),
       replacedCrashed: endings.crashed,
       replacedExitedWithError: endings.failedExit,
+      replacedKilled: endings.killed,
       replacedStoppedBySignal: endings.signalled,
       replacedExitedCleanly: endings.cleanExit,
       replacedWithoutStop: endings.silent,

@@ -18,7 +18,7 @@ export function countCrashes(endings: InstanceEndings, workerExits: Pick<EventVi
     if (stop.at >= from && (instanceId === null || id === instanceId) && stopIsCrash(stop)) n++;
   }
   for (const e of workerExits) {
-    if (!endings.workerExitIds.has(e.id) && e.attributes['headroom.worker.intended'] !== true) n++;
+    if (!endings.workerExitInstances.has(e.id) && e.attributes['headroom.worker.intended'] !== true) n++;
   }
   return n;
 }

@@ -214,8 +214,8 @@ export interface RetentionSettings {
 export interface InstanceEndings {
   /** Each instance that ended: its own latest stop, else its primary's first report of its exit. */
   stops: Map<string, InstanceStop>;
-  /** The `worker_exit` events that named an instance (the others name a worker that never reported). */
-  workerExitIds: Set<number>;
+  /** The `worker_exit` events that named an instance, by event id, with the instance (the others name a worker that never reported). */
+  workerExitInstances: Map<number, string>;
 }
 
 /** A service's stalls counted in SQL, one row per route, code location and kind (sqlite/queries/event-counts.ts). */

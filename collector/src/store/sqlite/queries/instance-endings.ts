@@ -39,16 +39,16 @@ export function readEndings(stmts: StatementCache, service: string, fromMs: numb
     .safeIntegers(true)
     .all(...endingParams(service, fromMs, toMs)) as { instance_id: string; id: bigint; type: 'stop' | 'worker_exit'; time_ns: bigint; message: string | null; attributes: string }[];
   const stops = new Map<string, InstanceStop>();
-  const workerExitIds = new Set<number>();
+  const workerExitInstances = new Map<number, string>();
   for (const r of rows) {
     const at = nsToMs(r.time_ns);
     if (r.type === 'stop') {
       // Its own word wins; the latest, should a process send two.
       stops.set(r.instance_id, instanceStop(at, r.message, parseJsonObject(r.attributes)));
     } else {
-      workerExitIds.add(Number(r.id));
+      workerExitInstances.set(Number(r.id), r.instance_id);
       if (!stops.has(r.instance_id)) stops.set(r.instance_id, workerExitStop(at, r.message, parseJsonObject(r.attributes)));
     }
   }
-  return { stops, workerExitIds };
+  return { stops, workerExitInstances };
 }
