@@ -112,6 +112,8 @@ async function main(): Promise<void> {
     { name: 'traces search (1h)', url: () => `/api/traces?service=${svc}&${range(H)}` },
     { name: 'traces ≥ 500 ms (24h)', url: () => `/api/traces?service=${svc}&minDurationMs=500&${range(24 * H)}` },
     { name: 'traces, errors, route (24h)', url: () => `/api/traces?service=${svc}&error=true&route=${encodeURIComponent('GET /orders/:id')}&${range(24 * H)}` },
+    { name: 'errors by kind (1h)', url: () => `/api/services/${svc}/errors?${range(H)}` },
+    { name: 'errors by kind (24h)', url: () => `/api/services/${svc}/errors?${range(24 * H)}` },
     { name: 'one trace', url: (run) => `/api/traces/${fill.traceIds[run % fill.traceIds.length] ?? '0'.repeat(32)}` },
     { name: 'instances (24h)', url: () => `/api/services/${svc}/instances?${range(24 * H)}` },
     { name: 'events (24h)', url: () => `/api/events?service=${svc}&${range(24 * H)}` },
