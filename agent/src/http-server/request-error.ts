@@ -51,17 +51,58 @@ function messageOf(err: unknown): string {
   }
 }
 
-function asException(err: unknown): Exception {
-  if (err instanceof Error || typeof err === 'string') return err;
-  return { message: messageOf(err) };
+/** Causes followed at most: a wrapper of a wrapper of the failure is as deep as apps go. */
+const MAX_CAUSES = 3;
+
+/** An error's `cause` (ES2022) when it is one: an Error, or an object with a message or code. */
+function causeOf(err: unknown): { message: string; stack: string | undefined } | null {
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  if (cause === null || typeof cause !== 'object') return null;
+  const { message, code, stack } = cause as { message?: unknown; code?: unknown; stack?: unknown };
+  // A refused connection to `localhost` is an AggregateError of its two addresses, without a message.
+  const text = typeof message === 'string' && message !== '' ? message : typeof code === 'string' ? code : '';
+  return text === '' ? null : { message: text, stack: typeof stack === 'string' ? stack : undefined };
+}
+
+/**
+ * The message, followed by its causes' where it does not already say them: fetch's
+ * "fetch failed" is the same for every failure, its cause (`connect ECONNREFUSED
+ * 10.0.3.7:5432`, `getaddrinfo ENOTFOUND api.example`) says which downstream failed and how,
+ * and the Errors page groups failures by this message.
+ */
+function messageWithCauses(err: unknown): { message: string; stack: string | undefined } {
+  let message = messageOf(err);
+  let stack = err instanceof Error ? err.stack : undefined;
+  let at = err;
+  try {
+    for (let i = 0; i < MAX_CAUSES; i++) {
+      const cause = causeOf(at);
+      if (cause === null) break;
+      if (!message.includes(cause.message)) message += ` (cause: ${cause.message})`;
+      if (stack !== undefined) stack += `\nCaused by: ${cause.stack ?? cause.message}`;
+      at = (at as { cause: unknown }).cause;
+    }
+  } catch {
+    // A cause behind a getter that throws: the causes read so far.
+  }
+  return { message, stack };
+}
+
+function asException(err: unknown, { message, stack }: { message: string; stack: string | undefined }): Exception {
+  if (typeof err === 'string') return err;
+  if (!(err instanceof Error)) return { message };
+  // recordException names the type by `code` first (a system error's ECONNREFUSED), then `name`.
+  const { code } = err as { code?: unknown };
+  return { name: err.name, message, stack, ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}) };
 }
 
 /**
  * Marks a failed server span with its error: the semantic conventions' `exception` event
  * (exception.type, exception.message, exception.stacktrace) at the time it was reported, and
- * the message as the span's status description.
+ * the message as the span's status description; both with the error's causes.
  */
 export function recordRequestError(span: Span, { error, at }: RequestError): void {
-  span.recordException(asException(error), performance.timeOrigin + at);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(error) });
+  const described = messageWithCauses(error);
+  span.recordException(asException(error, described), performance.timeOrigin + at);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: described.message });
 }
