@@ -23,6 +23,22 @@ test('numbers, ids, hex, quoted values, UUIDs, e-mails and query strings are rep
   for (const [message, pattern] of cases) assert.equal(normaliseErrorMessage(message), pattern, message);
 });
 
+test('timestamps are one placeholder, whole: ISO 8601 and what a JavaScript Date prints', () => {
+  const cases: [string, string][] = [
+    ['token expired at 2026-11-28T08:10:53.565Z', 'token expired at <time>'],
+    ['batch of 2026-11-28 10:43:07+01:00 failed', 'batch of <time> failed'],
+    ['no rates for 2026-11-28', 'no rates for <time>'],
+    // Date's toString and toUTCString: the day and month names must not split one kind in 84.
+    ['jwt expired at Sat Nov 28 2026 10:43:07 GMT+0000 (Coordinated Universal Time)', 'jwt expired at <time>'],
+    ['lease ended Tue, 03 Feb 2026 09:00:00 GMT, renew', 'lease ended <time>, renew'],
+  ];
+  for (const [message, pattern] of cases) assert.equal(normaliseErrorMessage(message), pattern, message);
+  assert.equal(
+    normaliseErrorMessage('jwt expired at Sat Nov 28 2026 10:43:07 GMT+0000 (Coordinated Universal Time)'),
+    normaliseErrorMessage('jwt expired at Mon Dec 01 2026 23:59:59 GMT-0500 (Eastern Standard Time)'),
+  );
+});
+
 test('messages that differ only in their values are one kind; different failures are not', () => {
   const kind = (type: string | null, message: string) => errorKindOf({ type, message }, null).kind;
   assert.equal(kind('NotFoundError', 'user 123 not found'), kind('NotFoundError', 'user 456 not found'));

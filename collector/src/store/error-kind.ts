@@ -26,6 +26,11 @@ const REPLACEMENTS: readonly [RegExp, string][] = [
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s?#"'`]*)\?[^\s"'`]*/gi, '$1?<query>'],
   [/[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g, '<email>'],
   [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<uuid>'],
+  // Timestamps whole: ISO 8601 (a date, its time and zone), and a JavaScript Date's toString
+  // and toUTCString, whose day and month names would otherwise split one kind by the calendar.
+  [/\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2}\b)?)?/g, '<time>'],
+  [/\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{2} \d{4} \d{2}:\d{2}:\d{2} GMT[+-]\d{4}(?: \([^)\n]*\))?/g, '<time>'],
+  [/\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT\b/g, '<time>'],
   // Quoted values: "…", '…', `…` (a word's apostrophe, "can't", is no quote: it needs a space or start before it).
   [/"[^"\n]*"/g, '"<str>"'],
   [/(^|[\s(=:[,{])'[^'\n]*'/g, "$1'<str>'"],
@@ -39,7 +44,7 @@ const REPLACEMENTS: readonly [RegExp, string][] = [
   [/\d+/g, '<n>'],
 ];
 
-/** The message with numbers, ids, hex, quoted values, UUIDs, e-mails and URLs' query strings replaced. */
+/** The message with numbers, ids, hex, quoted values, UUIDs, timestamps, e-mails and URLs' query strings replaced. */
 export function normaliseErrorMessage(message: string): string {
   let out = message.replace(/\s+/g, ' ').trim();
   for (const [pattern, by] of REPLACEMENTS) out = out.replace(pattern, by);
