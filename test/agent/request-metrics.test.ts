@@ -14,6 +14,7 @@ function facts(over: Partial<RequestFacts>): RequestFacts {
     durationMs: 10,
     endAt: performance.now(),
     aborted: false,
+    unanswered: null,
     queueWaitMs: null,
     bodyReadMs: null,
     responseWriteMs: null,

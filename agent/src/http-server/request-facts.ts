@@ -4,6 +4,7 @@ import { OutgoingMessage } from 'node:http';
 import { declaredLength } from '../signals/slow-clients';
 import { requestErrorOf, type RequestError } from './request-error';
 import { routeOf, type RequestState } from './request-state';
+import { unansweredBy, type Unanswered } from './unanswered';
 
 // Node's own getHeader, called on the response: looking the method up on express's response
 // walks four prototypes in V8's runtime and allocates a handler, every request (request-state.ts).
@@ -19,6 +20,8 @@ export interface RequestFacts {
   endAt: number;
   /** The client went away before the response was fully handed to the socket. */
   aborted: boolean;
+  /** Not answered, and not for the client's leaving: the server closed the connection (unanswered.ts). */
+  unanswered: Unanswered | null;
   queueWaitMs: number | null;
   bodyReadMs: number | null;
   responseWriteMs: number | null;
@@ -51,13 +54,15 @@ export function requestFacts(state: RequestState, now: number): RequestFacts {
   // Not the 200 a response starts with, when no status line ever left (read only then: the
   // getter misses its inline cache on express's response).
   const status = finished || res.headersSent ? res.statusCode : null;
+  const durationMs = Math.max(0, now - state.startAt);
   return {
     method: state.method,
     route: routeOf(state),
     status,
-    durationMs: Math.max(0, now - state.startAt),
+    durationMs,
     endAt: now,
     aborted: !finished,
+    unanswered: status === null ? unansweredBy(socket, durationMs) : null,
     queueWaitMs: state.queueWaitMs,
     bodyReadMs: bodyRead ? Math.max(0, (state.bodyEndAt ?? now) - state.startAt) : null,
     responseWriteMs: endAt !== null && finished ? Math.max(0, now - endAt) : null,

@@ -25,6 +25,8 @@ export interface RequestMetrics {
 const DURATION_MAX_SIZE = 1024;
 /** The status key of requests whose client left before any status was sent (recorded without one). */
 const NO_STATUS = 0;
+/** Series keys of requests the server closed unanswered (unanswered.ts), by error.type. */
+const UNANSWERED_KEY = { timeout: -1, connection_closed: -2 } as const;
 /** Series per interval; past it, new routes are recorded without their route (bounded memory). */
 export const MAX_SERIES = 2000;
 
@@ -102,12 +104,13 @@ export class RequestMetricsProducer implements RequestMetrics, MetricProducer {
 
   record(facts: RequestFacts, scheme: string): void {
     const route = this.routeSeries(facts.route, facts.method, scheme);
-    const status = facts.status ?? NO_STATUS;
+    const status = facts.status ?? (facts.unanswered !== null ? UNANSWERED_KEY[facts.unanswered.type] : NO_STATUS);
     let series = route.byStatus.get(status);
     if (!series) {
       const attributes: Attributes = { ...route.attributes, 'url.scheme': scheme };
-      if (status !== NO_STATUS) attributes['http.response.status_code'] = status;
+      if (status > NO_STATUS) attributes['http.response.status_code'] = status;
       if (status >= 500) attributes['error.type'] = String(status);
+      else if (facts.unanswered !== null) attributes['error.type'] = facts.unanswered.type;
       series = { attributes, duration: this.durationAggregator.createAccumulation(this.interval.startTime) };
       route.byStatus.set(status, series);
       this.interval.series++;

@@ -140,7 +140,7 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     inFlight.change(-1, now);
     const facts = requestFacts(state, now);
     metrics.record(facts, state.scheme);
-    const serverError = facts.status !== null && facts.status >= 500;
+    const serverError = (facts.status !== null && facts.status >= 500) || facts.unanswered !== null;
     // Mostly null: slower than its route's p90 is one request in ten.
     const slowForRoute = routeSlowness.observe(facts.route, facts.method, facts.durationMs);
     if (state.serverSpan) {

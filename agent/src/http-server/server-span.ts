@@ -97,10 +97,12 @@ export function finishServerSpan(span: Span, facts: RequestFacts): void {
   if (facts.aborted) attrs[ATTR.aborted] = true;
   const serverError = facts.status !== null && facts.status >= 500;
   if (serverError) attrs['error.type'] = String(facts.status);
+  else if (facts.unanswered !== null) attrs['error.type'] = facts.unanswered.type;
   span.setAttributes(attrs);
   // Server spans: 4xx is the client's error, not the server's (semantic conventions). A 4xx
   // the framework made of an error (validation, not found) leaves the span unset too.
   if (facts.error !== null && (serverError || facts.status === null)) recordRequestError(span, facts.error);
   else if (serverError) span.setStatus({ code: SpanStatusCode.ERROR });
+  else if (facts.unanswered !== null) span.setStatus({ code: SpanStatusCode.ERROR, message: facts.unanswered.message });
   span.end(performance.timeOrigin + facts.endAt);
 }
