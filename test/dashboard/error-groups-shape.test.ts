@@ -25,6 +25,18 @@ test('the two counts, exact, apart: failed requests and failed traces kept', () 
   assert.equal(failuresNotes(response({})).length, 1, 'only the note on sampling when nothing was cut');
 });
 
+test('failed requests counted over whole minutes much wider than a short range say so, with their span', () => {
+  // A 3 s range inside a flood: the rollups count its whole minute and the next.
+  const from = new Date(2026, 10, 28, 10, 44, 53).getTime();
+  const short = response({ from, to: from + 3_000, failedRequests: { from: from - 53_000, to: from + 67_000, count: 18_010, routes: [] } });
+  assert.ok(
+    failuresNotes(short, from).includes('Failed requests are counted over whole minutes, 10:44:00 to 10:46:00, wider than this range; the traces are those of the range.'),
+    failuresNotes(short, from).join('\n'),
+  );
+  // An hour widened by a minute at each end: nothing to say.
+  assert.equal(failuresNotes(response({ from: 30_000, to: 3_630_000, failedRequests: { from: 0, to: 3_660_000, count: 1, routes: [] } })).length, 1);
+});
+
 test('routes and titles in words', () => {
   assert.equal(groupRoutesText({ routes: [{ route: 'GET /a', count: 3 }, { route: null, count: 1 }], routeCount: 4 }), 'GET /a (3), no route (1) and 2 more routes');
   assert.equal(kindTitle({ kind: 'HTTP 503', httpStatus: 503 }), 'HTTP 503, no message recorded');

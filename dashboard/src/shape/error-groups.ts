@@ -22,11 +22,19 @@ export function failuresSummary(data: ErrorGroupsResponse): string {
   return `${requests}; ${kept} kept${data.truncated ? ' (the newest)' : ''}, grouped below in ${kinds}.`;
 }
 
+/** Counted span over the range's past which the whole minutes are worth saying (a minute more on a 15 min range is not). */
+const WIDER_SAID = 1.25;
+
 /** Why the two counts differ, and what the groups leave out. */
-export function failuresNotes(data: ErrorGroupsResponse): string[] {
+export function failuresNotes(data: ErrorGroupsResponse, now = Date.now()): string[] {
   const notes = [
     'Failed requests (5xx, or not answered) are counted from the request metrics, every request. Traces are sampled: the agent keeps failed traces within a per-second budget, so the groups count kept traces.',
   ];
+  // The rollups count whole minutes: over a range of seconds the count is of minutes around it.
+  const counted = data.failedRequests;
+  if (counted.to - counted.from > WIDER_SAID * (data.to - data.from)) {
+    notes.push(`Failed requests are counted over whole minutes, ${formatTime(counted.from, now)} to ${formatTime(counted.to, now)}, wider than this range; the traces are those of the range.`);
+  }
   if (data.truncated) {
     notes.push(`The range held more than ${exactCount(data.maxTraces)} failed traces: only the newest ${exactCount(data.maxTraces)} are grouped. Choose a shorter range to group the older ones.`);
   }
