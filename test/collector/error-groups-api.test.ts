@@ -3,6 +3,7 @@
 // errorKind filter, which lists exactly a group's traces. Real SDK exporters, the real receiver
 // and a real SQLite file.
 import assert from 'node:assert/strict';
+import { SpanKind } from '@opentelemetry/api';
 import { test } from 'node:test';
 import type { ErrorGroupsResponse, TracesResponse } from '../../collector/src/api-types';
 import { sendMetrics, sendTraces, serviceResource, startTestCollector, type SpanSpec } from './support/collector-harness';
@@ -129,4 +130,45 @@ test('the newest 2,000 failed traces are read, and the answer says the range hel
   assert.equal(body.maxTraces, 2000);
   assert.equal(body.tracesRead, 2000);
   assert.deepEqual(body.groups.map((g) => [g.kind, g.count]), [['BusyError: slot <n> taken', 2000]]);
+});
+
+test("a failure that recorded no message but a downstream's answer is named by it: the call and its status, the caller's status kept", async (t) => {
+  const collector = await startTestCollector();
+  t.after(() => collector.dispose());
+  const now = Date.now();
+  const at = (minutesAgo: number) => now - minutesAgo * MINUTE;
+  const call = (startMs: number, host: string, port: number, status: number): SpanSpec => ({
+    name: 'GET',
+    kind: SpanKind.CLIENT,
+    startMs,
+    durationMs: 4,
+    error: true,
+    statusMessage: '',
+    attributes: { 'http.request.method': 'GET', 'server.address': host, 'server.port': port, 'http.response.status_code': status, 'url.full': `http://${host}:${port}/price/9` },
+  });
+  const ids = await sendTraces(collector.otlpUrl, serviceResource('relay', 'relay-1'), [
+    // The same downstream behind two addresses (pods): one kind; its port and status as they were.
+    request('GET', '/quote/:id', at(5), { statusMessage: '', children: [call(at(5), '10.0.3.7', 8080, 503)] }, 503),
+    request('GET', '/quote/:id', at(4), { statusMessage: '', children: [call(at(4), '10.0.3.8', 8080, 503)] }, 503),
+    request('GET', '/quote/:id', at(3), { statusMessage: '', children: [call(at(3), 'users.internal', 8443, 404)] }, 500),
+    // Nothing downstream: the status alone.
+    request('GET', '/health', at(2), { statusMessage: '' }, 503),
+  ]);
+  await collector.storage.flush();
+
+  const range = `from=${at(10)}&to=${now + MINUTE}`;
+  const body = await getJson<ErrorGroupsResponse>(`${collector.httpUrl}/api/services/relay/errors?${range}`);
+  assert.deepEqual(
+    body.groups.map((g) => [g.kind, g.count, g.httpStatus]),
+    [
+      ['HTTP 503: GET <n>.<n>.<n>.<n>:8080 answered 503', 2, 503],
+      ['HTTP 503', 1, 503],
+      ['HTTP 500: GET users.internal:8443 answered 404', 1, 500],
+    ],
+  );
+  assert.equal(body.groups[0]?.example.message, 'GET 10.0.3.8:8080 answered 503', 'the newest call as it was');
+
+  // The trace list says the same of each, and its errorKind filter lists the group's traces.
+  const listed = await getJson<TracesResponse>(`${collector.httpUrl}/api/traces?service=relay&${range}&errorKind=${encodeURIComponent('HTTP 503: GET <n>.<n>.<n>.<n>:8080 answered 503')}`);
+  assert.deepEqual(listed.traces.map((tr) => [tr.traceId, tr.errorMessage]), [[ids[1], 'GET 10.0.3.8:8080 answered 503'], [ids[0], 'GET 10.0.3.7:8080 answered 503']]);
 });

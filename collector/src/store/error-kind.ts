@@ -65,6 +65,30 @@ export function errorKindOf(parts: SpanErrorParts | null, httpStatus: number | n
   return { kind: 'no error recorded', type: null, pattern: '', httpStatus: null };
 }
 
+/** A downstream HTTP call that failed, read off a client span (stable or older attribute names). */
+export interface FailedCall {
+  method: string;
+  host: string;
+  port: number | null;
+  status: number;
+}
+
+/** The call as a trace list row says it: `GET pricing.internal:8443 answered 503`. */
+export function failedCallText(call: FailedCall): string {
+  return `${call.method} ${call.host}${call.port !== null ? `:${call.port}` : ''} answered ${call.status}`;
+}
+
+/**
+ * The kind of a failed trace that recorded no message, only its status, but called a downstream
+ * that answered an error: `HTTP 503: GET <n>.<n>.<n>.<n>:8080 answered 503`. The host is
+ * normalised as a message is (a downstream's pods are one kind); its port and both statuses are
+ * kept: they say which service and how it failed.
+ */
+export function failedCallKindOf(call: FailedCall, httpStatus: number | null): ErrorKind {
+  const pattern = failedCallText({ ...call, host: normaliseErrorMessage(call.host) }).slice(0, MAX_PATTERN_CHARS);
+  return { kind: httpStatus !== null ? `HTTP ${httpStatus}: ${pattern}` : pattern, type: null, pattern, httpStatus };
+}
+
 /** A root span's response status, from the stable or the older attribute name. */
 export function httpStatusOf(value: unknown): number | null {
   const n = typeof value === 'string' && /^\d{3}$/.test(value) ? Number(value) : value;

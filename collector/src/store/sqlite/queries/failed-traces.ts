@@ -1,6 +1,6 @@
 // A failed trace's error and kind, read the same way for the trace list (errorMessage and its
 // errorKind filter) and the Errors page's groups, so a group's link lists exactly its traces.
-import { errorKindOf, httpStatusOf, type ErrorKind } from '../../error-kind';
+import { errorKindOf, failedCallKindOf, failedCallText, httpStatusOf, type ErrorKind, type FailedCall } from '../../error-kind';
 import { spanErrorParts, spanErrorText, type SpanErrorParts } from '../../span-error';
 import { parseSpanEvents } from '../json-rows';
 import type { StatementCache } from './statement-cache';
@@ -27,13 +27,39 @@ const MAX_FAILING_SPANS = 20;
 const CHUNK = 250;
 const NO_TRACE = Buffer.alloc(0);
 const IDS = Array.from({ length: CHUNK }, () => '?').join(',');
-const FAILING_SPANS_SQL = `SELECT trace_id, status_message, events FROM spans
-  WHERE trace_id IN (${IDS}) AND status_code = 2 ORDER BY trace_id, is_root DESC, start_ns`;
+/** OTLP's SPAN_KIND_CLIENT: an outgoing call. */
+const CLIENT = 3;
+/** A failing client span's HTTP call, when it is one (json_extract only for client spans). */
+const CALL_SQL = (stable: string, older: string) => `CASE WHEN kind = ${CLIENT} THEN coalesce(json_extract(attributes, '$."${stable}"'), json_extract(attributes, '$."${older}"')) END`;
+const FAILING_SPANS_SQL = `SELECT trace_id, status_message, events,
+    ${CALL_SQL('http.response.status_code', 'http.status_code')} AS call_status, ${CALL_SQL('http.request.method', 'http.method')} AS call_method,
+    ${CALL_SQL('server.address', 'net.peer.name')} AS call_host, ${CALL_SQL('server.port', 'net.peer.port')} AS call_port
+  FROM spans WHERE trace_id IN (${IDS}) AND status_code = 2 ORDER BY trace_id, is_root DESC, start_ns`;
 const ROOT_STATUS_SQL = `SELECT trace_id, ${ROOT_HTTP_STATUS_SQL} AS http_status FROM spans WHERE trace_id IN (${IDS}) AND is_root = 1`;
 
 interface FailingSpan {
   status_message: string | null;
   events: string | null;
+}
+
+/** A failing span as read for a trace whose root said nothing: its HTTP call's, for a client span. */
+interface FailingSpanRow extends FailingSpan {
+  trace_id: Buffer;
+  call_status: unknown;
+  call_method: unknown;
+  call_host: unknown;
+  call_port: unknown;
+}
+
+/** The first failing client span's HTTP call that answered an error status. */
+function failedCallOf(spans: readonly FailingSpanRow[]): FailedCall | null {
+  for (const span of spans.slice(0, MAX_FAILING_SPANS)) {
+    const status = httpStatusOf(span.call_status);
+    if (status === null || typeof span.call_host !== 'string' || span.call_host === '') continue;
+    const port = Number(span.call_port);
+    return { method: typeof span.call_method === 'string' ? span.call_method : 'HTTP', host: span.call_host, port: Number.isInteger(port) && port > 0 ? port : null, status };
+  }
+  return null;
 }
 
 /** Rows of a statement over trace ids, CHUNK ids a run, by trace (latin1 of the id). */
@@ -62,7 +88,8 @@ export interface FailedRoot {
 
 /**
  * The errors of failed traces, in their order: for each, the first failing span that recorded
- * one, the root's own first (at most 20 failing spans looked at), else the root's HTTP status.
+ * one, the root's own first (at most 20 failing spans looked at), else the root's HTTP status
+ * with the first failing HTTP call's answer (`GET pricing:8443 answered 503`), else the status.
  * The root's own is read with the list; the other spans only for traces whose root said
  * nothing, CHUNK traces a statement (through the trace index), and the roots' status only for
  * those still unexplained. Each distinct error's kind is worked out once. (A statement per
@@ -83,7 +110,7 @@ export function failedTraceErrors(stmts: StatementCache, roots: readonly FailedR
   const errors = roots.map(errorOf);
   const silent = roots.filter((_, i) => errors[i] === null).map((r) => r.trace_id);
   if (silent.length === 0) return errors as TraceError[];
-  const spansOf = rowsByTrace<FailingSpan & { trace_id: Buffer }>(stmts, FAILING_SPANS_SQL, silent);
+  const spansOf = rowsByTrace<FailingSpanRow>(stmts, FAILING_SPANS_SQL, silent);
   roots.forEach((root, i) => {
     if (errors[i] !== null) return;
     // Roots first (this one said nothing; a trace through two services has two), then by start.
@@ -92,5 +119,12 @@ export function failedTraceErrors(stmts: StatementCache, roots: readonly FailedR
   });
   const bare = roots.filter((_, i) => errors[i] === null).map((r) => r.trace_id);
   const statusOf = bare.length > 0 ? rowsByTrace<{ trace_id: Buffer; http_status: unknown }>(stmts, ROOT_STATUS_SQL, bare) : new Map<string, { http_status: unknown }[]>();
-  return errors.map((error, i) => error ?? { text: null, kind: errorKindOf(null, httpStatusOf(statusOf.get((roots[i] as FailedRoot).trace_id.toString('latin1'))?.[0]?.http_status)) });
+  return errors.map((error, i) => {
+    if (error !== null) return error;
+    const key = (roots[i] as FailedRoot).trace_id.toString('latin1');
+    const httpStatus = httpStatusOf(statusOf.get(key)?.[0]?.http_status);
+    // No message anywhere: a downstream that answered an error says more than the status alone.
+    const call = failedCallOf(spansOf.get(key) ?? []);
+    return call !== null ? { text: failedCallText(call), kind: failedCallKindOf(call, httpStatus) } : { text: null, kind: errorKindOf(null, httpStatus) };
+  });
 }
