@@ -81,3 +81,32 @@ test('1,200 stalls the process hardly ran through, then 300 on CPU: the starved 
   const report = all.find((f) => f.kind === 'eventloop.blocking-route' && f.evidence.figures.route === 'GET /report');
   assert.equal(report?.evidence.figures.stalls, 300);
 });
+
+/** `count` gauge points of `name`, one every 200 ms from `fromMs` (OTLP/JSON: one export can hold many). */
+async function sendGaugePoints(service: string, instanceId: string, gauges: { name: string; unit: string; value: number }[], fromMs: number, count: number): Promise<void> {
+  const str = (key: string, v: string) => ({ key, value: { stringValue: v } });
+  const metrics = gauges.map((g) => ({
+    name: g.name,
+    unit: g.unit,
+    gauge: { dataPoints: Array.from({ length: count }, (_, i) => ({ timeUnixNano: (BigInt(fromMs + i * 200) * 1_000_000n).toString(), asDouble: g.value })) },
+  }));
+  const body = { resourceMetrics: [{ resource: { attributes: [str('service.name', service), str('service.instance.id', instanceId)] }, scopeMetrics: [{ scope: { name: 'headroom-test' }, metrics }] }] };
+  const res = await fetch(`${collector.otlpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  await res.arrayBuffer();
+  assert.equal(res.status, 200);
+}
+
+test('a late loop with 1,300 stalls on CPU over 2,400 delay readings: the stalls explain it, every one counted', async () => {
+  const t0 = Date.now() - 540_000;
+  // p99 delay 200 ms and utilisation 0.9 in 2,400 readings: stalls in half of them (1,200) explain the delay.
+  const busy = [{ name: 'nodejs.eventloop.delay.p99', unit: 's', value: 0.2 }, { name: 'nodejs.eventloop.utilization', unit: '1', value: 0.9 }];
+  await sendGaugePoints('late-svc', 'late-1', busy, t0, 2400);
+  await sendLogs(collector.otlpUrl, serviceResource('late-svc', 'late-1'), Array.from({ length: 1300 }, (_, i) => stall(t0 + i * 300, '/report', 150, 140)));
+  // The same readings without a stall: too much work per process.
+  await sendGaugePoints('crowded-svc', 'crowded-1', busy, t0, 2400);
+  const crowded = await findings('crowded-svc');
+  assert.ok(crowded.some((f) => f.kind === 'eventloop.delay'), `a delay finding without stalls; got ${crowded.map((f) => f.kind).join(', ')}`);
+  const late = await findings('late-svc');
+  assert.ok(late.some((f) => f.kind === 'eventloop.blocking-route'), `the route is named; got ${late.map((f) => f.kind).join(', ')}`);
+  assert.equal(late.find((f) => f.kind === 'eventloop.delay'), undefined, 'the 1,300 stalls (not the newest 1,000) explain the delay');
+});

@@ -6,13 +6,16 @@
 // names the culprit instead. A stray stall or two (a GC pause, a descheduled process) does not.
 // And the loop must be busy: a late loop in a mostly idle process is waiting for a CPU (a
 // crowded host), not doing too much.
-import type { EventView, Finding } from '../api-types';
-import { hardlyRan, stallCpuMs } from '../store/stall-cpu';
+import type { Finding } from '../api-types';
 import { finding, gaugeMeans, ms, plural, round, windowWords, type ServiceContext } from './context';
 
-/** Whether the process ran code through the stall (store/stall-cpu.ts; older agents send no CPU time: counted). */
-function onCpu(e: EventView): boolean {
-  return !hardlyRan(e.durationMs, stallCpuMs(e.attributes));
+/**
+ * The process's stalls on CPU in the window, every one counted in SQL (a read of the events
+ * stopped at 1,000): those it hardly ran through (store/stall-cpu.ts) were waits for a CPU.
+ */
+function stallsOnCpu(ctx: ServiceContext, instanceId: string): number {
+  const groups = ctx.storage.stallTally({ service: ctx.service, instanceId, from: ctx.window.from, to: ctx.window.to });
+  return groups.reduce((n, g) => n + (g.hardlyRan ? 0 : g.count), 0);
 }
 
 /** Stalls in at least this share of the intervals explain the delay. */
@@ -30,8 +33,7 @@ export const eventLoopDelayRule = (ctx: ServiceContext): Finding[] => {
     if ((utilisations.get(instanceId)?.mean ?? 0) < t.eventLoopDelayMinUtilization) continue;
     // Stalls on CPU only: one during which the process hardly ran was a wait for a CPU.
     const enough = Math.max(1, Math.ceil(d.count * STALL_SHARE_EXPLAINS));
-    const stalls = ctx.storage.events({ service: ctx.service, instanceId, type: 'stall', from: ctx.window.from, to: ctx.window.to, limit: 1000 });
-    if (stalls.events.filter(onCpu).length >= enough) continue;
+    if (stallsOnCpu(ctx, instanceId) >= enough) continue;
     high.push({ instanceId, p99Ms });
   }
   if (high.length === 0) return [];

@@ -280,8 +280,8 @@ export interface Storage {
   stalls(q: RangeQuery & { service: string }): StallsResponse;
   /** How many events the query matches, however many (events() returns at most its limit). */
   countEvents(q: Omit<EventQuery, 'limit'>): number;
-  /** Every stall of the service in the range, grouped by route, code location and kind (the advisor). */
-  stallTally(q: RangeQuery & { service: string }): StallTally[];
+  /** Every stall of the service (of one process, with `instanceId`) in the range, grouped by route, code location and kind (the advisor). */
+  stallTally(q: RangeQuery & { service: string; instanceId?: string }): StallTally[];
   /**
    * Whether the service ever sent anything the store still holds (at any time, not only in a
    * range): the API answers 404 for a service it has never seen, an alert rule says it waits.

@@ -457,7 +457,7 @@ class SqliteStorageImpl implements SqliteStorage {
   countEvents(q: Omit<EventQuery, 'limit'>) {
     return this.read('events', q.service ?? null, () => this.counts.count(q));
   }
-  stallTally(q: RangeQuery & { service: string }) {
+  stallTally(q: RangeQuery & { service: string; instanceId?: string }) {
     return this.read('the stalls', q.service, () => this.counts.stallTally(q));
   }
   knownService(service: string) {

@@ -34,20 +34,21 @@ interface TallyRow {
 export class EventCountQueries {
   private readonly stmts: StatementCache;
   private readonly tally: Statement;
+  private readonly instanceTally: Statement;
 
   constructor(db: Database) {
     this.stmts = new StatementCache(db);
     // One max() aggregate: SQLite takes the bare columns (instance_id, trace_id, time_ns) from the
     // row holding it (sqlite.org/lang_select.html#bare_columns_in_an_aggregate_query), the
     // group's longest stall.
-    this.tally = db
-      .prepare(`SELECT route, location, agent, hardly_ran, count(*) AS count, sum(d) AS total, max(d) AS max,
+    const tallySql = (where: string): string => `SELECT route, location, agent, hardly_ran, count(*) AS count, sum(d) AS total, max(d) AS max,
           instance_id, trace_id, time_ns, json_group_array(DISTINCT instance_id) AS instances
         FROM (SELECT route, location, instance_id, trace_id, time_ns, coalesce(duration_ms, 0) AS d,
                 ${AGENT} AS agent, ${HARDLY_RAN} AS hardly_ran
-              FROM events WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stall')
-        GROUP BY route, location, agent, hardly_ran`)
-      .safeIntegers(true);
+              FROM events WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stall'${where})
+        GROUP BY route, location, agent, hardly_ran`;
+    this.tally = db.prepare(tallySql('')).safeIntegers(true);
+    this.instanceTally = db.prepare(tallySql(' AND instance_id = ?')).safeIntegers(true);
   }
 
   /** Events of the query's kind in its range; no limit. */
@@ -62,8 +63,10 @@ export class EventCountQueries {
     return (this.stmts.get(sql).safeIntegers(false).get(...params) as { n: number }).n;
   }
 
-  stallTally(q: RangeQuery & { service: string }): StallTally[] {
-    const rows = this.tally.all(q.service, msToNs(q.from), msToNs(q.to)) as TallyRow[];
+  /** The service's stalls in the range (one process's, with `instanceId`), grouped. */
+  stallTally(q: RangeQuery & { service: string; instanceId?: string }): StallTally[] {
+    const range = [q.service, msToNs(q.from), msToNs(q.to)] as const;
+    const rows = (q.instanceId === undefined ? this.tally.all(...range) : this.instanceTally.all(...range, q.instanceId)) as TallyRow[];
     return rows.map((r) => ({
       route: r.route,
       location: r.location,
