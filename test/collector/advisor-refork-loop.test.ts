@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createAdvisor } from '../../collector/src/advisor';
+import { readSeries } from '../../collector/src/alerts/series-reader';
 import type { EventsResponse, Finding } from '../../collector/src/api-types';
 import { eventually, FIXTURES, freePort, RANGE, runApp, startTestCollector, type RunningApp, type TestCollector } from '../agent/support/harness';
 
@@ -65,4 +66,8 @@ test('four workers killed by SIGKILL and re-forked within seconds: a restart loo
   assert.equal(loop.evidence.figures.replacedKilled, 4);
   assert.equal(loop.evidence.figures.replacedWithoutStop, 0);
   assert.match(loop.evidence.summary, /4 killed by a signal their cluster primary did not send/);
+  // The alert series restart.count counts by the same rule (store/process-restarts.ts): the four re-forks.
+  const rule = { series: 'restart.count', service: SERVICE, route: null, instanceId: null, findingKind: null, windowMs: 10 * 60_000, comparison: '>' } as const;
+  assert.equal(readSeries(collector.collector.storage, null, rule, Date.now()), loop.evidence.figures.processRestarts);
+  assert.equal(loop.evidence.figures.processRestarts, 4);
 });

@@ -4,6 +4,7 @@
 // requests pay for. Preloading (warm-up before listen) moves the cost off the users.
 import type { EventView, Finding, InstanceStop } from '../api-types';
 import { instanceStop, stopIsCrash, workerExitStop } from '../store/instance-stop';
+import { RESTART_PREVIOUS_ATTRIBUTE, RESTART_ROLE_ATTRIBUTE, workerExitFailed } from '../store/process-restarts';
 import { finding, ms, plural, round, servingInstances, windowWords, type ServiceContext } from './context';
 
 function median(values: number[]): number {
@@ -15,7 +16,7 @@ function median(values: number[]): number {
 /** A cluster primary only hands out connections: its restart is part of the cluster's, not a serving slot's. */
 function isPrimary(ctx: ServiceContext, e: EventView): boolean {
   const instance = ctx.instances.find((i) => i.instanceId === e.instanceId);
-  const role = e.attributes['headroom.setting.cluster_role'];
+  const role = e.attributes[RESTART_ROLE_ATTRIBUTE];
   return role === 'primary' || (instance !== undefined && servingInstances([instance]).length === 0);
 }
 
@@ -114,7 +115,7 @@ function restartsOf(ctx: ServiceContext, events: EventView[]): Restart[] {
   const out: Restart[] = [];
   const replaced = new Set<string>();
   for (const e of events) {
-    const named = e.attributes['headroom.restart.previous_instance'];
+    const named = e.attributes[RESTART_PREVIOUS_ATTRIBUTE];
     const previous = typeof named === 'string' ? named : null;
     let ending: Ending = 'silent';
     if (previous !== null) {
@@ -128,9 +129,10 @@ function restartsOf(ctx: ServiceContext, events: EventView[]): Restart[] {
   }
   const exits = ctx.storage.events({ service: ctx.service, type: 'worker_exit', from: ctx.window.from, to: ctx.window.to, limit: 1000 }).events;
   for (const x of exits) {
+    // One its primary ended (a rolling restart) is no failure: its replacement's restart event, if
+    // any, counts. The rule is store/process-restarts.ts's, which restart.count counts by.
+    if (!workerExitFailed(x.attributes)) continue;
     const ending = endingOf(workerExitStop(x.timeMs, x.message, x.attributes));
-    // One its primary ended (a rolling restart) is no failure: its replacement's restart event, if any, counts.
-    if (!FAILED.has(ending)) continue;
     const instance = endings.workerExitInstances.get(x.id) ?? null;
     if (instance !== null && replaced.has(instance)) continue;
     out.push({ key: `exit:${x.id}`, timeMs: x.timeMs, instanceId: `exit:${x.id}`, previous: instance, ending });
@@ -163,12 +165,17 @@ function restartLoop(ctx: ServiceContext, all: EventView[]): Finding[] {
   const slots = slotsOf(restarts);
   const groups = groupRestarts(restarts, slots, t.restartGroupMs);
   if (groups.length < t.restartLoopCount) return [];
-  const crashes = ctx.storage.events({ service: ctx.service, type: 'uncaught_exception', from: ctx.window.from, to: ctx.window.to, limit: 1000 }).events;
-  const rejections = ctx.storage.events({ service: ctx.service, type: 'unhandled_rejection', from: ctx.window.from, to: ctx.window.to, limit: 1000 }).events;
+  // Counted in SQL, every one (a read of the events stops at its limit); the newest of each for its message.
+  const errorsOf = (type: 'uncaught_exception' | 'unhandled_rejection') => {
+    const q = { service: ctx.service, type, from: ctx.window.from, to: ctx.window.to };
+    return { count: ctx.storage.countEvents(q), newest: ctx.storage.events({ ...q, limit: 1 }).events };
+  };
+  const crashes = errorsOf('uncaught_exception');
+  const rejections = errorsOf('unhandled_rejection');
   const perSlot = new Map<string, number>();
   for (const slot of slots.values()) perSlot.set(slot, (perSlot.get(slot) ?? 0) + 1);
   const mostBySlot = Math.max(...perSlot.values());
-  const lastCrash = [...crashes, ...rejections].sort((a, b) => b.timeMs - a.timeMs)[0];
+  const lastCrash = [...crashes.newest, ...rejections.newest].sort((a, b) => b.timeMs - a.timeMs)[0];
   const last = restarts[restarts.length - 1] as Restart;
   const together = groups.filter((g) => g.length > 1).length;
   const endings = endingCounts(restarts);
@@ -179,7 +186,7 @@ function restartLoop(ctx: ServiceContext, all: EventView[]): Finding[] {
     title: `${plural(groups.length, 'restart')} in ${windowWords(ctx.asked)}: the service is in a restart loop`,
     summary: `The service restarted ${groups.length} times (${plural(restarts.length, 'process restart')} over ${plural(perSlot.size, 'process slot')}, at most ${mostBySlot} of one slot` +
       `${together > 0 ? `; ${together} of those restarts were several processes within ${ms(t.restartGroupMs)} of each other, counted once` : ''}), the last at ${new Date(last.timeMs).toISOString()}; ` +
-      `${plural(crashes.length, 'uncaught exception')} and ${plural(rejections.length, 'unhandled rejection')} were reported in the same window.` +
+      `${plural(crashes.count, 'uncaught exception')} and ${plural(rejections.count, 'unhandled rejection')} were reported in the same window.` +
       (lastCrash?.message ? ` Latest: ${lastCrash.message.slice(0, 200)}` : '') +
       endingWords(endings),
     figures: {
@@ -187,8 +194,8 @@ function restartLoop(ctx: ServiceContext, all: EventView[]): Finding[] {
       processRestarts: restarts.length,
       processSlots: perSlot.size,
       mostRestartsOfOneSlot: mostBySlot,
-      uncaughtExceptions: crashes.length,
-      unhandledRejections: rejections.length,
+      uncaughtExceptions: crashes.count,
+      unhandledRejections: rejections.count,
       lastRestart: new Date(last.timeMs).toISOString(),
       replacedCrashed: endings.crashed,
       replacedExitedWithError: endings.failedExit,

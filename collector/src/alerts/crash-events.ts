@@ -7,18 +7,17 @@
 // reported by its primary: one crash. A process that crashed fatally also sends an
 // `uncaught_exception` event; that is not counted. A standalone process killed by SIGKILL sends
 // nothing: that one shows as a restart (`restart.count`) or as silence.
-import type { EventView } from '../api-types';
 import { stopIsCrash } from '../store/instance-stop';
 import type { InstanceEndings } from '../store/storage';
 
-/** The crashes among the endings at or after `from`, and the worker exits that named no instance. */
-export function countCrashes(endings: InstanceEndings, workerExits: Pick<EventView, 'id' | 'attributes'>[], from: number, instanceId: string | null): number {
-  let n = 0;
+/**
+ * The crashes among the endings at or after `from`, plus the window's worker exits that named no
+ * instance and that their primary did not ask for (counted in SQL: Storage.countUnnamedWorkerExits).
+ */
+export function countCrashes(endings: InstanceEndings, unnamedWorkerExits: number, from: number, instanceId: string | null): number {
+  let n = unnamedWorkerExits;
   for (const [id, stop] of endings.stops) {
     if (stop.at >= from && (instanceId === null || id === instanceId) && stopIsCrash(stop)) n++;
-  }
-  for (const e of workerExits) {
-    if (!endings.workerExitInstances.has(e.id) && e.attributes['headroom.worker.intended'] !== true) n++;
   }
   return n;
 }

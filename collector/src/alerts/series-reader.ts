@@ -18,8 +18,6 @@ export interface FindingsSource {
 type RuleScope = Pick<AlertRule, 'series' | 'service' | 'route' | 'instanceId' | 'findingKind' | 'windowMs' | 'comparison'>;
 
 const MINUTE_MS = 60_000;
-/** Worker exits read per window for crash.count (each a process that ended). */
-const EVENT_LIMIT = 1000;
 
 export function windowOf(rule: Pick<AlertRule, 'windowMs'>, now: number): { from: number; to: number } {
   // Whole minutes: a minute rollup overlapping the window start belongs to it.
@@ -143,16 +141,18 @@ export function readSeriesWithCount(storage: Storage, findings: FindingsSource |
       return requestValue(w.queueWaitMs, w.requests);
     }
     case 'stall.count':
-    case 'restart.count':
       // Counted in SQL: a read of the events stops at its limit (1,000 stalls read as 1,000).
-      return value(storage.countEvents({ ...range, ...scope, type: rule.series === 'stall.count' ? 'stall' : 'restart' }));
+      return value(storage.countEvents({ ...range, ...scope, type: 'stall' }));
+    case 'restart.count':
+      // By the advisor's rule (store/process-restarts.ts): a re-forked cluster worker is a restart too.
+      return value(storage.countRestarts({ ...range, ...scope }));
     case 'crash.count': {
       // Processes that ended in the window, each once; those that crashed (crash-events.ts). Read
       // from a lookback before it, so a worker whose stop came just before the window is not
       // counted again on its primary's report of it in the window.
       const endings = storage.instanceEndings({ from: range.from - STOP_LOOKBACK_MS, to: range.to, service: rule.service });
-      const exits = storage.events({ ...range, ...scope, type: 'worker_exit', limit: EVENT_LIMIT }).events;
-      return value(countCrashes(endings, exits, range.from, rule.instanceId));
+      const unnamedExits = storage.countUnnamedWorkerExits({ ...range, ...scope });
+      return value(countCrashes(endings, unnamedExits, range.from, rule.instanceId));
     }
     case 'advisor.finding': {
       if (findings === null) return value(null);

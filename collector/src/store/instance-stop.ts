@@ -12,9 +12,9 @@ export const STOP_SIGNAL_ATTRIBUTE = 'headroom.stop.signal';
 export const STOP_EXIT_CODE_ATTRIBUTE = 'headroom.stop.exit_code';
 /** The exited worker's pid in its primary's `worker_exit` event: how the event names the instance. */
 export const WORKER_PID_ATTRIBUTE = 'headroom.worker.pid';
-const WORKER_SIGNAL_ATTRIBUTE = 'headroom.worker.signal';
-const WORKER_EXIT_CODE_ATTRIBUTE = 'headroom.worker.exit_code';
-const WORKER_INTENDED_ATTRIBUTE = 'headroom.worker.intended';
+export const WORKER_SIGNAL_ATTRIBUTE = 'headroom.worker.signal';
+export const WORKER_EXIT_CODE_ATTRIBUTE = 'headroom.worker.exit_code';
+export const WORKER_INTENDED_ATTRIBUTE = 'headroom.worker.intended';
 
 /**
  * How far before a process's last report its stop event can lie: the agent sends the event and

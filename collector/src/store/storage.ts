@@ -280,6 +280,10 @@ export interface Storage {
   stalls(q: RangeQuery & { service: string }): StallsResponse;
   /** How many events the query matches, however many (events() returns at most its limit). */
   countEvents(q: Omit<EventQuery, 'limit'>): number;
+  /** The service's process restarts in the range, every one (store/process-restarts.ts; restart.count). */
+  countRestarts(q: RangeQuery & { service: string; instanceId?: string }): number;
+  /** The worker exits in the range that named no instance and that their primary did not ask for (crash.count). */
+  countUnnamedWorkerExits(q: RangeQuery & { service: string; instanceId?: string }): number;
   /** Every stall of the service (of one process, with `instanceId`) in the range, grouped by route, code location and kind (the advisor). */
   stallTally(q: RangeQuery & { service: string; instanceId?: string }): StallTally[];
   /**

@@ -457,6 +457,12 @@ class SqliteStorageImpl implements SqliteStorage {
   countEvents(q: Omit<EventQuery, 'limit'>) {
     return this.read('events', q.service ?? null, () => this.counts.count(q));
   }
+  countRestarts(q: RangeQuery & { service: string; instanceId?: string }) {
+    return this.read('the restarts', q.service, () => this.counts.countRestarts(q));
+  }
+  countUnnamedWorkerExits(q: RangeQuery & { service: string; instanceId?: string }) {
+    return this.read('the worker exits', q.service, () => this.counts.countUnnamedWorkerExits(q));
+  }
   stallTally(q: RangeQuery & { service: string; instanceId?: string }) {
     return this.read('the stalls', q.service, () => this.counts.stallTally(q));
   }

@@ -1,12 +1,17 @@
-// Events counted in SQL rather than read: how many of a type a range holds (the alert rules
-// stall.count and restart.count), and a service's stalls grouped by route, code location and
-// kind (the advisor's event-loop rules). A read of the events themselves stops at its limit, so
-// a busy hour's counts covered only its newest 1,000 stalls.
+// Events counted in SQL rather than read: how many of a type a range holds (the alert rule
+// stall.count), the process restarts (restart.count) and the worker exits that named no process
+// (crash.count), and a service's stalls grouped by route, code location and kind (the advisor's
+// event-loop rules). A read of the events themselves stops at its limit, so a busy hour's counts
+// covered only its newest 1,000 stalls.
 import type { Database, Statement } from 'better-sqlite3';
+import { WORKER_EXIT_CODE_ATTRIBUTE, WORKER_INTENDED_ATTRIBUTE, WORKER_SIGNAL_ATTRIBUTE } from '../../instance-stop';
+import { RESTART_PREVIOUS_ATTRIBUTE, RESTART_ROLE_ATTRIBUTE } from '../../process-restarts';
 import type { EventQuery, RangeQuery, StallTally } from '../../storage';
 import { HARDLY_RAN_SHARE, STALL_CPU_ATTRIBUTE } from '../../stall-cpu';
 import { STALL_AGENT_ATTRIBUTE } from '../../stall-agent';
 import { msToNs, nsToMs } from '../../time-buckets';
+import { PRIMARY_SQL } from './gauge-queries';
+import { NAMED_WORKER_EXITS_SQL } from './instance-endings';
 import { StatementCache } from './statement-cache';
 
 // stall-cpu.ts's hardlyRan in SQL: a CPU time that is a number of at least 0 and under a third
@@ -16,6 +21,21 @@ const HARDLY_RAN = `CASE WHEN json_type(attributes, '$."${STALL_CPU_ATTRIBUTE}"'
     AND json_extract(attributes, '$."${STALL_CPU_ATTRIBUTE}"') < duration_ms * ${HARDLY_RAN_SHARE} THEN 1 ELSE 0 END`;
 // stall-agent.ts's agentStall: a JSON true reads as 1 (json_type tells it from the number 1).
 const AGENT = `CASE WHEN json_type(attributes, '$."${STALL_AGENT_ATTRIBUTE}"') = 'true' THEN 1 ELSE 0 END`;
+
+const attribute = (table: string, name: string): string => `${table}.attributes, '$."${name}"'`;
+// The primary's word that it did not mean the exit: intended is not a JSON true.
+const UNINTENDED = `coalesce(json_type(${attribute('e', WORKER_INTENDED_ATTRIBUTE)}), '') <> 'true'`;
+// process-restarts.ts's workerExitFailed: a signal (text) the primary did not mean, or without
+// one an integer exit code other than 0.
+const FAILED_WORKER_EXIT = `((json_type(${attribute('e', WORKER_SIGNAL_ATTRIBUTE)}) = 'text' AND ${UNINTENDED})
+    OR (coalesce(json_type(${attribute('e', WORKER_SIGNAL_ATTRIBUTE)}), '') <> 'text'
+      AND json_type(${attribute('e', WORKER_EXIT_CODE_ATTRIBUTE)}) = 'integer' AND json_extract(${attribute('e', WORKER_EXIT_CODE_ATTRIBUTE)}) <> 0))`;
+// process-restarts.ts: the restart events of serving processes (not a cluster primary's: its
+// start event said so, or its instance did). Parameters: service, from, to, service.
+const SERVING_RESTARTS = `SELECT r.instance_id, json_extract(${attribute('r', RESTART_PREVIOUS_ATTRIBUTE)}) AS previous FROM events r
+    WHERE r.service = ? AND r.time_ns >= ? AND r.time_ns < ? AND r.type = 'restart'
+      AND coalesce(json_extract(${attribute('r', RESTART_ROLE_ATTRIBUTE)}), '') <> 'primary'
+      AND r.instance_id NOT IN (SELECT instance_id FROM instances WHERE service = ? AND (${PRIMARY_SQL}))`;
 
 interface TallyRow {
   route: string | null;
@@ -60,6 +80,38 @@ export class EventCountQueries {
       sql += ` AND ${column} = ?`;
       params.push(value);
     }
+    return (this.stmts.get(sql).safeIntegers(false).get(...params) as { n: number }).n;
+  }
+
+  /**
+   * The process restarts of the service in the range (process-restarts.ts): restart events of
+   * serving processes, and the worker exits their primaries did not ask for that no restart event
+   * names. With `instanceId`, that process's restart events (an exit names the worker that died,
+   * not the one forked in its place).
+   */
+  countRestarts(q: RangeQuery & { service: string; instanceId?: string }): number {
+    const range = [q.service, msToNs(q.from), msToNs(q.to)] as const;
+    if (q.instanceId !== undefined) {
+      const sql = `SELECT count(*) AS n FROM (${SERVING_RESTARTS}) WHERE instance_id = ?`;
+      return (this.stmts.get(sql).safeIntegers(false).get(...range, q.service, q.instanceId) as { n: number }).n;
+    }
+    const sql = `WITH restarts AS (${SERVING_RESTARTS}), named AS (${NAMED_WORKER_EXITS_SQL})
+      SELECT (SELECT count(*) FROM restarts) + (SELECT count(*) FROM events e
+        WHERE e.service = ? AND e.time_ns >= ? AND e.time_ns < ? AND e.type = 'worker_exit' AND ${FAILED_WORKER_EXIT}
+          AND NOT EXISTS (SELECT 1 FROM named n JOIN restarts r ON r.previous = n.instance_id WHERE n.id = e.id)) AS n`;
+    return (this.stmts.get(sql).safeIntegers(false).get(...range, q.service, ...range, ...range) as { n: number }).n;
+  }
+
+  /**
+   * The worker exits in the range, reported by `instanceId` when given, that name no instance
+   * (a worker that never reported) and that their primary did not ask for (crash.count).
+   */
+  countUnnamedWorkerExits(q: RangeQuery & { service: string; instanceId?: string }): number {
+    const range = [q.service, msToNs(q.from), msToNs(q.to)] as const;
+    const sql = `SELECT count(*) AS n FROM events e
+      WHERE e.service = ? AND e.time_ns >= ? AND e.time_ns < ? AND e.type = 'worker_exit'${q.instanceId === undefined ? '' : ' AND e.instance_id = ?'}
+        AND ${UNINTENDED} AND e.id NOT IN (SELECT id FROM (${NAMED_WORKER_EXITS_SQL}))`;
+    const params = q.instanceId === undefined ? [...range, ...range] : [...range, q.instanceId, ...range];
     return (this.stmts.get(sql).safeIntegers(false).get(...params) as { n: number }).n;
   }
 

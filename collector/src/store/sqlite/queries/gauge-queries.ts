@@ -28,7 +28,7 @@ export function aliveWindow(q: RangeQuery, now: number): { since: number; end: n
 }
 
 /** A cluster primary: its start event's setting, or its resource (text from the app). */
-const PRIMARY_SQL = `(json_valid(settings) AND json_extract(settings, '$.cluster_role') = 'primary')
+export const PRIMARY_SQL = `(json_valid(settings) AND json_extract(settings, '$.cluster_role') = 'primary')
   OR (json_valid(resource) AND json_extract(resource, '$."headroom.cluster.role"') = 'primary')`;
 
 /**

@@ -14,15 +14,23 @@ import type { StatementCache } from './statement-cache';
  * The ending events of the service's instances in a time range: columns instance_id, id, type,
  * time_ns, message, attributes. Parameters: endingParams.
  */
-const ENDING_EVENTS_SQL = `SELECT instance_id, id, type, time_ns, message, attributes FROM events
-    WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stop'
-  UNION ALL
-  SELECT w.instance_id, e.id, e.type, e.time_ns, e.message, e.attributes FROM events e
+const WORKER_EXIT_NAMES = `FROM events e
     JOIN instances p ON p.service = e.service AND p.instance_id = e.instance_id
     JOIN instances w ON w.service = e.service AND w.host = p.host AND w.instance_id <> p.instance_id
       AND w.pid = json_extract(e.attributes, '$."${WORKER_PID_ATTRIBUTE}"')
       AND e.time_ns >= coalesce(w.started_ms, w.first_seen_ms) * 1000000
     WHERE e.service = ? AND e.time_ns >= ? AND e.time_ns < ? AND e.type = 'worker_exit'`;
+
+const ENDING_EVENTS_SQL = `SELECT instance_id, id, type, time_ns, message, attributes FROM events
+    WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stop'
+  UNION ALL
+  SELECT w.instance_id, e.id, e.type, e.time_ns, e.message, e.attributes ${WORKER_EXIT_NAMES}`;
+
+/**
+ * The service's worker exits in a time range that name an instance (the worker that exited):
+ * columns id, instance_id. Parameters: service, from and to in ns.
+ */
+export const NAMED_WORKER_EXITS_SQL = `SELECT e.id, w.instance_id ${WORKER_EXIT_NAMES}`;
 
 /** The instances that ended in a range, for `instance_id NOT IN (…)`; parameters: endingParams. */
 export const ENDED_INSTANCES_SQL = `SELECT instance_id FROM (${ENDING_EVENTS_SQL})`;
