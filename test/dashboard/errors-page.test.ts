@@ -131,26 +131,35 @@ test('at 800 and 390 px the page fits its width: the table scrolls in its own bo
   }
 });
 
-test("an example's descenders are not clipped: an underscore in it stays visible", async () => {
+/**
+ * Pixels between the bottom of an underscore's ink (the lowest glyph) and the bottom of a
+ * one-line box of text: a box that hides its overflow (for an ellipsis) clips what is below.
+ */
+function roomBelowUnderscore(node: Element): number {
+  const style = getComputedStyle(node);
+  const ctx = document.createElement('canvas').getContext('2d') as CanvasRenderingContext2D;
+  ctx.font = `${style.fontSize} ${style.fontFamily}`;
+  const m = ctx.measureText('_');
+  const height = node.getBoundingClientRect().height;
+  // Below the baseline: half the leading, then the font's descent, less the underscore's ink.
+  return (height - m.fontBoundingBoxAscent - m.fontBoundingBoxDescent) / 2 + m.fontBoundingBoxDescent - m.actualBoundingBoxDescent;
+}
+
+test("a message's underscores stay visible: the example, and the error line of the kind's traces", async () => {
   await data();
   const page = await rig.browser.newPage({ viewport: { width: 390, height: 900 } });
   try {
     await page.goto(`${rig.collector.httpUrl}/services/${SERVICE}/errors?range=1h`);
     const example = page.getByTestId('error-example').first();
     await example.waitFor();
-    // The one-line example hides what overflows its box (for its ellipsis): the ink of an
-    // underscore, the lowest glyph, must end inside the box, with a pixel to spare for where the
-    // row falls between pixels ('ord_185x9k' read 'ord 185x9k' at 390 px).
-    const room = await example.evaluate((node) => {
-      const style = getComputedStyle(node);
-      const ctx = document.createElement('canvas').getContext('2d') as CanvasRenderingContext2D;
-      ctx.font = `${style.fontSize} ${style.fontFamily}`;
-      const m = ctx.measureText('_');
-      const height = node.getBoundingClientRect().height;
-      // Below the baseline: half the leading, then the font's descent, less the underscore's ink.
-      return (height - m.fontBoundingBoxAscent - m.fontBoundingBoxDescent) / 2 + m.fontBoundingBoxDescent - m.actualBoundingBoxDescent;
-    });
-    assert.ok(room >= 1, `${room.toFixed(2)} px below an underscore's ink`);
+    // A pixel to spare for where the row falls between pixels ('ord_185x9k' read 'ord 185x9k' at 390 px).
+    const exampleRoom = await example.evaluate(roomBelowUnderscore);
+    assert.ok(exampleRoom >= 1, `example: ${exampleRoom.toFixed(2)} px below an underscore's ink`);
+    await page.goto(`${rig.collector.httpUrl}/services/${SERVICE}/traces?range=1h&errorKind=${encodeURIComponent('NotFoundError: user <n> not found')}`);
+    const line = page.locator('.trace-error-line').first();
+    await line.waitFor();
+    const lineRoom = await line.evaluate(roomBelowUnderscore);
+    assert.ok(lineRoom >= 1, `trace list: ${lineRoom.toFixed(2)} px below an underscore's ink`);
   } finally {
     await page.close();
   }
