@@ -152,5 +152,9 @@ describe('headroom start options', () => {
       assert.ok(help.includes(`--${setting.flag}`), setting.flag);
       assert.ok(help.includes(setting.env), setting.env);
     }
+    // Both ports take 0 (any free port); the help said so of the OTLP port only (QA of the README).
+    assert.equal(parseStartCommand(['--http-port', '0'], {}).config.httpPort, 0);
+    assert.match(help, /--otlp-port N +.*0 = any free port/);
+    assert.match(help, /--http-port N +.*0 = any free port/);
   });
 });

@@ -97,7 +97,7 @@ export const START_SETTINGS: readonly StartSetting[] = [
     flag: 'http-port',
     env: 'HEADROOM_HTTP_PORT',
     value: 'N',
-    help: `dashboard, API, live stream, /healthz, /metrics port (default ${DEFAULTS.httpPort})`,
+    help: `dashboard, API, live stream, /healthz, /metrics port (default ${DEFAULTS.httpPort}; 0 = any free port)`,
     apply(config, raw) {
       const port = parsePort(raw);
       if (port === null) return 'must be a port number, 0 to 65535';
@@ -182,7 +182,7 @@ export const START_SETTINGS: readonly StartSetting[] = [
     flag: 'trace-workers',
     env: 'HEADROOM_TRACE_WORKERS',
     value: 'N',
-    help: 'threads decoding trace requests beside the one writing SQLite (default: one per core beyond the first, at most 4; 0 = none)',
+    help: 'threads decoding trace requests beside the one writing SQLite, 0 to 16 (default: one per core beyond the first, at most 4; 0 = none)',
     apply(config, raw) {
       const n = /^\d{1,2}$/.test(raw) ? Number(raw) : NaN;
       if (!(n >= 0 && n <= 16)) return 'must be a whole number from 0 to 16';

@@ -1,5 +1,5 @@
 // Apdex T of a service: the resource attribute `headroom.apdex_t_ms` (set by the agent from
-// HEADROOM_APDEX_T_MS), read defensively since it comes from the app.
+// HEADROOM_APDEX_T), read defensively since it comes from the app.
 import type { Attributes } from '../../model';
 
 const MAX_T_MS = 600_000;
