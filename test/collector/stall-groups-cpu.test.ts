@@ -44,3 +44,34 @@ test("stall groups count the stalls whose process hardly ran (a stall without a 
   assert.equal(status, 200);
   assert.deepEqual(body.groups.map((g) => [g.route, g.count, g.hardlyRan, g.agent]).sort(), [[null, 1, 0, 1], ['GET /busy', 1, 0, 0], ['GET /items', 5, 3, 0]]);
 });
+
+test('route= answers that route\'s groups, also when the service has 500 bigger groups elsewhere; a malformed route is 400', async () => {
+  const t0 = Date.now() - 120_000;
+  const stall = (i: number, durationMs: number, route: string, line: number) => ({
+    timeMs: t0 + i * 10,
+    attributes: {
+      'event.name': 'headroom.eventloop.stall', 'headroom.stall.duration_ms': durationMs, 'headroom.stall.cpu_ms': durationMs, 'http.route': route, 'http.request.method': 'GET',
+      'code.function': 'work', 'code.filepath': '/app/work.js', 'code.lineno': line,
+    },
+  });
+  // 501 code locations of /big, each longer than /small's one stall.
+  await sendLogs(collector.otlpUrl, serviceResource('catalog', 'catalog-1'), [
+    ...Array.from({ length: 501 }, (_, i) => stall(i, 400, '/big', i + 1)),
+    stall(600, 120, '/small', 9),
+  ]);
+  await collector.storage.flush();
+  const url = `${collector.httpUrl}/api/services/catalog/stalls?range=15m`;
+  const all = await getJson<StallsResponse>(url);
+  assert.equal(all.body.groups.length, 500);
+  assert.ok(all.body.groups.every((g) => g.route === 'GET /big'), 'the top 500 are /big\'s');
+  const small = await getJson<StallsResponse>(`${url}&route=${encodeURIComponent('GET /small')}`);
+  assert.equal(small.status, 200);
+  assert.deepEqual(small.body.groups.map((g) => [g.route, g.location, g.count, g.totalMs]), [['GET /small', 'work (/app/work.js:9)', 1, 120]]);
+  const big = await getJson<StallsResponse>(`${url}&route=GET+%2Fbig`);
+  assert.equal(big.body.groups.length, 500);
+  const none = await getJson<StallsResponse>(`${url}&route=${encodeURIComponent("GET /x' OR 1=1 --")}`);
+  assert.equal(none.status, 200);
+  assert.deepEqual(none.body.groups, []);
+  const bad = await getJson<{ error: { code: string } }>(`${url}&route=${encodeURIComponent('/small')}`);
+  assert.equal(bad.status, 400);
+});

@@ -112,3 +112,23 @@ test("no frame shows the previous filter's data: 'show all routes' never paints 
     await page.close();
   }
 });
+
+test("a route outside the service's 500 biggest stall groups still shows its stalls (the API narrows to the route)", async () => {
+  const service = 'catalog';
+  const t0 = Date.now() - 240_000;
+  // 501 routes stalling 400 ms each, and /small once for 120 ms: the service's top 500 groups leave it out.
+  await postStalls(rig.collector.otlpUrl, [
+    ...Array.from({ length: 501 }, (_, i) => ({ service, instanceId: 'catalog-1', startMs: t0 + i * 10, durationMs: 400, cpuMs: 390, route: `/big-${i}`, method: 'GET' })),
+    { service, instanceId: 'catalog-1', startMs: t0 + 10_000, durationMs: 120, cpuMs: 110, route: '/small', method: 'GET' },
+  ]);
+  await eventually('the stalls stored', () => api<StallsResponse>(rig.collector.httpUrl, `/api/services/${service}/stalls?range=15m`), (r) => r.groups.length === 500);
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/${service}/event-loop?route=${encodeURIComponent('GET /small')}`);
+    const table = page.getByTestId('stalls-table');
+    await table.locator('tbody tr').first().waitFor();
+    assert.deepEqual(await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-route'))), ['GET /small']);
+  } finally {
+    await page.close();
+  }
+});

@@ -117,7 +117,8 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now, 
   });
 
   router.get('/services/:service/stalls', (req: Request<ServiceParams>, res: Response<StallsResponse>) => {
-    res.json(storage.stalls({ ...rangeParams(query(req), now()), service: serviceParam(req.params.service) }));
+    const route = transactionRouteParam(query(req));
+    res.json(storage.stalls({ ...rangeParams(query(req), now()), service: serviceParam(req.params.service), ...(route !== undefined && { route }) }));
   });
 
   router.get('/services/:service/errors', (req: Request<ServiceParams>, res: Response<ErrorGroupsResponse>) => {

@@ -277,7 +277,8 @@ export interface Storage {
   events(q: EventQuery): EventsResponse;
   /** The service's processes that ended in the range, and the worker exits that named one (crash.count). */
   instanceEndings(q: RangeQuery & { service: string }): InstanceEndings;
-  stalls(q: RangeQuery & { service: string }): StallsResponse;
+  /** The service's stalls grouped by route and code location (the top 500); with `route`, that route's. */
+  stalls(q: RangeQuery & { service: string; route?: string }): StallsResponse;
   /** How many events the query matches, however many (events() returns at most its limit). */
   countEvents(q: Omit<EventQuery, 'limit'>): number;
   /** The service's process restarts in the range, every one (store/process-restarts.ts; restart.count). */

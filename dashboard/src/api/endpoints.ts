@@ -45,8 +45,9 @@ export const api = {
   instances: (service: string, range: TimeRangeSpec, signal?: AbortSignal) =>
     getJson<InstancesResponse>(apiUrl(`${svc(service)}/instances`, rangeParams(range)), signal),
 
-  stalls: (service: string, range: TimeRangeSpec, signal?: AbortSignal) =>
-    getJson<StallsResponse>(apiUrl(`${svc(service)}/stalls`, rangeParams(range)), signal),
+  /** With a route, that route's groups (not picked from the service's top 500). */
+  stalls: (service: string, range: TimeRangeSpec, signal?: AbortSignal, route: string | null = null) =>
+    getJson<StallsResponse>(apiUrl(`${svc(service)}/stalls`, { ...rangeParams(range), route }), signal),
 
   errors: (service: string, range: TimeRangeSpec, signal?: AbortSignal) =>
     getJson<ErrorGroupsResponse>(apiUrl(`${svc(service)}/errors`, rangeParams(range)), signal),

@@ -71,8 +71,8 @@ export function EventLoopPage({ service }: { service: string }) {
   const route = view.route;
   const rangeKey = JSON.stringify(view.range);
   const [refresh, trigger] = useThrottledRefresh(5000);
-  // The stalls API groups the whole service (its top 500 groups); a route's are picked from them.
-  const stalls = useApi(`stalls:${service}:${rangeKey}`, (s) => api.stalls(service, view.range, s), [resyncVersion, refresh]);
+  // The API narrows to the route: its groups may be outside the service's top 500.
+  const stalls = useApi(`stalls:${service}:${route}:${rangeKey}`, (s) => api.stalls(service, view.range, s, route), [resyncVersion, refresh]);
   const events = useApi(`stall-events:${service}:${route}:${rangeKey}`, (s) => api.events(view.range, { service, route, type: 'stall', limit: 1000 }, s), [resyncVersion]);
   const instances = useApi(`inst:${service}:${rangeKey}`, (s) => api.instanceSeries(service, view.range, s), [resyncVersion, refresh]);
   const list = useApi(`instances:${service}:${rangeKey}`, (s) => api.instances(service, view.range, s), [resyncVersion, refresh]);
@@ -121,7 +121,7 @@ export function EventLoopPage({ service }: { service: string }) {
       <h2>Stalls by route and code location</h2>
       <Async state={stalls} what="stall groups">
         {(data) => {
-          const groups = route === null ? data.groups : data.groups.filter((g) => g.route === route);
+          const groups = data.groups;
           return groups.length === 0 ? (
             <EmptyNote>{`No event-loop stalls${route === null ? '' : ` in ${route}`} in this range: no callback blocked the loop past the threshold.`}</EmptyNote>
           ) : (

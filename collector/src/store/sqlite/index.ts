@@ -451,7 +451,7 @@ class SqliteStorageImpl implements SqliteStorage {
   instanceEndings(q: RangeQuery & { service: string }) {
     return this.read('the instance endings', q.service, () => this.raw.endings(q));
   }
-  stalls(q: RangeQuery & { service: string }) {
+  stalls(q: RangeQuery & { service: string; route?: string }) {
     return this.read('the stalls', q.service, () => this.raw.stalls(q));
   }
   countEvents(q: Omit<EventQuery, 'limit'>) {

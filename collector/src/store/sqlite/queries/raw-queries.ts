@@ -282,18 +282,19 @@ export class RawQueries {
     };
   }
 
-  stalls(q: RangeQuery & { service: string }): StallsResponse {
+  /** With `route`, that route's groups: picked from the service's top 500 they were missing when the route was not among them. */
+  stalls(q: RangeQuery & { service: string; route?: string }): StallsResponse {
     const rows = this.stmts
       .get(`SELECT route, location, count(*) AS count, coalesce(sum(duration_ms), 0) AS total,
               coalesce(max(duration_ms), 0) AS max, max(time_ns) AS last,
               sum(CASE WHEN json_extract(attributes, ?) < duration_ms * ? THEN 1 ELSE 0 END) AS hardly_ran,
               sum(CASE WHEN json_extract(attributes, ?) = 1 THEN 1 ELSE 0 END) AS agent
-            FROM events WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stall'
+            FROM events WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stall'${q.route === undefined ? '' : ' AND route = ?'}
             GROUP BY route, location ORDER BY total DESC LIMIT 500`)
       .safeIntegers(true)
       // stall-cpu.ts's hardlyRan, in SQL: a missing CPU time compares as NULL, so not counted.
       // A JSON true reads as 1.
-      .all(`$."${STALL_CPU_ATTRIBUTE}"`, HARDLY_RAN_SHARE, `$."${STALL_AGENT_ATTRIBUTE}"`, q.service, msToNs(q.from), msToNs(q.to)) as {
+      .all(`$."${STALL_CPU_ATTRIBUTE}"`, HARDLY_RAN_SHARE, `$."${STALL_AGENT_ATTRIBUTE}"`, q.service, msToNs(q.from), msToNs(q.to), ...(q.route === undefined ? [] : [q.route])) as {
       route: string | null;
       location: string | null;
       count: bigint;
