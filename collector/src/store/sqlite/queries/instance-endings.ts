@@ -10,10 +10,7 @@ import { msToNs, nsToMs } from '../../time-buckets';
 import { parseJsonObject } from '../json-rows';
 import type { StatementCache } from './statement-cache';
 
-/**
- * The ending events of the service's instances in a time range: columns instance_id, id, type,
- * time_ns, message, attributes. Parameters: endingParams.
- */
+// A primary's worker exits joined to the instance each names (e the exit, w the worker).
 const WORKER_EXIT_NAMES = `FROM events e
     JOIN instances p ON p.service = e.service AND p.instance_id = e.instance_id
     JOIN instances w ON w.service = e.service AND w.host = p.host AND w.instance_id <> p.instance_id
@@ -21,6 +18,10 @@ const WORKER_EXIT_NAMES = `FROM events e
       AND e.time_ns >= coalesce(w.started_ms, w.first_seen_ms) * 1000000
     WHERE e.service = ? AND e.time_ns >= ? AND e.time_ns < ? AND e.type = 'worker_exit'`;
 
+/**
+ * The ending events of the service's instances in a time range: columns instance_id, id, type,
+ * time_ns, message, attributes. Parameters: endingParams.
+ */
 const ENDING_EVENTS_SQL = `SELECT instance_id, id, type, time_ns, message, attributes FROM events
     WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stop'
   UNION ALL
