@@ -27,10 +27,9 @@ function packageType(startDir: string): string | null {
   return null;
 }
 
-export function appIsEsm(main: string | undefined, env: Record<string, string | undefined>): boolean {
-  const forced = env.HEADROOM_ESM?.trim().toLowerCase();
-  if (forced === 'true' || forced === '1') return true;
-  if (forced === 'false' || forced === '0') return false;
+/** `forced`: HEADROOM_ESM as read with the other settings (null: not set). */
+export function appIsEsm(main: string | undefined, forced: boolean | null): boolean {
+  if (forced !== null) return forced;
   if (!main) return false;
   if (/\.m[jt]s$/.test(main)) return true;
   if (/\.c[jt]s$/.test(main)) return false;

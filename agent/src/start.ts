@@ -34,7 +34,7 @@ export function start(options: { esmHook: boolean }): RunningAgent | null {
     // Loaded lazily: with HEADROOM_ENABLED=false none of the SDK is even required.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { startAgent } = require('./agent') as typeof import('./agent');
-    const agent = startAgent(settings, env, { esmHook: options.esmHook && appIsEsm(process.argv[1], env) });
+    const agent = startAgent(settings, env, { esmHook: options.esmHook && appIsEsm(process.argv[1], settings.esm) });
     g[kAgent] = agent;
     return agent;
   } catch (err) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readSettings } from '../../agent/src/config/settings';
 import { packageNameFrom } from '../../agent/src/config/service-name';
+import { appIsEsm } from '../../agent/src/esm-hook';
 
 test('defaults', () => {
   const { settings, problems } = readSettings({});
@@ -104,4 +105,17 @@ test('HEADROOM_DB_STATEMENT: sanitized by default, raw on request, anything else
   const bad = readSettings({ HEADROOM_DB_STATEMENT: 'off' });
   assert.equal(bad.settings.dbStatement, 'sanitized');
   assert.match(bad.problems.join('\n'), /HEADROOM_DB_STATEMENT="off"/);
+});
+
+test('HEADROOM_ESM forces the loader hook with the words of the other switches, and a bad value is said', () => {
+  // It was read apart from the other settings: "yes" or "on" was silently auto, and a typo no warning (QA of docs/agent.md).
+  assert.equal(readSettings({}).settings.esm, null);
+  assert.equal(readSettings({ HEADROOM_ESM: 'yes' }).settings.esm, true);
+  assert.equal(readSettings({ HEADROOM_ESM: 'OFF' }).settings.esm, false);
+  const { settings, problems } = readSettings({ HEADROOM_ESM: 'module' });
+  assert.equal(settings.esm, null);
+  assert.deepEqual(problems, ['HEADROOM_ESM="module" (want true or false)']);
+  assert.equal(appIsEsm('/srv/app.mjs', false), false);
+  assert.equal(appIsEsm('/srv/app.cjs', true), true);
+  assert.equal(appIsEsm('/srv/app.mjs', null), true);
 });

@@ -37,6 +37,8 @@ export interface AgentSettings {
   shutdownTimeoutMs: number;
   /** HEADROOM_DB_STATEMENT: SQL query text with its literals replaced by `?` (default), or as recorded. */
   dbStatement: 'sanitized' | 'raw';
+  /** HEADROOM_ESM: the ESM loader hook forced on or off; null: decided by the app's main file (esm-hook.ts). */
+  esm: boolean | null;
 }
 
 export interface SettingsResult {
@@ -126,7 +128,7 @@ function dbStatementSetting(env: Env, problems: string[]): 'sanitized' | 'raw' {
 }
 
 /** A true/false setting; an unreadable value is a problem and leaves the default. */
-function booleanSetting(env: Env, name: string, fallback: boolean, problems: string[]): boolean {
+function booleanSetting<T extends boolean | null>(env: Env, name: string, fallback: T, problems: string[]): boolean | T {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   if (isFalse(raw)) return false;
@@ -164,6 +166,7 @@ export function readSettings(env: Env): SettingsResult {
     maxQueue: Math.floor(numberSetting(env, 'HEADROOM_MAX_QUEUE', 2048, problems, { min: 16, max: 1_000_000 })),
     shutdownTimeoutMs: numberSetting(env, 'HEADROOM_SHUTDOWN_TIMEOUT_MS', 2_000, problems, { min: 0, max: 60_000 }),
     dbStatement: dbStatementSetting(env, problems),
+    esm: booleanSetting(env, 'HEADROOM_ESM', null, problems),
   };
   return { settings, problems };
 }
