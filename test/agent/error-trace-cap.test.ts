@@ -1,5 +1,5 @@
 // Traces kept only for having failed are bounded: a service shedding load with 650 identical
-// 503s a second kept every one (QA3). A kind (root name + status) keeps a tenth of the total a
+// 503s a second kept every one (QA3). A kind (root name + status + exception type) keeps a tenth of the total a
 // second, all kinds the total; a rare failure still finds its kind's bucket; a trace kept for
 // another reason (sampled, slow, stalled) does not spend it. Real SDK spans through the real
 // tail processor.
@@ -38,6 +38,25 @@ test('a flood of one failure keeps a tenth of the total a second; another kind k
   advance(1000);
   for (let i = 0; i < 100; i++) fail('GET /busy', 503);
   assert.equal(kept.filter((s) => s.name === 'GET /busy' && s.attributes['http.response.status_code'] === 503).length, 4, 'two more the next second');
+  await provider.shutdown();
+});
+
+test('a rare exception type on a flooded route keeps its own bucket (the Errors page shows it)', async () => {
+  const { kept, tracer, provider } = setup(20);
+  const throwOn = (type: string, message: string) => {
+    const span = tracer.startSpan('GET /orders/:id', { kind: SpanKind.SERVER, attributes: { 'http.response.status_code': 500 } });
+    span.recordException({ name: type, message });
+    span.setStatus({ code: SpanStatusCode.ERROR, message });
+    span.end();
+  };
+  for (let i = 0; i < 100; i++) throwOn('TimeoutError', `ledger timed out after ${5000 + i} ms`);
+  throwOn('RangeError', 'quantity -1 out of range');
+  throwOn('ECONNREFUSED', 'connect ECONNREFUSED 10.0.3.7:5432');
+  assert.deepEqual(
+    kept.map((s) => s.events[0]?.attributes?.['exception.type']),
+    ['TimeoutError', 'TimeoutError', 'RangeError', 'ECONNREFUSED'],
+    'the flood 2 a second, each other type its own',
+  );
   await provider.shutdown();
 });
 

@@ -88,6 +88,13 @@ function messageWithCauses(err: unknown): { message: string; stack: string | und
   return { message, stack };
 }
 
+/** The exception.type recordException gives an error: its `code` (a system error's ECONNREFUSED), else its name. */
+export function errorTypeOf(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const { code } = err as { code?: unknown };
+  return typeof code === 'string' || typeof code === 'number' ? String(code) : err.name;
+}
+
 function asException(err: unknown, { message, stack }: { message: string; stack: string | undefined }): Exception {
   if (typeof err === 'string') return err;
   if (!(err instanceof Error)) return { message };

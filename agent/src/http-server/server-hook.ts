@@ -26,6 +26,7 @@ import { ATTR } from '../signals/meter';
 import { queueWaitFromHeaders } from '../signals/queue-wait';
 import type { StallParent } from '../signals/stalls';
 import { countBodyBytes, declaredLength, hasBody, patchResponseEnd } from '../signals/slow-clients';
+import { errorTypeOf } from './request-error';
 import { requestFacts, type RequestFacts } from './request-facts';
 import type { RequestMetrics } from './request-metrics';
 import { activeRequest, withRequest, type RequestState } from './request-state';
@@ -163,7 +164,7 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
     } else if (serverError) {
       // Kept only for failing: the cap first, so a refused one makes no span (the name and
       // status are those the tail processor would read off it).
-      if (errorCap === undefined || errorCap.admitAhead(lightIdsOf(state).traceId, spanName(facts.method, facts.route), facts.status ?? undefined)) writeLightSpan(state, facts);
+      if (errorCap === undefined || errorCap.admitAhead(lightIdsOf(state).traceId, spanName(facts.method, facts.route), facts.status ?? undefined, errorTypeOf(facts.error?.error))) writeLightSpan(state, facts);
     } else {
       const routeP90Ms = routeKeepMs(slowForRoute, state.mode, serverError, facts.durationMs, now);
       if (routeP90Ms !== undefined) writeLightSpan(state, facts, routeP90Ms);

@@ -2,9 +2,10 @@
 // shedding load (QA: 650 identical 503s a second) exported and stored every one of them — the
 // moment it is overloaded, the agent adds the most work and the collector the most rows. The
 // request metrics count every error whatever is kept; a trace is the example that shows why.
-// So a kind of failure — its local root's name (method and route) and status — keeps at most
-// a tenth of `total` traces a second (at least one), and all kinds together `total` a second;
-// a rare route's first 500 still finds its kind's bucket full. Only traces kept for nothing
+// So a kind of failure — its local root's name (method and route), status and exception type —
+// keeps at most a tenth of `total` traces a second (at least one), and all kinds together
+// `total` a second; a rare route's first 500, or a rare exception on a flooded route (the
+// Errors page groups by it), still finds its kind's bucket full. Only traces kept for nothing
 // else spend these: a sampled, slow or stalled trace that also failed is kept anyway.
 import { TokenBucket } from './token-bucket';
 
@@ -34,17 +35,17 @@ export class ErrorTraceCap {
    * be, so a refused one costs no span at all (a service shedding load fails most requests).
    * An admitted trace has taken its token: `mayKeep` then answers yes for it without another.
    */
-  admitAhead(traceId: string, name: string, status: number | string | undefined): boolean {
-    if (!this.mayKeep(name, status)) return false;
+  admitAhead(traceId: string, name: string, status: number | string | undefined, errorType?: string): boolean {
+    if (!this.mayKeep(name, status, undefined, errorType)) return false;
     if (this.ahead.size >= MAX_AHEAD) this.ahead.clear();
     this.ahead.add(traceId);
     return true;
   }
 
   /** Whether a failed trace of this kind may be kept now (takes from both buckets, unless admitted ahead). */
-  mayKeep(name: string, status: number | string | undefined, traceId?: string): boolean {
+  mayKeep(name: string, status: number | string | undefined, traceId?: string, errorType?: string): boolean {
     if (traceId !== undefined && this.ahead.delete(traceId)) return true;
-    const key = `${name}|${String(status ?? '')}`;
+    const key = `${name}|${String(status ?? '')}|${errorType ?? ''}`;
     let bucket = this.kinds.get(key);
     if (bucket === undefined) {
       const kind = this.kinds.size < MAX_KINDS ? key : SHARED;

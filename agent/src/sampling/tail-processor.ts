@@ -39,6 +39,16 @@ function durationMs(span: ReadableSpan): number {
   return span.duration[0] * 1e3 + span.duration[1] / 1e6;
 }
 
+/** The type of the exception a span recorded first, as the Errors page groups it. */
+function exceptionType(span: ReadableSpan): string | undefined {
+  for (const event of span.events) {
+    if (event.name !== 'exception') continue;
+    const type = event.attributes?.['exception.type'];
+    return typeof type === 'string' ? type : undefined;
+  }
+  return undefined;
+}
+
 function isError(span: ReadableSpan): boolean {
   if (span.status.code === SpanStatusCode.ERROR) return true;
   if (span.kind !== SpanKind.SERVER) return false;
@@ -147,7 +157,7 @@ export class TailSamplingProcessor implements SpanProcessor {
     if ((isError(root) || (buffer?.error ?? false)) && !keepTrace(facts, slow)) {
       const cap = this.options.errorCap;
       const status = root.attributes['http.response.status_code'];
-      facts.error = cap === undefined || cap.mayKeep(root.name, typeof status === 'number' ? status : root.status.code, traceId);
+      facts.error = cap === undefined || cap.mayKeep(root.name, typeof status === 'number' ? status : root.status.code, traceId, exceptionType(root));
     }
     const keep = this.decided.get(traceId) === true || keepTrace(facts, slow);
     this.remember(traceId, keep);
