@@ -21,7 +21,7 @@
 // --skip-otel leaves plain OpenTelemetry out of such a comparison.
 //
 // Reproduce (builds first; about 20 s per variant and round):
-//   npx tsc -b && node --import tsx bench/agent-overhead/interleaved.ts [--rounds 8] [--seconds 2] [--route /] [--rate N] [--connections 50] [--diagnose] [--also <dir>] [--skip-otel]
+//   npx tsc -b && node --import tsx bench/agent-overhead/interleaved.ts [--rounds 8] [--seconds 2] [--route /] [--rate N] [--connections 50] [--diagnose] [--also <dir>] [--skip-otel] [--app fastify]
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,7 +29,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { flagArg, fmt, machineLine, numberArg, sleep, table } from '../common/report';
-import { cpuNs, freePort, standardVariants, startApp, startCollector, stop, waitFor, type Variant } from './processes';
+import { APP_ARG, APP_LABEL, cpuNs, freePort, standardVariants, startApp, startCollector, stop, waitFor, type Variant } from './processes';
 
 const ROUNDS = numberArg('rounds', 8);
 const SECONDS = numberArg('seconds', 2);
@@ -132,13 +132,13 @@ async function main(): Promise<void> {
     return [v.name, RATE === 0 ? fmt(median(values)) : median(values).toFixed(1), asRatio(median(ratios)), `${asRatio(Math.min(...ratios))}–${asRatio(Math.max(...ratios))}`];
   });
   const figure = RATE === 0 ? 'throughput at saturation' : `app CPU per request at ${RATE} req/s`;
-  console.log(`bench/agent-overhead/interleaved — express 5 app, route ${ROUTE}: ${figure}, each variant against bare in the same round`);
+  console.log(`bench/agent-overhead/interleaved — ${APP_LABEL}, route ${ROUTE}: ${figure}, each variant against bare in the same round`);
   console.log(machineLine());
   console.log(`all apps on core 1 at once, autocannon + collector on core 0; ${ROUNDS} rounds of ${SECONDS} s bursts, ${CONNECTIONS} connections`);
   console.log('');
   console.log(table(['variant', RATE === 0 ? 'median req/s' : 'median CPU µs/request', 'median ratio to bare', 'ratio range'], rows));
   console.log('');
-  console.log(`reproduce: node --import tsx bench/agent-overhead/interleaved.ts --rounds ${ROUNDS} --seconds ${SECONDS} --route ${ROUTE}${RATE ? ` --rate ${RATE}` : ''}${CONNECTIONS !== 50 ? ` --connections ${CONNECTIONS}` : ''}${DIAGNOSE ? ' --diagnose' : ''}${process.argv.includes('--also') ? ' --also <dir>…' : ''}${flagArg('skip-otel') ? ' --skip-otel' : ''}`);
+  console.log(`reproduce: node --import tsx bench/agent-overhead/interleaved.ts --rounds ${ROUNDS} --seconds ${SECONDS} --route ${ROUTE}${RATE ? ` --rate ${RATE}` : ''}${CONNECTIONS !== 50 ? ` --connections ${CONNECTIONS}` : ''}${DIAGNOSE ? ' --diagnose' : ''}${process.argv.includes('--also') ? ' --also <dir>…' : ''}${flagArg('skip-otel') ? ' --skip-otel' : ''}${APP_ARG}`);
 }
 
 main().catch((error: unknown) => {

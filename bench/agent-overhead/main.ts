@@ -16,7 +16,8 @@
 //
 // Reproduce (about 2.5 min per round; `npm run bench:agent` builds collector/ and agent/ dist first):
 //   npm run bench:agent
-//   node --import tsx bench/agent-overhead/main.ts [--rounds 1] [--seconds 10] [--rate 3000] [--diagnose]
+//   node --import tsx bench/agent-overhead/main.ts [--rounds 1] [--seconds 10] [--rate 3000] [--diagnose] [--app fastify]
+// --app fastify runs the same routes on fastify 5 (app-fastify.js) instead of express 5.
 // --diagnose adds three variants that split the cost: OpenTelemetry with OTEL_TRACES_SAMPLER=always_off
 // (instrumentation without span recording), Headroom with OTEL_NODE_ENABLED_INSTRUMENTATIONS=http,
 // and Headroom with HEADROOM_STALL_ATTRIBUTION=false (no watchdog thread).
@@ -27,7 +28,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { flagArg, fmt, machineLine, mb, numberArg, sleep, table } from '../common/report';
-import { cpuTicks, freePort, rssBytes, standardVariants, startApp, startCollector, stop, waitFor, type Variant } from './processes';
+import { APP_ARG, APP_LABEL, cpuTicks, freePort, rssBytes, standardVariants, startApp, startCollector, stop, waitFor, type Variant } from './processes';
 const SECONDS = numberArg('seconds', 10);
 const WARMUP_SECONDS = 3;
 const CONNECTIONS = 50;
@@ -176,7 +177,7 @@ async function main(): Promise<void> {
     ];
   });
 
-  console.log('bench/agent-overhead — express 5 app, no agent vs OpenTelemetry auto-instrumentation vs Headroom agent');
+  console.log(`bench/agent-overhead — ${APP_LABEL}, no agent vs OpenTelemetry auto-instrumentation vs Headroom agent`);
   console.log(machineLine());
   console.log(
     `app on core 1, autocannon + collector on core 0; saturation: ${CONNECTIONS} connections, ${SECONDS} s after ${WARMUP_SECONDS} s warm-up; ` +
@@ -215,7 +216,7 @@ async function main(): Promise<void> {
       figure(hr, (f) => f.rssAfter) - figure(bare, (f) => f.rssAfter) <= 30 * 1048576],
   ];
   for (const [text, met] of goals) console.log(`goal ${text} — ${met ? 'met' : 'MISSED'}`);
-  console.log(`reproduce: node --import tsx bench/agent-overhead/main.ts --rounds ${ROUNDS} --seconds ${SECONDS} --rate ${RATE}${DIAGNOSE ? ' --diagnose' : ''}`);
+  console.log(`reproduce: node --import tsx bench/agent-overhead/main.ts --rounds ${ROUNDS} --seconds ${SECONDS} --rate ${RATE}${DIAGNOSE ? ' --diagnose' : ''}${APP_ARG}`);
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,6 @@
 // The processes bench/agent-overhead runs: a collector for the agents to send to, and the app
-// under each variant, pinned to core 1. Shared by main.ts and interleaved.ts.
+// (express, or fastify with --app fastify) under each variant, pinned to core 1. Shared by
+// main.ts and interleaved.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import http from 'node:http';
@@ -10,7 +11,24 @@ import path from 'node:path';
 import { sleep } from '../common/report';
 
 export const ROOT = path.join(__dirname, '..', '..');
-export const APP = path.join(__dirname, 'app.js');
+
+/** The apps under test, each a hello world (`/`) and 2 ms of async work (`/async`). */
+const APPS = {
+  express: { file: 'app.js', label: 'express 5 app' },
+  fastify: { file: 'app-fastify.js', label: 'fastify 5 app' },
+} as const;
+type AppName = keyof typeof APPS;
+
+/** `--app express` (the default) or `--app fastify`: which app main.ts and interleaved.ts load. */
+export const APP_NAME: AppName = ((): AppName => {
+  const i = process.argv.indexOf('--app');
+  const name = i >= 0 ? process.argv[i + 1] : 'express';
+  if (name !== 'express' && name !== 'fastify') throw new Error(`--app ${String(name)}: express or fastify`);
+  return name;
+})();
+export const APP_LABEL = APPS[APP_NAME].label;
+/** The option to repeat in a benchmark's "reproduce" line. */
+export const APP_ARG = APP_NAME === 'express' ? '' : ` --app ${APP_NAME}`;
 
 export interface Variant {
   name: string;
@@ -106,16 +124,16 @@ export function stop(child: ChildProcess): Promise<void> {
 
 let appDir: string | undefined;
 /**
- * The app in a folder of its own that has express and nothing else, as a hello-world app is
- * installed. Run from this repository it would see the root node_modules (pg, mysql2,
+ * The app in a folder of its own that has its framework and nothing else, as a hello-world app
+ * is installed. Run from this repository it would see the root node_modules (pg, mysql2,
  * fastify, …) and the agents would load those packages' instrumentations too.
  */
 function appFolder(): string {
   if (appDir) return appDir;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'headroom-bench-app-'));
   mkdirSync(path.join(dir, 'node_modules'));
-  symlinkSync(path.join(ROOT, 'node_modules', 'express'), path.join(dir, 'node_modules', 'express'), 'dir');
-  copyFileSync(APP, path.join(dir, 'app.js'));
+  symlinkSync(path.join(ROOT, 'node_modules', APP_NAME), path.join(dir, 'node_modules', APP_NAME), 'dir');
+  copyFileSync(path.join(__dirname, APPS[APP_NAME].file), path.join(dir, 'app.js'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   appDir = dir;
   return dir;
