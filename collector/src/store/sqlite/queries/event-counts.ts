@@ -7,20 +7,11 @@ import type { Database, Statement } from 'better-sqlite3';
 import { WORKER_EXIT_CODE_ATTRIBUTE, WORKER_INTENDED_ATTRIBUTE, WORKER_SIGNAL_ATTRIBUTE } from '../../instance-stop';
 import { RESTART_PREVIOUS_ATTRIBUTE, RESTART_ROLE_ATTRIBUTE } from '../../process-restarts';
 import type { EventQuery, RangeQuery, StallTally } from '../../storage';
-import { HARDLY_RAN_SHARE, STALL_CPU_ATTRIBUTE } from '../../stall-cpu';
-import { STALL_AGENT_ATTRIBUTE } from '../../stall-agent';
 import { msToNs, nsToMs } from '../../time-buckets';
 import { PRIMARY_SQL } from './gauge-queries';
 import { NAMED_WORKER_EXITS_SQL } from './instance-endings';
+import { AGENT_STALL_SQL, HARDLY_RAN_SQL } from './stall-sql';
 import { StatementCache } from './statement-cache';
-
-// stall-cpu.ts's hardlyRan in SQL: a CPU time that is a number of at least 0 and under a third
-// of the stall's duration (a missing or malformed one is not counted as starved).
-const HARDLY_RAN = `CASE WHEN json_type(attributes, '$."${STALL_CPU_ATTRIBUTE}"') IN ('integer', 'real')
-    AND json_extract(attributes, '$."${STALL_CPU_ATTRIBUTE}"') >= 0 AND duration_ms > 0
-    AND json_extract(attributes, '$."${STALL_CPU_ATTRIBUTE}"') < duration_ms * ${HARDLY_RAN_SHARE} THEN 1 ELSE 0 END`;
-// stall-agent.ts's agentStall: a JSON true reads as 1 (json_type tells it from the number 1).
-const AGENT = `CASE WHEN json_type(attributes, '$."${STALL_AGENT_ATTRIBUTE}"') = 'true' THEN 1 ELSE 0 END`;
 
 const attribute = (table: string, name: string): string => `${table}.attributes, '$."${name}"'`;
 // The primary's word that it did not mean the exit: intended is not a JSON true.
@@ -64,7 +55,7 @@ export class EventCountQueries {
     const tallySql = (where: string): string => `SELECT route, location, agent, hardly_ran, count(*) AS count, sum(d) AS total, max(d) AS max,
           instance_id, trace_id, time_ns, json_group_array(DISTINCT instance_id) AS instances
         FROM (SELECT route, location, instance_id, trace_id, time_ns, coalesce(duration_ms, 0) AS d,
-                ${AGENT} AS agent, ${HARDLY_RAN} AS hardly_ran
+                ${AGENT_STALL_SQL} AS agent, ${HARDLY_RAN_SQL} AS hardly_ran
               FROM events WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stall'${where})
         GROUP BY route, location, agent, hardly_ran`;
     this.tally = db.prepare(tallySql('')).safeIntegers(true);

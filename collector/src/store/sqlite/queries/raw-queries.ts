@@ -17,13 +17,12 @@ import type {
 } from '../../../api-types';
 import type { EventQuery, InstanceEndings, RangeQuery, TraceQuery } from '../../storage';
 import { msToNs, nsToMs } from '../../time-buckets';
-import { HARDLY_RAN_SHARE, STALL_CPU_ATTRIBUTE } from '../../stall-cpu';
-import { STALL_AGENT_ATTRIBUTE } from '../../stall-agent';
 import { STOP_LOOKBACK_MS } from '../../instance-stop';
 import { parseJsonObject, parseSpanEvents } from '../json-rows';
 import type { GaugeQueries } from './gauge-queries';
 import { failedTraceErrors, MAX_ERROR_TRACES } from './failed-traces';
 import { readEndings } from './instance-endings';
+import { AGENT_STALL_SQL, HARDLY_RAN_SQL } from './stall-sql';
 import { StatementCache } from './statement-cache';
 
 const MAX_LIMIT = 1000;
@@ -287,14 +286,11 @@ export class RawQueries {
     const rows = this.stmts
       .get(`SELECT route, location, count(*) AS count, coalesce(sum(duration_ms), 0) AS total,
               coalesce(max(duration_ms), 0) AS max, max(time_ns) AS last,
-              sum(CASE WHEN json_extract(attributes, ?) < duration_ms * ? THEN 1 ELSE 0 END) AS hardly_ran,
-              sum(CASE WHEN json_extract(attributes, ?) = 1 THEN 1 ELSE 0 END) AS agent
+              sum(${HARDLY_RAN_SQL}) AS hardly_ran, sum(${AGENT_STALL_SQL}) AS agent
             FROM events WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stall'${q.route === undefined ? '' : ' AND route = ?'}
             GROUP BY route, location ORDER BY total DESC LIMIT 500`)
       .safeIntegers(true)
-      // stall-cpu.ts's hardlyRan, in SQL: a missing CPU time compares as NULL, so not counted.
-      // A JSON true reads as 1.
-      .all(`$."${STALL_CPU_ATTRIBUTE}"`, HARDLY_RAN_SHARE, `$."${STALL_AGENT_ATTRIBUTE}"`, q.service, msToNs(q.from), msToNs(q.to), ...(q.route === undefined ? [] : [q.route])) as {
+      .all(q.service, msToNs(q.from), msToNs(q.to), ...(q.route === undefined ? [] : [q.route])) as {
       route: string | null;
       location: string | null;
       count: bigint;
