@@ -1,7 +1,7 @@
 // Opening the SQLite store: unwritable and corrupt files fail with HR_STORE_OPEN; data
-// survives close and reopen.
+// survives close and reopen; a new store is readable by its owner alone.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
@@ -70,4 +70,30 @@ test('close() flushes queued writes, and a reopened store has the data', async (
   const events = again.storage.events({ from: now - 60_000, to: now + 60_000, limit: 10 });
   assert.deepEqual(events.events.map((e) => [e.type, e.durationMs]), [['stall', 120]]);
   await again.storage.close();
+});
+
+test('a new store and the folders made for it are readable by their owner alone; an existing file keeps its mode', async (t) => {
+  // Under the usual umask (022) a file is created world-readable unless the store says otherwise.
+  const previous = process.umask(0o022);
+  t.after(() => process.umask(previous));
+  const dir = tempDir(t);
+  const path = join(dir, 'made', 'for', 'it', 'headroom.db');
+  const storage = openSqliteStorage({ path, retention });
+  const now = Date.now();
+  assert.equal(storage.enqueue(batchWith({ spans: makeTrace(prng(5), { service: 'api', instanceId: 'a', route: '/x', startMs: now - 5000, durationMs: 40 }) })), true);
+  await storage.flush();
+  const mode = (p: string): string => (statSync(p).mode & 0o777).toString(8);
+  assert.equal(mode(path), '600', 'the database file');
+  assert.equal(mode(`${path}-wal`), '600', 'its write-ahead log, which holds the same rows');
+  assert.equal(mode(`${path}-shm`), '600', 'its shared-memory index');
+  assert.equal(mode(`${path}.lock`), '600', 'the lock file beside it');
+  for (const folder of ['made', 'made/for', 'made/for/it']) assert.equal(mode(join(dir, folder)), '700', folder);
+  await storage.close();
+
+  const shared = join(dir, 'shared.db');
+  writeFileSync(shared, '');
+  chmodSync(shared, 0o640);
+  const second = openSqliteStorage({ path: shared, retention });
+  await second.close();
+  assert.equal(mode(shared), '640', 'a file the operator made keeps its mode');
 });

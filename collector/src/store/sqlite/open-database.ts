@@ -1,18 +1,18 @@
 // Opens (or creates) the SQLite file: folder, pragmas, schema. Every failure becomes one
 // HR_STORE_OPEN error naming the path, so the CLI can print one clear line.
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { errors, headroomError } from '../../errors';
 import { registerEventIdentity } from './event-identity';
 import { migrate } from './migrations';
+import { createPrivately } from './private-file';
 import { registerSketchFunctions } from './sketch-functions';
 
 export function openDatabase(path: string): Database {
   const file = resolve(path);
   let db: Database | undefined;
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    createPrivately(file);
     db = new BetterSqlite3(file);
     // WAL: readers (the query API) never block the writer, nor it them.
     db.pragma('journal_mode = WAL');

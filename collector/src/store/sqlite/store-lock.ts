@@ -5,10 +5,9 @@
 // it ends (kill -9 included), so no stale lock outlives a crash, and no pid is guessed at.
 // Not `PRAGMA locking_mode=EXCLUSIVE` on the database itself: in WAL mode that keeps every
 // other connection out, the checkpoint worker's too (background-checkpoints.ts).
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { errors, headroomError } from '../../errors';
+import { createPrivately } from './private-file';
 
 export interface StoreLock {
   release(): void;
@@ -18,7 +17,7 @@ export function lockDatabase(file: string): StoreLock {
   const path = `${file}.lock`;
   let lock: Database;
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    createPrivately(path);
     // timeout 0: a held lock answers SQLITE_BUSY at once instead of after busy_timeout.
     lock = new BetterSqlite3(path, { timeout: 0 });
   } catch (err) {
