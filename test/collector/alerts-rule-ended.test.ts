@@ -46,7 +46,25 @@ test('a threshold change the firing value no longer meets resolves it at once as
 
     const changed = (await history(httpUrl)).find((t) => t.from === 'firing');
     assert.deepEqual([changed?.to, changed?.cause, changed?.value, changed?.series], ['resolved', 'rule changed', null, 'throughput']);
-    assert.equal(changed?.reason, 'rule changed: the threshold is now < 0 rpm, which the last value (0 rpm) does not meet');
+    assert.equal(changed?.reason, 'rule changed: it now reads throughput 0 rpm over 1m (threshold < 0 rpm)');
+    await eventually(async () => ((await history(httpUrl))[0]?.to === 'ok' ? true : undefined), 'ok at the next evaluation');
+    assert.equal(hook.requests.length, 2, 'nothing more');
+  });
+});
+
+test('a change of window and comparison the firing rule no longer meets is judged at once on a fresh reading, and its resolve says "rule changed"', async () => {
+  await withFiringRule(async (httpUrl, hook) => {
+    // Judged at the next evaluation instead, this was resolved as if a value had ended it
+    // ("resolved: throughput 0 rpm over 2m …"), the change unsaid.
+    assert.equal((await postJson(`${httpUrl}/api/alerts/rules/quiet`, quietRule(['hook'], { windowMs: '2m', comparison: '>' }), 'PUT')).status, 200);
+    await eventually(async () => (hook.requests.length >= 2 ? true : undefined), 'the resolve');
+    const [firing, resolved] = payloads(hook);
+    assert.equal(resolved!.status, 'resolved');
+    assert.equal(resolved!.alerts[0]!.fingerprint, firing!.alerts[0]!.fingerprint);
+    assert.equal(resolved!.alerts[0]!.annotations.summary, 'Quiet service resolved: rule changed');
+    const changed = (await history(httpUrl)).find((t) => t.from === 'firing');
+    assert.deepEqual([changed?.to, changed?.cause, changed?.value], ['resolved', 'rule changed', null]);
+    assert.equal(changed?.reason, 'rule changed: it now reads throughput 0 rpm over 2m (threshold > 1000000 rpm)');
     await eventually(async () => ((await history(httpUrl))[0]?.to === 'ok' ? true : undefined), 'ok at the next evaluation');
     assert.equal(hook.requests.length, 2, 'nothing more');
   });

@@ -14,7 +14,7 @@ import { INITIAL_STATE, type AlertStore, type StoredRule } from './alert-store';
 import { sameAlert, type EndedBy } from './notify/alert-notification';
 import type { DeliveryQueue } from './notify/delivery-queue';
 import { createNotifier } from './notify/notifier';
-import { compare, endAfterChange, endByPerson, evaluate, formatValue, keep, type Evaluation } from './rule-state';
+import { describeCondition, endAfterChange, endByPerson, evaluate, judgesOtherwise, keep, type Evaluation } from './rule-state';
 import type { RuleSpec } from './rule-schema';
 import { unlessDamaged } from './unless-damaged';
 import { tooFewRequests } from './percentile-sample';
@@ -42,10 +42,11 @@ export interface AlertEngine {
   /**
    * Creates or replaces a rule. Destinations told its alert is firing that the change leaves
    * without news of it get the resolve: those it no longer names, or all of them when the
-   * alert's labels change (then the rule starts afresh, rule-state.ts endAfterChange). A new
-   * threshold or comparison (same window) the firing rule's value no longer meets ends the
-   * alert at once, as "rule changed" (its resolve quotes no value that breached the old one). Any other
-   * change (window, for, …) is the same alert, judged anew at the next evaluation.
+   * alert's labels change (then the rule starts afresh, rule-state.ts endAfterChange). A change
+   * of what it judges (threshold, comparison, window, noData, finding kind) is judged at once on
+   * a fresh reading: an alert the changed rule no longer raises ends as "rule changed" (its
+   * resolve quotes no value that breached the old rule). Any other change (for, annotations) is
+   * the same alert, judged at the next evaluation.
    */
   putRule(spec: RuleSpec, source: StoredRule['source']): StoredRule;
   /**
@@ -165,6 +166,32 @@ export function createAlertEngine(options: {
   }
 
   /**
+   * A change of what the rule judges, while it is pending or firing, judged at once on a fresh
+   * reading under the changed rule: an alert it no longer raises ends now, as "rule changed"
+   * (history and resolve say so), not at the next evaluation as if a value had resolved it —
+   * which would also send a second firing should the value cross the new threshold later in the
+   * same group interval. A reading the engine would not judge (too few requests, dropped
+   * telemetry, no data under noData "keep") leaves the state to the next evaluation.
+   */
+  function judgeChange(rule: AlertRule, t: number): void {
+    const state = stateOf(rule.id);
+    if (state.state !== 'firing' && state.state !== 'pending') return;
+    let reading: SeriesReading;
+    try {
+      reading = readSeriesWithCount(storage, findings, rule, t);
+    } catch (err) {
+      report(rule.id, err);
+      return;
+    }
+    if (keptBecause(rule, reading, t) !== null) return;
+    const judged = evaluate(state, rule, reading.value, t, reading.instance);
+    if (judged.next.state !== 'resolved' && judged.next.state !== 'ok') return;
+    if (state.state === 'firing') endAlert(rule, () => true, t, 'rule changed');
+    const noData = reading.value === null ? ` (noData = ${rule.noData})` : '';
+    save(endByPerson(state, rule, t, 'rule changed', `rule changed: it now reads ${describeCondition(rule, reading.value, reading.instance)}${noData}`));
+  }
+
+  /**
    * Destinations still recorded as told firing by a rule that no longer names them: left by a
    * version before rule changes sent resolves. Each start resolves them.
    */
@@ -205,15 +232,7 @@ export function createAlertEngine(options: {
       const changed = toRule(stored);
       if (sameAlert(old, changed)) {
         endAlert(old, (destId) => !changed.destinations.includes(destId), t, 'rule changed');
-        const state = stateOf(spec.id);
-        // The last value was read over the rule's window: judged against the new threshold only
-        // when the window is the same (otherwise the next evaluation reads and judges it).
-        const judgedAnew = (old.comparison !== changed.comparison || old.threshold !== changed.threshold) && old.windowMs === changed.windowMs;
-        if (judgedAnew && state.state === 'firing' && state.value !== null && !compare(state.value, changed.comparison, changed.threshold)) {
-          endAlert(changed, () => true, t, 'rule changed');
-          const reason = `rule changed: the threshold is now ${changed.comparison} ${formatValue(changed.series, changed.threshold)}, which the last value (${formatValue(changed.series, state.value)}) does not meet`;
-          save(endByPerson(state, changed, t, 'rule changed', reason));
-        }
+        if (judgesOtherwise(old, changed)) judgeChange(changed, t);
       } else {
         endAlert(old, () => true, t, 'rule changed');
         // A new alert to every destination: none waits out a group interval for it.

@@ -119,6 +119,11 @@ export function evaluate(prev: AlertStateView, rule: AlertRule, value: number | 
   };
 }
 
+/** Whether a change of a rule (the same alert) changes what it judges: its condition or the value it reads. */
+export function judgesOtherwise(a: AlertRule, b: AlertRule): boolean {
+  return a.comparison !== b.comparison || a.threshold !== b.threshold || a.windowMs !== b.windowMs || a.noData !== b.noData || a.findingKind !== b.findingKind;
+}
+
 /**
  * The rule was changed so that its notifications carry other labels (its name, series, scope or
  * labels): to a receiver that is another alert, so the one the rule raised is over. Firing
