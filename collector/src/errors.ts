@@ -53,6 +53,14 @@ export const errors = {
     code: 'HR_OTLP_ATTRIBUTE_CUT',
     message: 'attributes or span events from an app were past a limit: long values were cut (ending in …), extra attributes and events dropped and counted',
   },
+  otlpServiceLimit: {
+    code: 'HR_OTLP_SERVICE_LIMIT',
+    message: 'the collector holds as many services as --max-services allows; items of new services are refused',
+  },
+  otlpInstanceLimit: {
+    code: 'HR_OTLP_INSTANCE_LIMIT',
+    message: 'a service has as many live instances as --max-instances allows; items of its new instances are refused',
+  },
   // ---- store (HR_STORE_*) ----
   storeOpen: { code: 'HR_STORE_OPEN', message: 'cannot open the database' },
   storeWrite: { code: 'HR_STORE_WRITE', message: 'a write to the database failed; its items were dropped' },

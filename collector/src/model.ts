@@ -27,6 +27,12 @@ export interface InstanceSeen {
   resource: Attributes;
   /** Resource attributes dropped past the count limit, plus those the sender dropped; absent when none. */
   droppedAttributes?: number;
+  /**
+   * The OTLP items (spans, data points, log records) of this resource the request carried and
+   * the normaliser did not reject: what partial_success counts when the receiver refuses the
+   * instance past its caps (receiver/ingest-limits.ts). Absent in batches not from the receiver.
+   */
+  items?: number;
 }
 
 /**

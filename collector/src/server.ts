@@ -108,6 +108,7 @@ function createServers(storage: Storage, settings: ResolvedConfig, dbPath: strin
   const receiver = createOtlpReceiver({
     storage,
     maxBodyBytes: settings.maxBodyBytes,
+    limits: { maxServices: settings.maxServices, maxInstancesPerService: settings.maxInstancesPerService, forgetAfterMs: settings.retention.rollupMs },
     ...(settings.traceWorkers !== undefined && { traceWorkers: settings.traceWorkers }),
   });
   // Which names this collector answers to: the HTTP port's Host, the OTLP port's page origins.

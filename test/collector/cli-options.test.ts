@@ -119,6 +119,17 @@ describe('headroom start options', () => {
     assert.match(startHelp(), /--alert-group-interval DURATION .*\(default 5m\)/);
   });
 
+  it('reads the caps on services and instances, whole numbers from 1', () => {
+    assert.deepEqual(parseStartCommand(['--max-services', '50', '--max-instances', '8'], {}).config, { dbPath: './headroom-data/headroom.db', maxServices: 50, maxInstancesPerService: 8 });
+    const fromEnv = parseStartCommand([], { HEADROOM_MAX_SERVICES: '2000', HEADROOM_MAX_INSTANCES: '5000' }).config;
+    assert.equal(fromEnv.maxServices, 2000);
+    assert.equal(fromEnv.maxInstancesPerService, 5000);
+    failsWith(() => parseStartCommand(['--max-services', '0'], {}), 'HR_CLI_BAD_FLAG', /--max-services "0" must be a whole number from 1 to 1000000/);
+    failsWith(() => parseStartCommand([], { HEADROOM_MAX_INSTANCES: '1e3' }), 'HR_CONFIG_BAD_VALUE', /HEADROOM_MAX_INSTANCES "1e3" must be a whole number/);
+    assert.match(startHelp(), /--max-services N +services the collector holds; .*\(default 500\)/);
+    assert.match(startHelp(), /--max-instances N +instances per service .*\(default 1000\)/);
+  });
+
   it('never repeats a bad token in its error, and names the tokens given as flags', () => {
     // An error line goes to the terminal and the service's log: a token with a stray space in
     // it is still the secret, all but a character.

@@ -3,6 +3,7 @@
 // so tests and embedders write `{ dbPath, otlpPort: 0, httpPort: 0 }` and nothing more.
 import type { AlertSettings } from '../alerts';
 import type { AdvisorOptions } from '../advisor/thresholds';
+import { DEFAULT_INGEST_LIMITS } from '../receiver/ingest-limits';
 import type { RetentionSettings } from '../store/storage';
 
 export interface LiveSettings {
@@ -45,6 +46,13 @@ export interface CollectorConfig {
    * "METHOD (other routes)" (store/sqlite/route-budget.ts). Default 1 000.
    */
   maxNewRoutesPerDay?: number;
+  /**
+   * Services the collector holds; items of new ones past it are refused in partial_success
+   * (receiver/ingest-limits.ts). Default 500.
+   */
+  maxServices?: number;
+  /** Instances per service that reported in the last 10 minutes; new ones past it are refused. Default 1 000. */
+  maxInstancesPerService?: number;
   /**
    * Worker threads that decode and normalise trace requests (receiver/trace-workers); 0 does
    * it in the collector's thread. Default: one per core beyond the first, at most 4.
@@ -91,6 +99,7 @@ export const DEFAULTS = {
   maxBodyBytes: 20 * 1024 * 1024,
   live: { coalesceMs: 500, maxBufferedBytes: 1024 * 1024, pingIntervalMs: 30_000, maxClients: 256 },
   drainTimeoutMs: 5_000,
+  ...DEFAULT_INGEST_LIMITS,
 } as const;
 
 export function resolveConfig(config: CollectorConfig): ResolvedConfig {
@@ -106,6 +115,8 @@ export function resolveConfig(config: CollectorConfig): ResolvedConfig {
     allowedHosts: config.allowedHosts ?? [],
     queueCapacity: config.queueCapacity,
     maxNewRoutesPerDay: config.maxNewRoutesPerDay,
+    maxServices: config.maxServices ?? DEFAULTS.maxServices,
+    maxInstancesPerService: config.maxInstancesPerService ?? DEFAULTS.maxInstancesPerService,
     traceWorkers: config.traceWorkers,
     live: { ...DEFAULTS.live, ...config.live },
     dashboardDir: config.dashboardDir,

@@ -48,6 +48,16 @@ function alertDuration(min: number, max: number, set: (config: CollectorConfig, 
   };
 }
 
+/** A whole-number flag within [min, max]. */
+function wholeNumber(min: number, max: number, set: (config: CollectorConfig, n: number) => void) {
+  return (config: CollectorConfig, raw: string): string | null => {
+    const n = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
+    if (!(n >= min && n <= max)) return `must be a whole number from ${min} to ${max}`;
+    set(config, n);
+    return null;
+  };
+}
+
 // Host names as RFC 1123 allows them; anything else must be an IP literal.
 const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
@@ -177,6 +187,24 @@ export const START_SETTINGS: readonly StartSetting[] = [
       config.maxNewRoutesPerDay = n;
       return null;
     },
+  },
+  {
+    flag: 'max-services',
+    env: 'HEADROOM_MAX_SERVICES',
+    value: 'N',
+    help: `services the collector holds; items of new ones past it are refused (default ${DEFAULTS.maxServices})`,
+    apply: wholeNumber(1, 1_000_000, (config, n) => {
+      config.maxServices = n;
+    }),
+  },
+  {
+    flag: 'max-instances',
+    env: 'HEADROOM_MAX_INSTANCES',
+    value: 'N',
+    help: `instances per service that reported in the last 10 minutes; items of new ones past it are refused (default ${DEFAULTS.maxInstancesPerService})`,
+    apply: wholeNumber(1, 1_000_000, (config, n) => {
+      config.maxInstancesPerService = n;
+    }),
   },
   {
     flag: 'trace-workers',

@@ -11,6 +11,7 @@ import { CumulativeToDelta, type CumulativeOptions } from './cumulative-to-delta
 import { decodeJson } from './decode/json';
 import { DecodeError, type DecodedRequest, type Signal } from './decode/otlp-types';
 import { bodyViolation, type FieldViolation } from './field-violation';
+import { IngestLimits, INSTANCE_LIVE_MS, type IngestLimitSettings } from './ingest-limits';
 import { otlpTypes } from './decode/proto-root';
 import { decodeProtobuf } from './decode/protobuf';
 import { AbortedError, BodyError, readBody } from './http/read-body';
@@ -42,6 +43,11 @@ export interface OtlpReceiverOptions {
    * would only add the cost of handing its results over).
    */
   traceWorkers?: number;
+  /**
+   * Caps on services and live instances per service (ingest-limits.ts); the store is asked at
+   * start what it holds. Absent: no caps.
+   */
+  limits?: IngestLimitSettings & { forgetAfterMs: number };
 }
 
 export interface OtlpReceiver {
@@ -97,6 +103,9 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
   let inFlightBytes = 0;
   const traceWorkers = options.traceWorkers ?? defaultTraceWorkers();
   const pool = traceWorkers > 0 ? new TraceWorkerPool(traceWorkers) : null;
+  const limits = options.limits
+    ? new IngestLimits(options.limits, storage.resourceCensus(Date.now() - INSTANCE_LIVE_MS), options.limits.forgetAfterMs)
+    : null;
   otlpTypes(); // load the .proto files now, not on the first request
 
   /**
@@ -192,6 +201,8 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
     stats.received += result.received;
     stats.rejected += result.rejected;
     stats.cut += result.cut;
+    // From here to commit() nothing else runs: two requests cannot both take a cap's last place.
+    const limited = limits?.check(batch, Date.now()) ?? null;
     if (batchSize(batch) > 0 && !storage.enqueue(batch)) {
       // Nothing was written (enqueue is all or nothing) and the cumulative state is left as it
       // was, so the sender's retry of the same data gives the same result.
@@ -202,7 +213,16 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
       return reply(res, 503, () => sendError(res, 503, encoding, info, undefined, { 'Retry-After': retryAfter }));
     }
     tx?.commit();
-    reply(res, 200, () => sendExportResponse(res, signal, encoding, partialSuccess(result.rejected, result.message)));
+    let rejected = result.rejected;
+    let message = result.message;
+    if (limited) {
+      limited.commit();
+      stats.overServiceLimit += limited.refused.services;
+      stats.overInstanceLimit += limited.refused.instances;
+      rejected += limited.refused.services + limited.refused.instances;
+      message = [message, limited.message].filter((m) => m !== '').join('; ');
+    }
+    reply(res, 200, () => sendExportResponse(res, signal, encoding, partialSuccess(rejected, message)));
   }
 
   function partialSuccess(rejected: number, message: string) {
@@ -221,7 +241,7 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
       });
     },
     stats() {
-      return counters.snapshot(c2d.size, inFlightBytes);
+      return counters.snapshot(c2d.size, inFlightBytes, limits?.stats().services ?? null);
     },
     async close() {
       await pool?.close();

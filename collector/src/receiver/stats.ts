@@ -12,6 +12,10 @@ export interface SignalStats {
   cut: number;
   /** Items refused because the write queue was full (503; the sender retries them). */
   refused: number;
+  /** Items of new services refused past --max-services (partial_success; ingest-limits.ts). */
+  overServiceLimit: number;
+  /** Items of new instances refused past --max-instances (partial_success; ingest-limits.ts). */
+  overInstanceLimit: number;
   /** Request body bytes, after decompression. */
   bytes: number;
 }
@@ -28,10 +32,12 @@ export type ReceiverStats = {
   cumulativeStreams: number;
   /** Request body bytes being read right now. */
   inFlightBytes: number;
+  /** Services the ingest caps count; null when the receiver has no caps. */
+  services: number | null;
 };
 
 function emptySignal(): SignalStats {
-  return { requests: 0, received: 0, rejected: 0, cut: 0, refused: 0, bytes: 0 };
+  return { requests: 0, received: 0, rejected: 0, cut: 0, refused: 0, overServiceLimit: 0, overInstanceLimit: 0, bytes: 0 };
 }
 
 export class ReceiverCounters {
@@ -46,7 +52,7 @@ export class ReceiverCounters {
     this.responses.set(status, (this.responses.get(status) ?? 0) + 1);
   }
 
-  snapshot(cumulativeStreams: number, inFlightBytes: number): ReceiverStats {
+  snapshot(cumulativeStreams: number, inFlightBytes: number, services: number | null): ReceiverStats {
     const responses: Record<string, number> = {};
     for (const [status, n] of [...this.responses].sort((a, b) => a[0] - b[0])) responses[String(status)] = n;
     return {
@@ -56,6 +62,7 @@ export class ReceiverCounters {
       responses,
       cumulativeStreams,
       inFlightBytes,
+      services,
     };
   }
 }

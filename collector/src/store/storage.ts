@@ -235,6 +235,14 @@ export interface StallTally {
   longest: { timeMs: number; instanceId: string; traceId: string | null };
 }
 
+/** The services and the recently seen instances the store holds (receiver/ingest-limits.ts counts them). */
+export interface ResourceCensus {
+  /** Every service with an instance row, with its latest report (epoch ms). */
+  services: { service: string; lastSeenMs: number }[];
+  /** Instances that reported since the time asked for. */
+  instances: { service: string; instanceId: string; lastSeenMs: number }[];
+}
+
 export interface Storage {
   /**
    * Queue a batch for the single writer. Returns false when the queue is full: the caller
@@ -292,6 +300,8 @@ export interface Storage {
    * range): the API answers 404 for a service it has never seen, an alert rule says it waits.
    */
   knownService(service: string): boolean;
+  /** The services held and the instances seen since `instancesSinceMs`, for the ingest caps at start. */
+  resourceCensus(instancesSinceMs: number): ResourceCensus;
   /**
    * One gauge (model.ts GaugePoint name; a name ending in '.' is a prefix) per instance and
    * bucket (bucketMs rounded to whole minutes), for the advisor's trends and peaks.

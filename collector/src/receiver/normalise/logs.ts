@@ -89,7 +89,7 @@ export function normaliseLogs(req: ExportLogsServiceRequest, batch: IngestBatch,
       }
     }
     if (records > 0) {
-      noteInstance(batch, res, latest > 0n ? latest : receivedNs);
+      noteInstance(batch, res, latest > 0n ? latest : receivedNs, records);
       if (res.serviceMissing) out.warn(`resource without service.name stored as ${res.service}`);
     }
   }

@@ -210,6 +210,7 @@ export function normaliseMetrics(req: ExportMetricsServiceRequest, batch: Ingest
     let resKey: string | null = null;
     let points = 0;
     let latest = 0n;
+    const rejectedBefore = outcome.rejected;
     for (const sm of rm.scopeMetrics ?? []) {
       resKey ??= resourceKey(res);
       const ctx: StreamContext = { tx, outcome, prefix: `${resKey}\u0000${sm.scope?.name ?? ''}\u0000${sm.scope?.version ?? ''}` };
@@ -222,7 +223,7 @@ export function normaliseMetrics(req: ExportMetricsServiceRequest, batch: Ingest
       }
     }
     if (points > 0) {
-      noteInstance(batch, res, latest > 0n ? latest : receivedNs);
+      noteInstance(batch, res, latest > 0n ? latest : receivedNs, points - (outcome.rejected - rejectedBefore));
       if (res.serviceMissing) outcome.warn(`resource without service.name stored as ${res.service}`);
     }
   }

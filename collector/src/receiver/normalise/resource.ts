@@ -48,11 +48,15 @@ export function resourceKey(info: ResourceInfo): string {
   return createHash('sha1').update(JSON.stringify(entries)).digest('base64');
 }
 
-/** Records the instance once per batch, at the latest time any of its items carried. */
-export function noteInstance(batch: IngestBatch, info: ResourceInfo, timeNs: EpochNanos): void {
+/**
+ * Records the instance once per batch, at the latest time any of its items carried, with the
+ * number of its items the normaliser accepted (summed over resources of the same identity).
+ */
+export function noteInstance(batch: IngestBatch, info: ResourceInfo, timeNs: EpochNanos, items: number): void {
   for (const seen of batch.instances) {
     if (seen.service === info.service && seen.instanceId === info.instanceId) {
       if (timeNs > seen.timeNs) seen.timeNs = timeNs;
+      seen.items = (seen.items ?? 0) + items;
       return;
     }
   }
@@ -64,5 +68,6 @@ export function noteInstance(batch: IngestBatch, info: ResourceInfo, timeNs: Epo
     timeNs,
     resource: info.attributes,
     ...(info.droppedAttributes > 0 && { droppedAttributes: info.droppedAttributes }),
+    items,
   });
 }

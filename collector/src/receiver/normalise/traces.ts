@@ -97,6 +97,7 @@ export function normaliseTraces(req: ExportTraceServiceRequest, batch: IngestBat
     if (res.cut) out.cut++;
     let latest = 0n;
     let spans = 0;
+    const rejectedBefore = out.rejected;
     for (const ss of rs.scopeSpans ?? []) {
       for (const span of ss.spans ?? []) {
         out.received++;
@@ -161,7 +162,7 @@ export function normaliseTraces(req: ExportTraceServiceRequest, batch: IngestBat
       }
     }
     if (spans > 0) {
-      noteInstance(batch, res, latest > 0n ? latest : receivedNs);
+      noteInstance(batch, res, latest > 0n ? latest : receivedNs, spans - (out.rejected - rejectedBefore));
       if (res.serviceMissing) out.warn(`resource without service.name stored as ${res.service}`);
     }
   }

@@ -469,6 +469,9 @@ class SqliteStorageImpl implements SqliteStorage {
   knownService(service: string) {
     return this.read('the known services', null, () => this.raw.knownService(service));
   }
+  resourceCensus(instancesSinceMs: number) {
+    return this.read('the services and instances', null, () => this.raw.resourceCensus(instancesSinceMs));
+  }
   gaugeBuckets(q: SeriesQuery & { metric: string }) {
     return this.read('gauges', q.service, () => this.gauges.gaugeBuckets(q));
   }

@@ -15,7 +15,7 @@ import type {
   TraceSummary,
   TracesResponse,
 } from '../../../api-types';
-import type { EventQuery, InstanceEndings, RangeQuery, TraceQuery } from '../../storage';
+import type { EventQuery, InstanceEndings, RangeQuery, ResourceCensus, TraceQuery } from '../../storage';
 import { msToNs, nsToMs } from '../../time-buckets';
 import { STOP_LOOKBACK_MS } from '../../instance-stop';
 import { parseJsonObject, parseSpanEvents } from '../json-rows';
@@ -176,6 +176,15 @@ export class RawQueries {
   /** Whether the service has an instance row: it sent something the store still holds (rows go with the rollups' retention). */
   knownService(service: string): boolean {
     return this.stmts.get('SELECT 1 FROM instances WHERE service = ? LIMIT 1').get(service) !== undefined;
+  }
+
+  resourceCensus(instancesSinceMs: number): ResourceCensus {
+    return {
+      services: this.stmts.get('SELECT service, max(last_seen_ms) AS lastSeenMs FROM instances GROUP BY service').all() as ResourceCensus['services'],
+      instances: this.stmts
+        .get('SELECT service, instance_id AS instanceId, last_seen_ms AS lastSeenMs FROM instances WHERE last_seen_ms >= ?')
+        .all(instancesSinceMs) as ResourceCensus['instances'],
+    };
   }
 
   trace(traceId: string): TraceResponse | null {
