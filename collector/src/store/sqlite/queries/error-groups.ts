@@ -1,7 +1,8 @@
 // A service's failures grouped by kind (error-kind.ts) for the Errors page: the newest failed
-// traces of the range (at most MAX_ERROR_TRACES, read through the partial index of failed
-// roots), and beside them the exact count of failed requests from the request rollups, which
-// count every request while traces are sampled.
+// roots of the range (at most MAX_ERROR_TRACES, read through the partial index of failed
+// roots), a trace once per group, and beside them the
+// exact count of failed requests from the request rollups, which count every request while
+// traces are sampled.
 import type { Database } from 'better-sqlite3';
 import type { ErrorGroup, ErrorGroupsResponse } from '../../../api-types';
 import type { RangeQuery } from '../../storage';
@@ -53,10 +54,19 @@ export class ErrorGroupQueries {
     const read = truncated ? rows.slice(0, MAX_ERROR_TRACES) : rows;
     const byKind = new Map<string, Building>();
     const errors = failedTraceErrors(this.stmts, read);
+    // A trace counts once in a group, by its newest root of that kind: a service that calls
+    // itself has two failed roots in one trace (each request's server span).
+    const counted = new Set<string>();
+    const traces = new Set<string>();
     // Newest first: a group's first trace is its example and its last seen.
     let index = 0;
     for (const r of read) {
       const error = errors[index++] as TraceError;
+      const traceKey = r.trace_id.toString('latin1');
+      traces.add(traceKey);
+      const countedKey = `${traceKey}\u0000${error.kind.kind}`;
+      if (counted.has(countedKey)) continue;
+      counted.add(countedKey);
       // Whole ms in SQL: start_ns read as a double can fall a hair short of its millisecond.
       const startMs = r.start_ms;
       let b = byKind.get(error.kind.kind);
@@ -98,7 +108,7 @@ export class ErrorGroupQueries {
       service: q.service,
       groups: groups.slice(0, MAX_GROUPS),
       totalGroups: groups.length,
-      tracesRead: read.length,
+      tracesRead: traces.size,
       maxTraces: MAX_ERROR_TRACES,
       truncated,
       bucketMs,

@@ -20,7 +20,7 @@ import { msToNs, nsToMs } from '../../time-buckets';
 import { STOP_LOOKBACK_MS } from '../../instance-stop';
 import { parseJsonObject, parseSpanEvents } from '../json-rows';
 import type { GaugeQueries } from './gauge-queries';
-import { failedTraceErrors, MAX_ERROR_TRACES } from './failed-traces';
+import { failedTraceErrors, MAX_ERROR_TRACES, type TraceError } from './failed-traces';
 import { readEndings } from './instance-endings';
 import { AGENT_STALL_SQL, HARDLY_RAN_SQL } from './stall-sql';
 import { StatementCache } from './statement-cache';
@@ -72,6 +72,21 @@ function eventView(r: EventRow): EventView {
     attributes: parseJsonObject(r.attributes),
     ...(r.dropped_attributes !== null && r.dropped_attributes > 0 && { droppedAttributesCount: Number(r.dropped_attributes) }),
   };
+}
+
+/**
+ * The failed roots of one kind, a trace once (its first root of the kind in the order read), as
+ * the Errors page counts a group's traces: a service that calls itself has two in one trace.
+ */
+function ofKind<R extends { trace_id: Buffer }>(rows: readonly R[], errorOf: ReadonlyMap<R, TraceError | undefined>, kind: string): R[] {
+  const seen = new Set<string>();
+  return rows.filter((r) => {
+    if (errorOf.get(r)?.kind.kind !== kind) return false;
+    const key = r.trace_id.toString('latin1');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 export class RawQueries {
@@ -147,9 +162,7 @@ export class RawQueries {
     const failed = rows.filter((r) => r.status_code === 2);
     const errors = failedTraceErrors(this.stmts, failed);
     const errorOf = new Map(failed.map((r, i) => [r, errors[i]]));
-    const listed = byKind
-      ? rows.filter((r) => errorOf.get(r)?.kind.kind === q.errorKind).slice(Math.max(0, Math.trunc(q.offset ?? 0))).slice(0, limitOf(q.limit))
-      : rows;
+    const listed = byKind ? ofKind(rows, errorOf, q.errorKind as string).slice(Math.max(0, Math.trunc(q.offset ?? 0))).slice(0, limitOf(q.limit)) : rows;
     const traces: TraceSummary[] = listed.map((r) => {
       const c = counts.get(r.trace_id) as { n: number; stall: number };
       // An app's attribute: only a positive finite number is a wait.

@@ -1,0 +1,50 @@
+// Which failed roots the Errors page counts, end to end: an express app under the agent that
+// calls itself (two failed server spans of the service in one trace, of one kind). A trace
+// counts once in a group. The groups, their counts and the trace list's errorKind filter agree.
+// Real app, real agent, real collector and SQLite file.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { ErrorGroupsResponse, TracesResponse } from '../../collector/src/api-types';
+import { eventually, FIXTURES, RANGE, runServiceApp, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
+
+const SERVICE = 'errors-roots';
+let collector: TestCollector;
+let app: RunningApp;
+
+before(async () => {
+  collector = await startTestCollector();
+  // Only failed traces are kept (no ordinary ones), within a budget wide enough for all of them.
+  app = await runServiceApp(collector, `${FIXTURES}/errors-app.js`, SERVICE, { HEADROOM_TRACES_PER_SECOND: '0', HEADROOM_ERROR_TRACES_PER_SECOND: '1000' });
+});
+
+after(async () => {
+  await app?.stop();
+  await collector?.close();
+});
+
+test('a trace through two failed requests of the service counts once in its group, and the filter lists it once', async () => {
+  for (const depth of [1, 1]) {
+    const res = await fetch(`${app.base}/chain/${depth}`);
+    await res.text();
+    assert.equal(res.status, 500);
+  }
+  await eventually(async () => {
+    const r = await collector.api<ErrorGroupsResponse>(`/api/services/${SERVICE}/errors?${RANGE()}`);
+    return r.failedRequests.count === 4 ? r : undefined;
+  }, 'four failed requests');
+  const list = await eventually(async () => {
+    const r = await collector.api<TracesResponse>(`/api/traces?service=${SERVICE}&${RANGE()}&error=1`);
+    return r.traces.length === 4 ? r : undefined;
+  }, 'four failed roots');
+  assert.equal(new Set(list.traces.map((t) => t.traceId)).size, 2, 'two traces, each with two failed server spans');
+
+  const again = await collector.api<ErrorGroupsResponse>(`/api/services/${SERVICE}/errors?${RANGE()}`);
+  assert.deepEqual(again.groups.map((g) => [g.kind, g.count, g.routes]), [['Error: chain failed at depth <n>', 2, [{ route: 'GET /chain/:depth', count: 2 }]]]);
+  assert.equal(again.tracesRead, 2);
+  assert.equal(again.groups[0]?.buckets.reduce((a, b) => a + b, 0), 2);
+  const listed = await collector.api<TracesResponse>(`/api/traces?service=${SERVICE}&${RANGE()}&errorKind=${encodeURIComponent('Error: chain failed at depth <n>')}`);
+  assert.deepEqual(listed.traces.map((t) => t.traceId).sort(), [...new Set(list.traces.map((t) => t.traceId))].sort());
+  // Each trace by its newest failed root (the inner request), as the group's example.
+  assert.equal(listed.traces[0]?.traceId, again.groups[0]?.example.traceId);
+  assert.equal(listed.traces[0]?.errorMessage, again.groups[0]?.example.message);
+});
