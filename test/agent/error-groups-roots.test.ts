@@ -1,10 +1,11 @@
 // Which failed roots the Errors page counts, end to end: an express app under the agent that
-// calls itself (two failed server spans of the service in one trace, of one kind). A trace
-// counts once in a group. The groups, their counts and the trace list's errorKind filter agree.
-// Real app, real agent, real collector and SQLite file.
+// calls itself (two failed server spans of the service in one trace, of one kind) and makes a
+// call with no request around it that is answered 404 (a client span with no parent). A trace
+// counts once in a group; a client root counts only when it threw. The groups, their counts and
+// the trace list's errorKind filter agree. Real app, real agent, real collector and SQLite file.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { ErrorGroupsResponse, TracesResponse } from '../../collector/src/api-types';
+import type { ErrorGroupsResponse, TraceResponse, TracesResponse } from '../../collector/src/api-types';
 import { eventually, FIXTURES, RANGE, runServiceApp, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
 
 const SERVICE = 'errors-roots';
@@ -47,4 +48,29 @@ test('a trace through two failed requests of the service counts once in its grou
   // Each trace by its newest failed root (the inner request), as the group's example.
   assert.equal(listed.traces[0]?.traceId, again.groups[0]?.example.traceId);
   assert.equal(listed.traces[0]?.errorMessage, again.groups[0]?.example.message);
+});
+
+test('a call with no request around it that was answered 404 is no failure of the service; one that threw is', async () => {
+  const answered = await (await fetch(`${app.base}/start-up-call/404`)).json();
+  assert.deepEqual(answered, { status: 404 });
+  const threw = await (await fetch(`${app.base}/start-up-call/refused`)).json();
+  assert.equal(threw.status, null);
+  // Both client roots are stored (a failed span is kept), the trace list showing them as failed.
+  const clientRoots = await eventually(async () => {
+    const r = await collector.api<TracesResponse>(`/api/traces?service=${SERVICE}&${RANGE()}&error=1`);
+    const roots = r.traces.filter((t) => t.route === null);
+    return roots.length === 2 ? roots : undefined;
+  }, 'the two failed client roots');
+  const traces = await Promise.all(clientRoots.map((t) => collector.api<TraceResponse>(`/api/traces/${t.traceId}`)));
+  assert.ok(traces.every((t) => t.spans[0]?.kind === 3 && t.spans[0].parentSpanId === null), 'client spans without a parent');
+
+  const body = await collector.api<ErrorGroupsResponse>(`/api/services/${SERVICE}/errors?${RANGE()}`);
+  const refused = body.groups.filter((g) => g.routes.some((r) => r.route === null));
+  assert.deepEqual(refused.map((g) => [g.type, g.count]), [['ECONNREFUSED', 1]], JSON.stringify(body.groups.map((g) => g.kind)));
+  assert.equal(body.groups.some((g) => g.kind.includes('404')), false);
+  const listed = await collector.api<TracesResponse>(`/api/traces?service=${SERVICE}&${RANGE()}&errorKind=${encodeURIComponent(refused[0]?.kind ?? '')}`);
+  assert.equal(listed.traces.length, 1);
+  // The 404's kind, as the groups named it before this rule, lists nothing either.
+  const byStatus = await collector.api<TracesResponse>(`/api/traces?service=${SERVICE}&${RANGE()}&errorKind=${encodeURIComponent(`HTTP 404: GET <n>.<n>.<n>.<n>:${app.port} answered 404`)}`);
+  assert.equal(byStatus.traces.length, 0);
 });

@@ -20,7 +20,7 @@ import { msToNs, nsToMs } from '../../time-buckets';
 import { STOP_LOOKBACK_MS } from '../../instance-stop';
 import { parseJsonObject, parseSpanEvents } from '../json-rows';
 import type { GaugeQueries } from './gauge-queries';
-import { failedTraceErrors, MAX_ERROR_TRACES, type TraceError } from './failed-traces';
+import { COUNTED_ROOT_SQL, failedTraceErrors, MAX_ERROR_TRACES, type TraceError } from './failed-traces';
 import { readEndings } from './instance-endings';
 import { AGENT_STALL_SQL, HARDLY_RAN_SQL } from './stall-sql';
 import { StatementCache } from './statement-cache';
@@ -126,7 +126,7 @@ export class RawQueries {
     // A kind is known only once a trace's failing spans are read: the newest failed traces are
     // read (at most MAX_ERROR_TRACES, as the Errors page groups them) and the page cut after.
     const byKind = q.errorKind !== undefined;
-    if (byKind) sql += ' AND status_code = 2';
+    if (byKind) sql += ` AND status_code = 2 AND ${COUNTED_ROOT_SQL}`;
     else if (q.error !== undefined) sql += q.error ? ' AND status_code = 2' : ' AND status_code <> 2';
     // Notable = failed or frustrated (≥ 4 T), as the writer decides for the live stream.
     const slowThresholdMs = q.notable === true && q.service !== undefined ? SLOW_APDEX_FACTOR * this.apdexT(q.service) : null;
