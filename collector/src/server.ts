@@ -124,6 +124,7 @@ function createServers(storage: Storage, settings: ResolvedConfig, dbPath: strin
     dashboardDist: settings.dashboardDir === undefined ? findDashboardDist() : settings.dashboardDir,
     requests,
     hostCheck,
+    ingestLimits: { maxServices: settings.maxServices, maxInstancesPerService: settings.maxInstancesPerService },
     startedAt,
     advisor,
     alertsRouter: alerting.router,

@@ -2,7 +2,7 @@
 // (and /ws, checked at the upgrade, ws-upgrade.ts). The dashboard's shell and static files hold
 // none and are served to anyone, the same with a token or without (the page asks for the token
 // when the API answers 401), so the browser never needs a cookie. /healthz stays open so a
-// process supervisor can probe without a secret.
+// process supervisor can probe without a secret; it gives its detail only with the token (healthz.ts).
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { ApiError } from '../api-types';

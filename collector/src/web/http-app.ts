@@ -1,13 +1,15 @@
 // The express app of the HTTP port: security headers, request counting and the Host check
-// (host-check.ts) on everything, /healthz open, then the dashboard token (when set) in front
-// of /metrics and /api (the dashboard's shell and files hold no data and need none). The /ws
-// upgrade is handled next to it, in server.ts.
+// (host-check.ts) on everything, /healthz open (its detail behind the dashboard token:
+// healthz.ts), then the dashboard token (when set) in front of /metrics and /api (the
+// dashboard's shell and files hold no data and need none). The /ws upgrade is handled next to
+// it, in server.ts.
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Advisor } from '../advisor';
 import type { CollectorInfoResponse } from '../api-types';
 import { metricsHandler, type MetricSources } from '../health/collector-metrics';
 import { healthzHandler } from '../health/healthz';
 import type { HttpRequestCounter } from '../health/http-request-counter';
+import type { IngestLimitSettings } from '../receiver/ingest-limits';
 import { createApiRouter } from '../query/api-router';
 import type { Storage } from '../store/storage';
 import { dashboardAuth } from './dashboard-auth';
@@ -24,6 +26,8 @@ export interface HttpAppOptions {
   /** Which Host headers this port answers to (DNS rebinding guard). */
   hostCheck: HostCheck;
   metrics: MetricSources;
+  /** The caps /healthz reports beside the counts of what they refused. */
+  ingestLimits: IngestLimitSettings;
   startedAt: number;
   /** The advisor behind /api/advisor (one per collector, with its configured thresholds). */
   advisor?: Advisor;
@@ -45,7 +49,17 @@ export function createHttpApp(options: HttpAppOptions): Express {
     next();
   });
   app.use(hostGuard(options.hostCheck));
-  app.get('/healthz', healthzHandler(options.storage, options.dbPath, options.startedAt));
+  app.get(
+    '/healthz',
+    healthzHandler({
+      storage: options.storage,
+      dbPath: options.dbPath,
+      startedAt: options.startedAt,
+      dashboardToken: options.dashboardToken,
+      receiver: options.metrics.receiver,
+      limits: options.ingestLimits,
+    }),
+  );
   app.use(dashboardAuth(options.dashboardToken));
   app.get('/metrics', metricsHandler(options.metrics));
   if (options.alertsRouter) app.use('/api/alerts', options.alertsRouter);
