@@ -1,6 +1,7 @@
-// The resource every signal carries: which service, which process (`service.instance.id`,
-// unique per process, so each cluster worker is its own instance), where and on what it runs,
-// and the Apdex T the collector scores this service with. All values are synchronous, so no
+// The resource every signal carries: which service, which build of it (`service.version`, the
+// VCS revision), which process (`service.instance.id`, unique per process, so each cluster
+// worker is its own instance), where and on what it runs, and the Apdex T the collector scores
+// this service with. All values are synchronous, so no
 // export waits for a detector. OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME win over ours.
 import type { Attributes } from '@opentelemetry/api';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
@@ -8,13 +9,16 @@ import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { arch, hostname } from 'node:os';
 import type { AgentSettings } from './config/settings';
-import { defaultServiceName, UNKNOWN_SERVICE } from './config/service-name';
+import { appPackage, defaultServiceName, UNKNOWN_SERVICE } from './config/service-name';
+import { versionAttributes } from './config/service-version';
 import { report } from './report';
 import { cpuCount } from './signals/lifecycle';
 
-export function headroomAttributes(settings: AgentSettings): Attributes {
+export function headroomAttributes(settings: AgentSettings, env: NodeJS.ProcessEnv = process.env): Attributes {
+  const pkg = appPackage();
   const attrs: Attributes = {
-    'service.name': settings.serviceName ?? defaultServiceName(),
+    'service.name': settings.serviceName ?? defaultServiceName(pkg),
+    ...versionAttributes(pkg, env),
     'service.instance.id': randomUUID(),
     'host.name': hostname(),
     'host.arch': arch(),
