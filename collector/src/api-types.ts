@@ -372,11 +372,68 @@ export interface InstanceView {
   resource: Record<string, JsonValue>;
   /** That resource's attributes dropped past the limit or by the sender (OTLP dropped_attributes_count); absent when none. */
   resourceDroppedAttributesCount?: number;
+  /** The build it runs: `service.version` of its latest resource; null when it sent none. */
+  version: string | null;
+  /** Its VCS revision (`vcs.ref.head.revision`); null when it sent none. */
+  revision: string | null;
 }
 
 export interface InstancesResponse extends TimeRange {
   service: string;
   instances: InstanceView[];
+}
+
+/**
+ * A service's traffic over one side of a deploy, from the per-instance request rollups (whole
+ * minutes): the processes of the deployed version after it, those of every other version before.
+ */
+export interface DeployWindow {
+  /** Epoch ms, whole minutes: [from, to). */
+  from: number;
+  to: number;
+  /** Whose requests: 'deployed' (this version's processes) or 'others' (every other version's, and unversioned ones). */
+  processes: 'deployed' | 'others';
+  /** How many of those processes sent requests in the window. */
+  instances: number;
+  requests: number;
+  /** Requests per minute over the window's length. */
+  throughputRpm: number;
+  /** Failed requests / requests; null without requests. */
+  errorRate: number | null;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  /** With the service's Apdex T; null without requests. */
+  apdex: number | null;
+}
+
+/** One version of a service: a deploy is the first time a process running it was seen. */
+export interface Deployment {
+  /** `service.version`; null when its processes sent only a revision. */
+  version: string | null;
+  /** `vcs.ref.head.revision`; null when its processes sent none. A version and revision pair is one deployment. */
+  revision: string | null;
+  /** Epoch ms: its first process's first data (the deploy). */
+  firstSeen: number;
+  /** Epoch ms: its last process's latest data. */
+  lastSeen: number;
+  /** Processes that ran it (every one the store still holds, not only those in the range). */
+  instances: number;
+  /**
+   * The `windowMs` after the deploy (its first minute on; shorter while it is still running,
+   * to the current minute) against the `windowMs` before it (to its first minute's end).
+   */
+  before: DeployWindow;
+  after: DeployWindow;
+}
+
+export interface DeploymentsResponse extends TimeRange {
+  service: string;
+  /** The length each side of a deploy is compared over (`?window=`, default 30 minutes). */
+  windowMs: number;
+  /** The versions seen in the range, newest deploy first (at most MAX_DEPLOYMENTS). */
+  deployments: Deployment[];
+  /** Versions seen in the range beyond those listed (older deploys): 0 when all are listed. */
+  moreDeployments: number;
 }
 
 export type EventType = 'stall' | 'start' | 'restart' | 'uncaught_exception' | 'unhandled_rejection' | 'worker_exit' | 'stop';

@@ -278,6 +278,11 @@ export function undoSchema13(db: Database): void {
   db.exec('ALTER TABLE events DROP COLUMN dropped_attributes; ALTER TABLE instances DROP COLUMN resource_dropped_attributes;');
 }
 
+/** Takes a database back below schema 14 (each instance's version and revision), for migration tests. */
+export function undoSchema14(db: Database): void {
+  db.exec('DROP INDEX instances_version; ALTER TABLE instances DROP COLUMN version; ALTER TABLE instances DROP COLUMN revision;');
+}
+
 /** Takes a database back below schema 7 (event identities, seen delta points), for migration tests. */
 export function undoSchema7(db: Database): void {
   db.exec('DROP INDEX events_ident; ALTER TABLE events DROP COLUMN ident; DROP TABLE seen_points;');

@@ -5,6 +5,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { createAdvisor, type Advisor } from '../advisor';
 import type {
   AdvisorResponse,
+  DeploymentsResponse,
   ErrorGroupsResponse,
   EventsResponse,
   InstanceSeriesResponse,
@@ -24,6 +25,7 @@ import { bucketSizeFor } from './bucket-size';
 import {
   booleanParam,
   DEFAULT_TRANSACTIONS_LIMIT,
+  deployWindowParam,
   eventTypeParam,
   limitParam,
   nonNegativeNumberParam,
@@ -114,6 +116,11 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now, 
 
   router.get('/services/:service/instances', (req: Request<ServiceParams>, res: Response<InstancesResponse>) => {
     res.json(storage.instances({ ...rangeParams(query(req), now()), service: serviceParam(req.params.service) }));
+  });
+
+  router.get('/services/:service/deployments', (req: Request<ServiceParams>, res: Response<DeploymentsResponse>) => {
+    const q = query(req);
+    res.json(storage.deployments({ ...rangeParams(q, now()), service: serviceParam(req.params.service), windowMs: deployWindowParam(q), now: now() }));
   });
 
   router.get('/services/:service/stalls', (req: Request<ServiceParams>, res: Response<StallsResponse>) => {

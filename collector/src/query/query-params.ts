@@ -4,6 +4,7 @@
 import type { EventType } from '../api-types';
 import type { RangeQuery } from '../store/storage';
 import { transactionNameProblem } from '../receiver/normalise/transaction-name';
+import { parseDuration } from '../config/parse-units';
 import { badParam, badRange } from './api-error';
 
 export type RawQuery = Record<string, unknown>;
@@ -122,6 +123,19 @@ export function nonNegativeNumberParam(query: RawQuery, name: string): number | 
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(value) || value < 0) throw badParam(`${name} must be a number ≥ 0`);
   return value;
+}
+
+/** How long each side of a deploy is compared over when no `window` is asked (the deployments). */
+export const DEFAULT_DEPLOY_WINDOW_MS = 30 * MINUTE_MS;
+const MAX_DEPLOY_WINDOW_MS = 24 * 60 * MINUTE_MS;
+
+/** `window`: a duration in whole minutes ("15m", "1h"), from 1 minute to 24 hours; 30 minutes when absent. */
+export function deployWindowParam(query: RawQuery): number {
+  const raw = stringParam(query, 'window', 8);
+  if (raw === undefined) return DEFAULT_DEPLOY_WINDOW_MS;
+  const ms = parseDuration(raw);
+  if (ms === null || ms % MINUTE_MS !== 0 || ms > MAX_DEPLOY_WINDOW_MS) throw badParam(`window must be whole minutes from 1m to 24h (as 15m, 30m or 1h), got ${JSON.stringify(raw)}`);
+  return ms;
 }
 
 /** Rows to skip (paging): a whole number from 0 to MAX_OFFSET, 0 when absent. */

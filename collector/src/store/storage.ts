@@ -4,6 +4,7 @@
 import { HeadroomError } from '../errors';
 import type { IngestBatch } from '../model';
 import type {
+  DeploymentsResponse,
   EventType,
   EventView,
   ErrorGroupsResponse,
@@ -59,6 +60,14 @@ export interface TraceQuery extends RangeQuery {
   /** Rows to skip, for paging (the next page starts at offset + limit). */
   offset?: number;
   limit: number;
+}
+
+export interface DeploymentsQuery extends RangeQuery {
+  service: string;
+  /** How long each side of a deploy is compared over, whole minutes. */
+  windowMs: number;
+  /** Epoch ms: the after side ends at the current minute at the latest. */
+  now: number;
 }
 
 export interface TransactionsQuery extends RangeQuery {
@@ -282,6 +291,8 @@ export interface Storage {
   errorGroups(q: RangeQuery & { service: string; bucketMs: number }): ErrorGroupsResponse;
   trace(traceId: string): TraceResponse | null;
   instances(q: RangeQuery & { service: string }): InstancesResponse;
+  /** The service's versions seen in the range, each with its traffic before and after its deploy (sqlite/queries/deployments.ts). */
+  deployments(q: DeploymentsQuery): DeploymentsResponse;
   events(q: EventQuery): EventsResponse;
   /** The service's processes that ended in the range, and the worker exits that named one (crash.count). */
   instanceEndings(q: RangeQuery & { service: string }): InstanceEndings;

@@ -9,6 +9,7 @@ import { errors } from '../../errors';
 import type { IngestBatch } from '../../model';
 import type {
   CommitSummary,
+  DeploymentsQuery,
   EventQuery,
   RangeQuery,
   RequestWindowQuery,
@@ -24,6 +25,7 @@ import { batchItems, WriteQueue } from '../write-queue';
 import { BackgroundCheckpoints, type CheckpointStats } from './background-checkpoints';
 import { HourRollups } from './hour-rollups';
 import { openDatabase } from './open-database';
+import { DeploymentQueries } from './queries/deployments';
 import { DroppedQueries } from './queries/dropped-queries';
 import { ErrorGroupQueries, type ErrorGroupsQuery } from './queries/error-groups';
 import { EventCountQueries } from './queries/event-counts';
@@ -115,6 +117,7 @@ class SqliteStorageImpl implements SqliteStorage {
   private readonly counts: EventCountQueries;
   private readonly sizes: RouteSizeQueries;
   private readonly windows: WindowQueries;
+  private readonly deploymentQueries: DeploymentQueries;
   private readonly listeners = new Set<(summary: CommitSummary) => void>();
   private readonly flushWaiters: (() => void)[] = [];
   private drainScheduled = false;
@@ -175,6 +178,7 @@ class SqliteStorageImpl implements SqliteStorage {
     this.errorGroupQueries = new ErrorGroupQueries(db, () => this.hours.rolledUntil);
     this.sizes = new RouteSizeQueries(db);
     this.windows = new WindowQueries(db, () => this.hours.rolledUntil, (service) => this.requests.apdexT(service));
+    this.deploymentQueries = new DeploymentQueries(db, () => this.hours.rolledUntil, (service) => this.requests.apdexT(service));
     const every = options.maintenanceIntervalMs ?? DEFAULT_MAINTENANCE_MS;
     this.timer = every > 0 ? setInterval(() => void this.runMaintenance(), every) : null;
     this.timer?.unref();
@@ -444,6 +448,9 @@ class SqliteStorageImpl implements SqliteStorage {
       const totals = this.dropped.instanceTotals(q);
       return { ...listed, instances: listed.instances.map((i) => ({ ...i, ...(totals.get(i.instanceId) ?? { dropped: null, droppedInRange: null }) })) };
     });
+  }
+  deployments(q: DeploymentsQuery) {
+    return this.read('the deployments', q.service, () => this.deploymentQueries.deployments(q));
   }
   events(q: EventQuery) {
     return this.read('events', null, () => this.raw.events(q));

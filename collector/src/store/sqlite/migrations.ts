@@ -411,6 +411,23 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE events ADD COLUMN dropped_attributes INTEGER;
   ALTER TABLE instances ADD COLUMN resource_dropped_attributes INTEGER;
   `,
+  // 14: which build each process ran (service.version and vcs.ref.head.revision of its latest
+  // resource, the writer's resourceVersion): a service's deployments are its versions, each
+  // first seen when its first process was (queries/deployments.ts). Filled from the resources
+  // stored so far (another SDK may have sent service.version already); text values only, as the
+  // writer keeps them. NULL: a process that said neither, as every one did before.
+  `
+  ALTER TABLE instances ADD COLUMN version TEXT;
+  ALTER TABLE instances ADD COLUMN revision TEXT;
+  UPDATE instances SET
+    version = CASE WHEN json_type(resource, '$."service.version"') = 'text' THEN nullif(trim(json_extract(resource, '$."service.version"')), '') END,
+    revision = CASE
+      WHEN json_type(resource, '$."vcs.ref.head.revision"') = 'text' THEN nullif(trim(json_extract(resource, '$."vcs.ref.head.revision"')), '')
+      WHEN json_type(resource, '$."vcs.repository.ref.revision"') = 'text' THEN nullif(trim(json_extract(resource, '$."vcs.repository.ref.revision"')), '')
+    END
+  WHERE json_valid(resource);
+  CREATE INDEX instances_version ON instances (service, version, revision, first_seen_ms);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -8,6 +8,7 @@ import { addRouteSum, emptyRollup, mergeRollup, pointRollup, type RequestRollup 
 import { floorTo, hourOf, MINUTE_MS, minuteOf, minuteOfIntervalEnd, nsToMs } from '../time-buckets';
 import { spanErrorText } from '../span-error';
 import { apdexTFromResource } from './apdex-threshold';
+import { resourceVersion } from './resource-version';
 import { eventIdentity } from './event-identity';
 import { addToCells, CHART_GAUGE_COLUMNS, CHART_GAUGE_TABLES, chartGaugeIndex, chartGaugeUpsertSql } from './instance-gauges';
 import { parseSpanEvents, toJsonAttributes } from './json-rows';
@@ -130,12 +131,13 @@ export class SqliteWriter {
     this.spanInserts = new SpanInserts(db);
     this.routes = new RouteBudget(db, opts.maxNewRoutesPerDay);
     this.upsertInstance = db.prepare(`INSERT INTO instances (service, instance_id, host, pid, first_seen_ms,
-      last_seen_ms, resource, resource_dropped_attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      last_seen_ms, resource, resource_dropped_attributes, version, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (service, instance_id) DO UPDATE SET
         host = coalesce(excluded.host, host), pid = coalesce(excluded.pid, pid),
         first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),
         last_seen_ms = max(last_seen_ms, excluded.last_seen_ms), resource = excluded.resource,
-        resource_dropped_attributes = excluded.resource_dropped_attributes`);
+        resource_dropped_attributes = excluded.resource_dropped_attributes,
+        version = excluded.version, revision = excluded.revision`);
     const rollupCols = `count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count, br_sum,
       rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum, err_sketch`;
     const rollupUpdate = `count = count + excluded.count, errors = errors + excluded.errors,
@@ -256,6 +258,7 @@ export class SqliteWriter {
     const seenAt = (ns: bigint): number => Math.min(nsToMs(clampNs(ns)), now);
     for (const { inst, firstNs } of instances.values()) {
       const seenMs = seenAt(inst.timeNs);
+      const { version, revision } = resourceVersion(inst.resource);
       this.upsertInstance.run(
         inst.service,
         inst.instanceId,
@@ -265,6 +268,8 @@ export class SqliteWriter {
         seenMs,
         JSON.stringify(inst.resource),
         inst.droppedAttributes ?? null,
+        version,
+        revision,
       );
       const t = apdexTFromResource(inst.resource);
       if (t !== null) this.apdexT.set(inst.service, t);

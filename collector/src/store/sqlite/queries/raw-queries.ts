@@ -337,7 +337,8 @@ export class RawQueries {
 
   instances(q: RangeQuery & { service: string }): InstancesResponse {
     const rows = this.stmts
-      .get(`SELECT instance_id, host, pid, first_seen_ms, last_seen_ms, started_ms, restarts, resource, resource_dropped_attributes, settings
+      .get(`SELECT instance_id, host, pid, first_seen_ms, last_seen_ms, started_ms, restarts, resource, resource_dropped_attributes, settings,
+              version, revision
             FROM instances WHERE service = ? AND last_seen_ms >= ? AND first_seen_ms < ? ORDER BY first_seen_ms, instance_id`)
       .all(q.service, q.from, q.to) as {
       instance_id: string;
@@ -350,6 +351,8 @@ export class RawQueries {
       resource: string;
       resource_dropped_attributes: number | null;
       settings: string;
+      version: string | null;
+      revision: string | null;
     }[];
     const stops = this.stops(q);
     const instances: InstanceView[] = rows.map((r) => {
@@ -376,6 +379,8 @@ export class RawQueries {
         settings: parseJsonObject(r.settings),
         resource: parseJsonObject(r.resource),
         ...(r.resource_dropped_attributes !== null && r.resource_dropped_attributes > 0 && { resourceDroppedAttributesCount: r.resource_dropped_attributes }),
+        version: r.version,
+        revision: r.revision,
       };
     });
     return { from: q.from, to: q.to, service: q.service, instances };

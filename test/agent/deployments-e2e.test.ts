@@ -1,0 +1,107 @@
+// A deploy end to end: an app under the agent runs as version 1.4.0 (its package.json) with a
+// route taking 5 ms, stops, and comes back as 2.0.0-rc.1 (OTEL_RESOURCE_ATTRIBUTES) with the
+// route taking 50 ms. The collector's deployments API lists both versions with their first
+// sighting and compares the traffic before and after the second deploy.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { DeploymentsResponse, InstancesResponse } from '../../collector/src/api-types';
+import { eventually, FIXTURES, RANGE, runApp, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
+
+const SERVICE = 'deploy-shop';
+const REQUESTS = 40;
+
+let collector: TestCollector;
+let dir: string;
+const apps: RunningApp[] = [];
+
+before(async () => {
+  collector = await startTestCollector();
+  // The app's own folder: its package.json names the service and the version.
+  dir = mkdtempSync(join(tmpdir(), 'headroom-deploy-app-'));
+  copyFileSync(join(FIXTURES, 'versioned-app.js'), join(dir, 'app.js'));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: SERVICE, version: '1.4.0', private: true }));
+});
+
+after(async () => {
+  for (const app of apps) await app.stop();
+  await collector?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function run(env: Record<string, string>): Promise<RunningApp> {
+  const app = await runApp(join(dir, 'app.js'), { OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl, ...env });
+  apps.push(app);
+  for (let i = 0; i < REQUESTS; i++) await fetch(`${app.base}/work`).then((r) => r.text());
+  return app;
+}
+
+const deployments = (window = ''): Promise<DeploymentsResponse> => collector.api<DeploymentsResponse>(`/api/services/${SERVICE}/deployments?${RANGE()}${window}`);
+
+test('two versions, each first seen at its start, and the second deploy compared with the traffic before it', async () => {
+  const t1 = Date.now();
+  // Heroku's dyno metadata names the commit.
+  const v1 = await run({ DELAY_MS: '5', HEROKU_SLUG_COMMIT: 'aaaa111' });
+  await eventually(async () => ((await deployments()).deployments[0]?.after.requests === REQUESTS ? true : undefined), "v1's requests");
+  await v1.stop();
+
+  const t2 = Date.now();
+  // The deploy sets the standard attributes, which win over package.json and the platform's variable.
+  await run({ DELAY_MS: '50', HEROKU_SLUG_COMMIT: 'aaaa111', OTEL_RESOURCE_ATTRIBUTES: 'service.version=2.0.0-rc.1,vcs.ref.head.revision=bbbb222' });
+  const res = await eventually(async () => {
+    const r = await deployments();
+    return r.deployments.length === 2 && r.deployments[0]?.after.requests === REQUESTS ? r : undefined;
+  }, "v2's requests");
+  const t3 = Date.now();
+
+  assert.equal(res.windowMs, 30 * 60_000, 'the default window');
+  assert.equal(res.moreDeployments, 0);
+  const [second, first] = res.deployments as [DeploymentsResponse['deployments'][number], DeploymentsResponse['deployments'][number]];
+  assert.deepEqual([first.version, first.revision, first.instances], ['1.4.0', 'aaaa111', 1]);
+  assert.deepEqual([second.version, second.revision, second.instances], ['2.0.0-rc.1', 'bbbb222', 1]);
+  assert.ok(first.firstSeen >= t1 && first.firstSeen <= t2, `1.4.0 first seen ${first.firstSeen}, between ${t1} and ${t2}`);
+  assert.ok(second.firstSeen >= t2 && second.firstSeen <= t3, `2.0.0-rc.1 first seen ${second.firstSeen}, between ${t2} and ${t3}`);
+  assert.ok(first.lastSeen <= second.firstSeen, '1.4.0 stopped before 2.0.0-rc.1 started');
+
+  // The second deploy: after it, 2.0.0-rc.1's 40 requests at 50 ms; before it, 1.4.0's at 5 ms.
+  const deployMinute = Math.floor(second.firstSeen / 60_000) * 60_000;
+  const { before: was, after: now } = second;
+  assert.deepEqual([now.processes, now.instances, now.requests, now.errorRate, now.from], ['deployed', 1, REQUESTS, 0, deployMinute]);
+  assert.deepEqual([was.processes, was.instances, was.requests, was.errorRate, was.to], ['others', 1, REQUESTS, 0, deployMinute + 60_000]);
+  assert.equal(was.to - was.from, res.windowMs, 'the before side is the whole window');
+  // The after side runs to the current minute at most (the deploy is seconds old).
+  assert.ok(now.to > now.from && now.to - now.from <= res.windowMs);
+  assert.equal(was.throughputRpm, REQUESTS / 30);
+  assert.equal(now.throughputRpm, REQUESTS / ((now.to - now.from) / 60_000));
+  // Sketches hold 1 % relative error; a timer fires at its delay or a little later.
+  assert.ok(was.p50Ms !== null && was.p50Ms >= 4.9 && was.p50Ms < 25, `before p50 ${was.p50Ms}`);
+  assert.ok(now.p50Ms !== null && now.p50Ms >= 49.5 && now.p50Ms < 90, `after p50 ${now.p50Ms}`);
+  assert.ok(now.p95Ms !== null && now.p95Ms >= now.p50Ms);
+  assert.equal(was.apdex, 1, 'every request within Apdex T (500 ms) before');
+  assert.equal(now.apdex, 1);
+
+  // The first deploy had nothing before it; after it, only its own process (not 2.0.0-rc.1's).
+  assert.deepEqual([first.before.requests, first.before.instances, first.before.p50Ms, first.before.apdex], [0, 0, null, null]);
+  assert.equal(first.after.requests, REQUESTS);
+
+  // A window asked for names the length compared.
+  const hour = await deployments('&window=1h');
+  assert.equal(hour.windowMs, 3_600_000);
+  assert.equal(hour.deployments[0]!.before.to - hour.deployments[0]!.before.from, 3_600_000);
+
+  // Each process says which version it ran.
+  const instances = await collector.api<InstancesResponse>(`/api/services/${SERVICE}/instances?${RANGE()}`);
+  assert.deepEqual(instances.instances.map((i) => [i.version, i.revision]), [['1.4.0', 'aaaa111'], ['2.0.0-rc.1', 'bbbb222']]);
+});
+
+test('a range without either version lists none; a bad window is a 400 naming it', async () => {
+  const old = await collector.api<DeploymentsResponse>(`/api/services/${SERVICE}/deployments?from=${Date.now() - 7_200_000}&to=${Date.now() - 3_600_000}`);
+  assert.deepEqual(old.deployments, []);
+  for (const bad of ['90s', '0m', '2d', 'soon']) {
+    const res = await fetch(`${collector.collector.httpUrl}/api/services/${SERVICE}/deployments?window=${bad}`);
+    assert.equal(res.status, 400, bad);
+    assert.match(((await res.json()) as { error: { message: string } }).error.message, /window must be whole minutes/);
+  }
+});

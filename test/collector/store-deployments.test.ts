@@ -1,0 +1,113 @@
+// Deployments in the store, at known times: a rolling deploy whose first minute holds both
+// builds, compared process by process; and a file written before versions were kept, whose
+// instances get theirs from the resources already stored.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import type { InstanceSeen } from '../../collector/src/model';
+import { batchWith, msToNs, openTestStore, requestPoint, sdkHistogram, undoSchema14 } from './store-helpers';
+
+const MINUTE = 60_000;
+const SERVICE = 'shop';
+
+function seen(instanceId: string, timeMs: number, resource: InstanceSeen['resource']): InstanceSeen {
+  return { service: SERVICE, instanceId, host: 'h', pid: 1, timeNs: msToNs(timeMs), resource: { 'service.name': SERVICE, ...resource } };
+}
+
+test('a rolling deploy: the new build after, the builds it replaced before, even within the minute they share', async (t) => {
+  const now = Date.UTC(2026, 10, 28, 12, 0, 0);
+  const { storage, clock } = openTestStore(t, { now });
+  const deployMinute = now - 10 * MINUTE;
+  const deployAt = deployMinute + 20_000;
+  const fast = await sdkHistogram(Array(10).fill(0.01));
+  const slow = await sdkHistogram(Array(10).fill(0.1));
+  const failing = await sdkHistogram(Array(5).fill(0.1));
+  const old = { 'service.version': '1.0.0', 'vcs.ref.head.revision': 'aaa' };
+  const batch = batchWith({
+    instances: [
+      // Two processes of 1.0.0 and one that sent no version, from 20 minutes before; one of
+      // 1.0.0 is replaced in the deploy's minute, the other a minute later.
+      seen('old-1', deployMinute - 20 * MINUTE, old),
+      seen('old-1', deployMinute + 50_000, old),
+      seen('old-2', deployMinute - 20 * MINUTE, old),
+      seen('old-2', deployMinute + MINUTE + 30_000, old),
+      seen('legacy', deployMinute - 20 * MINUTE, {}),
+      seen('legacy', now, {}),
+      seen('new-1', deployAt, { 'service.version': '1.1.0', 'vcs.ref.head.revision': 'bbb' }),
+      seen('new-1', now, { 'service.version': '1.1.0', 'vcs.ref.head.revision': 'bbb' }),
+    ],
+    requests: [
+      ...[-5, -1, 0].flatMap((m) => ['old-1', 'old-2'].map((instanceId) => requestPoint(fast, { service: SERVICE, instanceId, route: 'GET /x', timeMs: deployMinute + m * MINUTE + 30_000 }))),
+      requestPoint(fast, { service: SERVICE, instanceId: 'old-2', route: 'GET /x', timeMs: deployMinute + MINUTE + 10_000 }),
+      requestPoint(fast, { service: SERVICE, instanceId: 'legacy', route: 'GET /x', timeMs: deployMinute - 2 * MINUTE }),
+      // The new build: slower, and a third of its requests fail; in its first minute too.
+      ...[0, 1, 2].map((m) => requestPoint(slow, { service: SERVICE, instanceId: 'new-1', route: 'GET /x', timeMs: deployMinute + m * MINUTE + 40_000 })),
+      requestPoint(failing, { service: SERVICE, instanceId: 'new-1', route: 'GET /x', timeMs: deployMinute + 2 * MINUTE + 40_000, error: true }),
+    ],
+  });
+  assert.ok(storage.enqueue(batch));
+  await storage.flush();
+
+  const res = storage.deployments({ service: SERVICE, from: now - 60 * MINUTE, to: now, windowMs: 30 * MINUTE, now: clock.now });
+  assert.deepEqual(res.deployments.map((d) => [d.version, d.revision, d.firstSeen, d.instances]), [
+    ['1.1.0', 'bbb', deployAt, 1],
+    ['1.0.0', 'aaa', deployMinute - 20 * MINUTE, 2],
+  ]);
+  const [deploy] = res.deployments;
+  // Before: 1.0.0's two processes in their six minutes with requests and the unversioned one, to the end of the deploy's minute.
+  assert.deepEqual(
+    [deploy!.before.from, deploy!.before.to, deploy!.before.instances, deploy!.before.requests, deploy!.before.errorRate, deploy!.before.processes],
+    [deployMinute + MINUTE - 30 * MINUTE, deployMinute + MINUTE, 3, 70, 0, 'others'],
+  );
+  assert.equal(deploy!.before.throughputRpm, 70 / 30);
+  assert.ok(Math.abs(deploy!.before.p95Ms! - 10) < 0.2, `before p95 ${deploy!.before.p95Ms}`);
+  // After: 1.1.0 alone, from its first minute to the current one (10 minutes), the old
+  // process's request in the minute after not among them.
+  assert.deepEqual(
+    [deploy!.after.from, deploy!.after.to, deploy!.after.instances, deploy!.after.requests, deploy!.after.errorRate, deploy!.after.processes],
+    [deployMinute, now, 1, 35, 5 / 35, 'deployed'],
+  );
+  assert.equal(deploy!.after.throughputRpm, 3.5);
+  assert.ok(Math.abs(deploy!.after.p50Ms! - 100) < 2, `after p50 ${deploy!.after.p50Ms}`);
+  // Apdex (T 500 ms): the 5 failed requests are frustrated, the 30 others satisfied.
+  assert.ok(Math.abs(deploy!.after.apdex! - 30 / 35) < 1e-9, `after apdex ${deploy!.after.apdex}`);
+  assert.equal(deploy!.before.apdex, 1);
+
+  // Each process with its version; the one that sent none has none.
+  const listed = storage.instances({ service: SERVICE, from: now - 60 * MINUTE, to: now });
+  assert.deepEqual(
+    listed.instances.map((i) => [i.instanceId, i.version, i.revision]).sort(),
+    [['legacy', null, null], ['new-1', '1.1.0', 'bbb'], ['old-1', '1.0.0', 'aaa'], ['old-2', '1.0.0', 'aaa']],
+  );
+
+  // A range after 1.0.0's last process lists only 1.1.0.
+  const later = storage.deployments({ service: SERVICE, from: deployMinute + 5 * MINUTE, to: now, windowMs: 30 * MINUTE, now: clock.now });
+  assert.deepEqual(later.deployments.map((d) => d.version), ['1.1.0']);
+});
+
+test('a file from before versions were kept: its instances get theirs from their stored resources, text only', async (t) => {
+  const now = Date.now();
+  const first = openTestStore(t, { now });
+  assert.ok(
+    first.storage.enqueue(
+      batchWith({
+        instances: [
+          seen('a', now - MINUTE, { 'service.version': '2.0.0', 'vcs.repository.ref.revision': 'older-attr' }),
+          seen('b', now - MINUTE, { 'service.version': 7 }),
+          seen('c', now - MINUTE, {}),
+        ],
+      }),
+    ),
+  );
+  await first.storage.close();
+  const db = new BetterSqlite3(first.path);
+  undoSchema14(db);
+  db.pragma('user_version = 13');
+  db.close();
+
+  const reopened = openTestStore(t, { dir: first.dir, now });
+  const listed = reopened.storage.instances({ service: SERVICE, from: now - 10 * MINUTE, to: now });
+  assert.deepEqual(listed.instances.map((i) => [i.instanceId, i.version, i.revision]), [['a', '2.0.0', 'older-attr'], ['b', null, null], ['c', null, null]]);
+  const res = reopened.storage.deployments({ service: SERVICE, from: now - 10 * MINUTE, to: now, windowMs: 30 * MINUTE, now });
+  assert.deepEqual(res.deployments.map((d) => [d.version, d.revision, d.instances]), [['2.0.0', 'older-attr', 1]]);
+});
