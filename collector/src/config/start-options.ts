@@ -1,6 +1,7 @@
 // `headroom start` flags and their HEADROOM_* environment equivalents, in one table: the
 // parser, the validation and the --help text all come from it, so they cannot drift apart.
 // A flag wins over its environment variable; both win over the defaults.
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { loadThresholdsFile } from '../advisor/thresholds';
@@ -20,6 +21,8 @@ interface StartSetting {
   apply(config: CollectorConfig, raw: string): string | null;
   /** A secret: never repeated in an error, and warned about when given as a flag. */
   secret?: true;
+  /** Another setting (its flag) that sets the same value: giving both is an error. */
+  excludes?: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -65,6 +68,28 @@ function token(set: (config: CollectorConfig, value: string) => void) {
   return (config: CollectorConfig, raw: string): string | null => {
     if (raw.length === 0 || /\s/.test(raw)) return 'must be a non-empty token without spaces';
     set(config, raw);
+    return null;
+  };
+}
+
+/**
+ * A token read from a file, as Kubernetes and Docker mount secrets (`/run/secrets/<name>`): read
+ * once at start, its trailing line break trimmed (editors and `echo` add one). What the file
+ * holds is never repeated in an error; its path is.
+ */
+function tokenFile(set: (config: CollectorConfig, value: string) => void) {
+  return (config: CollectorConfig, raw: string): string | null => {
+    if (raw.trim().length === 0) return 'must be a file path';
+    let text: string;
+    try {
+      text = readFileSync(raw, 'utf8');
+    } catch (error) {
+      return `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+    }
+    const value = text.replace(/[\r\n]+$/, '');
+    if (value.length === 0) return 'names an empty file';
+    if (/\s/.test(value)) return 'names a file whose token has spaces or line breaks (only the trailing line break is trimmed)';
+    set(config, value);
     return null;
   };
 }
@@ -279,9 +304,19 @@ export const START_SETTINGS: readonly StartSetting[] = [
     flag: 'ingest-token',
     env: 'HEADROOM_INGEST_TOKEN',
     value: 'TOKEN',
-    help: 'require "Authorization: Bearer TOKEN" on the OTLP port (prefer the variable: a flag shows in ps)',
+    help: 'require "Authorization: Bearer TOKEN" on the OTLP port (prefer the variable or a file: a flag shows in ps)',
     secret: true,
+    excludes: 'ingest-token-file',
     apply: token((config, value) => {
+      config.ingestToken = value;
+    }),
+  },
+  {
+    flag: 'ingest-token-file',
+    env: 'HEADROOM_INGEST_TOKEN_FILE',
+    value: 'FILE',
+    help: 'the ingest token from a file (a mounted secret), read at start, its trailing line break trimmed',
+    apply: tokenFile((config, value) => {
       config.ingestToken = value;
     }),
   },
@@ -289,9 +324,19 @@ export const START_SETTINGS: readonly StartSetting[] = [
     flag: 'dashboard-token',
     env: 'HEADROOM_DASHBOARD_TOKEN',
     value: 'TOKEN',
-    help: 'require TOKEN for the API, /metrics and the live stream (the dashboard asks for it once; or open http://host:port/?token=TOKEN); prefer the variable: a flag shows in ps',
+    help: 'require TOKEN for the API, /metrics and the live stream (the dashboard asks for it once; or open http://host:port/?token=TOKEN); prefer the variable or a file: a flag shows in ps',
     secret: true,
+    excludes: 'dashboard-token-file',
     apply: token((config, value) => {
+      config.dashboardToken = value;
+    }),
+  },
+  {
+    flag: 'dashboard-token-file',
+    env: 'HEADROOM_DASHBOARD_TOKEN_FILE',
+    value: 'FILE',
+    help: 'the dashboard token from a file (a mounted secret), read at start, its trailing line break trimmed',
+    apply: tokenFile((config, value) => {
       config.dashboardToken = value;
     }),
   },
@@ -328,6 +373,23 @@ export function parseStartCommand(args: string[], env: NodeJS.ProcessEnv): Start
   const config: CollectorConfig = { dbPath: DEFAULTS.dbPath };
   const tokenFlags: string[] = [];
   if (values.help === true) return { help: true, config, tokenFlags };
+
+  /** Where each setting given came from: its flag or its variable. */
+  const sources = new Map<string, string>();
+  for (const setting of START_SETTINGS) {
+    const fromFlag = values[setting.flag];
+    const fromEnv = env[setting.env];
+    if (typeof fromFlag === 'string') sources.set(setting.flag, `--${setting.flag}`);
+    else if (fromEnv !== undefined && fromEnv !== '') sources.set(setting.flag, setting.env);
+  }
+  // A token and its file both given: which one was meant cannot be guessed.
+  for (const setting of START_SETTINGS) {
+    const other = setting.excludes === undefined ? undefined : sources.get(setting.excludes);
+    const mine = sources.get(setting.flag);
+    if (mine === undefined || other === undefined) continue;
+    const code = mine.startsWith('--') || other.startsWith('--') ? errors.cliBadFlag : errors.configBadValue;
+    throw headroomError(code, `${mine} and ${other} both give the token; give one of them`);
+  }
 
   for (const setting of START_SETTINGS) {
     const fromFlag = values[setting.flag];
