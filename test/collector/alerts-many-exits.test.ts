@@ -1,7 +1,7 @@
 // A busy window's process endings: more than the 1,000 events a read of the events returns.
 // crash.count counts every worker exit its primary did not ask for that named no process, and
 // restart.count every re-fork of one (store/process-restarts.ts); the advisor's restart loop
-// says how many uncaught exceptions the window held, every one. Events through the real OTLP log
+// says how many restarts and uncaught exceptions the window held, every one. Events through the real OTLP log
 // exporter into the SQLite file.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -55,6 +55,11 @@ test('1,200 workers killed by SIGKILL that never reported, 1,100 uncaught except
   const findings = advisor.findings({ from: Date.now() - 600_000, to: Date.now() + 1000, service: SERVICE }).findings;
   const loop = findings.find((f) => f.kind === 'restarts.loop');
   assert.ok(loop, `a restart-loop finding; got ${findings.map((f) => f.kind).join(', ')}`);
+  // Every exit is a failure of its own: 1,200 restarts, each of a process killed (the loop read the newest 1,000).
+  assert.equal(loop.evidence.figures.restarts, 1200);
+  assert.equal(loop.evidence.figures.processRestarts, 1200);
+  assert.equal(loop.evidence.figures.replacedKilled, 1200);
+  assert.match(loop.title, /^1200 restarts in /);
   assert.equal(loop.evidence.figures.uncaughtExceptions, 1100);
   assert.match(loop.evidence.summary, /1100 uncaught exceptions/);
   assert.match(loop.evidence.summary, /Latest: TypeError: boom 1099/);

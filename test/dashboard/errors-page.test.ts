@@ -90,6 +90,31 @@ test('failures grouped by kind, most first, under the exact failed-request count
   }
 });
 
+test("a trace opened from a kind's traces links back to them, with the range", async () => {
+  await data();
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    const kind = 'NotFoundError: user <n> not found';
+    await page.goto(`${rig.collector.httpUrl}/services/${SERVICE}/traces?range=1h&errorKind=${encodeURIComponent(kind)}`);
+    const rows = page.locator('[data-testid="traces-table"] tbody tr');
+    await eventually('three rows', () => rows.count(), (n) => n === 3);
+    await rows.nth(1).getByRole('link').click();
+    await page.waitForURL(new RegExp(`/traces/${ids.user2}`));
+    // Reopened from its address (a reload, a shared link), the way back is the same.
+    await page.reload();
+    const back = page.getByRole('link', { name: `← Traces of ${SERVICE}` });
+    await back.click();
+    await page.waitForURL(/\/services\/err-svc\/traces\?/);
+    const url = new URL(page.url());
+    assert.equal(url.searchParams.get('errorKind'), kind);
+    assert.equal(url.searchParams.get('range'), '1h');
+    assert.equal(await page.getByTestId('traces-error-kind').textContent(), kind);
+    await eventually('the kind\'s three rows', () => rows.count(), (n) => n === 3);
+  } finally {
+    await page.close();
+  }
+});
+
 test('by keyboard: the Errors tab, then a group\'s link, opened with Enter', async () => {
   await data();
   const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -2,22 +2,16 @@
 // again) is an outage that averages may hide. And each (re)start costs: modules load, JIT
 // warms up, caches and connection pools fill on the first requests — a cold start those
 // requests pay for. Preloading (warm-up before listen) moves the cost off the users.
-import type { EventView, Finding, InstanceStop } from '../api-types';
-import { instanceStop, stopIsCrash, workerExitStop } from '../store/instance-stop';
-import { RESTART_PREVIOUS_ATTRIBUTE, RESTART_ROLE_ATTRIBUTE, workerExitFailed } from '../store/process-restarts';
-import { finding, ms, plural, round, servingInstances, windowWords, type ServiceContext } from './context';
+import type { Finding, InstanceStop } from '../api-types';
+import { stopIsCrash, workerExitStop } from '../store/instance-stop';
+import { workerExitFailed } from '../store/process-restarts';
+import type { RestartRecords } from '../store/storage';
+import { finding, ms, plural, round, windowWords, type ServiceContext } from './context';
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
-/** A cluster primary only hands out connections: its restart is part of the cluster's, not a serving slot's. */
-function isPrimary(ctx: ServiceContext, e: EventView): boolean {
-  const instance = ctx.instances.find((i) => i.instanceId === e.instanceId);
-  const role = e.attributes[RESTART_ROLE_ATTRIBUTE];
-  return role === 'primary' || (instance !== undefined && servingInstances([instance]).length === 0);
 }
 
 /** How a replaced process ended (store/instance-stop.ts), or `silent`: nothing says. */
@@ -105,30 +99,28 @@ function endingOf(stop: InstanceStop): Ending {
  * (store/instance-stop.ts): its own last stop event before the restart (an instance id a
  * supervisor reuses stops once per run), else its cluster primary's report of its exit (a
  * worker killed by SIGKILL sends no stop of its own); `silent` when neither says. Then the
- * worker exits the primary reported as not meant that no restart event accounts for.
+ * worker exits the primary reported as not meant that no restart event accounts for. Every one
+ * of the window (Storage.restartRecords): a read of the events stopped at 1,000, so did the figures.
  */
-function restartsOf(ctx: ServiceContext, events: EventView[]): Restart[] {
+function restartsOf(ctx: ServiceContext, records: RestartRecords): Restart[] {
   const from = ctx.window.from - STOP_BEFORE_RESTART_MS;
   const endings = ctx.storage.instanceEndings({ service: ctx.service, from, to: ctx.window.to });
-  const stops = ctx.storage.events({ service: ctx.service, type: 'stop', from, to: ctx.window.to, limit: 1000 }).events;
   const before = (at: number, t: number): boolean => at <= t && at >= t - STOP_BEFORE_RESTART_MS;
   const out: Restart[] = [];
   const replaced = new Set<string>();
-  for (const e of events) {
-    const named = e.attributes[RESTART_PREVIOUS_ATTRIBUTE];
-    const previous = typeof named === 'string' ? named : null;
+  for (const e of records.restarts) {
+    const previous = e.previous;
     let ending: Ending = 'silent';
     if (previous !== null) {
       replaced.add(previous);
-      const own = stops.filter((s) => s.instanceId === previous && before(s.timeMs, e.timeMs)).sort((a, b) => b.timeMs - a.timeMs)[0];
+      const own = (endings.ownStops.get(previous) ?? []).filter((s) => before(s.at, e.timeMs)).at(-1);
       const reported = endings.stops.get(previous);
-      if (own !== undefined) ending = endingOf(instanceStop(own.timeMs, own.message, own.attributes));
+      if (own !== undefined) ending = endingOf(own);
       else if (reported !== undefined && before(reported.at, e.timeMs)) ending = endingOf(reported);
     }
     out.push({ key: `restart:${e.id}`, timeMs: e.timeMs, instanceId: e.instanceId, previous, ending });
   }
-  const exits = ctx.storage.events({ service: ctx.service, type: 'worker_exit', from: ctx.window.from, to: ctx.window.to, limit: 1000 }).events;
-  for (const x of exits) {
+  for (const x of records.failedWorkerExits) {
     // One its primary ended (a rolling restart) is no failure: its replacement's restart event, if
     // any, counts. The rule is store/process-restarts.ts's, which restart.count counts by.
     if (!workerExitFailed(x.attributes)) continue;
@@ -159,9 +151,9 @@ function endingWords(counts: Record<Ending, number>): string {
   return parts.length > 0 ? ` Of the processes they replaced, ${parts.join(', ')}.` : '';
 }
 
-function restartLoop(ctx: ServiceContext, all: EventView[]): Finding[] {
+function restartLoop(ctx: ServiceContext): Finding[] {
   const t = ctx.thresholds;
-  const restarts = restartsOf(ctx, all.filter((e) => !isPrimary(ctx, e)));
+  const restarts = restartsOf(ctx, ctx.storage.restartRecords({ service: ctx.service, from: ctx.window.from, to: ctx.window.to }));
   const slots = slotsOf(restarts);
   const groups = groupRestarts(restarts, slots, t.restartGroupMs);
   if (groups.length < t.restartLoopCount) return [];
@@ -217,9 +209,14 @@ function restartLoop(ctx: ServiceContext, all: EventView[]): Finding[] {
  * (on a service of four processes, the first traces after one restarted are mostly the warm
  * ones'). Kept traces only: the budget is full at a start, so the first ones are nearly all kept.
  */
-function coldStart(ctx: ServiceContext, starts: EventView[]): Finding[] {
+function coldStart(ctx: ServiceContext): Finding[] {
   const t = ctx.thresholds;
+  // The newest 20 starts (a start or a restart event) are judged; all of them counted, in SQL.
+  const q = { service: ctx.service, from: ctx.window.from, to: ctx.window.to };
+  const newest = (type: 'start' | 'restart') => ctx.storage.events({ ...q, type, limit: 20 }).events;
+  const starts = [...newest('start'), ...newest('restart')].sort((a, b) => a.timeMs - b.timeMs).slice(-20);
   if (starts.length === 0) return [];
+  const startCount = ctx.storage.countEvents({ ...q, type: 'start' }) + ctx.storage.countEvents({ ...q, type: 'restart' });
   const summary = ctx.summary();
   const p50 = summary?.p50Ms ?? null;
   if (p50 === null) return [];
@@ -228,12 +225,9 @@ function coldStart(ctx: ServiceContext, starts: EventView[]): Finding[] {
   const firsts: number[] = [];
   const ratios: number[] = [];
   let affected = 0;
-  for (const start of starts.slice(-20)) {
-    const traces = ctx.storage.traces({ service: ctx.service, instanceId: start.instanceId, from: start.timeMs, to: start.timeMs + t.coldStartWindowMs, limit: 1000 }).traces;
-    const first = traces
-      .filter((tr) => tr.startMs >= start.timeMs)
-      .sort((a, b) => a.startMs - b.startMs)
-      .slice(0, t.coldStartFirstRequests);
+  for (const start of starts) {
+    // Its first requests, oldest first: a busy process's newest 1,000 of the window missed them.
+    const first = ctx.storage.traces({ service: ctx.service, instanceId: start.instanceId, from: start.timeMs, to: start.timeMs + t.coldStartWindowMs, sort: 'oldest', limit: t.coldStartFirstRequests }).traces;
     if (first.length < Math.min(3, t.coldStartFirstRequests)) continue;
     const durations = first.map((tr) => tr.durationMs);
     const ratio = median(first.map((tr) => tr.durationMs / Math.max(0.001, (tr.route !== null ? routeP50.get(tr.route) : undefined) ?? p50)));
@@ -251,17 +245,12 @@ function coldStart(ctx: ServiceContext, starts: EventView[]): Finding[] {
     subject: 'service',
     severity: 'info',
     title: `First requests after a start take ${ms(firstMedian)}, ${round(times, 0)}× their routes' usual: preload before taking traffic`,
-    summary: `After ${plural(affected, 'start')} of ${starts.length} in ${windowWords(ctx.asked)}, the first ${t.coldStartFirstRequests} requests of the started process took ${ms(firstMedian)} (median), ${round(times, 1)}× the median of their own routes (the service's median is ${ms(p50)} over ${summary?.requests ?? 0} requests).`,
-    figures: { firstRequestsMedianMs: round(firstMedian, 1), timesRouteMedian: round(times, 1), serviceMedianMs: round(p50, 1), startsAffected: affected, starts: starts.length },
+    summary: `After ${plural(affected, 'start')} of ${startCount} in ${windowWords(ctx.asked)}, the first ${t.coldStartFirstRequests} requests of the started process took ${ms(firstMedian)} (median), ${round(times, 1)}× the median of their own routes (the service's median is ${ms(p50)} over ${summary?.requests ?? 0} requests).`,
+    figures: { firstRequestsMedianMs: round(firstMedian, 1), timesRouteMedian: round(times, 1), serviceMedianMs: round(p50, 1), startsAffected: affected, starts: startCount },
     page: 'traces',
     cause: 'Work deferred to the first requests: lazy require() of modules, JIT warm-up, connection pools and caches filled on demand; every deploy or restart makes users pay it again.',
     change: 'Warm up before listen(): require what the routes need, open the database pools, fill the caches, and let the load balancer send traffic only once a readiness check passes (or use slow-start on the target group).',
   })];
 }
 
-export const restartsRule = (ctx: ServiceContext): Finding[] => {
-  const q = { service: ctx.service, from: ctx.window.from, to: ctx.window.to, limit: 1000 };
-  const restarts = ctx.storage.events({ ...q, type: 'restart' }).events;
-  const starts = [...ctx.storage.events({ ...q, type: 'start' }).events, ...restarts].sort((a, b) => a.timeMs - b.timeMs);
-  return [...restartLoop(ctx, restarts), ...coldStart(ctx, starts)];
-};
+export const restartsRule = (ctx: ServiceContext): Finding[] => [...restartLoop(ctx), ...coldStart(ctx)];

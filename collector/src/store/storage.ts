@@ -12,6 +12,7 @@ import type {
   InstanceSeriesResponse,
   InstanceStop,
   InstancesResponse,
+  JsonValue,
   LiveAggregate,
   ServiceSeriesResponse,
   ServicesResponse,
@@ -55,8 +56,8 @@ export interface TraceQuery extends RangeQuery {
    * Apdex T, the "frustrated" bound; the same rule as the live stream's trace frames).
    */
   notable?: boolean;
-  /** 'start' (newest first, the default) or 'duration' (slowest first). */
-  sort?: 'start' | 'duration';
+  /** 'start' (newest first, the default), 'duration' (slowest first) or 'oldest' (oldest first: the first requests after a start). */
+  sort?: 'start' | 'duration' | 'oldest';
   /** Rows to skip, for paging (the next page starts at offset + limit). */
   offset?: number;
   limit: number;
@@ -219,10 +220,22 @@ export interface RetentionSettings {
   rollupMs: number;
 }
 
+/**
+ * The records the advisor's restart loop groups, every one of the range (no limit): the restart
+ * events of serving processes and the worker exits their primary did not ask for, by the rule
+ * restart.count counts them by (process-restarts.ts), oldest first.
+ */
+export interface RestartRecords {
+  restarts: { id: number; timeMs: number; instanceId: string; previous: string | null }[];
+  failedWorkerExits: { id: number; timeMs: number; instanceId: string; message: string | null; attributes: Record<string, JsonValue> }[];
+}
+
 /** How the service's processes ended in a range (instance-stop.ts), each process once. */
 export interface InstanceEndings {
   /** Each instance that ended: its own latest stop, else its primary's first report of its exit. */
   stops: Map<string, InstanceStop>;
+  /** Each instance's own stop events, oldest first: a supervisor that reuses an instance id stops it once per run. */
+  ownStops: Map<string, InstanceStop[]>;
   /** The `worker_exit` events that named an instance, by event id, with the instance (the others name a worker that never reported). */
   workerExitInstances: Map<number, string>;
 }
@@ -302,6 +315,8 @@ export interface Storage {
   countEvents(q: Omit<EventQuery, 'limit'>): number;
   /** The service's process restarts in the range, every one (store/process-restarts.ts; restart.count). */
   countRestarts(q: RangeQuery & { service: string; instanceId?: string }): number;
+  /** The service's restarts and failed worker exits in the range, every one (the advisor's restart loop). */
+  restartRecords(q: RangeQuery & { service: string }): RestartRecords;
   /** The worker exits in the range that named no instance and that their primary did not ask for (crash.count). */
   countUnnamedWorkerExits(q: RangeQuery & { service: string; instanceId?: string }): number;
   /** Every stall of the service (of one process, with `instanceId`) in the range, grouped by route, code location and kind (the advisor). */

@@ -30,7 +30,7 @@ export function TracePage({ traceId }: { traceId: string }) {
   return (
     <section class="page trace-page">
       <p class="back">
-        {service !== null ? <Link to={withPage({ ...view, service }, 'traces')}>{`← Traces of ${service}`}</Link> : <Link to={withPage(view, 'overview')}>← Services</Link>}
+        {service !== null ? <Link to={withPage({ ...view, service }, 'traces', { route: view.route })}>{`← Traces of ${service}`}</Link> : <Link to={withPage(view, 'overview')}>← Services</Link>}
       </p>
       <h1>
         <span class="page-kind">Trace</span> <code class="trace-id">{traceId}</code>

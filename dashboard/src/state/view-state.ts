@@ -4,7 +4,8 @@
 //   /services/:service                 service charts
 //   /services/:service/transactions    (?route= opens one route's charts and slow traces)
 //   /services/:service/traces          (?route, minDurationMs, error, all, sort, errorKind)
-//   /services/:service/traces/:traceId waterfall (also /traces/:traceId, without a service)
+//   /services/:service/traces/:traceId waterfall, with the filters of the list it was opened
+//                                      from (also /traces/:traceId, without a service)
 //   /services/:service/errors
 //   /services/:service/event-loop
 //   /services/:service/instances
@@ -171,8 +172,10 @@ export function viewUrl(view: ViewState): string {
     params.set('from', String(view.range.from));
     params.set('to', String(view.range.to));
   }
-  if (view.route !== null && view.page !== 'overview' && view.page !== 'trace') params.set('route', view.route);
-  if (view.page === 'traces') {
+  // A trace opened from a list keeps the list's filters, so its way back is to that list.
+  const listFilters = view.page === 'traces' || (view.page === 'trace' && view.service !== null);
+  if (view.route !== null && view.page !== 'overview' && (view.page !== 'trace' || listFilters)) params.set('route', view.route);
+  if (listFilters) {
     if (view.traceFilters.minDurationMs !== null) params.set('minDurationMs', String(view.traceFilters.minDurationMs));
     if (view.traceFilters.errorsOnly) params.set('error', '1');
     if (view.traceFilters.all) params.set('all', '1');

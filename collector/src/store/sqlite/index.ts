@@ -467,6 +467,9 @@ class SqliteStorageImpl implements SqliteStorage {
   countRestarts(q: RangeQuery & { service: string; instanceId?: string }) {
     return this.read('the restarts', q.service, () => this.counts.countRestarts(q));
   }
+  restartRecords(q: RangeQuery & { service: string }) {
+    return this.read('the restarts', q.service, () => this.counts.restartRecords(q));
+  }
   countUnnamedWorkerExits(q: RangeQuery & { service: string; instanceId?: string }) {
     return this.read('the worker exits', q.service, () => this.counts.countUnnamedWorkerExits(q));
   }

@@ -2,12 +2,14 @@
 // stall.count), the process restarts (restart.count) and the worker exits that named no process
 // (crash.count), and a service's stalls grouped by route, code location and kind (the advisor's
 // event-loop rules). A read of the events themselves stops at its limit, so a busy hour's counts
-// covered only its newest 1,000 stalls.
+// covered only its newest 1,000 stalls. The restart records the advisor's restart loop groups
+// are read here too, every one, by the same rule as restart.count.
 import type { Database, Statement } from 'better-sqlite3';
 import { WORKER_EXIT_CODE_ATTRIBUTE, WORKER_INTENDED_ATTRIBUTE, WORKER_SIGNAL_ATTRIBUTE } from '../../instance-stop';
 import { RESTART_PREVIOUS_ATTRIBUTE, RESTART_ROLE_ATTRIBUTE } from '../../process-restarts';
-import type { EventQuery, RangeQuery, StallTally } from '../../storage';
+import type { EventQuery, RangeQuery, RestartRecords, StallTally } from '../../storage';
 import { msToNs, nsToMs } from '../../time-buckets';
+import { parseJsonObject } from '../json-rows';
 import { PRIMARY_SQL } from './gauge-queries';
 import { NAMED_WORKER_EXITS_SQL } from './instance-endings';
 import { AGENT_STALL_SQL, HARDLY_RAN_SQL } from './stall-sql';
@@ -23,7 +25,7 @@ const FAILED_WORKER_EXIT = `((json_type(${attribute('e', WORKER_SIGNAL_ATTRIBUTE
       AND json_type(${attribute('e', WORKER_EXIT_CODE_ATTRIBUTE)}) = 'integer' AND json_extract(${attribute('e', WORKER_EXIT_CODE_ATTRIBUTE)}) <> 0))`;
 // process-restarts.ts: the restart events of serving processes (not a cluster primary's: its
 // start event said so, or its instance did). Parameters: service, from, to, service.
-const SERVING_RESTARTS = `SELECT r.instance_id, json_extract(${attribute('r', RESTART_PREVIOUS_ATTRIBUTE)}) AS previous FROM events r
+const SERVING_RESTARTS = `SELECT r.id, r.time_ns, r.instance_id, json_extract(${attribute('r', RESTART_PREVIOUS_ATTRIBUTE)}) AS previous FROM events r
     WHERE r.service = ? AND r.time_ns >= ? AND r.time_ns < ? AND r.type = 'restart'
       AND coalesce(json_extract(${attribute('r', RESTART_ROLE_ATTRIBUTE)}), '') <> 'primary'
       AND r.instance_id NOT IN (SELECT instance_id FROM instances WHERE service = ? AND (${PRIMARY_SQL}))`;
@@ -91,6 +93,28 @@ export class EventCountQueries {
         WHERE e.service = ? AND e.time_ns >= ? AND e.time_ns < ? AND e.type = 'worker_exit' AND ${FAILED_WORKER_EXIT}
           AND NOT EXISTS (SELECT 1 FROM named n JOIN restarts r ON r.previous = n.instance_id WHERE n.id = e.id)) AS n`;
     return (this.stmts.get(sql).safeIntegers(false).get(...range, q.service, ...range, ...range) as { n: number }).n;
+  }
+
+  /**
+   * Every restart event of a serving process and every worker exit its primary did not ask for,
+   * in the range, oldest first: the events a read stops at its limit for (a crash loop of a
+   * cluster leaves thousands), so the restart loop's figures cover them all.
+   */
+  restartRecords(q: RangeQuery & { service: string }): RestartRecords {
+    const range = [q.service, msToNs(q.from), msToNs(q.to)] as const;
+    const restarts = this.stmts
+      .get(`SELECT id, time_ns, instance_id, previous FROM (${SERVING_RESTARTS}) ORDER BY time_ns, id`)
+      .safeIntegers(true)
+      .all(...range, q.service) as { id: bigint; time_ns: bigint; instance_id: string; previous: unknown }[];
+    const exits = this.stmts
+      .get(`SELECT e.id, e.time_ns, e.instance_id, e.message, e.attributes FROM events e
+        WHERE e.service = ? AND e.time_ns >= ? AND e.time_ns < ? AND e.type = 'worker_exit' AND ${FAILED_WORKER_EXIT} ORDER BY e.time_ns, e.id`)
+      .safeIntegers(true)
+      .all(...range) as { id: bigint; time_ns: bigint; instance_id: string; message: string | null; attributes: string }[];
+    return {
+      restarts: restarts.map((r) => ({ id: Number(r.id), timeMs: nsToMs(r.time_ns), instanceId: r.instance_id, previous: typeof r.previous === 'string' ? r.previous : null })),
+      failedWorkerExits: exits.map((x) => ({ id: Number(x.id), timeMs: nsToMs(x.time_ns), instanceId: x.instance_id, message: x.message, attributes: parseJsonObject(x.attributes) })),
+    };
   }
 
   /**

@@ -48,16 +48,21 @@ export function readEndings(stmts: StatementCache, service: string, fromMs: numb
     .safeIntegers(true)
     .all(...endingParams(service, fromMs, toMs)) as { instance_id: string; id: bigint; type: 'stop' | 'worker_exit'; time_ns: bigint; message: string | null; attributes: string }[];
   const stops = new Map<string, InstanceStop>();
+  const ownStops = new Map<string, InstanceStop[]>();
   const workerExitInstances = new Map<number, string>();
   for (const r of rows) {
     const at = nsToMs(r.time_ns);
     if (r.type === 'stop') {
       // Its own word wins; the latest, should a process send two.
-      stops.set(r.instance_id, instanceStop(at, r.message, parseJsonObject(r.attributes)));
+      const stop = instanceStop(at, r.message, parseJsonObject(r.attributes));
+      stops.set(r.instance_id, stop);
+      const own = ownStops.get(r.instance_id);
+      if (own === undefined) ownStops.set(r.instance_id, [stop]);
+      else own.push(stop);
     } else {
       workerExitInstances.set(Number(r.id), r.instance_id);
       if (!stops.has(r.instance_id)) stops.set(r.instance_id, workerExitStop(at, r.message, parseJsonObject(r.attributes)));
     }
   }
-  return { stops, workerExitInstances };
+  return { stops, ownStops, workerExitInstances };
 }

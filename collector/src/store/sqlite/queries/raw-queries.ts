@@ -139,7 +139,7 @@ export class RawQueries {
       params.push(thresholdNs, thresholdNs);
     }
     // Ties broken by trace id, so pages neither repeat nor skip a trace.
-    sql += q.sort === 'duration' ? ' ORDER BY duration_ns DESC, trace_id' : ' ORDER BY start_ns DESC, trace_id';
+    sql += q.sort === 'duration' ? ' ORDER BY duration_ns DESC, trace_id' : q.sort === 'oldest' ? ' ORDER BY start_ns, trace_id' : ' ORDER BY start_ns DESC, trace_id';
     sql += ' LIMIT ? OFFSET ?';
     if (byKind) params.push(MAX_ERROR_TRACES, 0);
     else params.push(limitOf(q.limit), Math.max(0, Math.trunc(q.offset ?? 0)));
