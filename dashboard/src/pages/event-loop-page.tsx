@@ -65,6 +65,9 @@ function StallItem({ stall: e, processName }: { stall: EventView; processName: s
   );
 }
 
+/** Stalls the scatter reads (the API's most): a busier range shows its newest this many, and says so. */
+const SCATTER_STALLS = 1000;
+
 export function EventLoopPage({ service }: { service: string }) {
   const { view, navigate } = useNavigation();
   const { resyncVersion } = useLive();
@@ -73,7 +76,7 @@ export function EventLoopPage({ service }: { service: string }) {
   const [refresh, trigger] = useThrottledRefresh(5000);
   // The API narrows to the route: its groups may be outside the service's top 500.
   const stalls = useApi(`stalls:${service}:${route}:${rangeKey}`, (s) => api.stalls(service, view.range, s, route), [resyncVersion, refresh]);
-  const events = useApi(`stall-events:${service}:${route}:${rangeKey}`, (s) => api.events(view.range, { service, route, type: 'stall', limit: 1000 }, s), [resyncVersion]);
+  const events = useApi(`stall-events:${service}:${route}:${rangeKey}`, (s) => api.events(view.range, { service, route, type: 'stall', limit: SCATTER_STALLS }, s), [resyncVersion]);
   const instances = useApi(`inst:${service}:${rangeKey}`, (s) => api.instanceSeries(service, view.range, s), [resyncVersion, refresh]);
   const list = useApi(`instances:${service}:${rangeKey}`, (s) => api.instances(service, view.range, s), [resyncVersion, refresh]);
   const names = instanceNames(list.data?.instances ?? []);
@@ -106,6 +109,11 @@ export function EventLoopPage({ service }: { service: string }) {
           {(data) => (
             <div class="chart-wide">
               <UplotChart spec={stallsChart(data.events)} xRange={window} onSelectRange={onSelectRange} />
+              {data.events.length >= SCATTER_STALLS && (
+                <p class="muted list-note" data-testid="stall-scatter-limit">
+                  The chart shows the newest {SCATTER_STALLS.toLocaleString('en-US')} stalls of this range, not all of them; the table below counts every one. Narrow the range to see the earlier ones.
+                </p>
+              )}
             </div>
           )}
         </Async>
