@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
-import type { ErrorGroupsResponse, TransactionsResponse } from '../../collector/src/api-types';
+import type { ErrorGroupsResponse, TraceResponse, TransactionsResponse } from '../../collector/src/api-types';
 import { eventually, FIXTURES, RANGE, runServiceApp, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
 
 const SERVICE = 'unanswered-e2e';
@@ -74,4 +74,37 @@ test("the server's timeout and a destroyed response are failed requests with the
   }, 'five requests');
   const hang = routes.transactions.find((t) => t.route === 'GET /hang/:id');
   assert.deepEqual([hang?.requests, hang?.errors], [3, 2]);
+});
+
+test('a response cut off after its status was sent is a failed request that says so; a client that left mid-body is not', async () => {
+  assert.match(await request('/cut/1'), /^HTTP\/1\.1 200 OK[\s\S]*first half \r\n$/, 'a status and a chunk, then the close (no last chunk)');
+  assert.match(await request('/cut/2'), /^HTTP\/1\.1 200 OK/);
+  assert.match(await request('/stream-error'), /^HTTP\/1\.1 200 OK[\s\S]*row 1\n\r\n$/);
+  assert.match(await request('/trickle', 100), /^HTTP\/1\.1 200 OK/, 'the client left mid-body');
+
+  const routes = ['GET /cut/:id', 'GET /stream-error', 'GET /trickle'];
+  const tx = await eventually(async () => {
+    const r = await collector.api<TransactionsResponse>(`/api/services/${SERVICE}/transactions?${RANGE()}`);
+    const mine = r.transactions.filter((t) => routes.includes(t.route));
+    return mine.reduce((n, t) => n + t.requests, 0) === 4 ? mine : undefined;
+  }, 'the four requests');
+  assert.deepEqual(Object.fromEntries(tx.map((t) => [t.route, [t.requests, t.errors]])), { 'GET /cut/:id': [2, 2], 'GET /stream-error': [1, 1], 'GET /trickle': [1, 0] });
+
+  const body = await eventually(async () => {
+    const r = await collector.api<ErrorGroupsResponse>(`/api/services/${SERVICE}/errors?${RANGE()}`);
+    const mine = r.groups.filter((g) => g.routes.some((x) => routes.includes(x.route ?? '')));
+    return mine.reduce((n, g) => n + g.count, 0) === 3 ? mine : undefined;
+  }, 'the three cut-off traces');
+  assert.deepEqual(
+    body.map((g) => [g.kind, g.count, g.routes.map((r) => r.route)]),
+    [
+      ["cut off: the server closed the connection after status <n> was sent, before the response's end", 2, ['GET /cut/:id']],
+      // The framework's error says why, where there was one.
+      ['Error: export broke at row <n>', 1, ['GET /stream-error']],
+    ],
+  );
+  assert.equal(body[0]?.example.message, "cut off: the server closed the connection after status 200 was sent, before the response's end");
+  const trace = await collector.api<TraceResponse>(`/api/traces/${body[1]?.example.traceId ?? ''}`);
+  const server = trace.spans.find((s) => s.parentSpanId === null);
+  assert.deepEqual([server?.attributes['http.response.status_code'], server?.attributes['error.type']], [200, 'response_cut_off']);
 });

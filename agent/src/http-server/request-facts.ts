@@ -20,7 +20,7 @@ export interface RequestFacts {
   endAt: number;
   /** The client went away before the response was fully handed to the socket. */
   aborted: boolean;
-  /** Not answered, and not for the client's leaving: the server closed the connection (unanswered.ts). */
+  /** Not answered, or cut off after its status, and not for the client's leaving: the server closed the connection (unanswered.ts). */
   unanswered: Unanswered | null;
   queueWaitMs: number | null;
   bodyReadMs: number | null;
@@ -62,7 +62,7 @@ export function requestFacts(state: RequestState, now: number): RequestFacts {
     durationMs,
     endAt: now,
     aborted: !finished,
-    unanswered: status === null ? unansweredBy(socket, durationMs) : null,
+    unanswered: finished ? null : unansweredBy(socket, durationMs, status),
     queueWaitMs: state.queueWaitMs,
     bodyReadMs: bodyRead ? Math.max(0, (state.bodyEndAt ?? now) - state.startAt) : null,
     responseWriteMs: endAt !== null && finished ? Math.max(0, now - endAt) : null,

@@ -26,7 +26,9 @@ const DURATION_MAX_SIZE = 1024;
 /** The status key of requests whose client left before any status was sent (recorded without one). */
 const NO_STATUS = 0;
 /** Series keys of requests the server closed unanswered (unanswered.ts), by error.type. */
-const UNANSWERED_KEY = { timeout: -1, connection_closed: -2 } as const;
+const UNANSWERED_KEY = { timeout: -1, connection_closed: -2, response_cut_off: -3 } as const;
+/** Series keys of responses cut off after their status: below this, by status (-1200 for a cut-off 200). */
+const CUT_OFF_KEY = -1000;
 /** Series per interval; past it, new routes are recorded without their route (bounded memory). */
 export const MAX_SERIES = 2000;
 
@@ -104,15 +106,16 @@ export class RequestMetricsProducer implements RequestMetrics, MetricProducer {
 
   record(facts: RequestFacts, scheme: string): void {
     const route = this.routeSeries(facts.route, facts.method, scheme);
-    const status = facts.status ?? (facts.unanswered !== null ? UNANSWERED_KEY[facts.unanswered.type] : NO_STATUS);
-    let series = route.byStatus.get(status);
+    const { status, unanswered } = facts;
+    const key = status === null ? (unanswered !== null ? UNANSWERED_KEY[unanswered.type] : NO_STATUS) : unanswered !== null ? CUT_OFF_KEY - status : status;
+    let series = route.byStatus.get(key);
     if (!series) {
       const attributes: Attributes = { ...route.attributes, 'url.scheme': scheme };
-      if (status > NO_STATUS) attributes['http.response.status_code'] = status;
-      if (status >= 500) attributes['error.type'] = String(status);
-      else if (facts.unanswered !== null) attributes['error.type'] = facts.unanswered.type;
+      if (status !== null) attributes['http.response.status_code'] = status;
+      if (status !== null && status >= 500) attributes['error.type'] = String(status);
+      else if (unanswered !== null) attributes['error.type'] = unanswered.type;
       series = { attributes, duration: this.durationAggregator.createAccumulation(this.interval.startTime) };
-      route.byStatus.set(status, series);
+      route.byStatus.set(key, series);
       this.interval.series++;
     }
     series.duration.record(facts.durationMs / 1e3);

@@ -101,7 +101,9 @@ export function finishServerSpan(span: Span, facts: RequestFacts): void {
   span.setAttributes(attrs);
   // Server spans: 4xx is the client's error, not the server's (semantic conventions). A 4xx
   // the framework made of an error (validation, not found) leaves the span unset too.
-  if (facts.error !== null && (serverError || facts.status === null)) recordRequestError(span, facts.error);
+  // A response cut off after its status (express destroys the socket of an error after the
+  // headers were sent) failed for the framework's error, when there was one.
+  if (facts.error !== null && (serverError || facts.status === null || facts.unanswered !== null)) recordRequestError(span, facts.error);
   else if (serverError) span.setStatus({ code: SpanStatusCode.ERROR });
   else if (facts.unanswered !== null) span.setStatus({ code: SpanStatusCode.ERROR, message: facts.unanswered.message });
   span.end(performance.timeOrigin + facts.endAt);
