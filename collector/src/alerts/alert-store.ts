@@ -87,7 +87,7 @@ export interface AlertStore {
    * holding nothing (`unreceived`, at `at`), unless it has been told something newer since.
    */
   markUnreceived(firing: NewDelivery, at: number): void;
-  /** The latest attempt of a delivery to each destination that had one, by destination id. */
+  /** The latest attempt of a delivery to each stored destination that had one (and its latest 2xx), by destination id. */
   destinationAttempts(): Map<string, DestinationAttempts>;
   /** Forgets what one destination (or, without one, every destination) was told about the rule. */
   forgetNotified(ruleId: string, destinationId?: string): void;

@@ -239,21 +239,20 @@ class SqliteAlertStore implements AlertStore {
 
   destinationAttempts(): Map<string, DestinationAttempts> {
     return this.reads.read('the attempts of alert deliveries', null, () => {
-      // SQLite takes a bare column of a max() aggregate from the row holding the max
-      // (sqlite.org/lang_select.html#bare_columns_in_an_aggregate_query): the latest attempt's
-      // status and error. Deliveries are kept for the retention only, so the table is bounded.
-      const latest = this.db
-        .prepare(`SELECT d.destination_id AS id, max(a.at_ms) AS at_ms, a.status_code, a.error FROM alert_deliveries d
-                  JOIN alert_delivery_attempts a ON a.delivery_id = d.id GROUP BY d.destination_id`)
-        .all() as { id: string; at_ms: number; status_code: number | null; error: string | null }[];
+      // Per destination, two seeks of the attempts' destination indexes (migration 15), not a
+      // pass over every attempt kept. Ties in the same millisecond: the one the index holds last.
+      const latest = this.db.prepare(`SELECT at_ms, status_code, error FROM alert_delivery_attempts WHERE destination_id = ? ORDER BY at_ms DESC LIMIT 1`);
       const delivered = this.db
-        .prepare(`SELECT d.destination_id AS id, max(a.at_ms) AS at_ms FROM alert_deliveries d
-                  JOIN alert_delivery_attempts a ON a.delivery_id = d.id WHERE a.status_code BETWEEN 200 AND 299 GROUP BY d.destination_id`)
-        .all() as { id: string; at_ms: number }[];
-      const deliveredAt = new Map(delivered.map((r) => [r.id, r.at_ms]));
-      return new Map(
-        latest.map((r) => [r.id, { lastAttemptAt: r.at_ms, lastStatusCode: r.status_code, lastError: r.error, lastDeliveredAt: deliveredAt.get(r.id) ?? null }]),
-      );
+        .prepare(`SELECT max(at_ms) FROM alert_delivery_attempts WHERE destination_id = ? AND status_code BETWEEN 200 AND 299`)
+        .pluck();
+      const out = new Map<string, DestinationAttempts>();
+      for (const id of this.db.prepare('SELECT id FROM alert_destinations ORDER BY id').pluck().all() as string[]) {
+        const last = latest.get(id) as { at_ms: number; status_code: number | null; error: string | null } | undefined;
+        if (last === undefined) continue;
+        const deliveredAt = delivered.get(id) as number | null;
+        out.set(id, { lastAttemptAt: last.at_ms, lastStatusCode: last.status_code, lastError: last.error, lastDeliveredAt: deliveredAt });
+      }
+      return out;
     });
   }
 
@@ -270,8 +269,9 @@ class SqliteAlertStore implements AlertStore {
   addAttempt(deliveryId: string, a: AlertDeliveryAttempt): void {
     this.write('an alert delivery attempt', () => {
       this.db
-        .prepare(`INSERT OR REPLACE INTO alert_delivery_attempts (delivery_id, attempt, at_ms, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)`)
-        .run(deliveryId, a.attempt, a.at, a.statusCode, a.error, a.durationMs);
+        .prepare(`INSERT OR REPLACE INTO alert_delivery_attempts (delivery_id, attempt, at_ms, status_code, error, duration_ms, destination_id)
+                  VALUES (?, ?, ?, ?, ?, ?, (SELECT destination_id FROM alert_deliveries WHERE id = ?))`)
+        .run(deliveryId, a.attempt, a.at, a.statusCode, a.error, a.durationMs, deliveryId);
     });
   }
 

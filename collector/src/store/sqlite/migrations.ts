@@ -428,6 +428,16 @@ const MIGRATIONS: readonly string[] = [
   WHERE json_valid(resource);
   CREATE INDEX instances_version ON instances (service, version, revision, first_seen_ms);
   `,
+  // 15: each delivery attempt names its destination, indexed with its time (and its 2xx apart),
+  // so a destination's health (its latest attempt, its latest 2xx) is two index seeks: it was a
+  // join and a group over every attempt kept (300,000: ~170 ms on each GET of the destinations).
+  // Filled from the deliveries for the attempts stored so far.
+  `
+  ALTER TABLE alert_delivery_attempts ADD COLUMN destination_id TEXT;
+  UPDATE alert_delivery_attempts SET destination_id = (SELECT d.destination_id FROM alert_deliveries d WHERE d.id = delivery_id);
+  CREATE INDEX alert_attempts_destination ON alert_delivery_attempts (destination_id, at_ms);
+  CREATE INDEX alert_attempts_delivered ON alert_delivery_attempts (destination_id, at_ms) WHERE status_code BETWEEN 200 AND 299;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
