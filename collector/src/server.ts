@@ -16,6 +16,7 @@ import { createLiveHub, type LiveHub } from './live/live-hub';
 import { createOtlpReceiver, type OtlpReceiver } from './receiver';
 import { openSqliteStorage } from './store/sqlite';
 import type { Storage } from './store/storage';
+import { limitConnections, serverOptions } from './web/connection-limits';
 import { createHostCheck } from './web/host-check';
 import { createHttpApp } from './web/http-app';
 import { withIngestGuard } from './web/ingest-auth';
@@ -113,7 +114,9 @@ function createServers(storage: Storage, settings: ResolvedConfig, dbPath: strin
   });
   // Which names this collector answers to: the HTTP port's Host, the OTLP port's page origins.
   const hostCheck = createHostCheck({ bindHost: settings.host, allowedHosts: settings.allowedHosts, machineName: hostname() });
-  const otlp = http.createServer(withIngestGuard({ token: settings.ingestToken, hostCheck }, receiver.handle));
+  const connections = settings.connections;
+  const otlp = http.createServer(serverOptions(connections), withIngestGuard({ token: settings.ingestToken, hostCheck }, receiver.handle));
+  const otlpConnections = limitConnections(otlp, connections);
 
   const requests = createHttpRequestCounter();
   const hub = createLiveHub({ storage, settings: settings.live });
@@ -136,10 +139,12 @@ function createServers(storage: Storage, settings: ResolvedConfig, dbPath: strin
       live: () => hub.stats(),
       alertStoreWriteFailures: () => alerting.store.writeFailures(),
       http: requests,
+      connections: () => ({ otlp: { ...otlpConnections }, http: { ...httpConnections } }),
       startedAt,
     },
   });
-  const server = http.createServer(app);
+  const server = http.createServer(serverOptions(connections), app);
+  const httpConnections = limitConnections(server, connections);
   server.on('upgrade', wsUpgradeHandler(hub, settings.dashboardToken, requests, hostCheck, settings.allowedHosts));
   return { otlp, receiver, http: server, hub };
 }

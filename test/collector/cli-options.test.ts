@@ -130,6 +130,13 @@ describe('headroom start options', () => {
     assert.match(startHelp(), /--max-instances N +instances per service .*\(default 1000\)/);
   });
 
+  it('reads --max-connections and HEADROOM_MAX_CONNECTIONS, a whole number from 1', () => {
+    assert.deepEqual(parseStartCommand(['--max-connections', '64'], {}).config.connections, { maxConnections: 64 });
+    assert.deepEqual(parseStartCommand([], { HEADROOM_MAX_CONNECTIONS: '5000' }).config.connections, { maxConnections: 5000 });
+    failsWith(() => parseStartCommand(['--max-connections', '0'], {}), 'HR_CLI_BAD_FLAG', /--max-connections "0" must be a whole number from 1 to 1000000/);
+    assert.match(startHelp(), /--max-connections N +open connections per port .*\(default 1000; mind ulimit -n\)/);
+  });
+
   it('never repeats a bad token in its error, and names the tokens given as flags', () => {
     // An error line goes to the terminal and the service's log: a token with a stray space in
     // it is still the secret, all but a character.

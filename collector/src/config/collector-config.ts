@@ -4,6 +4,7 @@
 import type { AlertSettings } from '../alerts';
 import type { AdvisorOptions } from '../advisor/thresholds';
 import { DEFAULT_INGEST_LIMITS } from '../receiver/ingest-limits';
+import { DEFAULT_CONNECTIONS, type ConnectionSettings } from '../web/connection-limits';
 import type { RetentionSettings } from '../store/storage';
 
 export interface LiveSettings {
@@ -60,6 +61,11 @@ export interface CollectorConfig {
   traceWorkers?: number;
   live?: Partial<LiveSettings>;
   /**
+   * Per port: open connections (`--max-connections`) and the timeouts a slow client would
+   * abuse (web/connection-limits.ts); tests shorten the timeouts.
+   */
+  connections?: Partial<ConnectionSettings>;
+  /**
    * Folder of the built dashboard (with index.html). Default: dashboard/dist of the
    * @headroom/dashboard package when built; null serves the plain "API is up" page.
    */
@@ -73,12 +79,13 @@ export interface CollectorConfig {
 }
 
 export type ResolvedConfig = Required<
-  Omit<CollectorConfig, 'retention' | 'live' | 'queueCapacity' | 'maxNewRoutesPerDay' | 'traceWorkers' | 'dashboardDir' | 'advisor' | 'alerts'>
+  Omit<CollectorConfig, 'retention' | 'live' | 'connections' | 'queueCapacity' | 'maxNewRoutesPerDay' | 'traceWorkers' | 'dashboardDir' | 'advisor' | 'alerts'>
 > & {
   /** undefined: look for the built dashboard. */
   dashboardDir: string | null | undefined;
   retention: RetentionSettings;
   live: LiveSettings;
+  connections: ConnectionSettings;
   queueCapacity: number | undefined;
   /** undefined: the store's default. */
   maxNewRoutesPerDay: number | undefined;
@@ -119,6 +126,7 @@ export function resolveConfig(config: CollectorConfig): ResolvedConfig {
     maxInstancesPerService: config.maxInstancesPerService ?? DEFAULTS.maxInstancesPerService,
     traceWorkers: config.traceWorkers,
     live: { ...DEFAULTS.live, ...config.live },
+    connections: { ...DEFAULT_CONNECTIONS, ...config.connections },
     dashboardDir: config.dashboardDir,
     drainTimeoutMs: config.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs,
     advisor: config.advisor ?? {},

@@ -8,6 +8,7 @@ import { loadThresholdsFile } from '../advisor/thresholds';
 import { DEFAULT_ENGINE } from '../alerts/engine';
 import { hostPattern } from '../alerts/notify/destination-policy';
 import { errors, headroomError, HeadroomError } from '../errors';
+import { DEFAULT_CONNECTIONS } from '../web/connection-limits';
 import { DEFAULTS, type CollectorConfig } from './collector-config';
 import { parseDuration, parsePort, parseSize } from './parse-units';
 
@@ -229,6 +230,15 @@ export const START_SETTINGS: readonly StartSetting[] = [
     help: `instances per service that reported in the last 10 minutes; items of new ones past it are refused (default ${DEFAULTS.maxInstancesPerService})`,
     apply: wholeNumber(1, 1_000_000, (config, n) => {
       config.maxInstancesPerService = n;
+    }),
+  },
+  {
+    flag: 'max-connections',
+    env: 'HEADROOM_MAX_CONNECTIONS',
+    value: 'N',
+    help: `open connections per port (OTLP, dashboard/API); past it new ones are closed at once (default ${DEFAULT_CONNECTIONS.maxConnections}; mind ulimit -n)`,
+    apply: wholeNumber(1, 1_000_000, (config, n) => {
+      config.connections = { ...config.connections, maxConnections: n };
     }),
   },
   {

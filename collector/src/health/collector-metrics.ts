@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import type { LiveStats } from '../live/live-hub';
 import type { ReceiverStats } from '../receiver';
 import type { StoreStats } from '../store/storage';
+import type { ConnectionCounts } from '../web/connection-limits';
 import type { HttpRequestCounter } from './http-request-counter';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type MetricFamily } from './prometheus-text';
 import { receiverFamilies } from './receiver-families';
@@ -16,6 +17,8 @@ export interface MetricSources {
   /** Writes of the alert store that failed (AlertStore.writeFailures). */
   alertStoreWriteFailures(): number;
   http: HttpRequestCounter;
+  /** Open connections and those closed at once past --max-connections, per port (web/connection-limits.ts). */
+  connections(): Record<'otlp' | 'http', ConnectionCounts>;
   startedAt: number;
 }
 
@@ -77,6 +80,19 @@ function httpFamilies(http: HttpRequestCounter): MetricFamily[] {
   return [{ name: 'headroom_http_requests_total', help: 'Requests on the dashboard/API port by handler and status.', type: 'counter', samples }];
 }
 
+function connectionFamilies(counts: Record<'otlp' | 'http', ConnectionCounts>): MetricFamily[] {
+  const ports = ['otlp', 'http'] as const;
+  return [
+    { name: 'headroom_connections_open', help: 'Connections open now, per port.', type: 'gauge', samples: ports.map((port) => ({ labels: { port }, value: counts[port].open })) },
+    {
+      name: 'headroom_connections_dropped_total',
+      help: 'Connections closed at once because the port had --max-connections open.',
+      type: 'counter',
+      samples: ports.map((port) => ({ labels: { port }, value: counts[port].dropped })),
+    },
+  ];
+}
+
 function processFamilies(startedAt: number): MetricFamily[] {
   const cpu = process.cpuUsage();
   const memory = process.memoryUsage();
@@ -95,6 +111,7 @@ export function collectMetrics(sources: MetricSources): string {
     ...liveFamilies(sources.live()),
     ...alertFamilies(sources.alertStoreWriteFailures()),
     ...httpFamilies(sources.http),
+    ...connectionFamilies(sources.connections()),
     ...processFamilies(sources.startedAt),
   ]);
 }
