@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { openSqliteAlertStore } from '../../collector/src/alerts/sqlite-alert-store';
 import type { AlertStore } from '../../collector/src/alerts/alert-store';
+import { undoSchema15 } from './store-helpers';
 
 const T0 = 1_700_000_000_000;
 
@@ -51,7 +52,7 @@ test("each destination's latest attempt and latest 2xx, whichever delivery they 
 
     // A file written before schema 15: attempts without their destination, no index.
     const db = new BetterSqlite3(path);
-    db.exec(`DROP INDEX alert_attempts_destination; DROP INDEX alert_attempts_delivered; ALTER TABLE alert_delivery_attempts DROP COLUMN destination_id;`);
+    undoSchema15(db);
     db.pragma('user_version = 14');
     db.close();
     store = openSqliteAlertStore(path);

@@ -283,6 +283,11 @@ export function undoSchema14(db: Database): void {
   db.exec('DROP INDEX instances_version; ALTER TABLE instances DROP COLUMN version; ALTER TABLE instances DROP COLUMN revision;');
 }
 
+/** Takes a database back below schema 15 (each delivery attempt's destination and its indexes), for migration tests. */
+export function undoSchema15(db: Database): void {
+  db.exec('DROP INDEX alert_attempts_destination; DROP INDEX alert_attempts_delivered; ALTER TABLE alert_delivery_attempts DROP COLUMN destination_id;');
+}
+
 /** Takes a database back below schema 7 (event identities, seen delta points), for migration tests. */
 export function undoSchema7(db: Database): void {
   db.exec('DROP INDEX events_ident; ALTER TABLE events DROP COLUMN ident; DROP TABLE seen_points;');
