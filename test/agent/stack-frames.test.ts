@@ -60,6 +60,28 @@ test("a stall in app code is the app's, whatever agent or OTel frames lie below 
   assert.equal(stallCode(probed('pbkdf2Sync (node:internal/crypto/pbkdf2:61:3)', 'hash (/srv/app/routes.js:20:3)'), AGENT).agent, false);
 });
 
+test("a stall caught under one of the agent's wrappers (res.end, listen, route layers) is in what the app called, not the agent's", () => {
+  // QA (express 5 under load): a POST's res.json() caught inside Node's end(), below the agent's
+  // res.end wrapper, read "156 ms in Headroom's agent (ServerResponse.end)", with no route.
+  const end = stallCode(
+    probed(
+      'ServerResponse.end (node:_http_outgoing:1010:13)',
+      `ServerResponse.end (${AGENT}/signals/slow-clients.js:31:25)`,
+      'ServerResponse.send (/srv/node_modules/express/lib/response.js:218:10)',
+      'ServerResponse.json (/srv/node_modules/express/lib/response.js:249:15)',
+      'addToCart (/srv/app/cart.js:55:19)',
+      `Layer.dispatch [as handleRequest] (${AGENT}/http-server/express-layers.js:123:29)`,
+    ),
+    AGENT,
+  );
+  assert.equal(end.agent, false);
+  assert.equal(end.frames[0]?.function, 'ServerResponse.send');
+  assert.ok(end.frames.every((f) => !f.file.startsWith(AGENT)));
+  assert.equal(stallCode(probed('Server.listen (node:net:2000:5)', `Server.listen (${AGENT}/signals/lifecycle.js:133:56)`, 'main (/srv/app/server.js:3:8)'), AGENT).agent, false);
+  // Below a wrapper, the agent's own work is still the agent's.
+  assert.equal(stallCode(probed('new SpanImpl (/srv/node_modules/@opentelemetry/sdk-trace-base/build/src/Span.js:80:9)', `Server.emit (${AGENT}/http-server/server-hook.js:244:20)`), AGENT).agent, true);
+});
+
 test("the main module's top-level code is told from a callback, a dynamic import and code after a top-level await", () => {
   const esmMain = [
     'Error',

@@ -53,6 +53,17 @@ export function isAgentFrame(frame: Frame, agentDir: string): boolean {
   return frame.file.startsWith(agentDir) || AGENT_DRIVEN.test(frame.file);
 }
 
+// The agent's modules that stand in for a function of Node's or a framework's and call it —
+// `res.end`, `server.listen`, `process.emit`, the request emit, route layers, pool methods —
+// as the instrumentation packages' wrappers do. A stall caught below one of them is in what the
+// app called (QA: a POST's `res.json()` caught inside Node's `end` under the agent's wrapper
+// read "156 ms in Headroom's agent", with no route), so they do not make a stall the agent's.
+const PASS_THROUGH = /[\\/](?:signals[\\/](?:slow-clients|lifecycle|uncaught)|db[\\/]pool-context|http-server[\\/](?:server-hook|method-hooks|express-layers|koa-routes|hapi-routes|restify-errors|nest-exceptions))\.js$/;
+
+function isPassThrough(frame: Frame, agentDir: string): boolean {
+  return frame.file.startsWith(agentDir) && PASS_THROUGH.test(frame.file.slice(agentDir.length));
+}
+
 /** What was blocking the loop: the stack's frames below the snapshot's own (the probe and the inspector's evaluated expression). */
 export function blockingFrames(stack: string): Frame[] {
   const frames = parseStack(stack);
@@ -62,7 +73,7 @@ export function blockingFrames(stack: string): Frame[] {
 }
 
 export interface StallCode {
-  /** The blocking code was the agent's own (the top frame outside Node is the agent's or a package it drives). */
+  /** The blocking code was the agent's own (the top frame outside Node and the agent's wrappers is the agent's or a package it drives). */
   agent: boolean;
   /** Top first: for the app's, its frames (the agent's wrappers skipped); for the agent's, every frame outside Node. */
   frames: Frame[];
@@ -71,7 +82,7 @@ export interface StallCode {
 /** Whose code blocked the loop, and where. Runs only for a stall, never per request. */
 export function stallCode(stack: string, agentDir: string): StallCode {
   const frames = blockingFrames(stack).filter((f) => !isInternal(f));
-  const top = frames[0];
+  const top = frames.find((f) => !isPassThrough(f, agentDir));
   if (top && isAgentFrame(top, agentDir)) return { agent: true, frames };
   return { agent: false, frames: frames.filter((f) => !f.file.startsWith(agentDir)) };
 }
