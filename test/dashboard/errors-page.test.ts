@@ -115,6 +115,38 @@ test("a trace opened from a kind's traces links back to them, with the range", a
   }
 });
 
+test('live, the page re-reads the groups on new failures only, not on every aggregate of requests that succeeded', async () => {
+  const service = 'live-errs';
+  const requests = (status: number, n: number) =>
+    sendMetrics(rig.collector.otlpUrl, serviceResource(service, 'live-1'), (m) => {
+      m.histogram('http.server.request.duration', 's', new Array<number>(n).fill(0.01), { 'http.request.method': 'GET', 'http.route': '/a', 'http.response.status_code': status });
+    });
+  await requests(200, 10);
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    let reads = 0;
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === `/api/services/${service}/errors`) reads++;
+    });
+    await page.goto(`${rig.collector.httpUrl}/services/${service}/errors`);
+    await page.getByTestId('errors-empty').waitFor();
+    await page.getByText('Live').first().waitFor();
+    const first = reads;
+    // Requests that succeeded: aggregates arrive, nothing failed, nothing to re-read.
+    for (let i = 0; i < 3; i++) {
+      await requests(200, 10);
+      await page.waitForTimeout(2000);
+    }
+    assert.equal(reads, first, 'no re-read for aggregates without failures');
+    // A failure: the page re-reads, and shows it.
+    await requests(500, 2);
+    await eventually('the failed requests shown', () => page.getByTestId('errors-summary').textContent(), (t) => (t ?? '').startsWith('2 failed requests'), 12_000);
+    assert.ok(reads > first);
+  } finally {
+    await page.close();
+  }
+});
+
 test('by keyboard: the Errors tab, then a group\'s link, opened with Enter', async () => {
   await data();
   const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -4,6 +4,7 @@
 // Kinds and messages come from apps: shown as text, never as HTML.
 
 import type { ErrorGroup, ErrorGroupsResponse } from '@headroom/collector/api-types';
+import { useRef } from 'preact/hooks';
 import { api } from '../api/endpoints';
 import { Link } from '../components/link';
 import { RouteText } from '../components/route-text';
@@ -11,6 +12,7 @@ import { Async, EmptyNote } from '../components/states';
 import { TableScroll } from '../components/table-scroll';
 import { formatTime } from '../format/units';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
+import { newFailures } from '../shape/live-failures';
 import { exactCount, failuresNotes, failuresSummary, groupRoutesText, kindTitle, sparkBars, sparkText } from '../shape/error-groups';
 import { isLive } from '../state/time-range';
 import { useApi } from '../state/use-api';
@@ -26,9 +28,12 @@ export function ErrorsPage({ service }: { service: string }) {
   const { resyncVersion } = useLive();
   const [refresh, trigger] = useThrottledRefresh(5000);
   const errors = useApi(`errors:${service}:${JSON.stringify(view.range)}`, (s) => api.errors(service, view.range, s), [resyncVersion, refresh]);
-  // New failures arrive as failed trace frames and as request aggregates (the exact count).
+  // New failures arrive as failed trace frames and as request aggregates (the exact count): only
+  // those refresh, as the answer re-reads up to 2,000 failed traces (shape/live-failures.ts).
+  const failuresSeen = useRef(new Map<number, number>());
   useLiveMessages(isLive(view.range), (msg) => {
-    if ((msg.type === 'trace' && msg.trace.service === service && msg.trace.error) || (msg.type === 'aggregate' && msg.aggregate.service === service)) trigger();
+    if (msg.type === 'trace' && msg.trace.service === service && msg.trace.error) trigger();
+    else if (msg.type === 'aggregate' && msg.aggregate.service === service && newFailures(failuresSeen.current, msg.aggregate)) trigger();
   });
 
   return (
