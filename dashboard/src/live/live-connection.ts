@@ -39,10 +39,26 @@ export function openLiveConnection(url: string, handlers: LiveHandlers): LiveCon
     if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: 'subscribe', service }));
   };
 
+  const retryLater = () => {
+    const delay = backoffDelay(attempt, Math.random());
+    attempt++;
+    handlers.onStatus({ state: 'reconnecting', retryAt: Date.now() + delay, attempt });
+    timer = setTimeout(connect, delay);
+  };
+
   const connect = () => {
     timer = null;
     handlers.onStatus({ state: 'connecting' });
-    const ws = new WebSocket(url);
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(url);
+    } catch {
+      // Safari before 16 throws a SecurityError here: its CSP 'self' does not match ws: to the
+      // page's own origin (CSP Level 3 says it does; the collector's policy relies on that). The
+      // pages then read over HTTP, as when the collector is away.
+      retryLater();
+      return;
+    }
     socket = ws;
     ws.onopen = () => {
       attempt = 0;
@@ -64,10 +80,7 @@ export function openLiveConnection(url: string, handlers: LiveHandlers): LiveCon
       if (socket !== ws) return;
       socket = null;
       if (closed) return;
-      const delay = backoffDelay(attempt, Math.random());
-      attempt++;
-      handlers.onStatus({ state: 'reconnecting', retryAt: Date.now() + delay, attempt });
-      timer = setTimeout(connect, delay);
+      retryLater();
     };
     // onerror is always followed by onclose, which does the work.
     ws.onerror = () => undefined;
