@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
-import { byKind, GOOD_SERVER_ENV, load, sleep, startAdvisorTest, type AdvisorTest } from './support/advisor-harness';
+import { byKind, GOOD_SERVER_ENV, load, sendGauges, sleep, startAdvisorTest, type AdvisorTest } from './support/advisor-harness';
 
 let t: AdvisorTest;
 before(async () => {
@@ -18,13 +18,30 @@ test('requests that waited 300 ms in front of a 1 ms app: queue-wait finding', a
   const app = await t.app('queued-svc', GOOD_SERVER_ENV);
   // nginx's format: t=<seconds with milliseconds>, stamped 300 ms before the app sees it.
   await load(app.base, '/hello', { durationMs: 2000, concurrency: 2, headers: () => ({ 'X-Request-Start': `t=${((Date.now() - 300) / 1000).toFixed(3)}` }) });
-  const f = await t.waitFor('queued-svc', 'queue-wait finding', byKind('queue.wait-share'));
+  // Once the app has reported enough utilisation points to say how busy it was.
+  const f = await t.waitFor('queued-svc', 'queue-wait finding', (list) => list.find((x) => x.kind === 'queue.wait-share' && typeof x.evidence.figures.busiestUtilizationPerProcess === 'number'));
   const figures = f.evidence.figures;
   assert.ok(Number(figures.meanQueueWaitMs) >= 290, `queue wait ${figures.meanQueueWaitMs}`);
   assert.ok(Number(figures.queueWaitShare) >= 0.4, `share ${figures.queueWaitShare}`);
   assert.equal(f.severity, 'critical');
-  assert.match(f.title, /^Queue wait is \d+ % of response time: capacity is short in front of the app$/);
   assert.match(f.evidence.chartLink, /^\/services\/queued-svc\?from=\d+&to=\d+$/);
+  // The app was idle: the requests waited in front of processes with room, not for a free one
+  // (QA: the finding said "every process is busy" beside workers at utilisation 0.27).
+  assert.match(f.title, /^Queue wait is \d+ % of response time: requests queue in front of processes that had room$/);
+  assert.ok(Number(f.evidence.figures.busiestUtilizationPerProcess) < 0.8, `busiest ${f.evidence.figures.busiestUtilizationPerProcess}`);
+  assert.match(f.evidence.summary, /No process was busy: event-loop utilisation stayed at or below [\d.]+ in every serving process and minute \(busy from 0\.8\)\.$/);
+  assert.match(f.cause, /did not wait for a free process/);
+  assert.doesNotMatch(f.cause, /every process is busy/);
+  assert.match(f.change, /limit of connections to the app/);
+
+  // A process of the service busy (utilisation 0.95) in a minute of the window: capacity.
+  const now = Date.now();
+  await sendGauges(t.otlpUrl, { 'service.name': 'queued-svc', 'service.instance.id': 'queued-busy-1', 'host.name': 'queue-host' }, [
+    { name: 'nodejs.eventloop.utilization', unit: '1', points: Array.from({ length: 10 }, (_, i) => ({ t: now - 30_000 + i * 3000, v: 0.95 })) },
+  ]);
+  const busy = await t.waitFor('queued-svc', 'queue-wait finding with a busy process', (list) => list.find((x) => x.kind === 'queue.wait-share' && x.evidence.figures.busiestUtilizationPerProcess === 0.95));
+  assert.match(busy.title, /^Queue wait is \d+ % of response time: capacity is short in front of the app$/);
+  assert.match(busy.cause, /every process is busy/);
 });
 
 /** GET a large response and read it slowly: paused for `pauseMs` before taking it all. */
