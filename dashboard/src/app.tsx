@@ -12,6 +12,7 @@ import { LiveContext, type LiveContextValue, type LiveListener } from './live/li
 import { openLiveConnection, type LiveConnection, type LiveStatus } from './live/live-connection';
 import { liveUrl } from './live/live-url';
 import { AlertsPage } from './pages/alerts-page';
+import { DeploymentsPage } from './pages/deployments-page';
 import { ErrorsPage } from './pages/errors-page';
 import { EventLoopPage } from './pages/event-loop-page';
 import { AdvisorPage } from './pages/advisor-page';
@@ -33,6 +34,7 @@ const TABS: { page: PageName; label: string }[] = [
   { page: 'errors', label: 'Errors' },
   { page: 'event-loop', label: 'Event loop' },
   { page: 'instances', label: 'Instances' },
+  { page: 'deployments', label: 'Deployments' },
   { page: 'advisor', label: 'Advisor' },
 ];
 
@@ -127,6 +129,7 @@ function Page({ view }: { view: ViewState }) {
     case 'errors': return <ErrorsPage key={s} service={s} />;
     case 'event-loop': return <EventLoopPage key={s} service={s} />;
     case 'instances': return <InstancesPage key={s} service={s} />;
+    case 'deployments': return <DeploymentsPage key={s} service={s} />;
     case 'advisor': return <AdvisorPage key={s} service={s} />;
   }
 }

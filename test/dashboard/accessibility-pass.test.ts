@@ -38,7 +38,8 @@ async function sendData(): Promise<void> {
     { service: SERVICE, instanceId: 'a11y-1', startMs: t0 + 10, durationMs: 650, cpuMs: 640, route: '/items/:id', method: 'GET', traceId: TRACE, spanId: 'a000000000000001' },
   ]);
   // One request in ten failed: the error-rate card is in its "bad" tone.
-  await sendMetrics(rig.collector.otlpUrl, serviceResource(SERVICE, 'a11y-1'), (m) => {
+  // A version: the Deployments page has a deploy to compare.
+  await sendMetrics(rig.collector.otlpUrl, serviceResource(SERVICE, 'a11y-1', { 'service.version': '1.4.2' }), (m) => {
     m.histogram('http.server.request.duration', 's', Array.from({ length: 18 }, () => 0.05), { 'http.request.method': 'GET', 'http.route': '/items/:id', 'http.response.status_code': 200 });
     m.histogram('http.server.request.duration', 's', [0.08, 0.09], { 'http.request.method': 'GET', 'http.route': '/items/:id', 'http.response.status_code': 500 });
   });
@@ -50,7 +51,7 @@ async function sendData(): Promise<void> {
 }
 
 const PAGES = ['/', `/services/${SERVICE}`, `/services/${SERVICE}/transactions`, `/services/${SERVICE}/transactions?route=${encodeURIComponent(ROUTE)}`, `/services/${SERVICE}/traces`,
-  `/services/${SERVICE}/traces/${TRACE}`, `/services/${SERVICE}/errors`, `/services/${SERVICE}/event-loop`, `/services/${SERVICE}/instances`, `/services/${SERVICE}/advisor`, '/alerts'];
+  `/services/${SERVICE}/traces/${TRACE}`, `/services/${SERVICE}/errors`, `/services/${SERVICE}/event-loop`, `/services/${SERVICE}/instances`, `/services/${SERVICE}/deployments`, `/services/${SERVICE}/advisor`, '/alerts'];
 
 async function open(path: string): Promise<Page> {
   const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -3,6 +3,7 @@
 import type {
   AdvisorResponse,
   CollectorInfoResponse,
+  DeploymentsResponse,
   ErrorGroupsResponse,
   EventsResponse,
   InstanceSeriesResponse,
@@ -30,9 +31,9 @@ export const api = {
   services: (range: TimeRangeSpec, signal?: AbortSignal) =>
     getJson<ServicesResponse>(apiUrl('/api/services', rangeParams(range)), signal),
 
-  serviceSeries: (service: string, range: TimeRangeSpec, filter: { route?: string | null; instance?: string | null }, signal?: AbortSignal) =>
+  serviceSeries: (service: string, range: TimeRangeSpec, filter: { route?: string | null; instance?: string | null; matchedRoutes?: boolean }, signal?: AbortSignal) =>
     getJson<ServiceSeriesResponse>(
-      apiUrl(`${svc(service)}/series`, { ...rangeParams(range), route: filter.route, instance: filter.instance }),
+      apiUrl(`${svc(service)}/series`, { ...rangeParams(range), route: filter.route, instance: filter.instance, routes: filter.matchedRoutes === true ? 'matched' : null }),
       signal,
     ),
 
@@ -44,6 +45,10 @@ export const api = {
 
   instances: (service: string, range: TimeRangeSpec, signal?: AbortSignal) =>
     getJson<InstancesResponse>(apiUrl(`${svc(service)}/instances`, rangeParams(range)), signal),
+
+  /** The versions seen in the range, each compared before and after its deploy over the collector's default window. */
+  deployments: (service: string, range: TimeRangeSpec, signal?: AbortSignal) =>
+    getJson<DeploymentsResponse>(apiUrl(`${svc(service)}/deployments`, rangeParams(range)), signal),
 
   /** With a route, that route's groups (not picked from the service's top 500). */
   stalls: (service: string, range: TimeRangeSpec, signal?: AbortSignal, route: string | null = null) =>

@@ -24,13 +24,13 @@ export interface SeriesSpec {
   gone?: boolean;
 }
 
-export type MarkerKind = 'stall' | 'restart' | 'start' | 'error' | 'alert-firing' | 'alert-resolved';
+export type MarkerKind = 'stall' | 'restart' | 'start' | 'error' | 'alert-firing' | 'alert-resolved' | 'deploy';
 
 /**
  * Where a listed marker leads: the trace it happened in, or the page that tells more about it (a
  * stall outside a kept trace: the event-loop page, filtered to its route when it had one).
  */
-export type MarkerLink = { page: 'trace'; traceId: string } | { page: 'event-loop'; route: string | null } | { page: 'instances' | 'alerts' };
+export type MarkerLink = { page: 'trace'; traceId: string } | { page: 'event-loop'; route: string | null } | { page: 'instances' | 'alerts' | 'deployments' };
 
 export interface Marker {
   timeMs: number;
@@ -92,6 +92,8 @@ export const COLORS = {
   apdex: '#059669',
   stall: '#dc2626',
   restart: '#7c3aed',
+  /** Teal, apart from the restarts' purple: a deploy restarts processes too, and is not one. */
+  deploy: '#0e7490',
 };
 
 export function paletteColor(i: number): string {

@@ -1,4 +1,4 @@
-// Stalls and restarts as vertical markers on a chart: a uPlot plugin drawing into uPlot's own
+// Stalls, restarts and deploys as vertical markers on a chart: a uPlot plugin drawing into uPlot's own
 // canvas after the series (uPlot has no annotation feature; its docs show this hook for it).
 // Close markers of one kind share a line (marker-clusters.ts).
 
@@ -17,6 +17,7 @@ const MARKER_COLORS: Record<MarkerKind, string> = {
   error: '#111827',
   'alert-firing': '#ea580c',
   'alert-resolved': '#16a34a',
+  deploy: COLORS.deploy,
 };
 
 export function markersPlugin(getMarkers: () => Marker[]): uPlot.Plugin {
@@ -36,7 +37,8 @@ export function markersPlugin(getMarkers: () => Marker[]): uPlot.Plugin {
               ctx.strokeStyle = color;
               ctx.fillStyle = color;
               ctx.lineWidth = Math.max(1, devicePixelRatio);
-              ctx.setLineDash(c.kind === 'stall' ? [3 * devicePixelRatio, 3 * devicePixelRatio] : []);
+              // Dashes tell the kinds apart without their colours: short for a stall, long for a deploy.
+              ctx.setLineDash(c.kind === 'stall' ? [3 * devicePixelRatio, 3 * devicePixelRatio] : c.kind === 'deploy' ? [8 * devicePixelRatio, 3 * devicePixelRatio] : []);
               ctx.beginPath();
               ctx.moveTo(x, top);
               ctx.lineTo(x, top + height);

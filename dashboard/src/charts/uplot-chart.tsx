@@ -42,7 +42,7 @@ function withoutGone(spec: ChartSpec): ChartSpec {
   return { ...spec, series: spec.series.filter((s) => s.gone !== true) };
 }
 
-const LINK_WORDS: Record<MarkerLink['page'], string> = { trace: 'trace', 'event-loop': 'event loop', instances: 'instances', alerts: 'alerts' };
+const LINK_WORDS: Record<MarkerLink['page'], string> = { trace: 'trace', 'event-loop': 'event loop', instances: 'instances', alerts: 'alerts', deployments: 'deployments' };
 
 function linkView(view: ViewState, link: MarkerLink): ViewState {
   if (link.page === 'trace') return withPage(view, 'trace', { traceId: link.traceId });

@@ -1,5 +1,5 @@
-// Each process of the service: memory, utilisation, in-flight requests, uptime, restarts,
-// and the settings it reported when it started.
+// Each process of the service: the version it runs, memory, utilisation, in-flight requests,
+// uptime, restarts, and the settings it reported when it started.
 
 import type { InstanceView } from '@headroom/collector/api-types';
 import { api } from '../api/endpoints';
@@ -10,6 +10,7 @@ import { formatAge, formatBytes, formatCount, formatPercent, formatTime } from '
 import { useLive, useLiveMessages, useNow, useThrottledRefresh } from '../live/live-context';
 import { figureText, rawFigure } from '../format/figure-text';
 import { GONE_AFTER_MS, instanceNames, isGone, stopBadge, stopIsCrash, stoppedBy } from '../shape/instance-names';
+import { deploymentName } from '../shape/deployments';
 import { instanceDroppedText } from '../shape/telemetry-gaps';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
@@ -91,6 +92,8 @@ function InstancesTable({ instances, to }: { instances: InstanceView[]; to: numb
                 <code class="instance-id">{i.instanceId}</code>
               </header>
               <dl class="kv kv-grid">
+                <dt>Version</dt>
+                <dd data-col="version" title={i.revision ?? undefined}>{i.version === null && i.revision === null ? 'not reported' : deploymentName(i)}</dd>
                 {i.stopped !== null && i.stopped.at <= to ? (
                   <>
                     <dt>Stopped</dt>

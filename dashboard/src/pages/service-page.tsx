@@ -1,5 +1,5 @@
 // One service: where response time goes, traffic, errors, Apdex, the event loop, memory,
-// GC and in-flight requests, with stalls and restarts marked on every chart.
+// GC and in-flight requests, with stalls, restarts and deploys marked on every chart.
 
 import type { EventView } from '@headroom/collector/api-types';
 import { useEffect } from 'preact/hooks';
@@ -17,6 +17,7 @@ import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-cont
 import { canMerge, mergeAggregate } from '../shape/live-merge';
 import { throughputNote } from '../shape/throughput-span';
 import { alertsApi } from '../api/alerts-api';
+import { deploymentsToMarkers } from '../shape/deployments';
 import { alertsOfRoute, alertsToMarkers, eventsToMarkers } from '../shape/markers';
 import { instanceNames, isGone, stoppedBy } from '../shape/instance-names';
 import { percentileSampleNote } from '../shape/percentile-sample';
@@ -49,6 +50,8 @@ export function ServicePage({ service }: { service: string }) {
   const alertHistory = useApi(`alerts:${service}:${rangeKey}`, (s) => alertsApi.history(view.range, { service }, s), [resyncVersion, refresh]);
   // Whose route each rule watches: a route's view marks only its own alerts and the service's.
   const alertRules = useApi('alert-rules', (s) => alertsApi.rules(s), [resyncVersion, refresh]);
+  // The versions first seen in the range: a deploy marker each (a new one appears with its first process's data).
+  const deployments = useApi(`deployments:${service}:${rangeKey}`, (s) => api.deployments(service, view.range, s), [resyncVersion, refresh]);
   const { live, window, onSelectRange } = useRangeWindow(series.data);
 
   useLiveMessages(live, (msg) => {
@@ -68,7 +71,11 @@ export function ServicePage({ service }: { service: string }) {
   const me = summary.data?.services.find((s) => s.service === service) ?? null;
   const markerEvents: EventView[] = (events.data?.events ?? []).filter((e) => MARKER_TYPES.has(e.type));
   const [from, to] = window ?? [0, Number.MAX_SAFE_INTEGER];
-  const markers = [...eventsToMarkers(markerEvents, from, to), ...alertsToMarkers(alertsOfRoute(alertHistory.data?.transitions ?? [], (alertRules.data?.rules ?? []).map((r) => r.rule), route), from, to)].sort((a, b) => a.timeMs - b.timeMs);
+  const markers = [
+    ...eventsToMarkers(markerEvents, from, to),
+    ...alertsToMarkers(alertsOfRoute(alertHistory.data?.transitions ?? [], (alertRules.data?.rules ?? []).map((r) => r.rule), route), from, to),
+    ...deploymentsToMarkers(deployments.data?.deployments ?? [], from, to),
+  ].sort((a, b) => a.timeMs - b.timeMs);
   const chartProps = { xRange: window, onSelectRange };
   const names = instanceNames(processes.data?.instances ?? []);
   const stopped = stoppedBy(processes.data?.instances ?? [], processes.data?.to ?? Infinity);
@@ -174,7 +181,8 @@ export function ServicePage({ service }: { service: string }) {
             <Link to={withPage(view, 'transactions')}>Transactions</Link> ·{' '}
             <Link to={withPage(view, 'traces', { route })}>Slow traces</Link> ·{' '}
             <Link to={withPage(view, 'event-loop', { route })}>Event-loop stalls</Link> ·{' '}
-            <Link to={withPage(view, 'instances')}>Instances</Link>
+            <Link to={withPage(view, 'instances')}>Instances</Link> ·{' '}
+            <Link to={withPage(view, 'deployments')}>Deployments</Link>
           </p>
         </>
       )}

@@ -9,13 +9,14 @@
 //   /services/:service/errors
 //   /services/:service/event-loop
 //   /services/:service/instances
+//   /services/:service/deployments
 //   /services/:service/advisor
 // plus ?range=15m|1h|6h|24h|7d or ?from&to (epoch ms) on every page. Any other path is the
 // not-found view (the collector answers every path with the app, so the app must say it).
 
 import { isPreset, LIVE_RANGE, PRESETS, type TimeRangeSpec } from './time-range';
 
-export type PageName = 'overview' | 'service' | 'transactions' | 'traces' | 'trace' | 'errors' | 'event-loop' | 'instances' | 'advisor' | 'alerts' | 'not-found';
+export type PageName = 'overview' | 'service' | 'transactions' | 'traces' | 'trace' | 'errors' | 'event-loop' | 'instances' | 'deployments' | 'advisor' | 'alerts' | 'not-found';
 
 export type TraceOrder = 'start' | 'duration';
 
@@ -36,6 +37,11 @@ export interface ViewState {
   traceId: string | null;
   /** Route filter (transactions, traces, service charts). */
   route: string | null;
+  /**
+   * The service charts over the requests that matched a route only (`?routes=matched`, a latency
+   * alert rule's link: what the rule counts), the unrouted ones (404s) left out.
+   */
+  matchedRoutes: boolean;
   range: TimeRangeSpec;
   /**
    * Why the address's range was not used (an unknown name, a broken from/to): the view shows
@@ -52,6 +58,7 @@ const SERVICE_PAGES: Record<string, PageName> = {
   errors: 'errors',
   'event-loop': 'event-loop',
   instances: 'instances',
+  deployments: 'deployments',
   advisor: 'advisor',
 };
 
@@ -61,6 +68,7 @@ export function defaultView(): ViewState {
     service: null,
     traceId: null,
     route: null,
+    matchedRoutes: false,
     range: LIVE_RANGE,
     rangeNotice: null,
     traceFilters: { minDurationMs: null, errorsOnly: false, all: false, sort: 'start' },
@@ -110,6 +118,7 @@ export function parseView(pathname: string, search: string): ViewState {
   view.range = range.range;
   view.rangeNotice = range.notice;
   view.route = params.get('route');
+  view.matchedRoutes = params.get('routes') === 'matched';
   const min = Number(params.get('minDurationMs'));
   view.traceFilters = {
     minDurationMs: params.has('minDurationMs') && Number.isFinite(min) && min >= 0 ? min : null,
@@ -175,6 +184,7 @@ export function viewUrl(view: ViewState): string {
   // A trace opened from a list keeps the list's filters, so its way back is to that list.
   const listFilters = view.page === 'traces' || (view.page === 'trace' && view.service !== null);
   if (view.route !== null && view.page !== 'overview' && (view.page !== 'trace' || listFilters)) params.set('route', view.route);
+  if (view.matchedRoutes && view.page === 'service' && view.route === null) params.set('routes', 'matched');
   if (listFilters) {
     if (view.traceFilters.minDurationMs !== null) params.set('minDurationMs', String(view.traceFilters.minDurationMs));
     if (view.traceFilters.errorsOnly) params.set('error', '1');
@@ -188,5 +198,5 @@ export function viewUrl(view: ViewState): string {
 
 /** A view on another page of the same service, keeping the time range. */
 export function withPage(view: ViewState, page: PageName, patch: Partial<ViewState> = {}): ViewState {
-  return { ...view, page, route: null, traceId: null, ...patch };
+  return { ...view, page, route: null, matchedRoutes: false, traceId: null, ...patch };
 }

@@ -1,0 +1,112 @@
+// A service's deployments: each version seen in the range, newest first, with when it was first
+// seen (the deploy), how many processes ran it, and its traffic after the deploy against the
+// traffic of the processes it replaced before it, with links to the charts and processes around
+// it. Versions and revisions come from the app: shown as text only.
+
+import type { Deployment, DeployWindow } from '@headroom/collector/api-types';
+import { api } from '../api/endpoints';
+import { Link } from '../components/link';
+import { Async, EmptyNote } from '../components/states';
+import { TableScroll } from '../components/table-scroll';
+import { formatCount, formatMs, formatTime } from '../format/units';
+import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
+import { comparisonRows, deploymentName, rangeAround, shortRevision } from '../shape/deployments';
+import { useApi } from '../state/use-api';
+import { useNavigation } from '../state/use-view';
+import { withPage } from '../state/view-state';
+import { useRangeWindow } from './use-range-window';
+
+export function DeploymentsPage({ service }: { service: string }) {
+  const { view } = useNavigation();
+  const { resyncVersion } = useLive();
+  const rangeKey = JSON.stringify(view.range);
+  const [refresh, trigger] = useThrottledRefresh(10_000);
+  const list = useApi(`deployments:${service}:${rangeKey}`, (s) => api.deployments(service, view.range, s), [resyncVersion, refresh]);
+  const { live } = useRangeWindow(list.data);
+  // A deploy's after side fills as its processes report; a new version appears with its first.
+  useLiveMessages(live, (msg) => {
+    if ((msg.type === 'aggregate' && msg.aggregate.service === service) || (msg.type === 'event' && msg.event.service === service)) trigger();
+  });
+
+  return (
+    <section class="page deployments-page">
+      <h1>
+        <span class="page-kind">Deployments</span> {service}
+      </h1>
+      <Async state={list} what="deployments">
+        {(data) =>
+          data.deployments.length === 0 ? (
+            <EmptyNote>
+              No versions seen in this range. A process's version is its service.version (the app's package.json version under Headroom's agent, or
+              service.version in OTEL_RESOURCE_ATTRIBUTES); a deploy is the first time one is seen.
+            </EmptyNote>
+          ) : (
+            <>
+              <p class="muted list-note" data-testid="deployments-note">
+                {`${data.deployments.length} ${data.deployments.length === 1 ? 'version' : 'versions'} seen in this range, newest deploy first. ` +
+                  `Each deploy compares its own processes' requests in the ${formatMs(data.windowMs)} after it with those of the processes it replaced in the ${formatMs(data.windowMs)} before it.`}
+              </p>
+              {data.deployments.map((d) => (
+                <DeploymentCard key={`${d.version ?? ''}\u0000${d.revision ?? ''}`} deployment={d} windowMs={data.windowMs} />
+              ))}
+              {data.moreDeployments > 0 && <p class="muted">{`and ${formatCount(data.moreDeployments)} earlier ${data.moreDeployments === 1 ? 'deploy' : 'deploys'} in this range (a narrower range lists them)`}</p>}
+            </>
+          )
+        }
+      </Async>
+    </section>
+  );
+}
+
+/** A side's header: its minutes (the after side's so far, while the window is not over), and whose requests they are. */
+function sideHeading(label: string, w: DeployWindow, windowMs: number): string {
+  const processes = `${formatCount(w.instances)} ${w.instances === 1 ? 'process' : 'processes'}`;
+  const soFar = w.to - w.from < windowMs ? ' so far' : '';
+  return `${label} (${formatTime(w.from)}–${formatTime(w.to)}${soFar}, ${processes}, ${formatCount(w.requests)} requests)`;
+}
+
+function DeploymentCard({ deployment: d, windowMs }: { deployment: Deployment; windowMs: number }) {
+  const { view } = useNavigation();
+  const name = deploymentName(d);
+  const rows = comparisonRows(d.before, d.after);
+  const around = rangeAround(d);
+  return (
+    <article class="deployment" data-testid="deployment" data-first-seen={d.firstSeen}>
+      <header>
+        <h2 class="deployment-name">{name}</h2>
+        <span class="muted">{`deployed ${formatTime(d.firstSeen)} · ${formatCount(d.instances)} ${d.instances === 1 ? 'process' : 'processes'} · last seen ${formatTime(d.lastSeen)}`}</span>
+        {d.revision !== null && shortRevision(d.revision) !== d.revision && <code class="deployment-revision">{d.revision}</code>}
+      </header>
+      <TableScroll label={`Before and after ${name}`}>
+        <table class="table deployment-table">
+          <caption class="sr-only">{`${name}: the requests before its deploy and after it`}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Figure</th>
+              <th scope="col" class="num">{sideHeading('Before', d.before, windowMs)}</th>
+              <th scope="col" class="num">{sideHeading('After', d.after, windowMs)}</th>
+              <th scope="col" class="num">Change</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.label} data-figure={r.label}>
+                <th scope="row">{r.label}</th>
+                <td class="num" data-col="before">{r.before}</td>
+                <td class="num" data-col="after">{r.after}</td>
+                {/* Said in words as well as colour. */}
+                <td class={r.direction === 'worse' ? 'num error-text' : 'num'} data-col="change">
+                  {r.direction === 'worse' || r.direction === 'better' ? `${r.change} ${r.direction}` : r.change}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
+      <p class="deployment-links">
+        <Link to={{ ...withPage(view, 'service'), range: around }} aria-label={`Charts around this deploy of ${name}`}>Charts around this deploy</Link> ·{' '}
+        <Link to={{ ...withPage(view, 'instances'), range: around }} aria-label={`Processes around the deploy of ${name}`}>Processes</Link>
+      </p>
+    </article>
+  );
+}

@@ -1,0 +1,100 @@
+// Deployments (GET /api/services/:service/deployments) → what the pages show: a version's name,
+// its marker on the charts, its before/after rows with the change, and the range around it.
+// Versions come from the app: plain text, never markup.
+
+import type { Deployment, DeployWindow } from '@headroom/collector/api-types';
+import type { Marker } from '../charts/chart-spec';
+import type { TimeRangeSpec } from '../state/time-range';
+import { formatApdex, formatMs, formatPercent, formatRpm } from '../format/units';
+import { trustedPercentile } from './percentile-sample';
+
+/** A Git SHA reads as its first 12 characters, as `git log --abbrev=12`; other revisions as they are. */
+export function shortRevision(revision: string): string {
+  return /^[0-9a-f]{13,64}$/i.test(revision) ? revision.slice(0, 12) : revision;
+}
+
+/** "2.4.1 (a1b2c3d4e5f6)", "2.4.1", or "revision a1b2c3d4e5f6" when only a revision was sent. */
+export function deploymentName(d: Pick<Deployment, 'version' | 'revision'>): string {
+  if (d.version === null) return d.revision === null ? 'unknown version' : `revision ${shortRevision(d.revision)}`;
+  return d.revision === null ? d.version : `${d.version} (${shortRevision(d.revision)})`;
+}
+
+/** A marker for each deploy inside [from, to], oldest first. */
+export function deploymentsToMarkers(deployments: readonly Deployment[], from: number, to: number): Marker[] {
+  return deployments
+    .filter((d) => d.firstSeen >= from && d.firstSeen <= to)
+    .sort((a, b) => a.firstSeen - b.firstSeen)
+    .map((d) => ({ timeMs: d.firstSeen, kind: 'deploy' as const, label: `deployed ${deploymentName(d)}`, link: { page: 'deployments' as const } }));
+}
+
+/** The charts' range around a deploy: its window before, and as much after as there is yet. */
+export function rangeAround(d: Deployment): TimeRangeSpec {
+  return { kind: 'custom', from: d.before.from, to: Math.max(d.after.to, d.before.to) };
+}
+
+export type Direction = 'better' | 'worse' | 'same' | null;
+
+export interface ComparisonRow {
+  /** What is compared, e.g. "p95". */
+  label: string;
+  before: string;
+  after: string;
+  /** The change in words ("+412 %", "×9.6", "−0.12"); a dash when either side has no figure. */
+  change: string;
+  /** Whether the change is for the better: higher throughput is neither (it follows the traffic). */
+  direction: Direction;
+}
+
+function ratioText(before: number, after: number): string {
+  if (before === 0) return after === 0 ? '0 %' : 'new';
+  const ratio = after / before;
+  if (ratio >= 2) return `×${ratio < 10 ? ratio.toFixed(1) : Math.round(ratio)}`;
+  const pct = (ratio - 1) * 100;
+  if (Math.abs(pct) < 0.05) return '0 %';
+  return `${pct > 0 ? '+' : pct < 0 ? '−' : ''}${Math.abs(pct) < 10 ? Math.abs(pct).toFixed(1) : Math.round(Math.abs(pct))} %`;
+}
+
+/** Relative changes under this are the same (the sketches hold about 1 % error). */
+const SAME_RATIO = 0.05;
+
+function relative(before: number | null, after: number | null, higherIsWorse: boolean | null): Pick<ComparisonRow, 'change' | 'direction'> {
+  if (before === null || after === null) return { change: '–', direction: null };
+  const base = Math.max(Math.abs(before), Math.abs(after));
+  const same = base === 0 || Math.abs(after - before) / base < SAME_RATIO;
+  const direction: Direction = higherIsWorse === null ? null : same ? 'same' : (after > before) === higherIsWorse ? 'worse' : 'better';
+  return { change: ratioText(before, after), direction };
+}
+
+function pointsText(before: number, after: number, unit: (v: number) => string): string {
+  const diff = after - before;
+  return `${diff > 0 ? '+' : diff < 0 ? '−' : ''}${unit(Math.abs(diff))}`;
+}
+
+/** The rows of a deploy's before/after table. */
+export function comparisonRows(before: DeployWindow, after: DeployWindow): ComparisonRow[] {
+  const p = (w: DeployWindow, q: 'p50' | 'p95') => trustedPercentile(q === 'p50' ? w.p50Ms : w.p95Ms, w.requests, q);
+  const rows: ComparisonRow[] = [
+    { label: 'Throughput', before: formatRpm(before.throughputRpm), after: formatRpm(after.throughputRpm), ...relative(before.throughputRpm, after.throughputRpm, null) },
+  ];
+  // Error rate and Apdex: a difference in points (2 % → 5 % is +3 points), not a ratio of ratios.
+  const errorChange =
+    before.errorRate === null || after.errorRate === null
+      ? { change: '–', direction: null }
+      : {
+        change: `${pointsText(before.errorRate, after.errorRate, (v) => formatPercent(v).replace(' %', ''))} pts`,
+        direction: (Math.abs(after.errorRate - before.errorRate) < 0.001 ? 'same' : after.errorRate > before.errorRate ? 'worse' : 'better') as Direction,
+      };
+  rows.push({ label: 'Error rate', before: formatPercent(before.errorRate), after: formatPercent(after.errorRate), ...errorChange });
+  for (const q of ['p50', 'p95'] as const) {
+    rows.push({ label: q, before: formatMs(p(before, q)), after: formatMs(p(after, q)), ...relative(p(before, q), p(after, q), true) });
+  }
+  const apdexChange =
+    before.apdex === null || after.apdex === null
+      ? { change: '–', direction: null }
+      : {
+        change: pointsText(before.apdex, after.apdex, (v) => v.toFixed(2)),
+        direction: (Math.abs(after.apdex - before.apdex) < 0.01 ? 'same' : after.apdex < before.apdex ? 'worse' : 'better') as Direction,
+      };
+  rows.push({ label: 'Apdex', before: formatApdex(before.apdex), after: formatApdex(after.apdex), ...apdexChange });
+  return rows;
+}

@@ -1,0 +1,119 @@
+// Deploys on the dashboard: a service that ran 1.0.0 (5 ms requests) and then a version whose
+// name carries markup and a bidi control (50 ms requests). The service's charts mark the deploy
+// (apart from restarts), the Deployments page compares before and after and links to the time
+// around it, the Instances page says each process's version; the version is text everywhere.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import type { DeploymentsResponse } from '@headroom/collector/api-types';
+import { viewUrl, parseView } from '../../dashboard/src/state/view-state';
+import { sendMetrics, serviceResource } from '../collector/support/collector-harness';
+import { api, eventually, useCollectorAndBrowser } from './support/browser-harness';
+
+const rig = useCollectorAndBrowser();
+const SERVICE = 'deploy-svc';
+const HOSTILE = '2.0<img src=x onerror=alert(1)>\u202E';
+/** How the dashboard shows it: the markup as text, the bidi control made visible. */
+const SHOWN = '2.0<img src=x onerror=alert(1)>⟨U+202E⟩';
+const REVISION = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
+const ROUTE = { 'http.route': '/work', 'http.request.method': 'GET', 'http.response.status_code': 200 };
+
+let sent: Promise<DeploymentsResponse> | undefined;
+const data = (): Promise<DeploymentsResponse> => (sent ??= sendData());
+
+async function sendData(): Promise<DeploymentsResponse> {
+  await sendMetrics(rig.collector.otlpUrl, serviceResource(SERVICE, 'old-1', { 'service.version': '1.0.0' }), (m) => {
+    m.histogram('http.server.request.duration', 's', Array(40).fill(0.005), ROUTE);
+  });
+  await eventually('1.0.0 seen', () => api<DeploymentsResponse>(rig.collector.httpUrl, `/api/services/${SERVICE}/deployments?range=15m`), (r) => r.deployments.length === 1);
+  // A later first sighting for the new version.
+  await new Promise((r) => setTimeout(r, 20));
+  await sendMetrics(rig.collector.otlpUrl, serviceResource(SERVICE, 'new-1', { 'service.version': HOSTILE, 'vcs.ref.head.revision': REVISION }), (m) => {
+    m.histogram('http.server.request.duration', 's', Array(40).fill(0.05), ROUTE);
+  });
+  return eventually('both versions', () => api<DeploymentsResponse>(rig.collector.httpUrl, `/api/services/${SERVICE}/deployments?range=15m`), (r) => r.deployments.length === 2 && r.deployments[0]!.after.requests === 40);
+}
+
+async function open(path: string, dialogs: string[]): Promise<Page> {
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  await page.goto(rig.collector.httpUrl + path);
+  return page;
+}
+
+test('the Deployments page compares each deploy before and after, names the version as text, and links to the time around it', async () => {
+  const res = await data();
+  const dialogs: string[] = [];
+  const page = await open(`/services/${SERVICE}/deployments`, dialogs);
+  try {
+    const cards = page.getByTestId('deployment');
+    await eventually('two deployments', () => cards.count(), (n) => n === 2);
+    assert.deepEqual(await cards.locator('h2').allTextContents(), [`${SHOWN} (a1b2c3d4e5f6)`, '1.0.0']);
+    assert.equal(await page.locator('img').count(), 0, 'no element made from the version');
+    assert.equal(await cards.first().locator('.deployment-revision').textContent(), REVISION, 'the whole revision under its short form');
+    // The new version's figures against the old one's: p50 5 ms → 50 ms, said as worse in words.
+    const row = (figure: string) => cards.first().locator(`tr[data-figure="${figure}"]`);
+    const p50 = await row('p50').locator('td').allTextContents();
+    assert.match(p50[0]!, /^5(\.\d+)? ms$/);
+    assert.match(p50[1]!, /^5\d(\.\d+)? ms$/);
+    assert.match(p50[2]!, /^×\d+(\.\d)? worse$/);
+    assert.equal(await row('p50').locator('td.error-text').count(), 1);
+    assert.deepEqual(await row('Error rate').locator('td').allTextContents(), ['0 %', '0 %', '0 pts']);
+    assert.deepEqual(await row('Apdex').locator('td').allTextContents(), ['1.00', '1.00', '0.00']);
+    const [before, after] = await cards.first().locator('thead th.num').allTextContents();
+    assert.match(before!, /^Before \(.*, 1 process, 40 requests\)$/);
+    assert.match(after!, /^After \(.* so far, 1 process, 40 requests\)$/, 'the after side is minutes old');
+    // "Charts around this deploy": the service's charts over the window before it to the end of the after side.
+    const link = cards.first().getByRole('link', { name: /^Charts around this deploy/ });
+    const href = (await link.getAttribute('href')) ?? '';
+    const url = new URL(href, rig.collector.httpUrl);
+    const view = parseView(url.pathname, url.search);
+    const deploy = res.deployments[0]!;
+    assert.deepEqual([view.page, view.service, view.range], ['service', SERVICE, { kind: 'custom', from: deploy.before.from, to: deploy.after.to }]);
+    assert.equal(viewUrl(view), href);
+    // The tab is there, current on this page.
+    assert.equal(await page.locator('nav.tabs a.active').textContent(), 'Deployments');
+  } finally {
+    await page.close();
+  }
+  assert.deepEqual(dialogs, []);
+});
+
+test("the service's charts mark each deploy, apart from restarts, and the list under them names the version as text", async () => {
+  await data();
+  const dialogs: string[] = [];
+  const page = await open(`/services/${SERVICE}`, dialogs);
+  try {
+    const markers = page.locator('.chart-markers li.marker-deploy');
+    await eventually('the deploy markers', () => markers.count(), (n) => n === 2);
+    assert.deepEqual(await markers.locator('a').evaluateAll((as) => as.map((a) => a.textContent?.replace(/^\d\d:\d\d:\d\d /, ''))), ['deployed 1.0.0 (deployments)', `deployed ${SHOWN} (a1b2c3d4e5f6) (deployments)`]);
+    assert.equal(await page.locator('.chart-markers li.marker-restart').count(), 0);
+    assert.equal(await page.locator('img').count(), 0);
+    await markers.last().locator('a').click();
+    await page.getByTestId('deployment').first().waitFor();
+    assert.match(new URL(page.url()).pathname, new RegExp(`/services/${SERVICE}/deployments$`));
+  } finally {
+    await page.close();
+  }
+  assert.deepEqual(dialogs, []);
+});
+
+test('the Instances page says which version each process runs', async () => {
+  await data();
+  const dialogs: string[] = [];
+  const page = await open(`/services/${SERVICE}/instances`, dialogs);
+  try {
+    const version = (id: string) => page.locator(`[data-instance="${id}"] [data-col="version"]`);
+    await version('new-1').waitFor();
+    assert.equal(await version('new-1').textContent(), `${SHOWN} (a1b2c3d4e5f6)`);
+    assert.equal(await version('new-1').getAttribute('title'), REVISION);
+    assert.equal(await version('old-1').textContent(), '1.0.0');
+    assert.equal(await page.locator('img').count(), 0);
+  } finally {
+    await page.close();
+  }
+  assert.deepEqual(dialogs, []);
+});

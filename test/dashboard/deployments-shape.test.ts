@@ -1,0 +1,54 @@
+// Deployments → names, chart markers and before/after rows, without a browser.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Deployment, DeployWindow } from '@headroom/collector/api-types';
+import { comparisonRows, deploymentName, deploymentsToMarkers, rangeAround } from '../../dashboard/src/shape/deployments';
+
+const MINUTE = 60_000;
+
+function side(patch: Partial<DeployWindow> = {}): DeployWindow {
+  return { from: 0, to: 30 * MINUTE, processes: 'others', instances: 2, requests: 600, throughputRpm: 20, errorRate: 0.01, p50Ms: 10, p95Ms: 40, apdex: 0.95, ...patch };
+}
+
+function deployment(patch: Partial<Deployment> = {}): Deployment {
+  return { version: '1.2.0', revision: null, firstSeen: 29 * MINUTE + 5_000, lastSeen: 40 * MINUTE, instances: 2, before: side(), after: side({ from: 29 * MINUTE, to: 39 * MINUTE, processes: 'deployed' }), ...patch };
+}
+
+test('a version is named with its short revision; a revision alone, or nothing, says so', () => {
+  assert.equal(deploymentName({ version: '1.2.0', revision: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678' }), '1.2.0 (a1b2c3d4e5f6)');
+  assert.equal(deploymentName({ version: '1.2.0', revision: 'v42' }), '1.2.0 (v42)', 'a revision that is no SHA stays whole');
+  assert.equal(deploymentName({ version: null, revision: 'abc1234' }), 'revision abc1234');
+  assert.equal(deploymentName({ version: null, revision: null }), 'unknown version');
+});
+
+test('a deploy inside the range is a marker at its first sighting, linking to the deployments, oldest first', () => {
+  const later = deployment({ version: '1.3.0', firstSeen: 50 * MINUTE });
+  const outside = deployment({ version: '1.0.0', firstSeen: -5 * MINUTE });
+  assert.deepEqual(deploymentsToMarkers([later, deployment(), outside], 0, 60 * MINUTE), [
+    { timeMs: 29 * MINUTE + 5_000, kind: 'deploy', label: 'deployed 1.2.0', link: { page: 'deployments' } },
+    { timeMs: 50 * MINUTE, kind: 'deploy', label: 'deployed 1.3.0', link: { page: 'deployments' } },
+  ]);
+  assert.deepEqual(rangeAround(deployment()), { kind: 'custom', from: 0, to: 39 * MINUTE });
+});
+
+test('before/after rows: ratios for latency, points for error rate and Apdex, and whether each is worse', () => {
+  const rows = comparisonRows(side(), side({ throughputRpm: 22, errorRate: 0.05, p50Ms: 10.2, p95Ms: 400, apdex: 0.7 }));
+  assert.deepEqual(rows, [
+    { label: 'Throughput', before: '20 rpm', after: '22 rpm', change: '+10 %', direction: null },
+    { label: 'Error rate', before: '1 %', after: '5 %', change: '+4 pts', direction: 'worse' },
+    { label: 'p50', before: '10 ms', after: '10.2 ms', change: '+2.0 %', direction: 'same' },
+    { label: 'p95', before: '40 ms', after: '400 ms', change: '×10', direction: 'worse' },
+    { label: 'Apdex', before: '0.95', after: '0.70', change: '−0.25', direction: 'worse' },
+  ]);
+  const better = comparisonRows(side(), side({ p95Ms: 20, errorRate: 0 }));
+  assert.deepEqual(better.map((r) => [r.label, r.change, r.direction]).slice(1, 4), [['Error rate', '−1 pts', 'better'], ['p50', '0 %', 'same'], ['p95', '−50 %', 'better']]);
+  // Too few requests for a p95 (20 needed), or none at all: a dash, no change claimed.
+  const few = comparisonRows(side({ requests: 0, throughputRpm: 0, errorRate: null, p50Ms: null, p95Ms: null, apdex: null }), side({ requests: 10 }));
+  assert.deepEqual(few.map((r) => [r.label, r.before, r.after, r.change, r.direction]), [
+    ['Throughput', '0 rpm', '20 rpm', 'new', null],
+    ['Error rate', '–', '1 %', '–', null],
+    ['p50', '–', '10 ms', '–', null],
+    ['p95', '–', '–', '–', null],
+    ['Apdex', '–', '0.95', '–', null],
+  ]);
+});
