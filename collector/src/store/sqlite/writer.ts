@@ -137,7 +137,7 @@ export class SqliteWriter {
         first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),
         last_seen_ms = max(last_seen_ms, excluded.last_seen_ms), resource = excluded.resource,
         resource_dropped_attributes = excluded.resource_dropped_attributes,
-        version = excluded.version, revision = excluded.revision`);
+        version = coalesce(excluded.version, version), revision = coalesce(excluded.revision, revision)`);
     const rollupCols = `count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count, br_sum,
       rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum, err_sketch`;
     const rollupUpdate = `count = count + excluded.count, errors = errors + excluded.errors,
