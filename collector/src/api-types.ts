@@ -68,6 +68,12 @@ export interface ServiceSeriesResponse extends TimeRange {
   service: string;
   route: string | null;
   instanceId: string | null;
+  /**
+   * True when only the requests that matched a route are counted (`routes=matched`, as latency
+   * alert rules over the whole service count them): the method-alone transactions (no route
+   * matched: 404s) left out. False when not asked, or when the service names no routes.
+   */
+  matchedRoutes: boolean;
   bucketMs: number;
   /** Bucket starts. */
   t: number[];

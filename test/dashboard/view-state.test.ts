@@ -21,6 +21,7 @@ test('every page round-trips through its URL, with range and filters', () => {
   const views: ViewState[] = [
     { ...base, page: 'service' },
     { ...base, page: 'service', route: 'GET /cart/:id' },
+    { ...base, page: 'service', matchedRoutes: true, range: { kind: 'preset', preset: '1h' } },
     { ...base, page: 'transactions', route: '<img src=x onerror=alert(1)>', range: { kind: 'preset', preset: '6h' } },
     { ...base, page: 'traces', route: 'POST /pay', traceFilters: { minDurationMs: 250, errorsOnly: true, all: true, sort: 'duration' }, range: { kind: 'custom', from: 1_700_000_000_000, to: 1_700_000_600_000 } },
     { ...base, page: 'traces', traceFilters: { minDurationMs: null, errorsOnly: false, all: false, sort: 'start', errorKind: 'NotFoundError: user <n> not found' }, range: { kind: 'preset', preset: '1h' } },
@@ -30,6 +31,14 @@ test('every page round-trips through its URL, with range and filters', () => {
     { ...base, page: 'instances' },
   ];
   for (const v of views) assert.deepEqual(roundTrip(v), v, viewUrl(v));
+});
+
+test("?routes=matched (a latency alert rule's link) is the service page's; another page leaves it behind", () => {
+  const v = parseView('/services/shop', '?range=1h&routes=matched');
+  assert.equal(v.matchedRoutes, true);
+  assert.equal(viewUrl(v), '/services/shop?range=1h&routes=matched');
+  assert.equal(viewUrl(withPage(v, 'transactions')), '/services/shop/transactions?range=1h');
+  assert.equal(parseView('/services/shop', '?routes=all').matchedRoutes, false);
 });
 
 test('a trace opens by id alone, without a service', () => {

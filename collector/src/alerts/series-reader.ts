@@ -92,6 +92,15 @@ export function throughputIncomplete(storage: Storage, rule: RuleScope, now: num
   return dropped.gaps.some((g) => g.metricPoints > 0 && g.toMs >= range.from && g.fromMs < range.to);
 }
 
+/**
+ * Whether the rule reads only the requests that matched a route (store/sqlite/queries/
+ * matched-routes.ts): a latency percentile over the whole service. Its link opens the service
+ * page on the same requests (dashboard-link.ts).
+ */
+export function latencyOfMatchedRoutes(rule: Pick<AlertRule, 'series' | 'route'>): boolean {
+  return rule.route === null && (rule.series === 'latency.p50' || rule.series === 'latency.p95' || rule.series === 'latency.p99');
+}
+
 /** A series value and, for request series, how many requests the window held. */
 export interface SeriesReading {
   value: number | null;
@@ -127,7 +136,9 @@ export function readSeriesWithCount(storage: Storage, findings: FindingsSource |
     case 'throughput':
     case 'apdex':
     case 'queue_wait': {
-      const w = storage.requestWindow({ ...range, ...scope });
+      // A latency rule over the whole service reads the requests that matched a route: a scanner's
+      // fast 404s on unknown paths (no route matched) would drag its percentiles down.
+      const w = storage.requestWindow({ ...range, ...scope, ...(latencyOfMatchedRoutes(rule) && { matchedRoutes: true }) });
       if (rule.series === 'throughput') {
         // Requests per minute over the part of the window that has elapsed; zero traffic is a value, not missing data.
         return requestValue(w.requests / Math.max(1, (range.to - range.from) / MINUTE_MS), w.requests);

@@ -28,6 +28,7 @@ import {
   deployWindowParam,
   eventTypeParam,
   limitParam,
+  matchedRoutesParam,
   nonNegativeNumberParam,
   offsetParam,
   rangeParams,
@@ -85,12 +86,14 @@ export function createApiRouter(storage: Storage, now: () => number = Date.now, 
     const range = rangeParams(query(req), now());
     const route = transactionRouteParam(query(req));
     const instanceId = stringParam(query(req), 'instance');
+    const matchedRoutes = matchedRoutesParam(query(req));
     res.json(
       storage.serviceSeries({
         ...range,
         service: serviceParam(req.params.service),
         ...(route !== undefined && { route }),
         ...(instanceId !== undefined && { instanceId }),
+        ...(matchedRoutes && { matchedRoutes }),
         bucketMs: bucketSizeFor(range.from, range.to),
       }),
     );

@@ -147,6 +147,14 @@ export function offsetParam(query: RawQuery): number {
   return offset;
 }
 
+/** `routes=matched`: only the requests that matched a route (a service's series, as latency alert rules read it). */
+export function matchedRoutesParam(query: RawQuery): boolean {
+  const raw = stringParam(query, 'routes', 16);
+  if (raw === undefined) return false;
+  if (raw !== 'matched') throw badParam('routes must be matched');
+  return true;
+}
+
 /** How a trace list is ordered: newest first (start) or slowest first (duration). */
 export function traceSortParam(query: RawQuery): 'start' | 'duration' | undefined {
   const raw = stringParam(query, 'sort', 16);

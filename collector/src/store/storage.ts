@@ -35,6 +35,8 @@ export interface SeriesQuery extends RangeQuery {
   service: string;
   route?: string;
   instanceId?: string;
+  /** Without `route`: the requests that matched a route only (sqlite/queries/matched-routes.ts), when the service names routes. */
+  matchedRoutes?: boolean;
   /** Bucket size; the query layer picks it from the range (at most ~300 points). */
   bucketMs: number;
 }
@@ -143,9 +145,13 @@ export interface RequestWindowQuery extends RangeQuery {
   service: string;
   route?: string;
   instanceId?: string;
+  /** As SeriesQuery's: latency rules over a whole service read the requests that matched a route. */
+  matchedRoutes?: boolean;
 }
 
 export interface RequestWindow {
+  /** Whether only the requests that matched a route were read (asked for, and the service names routes). */
+  matchedRoutes: boolean;
   requests: number;
   errors: number;
   p50Ms: number | null;

@@ -35,12 +35,14 @@ export function ServicePage({ service }: { service: string }) {
   const { view, navigate } = useNavigation();
   const { resyncVersion } = useLive();
   const route = view.route;
+  // A latency alert rule's link: the request charts over the requests that matched a route.
+  const matched = view.matchedRoutes && route === null;
   const rangeKey = JSON.stringify(view.range);
   const [refresh, trigger] = useThrottledRefresh(10_000);
   const [seriesRefresh, triggerSeries] = useThrottledRefresh(5_000);
 
   const summary = useApi(`summary:${rangeKey}`, (s) => api.services(view.range, s), [resyncVersion, refresh]);
-  const series = useApi(`series:${service}:${route}:${rangeKey}`, (s) => api.serviceSeries(service, view.range, { route }, s), [resyncVersion, seriesRefresh]);
+  const series = useApi(`series:${service}:${route}:${matched}:${rangeKey}`, (s) => api.serviceSeries(service, view.range, { route, matchedRoutes: matched }, s), [resyncVersion, seriesRefresh]);
   const instances = useApi(`inst:${service}:${rangeKey}`, (s) => api.instanceSeries(service, view.range, s), [resyncVersion, refresh]);
   // The processes themselves: names for the chart legends, and which are still reporting.
   const processes = useApi(`instances:${service}:${rangeKey}`, (s) => api.instances(service, view.range, s), [resyncVersion, refresh]);
@@ -107,6 +109,14 @@ export function ServicePage({ service }: { service: string }) {
           <button type="button" class="link-button" onClick={() => navigate({ ...view, route: null })}>show all routes</button>
         </p>
       )}
+      {matched && (
+        <p class="filter-chip" data-testid="matched-routes-filter">
+          {series.data && !series.data.matchedRoutes
+            ? 'Requests that matched a route: this service names no routes, so all of its requests are shown.'
+            : 'Requests that matched a route: the unrouted ones (a method alone: 404s, catch-all middleware) are left out, as latency alert rules count them.'}{' '}
+          <button type="button" class="link-button" onClick={() => navigate({ ...view, matchedRoutes: false })}>show all requests</button>
+        </p>
+      )}
       {summary.data && me === null && route === null ? (
         // The series answers 404 for a service never seen: a misspelt name, or one not started yet.
         series.error instanceof ApiFailure && series.error.status === 404 ? (
@@ -119,7 +129,7 @@ export function ServicePage({ service }: { service: string }) {
         )
       ) : (
         <>
-          {me && route === null && (
+          {me && route === null && !matched && (
             <div class="stats" data-testid="service-stats">
               <Stat label="Throughput" value={formatRpm(me.throughputRpm)} note={summary.data ? throughputNote(me, summary.data) : null} testId="stat-throughput" />
               <Stat

@@ -7,10 +7,11 @@ import type { LiveAggregate, ServiceSeriesResponse } from '@headroom/collector/a
 const MINUTE = 60_000;
 
 export function canMerge(s: ServiceSeriesResponse, a: LiveAggregate): boolean {
-  return s.service === a.service && s.route === null && s.instanceId === null && s.bucketMs === MINUTE;
+  // The matched routes' series is not the whole service's: refetched, as a route's is.
+  return s.service === a.service && s.route === null && s.instanceId === null && !s.matchedRoutes && s.bucketMs === MINUTE;
 }
 
-type Column = Exclude<keyof ServiceSeriesResponse, 'from' | 'to' | 'service' | 'route' | 'instanceId' | 'bucketMs' | 't'>;
+type Column = Exclude<keyof ServiceSeriesResponse, 'from' | 'to' | 'service' | 'route' | 'instanceId' | 'matchedRoutes' | 'bucketMs' | 't'>;
 const COLUMNS: Column[] = [
   'requests', 'throughputRpm', 'errorRate', 'p50Ms', 'p95Ms', 'p99Ms', 'apdex',
   'queueWaitMs', 'appMs', 'responseWriteMs', 'bodyReadMs', 'bodyReadPerRequestMs',

@@ -19,6 +19,7 @@ import { STOP_LOOKBACK_MS } from '../../instance-stop';
 import { ENDED_INSTANCES_SQL, endingParams } from './instance-endings';
 import { aliveWindow, type GaugeQueries } from './gauge-queries';
 import type { RequestPartQueries } from './request-parts';
+import { namesRoutes } from './matched-routes';
 import { addRow, bucketedRollups, forEachRollupRow } from './rollup-reader';
 import { StatementCache } from './statement-cache';
 
@@ -164,9 +165,10 @@ export class RequestQueries {
   /** The request series; the store adds what the agents dropped (dropped-queries.ts). */
   serviceSeries(q: SeriesQuery): Omit<ServiceSeriesResponse, 'dropped'> {
     const { bucketMs } = seriesBuckets(q.from, q.to, q.bucketMs);
+    const matchedRoutes = q.matchedRoutes === true && q.route === undefined && namesRoutes(this.stmts, q.service);
     const { t, aggs } = bucketedRollups(
       this.stmts,
-      { service: q.service, route: q.route, instanceId: q.instanceId },
+      { service: q.service, route: q.route, instanceId: q.instanceId, matchedRoutes },
       q,
       bucketMs,
       this.rolledUntil(),
@@ -180,6 +182,7 @@ export class RequestQueries {
       service: q.service,
       route: q.route ?? null,
       instanceId: q.instanceId ?? null,
+      matchedRoutes,
       bucketMs,
       t,
       requests: aggs.map((a) => a?.count ?? 0),

@@ -3,6 +3,7 @@
 // into one aggregate per bucket/group by the caller's key.
 import { emptyRollup, type RequestRollup } from '../../request-rollup';
 import { HOUR_MS, MINUTE_MS, seriesBuckets, splitRange } from '../../time-buckets';
+import { MATCHED_ROUTE_SQL } from './matched-routes';
 import type { StatementCache } from './statement-cache';
 
 const FIVE_MINUTES_MS = 5 * MINUTE_MS;
@@ -20,6 +21,8 @@ export interface RollupFilter {
   service: string;
   route?: string | undefined;
   instanceId?: string | undefined;
+  /** Without `route`: only the requests that matched a route (matched-routes.ts), from the route-keyed tables. */
+  matchedRoutes?: boolean | undefined;
 }
 
 const COLS = `t, count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count, br_sum,
@@ -53,7 +56,8 @@ export function addRow(into: RequestRollup, row: RollupRowRaw): void {
 /**
  * Calls `each` for every rollup row of the filter in [from, to). Which table answers:
  * route and instance → req_* (through its route index); route alone → route_*; instance
- * alone → inst_*; neither → svc_*. Hour rows are used when `useHours` and the hour is whole
+ * alone → inst_*; neither → svc_*. The matched routes (no route given) are the route-keyed
+ * tables' matched rows: route_*, or req_* with an instance. Hour rows are used when `useHours` and the hour is whole
  * inside the range and already rolled up; else 5-minute rows (not kept for route and
  * instance together) for the whole 5 minutes inside the range when `use5m`.
  */
@@ -65,6 +69,7 @@ export function forEachRollupRow(
   each: (row: RollupRowRaw) => void,
 ): void {
   const split = splitRange(range.from, range.to, opts.rolledUntil, opts.useHours);
+  const matched = filter.matchedRoutes === true && filter.route === undefined;
   const read = (level: 'hour' | '5m' | 'minute', from: number, to: number): void => {
     if (to <= from) return;
     let sql: string;
@@ -72,6 +77,11 @@ export function forEachRollupRow(
     if (filter.route !== undefined && filter.instanceId !== undefined) {
       sql = `SELECT ${COLS} FROM req_${level} WHERE service = ? AND route = ? AND instance_id = ?`;
       params.push(filter.route, filter.instanceId);
+    } else if (matched && filter.instanceId !== undefined) {
+      sql = `SELECT ${COLS} FROM req_${level} WHERE service = ? AND instance_id = ? AND ${MATCHED_ROUTE_SQL}`;
+      params.push(filter.instanceId);
+    } else if (matched) {
+      sql = `SELECT ${COLS} FROM route_${level} WHERE service = ? AND ${MATCHED_ROUTE_SQL}`;
     } else if (filter.route !== undefined) {
       sql = `SELECT ${COLS} FROM route_${level} WHERE service = ? AND route = ?`;
       params.push(filter.route);
@@ -86,7 +96,8 @@ export function forEachRollupRow(
     for (const row of stmts.get(sql).raw().iterate(...params) as Iterable<RollupRowRaw>) each(row);
   };
   read('hour', split.hours.from, split.hours.to);
-  const fiveMinutes = opts.use5m === true && !(filter.route !== undefined && filter.instanceId !== undefined);
+  // No 5-minute rows for route and instance together (req_*).
+  const fiveMinutes = opts.use5m === true && !((filter.route !== undefined || matched) && filter.instanceId !== undefined);
   for (const m of split.minutes) {
     const from5 = Math.ceil(m.from / FIVE_MINUTES_MS) * FIVE_MINUTES_MS;
     const to5 = Math.floor(m.to / FIVE_MINUTES_MS) * FIVE_MINUTES_MS;

@@ -3,6 +3,7 @@
 import type { Database } from 'better-sqlite3';
 import { apdex, breakdown, emptyRollup, percentile } from '../../request-rollup';
 import type { RequestWindow, RequestWindowQuery } from '../../storage';
+import { namesRoutes } from './matched-routes';
 import { addRow, forEachRollupRow } from './rollup-reader';
 import { StatementCache } from './statement-cache';
 
@@ -19,14 +20,16 @@ export class WindowQueries {
 
   requestWindow(q: RequestWindowQuery): RequestWindow {
     const agg = emptyRollup();
+    const matchedRoutes = q.matchedRoutes === true && q.route === undefined && namesRoutes(this.stmts, q.service);
     forEachRollupRow(
       this.stmts,
-      { service: q.service, route: q.route, instanceId: q.instanceId },
+      { service: q.service, route: q.route, instanceId: q.instanceId, matchedRoutes },
       q,
       { useHours: true, rolledUntil: this.rolledUntil() },
       (row) => addRow(agg, row),
     );
     return {
+      matchedRoutes,
       requests: agg.count,
       errors: agg.errors,
       p50Ms: percentile(agg, 0.5),

@@ -1,0 +1,16 @@
+// The requests that matched a route: the transactions named "METHOD /route" (or a method and
+// "(other routes)", routes past the service's budget), not the method alone, which holds the
+// requests no route matched (architecture.md#transactions) — a scanner's hundreds of unknown
+// paths answered by a fast 404. Latency alert rules over a whole service read these, and so does
+// the service page they link to (?routes=matched), so a flood of fast 404s neither resolves nor
+// hides a slow app. A service that never named a route (a framework Headroom cannot read routes
+// from) has nothing to tell apart: all its requests count.
+import type { StatementCache } from './statement-cache';
+
+/** SQL: the row's route is a matched one (a transaction name with a space: "GET /orders"). */
+export const MATCHED_ROUTE_SQL = `instr(route, ' ') > 0`;
+
+/** Whether the service has a matched route stored (route_names: every route name it added). */
+export function namesRoutes(stmts: StatementCache, service: string): boolean {
+  return stmts.get(`SELECT 1 FROM route_names WHERE service = ? AND ${MATCHED_ROUTE_SQL} LIMIT 1`).get(service) !== undefined;
+}
