@@ -101,3 +101,25 @@ test('stalls outside any request read as such, the ones the process hardly ran t
   assert.match(outside.evidence.summary, /^4 stalls outside any request over /);
   assert.match(outside.evidence.summary, / 9 more stalls outside any request are not counted: the process hardly ran through them /);
 });
+
+test("a route's stall share is of each process's time: the stalls of 3 processes together outlast the window, not one loop", async () => {
+  // QA: 2 workers each blocked about half the time by one route read "shareOfWindow 99.5 %".
+  const t0 = Date.now() - 540_000;
+  for (let p = 1; p <= 3; p++) {
+    const stalls = Array.from({ length: 50 }, (_, i) => ({
+      timeMs: t0 + i * 10_000 + p,
+      attributes: {
+        'event.name': 'headroom.eventloop.stall', 'headroom.stall.duration_ms': 5000, 'headroom.stall.cpu_ms': 4000,
+        'code.function': 'render', 'code.filepath': '/app/report.js', 'code.lineno': 12, 'http.request.method': 'GET', 'http.route': '/big',
+      },
+    }));
+    await sendLogs(collector.otlpUrl, serviceResource('share-svc', `share-${p}`), stalls);
+  }
+  const route = (await findings('share-svc')).find((f) => f.kind === 'eventloop.blocking-route');
+  assert.ok(route, 'a blocking-route finding');
+  const window = route.evidence.window.to - route.evidence.window.from;
+  assert.equal(route.evidence.figures.totalStallMs, 750_000);
+  assert.ok(750_000 > window, `the stalls (750 s) outlast the window (${window / 1000} s)`);
+  assert.equal(route.evidence.figures.processes, 3);
+  assert.equal(route.evidence.figures.shareOfWindow, Math.round((750_000 / (window * 3)) * 1e4) / 1e4);
+});

@@ -18,6 +18,8 @@ interface RouteStalls {
   locations: Map<string, number>;
   /** The trace of the longest stall on CPU, when it ran in one: an example to look at. */
   longestTraceId: string | null;
+  /** The processes its stalls on CPU ran in. */
+  instances: Set<string>;
 }
 
 export const blockingRoutesRule = (ctx: ServiceContext): Finding[] => {
@@ -33,7 +35,7 @@ export const blockingRoutesRule = (ctx: ServiceContext): Finding[] => {
     if (g.agent) continue;
     const key = g.route ?? '\u0000';
     let r = byRoute.get(key);
-    if (!r) byRoute.set(key, (r = { route: g.route, count: 0, totalMs: 0, maxMs: 0, offCpu: 0, locations: new Map(), longestTraceId: null }));
+    if (!r) byRoute.set(key, (r = { route: g.route, count: 0, totalMs: 0, maxMs: 0, offCpu: 0, locations: new Map(), longestTraceId: null, instances: new Set() }));
     if (g.hardlyRan) {
       r.offCpu += g.count;
       continue;
@@ -42,6 +44,7 @@ export const blockingRoutesRule = (ctx: ServiceContext): Finding[] => {
     r.count += g.count;
     r.totalMs += g.totalMs;
     r.maxMs = Math.max(r.maxMs, g.maxMs);
+    for (const id of g.instanceIds) r.instances.add(id);
     const loc = g.location ?? 'unknown code location';
     r.locations.set(loc, (r.locations.get(loc) ?? 0) + g.totalMs);
   }
@@ -74,7 +77,10 @@ export const blockingRoutesRule = (ctx: ServiceContext): Finding[] => {
         maxStallMs: round(r.maxMs, 0),
         meanStallMs: round(r.totalMs / r.count, 0),
         location,
-        shareOfWindow: round(r.totalMs / windowMs, 4),
+        // Of each process's time: the stalls of 2 workers blocked half of each one's window,
+        // not "99.5 % of the window" (QA), and never more than all of it.
+        shareOfWindow: round(r.totalMs / (windowMs * Math.max(1, r.instances.size)), 4),
+        processes: r.instances.size,
         ...(share !== null && { shareOfRequests: round(share, 4), requests: routeRequests ?? 0 }),
         ...(r.offCpu > 0 && { offCpuStalls: r.offCpu }),
         ...(r.longestTraceId !== null && { longestStallTraceId: r.longestTraceId }),
