@@ -1,6 +1,6 @@
-// A latency rule over a whole service counts the requests that matched a route: a scanner's
-// 3,000 fast 404s on unknown paths (no route matched: the method alone, "GET") neither hide a
-// slow app's p95 nor resolve its alert, and the rule's link opens the service page on the same
+// A latency (or Apdex) rule over a whole service counts the requests that matched a route: a
+// scanner's 3,000 fast 404s on unknown paths (no route matched: the method alone, "GET") neither
+// hide a slow app's p95 nor resolve its alert, and the rule's link opens the service page on the same
 // requests (?routes=matched), whose series answers the same p95. A service that never named a
 // route has nothing to tell apart: all its requests count. Real collector, SQLite file, OTLP
 // metrics through the SDK's exporter, a webhook receiver on 127.0.0.1.
@@ -45,6 +45,9 @@ test('a slow route under 3,000 fast unrouted 404s: the p95 rule fires on the rou
   assert.equal((await postJson(`${collector.httpUrl}/api/alerts/destinations`, { id: 'hook', type: 'webhook', url: hook.url, secret: TEST_SECRET })).status, 201);
   assert.equal((await postJson(`${collector.httpUrl}/api/alerts/rules`, p95Rule('shop-p95', 'shop'))).status, 201);
   assert.equal((await postJson(`${collector.httpUrl}/api/alerts/rules`, p95Rule('plain-p95', 'plain'))).status, 201);
+  // Apdex (T 500 ms): the route's 900 ms requests tolerating, 0.5; with the 404s satisfied, 0.98.
+  const apdexRule = { id: 'shop-apdex', name: 'shop-apdex', series: 'apdex', service: 'shop', windowMs: '5m', comparison: '<', threshold: 0.7, destinations: [] };
+  assert.equal((await postJson(`${collector.httpUrl}/api/alerts/rules`, apdexRule)).status, 201);
 
   // Over every request the p95 is one of the 404s' 2 ms; over the matched route it is ≈ 900 ms.
   const fired = await eventually(async () => {
@@ -55,6 +58,12 @@ test('a slow route under 3,000 fast unrouted 404s: the p95 rule fires on the rou
   const link = new URL(fired.link, collector.httpUrl);
   assert.equal(link.pathname, '/services/shop');
   assert.equal(link.searchParams.get('routes'), 'matched');
+  const apdex = await eventually(async () => {
+    const r = await ruleState(collector.httpUrl, 'shop-apdex');
+    return r.state.state === 'firing' ? r : undefined;
+  }, 'the shop Apdex rule firing');
+  assert.equal(apdex.state.value, 0.5);
+  assert.equal(new URL(apdex.link, collector.httpUrl).searchParams.get('routes'), 'matched');
   const notified = await eventually(async () => payloads(hook).find((p) => p.commonLabels.rule_id === 'shop-p95'), 'the firing');
   assert.equal(new URL(notified.alerts[0]!.generatorURL).searchParams.get('routes'), 'matched');
 

@@ -32,7 +32,7 @@ test("a p95 rule's link opens the service on the requests that matched a route, 
     assert.ok(state.value !== null && Math.abs(p95 - state.value) < 20, `page p95 ${p95}, rule ${state.value}`);
     const chip = page.getByTestId('matched-routes-filter');
     await chip.waitFor();
-    assert.match((await chip.textContent()) ?? '', /^Requests that matched a route: the unrouted ones \(a method alone: 404s, catch-all middleware\) are left out, as latency alert rules count them\./);
+    assert.match((await chip.textContent()) ?? '', /^Requests that matched a route: the unrouted ones \(a method alone: 404s, catch-all middleware\) are left out, as latency and Apdex alert rules count them\./);
     assert.equal(await page.getByTestId('service-stats').count(), 0, 'the whole-service cards count every request: not shown beside them');
 
     await page.getByRole('button', { name: 'show all requests' }).click();

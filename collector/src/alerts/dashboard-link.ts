@@ -1,7 +1,7 @@
 // The dashboard view that shows a rule's series: the notification's generatorURL and the
 // Alerts page's links. Paths follow the dashboard's routes (dashboard/src/state/view-state.ts).
 import type { AlertRule } from '../api-types';
-import { latencyOfMatchedRoutes } from './series-reader';
+import { readsMatchedRoutes } from './series-reader';
 
 function pageOf(series: AlertRule['series']): string {
   switch (series) {
@@ -29,8 +29,8 @@ export function seriesLink(rule: Pick<AlertRule, 'series' | 'service' | 'route'>
   } else params.set('range', '1h');
   // The service page and the event-loop page (a route's stalls) take ?route=; the process pages have none.
   if (rule.route !== null && (pageOf(rule.series) === '' || rule.series === 'stall.count')) params.set('route', rule.route);
-  // A latency rule over the service counts the requests that matched a route: its page shows those.
-  if (latencyOfMatchedRoutes(rule)) params.set('routes', 'matched');
+  // A latency or Apdex rule over the service counts the requests that matched a route: its page shows those.
+  if (readsMatchedRoutes(rule)) params.set('routes', 'matched');
   return `/services/${encodeURIComponent(rule.service)}${pageOf(rule.series)}?${params.toString()}`;
 }
 

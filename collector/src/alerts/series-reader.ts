@@ -94,11 +94,14 @@ export function throughputIncomplete(storage: Storage, rule: RuleScope, now: num
 
 /**
  * Whether the rule reads only the requests that matched a route (store/sqlite/queries/
- * matched-routes.ts): a latency percentile over the whole service. Its link opens the service
- * page on the same requests (dashboard-link.ts).
+ * matched-routes.ts): a latency percentile or Apdex (response-time satisfaction, which a flood of
+ * fast 404s lifts to 1) over the whole service. Error rate, throughput and queue wait count every
+ * request: a root middleware's 500s or a scanner's load are the service's. Its link opens the
+ * service page on the same requests (dashboard-link.ts).
  */
-export function latencyOfMatchedRoutes(rule: Pick<AlertRule, 'series' | 'route'>): boolean {
-  return rule.route === null && (rule.series === 'latency.p50' || rule.series === 'latency.p95' || rule.series === 'latency.p99');
+export function readsMatchedRoutes(rule: Pick<AlertRule, 'series' | 'route'>): boolean {
+  const series: AlertRule['series'][] = ['latency.p50', 'latency.p95', 'latency.p99', 'apdex'];
+  return rule.route === null && series.includes(rule.series);
 }
 
 /** A series value and, for request series, how many requests the window held. */
@@ -136,9 +139,9 @@ export function readSeriesWithCount(storage: Storage, findings: FindingsSource |
     case 'throughput':
     case 'apdex':
     case 'queue_wait': {
-      // A latency rule over the whole service reads the requests that matched a route: a scanner's
-      // fast 404s on unknown paths (no route matched) would drag its percentiles down.
-      const w = storage.requestWindow({ ...range, ...scope, ...(latencyOfMatchedRoutes(rule) && { matchedRoutes: true }) });
+      // A latency or Apdex rule over the whole service reads the requests that matched a route: a
+      // scanner's fast 404s on unknown paths (no route matched) would drag its percentiles down.
+      const w = storage.requestWindow({ ...range, ...scope, ...(readsMatchedRoutes(rule) && { matchedRoutes: true }) });
       if (rule.series === 'throughput') {
         // Requests per minute over the part of the window that has elapsed; zero traffic is a value, not missing data.
         return requestValue(w.requests / Math.max(1, (range.to - range.from) / MINUTE_MS), w.requests);
