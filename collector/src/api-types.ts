@@ -430,6 +430,13 @@ export interface Deployment {
    */
   before: DeployWindow;
   after: DeployWindow;
+  /**
+   * The share of the after side's requests slower than the before side's p95 (by more than 5 %,
+   * the sketches' error and then some): about 0.05 or less when the deploy changed nothing, more
+   * when it made requests slower (the advisor's test of a p95 that rose). Null when either side
+   * has no requests.
+   */
+  afterAboveBeforeP95: number | null;
 }
 
 export interface DeploymentsResponse extends TimeRange {

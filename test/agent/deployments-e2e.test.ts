@@ -81,6 +81,7 @@ test('two versions, each first seen at its start, and the second deploy compared
   assert.ok(now.p95Ms !== null && now.p95Ms >= now.p50Ms);
   assert.equal(was.apdex, 1, 'every request within Apdex T (500 ms) before');
   assert.equal(now.apdex, 1);
+  assert.equal(second.afterAboveBeforeP95, 1, 'every request after slower than the p95 before');
 
   // The first deploy had nothing before it; after it, only its own process (not 2.0.0-rc.1's).
   assert.deepEqual([first.before.requests, first.before.instances, first.before.p50Ms, first.before.apdex], [0, 0, null, null]);

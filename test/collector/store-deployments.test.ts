@@ -72,6 +72,9 @@ test('a rolling deploy: the new build after, the builds it replaced before, even
   // Apdex (T 500 ms): the 5 failed requests are frustrated, the 30 others satisfied.
   assert.ok(Math.abs(deploy!.after.apdex! - 30 / 35) < 1e-9, `after apdex ${deploy!.after.apdex}`);
   assert.equal(deploy!.before.apdex, 1);
+  // Every request after is slower than the p95 before; the first deploy had nothing before it.
+  assert.equal(deploy!.afterAboveBeforeP95, 1);
+  assert.equal(res.deployments[1]!.afterAboveBeforeP95, null);
 
   // Each process with its version; the one that sent none has none.
   const listed = storage.instances({ service: SERVICE, from: now - 60 * MINUTE, to: now });

@@ -6,18 +6,10 @@ import type { Deployment, DeployWindow } from '@headroom/collector/api-types';
 import type { Marker } from '../charts/chart-spec';
 import type { TimeRangeSpec } from '../state/time-range';
 import { formatApdex, formatMs, formatPercent, formatRpm } from '../format/units';
+import { deploymentName } from '../../../collector/src/store/deployment-name';
 import { trustedPercentile } from './percentile-sample';
 
-/** A Git SHA reads as its first 12 characters, as `git log --abbrev=12`; other revisions as they are. */
-export function shortRevision(revision: string): string {
-  return /^[0-9a-f]{13,64}$/i.test(revision) ? revision.slice(0, 12) : revision;
-}
-
-/** "2.4.1 (a1b2c3d4e5f6)", "2.4.1", or "revision a1b2c3d4e5f6" when only a revision was sent. */
-export function deploymentName(d: Pick<Deployment, 'version' | 'revision'>): string {
-  if (d.version === null) return d.revision === null ? 'unknown version' : `revision ${shortRevision(d.revision)}`;
-  return d.revision === null ? d.version : `${d.version} (${shortRevision(d.revision)})`;
-}
+export { deploymentName, shortRevision } from '../../../collector/src/store/deployment-name';
 
 /** A marker for each deploy inside [from, to], oldest first. */
 export function deploymentsToMarkers(deployments: readonly Deployment[], from: number, to: number): Marker[] {

@@ -6,7 +6,7 @@
 // the minute after the last one, still compare old build with new.
 import type { Database } from 'better-sqlite3';
 import type { Deployment, DeploymentsResponse, DeployWindow } from '../../../api-types';
-import { apdex, emptyRollup, percentile } from '../../request-rollup';
+import { apdex, emptyRollup, percentile, type RequestRollup } from '../../request-rollup';
 import type { DeploymentsQuery } from '../../storage';
 import { MINUTE_MS } from '../../time-buckets';
 import { addRow, forEachRollupRow } from './rollup-reader';
@@ -14,6 +14,19 @@ import { StatementCache } from './statement-cache';
 
 /** Deployments listed at most (newest first); more are counted. A CI deploying every commit makes dozens a day. */
 export const MAX_DEPLOYMENTS = 50;
+
+/**
+ * How much slower than the before side's p95 an after request must be to count above it: more
+ * than the sketches' error (about 1 %, and a whole bin where many requests take one time), so
+ * a deploy that changed nothing reads about 5 %, not the half of a bin that counts in proportion.
+ */
+const P95_MARGIN = 0.05;
+
+/** The share of the aggregate's requests slower than `ms`. */
+function shareAbove(agg: RequestRollup, ms: number): number {
+  const n = agg.sketch.count;
+  return Math.max(0, n - agg.sketch.countAtOrBelow(ms)) / n;
+}
 
 interface VersionRow {
   version: string | null;
@@ -51,14 +64,18 @@ export class DeploymentQueries {
       // twenty have not happened.
       const afterEnd = Math.max(deployMinute + MINUTE_MS, Math.min(deployMinute + q.windowMs, Math.ceil(q.now / MINUTE_MS) * MINUTE_MS));
       const beforeEnd = deployMinute + MINUTE_MS;
+      const before = this.side(q.service, r, 'others', beforeEnd - q.windowMs, beforeEnd);
+      const after = this.side(q.service, r, 'deployed', deployMinute, afterEnd);
+      const beforeP95 = percentile(before.agg, 0.95);
       return {
         version: r.version,
         revision: r.revision,
         firstSeen: r.first_seen,
         lastSeen: r.last_seen,
         instances: r.instances,
-        before: this.side(q.service, r, 'others', beforeEnd - q.windowMs, beforeEnd),
-        after: this.side(q.service, r, 'deployed', deployMinute, afterEnd),
+        before: before.window,
+        after: after.window,
+        afterAboveBeforeP95: beforeP95 !== null && after.agg.sketch.count > 0 ? shareAbove(after.agg, beforeP95 * (1 + P95_MARGIN)) : null,
       };
     });
     return { from: q.from, to: q.to, service: q.service, windowMs: q.windowMs, deployments, moreDeployments: Math.max(0, rows.length - MAX_DEPLOYMENTS) };
@@ -68,7 +85,7 @@ export class DeploymentQueries {
    * The requests in [from, to) of the version's processes ('deployed'), or of the processes of
    * other versions started before it ('others': a later deploy's are not what it replaced).
    */
-  private side(service: string, v: VersionRow, processes: DeployWindow['processes'], from: number, to: number): DeployWindow {
+  private side(service: string, v: VersionRow, processes: DeployWindow['processes'], from: number, to: number): { window: DeployWindow; agg: RequestRollup } {
     const ids = (
       processes === 'deployed'
         ? this.stmts
@@ -88,7 +105,7 @@ export class DeploymentQueries {
       forEachRollupRow(this.stmts, { service, instanceId }, { from, to }, { useHours: true, rolledUntil }, (row) => addRow(agg, row));
       if (agg.count > before) instances++;
     }
-    return {
+    const window: DeployWindow = {
       from,
       to,
       processes,
@@ -100,5 +117,6 @@ export class DeploymentQueries {
       p95Ms: percentile(agg, 0.95),
       apdex: agg.count > 0 ? apdex(agg, this.apdexT(service)) : null,
     };
+    return { window, agg };
   }
 }
