@@ -5,7 +5,7 @@ import type { Finding, FindingSeverity, InstanceView, JsonValue, ServiceSummary,
 import type { InstanceGaugeBuckets, StallTally, Storage } from '../store/storage';
 import type { AdvisorThresholds } from './thresholds';
 
-export type DashboardPage = '' | 'transactions' | 'traces' | 'event-loop' | 'instances' | 'advisor';
+export type DashboardPage = '' | 'transactions' | 'traces' | 'event-loop' | 'instances' | 'deployments' | 'advisor';
 
 export interface ServiceContext {
   service: string;

@@ -9,6 +9,7 @@ import type { RangeQuery, StallTally, Storage } from '../store/storage';
 import { blockingRoutesRule } from './blocking-routes';
 import { capacityRule } from './capacity';
 import { cpuStarvedRule } from './cpu-starved';
+import { deploysRule } from './deploys';
 import { downstreamTimeRule } from './downstream-time';
 import type { Rule, ServiceContext } from './context';
 import { eventLoopDelayRule } from './eventloop-delay';
@@ -41,6 +42,7 @@ const RULES: readonly { name: string; rule: Rule }[] = [
   { name: 'large-responses', rule: largeResponsesRule },
   { name: 'memory', rule: memoryRule },
   { name: 'restarts', rule: restartsRule },
+  { name: 'deploys', rule: deploysRule },
   { name: 'settings', rule: settingsRule },
 ];
 

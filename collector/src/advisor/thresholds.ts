@@ -87,6 +87,15 @@ export interface AdvisorThresholds {
   /** cold start: first requests looked at per start. */
   coldStartFirstRequests: number;
 
+  /** deploy regression: how long each side of a deploy is compared over. */
+  deployCompareMs: number;
+  /** deploy regression: p95 after / p95 before that counts… */
+  deployP95Factor: number;
+  /** …with p95 at least this much higher (ms). */
+  deployP95MinMs: number;
+  /** deploy regression: error rate after − before (a share: 0.02 = 2 points) that counts. */
+  deployErrorRatePoints: number;
+
   /** downstream time: a route's traces kept in the window before either downstream finding speaks. */
   downstreamMinTraces: number;
   /** downstream time: one database system or HTTP peer's share of the route's traced time… */
@@ -145,6 +154,10 @@ export const DEFAULT_THRESHOLDS: Readonly<AdvisorThresholds> = Object.freeze({
   coldStartFactor: 3,
   coldStartMinMs: 100,
   coldStartFirstRequests: 5,
+  deployCompareMs: 30 * MINUTE,
+  deployP95Factor: 1.5,
+  deployP95MinMs: 20,
+  deployErrorRatePoints: 0.02,
   downstreamMinTraces: 5,
   downstreamShare: 0.5,
   downstreamMinMs: 100,
@@ -170,6 +183,7 @@ const FRACTIONS = new Set<keyof AdvisorThresholds>([
   'blockingMinShare',
   'eventLoopDelayMinUtilization',
   'downstreamShare',
+  'deployErrorRatePoints',
 ]);
 
 /** Checks an untrusted object (a config file, options) and merges it over the defaults. */

@@ -1,0 +1,75 @@
+// A deploy that made things worse: a version first seen in the window whose processes are
+// slower, or fail more, than the processes it replaced (store/sqlite/queries/deployments.ts
+// compares the two sides by process). Noise is what makes such a finding wrong, so each change
+// must be large (deployP95Factor and deployP95MinMs; deployErrorRatePoints) and unlikely to be
+// chance: a two-proportion z-test of at least Z_MIN on the requests counted on each side (the
+// share slower than the before side's p95 — 5 % by definition before — and the failed share).
+import type { Finding } from '../api-types';
+import { deploymentName as name } from '../store/deployment-name';
+import { count, finding, ms, percent, plural, round, type ServiceContext } from './context';
+
+/** One-sided z of a two-proportion test at about 1 in 700 by chance: the finding's noise guard. */
+const Z_MIN = 3;
+/** Share of the before side's requests slower than its own p95 (the after side's is compared with it). */
+const BEFORE_SHARE_ABOVE_P95 = 0.05;
+
+/** z of the second proportion above the first (pooled standard error); 0 when it cannot be told. */
+export function proportionZ(k1: number, n1: number, k2: number, n2: number): number {
+  if (n1 <= 0 || n2 <= 0) return 0;
+  const p = (k1 + k2) / (n1 + n2);
+  const se = Math.sqrt(p * (1 - p) * (1 / n1 + 1 / n2));
+  return se > 0 ? (k2 / n2 - k1 / n1) / se : 0;
+}
+
+export const deploysRule = (ctx: ServiceContext): Finding[] => {
+  const t = ctx.thresholds;
+  const { deployments } = ctx.storage.deployments({ service: ctx.service, ...ctx.window, windowMs: t.deployCompareMs, now: ctx.window.to });
+  const out: Finding[] = [];
+  for (const d of deployments) {
+    // Deploys in the window only: an older one is judged in its own hour, and clears after it.
+    if (d.firstSeen < ctx.window.from || d.firstSeen >= ctx.window.to) continue;
+    const { before, after } = d;
+    if (before.requests < t.minRequests || after.requests < t.minRequests) continue;
+    const reasons: string[] = [];
+    const figures: Record<string, number | string> = { version: name(d), requestsBefore: before.requests, requestsAfter: after.requests };
+    let critical = false;
+
+    const above = d.afterAboveBeforeP95;
+    if (before.p95Ms !== null && after.p95Ms !== null && above !== null) {
+      const z = proportionZ(BEFORE_SHARE_ABOVE_P95 * before.requests, before.requests, above * after.requests, after.requests);
+      const factor = after.p95Ms / before.p95Ms;
+      if (factor >= t.deployP95Factor && after.p95Ms - before.p95Ms >= t.deployP95MinMs && z >= Z_MIN) {
+        reasons.push(`p95 ${ms(before.p95Ms)} → ${ms(after.p95Ms)} (${percent(above)} of its requests slower than the p95 before it)`);
+        Object.assign(figures, { p95BeforeMs: round(before.p95Ms, 1), p95AfterMs: round(after.p95Ms, 1), p95Factor: round(factor, 2), shareAboveP95Before: round(above, 3) });
+        if (factor >= 2 * t.deployP95Factor) critical = true;
+      }
+    }
+    if (before.errorRate !== null && after.errorRate !== null) {
+      const z = proportionZ(before.errorRate * before.requests, before.requests, after.errorRate * after.requests, after.requests);
+      const points = after.errorRate - before.errorRate;
+      if (points >= t.deployErrorRatePoints && z >= Z_MIN) {
+        reasons.push(`error rate ${percent(before.errorRate)} → ${percent(after.errorRate)}`);
+        Object.assign(figures, { errorRateBefore: round(before.errorRate, 4), errorRateAfter: round(after.errorRate, 4) });
+        if (points >= 5 * t.deployErrorRatePoints) critical = true;
+      }
+    }
+    if (reasons.length === 0) continue;
+    const minutes = (w: { from: number; to: number }): string => plural(Math.round((w.to - w.from) / 60_000), 'minute');
+    out.push(finding(ctx, {
+      kind: 'deploy.regression',
+      subject: name(d),
+      severity: critical ? 'critical' : 'warning',
+      title: `After the deploy of ${name(d)}: ${reasons.join('; ')}`,
+      summary:
+        `${name(d)} was first seen at ${new Date(d.firstSeen).toISOString().slice(11, 19)} UTC. Its ${plural(after.instances, 'process', 'processes')} served ${count(after.requests)} requests in the ${minutes(after)} from then; ` +
+        `the ${plural(before.instances, 'process', 'processes')} of the version${before.instances === 1 ? '' : 's'} it replaced served ${count(before.requests)} in the ${minutes(before)} before. ` +
+        `Compared process by process, not only by time: ${reasons.join('; ')}.`,
+      figures,
+      page: 'deployments',
+      window: { from: before.from, to: after.to },
+      cause: 'What changed in this version: its code, its dependencies, or a setting deployed with it. Traffic and the machines did not change with the version, since the processes of the version before it were compared over the same kind of window.',
+      change: 'Compare the routes before and after (Transactions over the time around the deploy), read the slow and failed traces of the new version’s processes, and roll back if it hurts users while you look.',
+    }));
+  }
+  return out;
+};

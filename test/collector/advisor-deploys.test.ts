@@ -1,0 +1,112 @@
+// The advisor's deploy finding over known traffic in a real store: a version whose processes are
+// twice or four times slower, or fail more, than those it replaced is named; the same latencies drawn
+// again (twenty seeds), too few requests, or a deploy before the window are not.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Finding } from '../../collector/src/api-types';
+import { createAdvisor, type AdvisorOptions } from '../../collector/src/advisor';
+import { proportionZ } from '../../collector/src/advisor/deploys';
+import type { InstanceSeen, RequestPoint } from '../../collector/src/model';
+import { batchWith, lognormal, msToNs, openTestStore, prng, requestPoint, sdkHistogram } from './store-helpers';
+
+const MINUTE = 60_000;
+
+interface Side {
+  version: string;
+  /** Minutes before now its process was first seen, and the minutes it sent requests in. */
+  firstAgo: number;
+  minutes: number[];
+  /** Requests per minute, their median (s) and failed ones per minute. */
+  perMinute: number;
+  medianS: number;
+  errorsPerMinute?: number;
+}
+
+async function sideData(service: string, s: Side, now: number, seed: number): Promise<{ instances: InstanceSeen[]; requests: RequestPoint[] }> {
+  const instanceId = `${service}-${s.version}`;
+  const resource = { 'service.name': service, 'service.version': s.version };
+  const rand = prng(seed);
+  const requests: RequestPoint[] = [];
+  for (const m of s.minutes) {
+    const timeMs = now - m * MINUTE + 1_000;
+    requests.push(requestPoint(await sdkHistogram(lognormal(rand, s.perMinute, s.medianS, 0.5)), { service, instanceId, route: 'GET /x', timeMs }));
+    if (s.errorsPerMinute) requests.push(requestPoint(await sdkHistogram(lognormal(rand, s.errorsPerMinute, s.medianS, 0.5)), { service, instanceId, route: 'GET /x', timeMs, error: true }));
+  }
+  const seen = (ago: number): InstanceSeen => ({ service, instanceId, host: 'h', pid: 1, timeNs: msToNs(now - ago * MINUTE), resource });
+  return { instances: [seen(s.firstAgo), seen(Math.min(...s.minutes))], requests };
+}
+
+const range = (m: number) => Array.from({ length: m }, (_, i) => i + 1);
+
+async function findingsFor(t: Parameters<typeof openTestStore>[0], sides: Record<string, [Side, Side]>, seed = 1, options: AdvisorOptions = {}): Promise<Map<string, Finding[]>> {
+  const now = Date.UTC(2026, 10, 28, 12, 0, 30);
+  const { storage } = openTestStore(t, { now });
+  let n = seed;
+  for (const [service, pair] of Object.entries(sides)) {
+    for (const side of pair) {
+      const { instances, requests } = await sideData(service, side, now, n++ * 7919);
+      assert.ok(storage.enqueue(batchWith({ instances, requests })));
+    }
+  }
+  await storage.flush();
+  const advisor = createAdvisor(storage, options);
+  const out = new Map<string, Finding[]>();
+  for (const service of Object.keys(sides)) {
+    out.set(service, advisor.findings({ service, from: now - 60 * MINUTE, to: now }).findings.filter((f) => f.kind === 'deploy.regression'));
+  }
+  return out;
+}
+
+// 1.0.0 from 40 minutes ago, requests in minutes 35..11 before now; 1.1.0 from 10 minutes ago.
+const old = (patch: Partial<Side> = {}): Side => ({ version: '1.0.0', firstAgo: 40, minutes: range(35).filter((m) => m > 10), perMinute: 12, medianS: 0.02, ...patch });
+const next = (patch: Partial<Side> = {}): Side => ({ version: '1.1.0', firstAgo: 10, minutes: range(10), perMinute: 20, medianS: 0.02, ...patch });
+
+test('a version twice as slow as the one it replaced is a warning naming it, four times a critical one; one failing more is one too', async (t) => {
+  const found = await findingsFor(t, {
+    slower: [old(), next({ medianS: 0.04 })],
+    muchSlower: [old(), next({ medianS: 0.08 })],
+    failing: [old({ errorsPerMinute: 0 }), next({ errorsPerMinute: 2 })],
+  });
+  const [slower] = found.get('slower')!;
+  assert.ok(slower, 'a finding for the slower version');
+  assert.equal(slower.id, 'deploy.regression:slower:1.1.0');
+  assert.equal(slower.severity, 'warning');
+  assert.match(slower.title, /^After the deploy of 1\.1\.0: p95 \d+ ms → \d+ ms \(\d+ % of its requests slower than the p95 before it\)$/);
+  const f = slower.evidence.figures;
+  assert.ok((f.p95Factor as number) > 1.7 && (f.p95Factor as number) < 2.3, `p95 × ${f.p95Factor}`);
+  const [muchSlower] = found.get('muchSlower')!;
+  assert.equal(muchSlower?.severity, 'critical', 'p95 × 3 (twice deployP95Factor) or more');
+  assert.equal(f.requestsAfter, 200);
+  assert.equal(f.requestsBefore, 300, "the old process's 25 minutes of requests in the 30 before the deploy");
+  assert.match(slower.evidence.chartLink, /^\/services\/slower\/deployments\?from=\d+&to=\d+$/);
+
+  const [failing] = found.get('failing')!;
+  assert.ok(failing, 'a finding for the failing version');
+  assert.match(failing.title, /^After the deploy of 1\.1\.0: error rate 0 % → 9 %$/);
+  assert.deepEqual([failing.evidence.figures.errorRateBefore, failing.evidence.figures.errorRateAfter], [0, 0.0909]);
+});
+
+test('the same latencies and error rate drawn again after a deploy are no finding over twenty draws, by the z-test alone; nor too few requests, nor a deploy before the window', async (t) => {
+  // The size guards all but off (p95 × 1.01, +0 ms, +0.1 point): only the z-test keeps noise out.
+  const sizeGuardsOff: AdvisorOptions = { deployP95Factor: 1.01, deployP95MinMs: 0, deployErrorRatePoints: 0.001 };
+  for (let seed = 1; seed <= 20; seed++) {
+    const found = await findingsFor(t, { same: [old(), next()], errorsSame: [old({ errorsPerMinute: 1 }), next({ perMinute: 24, errorsPerMinute: 2 })] }, seed * 100, sizeGuardsOff);
+    assert.deepEqual(found.get('same'), [], `seed ${seed}`);
+    assert.deepEqual(found.get('errorsSame'), [], `seed ${seed}`);
+  }
+  const found = await findingsFor(t, {
+    // 90 requests after it: under minRequests (100).
+    few: [old(), next({ minutes: [1, 2, 3], perMinute: 30, medianS: 0.06 })],
+    // Deployed 70 minutes ago: outside the hour judged.
+    early: [old({ firstAgo: 120, minutes: range(110).filter((m) => m > 70) }), next({ firstAgo: 70, minutes: range(69), medianS: 0.06 })],
+  });
+  assert.deepEqual(found.get('few'), []);
+  assert.deepEqual(found.get('early'), []);
+});
+
+test('the noise guard: a two-proportion z of 3 or more', () => {
+  assert.ok(proportionZ(0, 300, 20, 220) > 3);
+  assert.ok(proportionZ(15, 300, 14, 200) < 1);
+  assert.equal(proportionZ(0, 0, 1, 10), 0);
+  assert.equal(proportionZ(0, 100, 0, 100), 0);
+});
