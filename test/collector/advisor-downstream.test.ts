@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SpanKind } from '@opentelemetry/api';
 import type { AdvisorResponse, Finding } from '../../collector/src/api-types';
-import { getJson, sendMetrics, sendTraces, serviceResource, startTestCollector, type SpanSpec, type TestCollector } from './support/collector-harness';
+import { getJson, sendLogs, sendMetrics, sendTraces, serviceResource, startTestCollector, type SpanSpec, type TestCollector } from './support/collector-harness';
 
 const SERVICE = 'orders-advice';
 const TRACES = 6;
@@ -83,6 +83,9 @@ describe('advisor: time in downstreams and N+1 from kept traces', () => {
     assert.equal(f.evidence.figures.topStatement, 'SELECT pg_sleep(?)');
     assert.match(String(f.evidence.figures.exampleTrace), new RegExp(`^/services/${SERVICE}/traces/[0-9a-f]{32}$`));
     assert.match(f.evidence.chartLink, /^\/services\/orders-advice\/transactions\?.*route=GET\+%2Freports%2Fslow/);
+    // No stall held this service's loop: the time is the database's.
+    assert.match(f.cause, /More processes or a faster event loop would not shorten it/);
+    assert.equal(f.evidence.figures.loopBlockedShare, undefined);
   });
 
   it('finds the N+1: the same statement ~20 times in most requests of the route', () => {
@@ -101,5 +104,57 @@ describe('advisor: time in downstreams and N+1 from kept traces', () => {
     // The N+1 route is fast (60 ms): no time-share finding for it, and none for /sometimes,
     // whose queries take 1–20 of 150 ms.
     assert.ok(!of('downstream.time-share').some((x) => x.evidence.figures.route !== 'GET /reports/slow'));
+  });
+});
+
+describe("advisor: a call's time read while stalls block the caller's loop", () => {
+  // QA: GET /quote's calls to a service that answers in 250 ms read 427 ms while the app's two
+  // workers were blocked by stalls half the time; the finding blamed the callee alone and said
+  // more processes would not shorten it.
+  let collector: TestCollector;
+  let findings: Finding[];
+  const now = Date.now();
+
+  before(async () => {
+    collector = await startTestCollector();
+    const resource = serviceResource('quote-advice', 'quote-1');
+    await sendMetrics(collector.otlpUrl, resource, (m) => {
+      m.histogram('http.server.request.duration', 's', Array<number>(TRACES).fill(0.404), { 'http.request.method': 'GET', 'http.route': '/quote', 'http.response.status_code': 200 });
+    });
+    const roots: SpanSpec[] = Array.from({ length: TRACES }, (_, i) =>
+      request('GET', '/quote', now - 120_000 + i * 5_000, 404, [
+        { name: 'GET', kind: SpanKind.CLIENT, startMs: now - 120_000 + i * 5_000 + 1, durationMs: 400, attributes: { 'http.request.method': 'GET', 'server.address': 'rates.internal', 'server.port': 80 } },
+      ]),
+    );
+    await sendTraces(collector.otlpUrl, resource, roots);
+    // 100 stalls of 1 s in another route of the same process, spread over the window.
+    const stalls = Array.from({ length: 100 }, (_, i) => ({
+      timeMs: now - 590_000 + i * 5_000,
+      attributes: {
+        'event.name': 'headroom.eventloop.stall', 'headroom.stall.duration_ms': 1000, 'headroom.stall.cpu_ms': 900,
+        'code.function': 'render', 'code.filepath': '/app/export.js', 'code.lineno': 7, 'http.request.method': 'GET', 'http.route': '/export',
+      },
+    }));
+    await sendLogs(collector.otlpUrl, resource, stalls);
+    await collector.storage.flush();
+    const res = await getJson<AdvisorResponse>(`${collector.httpUrl}/api/advisor?service=quote-advice&from=${now - 600_000}&to=${now + 60_000}`);
+    assert.equal(res.status, 200);
+    findings = res.body.findings;
+  });
+
+  after(async () => {
+    await collector.dispose();
+  });
+
+  it('says part of the time may be the app\'s own loop, and does not say more processes would not help', () => {
+    const f = findings.find((x) => x.kind === 'downstream.time-share');
+    assert.ok(f, JSON.stringify(findings.map((x) => x.title)));
+    assert.equal(f.evidence.figures.downstream, 'rates.internal:80');
+    const windowMs = f.evidence.window.to - f.evidence.window.from;
+    assert.equal(f.evidence.figures.loopBlockedShare, Math.round((100_000 / windowMs) * 1e4) / 1e4);
+    assert.match(f.evidence.summary, /Part of it may be this app's own: stalls blocked its processes' event loops \d+ % of the time/);
+    assert.match(f.cause, /or on its own event loop/);
+    assert.doesNotMatch(f.cause, /would not shorten it/);
+    assert.match(f.change, /^First move the blocking work off the event loop/);
   });
 });

@@ -3,6 +3,21 @@
 // fix is there, not in the app's code or in more processes — and an N+1: one statement run
 // again and again within a request, the ORM loop that turns one query into twenty round trips.
 // Traces are a sample (the agent's trace budget), so both need a few traces and say how many.
+// A call's span ends when the caller's loop reads the answer: while stalls block the loop, an
+// answer that arrived waits, and the call reads longer than the callee took (QA: GET /quote's
+// calls to a 250 ms service read 427 ms while the app's loops were blocked half the time, and
+// the finding said more processes would not shorten it). Then the finding says so.
+
+/**
+ * The share of its processes' time the service's stalls blocked their loops over the window:
+ * every stall of the app (on CPU or not), over the window times the processes they were in.
+ */
+function blockedShare(ctx: ServiceContext): number {
+  const app = ctx.stalls().filter((g) => !g.agent);
+  const processes = new Set(app.flatMap((g) => g.instanceIds)).size;
+  const totalMs = app.reduce((sum, g) => sum + g.totalMs, 0);
+  return processes === 0 ? 0 : totalMs / (Math.max(1, ctx.window.to - ctx.window.from) * processes);
+}
 import type { Finding, TimeBreakdownResponse } from '../api-types';
 import { finding, ms, plural, round, windowWords, type ServiceContext } from './context';
 
@@ -38,6 +53,8 @@ export const downstreamTimeRule = (ctx: ServiceContext): Finding[] => {
     .sort((a, b) => b.totalTimeMs - a.totalTimeMs)
     .slice(0, MAX_ROUTES);
   const out: Finding[] = [];
+  const blocked = routes.length > 0 ? blockedShare(ctx) : 0;
+  const loopBlocked = blocked >= t.downstreamBlockedShare;
   for (const route of routes) {
     const b = ctx.storage.timeBreakdown({ service: ctx.service, route: route.route, ...ctx.window, traceLimit: TRACES_PER_ROUTE });
     if (b.traces < t.downstreamMinTraces) continue;
@@ -50,7 +67,9 @@ export const downstreamTimeRule = (ctx: ServiceContext): Finding[] => {
         subject: route.route,
         severity: 'warning',
         title: `Route ${route.route} spends ${round(top.share * 100, 0)} % of its time in ${top.words}`,
-        summary: `In ${sample}, ${ms(top.ms / b.traces)} of the mean ${ms(meanMs)} per request was in ${top.words} (database ${round(b.databaseShare * 100, 0)} %, external ${round(b.externalShare * 100, 0)} %, the app's own code ${round(b.appShare * 100, 0)} %).`,
+        summary: `In ${sample}, ${ms(top.ms / b.traces)} of the mean ${ms(meanMs)} per request was in ${top.words} (database ${round(b.databaseShare * 100, 0)} %, external ${round(b.externalShare * 100, 0)} %, the app's own code ${round(b.appShare * 100, 0)} %).${
+          loopBlocked ? ` Part of it may be this app's own: stalls blocked its processes' event loops ${round(blocked * 100, 0)} % of the time, and an answer that arrived meanwhile waited for the loop before the call could end.` : ''
+        }`,
         figures: {
           route: route.route,
           downstream: top.name,
@@ -64,15 +83,20 @@ export const downstreamTimeRule = (ctx: ServiceContext): Finding[] => {
           traces: b.traces,
           ...(b.statements[0] !== undefined && top.kind === 'database' && { topStatement: b.statements[0].statement }),
           ...(b.exampleTraceId !== null && { exampleTrace: traceLink(ctx.service, b.exampleTraceId) }),
+          ...(loopBlocked && { loopBlockedShare: round(blocked, 4) }),
         },
         page: 'transactions',
         linkParams: { route: route.route },
-        cause: top.kind === 'database'
+        cause: loopBlocked
+          ? `The route waits on ${top.name}${top.kind === 'database' ? ': its queries are slow or many' : ': that service answers slowly, or is called more often than needed'} — or on its own event loop: while a stall blocks it, an answer that has arrived is not read, and the call's span runs on (see the blocking-route finding).`
+          : top.kind === 'database'
           ? `The route waits on ${top.name}: its queries (the route's view lists them, most time first) are slow or many. More processes or a faster event loop would not shorten it.`
           : `The route waits on ${top.name}: that service answers slowly, or is called more often than needed. More processes here would not shorten it.`,
-        change: top.kind === 'database'
-          ? 'Look at the top statement first: EXPLAIN it for a missing index or a scan, return fewer rows, cache what rarely changes; run independent queries in parallel.'
-          : 'Look at the callee\'s own time (its traces), cache its answers, call it in parallel or in batches, and give the call a timeout so its slowness does not become this route\'s.',
+        change: `${loopBlocked ? 'First move the blocking work off the event loop (see the blocking-route finding): the calls will read shorter. Then: ' : ''}${
+          top.kind === 'database'
+            ? 'Look at the top statement first: EXPLAIN it for a missing index or a scan, return fewer rows, cache what rarely changes; run independent queries in parallel.'
+            : 'Look at the callee\'s own time (its traces), cache its answers, call it in parallel or in batches, and give the call a timeout so its slowness does not become this route\'s.'
+        }`,
       }));
     }
     for (const s of b.statements) {

@@ -102,6 +102,8 @@ export interface AdvisorThresholds {
   downstreamShare: number;
   /** …in a route whose traced requests take at least this long on average (ms). */
   downstreamMinMs: number;
+  /** downstream time: from this share of the processes' time blocked by stalls, a call's time may be the caller's own loop. */
+  downstreamBlockedShare: number;
   /** N+1: calls of one statement in the median request of the route. */
   nPlusOneMinCalls: number;
 
@@ -161,6 +163,7 @@ export const DEFAULT_THRESHOLDS: Readonly<AdvisorThresholds> = Object.freeze({
   downstreamMinTraces: 5,
   downstreamShare: 0.5,
   downstreamMinMs: 100,
+  downstreamBlockedShare: 0.1,
   nPlusOneMinCalls: 10,
   loadBalancerIdleTimeoutMs: 60_000,
   maxServerTimeoutMs: 15 * MINUTE,
@@ -183,6 +186,7 @@ const FRACTIONS = new Set<keyof AdvisorThresholds>([
   'blockingMinShare',
   'eventLoopDelayMinUtilization',
   'downstreamShare',
+  'downstreamBlockedShare',
   'deployErrorRatePoints',
 ]);
 
