@@ -2,10 +2,12 @@
 // calls itself (two failed server spans of the service in one trace, of one kind) and makes a
 // call with no request around it that is answered 404 (a client span with no parent). A trace
 // counts once in a group; a client root counts only when it threw. The groups, their counts and
-// the trace list's errorKind filter agree. Real app, real agent, real collector and SQLite file.
+// the trace list's errorKind filter agree. A body the app's express.json() cannot parse fails
+// before any route, and is named by its method alone. Real app, real agent, real collector and
+// SQLite file.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { ErrorGroupsResponse, TraceResponse, TracesResponse } from '../../collector/src/api-types';
+import type { ErrorGroupsResponse, TraceResponse, TracesResponse, TransactionsResponse } from '../../collector/src/api-types';
 import { eventually, FIXTURES, RANGE, runServiceApp, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
 
 const SERVICE = 'errors-roots';
@@ -73,4 +75,24 @@ test('a call with no request around it that was answered 404 is no failure of th
   // The 404's kind, as the groups named it before this rule, lists nothing either.
   const byStatus = await collector.api<TracesResponse>(`/api/traces?service=${SERVICE}&${RANGE()}&errorKind=${encodeURIComponent(`HTTP 404: GET <n>.<n>.<n>.<n>:${app.port} answered 404`)}`);
   assert.equal(byStatus.traces.length, 0);
+});
+
+test("a body express.json() cannot parse fails before any route: named by its method, never its path, on the Errors page and the transactions list", async () => {
+  const bad = await fetch(`${app.base}/orders?id=7`, { method: 'POST', body: '{"items": [1,', headers: { 'content-type': 'application/json' } });
+  assert.equal(bad.status, 500);
+  await bad.text();
+  const good = await fetch(`${app.base}/orders`, { method: 'POST', body: '{"items": [1]}', headers: { 'content-type': 'application/json' } });
+  assert.equal(good.status, 201);
+  await good.text();
+  const group = await eventually(async () => {
+    const r = await collector.api<ErrorGroupsResponse>(`/api/services/${SERVICE}/errors?${RANGE()}`);
+    return r.groups.find((g) => g.type === 'SyntaxError');
+  }, 'the parse error group');
+  assert.deepEqual(group.routes, [{ route: 'POST', count: 1 }]);
+  const tx = await eventually(async () => {
+    const r = await collector.api<TransactionsResponse>(`/api/services/${SERVICE}/transactions?${RANGE()}`);
+    const post = r.transactions.filter((t) => t.route.startsWith('POST'));
+    return post.length === 2 ? post : undefined;
+  }, 'both POSTs');
+  assert.deepEqual(Object.fromEntries(tx.map((t) => [t.route, [t.requests, t.errors]])), { POST: [1, 1], 'POST /orders': [1, 0] });
 });

@@ -39,6 +39,7 @@ test('failed requests counted over whole minutes much wider than a short range s
 
 test('routes and titles in words', () => {
   assert.equal(groupRoutesText({ routes: [{ route: 'GET /a', count: 3 }, { route: null, count: 1 }], routeCount: 4 }), 'GET /a (3), no route (1) and 2 more routes');
+  assert.equal(groupRoutesText({ routes: [{ route: 'POST', count: 2 }], routeCount: 1 }), 'POST, no route matched (2)');
   assert.equal(kindTitle({ kind: 'HTTP 503', httpStatus: 503 }), 'HTTP 503, no message recorded');
   assert.equal(kindTitle({ kind: 'TypeError: x', httpStatus: null }), 'TypeError: x');
 });

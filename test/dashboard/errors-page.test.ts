@@ -147,6 +147,39 @@ test('live, the page re-reads the groups on new failures only, not on every aggr
   }
 });
 
+test("a failure answered before any route matched (express.json()'s SyntaxError) says so beside its method, on the Errors page and in its trace list", async () => {
+  const service = 'json-svc';
+  const startMs = Date.now() - 2 * MINUTE;
+  const traceId = 'e00000000000000000000000000000a1';
+  // As the agent sends it: no http.route, the span named by its method.
+  const span = {
+    traceId, spanId: 'e0000000000000a1', name: 'POST', kind: 2, startTimeUnixNano: nanos(startMs), endTimeUnixNano: nanos(startMs + 3), status: { code: 2, message: 'Unexpected end of JSON input' },
+    attributes: [attr('http.request.method', 'POST'), attr('http.response.status_code', 500)],
+    events: [{ timeUnixNano: nanos(startMs + 1), name: 'exception', attributes: [attr('exception.type', 'SyntaxError'), attr('exception.message', 'Unexpected end of JSON input')] }],
+  };
+  await postOtlpJson(rig.collector.otlpUrl, 'traces', { resourceSpans: [{ resource: resource(service, 'json-1'), scopeSpans: [{ scope: { name: 't' }, spans: [span] }] }] });
+  await sendMetrics(rig.collector.otlpUrl, serviceResource(service, 'json-1'), (m) => {
+    m.histogram('http.server.request.duration', 's', [0.003], { 'http.request.method': 'POST', 'http.response.status_code': 500 });
+  });
+  await eventually('the group', () => api<ErrorGroupsResponse>(rig.collector.httpUrl, `/api/services/${service}/errors?range=1h`), (r) => r.tracesRead === 1 && r.failedRequests.count === 1);
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/${service}/errors?range=1h`);
+    const row = page.getByTestId('errors-table').locator('tbody tr').first();
+    await row.waitFor();
+    const note = "no route matched (404s, and middleware that answered before routing: a body parser's 400, an auth check)";
+    assert.equal(await row.locator('[data-col="routes"]').innerText(), 'POST (no route matched) 1');
+    assert.equal(await row.getByTestId('unmatched-route').getAttribute('title'), note);
+    assert.equal(await page.getByTestId('failed-routes').innerText(), 'Failed requests by route: POST (no route matched) 1');
+    await row.getByRole('link', { name: /in the trace list/ }).click();
+    const listed = page.locator('[data-testid="traces-table"] tbody tr');
+    await eventually('its trace', () => listed.count(), (n) => n === 1);
+    assert.equal(await listed.first().getByTestId('unmatched-route').textContent(), ' (no route matched)');
+  } finally {
+    await page.close();
+  }
+});
+
 test('by keyboard: the Errors tab, then a group\'s link, opened with Enter', async () => {
   await data();
   const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -34,12 +34,12 @@ test('the method-only row says no route matched; a routed row says nothing', asy
     const row = page.locator('[data-testid="transactions-table"] tbody tr[data-route="GET"]');
     await row.waitFor();
     assert.equal(await row.locator('td.route-cell a').textContent(), 'GET', 'the name is still the transaction');
-    assert.equal(await row.getByTestId('unmatched-route').textContent(), 'no route matched (404s, catch-all middleware)');
+    assert.equal(await row.getByTestId('unmatched-route').textContent(), "no route matched (404s, and middleware that answered before routing: a body parser's 400, an auth check)");
     assert.equal(await page.locator('tr[data-route="GET /hash"] [data-testid="unmatched-route"]').count(), 0);
 
     await row.locator('td.route-cell a').click();
     await page.getByTestId('route-detail').waitFor();
-    assert.match((await page.locator('[data-testid="route-detail"] h2').textContent()) ?? '', /Route GET no route matched \(404s, catch-all middleware\)/);
+    assert.match((await page.locator('[data-testid="route-detail"] h2').textContent()) ?? '', /Route GET no route matched \(404s, and middleware that answered before routing: a body parser's 400, an auth check\)/);
   } finally {
     await page.close();
   }

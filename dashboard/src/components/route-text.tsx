@@ -3,6 +3,7 @@
 // its route column until "GET /orders/:id/items" read "GET /ord | ers/:id/it | ems" (QA, 390 px).
 // The text stays text: <wbr> elements between the parts, never markup from the app.
 import { Fragment } from 'preact';
+import { isMethodOnly, UNMATCHED_NOTE, UNMATCHED_SHORT } from '../shape/unmatched-route';
 
 /** The parts of `route` that wrap as a whole: each ends after a space or a slash. */
 export function routeParts(route: string): string[] {
@@ -18,6 +19,20 @@ export function RouteText({ route }: { route: string }) {
           {part}
         </Fragment>
       ))}
+    </>
+  );
+}
+
+/** A transaction name in a list, saying so when it is a method alone: no route matched. */
+export function TransactionName({ route }: { route: string }) {
+  return (
+    <>
+      <RouteText route={route} />
+      {isMethodOnly(route) && (
+        <span class="route-note" data-testid="unmatched-route" title={UNMATCHED_NOTE}>
+          {` (${UNMATCHED_SHORT})`}
+        </span>
+      )}
     </>
   );
 }

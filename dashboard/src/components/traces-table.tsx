@@ -5,7 +5,7 @@ import { formatMs, formatTime } from '../format/units';
 import { useNavigation } from '../state/use-view';
 import { withPage } from '../state/view-state';
 import { Link } from './link';
-import { RouteText } from './route-text';
+import { RouteText, TransactionName } from './route-text';
 import { TableScroll } from './table-scroll';
 
 export function TracesTable({ traces, testId = 'traces-table' }: { traces: TraceSummary[]; testId?: string }) {
@@ -29,7 +29,7 @@ export function TracesTable({ traces, testId = 'traces-table' }: { traces: Trace
             <tr key={t.traceId} data-trace-id={t.traceId} class={t.error ? 'row-error' : undefined}>
               <td><time>{formatTime(t.startMs)}</time></td>
               <td class="route-cell">
-                <Link to={withPage(view, 'trace', { service: t.service, traceId: t.traceId, route: view.route })}><RouteText route={t.route ?? t.name} /></Link>
+                <Link to={withPage(view, 'trace', { service: t.service, traceId: t.traceId, route: view.route })}>{t.route !== null ? <TransactionName route={t.route} /> : <RouteText route={t.name} />}</Link>
                 {t.service !== view.service && <span class="muted">{` · ${t.service}`}</span>}
                 {t.errorMessage !== undefined && <div class="trace-error-line" data-testid="trace-error" title={t.errorMessage}>{t.errorMessage}</div>}
               </td>

@@ -7,7 +7,7 @@ import type { ErrorGroup, ErrorGroupsResponse } from '@headroom/collector/api-ty
 import { useRef } from 'preact/hooks';
 import { api } from '../api/endpoints';
 import { Link } from '../components/link';
-import { RouteText } from '../components/route-text';
+import { TransactionName } from '../components/route-text';
 import { Async, EmptyNote } from '../components/states';
 import { TableScroll } from '../components/table-scroll';
 import { formatTime } from '../format/units';
@@ -79,7 +79,7 @@ function FailuresSummary({ data }: { data: ErrorGroupsResponse }) {
           {routes.map((r, i) => (
             <span key={r.route}>
               {i > 0 && ' · '}
-              <RouteText route={r.route} /> {exactCount(r.count)}
+              <TransactionName route={r.route} /> {exactCount(r.count)}
             </span>
           ))}
           {more > 0 && ` · and ${exactCount(more)} more`}
@@ -144,7 +144,7 @@ function ErrorGroupRow({ group: g, data }: { group: ErrorGroup; data: ErrorGroup
       <td class="error-routes" data-col="routes" title={groupRoutesText(g)}>
         {g.routes.map((r, i) => (
           <div key={r.route ?? `none-${i}`}>
-            {r.route === null ? <span class="muted">no route</span> : <RouteText route={r.route} />} <span class="muted">{exactCount(r.count)}</span>
+            {r.route === null ? <span class="muted">no route</span> : <TransactionName route={r.route} />} <span class="muted">{exactCount(r.count)}</span>
           </div>
         ))}
         {g.routeCount > g.routes.length && <div class="muted">{`and ${exactCount(g.routeCount - g.routes.length)} more`}</div>}

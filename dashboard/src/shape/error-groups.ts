@@ -4,6 +4,7 @@
 
 import type { ErrorGroup, ErrorGroupsResponse } from '@headroom/collector/api-types';
 import { formatTime } from '../format/units';
+import { isMethodOnly, UNMATCHED_SHORT } from './unmatched-route';
 
 /** An exact count with thousands separators: these figures are counted, not estimated. */
 export function exactCount(n: number): string {
@@ -44,7 +45,7 @@ export function failuresNotes(data: ErrorGroupsResponse, now = Date.now()): stri
 
 /** The routes of a group in words, "GET /a (3), GET /b (1) and 2 more routes". */
 export function groupRoutesText(g: Pick<ErrorGroup, 'routes' | 'routeCount'>): string {
-  const listed = g.routes.map((r) => `${r.route ?? 'no route'} (${exactCount(r.count)})`).join(', ');
+  const listed = g.routes.map((r) => `${r.route === null ? 'no route' : isMethodOnly(r.route) ? `${r.route}, ${UNMATCHED_SHORT}` : r.route} (${exactCount(r.count)})`).join(', ');
   const more = g.routeCount - g.routes.length;
   return more > 0 ? `${listed} and ${plural(more, 'more route', 'more routes')}` : listed;
 }
