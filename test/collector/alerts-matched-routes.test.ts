@@ -5,8 +5,10 @@
 // route has nothing to tell apart: all its requests count. Real collector, SQLite file, OTLP
 // metrics through the SDK's exporter, a webhook receiver on 127.0.0.1.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { AlertRuleWithState, ServiceSeriesResponse } from '../../collector/src/api-types';
+import { startCollector } from '../../collector/src/server';
 import { eventually } from '../agent/support/harness';
 import { sendMetrics, serviceResource } from './support/collector-harness';
 import { payloads, startAlertCollector, tempDir } from './support/alerts-harness';
@@ -87,4 +89,24 @@ test('a slow route under 3,000 fast unrouted 404s: the p95 rule fires on the rou
   const plainSeries = (await (await fetch(`${collector.httpUrl}/api/services/plain/series?range=15m&routes=matched`)).json()) as ServiceSeriesResponse;
   assert.equal(plainSeries.matchedRoutes, false);
   assert.ok(maxOf(plainSeries.p95Ms) > 800);
+});
+
+test("routes past the service's budget (GET (other routes)) are matched routes too: the series counts them, the unrouted 404s not", async (t) => {
+  const dir = tempDir();
+  const collector = await startCollector({ dbPath: join(dir.path, 'headroom.db'), otlpPort: 0, httpPort: 0, maxNewRoutesPerDay: 1 });
+  t.after(async () => {
+    await collector.close();
+    dir.remove();
+  });
+  await sendMetrics(collector.otlpUrl, serviceResource('folded', 'folded-1'), (m) => {
+    m.histogram('http.server.request.duration', 's', Array.from({ length: 40 }, () => 0.9), ROUTED);
+    m.histogram('http.server.request.duration', 's', Array.from({ length: 60 }, () => 0.9), { ...ROUTED, 'http.route': '/wp-admin/1' });
+    m.histogram('http.server.request.duration', 's', Array.from({ length: 3000 }, () => 0.002), UNROUTED_404);
+  });
+  await collector.storage.flush();
+  const res = (await (await fetch(`${collector.httpUrl}/api/services/folded/series?range=15m&routes=matched`)).json()) as ServiceSeriesResponse;
+  assert.equal(res.matchedRoutes, true);
+  assert.equal(res.requests.reduce((a, b) => a + b, 0), 100, 'GET /orders and the folded GET (other routes)');
+  const tx = (await (await fetch(`${collector.httpUrl}/api/services/folded/transactions?range=15m`)).json()) as { transactions: { route: string; requests: number }[] };
+  assert.deepEqual(Object.fromEntries(tx.transactions.map((x) => [x.route, x.requests])), { GET: 3000, 'GET (other routes)': 60, 'GET /orders': 40 });
 });

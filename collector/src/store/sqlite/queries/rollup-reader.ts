@@ -3,7 +3,7 @@
 // into one aggregate per bucket/group by the caller's key.
 import { emptyRollup, type RequestRollup } from '../../request-rollup';
 import { HOUR_MS, MINUTE_MS, seriesBuckets, splitRange } from '../../time-buckets';
-import { MATCHED_ROUTE_SQL } from './matched-routes';
+import { MATCHED_ROUTE_IN_SQL, MATCHED_ROUTE_SQL, matchedRouteParams } from './matched-routes';
 import type { StatementCache } from './statement-cache';
 
 const FIVE_MINUTES_MS = 5 * MINUTE_MS;
@@ -81,7 +81,8 @@ export function forEachRollupRow(
       sql = `SELECT ${COLS} FROM req_${level} WHERE service = ? AND instance_id = ? AND ${MATCHED_ROUTE_SQL}`;
       params.push(filter.instanceId);
     } else if (matched) {
-      sql = `SELECT ${COLS} FROM route_${level} WHERE service = ? AND ${MATCHED_ROUTE_SQL}`;
+      sql = `SELECT ${COLS} FROM route_${level} WHERE service = ? AND ${MATCHED_ROUTE_IN_SQL}`;
+      params.push(...matchedRouteParams(filter.service));
     } else if (filter.route !== undefined) {
       sql = `SELECT ${COLS} FROM route_${level} WHERE service = ? AND route = ?`;
       params.push(filter.route);
