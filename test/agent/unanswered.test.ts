@@ -80,15 +80,15 @@ test('a response cut off after its status was sent is a failed request that says
   assert.match(await request('/cut/1'), /^HTTP\/1\.1 200 OK[\s\S]*first half \r\n$/, 'a status and a chunk, then the close (no last chunk)');
   assert.match(await request('/cut/2'), /^HTTP\/1\.1 200 OK/);
   assert.match(await request('/stream-error'), /^HTTP\/1\.1 200 OK[\s\S]*row 1\n\r\n$/);
-  assert.match(await request('/trickle', 100), /^HTTP\/1\.1 200 OK/, 'the client left mid-body');
+  assert.match(await request('/slow-end', 100), /^HTTP\/1\.1 200 OK/, 'the client left mid-body');
 
-  const routes = ['GET /cut/:id', 'GET /stream-error', 'GET /trickle'];
+  const routes = ['GET /cut/:id', 'GET /stream-error', 'GET /slow-end'];
   const tx = await eventually(async () => {
     const r = await collector.api<TransactionsResponse>(`/api/services/${SERVICE}/transactions?${RANGE()}`);
     const mine = r.transactions.filter((t) => routes.includes(t.route));
     return mine.reduce((n, t) => n + t.requests, 0) === 4 ? mine : undefined;
   }, 'the four requests');
-  assert.deepEqual(Object.fromEntries(tx.map((t) => [t.route, [t.requests, t.errors]])), { 'GET /cut/:id': [2, 2], 'GET /stream-error': [1, 1], 'GET /trickle': [1, 0] });
+  assert.deepEqual(Object.fromEntries(tx.map((t) => [t.route, [t.requests, t.errors]])), { 'GET /cut/:id': [2, 2], 'GET /stream-error': [1, 1], 'GET /slow-end': [1, 0] });
 
   const body = await eventually(async () => {
     const r = await collector.api<ErrorGroupsResponse>(`/api/services/${SERVICE}/errors?${RANGE()}`);
