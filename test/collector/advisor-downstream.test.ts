@@ -136,6 +136,11 @@ describe("advisor: a call's time read while stalls block the caller's loop", () 
       },
     }));
     await sendLogs(collector.otlpUrl, resource, stalls);
+    // Its cluster primary, which serves nothing, had one stall (a starved moment): it is no
+    // process whose calls waited, and does not halve the share.
+    await sendLogs(collector.otlpUrl, serviceResource('quote-advice', 'quote-primary', { 'headroom.cluster.role': 'primary' }), [
+      { timeMs: now - 300_000, attributes: { 'event.name': 'headroom.eventloop.stall', 'headroom.stall.duration_ms': 1000, 'headroom.stall.cpu_ms': 100 } },
+    ]);
     await collector.storage.flush();
     const res = await getJson<AdvisorResponse>(`${collector.httpUrl}/api/advisor?service=quote-advice&from=${now - 600_000}&to=${now + 60_000}`);
     assert.equal(res.status, 200);

@@ -10,16 +10,26 @@
 
 /**
  * The share of its processes' time the service's stalls blocked their loops over the window:
- * every stall of the app (on CPU or not), over the window times the processes they were in.
+ * every stall of the app (on CPU or not) in a serving process, over the window times the
+ * serving processes they were in. A cluster primary calls nothing: its few stalls (a starved
+ * moment) counted it as a process and read 39 % beside its workers' 50 % (QA).
  */
 function blockedShare(ctx: ServiceContext): number {
-  const app = ctx.stalls().filter((g) => !g.agent);
-  const processes = new Set(app.flatMap((g) => g.instanceIds)).size;
-  const totalMs = app.reduce((sum, g) => sum + g.totalMs, 0);
-  return processes === 0 ? 0 : totalMs / (Math.max(1, ctx.window.to - ctx.window.from) * processes);
+  const serving = new Set(servingInstances(ctx.instances).map((i) => i.instanceId));
+  const processes = new Set<string>();
+  let totalMs = 0;
+  for (const g of ctx.stalls()) {
+    if (g.agent) continue;
+    // A group may span a primary and its workers: its time is split evenly between them.
+    const ids = g.instanceIds.filter((id) => serving.has(id));
+    if (ids.length === 0) continue;
+    for (const id of ids) processes.add(id);
+    totalMs += (g.totalMs * ids.length) / g.instanceIds.length;
+  }
+  return processes.size === 0 ? 0 : totalMs / (Math.max(1, ctx.window.to - ctx.window.from) * processes.size);
 }
 import type { Finding, TimeBreakdownResponse } from '../api-types';
-import { finding, ms, plural, round, windowWords, type ServiceContext } from './context';
+import { finding, ms, plural, round, servingInstances, windowWords, type ServiceContext } from './context';
 
 /** Routes looked at per service: the ones that take the most time (each costs one breakdown query). */
 const MAX_ROUTES = 5;
