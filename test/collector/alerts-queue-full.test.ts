@@ -13,6 +13,7 @@ import type { RunningCollector } from '../../collector/src/server';
 import { openSqliteStorage } from '../../collector/src/store/sqlite';
 import { eventually } from '../agent/support/harness';
 import { deliveries, quietRule, sleep, startAlertCollector, tempDir, type TempDir } from './support/alerts-harness';
+import { sendMetrics, serviceResource } from './support/collector-harness';
 import { postJson, startWebhookReceiver, TEST_SECRET, type WebhookReceiver } from './support/webhook-receiver';
 
 interface Gated {
@@ -77,14 +78,17 @@ function statuses(r: WebhookReceiver): string[] {
   return r.requests.map((q) => (q.json as AlertmanagerPayload).status);
 }
 
-async function putQuiet(s: Setup, overrides: Record<string, unknown>): Promise<void> {
-  assert.equal((await postJson(`${s.collector.httpUrl}/api/alerts/rules/quiet`, quietRule(['hook'], overrides), 'PUT')).status, 200);
-}
+// A rule that fires without traffic (0 rpm < 1) and that traffic resolves, at the evaluation that
+// reads it: a resolve planned by an evaluation, not one a person caused by changing the rule
+// (that one is taken past the queue's capacity: alerts-rule-ended.test.ts).
+const FIRES_UNTIL_TRAFFIC = { threshold: 1 };
 
-// Throughput 0 is not above a million: the condition no longer holds. With another window, so
-// the next evaluation judges it and plans the resolve (the same window would be resolved at
-// once as "rule changed", past the queue's capacity: alerts-rule-ended.test.ts).
-const CLEAR = { comparison: '>', windowMs: '2m' };
+async function sendTraffic(s: Setup): Promise<void> {
+  await sendMetrics(s.collector.otlpUrl, serviceResource('quiet-service', 'quiet-1'), (m) =>
+    m.histogram('http.server.request.duration', 's', Array.from({ length: 20 }, () => 0.01), { 'http.request.method': 'GET', 'http.route': '/', 'http.response.status_code': 200 }),
+  );
+  await s.collector.storage.flush();
+}
 
 test('a firing dropped by a full queue is sent once there is room, and once only', async () => {
   const s = await setup(1, true);
@@ -151,10 +155,10 @@ test('a rule that fires while the queue is full and resolves once there is room 
 test('a resolve dropped by a full queue is sent once there is room, after the firing it resolves', async () => {
   const s = await setup(2, false);
   try {
-    assert.equal((await postJson(`${s.collector.httpUrl}/api/alerts/rules`, quietRule(['hook']))).status, 201);
+    assert.equal((await postJson(`${s.collector.httpUrl}/api/alerts/rules`, quietRule(['hook'], FIRES_UNTIL_TRAFFIC))).status, 201);
     await eventually(async () => (s.hook.receiver.requests.length === 1 ? true : undefined), 'the firing, held by the receiver');
     await fillQueue(s, 1); // the held firing and this: a queue of 2 is full
-    await putQuiet(s, CLEAR);
+    await sendTraffic(s);
     await eventually(async () => ((await deliveries(s.collector, '?ruleId=quiet')).some((d) => d.kind === 'resolved' && d.status === 'dropped') ? true : undefined), 'the dropped resolve');
 
     s.filler.open();
