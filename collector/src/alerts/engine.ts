@@ -106,15 +106,20 @@ export function createAlertEngine(options: {
     if (saved !== null) options.onTransition?.(saved);
   }
 
-  function evaluateRule(stored: StoredRule, t: number): void {
-    const rule = toRule(stored);
-    let reading: SeriesReading;
+  /** The rule's series now, or null when the read failed (said by report). */
+  function read(rule: AlertRule, t: number): SeriesReading | null {
     try {
-      reading = readSeriesWithCount(storage, findings, rule, t);
+      return readSeriesWithCount(storage, findings, rule, t);
     } catch (err) {
       report(rule.id, err);
-      return;
+      return null;
     }
+  }
+
+  function evaluateRule(stored: StoredRule, t: number): void {
+    const rule = toRule(stored);
+    const reading = read(rule, t);
+    if (reading === null) return;
     const reason = keptBecause(rule, reading, t);
     const evaluation =
       reason === null ? evaluate(stateOf(rule.id), rule, reading.value, t, reading.instance) : keep(stateOf(rule.id), reading.value, t, reason, reading.instance);
@@ -176,14 +181,8 @@ export function createAlertEngine(options: {
   function judgeChange(rule: AlertRule, t: number): void {
     const state = stateOf(rule.id);
     if (state.state !== 'firing' && state.state !== 'pending') return;
-    let reading: SeriesReading;
-    try {
-      reading = readSeriesWithCount(storage, findings, rule, t);
-    } catch (err) {
-      report(rule.id, err);
-      return;
-    }
-    if (keptBecause(rule, reading, t) !== null) return;
+    const reading = read(rule, t);
+    if (reading === null || keptBecause(rule, reading, t) !== null) return;
     const judged = evaluate(state, rule, reading.value, t, reading.instance);
     if (judged.next.state !== 'resolved' && judged.next.state !== 'ok') return;
     if (state.state === 'firing') endAlert(rule, () => true, t, 'rule changed');
