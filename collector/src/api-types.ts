@@ -545,10 +545,10 @@ export interface ErrorGroupsResponse extends TimeRange {
   /** Most traces first (at most 100; totalGroups says how many kinds there were). */
   groups: ErrorGroup[];
   totalGroups: number;
-  /** Failed traces read: the newest of the range, at most maxTraces. */
+  /** Failed traces read, each once: those of the newest failed roots the groups count (at most maxTraces roots). */
   tracesRead: number;
   maxTraces: number;
-  /** The range held more failed traces than maxTraces: the older ones are not in the groups. */
+  /** The range held more failed roots than maxTraces: the older ones are not in the groups. */
   truncated: boolean;
   /** Bucket starts of the groups' counts (epoch ms) and their size. */
   bucketMs: number;
