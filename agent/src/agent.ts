@@ -197,7 +197,8 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
   registerMemoryMetrics(meter);
   const loopDelay = new EventLoopDelay();
   loopDelay.register(meter);
-  stops.push(registerGcMetrics(meter));
+  const gc = registerGcMetrics(meter);
+  stops.push(gc.stop);
   stops.push(registerThreadPoolProbe(meter));
   registerAgentHealth(meter, pipeline.health);
   watchFrameworkRoutes();
@@ -209,7 +210,10 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
       attribution: settings.stallAttribution,
       tracer,
       logger,
-      onTick: (lateMs) => loopDelay.record(lateMs),
+      onTick: (lateMs) => {
+        loopDelay.record(lateMs);
+        gc.tick();
+      },
       lightParent: (ctx) => serverHook?.stallParent(ctx) ?? null,
       stallPending: (traceId) => tail.stallPending(traceId),
       stallResolved: (traceId, isStall) => tail.stallResolved(traceId, isStall),

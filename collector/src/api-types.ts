@@ -156,6 +156,11 @@ export interface InstanceSeries {
   inFlightMax: (number | null)[];
   /** GC pause time summed over the bucket, all kinds. */
   gcPauseMs: (number | null)[];
+  /**
+   * Of it, the time the process was on CPU (Headroom's agent, `headroom.gc.pause.on_cpu`): a
+   * machine short of CPU stretches pauses, not this. Null where nothing reported it.
+   */
+  gcPauseOnCpuMs: (number | null)[];
 }
 
 export interface InstanceSeriesResponse extends TimeRange {

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { openSqliteAlertStore } from '../../collector/src/alerts/sqlite-alert-store';
 import type { AlertStore } from '../../collector/src/alerts/alert-store';
-import { undoSchema15 } from './store-helpers';
+import { undoSchema15, undoSchema16 } from './store-helpers';
 
 const T0 = 1_700_000_000_000;
 
@@ -53,6 +53,7 @@ test("each destination's latest attempt and latest 2xx, whichever delivery they 
     // A file written before schema 15: attempts without their destination, no index.
     const db = new BetterSqlite3(path);
     undoSchema15(db);
+    undoSchema16(db);
     db.pragma('user_version = 14');
     db.close();
     store = openSqliteAlertStore(path);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import type { InstanceSeen } from '../../collector/src/model';
-import { batchWith, msToNs, openTestStore, requestPoint, sdkHistogram, undoSchema14, undoSchema15 } from './store-helpers';
+import { batchWith, msToNs, openTestStore, requestPoint, sdkHistogram, undoSchema14, undoSchema15, undoSchema16 } from './store-helpers';
 
 const MINUTE = 60_000;
 const SERVICE = 'shop';
@@ -106,6 +106,7 @@ test('a file from before versions were kept: its instances get theirs from their
   const db = new BetterSqlite3(first.path);
   undoSchema14(db);
   undoSchema15(db);
+  undoSchema16(db);
   db.pragma('user_version = 13');
   db.close();
 

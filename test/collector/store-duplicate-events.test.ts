@@ -10,7 +10,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { EventView } from '../../collector/src/api-types';
 import { createOtlpReceiver } from '../../collector/src/receiver';
 import type { Storage } from '../../collector/src/store/storage';
-import { openTestStore, undoSchema7, undoSchema9, undoSchema12, undoSchema13, undoSchema14, undoSchema15 } from './store-helpers';
+import { openTestStore, undoSchema7, undoSchema9, undoSchema12, undoSchema13, undoSchema14, undoSchema15, undoSchema16 } from './store-helpers';
 import { captureOtlpBody, postOtlpBody, sendLogs, serviceResource, startTestCollector } from './support/collector-harness';
 
 const MINUTE = 60_000;
@@ -147,6 +147,7 @@ test('opening a database that holds duplicate events keeps the first copy of eac
   undoSchema13(db);
   undoSchema14(db);
   undoSchema15(db);
+  undoSchema16(db);
   db.exec(`INSERT INTO events (${columns}) SELECT ${columns} FROM events ORDER BY id;
     INSERT INTO events (${columns}) SELECT ${columns} FROM events WHERE id <= 3 ORDER BY id;`);
   db.pragma('user_version = 6');

@@ -15,7 +15,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import type { TraceResponse, TracesResponse } from '../../collector/src/api-types';
 import type { EventRecord } from '../../collector/src/model';
 import { createOtlpReceiver } from '../../collector/src/receiver';
-import { batchWith, DAY_MS, makeTrace, msToNs, openTestStore, prng, undoSchema7, undoSchema9, undoSchema12, undoSchema13, undoSchema14, undoSchema15 } from './store-helpers';
+import { batchWith, DAY_MS, makeTrace, msToNs, openTestStore, prng, undoSchema7, undoSchema9, undoSchema12, undoSchema13, undoSchema14, undoSchema15, undoSchema16 } from './store-helpers';
 import { getJson, startTestCollector } from './support/collector-harness';
 
 const MINUTE = 60_000;
@@ -167,6 +167,7 @@ test('opening a database that holds duplicate spans keeps the first copy of each
   undoSchema13(db);
   undoSchema14(db);
   undoSchema15(db);
+  undoSchema16(db);
   const columns = 'trace_id, span_id, parent_span_id, service, instance_id, name, kind, start_ns, duration_ns, status_code, status_message, route, is_root, is_stall, attributes, events';
   db.exec(`DROP INDEX spans_trace_span; CREATE INDEX spans_trace ON spans (trace_id);
     INSERT INTO spans (${columns}) SELECT ${columns} FROM spans ORDER BY id;

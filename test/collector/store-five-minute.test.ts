@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import type { ServiceSeriesResponse } from '../../collector/src/api-types';
 import { LatencySketch } from '../../collector/src/store/latency-sketch';
-import { batchWith, DAY_MS, lognormal, openTestStore, prng, requestPoint, sdkHistogram, undoSchema7, undoSchema9, undoSchema12, undoSchema13, undoSchema14, undoSchema15 } from './store-helpers';
+import { batchWith, DAY_MS, lognormal, openTestStore, prng, requestPoint, sdkHistogram, undoSchema7, undoSchema9, undoSchema12, undoSchema13, undoSchema14, undoSchema15, undoSchema16 } from './store-helpers';
 
 const MINUTE = 60_000;
 const FIVE = 5 * MINUTE;
@@ -154,6 +154,7 @@ test('opening a database written before 5-minute rollups existed fills them from
   undoSchema13(stripped);
   undoSchema14(stripped);
   undoSchema15(stripped);
+  undoSchema16(stripped);
   stripped.pragma('user_version = 8');
   stripped.close();
   const middle = openTestStore(t, { dir, now });
@@ -169,6 +170,7 @@ test('opening a database written before 5-minute rollups existed fills them from
   undoSchema13(db);
   undoSchema14(db);
   undoSchema15(db);
+  undoSchema16(db);
   db.pragma('user_version = 4');
   db.close();
 

@@ -288,6 +288,11 @@ export function undoSchema15(db: Database): void {
   db.exec('DROP INDEX alert_attempts_destination; DROP INDEX alert_attempts_delivered; ALTER TABLE alert_delivery_attempts DROP COLUMN destination_id;');
 }
 
+/** Takes a database back below schema 16 (the GC chart's on-CPU columns), for migration tests. */
+export function undoSchema16(db: Database): void {
+  for (const table of ['inst_gauge_minute', 'inst_gauge_5m', 'inst_gauge_hour']) db.exec(`ALTER TABLE ${table} DROP COLUMN gc_cpu_n; ALTER TABLE ${table} DROP COLUMN gc_cpu_v;`);
+}
+
 /** Takes a database back below schema 7 (event identities, seen delta points), for migration tests. */
 export function undoSchema7(db: Database): void {
   db.exec('DROP INDEX events_ident; ALTER TABLE events DROP COLUMN ident; DROP TABLE seen_points;');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { EventView, InstanceSeries, InstanceSeriesResponse, ServiceSeriesResponse, ServiceSummary } from '@headroom/collector/api-types';
-import { eventLoopDelayChart, memoryChart, shortInstance } from '../../dashboard/src/charts/instance-charts';
+import { eventLoopDelayChart, gcChart, memoryChart, shortInstance } from '../../dashboard/src/charts/instance-charts';
 import { responseTimeChart } from '../../dashboard/src/charts/response-time-chart';
 import { apdexChart, errorRateChart, throughputChart } from '../../dashboard/src/charts/service-metric-charts';
 import { sparklineChart } from '../../dashboard/src/charts/sparkline';
@@ -26,7 +26,7 @@ function instance(id: string, t: number[], rss: number[]): InstanceSeries {
   return {
     instanceId: id, t, rssBytes: rss, heapUsedBytes: rss.map((r) => r / 2), heapTotalBytes: nulls, heapLimitBytes: t.map(() => 4e9),
     externalBytes: nulls, eventLoopDelayP99Ms: t.map(() => 12), eventLoopDelayMaxMs: t.map(() => 50), eventLoopUtilization: t.map(() => 0.3),
-    inFlightMean: nulls, inFlightMax: nulls, gcPauseMs: nulls,
+    inFlightMean: nulls, inFlightMax: nulls, gcPauseMs: nulls, gcPauseOnCpuMs: nulls,
   };
 }
 
@@ -94,6 +94,19 @@ test('memory per instance: RSS, heap used and heap limit per process, one colour
   const near = memoryChart({ ...r, instances: [instance('h', [0], [3e9])] });
   assert.equal(near.yRange, undefined, 'usage near the limit: the limit is drawn to scale');
   assert.deepEqual(eventLoopDelayChart(r).series.map((s) => s.label).slice(0, 2), ['host-a:101 p99', 'host-a:101 max']);
+});
+
+test('the GC chart draws, beside each process\'s pauses, the part on CPU where it was reported; else the pauses alone', () => {
+  // QA: 1.9 s of pauses for 0.6 s of collection on a core shared with three busy processes.
+  const on: InstanceSeries = { ...instance('web-1', [0, 60_000], [1, 1]), gcPauseMs: [1900, 40], gcPauseOnCpuMs: [600, 38] };
+  const both = gcChart({ from: 0, to: 120_000, service: 'api', bucketMs: 60_000, instances: [on] });
+  assert.deepEqual(both.series.map((s) => s.label), ['web-1 pauses', 'web-1 on CPU']);
+  assert.deepEqual(both.series[1]?.values, [600, 38]);
+  assert.ok(both.series[1]?.dash, 'the on-CPU line is dashed');
+  assert.match(both.title, /on CPU/);
+  const older = gcChart({ from: 0, to: 120_000, service: 'api', bucketMs: 60_000, instances: [{ ...on, gcPauseOnCpuMs: [null, null] }] });
+  assert.deepEqual(older.series.map((s) => s.label), ['web-1']);
+  assert.equal(older.title, 'GC pause time per bucket');
 });
 
 test('long instance ids are shortened for legends only', () => {

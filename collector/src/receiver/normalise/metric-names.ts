@@ -57,6 +57,16 @@ export const GAUGES: ReadonlyMap<string, GaugeRule> = new Map(Object.entries({
 export const GC_DURATION = 'v8js.gc.duration';
 
 /**
+ * GC pause histograms by `v8js.gc.type`, stored as gauges `<prefix><kind>` (seconds summed per
+ * interval): the pauses as measured, and Headroom's agent's part of each pause on CPU
+ * (agent/src/signals/gc-cpu.ts), which a machine short of CPU does not inflate.
+ */
+export const GC_PAUSES: ReadonlyMap<string, string> = new Map([
+  [GC_DURATION, 'gc.pause.'],
+  ['headroom.gc.pause.on_cpu', 'gc.cpu.'],
+]);
+
+/**
  * The agent's count of telemetry it dropped (agent/src/signals/agent-health.ts): a cumulative
  * Sum per instance, one stream per `headroom.signal`. Stored as a level, gauge
  * `agent.dropped.<signal>`: the store reads increases between an instance's reports from the

@@ -13,7 +13,7 @@ import {
   AGENT_DROPPED_SIGNAL_ATTR,
   AGENT_DROPPED_SIGNALS,
   GAUGES,
-  GC_DURATION,
+  GC_PAUSES,
   HEAP_SPACE_ATTR,
   REQUEST_DURATION,
   ROUTE_SUMS,
@@ -123,9 +123,10 @@ function handleMetric(m: Metric, res: ResourceInfo, ctx: StreamContext, batch: I
   }
   const request = REQUEST_DURATION.get(name);
   const routeSum = ROUTE_SUMS.get(name);
-  if (request || routeSum || name === GC_DURATION) {
+  const gcPrefix = GC_PAUSES.get(name);
+  if (request || routeSum || gcPrefix !== undefined) {
     const deltas = histogramDeltas(m, ctx);
-    const seconds = request ? toSecondsFactor(m.unit, request.defaultToSeconds) : routeSum?.seconds || name === GC_DURATION ? toSecondsFactor(m.unit, 1) : 1;
+    const seconds = request ? toSecondsFactor(m.unit, request.defaultToSeconds) : routeSum?.seconds || gcPrefix !== undefined ? toSecondsFactor(m.unit, 1) : 1;
     for (const d of deltas) {
       if (d.timeNs > latest) latest = d.timeNs;
       const min = d.min === null ? null : d.min * seconds;
@@ -164,7 +165,7 @@ function handleMetric(m: Metric, res: ResourceInfo, ctx: StreamContext, batch: I
         batch.gauges.push({
           service: res.service,
           instanceId: res.instanceId,
-          metric: `gc.pause.${gcKind(str(d.attrs, 'v8js.gc.type'))}`,
+          metric: `${gcPrefix ?? 'gc.pause.'}${gcKind(str(d.attrs, 'v8js.gc.type'))}`,
           timeNs: d.timeNs,
           count: d.count,
           sum: d.sum * seconds,

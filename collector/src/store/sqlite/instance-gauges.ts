@@ -34,6 +34,8 @@ export const CHART_GAUGES: readonly ChartGauge[] = [
   { key: 'inFlightMax', metric: 'http.in_flight.max', column: 'in_flight_max', fold: 'max', factor: 1 },
   // gc.pause.<kind>: seconds summed per interval, all kinds added up.
   { key: 'gcPauseMs', metric: 'gc.pause.', column: 'gc_pause', fold: 'sum', factor: 1000 },
+  // gc.cpu.<kind>: of those pauses, the seconds on CPU (migration 16).
+  { key: 'gcPauseOnCpuMs', metric: 'gc.cpu.', column: 'gc_cpu', fold: 'sum', factor: 1000 },
 ];
 
 export const CHART_GAUGE_TABLES = { minute: 'inst_gauge_minute', fiveMinutes: 'inst_gauge_5m', hour: 'inst_gauge_hour' } as const;

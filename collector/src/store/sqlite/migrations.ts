@@ -438,6 +438,17 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX alert_attempts_destination ON alert_delivery_attempts (destination_id, at_ms);
   CREATE INDEX alert_attempts_delivered ON alert_delivery_attempts (destination_id, at_ms) WHERE status_code BETWEEN 200 AND 299;
   `,
+  // 16: the GC chart's on-CPU part of the pauses (gc.cpu.<kind>, Headroom's agent's
+  // headroom.gc.pause.on_cpu) in the wide per-instance gauge rows. 0 points in the rows stored
+  // before: the chart shows none there (the per-metric rows had no such metric either).
+  `
+  ALTER TABLE inst_gauge_minute ADD COLUMN gc_cpu_n REAL NOT NULL DEFAULT 0;
+  ALTER TABLE inst_gauge_minute ADD COLUMN gc_cpu_v REAL NOT NULL DEFAULT 0;
+  ALTER TABLE inst_gauge_5m ADD COLUMN gc_cpu_n REAL NOT NULL DEFAULT 0;
+  ALTER TABLE inst_gauge_5m ADD COLUMN gc_cpu_v REAL NOT NULL DEFAULT 0;
+  ALTER TABLE inst_gauge_hour ADD COLUMN gc_cpu_n REAL NOT NULL DEFAULT 0;
+  ALTER TABLE inst_gauge_hour ADD COLUMN gc_cpu_v REAL NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
