@@ -196,7 +196,9 @@ test('traces: the list, and a waterfall in which the stall stands out', async ()
   assert.equal((await row.locator('[data-col="duration"]').textContent())?.trim(), formatMs(slow.durationMs));
   await row.locator('a').click();
   await page.locator('[data-testid="waterfall"]').waitFor();
-  assert.ok(page.url().endsWith(`/services/shop/traces/${slow.traceId}`));
+  assert.equal(new URL(page.url()).pathname, `/services/shop/traces/${slow.traceId}`);
+  // The list's filters go along, for the trace's way back to that list.
+  assert.equal(new URL(page.url()).searchParams.get('all'), '1');
   const stallRow = page.locator('.wf-stall');
   assert.equal(await stallRow.count(), 1);
   assert.match((await stallRow.textContent()) ?? '', /event loop blocked/);
