@@ -559,7 +559,7 @@ export interface ErrorGroupsResponse extends TimeRange {
   bucketMs: number;
   t: number[];
   /**
-   * Every failed request (5xx or not answered) from the request metrics, which count all of
+   * Every failed request (5xx, or not answered in full: error.type) from the request metrics, which count all of
    * them (traces are sampled): over the whole minutes the range touches (from, to), and by route.
    */
   failedRequests: { from: number; to: number; count: number; routes: { route: string; count: number }[] };

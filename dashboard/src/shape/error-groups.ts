@@ -29,7 +29,7 @@ const WIDER_SAID = 1.25;
 /** Why the two counts differ, and what the groups leave out. */
 export function failuresNotes(data: ErrorGroupsResponse, now = Date.now()): string[] {
   const notes = [
-    'Failed requests (5xx, or not answered) are counted from the request metrics, every request. Traces are sampled: the agent keeps failed traces within a per-second budget, so the groups count kept traces.',
+    'Failed requests (5xx, or not answered in full) are counted from the request metrics, every request. Traces are sampled: the agent keeps failed traces within a per-second budget, so the groups count kept traces.',
   ];
   // The rollups count whole minutes: over a range of seconds the count is of minutes around it.
   const counted = data.failedRequests;
