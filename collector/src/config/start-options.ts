@@ -95,6 +95,28 @@ function tokenFile(set: (config: CollectorConfig, value: string) => void) {
   };
 }
 
+/**
+ * A token's two settings: the token itself (a secret, warned about as a flag) and a file that
+ * holds it (a mounted secret); giving both is an error.
+ */
+function tokenSettings(name: 'ingest' | 'dashboard', key: 'ingestToken' | 'dashboardToken', help: string): StartSetting[] {
+  const flag = `${name}-token`;
+  const env = `HEADROOM_${name.toUpperCase()}_TOKEN`;
+  const set = (config: CollectorConfig, value: string): void => {
+    config[key] = value;
+  };
+  return [
+    { flag, env, value: 'TOKEN', help: `${help}; prefer the variable or a file: a flag shows in ps`, secret: true, excludes: `${flag}-file`, apply: token(set) },
+    {
+      flag: `${flag}-file`,
+      env: `${env}_FILE`,
+      value: 'FILE',
+      help: `the ${name} token from a file (a mounted secret), read at start, its trailing line break trimmed`,
+      apply: tokenFile(set),
+    },
+  ];
+}
+
 /** A comma-separated list of host names and *.domain patterns, or what is wrong with it. */
 function hostList(raw: string): string[] | string {
   const parts = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
@@ -310,46 +332,8 @@ export const START_SETTINGS: readonly StartSetting[] = [
       return null;
     },
   },
-  {
-    flag: 'ingest-token',
-    env: 'HEADROOM_INGEST_TOKEN',
-    value: 'TOKEN',
-    help: 'require "Authorization: Bearer TOKEN" on the OTLP port (prefer the variable or a file: a flag shows in ps)',
-    secret: true,
-    excludes: 'ingest-token-file',
-    apply: token((config, value) => {
-      config.ingestToken = value;
-    }),
-  },
-  {
-    flag: 'ingest-token-file',
-    env: 'HEADROOM_INGEST_TOKEN_FILE',
-    value: 'FILE',
-    help: 'the ingest token from a file (a mounted secret), read at start, its trailing line break trimmed',
-    apply: tokenFile((config, value) => {
-      config.ingestToken = value;
-    }),
-  },
-  {
-    flag: 'dashboard-token',
-    env: 'HEADROOM_DASHBOARD_TOKEN',
-    value: 'TOKEN',
-    help: 'require TOKEN for the API, /metrics and the live stream (the dashboard asks for it once; or open http://host:port/?token=TOKEN); prefer the variable or a file: a flag shows in ps',
-    secret: true,
-    excludes: 'dashboard-token-file',
-    apply: token((config, value) => {
-      config.dashboardToken = value;
-    }),
-  },
-  {
-    flag: 'dashboard-token-file',
-    env: 'HEADROOM_DASHBOARD_TOKEN_FILE',
-    value: 'FILE',
-    help: 'the dashboard token from a file (a mounted secret), read at start, its trailing line break trimmed',
-    apply: tokenFile((config, value) => {
-      config.dashboardToken = value;
-    }),
-  },
+  ...tokenSettings('ingest', 'ingestToken', 'require "Authorization: Bearer TOKEN" on the OTLP port'),
+  ...tokenSettings('dashboard', 'dashboardToken', 'require TOKEN for the API, /metrics and the live stream (the dashboard asks for it once; or open http://host:port/?token=TOKEN)'),
 ];
 
 export interface StartCommand {
