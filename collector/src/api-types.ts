@@ -417,7 +417,10 @@ export interface DeployWindow {
   apdex: number | null;
 }
 
-/** One version of a service: a deploy is the first time a process running it was seen. */
+/**
+ * One deploy of a service: a change of running version, a rollback too (store/deploy-runs.ts), so
+ * a version may be listed more than once.
+ */
 export interface Deployment {
   /** `service.version`; null when its processes sent only a revision. */
   version: string | null;
@@ -427,7 +430,7 @@ export interface Deployment {
   firstSeen: number;
   /** Epoch ms: its last process's latest data. */
   lastSeen: number;
-  /** Processes that ran it (every one the store still holds, not only those in the range). */
+  /** Processes this deploy started (every one the store still holds, not only those in the range). */
   instances: number;
   /**
    * The `windowMs` after the deploy (its first minute on; shorter while it is still running,
@@ -448,9 +451,9 @@ export interface DeploymentsResponse extends TimeRange {
   service: string;
   /** The length each side of a deploy is compared over (`?window=`, default 30 minutes). */
   windowMs: number;
-  /** The versions seen in the range, newest deploy first (at most MAX_DEPLOYMENTS). */
+  /** The deploys seen in the range, newest first (at most MAX_DEPLOYMENTS). */
   deployments: Deployment[];
-  /** Versions seen in the range beyond those listed (older deploys): 0 when all are listed. */
+  /** Deploys seen in the range beyond those listed (older ones): 0 when all are listed. */
   moreDeployments: number;
 }
 

@@ -20,10 +20,12 @@ interface Side {
   perMinute: number;
   medianS: number;
   errorsPerMinute?: number;
+  /** Its process (default: one per version). */
+  instance?: string;
 }
 
 async function sideData(service: string, s: Side, now: number, seed: number): Promise<{ instances: InstanceSeen[]; requests: RequestPoint[] }> {
-  const instanceId = `${service}-${s.version}`;
+  const instanceId = s.instance ?? `${service}-${s.version}`;
   const resource = { 'service.name': service, 'service.version': s.version };
   const rand = prng(seed);
   const requests: RequestPoint[] = [];
@@ -38,7 +40,7 @@ async function sideData(service: string, s: Side, now: number, seed: number): Pr
 
 const range = (m: number) => Array.from({ length: m }, (_, i) => i + 1);
 
-async function findingsFor(t: Parameters<typeof openTestStore>[0], sides: Record<string, [Side, Side]>, seed = 1, options: AdvisorOptions = {}): Promise<Map<string, Finding[]>> {
+async function findingsFor(t: Parameters<typeof openTestStore>[0], sides: Record<string, Side[]>, seed = 1, options: AdvisorOptions = {}): Promise<Map<string, Finding[]>> {
   const now = Date.UTC(2026, 10, 28, 12, 0, 30);
   const { storage } = openTestStore(t, { now });
   let n = seed;
@@ -102,6 +104,30 @@ test('the same latencies and error rate drawn again after a deploy are no findin
   });
   assert.deepEqual(found.get('few'), []);
   assert.deepEqual(found.get('early'), []);
+});
+
+test('a rollback is judged against the version rolled back from; a version deployed twice in the hour is two findings, told apart by the time', async (t) => {
+  const found = await findingsFor(t, {
+    // Slow 1.0.0 for two hours, fast 2.0.0 from 50 minutes ago, slow 1.0.0 again from 25.
+    rollback: [
+      { version: '1.0.0', firstAgo: 120, minutes: range(110).filter((m) => m > 50), perMinute: 20, medianS: 0.08, instance: 'one' },
+      { version: '2.0.0', firstAgo: 50, minutes: range(49).filter((m) => m > 25), perMinute: 20, medianS: 0.02 },
+      { version: '1.0.0', firstAgo: 25, minutes: range(24), perMinute: 20, medianS: 0.08, instance: 'one-again' },
+    ],
+    // 1.0.0 → slow 2.0.0 → 1.0.0 → slow 2.0.0 again.
+    flapping: [
+      { version: '1.0.0', firstAgo: 120, minutes: range(110).filter((m) => m > 50), perMinute: 20, medianS: 0.02, instance: 'one' },
+      { version: '2.0.0', firstAgo: 50, minutes: range(49).filter((m) => m > 35), perMinute: 20, medianS: 0.08, instance: 'two' },
+      { version: '1.0.0', firstAgo: 35, minutes: range(34).filter((m) => m > 20), perMinute: 20, medianS: 0.02, instance: 'one-again' },
+      { version: '2.0.0', firstAgo: 20, minutes: range(19), perMinute: 20, medianS: 0.08, instance: 'two-again' },
+    ],
+  });
+  const rollback = found.get('rollback')!;
+  assert.deepEqual(rollback.map((f) => [f.id, f.severity]), [['deploy.regression:rollback:1.0.0', 'critical']]);
+  assert.match(rollback[0]!.evidence.summary, /^1\.0\.0 was deployed at 11:35:30 UTC\. Its 1 process served 480 requests in the 26 minutes from then; the 1 process of the version it replaced served 480 in the 30 minutes before\./);
+  const flapping = found.get('flapping')!;
+  assert.deepEqual(flapping.map((f) => f.id).sort(), ['deploy.regression:flapping:2.0.0 at 11:10:30', 'deploy.regression:flapping:2.0.0 at 11:40:30']);
+  assert.deepEqual(flapping.map((f) => f.evidence.figures.requestsAfter).sort(), [280, 380]);
 });
 
 test('the noise guard: a two-proportion z of 3 or more', () => {

@@ -88,6 +88,56 @@ test('a rolling deploy: the new build after, the builds it replaced before, even
   assert.deepEqual(later.deployments.map((d) => d.version), ['1.1.0']);
 });
 
+test('a rollback is a deploy: 1.0.0 → 2.0.0 → 1.0.0, each compared with the build it replaced; an old worker re-forked beside its version is none', async (t) => {
+  const now = Date.UTC(2026, 10, 28, 12, 0, 0);
+  const { storage, clock } = openTestStore(t, { now });
+  const at = (minutesAgo: number, seconds = 0): number => now - minutesAgo * MINUTE + seconds * 1000;
+  const fast = await sdkHistogram(Array(10).fill(0.01));
+  const slow = await sdkHistogram(Array(10).fill(0.1));
+  const v1 = { 'service.version': '1.0.0' };
+  const v2 = { 'service.version': '2.0.0' };
+  const minutes = (from: number, to: number): number[] => Array.from({ length: from - to + 1 }, (_, i) => from - i);
+  const batch = batchWith({
+    instances: [
+      seen('one-a', at(90), v1),
+      seen('one-a', at(40), v1),
+      seen('two', at(41, 10), v2),
+      seen('two', at(20), v2),
+      // 1.0.0's worker re-forked 20 s into 2.0.0's rollout, while one-a still served: no deploy.
+      seen('one-b', at(41, 30), v1),
+      seen('one-b', at(38), v1),
+      seen('one-again', at(21, 10), v1),
+      seen('one-again', now, v1),
+    ],
+    requests: [
+      ...minutes(60, 42).map((m) => requestPoint(fast, { service: SERVICE, instanceId: 'one-a', route: 'GET /x', timeMs: at(m, 30) })),
+      ...minutes(41, 22).map((m) => requestPoint(slow, { service: SERVICE, instanceId: 'two', route: 'GET /x', timeMs: at(m, 40) })),
+      ...minutes(21, 1).map((m) => requestPoint(fast, { service: SERVICE, instanceId: 'one-again', route: 'GET /x', timeMs: at(m, 40) })),
+    ],
+  });
+  assert.ok(storage.enqueue(batch));
+  await storage.flush();
+
+  const res = storage.deployments({ service: SERVICE, from: now - 120 * MINUTE, to: now, windowMs: 30 * MINUTE, now: clock.now });
+  assert.deepEqual(res.deployments.map((d) => [d.version, d.firstSeen, d.lastSeen, d.instances]), [
+    ['1.0.0', at(21, 10), now, 1],
+    ['2.0.0', at(41, 10), at(20), 1],
+    ['1.0.0', at(90), at(38), 2],
+  ]);
+  const [rollback, upgrade] = res.deployments;
+  // The rollback: 2.0.0's slow requests before (not 1.0.0's own earlier ones), its own process's after.
+  assert.deepEqual([rollback!.before.instances, rollback!.before.requests, rollback!.after.instances, rollback!.after.requests], [1, 200, 1, 210]);
+  assert.ok(Math.abs(rollback!.before.p50Ms! - 100) < 2 && Math.abs(rollback!.after.p50Ms! - 10) < 0.2, `p50 ${rollback!.before.p50Ms} → ${rollback!.after.p50Ms}`);
+  assert.equal(rollback!.afterAboveBeforeP95, 0);
+  // The upgrade: 1.0.0's first process before; after, 2.0.0 alone (not the rollback's process).
+  assert.deepEqual([upgrade!.before.instances, upgrade!.before.requests, upgrade!.after.instances, upgrade!.after.requests], [1, 190, 1, 200]);
+  assert.equal(upgrade!.afterAboveBeforeP95, 1);
+
+  // A range after 2.0.0's last process lists the rollback alone.
+  const later = storage.deployments({ service: SERVICE, from: at(15), to: now, windowMs: 30 * MINUTE, now: clock.now });
+  assert.deepEqual(later.deployments.map((d) => [d.version, d.firstSeen]), [['1.0.0', at(21, 10)]]);
+});
+
 test('a file from before versions were kept: its instances get theirs from their stored resources, text only', async (t) => {
   const now = Date.now();
   const first = openTestStore(t, { now });

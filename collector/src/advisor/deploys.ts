@@ -1,4 +1,4 @@
-// A deploy that made things worse: a version first seen in the window whose processes are
+// A deploy that made things worse: a deploy in the window (a rollback too) whose processes are
 // slower, or fail more, than the processes it replaced (store/sqlite/queries/deployments.ts
 // compares the two sides by process). Noise is what makes such a finding wrong, so each change
 // must be large (deployP95Factor and deployP95MinMs; deployErrorRatePoints) and unlikely to be
@@ -21,13 +21,18 @@ export function proportionZ(k1: number, n1: number, k2: number, n2: number): num
   return se > 0 ? (k2 / n2 - k1 / n1) / se : 0;
 }
 
+const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
+
 export const deploysRule = (ctx: ServiceContext): Finding[] => {
   const t = ctx.thresholds;
   const { deployments } = ctx.storage.deployments({ service: ctx.service, ...ctx.window, windowMs: t.deployCompareMs, now: ctx.window.to });
   const out: Finding[] = [];
-  for (const d of deployments) {
-    // Deploys in the window only: an older one is judged in its own hour, and clears after it.
-    if (d.firstSeen < ctx.window.from || d.firstSeen >= ctx.window.to) continue;
+  // Deploys in the window only: an older one is judged in its own hour, and clears after it.
+  const judged = deployments.filter((d) => d.firstSeen >= ctx.window.from && d.firstSeen < ctx.window.to);
+  // A version deployed twice in the window (rolled back to, then again) is two findings, told apart by the time.
+  const deploysOf = new Map<string, number>();
+  for (const d of judged) deploysOf.set(name(d), (deploysOf.get(name(d)) ?? 0) + 1);
+  for (const d of judged) {
     const { before, after } = d;
     if (before.requests < t.minRequests || after.requests < t.minRequests) continue;
     const reasons: string[] = [];
@@ -57,11 +62,11 @@ export const deploysRule = (ctx: ServiceContext): Finding[] => {
     const minutes = (w: { from: number; to: number }): string => plural(Math.round((w.to - w.from) / 60_000), 'minute');
     out.push(finding(ctx, {
       kind: 'deploy.regression',
-      subject: name(d),
+      subject: (deploysOf.get(name(d)) ?? 0) > 1 ? `${name(d)} at ${clock(d.firstSeen)}` : name(d),
       severity: critical ? 'critical' : 'warning',
       title: `After the deploy of ${name(d)}: ${reasons.join('; ')}`,
       summary:
-        `${name(d)} was first seen at ${new Date(d.firstSeen).toISOString().slice(11, 19)} UTC. Its ${plural(after.instances, 'process', 'processes')} served ${count(after.requests)} requests in the ${minutes(after)} from then; ` +
+        `${name(d)} was deployed at ${clock(d.firstSeen)} UTC. Its ${plural(after.instances, 'process', 'processes')} served ${count(after.requests)} requests in the ${minutes(after)} from then; ` +
         `the ${plural(before.instances, 'process', 'processes')} of the version${before.instances === 1 ? '' : 's'} it replaced served ${count(before.requests)} in the ${minutes(before)} before. ` +
         `Compared process by process, not only by time: ${reasons.join('; ')}.`,
       figures,

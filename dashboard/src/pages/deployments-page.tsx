@@ -1,5 +1,5 @@
-// A service's deployments: each version seen in the range, newest first, with when it was first
-// seen (the deploy), how many processes ran it, and its traffic after the deploy against the
+// A service's deployments: each deploy seen in the range (a rollback too), newest first, with
+// when its first process started, how many processes ran it, and its traffic after the deploy against the
 // traffic of the processes it replaced before it, with links to the charts and processes around
 // it. Versions and revisions come from the app: shown as text only.
 
@@ -38,16 +38,16 @@ export function DeploymentsPage({ service }: { service: string }) {
           data.deployments.length === 0 ? (
             <EmptyNote>
               No versions seen in this range. A process's version is its service.version (the app's package.json version under Headroom's agent, or
-              service.version in OTEL_RESOURCE_ATTRIBUTES); a deploy is the first time one is seen.
+              service.version in OTEL_RESOURCE_ATTRIBUTES); a deploy is the first process of a version after processes of another ran, a rollback too.
             </EmptyNote>
           ) : (
             <>
               <p class="muted list-note" data-testid="deployments-note">
-                {`${data.deployments.length} ${data.deployments.length === 1 ? 'version' : 'versions'} seen in this range, newest deploy first. ` +
+                {`${data.deployments.length} ${data.deployments.length === 1 ? 'deploy' : 'deploys'} seen in this range (a rollback is one too), newest first. ` +
                   `Each deploy compares its own processes' requests in the ${formatMs(data.windowMs)} after it with those of the processes it replaced in the ${formatMs(data.windowMs)} before it.`}
               </p>
               {data.deployments.map((d) => (
-                <DeploymentCard key={`${d.version ?? ''}\u0000${d.revision ?? ''}`} deployment={d} windowMs={data.windowMs} />
+                <DeploymentCard key={`${d.version ?? ''}\u0000${d.revision ?? ''}\u0000${d.firstSeen}`} deployment={d} windowMs={data.windowMs} />
               ))}
               {data.moreDeployments > 0 && <p class="muted">{`and ${formatCount(data.moreDeployments)} earlier ${data.moreDeployments === 1 ? 'deploy' : 'deploys'} in this range (a narrower range lists them)`}</p>}
             </>

@@ -1,12 +1,14 @@
-// A service's deployments: its versions (service.version and VCS revision, migration 14), each
-// first seen when its first process was, with the traffic after the deploy against the traffic
-// before it. The two sides are told apart by process, not only by time: after, the requests of
-// the deployed version's processes from its first minute; before, those of the processes of other
-// versions started before it, up to the end of that minute. A rolling deploy's mixed minutes, and a deploy within
-// the minute after the last one, still compare old build with new.
+// A service's deployments: each change of running version (service.version and VCS revision,
+// migration 14; a rollback too: store/deploy-runs.ts), at the first data of its first process,
+// with the traffic after the deploy against the traffic before it. The two sides are told apart
+// by process, not only by time: after, the requests of the deploy's own processes from its first
+// minute; before, those of the processes of other versions started before it, up to the end of
+// that minute. A rolling deploy's mixed minutes, and a deploy within the minute after the last
+// one, still compare old build with new.
 import type { Database } from 'better-sqlite3';
 import type { Deployment, DeploymentsResponse, DeployWindow } from '../../../api-types';
 import { apdex, emptyRollup, percentile, type RequestRollup } from '../../request-rollup';
+import { deployRuns, type DeployProcess } from '../../deploy-runs';
 import type { DeploymentsQuery } from '../../storage';
 import { MINUTE_MS } from '../../time-buckets';
 import { addRow, forEachRollupRow } from './rollup-reader';
@@ -28,13 +30,6 @@ function shareAbove(agg: RequestRollup, ms: number): number {
   return Math.max(0, n - agg.sketch.countAtOrBelow(ms)) / n;
 }
 
-interface VersionRow {
-  version: string | null;
-  revision: string | null;
-  first_seen: number;
-  last_seen: number;
-  instances: number;
-}
 
 export class DeploymentQueries {
   private readonly stmts: StatementCache;
@@ -48,55 +43,46 @@ export class DeploymentQueries {
   }
 
   deployments(q: DeploymentsQuery): DeploymentsResponse {
-    // A version is seen in the range when one of its processes was: first seen before its end,
-    // last seen after its start. `IS` compares NULLs as equal (a version without a revision).
-    const rows = this.stmts
-      .get(`SELECT version, revision, min(first_seen_ms) AS first_seen, max(last_seen_ms) AS last_seen, count(*) AS instances
-            FROM instances WHERE service = ? AND (version IS NOT NULL OR revision IS NOT NULL)
-            GROUP BY version, revision
-            HAVING max(last_seen_ms) >= ? AND min(first_seen_ms) < ?
-            ORDER BY first_seen DESC, version, revision`)
-      .all(q.service, q.from, q.to) as VersionRow[];
-    const deployments: Deployment[] = rows.slice(0, MAX_DEPLOYMENTS).map((r) => {
-      const deployMinute = Math.floor(r.first_seen / MINUTE_MS) * MINUTE_MS;
+    // Every process of the service: the deploys are its changes of version, and a process that
+    // sent no version is still among the processes a deploy replaced.
+    const processes = this.stmts
+      .get(`SELECT instance_id AS instanceId, version, revision, first_seen_ms AS firstSeen, last_seen_ms AS lastSeen FROM instances WHERE service = ?`)
+      .all(q.service) as DeployProcess[];
+    // A deploy is seen in the range when one of its processes was: first seen before its end,
+    // last seen after its start.
+    const runs = deployRuns(processes)
+      .filter((r) => r.lastSeen >= q.from && r.firstSeen < q.to)
+      .reverse();
+    const deployments: Deployment[] = runs.slice(0, MAX_DEPLOYMENTS).map((r) => {
+      const deployMinute = Math.floor(r.firstSeen / MINUTE_MS) * MINUTE_MS;
       // The current minute is the last one the after side may reach: a deploy of ten minutes
       // ago is compared over ten minutes after it (and windowMs before), not thirty of which
       // twenty have not happened.
       const afterEnd = Math.max(deployMinute + MINUTE_MS, Math.min(deployMinute + q.windowMs, Math.ceil(q.now / MINUTE_MS) * MINUTE_MS));
       const beforeEnd = deployMinute + MINUTE_MS;
-      const before = this.side(q.service, r, 'others', beforeEnd - q.windowMs, beforeEnd);
-      const after = this.side(q.service, r, 'deployed', deployMinute, afterEnd);
+      // Before: the processes of other versions started before it (a later deploy's are not what
+      // it replaced; the same version's, before a rollback, are not either).
+      const replaced = processes.filter((p) => !(p.version === r.version && p.revision === r.revision) && p.firstSeen < r.firstSeen);
+      const before = this.side(q.service, replaced, 'others', beforeEnd - q.windowMs, beforeEnd);
+      const after = this.side(q.service, r.processes, 'deployed', deployMinute, afterEnd);
       const beforeP95 = percentile(before.agg, 0.95);
       return {
         version: r.version,
         revision: r.revision,
-        firstSeen: r.first_seen,
-        lastSeen: r.last_seen,
-        instances: r.instances,
+        firstSeen: r.firstSeen,
+        lastSeen: r.lastSeen,
+        instances: r.processes.length,
         before: before.window,
         after: after.window,
         afterAboveBeforeP95: beforeP95 !== null && after.agg.sketch.count > 0 ? shareAbove(after.agg, beforeP95 * (1 + P95_MARGIN)) : null,
       };
     });
-    return { from: q.from, to: q.to, service: q.service, windowMs: q.windowMs, deployments, moreDeployments: Math.max(0, rows.length - MAX_DEPLOYMENTS) };
+    return { from: q.from, to: q.to, service: q.service, windowMs: q.windowMs, deployments, moreDeployments: Math.max(0, runs.length - MAX_DEPLOYMENTS) };
   }
 
-  /**
-   * The requests in [from, to) of the version's processes ('deployed'), or of the processes of
-   * other versions started before it ('others': a later deploy's are not what it replaced).
-   */
-  private side(service: string, v: VersionRow, processes: DeployWindow['processes'], from: number, to: number): { window: DeployWindow; agg: RequestRollup } {
-    const ids = (
-      processes === 'deployed'
-        ? this.stmts
-          .get(`SELECT instance_id FROM instances WHERE service = ? AND version IS ? AND revision IS ? AND last_seen_ms >= ? AND first_seen_ms < ?`)
-          .pluck()
-          .all(service, v.version, v.revision, from, to)
-        : this.stmts
-          .get(`SELECT instance_id FROM instances WHERE service = ? AND NOT (version IS ? AND revision IS ?) AND last_seen_ms >= ? AND first_seen_ms < ?`)
-          .pluck()
-          .all(service, v.version, v.revision, from, Math.min(to, v.first_seen))
-    ) as string[];
+  /** The requests in [from, to) of those of `processes` that ran then. */
+  private side(service: string, processes: readonly DeployProcess[], kind: DeployWindow['processes'], from: number, to: number): { window: DeployWindow; agg: RequestRollup } {
+    const ids = processes.filter((p) => p.lastSeen >= from && p.firstSeen < to).map((p) => p.instanceId);
     const agg = emptyRollup();
     let instances = 0;
     const rolledUntil = this.rolledUntil();
@@ -108,7 +94,7 @@ export class DeploymentQueries {
     const window: DeployWindow = {
       from,
       to,
-      processes,
+      processes: kind,
       instances,
       requests: agg.count,
       throughputRpm: agg.count / ((to - from) / MINUTE_MS),
