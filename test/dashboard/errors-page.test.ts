@@ -73,7 +73,7 @@ test('failures grouped by kind, most first, under the exact failed-request count
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-errors-page.png'), fullPage: true });
 
     // A group's traces: the traces page narrowed to its kind.
-    await first.getByRole('link', { name: 'all 3 kept traces of NotFoundError: user <n> not found' }).click();
+    await first.getByRole('link', { name: 'all 3 traces: the kept traces of NotFoundError: user <n> not found' }).click();
     await page.waitForURL(/\/services\/err-svc\/traces\?/);
     assert.equal(new URL(page.url()).searchParams.get('errorKind'), 'NotFoundError: user <n> not found');
     assert.equal(new URL(page.url()).searchParams.get('range'), '1h', 'the range goes along');
@@ -180,6 +180,21 @@ test("a failure answered before any route matched (express.json()'s SyntaxError)
   }
 });
 
+test("each group's links are named starting with the words they show (WCAG 2.5.3: a voice user says what is written)", async () => {
+  await data();
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/${SERVICE}/errors?range=1h`);
+    const links = page.getByTestId('errors-table').locator('.error-links a');
+    await eventually('the groups\' links', () => links.count(), (n) => n === 6);
+    const named = await links.evaluateAll((as) => as.map((a) => ({ shown: (a.textContent ?? '').trim(), name: a.getAttribute('aria-label') ?? '' })));
+    assert.deepEqual(named.filter((l) => !l.name.toLowerCase().startsWith(l.shown.toLowerCase())), []);
+    assert.ok(named.some((l) => l.shown === 'all 3 traces') && named.some((l) => l.shown === 'in the trace list'), JSON.stringify(named));
+  } finally {
+    await page.close();
+  }
+});
+
 test('by keyboard: the Errors tab, then a group\'s link, opened with Enter', async () => {
   await data();
   const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -191,11 +206,11 @@ test('by keyboard: the Errors tab, then a group\'s link, opened with Enter', asy
     await page.getByTestId('errors-table').waitFor();
     // Tab on from the tab reaches the first group's links in order.
     let reached = '';
-    for (let i = 0; i < 40 && !reached.startsWith('all 3 kept traces'); i++) {
+    for (let i = 0; i < 40 && !reached.startsWith('all 3 traces'); i++) {
       await page.keyboard.press('Tab');
       reached = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
     }
-    assert.match(reached, /^all 3 kept traces of NotFoundError/);
+    assert.match(reached, /^all 3 traces: the kept traces of NotFoundError/);
     await page.keyboard.press('Enter');
     await page.waitForURL(/errorKind=/);
   } finally {
