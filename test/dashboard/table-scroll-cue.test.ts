@@ -72,6 +72,9 @@ for (const width of [800, 390]) {
         await page.getByTestId(testId).locator('tbody tr').first().waitFor();
         const first = await eventually('the cue measured', () => readCue(page, testId), (c) => c.right === '1');
         assert.deepEqual(first, { overflows: true, left: '0', right: '1', tabIndex: 0, label });
+        // What the scroller hides stays in it: a sparkline's summary for screen readers (absolutely
+        // placed, 1 px) in a column out of view made the whole page scroll sideways at 390 px (QA).
+        assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), width, 'the page itself does not scroll sideways');
         await page.screenshot({ path: path.join(ARTIFACTS, `dashboard-${testId}-scroll-${width}.png`) });
         await scrollTo(page, testId, 'end');
         const end = await eventually('the cue at the end', () => readCue(page, testId), (c) => c.right === '0');
