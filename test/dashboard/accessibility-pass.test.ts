@@ -1,16 +1,16 @@
 // Keyboard and screen-reader pass over every page at 1280 px (session 12): text meets WCAG AA
-// contrast on every page; a link in grey text is underlined; every table header has a name; the
+// contrast on every page (a faded element's text too: a stopped process's card); a link in grey text is underlined; every table header has a name; the
 // trace waterfall is a treegrid (rows that open say so, with their level); the offline banner's
 // live region says the state once, not a countdown every second; each chart has a summary in
 // words that the plot reads as its description. Data over OTLP to a real collector; Chromium.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { AdvisorResponse, EventsResponse, TraceResponse, TransactionsResponse } from '@headroom/collector/api-types';
+import type { AdvisorResponse, EventsResponse, InstancesResponse, TraceResponse, TransactionsResponse } from '@headroom/collector/api-types';
 import { chartSummary } from '../../dashboard/src/charts/chart-summary';
 import type { ChartSpec } from '../../dashboard/src/charts/chart-spec';
 import { toUplotOptions } from '../../dashboard/src/charts/uplot-options';
-import { sendMetrics, serviceResource } from '../collector/support/collector-harness';
+import { sendLogs, sendMetrics, serviceResource } from '../collector/support/collector-harness';
 import { postJson } from '../collector/support/webhook-receiver';
 import { api, eventually, useCollectorAndBrowser } from './support/browser-harness';
 import { attr, nanos, postOtlpJson, postStalls, resource } from './support/otlp-json';
@@ -43,10 +43,18 @@ async function sendData(): Promise<void> {
     m.histogram('http.server.request.duration', 's', Array.from({ length: 18 }, () => 0.05), { 'http.request.method': 'GET', 'http.route': '/items/:id', 'http.response.status_code': 200 });
     m.histogram('http.server.request.duration', 's', [0.08, 0.09], { 'http.request.method': 'GET', 'http.route': '/items/:id', 'http.response.status_code': 500 });
   });
+  // A process of the previous version that stopped: the Instances page lists it, marked as gone.
+  await sendMetrics(rig.collector.otlpUrl, serviceResource(SERVICE, 'a11y-old', { 'service.version': '1.4.1' }), (m) => {
+    m.histogram('http.server.request.duration', 's', [0.05], { 'http.request.method': 'GET', 'http.route': '/items/:id', 'http.response.status_code': 200 });
+  });
+  await sendLogs(rig.collector.otlpUrl, serviceResource(SERVICE, 'a11y-old'), [
+    { timeMs: Date.now() - 1000, body: 'process signal', attributes: { 'event.name': 'headroom.process.stop', 'headroom.stop.reason': 'signal', 'headroom.stop.signal': 'SIGTERM' } },
+  ]);
   await postJson(`${rig.collector.httpUrl}/api/alerts/rules`, { id: 'a11y-errors', name: 'A11y errors', series: 'error_rate', service: SERVICE, windowMs: '5m', comparison: '>', threshold: 0.5 });
   await eventually('the route listed', () => api<TransactionsResponse>(rig.collector.httpUrl, `/api/services/${SERVICE}/transactions?range=15m`), (r) => r.transactions.length === 1 && r.transactions[0]!.errors > 0);
   await eventually('the trace stored', () => api<TraceResponse>(rig.collector.httpUrl, `/api/traces/${TRACE}`), (t) => t.spans.length === 2);
   await eventually('the stall stored', () => api<EventsResponse>(rig.collector.httpUrl, `/api/events?service=${SERVICE}&type=stall&range=15m`), (r) => r.events.length === 1);
+  await eventually('the stopped process', () => api<InstancesResponse>(rig.collector.httpUrl, `/api/services/${SERVICE}/instances?range=15m`), (r) => r.instances.some((i) => i.stopped !== null));
   await eventually('a finding', () => api<AdvisorResponse>(rig.collector.httpUrl, `/api/advisor?service=${SERVICE}&range=15m`), (r) => r.findings.length > 0);
 }
 
@@ -91,6 +99,12 @@ const LOW_CONTRAST_SOURCE = String.raw`(() => {
       }
       return [255, 255, 255, 1];
     };
+    // A faded element (opacity) fades its text with it, over what is behind it.
+    const opacity = (el) => {
+      let o = 1;
+      for (let e = el; e !== null; e = e.parentElement) o *= Number(getComputedStyle(e).opacity);
+      return o;
+    };
     const low = [];
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n !== null; n = walker.nextNode()) {
@@ -104,7 +118,8 @@ const LOW_CONTRAST_SOURCE = String.raw`(() => {
       const fg = parse(cs.color);
       const bg = background(el);
       if (fg === null || bg === null) continue;
-      const blended = [0, 1, 2].map((i) => fg[i] * fg[3] + bg[i] * (1 - fg[3]));
+      const alpha = fg[3] * opacity(el);
+      const blended = [0, 1, 2].map((i) => fg[i] * alpha + bg[i] * (1 - alpha));
       const [a, b] = [lum(blended), lum(bg)];
       const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
       const size = parseFloat(cs.fontSize);
@@ -125,6 +140,7 @@ test('text meets WCAG AA contrast on every page', async () => {
     const page = await open(path);
     try {
       if (path === `/services/${SERVICE}`) await page.locator('.stat-bad').first().waitFor();
+      if (path === `/services/${SERVICE}/instances`) await page.locator('[data-gone="1"]').waitFor();
       for (const line of await lowContrastText(page)) found.push(`${path}: ${line}`);
     } finally {
       await page.close();
