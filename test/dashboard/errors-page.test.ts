@@ -81,6 +81,11 @@ test('failures grouped by kind, most first, under the exact failed-request count
     await eventually('three rows', () => rows.count(), (n) => n === 3);
     assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.traceId)), [ids.user3, ids.user2, ids.user1]);
     assert.equal(await page.getByTestId('traces-error-kind').textContent(), 'NotFoundError: user <n> not found');
+    // Its links sit in grey text: underlined, not told apart by colour alone (axe-core link-in-text-block, QA).
+    assert.deepEqual(await page.getByTestId('traces-note').locator('a').evaluateAll((as) => as.map((a) => [a.textContent, getComputedStyle(a).textDecorationLine])), [
+      ['Show every kind', 'underline'],
+      ['Errors page', 'underline'],
+    ]);
     await page.goBack();
     // And its newest trace.
     await page.getByTestId('errors-table').locator('tbody tr').first().getByRole('link', { name: /^newest trace of NotFoundError/ }).click();
