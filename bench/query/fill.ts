@@ -6,8 +6,10 @@
 // (8,000 requests/min, ~133 req/s) as delta exponential histograms plus the five per-route
 // sums, 15 gauges per instance per minute, sampled traces (4 spans each; by default 1 trace/s
 // per instance, 2 % errors, some slow), a stall every ~10 minutes per instance with its span,
-// start events with settings and one restart. Two small services beside it so the overview
-// lists more than one. Deterministic (seeded PRNG) apart from the anchor time.
+// start events with settings and one restart, all of one version. Two small services beside it so the overview
+// lists more than one, and "storefront", deployed every 30 minutes (spec.deploys; 4 processes
+// each, replaced one a minute: a rolling deploy), whose deployments the bench reads.
+// Deterministic (seeded PRNG) apart from the anchor time.
 import type { Attributes, Distribution, EventRecord, GaugePoint, IngestBatch, InstanceSeen, RequestPoint, RouteSumPoint, SpanRecord } from '../../collector/src/model';
 import { openSqliteStorage } from '../../collector/src/store/sqlite';
 
@@ -17,6 +19,8 @@ export interface FillSpec {
   instances: number;
   requestsPerMinute: number;
   tracesPerSecond: number;
+  /** Deploys of "storefront" over the day (its first version's included), 4 processes each; none without. */
+  deploys?: number;
 }
 
 export interface FillResult {
@@ -29,6 +33,8 @@ export interface FillResult {
 }
 
 export const SERVICE = 'checkout-api';
+export const DEPLOYED_SERVICE = 'storefront';
+const DEPLOYED_PROCESSES = 4;
 const ROUTES = [
   'GET /', 'GET /health', 'POST /login', 'POST /logout', 'GET /users', 'GET /users/:id', 'GET /users/:id/orders',
   'GET /orders', 'GET /orders/:id', 'POST /orders', 'GET /products', 'GET /products/:id', 'GET /search', 'GET /cart',
@@ -76,13 +82,13 @@ function distributionOf(samples: number[]): Distribution {
 
 const ns = (ms: number): bigint => BigInt(Math.round(ms)) * 1_000_000n;
 
-function instanceSeen(service: string, instanceId: string, host: string, pid: number, timeMs: number): InstanceSeen {
+function instanceSeen(service: string, instanceId: string, host: string, pid: number, timeMs: number, version = '3.4.0'): InstanceSeen {
   return {
     service, instanceId, host, pid, timeNs: ns(timeMs),
     resource: {
       'service.name': service, 'service.instance.id': instanceId, 'host.name': host, 'process.pid': pid,
       'process.runtime.name': 'nodejs', 'process.runtime.version': '20.20.2', 'telemetry.sdk.language': 'nodejs',
-      'headroom.apdex_t_ms': 500,
+      'headroom.apdex_t_ms': 500, 'service.version': version,
     },
   };
 }
@@ -239,6 +245,24 @@ export async function fillDatabase(path: string, spec: FillSpec, onProgress?: (m
           maxSeconds: Math.max(...samples), distribution: distributionOf(samples),
         });
       }
+    }
+    // storefront: deploy k starts at minute k × every, its process i a minute after process i − 1,
+    // each replacing the previous deploy's process i; 100 requests a process and minute.
+    const deploys = spec.deploys ?? 0;
+    const every = Math.floor(spec.minutes / Math.max(1, deploys));
+    for (let i = 0; i < (deploys > 0 ? DEPLOYED_PROCESSES : 0); i++) {
+      const k = Math.min(deploys - 1, Math.floor(Math.max(0, m - i) / every));
+      const instanceId = `${DEPLOYED_SERVICE}-${k}-${i}`;
+      const startMinute = k === 0 ? 0 : k * every + i;
+      if (m === startMinute || m % 5 === 0) {
+        batch.instances.push(instanceSeen(DEPLOYED_SERVICE, instanceId, `host-${3 + i}`, 3000 + k * 10 + i, m === startMinute ? minuteStart : minuteStart + 59_000, `1.${k}.0`));
+      }
+      const samples = Array.from({ length: 100 }, () => lognormalSeconds(random, k % 7 === 3 ? 60 : 30));
+      batch.requests.push({
+        service: DEPLOYED_SERVICE, instanceId, route: '/products/:id', method: 'GET', statusCode: 200, error: false,
+        timeNs: ns(minuteEnd), count: samples.length, sumSeconds: samples.reduce((a, b) => a + b, 0), minSeconds: Math.min(...samples),
+        maxSeconds: Math.max(...samples), distribution: distributionOf(samples),
+      });
     }
     counts.requestPoints += batch.requests.length;
     counts.routeSums += batch.routeSums.length;

@@ -19,7 +19,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { startCollector } from '../../collector/src/server';
 import { flagArg, fmt, machineLine, mb, numberArg, percentile, table } from '../common/report';
-import { fillDatabase, SERVICE, type FillResult, type FillSpec } from './fill';
+import { DEPLOYED_SERVICE, fillDatabase, SERVICE, type FillResult, type FillSpec } from './fill';
 
 const RESULTS = path.join(__dirname, '..', 'results');
 const DB = path.join(RESULTS, 'query.db');
@@ -33,6 +33,7 @@ const SPEC: FillSpec = {
   instances: 4,
   requestsPerMinute: 100,
   tracesPerSecond: numberArg('traces-per-second', 1),
+  deploys: 49,
 };
 
 function sameSpec(a: FillSpec, b: FillSpec): boolean {
@@ -119,6 +120,8 @@ async function main(): Promise<void> {
     { name: 'events (24h)', url: () => `/api/events?service=${svc}&${range(24 * H)}` },
     { name: 'stalls (24h)', url: () => `/api/services/${svc}/stalls?${range(24 * H)}` },
     { name: 'time breakdown (1h)', url: () => `/api/services/${svc}/time-breakdown?${range(H)}` },
+    // A service deployed every 30 minutes: each deploy's two sides read from its processes' rows.
+    { name: 'deployments, 49 deploys (24h)', url: () => `/api/services/${DEPLOYED_SERVICE}/deployments?${range(24 * H)}` },
     { name: 'time breakdown, one route (24h)', url: () => `/api/services/${svc}/time-breakdown?${range(24 * H)}&route=${encodeURIComponent('POST /checkout')}` },
     // Every rule of the advisor over its window (the range's last hour): the dashboard's advisor
     // page and the overview's findings ask this.

@@ -11,6 +11,7 @@ import { apdex, emptyRollup, percentile, type RequestRollup } from '../../reques
 import { deployRuns, type DeployProcess } from '../../deploy-runs';
 import type { DeploymentsQuery } from '../../storage';
 import { MINUTE_MS } from '../../time-buckets';
+import { ProcessSegments } from './process-segments';
 import { addRow, forEachRollupRow } from './rollup-reader';
 import { StatementCache } from './statement-cache';
 
@@ -30,6 +31,39 @@ function shareAbove(agg: RequestRollup, ms: number): number {
   return Math.max(0, n - agg.sketch.countAtOrBelow(ms)) / n;
 }
 
+
+interface Side {
+  processes: DeployWindow['processes'];
+  /** Those of the side's processes that ran in [from, to). */
+  ids: string[];
+  from: number;
+  to: number;
+}
+
+function sideOf(processes: readonly DeployProcess[], kind: DeployWindow['processes'], from: number, to: number): Side {
+  return { processes: kind, ids: processes.filter((p) => p.lastSeen >= from && p.firstSeen < to).map((p) => p.instanceId), from, to };
+}
+
+/** A side's requests, merged from its processes' pieces. */
+function sideWindow(segments: ProcessSegments, side: Side, apdexT: number): { window: DeployWindow; agg: RequestRollup } {
+  const { from, to } = side;
+  const agg = emptyRollup();
+  let instances = 0;
+  for (const id of side.ids) if (segments.add(agg, id, from, to) > 0) instances++;
+  const window: DeployWindow = {
+    from,
+    to,
+    processes: side.processes,
+    instances,
+    requests: agg.count,
+    throughputRpm: agg.count / ((to - from) / MINUTE_MS),
+    errorRate: agg.count > 0 ? agg.errors / agg.count : null,
+    p50Ms: percentile(agg, 0.5),
+    p95Ms: percentile(agg, 0.95),
+    apdex: agg.count > 0 ? apdex(agg, apdexT) : null,
+  };
+  return { window, agg };
+}
 
 export class DeploymentQueries {
   private readonly stmts: StatementCache;
@@ -53,7 +87,7 @@ export class DeploymentQueries {
     const runs = deployRuns(processes)
       .filter((r) => r.lastSeen >= q.from && r.firstSeen < q.to)
       .reverse();
-    const deployments: Deployment[] = runs.slice(0, MAX_DEPLOYMENTS).map((r) => {
+    const sides = runs.slice(0, MAX_DEPLOYMENTS).map((r) => {
       const deployMinute = Math.floor(r.firstSeen / MINUTE_MS) * MINUTE_MS;
       // The current minute is the last one the after side may reach: a deploy of ten minutes
       // ago is compared over ten minutes after it (and windowMs before), not thirty of which
@@ -63,8 +97,26 @@ export class DeploymentQueries {
       // Before: the processes of other versions started before it (a later deploy's are not what
       // it replaced; the same version's, before a rollback, are not either).
       const replaced = processes.filter((p) => !(p.version === r.version && p.revision === r.revision) && p.firstSeen < r.firstSeen);
-      const before = this.side(q.service, replaced, 'others', beforeEnd - q.windowMs, beforeEnd);
-      const after = this.side(q.service, r.processes, 'deployed', deployMinute, afterEnd);
+      return {
+        run: r,
+        before: sideOf(replaced, 'others', beforeEnd - q.windowMs, beforeEnd),
+        after: sideOf(r.processes, 'deployed', deployMinute, afterEnd),
+      };
+    });
+    // A process is on the after side of its deploy and the before side of the next ones, over
+    // overlapping minutes: its rows are read once, in pieces the sides share.
+    const segments = new ProcessSegments();
+    for (const s of sides) for (const side of [s.before, s.after]) for (const id of side.ids) segments.want(id, side.from, side.to);
+    const rolledUntil = this.rolledUntil();
+    segments.load((instanceId, from, to) => {
+      const agg = emptyRollup();
+      forEachRollupRow(this.stmts, { service: q.service, instanceId }, { from, to }, { useHours: true, rolledUntil }, (row) => addRow(agg, row));
+      return agg;
+    });
+    const apdexT = this.apdexT(q.service);
+    const deployments: Deployment[] = sides.map(({ run: r, before: b, after: a }) => {
+      const before = sideWindow(segments, b, apdexT);
+      const after = sideWindow(segments, a, apdexT);
       const beforeP95 = percentile(before.agg, 0.95);
       return {
         version: r.version,
@@ -78,31 +130,5 @@ export class DeploymentQueries {
       };
     });
     return { from: q.from, to: q.to, service: q.service, windowMs: q.windowMs, deployments, moreDeployments: Math.max(0, runs.length - MAX_DEPLOYMENTS) };
-  }
-
-  /** The requests in [from, to) of those of `processes` that ran then. */
-  private side(service: string, processes: readonly DeployProcess[], kind: DeployWindow['processes'], from: number, to: number): { window: DeployWindow; agg: RequestRollup } {
-    const ids = processes.filter((p) => p.lastSeen >= from && p.firstSeen < to).map((p) => p.instanceId);
-    const agg = emptyRollup();
-    let instances = 0;
-    const rolledUntil = this.rolledUntil();
-    for (const instanceId of ids) {
-      const before = agg.count;
-      forEachRollupRow(this.stmts, { service, instanceId }, { from, to }, { useHours: true, rolledUntil }, (row) => addRow(agg, row));
-      if (agg.count > before) instances++;
-    }
-    const window: DeployWindow = {
-      from,
-      to,
-      processes: kind,
-      instances,
-      requests: agg.count,
-      throughputRpm: agg.count / ((to - from) / MINUTE_MS),
-      errorRate: agg.count > 0 ? agg.errors / agg.count : null,
-      p50Ms: percentile(agg, 0.5),
-      p95Ms: percentile(agg, 0.95),
-      apdex: agg.count > 0 ? apdex(agg, this.apdexT(service)) : null,
-    };
-    return { window, agg };
   }
 }
