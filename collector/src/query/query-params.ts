@@ -163,12 +163,18 @@ export function traceSortParam(query: RawQuery): 'start' | 'duration' | undefine
   return raw;
 }
 
-export function eventTypeParam(query: RawQuery): EventType | undefined {
-  const raw = stringParam(query, 'type', 32);
+/**
+ * `type`: one event type, or several comma-separated (`start,restart`): the service page reads
+ * its few lifecycle events apart from the stalls, which can be hundreds a minute.
+ */
+export function eventTypeParam(query: RawQuery): EventType[] | undefined {
+  const raw = stringParam(query, 'type', 256);
   if (raw === undefined) return undefined;
-  const type = EVENT_TYPES.find((t) => t === raw);
-  if (type === undefined) throw badParam(`type must be one of ${EVENT_TYPES.join(', ')}`);
-  return type;
+  return [...new Set(raw.split(','))].map((name) => {
+    const type = EVENT_TYPES.find((t) => t === name);
+    if (type === undefined) throw badParam(`type must be one or more of ${EVENT_TYPES.join(', ')}, comma-separated`);
+    return type;
+  });
 }
 
 /** Trace ids are 32 lower- or upper-case hex digits (W3C Trace Context); stored lower-case. */

@@ -82,7 +82,8 @@ export interface EventQuery extends RangeQuery {
   service?: string;
   instanceId?: string;
   route?: string;
-  type?: EventType;
+  /** One type, or any of several. */
+  type?: EventType | readonly EventType[];
   limit: number;
 }
 

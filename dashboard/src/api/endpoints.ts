@@ -96,7 +96,7 @@ export const api = {
 
   events: (
     range: TimeRangeSpec,
-    filter: { service?: string | null; instance?: string | null; route?: string | null; type?: EventType | null; limit?: number },
+    filter: { service?: string | null; instance?: string | null; route?: string | null; type?: EventType | readonly EventType[] | null; limit?: number },
     signal?: AbortSignal,
   ) =>
     getJson<EventsResponse>(
@@ -105,7 +105,8 @@ export const api = {
         service: filter.service,
         instance: filter.instance,
         route: filter.route,
-        type: filter.type,
+        // Several types: one comma-separated parameter.
+        type: typeof filter.type === 'object' && filter.type !== null ? filter.type.join(',') : filter.type,
         limit: filter.limit,
       }),
       signal,

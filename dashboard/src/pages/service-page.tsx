@@ -1,7 +1,7 @@
 // One service: where response time goes, traffic, errors, Apdex, the event loop, memory,
 // GC and in-flight requests, with stalls, restarts and deploys marked on every chart.
 
-import type { EventView } from '@headroom/collector/api-types';
+import type { EventType, EventView } from '@headroom/collector/api-types';
 import { useEffect } from 'preact/hooks';
 import { ApiFailure } from '../api/client';
 import { api } from '../api/endpoints';
@@ -29,7 +29,8 @@ import { withPage } from '../state/view-state';
 import { useRangeWindow } from './use-range-window';
 
 
-const MARKER_TYPES = new Set(['stall', 'start', 'restart', 'uncaught_exception', 'unhandled_rejection', 'worker_exit']);
+/** The events marked besides stalls (a stop is its process's restart, marked by the restart or the exit). */
+const LIFECYCLE_TYPES: readonly EventType[] = ['start', 'restart', 'uncaught_exception', 'unhandled_rejection', 'worker_exit'];
 
 export function ServicePage({ service }: { service: string }) {
   const { view, navigate } = useNavigation();
@@ -46,7 +47,11 @@ export function ServicePage({ service }: { service: string }) {
   const instances = useApi(`inst:${service}:${rangeKey}`, (s) => api.instanceSeries(service, view.range, s), [resyncVersion, refresh]);
   // The processes themselves: names for the chart legends, and which are still reporting.
   const processes = useApi(`instances:${service}:${rangeKey}`, (s) => api.instances(service, view.range, s), [resyncVersion, refresh]);
-  const events = useApi(`events:${service}:${route}:${rangeKey}`, (s) => api.events(view.range, { service, route, limit: 200 }, s), [resyncVersion]);
+  // Stalls can be hundreds a minute: they are read apart from the few starts, restarts and crashes,
+  // so a busy loop's newest 200 stalls never push a restart off the charts (QA: a rolling deploy's
+  // starts vanished under 200 stalls of the last 2 minutes).
+  const events = useApi(`events:${service}:${route}:${rangeKey}`, (s) => api.events(view.range, { service, route, type: 'stall', limit: 200 }, s), [resyncVersion]);
+  const lifecycle = useApi(`lifecycle:${service}:${route}:${rangeKey}`, (s) => api.events(view.range, { service, route, type: LIFECYCLE_TYPES, limit: 200 }, s), [resyncVersion]);
   // How many findings the advisor has for this service: the badge next to the name.
   const advisorCount = useApi(`advisor:${service}:${rangeKey}`, (s) => api.advisor(service, view.range, s), [resyncVersion, refresh]);
   const alertHistory = useApi(`alerts:${service}:${rangeKey}`, (s) => alertsApi.history(view.range, { service }, s), [resyncVersion, refresh]);
@@ -66,12 +71,14 @@ export function ServicePage({ service }: { service: string }) {
       else triggerSeries();
       trigger();
     } else if (msg.type === 'event' && msg.event.service === service && (route === null || msg.event.route === route)) {
-      events.update((cur) => ({ ...cur, events: [msg.event, ...cur.events.filter((e) => e.id !== msg.event.id)] }));
+      const event = msg.event;
+      const into = event.type === 'stall' ? events : LIFECYCLE_TYPES.includes(event.type) ? lifecycle : null;
+      into?.update((cur) => ({ ...cur, events: [event, ...cur.events.filter((e) => e.id !== event.id)] }));
     }
   });
 
   const me = summary.data?.services.find((s) => s.service === service) ?? null;
-  const markerEvents: EventView[] = (events.data?.events ?? []).filter((e) => MARKER_TYPES.has(e.type));
+  const markerEvents: EventView[] = [...(events.data?.events ?? []), ...(lifecycle.data?.events ?? [])];
   const [from, to] = window ?? [0, Number.MAX_SAFE_INTEGER];
   const markers = [
     ...eventsToMarkers(markerEvents, from, to),
@@ -187,6 +194,7 @@ export function ServicePage({ service }: { service: string }) {
             )}
           </div>
           {events.error !== null && <ErrorState error={events.error} retry={events.reload} />}
+          {lifecycle.error !== null && <ErrorState error={lifecycle.error} retry={lifecycle.reload} />}
           <p class="more-links">
             <Link to={withPage(view, 'transactions')}>Transactions</Link> ·{' '}
             <Link to={withPage(view, 'traces', { route })}>Slow traces</Link> ·{' '}

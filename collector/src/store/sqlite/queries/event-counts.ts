@@ -10,6 +10,7 @@ import { RESTART_PREVIOUS_ATTRIBUTE, RESTART_ROLE_ATTRIBUTE } from '../../proces
 import type { EventQuery, RangeQuery, RestartRecords, StallTally } from '../../storage';
 import { msToNs, nsToMs } from '../../time-buckets';
 import { parseJsonObject } from '../json-rows';
+import { eventTypeFilter } from './event-type-filter';
 import { PRIMARY_SQL } from './gauge-queries';
 import { NAMED_WORKER_EXITS_SQL } from './instance-endings';
 import { AGENT_STALL_SQL, HARDLY_RAN_SQL } from './stall-sql';
@@ -68,11 +69,14 @@ export class EventCountQueries {
   count(q: Omit<EventQuery, 'limit'>): number {
     let sql = 'SELECT count(*) AS n FROM events WHERE time_ns >= ? AND time_ns < ?';
     const params: (string | bigint)[] = [msToNs(q.from), msToNs(q.to)];
-    for (const [column, value] of [['service', q.service], ['instance_id', q.instanceId], ['route', q.route], ['type', q.type]] as const) {
+    for (const [column, value] of [['service', q.service], ['instance_id', q.instanceId], ['route', q.route]] as const) {
       if (value === undefined) continue;
       sql += ` AND ${column} = ?`;
       params.push(value);
     }
+    const byType = eventTypeFilter(q.type);
+    sql += byType.sql;
+    params.push(...byType.params);
     return (this.stmts.get(sql).safeIntegers(false).get(...params) as { n: number }).n;
   }
 

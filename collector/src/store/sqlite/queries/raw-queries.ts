@@ -20,6 +20,7 @@ import { msToNs, nsToMs } from '../../time-buckets';
 import { STOP_LOOKBACK_MS } from '../../instance-stop';
 import { parseJsonObject, parseSpanEvents } from '../json-rows';
 import type { GaugeQueries } from './gauge-queries';
+import { eventTypeFilter } from './event-type-filter';
 import { COUNTED_ROOT_SQL, failedTraceErrors, MAX_ERROR_TRACES, type TraceError } from './failed-traces';
 import { readEndings } from './instance-endings';
 import { AGENT_STALL_SQL, HARDLY_RAN_SQL } from './stall-sql';
@@ -287,10 +288,9 @@ export class RawQueries {
       sql += ' AND route = ?';
       params.push(q.route);
     }
-    if (q.type !== undefined) {
-      sql += ' AND type = ?';
-      params.push(q.type);
-    }
+    const byType = eventTypeFilter(q.type);
+    sql += byType.sql;
+    params.push(...byType.params);
     sql += ' ORDER BY time_ns DESC, id DESC LIMIT ?';
     params.push(limitOf(q.limit));
     const rows = this.stmts.get(sql).safeIntegers(true).all(...params) as EventRow[];

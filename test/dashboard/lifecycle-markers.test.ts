@@ -1,0 +1,63 @@
+// A busy loop's stalls do not push a process's start, restart or crash off the service page's
+// charts: the page read the newest 200 events of every kind, so 250 stalls in the last minutes
+// left no start or restart marker for a rolling deploy (QA). It now reads stalls (newest 200) and
+// the lifecycle events apart, the API taking several types in one `type=`. OTLP to a real
+// collector; Chromium reads the page.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { EventsResponse, StallsResponse } from '@headroom/collector/api-types';
+import { sendLogs, sendMetrics, serviceResource } from '../collector/support/collector-harness';
+import { api, eventually, useCollectorAndBrowser } from './support/browser-harness';
+import { postStalls } from './support/otlp-json';
+
+const rig = useCollectorAndBrowser();
+const SERVICE = 'busy-deploy';
+const STALLS = 250;
+
+let sent: Promise<void> | undefined;
+const data = (): Promise<void> => (sent ??= sendData());
+
+async function sendData(): Promise<void> {
+  const now = Date.now();
+  await sendMetrics(rig.collector.otlpUrl, serviceResource(SERVICE, 'busy-2'), (m) => {
+    m.histogram('http.server.request.duration', 's', [0.05, 0.06], { 'http.request.method': 'GET', 'http.route': '/report', 'http.response.status_code': 200 });
+  });
+  // The new process starts, then an older one restarts; then the loop blocks, again and again.
+  await sendLogs(rig.collector.otlpUrl, serviceResource(SERVICE, 'busy-2'), [{ timeMs: now - 300_000, body: 'process listening', attributes: { 'event.name': 'headroom.process.start' } }]);
+  await sendLogs(rig.collector.otlpUrl, serviceResource(SERVICE, 'busy-1'), [{ timeMs: now - 290_000, body: 'process restarted', attributes: { 'event.name': 'headroom.process.restart' } }]);
+  const stalls = Array.from({ length: STALLS }, (_, i) => ({ service: SERVICE, instanceId: 'busy-2', startMs: now - 200_000 + i * 500, durationMs: 120, cpuMs: 110, route: '/report', method: 'GET' }));
+  await postStalls(rig.collector.otlpUrl, stalls);
+  await eventually('the stalls stored', () => api<StallsResponse>(rig.collector.httpUrl, `/api/services/${SERVICE}/stalls?range=15m`), (r) => r.groups[0]?.count === STALLS);
+}
+
+test('the events API takes several types in one type=, comma-separated, and refuses an unknown one', async () => {
+  await data();
+  const read = (type: string) => fetch(`${rig.collector.httpUrl}/api/events?service=${SERVICE}&range=15m&type=${type}`);
+  const lifecycle = (await (await read('start,restart')).json()) as EventsResponse;
+  assert.deepEqual(lifecycle.events.map((e) => e.type), ['restart', 'start']);
+  const one = (await (await read('start')).json()) as EventsResponse;
+  assert.deepEqual(one.events.map((e) => e.type), ['start']);
+  const bad = await read('start,nope');
+  assert.equal(bad.status, 400);
+  assert.match(((await bad.json()) as { error: { message: string } }).error.message, /type must be one or more of stall, start/);
+});
+
+test("250 stalls after a start and a restart: the service page marks both beside the newest 200 stalls", async () => {
+  await data();
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/${SERVICE}?range=15m`);
+    const list = page.locator('figure.chart').first().locator('.chart-markers');
+    await list.locator('li.marker-more').waitFor();
+    // Six listed, the newest stalls; the rest counted: 200 stalls + the start + the restart.
+    await eventually('every marker counted', () => list.locator('li.marker-more').textContent(), (t) => t === 'and 196 earlier');
+    // Zoomed to the minutes of the deploy, the start and the restart are listed.
+    const from = Date.now() - 330_000;
+    await page.goto(`${rig.collector.httpUrl}/services/${SERVICE}?from=${from}&to=${from + 60_000}`);
+    const items = page.locator('figure.chart').first().locator('.chart-markers li');
+    await eventually('the start and the restart', () => items.allTextContents(), (t) => t.length === 2);
+    assert.deepEqual(await items.evaluateAll((lis) => lis.map((li) => li.className)), ['marker marker-start', 'marker marker-restart']);
+  } finally {
+    await page.close();
+  }
+});
