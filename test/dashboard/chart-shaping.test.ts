@@ -8,7 +8,7 @@ import { sparklineChart } from '../../dashboard/src/charts/sparkline';
 import { stallsChart } from '../../dashboard/src/charts/stalls-chart';
 import { alignTables } from '../../dashboard/src/shape/align';
 import { isolatedPoints } from '../../dashboard/src/shape/isolated-points';
-import { clusterMarkers } from '../../dashboard/src/charts/marker-clusters';
+import { clusterMarkers, flagRows } from '../../dashboard/src/charts/marker-clusters';
 import { legendIndex } from '../../dashboard/src/charts/legend-index';
 import { eventsToMarkers } from '../../dashboard/src/shape/markers';
 import { stackParts } from '../../dashboard/src/shape/stack';
@@ -181,6 +181,15 @@ test('markers a few pixels apart share one line with a count; other kinds and fa
     { x: 101, kind: 'restart', count: 1 },
     { x: 300, kind: 'stall', count: 1 },
   ]);
+});
+
+test("a deploy, its processes' starts and the old ones' restarts in the same second each keep a flag: other kinds close by take the next row", () => {
+  // QA: a rolling deploy's teal deploy flag lay under its two starts' purple one, and their counts on each other.
+  const clusters = clusterMarkers([{ x: 500, kind: 'deploy' }, { x: 500, kind: 'start' }, { x: 501, kind: 'start' }, { x: 503, kind: 'restart' }, { x: 520, kind: 'stall' }, { x: 530, kind: 'stall' }, { x: 700, kind: 'deploy' }], 8);
+  assert.deepEqual(clusters.map((c) => [c.kind, c.count]), [['deploy', 1], ['start', 2], ['restart', 1], ['stall', 1], ['stall', 1], ['deploy', 1]]);
+  // The stalls 20 and 30 px on share a row (one kind) clear of the three above; a deploy far off is back on the first.
+  assert.deepEqual(flagRows(clusters, 36), [0, 1, 2, 3, 3, 0]);
+  assert.deepEqual(flagRows(clusterMarkers([{ x: 100, kind: 'stall' }, { x: 110, kind: 'stall' }, { x: 120, kind: 'stall' }], 8), 36), [0, 0, 0], 'one kind: one row, however close');
 });
 
 test("the throughput of a bucket still filling is its requests over the time gone by, not over the whole bucket", () => {
