@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { DeploymentsResponse } from '@headroom/collector/api-types';
 import { viewUrl, parseView } from '../../dashboard/src/state/view-state';
-import { sendMetrics, serviceResource } from '../collector/support/collector-harness';
+import { sendLogs, sendMetrics, serviceResource } from '../collector/support/collector-harness';
 import { api, eventually, useCollectorAndBrowser } from './support/browser-harness';
 
 const rig = useCollectorAndBrowser();
@@ -112,6 +112,45 @@ test('the Instances page says which version each process runs', async () => {
     assert.equal(await version('new-1').getAttribute('title'), REVISION);
     assert.equal(await version('old-1').textContent(), '1.0.0');
     assert.equal(await page.locator('img').count(), 0);
+  } finally {
+    await page.close();
+  }
+  assert.deepEqual(dialogs, []);
+});
+
+test("live, a new version's marker appears as its first process starts, not with the page's next 10 s refresh", async () => {
+  const service = 'live-deploy';
+  const traffic = () =>
+    sendMetrics(rig.collector.otlpUrl, serviceResource(service, 'live-old', { 'service.version': '1.0.0' }), (m) => {
+      m.histogram('http.server.request.duration', 's', Array(10).fill(0.005), ROUTE);
+    });
+  await traffic();
+  const dialogs: string[] = [];
+  const page = await open(`/services/${service}`, dialogs);
+  try {
+    const reads = { deployments: 0, advisor: 0 };
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname === `/api/services/${service}/deployments`) reads.deployments++;
+      if (url.pathname === '/api/advisor') reads.advisor++;
+    });
+    const markers = page.locator('.chart-markers li.marker-deploy');
+    await eventually('1.0.0 marked', () => markers.count(), (n) => n === 1);
+    await page.getByText('Live').first().waitFor();
+    // Traffic: the page's throttled refresh re-reads what the live frames cannot carry (the
+    // advisor's badge, the deploys), then waits 10 s before the next.
+    const before = { ...reads };
+    await traffic();
+    await eventually('the refresh after traffic', async () => reads.advisor, (n) => n > before.advisor);
+    await eventually('its deploys read', async () => reads.deployments, (n) => n > before.deployments);
+    const refreshed = { ...reads };
+    // The new process's start event, as the agent sends it on listen.
+    await sendLogs(rig.collector.otlpUrl, serviceResource(service, 'live-new', { 'service.version': '2.0.0' }), [
+      { timeMs: Date.now(), body: 'process started', attributes: { 'event.name': 'headroom.process.start', 'headroom.process.startup_ms': 120 } },
+    ]);
+    await eventually('2.0.0 marked', () => markers.count(), (n) => n === 2, 15_000);
+    assert.match((await markers.last().textContent()) ?? '', /deployed 2\.0\.0/);
+    assert.deepEqual([reads.deployments - refreshed.deployments, reads.advisor - refreshed.advisor], [1, 0], 'the deploys read once for the new process, without the 10 s refresh');
   } finally {
     await page.close();
   }

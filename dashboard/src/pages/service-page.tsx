@@ -41,12 +41,16 @@ export function ServicePage({ service }: { service: string }) {
   const rangeKey = JSON.stringify(view.range);
   const [refresh, trigger] = useThrottledRefresh(10_000);
   const [seriesRefresh, triggerSeries] = useThrottledRefresh(5_000);
+  // A process the page has not seen (its start event, or any event of an unknown instance) may
+  // run a new version: the processes and deploys are read again at once, not with the 10 s
+  // refresh that only traffic triggers — a deploy's marker appears as its first process starts.
+  const [processRefresh, triggerProcesses] = useThrottledRefresh(1_000);
 
   const summary = useApi(`summary:${rangeKey}`, (s) => api.services(view.range, s), [resyncVersion, refresh]);
   const series = useApi(`series:${service}:${route}:${matched}:${rangeKey}`, (s) => api.serviceSeries(service, view.range, { route, matchedRoutes: matched }, s), [resyncVersion, seriesRefresh]);
   const instances = useApi(`inst:${service}:${rangeKey}`, (s) => api.instanceSeries(service, view.range, s), [resyncVersion, refresh]);
   // The processes themselves: names for the chart legends, and which are still reporting.
-  const processes = useApi(`instances:${service}:${rangeKey}`, (s) => api.instances(service, view.range, s), [resyncVersion, refresh]);
+  const processes = useApi(`instances:${service}:${rangeKey}`, (s) => api.instances(service, view.range, s), [resyncVersion, refresh, processRefresh]);
   // Stalls can be hundreds a minute: they are read apart from the few starts, restarts and crashes,
   // so a busy loop's newest 200 stalls never push a restart off the charts (QA: a rolling deploy's
   // starts vanished under 200 stalls of the last 2 minutes).
@@ -57,11 +61,14 @@ export function ServicePage({ service }: { service: string }) {
   const alertHistory = useApi(`alerts:${service}:${rangeKey}`, (s) => alertsApi.history(view.range, { service }, s), [resyncVersion, refresh]);
   // Whose route each rule watches: a route's view marks only its own alerts and the service's.
   const alertRules = useApi('alert-rules', (s) => alertsApi.rules(s), [resyncVersion, refresh]);
-  // The versions first seen in the range: a deploy marker each (a new one appears with its first process's data).
-  const deployments = useApi(`deployments:${service}:${rangeKey}`, (s) => api.deployments(service, view.range, s), [resyncVersion, refresh]);
+  // The deploys in the range: a marker each (a new one appears as its first process starts).
+  const deployments = useApi(`deployments:${service}:${rangeKey}`, (s) => api.deployments(service, view.range, s), [resyncVersion, refresh, processRefresh]);
   const { live, window, onSelectRange } = useRangeWindow(series.data);
 
   useLiveMessages(live, (msg) => {
+    if (msg.type === 'event' && msg.event.service === service && (msg.event.type === 'start' || !(processes.data?.instances ?? []).some((i) => i.instanceId === msg.event.instanceId))) {
+      triggerProcesses();
+    }
     if (msg.type === 'aggregate' && msg.aggregate.service === service) {
       const [from, to] = window ?? [0, Date.now()];
       const agg = msg.aggregate;
