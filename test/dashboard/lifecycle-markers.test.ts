@@ -2,7 +2,8 @@
 // charts: the page read the newest 200 events of every kind, so 250 stalls in the last minutes
 // left no start or restart marker for a rolling deploy (QA). It now reads stalls (newest 200) and
 // the lifecycle events apart, the API taking several types in one `type=`. OTLP to a real
-// collector; Chromium reads the page.
+// collector; Chromium reads the page. With as many stalls as it reads, the page says its stall
+// markers start at the oldest of them (the chart looked as if the loop began blocking then).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { EventsResponse, StallsResponse } from '@headroom/collector/api-types';
@@ -57,6 +58,31 @@ test("250 stalls after a start and a restart: the service page marks both beside
     const items = page.locator('figure.chart').first().locator('.chart-markers li');
     await eventually('the start and the restart', () => items.allTextContents(), (t) => t.length === 2);
     assert.deepEqual(await items.evaluateAll((lis) => lis.map((li) => li.className)), ['marker marker-start', 'marker marker-restart']);
+  } finally {
+    await page.close();
+  }
+});
+
+test('with 200 stalls or more, the service page says its stall markers are the newest 200, from when, and where the rest are', async () => {
+  await data();
+  const { events } = await api<EventsResponse>(rig.collector.httpUrl, `/api/events?service=${SERVICE}&range=15m&type=stall&limit=200`);
+  const oldest = new Date(Math.min(...events.map((e) => e.timeMs)));
+  const hhmmss = [oldest.getHours(), oldest.getMinutes(), oldest.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+  await postStalls(rig.collector.otlpUrl, [{ service: 'few-stalls', instanceId: 'few-1', startMs: Date.now() - 60_000, durationMs: 120, cpuMs: 110, route: '/report', method: 'GET' }]);
+  await sendMetrics(rig.collector.otlpUrl, serviceResource('few-stalls', 'few-1'), (m) => {
+    m.histogram('http.server.request.duration', 's', [0.05], { 'http.request.method': 'GET', 'http.route': '/report', 'http.response.status_code': 200 });
+  });
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/${SERVICE}?range=15m`);
+    const note = page.getByTestId('stall-markers-limit');
+    await note.waitFor();
+    assert.equal(await note.textContent(), `Stall markers: the newest 200 stalls of this range, from ${hhmmss}; the earlier ones are on the Event loop page, or narrow the range.`);
+    assert.equal(new URL((await note.locator('a').getAttribute('href')) ?? '', rig.collector.httpUrl).pathname, `/services/${SERVICE}/event-loop`);
+
+    await page.goto(`${rig.collector.httpUrl}/services/few-stalls?range=15m`);
+    await page.locator('.chart-markers li.marker-stall').waitFor();
+    assert.equal(await note.count(), 0);
   } finally {
     await page.close();
   }

@@ -12,7 +12,7 @@ import { UplotChart } from '../charts/uplot-chart';
 import { Link } from '../components/link';
 import { Async, EmptyNote, ErrorState, NoDataInRange, StartAgentHelp } from '../components/states';
 import { Stat } from '../components/stat';
-import { formatApdex, formatBytes, formatPercent, formatPercentile, formatRpm } from '../format/units';
+import { formatApdex, formatBytes, formatPercent, formatPercentile, formatRpm, formatTime } from '../format/units';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
 import { canMerge, mergeAggregate } from '../shape/live-merge';
 import { throughputNote } from '../shape/throughput-span';
@@ -29,6 +29,8 @@ import { withPage } from '../state/view-state';
 import { useRangeWindow } from './use-range-window';
 
 
+/** Stall markers read: the newest of the range (the Event loop page has every one). */
+const STALL_MARKERS = 200;
 /** The events marked besides stalls (a stop is its process's restart, marked by the restart or the exit). */
 const LIFECYCLE_TYPES: readonly EventType[] = ['start', 'restart', 'uncaught_exception', 'unhandled_rejection', 'worker_exit'];
 
@@ -54,7 +56,7 @@ export function ServicePage({ service }: { service: string }) {
   // Stalls can be hundreds a minute: they are read apart from the few starts, restarts and crashes,
   // so a busy loop's newest 200 stalls never push a restart off the charts (QA: a rolling deploy's
   // starts vanished under 200 stalls of the last 2 minutes).
-  const events = useApi(`events:${service}:${route}:${rangeKey}`, (s) => api.events(view.range, { service, route, type: 'stall', limit: 200 }, s), [resyncVersion]);
+  const events = useApi(`events:${service}:${route}:${rangeKey}`, (s) => api.events(view.range, { service, route, type: 'stall', limit: STALL_MARKERS }, s), [resyncVersion]);
   const lifecycle = useApi(`lifecycle:${service}:${route}:${rangeKey}`, (s) => api.events(view.range, { service, route, type: LIFECYCLE_TYPES, limit: 200 }, s), [resyncVersion]);
   // How many findings the advisor has for this service: the badge next to the name.
   const advisorCount = useApi(`advisor:${service}:${rangeKey}`, (s) => api.advisor(service, view.range, s), [resyncVersion, refresh]);
@@ -86,6 +88,8 @@ export function ServicePage({ service }: { service: string }) {
 
   const me = summary.data?.services.find((s) => s.service === service) ?? null;
   const markerEvents: EventView[] = [...(events.data?.events ?? []), ...(lifecycle.data?.events ?? [])];
+  // With as many stalls as were read, the markers start at the oldest of them, not at the range's start.
+  const stallsFrom = events.data && events.data.events.length >= STALL_MARKERS ? Math.min(...events.data.events.map((e) => e.timeMs)) : null;
   const [from, to] = window ?? [0, Number.MAX_SAFE_INTEGER];
   const markers = [
     ...eventsToMarkers(markerEvents, from, to),
@@ -179,7 +183,16 @@ export function ServicePage({ service }: { service: string }) {
             <Async state={series} what="request charts">
               {(s) => (
                 <>
-                  <div class="chart-wide"><UplotChart spec={responseTimeChart(s, markers)} height={260} listMarkers {...chartProps} /></div>
+                  <div class="chart-wide">
+                    <UplotChart spec={responseTimeChart(s, markers)} height={260} listMarkers {...chartProps} />
+                    {stallsFrom !== null && (
+                      <p class="muted list-note" data-testid="stall-markers-limit">
+                        {`Stall markers: the newest ${STALL_MARKERS} stalls of this range, from ${formatTime(stallsFrom)}; the earlier ones are on the `}
+                        <Link to={withPage(view, 'event-loop', { route })}>Event loop page</Link>
+                        {', or narrow the range.'}
+                      </p>
+                    )}
+                  </div>
                   <UplotChart spec={throughputChart(s, markers)} {...chartProps} />
                   <UplotChart spec={errorRateChart(s, markers)} {...chartProps} />
                   <UplotChart spec={apdexChart(s, me?.apdexTMs ?? null, markers)} {...chartProps} />
