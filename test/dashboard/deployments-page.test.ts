@@ -76,6 +76,13 @@ test('the Deployments page compares each deploy before and after, names the vers
     assert.equal(viewUrl(view), href);
     // The tab is there, current on this page.
     assert.equal(await page.locator('nav.tabs a.active').textContent(), 'Deployments');
+    // 1.0.0, the first version seen, replaced nothing: its card says so, with its own figures only
+    // (it read 'Before (…, 0 processes, 0 requests)', dashes and a throughput '0 rpm → 40 rpm, new').
+    const first = cards.last();
+    assert.match((await first.getByTestId('deployment-alone').textContent()) ?? '', /^No other version's processes ran in the 30 min before it \(\d\d:\d\d:\d\d–\d\d:\d\d:\d\d\): nothing to compare it with\.$/);
+    assert.deepEqual((await first.locator('thead th').allTextContents()).map((t) => t.replace(/ \(.*/, '')), ['Figure', 'After']);
+    assert.deepEqual(await first.locator('tr[data-figure="Throughput"] td').allTextContents(), ['40 rpm']);
+    assert.equal(await cards.first().getByTestId('deployment-alone').count(), 0, 'a deploy that replaced processes compares');
   } finally {
     await page.close();
   }

@@ -70,6 +70,9 @@ function DeploymentCard({ deployment: d, windowMs }: { deployment: Deployment; w
   const name = deploymentName(d);
   const rows = comparisonRows(d.before, d.after);
   const around = rangeAround(d);
+  // No other version's process ran before it (the first version seen): nothing to compare, so no
+  // Before column of dashes beside 'new', nor a throughput '0 rpm' that never was.
+  const alone = d.before.instances === 0;
   return (
     <article class="deployment" data-testid="deployment" data-first-seen={d.firstSeen}>
       <header>
@@ -77,27 +80,34 @@ function DeploymentCard({ deployment: d, windowMs }: { deployment: Deployment; w
         <span class="muted">{`deployed ${formatTime(d.firstSeen)} · ${formatCount(d.instances)} ${d.instances === 1 ? 'process' : 'processes'} · last seen ${formatTime(d.lastSeen)}`}</span>
         {d.revision !== null && shortRevision(d.revision) !== d.revision && <code class="deployment-revision">{d.revision}</code>}
       </header>
-      <TableScroll label={`Before and after ${name}`}>
+      {alone && (
+        <p class="muted list-note" data-testid="deployment-alone">
+          {`No other version's processes ran in the ${formatMs(windowMs)} before it (${formatTime(d.before.from)}–${formatTime(d.before.to)}): nothing to compare it with.`}
+        </p>
+      )}
+      <TableScroll label={alone ? `After ${name}` : `Before and after ${name}`}>
         <table class="table deployment-table">
-          <caption class="sr-only">{`${name}: the requests before its deploy and after it`}</caption>
+          <caption class="sr-only">{alone ? `${name}: the requests after its deploy` : `${name}: the requests before its deploy and after it`}</caption>
           <thead>
             <tr>
               <th scope="col">Figure</th>
-              <th scope="col" class="num">{sideHeading('Before', d.before, windowMs)}</th>
+              {!alone && <th scope="col" class="num">{sideHeading('Before', d.before, windowMs)}</th>}
               <th scope="col" class="num">{sideHeading('After', d.after, windowMs)}</th>
-              <th scope="col" class="num">Change</th>
+              {!alone && <th scope="col" class="num">Change</th>}
             </tr>
           </thead>
           <tbody>
             {rows.map((r) => (
               <tr key={r.label} data-figure={r.label}>
                 <th scope="row">{r.label}</th>
-                <td class="num" data-col="before">{r.before}</td>
+                {!alone && <td class="num" data-col="before">{r.before}</td>}
                 <td class="num" data-col="after">{r.after}</td>
                 {/* Said in words as well as colour. */}
-                <td class={r.direction === 'worse' ? 'num error-text' : 'num'} data-col="change">
-                  {r.direction === 'worse' || r.direction === 'better' ? `${r.change} ${r.direction}` : r.change}
-                </td>
+                {!alone && (
+                  <td class={r.direction === 'worse' ? 'num error-text' : 'num'} data-col="change">
+                    {r.direction === 'worse' || r.direction === 'better' ? `${r.change} ${r.direction}` : r.change}
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
