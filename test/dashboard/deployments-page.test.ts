@@ -89,6 +89,22 @@ test('the Deployments page compares each deploy before and after, names the vers
   assert.deepEqual(dialogs, []);
 });
 
+test('at 390 px every tab of the service is on screen, the current one (Deployments) too', async () => {
+  await data();
+  const page = await rig.browser.newPage({ viewport: { width: 390, height: 800 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/${SERVICE}/deployments`);
+    await page.getByTestId('deployment').first().waitFor();
+    // The tabs scrolled sideways with no scrollbar: Deployments and Advisor lay past the edge.
+    const off = await page.locator('nav.tabs a').evaluateAll((as) => as.filter((a) => a.getBoundingClientRect().right > document.documentElement.clientWidth).map((a) => a.textContent));
+    assert.deepEqual(off, []);
+    assert.equal(await page.locator('nav.tabs a.active').textContent(), 'Deployments');
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390, 'the page does not scroll sideways');
+  } finally {
+    await page.close();
+  }
+});
+
 test("the service's charts mark each deploy, apart from restarts, and the list under them names the version as text", async () => {
   await data();
   const dialogs: string[] = [];
