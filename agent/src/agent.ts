@@ -21,6 +21,7 @@ import { NestExceptionsInstrumentation } from './http-server/nest-exceptions';
 import { RestifyErrorsInstrumentation } from './http-server/restify-errors';
 import { LightRequestPropagator } from './http-server/light-propagation';
 import { installServerHook } from './http-server/server-hook';
+import { PreciseStartProcessor } from './precise-span-start';
 import { PresetIdGenerator } from './sampling/id-generator';
 import { HeadroomSampler } from './sampling/sampler';
 import { TailSamplingProcessor } from './sampling/tail-processor';
@@ -165,7 +166,8 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
     instrumentations,
     sampler: new HeadroomSampler(budget),
     idGenerator: ids,
-    spanProcessors: [tail],
+    // First: the others see each span's start on the precise clock.
+    spanProcessors: [new PreciseStartProcessor(), tail],
     metricReaders: [pipeline.metricReader],
     views: pipeline.views,
     logRecordProcessors: [pipeline.logProcessor],

@@ -100,10 +100,10 @@ function dispatchInSpan(tracer: Tracer, state: RequestState, layer: Layer, dispa
     type = route ? 'request_handler' : layer.name === 'router' ? 'router' : 'middleware';
     const name = route ? (state.expressRoute ?? '/') : type === 'router' ? (prefixOf(state.expressMounts, baseUrlOf(req)) || '/') : (layer.name ?? '<anonymous>');
     const attributes = { 'express.name': name, 'express.type': type, ...(route ? { [ATTR.route]: name } : {}) };
-    // On the server span's clock: the SDK's default start is Date.now(), whole milliseconds,
-    // which puts a layer up to 1 ms before the request that contains it.
-    const startTime = performance.timeOrigin + performance.now();
-    span = tracer.startSpan(type === 'request_handler' ? `request handler - ${name}` : `${type} - ${name}`, { attributes, startTime }, parent);
+    // No start time given: the SDK's start is moved to the server span's clock
+    // (precise-span-start.ts), and a layer ended by next() is then timed by the SDK's precise
+    // elapsed time. Given one, the SDK ended it at Date.now(), whole milliseconds.
+    span = tracer.startSpan(type === 'request_handler' ? `request handler - ${name}` : `${type} - ${name}`, { attributes }, parent);
   } catch (err) {
     report('internal', `express layer span: ${describe(err)}`);
     return dispatch.call(layer, req, res, next);
