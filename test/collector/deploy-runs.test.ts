@@ -1,0 +1,33 @@
+// Which processes start a deploy (store/deploy-runs.ts), on processes alone: the cases the store's
+// test does not draw — a version stopped and started again with no other in between, processes
+// that sent no version, and the order processes are given in.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { deployRuns, RUNNING_GRACE_MS, type DeployProcess } from '../../collector/src/store/deploy-runs';
+
+const MINUTE = 60_000;
+const p = (instanceId: string, version: string | null, firstMin: number, lastMin: number, revision: string | null = null): DeployProcess => ({
+  instanceId, version, revision, firstSeen: firstMin * MINUTE, lastSeen: lastMin * MINUTE,
+});
+const runs = (processes: DeployProcess[]) => deployRuns(processes).map((r) => [r.version, r.revision, r.firstSeen / MINUTE, r.processes.map((x) => x.instanceId)]);
+
+test('a version stopped overnight and started again, with no other version in between, is one deploy; unversioned processes are in none and part no run', () => {
+  assert.deepEqual(runs([p('night-2', '1.0.0', 600, 700), p('day-1', '1.0.0', 0, 300), p('legacy', null, 350, 800), p('day-2', '1.0.0', 10, 300)]), [
+    ['1.0.0', null, 0, ['day-1', 'day-2', 'night-2']],
+  ]);
+});
+
+test('a new commit of the same version is a deploy, and going back to the old commit once it stopped is another', () => {
+  assert.deepEqual(runs([p('a', '1.0.0', 0, 50, 'aaa'), p('b', '1.0.0', 50, 80, 'bbb'), p('c', '1.0.0', 80, 120, 'aaa')]), [
+    ['1.0.0', 'aaa', 0, ['a']],
+    ['1.0.0', 'bbb', 50, ['b']],
+    ['1.0.0', 'aaa', 80, ['c']],
+  ]);
+});
+
+test('a process of the old version started within the grace of its last data joins its deploy; one started after is a rollback', () => {
+  const lastOld = 50;
+  const withinGrace = lastOld + RUNNING_GRACE_MS / MINUTE;
+  assert.deepEqual(runs([p('old', '1.0.0', 0, lastOld), p('new', '2.0.0', 45, 100), p('old-again', '1.0.0', withinGrace, 100)]).map((r) => r[3]), [['old', 'old-again'], ['new']]);
+  assert.deepEqual(runs([p('old', '1.0.0', 0, lastOld), p('new', '2.0.0', 45, 100), p('old-again', '1.0.0', withinGrace + 1, 100)]).map((r) => r[3]), [['old'], ['new'], ['old-again']]);
+});
