@@ -119,8 +119,10 @@ describe('other parameters', () => {
     assert.equal(nonNegativeNumberParam({ minDurationMs: '250.5' }, 'minDurationMs'), 250.5);
     rejects(() => nonNegativeNumberParam({ minDurationMs: '-1' }, 'minDurationMs'), 'HR_API_BAD_PARAM', /minDurationMs must be a number/);
     rejects(() => nonNegativeNumberParam({ minDurationMs: '' }, 'minDurationMs'), 'HR_API_BAD_PARAM', /minDurationMs/);
-    assert.equal(eventTypeParam({ type: 'stall' }), 'stall');
-    rejects(() => eventTypeParam({ type: 'boom' }), 'HR_API_BAD_PARAM', /type must be one of stall, start/);
+    assert.deepEqual(eventTypeParam({ type: 'stall' }), ['stall']);
+    assert.deepEqual(eventTypeParam({ type: 'start,restart,start' }), ['start', 'restart'], 'several, comma-separated, each once');
+    rejects(() => eventTypeParam({ type: 'boom' }), 'HR_API_BAD_PARAM', /type must be one or more of stall, start/);
+    rejects(() => eventTypeParam({ type: 'start,' }), 'HR_API_BAD_PARAM', /type must be one or more of stall, start/);
     assert.equal(traceIdParam('0AF7651916CD43DD8448EB211C80319C'), '0af7651916cd43dd8448eb211c80319c');
     rejects(() => traceIdParam('xyz'), 'HR_API_BAD_PARAM', /32 hexadecimal digits/);
     rejects(() => stringParam({ route: 'x'.repeat(600) }, 'route'), 'HR_API_BAD_PARAM', /route is longer than 512/);

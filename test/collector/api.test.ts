@@ -243,7 +243,7 @@ describe('query API with real exporters', () => {
       [`/traces?service=${SERVICE}&offset=-5`, 'HR_API_BAD_PARAM', /offset must be a whole number/],
       ['/traces?service=a&service=b', 'HR_API_BAD_PARAM', /service must be given once/],
       ['/traces/not-a-trace-id', 'HR_API_BAD_PARAM', /32 hexadecimal digits/],
-      ['/events?type=explosion', 'HR_API_BAD_PARAM', /type must be one of/],
+      ['/events?type=explosion', 'HR_API_BAD_PARAM', /type must be one or more of stall, start, .*, comma-separated/],
       // Routes are stored as transactions, "GET /orders/:id": a path alone matched nothing and read as no traffic.
       [`/services/${SERVICE}/series?route=${encodeURIComponent('/orders/:id')}`, 'HR_API_BAD_PARAM', /route "\/orders\/:id" names no method: transactions are "METHOD \/path", e\.g\. "GET \/orders\/:id"/],
       [`/services/${SERVICE}/series?route=${encodeURIComponent('get /orders/:id')}`, 'HR_API_BAD_PARAM', /is not a transaction name/],
