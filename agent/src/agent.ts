@@ -217,6 +217,7 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
         gc.tick();
       },
       lightParent: (ctx) => serverHook?.stallParent(ctx) ?? null,
+      gcPausedMs: (fromMs, toMs) => gc.pausedMs(fromMs, toMs),
       stallPending: (traceId) => tail.stallPending(traceId),
       stallResolved: (traceId, isStall) => tail.stallResolved(traceId, isStall),
     }),

@@ -516,6 +516,12 @@ export interface StallGroup {
    * export, collecting metrics), not the app's code.
    */
   agent: number;
+  /**
+   * Of `count`, stalls filled by garbage-collection pauses (`headroom.stall.gc`: at least half
+   * of the stall, `headroom.stall.gc_ms`), not by the code that ran: such a group has no route
+   * nor location and `gc` equals `count`, other groups 0.
+   */
+  gc: number;
 }
 
 export interface StallsResponse extends TimeRange {

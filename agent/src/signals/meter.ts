@@ -15,6 +15,10 @@ export const ATTR = {
   stallCpuScope: 'headroom.stall.cpu_scope',
   /** On a stall whose blocking code was the agent's own work (its export, metric collection, span creation). */
   stallAgent: 'headroom.stall.agent',
+  /** On a stall: the GC pause time inside it, ms. */
+  stallGcMs: 'headroom.stall.gc_ms',
+  /** On a stall that GC pauses filled for at least half (stalls.ts, GC_STALL_SHARE): the collector's, not the code's. */
+  stallGc: 'headroom.stall.gc',
   queueWaitMs: 'headroom.queue_wait.duration_ms',
   bodyReadMs: 'headroom.request_body.duration_ms',
   responseWriteMs: 'headroom.response_write.duration_ms',

@@ -38,6 +38,21 @@ export interface StallOptions {
   onTick: (lateMs: number) => void;
   /** A light request's future server span (http-server/server-hook.ts), when no span is active. */
   lightParent: (ctx: Context) => StallParent | null;
+  /** The GC pause time between two performance.now() times, ms (signals/gc.ts). */
+  gcPausedMs: (fromMs: number, toMs: number) => number;
+}
+
+/**
+ * A stall is the garbage collector's when its pauses fill at least this share of it: the loop
+ * was blocked by V8, not by the code that happened to run (QA s13: a 105 ms major GC inside a
+ * router's param() was that route's stall). Below it, the code ran longer than the collector.
+ */
+export const GC_STALL_SHARE = 0.5;
+
+/** Whose a stall was: the collector's (most of it GC pauses), the agent's own work, or the code's that ran. */
+export function stallKind(durationMs: number, gcMs: number, code: Pick<StallCode, 'agent'> | null): 'gc' | 'agent' | 'code' {
+  if (durationMs > 0 && gcMs >= durationMs * GC_STALL_SHARE) return 'gc';
+  return code?.agent === true ? 'agent' : 'code';
 }
 
 /** The request span the blocking code ran in, with its times (epoch ms). */
@@ -243,7 +258,8 @@ export function startStallDetector(options: StallOptions): () => void {
   };
   Object.defineProperty(globalThis, Symbol.for(PROBE_KEY), { value: probe, configurable: true, enumerable: false, writable: true });
 
-  const emit = guard('stall', (estimate: { startEpochMs: number; endEpochMs: number }, snap: Snapshot | null, code: StallCode | null, cpuUsedMs: number) => {
+  // `gcMs`: the GC pauses in it (already at most its duration); `kind` from stallKind.
+  const emit = guard('stall', (estimate: { startEpochMs: number; endEpochMs: number }, snap: Snapshot | null, code: StallCode | null, cpuUsedMs: number, gcMs: number, kind: 'gc' | 'agent' | 'code') => {
     const estimatedMs = estimate.endEpochMs - estimate.startEpochMs;
     // The event states the whole stall: every other request waited that long, whatever span
     // the blocking code ran in. Only the span is clipped, to lie inside its parent.
@@ -259,15 +275,19 @@ export function startStallDetector(options: StallOptions): () => void {
       attributes[ATTR.stallCpuMs] = Math.round(stallCpuMs(cpuUsedMs, durationMs) * 10) / 10;
       attributes[ATTR.stallCpuScope] = cpuClock.scope;
     }
+    if (gcMs > 0) attributes[ATTR.stallGcMs] = Math.round(Math.min(gcMs, durationMs) * 10) / 10;
     // The agent's own work (an export, a metric collection, creating a span) that happened to
     // run in a request's context is not that request's doing: no route, no span in its trace.
-    const agentWork = code?.agent === true;
+    // Nor is the garbage collector's pause, whatever code it interrupted: no code location either.
+    const agentWork = kind === 'agent';
+    const gcWork = kind === 'gc';
     if (agentWork) attributes[ATTR.stallAgent] = true;
-    const route = agentWork ? undefined : snap?.route ?? routeFromMetadata(snap?.rpc);
+    if (gcWork) attributes[ATTR.stallGc] = true;
+    const route = agentWork || gcWork ? undefined : snap?.route ?? routeFromMetadata(snap?.rpc);
     if (route !== undefined) attributes[ATTR.route] = route;
-    const method = agentWork ? undefined : snap?.method;
+    const method = agentWork || gcWork ? undefined : snap?.method;
     if (method !== undefined) attributes[ATTR.method] = method;
-    const frames = code?.frames.slice(0, STACK_FRAMES) ?? [];
+    const frames = gcWork ? [] : (code?.frames.slice(0, STACK_FRAMES) ?? []);
     const top = frames[0];
     if (top) {
       if (top.function) attributes[ATTR.codeFunction] = top.function;
@@ -275,9 +295,15 @@ export function startStallDetector(options: StallOptions): () => void {
       attributes[ATTR.codeLineno] = top.line;
       attributes[ATTR.codeStacktrace] = formatFrames(frames);
     }
-    const where = agentWork ? ` in Headroom's agent${top?.function ? ` (${top.function})` : ''}` : route !== undefined ? ` in ${method !== undefined ? `${method} ` : ''}${route}` : '';
+    const where = gcWork
+      ? ` by garbage collection (${Math.round(gcMs)} ms of GC pauses)`
+      : agentWork
+        ? ` in Headroom's agent${top?.function ? ` (${top.function})` : ''}`
+        : route !== undefined
+          ? ` in ${method !== undefined ? `${method} ` : ''}${route}`
+          : '';
     let logContext = ROOT_CONTEXT;
-    if (snap?.spanContext && !agentWork) {
+    if (snap?.spanContext && kind === 'code') {
       // Recorded even under a light request's parent, which has no span yet.
       const parent = withForcedRecording(trace.setSpanContext(ROOT_CONTEXT, snap.spanContext));
       const span = options.tracer.startSpan('event loop blocked', { kind: SpanKind.INTERNAL, startTime: spanStart, attributes }, parent);
@@ -297,6 +323,7 @@ export function startStallDetector(options: StallOptions): () => void {
   const stretchEnded = (blocked: boolean, gap: number, now: number, cpuMs: number): void => {
     const snaps = snapshots;
     const codes = snaps.map((snap) => stallCode(snap.stack, agentDir));
+    // The requests whose code a stall is charged to: their traces are kept for it.
     const stalled = new Set<Snapshot>();
     // The main module's top-level code (an ES module's, run after the loop turned) is start-up.
     const isStall = blocked && !(snaps[0] !== undefined && isMainModuleRun(snaps[0].stack));
@@ -304,6 +331,16 @@ export function startStallDetector(options: StallOptions): () => void {
       const endEpochMs = performance.timeOrigin + now;
       const estimate = { startEpochMs: endEpochMs - blockedMs(gap), endEpochMs };
       const windows = splitStall(estimate, snaps);
+      // The GC pauses in a window, at most its length: the first is read from the tick before
+      // the gap (the blocked time lies somewhere in it, the estimate is its midpoint).
+      const gcIn = (w: { startEpochMs: number; endEpochMs: number }, first: boolean): number =>
+        Math.min(w.endEpochMs - w.startEpochMs, options.gcPausedMs(first ? now - gap : w.startEpochMs - performance.timeOrigin, w.endEpochMs - performance.timeOrigin));
+      const charge = (w: { startEpochMs: number; endEpochMs: number }, snap: Snapshot | null, code: StallCode | null, cpu: number, first: boolean): void => {
+        const gcMs = gcIn(w, first);
+        const kind = stallKind(w.endEpochMs - w.startEpochMs, gcMs, code);
+        emit(w, snap, code, cpu, gcMs, kind);
+        if (snap && kind === 'code') stalled.add(snap);
+      };
       // A callback caught in the stretch that ran under the threshold is no stall of its own;
       // if none reached it (short callbacks adding up), the stretch is one, the first's.
       const long: number[] = [];
@@ -311,24 +348,22 @@ export function startStallDetector(options: StallOptions): () => void {
         if (w.endEpochMs - w.startEpochMs >= options.thresholdMs) long.push(i);
       });
       if (snaps.length < 2 || long.length === 0) {
-        emit(estimate, snaps[0] ?? null, codes[0] ?? null, cpuMs);
-        if (snaps[0]) stalled.add(snaps[0]);
+        charge(estimate, snaps[0] ?? null, codes[0] ?? null, cpuMs, true);
       } else {
         // The CPU read at the two ticks is shared out in proportion to each one's time.
         const total = estimate.endEpochMs - estimate.startEpochMs;
         for (const i of long) {
           const w = windows[i]!;
-          emit(w, snaps[i]!, codes[i]!, total > 0 ? (cpuMs * (w.endEpochMs - w.startEpochMs)) / total : cpuMs);
-          stalled.add(snaps[i]!);
+          charge(w, snaps[i]!, codes[i]!, total > 0 ? (cpuMs * (w.endEpochMs - w.startEpochMs)) / total : cpuMs, i === 0);
         }
       }
     }
     // Once per trace (a trace caught, left and caught again has two snapshots).
     const resolved = new Map<string, boolean>();
-    snaps.forEach((snap, i) => {
+    for (const snap of snaps) {
       const traceId = snap.spanContext?.traceId;
-      if (traceId !== undefined) resolved.set(traceId, resolved.get(traceId) === true || (stalled.has(snap) && codes[i]?.agent !== true));
-    });
+      if (traceId !== undefined) resolved.set(traceId, resolved.get(traceId) === true || stalled.has(snap));
+    }
     for (const [traceId, stall] of resolved) options.stallResolved(traceId, stall);
   };
 

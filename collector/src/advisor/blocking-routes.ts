@@ -25,14 +25,16 @@ interface RouteStalls {
 export const blockingRoutesRule = (ctx: ServiceContext): Finding[] => {
   const t = ctx.thresholds;
   // Every stall of the window, counted in SQL by route, location and kind (store/stall-cpu.ts:
-  // whether the process hardly ran; stall-agent.ts: the agent's own work).
+  // whether the process hardly ran; stall-agent.ts: the agent's own work; stall-gc.ts: the
+  // garbage collector's).
   const groups = ctx.stalls();
   if (groups.length === 0) return [];
   const byRoute = new Map<string, RouteStalls>();
   for (const g of groups) {
     // The agent's own work (an export's serialisation, agent/src/signals/stack-frames.ts) is no
-    // code of the app's to move to a worker; the event-loop page lists it as the agent's.
-    if (g.agent) continue;
+    // code of the app's to move to a worker; the event-loop page lists it as the agent's. Nor is
+    // a GC pause, whatever code it interrupted: the page lists it as garbage collection.
+    if (g.agent || g.gc) continue;
     const key = g.route ?? '\u0000';
     let r = byRoute.get(key);
     if (!r) byRoute.set(key, (r = { route: g.route, count: 0, totalMs: 0, maxMs: 0, offCpu: 0, locations: new Map(), longestTraceId: null, instances: new Set() }));

@@ -253,6 +253,8 @@ export interface StallTally {
   location: string | null;
   /** Headroom's agent's own work (stall-agent.ts), not the app's. */
   agent: boolean;
+  /** Filled by garbage-collection pauses (stall-gc.ts), not by the code that ran. */
+  gc: boolean;
   /** The process hardly ran through them (stall-cpu.ts). */
   hardlyRan: boolean;
   count: number;

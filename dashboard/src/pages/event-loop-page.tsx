@@ -3,6 +3,7 @@
 // stall the process spent mostly off the CPU is said to be that (machine busy or a blocking
 // system call), not code blocking the loop (rule: collector/src/store/stall-cpu.ts). `?route=`
 // (a route-scoped stall alert's link, a route's stall marker) shows that route's stalls only.
+// A stall GC pauses filled, or the agent's own work, is named as such, not as a route's.
 
 import type { EventView } from '@headroom/collector/api-types';
 import { api } from '../api/endpoints';
@@ -13,6 +14,7 @@ import { Link } from '../components/link';
 import { RouteText } from '../components/route-text';
 import { Async, EmptyNote } from '../components/states';
 import { agentStall } from '../../../collector/src/store/stall-agent';
+import { gcStall, stallGcMs } from '../../../collector/src/store/stall-gc';
 import { hardlyRan, stallCpuMs } from '../../../collector/src/store/stall-cpu';
 import { formatMs, formatTime } from '../format/units';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
@@ -26,6 +28,8 @@ import { TableScroll } from '../components/table-scroll';
 const HARDLY_RAN_TEXT = 'process hardly ran: machine busy or a blocking system call';
 // Not the app's code: nothing in it to move off the loop (docs/event-loop-stalls.md says what to tune).
 const AGENT_TEXT = "Headroom's agent (its own export or metric collection)";
+// Not the code that ran either: V8's pauses filled it (the heap and its allocation rate are the lever).
+const GC_TEXT = 'garbage collection (GC pauses, not the code that ran)';
 
 /** A group's stalls spent mostly off the CPU, in words (nothing when none were). */
 function groupCpuText(count: number, offCpu: number): string {
@@ -41,7 +45,9 @@ function StallItem({ stall: e, processName }: { stall: EventView; processName: s
   const { view } = useNavigation();
   const cpuMs = stallCpuMs(e.attributes);
   const offCpu = hardlyRan(e.durationMs, cpuMs);
-  const where = agentStall(e.attributes) ? AGENT_TEXT : (e.route ?? 'outside a request');
+  const gc = gcStall(e.attributes);
+  const gcMs = stallGcMs(e.attributes);
+  const where = gc ? GC_TEXT : agentStall(e.attributes) ? AGENT_TEXT : (e.route ?? 'outside a request');
   return (
     <li data-off-cpu={offCpu ? 'true' : 'false'}>
       <time>{formatTime(e.timeMs)}</time> <strong class={offCpu ? 'muted' : 'stall-text'}>{formatMs(e.durationMs)}</strong>
@@ -51,7 +57,17 @@ function StallItem({ stall: e, processName }: { stall: EventView; processName: s
           <span class="wf-tag" data-testid="hardly-ran">{HARDLY_RAN_TEXT}</span>{' '}
         </>
       )}
-      {agentStall(e.attributes) ? <span data-testid="agent-stall">{AGENT_TEXT}</span> : where} <span class="muted" title={e.instanceId}>{processName}</span>
+      {gc ? (
+        <span data-testid="gc-stall">
+          {GC_TEXT}
+          {gcMs !== null && <span class="muted">{` (GC ${formatMs(gcMs)})`}</span>}
+        </span>
+      ) : agentStall(e.attributes) ? (
+        <span data-testid="agent-stall">{AGENT_TEXT}</span>
+      ) : (
+        where
+      )}{' '}
+      <span class="muted" title={e.instanceId}>{processName}</span>
       {e.traceId !== null && (
         <>
           {' '}
@@ -148,17 +164,19 @@ export function EventLoopPage({ service }: { service: string }) {
                 </thead>
                 <tbody>
                   {[...groups].sort((a, b) => b.totalMs - a.totalMs || b.maxMs - a.maxMs).map((g) => (
-                    <tr key={`${g.route}|${g.location}`} data-route={g.route ?? ''}>
+                    <tr key={`${g.route}|${g.location}|${g.gc > 0}`} data-route={g.route ?? ''}>
                       <td class="route-cell">
                         {g.route !== null ? (
                           <Link to={withPage(view, 'transactions', { route: g.route })}><RouteText route={g.route} /></Link>
+                        ) : g.gc > 0 && g.gc === g.count ? (
+                          <span data-testid="gc-stall">{GC_TEXT}</span>
                         ) : g.agent > 0 && g.agent === g.count ? (
                           <span data-testid="agent-stall">{AGENT_TEXT}</span>
                         ) : (
                           <span class="muted">outside a request</span>
                         )}
                       </td>
-                      <td><code class="location">{g.location ?? 'unknown'}</code></td>
+                      <td>{g.location === null && g.gc > 0 ? <span class="muted">none: V8's collector</span> : <code class="location">{g.location ?? 'unknown'}</code>}</td>
                       <td class="num" data-col="count">{g.count}</td>
                       <td data-col="cpu">{groupCpuText(g.count, g.hardlyRan)}</td>
                       <td class={g.hardlyRan < g.count ? 'num stall-text' : 'num muted'} data-col="total">{formatMs(g.totalMs)}</td>

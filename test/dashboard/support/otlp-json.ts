@@ -38,6 +38,9 @@ export interface StallSpec {
   spanId?: string;
   /** The agent's own work (`headroom.stall.agent`), with the code location it names. */
   agent?: { function: string; filepath: string };
+  /** The GC pause time inside it (`headroom.stall.gc_ms`); `gc`: the agent marked it the collector's (`headroom.stall.gc`). */
+  gcMs?: number;
+  gc?: boolean;
 }
 
 /** Stall events as the agent sends them (a `headroom.eventloop.stall` log record stamped at the stall's start). */
@@ -58,6 +61,8 @@ export async function postStalls(otlpUrl: string, stalls: StallSpec[]): Promise<
           ...(s.route ? [attr('http.route', s.route)] : []),
           ...(s.method ? [attr('http.request.method', s.method)] : []),
           ...(s.agent ? [attr('headroom.stall.agent', true), attr('code.function', s.agent.function), attr('code.filepath', s.agent.filepath), attr('code.lineno', 1)] : []),
+          ...(s.gcMs !== undefined ? [attr('headroom.stall.gc_ms', s.gcMs)] : []),
+          ...(s.gc ? [attr('headroom.stall.gc', true)] : []),
         ],
       }],
     }],

@@ -13,7 +13,7 @@ import { parseJsonObject } from '../json-rows';
 import { eventTypeFilter } from './event-type-filter';
 import { PRIMARY_SQL } from './gauge-queries';
 import { NAMED_WORKER_EXITS_SQL } from './instance-endings';
-import { AGENT_STALL_SQL, HARDLY_RAN_SQL } from './stall-sql';
+import { AGENT_STALL_SQL, GC_STALL_SQL, HARDLY_RAN_SQL } from './stall-sql';
 import { StatementCache } from './statement-cache';
 
 const attribute = (table: string, name: string): string => `${table}.attributes, '$."${name}"'`;
@@ -35,6 +35,7 @@ interface TallyRow {
   route: string | null;
   location: string | null;
   agent: bigint;
+  gc: bigint;
   hardly_ran: bigint;
   count: bigint;
   total: number | bigint;
@@ -55,12 +56,12 @@ export class EventCountQueries {
     // One max() aggregate: SQLite takes the bare columns (instance_id, trace_id, time_ns) from the
     // row holding it (sqlite.org/lang_select.html#bare_columns_in_an_aggregate_query), the
     // group's longest stall.
-    const tallySql = (where: string): string => `SELECT route, location, agent, hardly_ran, count(*) AS count, sum(d) AS total, max(d) AS max,
+    const tallySql = (where: string): string => `SELECT route, location, agent, gc, hardly_ran, count(*) AS count, sum(d) AS total, max(d) AS max,
           instance_id, trace_id, time_ns, json_group_array(DISTINCT instance_id) AS instances
         FROM (SELECT route, location, instance_id, trace_id, time_ns, coalesce(duration_ms, 0) AS d,
-                ${AGENT_STALL_SQL} AS agent, ${HARDLY_RAN_SQL} AS hardly_ran
+                ${AGENT_STALL_SQL} AS agent, ${GC_STALL_SQL} AS gc, ${HARDLY_RAN_SQL} AS hardly_ran
               FROM events WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stall'${where})
-        GROUP BY route, location, agent, hardly_ran`;
+        GROUP BY route, location, agent, gc, hardly_ran`;
     this.tally = db.prepare(tallySql('')).safeIntegers(true);
     this.instanceTally = db.prepare(tallySql(' AND instance_id = ?')).safeIntegers(true);
   }
@@ -142,6 +143,7 @@ export class EventCountQueries {
       route: r.route,
       location: r.location,
       agent: r.agent === 1n,
+      gc: r.gc === 1n,
       hardlyRan: r.hardly_ran === 1n,
       count: Number(r.count),
       totalMs: Number(r.total),

@@ -23,7 +23,7 @@ import type { GaugeQueries } from './gauge-queries';
 import { eventTypeFilter } from './event-type-filter';
 import { COUNTED_ROOT_SQL, failedTraceErrors, MAX_ERROR_TRACES, type TraceError } from './failed-traces';
 import { readEndings } from './instance-endings';
-import { AGENT_STALL_SQL, HARDLY_RAN_SQL } from './stall-sql';
+import { AGENT_STALL_SQL, GC_STALL_SQL, HARDLY_RAN_SQL } from './stall-sql';
 import { StatementCache } from './statement-cache';
 
 const MAX_LIMIT = 1000;
@@ -308,9 +308,9 @@ export class RawQueries {
     const rows = this.stmts
       .get(`SELECT route, location, count(*) AS count, coalesce(sum(duration_ms), 0) AS total,
               coalesce(max(duration_ms), 0) AS max, max(time_ns) AS last,
-              sum(${HARDLY_RAN_SQL}) AS hardly_ran, sum(${AGENT_STALL_SQL}) AS agent
+              sum(${HARDLY_RAN_SQL}) AS hardly_ran, sum(${AGENT_STALL_SQL}) AS agent, ${GC_STALL_SQL} AS gc
             FROM events WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stall'${q.route === undefined ? '' : ' AND route = ?'}
-            GROUP BY route, location ORDER BY total DESC LIMIT 500`)
+            GROUP BY route, location, gc ORDER BY total DESC LIMIT 500`)
       .safeIntegers(true)
       .all(q.service, msToNs(q.from), msToNs(q.to), ...(q.route === undefined ? [] : [q.route])) as {
       route: string | null;
@@ -321,6 +321,7 @@ export class RawQueries {
       last: bigint;
       hardly_ran: bigint;
       agent: bigint;
+      gc: bigint;
     }[];
     const groups: StallGroup[] = rows.map((r) => ({
       route: r.route,
@@ -331,6 +332,8 @@ export class RawQueries {
       lastMs: nsToMs(r.last),
       hardlyRan: Number(r.hardly_ran),
       agent: Number(r.agent),
+      // A group is the collector's or not: a stall without a code location is apart from them.
+      gc: r.gc === 1n ? Number(r.count) : 0,
     }));
     return { from: q.from, to: q.to, service: q.service, groups };
   }

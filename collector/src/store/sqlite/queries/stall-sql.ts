@@ -1,7 +1,8 @@
-// A stall event's two judgements in SQL, for every query that groups or counts stalls (the
+// A stall event's judgements in SQL, for every query that groups or counts stalls (the
 // event-loop page's groups, the advisor's and the alerts' tallies), so they cannot disagree.
 import { HARDLY_RAN_SHARE, STALL_CPU_ATTRIBUTE } from '../../stall-cpu';
 import { STALL_AGENT_ATTRIBUTE } from '../../stall-agent';
+import { STALL_GC_ATTRIBUTE } from '../../stall-gc';
 
 /**
  * stall-cpu.ts's hardlyRan: 1 when the CPU time is a number of at least 0 and under a third of
@@ -13,3 +14,6 @@ export const HARDLY_RAN_SQL = `CASE WHEN json_type(attributes, '$."${STALL_CPU_A
 
 /** stall-agent.ts's agentStall: 1 for a JSON true (json_type tells it from the number 1), else 0. */
 export const AGENT_STALL_SQL = `CASE WHEN json_type(attributes, '$."${STALL_AGENT_ATTRIBUTE}"') = 'true' THEN 1 ELSE 0 END`;
+
+/** stall-gc.ts's gcStall: 1 for a JSON true, else 0. */
+export const GC_STALL_SQL = `CASE WHEN json_type(attributes, '$."${STALL_GC_ATTRIBUTE}"') = 'true' THEN 1 ELSE 0 END`;
