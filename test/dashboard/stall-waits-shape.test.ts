@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { EventView, SpanView } from '@headroom/collector/api-types';
-import { stallWaits } from '../../dashboard/src/shape/stall-waits';
+import { blockerText, stallWaits } from '../../dashboard/src/shape/stall-waits';
 
 function span(spanId: string, parentSpanId: string | null, patch: Partial<SpanView>): SpanView {
   return {
@@ -43,4 +43,11 @@ test('no wait without a stall of that very instance through most of the gap', ()
   assert.equal(stallWaits(call, [stall(1, 1140, 100)]).size, 0, 'a stall after the span started');
   const prompt = [call[0] as SpanView, call[1] as SpanView, { ...(call[2] as SpanView), startMs: 1008 }];
   assert.equal(stallWaits(prompt, [stall(1, 900, 200)]).size, 0, 'a 5 ms hop is no wait');
+});
+
+test("the stall's blocker in words: its route, garbage collection or the agent (which name no route), else code outside a request", () => {
+  assert.equal(blockerText(stall(1, 0, 150)), 'GET /busy/:n');
+  assert.equal(blockerText(stall(2, 0, 150, { route: null, attributes: { 'headroom.stall.gc': true, 'headroom.stall.gc_ms': 140 } })), 'garbage collection');
+  assert.equal(blockerText(stall(3, 0, 150, { route: null, attributes: { 'headroom.stall.agent': true } })), "Headroom's agent");
+  assert.equal(blockerText(stall(4, 0, 150, { route: null })), 'code outside any request');
 });

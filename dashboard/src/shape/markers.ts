@@ -4,6 +4,7 @@
 import type { AlertRule, AlertTransition, EventView } from '@headroom/collector/api-types';
 import type { Marker, MarkerKind, MarkerLink } from '../charts/chart-spec';
 import { formatMs } from '../format/units';
+import { stallOwner } from './stall-waits';
 
 function kindOf(event: EventView): MarkerKind {
   switch (event.type) {
@@ -22,7 +23,11 @@ function kindOf(event: EventView): MarkerKind {
 export function eventLabel(event: EventView): string {
   const where = event.route !== null ? ` in ${event.route}` : '';
   switch (event.type) {
-    case 'stall': return `event loop blocked ${formatMs(event.durationMs)}${where}`;
+    // A GC pause or the agent's own work is no route's: it says whose it was.
+    case 'stall': {
+      const owner = stallOwner(event);
+      return `event loop blocked ${formatMs(event.durationMs)}${owner !== null ? ` by ${owner}` : where}`;
+    }
     case 'start': return `process started (${event.instanceId})`;
     case 'restart': return `process restarted (${event.instanceId})`;
     case 'uncaught_exception': return `uncaught exception${where}${event.message ? `: ${event.message}` : ''}`;

@@ -5,6 +5,8 @@
 // tells the caller's trace why its call took so long (QA: orders → catalog, 135 ms unexplained).
 
 import type { EventView, SpanView } from '@headroom/collector/api-types';
+import { agentStall } from '../../../collector/src/store/stall-agent';
+import { gcStall } from '../../../collector/src/store/stall-gc';
 
 const SERVER = 2;
 /** A start this late after the caller's is more than a network hop and a parse. */
@@ -57,7 +59,14 @@ export function stallWaits(spans: readonly SpanView[], stalls: readonly EventVie
   return out;
 }
 
-/** Who blocked the loop, in words: the stall's transaction, or that it ran outside a request. */
+/** Whose a stall was when not the app's code: garbage collection or Headroom's agent (they name no route). */
+export function stallOwner(stall: Pick<EventView, 'attributes'>): string | null {
+  if (gcStall(stall.attributes)) return 'garbage collection';
+  if (agentStall(stall.attributes)) return "Headroom's agent";
+  return null;
+}
+
+/** Who blocked the loop, in words: stallOwner's, the stall's transaction, or code outside a request. */
 export function blockerText(stall: EventView): string {
-  return stall.route ?? 'code outside any request';
+  return stallOwner(stall) ?? stall.route ?? 'code outside any request';
 }
