@@ -120,4 +120,13 @@ test('SIGTERM to the primary: it and its remaining worker each record their stop
   assert.equal(byInstance.get(survivor.instanceId)?.attributes['headroom.stop.signal'], 'SIGTERM');
   // The killed worker sent none: it is the one that went silent.
   assert.equal(stops.length, 2);
+  // The primary's worker.kill() is a shutdown it meant, not a crash: Node signals the worker at
+  // once and leaves exitedAfterDisconnect false, so it read 'killed by SIGTERM', unmeant (QA).
+  const exits = await eventually(async () => {
+    const r = await collector.api<EventsResponse>(`/api/events?service=${SERVICE}&type=worker_exit&${RANGE()}`);
+    return r.events.length >= 2 ? r.events : undefined;
+  }, "the primary's record of worker 1's exit");
+  const survivorExit = exits.find((e) => e.attributes['headroom.worker.id'] === 1);
+  assert.equal(survivorExit?.attributes['headroom.worker.intended'], true, JSON.stringify(survivorExit));
+  assert.match(survivorExit?.message ?? '', /^worker 1 \(pid \d+\) killed by SIGTERM, stopped by the primary$/);
 });
