@@ -1,5 +1,5 @@
 // Every span on one clock: the precise one (performance.timeOrigin + performance.now()) that
-// Headroom's server span, express layers and stall spans are timed on. OTel's SDK (2.x,
+// Headroom's server span and stall spans are timed on. OTel's SDK (2.x,
 // sdk-trace's SpanImpl constructor) starts a span given no start time at Date.now() — whole
 // milliseconds, rounded down — and times its end as that start plus performance.now()'s
 // elapsed time. Beside a server span started at the precise time, its children (pool connect,
