@@ -31,3 +31,12 @@ test('a process of the old version started within the grace of its last data joi
   assert.deepEqual(runs([p('old', '1.0.0', 0, lastOld), p('new', '2.0.0', 45, 100), p('old-again', '1.0.0', withinGrace, 100)]).map((r) => r[3]), [['old', 'old-again'], ['new']]);
   assert.deepEqual(runs([p('old', '1.0.0', 0, lastOld), p('new', '2.0.0', 45, 100), p('old-again', '1.0.0', withinGrace + 1, 100)]).map((r) => r[3]), [['old'], ['new'], ['old-again']]);
 });
+
+test('a rollback soon after the old processes were stopped is a deploy: a process that said it ended ran until its last data, without the grace', () => {
+  const lastOld = 50;
+  const soon = lastOld + RUNNING_GRACE_MS / MINUTE / 2;
+  const stopped = { ...p('old', '1.0.0', 0, lastOld), ended: true };
+  assert.deepEqual(runs([stopped, p('new', '2.0.0', 45, 100), p('back', '1.0.0', soon, 120)]).map((r) => r[3]), [['old'], ['new'], ['back']]);
+  // One that went silent without a word may still be running then: the grace holds.
+  assert.deepEqual(runs([p('old', '1.0.0', 0, lastOld), p('new', '2.0.0', 45, 100), p('back', '1.0.0', soon, 120)]).map((r) => r[3]), [['old', 'back'], ['new']]);
+});

@@ -166,3 +166,20 @@ test('a file from before versions were kept: its instances get theirs from their
   const res = reopened.storage.deployments({ service: SERVICE, from: now - 10 * MINUTE, to: now, windowMs: 30 * MINUTE, now });
   assert.deepEqual(res.deployments.map((d) => [d.version, d.revision, d.instances]), [['2.0.0', 'older-attr', 1]]);
 });
+
+test('a rollback a minute after the old process stopped is a deploy; without its stop event the old one may still run, and it is none', async (t) => {
+  const now = Date.UTC(2026, 10, 28, 12, 0, 0);
+  const at = (minutesAgo: number, seconds = 0): number => now - minutesAgo * MINUTE + seconds * 1000;
+  const v1 = { 'service.version': '1.0.0' };
+  const v2 = { 'service.version': '2.0.0' };
+  const instances = [seen('one', at(60), v1), seen('one', at(30), v1), seen('two', at(31), v2), seen('two', at(25), v2), seen('back', at(29), v1), seen('back', now, v1)];
+  const stop = { service: SERVICE, instanceId: 'one', type: 'stop' as const, timeNs: msToNs(at(30)), traceId: null, spanId: null, route: null, durationMs: null, message: 'process stopped by SIGTERM', attributes: {} };
+  const listed = async (withStop: boolean): Promise<[string | null, number][]> => {
+    const { storage, clock } = openTestStore(t, { now });
+    assert.ok(storage.enqueue(batchWith({ instances, events: withStop ? [stop] : [] })));
+    await storage.flush();
+    return storage.deployments({ service: SERVICE, from: now - 120 * MINUTE, to: now, windowMs: 30 * MINUTE, now: clock.now }).deployments.map((d) => [d.version, d.firstSeen]);
+  };
+  assert.deepEqual(await listed(true), [['1.0.0', at(29)], ['2.0.0', at(31)], ['1.0.0', at(60)]]);
+  assert.deepEqual(await listed(false), [['2.0.0', at(31)], ['1.0.0', at(60)]]);
+});

@@ -13,6 +13,8 @@ export interface DeployProcess {
   /** Epoch ms: its first and latest data. */
   firstSeen: number;
   lastSeen: number;
+  /** It said it ended (its stop event, or its primary's exit for it): it ran until lastSeen, no grace. */
+  ended?: boolean;
 }
 
 export interface DeployRun {
@@ -24,13 +26,20 @@ export interface DeployRun {
   lastSeen: number;
   /** Its processes, first seen first. */
   processes: DeployProcess[];
+  /** Until when one of its processes may still run: the latest lastSeen, plus the grace for a process that did not say it ended. */
+  runningUntil: number;
 }
 
 /**
- * How long after its latest data a process counts as still running: a process reports at least
- * every metric export interval, 60 s by OpenTelemetry's default (Headroom's agent: 3 s).
+ * How long after its latest data a process counts as still running, unless it said it ended: a
+ * process reports at least every metric export interval, 60 s by OpenTelemetry's default
+ * (Headroom's agent: 3 s). A process stopped in a deploy says so, so a rollback soon after is
+ * still one.
  */
 export const RUNNING_GRACE_MS = 2 * 60_000;
+
+/** Until when a process may still be running. */
+const runsUntil = (p: DeployProcess): number => (p.ended === true ? p.lastSeen : p.lastSeen + RUNNING_GRACE_MS);
 
 const versionKey = (p: { version: string | null; revision: string | null }): string => JSON.stringify([p.version, p.revision]);
 
@@ -48,13 +57,14 @@ export function deployRuns(processes: readonly DeployProcess[]): DeployRun[] {
   for (const [i, p] of versioned.entries()) {
     const key = versionKey(p);
     const current = latest.get(key);
-    const running = current !== undefined && current.run.lastSeen + RUNNING_GRACE_MS >= p.firstSeen;
+    const running = current !== undefined && current.run.runningUntil >= p.firstSeen;
     const replaced = current !== undefined && i - current.firstIndex > current.run.processes.length;
     if (current && (running || !replaced)) {
       current.run.processes.push(p);
       current.run.lastSeen = Math.max(current.run.lastSeen, p.lastSeen);
+      current.run.runningUntil = Math.max(current.run.runningUntil, runsUntil(p));
     } else {
-      const run: DeployRun = { version: p.version, revision: p.revision, firstSeen: p.firstSeen, lastSeen: p.lastSeen, processes: [p] };
+      const run: DeployRun = { version: p.version, revision: p.revision, firstSeen: p.firstSeen, lastSeen: p.lastSeen, processes: [p], runningUntil: runsUntil(p) };
       runs.push(run);
       latest.set(key, { run, firstIndex: i });
     }

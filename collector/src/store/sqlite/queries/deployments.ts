@@ -11,11 +11,15 @@ import { apdex, emptyRollup, percentile, type RequestRollup } from '../../reques
 import { deployRuns, type DeployProcess } from '../../deploy-runs';
 import type { DeploymentsQuery } from '../../storage';
 import { MINUTE_MS } from '../../time-buckets';
+import { ENDED_INSTANCES_SQL, endingParams } from './instance-endings';
 import { ProcessSegments } from './process-segments';
 import { addRow, forEachRollupRow } from './rollup-reader';
 import { StatementCache } from './statement-cache';
 
 /** Deployments listed at most (newest first); more are counted. A CI deploying every commit makes dozens a day. */
+/** Endings are read up to this far past now: the store keeps data stamped up to an hour ahead. */
+const ENDINGS_AHEAD_MS = 3_600_000;
+
 export const MAX_DEPLOYMENTS = 50;
 
 /**
@@ -79,9 +83,14 @@ export class DeploymentQueries {
   deployments(q: DeploymentsQuery): DeploymentsResponse {
     // Every process of the service: the deploys are its changes of version, and a process that
     // sent no version is still among the processes a deploy replaced.
-    const processes = this.stmts
-      .get(`SELECT instance_id AS instanceId, version, revision, first_seen_ms AS firstSeen, last_seen_ms AS lastSeen FROM instances WHERE service = ?`)
-      .all(q.service) as DeployProcess[];
+    // Whether each said it ended (a stop, its primary's exit for it): it ran until its last data.
+    const processes = (
+      this.stmts
+        .get(`SELECT instance_id AS instanceId, version, revision, first_seen_ms AS firstSeen, last_seen_ms AS lastSeen,
+                instance_id IN (${ENDED_INSTANCES_SQL}) AS ended
+              FROM instances WHERE service = ?`)
+        .all(...endingParams(q.service, 0, q.now + ENDINGS_AHEAD_MS), q.service) as (Omit<DeployProcess, 'ended'> & { ended: number })[]
+    ).map((p) => ({ ...p, ended: p.ended === 1 }));
     // A deploy is seen in the range when one of its processes was: first seen before its end,
     // last seen after its start.
     const runs = deployRuns(processes)
