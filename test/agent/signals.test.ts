@@ -70,5 +70,12 @@ test('stall split: a blocked stretch is cut between the requests caught in it', 
     { startEpochMs: 1_000, endEpochMs: 1_250 },
     { startEpochMs: 1_250, endEpochMs: 1_750 },
   ]);
+  // Caught in an inner span that ended at 1,250, while its handler went on to call res.end() at
+  // 1,500; then a callback of no request: the cut is the request's end, not the inner span's.
+  const inInner = { ...caught(1_010, 1_250, 1_050), requestEndEpochMs: () => 1_500 };
+  assert.deepEqual(splitStall(estimate, [inInner, caught(null, null, 1_600)]), [
+    { startEpochMs: 1_000, endEpochMs: 1_500 },
+    { startEpochMs: 1_500, endEpochMs: 1_750 },
+  ]);
 });
 

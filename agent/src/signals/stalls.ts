@@ -75,6 +75,12 @@ interface Snapshot {
   spanStartEpochMs: number | null;
   /** When the active span ended, null while it runs or unknown. */
   spanEndEpochMs: () => number | null;
+  /**
+   * When the request the blocking code served called res.end(), null before or when unknown: an
+   * inner span may end long before the handler returns, and the request's own end is the
+   * better place to cut a stretch (splitStall).
+   */
+  requestEndEpochMs?: () => number | null;
   /** Epoch ms of the snapshot, taken inside the blocking code. */
   atEpochMs: number;
 }
@@ -102,11 +108,16 @@ const MAX_SNAPSHOTS = 16;
  * requests read from their sockets in one go run their handlers back to back, with no tick in
  * between, and each is its own stall. Between two snapshots the first callback ended and the
  * next began: at the second's span start, when that fell between them (a request read after
- * the first's handler returned), else at the first's span end (a handler that responds when it
- * is done; an inner span may end earlier, hence second), else halfway. One window per
- * snapshot; the first starts and the last ends with the estimate.
+ * the first's handler returned), else where the first's request called res.end() (a handler
+ * that responds when it is done), else at the first's span end (an inner span may end earlier
+ * than its handler returns, hence last: a stretch cut there charged a 500 ms handler 255 ms
+ * when another callback was caught after it), else halfway. One window per snapshot; the
+ * first starts and the last ends with the estimate.
  */
-export function splitStall(estimate: { startEpochMs: number; endEpochMs: number }, snaps: readonly Pick<Snapshot, 'spanStartEpochMs' | 'spanEndEpochMs' | 'atEpochMs'>[]): { startEpochMs: number; endEpochMs: number }[] {
+export function splitStall(
+  estimate: { startEpochMs: number; endEpochMs: number },
+  snaps: readonly Pick<Snapshot, 'spanStartEpochMs' | 'spanEndEpochMs' | 'requestEndEpochMs' | 'atEpochMs'>[],
+): { startEpochMs: number; endEpochMs: number }[] {
   if (snaps.length < 2) return [estimate];
   const windows: { startEpochMs: number; endEpochMs: number }[] = [];
   let start = Math.min(estimate.startEpochMs, snaps[0]!.atEpochMs);
@@ -116,8 +127,9 @@ export function splitStall(estimate: { startEpochMs: number; endEpochMs: number 
     let end = Math.max(estimate.endEpochMs, a.atEpochMs);
     if (b) {
       const within = (t: number | null): t is number => t !== null && t >= a.atEpochMs && t <= b.atEpochMs;
+      const aDone = a.requestEndEpochMs?.() ?? null;
       const aEnd = a.spanEndEpochMs();
-      end = within(b.spanStartEpochMs) ? b.spanStartEpochMs : within(aEnd) ? aEnd : (a.atEpochMs + b.atEpochMs) / 2;
+      end = within(b.spanStartEpochMs) ? b.spanStartEpochMs : within(aDone) ? aDone : within(aEnd) ? aEnd : (a.atEpochMs + b.atEpochMs) / 2;
     }
     windows.push({ startEpochMs: start, endEpochMs: end });
     start = end;
@@ -238,6 +250,7 @@ export function startStallDetector(options: StallOptions): () => void {
       let spanStartEpochMs = Array.isArray(started) ? started[0] * 1000 + started[1] / 1e6 : null;
       let spanEndEpochMs = endOf(span);
       if (light) ({ startEpochMs: spanStartEpochMs, endEpochMs: spanEndEpochMs } = light);
+      const request = asRequestState(rpc);
       snapshots.push({
         tick,
         spanContext,
@@ -248,6 +261,7 @@ export function startStallDetector(options: StallOptions): () => void {
         stack,
         spanStartEpochMs,
         spanEndEpochMs,
+        requestEndEpochMs: () => (request?.endAt != null ? performance.timeOrigin + request.endAt : null),
         atEpochMs: performance.timeOrigin + performance.now(),
       });
       if (spanContext) options.stallPending(spanContext.traceId);
