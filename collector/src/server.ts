@@ -2,7 +2,6 @@
 // port (the receiver as a plain request listener) and the dashboard, query API, live stream,
 // /healthz and /metrics on the other, and closes it all in order: stop accepting, let
 // in-flight requests finish, flush pending writes, close the database.
-import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +14,7 @@ import { createHttpRequestCounter } from './health/http-request-counter';
 import { createLiveHub, type LiveHub } from './live/live-hub';
 import { createOtlpReceiver, type OtlpReceiver } from './receiver';
 import { openSqliteStorage } from './store/sqlite';
+import { createPrivateFolder } from './store/sqlite/private-file';
 import type { Storage } from './store/storage';
 import { limitConnections, serverOptions } from './web/connection-limits';
 import { createHostCheck } from './web/host-check';
@@ -90,7 +90,7 @@ function closeServer(server: http.Server, timeoutMs: number): Promise<void> {
 
 function ensureDatabaseFolder(dbPath: string): void {
   try {
-    mkdirSync(path.dirname(dbPath), { recursive: true });
+    createPrivateFolder(path.dirname(dbPath));
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? String(error);
     throw headroomError(errors.configDbPath, `cannot create the folder of ${dbPath} (${reason}); choose another with --db or HEADROOM_DB`, error);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { HeadroomError } from '../../collector/src/errors';
+import { startCollector } from '../../collector/src/server';
 import { openSqliteStorage } from '../../collector/src/store/sqlite';
 import { batchWith, DAY_MS, makeTrace, msToNs, openTestStore, prng, tempDir } from './store-helpers';
 
@@ -96,4 +97,14 @@ test('a new store and the folders made for it are readable by their owner alone;
   const second = openSqliteStorage({ path: shared, retention });
   await second.close();
   assert.equal(mode(shared), '640', 'a file the operator made keeps its mode');
+});
+
+test('the collector makes the folders of a new database readable by its user alone too', async (t) => {
+  const previous = process.umask(0o022);
+  t.after(() => process.umask(previous));
+  const dir = tempDir(t);
+  const collector = await startCollector({ dbPath: join(dir, 'data', 'headroom.db'), otlpPort: 0, httpPort: 0 });
+  await collector.close();
+  assert.equal((statSync(join(dir, 'data')).mode & 0o777).toString(8), '700');
+  assert.equal((statSync(join(dir, 'data', 'headroom.db')).mode & 0o777).toString(8), '600');
 });
