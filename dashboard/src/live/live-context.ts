@@ -39,6 +39,11 @@ export function useLiveMessages(enabled: boolean, handler: LiveListener): void {
   useEffect(() => (enabled ? live.listen((m) => ref.current(m)) : undefined), [enabled, live.listen]);
 }
 
+/** A message carrying new data of `service` (a request aggregate or an event): what re-reads a service's page. */
+export function isServiceData(msg: LiveServerMessage, service: string): boolean {
+  return (msg.type === 'aggregate' && msg.aggregate.service === service) || (msg.type === 'event' && msg.event.service === service);
+}
+
 /**
  * A counter that goes up at most once per `minIntervalMs` while `trigger()` is being called:
  * how pages refetch what cannot be merged from a message (pushed, not polled).

@@ -8,7 +8,7 @@ import { api } from '../api/endpoints';
 import { Async, EmptyNote } from '../components/states';
 import { figureText, rawFigure } from '../format/figure-text';
 import { formatTime } from '../format/units';
-import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
+import { isServiceData, useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { parseView } from '../state/view-state';
@@ -29,7 +29,7 @@ export function AdvisorPage({ service }: { service: string }) {
   const { live } = useRangeWindow(findings.data);
   // Findings follow the data: re-judge (throttled) as new data for the service arrives.
   useLiveMessages(live, (msg) => {
-    if ((msg.type === 'aggregate' && msg.aggregate.service === service) || (msg.type === 'event' && msg.event.service === service)) trigger();
+    if (isServiceData(msg, service)) trigger();
   });
 
   return (

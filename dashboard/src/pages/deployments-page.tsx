@@ -9,7 +9,7 @@ import { Link } from '../components/link';
 import { Async, EmptyNote } from '../components/states';
 import { TableScroll } from '../components/table-scroll';
 import { formatCount, formatMs, formatTime } from '../format/units';
-import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
+import { isServiceData, useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
 import { comparisonRows, deploymentName, rangeAround, shortRevision } from '../shape/deployments';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
@@ -25,7 +25,7 @@ export function DeploymentsPage({ service }: { service: string }) {
   const { live } = useRangeWindow(list.data);
   // A deploy's after side fills as its processes report; a new version appears with its first.
   useLiveMessages(live, (msg) => {
-    if ((msg.type === 'aggregate' && msg.aggregate.service === service) || (msg.type === 'event' && msg.event.service === service)) trigger();
+    if (isServiceData(msg, service)) trigger();
   });
 
   return (

@@ -7,7 +7,7 @@ import { memoryChart, eventLoopUtilizationChart } from '../charts/instance-chart
 import { UplotChart } from '../charts/uplot-chart';
 import { Async, NoDataInRange } from '../components/states';
 import { formatAge, formatBytes, formatCount, formatPercent, formatTime } from '../format/units';
-import { useLive, useLiveMessages, useNow, useThrottledRefresh } from '../live/live-context';
+import { isServiceData, useLive, useLiveMessages, useNow, useThrottledRefresh } from '../live/live-context';
 import { figureText, rawFigure } from '../format/figure-text';
 import { GONE_AFTER_MS, instanceNames, isGone, stopBadge, stopIsCrash, stoppedBy } from '../shape/instance-names';
 import { deploymentName } from '../shape/deployments';
@@ -27,7 +27,7 @@ export function InstancesPage({ service }: { service: string }) {
   const names = instanceNames(list.data?.instances ?? []);
   const stopped = stoppedBy(list.data?.instances ?? [], list.data?.to ?? Infinity);
   useLiveMessages(live, (msg) => {
-    if ((msg.type === 'aggregate' && msg.aggregate.service === service) || (msg.type === 'event' && msg.event.service === service)) trigger();
+    if (isServiceData(msg, service)) trigger();
   });
 
   return (
