@@ -61,6 +61,11 @@ export const errors = {
     code: 'HR_OTLP_INSTANCE_LIMIT',
     message: 'a service has as many live instances as --max-instances allows; items of its new instances are refused',
   },
+  // ---- connections (HR_CONNECTIONS_*) ----
+  connectionsPerAddress: {
+    code: 'HR_CONNECTIONS_PER_ADDRESS',
+    message: 'a client address holds as many connections as --max-connections-per-address allows; its new ones are closed',
+  },
   // ---- store (HR_STORE_*) ----
   storeOpen: { code: 'HR_STORE_OPEN', message: 'cannot open the database' },
   storeWrite: { code: 'HR_STORE_WRITE', message: 'a write to the database failed; its items were dropped' },

@@ -116,7 +116,7 @@ function createServers(storage: Storage, settings: ResolvedConfig, dbPath: strin
   const hostCheck = createHostCheck({ bindHost: settings.host, allowedHosts: settings.allowedHosts, machineName: hostname() });
   const connections = settings.connections;
   const otlp = http.createServer(serverOptions(connections), withIngestGuard({ token: settings.ingestToken, hostCheck }, receiver.handle));
-  const otlpConnections = limitConnections(otlp, connections);
+  const otlpConnections = limitConnections(otlp, connections, 'OTLP');
 
   const requests = createHttpRequestCounter();
   const hub = createLiveHub({ storage, settings: settings.live });
@@ -144,7 +144,7 @@ function createServers(storage: Storage, settings: ResolvedConfig, dbPath: strin
     },
   });
   const server = http.createServer(serverOptions(connections), app);
-  const httpConnections = limitConnections(server, connections);
+  const httpConnections = limitConnections(server, connections, 'dashboard/API');
   server.on('upgrade', wsUpgradeHandler(hub, settings.dashboardToken, requests, hostCheck, settings.allowedHosts));
   return { otlp, receiver, http: server, hub };
 }

@@ -137,6 +137,14 @@ describe('headroom start options', () => {
     assert.match(startHelp(), /--max-connections N +open connections per port .*\(default 1000; mind ulimit -n\)/);
   });
 
+  it('reads --max-connections-per-address and its variable beside --max-connections', () => {
+    const both = parseStartCommand(['--max-connections', '64', '--max-connections-per-address', '8'], {}).config.connections;
+    assert.deepEqual(both, { maxConnections: 64, maxConnectionsPerAddress: 8 });
+    assert.deepEqual(parseStartCommand([], { HEADROOM_MAX_CONNECTIONS_PER_ADDRESS: '4000' }).config.connections, { maxConnectionsPerAddress: 4000 });
+    failsWith(() => parseStartCommand(['--max-connections-per-address', '0'], {}), 'HR_CLI_BAD_FLAG', /--max-connections-per-address "0" must be a whole number from 1/);
+    assert.match(startHelp(), /--max-connections-per-address N +open connections per client address .*\(default 256\)/);
+  });
+
   it('never repeats a bad token in its error, and names the tokens given as flags', () => {
     // An error line goes to the terminal and the service's log: a token with a stray space in
     // it is still the secret, all but a character.

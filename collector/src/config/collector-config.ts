@@ -61,7 +61,8 @@ export interface CollectorConfig {
   traceWorkers?: number;
   live?: Partial<LiveSettings>;
   /**
-   * Per port: open connections (`--max-connections`) and the timeouts a slow client would
+   * Per port: open connections (`--max-connections`), per client address
+   * (`--max-connections-per-address`), and the timeouts a slow client would
    * abuse (web/connection-limits.ts); tests shorten the timeouts.
    */
   connections?: Partial<ConnectionSettings>;

@@ -264,6 +264,15 @@ export const START_SETTINGS: readonly StartSetting[] = [
     }),
   },
   {
+    flag: 'max-connections-per-address',
+    env: 'HEADROOM_MAX_CONNECTIONS_PER_ADDRESS',
+    value: 'N',
+    help: `open connections per client address and port (an IPv6 client is its /64); past it that client's new ones are closed at once; raise it for a reverse proxy in front, whose users are all one address (default ${DEFAULT_CONNECTIONS.maxConnectionsPerAddress})`,
+    apply: wholeNumber(1, 1_000_000, (config, n) => {
+      config.connections = { ...config.connections, maxConnectionsPerAddress: n };
+    }),
+  },
+  {
     flag: 'trace-workers',
     env: 'HEADROOM_TRACE_WORKERS',
     value: 'N',

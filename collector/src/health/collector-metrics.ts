@@ -17,7 +17,7 @@ export interface MetricSources {
   /** Writes of the alert store that failed (AlertStore.writeFailures). */
   alertStoreWriteFailures(): number;
   http: HttpRequestCounter;
-  /** Open connections and those closed at once past --max-connections, per port (web/connection-limits.ts). */
+  /** Open connections and those closed at once past --max-connections or --max-connections-per-address, per port (web/connection-limits.ts). */
   connections(): Record<'otlp' | 'http', ConnectionCounts>;
   startedAt: number;
 }
@@ -89,6 +89,12 @@ function connectionFamilies(counts: Record<'otlp' | 'http', ConnectionCounts>): 
       help: 'Connections closed at once because the port had --max-connections open.',
       type: 'counter',
       samples: ports.map((port) => ({ labels: { port }, value: counts[port].dropped })),
+    },
+    {
+      name: 'headroom_connections_dropped_per_address_total',
+      help: 'Connections closed at once because their client address had --max-connections-per-address open on the port.',
+      type: 'counter',
+      samples: ports.map((port) => ({ labels: { port }, value: counts[port].droppedPerAddress })),
     },
   ];
 }
