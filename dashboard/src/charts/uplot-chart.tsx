@@ -5,14 +5,12 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { Link } from '../components/link';
 import { formatTime, unitLabel } from '../format/units';
-import { useNavigation } from '../state/use-view';
-import { withPage, type ViewState } from '../state/view-state';
-import { chartName, type ChartSpec, type Marker, type MarkerLink } from './chart-spec';
+import { chartName, type ChartSpec } from './chart-spec';
 import { chartSummary } from './chart-summary';
 import { rememberChartFocus, takeChartFocus } from './chart-focus';
 import { focusedPart, focusPart } from './keyboard-plugin';
+import { MarkerList } from './marker-list';
 import { toUplotData, toUplotOptions, type ChartRuntime } from './uplot-options';
 
 export interface UplotChartProps {
@@ -40,33 +38,6 @@ function seriesTotal(spec: ChartSpec): string {
 function withoutGone(spec: ChartSpec): ChartSpec {
   if (!spec.series.some((s) => s.gone === true) || (spec.bands?.length ?? 0) > 0) return spec;
   return { ...spec, series: spec.series.filter((s) => s.gone !== true) };
-}
-
-const LINK_WORDS: Record<MarkerLink['page'], string> = { trace: 'trace', 'event-loop': 'event loop', instances: 'instances', alerts: 'alerts', deployments: 'deployments' };
-
-function linkView(view: ViewState, link: MarkerLink): ViewState {
-  if (link.page === 'trace') return withPage(view, 'trace', { traceId: link.traceId });
-  if (link.page === 'event-loop') return withPage(view, 'event-loop', { route: link.route });
-  return withPage(view, link.page);
-}
-
-/** A marker in the list under a chart: a link to what it is about (the drawn lines are not reachable by keyboard; QA4). */
-function MarkerItem({ marker: m }: { marker: Marker }) {
-  const { view } = useNavigation();
-  const text = (
-    <>
-      <time>{formatTime(m.timeMs)}</time> {m.label}
-    </>
-  );
-  return (
-    <li class={`marker marker-${m.kind}`}>
-      {m.link === undefined ? text : (
-        <Link to={linkView(view, m.link)}>
-          {text} <span class="marker-to">{`(${LINK_WORDS[m.link.page]})`}</span>
-        </Link>
-      )}
-    </li>
-  );
 }
 
 export function UplotChart({ spec: full, height = 220, xRange = null, onSelectRange, compact = false, listMarkers = false }: UplotChartProps) {
@@ -174,12 +145,7 @@ export function UplotChart({ spec: full, height = 220, xRange = null, onSelectRa
         </ul>
       )}
       {!compact && listMarkers && markers.length > 0 && (
-        <ul class="chart-markers">
-          {markers.slice(-6).map((m) => (
-            <MarkerItem key={`${m.timeMs}-${m.label}`} marker={m} />
-          ))}
-          {markers.length > 6 && <li class="marker-more">{`and ${markers.length - 6} earlier`}</li>}
-        </ul>
+        <MarkerList markers={markers} />
       )}
     </figure>
   );
