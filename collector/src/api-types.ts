@@ -430,11 +430,18 @@ export interface Deployment {
   firstSeen: number;
   /** Epoch ms: its last process's latest data. */
   lastSeen: number;
+  /**
+   * Epoch ms: when it stopped running, its last process's latest data, once none of its processes
+   * may still run (each said it ended, or went silent: store/deploy-runs.ts); null while one may.
+   * Its after side ends with the minute it stopped in.
+   */
+  stoppedAt: number | null;
   /** Processes this deploy started (every one the store still holds, not only those in the range). */
   instances: number;
   /**
-   * The `windowMs` after the deploy (its first minute on; shorter while it is still running,
-   * to the current minute) against the `windowMs` before it (to its first minute's end).
+   * The `windowMs` after the deploy (its first minute on; shorter while it is still running, to
+   * the current minute, and when it stopped sooner, to the end of the minute it stopped in)
+   * against the `windowMs` before it (to its first minute's end).
    */
   before: DeployWindow;
   after: DeployWindow;

@@ -183,3 +183,38 @@ test('a rollback a minute after the old process stopped is a deploy; without its
   assert.deepEqual(await listed(true), [['1.0.0', at(29)], ['2.0.0', at(31)], ['1.0.0', at(60)]]);
   assert.deepEqual(await listed(false), [['2.0.0', at(31)], ['1.0.0', at(60)]]);
 });
+
+test("a replaced version's after side ends where its last process stopped, not at the window's end, and says so", async (t) => {
+  const now = Date.UTC(2026, 10, 28, 12, 0, 0);
+  const at = (minutesAgo: number, seconds = 0): number => now - minutesAgo * MINUTE + seconds * 1000;
+  const fast = await sdkHistogram(Array(10).fill(0.01));
+  const v1 = { 'service.version': '1.0.0' };
+  const v2 = { 'service.version': '2.0.0' };
+  const v3 = { 'service.version': '3.0.0' };
+  const minutes = (from: number, to: number): number[] => Array.from({ length: from - to + 1 }, (_, i) => from - i);
+  const { storage, clock } = openTestStore(t, { now });
+  // 2.0.0 ran 12 minutes (at(50) to its stop at at(39, 30)), then 3.0.0 replaced it; 3.0.0 still runs.
+  const stop = (instanceId: string, timeMs: number) => ({ service: SERVICE, instanceId, type: 'stop' as const, timeNs: msToNs(timeMs), traceId: null, spanId: null, route: null, durationMs: null, message: 'process stopped by SIGTERM', attributes: {} });
+  assert.ok(
+    storage.enqueue(
+      batchWith({
+        instances: [seen('one', at(80), v1), seen('one', at(50, 20), v1), seen('two', at(50, 10), v2), seen('two', at(39, 30), v2), seen('three', at(39), v3), seen('three', now, v3)],
+        events: [stop('one', at(50, 20)), stop('two', at(39, 30))],
+        requests: [
+          ...minutes(79, 51).map((m) => requestPoint(fast, { service: SERVICE, instanceId: 'one', route: 'GET /x', timeMs: at(m, 30) })),
+          ...minutes(50, 39).map((m) => requestPoint(fast, { service: SERVICE, instanceId: 'two', route: 'GET /x', timeMs: at(m, 30) })),
+          ...minutes(38, 1).map((m) => requestPoint(fast, { service: SERVICE, instanceId: 'three', route: 'GET /x', timeMs: at(m, 40) })),
+        ],
+      }),
+    ),
+  );
+  await storage.flush();
+  const res = storage.deployments({ service: SERVICE, from: now - 120 * MINUTE, to: now, windowMs: 30 * MINUTE, now: clock.now });
+  const [three, two] = res.deployments;
+  assert.deepEqual([two!.version, two!.stoppedAt], ['2.0.0', at(39, 30)]);
+  // Its after side: its first minute to the end of the minute its last process stopped in, 12
+  // minutes of its own 120 requests (10 rpm), not 30 minutes to at(20) and 4 rpm.
+  assert.deepEqual([two!.after.from, two!.after.to, two!.after.requests, two!.after.throughputRpm], [at(50), at(38), 120, 10]);
+  // 3.0.0 still runs: it has not stopped, and its after side is its whole 30 minutes.
+  assert.deepEqual([three!.version, three!.stoppedAt, three!.after.to], ['3.0.0', null, at(9)]);
+});

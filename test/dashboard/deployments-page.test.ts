@@ -89,6 +89,35 @@ test('the Deployments page compares each deploy before and after, names the vers
   assert.deepEqual(dialogs, []);
 });
 
+test('a version that stopped says so: its after side runs until it stopped, while the running one is "so far"', async () => {
+  const service = 'stopped-deploy';
+  await sendMetrics(rig.collector.otlpUrl, serviceResource(service, 'first', { 'service.version': '1.0.0' }), (m) => {
+    m.histogram('http.server.request.duration', 's', Array(10).fill(0.005), ROUTE);
+  });
+  await sendLogs(rig.collector.otlpUrl, serviceResource(service, 'first', { 'service.version': '1.0.0' }), [
+    { timeMs: Date.now(), body: 'process stopped by SIGTERM', attributes: { 'event.name': 'headroom.process.stop', 'headroom.stop.reason': 'signal', 'headroom.stop.signal': 'SIGTERM' } },
+  ]);
+  await sendMetrics(rig.collector.otlpUrl, serviceResource(service, 'second', { 'service.version': '2.0.0' }), (m) => {
+    m.histogram('http.server.request.duration', 's', Array(10).fill(0.005), ROUTE);
+  });
+  const res = await eventually('1.0.0 stopped, 2.0.0 running', () => api<DeploymentsResponse>(rig.collector.httpUrl, `/api/services/${service}/deployments?range=15m`), (r) => r.deployments.length === 2 && r.deployments[1]!.stoppedAt !== null);
+  assert.equal(res.deployments[0]!.stoppedAt, null);
+  const dialogs: string[] = [];
+  const page = await open(`/services/${service}/deployments`, dialogs);
+  try {
+    const cards = page.getByTestId('deployment');
+    await eventually('two deployments', () => cards.count(), (n) => n === 2);
+    const heading = async (card: ReturnType<typeof cards.first>) => (await card.locator('thead th', { hasText: /^After/ }).textContent()) ?? '';
+    assert.match(await heading(cards.last()), /^After \(\d\d:\d\d:\d\d–\d\d:\d\d:\d\d, until it stopped, 1 process, 10 requests\)$/);
+    assert.match((await cards.last().locator('header .muted').textContent()) ?? '', / · stopped \d\d:\d\d:\d\d$/);
+    assert.match(await heading(cards.first()), /^After \(.* so far, 1 process, 10 requests\)$/);
+    assert.match((await cards.first().locator('header .muted').textContent()) ?? '', / · last seen \d\d:\d\d:\d\d$/);
+  } finally {
+    await page.close();
+  }
+  assert.deepEqual(dialogs, []);
+});
+
 test('at 390 px every tab of the service is on screen, the current one (Deployments) too', async () => {
   await data();
   const page = await rig.browser.newPage({ viewport: { width: 390, height: 800 } });

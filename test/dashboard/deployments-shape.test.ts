@@ -11,7 +11,7 @@ function side(patch: Partial<DeployWindow> = {}): DeployWindow {
 }
 
 function deployment(patch: Partial<Deployment> = {}): Deployment {
-  return { version: '1.2.0', revision: null, firstSeen: 29 * MINUTE + 5_000, lastSeen: 40 * MINUTE, instances: 2, before: side(), after: side({ from: 29 * MINUTE, to: 39 * MINUTE, processes: 'deployed' }), afterAboveBeforeP95: 0.05, ...patch };
+  return { version: '1.2.0', revision: null, firstSeen: 29 * MINUTE + 5_000, lastSeen: 40 * MINUTE, stoppedAt: null, instances: 2, before: side(), after: side({ from: 29 * MINUTE, to: 39 * MINUTE, processes: 'deployed' }), afterAboveBeforeP95: 0.05, ...patch };
 }
 
 test('a version is named with its short revision; a revision alone, or nothing, says so', () => {

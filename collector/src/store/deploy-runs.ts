@@ -43,6 +43,12 @@ const runsUntil = (p: DeployProcess): number => (p.ended === true ? p.lastSeen :
 
 const versionKey = (p: { version: string | null; revision: string | null }): string => JSON.stringify([p.version, p.revision]);
 
+/**
+ * When the run stopped: its processes' latest data, once none of them may still run at `now` (the
+ * rule above for ends); null while one may. Its after side ends there, not at the window's end.
+ */
+export const stoppedAt = (run: DeployRun, now: number): number | null => (run.runningUntil < now ? run.lastSeen : null);
+
 /** The deploys of `processes` (any order), oldest first. */
 export function deployRuns(processes: readonly DeployProcess[]): DeployRun[] {
   const versioned = processes

@@ -58,11 +58,14 @@ export function DeploymentsPage({ service }: { service: string }) {
   );
 }
 
-/** A side's header: its minutes (the after side's so far, while the window is not over), and whose requests they are. */
-function sideHeading(label: string, w: DeployWindow, windowMs: number): string {
+/**
+ * A side's header: its minutes, and whose requests they are. An after side shorter than the
+ * window says why: the version stopped running then, or it still runs (so far).
+ */
+function sideHeading(label: string, w: DeployWindow, windowMs: number, stoppedAt: number | null): string {
   const processes = `${formatCount(w.instances)} ${w.instances === 1 ? 'process' : 'processes'}`;
-  const soFar = w.to - w.from < windowMs ? ' so far' : '';
-  return `${label} (${formatTime(w.from)}–${formatTime(w.to)}${soFar}, ${processes}, ${formatCount(w.requests)} requests)`;
+  const short = w.processes === 'deployed' && w.to - w.from < windowMs ? (stoppedAt === null ? ' so far' : ', until it stopped') : '';
+  return `${label} (${formatTime(w.from)}–${formatTime(w.to)}${short}, ${processes}, ${formatCount(w.requests)} requests)`;
 }
 
 function DeploymentCard({ deployment: d, windowMs }: { deployment: Deployment; windowMs: number }) {
@@ -77,7 +80,7 @@ function DeploymentCard({ deployment: d, windowMs }: { deployment: Deployment; w
     <article class="deployment" data-testid="deployment" data-first-seen={d.firstSeen}>
       <header>
         <h2 class="deployment-name">{name}</h2>
-        <span class="muted">{`deployed ${formatTime(d.firstSeen)} · ${formatCount(d.instances)} ${d.instances === 1 ? 'process' : 'processes'} · last seen ${formatTime(d.lastSeen)}`}</span>
+        <span class="muted">{`deployed ${formatTime(d.firstSeen)} · ${formatCount(d.instances)} ${d.instances === 1 ? 'process' : 'processes'} · ${d.stoppedAt === null ? 'last seen' : 'stopped'} ${formatTime(d.lastSeen)}`}</span>
         {d.revision !== null && shortRevision(d.revision) !== d.revision && <code class="deployment-revision">{d.revision}</code>}
       </header>
       {alone && (
@@ -91,8 +94,8 @@ function DeploymentCard({ deployment: d, windowMs }: { deployment: Deployment; w
           <thead>
             <tr>
               <th scope="col">Figure</th>
-              {!alone && <th scope="col" class="num">{sideHeading('Before', d.before, windowMs)}</th>}
-              <th scope="col" class="num">{sideHeading('After', d.after, windowMs)}</th>
+              {!alone && <th scope="col" class="num">{sideHeading('Before', d.before, windowMs, d.stoppedAt)}</th>}
+              <th scope="col" class="num">{sideHeading('After', d.after, windowMs, d.stoppedAt)}</th>
               {!alone && <th scope="col" class="num">Change</th>}
             </tr>
           </thead>

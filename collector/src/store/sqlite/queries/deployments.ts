@@ -8,7 +8,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Deployment, DeploymentsResponse, DeployWindow } from '../../../api-types';
 import { apdex, emptyRollup, percentile, type RequestRollup } from '../../request-rollup';
-import { deployRuns, type DeployProcess } from '../../deploy-runs';
+import { deployRuns, stoppedAt, type DeployProcess } from '../../deploy-runs';
 import type { DeploymentsQuery } from '../../storage';
 import { MINUTE_MS } from '../../time-buckets';
 import { ENDED_INSTANCES_SQL, endingParams } from './instance-endings';
@@ -100,14 +100,18 @@ export class DeploymentQueries {
       const deployMinute = Math.floor(r.firstSeen / MINUTE_MS) * MINUTE_MS;
       // The current minute is the last one the after side may reach: a deploy of ten minutes
       // ago is compared over ten minutes after it (and windowMs before), not thirty of which
-      // twenty have not happened.
-      const afterEnd = Math.max(deployMinute + MINUTE_MS, Math.min(deployMinute + q.windowMs, Math.ceil(q.now / MINUTE_MS) * MINUTE_MS));
+      // twenty have not happened. Nor past the minute its last process stopped in: a version
+      // replaced after twelve minutes is compared over those twelve, not thirty it did not run.
+      const stopped = stoppedAt(r, q.now);
+      const lastMinuteEnd = stopped === null ? Math.ceil(q.now / MINUTE_MS) * MINUTE_MS : Math.floor(stopped / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+      const afterEnd = Math.max(deployMinute + MINUTE_MS, Math.min(deployMinute + q.windowMs, lastMinuteEnd));
       const beforeEnd = deployMinute + MINUTE_MS;
       // Before: the processes of other versions started before it (a later deploy's are not what
       // it replaced; the same version's, before a rollback, are not either).
       const replaced = processes.filter((p) => !(p.version === r.version && p.revision === r.revision) && p.firstSeen < r.firstSeen);
       return {
         run: r,
+        stoppedAt: stopped,
         before: sideOf(replaced, 'others', beforeEnd - q.windowMs, beforeEnd),
         after: sideOf(r.processes, 'deployed', deployMinute, afterEnd),
       };
@@ -123,7 +127,7 @@ export class DeploymentQueries {
       return agg;
     });
     const apdexT = this.apdexT(q.service);
-    const deployments: Deployment[] = sides.map(({ run: r, before: b, after: a }) => {
+    const deployments: Deployment[] = sides.map(({ run: r, stoppedAt: stopped, before: b, after: a }) => {
       const before = sideWindow(segments, b, apdexT);
       const after = sideWindow(segments, a, apdexT);
       const beforeP95 = percentile(before.agg, 0.95);
@@ -132,6 +136,7 @@ export class DeploymentQueries {
         revision: r.revision,
         firstSeen: r.firstSeen,
         lastSeen: r.lastSeen,
+        stoppedAt: stopped,
         instances: r.processes.length,
         before: before.window,
         after: after.window,
