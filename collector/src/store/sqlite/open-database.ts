@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { errors, headroomError } from '../../errors';
+import { registerCountedFailure } from './counted-failure-sql';
 import { registerEventIdentity } from './event-identity';
 import { migrate } from './migrations';
 import { createPrivately } from './private-file';
@@ -34,6 +35,7 @@ export function openDatabase(path: string): Database {
     // the stored events their identity with event_ident.
     registerSketchFunctions(db);
     registerEventIdentity(db);
+    registerCountedFailure(db);
     // Reads the schema: a file that is not a database fails here (SQLITE_NOTADB).
     migrate(db);
     // A write the store needs: an unwritable file fails here rather than on the first batch.

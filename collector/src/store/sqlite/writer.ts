@@ -6,6 +6,7 @@ import type { Attributes, EventRecord, GaugePoint, IngestBatch, InstanceSeen, Re
 import type { CommitSummary } from '../storage';
 import { addRouteSum, emptyRollup, mergeRollup, pointRollup, type RequestRollup } from '../request-rollup';
 import { floorTo, hourOf, MINUTE_MS, minuteOf, minuteOfIntervalEnd, nsToMs } from '../time-buckets';
+import { countsAsFailure } from '../counted-failure';
 import { spanErrorText } from '../span-error';
 import { apdexTFromResource } from './apdex-threshold';
 import { resourceVersion } from './resource-version';
@@ -456,7 +457,7 @@ export class SqliteWriter {
     // As the traces list's notable filter: failed, or slow as the client saw it (queue wait included).
     const notable = roots.filter((s) => {
       const durationMs = Number(clampNs(s.endNs) - clampNs(s.startNs)) / 1e6;
-      return s.statusCode === 2 || durationMs + (s.queueWaitMs ?? 0) >= 4 * (this.apdexT.get(s.service) ?? this.opts.defaultApdexTMs);
+      return countsAsFailure(s.kind, s.statusCode, s.eventsJson) || durationMs + (s.queueWaitMs ?? 0) >= 4 * (this.apdexT.get(s.service) ?? this.opts.defaultApdexTMs);
     });
     // Span count and stall time of the notable traces, from this commit's spans (a second
     // pass only when there is something notable: most commits have nothing to report).
@@ -479,7 +480,7 @@ export class SqliteWriter {
     const notableTraces: TraceSummary[] = [];
     for (const s of notable) {
       const durationMs = Number(clampNs(s.endNs) - clampNs(s.startNs)) / 1e6;
-      const error = s.statusCode === 2;
+      const error = countsAsFailure(s.kind, s.statusCode, s.eventsJson);
       const agg = traceSpans.get(s.traceId);
       const errorText = error ? spanErrorText(s.statusMessage, parseSpanEvents(s.eventsJson)) : null;
       notableTraces.push({

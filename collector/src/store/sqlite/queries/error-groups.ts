@@ -1,5 +1,5 @@
 // A service's failures grouped by kind (error-kind.ts) for the Errors page: the newest failed
-// roots of the range that count (failed-traces.ts' COUNTED_ROOT_SQL; at most MAX_ERROR_TRACES,
+// roots of the range that count (store/counted-failure.ts; at most MAX_ERROR_TRACES,
 // read through the partial index of failed roots), a trace once per group, and beside them the
 // exact count of failed requests from the request rollups, which count every request while
 // traces are sampled.
@@ -8,7 +8,8 @@ import type { ErrorGroup, ErrorGroupsResponse } from '../../../api-types';
 import type { RangeQuery } from '../../storage';
 import { msToNs, seriesBuckets } from '../../time-buckets';
 import { distinctWithin } from '../distinct-keys';
-import { COUNTED_ROOT_SQL, failedTraceErrors, MAX_ERROR_TRACES, type FailedRoot, type TraceError } from './failed-traces';
+import { COUNTED_FAILURE_SQL } from '../counted-failure-sql';
+import { failedTraceErrors, MAX_ERROR_TRACES, type FailedRoot, type TraceError } from './failed-traces';
 import { forEachRollupRow } from './rollup-reader';
 import { StatementCache } from './statement-cache';
 
@@ -47,7 +48,7 @@ export class ErrorGroupQueries {
     // One more than the bound, to know whether the range held more.
     const rows = this.stmts
       .get(`SELECT trace_id, route, start_ns / 1000000 AS start_ms, status_message, events FROM spans INDEXED BY spans_roots_error
-            WHERE service = ? AND is_root = 1 AND status_code = 2 AND start_ns >= ? AND start_ns < ? AND ${COUNTED_ROOT_SQL}
+            WHERE service = ? AND is_root = 1 AND status_code = 2 AND start_ns >= ? AND start_ns < ? AND ${COUNTED_FAILURE_SQL}
             ORDER BY start_ns DESC LIMIT ?`)
       .all(q.service, msToNs(q.from), msToNs(q.to), MAX_ERROR_TRACES + 1) as (FailedRoot & { route: string | null; start_ms: number })[];
     const truncated = rows.length > MAX_ERROR_TRACES;

@@ -12,23 +12,6 @@ import type { StatementCache } from './statement-cache';
  */
 export const MAX_ERROR_TRACES = 2000;
 
-/** OTLP's span kinds whose failure is a request the service failed: SERVER and CONSUMER. */
-const SERVER = 2;
-const CONSUMER = 5;
-
-/**
- * A failed local root the Errors page counts (with `status_code = 2`; `kind` and `events` of
- * the root's row): a request served (a server or consumer span) that failed, or any other root
- * — a client call, an internal span with no request around it (a cron job, a start-up check) —
- * only when code threw (it recorded an `exception` event). A client span is marked failed for
- * any 4xx or 5xx it was answered; a job that was answered 404 and went on has not failed, and
- * a request that failed for it is counted by its own server span. The events are read only for
- * such roots (few), and a damaged events column counts as no exception.
- */
-export const COUNTED_ROOT_SQL = `CASE WHEN kind IN (${SERVER}, ${CONSUMER}) THEN 1
-    WHEN events IS NULL OR NOT json_valid(events) THEN 0
-    ELSE EXISTS (SELECT 1 FROM json_each(events) WHERE json_extract(value, '$.n') = 'exception') END`;
-
 /** A root's response status, stable name first (json_extract over `attributes`). */
 const ROOT_HTTP_STATUS_SQL = `coalesce(json_extract(attributes, '$."http.response.status_code"'), json_extract(attributes, '$."http.status_code"'))`;
 

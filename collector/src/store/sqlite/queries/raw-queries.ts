@@ -21,7 +21,9 @@ import { STOP_LOOKBACK_MS } from '../../instance-stop';
 import { parseJsonObject, parseSpanEvents } from '../json-rows';
 import type { GaugeQueries } from './gauge-queries';
 import { eventTypeFilter } from './event-type-filter';
-import { COUNTED_ROOT_SQL, failedTraceErrors, MAX_ERROR_TRACES, type TraceError } from './failed-traces';
+import { countsAsFailure } from '../../counted-failure';
+import { COUNTED_FAILURE_SQL } from '../counted-failure-sql';
+import { failedTraceErrors, MAX_ERROR_TRACES, type TraceError } from './failed-traces';
 import { readEndings } from './instance-endings';
 import { AGENT_STALL_SQL, GC_STALL_SQL, HARDLY_RAN_SQL } from './stall-sql';
 import { StatementCache } from './statement-cache';
@@ -103,7 +105,7 @@ export class RawQueries {
 
   traces(q: TraceQuery): TracesResponse {
     // Local roots only: the partial indexes spans_roots_* cover `is_root = 1`.
-    let sql = `SELECT trace_id, service, route, name, start_ns, duration_ns, status_code, json_extract(attributes, '${QUEUE_WAIT_PATH}') AS queue_wait_ms,
+    let sql = `SELECT trace_id, service, route, name, kind, start_ns, duration_ns, status_code, json_extract(attributes, '${QUEUE_WAIT_PATH}') AS queue_wait_ms,
       CASE WHEN status_code = 2 THEN status_message END AS status_message, CASE WHEN status_code = 2 THEN events END AS events
       FROM spans
       WHERE is_root = 1 AND start_ns >= ? AND start_ns < ?`;
@@ -126,16 +128,17 @@ export class RawQueries {
     }
     // A kind is known only once a trace's failing spans are read: the newest failed traces are
     // read (at most MAX_ERROR_TRACES, as the Errors page groups them) and the page cut after.
+    // Failed by one rule everywhere (store/counted-failure.ts): a client root answered 4xx is not.
     const byKind = q.errorKind !== undefined;
-    if (byKind) sql += ` AND status_code = 2 AND ${COUNTED_ROOT_SQL}`;
-    else if (q.error !== undefined) sql += q.error ? ' AND status_code = 2' : ' AND status_code <> 2';
+    if (byKind || q.error === true) sql += ` AND status_code = 2 AND ${COUNTED_FAILURE_SQL}`;
+    else if (q.error === false) sql += ` AND (status_code <> 2 OR NOT ${COUNTED_FAILURE_SQL})`;
     // Notable = failed or frustrated (≥ 4 T), as the writer decides for the live stream.
     const slowThresholdMs = q.notable === true && q.service !== undefined ? SLOW_APDEX_FACTOR * this.apdexT(q.service) : null;
     if (slowThresholdMs !== null) {
       // Slow as the client saw it: time queued in front of the app counts (QA3: a saturated
       // service's seconds-long waits behind a proxy left its slow list nearly empty). The
       // attribute is read only for roots neither failed nor slow in the app.
-      sql += ` AND (status_code = 2 OR duration_ns >= ? OR duration_ns + coalesce(json_extract(attributes, '${QUEUE_WAIT_PATH}'), 0) * 1e6 >= ?)`;
+      sql += ` AND ((status_code = 2 AND ${COUNTED_FAILURE_SQL}) OR duration_ns >= ? OR duration_ns + coalesce(json_extract(attributes, '${QUEUE_WAIT_PATH}'), 0) * 1e6 >= ?)`;
       const thresholdNs = BigInt(Math.round(slowThresholdMs * 1e6));
       params.push(thresholdNs, thresholdNs);
     }
@@ -149,6 +152,7 @@ export class RawQueries {
       service: string;
       route: string | null;
       name: string;
+      kind: number;
       start_ns: number;
       duration_ns: number;
       status_code: number;
@@ -159,8 +163,8 @@ export class RawQueries {
     const counts = this.stmts.get(`SELECT count(*) AS n, coalesce(sum(CASE WHEN is_stall = 1 THEN duration_ns ELSE 0 END), 0) AS stall
       FROM spans WHERE trace_id = ?`);
     // A failed trace's error up front: the first failing span's exception or status message,
-    // the root's own first (read only for failed roots, through the trace index).
-    const failed = rows.filter((r) => r.status_code === 2);
+    // the root's own first (read only for the roots that count as failed, through the trace index).
+    const failed = rows.filter((r) => countsAsFailure(r.kind, r.status_code, r.events));
     const errors = failedTraceErrors(this.stmts, failed);
     const errorOf = new Map(failed.map((r, i) => [r, errors[i]]));
     const listed = byKind ? ofKind(rows, errorOf, q.errorKind as string).slice(Math.max(0, Math.trunc(q.offset ?? 0))).slice(0, limitOf(q.limit)) : rows;
@@ -177,7 +181,7 @@ export class RawQueries {
         // start_ns read as a double here: exact to well under a microsecond, enough for ms.
         startMs: Math.floor(r.start_ns / 1e6),
         durationMs: r.duration_ns / 1e6,
-        error: r.status_code === 2,
+        error: errorOf.has(r),
         spanCount: c.n,
         stallMs: c.stall / 1e6,
         ...(queueWait !== null && { queueWaitMs: queueWait }),
