@@ -61,8 +61,8 @@ test('the Deployments page compares each deploy before and after, names the vers
     assert.match(p50[1]!, /^5\d(\.\d+)? ms$/);
     assert.match(p50[2]!, /^×\d+(\.\d)? worse$/);
     assert.equal(await row('p50').locator('td.error-text').count(), 1);
-    assert.deepEqual(await row('Error rate').locator('td').allTextContents(), ['0 %', '0 %', '0 pts']);
-    assert.deepEqual(await row('Apdex').locator('td').allTextContents(), ['1.00', '1.00', '0.00']);
+    assert.deepEqual(await row('Error rate').locator('td').allTextContents(), ['0 %', '0 %', 'no change']);
+    assert.deepEqual(await row('Apdex').locator('td').allTextContents(), ['1.00', '1.00', 'no change']);
     const [before, after] = await cards.first().locator('thead th.num').allTextContents();
     assert.match(before!, /^Before \(.*, 1 process, 40 requests\)$/);
     assert.match(after!, /^After \(.* so far, 1 process, 40 requests\)$/, 'the after side is minutes old');

@@ -41,7 +41,18 @@ test('before/after rows: ratios for latency, points for error rate and Apdex, an
     { label: 'Apdex', before: '0.95', after: '0.70', change: '−0.25', direction: 'worse' },
   ]);
   const better = comparisonRows(side(), side({ p95Ms: 20, errorRate: 0 }));
-  assert.deepEqual(better.map((r) => [r.label, r.change, r.direction]).slice(1, 4), [['Error rate', '−1 pts', 'better'], ['p50', '0 %', 'same'], ['p95', '−50 %', 'better']]);
+  assert.deepEqual(better.map((r) => [r.label, r.change, r.direction]).slice(1, 4), [['Error rate', '−1 pts', 'better'], ['p50', 'no change', 'same'], ['p95', '−50 %', 'better']]);
+  // A change too small to show is no change, not '−0.00' or '−<0.1 pts': the difference of the
+  // figures as shown (1.04 % and 1.06 % read '1 %' and '1.1 %': +0.1 pts).
+  const tiny = comparisonRows(side({ errorRate: 0.0004, apdex: 0.951, p50Ms: 10 }), side({ errorRate: 0.0001, apdex: 0.949, p50Ms: 10.004 }));
+  assert.deepEqual(tiny.map((r) => [r.label, r.before, r.after, r.change, r.direction]).slice(1), [
+    ['Error rate', '<0.1 %', '<0.1 %', 'no change', 'same'],
+    ['p50', '10 ms', '10 ms', 'no change', 'same'],
+    ['p95', '40 ms', '40 ms', 'no change', 'same'],
+    ['Apdex', '0.95', '0.95', 'no change', 'same'],
+  ]);
+  const shown = comparisonRows(side({ errorRate: 0.0104, apdex: 0.954 }), side({ errorRate: 0.0106, apdex: 0.946 }));
+  assert.deepEqual(shown.filter((r) => r.label === 'Error rate' || r.label === 'Apdex').map((r) => [r.before, r.after, r.change]), [['1 %', '1.1 %', '+0.1 pts'], ['0.95', '0.95', 'no change']]);
   // Too few requests for a p95 (20 needed), or none at all: a dash, no change claimed.
   const few = comparisonRows(side({ requests: 0, throughputRpm: 0, errorRate: null, p50Ms: null, p95Ms: null, apdex: null }), side({ requests: 10 }));
   assert.deepEqual(few.map((r) => [r.label, r.before, r.after, r.change, r.direction]), [

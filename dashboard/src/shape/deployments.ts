@@ -31,19 +31,28 @@ export interface ComparisonRow {
   label: string;
   before: string;
   after: string;
-  /** The change in words ("+412 %", "×9.6", "−0.12"); a dash when either side has no figure. */
+  /** The change in words ("+412 %", "×9.6", "−0.12", "no change"); a dash when either side has no figure. */
   change: string;
   /** Whether the change is for the better: higher throughput is neither (it follows the traffic). */
   direction: Direction;
 }
 
+/** What a change too small to show reads: not '−0.00' nor '+<0.1 pts', whose sign says nothing. */
+export const NO_CHANGE = 'no change';
+
+/** A signed difference as shown at `digits` decimals (`trimmed`: without trailing zeros, as percentages are); no change when it rounds to zero. */
+function signed(diff: number, digits: number, unit: string, trimmed = false): string {
+  const fixed = Math.abs(diff).toFixed(digits);
+  if (Number(fixed) === 0) return NO_CHANGE;
+  return `${diff > 0 ? '+' : '−'}${trimmed ? Number(fixed).toString() : fixed}${unit}`;
+}
+
 function ratioText(before: number, after: number): string {
-  if (before === 0) return after === 0 ? '0 %' : 'new';
+  if (before === 0) return after === 0 ? NO_CHANGE : 'new';
   const ratio = after / before;
   if (ratio >= 2) return `×${ratio < 10 ? ratio.toFixed(1) : Math.round(ratio)}`;
   const pct = (ratio - 1) * 100;
-  if (Math.abs(pct) < 0.05) return '0 %';
-  return `${pct > 0 ? '+' : pct < 0 ? '−' : ''}${Math.abs(pct) < 10 ? Math.abs(pct).toFixed(1) : Math.round(Math.abs(pct))} %`;
+  return signed(pct, Math.abs(pct) < 10 ? 1 : 0, ' %');
 }
 
 /** Relative changes under this are the same (the sketches hold about 1 % error). */
@@ -57,9 +66,13 @@ function relative(before: number | null, after: number | null, higherIsWorse: bo
   return { change: ratioText(before, after), direction };
 }
 
-function pointsText(before: number, after: number, unit: (v: number) => string): string {
-  const diff = after - before;
-  return `${diff > 0 ? '+' : diff < 0 ? '−' : ''}${unit(Math.abs(diff))}`;
+/**
+ * The difference between two figures as the table shows them, rounded to `digits` as each is:
+ * 1.04 % → 1.06 % shown as '1 %' and '1.1 %' is +0.1 points, 0.951 → 0.949 both '0.95' no change.
+ */
+function pointsText(before: number, after: number, digits: number, unit: string, trimmed = false): string {
+  const shown = (v: number): number => Number(v.toFixed(digits));
+  return signed(shown(after) - shown(before), digits, unit, trimmed);
 }
 
 /** The rows of a deploy's before/after table. */
@@ -73,7 +86,7 @@ export function comparisonRows(before: DeployWindow, after: DeployWindow): Compa
     before.errorRate === null || after.errorRate === null
       ? { change: '–', direction: null }
       : {
-        change: `${pointsText(before.errorRate, after.errorRate, (v) => formatPercent(v).replace(' %', ''))} pts`,
+        change: pointsText(before.errorRate * 100, after.errorRate * 100, 1, ' pts', true),
         direction: (Math.abs(after.errorRate - before.errorRate) < 0.001 ? 'same' : after.errorRate > before.errorRate ? 'worse' : 'better') as Direction,
       };
   rows.push({ label: 'Error rate', before: formatPercent(before.errorRate), after: formatPercent(after.errorRate), ...errorChange });
@@ -84,7 +97,7 @@ export function comparisonRows(before: DeployWindow, after: DeployWindow): Compa
     before.apdex === null || after.apdex === null
       ? { change: '–', direction: null }
       : {
-        change: pointsText(before.apdex, after.apdex, (v) => v.toFixed(2)),
+        change: pointsText(before.apdex, after.apdex, 2, ''),
         direction: (Math.abs(after.apdex - before.apdex) < 0.01 ? 'same' : after.apdex < before.apdex ? 'worse' : 'better') as Direction,
       };
   rows.push({ label: 'Apdex', before: formatApdex(before.apdex), after: formatApdex(after.apdex), ...apdexChange });
