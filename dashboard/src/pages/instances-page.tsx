@@ -6,11 +6,12 @@ import { api } from '../api/endpoints';
 import { memoryChart, eventLoopUtilizationChart } from '../charts/instance-charts';
 import { UplotChart } from '../charts/uplot-chart';
 import { Async, NoDataInRange } from '../components/states';
-import { formatAge, formatBytes, formatCount, formatPercent, formatTime } from '../format/units';
+import { formatBytes, formatCount, formatPercent, formatTime } from '../format/units';
 import { isServiceData, useLive, useLiveMessages, useNow, useThrottledRefresh } from '../live/live-context';
 import { figureText, rawFigure } from '../format/figure-text';
 import { GONE_AFTER_MS, instanceNames, isGone, stopBadge, stopIsCrash, stoppedBy } from '../shape/instance-names';
 import { deploymentName } from '../shape/deployments';
+import { lastSeenFigure, uptimeFigure } from '../shape/instance-times';
 import { instanceDroppedText } from '../shape/telemetry-gaps';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
@@ -40,7 +41,7 @@ export function InstancesPage({ service }: { service: string }) {
           data.instances.length === 0 ? (
             <NoDataInRange service={service} from={data.from} to={data.to} what="process reports" />
           ) : (
-            <InstancesTable instances={data.instances} to={data.to} />
+            <InstancesTable instances={data.instances} to={data.to} moving={live} />
           )
         }
       </Async>
@@ -58,7 +59,7 @@ export function InstancesPage({ service }: { service: string }) {
   );
 }
 
-function InstancesTable({ instances, to }: { instances: InstanceView[]; to: number }) {
+function InstancesTable({ instances, to, moving }: { instances: InstanceView[]; to: number; moving: boolean }) {
   const now = useNow(true, 10_000);
   const names = instanceNames(instances);
   // Live processes first; a gone one stays listed (its figures explain the range) but says so.
@@ -76,11 +77,14 @@ function InstancesTable({ instances, to }: { instances: InstanceView[]; to: numb
         {ordered.map((i) => {
           const settings = Object.entries(i.settings).sort(([a], [b]) => a.localeCompare(b));
           const heapShare = i.heapUsedBytes !== null && i.heapLimitBytes ? i.heapUsedBytes / i.heapLimitBytes : null;
+          const name = names.get(i.instanceId) ?? i.instanceId;
+          const uptime = uptimeFigure(i, to, now, moving);
+          const lastSeen = lastSeenFigure(i, to);
           return (
             <article class={isGone(i, to) ? 'instance instance-gone' : 'instance'} key={i.instanceId} data-instance={i.instanceId} data-gone={isGone(i, to) ? '1' : undefined}>
               <header>
                 <h2 class="instance-name">
-                  {names.get(i.instanceId) ?? i.instanceId}
+                  {name}
                   {isGone(i, to) && (
                     <span class={i.stopped !== null && stopIsCrash(i.stopped) ? 'badge badge-gone badge-error' : 'badge badge-gone'} data-testid="instance-state" title={i.stopped?.message ?? 'No report in the last minutes of the range, and no stop event: killed (SIGKILL, the OOM killer), crashed or cut off from the collector'}>
                       {i.stopped !== null ? stopBadge(i.stopped) : 'gone'}
@@ -101,7 +105,7 @@ function InstancesTable({ instances, to }: { instances: InstanceView[]; to: numb
                   </>
                 ) : (
                   <>
-                    <dt>Uptime</dt><dd>{i.startedAt !== null ? formatAge(now - i.startedAt) : '–'}</dd>
+                    <dt>{uptime.label}</dt><dd data-col="uptime" title={uptime.title}>{uptime.text}</dd>
                   </>
                 )}
                 <dt>Restarts</dt><dd class={i.restarts > 0 ? 'error-text' : undefined} data-col="restarts">{formatCount(i.restarts)}</dd>
@@ -110,12 +114,16 @@ function InstancesTable({ instances, to }: { instances: InstanceView[]; to: numb
                 <dd>{`${formatBytes(i.heapUsedBytes)} / ${formatBytes(i.heapLimitBytes)}${heapShare !== null ? ` (${formatPercent(heapShare, 0)})` : ''}`}</dd>
                 <dt>Event-loop busy</dt><dd>{formatPercent(i.eventLoopUtilization, 0)}</dd>
                 <dt>In flight</dt><dd>{i.inFlight !== null ? formatCount(i.inFlight, 1) : '–'}</dd>
-                <dt>Last seen</dt><dd>{formatTime(i.lastSeen)}</dd>
+                <dt>{lastSeen.label}</dt><dd data-col="last-seen" title={lastSeen.title}>{lastSeen.text}</dd>
                 <dt>Dropped by its agent</dt>
                 <dd class={instanceDroppedText(i).lost ? 'error-text' : undefined} data-col="dropped">{instanceDroppedText(i).text}</dd>
               </dl>
               <details class="settings" open={settings.length > 0 && settings.length <= 30}>
-                <summary>{`Settings reported at start (${settings.length})`}</summary>
+                {/* Named for its process: a screen reader lists a dozen of these, one per card. */}
+                <summary>
+                  {`Settings reported at start (${settings.length})`}
+                  <span class="sr-only">{` by ${name}`}</span>
+                </summary>
                 {settings.length === 0 ? (
                   <p class="muted">This process reported no settings (an agent other than Headroom's, or an old one).</p>
                 ) : (
