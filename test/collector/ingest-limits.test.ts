@@ -136,3 +136,52 @@ test('past --max-instances a service\'s new instances are refused; its live ones
   assert.match(metrics, /^headroom_receiver_items_over_limit_total\{signal="traces",limit="instances"\} 2$/m);
   assert.equal(logs.lines.filter((l) => l.includes('HR_OTLP_INSTANCE_LIMIT')).length, 1);
 });
+
+/** One cumulative request-duration histogram of `instanceId`, a point per route, `count` requests each. */
+function cumulativeBody(instanceId: string, routes: string[], startMs: number, timeMs: number, count: number): string {
+  const ns = (ms: number): string => String(BigInt(ms) * 1_000_000n);
+  const dataPoints = routes.map((route) => ({
+    attributes: [
+      { key: 'http.request.method', value: { stringValue: 'GET' } },
+      { key: 'http.route', value: { stringValue: route } },
+    ],
+    startTimeUnixNano: ns(startMs),
+    timeUnixNano: ns(timeMs),
+    count: String(count),
+    sum: count * 0.01,
+    bucketCounts: [String(count), '0'],
+    explicitBounds: [0.1],
+  }));
+  const metric = { name: 'http.server.request.duration', unit: 's', histogram: { aggregationTemporality: 2, dataPoints } };
+  return JSON.stringify({ resourceMetrics: [{ resource: resource('api', instanceId), scopeMetrics: [{ metrics: [metric] }] }] });
+}
+
+test('a flood of refused instances leaves the cumulative-to-delta state alone: an admitted stream\'s next delta stays right', { timeout: 120_000 }, async (t) => {
+  const dir = makeTempDir();
+  t.after(() => dir.remove());
+  const logs = captureConsoleErrors();
+  t.after(() => logs.restore());
+  const collector = await startCollector({ dbPath: path.join(dir.path, 'headroom.db'), otlpPort: 0, httpPort: 0, maxInstancesPerService: 1 });
+  t.after(() => collector.close());
+  const now = Date.now();
+  const start = now - 5 * MINUTE; // a process started 5 minutes ago: its first point counts whole
+
+  // The admitted instance: 10 requests, then 15 in all (a delta of 5).
+  assert.deepEqual(await post(collector.otlpUrl, 'metrics', cumulativeBody('api-1', ['/real'], start, now - 3 * MINUTE, 10)), {});
+  assert.deepEqual(await post(collector.otlpUrl, 'metrics', cumulativeBody('api-1', ['/real'], start, now - 2 * MINUTE, 15)), {});
+
+  // A second instance, refused past --max-instances 1, sends more streams than the state holds (50,000).
+  for (let i = 0; i < 5; i++) {
+    const routes = Array.from({ length: 10_001 }, (_v, j) => `/flood/${i}/${j}`);
+    const refused = await post(collector.otlpUrl, 'metrics', cumulativeBody('api-2', routes, start, now - 90_000, 1));
+    assert.equal(refused.partialSuccess?.rejectedDataPoints, '10001');
+  }
+  const metrics = await fetch(`${collector.httpUrl}/metrics`).then((r) => r.text());
+  const streams = /^headroom_receiver_cumulative_streams (\d+)$/m.exec(metrics)?.[1];
+
+  // The admitted stream goes on: 22 in all is a delta of 7, not its whole count again.
+  assert.deepEqual(await post(collector.otlpUrl, 'metrics', cumulativeBody('api-1', ['/real'], start, now - 30_000, 22)), {});
+  await collector.storage.flush();
+  const res = await getJson<ServicesResponse>(`${collector.httpUrl}/api/services?from=${now - 10 * MINUTE}&to=${now + MINUTE}`);
+  assert.deepEqual({ requests: res.body.services.find((s) => s.service === 'api')?.requests, streams }, { requests: 22, streams: '1' });
+});

@@ -14,7 +14,9 @@
 //
 // State changes are staged in a transaction and applied only when the batch was queued: when
 // the store answers "queue full" (503) the sender retries the same points, and they must yield
-// the same deltas again.
+// the same deltas again. Neither may the streams of an instance refused past --max-services or
+// --max-instances (ingest-limits.ts) change the state: their points are not stored, and a flood
+// of refused instances would otherwise push the admitted streams' state out of the bounded map.
 //
 // The state map is bounded: least recently updated streams are evicted past `maxStreams`, and
 // streams silent for `ttlMs` are swept, so a cardinality explosion cannot grow memory without
@@ -102,6 +104,8 @@ export class CumulativeToDelta {
 
 export class DeltaTransaction {
   private readonly pending = new Map<string, StreamState>();
+  /** A resource's part of the stream keys (up to the first NUL) → its service and instance. */
+  private readonly owners = new Map<string, { service: string; instanceId: string }>();
 
   constructor(
     private readonly owner: CumulativeToDelta,
@@ -118,6 +122,19 @@ export class DeltaTransaction {
 
   exponential(key: string, startNs: bigint, timeNs: bigint, h: ExponentialState): ExponentialState | null {
     return this.step(key, startNs, timeNs, h, diffExponential);
+  }
+
+  /** The streams whose keys start with `resourceKey` and a NUL are those of this service and instance. */
+  resource(resourceKey: string, service: string, instanceId: string): void {
+    this.owners.set(resourceKey, { service, instanceId });
+  }
+
+  /** Drops what the streams of the instances `refused` names staged, so commit() leaves their state untouched. */
+  forget(refused: (service: string, instanceId: string) => boolean): void {
+    const prefixes = new Set<string>();
+    for (const [prefix, owner] of this.owners) if (refused(owner.service, owner.instanceId)) prefixes.add(prefix);
+    if (prefixes.size === 0) return;
+    for (const key of this.pending.keys()) if (prefixes.has(key.slice(0, key.indexOf('\u0000')))) this.pending.delete(key);
   }
 
   commit(): void {

@@ -7,7 +7,7 @@ import os from 'node:os';
 import { errors } from '../errors';
 import { emptyBatch, type IngestBatch } from '../model';
 import type { Storage } from '../store/storage';
-import { CumulativeToDelta, type CumulativeOptions } from './cumulative-to-delta';
+import { CumulativeToDelta, type CumulativeOptions, type DeltaTransaction } from './cumulative-to-delta';
 import { decodeJson } from './decode/json';
 import { DecodeError, type DecodedRequest, type Signal } from './decode/otlp-types';
 import { bodyViolation, type FieldViolation } from './field-violation';
@@ -63,7 +63,7 @@ export function defaultTraceWorkers(): number {
 
 /** What decoding and normalising one request gave: a batch, or a body that is not OTLP. */
 type Normalised =
-  | { ok: true; batch: IngestBatch; received: number; rejected: number; cut: number; message: string; tx: { commit(): void } | null }
+  | { ok: true; batch: IngestBatch; received: number; rejected: number; cut: number; message: string; tx: DeltaTransaction | null }
   | { ok: false; message: string; violations: FieldViolation[] };
 
 const PATHS: ReadonlyMap<string, Signal> = new Map([
@@ -203,6 +203,8 @@ export function createOtlpReceiver(options: OtlpReceiverOptions): OtlpReceiver {
     stats.cut += result.cut;
     // From here to commit() nothing else runs: two requests cannot both take a cap's last place.
     const limited = limits?.check(batch, Date.now()) ?? null;
+    // Refused instances' cumulative streams leave the state as it was (cumulative-to-delta.ts).
+    if (limited && tx) tx.forget(limited.refusedInstance);
     if (batchSize(batch) > 0 && !storage.enqueue(batch)) {
       // Nothing was written (enqueue is all or nothing) and the cumulative state is left as it
       // was, so the sender's retry of the same data gives the same result.

@@ -44,6 +44,8 @@ export interface LimitCheck {
   refused: Record<LimitKind, number>;
   /** For partial_success.error_message; '' when nothing was refused. */
   message: string;
+  /** Whether the items of this instance were refused. */
+  refusedInstance(service: string, instanceId: string): boolean;
   /** Records what the batch admitted; call once the store took it (not after a 503). */
   commit(): void;
 }
@@ -53,7 +55,7 @@ export interface IngestLimitStats {
   services: number;
 }
 
-const NOTHING_REFUSED: LimitCheck = { refused: { services: 0, instances: 0 }, message: '', commit() {} };
+const NOTHING_REFUSED: LimitCheck = { refused: { services: 0, instances: 0 }, message: '', refusedInstance: () => false, commit() {} };
 
 /** A log line for a cap at once, then at most every LOG_EVERY_MS, with what was refused since. */
 class RefusalLog {
@@ -122,7 +124,7 @@ export class IngestLimits {
     const refused: Record<LimitKind, number> = { services: 0, instances: 0 };
     const examples: Record<LimitKind, string[]> = { services: [], instances: [] };
     const refuse = (kind: LimitKind, service: string, instanceId: string, items: number, example: string): void => {
-      refusedKeys.add(`${service}\u0000${instanceId}`);
+      refusedKeys.add(instanceKey(service, instanceId));
       refused[kind] += items;
       if (!examples[kind].includes(example)) examples[kind].push(example);
     };
@@ -151,6 +153,7 @@ export class IngestLimits {
       message: [limitMessage('services', refused.services, examples.services, this.settings), limitMessage('instances', refused.instances, examples.instances, this.settings)]
         .filter((m) => m !== '')
         .join('; '),
+      refusedInstance: (service, instanceId) => refusedKeys.has(instanceKey(service, instanceId)),
       commit: () => {
         this.touch(batch, now);
         if (refused.services > 0) this.serviceLog.note(refused.services, quoteForLog(examples.services[0] as string), now);
@@ -190,9 +193,13 @@ function limitMessage(kind: LimitKind, items: number, examples: string[], settin
     : `${items} item(s) of new instances of ${names} refused: ${settings.maxInstancesPerService} instances reported in the last ${INSTANCE_LIVE_MS / 60_000} minutes, the --max-instances limit (${errors.otlpInstanceLimit.code})`;
 }
 
+function instanceKey(service: string, instanceId: string): string {
+  return `${service}\u0000${instanceId}`;
+}
+
 /** Removes the refused instances and every item filed under them. */
 function dropInstances(batch: IngestBatch, refused: ReadonlySet<string>): void {
-  const kept = (item: { service: string; instanceId: string }): boolean => !refused.has(`${item.service}\u0000${item.instanceId}`);
+  const kept = (item: { service: string; instanceId: string }): boolean => !refused.has(instanceKey(item.service, item.instanceId));
   batch.instances = batch.instances.filter(kept);
   batch.spans = batch.spans.filter(kept);
   batch.requests = batch.requests.filter(kept);

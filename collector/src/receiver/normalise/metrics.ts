@@ -213,7 +213,10 @@ export function normaliseMetrics(req: ExportMetricsServiceRequest, batch: Ingest
     let latest = 0n;
     const rejectedBefore = outcome.rejected;
     for (const sm of rm.scopeMetrics ?? []) {
-      resKey ??= resourceKey(res);
+      if (resKey === null) {
+        resKey = resourceKey(res);
+        tx.resource(resKey, res.service, res.instanceId);
+      }
       const ctx: StreamContext = { tx, outcome, prefix: `${resKey}\u0000${sm.scope?.name ?? ''}\u0000${sm.scope?.version ?? ''}` };
       for (const m of sm.metrics ?? []) {
         const n = pointCount(m);
