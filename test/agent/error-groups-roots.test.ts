@@ -57,17 +57,17 @@ test('a call with no request around it that was answered 404 is no failure of th
   assert.deepEqual(answered, { status: 404 });
   const threw = await (await fetch(`${app.base}/start-up-call/refused`)).json();
   assert.equal(threw.status, null);
-  // Both client roots are stored (a failed span is kept); the trace list marks only the one that threw as failed.
+  // Only the call that threw is kept (failed traces alone are kept here): the agent's rule for a
+  // failed trace is the collector's, so the 404 spent nothing of the error-trace budget. It ended
+  // first, and the agent exports in order: had it been kept, it would be stored by now.
   const clientRoots = await eventually(async () => {
     const r = await collector.api<TracesResponse>(`/api/traces?service=${SERVICE}&${RANGE()}`);
     const roots = r.traces.filter((t) => t.route === null);
-    return roots.length === 2 ? roots : undefined;
-  }, 'the two client roots');
-  const traces = await Promise.all(clientRoots.map((t) => collector.api<TraceResponse>(`/api/traces/${t.traceId}`)));
-  assert.ok(traces.every((t) => t.spans[0]?.kind === 3 && t.spans[0].parentSpanId === null && t.spans[0].status.code === 2), 'failed client spans without a parent');
-  assert.deepEqual(clientRoots.map((t) => t.error).sort(), [false, true]);
-  const failedRoots = (await collector.api<TracesResponse>(`/api/traces?service=${SERVICE}&${RANGE()}&error=1`)).traces.filter((t) => t.route === null);
-  assert.deepEqual(failedRoots.map((t) => t.errorMessage?.startsWith('ECONNREFUSED')), [true]);
+    return roots.some((t) => t.errorMessage?.startsWith('ECONNREFUSED')) ? roots : undefined;
+  }, 'the client root that threw');
+  assert.equal(clientRoots.length, 1, JSON.stringify(clientRoots));
+  const [kept] = await Promise.all(clientRoots.map((t) => collector.api<TraceResponse>(`/api/traces/${t.traceId}`)));
+  assert.ok(kept?.spans[0]?.kind === 3 && kept.spans[0].parentSpanId === null && clientRoots[0]?.error === true, 'a failed client span without a parent');
 
   const body = await collector.api<ErrorGroupsResponse>(`/api/services/${SERVICE}/errors?${RANGE()}`);
   const refused = body.groups.filter((g) => g.routes.some((r) => r.route === null));

@@ -4,7 +4,7 @@
 // another reason (sampled, slow, stalled) does not spend it. Real SDK spans through the real
 // tail processor.
 import assert from 'node:assert/strict';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { test } from 'node:test';
 import { ExportHealth } from '../../agent/src/export/health';
@@ -73,10 +73,31 @@ test('a failed trace kept for another reason does not spend the cap', async () =
   const slow = tracer.startSpan('GET /slow', { kind: SpanKind.SERVER, startTime: Date.now() - 3000, attributes: { 'http.response.status_code': 500 } });
   slow.end();
   const job = tracer.startSpan('nightly-job');
+  job.recordException(new Error('disk full'));
   job.setStatus({ code: SpanStatusCode.ERROR });
   job.end();
   fail('GET /x', 500);
   assert.deepEqual(names(kept), ['GET /slow', 'nightly-job'], 'the slow one kept, the job took the one token, /x found none');
+  await provider.shutdown();
+});
+
+test("a call answered 4xx is no failure, as the collector counts it: not kept and no token spent; a call that threw is kept", async () => {
+  const { kept, tracer, provider } = setup(1); // one failed trace a second in all
+  // A start-up fetch answered 404: OTel's HTTP client instrumentation marks it failed.
+  const answered = tracer.startSpan('GET', { kind: SpanKind.CLIENT, attributes: { 'http.response.status_code': 404 } });
+  answered.setStatus({ code: SpanStatusCode.ERROR });
+  answered.end();
+  // Inside a request that answered 200, a call answered 404 does not make the trace failed either.
+  const request = tracer.startSpan('GET /users/:id', { kind: SpanKind.SERVER, attributes: { 'http.response.status_code': 200 } });
+  const lookup = tracer.startSpan('GET', { kind: SpanKind.CLIENT, attributes: { 'http.response.status_code': 404 } }, trace.setSpan(ROOT_CONTEXT, request));
+  lookup.setStatus({ code: SpanStatusCode.ERROR });
+  lookup.end();
+  request.end();
+  const refused = tracer.startSpan('GET', { kind: SpanKind.CLIENT });
+  refused.recordException(new Error('connect ECONNREFUSED 127.0.0.1:9'));
+  refused.setStatus({ code: SpanStatusCode.ERROR, message: 'connect ECONNREFUSED 127.0.0.1:9' });
+  refused.end();
+  assert.deepEqual(kept.map((s) => [s.name, s.events.map((e) => e.name)]), [['GET', ['exception']]], 'only the call that threw, with the one token');
   await provider.shutdown();
 });
 

@@ -181,6 +181,7 @@ test('tail: an unsampled trace is dropped whole, an erring one kept whole', asyn
 
   const failing = tracer.startSpan('GET /fail', { kind: SpanKind.SERVER });
   const child = tracer.startSpan('db', {}, trace.setSpan(ROOT_CONTEXT, failing));
+  child.recordException(new Error('relation "orders" does not exist'));
   child.setStatus({ code: SpanStatusCode.ERROR });
   child.end();
   failing.end();

@@ -4,7 +4,7 @@
 export interface TraceFacts {
   /** The local root carries the sampled flag (head-sampled here or by the caller). */
   sampled: boolean;
-  /** Some span of the trace ended with status ERROR, or the server answered 5xx. */
+  /** Some span of the trace failed by the collector's rule (failed-span.ts): not a client span answered 4xx. */
   error: boolean;
   /** The local root's duration. */
   durationMs: number;

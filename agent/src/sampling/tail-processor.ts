@@ -4,11 +4,12 @@
 // or a remote one) ends; then the trace's spans go to the export queue or are dropped together.
 // Spans that end after their root (late children, stall spans) follow the remembered
 // decision. Everything is bounded: traces held, spans per trace, decisions remembered, age.
-import { SpanKind, SpanStatusCode, TraceFlags, type Context } from '@opentelemetry/api';
+import { TraceFlags, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ExportHealth } from '../export/health';
 import { report } from '../report';
 import type { ErrorTraceCap } from './error-trace-cap';
+import { isFailedSpan } from './failed-span';
 import { keepTrace } from './keep-decision';
 import { ROUTE_P90_ATTR } from './route-slowness';
 
@@ -49,13 +50,6 @@ function exceptionType(span: ReadableSpan): string | undefined {
   return undefined;
 }
 
-function isError(span: ReadableSpan): boolean {
-  if (span.status.code === SpanStatusCode.ERROR) return true;
-  if (span.kind !== SpanKind.SERVER) return false;
-  const status = span.attributes['http.response.status_code'];
-  return typeof status === 'number' && status >= 500;
-}
-
 export class TailSamplingProcessor implements SpanProcessor {
   private readonly open = new Map<string, TraceBuffer>();
   private readonly decided = new Map<string, boolean>();
@@ -94,7 +88,7 @@ export class TailSamplingProcessor implements SpanProcessor {
       return;
     }
     buffer.spans.push(span);
-    if (isError(span)) buffer.error = true;
+    if (isFailedSpan(span)) buffer.error = true;
   }
 
   /**
@@ -154,7 +148,7 @@ export class TailSamplingProcessor implements SpanProcessor {
     };
     const slow = this.options.slowTraceMs;
     // An error spends the error cap only when nothing else keeps the trace.
-    if ((isError(root) || (buffer?.error ?? false)) && !keepTrace(facts, slow)) {
+    if ((isFailedSpan(root) || (buffer?.error ?? false)) && !keepTrace(facts, slow)) {
       const cap = this.options.errorCap;
       const status = root.attributes['http.response.status_code'];
       facts.error = cap === undefined || cap.mayKeep(root.name, typeof status === 'number' ? status : root.status.code, traceId, exceptionType(root));
