@@ -578,7 +578,18 @@ export interface ErrorGroupsResponse extends TimeRange {
    * Every failed request (5xx, or not answered in full: error.type) from the request metrics, which count all of
    * them (traces are sampled): over the whole minutes the range touches (from, to), and by route.
    */
-  failedRequests: { from: number; to: number; count: number; routes: { route: string; count: number }[] };
+  failedRequests: {
+    from: number;
+    to: number;
+    count: number;
+    routes: { route: string; count: number }[];
+    /**
+     * The failed requests of each of the range's last 16 minutes that had any (the service's minute rollups, as a
+     * live aggregate counts them): what the page has read, so a live aggregate that repeats a minute's count is
+     * not news (dashboard/src/shape/live-failures.ts).
+     */
+    minutes: { t: number; count: number }[];
+  };
 }
 
 // ---- live stream (/ws) ----

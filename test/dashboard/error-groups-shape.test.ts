@@ -7,7 +7,7 @@ import { exactCount, failuresNotes, failuresSummary, groupRoutesText, kindTitle,
 function response(patch: Partial<ErrorGroupsResponse>): ErrorGroupsResponse {
   return {
     from: 0, to: 3_600_000, service: 's', groups: [], totalGroups: 0, tracesRead: 0, maxTraces: 5000, truncated: false, bucketMs: 60_000, t: [],
-    failedRequests: { from: 0, to: 3_600_000, count: 0, routes: [] },
+    failedRequests: { from: 0, to: 3_600_000, count: 0, routes: [], minutes: [] },
     ...patch,
   };
 }
@@ -15,11 +15,11 @@ function response(patch: Partial<ErrorGroupsResponse>): ErrorGroupsResponse {
 test('the two counts, exact, apart: failed requests and failed traces kept', () => {
   assert.equal(exactCount(3120), '3,120');
   assert.equal(
-    failuresSummary(response({ failedRequests: { from: 0, to: 1, count: 3120, routes: [] }, tracesRead: 412, totalGroups: 7 })),
+    failuresSummary(response({ failedRequests: { from: 0, to: 1, count: 3120, routes: [], minutes: [] }, tracesRead: 412, totalGroups: 7 })),
     '3,120 failed requests; 412 failed traces kept, grouped below in 7 kinds.',
   );
-  assert.equal(failuresSummary(response({ failedRequests: { from: 0, to: 1, count: 1, routes: [] }, tracesRead: 1, totalGroups: 1 })), '1 failed request; 1 failed trace kept, grouped below in 1 kind.');
-  const cut = response({ truncated: true, tracesRead: 5000, totalGroups: 3, failedRequests: { from: 0, to: 1, count: 90_000, routes: [] } });
+  assert.equal(failuresSummary(response({ failedRequests: { from: 0, to: 1, count: 1, routes: [], minutes: [] }, tracesRead: 1, totalGroups: 1 })), '1 failed request; 1 failed trace kept, grouped below in 1 kind.');
+  const cut = response({ truncated: true, tracesRead: 5000, totalGroups: 3, failedRequests: { from: 0, to: 1, count: 90_000, routes: [], minutes: [] } });
   assert.equal(failuresSummary(cut), '90,000 failed requests; 5,000 failed traces kept (the newest), grouped below in 3 kinds.');
   assert.match(failuresNotes(cut).join('\n'), /more than 5,000 failed traces: only the newest 5,000 are grouped/);
   assert.equal(failuresNotes(response({})).length, 1, 'only the note on sampling when nothing was cut');
@@ -28,13 +28,13 @@ test('the two counts, exact, apart: failed requests and failed traces kept', () 
 test('failed requests counted over whole minutes much wider than a short range say so, with their span', () => {
   // A 3 s range inside a flood: the rollups count its whole minute and the next.
   const from = new Date(2026, 10, 28, 10, 44, 53).getTime();
-  const short = response({ from, to: from + 3_000, failedRequests: { from: from - 53_000, to: from + 67_000, count: 18_010, routes: [] } });
+  const short = response({ from, to: from + 3_000, failedRequests: { from: from - 53_000, to: from + 67_000, count: 18_010, routes: [], minutes: [] } });
   assert.ok(
     failuresNotes(short, from).includes('Failed requests are counted over whole minutes, 10:44:00 to 10:46:00, wider than this range; the traces are those of the range.'),
     failuresNotes(short, from).join('\n'),
   );
   // An hour widened by a minute at each end: nothing to say.
-  assert.equal(failuresNotes(response({ from: 30_000, to: 3_630_000, failedRequests: { from: 0, to: 3_660_000, count: 1, routes: [] } })).length, 1);
+  assert.equal(failuresNotes(response({ from: 30_000, to: 3_630_000, failedRequests: { from: 0, to: 3_660_000, count: 1, routes: [], minutes: [] } })).length, 1);
 });
 
 test('routes and titles in words', () => {

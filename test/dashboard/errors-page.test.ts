@@ -152,6 +152,47 @@ test('live, the page re-reads the groups on new failures only, not on every aggr
   }
 });
 
+/** `n` requests of GET /a answered `status`, as one delta point stamped `k` seconds into the minute `minute` (a fixed minute: no race with the clock's). */
+function requestsAt(service: string, minute: number, k: number, status: number, n: number): Promise<void> {
+  const point = {
+    startTimeUnixNano: nanos(minute + k * 1000), timeUnixNano: nanos(minute + k * 1000 + 500), count: String(n), sum: 0.01 * n, bucketCounts: [String(n), '0'], explicitBounds: [1],
+    attributes: [attr('http.request.method', 'GET'), attr('http.route', '/a'), attr('http.response.status_code', status)],
+  };
+  return postOtlpJson(rig.collector.otlpUrl, 'metrics', {
+    resourceMetrics: [{ resource: resource(service, 'live-1'), scopeMetrics: [{ scope: { name: 't' }, metrics: [{ name: 'http.server.request.duration', unit: 's', histogram: { aggregationTemporality: 1, dataPoints: [point] } }] }] }],
+  });
+}
+
+test('live, a page opened on a minute that has failed already does not re-read for its next aggregate: it has read those failures', async () => {
+  const service = 'live-errs-open';
+  const minute = Math.floor(Date.now() / MINUTE) * MINUTE - 3 * MINUTE;
+  await requestsAt(service, minute, 1, 500, 3);
+  await eventually('the failures stored', () => api<ErrorGroupsResponse>(rig.collector.httpUrl, `/api/services/${service}/errors?range=15m`), (r) => r.failedRequests.count === 3);
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    let reads = 0;
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === `/api/services/${service}/errors`) reads++;
+    });
+    await page.goto(`${rig.collector.httpUrl}/services/${service}/errors`);
+    await eventually('the failures shown', () => page.getByTestId('errors-summary').textContent(), (t) => (t ?? '').startsWith('3 failed requests'));
+    await page.getByText('Live').first().waitFor();
+    assert.equal(reads, 1);
+    // Requests of that minute that succeeded: its aggregate still says 3 failed, which the page read.
+    await requestsAt(service, minute, 2, 200, 10);
+    await page.waitForTimeout(2500);
+    await requestsAt(service, minute, 3, 200, 10);
+    await page.waitForTimeout(2500);
+    assert.equal(reads, 1, 'no re-read: the aggregates brought no failure the page had not read');
+    // One more failure in that minute: read.
+    await requestsAt(service, minute, 4, 500, 1);
+    await eventually('the new failure shown', () => page.getByTestId('errors-summary').textContent(), (t) => (t ?? '').startsWith('4 failed requests'), 12_000);
+    assert.equal(reads, 2);
+  } finally {
+    await page.close();
+  }
+});
+
 test("a failure answered before any route matched (express.json()'s SyntaxError) says so beside its method, on the Errors page and in its trace list", async () => {
   const service = 'json-svc';
   const startMs = Date.now() - 2 * MINUTE;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LiveAggregate } from '@headroom/collector/api-types';
-import { newFailures } from '../../dashboard/src/shape/live-failures';
+import { newFailures, readFailures } from '../../dashboard/src/shape/live-failures';
 
 const MINUTE = 60_000;
 
@@ -29,4 +29,16 @@ test('minutes older than the live range are forgotten', () => {
   for (let i = 0; i < 40; i++) newFailures(seen, aggregate(i * MINUTE, 10, 0.1));
   assert.ok(seen.size <= 17, `${seen.size} minutes kept`);
   assert.ok(seen.has(39 * MINUTE) && seen.has(23 * MINUTE) && !seen.has(22 * MINUTE));
+});
+
+test("the minutes' counts the page has read are not news: an aggregate repeating one is not new failures, one past it is", () => {
+  const seen = new Map<number, number>();
+  const t = 100 * MINUTE;
+  readFailures(seen, [{ t: t - MINUTE, count: 2 }, { t, count: 3 }]);
+  assert.equal(newFailures(seen, aggregate(t, 100, 0.03)), false, 'the 3 read');
+  assert.equal(newFailures(seen, aggregate(t - MINUTE, 50, 0.04)), false, 'the 2 read');
+  assert.equal(newFailures(seen, aggregate(t, 100, 0.04)), true, 'a fourth');
+  // An answer read before an aggregate it predates does not lower what was seen.
+  readFailures(seen, [{ t, count: 3 }]);
+  assert.equal(newFailures(seen, aggregate(t, 100, 0.04)), false);
 });

@@ -12,7 +12,7 @@ import { Async, EmptyNote } from '../components/states';
 import { TableScroll } from '../components/table-scroll';
 import { formatTime } from '../format/units';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
-import { newFailures } from '../shape/live-failures';
+import { newFailures, readFailures } from '../shape/live-failures';
 import { exactCount, failuresNotes, failuresSummary, groupRoutesText, kindTitle, sparkBars, sparkText } from '../shape/error-groups';
 import { isLive } from '../state/time-range';
 import { useApi } from '../state/use-api';
@@ -27,10 +27,19 @@ export function ErrorsPage({ service }: { service: string }) {
   const { view } = useNavigation();
   const { resyncVersion } = useLive();
   const [refresh, trigger] = useThrottledRefresh(5000);
-  const errors = useApi(`errors:${service}:${JSON.stringify(view.range)}`, (s) => api.errors(service, view.range, s), [resyncVersion, refresh]);
   // New failures arrive as failed trace frames and as request aggregates (the exact count): only
-  // those refresh, as the answer re-reads up to 2,000 failed traces (shape/live-failures.ts).
+  // those refresh, as the answer re-reads up to 2,000 failed traces (shape/live-failures.ts). The
+  // minutes' counts read with each answer are not new.
   const failuresSeen = useRef(new Map<number, number>());
+  const errors = useApi(
+    `errors:${service}:${JSON.stringify(view.range)}`,
+    (s) =>
+      api.errors(service, view.range, s).then((r) => {
+        readFailures(failuresSeen.current, r.failedRequests.minutes);
+        return r;
+      }),
+    [resyncVersion, refresh],
+  );
   useLiveMessages(isLive(view.range), (msg) => {
     if (msg.type === 'trace' && msg.trace.service === service && msg.trace.error) trigger();
     else if (msg.type === 'aggregate' && msg.aggregate.service === service && newFailures(failuresSeen.current, msg.aggregate)) trigger();

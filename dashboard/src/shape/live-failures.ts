@@ -15,6 +15,15 @@ function failedOf(aggregate: LiveAggregate): number {
 }
 
 /**
+ * Records the failed-request counts of the minutes the page has just read (the errors answer's
+ * `failedRequests.minutes`): the next aggregate of such a minute is news only past them. Without
+ * it, the first aggregate after the page opened re-read what the page had just read.
+ */
+export function readFailures(seen: Map<number, number>, minutes: readonly { t: number; count: number }[]): void {
+  for (const m of minutes) seen.set(m.t, Math.max(seen.get(m.t) ?? 0, m.count));
+}
+
+/**
  * Records the aggregate's failed-request count for its minute in `seen` (minute → count) and
  * says whether it grew. Minutes older than the live range are forgotten.
  */

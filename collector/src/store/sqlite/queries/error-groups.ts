@@ -16,6 +16,8 @@ import { StatementCache } from './statement-cache';
 const MAX_GROUPS = 100;
 const TOP_ROUTES = 5;
 const MINUTE_MS = 60_000;
+/** Minutes whose failed-request counts are given one by one: a live range's 15 and the one filling. */
+const RECENT_MINUTES = 16;
 
 export interface ErrorGroupsQuery extends RangeQuery {
   service: string;
@@ -134,6 +136,9 @@ export class ErrorGroupQueries {
       count += errors;
     }
     routes.sort((a, b) => b.count - a.count || a.route.localeCompare(b.route));
-    return { ...range, count, routes };
+    const minutes = this.stmts
+      .get('SELECT t, errors AS count FROM svc_minute WHERE service = ? AND t >= ? AND t < ? AND errors > 0 ORDER BY t')
+      .all(q.service, Math.max(range.from, range.to - RECENT_MINUTES * MINUTE_MS), range.to) as { t: number; count: number }[];
+    return { ...range, count, routes, minutes };
   }
 }
