@@ -614,10 +614,26 @@ export interface LiveAggregate {
   bodyReadPerRequestMs?: number | null;
 }
 
+/**
+ * A process whose build the collector had not seen: its first data (the resource every batch
+ * carries), or a version or revision other than the one stored for it. Any OTel SDK's first
+ * export says it, with or without a start event: a new version's is a deploy.
+ */
+export interface LiveProcess {
+  service: string;
+  instanceId: string;
+  version: string | null;
+  revision: string | null;
+  /** Epoch ms: the data that first showed this build. */
+  seenAt: number;
+}
+
 export type LiveServerMessage =
   | { type: 'hello'; serverTime: number }
   | { type: 'aggregate'; aggregate: LiveAggregate }
   | { type: 'event'; event: EventView }
+  /** A process first seen, or seen with another build (LiveProcess). */
+  | { type: 'process'; process: LiveProcess }
   | { type: 'trace'; trace: TraceSummary }
   /** An alert rule of the service changed state (see AlertTransition). */
   | { type: 'alert'; transition: AlertTransition }

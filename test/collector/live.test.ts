@@ -157,11 +157,33 @@ describe('live stream', () => {
 
     // The 'other' client has had nothing so far: its first frame after hello is for 'other'.
     await sendLogs(collector.otlpUrl, serviceResource('other', 'other-1'), [stallLog(now - 500, 1)]);
-    const otherFrame = await other.waitFor((f) => f.type !== 'hello');
+    const otherFrame = await other.waitFor((f) => f.type !== 'hello' && f.type !== 'process');
     assert.ok(otherFrame.type === 'event' && otherFrame.event.service === 'other', JSON.stringify(otherFrame));
-    assert.ok(other.frames.every((f) => f.type === 'hello' || (f.type === 'event' && f.event.service === 'other') || (f.type === 'aggregate' && f.aggregate.service === 'other')));
+    assert.ok(other.frames.every((f) => f.type === 'hello' || (f.type === 'event' && f.event.service === 'other') || (f.type === 'aggregate' && f.aggregate.service === 'other') || (f.type === 'process' && f.process.service === 'other')));
 
     await Promise.all([all, shop, other].map(closeClient));
+  });
+
+  it('says when a process is first seen, or seen on a new build, from any SDK\'s resource: not again for the same build', async () => {
+    const client = await connect(wsUrl, 'builds');
+    const processFrames = () => client.frames.flatMap((f) => (f.type === 'process' ? [f.process] : []));
+    const gauge = (instanceId: string, attributes: Record<string, string>) =>
+      sendMetrics(collector.otlpUrl, serviceResource('builds', instanceId, attributes), (m) => m.gauge('process.memory.usage', 'By', 1e8));
+    const before = Date.now();
+    // No start event, no requests: runtime metrics alone, as another OTel SDK's first export.
+    await gauge('b-1', { 'service.version': '1.0.0' });
+    const first = await client.waitFor((f) => f.type === 'process');
+    assert.ok(first.type === 'process');
+    assert.deepEqual({ ...first.process, seenAt: 0 }, { service: 'builds', instanceId: 'b-1', version: '1.0.0', revision: null, seenAt: 0 });
+    assert.ok(first.process.seenAt >= before - 1000 && first.process.seenAt <= Date.now(), `seenAt ${first.process.seenAt}`);
+    // The same build again: nothing; a revision added, then a process's resource without a version (kept): one frame each for the change only.
+    await gauge('b-1', { 'service.version': '1.0.0' });
+    await gauge('b-1', { 'service.version': '1.0.0', 'vcs.ref.head.revision': 'abc' });
+    await gauge('b-1', {});
+    await gauge('b-2', { 'service.version': '2.0.0' });
+    await client.waitFor((f) => f.type === 'process' && f.process.instanceId === 'b-2');
+    assert.deepEqual(processFrames().map((p) => [p.instanceId, p.version, p.revision]), [['b-1', '1.0.0', null], ['b-1', '1.0.0', 'abc'], ['b-2', '2.0.0', null]]);
+    await closeClient(client);
   });
 
   it('drops frames to a client that stopped reading, then resyncs it, while another keeps receiving', async () => {

@@ -208,3 +208,40 @@ test("live, a new version's marker appears as its first process starts, not with
   }
   assert.deepEqual(dialogs, []);
 });
+
+test('live, a new version under another OTel SDK (no start event) is marked as its first metrics arrive, on the charts and the Deployments tab', async () => {
+  const service = 'live-deploy-sdk';
+  const old = serviceResource(service, 'sdk-old', { 'service.version': '1.0.0' });
+  const traffic = () => sendMetrics(rig.collector.otlpUrl, old, (m) => m.histogram('http.server.request.duration', 's', Array(10).fill(0.005), ROUTE));
+  await traffic();
+  const dialogs: string[] = [];
+  const charts = await open(`/services/${service}`, dialogs);
+  const tab = await open(`/services/${service}/deployments`, dialogs);
+  try {
+    const reads = { advisor: 0 };
+    charts.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/advisor') reads.advisor++;
+    });
+    const markers = charts.locator('.chart-markers li.marker-deploy');
+    await eventually('1.0.0 marked', () => markers.count(), (n) => n === 1);
+    await eventually('1.0.0 listed', () => tab.getByTestId('deployment').count(), (n) => n === 1);
+    await charts.getByText('Live').first().waitFor();
+    await tab.getByText('Live').first().waitFor();
+    // Traffic: both pages' throttled refreshes run now, and then not for 10 s.
+    await traffic();
+    await eventually('the refresh after traffic', async () => reads.advisor, (n) => n > 0);
+    const refreshed = reads.advisor;
+    // 2.0.0's first process reports its runtime alone (no requests yet), and no start event: an
+    // app under another SDK. The resource it sends with every batch carries its version.
+    await sendMetrics(rig.collector.otlpUrl, serviceResource(service, 'sdk-new', { 'service.version': '2.0.0' }), (m) => m.gauge('process.memory.usage', 'By', 50_000_000));
+    await eventually('2.0.0 marked', () => markers.count(), (n) => n === 2, 8_000);
+    assert.match((await markers.last().textContent()) ?? '', /deployed 2\.0\.0/);
+    assert.equal(reads.advisor, refreshed, "the marker came before the page's 10 s refresh");
+    await eventually('2.0.0 listed', () => tab.getByTestId('deployment').count(), (n) => n === 2, 8_000);
+    assert.equal(await tab.getByTestId('deployment').first().locator('h2').textContent(), '2.0.0');
+  } finally {
+    await charts.close();
+    await tab.close();
+  }
+  assert.deepEqual(dialogs, []);
+});

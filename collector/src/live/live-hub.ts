@@ -1,7 +1,7 @@
 // The live stream behind /ws. After each storage commit it pushes, to the clients subscribed
 // to a service (or to all), the service's per-minute aggregates for the minutes the commit
-// touched (coalesced: at most one push per service per `coalesceMs`), the events inserted and
-// the notable traces.
+// touched (coalesced: at most one push per service per `coalesceMs`), the events inserted, the
+// notable traces and the processes first seen (or seen on a new build).
 //
 // One slow or stuck browser must never delay the others or grow the collector's memory: every
 // frame is serialised once and handed to each socket without waiting; a client whose unsent
@@ -177,6 +177,7 @@ export function createLiveHub(options: { storage: Storage; settings: LiveSetting
     for (const [service, minutes] of summary.services) queueAggregates(service, minutes);
     for (const event of summary.events) broadcast(event.service, { type: 'event', event });
     for (const trace of summary.notableTraces) broadcast(trace.service, { type: 'trace', trace });
+    for (const process of summary.processes) broadcast(process.service, { type: 'process', process });
   }
 
   const unsubscribe = storage.onCommit(onCommit);

@@ -14,6 +14,7 @@ import type {
   InstancesResponse,
   JsonValue,
   LiveAggregate,
+  LiveProcess,
   ServiceSeriesResponse,
   ServicesResponse,
   StallsResponse,
@@ -170,6 +171,8 @@ export interface CommitSummary {
   events: EventView[];
   /** Traces completed or extended in this commit whose root is slow or erroneous. */
   notableTraces: TraceSummary[];
+  /** Processes first seen in this commit, or seen with a build other than the one stored. */
+  processes: LiveProcess[];
 }
 
 export interface StoreStats {

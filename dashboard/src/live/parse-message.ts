@@ -23,6 +23,8 @@ export function parseLiveMessage(text: string): LiveServerMessage | null {
         : null;
     case 'event':
       return isObject(msg.event) && typeof msg.event.service === 'string' ? (msg as LiveServerMessage) : null;
+    case 'process':
+      return isObject(msg.process) && typeof msg.process.service === 'string' && typeof msg.process.instanceId === 'string' ? (msg as LiveServerMessage) : null;
     case 'trace':
       return isObject(msg.trace) && typeof msg.trace.traceId === 'string' ? (msg as LiveServerMessage) : null;
     case 'alert':

@@ -21,11 +21,15 @@ export function DeploymentsPage({ service }: { service: string }) {
   const { resyncVersion } = useLive();
   const rangeKey = JSON.stringify(view.range);
   const [refresh, trigger] = useThrottledRefresh(10_000);
-  const list = useApi(`deployments:${service}:${rangeKey}`, (s) => api.deployments(service, view.range, s), [resyncVersion, refresh]);
+  // A process first seen, or on a new build (the collector says so with any OTel SDK's first
+  // export): a new deploy may be listed at once, not with the 10 s refresh.
+  const [processRefresh, triggerProcesses] = useThrottledRefresh(1_000);
+  const list = useApi(`deployments:${service}:${rangeKey}`, (s) => api.deployments(service, view.range, s), [resyncVersion, refresh, processRefresh]);
   const { live } = useRangeWindow(list.data);
   // A deploy's after side fills as its processes report; a new version appears with its first.
   useLiveMessages(live, (msg) => {
-    if (isServiceData(msg, service)) trigger();
+    if (msg.type === 'process' && msg.process.service === service) triggerProcesses();
+    else if (isServiceData(msg, service)) trigger();
   });
 
   return (

@@ -43,9 +43,10 @@ export function ServicePage({ service }: { service: string }) {
   const rangeKey = JSON.stringify(view.range);
   const [refresh, trigger] = useThrottledRefresh(10_000);
   const [seriesRefresh, triggerSeries] = useThrottledRefresh(5_000);
-  // A process the page has not seen (its start event, or any event of an unknown instance) may
-  // run a new version: the processes and deploys are read again at once, not with the 10 s
-  // refresh that only traffic triggers — a deploy's marker appears as its first process starts.
+  // A process first seen, or on a new build (the collector says so with its first data of any
+  // kind and any OTel SDK: its start event's batch too) may run a new version: the processes and
+  // deploys are read again at once, not with the 10 s refresh that only traffic triggers — a
+  // deploy's marker appears as its first process reports.
   const [processRefresh, triggerProcesses] = useThrottledRefresh(1_000);
 
   const summary = useApi(`summary:${rangeKey}`, (s) => api.services(view.range, s), [resyncVersion, refresh]);
@@ -68,9 +69,7 @@ export function ServicePage({ service }: { service: string }) {
   const { live, window, onSelectRange } = useRangeWindow(series.data);
 
   useLiveMessages(live, (msg) => {
-    if (msg.type === 'event' && msg.event.service === service && (msg.event.type === 'start' || !(processes.data?.instances ?? []).some((i) => i.instanceId === msg.event.instanceId))) {
-      triggerProcesses();
-    }
+    if (msg.type === 'process' && msg.process.service === service) triggerProcesses();
     if (msg.type === 'aggregate' && msg.aggregate.service === service) {
       const [from, to] = window ?? [0, Date.now()];
       const agg = msg.aggregate;

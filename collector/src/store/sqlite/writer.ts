@@ -1,7 +1,7 @@
 // The single writer: turns queued IngestBatches into rows inside one transaction, with
 // prepared statements. Hot path (≥ 50 000 spans/s): no per-row allocations it can avoid.
 import type { Database, Statement } from 'better-sqlite3';
-import type { EventView, TraceSummary } from '../../api-types';
+import type { EventView, LiveProcess, TraceSummary } from '../../api-types';
 import type { Attributes, EventRecord, GaugePoint, IngestBatch, InstanceSeen, RequestPoint, RouteSumPoint, SpanRecord } from '../../model';
 import type { CommitSummary } from '../storage';
 import { addRouteSum, emptyRollup, mergeRollup, pointRollup, type RequestRollup } from '../request-rollup';
@@ -113,6 +113,8 @@ export class SqliteWriter {
   /** Records delta points' identities; tells the new ones from those counted before. */
   private readonly seenPoints: SeenPointInserts;
   private readonly selectInstance: Statement;
+  /** The build stored for an instance: tells a process first seen, or on a new build, for the live stream. */
+  private readonly selectBuild: Statement;
   private readonly selectPeer: Statement;
   private readonly markStart: Statement;
   private readonly undoRestartEvent: Statement;
@@ -194,6 +196,7 @@ export class SqliteWriter {
     this.selectEvent = db.prepare(`SELECT 1 FROM events WHERE service = ? AND instance_id = ? AND time_ns = ? AND ident = ?`).pluck();
     this.seenPoints = new SeenPointInserts(db);
     this.selectInstance = db.prepare(`SELECT host, started_ms, settings FROM instances WHERE service = ? AND instance_id = ?`);
+    this.selectBuild = db.prepare(`SELECT version, revision FROM instances WHERE service = ? AND instance_id = ?`);
     this.selectPeer = db.prepare(`SELECT instance_id FROM instances
       WHERE service = ? AND host IS ? AND instance_id <> ? AND last_seen_ms >= ? AND last_seen_ms <= ? AND first_seen_ms < ?
       ORDER BY last_seen_ms DESC LIMIT 16`);
@@ -257,9 +260,17 @@ export class SqliteWriter {
     // A process is seen when its data arrives, never later: a sender's clock far ahead (or a
     // hostile one) would leave it live, and its service last seen in 2262, for ever.
     const seenAt = (ns: bigint): number => Math.min(nsToMs(clampNs(ns)), now);
+    // Processes first seen, or on a build other than the one stored (the upsert keeps a stored
+    // version the resource leaves out): the live stream says so, so a new version's deploy
+    // marker appears with any SDK's first export, not only with Headroom's start event.
+    const processes: LiveProcess[] = [];
     for (const { inst, firstNs } of instances.values()) {
       const seenMs = seenAt(inst.timeNs);
       const { version, revision } = resourceVersion(inst.resource);
+      const stored = this.selectBuild.get(inst.service, inst.instanceId) as { version: string | null; revision: string | null } | undefined;
+      if (stored === undefined || (version !== null && version !== stored.version) || (revision !== null && revision !== stored.revision)) {
+        processes.push({ service: inst.service, instanceId: inst.instanceId, version: version ?? stored?.version ?? null, revision: revision ?? stored?.revision ?? null, seenAt: seenAt(firstNs) });
+      }
       this.upsertInstance.run(
         inst.service,
         inst.instanceId,
@@ -500,7 +511,7 @@ export class SqliteWriter {
         ...(errorText !== null && { errorMessage: errorText }),
       });
     }
-    return { summary: { services: touched, events, notableTraces }, skipped };
+    return { summary: { services: touched, events, notableTraces, processes }, skipped };
   }
 
   /** Stores the event unless it is stored already (a resent request): then null. */
