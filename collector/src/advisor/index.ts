@@ -13,6 +13,7 @@ import { deploysRule } from './deploys';
 import { downstreamTimeRule } from './downstream-time';
 import type { Rule, ServiceContext } from './context';
 import { eventLoopDelayRule } from './eventloop-delay';
+import { gcStallsRule } from './gc-stalls';
 import { memoryRule } from './memory';
 import { queueWaitRule } from './queue-wait';
 import { restartsRule } from './restarts';
@@ -36,6 +37,7 @@ const RULES: readonly { name: string; rule: Rule }[] = [
   { name: 'queue-wait', rule: queueWaitRule },
   { name: 'blocking-routes', rule: blockingRoutesRule },
   { name: 'cpu-starved', rule: cpuStarvedRule },
+  { name: 'gc-stalls', rule: gcStallsRule },
   { name: 'eventloop-delay', rule: eventLoopDelayRule },
   { name: 'downstream-time', rule: downstreamTimeRule },
   { name: 'slow-clients', rule: slowClientsRule },

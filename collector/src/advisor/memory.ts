@@ -15,14 +15,14 @@ import { theilSen, type Trend } from './robust-trend';
 
 const HOUR = 3_600_000;
 
-function heapLimitOf(instance: InstanceView | undefined, fromGauge: Map<string, number>, instanceId: string): number | null {
+export function heapLimitOf(instance: InstanceView | undefined, fromGauge: Map<string, number>, instanceId: string): number | null {
   const g = fromGauge.get(instanceId);
   if (g !== undefined && g > 0) return g;
   const s = instance ? numberSetting(instance, 'heap_limit_bytes') : null;
   return s !== null && s > 0 ? s : null;
 }
 
-function latestMax(ctx: ServiceContext, metric: string, range: { from: number; to: number }): Map<string, number> {
+export function latestMax(ctx: ServiceContext, metric: string, range: { from: number; to: number }): Map<string, number> {
   const out = new Map<string, number>();
   for (const s of gauge(ctx, metric, range)) {
     const last = s.buckets.at(-1);

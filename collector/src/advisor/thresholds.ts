@@ -37,6 +37,8 @@ export interface AdvisorThresholds {
   blockingSingleMs: number;
   /** blocking routes: a stall this long (ms) makes the finding critical. */
   blockingCriticalMs: number;
+  /** GC stalls: stalls GC pauses filled (on CPU) in the window before they are a finding, or one of blockingSingleMs; critical from blockingCriticalMs. */
+  gcStallMinCount: number;
 
   /** event-loop delay: mean p99 delay (ms) of a process, with no stalls, that means too much work per process. */
   eventLoopDelayP99Ms: number;
@@ -133,6 +135,7 @@ export const DEFAULT_THRESHOLDS: Readonly<AdvisorThresholds> = Object.freeze({
   blockingMinShare: 0.01,
   blockingSingleMs: 500,
   blockingCriticalMs: 1000,
+  gcStallMinCount: 5,
   eventLoopDelayP99Ms: 50,
   eventLoopDelayMinUtilization: 0.5,
   slowClientShare: 0.2,

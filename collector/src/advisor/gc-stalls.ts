@@ -1,0 +1,113 @@
+// Garbage collection that blocks the loop: the agent marks a stall that GC pauses filled
+// (`headroom.stall.gc`, at least half of it) and the blocking-route rule leaves it out, since
+// no route's code is to blame. A process whose loop major GCs stop again and again still makes
+// every request in it wait; this rule says so with the figures that tell the two usual causes
+// apart — a heap kept near its limit (V8 collects ever more often to stay under it) or a high
+// allocation rate over a large live heap (each full GC marks all of it) — and the GC time on
+// CPU, which shows when a starved CPU lengthened the pauses. Stalls the process hardly ran
+// through are the CPU-starvation finding's, as they are for code.
+import type { Finding, InstanceView } from '../api-types';
+import type { StallTally } from '../store/storage';
+import { bytes, finding, gauge, instanceNames, ms, percent, percentOf, plural, round, windowWords, type ServiceContext } from './context';
+import { heapLimitOf, latestMax } from './memory';
+
+/** GC stalls on CPU: GC pauses filled them, and the process ran through them. */
+const onCpuGc = (g: StallTally): boolean => g.gc && !g.agent && !g.hardlyRan;
+
+/** A process's GC stall time on CPU in the window (the service's tally counts all processes together). */
+function gcStallMsOf(ctx: ServiceContext, instanceId: string): number {
+  const groups = ctx.storage.stallTally({ service: ctx.service, instanceId, from: ctx.window.from, to: ctx.window.to });
+  return groups.reduce((n, g) => n + (onCpuGc(g) ? g.totalMs : 0), 0);
+}
+
+function sumOf(ctx: ServiceContext, metric: string, ids: Set<string>): { sum: number; count: number } | null {
+  let sum = 0;
+  let count = 0;
+  for (const s of gauge(ctx, metric)) {
+    if (!ids.has(s.instanceId)) continue;
+    for (const b of s.buckets) {
+      sum += b.sum;
+      count += b.count;
+    }
+  }
+  return count > 0 ? { sum, count } : null;
+}
+
+/** The fullest the heap was right after collection: the highest of the per-minute lowest heap used. */
+function heapAfterGc(ctx: ServiceContext, instanceId: string): number | null {
+  const series = gauge(ctx, 'memory.heap_used').find((s) => s.instanceId === instanceId);
+  if (!series || series.buckets.length === 0) return null;
+  return Math.max(...series.buckets.map((b) => b.min));
+}
+
+export const gcStallsRule = (ctx: ServiceContext): Finding[] => {
+  const t = ctx.thresholds;
+  const groups = ctx.stalls().filter(onCpuGc);
+  const stalls = groups.reduce((n, g) => n + g.count, 0);
+  const stallMs = groups.reduce((n, g) => n + g.totalMs, 0);
+  const maxMs = groups.reduce((n, g) => Math.max(n, g.maxMs), 0);
+  if (stalls === 0 || (stalls < t.gcStallMinCount && maxMs < t.blockingSingleMs)) return [];
+
+  const ids = new Set(groups.flatMap((g) => g.instanceIds));
+  // The process with the most GC stall time; with one, the longest stall's.
+  let worst = { instanceId: groups[0]?.longest.instanceId ?? '', stallMs: -1 };
+  if (ids.size > 1) {
+    for (const id of ids) {
+      const own = gcStallMsOf(ctx, id);
+      if (own > worst.stallMs) worst = { instanceId: id, stallMs: own };
+    }
+  }
+  const windowMs = Math.max(1, ctx.window.to - ctx.window.from);
+  const shareOfWindow = stallMs / (windowMs * ids.size);
+  const pauses = sumOf(ctx, 'gc.pause.', ids);
+  const majors = sumOf(ctx, 'gc.pause.major', ids);
+  const onCpu = sumOf(ctx, 'gc.cpu.', ids);
+  const instances = new Map<string, InstanceView>(ctx.instances.map((i) => [i.instanceId, i]));
+  const heapUsed = heapAfterGc(ctx, worst.instanceId);
+  const heapLimit = heapLimitOf(instances.get(worst.instanceId), latestMax(ctx, 'memory.heap_limit', ctx.window), worst.instanceId);
+  const heapShare = heapUsed !== null && heapLimit !== null ? heapUsed / heapLimit : null;
+  const nearLimit = heapShare !== null && heapShare >= t.heapNearLimit;
+  const name = instanceNames(ctx.instances).get(worst.instanceId) ?? worst.instanceId;
+
+  const pauseMs = pauses !== null ? pauses.sum * 1000 : null;
+  const onCpuMs = onCpu !== null ? onCpu.sum * 1000 : null;
+  // GC time on CPU well under its wall time: the process waited for a CPU inside its pauses.
+  const starved = pauseMs !== null && onCpuMs !== null && pauseMs > 0 && onCpuMs < pauseMs / 2;
+  const heapWords = heapUsed !== null && heapLimit !== null
+    ? ` Right after collection its heap held up to ${bytes(heapUsed)} of its ${bytes(heapLimit)} limit (${percent(heapShare ?? 0)}).`
+    : '';
+  const pauseWords = pauseMs !== null
+    ? ` GC pauses took ${ms(pauseMs)} in all${majors !== null ? ` (${plural(majors.count, 'major GC')})` : ''}${onCpuMs !== null ? `, ${ms(onCpuMs)} of it on CPU${starved ? ': the process was short of CPU, which lengthened them' : ''}` : ''}.`
+    : '';
+  const where = ids.size === 1 ? `in ${name}` : `in ${ids.size} processes, most in ${name}`;
+  return [finding(ctx, {
+    kind: 'eventloop.gc-stalls',
+    subject: 'service',
+    severity: maxMs >= t.blockingCriticalMs ? 'critical' : 'warning',
+    title: `Garbage collection blocked the event loop ${plural(stalls, 'time')} (longest ${ms(maxMs)})${nearLimit ? ` with the heap at ${percent(heapShare ?? 0)} of its limit` : ''}`,
+    summary: `Over ${windowWords(ctx.asked)}, ${plural(stalls, 'stall')} ${where} ${stalls === 1 ? 'was' : 'were'} filled by GC pauses, ${ms(stallMs)} in all (${percentOf(stallMs, windowMs * ids.size)} of ${ids.size === 1 ? "the process's" : 'their'} time); every request in the process waited meanwhile.${heapWords}${pauseWords}`,
+    figures: {
+      gcStalls: stalls,
+      totalGcStallMs: round(stallMs, 0),
+      maxGcStallMs: round(maxMs, 0),
+      shareOfWindow: round(shareOfWindow, 4),
+      processes: ids.size,
+      worstInstance: worst.instanceId,
+      worstProcess: name,
+      ...(heapUsed !== null && { heapUsedAfterGcBytes: Math.round(heapUsed) }),
+      ...(heapLimit !== null && { heapLimitBytes: Math.round(heapLimit) }),
+      ...(heapShare !== null && { heapShare: round(heapShare, 3) }),
+      ...(pauseMs !== null && { gcPauseMs: round(pauseMs, 0) }),
+      ...(pauses !== null && { gcPauses: pauses.count }),
+      ...(majors !== null && { majorGcs: majors.count }),
+      ...(onCpuMs !== null && { gcPauseOnCpuMs: round(onCpuMs, 0) }),
+    },
+    page: 'event-loop',
+    cause: nearLimit
+      ? 'The heap is close to its limit: what the process keeps (caches, queues, a leak) leaves V8 little room, so it runs full collections ever more often to stay under the limit, each marking the whole live heap — and at the limit it aborts with "JavaScript heap out of memory".'
+      : `The heap is far from its limit, so the pauses come from the allocation rate over a large live heap: every major GC marks all live objects, and the more the process allocates the more often it runs them.${starved ? ' A CPU the process had to wait for lengthened each pause.' : ''}`,
+    change: nearLimit
+      ? 'Give each process the heap it needs (--max-old-space-size, if the memory allows: see the memory findings) or keep less (bound caches and queues, stream large bodies); find what holds the memory with a heap snapshot if it keeps growing.'
+      : 'Allocate less on the hot paths (large JSON.parse/stringify, copies of buffers, big arrays built per request; stream large payloads), keep less live data per process (a smaller heap is marked faster) and spread the work over more processes; a larger young generation (--max-semi-space-size=32 or 64) lets short-lived objects die young instead of being promoted and collected by major GCs.',
+  })];
+};
