@@ -55,5 +55,16 @@ for (const [kind, script, esm] of [['CommonJS under --require', 'early-stall-app
       const events = await stallsOf(`early-startup-${name}`, script, esm, { STARTUP_BLOCK_MS: '1000' });
       assert.deepEqual(events.filter((e) => (e.durationMs ?? 0) >= 600).map((e) => e.message), []);
     });
+
+    // Loading the packages the main module imports is start-up too, however deep their requires
+    // go: express's go 14 deep, each level 9 frames under the agent's require hook, and the
+    // watchdog's snapshot read only the top 40 frames, not the module job at the bottom (QA s14: an
+    // ES module express or NestJS app whose packages took 130–190 ms to load had that as a stall).
+    if (esm) {
+      test('a 1 s block while a CommonJS package it imports loads, 20 requires deep, is start-up', async () => {
+        const events = await stallsOf('early-import-esm', script, esm, { LOAD_BLOCK_MS: '1000', REQUIRE_DEPTH: '20' });
+        assert.deepEqual(events.filter((e) => (e.durationMs ?? 0) >= 600).map((e) => `${e.message ?? ''} at ${String(e.attributes['code.function'])}`), []);
+      });
+    }
   });
 }

@@ -103,6 +103,13 @@ export function stallTimes(estimate: { startEpochMs: number; endEpochMs: number 
 /** Snapshots kept in one blocked stretch (one per trace the probes found running). */
 const MAX_SNAPSHOTS = 16;
 
+// Frames a snapshot's stack holds. Deep enough to reach the module job at the bottom of a
+// package's loading (isMainModuleRun): each require is 9 frames under the instrumentations'
+// require hook, and importing express from an ES module goes 14 requires deep — with 40 frames
+// the snapshot ended midway, and an ES module express or NestJS app whose packages took 130–190 ms
+// to load read that as a stall outside any request (QA s14). Read only during a stall, once per trace.
+const SNAPSHOT_FRAMES = 300;
+
 /**
  * One blocked stretch cut between the callbacks the watchdog caught running in it, in order:
  * requests read from their sockets in one go run their handlers back to back, with no tick in
@@ -234,7 +241,7 @@ export function startStallDetector(options: StallOptions): () => void {
       const limit = Error.stackTraceLimit;
       const errorCtor = Error as { prepareStackTrace?: unknown; stackTraceLimit: number };
       const prepare = errorCtor.prepareStackTrace;
-      Error.stackTraceLimit = 40;
+      Error.stackTraceLimit = SNAPSHOT_FRAMES;
       errorCtor.prepareStackTrace = undefined;
       let stack = '';
       try {
