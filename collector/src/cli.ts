@@ -9,6 +9,7 @@ import { DEFAULTS } from './config/collector-config';
 import { exposureWarning, reachableUrl } from './config/network-exposure';
 import { parseStartCommand, startHelp, tokenFlagWarning } from './config/start-options';
 import { errors, HeadroomError, headroomError } from './errors';
+import { whenLauncherExits } from './launcher-exit';
 import { startCollector, type RunningCollector } from './server';
 
 const EXIT_USAGE = 2;
@@ -45,15 +46,25 @@ function fail(error: unknown): never {
   process.exit(1);
 }
 
+/**
+ * The same signal again within this of the first is the same request: a terminal's Ctrl-C
+ * reaches every process of its group, and npm forwards it to its child too, so where the
+ * collector is npm's own child (bash as sh runs the script's one command in its place, as on
+ * macOS) one keypress can arrive twice, milliseconds apart.
+ */
+const REPEAT_GRACE_MS = 1000;
+
 function handleSignals(running: RunningCollector): void {
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
+  let stopping: { signal: string; at: number } | null = null;
+  const stop = (signal: NodeJS.Signals | 'launcher', why: string): void => {
     if (stopping) {
+      if (signal === stopping.signal && Date.now() - stopping.at < REPEAT_GRACE_MS) return;
+      if (signal === 'launcher') return;
       process.stderr.write(`headroom: ${signal} again: exiting without waiting for the flush\n`);
       process.exit(1);
     }
-    stopping = true;
-    process.stderr.write(`headroom: ${signal}: stopping, flushing pending writes…\n`);
+    stopping = { signal, at: Date.now() };
+    process.stderr.write(`headroom: ${why}: stopping, flushing pending writes…\n`);
     const timer = setTimeout(() => {
       process.stderr.write(`headroom: ${errors.cliShutdownTimeout.code}: ${errors.cliShutdownTimeout.message} (${SHUTDOWN_TIMEOUT_MS} ms)\n`);
       process.exit(1);
@@ -71,8 +82,9 @@ function handleSignals(running: RunningCollector): void {
       },
     );
   };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  process.on('SIGINT', () => stop('SIGINT', 'SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM', 'SIGTERM'));
+  whenLauncherExits(process.env, (pid) => stop('launcher', `npm's process that started it (pid ${pid}) ended`));
 }
 
 async function start(args: string[]): Promise<void> {
