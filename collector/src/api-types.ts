@@ -409,8 +409,13 @@ export interface DeployWindow {
   requests: number;
   /** Requests per minute over the window's length. */
   throughputRpm: number;
-  /** Failed requests / requests; null without requests. */
+  /**
+   * Failed requests over the requests that count for it (collector/src/store/error-rate.ts): every
+   * one but those no route matched that did not fail (a scanner's 404s); null without any.
+   */
   errorRate: number | null;
+  /** The requests errorRate is over. */
+  errorRateRequests: number;
   p50Ms: number | null;
   p95Ms: number | null;
   /** With the service's Apdex T; null without requests. */
@@ -432,7 +437,8 @@ export interface Deployment {
   lastSeen: number;
   /**
    * Epoch ms: when it stopped running, its last process's latest data, once none of its processes
-   * may still run (each said it ended, or went silent: store/deploy-runs.ts); null while one may.
+   * may still run (each said it ended, went silent past a grace, or was replaced by a process of
+   * another version started after its latest data: store/deploy-runs.ts); null while one may.
    * Its after side ends with the minute it stopped in.
    */
   stoppedAt: number | null;

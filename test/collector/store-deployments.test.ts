@@ -218,3 +218,22 @@ test("a replaced version's after side ends where its last process stopped, not a
   // 3.0.0 still runs: it has not stopped, and its after side is its whole 30 minutes.
   assert.deepEqual([three!.version, three!.stoppedAt, three!.after.to], ['3.0.0', null, at(9)]);
 });
+
+test('a rollback within 2 minutes of a silent old process is a deploy when the new version started after its last data; a rolling one within them is not', async (t) => {
+  const now = Date.UTC(2026, 10, 28, 12, 0, 0);
+  const at = (minutesAgo: number, seconds = 0): number => now - minutesAgo * MINUTE + seconds * 1000;
+  const v1 = { 'service.version': '1.0.0' };
+  const v2 = { 'service.version': '2.0.0' };
+  // No stop events: an app under another OTel SDK. 1.0.0's process last reported at(30).
+  const listed = async (twoStarts: number): Promise<[string | null, number, number | null][]> => {
+    const instances = [seen('one', at(60), v1), seen('one', at(30), v1), seen('two', twoStarts, v2), seen('two', at(25), v2), seen('back', at(29), v1), seen('back', now, v1)];
+    const { storage, clock } = openTestStore(t, { now });
+    assert.ok(storage.enqueue(batchWith({ instances })));
+    await storage.flush();
+    return storage.deployments({ service: SERVICE, from: now - 120 * MINUTE, to: now, windowMs: 30 * MINUTE, now: clock.now }).deployments.map((d) => [d.version, d.firstSeen, d.stoppedAt]);
+  };
+  // 2.0.0 started 20 s after 1.0.0's last data: 1.0.0 had stopped there, and came back a minute later.
+  assert.deepEqual(await listed(at(30, 20)), [['1.0.0', at(29), null], ['2.0.0', at(30, 20), at(25)], ['1.0.0', at(60), at(30)]]);
+  // 2.0.0 started while 1.0.0 still reported: 1.0.0 may still have run a minute later, so 'back' joins it.
+  assert.deepEqual(await listed(at(31)), [['2.0.0', at(31), at(25)], ['1.0.0', at(60), null]]);
+});
