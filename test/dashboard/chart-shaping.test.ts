@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { EventView, InstanceSeries, InstanceSeriesResponse, ServiceSeriesResponse, ServiceSummary } from '@headroom/collector/api-types';
 import { eventLoopDelayChart, gcChart, memoryChart, shortInstance } from '../../dashboard/src/charts/instance-charts';
+import { paletteColor } from '../../dashboard/src/charts/chart-spec';
 import { responseTimeChart } from '../../dashboard/src/charts/response-time-chart';
 import { apdexChart, errorRateChart, throughputChart } from '../../dashboard/src/charts/service-metric-charts';
 import { sparklineChart } from '../../dashboard/src/charts/sparkline';
@@ -94,6 +95,19 @@ test('memory per instance: RSS, heap used and heap limit per process, one colour
   const near = memoryChart({ ...r, instances: [instance('h', [0], [3e9])] });
   assert.equal(near.yRange, undefined, 'usage near the limit: the limit is drawn to scale');
   assert.deepEqual(eventLoopDelayChart(r).series.map((s) => s.label).slice(0, 2), ['host-a:101 p99', 'host-a:101 max']);
+});
+
+test('per-instance legends list the processes by name, numbers in order, as the Instances page does (not first seen)', () => {
+  const r: InstanceSeriesResponse = {
+    from: 0, to: 30, service: 'api', bucketMs: 10,
+    instances: [instance('w10', [0], [110]), instance('w2', [0], [102]), instance('p', [0], [100])],
+  };
+  const names = new Map([['w10', 'worker 10 · pid 310'], ['w2', 'worker 2 · pid 302'], ['p', 'primary · pid 300']]);
+  const c = eventLoopDelayChart(r, [], names);
+  assert.deepEqual(c.series.filter((s) => s.label.endsWith('p99')).map((s) => s.label), ['primary · pid 300 p99', 'worker 2 · pid 302 p99', 'worker 10 · pid 310 p99']);
+  // Each keeps its own values, and the colours follow the order.
+  assert.deepEqual(memoryChart(r, [], names).series.filter((s) => s.label.endsWith('RSS')).map((s) => s.values), [[100], [102], [110]]);
+  assert.deepEqual(c.series.filter((s) => s.label.endsWith('p99')).map((s) => s.color), [0, 1, 2].map((i) => paletteColor(i)));
 });
 
 test('the GC chart draws, beside each process\'s pauses, the part on CPU where it was reported; else the pauses alone', () => {

@@ -91,21 +91,48 @@ test('over the last hour, last seen is the last report and uptime runs to now', 
   }
 });
 
-test("each process's settings control is named for its process", async () => {
-  await data();
-  const page = await openInstances(RANGE);
+const CLUSTER = 'cluster-procs';
+
+/** A primary and two workers reporting now, in the order worker 10, worker 2, primary; the workers' settings the same. */
+async function sendCluster(): Promise<void> {
+  const workerSettings = { 'server.keepAliveTimeout': 5000, 'server.headersTimeout': 60000, cluster_role: 'worker' };
+  const processes = [
+    { pid: 310, resource: { 'headroom.cluster.worker_id': 10 }, settings: workerSettings },
+    { pid: 302, resource: { 'headroom.cluster.worker_id': 2 }, settings: workerSettings },
+    { pid: 300, resource: {}, settings: { cluster_role: 'primary' } },
+  ];
+  for (const [n, p] of processes.entries()) {
+    const resource = { 'service.name': CLUSTER, 'service.instance.id': `cluster-${n}`, 'process.pid': p.pid, ...p.resource };
+    await sendStart(rig.collector.otlpUrl, resource, p.settings, NOW - 2 * MINUTE + n * 1_000);
+    await sendGauges(rig.collector.otlpUrl, resource, [{ name: 'process.memory.usage', unit: 'By', points: minutes(NOW - 2 * MINUTE, NOW - 1_000) }]);
+  }
+  await eventually('the cluster stored', () => api<InstancesResponse>(rig.collector.httpUrl, `/api/services/${CLUSTER}/instances?range=15m`), (r) => r.instances.length === 3);
+}
+
+test("each process's settings control is named for its process; a worker's the same as another's is said so, and closed", async () => {
+  await sendCluster();
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
   try {
-    const summaries = page.locator('details.settings > summary');
-    assert.equal(await summaries.count(), 2);
-    // The accessible name Chromium computes for each (its text, with what is there for screen readers only).
-    const names = await summaries.evaluateAll((els) => els.map((el) => el.textContent));
-    assert.deepEqual(names, ['Settings reported at start (3) by pid 101', 'Settings reported at start (3) by pid 102']);
+    await page.goto(`${rig.collector.httpUrl}/services/${CLUSTER}/instances?range=15m`);
+    await page.locator('article.instance').nth(2).waitFor();
+    // By name, numbers in order, not in the order they were first seen.
+    assert.deepEqual(await page.locator('article.instance h2').allTextContents(), ['primary · pid 300', 'worker 2 · pid 302', 'worker 10 · pid 310']);
+    // The accessible names Chromium computes for them, from its accessibility tree.
+    const cdp = await page.context().newCDPSession(page);
+    const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as { nodes: { role?: { value: string }; name?: { value: string } }[] };
+    assert.deepEqual(nodes.filter((n) => n.role?.value === 'DisclosureTriangle').map((n) => n.name?.value), [
+      'Settings reported at start (1) by primary · pid 300',
+      'Settings reported at start (3) by worker 2 · pid 302',
+      'Settings reported at start (3) by worker 10 · pid 310, the same as worker 2 · pid 302',
+    ]);
     // What a sighted user reads stays short: the process is the card's heading.
-    const shown = await summaries.evaluateAll((els) => els.map((el) => [...el.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE || (n as Element).getBoundingClientRect().width > 1).map((n) => n.textContent).join('')));
-    assert.deepEqual(shown, ['Settings reported at start (3)', 'Settings reported at start (3)']);
-    const snapshot = await page.locator('[data-testid="instances-table"]').ariaSnapshot();
-    assert.match(snapshot, /Settings reported at start \(3\) by pid 101/);
-    assert.match(snapshot, /Settings reported at start \(3\) by pid 102/);
+    assert.deepEqual(await page.locator('details.settings > summary').allTextContents(), [
+      'Settings reported at start (1)',
+      'Settings reported at start (3)',
+      'Settings reported at start (3), the same as worker 2 · pid 302',
+    ]);
+    // The repeat is closed; a click opens it.
+    assert.deepEqual(await page.locator('details.settings').evaluateAll((els) => els.map((el) => (el as HTMLDetailsElement).open)), [true, true, false]);
   } finally {
     await page.close();
   }

@@ -4,7 +4,7 @@
 import type { InstanceSeries, InstanceSeriesResponse } from '@headroom/collector/api-types';
 import { alignTables } from '../shape/align';
 import { shortInstance } from '../../../collector/src/store/instance-names';
-import { GONE_AFTER_MS } from '../shape/instance-names';
+import { compareNames, GONE_AFTER_MS } from '../shape/instance-names';
 import { paletteColor, type ChartSpec, type Marker, type SeriesSpec } from './chart-spec';
 
 type Column = keyof Omit<InstanceSeries, 'instanceId' | 't'>;
@@ -45,13 +45,16 @@ function perInstance(r: InstanceSeriesResponse, measures: Measure[], names: Inst
   const { x, columns } = alignTables(r.instances.map((inst) => ({ t: inst.t, columns: measures.map((m) => inst[m.column]) })));
   const gone = goneInstances(r, stopped);
   const series: SeriesSpec[] = [];
-  r.instances.forEach((inst, i) => {
+  const nameOf = (inst: InstanceSeries) => names.get(inst.instanceId) ?? shortInstance(inst.instanceId);
+  // Legend rows (and colours) in the order the Instances page lists the processes.
+  const ordered = r.instances.map((inst, i) => ({ inst, i })).sort((a, b) => compareNames(nameOf(a.inst), nameOf(b.inst)));
+  ordered.forEach(({ inst, i }, position) => {
     measures.forEach((m, k) => {
       series.push({
         ...(gone.has(inst.instanceId) && { gone: true }),
-        label: `${names.get(inst.instanceId) ?? shortInstance(inst.instanceId)} ${m.suffix}`.trim(),
+        label: `${nameOf(inst)} ${m.suffix}`.trim(),
         values: columns[i * measures.length + k] ?? [],
-        color: paletteColor(i),
+        color: paletteColor(position),
         style: 'line',
         dash: m.dash,
         width: m.width,

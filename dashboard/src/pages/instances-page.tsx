@@ -9,8 +9,9 @@ import { Async, NoDataInRange } from '../components/states';
 import { formatBytes, formatCount, formatPercent, formatTime } from '../format/units';
 import { isServiceData, useLive, useLiveMessages, useNow, useThrottledRefresh } from '../live/live-context';
 import { figureText, rawFigure } from '../format/figure-text';
-import { GONE_AFTER_MS, instanceNames, isGone, stopBadge, stopIsCrash, stoppedBy } from '../shape/instance-names';
+import { compareNames, GONE_AFTER_MS, instanceNames, isGone, stopBadge, stopIsCrash, stoppedBy } from '../shape/instance-names';
 import { deploymentName } from '../shape/deployments';
+import { sameSettingsAs, sortedSettings } from '../shape/instance-settings';
 import { lastSeenFigure, uptimeFigure } from '../shape/instance-times';
 import { instanceDroppedText } from '../shape/telemetry-gaps';
 import { useApi } from '../state/use-api';
@@ -63,7 +64,10 @@ function InstancesTable({ instances, to, moving }: { instances: InstanceView[]; 
   const now = useNow(true, 10_000);
   const names = instanceNames(instances);
   // Live processes first; a gone one stays listed (its figures explain the range) but says so.
-  const ordered = [...instances].sort((a, b) => Number(isGone(a, to)) - Number(isGone(b, to)));
+  // Then by name, numbers in order: primary, worker 1, worker 2, … (the API's order is first seen).
+  const nameOf = (i: InstanceView) => names.get(i.instanceId) ?? i.instanceId;
+  const ordered = [...instances].sort((a, b) => Number(isGone(a, to)) - Number(isGone(b, to)) || compareNames(nameOf(a), nameOf(b)));
+  const sameAs = sameSettingsAs(ordered);
   const stopped = ordered.filter((i) => isGone(i, to) && i.stopped !== null).length;
   const silent = ordered.filter((i) => isGone(i, to) && i.stopped === null).length;
   return (
@@ -75,9 +79,11 @@ function InstancesTable({ instances, to, moving }: { instances: InstanceView[]; 
       </p>
       <div class="instances" data-testid="instances-table">
         {ordered.map((i) => {
-          const settings = Object.entries(i.settings).sort(([a], [b]) => a.localeCompare(b));
+          const settings = sortedSettings(i);
+          const twin = sameAs.get(i.instanceId);
+          const twinName = twin === undefined ? null : (names.get(twin) ?? twin);
           const heapShare = i.heapUsedBytes !== null && i.heapLimitBytes ? i.heapUsedBytes / i.heapLimitBytes : null;
-          const name = names.get(i.instanceId) ?? i.instanceId;
+          const name = nameOf(i);
           const uptime = uptimeFigure(i, to, now, moving);
           const lastSeen = lastSeenFigure(i, to);
           return (
@@ -118,11 +124,11 @@ function InstancesTable({ instances, to, moving }: { instances: InstanceView[]; 
                 <dt>Dropped by its agent</dt>
                 <dd class={instanceDroppedText(i).lost ? 'error-text' : undefined} data-col="dropped">{instanceDroppedText(i).text}</dd>
               </dl>
-              <details class="settings" open={settings.length > 0 && settings.length <= 30}>
+              {/* Open when short and not the same as a process's listed above. */}
+              <details class="settings" open={settings.length > 0 && settings.length <= 30 && twinName === null}>
                 {/* Named for its process: a screen reader lists a dozen of these, one per card. */}
-                <summary>
-                  {`Settings reported at start (${settings.length})`}
-                  <span class="sr-only">{` by ${name}`}</span>
+                <summary aria-label={`Settings reported at start (${settings.length}) by ${name}${twinName !== null ? `, the same as ${twinName}` : ''}`}>
+                  {`Settings reported at start (${settings.length})${twinName !== null ? `, the same as ${twinName}` : ''}`}
                 </summary>
                 {settings.length === 0 ? (
                   <p class="muted">This process reported no settings (an agent other than Headroom's, or an old one).</p>

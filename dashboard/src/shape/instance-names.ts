@@ -6,6 +6,13 @@ import type { InstanceStop, InstanceView } from '@headroom/collector/api-types';
 export { instanceLabel, instanceNames, shortInstance } from '../../../collector/src/store/instance-names';
 export { stopIsCrash } from '../../../collector/src/store/instance-stop';
 
+const NAME_ORDER = new Intl.Collator('en', { numeric: true });
+
+/** Processes in the order people count them, primary, worker 2, worker 10 (the API's is first seen): one order for cards and legends. */
+export function compareNames(a: string, b: string): number {
+  return NAME_ORDER.compare(a, b);
+}
+
 /** Agents export metrics every few seconds: two silent minutes at the end of a range means gone. */
 export const GONE_AFTER_MS = 120_000;
 
