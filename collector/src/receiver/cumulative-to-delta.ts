@@ -19,8 +19,11 @@
 // of refused instances would otherwise push the admitted streams' state out of the bounded map.
 //
 // The state map is bounded: least recently updated streams are evicted past `maxStreams`, and
-// streams silent for `ttlMs` are swept, so a cardinality explosion cannot grow memory without
-// bound (an evicted stream simply seeds again).
+// streams silent for `ttlMs` (30 min) are swept, so a cardinality explosion cannot grow memory
+// without bound (an evicted stream simply seeds again). A stream silent that long seeds again
+// too when nothing swept it: what its process counted meanwhile is not known by minute, and one
+// delta of it all would show as a burst in the minute it came back; the gap stays a gap. (So a
+// sender exporting less often than every 30 minutes only ever seeds.)
 
 export interface ExplicitState {
   count: number;
@@ -78,8 +81,12 @@ export class CumulativeToDelta {
     return new DeltaTransaction(this, nowMs);
   }
 
-  /** @internal */ read(key: string): StreamState | undefined {
-    return this.states.get(key);
+  /** @internal */ read(key: string, nowMs: number): StreamState | undefined {
+    const state = this.states.get(key);
+    // Silent for ttlMs, a stream is gone whether or not a sweep (run by another stream's commit)
+    // took it out yet: else the first point after a long silence of the only sender would be
+    // one delta of everything since, dumped into one minute.
+    return state !== undefined && state.lastSeenMs >= nowMs - this.ttlMs ? state : undefined;
   }
 
   /** @internal */ apply(pending: Map<string, StreamState>, nowMs: number): void {
@@ -143,7 +150,7 @@ export class DeltaTransaction {
   }
 
   private step<T extends StreamData>(key: string, startNs: bigint, timeNs: bigint, cur: T, diff: Diff<T>): T | null {
-    const prev = this.pending.get(key) ?? this.owner.read(key);
+    const prev = this.pending.get(key) ?? this.owner.read(key, this.nowMs);
     if (prev && timeNs <= prev.timeNs) return null; // duplicate or out of order
     this.pending.set(key, { startNs, timeNs, lastSeenMs: this.nowMs, data: cur });
     if (!prev) {
