@@ -14,6 +14,13 @@
 // precise clock too. It reads two private fields of the pinned SDK, guarded: when they are not
 // there (another SDK version), a span keeps the SDK's own times. Allocation-free: it runs for
 // every span.
+//
+// A time the app gives in performance.now() form (OTel's API takes one for an event or an end)
+// the SDK turns into epoch time by adding `_performanceOffset`, Date.now() less the precise time
+// at the span's construction: up to 1 ms early against the precise start, so an event stamped as
+// the span began fell before it. Every span's start is on the precise clock here (the SDK's,
+// moved; Headroom's own, given as timeOrigin + performance.now(); instrumentations' hrTime(),
+// the same clock), so that offset is set to 0, guarded the same way.
 import type { Context, HrTime } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
@@ -22,6 +29,7 @@ interface SdkSpanClock {
   startTime?: unknown;
   _performanceStartTime?: unknown;
   _startTimeProvided?: unknown;
+  _performanceOffset?: unknown;
 }
 
 /**
@@ -50,11 +58,23 @@ export function makeStartPrecise(span: Span | ReadableSpan): boolean {
   return true;
 }
 
+/**
+ * Puts the performance.now()-style times the app gives the span (its events', its end) on the
+ * precise clock: timeOrigin + the time, with no Date.now() offset. True when it did.
+ */
+export function makeGivenTimesPrecise(span: Span | ReadableSpan): boolean {
+  const sdk = span as unknown as SdkSpanClock;
+  if (typeof sdk._performanceOffset !== 'number') return false;
+  sdk._performanceOffset = 0;
+  return true;
+}
+
 /** First of the span processors, so the others see the precise start. */
 export class PreciseStartProcessor implements SpanProcessor {
   onStart(span: Span, _parentContext: Context): void {
     try {
       makeStartPrecise(span);
+      makeGivenTimesPrecise(span);
     } catch {
       // Never into the app: the span keeps the SDK's start.
     }
