@@ -11,6 +11,7 @@ import type { AdvisorResponse } from '../../collector/src/api-types';
 import { ADVISOR_APP, get, runApp, type RunningApp } from '../collector/support/advisor-harness';
 import { sendMetrics, sendTraces, serviceResource } from '../collector/support/collector-harness';
 import { api, ARTIFACTS, ensureDashboardBuilt, eventually, launchBrowser, makeTempDir, startTestCollector, type TestCollector } from './support/browser-harness';
+import { postStalls } from './support/otlp-json';
 
 const SERVICE = 'advisor-ui-svc';
 let browser: Browser;
@@ -119,6 +120,42 @@ test("a finding's example trace is a link that opens the trace, not a path to co
     assert.equal(await link.getAttribute('href'), example);
     await link.click();
     await page.waitForURL(`**${example}`);
+    await page.locator('[data-testid="waterfall"]').waitFor();
+  } finally {
+    await page.close();
+  }
+});
+
+test("a blocking route's longest stall names its trace as a link that opens it, not an id to copy", async () => {
+  const service = 'advisor-stall-trace';
+  const resource = serviceResource(service, 'st-1');
+  await sendMetrics(collector.otlpUrl, resource, (m) => {
+    m.histogram('http.server.request.duration', 's', Array<number>(4).fill(0.32), { 'http.request.method': 'GET', 'http.route': '/report', 'http.response.status_code': 200 });
+  });
+  const t0 = Date.now() - 120_000;
+  const traceIds = await sendTraces(collector.otlpUrl, resource, Array.from({ length: 4 }, (_, i) => ({
+    name: 'GET /report', startMs: t0 + i * 10_000, durationMs: 320, attributes: { 'http.route': '/report', 'http.request.method': 'GET' },
+  })));
+  // Four stalls on CPU in those requests, the third the longest.
+  await postStalls(collector.otlpUrl, traceIds.map((traceId, i) => ({
+    service, instanceId: 'st-1', startMs: t0 + i * 10_000 + 5, durationMs: i === 2 ? 310 : 250, cpuMs: i === 2 ? 300 : 240, route: '/report', method: 'GET', traceId,
+  })));
+  const longest = traceIds[2] ?? '';
+  await eventually(
+    'the blocking-route finding',
+    () => api<AdvisorResponse>(collector.httpUrl, `/api/advisor?service=${service}&range=15m`),
+    (r) => r.findings.some((f) => f.kind === 'eventloop.blocking-route' && f.evidence.figures.longestStallTraceId === longest),
+    20_000,
+  );
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${collector.httpUrl}/services/${service}/advisor?range=15m`);
+    const link = page.locator('[data-kind="eventloop.blocking-route"] [data-figure="longestStallTraceId"] a');
+    await link.waitFor();
+    assert.equal(await link.textContent(), `trace ${longest}`);
+    assert.equal(new URL((await link.getAttribute('href')) ?? '', collector.httpUrl).pathname, `/services/${service}/traces/${longest}`);
+    await link.click();
+    await page.waitForURL((u) => u.pathname === `/services/${service}/traces/${longest}`);
     await page.locator('[data-testid="waterfall"]').waitFor();
   } finally {
     await page.close();

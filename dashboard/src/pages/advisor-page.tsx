@@ -5,13 +5,14 @@
 import type { Finding, FindingSeverity } from '@headroom/collector/api-types';
 import { Fragment, type ComponentChildren } from 'preact';
 import { api } from '../api/endpoints';
+import { Link } from '../components/link';
 import { Async, EmptyNote } from '../components/states';
 import { figureText, rawFigure } from '../format/figure-text';
 import { formatTime } from '../format/units';
 import { isServiceData, useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
-import { parseView } from '../state/view-state';
+import { parseView, withPage } from '../state/view-state';
 import { useRangeWindow } from './use-range-window';
 
 const SEVERITIES: { severity: FindingSeverity; label: string }[] = [
@@ -84,9 +85,15 @@ function AppPathLink({ to, testId, children }: { to: string; testId?: string; ch
   );
 }
 
+// A figure that is a trace's id (the blocking route's longestStallTraceId): a link to that trace
+// of this service, as the example trace's path is (QA: it was a 32-digit id to copy by hand).
+const TRACE_ID = /^[0-9a-f]{32}$/;
+
 function FigureValue({ name, value }: { name: string; value: number | string }) {
+  const { view } = useNavigation();
   const trace = typeof value === 'string' ? TRACE_PATH.exec(value) : null;
   if (trace !== null) return <AppPathLink to={String(value)}>{`trace ${trace[1] ?? ''}`}</AppPathLink>;
+  if (typeof value === 'string' && name.endsWith('TraceId') && TRACE_ID.test(value)) return <Link to={withPage(view, 'trace', { traceId: value })}>{`trace ${value}`}</Link>;
   return <>{figureText(name, value)}</>;
 }
 
