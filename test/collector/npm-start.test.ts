@@ -9,9 +9,9 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { startCli } from './support/cli-process';
+import { startCli, type CliCollector } from './support/cli-process';
 import { makeTempDir } from './support/collector-harness';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -92,15 +92,20 @@ test('a SIGTERM to npm\'s process of `npm start` stops the collector too, with i
   await assert.rejects(fetch(`${dashboard}/healthz`), 'the dashboard port is closed');
 });
 
-test('the same signal twice within a second (Ctrl-C under npm: the terminal\'s and npm\'s copy) is one stop, with the flush', { timeout: 60_000 }, async (t) => {
+/** A collector (`headroom start`) that took a SIGINT and is still draining a request being sent. */
+async function stoppingCollector(t: TestContext): Promise<CliCollector> {
   const dir = makeTempDir();
   t.after(() => dir.remove());
   const collector = await startCli(['--db', path.join(dir.path, 'headroom.db')]);
   t.after(() => collector.stop());
   t.after(await requestBeingSent(collector.httpUrl));
-
   collector.child.kill('SIGINT');
   await until('the first SIGINT taken', () => /SIGINT: stopping/.test(collector.stderr()), 10_000);
+  return collector;
+}
+
+test('the same signal twice within a second (Ctrl-C under npm: the terminal\'s and npm\'s copy) is one stop, with the flush', { timeout: 60_000 }, async (t) => {
+  const collector = await stoppingCollector(t);
   collector.child.kill('SIGINT');
   assert.equal(await collector.exit, 0, collector.stderr());
   assert.doesNotMatch(collector.stderr(), /again: exiting without waiting for the flush/);
@@ -108,14 +113,7 @@ test('the same signal twice within a second (Ctrl-C under npm: the terminal\'s a
 });
 
 test('a second signal more than a second after the first still exits at once, without waiting for the flush', { timeout: 60_000 }, async (t) => {
-  const dir = makeTempDir();
-  t.after(() => dir.remove());
-  const collector = await startCli(['--db', path.join(dir.path, 'headroom.db')]);
-  t.after(() => collector.stop());
-  t.after(await requestBeingSent(collector.httpUrl));
-
-  collector.child.kill('SIGINT');
-  await until('the first SIGINT taken', () => /SIGINT: stopping/.test(collector.stderr()), 10_000);
+  const collector = await stoppingCollector(t);
   await new Promise((r) => setTimeout(r, 1500));
   collector.child.kill('SIGINT');
   assert.equal(await collector.exit, 1);
