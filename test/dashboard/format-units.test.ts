@@ -28,6 +28,9 @@ test('ratios, throughput and Apdex', () => {
   assert.equal(formatPercent(0.0004), '<0.1 %');
   assert.equal(formatPercent(0), '0 %');
   assert.equal(formatPercent(0.95, 0), '95 %');
+  assert.equal(formatPercent(0.004, 0), '<1 %', 'in whole percents, a share that is not 0 does not read 0');
+  assert.equal(formatPercent(0.006, 0), '<1 %');
+  assert.equal(formatPercent(0, 0), '0 %');
   assert.equal(formatRpm(1200), '1200 rpm');
   assert.equal(formatRpm(12_000), '12 k rpm');
   assert.equal(formatRpm(2.5), '2.5 rpm');

@@ -41,7 +41,9 @@ export function formatBytes(bytes: number | null | undefined): string {
 export function formatPercent(ratio: number | null | undefined, digits = 1): string {
   if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return DASH;
   const pct = ratio * 100;
-  if (pct !== 0 && Math.abs(pct) < 0.1) return '<0.1 %';
+  // Not 0 when it is not: a heap at 0.4 % of its limit read "(0 %)" in whole percents (QA).
+  const least = digits === 0 ? 1 : 0.1;
+  if (pct !== 0 && Math.abs(pct) < least) return `<${least} %`;
   return `${trim(pct, digits)} %`;
 }
 
