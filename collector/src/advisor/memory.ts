@@ -6,7 +6,9 @@
 //   major GC, for processes that report GC kinds) rises steadily —
 //   fitted with Theil–Sen (robust to outliers), kept only with enough span, enough points,
 //   a real rate and growth, R² showing the points follow the line, and growth in both halves
-//   of the span (a one-time step is not a leak);
+//   of the span (a one-time step is not a leak). Growth is a share of the heap, or on a large
+//   heap, where a share takes hours, an absolute rate held steadily for an hour after the
+//   process's warm-up;
 // - host memory: the processes on one host together use (RSS) most of its memory, or their
 //   heap limits add up beyond it — the kernel's OOM killer, not V8, would then stop them.
 import type { Finding, InstanceView, TimeRange } from '../api-types';
@@ -75,14 +77,38 @@ function halves(points: { x: number; y: number }[]): [Trend, Trend] | null {
   return a && b ? [a, b] : null;
 }
 
-interface LeakSuspect {
-  instanceId: string;
+/** A line through a process's floors: its rate (the slower half's), how well they follow it, what it spans. */
+interface FloorFit {
   perHour: number;
   r2: number;
   first: number;
   last: number;
   spanMs: number;
   points: number;
+}
+
+/** null with fewer than `minPoints` floors or a span shorter than `minSpanMs`. */
+function fitFloors(points: { x: number; y: number }[], minSpanMs: number, minPoints: number): FloorFit | null {
+  if (points.length < minPoints) return null;
+  const first = points[0] as { x: number; y: number };
+  const last = points.at(-1) as { x: number; y: number };
+  const spanMs = last.x - first.x;
+  if (spanMs < minSpanMs) return null;
+  const trend = theilSen(points);
+  const parts = halves(points);
+  if (!trend || !parts) return null;
+  // The rate is the slower half's: a burst (a load test, a batch) tilts the half it falls in
+  // and the whole span's line, which then reads the burst as the trend; the other half still
+  // grows at the steady rate. A step is flat on one side, so its rate is about 0.
+  // The floors follow a line over the whole span, or over its last half (after a burst the
+  // whole span's line fits badly while the floors since climb steadily).
+  return { perHour: Math.min(parts[0].slope, parts[1].slope) * HOUR, r2: Math.max(trend.r2, parts[1].r2), first: first.y, last: last.y, spanMs, points: points.length };
+}
+
+interface LeakSuspect extends FloorFit {
+  instanceId: string;
+  /** Found by its steady absolute rate alone: its growth is under leakMinGrowthShare of its heap. */
+  steady: boolean;
   hoursToLimit: number | null;
 }
 
@@ -122,31 +148,34 @@ function leak(ctx: ServiceContext): Finding[] {
     // Lowest heap used per bucket, at the bucket's middle: the GC saw-tooth's floor — of the
     // buckets in which a major GC ran, when the process reports its GCs by kind.
     const afterMajor = majorGcs.get(s.instanceId);
-    const points = s.buckets.filter((b) => b.count > 0 && (afterMajor === undefined || afterMajor.has(b.t))).map((b) => ({ x: b.t + t.leakBucketMs / 2, y: b.min }));
-    if (points.length < t.leakMinPoints) continue;
-    const spanMs = (points.at(-1)?.x ?? 0) - (points[0]?.x ?? 0);
-    if (spanMs < t.leakMinSpanMs) continue;
+    const buckets = s.buckets.filter((b) => b.count > 0 && (afterMajor === undefined || afterMajor.has(b.t)));
+    const points = buckets.map((b) => ({ x: b.t + t.leakBucketMs / 2, y: b.min }));
+    const whole = fitFloors(points, t.leakMinSpanMs, t.leakMinPoints);
+    if (!whole) continue;
     // A cluster primary is counted only when it leaks: "4 of 4 processes" means the workers.
     if (serving.has(s.instanceId)) judged++;
-    const trend = theilSen(points);
-    const parts = halves(points);
-    if (!trend || !parts) continue;
-    // The rate is the slower half's: a burst (a load test, a batch) tilts the half it falls in
-    // and the whole span's line, which then reads the burst as the trend; the other half still
-    // grows at the steady rate. A step is flat on one side, so its rate is about 0.
-    const perHour = Math.min(parts[0].slope, parts[1].slope) * HOUR;
-    if (perHour < t.leakMinBytesPerHour) continue;
-    const firstFloor = points[0]?.y ?? 0;
-    const growth = firstFloor > 0 ? (perHour * (spanMs / HOUR)) / firstFloor : 0;
-    // The floors follow a line over the whole span, or over its last half (after a burst the
-    // whole span's line fits badly while the floors since climb steadily).
-    const r2 = Math.max(trend.r2, parts[1].r2);
-    if (growth < t.leakMinGrowthShare || r2 < t.leakMinR2) continue;
-    const floorNow = points.at(-1)?.y ?? firstFloor;
+    const growth = whole.first > 0 ? (whole.perHour * (whole.spanMs / HOUR)) / whole.first : 0;
+    let fit: FloorFit | null = whole.perHour >= t.leakMinBytesPerHour && growth >= t.leakMinGrowthShare && whole.r2 >= t.leakMinR2 ? whole : null;
+    let steady = false;
+    if (fit === null) {
+      // On a large heap a share takes hours (1.5 GiB growing 30 MiB/h: 10 % after 5 h): an
+      // absolute rate counts too, held for leakSteadyMinSpanMs after the process's first
+      // leakWarmupMs, when lazy loading, JIT code and caches filled on demand grow the heap
+      // of a healthy process. Its start: the start event's, else its first data (a process
+      // whose data reached the store late has data from before it was "first seen").
+      const instance = instances.get(s.instanceId);
+      const warmFrom = Math.min(instance?.startedAt ?? instance?.firstSeen ?? Infinity, buckets[0]?.t ?? Infinity) + t.leakWarmupMs;
+      const warm = fitFloors(points.filter((_, i) => (buckets[i]?.t ?? 0) >= warmFrom), t.leakSteadyMinSpanMs, t.leakMinPoints);
+      if (warm && warm.perHour >= t.leakSteadyBytesPerHour && warm.r2 >= t.leakMinR2) {
+        fit = warm;
+        steady = true;
+      }
+    }
+    if (fit === null) continue;
     const limit = heapLimitOf(instances.get(s.instanceId), limits, s.instanceId);
-    const hoursToLimit = limit !== null && limit > floorNow ? (limit - floorNow) / perHour : null;
+    const hoursToLimit = limit !== null && limit > fit.last ? (limit - fit.last) / fit.perHour : null;
     if (!serving.has(s.instanceId)) judged++;
-    suspects.push({ instanceId: s.instanceId, perHour, r2, first: firstFloor, last: floorNow, spanMs, points: points.length, hoursToLimit });
+    suspects.push({ ...fit, instanceId: s.instanceId, steady, hoursToLimit });
   }
   if (suspects.length === 0) return [];
   suspects.sort((a, b) => b.perHour - a.perHour);
@@ -156,6 +185,9 @@ function leak(ctx: ServiceContext): Finding[] {
   const hours = round(worst.spanMs / HOUR, 1);
   const window = { from: range.from, to: range.to };
   const shown = suspects.slice(0, 5).map((x) => `${name(x.instanceId)}: ${bytes(x.first)} → ${bytes(x.last)} (${bytes(x.perHour)}/h)`);
+  const steadyWords = worst.steady
+    ? ` On ${name(worst.instanceId)} that is under ${percent(t.leakMinGrowthShare)} of its heap, but the floor rose steadily at over ${bytes(t.leakSteadyBytesPerHour)}/h for ${round(worst.spanMs / HOUR, 1)} h after its first ${round(t.leakWarmupMs / 60_000, 0)} min (its warm-up, not judged).`
+    : '';
   const more = suspects.length > shown.length ? ` and ${suspects.length - shown.length} more` : '';
   const processes = suspects.length === 1 && judged === 1 ? '1 process' : `${suspects.length} of ${plural(judged, 'process', 'processes')}`;
   const soonest = suspects.reduce<number | null>((m, x) => (x.hoursToLimit !== null && (m === null || x.hoursToLimit < m) ? x.hoursToLimit : m), null);
@@ -165,7 +197,7 @@ function leak(ctx: ServiceContext): Finding[] {
     severity: soonest !== null && soonest < 24 ? 'critical' : 'warning',
     title: `Heap grows ${bytes(worst.perHour)}/h after garbage collection on ${processes}: leak suspect`,
     summary: `Over ${hours} h the lowest heap used rose steadily on ${processes} with ${round(t.leakMinSpanMs / 60_000, 0)} min of data or more; ${shown.join('; ')}${more} ` +
-      `(the rate is the slower half of each process's span, so a burst is not read as the trend).` +
+      `(the rate is the slower half of each process's span, so a burst is not read as the trend).${steadyWords}` +
       (soonest !== null ? ` At this rate the first reaches its heap limit in about ${round(soonest, 1)} h.` : ''),
     window,
     figures: {
@@ -180,6 +212,7 @@ function leak(ctx: ServiceContext): Finding[] {
       worstInstance: worst.instanceId,
       worstProcess: name(worst.instanceId),
       processesLeaking: suspects.map((x) => name(x.instanceId)).join(', '),
+      criterion: worst.steady ? 'steady rate' : 'growth share',
       ...(soonest !== null && { hoursToHeapLimit: round(soonest, 1) }),
     },
     page: 'instances',

@@ -73,6 +73,12 @@ export interface AdvisorThresholds {
   leakMinGrowthShare: number;
   /** leak: R² of the fitted line over the minima (steady growth, not a step). */
   leakMinR2: number;
+  /** leak: a rate (bytes/hour) that counts whatever the heap's size, when held steadily… */
+  leakSteadyBytesPerHour: number;
+  /** …over at least this long (ms)… */
+  leakSteadyMinSpanMs: number;
+  /** …after the process's first this long (ms): its warm-up, when a healthy heap grows too. */
+  leakWarmupMs: number;
   /** host memory: resident memory of a host's processes over the host's (or container's) memory. */
   hostMemoryShare: number;
 
@@ -152,6 +158,9 @@ export const DEFAULT_THRESHOLDS: Readonly<AdvisorThresholds> = Object.freeze({
   leakMinBytesPerHour: 5 * MIB,
   leakMinGrowthShare: 0.1,
   leakMinR2: 0.6,
+  leakSteadyBytesPerHour: 10 * MIB,
+  leakSteadyMinSpanMs: HOUR,
+  leakWarmupMs: 30 * MINUTE,
   hostMemoryShare: 0.8,
   restartLoopCount: 3,
   restartGroupMs: MINUTE,
