@@ -159,6 +159,17 @@ test('events become labelled markers inside the window, oldest first, each with 
   ]);
 });
 
+test("a process's start, restart or stop marker names it as the pages do, not by its instance id", () => {
+  const names = new Map([['6b17d5e7-a000-4000-8000-0000b3fcd381', 'worker 2 · pid 8675']]);
+  const labels = eventsToMarkers([
+    ev({ id: 1, timeMs: 100, type: 'start', instanceId: '6b17d5e7-a000-4000-8000-0000b3fcd381' }),
+    ev({ id: 2, timeMs: 200, type: 'restart', instanceId: '6b17d5e7-a000-4000-8000-0000b3fcd381' }),
+    ev({ id: 3, timeMs: 300, type: 'stop', instanceId: '6b17d5e7-a000-4000-8000-0000b3fcd381' }),
+    ev({ id: 4, timeMs: 400, type: 'start', instanceId: 'not-listed' }),
+  ], 0, 1000, names).map((m) => m.label);
+  assert.deepEqual(labels, ['process started (worker 2 · pid 8675)', 'process restarted (worker 2 · pid 8675)', 'process stopped (worker 2 · pid 8675)', 'process started (not-listed)']);
+});
+
 test('the stalls chart has one point per stall, the longer kept on a shared millisecond', () => {
   const c = stallsChart([
     ev({ id: 1, timeMs: 200, durationMs: 80 }),

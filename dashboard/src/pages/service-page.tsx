@@ -90,13 +90,13 @@ export function ServicePage({ service }: { service: string }) {
   // With as many stalls as were read, the markers start at the oldest of them, not at the range's start.
   const stallsFrom = events.data && events.data.events.length >= STALL_MARKERS ? Math.min(...events.data.events.map((e) => e.timeMs)) : null;
   const [from, to] = window ?? [0, Number.MAX_SAFE_INTEGER];
+  const names = instanceNames(processes.data?.instances ?? []);
   const markers = [
-    ...eventsToMarkers(markerEvents, from, to),
+    ...eventsToMarkers(markerEvents, from, to, names),
     ...alertsToMarkers(alertsOfRoute(alertHistory.data?.transitions ?? [], (alertRules.data?.rules ?? []).map((r) => r.rule), route), from, to),
     ...deploymentsToMarkers(deployments.data?.deployments ?? [], from, to),
   ].sort((a, b) => a.timeMs - b.timeMs);
   const chartProps = { xRange: window, onSelectRange };
-  const names = instanceNames(processes.data?.instances ?? []);
   const stopped = stoppedBy(processes.data?.instances ?? [], processes.data?.to ?? Infinity);
   const gone = processes.data ? processes.data.instances.filter((i) => isGone(i, processes.data?.to ?? 0)).length : 0;
   const liveCount = processes.data ? processes.data.instances.length - gone : null;

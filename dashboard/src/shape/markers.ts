@@ -20,20 +20,26 @@ function kindOf(event: EventView): MarkerKind {
   }
 }
 
-export function eventLabel(event: EventView): string {
+/** A process as the pages name it ("worker 2 · pid 8675"), else its id. */
+export type ProcessNames = ReadonlyMap<string, string>;
+const NO_NAMES: ProcessNames = new Map();
+
+export function eventLabel(event: EventView, names: ProcessNames = NO_NAMES): string {
   const where = event.route !== null ? ` in ${event.route}` : '';
+  // The instance id is a UUID for most agents: the list under a chart read 'process started (4c4ffac7-1132-…)' (QA).
+  const process = names.get(event.instanceId) ?? event.instanceId;
   switch (event.type) {
     // A GC pause or the agent's own work is no route's: it says whose it was.
     case 'stall': {
       const owner = stallOwner(event);
       return `event loop blocked ${formatMs(event.durationMs)}${owner !== null ? ` by ${owner}` : where}`;
     }
-    case 'start': return `process started (${event.instanceId})`;
-    case 'restart': return `process restarted (${event.instanceId})`;
+    case 'start': return `process started (${process})`;
+    case 'restart': return `process restarted (${process})`;
     case 'uncaught_exception': return `uncaught exception${where}${event.message ? `: ${event.message}` : ''}`;
     case 'unhandled_rejection': return `unhandled rejection${where}${event.message ? `: ${event.message}` : ''}`;
     case 'worker_exit': return event.message ?? 'cluster worker exited';
-    case 'stop': return event.message ?? `process stopped (${event.instanceId})`;
+    case 'stop': return event.message ?? `process stopped (${process})`;
   }
 }
 
@@ -45,15 +51,15 @@ function linkOf(event: EventView, kind: MarkerKind): MarkerLink | undefined {
   return undefined;
 }
 
-/** Markers for the events inside [from, to], oldest first. */
-export function eventsToMarkers(events: EventView[], from: number, to: number): Marker[] {
+/** Markers for the events inside [from, to], oldest first; processes named by `names`. */
+export function eventsToMarkers(events: EventView[], from: number, to: number, names: ProcessNames = NO_NAMES): Marker[] {
   return events
     .filter((e) => e.timeMs >= from && e.timeMs <= to)
     .sort((a, b) => a.timeMs - b.timeMs)
     .map((e) => {
       const kind = kindOf(e);
       const link = linkOf(e, kind);
-      return { timeMs: e.timeMs, kind, label: eventLabel(e), ...(link && { link }) };
+      return { timeMs: e.timeMs, kind, label: eventLabel(e, names), ...(link && { link }) };
     });
 }
 
