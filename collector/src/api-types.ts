@@ -409,8 +409,13 @@ export interface DeployWindow {
   requests: number;
   /** Requests per minute over the window's length. */
   throughputRpm: number;
-  /** Failed requests / requests; null without requests. */
+  /**
+   * Failed requests over the requests that count for it (collector/src/store/error-rate.ts): every
+   * one but those no route matched that did not fail (a scanner's 404s); null without any.
+   */
   errorRate: number | null;
+  /** The requests errorRate is over. */
+  errorRateRequests: number;
   p50Ms: number | null;
   p95Ms: number | null;
   /** With the service's Apdex T; null without requests. */

@@ -50,7 +50,8 @@ export const deploysRule = (ctx: ServiceContext): Finding[] => {
       }
     }
     if (before.errorRate !== null && after.errorRate !== null) {
-      const z = proportionZ(before.errorRate * before.requests, before.requests, after.errorRate * after.requests, after.requests);
+      // Over the requests the rates count: a scanner's 404s on either side are left out of both.
+      const z = proportionZ(before.errorRate * before.errorRateRequests, before.errorRateRequests, after.errorRate * after.errorRateRequests, after.errorRateRequests);
       const points = after.errorRate - before.errorRate;
       if (points >= t.deployErrorRatePoints && z >= Z_MIN) {
         reasons.push(`error rate ${percent(before.errorRate)} → ${percent(after.errorRate)}`);

@@ -29,7 +29,7 @@ export function seriesLink(rule: Pick<AlertRule, 'series' | 'service' | 'route'>
   } else params.set('range', '1h');
   // The service page and the event-loop page (a route's stalls) take ?route=; the process pages have none.
   if (rule.route !== null && (pageOf(rule.series) === '' || rule.series === 'stall.count')) params.set('route', rule.route);
-  // A latency or Apdex rule over the service counts the requests that matched a route: its page shows those.
+  // A latency, Apdex or error-rate rule over the service counts the requests that matched a route: its page shows those.
   if (readsMatchedRoutes(rule)) params.set('routes', 'matched');
   return `/services/${encodeURIComponent(rule.service)}${pageOf(rule.series)}?${params.toString()}`;
 }

@@ -6,6 +6,7 @@
 // worst instance counts — the one furthest past the threshold in the rule's direction.
 import { instanceNames } from '../advisor/context';
 import type { AdvisorResponse, AlertRule, InstanceSeries } from '../api-types';
+import { errorRateOf } from '../store/error-rate';
 import type { Storage } from '../store/storage';
 import { STOP_LOOKBACK_MS } from '../store/instance-stop';
 import { countCrashes } from './crash-events';
@@ -93,14 +94,15 @@ export function throughputIncomplete(storage: Storage, rule: RuleScope, now: num
 }
 
 /**
- * Whether the rule reads only the requests that matched a route (store/sqlite/queries/
+ * Whether the rule reads the requests that matched a route (store/sqlite/queries/
  * matched-routes.ts): a latency percentile or Apdex (response-time satisfaction, which a flood of
- * fast 404s lifts to 1) over the whole service. Error rate, throughput and queue wait count every
- * request: a root middleware's 500s or a scanner's load are the service's. Its link opens the
- * service page on the same requests (dashboard-link.ts).
+ * fast 404s lifts to 1) over the whole service, and its error rate, over those requests and the
+ * unrouted ones that failed (store/error-rate.ts: a scanner's 404s diluted it; a root
+ * middleware's 500s still count). Throughput and queue wait count every request: a scanner's load
+ * is load. Its link opens the service page on the same requests (dashboard-link.ts).
  */
 export function readsMatchedRoutes(rule: Pick<AlertRule, 'series' | 'route'>): boolean {
-  const series: AlertRule['series'][] = ['latency.p50', 'latency.p95', 'latency.p99', 'apdex'];
+  const series: AlertRule['series'][] = ['latency.p50', 'latency.p95', 'latency.p99', 'apdex', 'error_rate'];
   return rule.route === null && series.includes(rule.series);
 }
 
@@ -139,9 +141,12 @@ export function readSeriesWithCount(storage: Storage, findings: FindingsSource |
     case 'throughput':
     case 'apdex':
     case 'queue_wait': {
-      // A latency or Apdex rule over the whole service reads the requests that matched a route: a
-      // scanner's fast 404s on unknown paths (no route matched) would drag its percentiles down.
+      // A latency, Apdex or error-rate rule over the whole service reads the requests that matched
+      // a route: a scanner's fast 404s on unknown paths (no route matched) would drag its
+      // percentiles down and dilute its failures.
       const w = storage.requestWindow({ ...range, ...scope, ...(readsMatchedRoutes(rule) && { matchedRoutes: true }) });
+      // Before the request count's test: a root middleware failing every request matched no route.
+      if (rule.series === 'error_rate') return requestValue(errorRateOf(w.errorRate), w.errorRate.requests);
       if (rule.series === 'throughput') {
         // Requests per minute over the part of the window that has elapsed; zero traffic is a value, not missing data.
         return requestValue(w.requests / Math.max(1, (range.to - range.from) / MINUTE_MS), w.requests);
@@ -150,7 +155,6 @@ export function readSeriesWithCount(storage: Storage, findings: FindingsSource |
       if (rule.series === 'latency.p50') return requestValue(w.p50Ms, w.requests);
       if (rule.series === 'latency.p95') return requestValue(w.p95Ms, w.requests);
       if (rule.series === 'latency.p99') return requestValue(w.p99Ms, w.requests);
-      if (rule.series === 'error_rate') return requestValue(w.errors / w.requests, w.requests);
       if (rule.series === 'apdex') return requestValue(w.apdex, w.requests);
       return requestValue(w.queueWaitMs, w.requests);
     }

@@ -3,6 +3,7 @@
 // implements the same interface.
 import { HeadroomError } from '../errors';
 import type { IngestBatch } from '../model';
+import type { ErrorCounts } from './error-rate';
 import type {
   DeploymentsResponse,
   EventType,
@@ -156,6 +157,11 @@ export interface RequestWindow {
   matchedRoutes: boolean;
   requests: number;
   errors: number;
+  /**
+   * What an error rate is over (store/error-rate.ts): with `matchedRoutes`, every failed request
+   * over the matched ones and the unrouted failures; else `requests` and `errors`.
+   */
+  errorRate: ErrorCounts;
   p50Ms: number | null;
   p95Ms: number | null;
   p99Ms: number | null;

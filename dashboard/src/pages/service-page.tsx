@@ -38,7 +38,7 @@ export function ServicePage({ service }: { service: string }) {
   const { view, navigate } = useNavigation();
   const { resyncVersion } = useLive();
   const route = view.route;
-  // A latency or Apdex alert rule's link: the request charts over the requests that matched a route.
+  // A latency, Apdex or error-rate alert rule's link: the request charts over the requests that matched a route.
   const matched = view.matchedRoutes && route === null;
   const rangeKey = JSON.stringify(view.range);
   const [refresh, trigger] = useThrottledRefresh(10_000);
@@ -130,7 +130,7 @@ export function ServicePage({ service }: { service: string }) {
         <p class="filter-chip" data-testid="matched-routes-filter">
           {series.data && !series.data.matchedRoutes
             ? 'Requests that matched a route: this service names no routes, so all of its requests are shown.'
-            : 'Requests that matched a route: the unrouted ones (a method alone: 404s, catch-all middleware) are left out, as latency and Apdex alert rules count them.'}{' '}
+            : 'Requests that matched a route: the unrouted ones (a method alone: 404s, catch-all middleware) are left out, as latency, Apdex and error-rate alert rules count them. Error rate: every failed request, over these and the unrouted ones that failed (a root middleware\'s 500s).'}{' '}
           <button type="button" class="link-button" onClick={() => navigate({ ...view, matchedRoutes: false })}>show all requests</button>
         </p>
       )}

@@ -11,7 +11,9 @@ import { apdex, emptyRollup, percentile, type RequestRollup } from '../../reques
 import { deployRuns, type DeployProcess } from '../../deploy-runs';
 import type { DeploymentsQuery } from '../../storage';
 import { MINUTE_MS } from '../../time-buckets';
+import { errorRateCounts, errorRateOf } from '../../error-rate';
 import { ENDED_INSTANCES_SQL, endingParams } from './instance-endings';
+import { namesRoutes } from './matched-routes';
 import { ProcessSegments } from './process-segments';
 import { addRow, forEachRollupRow } from './rollup-reader';
 import { StatementCache } from './statement-cache';
@@ -48,12 +50,18 @@ function sideOf(processes: readonly DeployProcess[], kind: DeployWindow['process
   return { processes: kind, ids: processes.filter((p) => p.lastSeen >= from && p.firstSeen < to).map((p) => p.instanceId), from, to };
 }
 
-/** A side's requests, merged from its processes' pieces. */
-function sideWindow(segments: ProcessSegments, side: Side, apdexT: number): { window: DeployWindow; agg: RequestRollup } {
+/**
+ * A side's requests, merged from its processes' pieces; `unmatched`, the pieces of the requests no
+ * route matched, which the error rate leaves out unless they failed (error-rate.ts).
+ */
+function sideWindow(segments: ProcessSegments, unmatched: ProcessSegments | null, side: Side, apdexT: number): { window: DeployWindow; agg: RequestRollup } {
   const { from, to } = side;
   const agg = emptyRollup();
   let instances = 0;
   for (const id of side.ids) if (segments.add(agg, id, from, to) > 0) instances++;
+  const unrouted = emptyRollup();
+  if (unmatched) for (const id of side.ids) unmatched.add(unrouted, id, from, to);
+  const errors = errorRateCounts({ requests: agg.count, errors: agg.errors }, { requests: unrouted.count, errors: unrouted.errors });
   const window: DeployWindow = {
     from,
     to,
@@ -61,7 +69,8 @@ function sideWindow(segments: ProcessSegments, side: Side, apdexT: number): { wi
     instances,
     requests: agg.count,
     throughputRpm: agg.count / ((to - from) / MINUTE_MS),
-    errorRate: agg.count > 0 ? agg.errors / agg.count : null,
+    errorRate: errorRateOf(errors),
+    errorRateRequests: errors.requests,
     p50Ms: percentile(agg, 0.5),
     p95Ms: percentile(agg, 0.95),
     apdex: agg.count > 0 ? apdex(agg, apdexT) : null,
@@ -124,10 +133,21 @@ export class DeploymentQueries {
       forEachRollupRow(this.stmts, { service: q.service, instanceId }, { from, to }, { useHours: true, rolledUntil }, (row) => addRow(agg, row));
       return agg;
     });
+    // The same pieces of the requests no route matched, for the error rate (a service that names
+    // no routes has none to tell apart: all its requests count).
+    const unmatched = namesRoutes(this.stmts, q.service) ? new ProcessSegments() : null;
+    if (unmatched) {
+      for (const s of sides) for (const side of [s.before, s.after]) for (const id of side.ids) unmatched.want(id, side.from, side.to);
+      unmatched.load((instanceId, from, to) => {
+        const agg = emptyRollup();
+        forEachRollupRow(this.stmts, { service: q.service, instanceId, unmatchedRoutes: true }, { from, to }, { useHours: true, rolledUntil }, (row) => addRow(agg, row));
+        return agg;
+      });
+    }
     const apdexT = this.apdexT(q.service);
     const deployments: Deployment[] = sides.map(({ run: r, before: b, after: a }) => {
-      const before = sideWindow(segments, b, apdexT);
-      const after = sideWindow(segments, a, apdexT);
+      const before = sideWindow(segments, unmatched, b, apdexT);
+      const after = sideWindow(segments, unmatched, a, apdexT);
       const beforeP95 = percentile(before.agg, 0.95);
       return {
         version: r.version,

@@ -26,6 +26,18 @@ export function matchedRouteParams(service: string): [string, string] {
   return [service, FOLD_NAMES];
 }
 
+// The requests no route matched are the transactions named by a method alone (a bounded set,
+// always admitted by the route budget): the route-keyed rows hold them apart, so an error rate can
+// leave their successes out (store/error-rate.ts) without a count of its own.
+const UNMATCHED_NAMES = JSON.stringify([...KNOWN_METHODS, METHOD_UNKNOWN]);
+
+/** SQL: the row's route is a method alone: no route matched its requests. Parameters: unmatchedRouteParams. */
+export const UNMATCHED_ROUTE_IN_SQL = `route IN (SELECT value FROM json_each(?))`;
+
+export function unmatchedRouteParams(): [string] {
+  return [UNMATCHED_NAMES];
+}
+
 /** Whether the service has a matched route stored (route_names: every route name it added). */
 export function namesRoutes(stmts: StatementCache, service: string): boolean {
   return stmts.get(`SELECT 1 FROM route_names WHERE service = ? AND ${MATCHED_ROUTE_SQL} LIMIT 1`).get(service) !== undefined;

@@ -8,6 +8,7 @@ import type {
   TransactionSummary,
   TransactionsResponse,
 } from '../../../api-types';
+import { errorRateCounts, errorRateOf } from '../../error-rate';
 import { unionLength } from '../../interval-union';
 import { apdex, breakdown, emptyRollup, percentile, type RequestRollup } from '../../request-rollup';
 import type { RangeQuery, SeriesQuery, TransactionsQuery } from '../../storage';
@@ -173,6 +174,16 @@ export class RequestQueries {
       bucketMs,
       this.rolledUntil(),
     );
+    // Over the matched routes, the error rate keeps the unrouted requests that failed (error-rate.ts).
+    const unmatched = matchedRoutes
+      ? bucketedRollups(this.stmts, { service: q.service, instanceId: q.instanceId, unmatchedRoutes: true }, q, bucketMs, this.rolledUntil()).aggs
+      : null;
+    const errorRate = aggs.map((a, i) => {
+      const all = { requests: a?.count ?? 0, errors: a?.errors ?? 0 };
+      const u = unmatched?.[i];
+      if (!u) return errorRateOf(all);
+      return errorRateOf(errorRateCounts({ requests: all.requests + u.count, errors: all.errors + u.errors }, { requests: u.count, errors: u.errors }));
+    });
     const tMs = this.apdexT(q.service);
     const perMinute = bucketMs / MINUTE_MS;
     const parts = aggs.map((a) => (a ? breakdown(a) : null));
@@ -187,7 +198,7 @@ export class RequestQueries {
       t,
       requests: aggs.map((a) => a?.count ?? 0),
       throughputRpm: aggs.map((a) => (a ? a.count / perMinute : 0)),
-      errorRate: aggs.map((a) => (a && a.count > 0 ? a.errors / a.count : null)),
+      errorRate,
       p50Ms: aggs.map((a) => (a ? percentile(a, 0.5) : null)),
       p95Ms: aggs.map((a) => (a ? percentile(a, 0.95) : null)),
       p99Ms: aggs.map((a) => (a ? percentile(a, 0.99) : null)),

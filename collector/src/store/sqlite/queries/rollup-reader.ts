@@ -3,7 +3,7 @@
 // into one aggregate per bucket/group by the caller's key.
 import { emptyRollup, type RequestRollup } from '../../request-rollup';
 import { HOUR_MS, MINUTE_MS, seriesBuckets, splitRange } from '../../time-buckets';
-import { MATCHED_ROUTE_IN_SQL, MATCHED_ROUTE_SQL, matchedRouteParams } from './matched-routes';
+import { MATCHED_ROUTE_IN_SQL, MATCHED_ROUTE_SQL, matchedRouteParams, UNMATCHED_ROUTE_IN_SQL, unmatchedRouteParams } from './matched-routes';
 import type { StatementCache } from './statement-cache';
 
 const FIVE_MINUTES_MS = 5 * MINUTE_MS;
@@ -23,6 +23,8 @@ export interface RollupFilter {
   instanceId?: string | undefined;
   /** Without `route`: only the requests that matched a route (matched-routes.ts), from the route-keyed tables. */
   matchedRoutes?: boolean | undefined;
+  /** Without `route`: only the requests no route matched (a method alone), from the route-keyed tables. */
+  unmatchedRoutes?: boolean | undefined;
 }
 
 const COLS = `t, count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count, br_sum,
@@ -57,7 +59,7 @@ export function addRow(into: RequestRollup, row: RollupRowRaw): void {
  * Calls `each` for every rollup row of the filter in [from, to). Which table answers:
  * route and instance → req_* (through its route index); route alone → route_*; instance
  * alone → inst_*; neither → svc_*. The matched routes (no route given) are the route-keyed
- * tables' matched rows: route_*, or req_* with an instance. Hour rows are used when `useHours` and the hour is whole
+ * tables' matched rows: route_*, or req_* with an instance; the unmatched ones (a method alone) likewise. Hour rows are used when `useHours` and the hour is whole
  * inside the range and already rolled up; else 5-minute rows (not kept for route and
  * instance together) for the whole 5 minutes inside the range when `use5m`.
  */
@@ -70,6 +72,7 @@ export function forEachRollupRow(
 ): void {
   const split = splitRange(range.from, range.to, opts.rolledUntil, opts.useHours);
   const matched = filter.matchedRoutes === true && filter.route === undefined;
+  const unmatched = filter.unmatchedRoutes === true && filter.route === undefined;
   const read = (level: 'hour' | '5m' | 'minute', from: number, to: number): void => {
     if (to <= from) return;
     let sql: string;
@@ -83,6 +86,14 @@ export function forEachRollupRow(
     } else if (matched) {
       sql = `SELECT ${COLS} FROM route_${level} WHERE service = ? AND ${MATCHED_ROUTE_IN_SQL}`;
       params.push(...matchedRouteParams(filter.service));
+    } else if (unmatched && filter.instanceId !== undefined) {
+      // A seek per method name through the route index: by its key (service, t, …) the planner
+      // walked every route's and instance's rows of the range.
+      sql = `SELECT ${COLS} FROM req_${level} INDEXED BY req_${level}_route WHERE service = ? AND ${UNMATCHED_ROUTE_IN_SQL} AND instance_id = ?`;
+      params.push(...unmatchedRouteParams(), filter.instanceId);
+    } else if (unmatched) {
+      sql = `SELECT ${COLS} FROM route_${level} WHERE service = ? AND ${UNMATCHED_ROUTE_IN_SQL}`;
+      params.push(...unmatchedRouteParams());
     } else if (filter.route !== undefined) {
       sql = `SELECT ${COLS} FROM route_${level} WHERE service = ? AND route = ?`;
       params.push(filter.route);
@@ -98,7 +109,7 @@ export function forEachRollupRow(
   };
   read('hour', split.hours.from, split.hours.to);
   // No 5-minute rows for route and instance together (req_*).
-  const fiveMinutes = opts.use5m === true && !((filter.route !== undefined || matched) && filter.instanceId !== undefined);
+  const fiveMinutes = opts.use5m === true && !((filter.route !== undefined || matched || unmatched) && filter.instanceId !== undefined);
   for (const m of split.minutes) {
     const from5 = Math.ceil(m.from / FIVE_MINUTES_MS) * FIVE_MINUTES_MS;
     const to5 = Math.floor(m.to / FIVE_MINUTES_MS) * FIVE_MINUTES_MS;
