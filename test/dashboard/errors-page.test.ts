@@ -120,6 +120,17 @@ test("a trace opened from a kind's traces links back to them, with the range", a
   }
 });
 
+/** The service's Errors page, opened, counting its reads of the errors API. */
+async function errorsPageCountingReads(service: string) {
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  let reads = 0;
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname === `/api/services/${service}/errors`) reads++;
+  });
+  await page.goto(`${rig.collector.httpUrl}/services/${service}/errors`);
+  return { page, reads: () => reads };
+}
+
 test('live, the page re-reads the groups on new failures only, not on every aggregate of requests that succeeded', async () => {
   const service = 'live-errs';
   const requests = (status: number, n: number) =>
@@ -127,26 +138,21 @@ test('live, the page re-reads the groups on new failures only, not on every aggr
       m.histogram('http.server.request.duration', 's', new Array<number>(n).fill(0.01), { 'http.request.method': 'GET', 'http.route': '/a', 'http.response.status_code': status });
     });
   await requests(200, 10);
-  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const { page, reads } = await errorsPageCountingReads(service);
   try {
-    let reads = 0;
-    page.on('request', (r) => {
-      if (new URL(r.url()).pathname === `/api/services/${service}/errors`) reads++;
-    });
-    await page.goto(`${rig.collector.httpUrl}/services/${service}/errors`);
     await page.getByTestId('errors-empty').waitFor();
     await page.getByText('Live').first().waitFor();
-    const first = reads;
+    const first = reads();
     // Requests that succeeded: aggregates arrive, nothing failed, nothing to re-read.
     for (let i = 0; i < 3; i++) {
       await requests(200, 10);
       await page.waitForTimeout(2000);
     }
-    assert.equal(reads, first, 'no re-read for aggregates without failures');
+    assert.equal(reads(), first, 'no re-read for aggregates without failures');
     // A failure: the page re-reads, and shows it.
     await requests(500, 2);
     await eventually('the failed requests shown', () => page.getByTestId('errors-summary').textContent(), (t) => (t ?? '').startsWith('2 failed requests'), 12_000);
-    assert.ok(reads > first);
+    assert.ok(reads() > first);
   } finally {
     await page.close();
   }
@@ -168,26 +174,21 @@ test('live, a page opened on a minute that has failed already does not re-read f
   const minute = Math.floor(Date.now() / MINUTE) * MINUTE - 3 * MINUTE;
   await requestsAt(service, minute, 1, 500, 3);
   await eventually('the failures stored', () => api<ErrorGroupsResponse>(rig.collector.httpUrl, `/api/services/${service}/errors?range=15m`), (r) => r.failedRequests.count === 3);
-  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const { page, reads } = await errorsPageCountingReads(service);
   try {
-    let reads = 0;
-    page.on('request', (r) => {
-      if (new URL(r.url()).pathname === `/api/services/${service}/errors`) reads++;
-    });
-    await page.goto(`${rig.collector.httpUrl}/services/${service}/errors`);
     await eventually('the failures shown', () => page.getByTestId('errors-summary').textContent(), (t) => (t ?? '').startsWith('3 failed requests'));
     await page.getByText('Live').first().waitFor();
-    assert.equal(reads, 1);
+    assert.equal(reads(), 1);
     // Requests of that minute that succeeded: its aggregate still says 3 failed, which the page read.
     await requestsAt(service, minute, 2, 200, 10);
     await page.waitForTimeout(2500);
     await requestsAt(service, minute, 3, 200, 10);
     await page.waitForTimeout(2500);
-    assert.equal(reads, 1, 'no re-read: the aggregates brought no failure the page had not read');
+    assert.equal(reads(), 1, 'no re-read: the aggregates brought no failure the page had not read');
     // One more failure in that minute: read.
     await requestsAt(service, minute, 4, 500, 1);
     await eventually('the new failure shown', () => page.getByTestId('errors-summary').textContent(), (t) => (t ?? '').startsWith('4 failed requests'), 12_000);
-    assert.equal(reads, 2);
+    assert.equal(reads(), 2);
   } finally {
     await page.close();
   }
