@@ -16,6 +16,7 @@ const APPS: Record<string, { script: string; env?: Record<string, string> }> = {
   express: { script: 'express-app.js' },
   connect: { script: 'connect-app.js' },
   koa: { script: 'koa-app.js' },
+  'koa-caught': { script: 'koa-app.js', env: { KOA_ERROR_MIDDLEWARE: 'true' } },
   'koa-esm': { script: 'koa-esm-app.mjs' },
   hapi: { script: 'hapi-app.js' },
   'nest-express': { script: 'nest-app.mjs', env: { NEST_ADAPTER: 'express' } },
@@ -38,6 +39,8 @@ const CASES: Case[] = [
   { framework: 'express', path: '/handled/next-error/c3', type: 'RangeError', message: 'passed to next for c3' },
   { framework: 'connect', path: '/api/fail', type: 'Error', message: 'connect route failed' },
   { framework: 'koa', path: '/api/fail', type: 'Error', message: 'koa route failed' },
+  // Caught by the app's error middleware, answered 500 and reported with app.emit('error').
+  { framework: 'koa-caught', path: '/api/fail', type: 'Error', message: 'koa route failed' },
   { framework: 'koa-esm', path: '/esm/fail/d4', type: 'SyntaxError', message: 'koa esm rejected d4' },
   { framework: 'hapi', path: '/api/fail', type: 'Error', message: 'hapi route failed' },
   // Nest's own filter answers 500 "Internal server error"; the app's global filter answers the

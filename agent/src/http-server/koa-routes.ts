@@ -4,8 +4,11 @@
 // context is kept with Headroom's request state as koa starts handling the request (one hook
 // per request, none per middleware), and the route is read from it when the request ends.
 // A request's error is noted where koa handles it, its context's `onerror` (called with what
-// the middleware threw or rejected with, in the request's context): the prototype's method is
-// wrapped once, nothing is added per request.
+// the middleware threw or rejected with, in the request's context), and where it is reported,
+// the app's `emit('error', err, ctx)`: koa's documented error handling is a first middleware
+// that catches, answers and emits, so `onerror` never runs (QA s14: such an app's failures read
+// "HTTP 500, no message recorded"). The prototypes' methods are wrapped once, nothing is added
+// per request.
 import { context } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { hookMethod, unhookMethod } from './method-hooks';
@@ -13,7 +16,8 @@ import { noteRequestError } from './request-error';
 import { activeRequest } from './request-state';
 
 type HandleRequest = (this: unknown, ctx: object, fnMiddleware: unknown) => unknown;
-type KoaApplication = { prototype: { handleRequest?: HandleRequest } };
+type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
+type KoaApplication = { prototype: { handleRequest?: HandleRequest; emit?: Emit } };
 type OnError = (this: unknown, err: unknown) => unknown;
 /** koa/lib/context.js: the prototype of every koa context. */
 type KoaContextProto = { onerror?: OnError };
@@ -26,25 +30,37 @@ function patchApplication(Application: KoaApplication): KoaApplication {
       return original.call(this, ctx, fnMiddleware);
     },
   );
+  // Koa's own onerror emits too, after the hook below has noted the error (the first one wins).
+  hookMethod<Emit>(Application?.prototype, 'emit', (original) =>
+    function emit(this: unknown, event: string | symbol, ...args: unknown[]): boolean {
+      if (event === 'error') noteKoaError(args[0], args[1]);
+      return original.call(this, event, ...args);
+    },
+  );
   return Application;
 }
 
 function unpatchApplication(Application: KoaApplication | undefined): void {
   unhookMethod(Application?.prototype, 'handleRequest');
+  unhookMethod(Application?.prototype, 'emit');
+}
+
+/** Notes `err` on the running request when `ctx` is its koa context (or none is known). */
+function noteKoaError(err: unknown, ctx: unknown): void {
+  if (err === null || err === undefined) return;
+  try {
+    const state = activeRequest(context.active());
+    // This request's own koa context, not another app's inside it.
+    if (state !== undefined && (state.koaContext === null || state.koaContext === ctx)) noteRequestError(state, err);
+  } catch {
+    // the error stays unrecorded; koa handles it as usual
+  }
 }
 
 function patchContext(proto: KoaContextProto): KoaContextProto {
   hookMethod<OnError>(proto, 'onerror', (original) =>
     function onerror(this: unknown, err: unknown): unknown {
-      if (err !== null && err !== undefined) {
-        try {
-          const state = activeRequest(context.active());
-          // This request's own koa context, not another app's inside it.
-          if (state !== undefined && (state.koaContext === null || state.koaContext === this)) noteRequestError(state, err);
-        } catch {
-          // the error stays unrecorded; koa handles it as usual
-        }
-      }
+      noteKoaError(err, this);
       return original.call(this, err);
     },
   );

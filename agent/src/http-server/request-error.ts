@@ -1,9 +1,10 @@
 // Why a request failed, as its framework reported it: fastify's handler channel
 // (signals/frameworks.ts), express's error dispatch and final handler (express-layers.ts),
-// koa's `ctx.onerror` (koa-routes.ts), hapi's error response (read at the end). The error is
-// kept in the request state — no span needed, so a light request has it too — and written on
-// the server span of a request that failed (5xx, or no answer): an `exception` event and the
-// status message, where the trace list and the trace page look for a failure's reason.
+// koa's `ctx.onerror` and `app.emit('error')` (koa-routes.ts), hapi's error response (read at
+// the end). The error is kept in the request state — no span needed, so a light request has it
+// too — and written on the server span of a request that failed (5xx, or no answer): an
+// `exception` event and the status message, where the trace list and the trace page look for
+// a failure's reason.
 import { context, SpanStatusCode, type Exception, type Span } from '@opentelemetry/api';
 import { activeRequest, type RequestState } from './request-state';
 
