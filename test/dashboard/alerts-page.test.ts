@@ -183,3 +183,33 @@ test('at 390 px the new destination form stays inside the page: its URL field na
     await page.close();
   }
 });
+
+test('the history, the deliveries and the charts name a rule as the rules table does, not by its generated id', async () => {
+  const service = 'named-rule-svc';
+  // A rule given no id: the collector makes one up ("rule-…"), which the history and deliveries showed.
+  const created = await postJson(`${collector.httpUrl}/api/alerts/rules`, {
+    name: 'Checkout <i>slow</i>', series: 'throughput', service, windowMs: '1m', comparison: '<', threshold: 1000, destinations: ['ops'],
+  });
+  assert.equal(created.status, 201);
+  const id = (created.json as { rule: { id: string } }).rule.id;
+  assert.match(id, /^rule-/);
+  await sendGauges(collector.otlpUrl, { 'service.name': service, 'service.instance.id': 'nr-1' }, [{ name: 'process.memory.usage', unit: 'By', points: [{ t: Date.now(), v: 1e8 }] }]);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    await page.goto(`${collector.httpUrl}/alerts`);
+    const historyRow = page.locator('[data-testid="alert-history"] tbody tr', { hasText: 'Checkout <i>slow</i>' });
+    await eventually('the firing named in the history', () => historyRow.count(), (n) => n >= 1);
+    assert.equal(await historyRow.first().locator('td').nth(1).getAttribute('title'), id, 'the id as its tooltip');
+    assert.equal(await page.locator('[data-testid="alert-history"] i').count(), 0, 'the name is text');
+    const deliveryRow = page.locator('[data-testid="alert-deliveries"] tbody tr', { hasText: 'Checkout <i>slow</i>' });
+    await eventually('its delivery named', () => deliveryRow.count(), (n) => n >= 1);
+    assert.equal(await page.locator('[data-testid="alert-history"]', { hasText: id }).count(), 0);
+
+    await page.goto(`${collector.httpUrl}/services/${service}`);
+    const markers = page.locator('figure[data-chart="response-time"] .chart-markers li.marker-alert-firing');
+    await markers.first().waitFor();
+    assert.match((await markers.first().textContent()) ?? '', /alert firing: Checkout <i>slow<\/i> — /);
+  } finally {
+    await page.close();
+  }
+});

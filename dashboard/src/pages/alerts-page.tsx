@@ -71,6 +71,8 @@ export function AlertsPage() {
   const destinations = useApi('alerts:destinations', (s) => alertsApi.destinations(s), [tick]);
   const history = useApi(`alerts:history:${rangeKey}`, (s) => alertsApi.history(view.range, {}, s), [tick]);
   const deliveries = useApi('alerts:deliveries', (s) => alertsApi.deliveries(s), [tick]);
+  // History and deliveries name a rule as the rules table does (they read its id: 'rule-b461ec70fbf3'; QA).
+  const ruleNames = new Map((rules.data?.rules ?? []).map((r) => [r.rule.id, r.rule.name]));
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   // A Delete removes its own button (its row goes at the next read), and the keyboard's focus fell
   // to <body>, past the end of the page: it goes to the message instead, which says what was done
@@ -157,12 +159,12 @@ export function AlertsPage() {
 
       <h2>History</h2>
       <Async state={history} what="alert history">
-        {(data) => (data.transitions.length === 0 ? <EmptyNote>No transitions in this time range.</EmptyNote> : <HistoryTable rows={data.transitions} series={new Map((rules.data?.rules ?? []).map((r) => [r.rule.id, r.rule.series]))} />)}
+        {(data) => (data.transitions.length === 0 ? <EmptyNote>No transitions in this time range.</EmptyNote> : <HistoryTable rows={data.transitions} series={new Map((rules.data?.rules ?? []).map((r) => [r.rule.id, r.rule.series]))} names={ruleNames} />)}
       </Async>
 
       <h2>Deliveries</h2>
       <Async state={deliveries} what="deliveries">
-        {(data) => (data.deliveries.length === 0 ? <EmptyNote>No notifications sent yet.</EmptyNote> : <DeliveriesTable rows={data.deliveries} />)}
+        {(data) => (data.deliveries.length === 0 ? <EmptyNote>No notifications sent yet.</EmptyNote> : <DeliveriesTable rows={data.deliveries} names={ruleNames} />)}
       </Async>
     </section>
   );
@@ -279,7 +281,14 @@ function DestinationHealth({ health }: { health: AlertDestination['health'] }) {
   );
 }
 
-function HistoryTable({ rows, series }: { rows: AlertTransition[]; series: Map<string, AlertRuleWithState['rule']['series']> }) {
+/** A rule by its name, its id as the tooltip; a rule since deleted by its id (all that is left of it). */
+function RuleCell({ ruleId, names }: { ruleId: string | null; names: ReadonlyMap<string, string> }) {
+  if (ruleId === null) return <td>—</td>;
+  const name = names.get(ruleId);
+  return name === undefined ? <td>{ruleId}</td> : <td title={ruleId}>{name}</td>;
+}
+
+function HistoryTable({ rows, series, names }: { rows: AlertTransition[]; series: Map<string, AlertRuleWithState['rule']['series']>; names: ReadonlyMap<string, string> }) {
   return (
     <TableScroll label="Alert history">
       <table class="table" data-testid="alert-history">
@@ -290,7 +299,7 @@ function HistoryTable({ rows, series }: { rows: AlertTransition[]; series: Map<s
           {rows.map((t) => (
             <tr key={t.id}>
               <td>{formatTime(t.at)}</td>
-              <td>{t.ruleId}</td>
+              <RuleCell ruleId={t.ruleId} names={names} />
               <td><StateBadge state={t.from} /> → <StateBadge state={t.to} /></td>
               <td class="num">{historyValue(t, series)}</td>
               <td>{t.reason}</td>
@@ -302,7 +311,7 @@ function HistoryTable({ rows, series }: { rows: AlertTransition[]; series: Map<s
   );
 }
 
-function DeliveriesTable({ rows }: { rows: AlertDelivery[] }) {
+function DeliveriesTable({ rows, names }: { rows: AlertDelivery[]; names: ReadonlyMap<string, string> }) {
   return (
     <TableScroll label="Alert deliveries">
       <table class="table" data-testid="alert-deliveries">
@@ -313,7 +322,7 @@ function DeliveriesTable({ rows }: { rows: AlertDelivery[] }) {
           {rows.map((d) => (
             <tr key={d.id}>
               <td>{formatTime(d.createdAt)}</td>
-              <td>{d.ruleId ?? '—'}</td>
+              <RuleCell ruleId={d.ruleId} names={names} />
               <td>{d.destinationId}</td>
               <td>{d.kind}</td>
               <td>{d.status}</td>

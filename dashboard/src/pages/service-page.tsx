@@ -91,9 +91,10 @@ export function ServicePage({ service }: { service: string }) {
   const stallsFrom = events.data && events.data.events.length >= STALL_MARKERS ? Math.min(...events.data.events.map((e) => e.timeMs)) : null;
   const [from, to] = window ?? [0, Number.MAX_SAFE_INTEGER];
   const names = instanceNames(processes.data?.instances ?? []);
+  const ruleNames = new Map((alertRules.data?.rules ?? []).map((r) => [r.rule.id, r.rule.name]));
   const markers = [
     ...eventsToMarkers(markerEvents, from, to, names),
-    ...alertsToMarkers(alertsOfRoute(alertHistory.data?.transitions ?? [], (alertRules.data?.rules ?? []).map((r) => r.rule), route), from, to),
+    ...alertsToMarkers(alertsOfRoute(alertHistory.data?.transitions ?? [], (alertRules.data?.rules ?? []).map((r) => r.rule), route), from, to, ruleNames),
     ...deploymentsToMarkers(deployments.data?.deployments ?? [], from, to),
   ].sort((a, b) => a.timeMs - b.timeMs);
   const chartProps = { xRange: window, onSelectRange };

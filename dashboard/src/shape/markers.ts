@@ -78,9 +78,10 @@ export function alertsOfRoute(transitions: AlertTransition[], rules: Pick<AlertR
   });
 }
 
-export function alertsToMarkers(transitions: AlertTransition[], from: number, to: number): Marker[] {
+/** `names`: rule id → its name (a rule since deleted keeps its id). */
+export function alertsToMarkers(transitions: AlertTransition[], from: number, to: number, names: ReadonlyMap<string, string> = NO_NAMES): Marker[] {
   return transitions
     .filter((t) => (t.to === 'firing' || t.to === 'resolved') && t.at >= from && t.at <= to)
     .sort((a, b) => a.at - b.at)
-    .map((t) => ({ timeMs: t.at, kind: t.to === 'firing' ? 'alert-firing' as const : 'alert-resolved' as const, label: `alert ${t.to}: ${t.ruleId} — ${t.reason}`, link: { page: 'alerts' as const } }));
+    .map((t) => ({ timeMs: t.at, kind: t.to === 'firing' ? 'alert-firing' as const : 'alert-resolved' as const, label: `alert ${t.to}: ${names.get(t.ruleId) ?? t.ruleId} — ${t.reason}`, link: { page: 'alerts' as const } }));
 }
