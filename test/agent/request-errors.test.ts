@@ -35,6 +35,7 @@ interface Case {
 const CASES: Case[] = [
   { framework: 'fastify', path: '/throw/a1', type: 'Error', message: 'bad input <img src=x> for a1' },
   { framework: 'fastify', path: '/reject/b2', type: 'TypeError', message: 'rejected for b2' },
+  { framework: 'fastify', path: '/send-error/g7', type: 'RangeError', message: 'sent for g7' },
   { framework: 'express', path: '/fail', type: 'Error', message: 'route failed on purpose' },
   { framework: 'express', path: '/handled/next-error/c3', type: 'RangeError', message: 'passed to next for c3' },
   { framework: 'connect', path: '/api/fail', type: 'Error', message: 'connect route failed' },

@@ -4,7 +4,10 @@
 // request's route metadata, where Headroom's server hook reads it for `http.route` on the
 // server span and the request metrics. A request answered before its handler is named by an
 // onRequest hook added to each app as it is created (the `fastify.initialization` channel). The same channel's `error` event carries what a handler
-// threw or rejected with (and a preHandler hook's error), in the request's context.
+// threw or rejected with (and a preHandler hook's error), in the request's context; an onError
+// hook added beside the onRequest one sees the rest of fastify's error path: an error handed to
+// `reply.send` (what a callback-style handler does) and an onSend hook's (QA s14: both read
+// "HTTP 500, no message recorded").
 import { context } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import { subscribe } from 'node:diagnostics_channel';
@@ -19,6 +22,7 @@ interface FastifyHandlerMessage {
 
 interface FastifyInstance {
   addHook(name: 'onRequest', hook: (request: object, reply: unknown, done: () => void) => void): unknown;
+  addHook(name: 'onError', hook: (request: object, reply: unknown, error: unknown, done: () => void) => void): unknown;
 }
 
 /** The route pattern as the active request's route, unless one is known already. */
@@ -56,12 +60,24 @@ function routeHook(request: object, _reply: unknown, done: () => void): void {
   done();
 }
 
+/** Every error on fastify's error path, before its error handler answers it (run on errors only). */
+function errorHook(_request: object, _reply: unknown, error: unknown, done: () => void): void {
+  try {
+    noteActiveRequestError(error);
+  } catch {
+    // the error stays unrecorded; fastify handles it as usual
+  }
+  done();
+}
+
 export function watchFrameworkRoutes(): void {
   subscribe(
     'fastify.initialization',
     guard('fastify hook', (message: unknown) => {
       const app = (message as { fastify?: Partial<FastifyInstance> } | null)?.fastify;
-      if (typeof app?.addHook === 'function') app.addHook('onRequest', routeHook);
+      if (typeof app?.addHook !== 'function') return;
+      app.addHook('onRequest', routeHook);
+      app.addHook('onError', errorHook);
     }),
   );
   subscribe(
