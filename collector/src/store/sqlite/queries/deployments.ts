@@ -17,6 +17,7 @@ import { namesRoutes } from './matched-routes';
 import { ProcessSegments } from './process-segments';
 import { addRow, forEachRollupRow } from './rollup-reader';
 import { StatementCache } from './statement-cache';
+import { UnroutedMinutes } from './unrouted-minutes';
 
 /** Deployments listed at most (newest first); more are counted. A CI deploying every commit makes dozens a day. */
 /** Endings are read up to this far past now: the store keeps data stamped up to an hour ahead. */
@@ -54,14 +55,14 @@ function sideOf(processes: readonly DeployProcess[], kind: DeployWindow['process
  * A side's requests, merged from its processes' pieces; `unmatched`, the pieces of the requests no
  * route matched, which the error rate leaves out unless they failed (error-rate.ts).
  */
-function sideWindow(segments: ProcessSegments, unmatched: ProcessSegments | null, side: Side, apdexT: number): { window: DeployWindow; agg: RequestRollup } {
+function sideWindow(segments: ProcessSegments, unmatched: UnroutedMinutes | null, side: Side, apdexT: number): { window: DeployWindow; agg: RequestRollup } {
   const { from, to } = side;
   const agg = emptyRollup();
   let instances = 0;
   for (const id of side.ids) if (segments.add(agg, id, from, to) > 0) instances++;
-  const unrouted = emptyRollup();
+  const unrouted = { requests: 0, errors: 0 };
   if (unmatched) for (const id of side.ids) unmatched.add(unrouted, id, from, to);
-  const errors = errorRateCounts({ requests: agg.count, errors: agg.errors }, { requests: unrouted.count, errors: unrouted.errors });
+  const errors = errorRateCounts({ requests: agg.count, errors: agg.errors }, unrouted);
   const window: DeployWindow = {
     from,
     to,
@@ -133,16 +134,20 @@ export class DeploymentQueries {
       forEachRollupRow(this.stmts, { service: q.service, instanceId }, { from, to }, { useHours: true, rolledUntil }, (row) => addRow(agg, row));
       return agg;
     });
-    // The same pieces of the requests no route matched, for the error rate (a service that names
-    // no routes has none to tell apart: all its requests count).
-    const unmatched = namesRoutes(this.stmts, q.service) ? new ProcessSegments() : null;
+    // Their requests no route matched, for the error rate, over the span of each one's sides (a
+    // service that names no routes has none to tell apart: all its requests count).
+    const unmatched = namesRoutes(this.stmts, q.service) ? new UnroutedMinutes(this.stmts, q.service) : null;
     if (unmatched) {
-      for (const s of sides) for (const side of [s.before, s.after]) for (const id of side.ids) unmatched.want(id, side.from, side.to);
-      unmatched.load((instanceId, from, to) => {
-        const agg = emptyRollup();
-        forEachRollupRow(this.stmts, { service: q.service, instanceId, unmatchedRoutes: true }, { from, to }, { useHours: true, rolledUntil }, (row) => addRow(agg, row));
-        return agg;
-      });
+      const spans = new Map<string, { from: number; to: number }>();
+      for (const s of sides) {
+        for (const side of [s.before, s.after]) {
+          for (const id of side.ids) {
+            const span = spans.get(id);
+            spans.set(id, span ? { from: Math.min(span.from, side.from), to: Math.max(span.to, side.to) } : { from: side.from, to: side.to });
+          }
+        }
+      }
+      for (const [id, span] of spans) unmatched.read(id, span.from, span.to);
     }
     const apdexT = this.apdexT(q.service);
     const deployments: Deployment[] = sides.map(({ run: r, before: b, after: a }) => {

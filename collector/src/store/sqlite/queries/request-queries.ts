@@ -176,7 +176,7 @@ export class RequestQueries {
     );
     // Over the matched routes, the error rate keeps the unrouted requests that failed (error-rate.ts).
     const unmatched = matchedRoutes
-      ? bucketedRollups(this.stmts, { service: q.service, instanceId: q.instanceId, unmatchedRoutes: true }, q, bucketMs, this.rolledUntil()).aggs
+      ? bucketedRollups(this.stmts, { service: q.service, instanceId: q.instanceId, unmatchedRoutes: true }, q, bucketMs, this.rolledUntil(), true).aggs
       : null;
     const errorRate = aggs.map((a, i) => {
       const all = { requests: a?.count ?? 0, errors: a?.errors ?? 0 };

@@ -27,8 +27,17 @@ export interface RollupFilter {
   unmatchedRoutes?: boolean | undefined;
 }
 
-const COLS = `t, count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count, br_sum,
+const ALL_COLS = `t, count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count, br_sum,
   rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum, err_sketch`;
+
+/** Columns of a counts-only read (`countsOnly`): t, count, errors. */
+const COUNT_COLS = 't, count, errors';
+
+/** Adds a counts-only row's requests and failures into an aggregate (its other fields untouched). */
+export function addCounts(into: RequestRollup, row: RollupRowRaw): void {
+  into.count += row[1] as number;
+  into.errors += row[2] as number;
+}
 
 /** Adds one stored row into an aggregate (sketch merged from its bytes). */
 export function addRow(into: RequestRollup, row: RollupRowRaw): void {
@@ -61,15 +70,18 @@ export function addRow(into: RequestRollup, row: RollupRowRaw): void {
  * alone → inst_*; neither → svc_*. The matched routes (no route given) are the route-keyed
  * tables' matched rows: route_*, or req_* with an instance; the unmatched ones (a method alone) likewise. Hour rows are used when `useHours` and the hour is whole
  * inside the range and already rolled up; else 5-minute rows (not kept for route and
- * instance together) for the whole 5 minutes inside the range when `use5m`.
+ * instance together) for the whole 5 minutes inside the range when `use5m`. With `countsOnly`,
+ * each row is `t, count, errors` (addCounts).
  */
 export function forEachRollupRow(
   stmts: StatementCache,
   filter: RollupFilter,
   range: { from: number; to: number },
-  opts: { useHours: boolean; use5m?: boolean; rolledUntil: number },
+  opts: { useHours: boolean; use5m?: boolean; rolledUntil: number; countsOnly?: boolean },
   each: (row: RollupRowRaw) => void,
 ): void {
+  // An error rate needs no sketch: decoding and merging one per row cost more than the read.
+  const COLS = opts.countsOnly === true ? COUNT_COLS : ALL_COLS;
   const split = splitRange(range.from, range.to, opts.rolledUntil, opts.useHours);
   const matched = filter.matchedRoutes === true && filter.route === undefined;
   const unmatched = filter.unmatchedRoutes === true && filter.route === undefined;
@@ -123,13 +135,14 @@ export function forEachRollupRow(
   }
 }
 
-/** Aggregates per bucket start, for series. */
+/** Aggregates per bucket start, for series; with `countsOnly`, their requests and failures alone. */
 export function bucketedRollups(
   stmts: StatementCache,
   filter: RollupFilter,
   range: { from: number; to: number },
   askedBucketMs: number,
   rolledUntil: number,
+  countsOnly = false,
 ): { t: number[]; aggs: (RequestRollup | null)[] } {
   const { bucketMs, start, n } = seriesBuckets(range.from, range.to, askedBucketMs);
   const t: number[] = [];
@@ -139,13 +152,14 @@ export function bucketedRollups(
     stmts,
     filter,
     { from: start, to: start + n * bucketMs },
-    { useHours: bucketMs % HOUR_MS === 0, use5m: bucketMs % FIVE_MINUTES_MS === 0, rolledUntil },
+    { useHours: bucketMs % HOUR_MS === 0, use5m: bucketMs % FIVE_MINUTES_MS === 0, rolledUntil, countsOnly },
     (row) => {
       const i = Math.floor(((row[0] as number) - start) / bucketMs);
       if (i < 0 || i >= n) return;
       let agg = aggs[i];
       if (!agg) aggs[i] = agg = emptyRollup();
-      addRow(agg, row);
+      if (countsOnly) addCounts(agg, row);
+      else addRow(agg, row);
     },
   );
   return { t, aggs };

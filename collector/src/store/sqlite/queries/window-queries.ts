@@ -5,7 +5,7 @@ import { errorRateCounts } from '../../error-rate';
 import { apdex, breakdown, emptyRollup, percentile } from '../../request-rollup';
 import type { RequestWindow, RequestWindowQuery } from '../../storage';
 import { namesRoutes } from './matched-routes';
-import { addRow, forEachRollupRow } from './rollup-reader';
+import { addCounts, addRow, forEachRollupRow } from './rollup-reader';
 import { StatementCache } from './statement-cache';
 
 export class WindowQueries {
@@ -32,8 +32,8 @@ export class WindowQueries {
     // The error rate leaves out only the unrouted requests that did not fail (error-rate.ts).
     const unmatched = emptyRollup();
     if (matchedRoutes) {
-      forEachRollupRow(this.stmts, { service: q.service, instanceId: q.instanceId, unmatchedRoutes: true }, q, { useHours: true, rolledUntil: this.rolledUntil() }, (row) =>
-        addRow(unmatched, row),
+      forEachRollupRow(this.stmts, { service: q.service, instanceId: q.instanceId, unmatchedRoutes: true }, q, { useHours: true, rolledUntil: this.rolledUntil(), countsOnly: true }, (row) =>
+        addCounts(unmatched, row),
       );
     }
     return {
