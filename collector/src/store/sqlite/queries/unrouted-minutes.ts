@@ -1,9 +1,10 @@
 // Each process's requests no route matched (a method alone), minute by minute: what the
 // deployments' error rates leave out unless they failed (store/error-rate.ts). One read per
 // process over the span its deploys' sides ask about, counts only (no sketch): a read for each
-// piece of each side, as the rollups are read (process-segments.ts), cost as much CPU as the
-// whole deployments query before it (24 deploys of 2 processes: 6.5 → 12.6 ms; this, 6.5 → 7.3).
-// Minute rows are kept as long as hour rows (retention.ts), so they answer any range.
+// piece of each side, as the rollups are read (process-segments.ts), nearly doubled the
+// deployments query's CPU (24 deploys of 2 processes: 6.2 → 12.2 ms; this, 6.1–6.8 → 9.6–10.9,
+// about 70 µs a process, most of it the rows' lookups). Minute rows are kept as long as hour rows
+// (retention.ts), so they answer any range.
 import type { ErrorCounts } from '../../error-rate';
 import { UNMATCHED_ROUTE_IN_SQL, unmatchedRouteParams } from './matched-routes';
 import type { StatementCache } from './statement-cache';
