@@ -21,6 +21,10 @@
 // the span began fell before it. Every span's start is on the precise clock here (the SDK's,
 // moved; Headroom's own, given as timeOrigin + performance.now(); instrumentations' hrTime(),
 // the same clock), so that offset is set to 0, guarded the same way.
+//
+// The clock is not re-read over a long run: on Linux NTP's slewing moves CLOCK_REALTIME and
+// CLOCK_MONOTONIC alike, so they part only at a step or a suspend, and re-reading per span is
+// what put children before their parents. docs/agent.md has the measurement and the reasons.
 import type { Context, HrTime } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
