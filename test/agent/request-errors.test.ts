@@ -18,6 +18,7 @@ const APPS: Record<string, { script: string; env?: Record<string, string> }> = {
   koa: { script: 'koa-app.js' },
   'koa-caught': { script: 'koa-app.js', env: { KOA_ERROR_MIDDLEWARE: 'true' } },
   'koa-esm': { script: 'koa-esm-app.mjs' },
+  'koa-esm-caught': { script: 'koa-esm-app.mjs', env: { KOA_ERROR_MIDDLEWARE: 'true' } },
   hapi: { script: 'hapi-app.js' },
   'nest-express': { script: 'nest-app.mjs', env: { NEST_ADAPTER: 'express' } },
   'nest-fastify': { script: 'nest-app.mjs', env: { NEST_ADAPTER: 'fastify' } },
@@ -43,6 +44,7 @@ const CASES: Case[] = [
   // Caught by the app's error middleware, answered 500 and reported with app.emit('error').
   { framework: 'koa-caught', path: '/api/fail', type: 'Error', message: 'koa route failed' },
   { framework: 'koa-esm', path: '/esm/fail/d4', type: 'SyntaxError', message: 'koa esm rejected d4' },
+  { framework: 'koa-esm-caught', path: '/esm/fail/h8', type: 'SyntaxError', message: 'koa esm rejected h8' },
   { framework: 'hapi', path: '/api/fail', type: 'Error', message: 'hapi route failed' },
   // Nest's own filter answers 500 "Internal server error"; the app's global filter answers the
   // quota store's error with a 500 of its own: the error thrown is recorded either way.

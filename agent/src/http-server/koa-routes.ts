@@ -22,7 +22,19 @@ type OnError = (this: unknown, err: unknown) => unknown;
 /** koa/lib/context.js: the prototype of every koa context. */
 type KoaContextProto = { onerror?: OnError };
 
-function patchApplication(Application: KoaApplication): KoaApplication {
+/**
+ * Koa's Application from what the hook is handed: the package's exports when it is required, the
+ * module namespace of koa's ES module entry when it is imported (import-in-the-middle's), whose
+ * default export is the class. Taken as the exports, the namespace has no prototype, nothing was
+ * hooked, and an imported koa's light requests had no route (QA s14).
+ */
+function applicationOf(exports: unknown): KoaApplication | undefined {
+  const moduleExports = exports as { [Symbol.toStringTag]?: unknown; default?: unknown } | null | undefined;
+  return (moduleExports?.[Symbol.toStringTag] === 'Module' ? moduleExports.default : moduleExports) as KoaApplication | undefined;
+}
+
+function patchApplication(exports: unknown): unknown {
+  const Application = applicationOf(exports);
   hookMethod<HandleRequest>(Application?.prototype, 'handleRequest', (original) =>
     function handleRequest(this: unknown, ctx: object, fnMiddleware: unknown): unknown {
       const state = activeRequest(context.active());
@@ -37,10 +49,11 @@ function patchApplication(Application: KoaApplication): KoaApplication {
       return original.call(this, event, ...args);
     },
   );
-  return Application;
+  return exports;
 }
 
-function unpatchApplication(Application: KoaApplication | undefined): void {
+function unpatchApplication(exports: unknown): void {
+  const Application = applicationOf(exports);
   unhookMethod(Application?.prototype, 'handleRequest');
   unhookMethod(Application?.prototype, 'emit');
 }
@@ -81,8 +94,8 @@ export class KoaRoutesInstrumentation extends InstrumentationBase {
       new InstrumentationNodeModuleDefinition(
         'koa',
         ['>=2 <4'],
-        (exports: unknown) => patchApplication(exports as KoaApplication),
-        (exports: unknown) => unpatchApplication(exports as KoaApplication | undefined),
+        (exports: unknown) => patchApplication(exports),
+        (exports: unknown) => unpatchApplication(exports),
         [
           new InstrumentationNodeModuleFile(
             'koa/lib/context.js',
