@@ -89,6 +89,8 @@ test('the latest stalls name their process as the other pages do, and each trace
   await postStalls(rig.collector.otlpUrl, [
     { service: 'named', instanceId, pid: 4242, startMs: t0, durationMs: 250, cpuMs: 240, route: '/report', method: 'GET', traceId: '5a11000000000000000000000000fee1', spanId: 'f000000000000001' },
     { service: 'named', instanceId, pid: 4242, startMs: t0 + 20_000, durationMs: 130, cpuMs: 125, route: '/report', method: 'GET', traceId: '5a11000000000000000000000000fee2', spanId: 'f000000000000002' },
+    // Caught under a span of no request (a job's, a client call's): its trace, outside a request.
+    { service: 'named', instanceId, pid: 4242, startMs: t0 + 40_000, durationMs: 120, cpuMs: 115, traceId: '5a11000000000000000000000000fee3', spanId: 'f000000000000003' },
   ]);
   await eventually('both stalls grouped', () => api<StallsResponse>(rig.collector.httpUrl, '/api/services/named/stalls?range=15m'), (r) => r.groups[0]?.count === 2);
 
@@ -96,12 +98,14 @@ test('the latest stalls name their process as the other pages do, and each trace
   try {
     await page.goto(`${rig.collector.httpUrl}/services/named/event-loop`);
     const items = page.locator('[data-testid="stall-list"] li');
-    await items.nth(1).waitFor();
+    await items.nth(2).waitFor();
     await eventually('the process named', () => items.first().textContent(), (t) => (t ?? '').includes('pid 4242'));
     assert.equal(await page.locator('[data-testid="stall-list"]').getByText(instanceId).count(), 0);
     const clock = (ms: number) => new Date(ms).toTimeString().slice(0, 8);
     const names = await page.locator('[data-testid="stall-list"] a').evaluateAll((as) => as.map((a) => a.getAttribute('aria-label') ?? a.textContent));
     assert.deepEqual(names, [
+      // Not "in outside a request".
+      `trace of the 120 ms stall at ${clock(t0 + 40_000)} outside a request`,
       `trace of the 130 ms stall at ${clock(t0 + 20_000)} in GET /report`,
       `trace of the 250 ms stall at ${clock(t0)} in GET /report`,
     ]);

@@ -48,6 +48,8 @@ function StallItem({ stall: e, processName }: { stall: EventView; processName: s
   const gc = gcStall(e.attributes);
   const gcMs = stallGcMs(e.attributes);
   const where = gc ? GC_TEXT : agentStall(e.attributes) ? AGENT_TEXT : (e.route ?? 'outside a request');
+  // Its trace link's name: "… stall at 07:59:13 in GET /report", "… outside a request", "… by garbage collection".
+  const linkWhere = gc ? 'by garbage collection' : agentStall(e.attributes) ? "by Headroom's agent" : e.route !== null ? `in ${e.route}` : 'outside a request';
   return (
     <li data-off-cpu={offCpu ? 'true' : 'false'}>
       <time>{formatTime(e.timeMs)}</time> <strong class={offCpu ? 'muted' : 'stall-text'}>{formatMs(e.durationMs)}</strong>
@@ -72,7 +74,7 @@ function StallItem({ stall: e, processName }: { stall: EventView; processName: s
         <>
           {' '}
           {/* Twenty links all named "trace" say nothing in a screen reader's list of links. */}
-          <Link to={withPage(view, 'trace', { traceId: e.traceId })} aria-label={`trace of the ${formatMs(e.durationMs)} stall at ${formatTime(e.timeMs)} in ${where}`}>
+          <Link to={withPage(view, 'trace', { traceId: e.traceId })} aria-label={`trace of the ${formatMs(e.durationMs)} stall at ${formatTime(e.timeMs)} ${linkWhere}`}>
             trace
           </Link>
         </>
