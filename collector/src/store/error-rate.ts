@@ -18,6 +18,11 @@ export function errorRateCounts(all: ErrorCounts, unmatched: ErrorCounts): Error
   return { requests: all.requests - (unmatched.requests - unmatched.errors), errors: all.errors };
 }
 
+/** The same from the requests that matched a route and those no route matched. */
+export function errorRateCountsOfMatched(matched: ErrorCounts, unmatched: ErrorCounts): ErrorCounts {
+  return errorRateCounts({ requests: matched.requests + unmatched.requests, errors: matched.errors + unmatched.errors }, unmatched);
+}
+
 /** Failed / requests; null without requests. */
 export function errorRateOf(c: ErrorCounts): number | null {
   return c.requests > 0 ? c.errors / c.requests : null;

@@ -8,7 +8,7 @@ import type {
   TransactionSummary,
   TransactionsResponse,
 } from '../../../api-types';
-import { errorRateCounts, errorRateOf } from '../../error-rate';
+import { errorRateCountsOfMatched, errorRateOf } from '../../error-rate';
 import { unionLength } from '../../interval-union';
 import { apdex, breakdown, emptyRollup, percentile, type RequestRollup } from '../../request-rollup';
 import type { RangeQuery, SeriesQuery, TransactionsQuery } from '../../storage';
@@ -179,10 +179,9 @@ export class RequestQueries {
       ? bucketedRollups(this.stmts, { service: q.service, instanceId: q.instanceId, unmatchedRoutes: true }, q, bucketMs, this.rolledUntil(), true).aggs
       : null;
     const errorRate = aggs.map((a, i) => {
-      const all = { requests: a?.count ?? 0, errors: a?.errors ?? 0 };
+      const read = { requests: a?.count ?? 0, errors: a?.errors ?? 0 };
       const u = unmatched?.[i];
-      if (!u) return errorRateOf(all);
-      return errorRateOf(errorRateCounts({ requests: all.requests + u.count, errors: all.errors + u.errors }, { requests: u.count, errors: u.errors }));
+      return errorRateOf(u ? errorRateCountsOfMatched(read, { requests: u.count, errors: u.errors }) : read);
     });
     const tMs = this.apdexT(q.service);
     const perMinute = bucketMs / MINUTE_MS;

@@ -1,7 +1,7 @@
 // One aggregate over a short window of request rollups, for the alert engine: the sketches
 // of the minutes are merged, so a p95 over five minutes is a p95, not a mean of five p95s.
 import type { Database } from 'better-sqlite3';
-import { errorRateCounts } from '../../error-rate';
+import { errorRateCountsOfMatched } from '../../error-rate';
 import { apdex, breakdown, emptyRollup, percentile } from '../../request-rollup';
 import type { RequestWindow, RequestWindowQuery } from '../../storage';
 import { namesRoutes } from './matched-routes';
@@ -40,7 +40,7 @@ export class WindowQueries {
       matchedRoutes,
       requests: agg.count,
       errors: agg.errors,
-      errorRate: errorRateCounts({ requests: agg.count + unmatched.count, errors: agg.errors + unmatched.errors }, { requests: unmatched.count, errors: unmatched.errors }),
+      errorRate: errorRateCountsOfMatched({ requests: agg.count, errors: agg.errors }, { requests: unmatched.count, errors: unmatched.errors }),
       p50Ms: percentile(agg, 0.5),
       p95Ms: percentile(agg, 0.95),
       p99Ms: percentile(agg, 0.99),
