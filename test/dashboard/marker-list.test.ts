@@ -58,9 +58,10 @@ test('the newest 6 markers are listed, the earlier ones counted by kind, and all
     assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
     await page.keyboard.press('Enter');
     assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+    assert.equal(await more.textContent(), 'All 42 markers on the chart. Show the newest 6 only');
     const all = await lines(page);
     assert.equal(all.length, STARTS + STALLS);
-    assert.match(all[0] ?? '', /process started \(w-1\)/, 'the oldest first');
+    assert.match(all[0] ?? '', /process started \(pid 1001\)/, 'the oldest first');
     // The long list scrolls in its box instead of pushing the other charts down the page.
     const box = page.locator('.chart-markers-all');
     assert.equal(await box.evaluate((el) => el.scrollHeight > el.clientHeight + 10), true);
@@ -79,7 +80,7 @@ test('the newest 6 markers are listed, the earlier ones counted by kind, and all
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Markers, 12 starts (scrolls)');
     await page.keyboard.press('Tab');
-    assert.match((await page.evaluate(() => document.activeElement?.textContent)) ?? '', /process started \(w-1\) \(instances\)$/);
+    assert.match((await page.evaluate(() => document.activeElement?.textContent)) ?? '', /process started \(pid 1001\) \(instances\)$/);
     await page.keyboard.press('Enter');
     await page.waitForURL((u) => u.pathname === `/services/${SERVICE}/instances`);
   } finally {

@@ -67,7 +67,7 @@ export function MarkerList({ markers }: { markers: readonly Marker[] }) {
   return (
     <div class="marker-list" data-testid="marker-list">
       <p class="marker-more">
-        {open ? `All ${total} markers of this range.` : `${earlier.length.toLocaleString('en-US')} earlier: ${kindsText(earlier)}.`}{' '}
+        {open ? `All ${total} markers on the chart.` : `${earlier.length.toLocaleString('en-US')} earlier: ${kindsText(earlier)}.`}{' '}
         <button type="button" class="link-button" aria-expanded={open} onClick={() => setOpen(!open)} data-testid="marker-toggle">
           {open ? `Show the newest ${NEWEST_MARKERS} only` : `Show all ${total} markers`}
         </button>
