@@ -128,6 +128,10 @@ test('a rollback is judged against the version rolled back from; a version deplo
   const flapping = found.get('flapping')!;
   assert.deepEqual(flapping.map((f) => f.id).sort(), ['deploy.regression:flapping:2.0.0 at 11:10:30', 'deploy.regression:flapping:2.0.0 at 11:40:30']);
   assert.deepEqual(flapping.map((f) => f.evidence.figures.requestsAfter).sort(), [280, 380]);
+  // The first 2.0.0 was replaced after 15 minutes: compared over those, and the summary says so.
+  const replaced = flapping.find((f) => f.id.endsWith('11:10:30'))!;
+  assert.match(replaced.evidence.summary, /^2\.0\.0 was deployed at 11:10:30 UTC\. Its 1 process served 280 requests in the 15 minutes from then, until it stopped at 11:24:30 UTC; /);
+  assert.match(flapping.find((f) => f.id.endsWith('11:40:30'))!.evidence.summary, /served 380 requests in the 21 minutes from then; /);
 });
 
 test('the noise guard: a two-proportion z of 3 or more', () => {

@@ -61,13 +61,15 @@ export const deploysRule = (ctx: ServiceContext): Finding[] => {
     }
     if (reasons.length === 0) continue;
     const minutes = (w: { from: number; to: number }): string => plural(Math.round((w.to - w.from) / 60_000), 'minute');
+    // A version replaced sooner is compared over the minutes it ran, and says so.
+    const untilStopped = d.stoppedAt !== null && after.to - after.from < t.deployCompareMs ? `, until it stopped at ${clock(d.stoppedAt)} UTC` : '';
     out.push(finding(ctx, {
       kind: 'deploy.regression',
       subject: (deploysOf.get(name(d)) ?? 0) > 1 ? `${name(d)} at ${clock(d.firstSeen)}` : name(d),
       severity: critical ? 'critical' : 'warning',
       title: `After the deploy of ${name(d)}: ${reasons.join('; ')}`,
       summary:
-        `${name(d)} was deployed at ${clock(d.firstSeen)} UTC. Its ${plural(after.instances, 'process', 'processes')} served ${count(after.requests)} requests in the ${minutes(after)} from then; ` +
+        `${name(d)} was deployed at ${clock(d.firstSeen)} UTC. Its ${plural(after.instances, 'process', 'processes')} served ${count(after.requests)} requests in the ${minutes(after)} from then${untilStopped}; ` +
         `the ${plural(before.instances, 'process', 'processes')} of the version${before.instances === 1 ? '' : 's'} it replaced served ${count(before.requests)} in the ${minutes(before)} before. ` +
         `Compared process by process, not only by time: ${reasons.join('; ')}.`,
       figures,
