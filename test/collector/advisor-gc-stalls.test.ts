@@ -81,6 +81,9 @@ test('a GC stall or two is no finding; five are, and one of half a second is', a
   const long = (await t.findings('gc-long')).find((f) => f.kind === 'eventloop.gc-stalls');
   assert.equal(long?.title, 'Garbage collection blocked the event loop 1 time (longest 650 ms)');
   assert.equal(long?.severity, 'warning');
+  // No heap gauges came with it: the cause names both, and claims neither.
+  assert.match(long?.cause ?? '', /no heap figures came with these stalls/);
+  assert.equal(long?.evidence.figures.heapShare, undefined);
   assert.deepEqual(await kinds('gc-starved'), ['eventloop.cpu-starved']);
 });
 

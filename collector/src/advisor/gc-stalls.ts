@@ -103,9 +103,12 @@ export const gcStallsRule = (ctx: ServiceContext): Finding[] => {
       ...(onCpuMs !== null && { gcPauseOnCpuMs: round(onCpuMs, 0) }),
     },
     page: 'event-loop',
-    cause: nearLimit
+    cause: (nearLimit
       ? 'The heap is close to its limit: what the process keeps (caches, queues, a leak) leaves V8 little room, so it runs full collections ever more often to stay under the limit, each marking the whole live heap — and at the limit it aborts with "JavaScript heap out of memory".'
-      : `The heap is far from its limit, so the pauses come from the allocation rate over a large live heap: every major GC marks all live objects, and the more the process allocates the more often it runs them.${starved ? ' A CPU the process had to wait for lengthened each pause.' : ''}`,
+      : heapShare !== null
+        ? 'The heap is far from its limit, so the pauses come from the allocation rate over a large live heap: every major GC marks all live objects, and the more the process allocates the more often it runs them.'
+        : 'A heap kept near its limit (V8 then collects ever more often) or a high allocation rate over a large live heap (every major GC marks all live objects); no heap figures came with these stalls to tell which.') +
+      (starved ? ' A CPU the process had to wait for lengthened each pause.' : ''),
     change: nearLimit
       ? 'Give each process the heap it needs (--max-old-space-size, if the memory allows: see the memory findings) or keep less (bound caches and queues, stream large bodies); find what holds the memory with a heap snapshot if it keeps growing.'
       : 'Allocate less on the hot paths (large JSON.parse/stringify, copies of buffers, big arrays built per request; stream large payloads), keep less live data per process (a smaller heap is marked faster) and spread the work over more processes; a larger young generation (--max-semi-space-size=32 or 64) lets short-lived objects die young instead of being promoted and collected by major GCs.',
