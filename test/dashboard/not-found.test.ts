@@ -38,3 +38,18 @@ test('the pages of a service never seen say the collector has seen no data from 
     await page.close();
   }
 });
+
+test('a trace address that is no trace id says the collector refused it, with no Retry that could not help', async () => {
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 600 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/shop/traces/zzzz`);
+    const error = page.locator('.state-error');
+    await error.waitFor();
+    assert.equal(await error.locator('strong').textContent(), 'The collector refused this request');
+    assert.match((await error.locator('p').textContent()) ?? '', /^HR_API_BAD_PARAM: .*traceId must be 32 hexadecimal digits/);
+    // The same request is refused again: a Retry would only say so again.
+    assert.equal(await error.getByRole('button', { name: 'Retry' }).count(), 0);
+  } finally {
+    await page.close();
+  }
+});

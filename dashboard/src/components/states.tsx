@@ -20,6 +20,8 @@ export function Loading({ what }: { what: string }) {
 export function ErrorState({ error, retry }: { error: unknown; retry?: () => void }) {
   let title = 'Something went wrong';
   let detail = error instanceof Error ? error.message : String(error);
+  // A request the collector refused as malformed (a trace address that is no trace id) is refused again.
+  const refused = error instanceof ApiFailure && error.status === 400;
   if (error instanceof ApiFailure) {
     if (error.status === 401 || error.status === 403) {
       title = 'This collector needs a dashboard token';
@@ -29,6 +31,9 @@ export function ErrorState({ error, retry }: { error: unknown; retry?: () => voi
       detail = 'Is it running? The page retries when you press Retry.';
     } else if (error.status === 404) {
       title = 'Not found';
+      detail = `${error.code}: ${error.message}`;
+    } else if (refused) {
+      title = 'The collector refused this request';
       detail = `${error.code}: ${error.message}`;
     } else if (error.code === 'HR_STORE_DAMAGED') {
       // The collector's message names the file and the commands that mend it: shown whole.
@@ -42,7 +47,7 @@ export function ErrorState({ error, retry }: { error: unknown; retry?: () => voi
     <div class="state state-error" role="alert">
       <strong>{title}</strong>
       <p>{detail}</p>
-      {retry && <button type="button" onClick={retry}>Retry</button>}
+      {retry && !refused && <button type="button" onClick={retry}>Retry</button>}
     </div>
   );
 }
