@@ -41,7 +41,9 @@ test('before/after rows: ratios for latency, points for error rate and Apdex, an
     { label: 'Apdex', before: '0.95', after: '0.70', change: '−0.25', direction: 'worse' },
   ]);
   const better = comparisonRows(side(), side({ p95Ms: 20, errorRate: 0 }));
-  assert.deepEqual(better.map((r) => [r.label, r.change, r.direction]).slice(1, 4), [['Error rate', '−1 pts', 'better'], ['p50', 'no change', 'same'], ['p95', '−50 %', 'better']]);
+  assert.deepEqual(better.map((r) => [r.label, r.change, r.direction]).slice(1, 4), [['Error rate', '−1 pt', 'better'], ['p50', 'no change', 'same'], ['p95', '−50 %', 'better']]);
+  // One point is 'pt', as a person writes it; 2 and 0.1 are 'pts'.
+  assert.equal(comparisonRows(side(), side({ errorRate: 0.02 }))[1]?.change, '+1 pt');
   // A change too small to show is no change, not '−0.00' or '−<0.1 pts': the difference of the
   // figures as shown (1.04 % and 1.06 % read '1 %' and '1.1 %': +0.1 pts).
   const tiny = comparisonRows(side({ errorRate: 0.0004, apdex: 0.951, p50Ms: 10 }), side({ errorRate: 0.0001, apdex: 0.949, p50Ms: 10.004 }));

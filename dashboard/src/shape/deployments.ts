@@ -40,11 +40,17 @@ export interface ComparisonRow {
 /** What a change too small to show reads: not '−0.00' nor '+<0.1 pts', whose sign says nothing. */
 export const NO_CHANGE = 'no change';
 
+/** A unit after a figure, which may read differently for 1 ('+1 pt', '+2 pts'). */
+type Unit = string | ((shown: number) => string);
+
+/** Percentage points: one point, and every other figure (0.5, 2) in points. */
+const POINTS: Unit = (shown) => (shown === 1 ? ' pt' : ' pts');
+
 /** A signed difference as shown at `digits` decimals (`trimmed`: without trailing zeros, as percentages are); no change when it rounds to zero. */
-function signed(diff: number, digits: number, unit: string, trimmed = false): string {
+function signed(diff: number, digits: number, unit: Unit, trimmed = false): string {
   const fixed = Math.abs(diff).toFixed(digits);
   if (Number(fixed) === 0) return NO_CHANGE;
-  return `${diff > 0 ? '+' : '−'}${trimmed ? Number(fixed).toString() : fixed}${unit}`;
+  return `${diff > 0 ? '+' : '−'}${trimmed ? Number(fixed).toString() : fixed}${typeof unit === 'string' ? unit : unit(Number(fixed))}`;
 }
 
 function ratioText(before: number, after: number): string {
@@ -70,7 +76,7 @@ function relative(before: number | null, after: number | null, higherIsWorse: bo
  * The difference between two figures as the table shows them, rounded to `digits` as each is:
  * 1.04 % → 1.06 % shown as '1 %' and '1.1 %' is +0.1 points, 0.951 → 0.949 both '0.95' no change.
  */
-function pointsText(before: number, after: number, digits: number, unit: string, trimmed = false): string {
+function pointsText(before: number, after: number, digits: number, unit: Unit, trimmed = false): string {
   const shown = (v: number): number => Number(v.toFixed(digits));
   return signed(shown(after) - shown(before), digits, unit, trimmed);
 }
@@ -86,7 +92,7 @@ export function comparisonRows(before: DeployWindow, after: DeployWindow): Compa
     before.errorRate === null || after.errorRate === null
       ? { change: '–', direction: null }
       : {
-        change: pointsText(before.errorRate * 100, after.errorRate * 100, 1, ' pts', true),
+        change: pointsText(before.errorRate * 100, after.errorRate * 100, 1, POINTS, true),
         direction: (Math.abs(after.errorRate - before.errorRate) < 0.001 ? 'same' : after.errorRate > before.errorRate ? 'worse' : 'better') as Direction,
       };
   rows.push({ label: 'Error rate', before: formatPercent(before.errorRate), after: formatPercent(after.errorRate), ...errorChange });
