@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { InstancesResponse } from '@headroom/collector/api-types';
 import { sendGauges, sendStart } from '../collector/support/advisor-harness';
+import { sendMetrics, serviceResource } from '../collector/support/collector-harness';
 import { api, eventually, useCollectorAndBrowser } from './support/browser-harness';
 
 const rig = useCollectorAndBrowser();
@@ -133,6 +134,40 @@ test("each process's settings control is named for its process; a worker's the s
     ]);
     // The repeat is closed; a click opens it.
     assert.deepEqual(await page.locator('details.settings').evaluateAll((els) => els.map((el) => (el as HTMLDetailsElement).open)), [true, true, false]);
+  } finally {
+    await page.close();
+  }
+});
+
+test("live, a new process's card appears as its first data arrives (the live stream's process frame), not with the 10 s refresh", async () => {
+  const service = 'live-procs';
+  const route = { 'http.route': '/work', 'http.request.method': 'GET', 'http.response.status_code': 200 };
+  const first = serviceResource(service, 'live-1', { 'process.pid': 501 });
+  const traffic = () => sendMetrics(rig.collector.otlpUrl, first, (m) => m.histogram('http.server.request.duration', 's', Array(10).fill(0.005), route));
+  await traffic();
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    const reads = { list: 0, series: 0 };
+    page.on('request', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path === `/api/services/${service}/instances`) reads.list++;
+      if (path === `/api/services/${service}/instances/series`) reads.series++;
+    });
+    await page.goto(`${rig.collector.httpUrl}/services/${service}/instances`);
+    const cards = page.locator('article.instance');
+    await eventually('the first process listed', () => cards.count(), (n) => n === 1);
+    await page.getByText('Live').first().waitFor();
+    // Traffic: the page's throttled refresh runs now, and then not for 10 s.
+    const before = reads.series;
+    await traffic();
+    await eventually('the refresh after traffic', async () => reads.series, (n) => n > before);
+    const refreshed = reads.series;
+    // A second process reports its runtime alone, with no start event (an app under another
+    // OTel SDK): the collector's process frame is all that says it is new.
+    await sendMetrics(rig.collector.otlpUrl, serviceResource(service, 'live-2', { 'process.pid': 502 }), (m) => m.gauge('process.memory.usage', 'By', 50_000_000));
+    await eventually('the second process listed', () => cards.count(), (n) => n === 2, 8_000);
+    assert.deepEqual((await page.locator('article.instance h2').allTextContents()).sort(), ['pid 501', 'pid 502']);
+    assert.equal(reads.series, refreshed, "the card came before the page's 10 s refresh");
   } finally {
     await page.close();
   }

@@ -23,13 +23,18 @@ export function InstancesPage({ service }: { service: string }) {
   const { resyncVersion } = useLive();
   const rangeKey = JSON.stringify(view.range);
   const [refresh, trigger] = useThrottledRefresh(10_000);
-  const list = useApi(`instances:${service}:${rangeKey}`, (s) => api.instances(service, view.range, s), [resyncVersion, refresh]);
+  // A process first seen, or on a new build (the collector's 'process' frame, from its first data
+  // under any OTel SDK): its card appears at once, not with the 10 s refresh. The charts follow
+  // with that refresh, as the process's data comes.
+  const [processRefresh, triggerProcesses] = useThrottledRefresh(1_000);
+  const list = useApi(`instances:${service}:${rangeKey}`, (s) => api.instances(service, view.range, s), [resyncVersion, refresh, processRefresh]);
   const series = useApi(`inst:${service}:${rangeKey}`, (s) => api.instanceSeries(service, view.range, s), [resyncVersion, refresh]);
   const { live, window, onSelectRange } = useRangeWindow(list.data);
   const names = instanceNames(list.data?.instances ?? []);
   const stopped = stoppedBy(list.data?.instances ?? [], list.data?.to ?? Infinity);
   useLiveMessages(live, (msg) => {
-    if (isServiceData(msg, service)) trigger();
+    if (msg.type === 'process' && msg.process.service === service) triggerProcesses();
+    else if (isServiceData(msg, service)) trigger();
   });
 
   return (
