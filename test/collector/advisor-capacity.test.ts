@@ -131,3 +131,26 @@ test('busy below the threshold on every process: no capacity finding', async () 
   assert.equal(t.tc.collector.storage.gaugeBuckets({ service: 'calm-hosts-svc', metric: 'eventloop.utilization', from: now - 600_000, to: now + 1000, bucketMs: 60_000 }).length, 2);
   assert.deepEqual((await t.findings('calm-hosts-svc')).filter((f) => f.kind.startsWith('capacity.')), []);
 });
+
+test('busy loops that hardly had a CPU: waiting for a CPU, not more processes', async () => {
+  // ELU 0.9 while the process used a quarter of a CPU (an eighth of its 2-CPU host): as a process
+  // read on a host other jobs kept at 100 % (QA s14: ELU 0.87 at 0.27 CPUs, told to "run more
+  // processes"), or in a container its CPU quota throttles.
+  await sendBusy('starved-cpu-svc', 'host-s', 2, 1, 0.9, 0.125);
+  const f = await t.waitFor('starved-cpu-svc', 'a capacity finding', (list) => list.find((x) => x.kind.startsWith('capacity.')));
+  assert.equal(f.kind, 'capacity.waiting-for-cpu');
+  assert.equal(f.severity, 'warning');
+  assert.equal(f.title, 'Event-loop utilisation 0.9 on 1 process but only 0.25 CPUs used: it waits for a CPU, more processes would not help');
+  assert.equal(f.evidence.figures.cpuUsedAtPeak, 0.25);
+  assert.equal(f.evidence.figures.ranShare, 0.28);
+  assert.match(f.evidence.summary, /used 0\.25 CPUs of 2 CPUs, 28 % of what it was ready to run/);
+  assert.match(f.change, /^Do not add processes on these CPUs/);
+  assert.deepEqual((await t.findings('starved-cpu-svc')).filter((x) => x.kind.startsWith('capacity.')).map((x) => x.kind), ['capacity.waiting-for-cpu']);
+
+  // The same loop with most of a CPU (0.7 of 0.95: a saturated process on a shared host, as in
+  // QA s14 at 0.76 of 0.99) is short of processes.
+  await sendBusy('saturated-shared-svc', 'host-t', 2, 1, 0.95, 0.35);
+  const more = await t.waitFor('saturated-shared-svc', 'a capacity finding', (list) => list.find((x) => x.kind.startsWith('capacity.')));
+  assert.equal(more.kind, 'capacity.more-processes');
+  assert.equal(more.evidence.figures.totalBusyAtPeak, 0.7);
+});

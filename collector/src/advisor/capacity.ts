@@ -11,6 +11,11 @@
 // CPU it used (process.cpu.utilization × the host's CPUs) and each host's by its CPUs, the
 // sizing is in CPUs (one process each), and a busy host with more processes than CPUs is a
 // finding of its own.
+// A loop that reads busy while its processes used under half the CPU they could have run on
+// was mostly waiting for a CPU (other load on the host, a container's CPU quota), not short of
+// processes: more processes on the same CPUs would wait too. QA s14: a process at 0.27 CPUs,
+// a third of its capacity, read ELU 0.87 on a host other jobs kept at 100 % and was told to
+// "run more processes".
 import type { Finding, InstanceView } from '../api-types';
 import { byHost, cpuCount, finding, gauge, plural, round, servingInstances, windowWords, type ServiceContext } from './context';
 
@@ -128,6 +133,39 @@ function oversubscribed(ctx: ServiceContext, hosts: HostAtPeak[], peak: Peak): F
   return out;
 }
 
+/** Below this share of the CPU they could have used, busy processes were waiting for a CPU more than running. */
+const RAN_SHARE = 0.5;
+
+/** Busy event loops whose processes hardly had a CPU: the host's CPUs went elsewhere. */
+function waitingForCpu(ctx: ServiceContext, hosts: HostAtPeak[], peak: Peak, elu: number, used: number, couldUse: number): Finding {
+  const at = new Date(peak.t).toISOString().slice(11, 16);
+  const cpus = hosts.every((h) => h.cpus !== null) ? hosts.reduce((s, h) => s + (h.cpus ?? 0), 0) : null;
+  const who = peak.processes === 1 ? 'the process' : `the ${peak.processes} processes`;
+  const usedWords = `${round(used, 2)} CPUs`;
+  return finding(ctx, {
+    kind: 'capacity.waiting-for-cpu',
+    subject: 'service',
+    severity: 'warning',
+    title: `Event-loop utilisation ${elu} on ${plural(peak.processes, 'process', 'processes')} but only ${usedWords} used: ${peak.processes === 1 ? 'it waits' : 'they wait'} for a CPU, more processes would not help`,
+    summary: `At the busiest minute of ${windowWords(ctx.asked)} (${at} UTC) ${who} read event-loop utilisation ${elu}${peak.processes === 1 ? '' : ' each'}, ` +
+      `but used ${usedWords}${cpus === null ? '' : ` of ${plural(cpus, 'CPU')}`}, ${Math.round((used / couldUse) * 100)} % of what ${peak.processes === 1 ? 'it was' : 'they were'} ready to run: ` +
+      `most of the "busy" time a callback was waiting for a CPU. The work itself needed about ${usedWords}.`,
+    figures: {
+      peakUtilizationPerProcess: elu,
+      eventLoopBusyAtPeak: round(peak.busy, 2),
+      cpuUsedAtPeak: round(used, 2),
+      ranShare: round(used / couldUse, 2),
+      processes: peak.processes,
+      hosts: hosts.length,
+      hostCpus: cpus ?? 'unknown',
+      peakMinute: new Date(peak.t).toISOString(),
+    },
+    page: 'instances',
+    cause: 'Event-loop utilisation counts the time a running callback waits for a CPU as busy. These processes were given far less CPU than they were ready to use: other processes on the host took the CPUs, or a container CPU limit (cgroup quota) throttled them — or the loop sat in synchronous system calls (fs.*Sync, child_process.*Sync), busy without using CPU.',
+    change: `Do not add processes on these CPUs: they would wait too. Find what used the host's CPUs at ${at} UTC (other services, batch jobs, a noisy neighbour) and whether the container was throttled (cpu.stat nr_throttled), and give the service CPU of its own or a higher CPU limit; if the host was idle, look for synchronous system calls on the loop. Capacity can be judged again once it has its CPU.`,
+  });
+}
+
 export const capacityRule = (ctx: ServiceContext): Finding[] => {
   const t = ctx.thresholds;
   const serving = servingInstances(ctx.instances);
@@ -140,6 +178,14 @@ export const capacityRule = (ctx: ServiceContext): Finding[] => {
   // 0.95 readings can sum to 0.9499…, which must not read "0.95" yet miss the 0.95 threshold.
   const elu = round(perProcess, 2);
   if (elu < t.capacityBusy) return over;
+
+  // What the busy loops could have run on at once (their ELU, at most each host's CPUs)
+  // against the CPU they used, when every process reported it.
+  if (hosts.every((h) => h.cpuUsed !== null)) {
+    const used = hosts.reduce((s, h) => s + (h.cpuUsed ?? 0), 0);
+    const couldUse = hosts.reduce((s, h) => s + (h.cpus === null ? h.elu : Math.min(h.elu, h.cpus)), 0);
+    if (couldUse > 0 && used < RAN_SHARE * couldUse) return [...over, waitingForCpu(ctx, hosts, peak, elu, used, couldUse)];
+  }
 
   // The work done at the peak, in CPUs; the processes that can run at once (one per CPU).
   const busy = hosts.reduce((s, h) => s + h.busy, 0);
