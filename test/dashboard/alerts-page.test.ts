@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { sendGauges } from '../collector/support/advisor-harness';
 import { postJson, startWebhookReceiver, TEST_SECRET, type WebhookReceiver } from '../collector/support/webhook-receiver';
+import { verify } from '../../collector/src/alerts/notify/standard-webhooks-signature';
 import { ARTIFACTS, ensureDashboardBuilt, eventually, launchBrowser, makeTempDir, startTestCollector, type TestCollector } from './support/browser-harness';
 
 let browser: Browser;
@@ -211,5 +212,30 @@ test('the history, the deliveries and the charts name a rule as the rules table 
     assert.match((await markers.first().textContent()) ?? '', /alert firing: Checkout <i>slow<\/i> — /);
   } finally {
     await page.close();
+  }
+});
+
+test("a destination added on the page shows the signing secret the collector made for it, and a receiver verifies its notifications with it", async () => {
+  const own = await startWebhookReceiver(null);
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${collector.httpUrl}/alerts`);
+    await page.getByText('New destination').click();
+    await page.getByLabel('Id').fill('made-here');
+    await page.getByLabel('URL').fill(own.url);
+    await page.getByRole('button', { name: 'Add' }).click();
+    const message = page.getByTestId('alert-message');
+    await message.getByText('Destination made-here created').waitFor();
+    // The only time the secret is told: the answer to the create call, shown on the page.
+    const secret = /signing secret \(shown once\): (whsec_\S+)$/.exec((await message.textContent()) ?? '')?.[1];
+    assert.ok(secret !== undefined, `no secret in "${await message.textContent()}"`);
+    await page.locator('[data-testid="alert-destinations"] tr[data-destination="made-here"]').getByRole('button', { name: 'Send test' }).click();
+    await eventually('the test notification', async () => own.requests.length, (n) => n >= 1);
+    const [sent] = own.requests;
+    const h = sent!.headers as Record<string, string | undefined>;
+    assert.ok(verify(secret, { 'webhook-id': h['webhook-id'], 'webhook-timestamp': h['webhook-timestamp'], 'webhook-signature': h['webhook-signature'] }, sent!.body, Math.floor(Date.now() / 1000)));
+  } finally {
+    await page.close();
+    await own.close();
   }
 });

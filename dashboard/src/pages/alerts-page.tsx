@@ -36,6 +36,9 @@ const RULE_TEMPLATE = JSON.stringify(
   2,
 );
 
+/** Runs an API call and says how it went: `done` is the message, or makes it from the answer. */
+type Act = <T>(what: () => Promise<T>, done: string | ((result: T) => string)) => void;
+
 function describeError(error: unknown): string {
   if (error instanceof ApiFailure) return `${error.code}: ${error.message}`;
   return error instanceof Error ? error.message : String(error);
@@ -97,10 +100,10 @@ export function AlertsPage() {
     return () => el.removeEventListener('focusout', onFocusOut);
   }, []);
 
-  const act = (what: () => Promise<unknown>, done: string) => {
+  const act: Act = (what, done) => {
     what().then(
-      () => {
-        setMessage({ kind: 'ok', text: done });
+      (result) => {
+        setMessage({ kind: 'ok', text: typeof done === 'string' ? done : done(result) });
         setTick((n) => n + 1);
       },
       (err: unknown) => setMessage({ kind: 'error', text: describeError(err) }),
@@ -155,7 +158,7 @@ export function AlertsPage() {
           )
         }
       </Async>
-      <NewDestinationForm act={act} onSecret={(secret) => setMessage({ kind: 'ok', text: `Destination created. Its signing secret (shown once): ${secret}` })} />
+      <NewDestinationForm act={act} />
 
       <h2>History</h2>
       <Async state={history} what="alert history">
@@ -170,7 +173,7 @@ export function AlertsPage() {
   );
 }
 
-function RulesTable({ rules, act }: { rules: AlertRuleWithState[]; act: (what: () => Promise<unknown>, done: string) => void }) {
+function RulesTable({ rules, act }: { rules: AlertRuleWithState[]; act: Act }) {
   return (
     <TableScroll label="Alert rules">
       <table class="table" data-testid="alert-rules">
@@ -213,7 +216,7 @@ function RulesTable({ rules, act }: { rules: AlertRuleWithState[]; act: (what: (
   );
 }
 
-function NewRuleForm({ act }: { act: (what: () => Promise<unknown>, done: string) => void }) {
+function NewRuleForm({ act }: { act: Act }) {
   const [text, setText] = useState(RULE_TEMPLATE);
   const submit = (e: Event) => {
     e.preventDefault();
@@ -237,16 +240,17 @@ function NewRuleForm({ act }: { act: (what: () => Promise<unknown>, done: string
   );
 }
 
-function NewDestinationForm({ act, onSecret }: { act: (what: () => Promise<unknown>, done: string) => void; onSecret: (secret: string) => void }) {
+function NewDestinationForm({ act }: { act: Act }) {
   const [id, setId] = useState('');
   const [type, setType] = useState<AlertDestinationType>('webhook');
   const [url, setUrl] = useState('');
   const submit = (e: Event) => {
     e.preventDefault();
-    act(async () => {
-      const created = await alertsApi.createDestination({ id, type, url });
-      if (created?.secret) onSecret(created.secret);
-    }, `Destination ${id} created`);
+    // The secret the collector made for it is in this answer only: the message that says it was
+    // created shows it, so a receiver can verify the signatures.
+    act(() => alertsApi.createDestination({ id, type, url }), (created) =>
+      created?.secret ? `Destination ${id} created. Its signing secret (shown once): ${created.secret}` : `Destination ${id} created`,
+    );
   };
   return (
     <details class="alert-form">
