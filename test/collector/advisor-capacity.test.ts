@@ -29,9 +29,24 @@ async function saturateUntilFinding(service: string, apps: RunningApp[]): Promis
   }
 }
 
-test('one saturated process on a host with idle CPUs: run more processes', async () => {
+/**
+ * On a machine other jobs keep busy, saturated test apps may get under half the CPU their loops
+ * were ready to run: then the advisor rightly says they wait for a CPU, and the sizing this test
+ * is about cannot be judged here. True when that was the finding, after checking its figures bear
+ * it out (the CPU used really was under half of what the loops could run on).
+ */
+function starvedHere(tc: { diagnostic(message: string): void }, f: Finding, cpus: number): boolean {
+  if (f.kind !== 'capacity.waiting-for-cpu') return false;
+  const couldUse = Math.min(Number(f.evidence.figures.eventLoopBusyAtPeak), cpus);
+  assert.ok(Number(f.evidence.figures.cpuUsedAtPeak) < 0.5 * couldUse, JSON.stringify(f.evidence.figures));
+  tc.diagnostic(`the machine starved the apps of CPU (${JSON.stringify(f.evidence.figures)}): sizing not judged`);
+  return true;
+}
+
+test('one saturated process on a host with idle CPUs: run more processes', async (tc) => {
   const app = await t.app('saturated-svc', GOOD_SERVER_ENV);
   const f = await saturateUntilFinding('saturated-svc', [app]);
+  if (starvedHere(tc, f, availableParallelism())) return;
   const cpus = availableParallelism();
   const figures = f.evidence.figures;
   assert.equal(figures.processes, 1);
@@ -51,16 +66,46 @@ test('one saturated process on a host with idle CPUs: run more processes', async
   assert.equal(f.severity, Number(figures.peakUtilizationPerProcess) >= 0.95 ? 'critical' : 'warning');
 });
 
-test('as many saturated processes as the host has CPUs: add instances', async () => {
+test('as many saturated processes as the host has CPUs: add instances', async (tc) => {
   const cpus = availableParallelism();
   const apps = await Promise.all(Array.from({ length: cpus }, () => t.app('full-host-svc', GOOD_SERVER_ENV)));
   const found = await saturateUntilFinding('full-host-svc', apps);
-  assert.equal(found.kind, 'capacity.more-instances');
+  if (starvedHere(tc, found, cpus)) return;
+  assert.equal(found.kind, 'capacity.more-instances', JSON.stringify(found.evidence.figures));
   assert.equal(found.evidence.figures.idleCpus, 0);
   assert.equal(found.evidence.figures.processes, cpus);
   assert.ok(Number(found.evidence.figures.processesNeeded) > cpus);
   assert.ok(Number(found.evidence.figures.instancesToAdd) >= 1);
   assert.match(found.title, /^All \d+ process(es)? busy \(event-loop utilisation [\d.]+\) and no idle CPUs left: add instances$/);
+});
+
+test('a loop kept busy by one blocking route: fix the route, not more processes', async (tc) => {
+  // Back-to-back requests that each burn 250 ms of CPU: the process is busy, and that busy is
+  // the route's stalls (QA s14: /block/300 at 2.5 a second read ELU 0.9 and the advisor said
+  // "run more processes" beside the blocking-route finding).
+  const app = await t.app('stall-busy-svc', GOOD_SERVER_ENV);
+  let done = false;
+  const blocking = (async () => {
+    while (!done) await load(app.base, '/block/250', { durationMs: 1000, concurrency: 1 });
+  })();
+  let f: Finding;
+  try {
+    // Once the stalls have arrived too (their events are exported apart from the gauges).
+    f = await t.waitFor('stall-busy-svc', 'a capacity finding with the stalls', (list) => (list.some((x) => x.kind === 'eventloop.blocking-route') ? list.find((x) => x.kind.startsWith('capacity.')) : undefined), undefined, 30_000);
+  } finally {
+    done = true;
+    await blocking;
+  }
+  // Starved, the stalls are ones the process hardly ran through, which blame no code.
+  if (starvedHere(tc, f, availableParallelism())) return;
+  assert.equal(f.kind, 'capacity.mostly-stalls', JSON.stringify(f.evidence.figures));
+  assert.equal(f.evidence.figures.topRoute, 'GET /block/:ms');
+  assert.ok(Number(f.evidence.figures.stallShare) >= 0.5, `stall share ${f.evidence.figures.stallShare}`);
+  assert.match(f.title, /^Event-loop utilisation [\d.]+ on 1 process, \d+ % of it stalls: fix route GET \/block\/:ms before adding processes$/);
+  assert.match(f.evidence.chartLink, /^\/services\/stall-busy-svc\/event-loop\?from=\d+&to=\d+&route=GET\+%2Fblock%2F%3Ams$/);
+  const kinds = (await t.findings('stall-busy-svc')).map((x) => x.kind);
+  assert.ok(!kinds.includes('capacity.more-processes') && !kinds.includes('capacity.more-instances'), kinds.join(', '));
+  assert.ok(kinds.includes('eventloop.blocking-route'), kinds.join(', '));
 });
 
 // Several hosts do not fit in a test machine: these send event-loop utilisation per process

@@ -11,6 +11,8 @@
 // CPU it used (process.cpu.utilization × the host's CPUs) and each host's by its CPUs, the
 // sizing is in CPUs (one process each), and a busy host with more processes than CPUs is a
 // finding of its own.
+// Busy loops filled mostly by stalls (one route's blocking code) are not short of processes
+// either: the route is the change, and capacity is judged again once it no longer blocks.
 // A loop that reads busy while its processes used under half the CPU they could have run on
 // was mostly waiting for a CPU (other load on the host, a container's CPU quota), not short of
 // processes: more processes on the same CPUs would wait too. QA s14: a process at 0.27 CPUs,
@@ -133,6 +135,84 @@ function oversubscribed(ctx: ServiceContext, hosts: HostAtPeak[], peak: Peak): F
   return out;
 }
 
+/** From this share of the peak minute's busy time filled by stalls, the stalls are the load. */
+const STALL_SHARE = 0.5;
+const MINUTE_MS = 60_000;
+
+/**
+ * The app's stalls on CPU in the peak minute (not the agent's, not GC's, not those the process
+ * hardly ran through): their time, and the route that had the most of it.
+ */
+function stallsAtPeak(ctx: ServiceContext, peak: Peak): { ms: number; count: number; route: string; routeMs: number } {
+  const byRoute = new Map<string, { ms: number; count: number }>();
+  for (const g of ctx.storage.stallTally({ service: ctx.service, from: peak.t, to: peak.t + MINUTE_MS })) {
+    if (g.agent || g.gc || g.hardlyRan || !g.instanceIds.some((id) => peak.ids.includes(id))) continue;
+    const key = g.route ?? 'code outside any request';
+    const r = byRoute.get(key) ?? { ms: 0, count: 0 };
+    r.ms += g.totalMs;
+    r.count += g.count;
+    byRoute.set(key, r);
+  }
+  let ms = 0;
+  let count = 0;
+  let top: [string, { ms: number; count: number }] = ['', { ms: 0, count: 0 }];
+  for (const e of byRoute) {
+    ms += e[1].ms;
+    count += e[1].count;
+    if (e[1].ms > top[1].ms) top = e;
+  }
+  return { ms, count, route: top[0], routeMs: top[1].ms };
+}
+
+/**
+ * The time the loops were busy in the peak minute: each process's ELU over the part of the
+ * minute it ran (a process started or last heard from within it reported for less: its mean ELU
+ * is of that part only).
+ */
+function busyMsAtPeak(serving: InstanceView[], peak: Peak): number {
+  let ms = 0;
+  for (const i of serving) {
+    const elu = peak.elu.get(i.instanceId);
+    if (elu === undefined) continue;
+    const from = Math.max(peak.t, i.startedAt ?? i.firstSeen);
+    const to = Math.min(peak.t + MINUTE_MS, i.lastSeen);
+    ms += elu * Math.max(0, to - from);
+  }
+  return ms;
+}
+
+/** Busy loops filled mostly by stalls: the blocking code is the load, not the number of processes. */
+function mostlyStalls(ctx: ServiceContext, peak: Peak, elu: number, stalls: ReturnType<typeof stallsAtPeak>, busyMs: number): Finding {
+  const at = new Date(peak.t).toISOString().slice(11, 16);
+  const share = Math.min(1, stalls.ms / busyMs);
+  const routeWords = stalls.route.startsWith('code outside') ? stalls.route : `route ${stalls.route}`;
+  return finding(ctx, {
+    kind: 'capacity.mostly-stalls',
+    subject: 'service',
+    severity: 'warning',
+    title: `Event-loop utilisation ${elu} on ${plural(peak.processes, 'process', 'processes')}, ${Math.round(share * 100)} % of it stalls: fix ${routeWords} before adding processes`,
+    summary: `At the busiest minute of ${windowWords(ctx.asked)} (${at} UTC) the event loop${peak.processes === 1 ? ' was' : 's were'} busy for ${round(busyMs / 1000, 1)} s, ` +
+      `and ${plural(stalls.count, 'stall')} (callbacks that blocked the loop past the stall threshold, on CPU) filled ${round(stalls.ms / 1000, 1)} s of it, ` +
+      `${round(stalls.routeMs / 1000, 1)} s in ${routeWords}: the load is that blocking code, which holds up every other request in the process however many processes there are.`,
+    figures: {
+      peakUtilizationPerProcess: elu,
+      eventLoopBusyAtPeak: round(peak.busy, 2),
+      busyMsAtPeak: Math.round(busyMs),
+      stallMsAtPeak: Math.round(stalls.ms),
+      stallsAtPeak: stalls.count,
+      stallShare: round(share, 2),
+      topRoute: stalls.route,
+      topRouteStallMs: Math.round(stalls.routeMs),
+      processes: peak.processes,
+      peakMinute: new Date(peak.t).toISOString(),
+    },
+    page: 'event-loop',
+    ...(stalls.route.startsWith('code outside') ? {} : { linkParams: { route: stalls.route } }),
+    cause: 'Most of the time the loop was busy, one callback was blocking it for hundreds of milliseconds: more processes would each run the same blocking code and keep stalling every request that shares its loop.',
+    change: `Move the blocking work of ${routeWords} off the event loop (a worker thread, the call's async form, or chunks; see its blocking-route finding), then judge capacity again: the CPU it needs stays, but the loop that answers every other request is freed.`,
+  });
+}
+
 /** Below this share of the CPU they could have used, busy processes were waiting for a CPU more than running. */
 const RAN_SHARE = 0.5;
 
@@ -179,6 +259,11 @@ export const capacityRule = (ctx: ServiceContext): Finding[] => {
   const elu = round(perProcess, 2);
   if (elu < t.capacityBusy) return over;
 
+  // Stalls first: code that blocks the loop is the app's to fix, starved of CPU or not (the
+  // stalls the process hardly ran through are not counted).
+  const stalls = stallsAtPeak(ctx, peak);
+  const busyMs = busyMsAtPeak(serving, peak);
+  if (busyMs > 0 && stalls.ms >= STALL_SHARE * busyMs) return [...over, mostlyStalls(ctx, peak, elu, stalls, busyMs)];
   // What the busy loops could have run on at once (their ELU, at most each host's CPUs)
   // against the CPU they used, when every process reported it.
   if (hosts.every((h) => h.cpuUsed !== null)) {
