@@ -5,9 +5,11 @@
 // only when they happen in a good share of the intervals; then the blocking-route finding
 // names the culprit instead. A stray stall or two (a GC pause, a descheduled process) does not.
 // And the loop must be busy: a late loop in a mostly idle process is waiting for a CPU (a
-// crowded host), not doing too much.
+// crowded host), not doing too much. Busy with its own work, that is: ELU counts a callback's
+// wait for a CPU as busy, so it is capped by the CPU the process used (QA s14: a process at 0.27
+// CPUs, ELU 0.78 on a host other jobs kept at 100 %, was told it had "too much work per process").
 import type { Finding } from '../api-types';
-import { finding, gaugeMeans, ms, plural, round, windowWords, type ServiceContext } from './context';
+import { cpuCount, finding, gaugeMeans, ms, plural, round, windowWords, type ServiceContext } from './context';
 
 /**
  * The process's stalls on CPU in the window, every one counted in SQL (a read of the events
@@ -24,7 +26,17 @@ const STALL_SHARE_EXPLAINS = 0.5;
 export const eventLoopDelayRule = (ctx: ServiceContext): Finding[] => {
   const t = ctx.thresholds;
   const delays = gaugeMeans(ctx, 'eventloop.delay.p99');
-  const utilisations = gaugeMeans(ctx, 'eventloop.utilization');
+  const elus = gaugeMeans(ctx, 'eventloop.utilization');
+  const cpuShares = gaugeMeans(ctx, 'cpu.utilization');
+  const byId = new Map(ctx.instances.map((i) => [i.instanceId, i]));
+  // Each process's mean ELU, at most the CPU it used (a share of its host's CPUs × their count).
+  const utilisations = new Map<string, { mean: number }>();
+  for (const [instanceId, e] of elus) {
+    const instance = byId.get(instanceId);
+    const cpus = instance ? cpuCount(instance) : null;
+    const share = cpuShares.get(instanceId);
+    utilisations.set(instanceId, { mean: cpus !== null && share !== undefined ? Math.min(e.mean, share.mean * cpus) : e.mean });
+  }
   const high: { instanceId: string; p99Ms: number }[] = [];
   for (const [instanceId, d] of delays) {
     if (d.count < t.minSamples) continue;
