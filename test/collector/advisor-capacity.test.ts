@@ -185,11 +185,11 @@ test('busy loops that hardly had a CPU: waiting for a CPU, not more processes', 
   const f = await t.waitFor('starved-cpu-svc', 'a capacity finding', (list) => list.find((x) => x.kind.startsWith('capacity.')));
   assert.equal(f.kind, 'capacity.waiting-for-cpu');
   assert.equal(f.severity, 'warning');
-  assert.equal(f.title, 'Event-loop utilisation 0.9 on 1 process but only 0.25 CPUs used: it waits for a CPU, more processes would not help');
+  assert.equal(f.title, 'Event-loop utilisation 0.9 on 1 process but only 0.25 CPUs used: it waits for a CPU, more processes would wait too');
   assert.equal(f.evidence.figures.cpuUsedAtPeak, 0.25);
   assert.equal(f.evidence.figures.ranShare, 0.28);
   assert.match(f.evidence.summary, /used 0\.25 CPUs of 2 CPUs, 28 % of what it was ready to run/);
-  assert.match(f.change, /^Do not add processes on these CPUs/);
+  assert.match(f.change, /^Adding processes on these CPUs is not the fix/);
   assert.deepEqual((await t.findings('starved-cpu-svc')).filter((x) => x.kind.startsWith('capacity.')).map((x) => x.kind), ['capacity.waiting-for-cpu']);
 
   // The same loop with most of a CPU (0.7 of 0.95: a saturated process on a shared host, as in

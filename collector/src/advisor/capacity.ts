@@ -226,7 +226,7 @@ function waitingForCpu(ctx: ServiceContext, hosts: HostAtPeak[], peak: Peak, elu
     kind: 'capacity.waiting-for-cpu',
     subject: 'service',
     severity: 'warning',
-    title: `Event-loop utilisation ${elu} on ${plural(peak.processes, 'process', 'processes')} but only ${usedWords} used: ${peak.processes === 1 ? 'it waits' : 'they wait'} for a CPU, more processes would not help`,
+    title: `Event-loop utilisation ${elu} on ${plural(peak.processes, 'process', 'processes')} but only ${usedWords} used: ${peak.processes === 1 ? 'it waits' : 'they wait'} for a CPU, more processes would wait too`,
     summary: `At the busiest minute of ${windowWords(ctx.asked)} (${at} UTC) ${who} read event-loop utilisation ${elu}${peak.processes === 1 ? '' : ' each'}, ` +
       `but used ${usedWords}${cpus === null ? '' : ` of ${plural(cpus, 'CPU')}`}, ${Math.round((used / couldUse) * 100)} % of what ${peak.processes === 1 ? 'it was' : 'they were'} ready to run: ` +
       `most of the "busy" time a callback was waiting for a CPU. The work itself needed about ${usedWords}.`,
@@ -242,7 +242,7 @@ function waitingForCpu(ctx: ServiceContext, hosts: HostAtPeak[], peak: Peak, elu
     },
     page: 'instances',
     cause: 'Event-loop utilisation counts the time a running callback waits for a CPU as busy. These processes were given far less CPU than they were ready to use: other processes on the host took the CPUs, or a container CPU limit (cgroup quota) throttled them — or the loop sat in synchronous system calls (fs.*Sync, child_process.*Sync), busy without using CPU.',
-    change: `Do not add processes on these CPUs: they would wait too. Find what used the host's CPUs at ${at} UTC (other services, batch jobs, a noisy neighbour) and whether the container was throttled (cpu.stat nr_throttled), and give the service CPU of its own or a higher CPU limit; if the host was idle, look for synchronous system calls on the loop. Capacity can be judged again once it has its CPU.`,
+    change: `Adding processes on these CPUs is not the fix: they would wait too, taking CPU from whatever else runs there. Find what used the host's CPUs at ${at} UTC (other services, batch jobs, a noisy neighbour) and whether the container was throttled (cpu.stat nr_throttled), and give the service CPU of its own or a higher CPU limit; if the host was idle, look for synchronous system calls on the loop. Capacity can be judged again once it has its CPU.`,
   });
 }
 
