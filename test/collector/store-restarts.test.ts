@@ -104,3 +104,78 @@ test('a process added beside a running one is a start once the running one repor
   assert.equal(typeOf('x3')?.attributes['headroom.restart.previous_instance'], 'x1');
   assert.equal(instances().get('x3')!.restarts, 1);
 });
+
+test('a deploy is no restart: a replacement on another build, or after a clean stop; a crashed or silent process\'s replacement is', async (t) => {
+  const { storage, clock } = openTestStore(t);
+  const t0 = Math.floor(clock.now / MINUTE) * MINUTE - 60 * MINUTE;
+  const write = async (parts: { instances?: InstanceSeen[]; events?: EventRecord[] }): Promise<void> => {
+    assert.equal(storage.enqueue(batchWith(parts)), true);
+    await storage.flush();
+  };
+  const built = (instanceId: string, host: string, timeMs: number, version: string): InstanceSeen => {
+    const s = seen(instanceId, host, timeMs);
+    return { ...s, resource: { ...s.resource, 'service.version': version } };
+  };
+  const stop = (instanceId: string, timeMs: number, attributes: EventRecord['attributes']): EventRecord => ({ ...start(instanceId, timeMs), type: 'stop', durationMs: null, attributes });
+  const SIGTERM = { 'headroom.stop.reason': 'signal', 'headroom.stop.signal': 'SIGTERM' };
+  const CRASH = { 'headroom.stop.reason': 'uncaught_exception', 'headroom.stop.exit_code': 1 };
+  /** A process on `host` from t0 to `endMin` minutes, on `version`. */
+  const ran = async (id: string, host: string, endMin: number, version = '1.4.0'): Promise<void> => {
+    await write({ instances: [built(id, host, t0, version)], events: [start(id, t0)] });
+    await write({ instances: [built(id, host, t0 + endMin * MINUTE, version)] });
+  };
+  const at = (min: number): number => t0 + min * MINUTE;
+
+  // A deploy: 1.4.0 goes silent (its stop event lost, or SIGKILL after the grace), 1.5.0 starts 20 s later.
+  await ran('old', 'h1', 10);
+  await write({ instances: [built('new', 'h1', at(10.3), '1.5.0')], events: [start('new', at(10.3))] });
+  // The same build, but the process before it was stopped by SIGTERM (a deploy tool, a scale-down).
+  await ran('term', 'h2', 10);
+  await write({ events: [stop('term', at(10) - 500, SIGTERM)] });
+  await write({ instances: [built('after-term', 'h2', at(10.3))], events: [start('after-term', at(10.3))] });
+  // A crash, and a process gone silent (SIGKILL, the OOM killer): their same-build replacements are restarts.
+  await ran('crash', 'h3', 10);
+  await write({ events: [stop('crash', at(10) - 500, CRASH)] });
+  await write({ instances: [built('after-crash', 'h3', at(10.3))], events: [start('after-crash', at(10.3))] });
+  await ran('killed', 'h4', 10);
+  await write({ instances: [built('after-kill', 'h4', at(10.3))], events: [start('after-kill', at(10.3))] });
+  // Of two silent peers, the one scaled down by SIGTERM was not restarted: the crashed one was.
+  await ran('crashed-peer', 'h5', 9.9);
+  await write({ events: [stop('crashed-peer', at(9.9) - 500, { 'headroom.stop.reason': 'exit', 'headroom.stop.exit_code': 1 })] });
+  await ran('scaled-down', 'h5', 10);
+  await write({ events: [stop('scaled-down', at(10) - 500, SIGTERM)] });
+  await write({ instances: [built('after-both', 'h5', at(10.3))], events: [start('after-both', at(10.3))] });
+  // The stop event of the process a start was taken to replace arrives after that start (its last export was late).
+  await ran('late', 'h6', 10);
+  await write({ instances: [built('after-late', 'h6', at(10.3))], events: [start('after-late', at(10.3))] });
+  await write({ events: [stop('late', at(10) - 500, { 'headroom.stop.reason': 'exit', 'headroom.stop.exit_code': 0 })] });
+  // Stable ids (pm2): web-1 reloaded by SIGINT; web-2 restarted on a new build; web-3 exited with an error.
+  await ran('web-1', 'h7', 10);
+  await write({ events: [stop('web-1', at(10), { ...SIGTERM, 'headroom.stop.signal': 'SIGINT' })] });
+  await write({ instances: [built('web-1', 'h7', at(10.1))], events: [start('web-1', at(10.1))] });
+  await ran('web-2', 'h8', 10);
+  await write({ instances: [built('web-2', 'h8', at(10.1), '1.5.0')], events: [start('web-2', at(10.1))] });
+  await ran('web-3', 'h9', 10);
+  await write({ events: [stop('web-3', at(10), { 'headroom.stop.reason': 'exit', 'headroom.stop.exit_code': 1 })] });
+  await write({ instances: [built('web-3', 'h9', at(10.1))], events: [start('web-3', at(10.1))] });
+
+  const range = { service: 'api', from: at(10.2), to: at(11) };
+  const startsOf = storage.events({ ...range, limit: 100 }).events.filter((e) => e.type === 'start' || e.type === 'restart');
+  assert.deepEqual(
+    Object.fromEntries(startsOf.map((e) => [e.instanceId, `${e.type} ${String(e.attributes['headroom.restart.previous_instance'] ?? '')}`.trim()]).sort()),
+    {
+      new: 'start',
+      'after-term': 'start',
+      'after-crash': 'restart crash',
+      'after-kill': 'restart killed',
+      'after-both': 'restart crashed-peer',
+      'after-late': 'start',
+    },
+  );
+  const stable = storage.events({ ...range, from: at(10), limit: 100 }).events.filter((e) => e.instanceId.startsWith('web-') && e.type !== 'stop');
+  assert.deepEqual(Object.fromEntries(stable.map((e) => [e.instanceId, e.type]).sort()), { 'web-1': 'start', 'web-2': 'start', 'web-3': 'restart' });
+  const restarts = new Map(storage.instances({ service: 'api', from: t0, to: at(60) }).instances.map((i) => [i.instanceId, i.restarts]));
+  assert.deepEqual([...restarts].filter(([, n]) => n > 0).sort(), [['after-both', 1], ['after-crash', 1], ['after-kill', 1], ['web-3', 1]]);
+  // The restart.count alert series counts the same (process-restarts.ts).
+  assert.equal(storage.countRestarts({ service: 'api', from: at(10), to: at(11) }), 4);
+});

@@ -1,4 +1,6 @@
-// What counts as a process restart: one rule for the advisor's restart loop (advisor/restarts.ts,
+// What counts as a process restart: a start takes the place of a process (store/sqlite/writer.ts
+// decides which, docs/collector-store.md "Restarts") and is its restart unless it was replaced on
+// purpose (replacedOnPurpose). And one rule for the advisor's restart loop (advisor/restarts.ts,
 // which reads the events to group them) and the `restart.count` alert series (which counts them
 // in SQL, sqlite/queries/event-counts.ts, so every one of a busy window is counted):
 // - a restart event (the writer's: sqlite/writer.ts) of a serving process; a cluster primary
@@ -7,7 +9,7 @@
 //   no restart event of the window names as the process it replaced: the cluster re-forks it,
 //   and the re-fork of a young worker is often no restart event (it is no established peer's
 //   replacement, and a worker killed within a second often sent nothing to name).
-import type { JsonValue } from '../api-types';
+import type { InstanceStop, JsonValue } from '../api-types';
 import { stopIsCrash, workerExitStop } from './instance-stop';
 
 /** The instance a restart replaced, as the writer names it. */
@@ -22,4 +24,27 @@ export const RESTART_ROLE_ATTRIBUTE = 'headroom.setting.cluster_role';
 export function workerExitFailed(attributes: Record<string, JsonValue>): boolean {
   const stop = workerExitStop(0, null, attributes);
   return stop.reason === 'killed' || (stop.reason === 'exit' && stopIsCrash(stop));
+}
+
+/** The build a process runs (service.version, the VCS revision: sqlite/resource-version.ts); null where its resource names none. */
+export interface ProcessBuild {
+  version: string | null;
+  revision: string | null;
+}
+
+/** Both name a version (or both a revision) and they differ. A side that names none tells nothing. */
+function otherBuild(a: ProcessBuild, b: ProcessBuild): boolean {
+  return (a.version !== null && b.version !== null && a.version !== b.version) || (a.revision !== null && b.revision !== null && a.revision !== b.revision);
+}
+
+/**
+ * A process a start took the place of was replaced on purpose, not restarted: the new process runs
+ * another build (a deploy), or the old one's own stop event says it was asked to end and did so
+ * cleanly (SIGTERM/SIGINT from a deploy tool or `pm2 reload`, an exit with code 0, an empty loop).
+ * A restart is a sign of trouble: a crash, an error exit, a kill that leaves no stop event
+ * (SIGKILL, the OOM killer), a supervisor re-spawning what failed. So every rolling deploy does not
+ * paint its new processes as restarted, nor feed the restart loop and `restart.count`.
+ */
+export function replacedOnPurpose(previous: { build: ProcessBuild; stop: InstanceStop | null }, next: ProcessBuild): boolean {
+  return otherBuild(previous.build, next) || (previous.stop !== null && !stopIsCrash(previous.stop));
 }

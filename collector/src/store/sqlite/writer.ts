@@ -5,14 +5,16 @@ import type { EventView, LiveProcess, TraceSummary } from '../../api-types';
 import type { Attributes, EventRecord, GaugePoint, IngestBatch, InstanceSeen, RequestPoint, RouteSumPoint, SpanRecord } from '../../model';
 import type { CommitSummary } from '../storage';
 import { addRouteSum, emptyRollup, mergeRollup, pointRollup, type RequestRollup } from '../request-rollup';
-import { floorTo, hourOf, MINUTE_MS, minuteOf, minuteOfIntervalEnd, nsToMs } from '../time-buckets';
+import { floorTo, hourOf, MINUTE_MS, minuteOf, minuteOfIntervalEnd, msToNs, nsToMs } from '../time-buckets';
 import { countsAsFailure } from '../counted-failure';
+import { instanceStop, STOP_LOOKBACK_MS, stopIsCrash } from '../instance-stop';
+import { replacedOnPurpose, type ProcessBuild } from '../process-restarts';
 import { spanErrorText } from '../span-error';
 import { apdexTFromResource } from './apdex-threshold';
 import { resourceVersion } from './resource-version';
 import { eventIdentity } from './event-identity';
 import { addToCells, CHART_GAUGE_COLUMNS, CHART_GAUGE_TABLES, chartGaugeIndex, chartGaugeUpsertSql } from './instance-gauges';
-import { parseSpanEvents, toJsonAttributes } from './json-rows';
+import { parseJsonObject, parseSpanEvents, toJsonAttributes } from './json-rows';
 import { addRow } from './queries/rollup-reader';
 import { RouteBudget } from './route-budget';
 import { SeenPointInserts } from './seen-point-inserts';
@@ -83,7 +85,7 @@ function settingsFrom(attrs: Attributes): Record<string, unknown> {
   return out;
 }
 
-interface InstanceRow {
+interface InstanceRow extends ProcessBuild {
   host: string | null;
   started_ms: number | null;
   settings: string;
@@ -116,6 +118,10 @@ export class SqliteWriter {
   /** The build stored for an instance: tells a process first seen, or on a new build, for the live stream. */
   private readonly selectBuild: Statement;
   private readonly selectPeer: Statement;
+  /** An instance's latest stop event in a time range: how the process a start replaced ended. */
+  private readonly selectOwnStop: Statement;
+  /** Builds this commit's resources replaced, by service and instance id: a reused id's previous run's. */
+  private readonly buildsBefore = new Map<string, ProcessBuild>();
   private readonly markStart: Statement;
   private readonly undoRestartEvent: Statement;
   private readonly undoRestartCount: Statement;
@@ -195,11 +201,13 @@ export class SqliteWriter {
       span_id, duration_ms, message, location, attributes, ident, dropped_attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.selectEvent = db.prepare(`SELECT 1 FROM events WHERE service = ? AND instance_id = ? AND time_ns = ? AND ident = ?`).pluck();
     this.seenPoints = new SeenPointInserts(db);
-    this.selectInstance = db.prepare(`SELECT host, started_ms, settings FROM instances WHERE service = ? AND instance_id = ?`);
+    this.selectInstance = db.prepare(`SELECT host, started_ms, settings, version, revision FROM instances WHERE service = ? AND instance_id = ?`);
     this.selectBuild = db.prepare(`SELECT version, revision FROM instances WHERE service = ? AND instance_id = ?`);
-    this.selectPeer = db.prepare(`SELECT instance_id FROM instances
+    this.selectPeer = db.prepare(`SELECT instance_id, version, revision FROM instances
       WHERE service = ? AND host IS ? AND instance_id <> ? AND last_seen_ms >= ? AND last_seen_ms <= ? AND first_seen_ms < ?
       ORDER BY last_seen_ms DESC LIMIT 16`);
+    this.selectOwnStop = db.prepare(`SELECT time_ns, message, attributes FROM events
+      WHERE service = ? AND instance_id = ? AND type = 'stop' AND time_ns >= ? AND time_ns <= ? ORDER BY time_ns DESC LIMIT 1`).safeIntegers(true);
     this.renamePrevious = db.prepare(`UPDATE events SET attributes = json_set(attributes, '$."headroom.restart.previous_instance"', ?) WHERE id = ?`);
     this.undoRestartEvent = db.prepare(`UPDATE events SET type = 'start',
       attributes = json_remove(attributes, '$."headroom.restart.previous_instance"') WHERE id = ? AND type = 'restart'`);
@@ -241,6 +249,7 @@ export class SqliteWriter {
       if (minute !== null) set.add(minute);
     };
     let skipped = 0;
+    this.buildsBefore.clear();
 
     // Instances first: start events below read their rows.
     // The latest sighting of each instance in this commit, and its earliest time.
@@ -269,6 +278,7 @@ export class SqliteWriter {
       const { version, revision } = resourceVersion(inst.resource);
       const stored = this.selectBuild.get(inst.service, inst.instanceId) as { version: string | null; revision: string | null } | undefined;
       if (stored === undefined || (version !== null && version !== stored.version) || (revision !== null && revision !== stored.revision)) {
+        if (stored !== undefined) this.buildsBefore.set(`${inst.service}\u0000${inst.instanceId}`, stored);
         processes.push({ service: inst.service, instanceId: inst.instanceId, version: version ?? stored?.version ?? null, revision: revision ?? stored?.revision ?? null, seenAt: seenAt(firstNs) });
       }
       this.upsertInstance.run(
@@ -542,6 +552,9 @@ export class SqliteWriter {
         if (start.previous !== null) attributes['headroom.restart.previous_instance'] = start.previous;
         if (start.byPeerOnly) peerGuess = start.peers;
       }
+    } else if (type === 'stop' && !stopIsCrash(instanceStop(timeMs, e.message, toJsonAttributes(e.attributes)))) {
+      // A candidate a start was taken to replace, stopped on purpose: it was replaced, not restarted.
+      this.strikeCandidate(e.service, e.instanceId);
     }
     const location = type === 'stall' ? stallLocation(e.attributes) : null;
     const info = this.insertEvent.run(
@@ -584,24 +597,30 @@ export class SqliteWriter {
    * docs/collector-store.md): the event says so, or this instance id had started before, or
    * an established instance (first seen over RESTART_WINDOW_MS before this start) of the same
    * service on the same host was seen within RESTART_WINDOW_MS before it, and not after it —
-   * the process it replaced. Returns false for a plain start, else the replaced instance id (or
-   * null), and whether only peers made it a restart (a guess checkPeerGuess may undo), with
-   * all the peers that fit, the most recently seen first.
+   * the process it replaced — unless that process was replaced on purpose (another build, or
+   * a clean stop: process-restarts.ts). Returns false for a plain start, else the replaced
+   * instance id (or null), and whether only peers made it a restart (a guess checkPeerGuess may
+   * undo), with all the peers that fit, the most recently seen first.
    */
   private recordStart(e: EventRecord, timeMs: number, saysRestart: boolean, now: number): { previous: string | null; byPeerOnly: boolean; peers: string[] } | false {
     let row = this.selectInstance.get(e.service, e.instanceId) as InstanceRow | undefined;
     if (!row) {
       // A start event ahead of any resource data for the instance.
       this.upsertInstance.run(e.service, e.instanceId, null, null, timeMs, Math.min(timeMs, now), '{}');
-      row = { host: null, started_ms: null, settings: '{}' };
+      row = { host: null, started_ms: null, settings: '{}', version: null, revision: null };
     }
     const flagged = saysRestart || e.attributes['headroom.process.restart'] === true;
     let previous: string | null = null;
     let peers: string[] = [];
-    if (row.started_ms !== null && row.started_ms < timeMs) previous = e.instanceId;
-    else if (row.host !== null) {
-      const rows = this.selectPeer.all(e.service, row.host, e.instanceId, timeMs - RESTART_WINDOW_MS, timeMs + PEER_ALIVE_SLACK_MS, timeMs - RESTART_WINDOW_MS) as { instance_id: string }[];
-      peers = rows.map((r) => r.instance_id);
+    if (row.started_ms !== null && row.started_ms < timeMs) {
+      // Its previous run: the build stored before this commit's data named a new one, its stop since it started.
+      const before = this.buildsBefore.get(`${e.service}\u0000${e.instanceId}`) ?? row;
+      if (!this.replacedOnPurpose(e.service, e.instanceId, before, row.started_ms, timeMs, row)) previous = e.instanceId;
+    } else if (row.host !== null) {
+      const rows = this.selectPeer.all(e.service, row.host, e.instanceId, timeMs - RESTART_WINDOW_MS, timeMs + PEER_ALIVE_SLACK_MS, timeMs - RESTART_WINDOW_MS) as ({ instance_id: string } & ProcessBuild)[];
+      // A peer stops within STOP_LOOKBACK_MS before its last report, which was at most RESTART_WINDOW_MS before this start.
+      const stopsFrom = timeMs - RESTART_WINDOW_MS - STOP_LOOKBACK_MS;
+      peers = rows.filter((r) => !this.replacedOnPurpose(e.service, r.instance_id, r, stopsFrom, timeMs + PEER_ALIVE_SLACK_MS, row)).map((r) => r.instance_id);
       previous = peers[0] ?? null;
     }
     const restart = flagged || previous !== null;
@@ -611,14 +630,31 @@ export class SqliteWriter {
     return restart ? { previous, byPeerOnly: peers.length > 0 && !flagged, peers } : false;
   }
 
+  /** The process (its build, its stop event between `fromMs` and `toMs`) was replaced by one of build `next` on purpose. */
+  private replacedOnPurpose(service: string, instanceId: string, build: ProcessBuild, fromMs: number, toMs: number, next: ProcessBuild): boolean {
+    const row = this.selectOwnStop.get(service, instanceId, msToNs(fromMs), msToNs(toMs)) as { time_ns: bigint; message: string | null; attributes: string } | undefined;
+    const stop = row === undefined ? null : instanceStop(nsToMs(row.time_ns), row.message, parseJsonObject(row.attributes));
+    return replacedOnPurpose({ build, stop }, next);
+  }
+
   /**
    * The peer a start was taken to replace sent data from after that start: it still runs, so
    * the start was a process added beside it (a cluster worker, a second process), not a restart.
    */
   private checkPeerGuess(service: string, instanceId: string, seenMs: number): void {
+    const guess = this.peerGuesses.get(`${service}\u0000${instanceId}`);
+    if (guess === undefined || seenMs <= guess.startMs + PEER_ALIVE_SLACK_MS) return;
+    this.strikeCandidate(service, instanceId);
+  }
+
+  /**
+   * A candidate of a peer guess was not replaced by the start (it ran on, or stopped on purpose):
+   * the next candidate is named, or, with none left, the start is a plain start again.
+   */
+  private strikeCandidate(service: string, instanceId: string): void {
     const key = `${service}\u0000${instanceId}`;
     const guess = this.peerGuesses.get(key);
-    if (guess === undefined || seenMs <= guess.startMs + PEER_ALIVE_SLACK_MS) return;
+    if (guess === undefined) return;
     this.peerGuesses.delete(key);
     guess.candidates.delete(instanceId);
     const other = guess.candidates.values().next();
