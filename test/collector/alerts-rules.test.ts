@@ -126,6 +126,15 @@ test('a bad rules file stops the start with one message listing each problem and
   }
 });
 
+test('forMs of zero in any unit ("0", 0, "0s", "0m") is accepted, as the message\'s "from 0s" says; a zero window is not', () => {
+  for (const forMs of ['0', 0, '0s', '0m', '00s', '0ms']) {
+    const set = parseRulesDocument(JSON.stringify({ rules: [quietRule([], { forMs })] }), 'rules.json');
+    assert.equal(set.rules[0]?.forMs, 0, `forMs ${JSON.stringify(forMs)}`);
+  }
+  assert.throws(() => parseRulesDocument(JSON.stringify({ rules: [quietRule([], { windowMs: '0s' })] }), 'rules.json'), /windowMs must be a duration from \d+s to \d+h[^;]*; got "0s"/);
+  assert.throws(() => parseRulesDocument(JSON.stringify({ rules: [quietRule([], { forMs: '-0s' })] }), 'rules.json'), /forMs must be a duration from 0s to \d+h[^;]*; got "-0s"/);
+});
+
 test('headroom start --alert-rules with a bad file exits 2 with one HR_ALERT_RULES_FILE line', async () => {
   const dir = tempDir();
   try {

@@ -104,13 +104,19 @@ function text(input: Obj, key: string, p: Problems, opts: { required: boolean; m
   return value;
 }
 
+/**
+ * Zero in any unit ("0", "0s", "0m"): a for-duration of none, as the message's "from 0s" offers.
+ * parseDuration refuses zero, which no setting it reads may be; the bounds judge it here.
+ */
+const ZERO_DURATION = /^0+(?:ms|s|m|h|d|w)?$/;
+
 function duration(input: Obj, key: string, p: Problems, bounds: { min: number; max: number; fallback?: number }): number {
   const value = input[key];
   const describe = `${key} must be a duration from ${bounds.min / 1000}s to ${bounds.max / 3_600_000}h, as milliseconds or a string such as "30s", "5m", "1h"`;
   if (value === undefined && bounds.fallback !== undefined) return bounds.fallback;
   let ms: number | null = null;
   if (typeof value === 'number' && Number.isSafeInteger(value)) ms = value;
-  else if (typeof value === 'string') ms = value.trim() === '0' ? 0 : parseDuration(value);
+  else if (typeof value === 'string') ms = ZERO_DURATION.test(value.trim()) ? 0 : parseDuration(value);
   if (ms === null || ms < bounds.min || ms > bounds.max) {
     p.add(value === undefined ? `${key} is required (${describe.slice(key.length + 1)})` : `${describe}; got ${JSON.stringify(value)}`);
     return bounds.min;
