@@ -57,11 +57,21 @@ test('findings by severity with evidence and a chart link; a badge on the servic
     const keepAlive = page.locator('[data-kind="settings.keep-alive-timeout"]');
     // No request carries a queue-start header here, so the balancer is an assumption (an info).
     assert.match(await keepAlive.locator('.finding-title').innerText(), /keepAliveTimeout 5 s is not above a load balancer's 60 s idle timeout/);
-    assert.match(await keepAlive.innerText(), /keepAliveTimeoutMs\s+5 s/);
+    assert.equal(await keepAlive.locator('dt[title="keepAliveTimeoutMs"]').innerText(), 'keepAliveTimeout', 'the setting by its name, without the key\'s unit');
+    assert.equal(await keepAlive.locator('[data-figure="keepAliveTimeoutMs"]').innerText(), '5 s');
     assert.equal(await keepAlive.locator('[data-figure="keepAliveTimeoutMs"]').getAttribute('title'), '5000', 'the exact value as a tooltip');
     assert.match(await keepAlive.innerText(), /server\.keepAliveTimeout = 65000/);
     const blocking = page.locator('[data-kind="eventloop.blocking-route"][data-finding$=":GET /block/:ms"]');
     assert.match(await blocking.innerText(), /Route GET \/block\/:ms blocks the event loop/);
+    // Figures under labels for people, the key as the label's tooltip; the values keep their units.
+    const labelled = new Map(await blocking.locator('.finding-figures dt').evaluateAll((dts) => dts.map((dt) => [dt.getAttribute('title'), dt.textContent])));
+    assert.equal(labelled.get('totalStallMs'), 'Total stall time');
+    assert.equal(labelled.get('shareOfWindow'), 'Share of the window');
+    assert.equal(labelled.get('maxStallMs'), 'Longest stall');
+    assert.match(await blocking.locator('[data-figure="totalStallMs"]').innerText(), /^\d+(\.\d+)? (ms|s)$/);
+    assert.match(await blocking.locator('[data-figure="shareOfWindow"]').innerText(), /^[\d.]+ %$/);
+    const everyLabel = await page.locator('.finding-figures dt').evaluateAll((dts) => dts.map((dt) => ({ key: dt.getAttribute('title'), label: dt.textContent })));
+    for (const { key, label } of everyLabel) assert.ok(label !== key && !/(Ms|Share|Bytes)$/.test(label ?? ''), `${key} shown as ${label}`);
     // Grouped under severity headings that count their cards (the blocking route is a warning,
     // or critical when a crowded machine stretched the stall past a second).
     for (const [severity, label] of [['critical', 'Critical'], ['warning', 'Warnings']] as const) {

@@ -2,6 +2,7 @@
 // the raw numbers QA found on the Instances and Advisor pages.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { figureLabel } from '../../dashboard/src/format/figure-labels';
 import { figureText, rawFigure } from '../../dashboard/src/format/figure-text';
 
 test('settings: bytes, durations, a timeout of 0, unlimited connections, booleans, plain counts and strings', () => {
@@ -32,4 +33,13 @@ test('advisor evidence: sizes, shares as %, durations, rates; names without a un
   assert.equal(figureText('requests', 1180), '1180');
   assert.equal(figureText('route', 'GET /big'), 'GET /big');
   assert.equal(rawFigure(4345298944), '4345298944');
+});
+
+test('advisor figure labels: from the table, and a key the table lacks spelt out in words, not camelCase', () => {
+  assert.equal(figureLabel('totalStallMs'), 'Total stall time');
+  assert.equal(figureLabel('shareOfWindow'), 'Share of the window');
+  assert.equal(figureLabel('newQueueDepthMs'), 'New queue depth time');
+  assert.equal(figureLabel('peakRssBytes'), 'Peak RSS size');
+  assert.equal(figureLabel('cpuSecondsPerGc'), 'CPU seconds per GC');
+  assert.equal(figureLabel('p99'), 'P99');
 });

@@ -7,6 +7,7 @@ import { Fragment, type ComponentChildren } from 'preact';
 import { api } from '../api/endpoints';
 import { Link } from '../components/link';
 import { Async, EmptyNote } from '../components/states';
+import { figureLabel } from '../format/figure-labels';
 import { figureText, rawFigure } from '../format/figure-text';
 import { formatTime } from '../format/units';
 import { isServiceData, useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
@@ -114,7 +115,7 @@ function FindingCard({ finding }: { finding: Finding }) {
         <dl class="kv kv-grid finding-figures">
           {figures.map(([name, value]) => (
             <Fragment key={name}>
-              <dt>{name}</dt>
+              <dt title={name}>{figureLabel(name)}</dt>
               <dd data-figure={name} title={rawFigure(value)}><FigureValue name={name} value={value} /></dd>
             </Fragment>
           ))}
