@@ -215,6 +215,8 @@ test("a deploy, its processes' starts and the old ones' restarts in the same sec
   // The stalls 20 and 30 px on share a row (one kind) clear of the three above; a deploy far off is back on the first.
   assert.deepEqual(flagRows(clusters, 36), [0, 1, 2, 3, 3, 0]);
   assert.deepEqual(flagRows(clusterMarkers([{ x: 100, kind: 'stall' }, { x: 110, kind: 'stall' }, { x: 120, kind: 'stall' }], 8), 36), [0, 0, 0], 'one kind: one row, however close');
+  // A count reaches past the next flag of its kind a few pixels on (QA s14, 390 px): that one takes the next row.
+  assert.deepEqual(flagRows(clusterMarkers([{ x: 100, kind: 'stall' }, { x: 104, kind: 'stall' }, { x: 110, kind: 'stall' }, { x: 200, kind: 'stall' }], 8), 36), [0, 1, 0], 'after "×2", the next cluster of its kind is a row down');
 });
 
 test("the throughput of a bucket still filling is its requests over the time gone by, not over the whole bucket", () => {

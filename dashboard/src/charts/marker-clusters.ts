@@ -29,7 +29,8 @@ export function clusterMarkers<K>(markers: { x: number; kind: K }[], gapPx: numb
 /**
  * Rows for the clusters' flags: a cluster whose flag and count would sit on another kind's within
  * `widthPx` (a deploy and its processes' starts in the same second) takes the first row free of
- * them, so each kind's flag and count stay seen; clusters of one kind keep a row between them.
+ * them, so each kind's flag and count stay seen. Clusters of one kind keep a row between them
+ * unless the earlier one has a count: "×3" reaches past the next cluster's flag a few pixels on.
  */
 export function flagRows<K>(clusters: readonly MarkerCluster<K>[], widthPx: number): number[] {
   const order = clusters.map((c, i) => ({ c, i })).sort((a, b) => a.c.x - b.c.x);
@@ -37,7 +38,7 @@ export function flagRows<K>(clusters: readonly MarkerCluster<K>[], widthPx: numb
   for (const [n, { c, i }] of order.entries()) {
     const taken = new Set<number>();
     for (let m = n - 1; m >= 0 && c.x - order[m]!.c.x < widthPx; m--) {
-      if (order[m]!.c.kind !== c.kind) taken.add(rows[order[m]!.i]!);
+      if (order[m]!.c.kind !== c.kind || order[m]!.c.count > 1) taken.add(rows[order[m]!.i]!);
     }
     let row = 0;
     while (taken.has(row)) row++;

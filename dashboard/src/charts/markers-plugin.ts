@@ -65,6 +65,9 @@ export function markersPlugin(getMarkers: () => Marker[]): uPlot.Plugin {
                 // How many markers the one line stands for, beside its flag.
                 ctx.font = `${10 * devicePixelRatio}px sans-serif`;
                 ctx.textBaseline = 'top';
+                // Set, not inherited: uPlot leaves the alignment of the axis it drew last (a y axis's
+                // 'right'), which put the count over its own flag and the flags left of it.
+                ctx.textAlign = 'left';
                 ctx.fillText(`×${c.count}`, x + s + 2 * devicePixelRatio, flagTop);
               }
             }
