@@ -20,8 +20,9 @@ export interface ServiceSummary {
   /** Requests per minute of `reportedMs`: the time the service existed in the range, not the whole range. */
   throughputRpm: number;
   /**
-   * The time within the range the service's processes reported (the union of each one's first to
-   * last report, in whole minutes); the whole range when none is on record. Absent from older
+   * The time within the range the service's processes reported (the union of each one's start, or
+   * without a start event its first report's minute, to its last report; at least a minute); the
+   * whole range when none is on record. Absent from older
    * collectors, whose throughput is per minute of the whole range.
    */
   reportedMs?: number;

@@ -112,14 +112,39 @@ test('throughput averages over the time the service reported in the range, not o
     return s;
   };
   const to = minute(now) + MINUTE;
-  // Over a week: per minute of the 41 minutes it reported (its first minute to now's), not of 7 days.
+  const last = collector.storage.instances({ service: 'young', from: to - 60 * MINUTE, to }).instances[0]!.lastSeen;
+  // Over a week: per minute of the 40-odd minutes it reported (from its first minute — it sent no
+  // start, and its first export counted requests from before it — to its last report), not of 7 days.
   const week = young(to - 7 * 24 * 60 * MINUTE, to);
-  const reported = to - minute(now - 40 * MINUTE);
+  const reported = last - minute(now - 40 * MINUTE);
   assert.equal(week.requests, 600);
   assert.equal(week.reportedMs, reported);
   assert.ok(Math.abs(week.throughputRpm - 600 / (reported / MINUTE)) < 1e-9, `week ${week.throughputRpm}`);
-  // A range it reported through from end to end: per minute of the range.
+  // A range it reported through: per minute of the range up to its last report.
   const tenMinutes = young(to - 10 * MINUTE, to);
-  assert.equal(tenMinutes.reportedMs, 10 * MINUTE);
-  assert.ok(Math.abs(tenMinutes.throughputRpm - 60) < 1e-9, `ten minutes ${tenMinutes.throughputRpm}`);
+  assert.equal(tenMinutes.reportedMs, last - (to - 10 * MINUTE));
+  assert.ok(Math.abs(tenMinutes.throughputRpm - 600 / (tenMinutes.reportedMs! / MINUTE)) < 1e-9, `ten minutes ${tenMinutes.throughputRpm}`);
+});
+
+test('a service 1.8 minutes old: its throughput is over the time from its start to its last report, not the 3 minutes it touched', async (t) => {
+  const collector = await startTestCollector();
+  t.after(() => collector.dispose());
+  const now = Date.now();
+  const started = now - 108_000;
+  const resource = { 'service.name': 'newborn', 'service.instance.id': 'newborn-1', 'host.name': 'h1' };
+  await sendStart(collector.otlpUrl, resource, { cpu_count: 2 }, started);
+  await sendMetrics(collector.otlpUrl, serviceResource('newborn', 'newborn-1', { 'host.name': 'h1' }), (m) => {
+    m.histogram('http.server.request.duration', 's', Array.from({ length: 540 }, () => 0.01), { 'http.request.method': 'GET', 'http.route': '/a', 'http.response.status_code': 200 });
+  });
+  await collector.storage.flush();
+  const to = Math.floor(now / MINUTE) * MINUTE + MINUTE;
+  const range = { from: to - 15 * MINUTE, to };
+  const process = collector.storage.instances({ service: 'newborn', ...range }).instances[0]!;
+  assert.equal(process.firstSeen, started);
+  const s = collector.storage.services(range).services.find((x) => x.service === 'newborn')!;
+  assert.equal(s.requests, 540);
+  // 540 requests in the 1.8 minutes from its start to its last report: about 300 a minute, not 180 or 270.
+  assert.equal(s.reportedMs, process.lastSeen - started);
+  assert.ok(s.reportedMs! > 1.75 * MINUTE && s.reportedMs! < 1.9 * MINUTE, `reported ${s.reportedMs}`);
+  assert.ok(Math.abs(s.throughputRpm - 540 / (s.reportedMs! / MINUTE)) < 1e-9, `throughput ${s.throughputRpm}`);
 });

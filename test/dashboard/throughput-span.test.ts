@@ -19,6 +19,11 @@ test('the throughput note says what the figure averages over when the service re
   assert.equal(throughputNote({ reportedMs: 41 * MINUTE }, week), 'per minute of the 41 min it reported in this range');
   assert.equal(throughputNote({ reportedMs: week.to }, week), null);
   assert.equal(throughputNote({}, week), null);
+  // A service 1.8 minutes old in the 15 minutes under way: said to the second, not floored to "1 min".
+  const live = { from: 0, to: 15 * MINUTE };
+  assert.equal(throughputNote({ reportedMs: 108_000 }, live, 14.5 * MINUTE), 'per minute of the 1 min 48 s it reported in this range');
+  // One that reported until its last export a few seconds ago reported through the range.
+  assert.equal(throughputNote({ reportedMs: 14.4 * MINUTE }, live, 14.5 * MINUTE), null);
 });
 
 test('on 7 days, a service 40 minutes old shows its rate over those minutes, and says so', async () => {
@@ -32,9 +37,9 @@ test('on 7 days, a service 40 minutes old shows its rate over those minutes, and
   });
   const { services } = await eventually('the 600 requests', () => api<ServicesResponse>(rig.collector.httpUrl, '/api/services?range=7d'), (r) => r.services.some((s) => s.service === service && s.requests === 600));
   const me = services.find((s) => s.service === service)!;
-  // 600 requests over the 41 or 42 whole minutes it reported in, not over 10,080.
-  assert.ok(me.throughputRpm > 14 && me.throughputRpm < 15, `throughput ${me.throughputRpm}`);
-  const minutes = Math.round((me.reportedMs ?? 0) / MINUTE);
+  // 600 requests over the 40-odd minutes it reported in, not over 10,080.
+  assert.ok(me.throughputRpm > 14 && me.throughputRpm < 15.1, `throughput ${me.throughputRpm}`);
+  const minutes = Math.floor((me.reportedMs ?? 0) / MINUTE);
 
   const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
   try {
