@@ -70,10 +70,11 @@ test('two versions, each first seen at its start, and the second deploy compared
   const { before: was, after: now } = second;
   assert.deepEqual([now.processes, now.instances, now.requests, now.errorRate, now.from], ['deployed', 1, REQUESTS, 0, deployMinute]);
   assert.deepEqual([was.processes, was.instances, was.requests, was.errorRate, was.to], ['others', 1, REQUESTS, 0, deployMinute + 60_000]);
-  assert.equal(was.to - was.from, res.windowMs, 'the before side is the whole window');
+  // The before side starts where 1.4.0 started (it ran seconds, not the window's 30 minutes).
+  assert.equal(was.from, Math.floor(first.firstSeen / 60_000) * 60_000, 'the before side from the minute 1.4.0 started');
   // The after side runs to the current minute at most (the deploy is seconds old).
   assert.ok(now.to > now.from && now.to - now.from <= res.windowMs);
-  assert.equal(was.throughputRpm, REQUESTS / 30);
+  assert.equal(was.throughputRpm, REQUESTS / ((was.to - was.from) / 60_000));
   assert.equal(now.throughputRpm, REQUESTS / ((now.to - now.from) / 60_000));
   // Sketches hold 1 % relative error; a timer fires at its delay or a little later.
   assert.ok(was.p50Ms !== null && was.p50Ms >= 4.9 && was.p50Ms < 25, `before p50 ${was.p50Ms}`);
@@ -90,7 +91,8 @@ test('two versions, each first seen at its start, and the second deploy compared
   // A window asked for names the length compared.
   const hour = await deployments('&window=1h');
   assert.equal(hour.windowMs, 3_600_000);
-  assert.equal(hour.deployments[0]!.before.to - hour.deployments[0]!.before.from, 3_600_000);
+  // (The first version's before side, where no process ran, spans it whole.)
+  assert.equal(hour.deployments[1]!.before.to - hour.deployments[1]!.before.from, 3_600_000);
 
   // Each process says which version it ran.
   const instances = await collector.api<InstancesResponse>(`/api/services/${SERVICE}/instances?${RANGE()}`);

@@ -124,7 +124,7 @@ test('a rollback is judged against the version rolled back from; a version deplo
   });
   const rollback = found.get('rollback')!;
   assert.deepEqual(rollback.map((f) => [f.id, f.severity]), [['deploy.regression:rollback:1.0.0', 'critical']]);
-  assert.match(rollback[0]!.evidence.summary, /^1\.0\.0 was deployed at 11:35:30 UTC\. Its 1 process served 480 requests in the 26 minutes from then; the 1 process of the version it replaced served 480 in the 30 minutes before\./);
+  assert.match(rollback[0]!.evidence.summary, /^1\.0\.0 was deployed at 11:35:30 UTC\. Its 1 process served 480 requests in the 26 minutes from then; the 1 process of the version it replaced served 480 in the 26 minutes before\./);
   const flapping = found.get('flapping')!;
   assert.deepEqual(flapping.map((f) => f.id).sort(), ['deploy.regression:flapping:2.0.0 at 11:10:30', 'deploy.regression:flapping:2.0.0 at 11:40:30']);
   assert.deepEqual(flapping.map((f) => f.evidence.figures.requestsAfter).sort(), [280, 380]);

@@ -54,12 +54,14 @@ test('a rolling deploy: the new build after, the builds it replaced before, even
     ['1.0.0', 'aaa', deployMinute - 20 * MINUTE, 2],
   ]);
   const [deploy] = res.deployments;
-  // Before: 1.0.0's two processes in their six minutes with requests and the unversioned one, to the end of the deploy's minute.
+  // Before: 1.0.0's two processes in their six minutes with requests and the unversioned one, to
+  // the end of the deploy's minute, from when they started (20 minutes before it, not the
+  // window's 30: the service did not run before, and its throughput is over the minutes it ran).
   assert.deepEqual(
     [deploy!.before.from, deploy!.before.to, deploy!.before.instances, deploy!.before.requests, deploy!.before.errorRate, deploy!.before.processes],
-    [deployMinute + MINUTE - 30 * MINUTE, deployMinute + MINUTE, 3, 70, 0, 'others'],
+    [deployMinute - 20 * MINUTE, deployMinute + MINUTE, 3, 70, 0, 'others'],
   );
-  assert.equal(deploy!.before.throughputRpm, 70 / 30);
+  assert.equal(deploy!.before.throughputRpm, 70 / 21);
   assert.ok(Math.abs(deploy!.before.p95Ms! - 10) < 0.2, `before p95 ${deploy!.before.p95Ms}`);
   // After: 1.1.0 alone, from its first minute to the current one (10 minutes), the old
   // process's request in the minute after not among them.
