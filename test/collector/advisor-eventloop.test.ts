@@ -1,7 +1,9 @@
 // Event loop: a route that blocks the loop is named with its stalls and code location; a
 // process with steady medium-sized callbacks (no stalls) is "too much work per process".
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { after, before, test } from 'node:test';
+import type { Finding } from '../../collector/src/api-types';
 import { byKind, eventually, get, GOOD_SERVER_ENV, sendGauges, sleep, startAdvisorTest, TEST_OPTIONS, type AdvisorTest } from './support/advisor-harness';
 
 let t: AdvisorTest;
@@ -51,7 +53,7 @@ test('a route that blocks the loop gets a blocking-route finding with its stalls
   assert.ok(!(await t.findings('blocking-svc')).some((x) => x.evidence.figures.route === 'GET /hello'));
 });
 
-test('steady medium callbacks without stalls: event-loop delay finding, no blocking-route finding', async () => {
+test('steady medium callbacks without stalls: event-loop delay finding, no blocking-route finding', async (tc) => {
   // 30 ms callbacks, one after another with short gaps: the loop is late by tens of ms all
   // the time while no callback is a stall. A crowded test machine stretches a 30 ms callback
   // past the agent's default 100 ms threshold (then it is counted as a stall, rightly), so
@@ -64,7 +66,24 @@ test('steady medium callbacks without stalls: event-loop delay finding, no block
     await get(app.base, '/work/30');
     await sleep(10);
   }
-  const f = await t.waitFor('busy-loop-svc', 'event-loop delay finding', byKind('eventloop.delay'), options);
+  // The machine may give the app under half a CPU (other jobs): then its loop waited for a CPU
+  // rather than for its own work, and the rule rightly stays quiet (below).
+  const starved = (): boolean => {
+    const now = Date.now();
+    const mean = (metric: string): number | null => {
+      const b = t.tc.collector.storage.gaugeBuckets({ service: 'busy-loop-svc', metric, from: now - 600_000, to: now + 1000, bucketMs: 60_000 })[0]?.buckets ?? [];
+      const n = b.reduce((x, y) => x + y.count, 0);
+      return n >= TEST_OPTIONS.minSamples! ? b.reduce((x, y) => x + y.sum, 0) / n : null;
+    };
+    const cpu = mean('cpu.utilization');
+    return cpu !== null && cpu * availableParallelism() < 0.5;
+  };
+  const f = await t.waitFor('busy-loop-svc', 'event-loop delay finding', (list) => byKind('eventloop.delay')(list) ?? (starved() ? ({ kind: 'starved' } as Finding) : undefined), options);
+  if (f.kind === 'starved') {
+    assert.equal(byKind('eventloop.delay')(await t.findings('busy-loop-svc', options)), undefined);
+    tc.diagnostic('the machine gave the app under half a CPU: its late loop waited for one, no finding');
+    return;
+  }
   assert.ok(Number(f.evidence.figures.worstP99DelayMs) >= 20, `p99 ${f.evidence.figures.worstP99DelayMs}`);
   assert.equal(f.evidence.figures.processesAffected, 1);
   // The loop was busy with its own work (not an idle process waiting for a CPU).

@@ -50,7 +50,11 @@ function peakMinute(ctx: ServiceContext, serving: Set<string>): { peak: Peak | n
     }
   }
   let peak: Peak | null = null;
-  for (const m of minutes.values()) if (!peak || m.busy > peak.busy) peak = m;
+  // Of equally busy minutes (a saturated process reads 1 in each), the best measured: a process's
+  // first minute, begun part-way, read as busy as its full ones from a few readings.
+  for (const m of minutes.values()) {
+    if (!peak || round(m.busy, 2) > round(peak.busy, 2) || (round(m.busy, 2) === round(peak.busy, 2) && m.samples > peak.samples)) peak = m;
+  }
   return { peak, samples };
 }
 
