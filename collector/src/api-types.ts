@@ -536,6 +536,11 @@ export interface StallGroup {
    * nor location and `gc` equals `count`, other groups 0.
    */
   gc: number;
+  /**
+   * The share of their time the loop's thread was on the CPU, over the group's stalls that carry
+   * a CPU time (`headroom.stall.cpu_ms`, each at most its stall); null when none does.
+   */
+  cpuShare: number | null;
 }
 
 export interface StallsResponse extends TimeRange {

@@ -43,6 +43,27 @@ test("stall groups count the stalls whose process hardly ran (a stall without a 
   const { status, body } = await getJson<StallsResponse>(`${collector.httpUrl}/api/services/orders/stalls?range=15m`);
   assert.equal(status, 200);
   assert.deepEqual(body.groups.map((g) => [g.route, g.count, g.hardlyRan, g.agent]).sort(), [[null, 1, 0, 1], ['GET /busy', 1, 0, 0], ['GET /items', 5, 3, 0]]);
+  // The share of time on CPU is over the stalls that carry a CPU time (not the 300 ms one without).
+  const share = new Map(body.groups.map((g) => [g.route, g.cpuShare]));
+  const items = (8.9 + 58.8 + 270.8 + 190) / (370 + 250 + 1342.9 + 200);
+  assert.ok(Math.abs(share.get('GET /items')! - items) < 1e-9, `GET /items on CPU ${share.get('GET /items')}, not ${items}`);
+  assert.ok(Math.abs(share.get('GET /busy')! - 149 / 150) < 1e-9);
+});
+
+test('a stall group none of whose stalls carries a CPU time has no share of CPU, and a CPU time past the stall counts as the whole stall', async () => {
+  const t0 = Date.now() - 60_000;
+  const stall = (i: number, route: string, cpuMs: number | null) => ({
+    timeMs: t0 + i * 1000,
+    attributes: {
+      'event.name': 'headroom.eventloop.stall', 'headroom.stall.duration_ms': 200, 'http.route': route, 'http.request.method': 'GET',
+      'code.function': 'work', 'code.filepath': '/app/work.js', 'code.lineno': 7,
+      ...(cpuMs !== null && { 'headroom.stall.cpu_ms': cpuMs }),
+    },
+  });
+  await sendLogs(collector.otlpUrl, serviceResource('legacy', 'legacy-1'), [stall(0, '/old', null), stall(1, '/old', null), stall(2, '/over', 260)]);
+  await collector.storage.flush();
+  const { body } = await getJson<StallsResponse>(`${collector.httpUrl}/api/services/legacy/stalls?range=15m`);
+  assert.deepEqual(body.groups.map((g) => [g.route, g.cpuShare]).sort(), [['GET /old', null], ['GET /over', 1]]);
 });
 
 test('route= answers that route\'s groups, also when the service has 500 bigger groups elsewhere; a malformed route is 400', async () => {

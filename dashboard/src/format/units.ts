@@ -5,7 +5,8 @@ import { trustedPercentile, type PercentileName } from '../shape/percentile-samp
 
 export type Unit = 'ms' | 'bytes' | 'rpm' | 'percent' | 'apdex' | 'count';
 
-const DASH = '–';
+/** What a figure that is not known reads as. */
+export const DASH = '–';
 
 function trim(value: number, digits: number): string {
   return Number(value.toFixed(digits)).toString();

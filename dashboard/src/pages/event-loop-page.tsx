@@ -16,7 +16,7 @@ import { Async, EmptyNote } from '../components/states';
 import { agentStall } from '../../../collector/src/store/stall-agent';
 import { gcStall, stallGcMs } from '../../../collector/src/store/stall-gc';
 import { hardlyRan, stallCpuMs } from '../../../collector/src/store/stall-cpu';
-import { formatMs, formatTime } from '../format/units';
+import { DASH, formatMs, formatPercent, formatTime } from '../format/units';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
 import { instanceNames, shortInstance, stoppedBy } from '../shape/instance-names';
 import { useApi } from '../state/use-api';
@@ -31,10 +31,15 @@ const AGENT_TEXT = "Headroom's agent (its own export or metric collection)";
 // Not the code that ran either: V8's pauses filled it (the heap and its allocation rate are the lever).
 const GC_TEXT = 'garbage collection (GC pauses, not the code that ran)';
 
-/** A group's stalls spent mostly off the CPU, in words (nothing when none were). */
-function groupCpuText(count: number, offCpu: number): string {
-  if (offCpu === 0) return '';
-  return offCpu === count ? HARDLY_RAN_TEXT : `${offCpu} of ${count}: ${HARDLY_RAN_TEXT}`;
+/**
+ * A group's CPU: the share of its stalls' time the loop's thread ran (a dash when no stall carried
+ * a CPU time), and those spent mostly off the CPU, in words. A cell left empty when none were
+ * read as missing data (QA s14).
+ */
+function groupCpuText(g: { count: number; hardlyRan: number; cpuShare: number | null }): string {
+  const share = g.cpuShare === null ? DASH : `${formatPercent(g.cpuShare, 0)} on CPU`;
+  if (g.hardlyRan === 0) return share;
+  return `${share} · ${g.hardlyRan === g.count ? HARDLY_RAN_TEXT : `${g.hardlyRan} of ${g.count}: ${HARDLY_RAN_TEXT}`}`;
 }
 
 /**
@@ -180,7 +185,7 @@ export function EventLoopPage({ service }: { service: string }) {
                       </td>
                       <td>{g.location === null && g.gc > 0 ? <span class="muted">none: V8's collector</span> : <code class="location">{g.location ?? 'unknown'}</code>}</td>
                       <td class="num" data-col="count">{g.count}</td>
-                      <td data-col="cpu">{groupCpuText(g.count, g.hardlyRan)}</td>
+                      <td data-col="cpu">{groupCpuText(g)}</td>
                       <td class={g.hardlyRan < g.count ? 'num stall-text' : 'num muted'} data-col="total">{formatMs(g.totalMs)}</td>
                       <td class="num" data-col="max">{formatMs(g.maxMs)}</td>
                       <td><time>{formatTime(g.lastMs)}</time></td>

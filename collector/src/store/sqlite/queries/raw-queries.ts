@@ -25,7 +25,7 @@ import { countsAsFailure } from '../../counted-failure';
 import { COUNTED_FAILURE_SQL } from '../counted-failure-sql';
 import { failedTraceErrors, MAX_ERROR_TRACES, type TraceError } from './failed-traces';
 import { readEndings } from './instance-endings';
-import { AGENT_STALL_SQL, GC_STALL_SQL, HARDLY_RAN_SQL } from './stall-sql';
+import { AGENT_STALL_SQL, GC_STALL_SQL, HARDLY_RAN_SQL, STALL_CPU_MS_SQL } from './stall-sql';
 import { StatementCache } from './statement-cache';
 
 const MAX_LIMIT = 1000;
@@ -312,7 +312,8 @@ export class RawQueries {
     const rows = this.stmts
       .get(`SELECT route, location, count(*) AS count, coalesce(sum(duration_ms), 0) AS total,
               coalesce(max(duration_ms), 0) AS max, max(time_ns) AS last,
-              sum(${HARDLY_RAN_SQL}) AS hardly_ran, sum(${AGENT_STALL_SQL}) AS agent, ${GC_STALL_SQL} AS gc
+              sum(${HARDLY_RAN_SQL}) AS hardly_ran, sum(${AGENT_STALL_SQL}) AS agent, ${GC_STALL_SQL} AS gc,
+              sum(${STALL_CPU_MS_SQL}) AS cpu, sum(CASE WHEN ${STALL_CPU_MS_SQL} IS NOT NULL THEN duration_ms END) AS cpu_of
             FROM events WHERE service = ? AND time_ns >= ? AND time_ns < ? AND type = 'stall'${q.route === undefined ? '' : ' AND route = ?'}
             GROUP BY route, location, gc ORDER BY total DESC LIMIT 500`)
       .safeIntegers(true)
@@ -326,6 +327,8 @@ export class RawQueries {
       hardly_ran: bigint;
       agent: bigint;
       gc: bigint;
+      cpu: number | bigint | null;
+      cpu_of: number | bigint | null;
     }[];
     const groups: StallGroup[] = rows.map((r) => ({
       route: r.route,
@@ -338,6 +341,7 @@ export class RawQueries {
       agent: Number(r.agent),
       // A group is the collector's or not: a stall without a code location is apart from them.
       gc: r.gc === 1n ? Number(r.count) : 0,
+      cpuShare: r.cpu === null || r.cpu_of === null || Number(r.cpu_of) <= 0 ? null : Number(r.cpu) / Number(r.cpu_of),
     }));
     return { from: q.from, to: q.to, service: q.service, groups };
   }

@@ -12,6 +12,14 @@ export const HARDLY_RAN_SQL = `CASE WHEN json_type(attributes, '$."${STALL_CPU_A
     AND json_extract(attributes, '$."${STALL_CPU_ATTRIBUTE}"') >= 0 AND duration_ms > 0
     AND json_extract(attributes, '$."${STALL_CPU_ATTRIBUTE}"') < duration_ms * ${HARDLY_RAN_SHARE} THEN 1 ELSE 0 END`;
 
+/**
+ * A stall's CPU time as stall-cpu.ts reads it (a number of at least 0), at most its duration; NULL
+ * when the stall has none (agents before the CPU time was sent) or a malformed one.
+ */
+export const STALL_CPU_MS_SQL = `CASE WHEN json_type(attributes, '$."${STALL_CPU_ATTRIBUTE}"') IN ('integer', 'real')
+    AND json_extract(attributes, '$."${STALL_CPU_ATTRIBUTE}"') >= 0
+    THEN min(json_extract(attributes, '$."${STALL_CPU_ATTRIBUTE}"'), duration_ms) END`;
+
 /** stall-agent.ts's agentStall: 1 for a JSON true (json_type tells it from the number 1), else 0. */
 export const AGENT_STALL_SQL = `CASE WHEN json_type(attributes, '$."${STALL_AGENT_ATTRIBUTE}"') = 'true' THEN 1 ELSE 0 END`;
 
