@@ -9,7 +9,7 @@ import { Link } from '../components/link';
 import { Async, EmptyNote, ErrorState } from '../components/states';
 import { TracesTable } from '../components/traces-table';
 import { formatMs } from '../format/units';
-import { useLive, useLiveMessages } from '../live/live-context';
+import { isServiceData, useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
 import { insertTrace, traceMatches } from '../shape/trace-filter';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
@@ -27,6 +27,12 @@ export function TracesPage({ service }: { service: string }) {
   const { resyncVersion } = useLive();
   const { route, traceFilters: filters } = view;
   const key = `traces:${service}:${route}:${JSON.stringify(filters)}:${JSON.stringify(view.range)}`;
+  // The live stream carries only notable traces (failed, or slow: collector writer.ts), without
+  // their failure's kind: an "all traces" list or a kind's list cannot be fed from it, so such a
+  // list re-reads as the service's data arrives, at most every 5 s — until "Load more" is pressed
+  // (a re-read would drop the pages loaded after the first).
+  const [refresh, trigger] = useThrottledRefresh(5000);
+  const [pagedKey, setPagedKey] = useState<string | null>(null);
   // Whether the last page came back short: then every trace of the window is on screen.
   const [complete, setComplete] = useState<{ key: string; done: boolean }>({ key: '', done: false });
   const traces = useApi(
@@ -36,7 +42,7 @@ export function TracesPage({ service }: { service: string }) {
       setComplete({ key, done: r.traces.length < PAGE });
       return r;
     },
-    [resyncVersion],
+    [resyncVersion, refresh],
   );
   const done = complete.key === key && complete.done;
   // "Load more" pressed from the keyboard: the first trace it brought takes the focus, where the
@@ -51,8 +57,10 @@ export function TracesPage({ service }: { service: string }) {
     focusTrace.current = null;
     row.querySelector<HTMLElement>('a')?.focus();
   }, [traces.data]);
+  const rereads = filters.all || filters.errorKind !== undefined;
   useLiveMessages(isLive(view.range), (msg) => {
-    // A live frame does not carry its failure's kind: a kind's list takes new traces on a reload.
+    if (rereads && pagedKey !== key && isServiceData(msg, service)) trigger();
+    // A live frame does not carry its failure's kind: a kind's list takes new traces on a re-read.
     if (msg.type !== 'trace' || filters.errorKind !== undefined || !traceMatches(msg.trace, service, route, filters)) return;
     traces.update((cur) => ({ ...cur, traces: insertTrace(cur.traces, msg.trace, filters.sort, done) }));
   });
@@ -90,6 +98,7 @@ export function TracesPage({ service }: { service: string }) {
                         return { ...cur, traces: [...cur.traces, ...page.traces.filter((t) => !seen.has(t.traceId))] };
                       });
                       if (page.traces.length < PAGE) setComplete({ key, done: true });
+                      setPagedKey(key);
                     }}
                   />
                 )}
