@@ -18,9 +18,9 @@ export function errorRateCounts(all: ErrorCounts, unmatched: ErrorCounts): Error
   return { requests: all.requests - (unmatched.requests - unmatched.errors), errors: all.errors };
 }
 
-/** The same from the requests that matched a route and those no route matched. */
+/** The same from the requests that matched a route and those no route matched: the matched ones and the unmatched failures. */
 export function errorRateCountsOfMatched(matched: ErrorCounts, unmatched: ErrorCounts): ErrorCounts {
-  return errorRateCounts({ requests: matched.requests + unmatched.requests, errors: matched.errors + unmatched.errors }, unmatched);
+  return { requests: matched.requests + unmatched.errors, errors: matched.errors + unmatched.errors };
 }
 
 /** Failed / requests; null without requests. */
