@@ -2,7 +2,7 @@
 // again) is an outage that averages may hide. And each (re)start costs: modules load, JIT
 // warms up, caches and connection pools fill on the first requests — a cold start those
 // requests pay for. Preloading (warm-up before listen) moves the cost off the users.
-import type { Finding, InstanceStop } from '../api-types';
+import type { Finding, InstanceStop, TraceSummary } from '../api-types';
 import { stopIsCrash, workerExitStop } from '../store/instance-stop';
 import { workerExitFailed } from '../store/process-restarts';
 import type { RestartRecords } from '../store/storage';
@@ -202,12 +202,37 @@ function restartLoop(ctx: ServiceContext): Finding[] {
   })];
 }
 
+/** The server span's attributes (agent/src/signals/meter.ts ATTR) for time that was the client's. */
+const CLIENT_TIME_ATTRIBUTES = ['headroom.request_body.duration_ms', 'headroom.response_write.duration_ms'];
+
+/**
+ * The part of a request's time that was its client's, not the app's: reading the body the client
+ * sent (a slow upload) and writing the response to it (a slow reader), from the attributes the
+ * agent puts on the server span; 0 when the trace has none (another SDK's). An app's values:
+ * only non-negative numbers count, and never more than the request took.
+ */
+function clientMsOf(ctx: ServiceContext, trace: TraceSummary, instanceId: string): number {
+  const spans = ctx.storage.trace(trace.traceId)?.spans.filter((s) => s.instanceId === instanceId) ?? [];
+  const ids = new Set(spans.map((s) => s.spanId));
+  // The process's local root: the span the trace summary's duration is of (the closest, should a trace pass through it twice).
+  const roots = spans.filter((s) => s.parentSpanId === null || !ids.has(s.parentSpanId));
+  const root = roots.sort((a, b) => Math.abs(a.durationMs - trace.durationMs) - Math.abs(b.durationMs - trace.durationMs))[0];
+  let clientMs = 0;
+  for (const key of CLIENT_TIME_ATTRIBUTES) {
+    const v = root?.attributes[key];
+    if (typeof v === 'number' && Number.isFinite(v) && v > 0) clientMs += v;
+  }
+  return Math.min(clientMs, trace.durationMs);
+}
+
 /**
  * Cold start: the first requests a process served after its start, each against its own
  * route's median over the window (a first request to a slow report is not a cold start
  * because the service's median is a health check's), from the traces of that process only
  * (on a service of four processes, the first traces after one restarted are mostly the warm
  * ones'). Kept traces only: the budget is full at a start, so the first ones are nearly all kept.
+ * A request's time is the app's: what its client took to send the body or read the response is
+ * no warm-up (QA s14: a process whose first request was a slow upload read "36 s, 34,242×").
  */
 function coldStart(ctx: ServiceContext): Finding[] {
   const t = ctx.thresholds;
@@ -225,13 +250,20 @@ function coldStart(ctx: ServiceContext): Finding[] {
   const firsts: number[] = [];
   const ratios: number[] = [];
   let affected = 0;
+  // Cold by the factor and the floor: the median of the requests' times against their routes', and of the times.
+  const cold = (first: TraceSummary[], durations: number[]): number | null => {
+    const ratio = median(first.map((tr, i) => (durations[i] as number) / Math.max(0.001, (tr.route !== null ? routeP50.get(tr.route) : undefined) ?? p50)));
+    return ratio >= t.coldStartFactor && median(durations) >= t.coldStartMinMs ? ratio : null;
+  };
   for (const start of starts) {
     // Its first requests, oldest first: a busy process's newest 1,000 of the window missed them.
     const first = ctx.storage.traces({ service: ctx.service, instanceId: start.instanceId, from: start.timeMs, to: start.timeMs + t.coldStartWindowMs, sort: 'oldest', limit: t.coldStartFirstRequests }).traces;
     if (first.length < Math.min(3, t.coldStartFirstRequests)) continue;
-    const durations = first.map((tr) => tr.durationMs);
-    const ratio = median(first.map((tr) => tr.durationMs / Math.max(0.001, (tr.route !== null ? routeP50.get(tr.route) : undefined) ?? p50)));
-    if (ratio >= t.coldStartFactor && median(durations) >= t.coldStartMinMs) {
+    // Only a start that looks cold on the whole times has its traces read for the clients' part.
+    if (cold(first, first.map((tr) => tr.durationMs)) === null) continue;
+    const durations = first.map((tr) => tr.durationMs - clientMsOf(ctx, tr, start.instanceId));
+    const ratio = cold(first, durations);
+    if (ratio !== null) {
       affected++;
       firsts.push(...durations);
       ratios.push(ratio);
@@ -245,7 +277,7 @@ function coldStart(ctx: ServiceContext): Finding[] {
     subject: 'service',
     severity: 'info',
     title: `First requests after a start take ${ms(firstMedian)}, ${round(times, 0)}× their routes' usual: preload before taking traffic`,
-    summary: `After ${plural(affected, 'start')} of ${startCount} in ${windowWords(ctx.asked)}, the first ${t.coldStartFirstRequests} requests of the started process took ${ms(firstMedian)} (median), ${round(times, 1)}× the median of their own routes (the service's median is ${ms(p50)} over ${summary?.requests ?? 0} requests).`,
+    summary: `After ${plural(affected, 'start')} of ${startCount} in ${windowWords(ctx.asked)}, the first ${t.coldStartFirstRequests} requests of the started process took ${ms(firstMedian)} (median, not counting the time their clients took to send the body or read the response), ${round(times, 1)}× the median of their own routes (the service's median is ${ms(p50)} over ${summary?.requests ?? 0} requests).`,
     figures: { firstRequestsMedianMs: round(firstMedian, 1), timesRouteMedian: round(times, 1), serviceMedianMs: round(p50, 1), startsAffected: affected, starts: startCount },
     page: 'traces',
     cause: 'Work deferred to the first requests: lazy require() of modules, JIT warm-up, connection pools and caches filled on demand; every deploy or restart makes users pay it again.',
