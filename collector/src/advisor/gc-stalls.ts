@@ -14,17 +14,18 @@ import { heapLimitOf, latestMax } from './memory';
 /** GC stalls on CPU: GC pauses filled them, and the process ran through them. */
 const onCpuGc = (g: StallTally): boolean => g.gc && !g.agent && !g.hardlyRan;
 
-/** A process's GC stall time on CPU in the window (the service's tally counts all processes together). */
-function gcStallMsOf(ctx: ServiceContext, instanceId: string): number {
-  const groups = ctx.storage.stallTally({ service: ctx.service, instanceId, from: ctx.window.from, to: ctx.window.to });
-  return groups.reduce((n, g) => n + (onCpuGc(g) ? g.totalMs : 0), 0);
+/** A process's GC stalls on CPU in the window (the service's tally counts all processes together). */
+function gcStallsOf(ctx: ServiceContext, instanceId: string): { count: number; ms: number } {
+  const groups = ctx.storage.stallTally({ service: ctx.service, instanceId, from: ctx.window.from, to: ctx.window.to }).filter(onCpuGc);
+  return { count: groups.reduce((n, g) => n + g.count, 0), ms: groups.reduce((n, g) => n + g.totalMs, 0) };
 }
 
-function sumOf(ctx: ServiceContext, metric: string, ids: Set<string>): { sum: number; count: number } | null {
+/** A process's sum and count of a histogram's points over the window (every metric starting with `metric`). */
+function sumOf(ctx: ServiceContext, metric: string, instanceId: string): { sum: number; count: number } | null {
   let sum = 0;
   let count = 0;
   for (const s of gauge(ctx, metric)) {
-    if (!ids.has(s.instanceId)) continue;
+    if (s.instanceId !== instanceId) continue;
     for (const b of s.buckets) {
       sum += b.sum;
       count += b.count;
@@ -49,25 +50,28 @@ export const gcStallsRule = (ctx: ServiceContext): Finding[] => {
   if (stalls === 0 || (stalls < t.gcStallMinCount && maxMs < t.blockingSingleMs)) return [];
 
   const ids = new Set(groups.flatMap((g) => g.instanceIds));
-  // The process with the most GC stall time; with one, the longest stall's.
-  let worst = { instanceId: groups[0]?.longest.instanceId ?? '', stallMs: -1 };
+  // Every figure after the service's count is one process's, the one with the most GC stall time
+  // (with one process, its own): its heap, its pauses and its share of its time describe the same
+  // loop — the heap of one beside the pauses of all read as one process's state.
+  let worst = { instanceId: groups[0]?.longest.instanceId ?? '', count: stalls, ms: stallMs };
   if (ids.size > 1) {
+    worst = { instanceId: '', count: 0, ms: -1 };
     for (const id of ids) {
-      const own = gcStallMsOf(ctx, id);
-      if (own > worst.stallMs) worst = { instanceId: id, stallMs: own };
+      const own = gcStallsOf(ctx, id);
+      if (own.ms > worst.ms) worst = { instanceId: id, ...own };
     }
   }
   const windowMs = Math.max(1, ctx.window.to - ctx.window.from);
-  const shareOfWindow = stallMs / (windowMs * ids.size);
-  const pauses = sumOf(ctx, 'gc.pause.', ids);
-  const majors = sumOf(ctx, 'gc.pause.major', ids);
-  const onCpu = sumOf(ctx, 'gc.cpu.', ids);
+  const pauses = sumOf(ctx, 'gc.pause.', worst.instanceId);
+  const majors = sumOf(ctx, 'gc.pause.major', worst.instanceId);
+  const onCpu = sumOf(ctx, 'gc.cpu.', worst.instanceId);
   const instances = new Map<string, InstanceView>(ctx.instances.map((i) => [i.instanceId, i]));
   const heapUsed = heapAfterGc(ctx, worst.instanceId);
   const heapLimit = heapLimitOf(instances.get(worst.instanceId), latestMax(ctx, 'memory.heap_limit', ctx.window), worst.instanceId);
   const heapShare = heapUsed !== null && heapLimit !== null ? heapUsed / heapLimit : null;
   const nearLimit = heapShare !== null && heapShare >= t.heapNearLimit;
   const name = instanceNames(ctx.instances).get(worst.instanceId) ?? worst.instanceId;
+  const one = ids.size === 1;
 
   const pauseMs = pauses !== null ? pauses.sum * 1000 : null;
   const onCpuMs = onCpu !== null ? onCpu.sum * 1000 : null;
@@ -77,23 +81,29 @@ export const gcStallsRule = (ctx: ServiceContext): Finding[] => {
     ? ` Right after collection its heap held up to ${bytes(heapUsed)} of its ${bytes(heapLimit)} limit (${percent(heapShare ?? 0)}).`
     : '';
   const pauseWords = pauseMs !== null
-    ? ` GC pauses took ${ms(pauseMs)} in all${majors !== null ? ` (${plural(majors.count, 'major GC')})` : ''}${onCpuMs !== null ? `, ${ms(onCpuMs)} of it on CPU${starved ? ': the process was short of CPU, which lengthened them' : ''}` : ''}.`
+    ? ` Its GC pauses took ${ms(pauseMs)} in all${majors !== null ? ` (${plural(majors.count, 'major GC')})` : ''}${onCpuMs !== null ? `, ${ms(onCpuMs)} of it on CPU${starved ? ': the process was short of CPU, which lengthened them' : ''}` : ''}.`
     : '';
-  const where = ids.size === 1 ? `in ${name}` : `in ${ids.size} processes, most in ${name}`;
+  const stallWords = one
+    ? `${plural(stalls, 'stall')} in ${name} ${stalls === 1 ? 'was' : 'were'} filled by GC pauses, ${ms(stallMs)} in all (${percentOf(stallMs, windowMs)} of the process's time); every request in the process waited meanwhile.`
+    : `${plural(stalls, 'stall')} in ${ids.size} processes were filled by GC pauses, ${ms(stallMs)} in all; every request in a process waited while its loop was stopped. ` +
+      `The figures that follow are ${name}'s, the process with the most GC stall time: ${plural(worst.count, 'stall')}, ${ms(worst.ms)} (${percentOf(worst.ms, windowMs)} of its time).`;
+  const heapTitle = nearLimit ? `${one ? ' with the heap' : `, with ${name}'s heap`} at ${percent(heapShare ?? 0)} of its limit` : '';
   return [finding(ctx, {
     kind: 'eventloop.gc-stalls',
     subject: 'service',
     severity: maxMs >= t.blockingCriticalMs ? 'critical' : 'warning',
-    title: `Garbage collection blocked the event loop ${plural(stalls, 'time')} (longest ${ms(maxMs)})${nearLimit ? ` with the heap at ${percent(heapShare ?? 0)} of its limit` : ''}`,
-    summary: `Over ${windowWords(ctx.asked)}, ${plural(stalls, 'stall')} ${where} ${stalls === 1 ? 'was' : 'were'} filled by GC pauses, ${ms(stallMs)} in all (${percentOf(stallMs, windowMs * ids.size)} of ${ids.size === 1 ? "the process's" : 'their'} time); every request in the process waited meanwhile.${heapWords}${pauseWords}`,
+    title: `Garbage collection blocked the event loop ${plural(stalls, 'time')}${one ? '' : ` in ${ids.size} processes`} (longest ${ms(maxMs)})${heapTitle}`,
+    summary: `Over ${windowWords(ctx.asked)}, ${stallWords}${heapWords}${pauseWords}`,
     figures: {
       gcStalls: stalls,
       totalGcStallMs: round(stallMs, 0),
       maxGcStallMs: round(maxMs, 0),
-      shareOfWindow: round(shareOfWindow, 4),
       processes: ids.size,
       worstInstance: worst.instanceId,
       worstProcess: name,
+      worstGcStalls: worst.count,
+      worstGcStallMs: round(worst.ms, 0),
+      shareOfWindow: round(worst.ms / windowMs, 4),
       ...(heapUsed !== null && { heapUsedAfterGcBytes: Math.round(heapUsed) }),
       ...(heapLimit !== null && { heapLimitBytes: Math.round(heapLimit) }),
       ...(heapShare !== null && { heapShare: round(heapShare, 3) }),
