@@ -179,3 +179,61 @@ test('a deploy is no restart: a replacement on another build, or after a clean s
   // The restart.count alert series counts the same (process-restarts.ts).
   assert.equal(storage.countRestarts({ service: 'api', from: at(10), to: at(11) }), 4);
 });
+
+test("a reused id's previous run's clean stop that arrives after the new start still makes it a plain start; a crash, its own later stop or a flagged start do not", async (t) => {
+  const { storage, clock } = openTestStore(t);
+  const t0 = Math.floor(clock.now / MINUTE) * MINUTE - 60 * MINUTE;
+  const at = (min: number): number => t0 + min * MINUTE;
+  const write = async (parts: { instances?: InstanceSeen[]; events?: EventRecord[] }): Promise<void> => {
+    assert.equal(storage.enqueue(batchWith(parts)), true);
+    await storage.flush();
+  };
+  const stop = (instanceId: string, timeMs: number, attributes: EventRecord['attributes']): EventRecord => ({ ...start(instanceId, timeMs), type: 'stop', durationMs: null, attributes });
+  const SIGINT = { 'headroom.stop.reason': 'signal', 'headroom.stop.signal': 'SIGINT' };
+  /** A pm2-style stable id on its own host: a run from t0 to 10 min, then a start at 10.1 min. */
+  const rerun = async (id: string, host: string, startAttributes: EventRecord['attributes'] = {}): Promise<void> => {
+    await write({ instances: [seen(id, host, at(0))], events: [start(id, at(0))] });
+    await write({ instances: [seen(id, host, at(10))] });
+    await write({ instances: [seen(id, host, at(10.1))], events: [start(id, at(10.1), startAttributes)] });
+  };
+  const typeOf = (id: string): string | undefined =>
+    storage.events({ service: 'api', from: at(10.05), to: at(11), limit: 100 }).events.find((e) => e.instanceId === id && (e.type === 'start' || e.type === 'restart'))?.type;
+
+  // pm2 reload: the previous run's SIGINT stop (its last export) comes after the new run's start.
+  await rerun('late', 'h1');
+  assert.equal(typeOf('late'), 'restart');
+  await write({ events: [stop('late', at(10) - 500, SIGINT)] });
+  // The same two in one write, the start first.
+  await write({ instances: [seen('same-write', 'h2', at(0))], events: [start('same-write', at(0))] });
+  await write({ instances: [seen('same-write', 'h2', at(10.1))], events: [start('same-write', at(10.1)), stop('same-write', at(10) - 500, { 'headroom.stop.reason': 'exit', 'headroom.stop.exit_code': 0 })] });
+  // A late crash is a crash; nor does a clean stop of the new run (after its start) speak for the one before.
+  await rerun('late-crash', 'h3');
+  await write({ events: [stop('late-crash', at(10) - 500, { 'headroom.stop.reason': 'uncaught_exception', 'headroom.stop.exit_code': 1 })] });
+  await rerun('own-stop', 'h4');
+  await write({ events: [stop('own-stop', at(10.5), SIGINT)] });
+  // The previous run stopped cleanly, then crashed on its way out: its latest word, the crash, stands.
+  await rerun('crash-then-late-clean', 'h5');
+  await write({ events: [stop('crash-then-late-clean', at(10) - 200, { 'headroom.stop.reason': 'exit', 'headroom.stop.exit_code': 1 })] });
+  await write({ events: [stop('crash-then-late-clean', at(10) - 500, SIGINT)] });
+  // A start that says it is a restart stays one.
+  await rerun('flagged', 'h6', { 'headroom.process.restart': true });
+  await write({ events: [stop('flagged', at(10) - 500, SIGINT)] });
+
+  assert.deepEqual(
+    Object.fromEntries(['late', 'same-write', 'late-crash', 'own-stop', 'crash-then-late-clean', 'flagged'].map((id) => [id, typeOf(id)])),
+    { late: 'start', 'same-write': 'start', 'late-crash': 'restart', 'own-stop': 'restart', 'crash-then-late-clean': 'restart', flagged: 'restart' },
+  );
+  const restarts = new Map(storage.instances({ service: 'api', from: t0, to: at(60) }).instances.map((i) => [i.instanceId, i.restarts]));
+  assert.deepEqual([...restarts].filter(([, n]) => n > 0).sort(), [['crash-then-late-clean', 1], ['flagged', 1], ['late-crash', 1], ['own-stop', 1]]);
+  assert.equal(storage.countRestarts({ service: 'api', from: at(10), to: at(11) }), 4);
+});
+
+test('a start event ahead of any resource data for its instance is stored, and the instance with it', async (t) => {
+  const { storage, clock } = openTestStore(t);
+  const at = clock.now - 1_000;
+  assert.equal(storage.enqueue(batchWith({ events: [start('early', at)] })), true);
+  await storage.flush();
+  const range = { service: 'api', from: at - MINUTE, to: at + MINUTE };
+  assert.deepEqual(storage.events({ ...range, limit: 10 }).events.map((e) => `${e.instanceId}:${e.type}`), ['early:start']);
+  assert.equal(storage.instances(range).instances.find((i) => i.instanceId === 'early')?.startedAt, at);
+});

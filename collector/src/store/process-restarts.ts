@@ -39,8 +39,10 @@ function otherBuild(a: ProcessBuild, b: ProcessBuild): boolean {
 
 /**
  * A process a start took the place of was replaced on purpose, not restarted: the new process runs
- * another build (a deploy), or the old one's own stop event says it was asked to end and did so
- * cleanly (SIGTERM/SIGINT from a deploy tool or `pm2 reload`, an exit with code 0, an empty loop).
+ * another build (a deploy), or the old one's end says it was asked to end and did so cleanly
+ * (SIGTERM/SIGINT from a deploy tool or `pm2 reload`, an exit with code 0, an empty loop; for a
+ * cluster worker that sent no stop, its primary's exit for it: disconnected or killed by the
+ * primary itself, sqlite/process-end.ts).
  * A restart is a sign of trouble: a crash, an error exit, a kill that leaves no stop event
  * (SIGKILL, the OOM killer), a supervisor re-spawning what failed. So every rolling deploy does not
  * paint its new processes as restarted, nor feed the restart loop and `restart.count`.

@@ -5,16 +5,17 @@ import type { EventView, LiveProcess, TraceSummary } from '../../api-types';
 import type { Attributes, EventRecord, GaugePoint, IngestBatch, InstanceSeen, RequestPoint, RouteSumPoint, SpanRecord } from '../../model';
 import type { CommitSummary } from '../storage';
 import { addRouteSum, emptyRollup, mergeRollup, pointRollup, type RequestRollup } from '../request-rollup';
-import { floorTo, hourOf, MINUTE_MS, minuteOf, minuteOfIntervalEnd, msToNs, nsToMs } from '../time-buckets';
+import { floorTo, hourOf, MINUTE_MS, minuteOf, minuteOfIntervalEnd, nsToMs } from '../time-buckets';
 import { countsAsFailure } from '../counted-failure';
-import { instanceStop, STOP_LOOKBACK_MS, stopIsCrash } from '../instance-stop';
+import { instanceStop, STOP_LOOKBACK_MS, stopIsCrash, workerExitStop, WORKER_PID_ATTRIBUTE } from '../instance-stop';
 import { replacedOnPurpose, type ProcessBuild } from '../process-restarts';
 import { spanErrorText } from '../span-error';
 import { apdexTFromResource } from './apdex-threshold';
 import { resourceVersion } from './resource-version';
 import { eventIdentity } from './event-identity';
 import { addToCells, CHART_GAUGE_COLUMNS, CHART_GAUGE_TABLES, chartGaugeIndex, chartGaugeUpsertSql } from './instance-gauges';
-import { parseJsonObject, parseSpanEvents, toJsonAttributes } from './json-rows';
+import { parseSpanEvents, toJsonAttributes } from './json-rows';
+import { ProcessEnds, type ProcessIdentity } from './process-end';
 import { addRow } from './queries/rollup-reader';
 import { RouteBudget } from './route-budget';
 import { SeenPointInserts } from './seen-point-inserts';
@@ -35,6 +36,14 @@ interface PeerGuess {
   candidates: Set<string>;
   /** The one the event names (headroom.restart.previous_instance). */
   named: string;
+}
+
+/** A start taken for a restart of its own instance id (rule 2) because its previous run sent no clean end, so far. */
+interface ReusedIdGuess {
+  eventId: number;
+  /** The previous run's start: an end from then until this start is that run's. */
+  previousStartMs: number;
+  startMs: number;
 }
 /** Points further than this ahead of the clock are dropped (a sender's clock gone wrong). */
 const MAX_FUTURE_MS = 60 * MINUTE_MS;
@@ -87,6 +96,7 @@ function settingsFrom(attrs: Attributes): Record<string, unknown> {
 
 interface InstanceRow extends ProcessBuild {
   host: string | null;
+  pid: number | null;
   started_ms: number | null;
   settings: string;
 }
@@ -118,8 +128,8 @@ export class SqliteWriter {
   /** The build stored for an instance: tells a process first seen, or on a new build, for the live stream. */
   private readonly selectBuild: Statement;
   private readonly selectPeer: Statement;
-  /** An instance's latest stop event in a time range: how the process a start replaced ended. */
-  private readonly selectOwnStop: Statement;
+  /** How the process a start replaced ended: its stop event, or its primary's exit for it. */
+  private readonly ends: ProcessEnds;
   /** Builds this commit's resources replaced, by service and instance id: a reused id's previous run's. */
   private readonly buildsBefore = new Map<string, ProcessBuild>();
   private readonly markStart: Statement;
@@ -128,6 +138,8 @@ export class SqliteWriter {
   private readonly renamePrevious: Statement;
   /** Keyed by service and each candidate's instance id; in memory, for RESTART_WINDOW_MS after the start. */
   private readonly peerGuesses = new Map<string, PeerGuess>();
+  /** Keyed by service and instance id; in memory, for RESTART_WINDOW_MS after the start, as peerGuesses. */
+  private readonly reusedIdGuesses = new Map<string, ReusedIdGuess>();
   private readonly upsertMark: Statement;
   private readonly insertRedo: Statement;
   /** Apdex T per service, from the latest resource seen (for notable traces). */
@@ -201,13 +213,12 @@ export class SqliteWriter {
       span_id, duration_ms, message, location, attributes, ident, dropped_attributes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.selectEvent = db.prepare(`SELECT 1 FROM events WHERE service = ? AND instance_id = ? AND time_ns = ? AND ident = ?`).pluck();
     this.seenPoints = new SeenPointInserts(db);
-    this.selectInstance = db.prepare(`SELECT host, started_ms, settings, version, revision FROM instances WHERE service = ? AND instance_id = ?`);
+    this.selectInstance = db.prepare(`SELECT host, pid, started_ms, settings, version, revision FROM instances WHERE service = ? AND instance_id = ?`);
     this.selectBuild = db.prepare(`SELECT version, revision FROM instances WHERE service = ? AND instance_id = ?`);
-    this.selectPeer = db.prepare(`SELECT instance_id, version, revision FROM instances
+    this.selectPeer = db.prepare(`SELECT instance_id, pid, version, revision FROM instances
       WHERE service = ? AND host IS ? AND instance_id <> ? AND last_seen_ms >= ? AND last_seen_ms <= ? AND first_seen_ms < ?
       ORDER BY last_seen_ms DESC LIMIT 16`);
-    this.selectOwnStop = db.prepare(`SELECT time_ns, message, attributes FROM events
-      WHERE service = ? AND instance_id = ? AND type = 'stop' AND time_ns >= ? AND time_ns <= ? ORDER BY time_ns DESC LIMIT 1`).safeIntegers(true);
+    this.ends = new ProcessEnds(db);
     this.renamePrevious = db.prepare(`UPDATE events SET attributes = json_set(attributes, '$."headroom.restart.previous_instance"', ?) WHERE id = ?`);
     this.undoRestartEvent = db.prepare(`UPDATE events SET type = 'start',
       attributes = json_remove(attributes, '$."headroom.restart.previous_instance"') WHERE id = ? AND type = 'restart'`);
@@ -545,16 +556,15 @@ export class SqliteWriter {
     let type = e.type;
     const attributes: Attributes = { ...e.attributes };
     let peerGuess: string[] | null = null;
+    let reusedIdSince: number | null = null;
     if (type === 'start' || type === 'restart') {
       const start = this.recordStart(e, timeMs, type === 'restart', now);
       if (start !== false) {
         type = 'restart';
         if (start.previous !== null) attributes['headroom.restart.previous_instance'] = start.previous;
         if (start.byPeerOnly) peerGuess = start.peers;
+        reusedIdSince = start.reusedIdSince;
       }
-    } else if (type === 'stop' && !stopIsCrash(instanceStop(timeMs, e.message, toJsonAttributes(e.attributes)))) {
-      // A candidate a start was taken to replace, stopped on purpose: it was replaced, not restarted.
-      this.strikeCandidate(e.service, e.instanceId);
     }
     const location = type === 'stall' ? stallLocation(e.attributes) : null;
     const info = this.insertEvent.run(
@@ -575,6 +585,15 @@ export class SqliteWriter {
     if (peerGuess !== null) {
       const guess: PeerGuess = { eventId: Number(info.lastInsertRowid), service: e.service, instanceId: e.instanceId, startMs: timeMs, candidates: new Set(peerGuess), named: peerGuess[0] as string };
       for (const peer of peerGuess) this.peerGuesses.set(`${e.service}\u0000${peer}`, guess);
+    }
+    if (reusedIdSince !== null) {
+      this.reusedIdGuesses.set(`${e.service}\u0000${e.instanceId}`, { eventId: Number(info.lastInsertRowid), previousStartMs: reusedIdSince, startMs: timeMs });
+    }
+    // An end that comes after a start was judged without it (stored first: the judgement reads it).
+    if (type === 'stop') {
+      if (!stopIsCrash(instanceStop(timeMs, e.message, toJsonAttributes(e.attributes)))) this.endedOnPurpose(e.service, e.instanceId, timeMs);
+    } else if (type === 'worker_exit') {
+      this.workerExited(e, timeMs);
     }
     return {
       id: Number(info.lastInsertRowid),
@@ -598,43 +617,89 @@ export class SqliteWriter {
    * an established instance (first seen over RESTART_WINDOW_MS before this start) of the same
    * service on the same host was seen within RESTART_WINDOW_MS before it, and not after it —
    * the process it replaced — unless that process was replaced on purpose (another build, or
-   * a clean stop: process-restarts.ts). Returns false for a plain start, else the replaced
+   * a clean end: process-restarts.ts). Returns false for a plain start, else the replaced
    * instance id (or null), and whether only peers made it a restart (a guess checkPeerGuess may
-   * undo), with all the peers that fit, the most recently seen first.
+   * undo), with all the peers that fit, the most recently seen first; or, when only its reused
+   * id did, its previous run's start (a guess a late clean end of that run undoes).
    */
-  private recordStart(e: EventRecord, timeMs: number, saysRestart: boolean, now: number): { previous: string | null; byPeerOnly: boolean; peers: string[] } | false {
+  private recordStart(
+    e: EventRecord,
+    timeMs: number,
+    saysRestart: boolean,
+    now: number,
+  ): { previous: string | null; byPeerOnly: boolean; peers: string[]; reusedIdSince: number | null } | false {
     let row = this.selectInstance.get(e.service, e.instanceId) as InstanceRow | undefined;
     if (!row) {
       // A start event ahead of any resource data for the instance.
-      this.upsertInstance.run(e.service, e.instanceId, null, null, timeMs, Math.min(timeMs, now), '{}');
-      row = { host: null, started_ms: null, settings: '{}', version: null, revision: null };
+      this.upsertInstance.run(e.service, e.instanceId, null, null, timeMs, Math.min(timeMs, now), '{}', null, null, null);
+      row = { host: null, pid: null, started_ms: null, settings: '{}', version: null, revision: null };
     }
     const flagged = saysRestart || e.attributes['headroom.process.restart'] === true;
     let previous: string | null = null;
     let peers: string[] = [];
+    let reusedIdSince: number | null = null;
     if (row.started_ms !== null && row.started_ms < timeMs) {
-      // Its previous run: the build stored before this commit's data named a new one, its stop since it started.
+      // Its previous run: the build stored before this commit's data named a new one, its stop
+      // since it started (its pid, which a primary's exit would name, is the new run's by now).
       const before = this.buildsBefore.get(`${e.service}\u0000${e.instanceId}`) ?? row;
-      if (!this.replacedOnPurpose(e.service, e.instanceId, before, row.started_ms, timeMs, row)) previous = e.instanceId;
+      const previousRun = { service: e.service, instanceId: e.instanceId, host: null, pid: null };
+      if (!this.replacedOnPurpose(previousRun, before, row.started_ms, timeMs, row)) {
+        previous = e.instanceId;
+        reusedIdSince = row.started_ms;
+      }
     } else if (row.host !== null) {
-      const rows = this.selectPeer.all(e.service, row.host, e.instanceId, timeMs - RESTART_WINDOW_MS, timeMs + PEER_ALIVE_SLACK_MS, timeMs - RESTART_WINDOW_MS) as ({ instance_id: string } & ProcessBuild)[];
+      const rows = this.selectPeer.all(e.service, row.host, e.instanceId, timeMs - RESTART_WINDOW_MS, timeMs + PEER_ALIVE_SLACK_MS, timeMs - RESTART_WINDOW_MS) as ({
+        instance_id: string;
+        pid: number | null;
+      } & ProcessBuild)[];
       // A peer stops within STOP_LOOKBACK_MS before its last report, which was at most RESTART_WINDOW_MS before this start.
       const stopsFrom = timeMs - RESTART_WINDOW_MS - STOP_LOOKBACK_MS;
-      peers = rows.filter((r) => !this.replacedOnPurpose(e.service, r.instance_id, r, stopsFrom, timeMs + PEER_ALIVE_SLACK_MS, row)).map((r) => r.instance_id);
+      const host = row.host;
+      peers = rows
+        .filter((r) => !this.replacedOnPurpose({ service: e.service, instanceId: r.instance_id, host, pid: r.pid }, r, stopsFrom, timeMs + PEER_ALIVE_SLACK_MS, row))
+        .map((r) => r.instance_id);
       previous = peers[0] ?? null;
     }
     const restart = flagged || previous !== null;
     const settings = settingsFrom(e.attributes);
     const merged = Object.keys(settings).length > 0 ? JSON.stringify(settings) : row.settings;
     this.markStart.run(timeMs, merged, restart ? 1 : 0, timeMs, Math.min(timeMs, now), e.service, e.instanceId);
-    return restart ? { previous, byPeerOnly: peers.length > 0 && !flagged, peers } : false;
+    return restart ? { previous, byPeerOnly: peers.length > 0 && !flagged, peers, reusedIdSince: flagged ? null : reusedIdSince } : false;
   }
 
-  /** The process (its build, its stop event between `fromMs` and `toMs`) was replaced by one of build `next` on purpose. */
-  private replacedOnPurpose(service: string, instanceId: string, build: ProcessBuild, fromMs: number, toMs: number, next: ProcessBuild): boolean {
-    const row = this.selectOwnStop.get(service, instanceId, msToNs(fromMs), msToNs(toMs)) as { time_ns: bigint; message: string | null; attributes: string } | undefined;
-    const stop = row === undefined ? null : instanceStop(nsToMs(row.time_ns), row.message, parseJsonObject(row.attributes));
-    return replacedOnPurpose({ build, stop }, next);
+  /** The process (its build, how it ended between `fromMs` and `toMs`) was replaced by one of build `next` on purpose. */
+  private replacedOnPurpose(p: ProcessIdentity, build: ProcessBuild, fromMs: number, toMs: number, next: ProcessBuild): boolean {
+    return replacedOnPurpose({ build, stop: this.ends.endOf(p, fromMs, toMs) }, next);
+  }
+
+  /**
+   * A process ended on purpose (its clean stop, or its primary's exit for it), perhaps after a
+   * start was judged without knowing: a start taken to replace it (a peer guess) is struck off
+   * as its later data would strike it, and its own id's next start after this end (a reused-id
+   * guess), taken for a restart, is a plain start.
+   */
+  private endedOnPurpose(service: string, instanceId: string, atMs: number): void {
+    this.strikeCandidate(service, instanceId);
+    const key = `${service}\u0000${instanceId}`;
+    const guess = this.reusedIdGuesses.get(key);
+    if (guess === undefined || atMs < guess.previousStartMs || atMs >= guess.startMs) return;
+    // The previous run's latest end decides (a crash after this stop would still make it a restart).
+    const end = this.ends.endOf({ service, instanceId, host: null, pid: null }, guess.previousStartMs, guess.startMs - 1);
+    if (end === null || stopIsCrash(end)) return;
+    this.reusedIdGuesses.delete(key);
+    if (this.undoRestartEvent.run(guess.eventId).changes > 0) this.undoRestartCount.run(service, instanceId);
+  }
+
+  /** A primary reported a worker's exit: a clean one (it disconnected or killed the worker itself) is that worker's end on purpose. */
+  private workerExited(e: EventRecord, timeMs: number): void {
+    const attributes = toJsonAttributes(e.attributes);
+    const pid = attributes[WORKER_PID_ATTRIBUTE];
+    if (typeof pid !== 'number' || stopIsCrash(workerExitStop(timeMs, e.message, attributes))) return;
+    const worker = this.ends.workerNamed(e.service, e.instanceId, pid, timeMs);
+    if (worker === null) return;
+    // Its own word wins: a worker that said it crashed crashed, whatever its primary saw.
+    const own = this.ends.endOf({ service: e.service, instanceId: worker, host: null, pid: null }, timeMs - STOP_LOOKBACK_MS, timeMs);
+    if (own === null || !stopIsCrash(own)) this.strikeCandidate(e.service, worker);
   }
 
   /**
@@ -672,8 +737,9 @@ export class SqliteWriter {
    * of the data (data that arrives late, after an outage, is judged as it was sent).
    */
   private expirePeerGuesses(newestSeenMs: number): void {
-    if (this.peerGuesses.size === 0) return;
-    for (const [key, guess] of this.peerGuesses) if (newestSeenMs - guess.startMs > RESTART_WINDOW_MS) this.peerGuesses.delete(key);
+    for (const guesses of [this.peerGuesses, this.reusedIdGuesses]) {
+      for (const [key, guess] of guesses) if (newestSeenMs - guess.startMs > RESTART_WINDOW_MS) guesses.delete(key);
+    }
   }
 }
 
