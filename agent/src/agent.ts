@@ -15,6 +15,7 @@ import { describe, report } from './report';
 import { buildResource } from './resource';
 import { PoolContextInstrumentation } from './db/pool-context';
 import { ExpressLayersInstrumentation } from './http-server/express-layers';
+import { watchFastifyHandlers } from './http-server/fastify-handler-span';
 import { HapiRoutesInstrumentation } from './http-server/hapi-routes';
 import { KoaRoutesInstrumentation } from './http-server/koa-routes';
 import { NestExceptionsInstrumentation } from './http-server/nest-exceptions';
@@ -193,6 +194,7 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
     : null;
   if (serverHook) {
     stops.push(() => serverHook.uninstall());
+    stops.push(watchFastifyHandlers(tracer));
     lightSpanContext = (ctx) => serverHook.lightSpanContext(ctx);
   }
   registerCapacityMetrics(meter, inFlight);

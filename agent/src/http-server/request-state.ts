@@ -55,7 +55,7 @@ export interface RequestState {
   /** The pattern of the route layer express matched last; undefined while none has. */
   expressRoute: string | undefined;
   expressMounts: MountTrail | null;
-  /** Ends the express layer spans still open (traced requests) when the request ends, at its end time. */
+  /** Ends the express layer and fastify handler spans still open (traced requests) when the request ends, at its end time. */
   layerEnds: ((err: undefined, endEpochMs: number) => void)[] | null;
   /** Koa's context for the request (koa-routes.ts): @koa/router leaves the route in it. */
   koaContext: { _matchedRoute?: unknown } | null;
