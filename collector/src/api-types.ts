@@ -329,8 +329,12 @@ export interface SpanView {
    * the collector's limits (receiver/normalise/attribute-limits.ts).
    */
   attributes: Record<string, JsonValue>;
-  /** At most 128; `droppedAttributesCount` when some of an event's attributes were dropped. */
-  events: { timeMs: number; name: string; attributes: Record<string, JsonValue>; droppedAttributesCount?: number }[];
+  /**
+   * At most 128; `droppedAttributesCount` when some of an event's attributes were dropped.
+   * `timeNs`: epoch nanoseconds as a decimal string, exact like `startNs` (events stored by an
+   * older collector: whole milliseconds); `timeMs` in whole milliseconds, like `startMs`.
+   */
+  events: { timeNs: string; timeMs: number; name: string; attributes: Record<string, JsonValue>; droppedAttributesCount?: number }[];
   /** Attributes dropped past the limit or by the sender (OTLP dropped_attributes_count); absent when none. */
   droppedAttributesCount?: number;
   /** Events dropped past the limit or by the sender (OTLP dropped_events_count); absent when none. */

@@ -39,7 +39,7 @@ test('JSON mapping: snake_case keys, enum names, int64 as number or string, unkn
   assert.equal(attributes['blob'], 'aGVsbG8=');
   assert.deepEqual(attributes['nested'], { k: [true, 1.5] });
   assert.equal(attributes['empty'], null);
-  assert.deepEqual(JSON.parse(span.eventsJson ?? 'null'), [{ t: 1544712660100, n: 'retry', a: {} }]);
+  assert.deepEqual(JSON.parse(span.eventsJson ?? 'null'), [{ t: '1544712660100000000', n: 'retry', a: {} }]);
   assert.equal(allOf(h.batches, 'instances')[0]!.pid, 99);
 });
 

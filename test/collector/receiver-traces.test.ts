@@ -69,7 +69,7 @@ for (const [encoding, Exporter] of [
       assert.equal(attributes['ratio'], 0.25);
       assert.equal(attributes['big'], 2 ** 40);
       // Span events as the store keeps them: epoch ms, name, attributes.
-      assert.deepEqual(JSON.parse(span.eventsJson ?? 'null'), [{ t: 1_700_000_000_500, n: 'event loop blocked', a: { 'headroom.stall.duration_ms': 230 } }]);
+      assert.deepEqual(JSON.parse(span.eventsJson ?? 'null'), [{ t: '1700000000500000000', n: 'event loop blocked', a: { 'headroom.stall.duration_ms': 230 } }]);
 
       const instances = allOf(h.batches, 'instances');
       assert.equal(instances.length, 1);

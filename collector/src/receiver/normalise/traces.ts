@@ -19,12 +19,17 @@ const MAX_ROUTE = NAME_LIMITS.route;
 // SQLite INTEGER is signed 64-bit; OTLP fixed64 times are unsigned (the store clamps the same way).
 const MAX_I64 = 9_223_372_036_854_775_807n;
 
-function epochMs(ns: bigint): number {
-  return Number((ns < 0n ? 0n : ns > MAX_I64 ? MAX_I64 : ns) / 1_000_000n);
+/**
+ * A span event's time as the span's start and end are kept: epoch ns, exact, as decimal text (a
+ * JSON number past 2^53 would not be). Whole milliseconds put an event 0.3 ms after its span's
+ * start at the start's millisecond, where the span's exact start is after it.
+ */
+function epochNsText(ns: bigint): string {
+  return String(ns < 0n ? 0n : ns > MAX_I64 ? MAX_I64 : ns);
 }
 
 interface StoredEvent {
-  t: number;
+  t: string;
   n: string;
   a: Attributes;
   /** Attributes dropped (past the limit or by the sender), when any. */
@@ -35,7 +40,7 @@ interface StoredEvent {
 let eventAttributesCut = false;
 
 /**
- * The store's `events` column: `[{ t: epoch ms, n: name, a: attributes, d?: dropped }]`, or
+ * The store's `events` column: `[{ t: epoch ns as text, n: name, a: attributes, d?: dropped }]`, or
  * null for none. The first ATTRIBUTE_LIMITS.events events (the SDKs keep the first too).
  */
 function eventsJson(list: Span['events'], service: string): string | null {
@@ -44,7 +49,7 @@ function eventsJson(list: Span['events'], service: string): string | null {
   const out = new Array<StoredEvent>(n);
   for (let i = 0; i < n; i++) {
     const ev = list[i] as NonNullable<Span['events']>[number];
-    const event: StoredEvent = { t: epochMs(toBigInt(ev.timeUnixNano)), n: cutName(ev.name ?? '', NAME_LIMITS.span), a: attributes(ev.attributes) };
+    const event: StoredEvent = { t: epochNsText(toBigInt(ev.timeUnixNano)), n: cutName(ev.name ?? '', NAME_LIMITS.span), a: attributes(ev.attributes) };
     const dropped = droppedAttributes(ev.attributes, ev.droppedAttributesCount);
     if (dropped > 0) {
       event.d = dropped;
