@@ -39,6 +39,7 @@ import { watchWorkerExits } from './signals/cluster-exits';
 import { watchFirstListen } from './signals/lifecycle';
 import { registerMemoryMetrics } from './signals/memory';
 import { SCOPE } from './signals/meter';
+import { RequestStarts } from './signals/request-starts';
 import { startStallDetector } from './signals/stalls';
 import { registerThreadPoolProbe } from './signals/threadpool';
 import { watchUncaught } from './signals/uncaught';
@@ -121,6 +122,8 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
     errorCap,
   });
   const inFlight = new InFlightTracker(performance.now());
+  // Noted by the request path, read by the stall detector: a blocked stretch is cut at each start.
+  const requestStarts = new RequestStarts(settings.stallThresholdMs);
   const budget = new TraceBudget(settings.traceSampling, settings.recordedTracesPerSecond);
   const ids = new PresetIdGenerator();
   const switches = instrumentationSwitches(env);
@@ -186,6 +189,7 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
         ids,
         metrics: pipeline.requestMetrics,
         inFlight,
+        requestStarts,
         slowTraceMs: settings.slowTraceMs,
         errorCap,
         // In all, no more than the recorded budget: HEADROOM_RECORDED_TRACES_PER_SECOND=0 keeps only errors, slow traces and stalls.
@@ -220,6 +224,7 @@ export function startAgent(settings: AgentSettings, env: Record<string, string |
       },
       lightParent: (ctx) => serverHook?.stallParent(ctx) ?? null,
       gcPausedMs: (fromMs, toMs) => gc.pausedMs(fromMs, toMs),
+      requestStarts,
       stallPending: (traceId) => tail.stallPending(traceId),
       stallResolved: (traceId, isStall) => tail.stallResolved(traceId, isStall),
     }),

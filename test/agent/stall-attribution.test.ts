@@ -1,34 +1,12 @@
 // What a stall event says: the whole time the loop was blocked (not the part inside a span),
 // and whose code blocked it — the app's, or the agent's own export.
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { EventsResponse, EventView, TraceResponse } from '../../collector/src/api-types';
 import { eventually, FIXTURES, RANGE, runApp, sampledTraceparent, startTestCollector, type RunningApp, type TestCollector } from './support/harness';
+import { keptAlive } from './support/kept-alive';
 
 const SERVICE = 'agent-e2e-stall-attribution';
-
-/** A connection the server has accepted and answered once, so a request on it is read at once. */
-async function keptAlive(port: number): Promise<{ request: (text: string) => Promise<void>; close: () => void }> {
-  const socket = connect(port, '127.0.0.1');
-  let waiting: (() => void) | null = null;
-  socket.on('data', (chunk: Buffer) => {
-    // One small response per request: its end is the end of the chunk that holds the body.
-    if (/\r\n\r\n[^]*$/.test(chunk.toString()) && waiting) {
-      const done = waiting;
-      waiting = null;
-      done();
-    }
-  });
-  const request = (text: string): Promise<void> => new Promise((resolve, reject) => {
-    waiting = resolve;
-    socket.once('error', reject);
-    socket.write(text);
-  });
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  await request('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-  return { request, close: () => socket.destroy() };
-}
 
 describe('stall events', () => {
   let collector: TestCollector;

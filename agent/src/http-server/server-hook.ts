@@ -24,6 +24,7 @@ import type { TraceBudget, TraceMode } from '../sampling/trace-budget';
 import type { InFlightTracker } from '../signals/capacity';
 import { ATTR } from '../signals/meter';
 import { queueWaitFromHeaders } from '../signals/queue-wait';
+import type { RequestStarts } from '../signals/request-starts';
 import type { StallParent } from '../signals/stalls';
 import { countBodyBytes, declaredLength, hasBody, patchResponseEnd } from '../signals/slow-clients';
 import { errorTypeOf } from './request-error';
@@ -38,6 +39,8 @@ export interface ServerHookOptions {
   ids: PresetIdGenerator;
   metrics: RequestMetrics;
   inFlight: InFlightTracker;
+  /** Each request's start, where the stall detector cuts a blocked stretch (signals/request-starts.ts). */
+  requestStarts: RequestStarts;
   slowTraceMs: number;
   routeSlowness: RouteSlowness;
   /** The tail processor's cap on traces kept for failing: asked before a light request's span is made. */
@@ -87,7 +90,7 @@ function emitOn(emit: RequestEmit, server: Server, event: string | symbol, req: 
 }
 
 export function installServerHook(options: ServerHookOptions): ServerHook {
-  const { tracer, budget, ids, metrics, inFlight, routeSlowness, errorCap } = options;
+  const { tracer, budget, ids, metrics, inFlight, requestStarts, routeSlowness, errorCap } = options;
   patchResponseEnd((res) => {
     // end() runs in the handler's context almost always; one called from elsewhere just
     // leaves the response-write time unknown.
@@ -190,6 +193,7 @@ export function installServerHook(options: ServerHookOptions): ServerHook {
   const startRequest = (server: Server, req: IncomingMessage, res: ServerResponse): Context => {
     const now = performance.now();
     inFlight.change(1, now);
+    requestStarts.started(now);
     const headers = req.headers;
     const parent = hasPropagationHeader(headers) ? propagation.extract(ROOT_CONTEXT, headers) : ROOT_CONTEXT;
     const remote = parent === ROOT_CONTEXT ? undefined : trace.getSpanContext(parent);

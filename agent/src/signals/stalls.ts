@@ -6,8 +6,11 @@
 //
 // Timing: a 20 ms interval timer on the main thread. When it fires `gap` ms after the
 // previous tick, the loop was blocked for between gap − 20 and gap ms; the midpoint is used
-// (±10 ms, within the 100 ms threshold's resolution; a shorter tick costs idle CPU). Attribution: only the snapshot taken *during* the stall names a span, so requests
-// that were merely delayed by someone else's stall are never blamed.
+// (±10 ms, within the 100 ms threshold's resolution; a shorter tick costs idle CPU). A blocked
+// stretch is cut at the requests that started in it (request-starts.ts): the threshold is per
+// handler, and short ones read in one go under saturation are no stall. Attribution: only the
+// snapshot taken *during* the stall names a span, so requests that were merely delayed by
+// someone else's stall are never blamed.
 import { context, ROOT_CONTEXT, SpanKind, trace, type Attributes, type Context, type SpanContext, type Tracer } from '@opentelemetry/api';
 import type { Logger } from '@opentelemetry/api-logs';
 import { getRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
@@ -17,6 +20,7 @@ import { asRequestState, routeOf } from '../http-server/request-state';
 import { describe, guard, report } from '../report';
 import { withForcedRecording } from '../sampling/sampler';
 import { ATTR, EVENTS } from './meter';
+import type { RequestStarts, Window } from './request-starts';
 import { formatFrames, isMainModuleRun, stallCode, type StallCode } from './stack-frames';
 import { threadCpuClock } from './thread-cpu';
 
@@ -40,6 +44,8 @@ export interface StallOptions {
   lightParent: (ctx: Context) => StallParent | null;
   /** The GC pause time between two performance.now() times, ms (signals/gc.ts). */
   gcPausedMs: (fromMs: number, toMs: number) => number;
+  /** Where requests began since the last tick (the server hook notes each): a stretch is cut there first. */
+  requestStarts: RequestStarts;
 }
 
 /**
@@ -111,7 +117,8 @@ const MAX_SNAPSHOTS = 16;
 const SNAPSHOT_FRAMES = 300;
 
 /**
- * One blocked stretch cut between the callbacks the watchdog caught running in it, in order:
+ * One blocked stretch (or a part of one between request starts, in which no request began) cut
+ * between the callbacks the watchdog caught running in it, in order:
  * requests read from their sockets in one go run their handlers back to back, with no tick in
  * between, and each is its own stall. Between two snapshots the first callback ended and the
  * next began: at the second's span start, when that fell between them (a request read after
@@ -203,6 +210,7 @@ function startWatchdog(shared: SharedArrayBuffer, thresholdMs: number): Worker |
 }
 
 export function startStallDetector(options: StallOptions): () => void {
+  const { requestStarts } = options;
   const shared = new SharedArrayBuffer(8);
   const ticks = new Int32Array(shared);
   let tick = 0;
@@ -343,39 +351,44 @@ export function startStallDetector(options: StallOptions): () => void {
   /** The tick after a blocked stretch (or one a probe looked into): its stalls, and the pending traces resolved. */
   const stretchEnded = (blocked: boolean, gap: number, now: number, cpuMs: number): void => {
     const snaps = snapshots;
-    const codes = snaps.map((snap) => stallCode(snap.stack, agentDir));
+    const caught = snaps.map((snap) => ({ snap, code: stallCode(snap.stack, agentDir) }));
     // The requests whose code a stall is charged to: their traces are kept for it.
     const stalled = new Set<Snapshot>();
     // The main module's top-level code (an ES module's, run after the loop turned) is start-up.
     const isStall = blocked && !(snaps[0] !== undefined && isMainModuleRun(snaps[0].stack));
     if (isStall) {
-      const endEpochMs = performance.timeOrigin + now;
-      const estimate = { startEpochMs: endEpochMs - blockedMs(gap), endEpochMs };
-      const windows = splitStall(estimate, snaps);
+      const stretch = { startMs: now - blockedMs(gap), endMs: now };
+      const toEpoch = (w: Window): { startEpochMs: number; endEpochMs: number } => ({ startEpochMs: performance.timeOrigin + w.startMs, endEpochMs: performance.timeOrigin + w.endMs });
+      const totalMs = stretch.endMs - stretch.startMs;
+      // The CPU read at the two ticks is shared out in proportion to each one's time.
+      const cpuOf = (w: { startEpochMs: number; endEpochMs: number }): number => (totalMs > 0 ? (cpuMs * (w.endEpochMs - w.startEpochMs)) / totalMs : cpuMs);
       // The GC pauses in a window, at most its length: the first is read from the tick before
       // the gap (the blocked time lies somewhere in it, the estimate is its midpoint).
       const gcIn = (w: { startEpochMs: number; endEpochMs: number }, first: boolean): number =>
         Math.min(w.endEpochMs - w.startEpochMs, options.gcPausedMs(first ? now - gap : w.startEpochMs - performance.timeOrigin, w.endEpochMs - performance.timeOrigin));
-      const charge = (w: { startEpochMs: number; endEpochMs: number }, snap: Snapshot | null, code: StallCode | null, cpu: number, first: boolean): void => {
+      const charge = (w: { startEpochMs: number; endEpochMs: number }, snap: Snapshot | null, code: StallCode | null, first: boolean): void => {
         const gcMs = gcIn(w, first);
         const kind = stallKind(w.endEpochMs - w.startEpochMs, gcMs, code);
-        emit(w, snap, code, cpu, gcMs, kind);
+        emit(w, snap, code, cpuOf(w), gcMs, kind);
         if (snap && kind === 'code') stalled.add(snap);
       };
-      // A callback caught in the stretch that ran under the threshold is no stall of its own;
-      // if none reached it (short callbacks adding up), the stretch is one, the first's.
-      const long: number[] = [];
-      windows.forEach((w, i) => {
-        if (w.endEpochMs - w.startEpochMs >= options.thresholdMs) long.push(i);
-      });
-      if (snaps.length < 2 || long.length === 0) {
-        charge(estimate, snaps[0] ?? null, codes[0] ?? null, cpuMs, true);
-      } else {
-        // The CPU read at the two ticks is shared out in proportion to each one's time.
-        const total = estimate.endEpochMs - estimate.startEpochMs;
-        for (const i of long) {
-          const w = windows[i]!;
-          charge(w, snaps[i]!, codes[i]!, total > 0 ? (cpuMs * (w.endEpochMs - w.startEpochMs)) / total : cpuMs, i === 0);
+      // First cut at the requests that started in the stretch: each handler is judged alone,
+      // and a part between two starts under the threshold is no stall (requests read in one
+      // go under saturation). What is left are the parts that reach it (the whole stretch when
+      // no request started), each with the snapshots taken in it.
+      for (const w of requestStarts.windows(stretch.startMs, stretch.endMs)) {
+        const part = toEpoch(w);
+        const first = w.startMs === stretch.startMs;
+        // The first part also takes a snapshot from just before the estimated start (a midpoint).
+        const inPart = caught.filter(({ snap }) => (first || snap.atEpochMs >= part.startEpochMs) && snap.atEpochMs <= part.endEpochMs);
+        const windows = splitStall(part, inPart.map(({ snap }) => snap));
+        // A callback caught in the part that ran under the threshold is no stall of its own; if
+        // none reached it (callbacks of no new request adding up), the part is one, the first's.
+        const long = windows.flatMap((win, j) => (win.endEpochMs - win.startEpochMs >= options.thresholdMs ? [j] : []));
+        if (inPart.length < 2 || long.length === 0) {
+          charge(part, inPart[0]?.snap ?? null, inPart[0]?.code ?? null, first);
+        } else {
+          for (const j of long) charge(windows[j]!, inPart[j]!.snap, inPart[j]!.code, first && j === 0);
         }
       }
     }
@@ -397,6 +410,7 @@ export function startStallDetector(options: StallOptions): () => void {
     const isStall = gap - TICK_MS >= options.thresholdMs;
     // Snapshots are taken only while the loop is blocked: nothing of this on an ordinary tick.
     if (snapshots.length > 0 || isStall) stretchEnded(isStall, gap, now, cpu - cpuAtTick);
+    requestStarts.tick();
     cpuAtTick = cpu;
     if (snapshots.length > 0) snapshots = [];
     tick = (tick + 1) | 0;
