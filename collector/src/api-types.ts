@@ -253,6 +253,12 @@ export interface DownstreamTime {
   calls: number;
 }
 
+/** The wait for a database system's pooled connections (its pool checkout spans). */
+export interface PoolWaitTime extends DownstreamTime {
+  /** The pool's size, where its spans say it (pg's `db.postgresql.max.client`); the largest seen. */
+  maxConnections: number | null;
+}
+
 /** One statement of the sampled requests (literals replaced by `?`). */
 export interface StatementSummary {
   system: string;
@@ -299,11 +305,20 @@ export interface TimeBreakdownResponse extends TimeRange {
   databaseShare: number;
   externalMs: number;
   externalShare: number;
-  /** totalMs minus the union of database and external time: the app's own code, ms. */
+  /**
+   * Time waiting for a pooled connection (pool checkout spans: `pg-pool.connect`,
+   * `mysql2-pool.getConnection`), less the database time inside them (a new connection's set-up),
+   * ms and share of totalMs: neither the database's time nor the app's.
+   */
+  poolWaitMs: number;
+  poolWaitShare: number;
+  /** totalMs minus the union of database, pool-wait and external time: the app's own code, ms. */
   appMs: number;
   appShare: number;
   /** By system, most time first. */
   databases: DownstreamTime[];
+  /** Pool waits by database system, most first. */
+  pools: PoolWaitTime[];
   /** By peer, most time first. */
   externals: DownstreamTime[];
   /** Most total time first, at most 20. */

@@ -8,8 +8,8 @@ import { breakdownSegments, breakdownText } from '../../dashboard/src/shape/time
 function breakdown(patch: Partial<TimeBreakdownResponse>): TimeBreakdownResponse {
   return {
     from: 0, to: 1, service: 's', route: 'GET /x', traces: 3, tracesWithDatabase: 3, traceLimit: 200, totalMs: 100,
-    databaseMs: 0, databaseShare: 0, externalMs: 0, externalShare: 0, appMs: 100, appShare: 1,
-    databases: [], externals: [], statements: [], exampleTraceId: null, ...patch,
+    databaseMs: 0, databaseShare: 0, externalMs: 0, externalShare: 0, poolWaitMs: 0, poolWaitShare: 0, appMs: 100, appShare: 1,
+    databases: [], externals: [], pools: [], statements: [], exampleTraceId: null, ...patch,
   };
 }
 
@@ -31,6 +31,17 @@ test('systems that overlap each other share the database union by their own time
     databases: [{ name: 'postgresql', totalMs: 45, share: 0.45, calls: 1 }, { name: 'redis', totalMs: 15, share: 0.15, calls: 1 }],
   });
   assert.deepEqual(breakdownSegments(b).map((s) => [s.name, Math.round(s.ms * 100) / 100]), [['postgresql', 37.5], ['redis', 12.5], ['app', 50]]);
+});
+
+test('the wait for a pooled connection is a segment of its own beside the database, named in the words', () => {
+  // 460 ms waiting for a connection, 100 in the query, 5 in the app (QA s15's pool of 2).
+  const b = breakdown({
+    totalMs: 565, databaseMs: 100, databaseShare: 100 / 565, poolWaitMs: 460, poolWaitShare: 460 / 565, appMs: 5, appShare: 5 / 565,
+    databases: [{ name: 'postgresql', totalMs: 100, share: 100 / 565, calls: 1 }],
+    pools: [{ name: 'postgresql', totalMs: 460, share: 460 / 565, calls: 1, maxConnections: null }],
+  });
+  assert.deepEqual(breakdownSegments(b).map((s) => [s.kind, s.name, Math.round(s.ms)]), [['database', 'postgresql', 100], ['pool', 'postgresql', 460], ['app', 'app', 5]]);
+  assert.equal(breakdownText(b), 'database (postgresql) 18 % · pool wait (postgresql) 81 % · external 0 % · app <1 % — from 3 traces');
 });
 
 test('no traces: no segments, and words that say so; a full sample says it is the newest', () => {

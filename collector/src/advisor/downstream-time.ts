@@ -1,8 +1,10 @@
-// Where a route's time goes, from its kept traces (store: time breakdown). Two findings:
+// Where a route's time goes, from its kept traces (store: time breakdown). Three findings:
 // a slow route whose time is mostly one downstream (a database system, an HTTP peer) — the
 // fix is there, not in the app's code or in more processes — and an N+1: one statement run
 // again and again within a request, the ORM loop that turns one query into twenty round trips.
-// Traces are a sample (the agent's trace budget), so both need a few traces and say how many.
+// And requests that wait for a pooled connection, the pool too small or its connections
+// held too long. Traces are a sample (the agent's trace budget), so all need a few traces and
+// say how many.
 // A call's span ends when the caller's loop reads the answer: while stalls block the loop, an
 // answer that arrived waits, and the call reads longer than the callee took (QA: GET /quote's
 // calls to a 250 ms service read 427 ms while the app's loops were blocked half the time, and
@@ -53,6 +55,46 @@ function largestDownstream(b: TimeBreakdownResponse): { words: string; name: str
     return { words: d.name, name: d.name, kind: 'database', share: d.share, ms: d.totalMs };
   }
   return { words: `HTTP calls to ${ext.name}`, name: ext.name, kind: 'external', share: ext.share, ms: ext.totalMs };
+}
+
+/**
+ * Requests that wait for a pooled connection: every connection was in use. Not the database's
+ * time (its queries may be quick) and not the app's code; the fix is how long connections are
+ * held and how many there are (QA s15: a pool of 2, 20 requests at once holding one 100 ms each,
+ * read 100 % postgresql, "EXPLAIN the top statement: pg-pool.connect").
+ */
+function poolWaitFinding(ctx: ServiceContext, route: string, b: TimeBreakdownResponse, meanMs: number, sample: string): Finding | null {
+  const t = ctx.thresholds;
+  const pool = b.pools[0];
+  if (pool === undefined || meanMs < t.downstreamMinMs || b.poolWaitShare < t.poolWaitShare) return null;
+  // What holds the connections: the system's statement with the most time.
+  const top = b.statements.find((s) => s.system === pool.name && s.source !== 'span');
+  const size = pool.maxConnections !== null ? ` of ${plural(pool.maxConnections, 'connection')}` : '';
+  return finding(ctx, {
+    kind: 'downstream.pool-wait',
+    subject: `${route} ${pool.name}`,
+    severity: 'warning',
+    title: `Route ${route} waits ${round(b.poolWaitShare * 100, 0)} % of its time for a ${pool.name} connection from its pool`,
+    summary: `In ${sample}, requests waited ${ms(b.poolWaitMs / b.traces)} of the mean ${ms(meanMs)} for a free connection from the ${pool.name} pool${size}, and spent ${ms(b.databaseMs / b.traces)} in queries (waiting ${round(b.poolWaitShare * 100, 0)} %, database ${round(b.databaseShare * 100, 0)} %, external ${round(b.externalShare * 100, 0)} %, the app's own code ${round(b.appShare * 100, 0)} %).`,
+    figures: {
+      route,
+      system: pool.name,
+      poolWaitShare: round(b.poolWaitShare, 4),
+      meanPoolWaitMs: round(b.poolWaitMs / b.traces, 1),
+      meanDatabaseMs: round(b.databaseMs / b.traces, 1),
+      meanRequestMs: round(meanMs, 1),
+      databaseShare: round(b.databaseShare, 4),
+      appShare: round(b.appShare, 4),
+      traces: b.traces,
+      ...(pool.maxConnections !== null && { maxConnections: pool.maxConnections }),
+      ...(top !== undefined && { topStatement: top.statement }),
+      ...(b.exampleTraceId !== null && { exampleTrace: traceLink(ctx.service, b.exampleTraceId) }),
+    },
+    page: 'transactions',
+    linkParams: { route },
+    cause: `Every connection of the pool${size} was in use: requests in flight need more connections than it has, or each holds its connection too long — its queries${top !== undefined ? ` (most time: "${top.statement}")` : ''}, or other work done between checkout and release. The wait is neither the database's time nor the app's code.`,
+    change: `Hold connections for less time first: shorten the top statement, release the connection before other work (an HTTP call, a computation, an await that is no query) and never hold one across a request's whole life. Then size the pool to the concurrency it serves (pg's max, default 10; mysql2's connectionLimit, default 10), within the database's max_connections over all processes; or cap the requests in flight.`,
+  });
 }
 
 export const downstreamTimeRule = (ctx: ServiceContext): Finding[] => {
@@ -109,6 +151,8 @@ export const downstreamTimeRule = (ctx: ServiceContext): Finding[] => {
         }`,
       }));
     }
+    const pool = poolWaitFinding(ctx, route.route, b, meanMs, sample);
+    if (pool !== null) out.push(pool);
     for (const s of b.statements) {
       // A span named only by itself (pg's pool connect) repeats with the query it serves: that
       // query's finding says it, a second one for the connects would only repeat it.

@@ -112,6 +112,8 @@ export interface AdvisorThresholds {
   downstreamMinMs: number;
   /** downstream time: from this share of the processes' time blocked by stalls, a call's time may be the caller's own loop. */
   downstreamBlockedShare: number;
+  /** pool wait: the route's traced time spent waiting for a pooled database connection (same traces and mean as downstream time). */
+  poolWaitShare: number;
   /** N+1: calls of one statement in the median request of the route. */
   nPlusOneMinCalls: number;
 
@@ -176,6 +178,7 @@ export const DEFAULT_THRESHOLDS: Readonly<AdvisorThresholds> = Object.freeze({
   downstreamShare: 0.5,
   downstreamMinMs: 100,
   downstreamBlockedShare: 0.1,
+  poolWaitShare: 0.2,
   nPlusOneMinCalls: 10,
   loadBalancerIdleTimeoutMs: 60_000,
   maxServerTimeoutMs: 15 * MINUTE,
@@ -199,6 +202,7 @@ const FRACTIONS = new Set<keyof AdvisorThresholds>([
   'eventLoopDelayMinUtilization',
   'downstreamShare',
   'downstreamBlockedShare',
+  'poolWaitShare',
   'deployErrorRatePoints',
 ]);
 

@@ -1,9 +1,10 @@
-// Where a route's time goes, from its kept traces: a bar split into database systems, external
-// peers and the app, and the statements that took the most time, each with a trace to open.
+// Where a route's time goes, from its kept traces: a bar split into database systems, the wait
+// for their pools' connections, external peers and the app, and the statements that took the
+// most time, each with a trace to open.
 
 import type { StatementSummary, TimeBreakdownResponse } from '@headroom/collector/api-types';
 import { formatCount, formatMs, formatPercent } from '../format/units';
-import { breakdownSegments, breakdownText } from '../shape/time-breakdown';
+import { breakdownSegments, breakdownText, SEGMENT_WORDS } from '../shape/time-breakdown';
 import { useNavigation } from '../state/use-view';
 import { withPage } from '../state/view-state';
 import { Link } from './link';
@@ -21,7 +22,7 @@ export function TimeBreakdown({ breakdown }: { breakdown: TimeBreakdownResponse 
               class={`breakdown-segment breakdown-${s.kind}`}
               data-segment={`${s.kind}:${s.name}`}
               style={{ width: `${(s.width * 100).toFixed(2)}%` }}
-              title={`${s.kind === 'app' ? 'app' : `${s.kind} · ${s.name}`}: ${formatPercent(s.share)} (${formatMs(s.ms)} over the sampled requests)`}
+              title={`${s.kind === 'app' ? 'app' : `${SEGMENT_WORDS[s.kind]} · ${s.name}`}: ${formatPercent(s.share)} (${formatMs(s.ms)} over the sampled requests)`}
             />
           ))}
         </div>

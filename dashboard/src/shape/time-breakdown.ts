@@ -1,11 +1,13 @@
 // A time breakdown (GET /api/services/:service/time-breakdown) as bar segments and one line of
-// words: "database (postgresql) 92 % · external 0 % · app 8 % — from 12 traces".
+// words: "database (postgresql) 92 % · external 0 % · app 8 % — from 12 traces", with the wait
+// for a pooled connection beside the database when the route checks connections out:
+// "database (postgresql) 18 % · pool wait (postgresql) 81 % · …".
 import type { TimeBreakdownResponse } from '@headroom/collector/api-types';
 import { formatPercent } from '../format/units';
 
 export interface BreakdownSegment {
-  kind: 'database' | 'external' | 'app';
-  /** The system or peer for downstream segments, "app" for the app's own time. */
+  kind: 'database' | 'pool' | 'external' | 'app';
+  /** The system or peer for downstream segments (a pool's: its database system), "app" for the app's own time. */
   name: string;
   share: number;
   ms: number;
@@ -13,15 +15,18 @@ export interface BreakdownSegment {
   width: number;
 }
 
+/** A segment's kind in words, for its tooltip. */
+export const SEGMENT_WORDS: Record<BreakdownSegment['kind'], string> = { database: 'database', pool: 'pool wait', external: 'external', app: 'app' };
+
 /**
- * One segment per database system and external peer, then the app. A system's share is its
- * part of the database time (systems may overlap one another: their own unions are scaled to
- * the database union), and when a query and an HTTP call ran at the same time the shares add
+ * One segment per database system, pool wait (by system) and external peer, then the app. A
+ * system's share is its part of the database time (systems may overlap one another: their own
+ * unions are scaled to the database union), and when a query and an HTTP call ran at the same time the shares add
  * up to more than 1: the widths are scaled to fill the bar exactly.
  */
 export function breakdownSegments(b: TimeBreakdownResponse): BreakdownSegment[] {
   if (b.traces === 0 || b.totalMs <= 0) return [];
-  const parts = (kind: 'database' | 'external', list: TimeBreakdownResponse['databases'], unionMs: number): BreakdownSegment[] => {
+  const parts = (kind: 'database' | 'pool' | 'external', list: TimeBreakdownResponse['databases'], unionMs: number): BreakdownSegment[] => {
     const sum = list.reduce((s, d) => s + d.totalMs, 0);
     return list.map((d) => {
       const ms = sum > 0 ? (d.totalMs / sum) * unionMs : 0;
@@ -30,6 +35,7 @@ export function breakdownSegments(b: TimeBreakdownResponse): BreakdownSegment[] 
   };
   const segments = [
     ...parts('database', b.databases, b.databaseMs),
+    ...parts('pool', b.pools, b.poolWaitMs),
     ...parts('external', b.externals, b.externalMs),
     { kind: 'app' as const, name: 'app', ms: b.appMs, share: b.appShare, width: 0 },
   ].filter((s) => s.ms > 0);
@@ -43,5 +49,6 @@ export function breakdownText(b: TimeBreakdownResponse): string {
   if (b.traces === 0) return 'No traces of this route were kept in this range.';
   const names = (list: TimeBreakdownResponse['databases']): string => (list.length > 0 ? ` (${list.map((d) => d.name).join(', ')})` : '');
   const from = `from ${b.traces} ${b.traces === 1 ? 'trace' : 'traces'}${b.traces >= b.traceLimit ? ` (the newest ${b.traceLimit})` : ''}`;
-  return `database${names(b.databases)} ${formatPercent(b.databaseShare, 0)} · external${names(b.externals)} ${formatPercent(b.externalShare, 0)} · app ${formatPercent(b.appShare, 0)} — ${from}`;
+  const pool = b.pools.length > 0 ? ` · pool wait${names(b.pools)} ${formatPercent(b.poolWaitShare, 0)}` : '';
+  return `database${names(b.databases)} ${formatPercent(b.databaseShare, 0)}${pool} · external${names(b.externals)} ${formatPercent(b.externalShare, 0)} · app ${formatPercent(b.appShare, 0)} — ${from}`;
 }

@@ -1,11 +1,11 @@
-// Where the kept traces' server time went: database calls, outgoing HTTP calls and the app's
-// own code, and the statements that ran. A sample, bounded: the newest TRACE_LIMIT local roots
+// Where the kept traces' server time went: database calls, the wait for a pooled connection,
+// outgoing HTTP calls and the app's own code, and the statements that ran. A sample, bounded: the newest TRACE_LIMIT local roots
 // of the service (and route) in the range, joined through the trace index to the spans of the
 // same service below each. Attributes cross into JS (and JSON.parse) only for spans that name
 // a database or an HTTP method, checked by a cheap instr() in SQLite: most spans of a request
 // are middleware and handlers, whose attributes need not be read.
 import type { Database } from 'better-sqlite3';
-import type { DownstreamTime, StatementSummary, TimeBreakdownResponse } from '../../../api-types';
+import type { DownstreamTime, PoolWaitTime, StatementSummary, TimeBreakdownResponse } from '../../../api-types';
 import { downstreamOf, type StatementSource } from '../../downstream-spans';
 import { unionLength } from '../../interval-union';
 import { msToNs } from '../../time-buckets';
@@ -45,6 +45,15 @@ interface SpanRow {
 interface Tally {
   totalNs: number;
   calls: number;
+}
+
+interface PoolTally extends Tally {
+  maxConnections: number | null;
+}
+
+/** The time of `wait` not inside `inner`: a pool checkout's wait beyond the connection set-up its own database span counts. */
+function outside(wait: [number, number][], inner: [number, number][], innerLength: number): number {
+  return wait.length === 0 ? 0 : unionLength([...wait, ...inner]) - innerLength;
 }
 
 interface StatementTally {
@@ -125,8 +134,10 @@ export class TimeBreakdownQueries {
     let totalNs = 0;
     let databaseNs = 0;
     let externalNs = 0;
+    let poolWaitNs = 0;
     let downstreamNs = 0;
     const databases = new Map<string, Tally>();
+    const pools = new Map<string, PoolTally>();
     const externals = new Map<string, Tally>();
     const statements = new Map<string, StatementTally>();
     let example: { traceId: string; ns: number } | null = null;
@@ -143,6 +154,8 @@ export class TimeBreakdownQueries {
       const all: [number, number][] = [];
       const dbAll: [number, number][] = [];
       const extAll: [number, number][] = [];
+      const poolAll: [number, number][] = [];
+      const byPool = new Map<string, [number, number][]>();
       const bySystem = new Map<string, [number, number][]>();
       const byPeer = new Map<string, [number, number][]>();
       for (const r of below) {
@@ -151,6 +164,17 @@ export class TimeBreakdownQueries {
         if (d === null) continue;
         const interval = clip(r);
         all.push(interval);
+        if (d.category === 'pool') {
+          poolAll.push(interval);
+          let group = byPool.get(d.system);
+          if (!group) byPool.set(d.system, (group = []));
+          group.push(interval);
+          let tally = pools.get(d.system);
+          if (!tally) pools.set(d.system, (tally = { totalNs: 0, calls: 0, maxConnections: null }));
+          tally.calls++;
+          if (d.maxConnections !== null) tally.maxConnections = Math.max(tally.maxConnections ?? 0, d.maxConnections);
+          continue;
+        }
         const [list, groups, key, tallies] =
           d.category === 'database' ? [dbAll, bySystem, d.system, databases] : [extAll, byPeer, d.peer, externals];
         list.push(interval);
@@ -172,7 +196,10 @@ export class TimeBreakdownQueries {
       for (const [key, group] of bySystem) (databases.get(key) as Tally).totalNs += unionLength(group);
       for (const [key, group] of byPeer) (externals.get(key) as Tally).totalNs += unionLength(group);
       if (dbAll.length > 0) withDatabase++;
-      databaseNs += unionLength(dbAll);
+      const dbNs = unionLength(dbAll);
+      databaseNs += dbNs;
+      poolWaitNs += outside(poolAll, dbAll, dbNs);
+      for (const [key, group] of byPool) (pools.get(key) as PoolTally).totalNs += outside(group, dbAll, dbNs);
       externalNs += unionLength(extAll);
       const downstream = unionLength(all);
       downstreamNs += downstream;
@@ -184,6 +211,7 @@ export class TimeBreakdownQueries {
       [...m.entries()]
         .map(([name, t]) => ({ name, totalMs: t.totalNs / 1e6, share: share(t.totalNs), calls: t.calls }))
         .sort((a, b) => b.totalMs - a.totalMs || a.name.localeCompare(b.name));
+    const poolList: PoolWaitTime[] = downstreamList(pools).map((p) => ({ ...p, maxConnections: (pools.get(p.name) as PoolTally).maxConnections }));
     const traceIds = roots.map((r) => r.traceId);
     const statementList: StatementSummary[] = [...statements.values()]
       .sort((a, b) => b.totalNs - a.totalNs || a.statement.localeCompare(b.statement))
@@ -202,10 +230,13 @@ export class TimeBreakdownQueries {
       databaseShare: share(databaseNs),
       externalMs: externalNs / 1e6,
       externalShare: share(externalNs),
+      poolWaitMs: poolWaitNs / 1e6,
+      poolWaitShare: share(poolWaitNs),
       appMs: (totalNs - downstreamNs) / 1e6,
       appShare: share(totalNs - downstreamNs),
       databases: downstreamList(databases),
       externals: downstreamList(externals),
+      pools: poolList,
       statements: statementList,
       exampleTraceId: example?.traceId ?? null,
     };
