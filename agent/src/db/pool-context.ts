@@ -22,10 +22,12 @@
 // So the callbacks are bound here, whatever the context — a light request, a recorded one (bound
 // twice then, both times to that request) or none (a job's query stays out of requests). The cost
 // is a closure per checkout and per callback-style query; promise-style calls pass untouched
-// (their continuations already run in the awaiting context).
-import { context } from '@opentelemetry/api';
+// (their continuations already run in the awaiting context). A mysql2 checkout in a recorded
+// request is timed too (pool-wait-span.ts): pg's instrumentation makes that span, mysql2's not.
+import { context, type Tracer } from '@opentelemetry/api';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, InstrumentationNodeModuleFile, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import { hookMethod, unhookMethod } from '../http-server/method-hooks';
+import { startMysql2Checkout } from './pool-wait-span';
 
 type Method = (this: unknown, ...args: unknown[]) => unknown;
 type WithPrototype = { prototype?: object } | undefined;
@@ -43,6 +45,32 @@ function bindingLastCallback(original: Method): Method {
     if (last >= 0 && typeof args[last] === 'function') args[last] = context.bind(context.active(), args[last] as Method);
     return original.apply(this, args);
   };
+}
+
+/**
+ * mysql2's Pool.getConnection(cb) with its callback bound to the caller's context, as above, and
+ * the checkout's wait as a span when the caller records (the promise API and pool.query check out
+ * through it too).
+ */
+function timedMysql2Checkout(tracer: () => Tracer): (original: Method) => Method {
+  return (original) =>
+    function (this: unknown, ...args: unknown[]): unknown {
+      const last = args.length - 1;
+      const callback = args[last];
+      if (last >= 0 && typeof callback === 'function') {
+        const caller = context.active();
+        const bound = context.bind(caller, callback as Method);
+        const end = startMysql2Checkout(tracer(), caller, this);
+        args[last] =
+          end === undefined
+            ? bound
+            : function (this: unknown, ...results: unknown[]): unknown {
+                end(results[0]);
+                return bound.apply(this, results);
+              };
+      }
+      return original.apply(this, args);
+    };
 }
 
 /**
@@ -85,7 +113,8 @@ export class PoolContextInstrumentation extends InstrumentationBase {
     // The versions OTel's pg and mysql2 instrumentations cover.
     const pgPool = classHooks(['connect']);
     const pgClient = classHooks(['query'], (e) => (e as { Client?: WithPrototype } | undefined)?.Client);
-    const mysql2Pool = classHooks(['getConnection', 'query', 'execute']);
+    const mysql2Pool = classHooks(['query', 'execute']);
+    const mysql2Checkout = (module: unknown): object | undefined => ownerOf(exportsOf<WithPrototype>(module)?.prototype, 'getConnection');
     const mysql2Connection = classHooks(['query', 'execute']);
     return [
       // pg-pool's Pool is the module (pg's Pool extends it); connect(cb) is the checkout, queued
@@ -98,7 +127,18 @@ export class PoolContextInstrumentation extends InstrumentationBase {
       // query/execute(…, cb) are called back from the socket's events. The promise API calls
       // these with callbacks of its own.
       new InstrumentationNodeModuleDefinition('mysql2', ['>=1.4.2 <4'], undefined, undefined, [
-        new InstrumentationNodeModuleFile('mysql2/lib/pool.js', ['>=1.4.2 <4'], mysql2Pool.patch, mysql2Pool.unpatch),
+        new InstrumentationNodeModuleFile(
+          'mysql2/lib/pool.js',
+          ['>=1.4.2 <4'],
+          (module: unknown) => {
+            hookMethod<Method>(mysql2Checkout(module), 'getConnection', timedMysql2Checkout(() => this.tracer));
+            return mysql2Pool.patch(module);
+          },
+          (module: unknown) => {
+            unhookMethod(mysql2Checkout(module), 'getConnection');
+            mysql2Pool.unpatch(module);
+          },
+        ),
         new InstrumentationNodeModuleFile('mysql2/lib/connection.js', ['>=1.4.2 <4'], mysql2Connection.patch, mysql2Connection.unpatch),
       ]),
     ];
