@@ -108,6 +108,8 @@ describe('the handler span of a traced fastify request', () => {
     const plugin = await traceWith(collector, admin, (s) => s.some(isHandler), 'the handler span of GET /admin/users/3');
     const handler = plugin.spans.find(isHandler) as SpanView;
     assert.equal(handler.attributes['http.route'], '/admin/users/:id');
+    // Its plugin is an anonymous function, which fastify names by its first lines of source.
+    assert.equal(handler.name, 'handler - anonymous');
     assert.equal(handler.parentSpanId, plugin.server.spanId);
   });
 

@@ -109,14 +109,23 @@ function wrapHandler(tracer: Tracer, handler: Handler, route: string | undefined
   return markHook(wrapped, handler);
 }
 
+// A plugin's name, or a chain of them ('fastify -> users'). Fastify names a plugin function
+// without a name by the first lines of its source ("async (admin) => { -- admin.get(…"): no
+// name for a span, so such a plugin is 'anonymous', as @fastify/otel calls a nameless hook.
+const PLAIN_NAME = /^[^\s(){}=]+(?: -> [^\s(){}=]+)*$/;
+
+function pluginNameOf(app: FastifyInstance): string {
+  const name = app.pluginName;
+  return typeof name === 'string' && PLAIN_NAME.test(name) ? name : 'anonymous';
+}
+
 /** The onRoute hook: wraps the route's handler once (a HEAD route copied from a GET carries the GET's wrapper). */
 function handlerSpanHook(tracer: Tracer): (this: FastifyInstance, route: RouteOptions) => void {
   return function wrapRouteHandler(this: FastifyInstance, route: RouteOptions): void {
     try {
       const handler = route.handler;
       if (typeof handler !== 'function' || isHook(handler)) return;
-      const pluginName = typeof this.pluginName === 'string' && this.pluginName !== '' ? this.pluginName : 'fastify';
-      route.handler = wrapHandler(tracer, handler as Handler, typeof route.url === 'string' ? route.url : undefined, pluginName);
+      route.handler = wrapHandler(tracer, handler as Handler, typeof route.url === 'string' ? route.url : undefined, pluginNameOf(this));
     } catch (err) {
       // The route keeps its own handler, without a span.
       report('internal', `fastify handler span: ${describe(err)}`);
