@@ -89,6 +89,46 @@ test('the Deployments page compares each deploy before and after, names the vers
   assert.deepEqual(dialogs, []);
 });
 
+test("a deploy's error rate is marked, and under its table says that it leaves out the requests no route matched that did not fail (scanner 404s), with how many on each side", async () => {
+  // 40 routed requests, 4 of them 500s, beside a scanner's 60 fast 404s before the deploy and 10
+  // after: the rate is 4 of 40 (10 %), not 4 of the 100 the side's header counts.
+  const service = 'scanned-deploy';
+  const unrouted = { 'http.request.method': 'GET', 'http.response.status_code': 404 };
+  const side = async (instance: string, version: string, scanner: number) => {
+    await sendMetrics(rig.collector.otlpUrl, serviceResource(service, instance, { 'service.version': version }), (m) => {
+      m.histogram('http.server.request.duration', 's', Array(36).fill(0.005), ROUTE);
+      m.histogram('http.server.request.duration', 's', Array(4).fill(0.005), { ...ROUTE, 'http.response.status_code': 500 });
+      m.histogram('http.server.request.duration', 's', Array(scanner).fill(0.001), unrouted);
+    });
+  };
+  await side('old', '1.0.0', 60);
+  await eventually('1.0.0 seen', () => api<DeploymentsResponse>(rig.collector.httpUrl, `/api/services/${service}/deployments?range=15m`), (r) => r.deployments.length === 1);
+  await new Promise((r) => setTimeout(r, 20));
+  await side('new', '2.0.0', 10);
+  const res = await eventually('2.0.0 after 1.0.0', () => api<DeploymentsResponse>(rig.collector.httpUrl, `/api/services/${service}/deployments?range=15m`), (r) => r.deployments.length === 2 && r.deployments[0]!.after.requests === 50);
+  assert.deepEqual([res.deployments[0]!.before.errorRateRequests, res.deployments[0]!.after.errorRateRequests], [40, 40]);
+  const dialogs: string[] = [];
+  const page = await open(`/services/${service}/deployments`, dialogs);
+  try {
+    const card = page.getByTestId('deployment').first();
+    await eventually('the 2.0.0 card', () => card.locator('h2').textContent(), (t) => t === '2.0.0');
+    const row = card.locator('tr[data-figure="Error rate"]');
+    assert.deepEqual(await row.locator('td').allTextContents(), ['10 %', '10 %', 'no change']);
+    // The figure is marked, and what it leaves out is said under the table, with how many.
+    const rule = 'Error rate: it leaves out the requests no route matched that did not fail (scanner 404s), as error-rate alert rules do';
+    assert.equal(await row.locator('th').textContent(), 'Error rate*');
+    assert.deepEqual(await card.getByTestId('figure-note').allTextContents(), [`* ${rule}: 60 of the 100 requests before, 10 of the 50 requests after.`]);
+    // The first version's card, alone, names only its after side's.
+    const first = page.getByTestId('deployment').last();
+    assert.deepEqual(await first.getByTestId('figure-note').allTextContents(), [`* ${rule}: 60 of the 100 requests after.`]);
+    // Only the error rate leaves requests out: no other figure is marked.
+    assert.deepEqual((await card.locator('tbody th').allTextContents()).filter((t) => t.endsWith('*')), ['Error rate*']);
+  } finally {
+    await page.close();
+  }
+  assert.deepEqual(dialogs, []);
+});
+
 test('a version that stopped says so: its after side runs until it stopped, while the running one is "so far"', async () => {
   const service = 'stopped-deploy';
   await sendMetrics(rig.collector.otlpUrl, serviceResource(service, 'first', { 'service.version': '1.0.0' }), (m) => {

@@ -2,12 +2,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Deployment, DeployWindow } from '@headroom/collector/api-types';
-import { comparisonRows, deploymentName, deploymentsToMarkers, rangeAround } from '../../dashboard/src/shape/deployments';
+import { comparisonRows, deploymentName, deploymentsToMarkers, errorRateNote, rangeAround } from '../../dashboard/src/shape/deployments';
 
 const MINUTE = 60_000;
 
 function side(patch: Partial<DeployWindow> = {}): DeployWindow {
-  return { from: 0, to: 30 * MINUTE, processes: 'others', instances: 2, requests: 600, throughputRpm: 20, errorRate: 0.01, p50Ms: 10, p95Ms: 40, apdex: 0.95, ...patch };
+  return { from: 0, to: 30 * MINUTE, processes: 'others', instances: 2, requests: 600, throughputRpm: 20, errorRate: 0.01, errorRateRequests: 600, p50Ms: 10, p95Ms: 40, apdex: 0.95, ...patch };
 }
 
 function deployment(patch: Partial<Deployment> = {}): Deployment {
@@ -35,7 +35,7 @@ test('before/after rows: ratios for latency, points for error rate and Apdex, an
   const rows = comparisonRows(side(), side({ throughputRpm: 22, errorRate: 0.05, p50Ms: 10.2, p95Ms: 400, apdex: 0.7 }));
   assert.deepEqual(rows, [
     { label: 'Throughput', before: '20 rpm', after: '22 rpm', change: '+10 %', direction: null },
-    { label: 'Error rate', before: '1 %', after: '5 %', change: '+4 pts', direction: 'worse' },
+    { label: 'Error rate', before: '1 %', after: '5 %', change: '+4 pts', direction: 'worse', note: 'Error rate: it leaves out the requests no route matched that did not fail (scanner 404s), as error-rate alert rules do.' },
     { label: 'p50', before: '10 ms', after: '10.2 ms', change: '+2.0 %', direction: 'same' },
     { label: 'p95', before: '40 ms', after: '400 ms', change: '×10', direction: 'worse' },
     { label: 'Apdex', before: '0.95', after: '0.70', change: '−0.25', direction: 'worse' },
@@ -64,4 +64,14 @@ test('before/after rows: ratios for latency, points for error rate and Apdex, an
     ['p95', '–', '–', '–', null],
     ['Apdex', '–', '0.95', '–', null],
   ]);
+});
+
+test("the error rate's note counts, per side, the requests no route matched that did not fail, which the rate leaves out", () => {
+  const rule = 'Error rate: it leaves out the requests no route matched that did not fail (scanner 404s), as error-rate alert rules do';
+  assert.equal(errorRateNote(side({ requests: 17_112, errorRateRequests: 15_848 }), side({ requests: 2_779, errorRateRequests: 2_541 })), `${rule}: 1,264 of the 17,112 requests before, 238 of the 2,779 requests after.`);
+  // A side that left none out is not named; with none on either side the rule alone is said.
+  assert.equal(errorRateNote(side(), side({ requests: 50, errorRateRequests: 40 })), `${rule}: 10 of the 50 requests after.`);
+  assert.equal(errorRateNote(side(), side()), `${rule}.`);
+  // A first version's before side has no requests: nothing to say of it.
+  assert.equal(errorRateNote(side({ requests: 0, errorRateRequests: 0 }), side({ requests: 100, errorRateRequests: 40 })), `${rule}: 60 of the 100 requests after.`);
 });

@@ -106,7 +106,7 @@ function DeploymentCard({ deployment: d, windowMs }: { deployment: Deployment; w
           <tbody>
             {rows.map((r) => (
               <tr key={r.label} data-figure={r.label}>
-                <th scope="row">{r.label}</th>
+                <th scope="row" title={r.note}>{r.note !== undefined ? `${r.label}*` : r.label}</th>
                 {!alone && <td class="num" data-col="before">{r.before}</td>}
                 <td class="num" data-col="after">{r.after}</td>
                 {/* Said in words as well as colour. */}
@@ -120,6 +120,7 @@ function DeploymentCard({ deployment: d, windowMs }: { deployment: Deployment; w
           </tbody>
         </table>
       </TableScroll>
+      {rows.map((r) => r.note !== undefined && <p key={r.label} class="muted-text figure-note" data-testid="figure-note">{`* ${r.note}`}</p>)}
       <p class="deployment-links">
         <Link to={{ ...withPage(view, 'service'), range: around }} aria-label={`Charts around this deploy of ${name}`}>Charts around this deploy</Link> ·{' '}
         <Link to={{ ...withPage(view, 'instances'), range: around }} aria-label={`Processes around the deploy of ${name}`}>Processes</Link>

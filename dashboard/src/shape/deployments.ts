@@ -7,6 +7,7 @@ import type { Marker } from '../charts/chart-spec';
 import type { TimeRangeSpec } from '../state/time-range';
 import { formatApdex, formatMs, formatPercent, formatRpm } from '../format/units';
 import { deploymentName } from '../../../collector/src/store/deployment-name';
+import { exactCount } from './error-groups';
 import { trustedPercentile } from './percentile-sample';
 
 export { deploymentName, shortRevision } from '../../../collector/src/store/deployment-name';
@@ -35,6 +36,8 @@ export interface ComparisonRow {
   change: string;
   /** Whether the change is for the better: higher throughput is neither (it follows the traffic). */
   direction: Direction;
+  /** What the figure leaves out, said under the table (the error rate's scanner 404s); its label is marked with *. */
+  note?: string;
 }
 
 /** What a change too small to show reads: not '−0.00' nor '+<0.1 pts', whose sign says nothing. */
@@ -81,6 +84,20 @@ function pointsText(before: number, after: number, digits: number, unit: Unit, t
   return signed(shown(after) - shown(before), digits, unit, trimmed);
 }
 
+/**
+ * What a deploy's error rate leaves out, as the error-rate alert rule does: the requests no route
+ * matched that did not fail (a scanner's 404s), counted per side when there were any, so a rate
+ * beside the side's request count is not read as failures over all of them. A side without
+ * requests (a first version's before) is not named.
+ */
+export function errorRateNote(before: DeployWindow, after: DeployWindow): string {
+  const rule = 'Error rate: it leaves out the requests no route matched that did not fail (scanner 404s), as error-rate alert rules do';
+  const sides = ([['before', before], ['after', after]] as const)
+    .filter(([, w]) => w.requests > w.errorRateRequests)
+    .map(([name, w]) => `${exactCount(w.requests - w.errorRateRequests)} of the ${exactCount(w.requests)} requests ${name}`);
+  return sides.length === 0 ? `${rule}.` : `${rule}: ${sides.join(', ')}.`;
+}
+
 /** The rows of a deploy's before/after table. */
 export function comparisonRows(before: DeployWindow, after: DeployWindow): ComparisonRow[] {
   const p = (w: DeployWindow, q: 'p50' | 'p95') => trustedPercentile(q === 'p50' ? w.p50Ms : w.p95Ms, w.requests, q);
@@ -95,7 +112,7 @@ export function comparisonRows(before: DeployWindow, after: DeployWindow): Compa
         change: pointsText(before.errorRate * 100, after.errorRate * 100, 1, POINTS, true),
         direction: (Math.abs(after.errorRate - before.errorRate) < 0.001 ? 'same' : after.errorRate > before.errorRate ? 'worse' : 'better') as Direction,
       };
-  rows.push({ label: 'Error rate', before: formatPercent(before.errorRate), after: formatPercent(after.errorRate), ...errorChange });
+  rows.push({ label: 'Error rate', before: formatPercent(before.errorRate), after: formatPercent(after.errorRate), ...errorChange, note: errorRateNote(before, after) });
   for (const q of ['p50', 'p95'] as const) {
     rows.push({ label: q, before: formatMs(p(before, q)), after: formatMs(p(after, q)), ...relative(p(before, q), p(after, q), true) });
   }
