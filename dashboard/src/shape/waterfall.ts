@@ -36,13 +36,30 @@ export interface Waterfall {
 
 const MIN_WIDTH_PCT = 0.3;
 
+/**
+ * A span's start in epoch milliseconds to the microsecond, from its exact `startNs`: `startMs` is
+ * whole milliseconds, so spans started within one millisecond — an N+1's queries, 0.1–1 ms each —
+ * were ordered by their random span ids and drawn up to 1 ms early (QA s15). `startMs` when
+ * `startNs` is no integer.
+ */
+export function spanStartMs(span: SpanView): number {
+  try {
+    // Epoch microseconds are exact in a double (below 2^53 until the year 2255).
+    return Number(BigInt(span.startNs) / 1000n) / 1000;
+  } catch {
+    return span.startMs;
+  }
+}
+
 export function buildWaterfall(spans: SpanView[]): Waterfall {
   if (spans.length === 0) return { rows: [], startMs: 0, durationMs: 0, services: [], stallMs: 0, callerMissing: false, queueWaitMs: 0, axisStartMs: 0, axisMs: 0 };
-  const startMs = Math.min(...spans.map((s) => s.startMs));
-  const endMs = Math.max(...spans.map((s) => s.startMs + s.durationMs));
+  const starts = new Map(spans.map((s) => [s, spanStartMs(s)] as const));
+  const at = (s: SpanView): number => starts.get(s) as number;
+  const startMs = Math.min(...spans.map(at));
+  const endMs = Math.max(...spans.map((s) => at(s) + s.durationMs));
   const durationMs = Math.max(endMs - startMs, 0);
   // The bars' axis reaches back to the earliest queue start, so a wait is drawn to scale.
-  const axisStartMs = Math.min(startMs, ...spans.map((s) => s.startMs - (spanQueueWaitMs(s) ?? 0)));
+  const axisStartMs = Math.min(startMs, ...spans.map((s) => at(s) - (spanQueueWaitMs(s) ?? 0)));
   const axisMs = Math.max(endMs - axisStartMs, 0);
   const pct = (ms: number) => (axisMs > 0 ? (ms / axisMs) * 100 : 0);
 
@@ -55,20 +72,20 @@ export function buildWaterfall(spans: SpanView[]): Waterfall {
     list.push(span);
     children.set(parent, list);
   }
-  for (const list of children.values()) list.sort((a, b) => a.startMs - b.startMs || a.spanId.localeCompare(b.spanId));
+  for (const list of children.values()) list.sort((a, b) => at(a) - at(b) || a.spanId.localeCompare(b.spanId));
 
   const rows: WaterfallRow[] = [];
   const seen = new Set<string>();
   const visit = (span: SpanView, depth: number) => {
     if (seen.has(span.spanId)) return; // a malformed parent cycle is not followed twice
     seen.add(span.spanId);
-    const offsetMs = span.startMs - startMs;
-    const offsetPct = pct(span.startMs - axisStartMs);
+    const offsetMs = at(span) - startMs;
+    const offsetPct = pct(at(span) - axisStartMs);
     const rawWidth = axisMs > 0 ? pct(span.durationMs) : 100;
     const widthPct = Math.min(Math.max(rawWidth, MIN_WIDTH_PCT), 100 - Math.min(offsetPct, 100 - MIN_WIDTH_PCT));
     const parentMissing = span.parentSpanId !== null && span.parentSpanId !== span.spanId && !ids.has(span.parentSpanId);
     const wait = spanQueueWaitMs(span);
-    const queued = wait === null ? null : { ms: wait, offsetPct: pct(span.startMs - wait - axisStartMs), widthPct: Math.max(pct(wait), MIN_WIDTH_PCT) };
+    const queued = wait === null ? null : { ms: wait, offsetPct: pct(at(span) - wait - axisStartMs), widthPct: Math.max(pct(wait), MIN_WIDTH_PCT) };
     rows.push({ span, depth, offsetPct, widthPct, offsetMs, parentMissing, queued });
     for (const child of children.get(span.spanId) ?? []) visit(child, depth + 1);
   };
