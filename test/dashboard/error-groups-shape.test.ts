@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ErrorGroupsResponse } from '@headroom/collector/api-types';
-import { exactCount, failuresNotes, failuresSummary, groupRoutesText, kindTitle, sparkBars, sparkText } from '../../dashboard/src/shape/error-groups';
+import { exactCount, failuresNotes, failuresSummary, groupRoutesText, kindTitle, kindTracesLinkText, sparkBars, sparkText } from '../../dashboard/src/shape/error-groups';
 
 function response(patch: Partial<ErrorGroupsResponse>): ErrorGroupsResponse {
   return {
@@ -16,11 +16,12 @@ test('the two counts, exact, apart: failed requests and failed traces kept', () 
   assert.equal(exactCount(3120), '3,120');
   assert.equal(
     failuresSummary(response({ failedRequests: { from: 0, to: 1, count: 3120, routes: [], minutes: [] }, tracesRead: 412, totalGroups: 7 })),
-    '3,120 failed requests; 412 failed traces kept, grouped below in 7 kinds.',
+    '3,120 failed requests; 412 failed traces kept as samples, grouped below in 7 kinds.',
   );
-  assert.equal(failuresSummary(response({ failedRequests: { from: 0, to: 1, count: 1, routes: [], minutes: [] }, tracesRead: 1, totalGroups: 1 })), '1 failed request; 1 failed trace kept, grouped below in 1 kind.');
+  assert.equal(failuresSummary(response({ failedRequests: { from: 0, to: 1, count: 1, routes: [], minutes: [] }, tracesRead: 1, totalGroups: 1 })), '1 failed request; 1 failed trace kept as a sample, grouped below in 1 kind.');
+  assert.deepEqual([kindTracesLinkText(1), kindTracesLinkText(3), kindTracesLinkText(1200)], ['its one sampled trace', 'all 3 sampled traces', 'all 1,200 sampled traces']);
   const cut = response({ truncated: true, tracesRead: 5000, totalGroups: 3, failedRequests: { from: 0, to: 1, count: 90_000, routes: [], minutes: [] } });
-  assert.equal(failuresSummary(cut), '90,000 failed requests; 5,000 failed traces kept (the newest), grouped below in 3 kinds.');
+  assert.equal(failuresSummary(cut), '90,000 failed requests; 5,000 failed traces kept as samples (the newest), grouped below in 3 kinds.');
   assert.match(failuresNotes(cut).join('\n'), /more than 5,000 failed traces: only the newest 5,000 are grouped/);
   assert.equal(failuresNotes(response({})).length, 1, 'only the note on sampling when nothing was cut');
 });

@@ -56,7 +56,7 @@ test('failures grouped by kind, most first, under the exact failed-request count
     const table = page.getByTestId('errors-table');
     await table.waitFor();
     assert.equal(await page.locator('nav.tabs a.active').textContent(), 'Errors');
-    assert.equal(await page.getByTestId('errors-summary').textContent(), '1,203 failed requests; 5 failed traces kept, grouped below in 3 kinds.');
+    assert.equal(await page.getByTestId('errors-summary').textContent(), '1,203 failed requests; 5 failed traces kept as samples, grouped below in 3 kinds.');
     assert.match((await page.getByTestId('failed-routes').textContent()) ?? '', /^Failed requests by route: GET \/users\/:id 1,200 · GET \/health 3$/);
     const kinds = await table.getByTestId('error-kind').allTextContents();
     // Most traces first; one each, the newest first.
@@ -73,7 +73,7 @@ test('failures grouped by kind, most first, under the exact failed-request count
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-errors-page.png'), fullPage: true });
 
     // A group's traces: the traces page narrowed to its kind.
-    await first.getByRole('link', { name: 'all 3 traces: the kept traces of NotFoundError: user <n> not found' }).click();
+    await first.getByRole('link', { name: 'all 3 sampled traces: the kept traces of NotFoundError: user <n> not found' }).click();
     await page.waitForURL(/\/services\/err-svc\/traces\?/);
     assert.equal(new URL(page.url()).searchParams.get('errorKind'), 'NotFoundError: user <n> not found');
     assert.equal(new URL(page.url()).searchParams.get('range'), '1h', 'the range goes along');
@@ -90,6 +90,28 @@ test('failures grouped by kind, most first, under the exact failed-request count
     // And its newest trace.
     await page.getByTestId('errors-table').locator('tbody tr').first().getByRole('link', { name: /^newest trace of NotFoundError/ }).click();
     await page.waitForURL(new RegExp(`/traces/${ids.user3}`));
+  } finally {
+    await page.close();
+  }
+});
+
+test("a kind's figure reads as sampled traces, not as its failures: 3 failed /health requests, 1 trace kept", async () => {
+  await data();
+  const page = await rig.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    await page.goto(`${rig.collector.httpUrl}/services/${SERVICE}/errors?range=1h`);
+    const table = page.getByTestId('errors-table');
+    await table.waitFor();
+    assert.match((await page.getByTestId('failed-routes').textContent()) ?? '', /GET \/health 3$/);
+    // Its "1" sits under a heading that says what it counts, and its link says so too: read as
+    // "HTTP 503: 1 trace" beside 3 failed requests, it was taken for the number of failures.
+    assert.deepEqual(await table.locator('thead th').allTextContents(), ['Kind', 'Sampled traces', 'Routes (sampled traces)', 'First seen', 'Last seen', 'Over the range']);
+    const row = table.locator('tbody tr', { has: page.getByTestId('error-kind').filter({ hasText: 'HTTP 503, no message recorded' }) });
+    assert.equal(await row.locator('[data-col="count"]').textContent(), '1');
+    assert.deepEqual(await row.locator('[data-col="routes"] > div').allTextContents(), ['GET /health 1']);
+    assert.deepEqual(await row.locator('.error-links a').allTextContents(), ['newest trace', 'its one sampled trace']);
+    assert.match((await page.getByTestId('errors-summary').textContent()) ?? '', /; 5 failed traces kept as samples, /);
+    assert.match((await table.locator('thead th').nth(1).getAttribute('title')) ?? '', /a sample, .* not the number of failures/);
   } finally {
     await page.close();
   }
@@ -218,7 +240,7 @@ test("a failure answered before any route matched (express.json()'s SyntaxError)
     assert.equal(await row.locator('[data-col="routes"]').innerText(), 'POST (no route matched) 1');
     assert.equal(await row.getByTestId('unmatched-route').getAttribute('title'), note);
     assert.equal(await page.getByTestId('failed-routes').innerText(), 'Failed requests by route: POST (no route matched) 1');
-    await row.getByRole('link', { name: /in the trace list/ }).click();
+    await row.getByRole('link', { name: /^its one sampled trace/ }).click();
     const listed = page.locator('[data-testid="traces-table"] tbody tr');
     await eventually('its trace', () => listed.count(), (n) => n === 1);
     assert.equal(await listed.first().getByTestId('unmatched-route').textContent(), ' (no route matched)');
@@ -236,7 +258,7 @@ test("each group's links are named starting with the words they show (WCAG 2.5.3
     await eventually('the groups\' links', () => links.count(), (n) => n === 6);
     const named = await links.evaluateAll((as) => as.map((a) => ({ shown: (a.textContent ?? '').trim(), name: a.getAttribute('aria-label') ?? '' })));
     assert.deepEqual(named.filter((l) => !l.name.toLowerCase().startsWith(l.shown.toLowerCase())), []);
-    assert.ok(named.some((l) => l.shown === 'all 3 traces') && named.some((l) => l.shown === 'in the trace list'), JSON.stringify(named));
+    assert.ok(named.some((l) => l.shown === 'all 3 sampled traces') && named.some((l) => l.shown === 'its one sampled trace'), JSON.stringify(named));
   } finally {
     await page.close();
   }
@@ -253,11 +275,11 @@ test('by keyboard: the Errors tab, then a group\'s link, opened with Enter', asy
     await page.getByTestId('errors-table').waitFor();
     // Tab on from the tab reaches the first group's links in order.
     let reached = '';
-    for (let i = 0; i < 40 && !reached.startsWith('all 3 traces'); i++) {
+    for (let i = 0; i < 40 && !reached.startsWith('all 3 sampled traces'); i++) {
       await page.keyboard.press('Tab');
       reached = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
     }
-    assert.match(reached, /^all 3 traces: the kept traces of NotFoundError/);
+    assert.match(reached, /^all 3 sampled traces: the kept traces of NotFoundError/);
     await page.keyboard.press('Enter');
     await page.waitForURL(/errorKind=/);
   } finally {

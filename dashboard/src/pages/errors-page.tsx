@@ -13,7 +13,7 @@ import { TableScroll } from '../components/table-scroll';
 import { formatTime } from '../format/units';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
 import { newFailures, readFailures } from '../shape/live-failures';
-import { exactCount, failuresNotes, failuresSummary, groupRoutesText, kindTitle, sparkBars, sparkText } from '../shape/error-groups';
+import { exactCount, failuresNotes, failuresSummary, groupRoutesText, kindTitle, kindTracesLinkText, sparkBars, sparkText } from '../shape/error-groups';
 import { isLive } from '../state/time-range';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
@@ -101,6 +101,10 @@ function FailuresSummary({ data }: { data: ErrorGroupsResponse }) {
   );
 }
 
+/** What a kind's figures count: the traces the agent kept, not its failures (counted above the table). */
+const SAMPLED_TITLE =
+  'Failed traces of this kind the agent kept: a sample, within its per-second budget (HEADROOM_ERROR_TRACES_PER_SECOND), not the number of failures; the failed requests are counted above the table.';
+
 function ErrorGroupsTable({ data }: { data: ErrorGroupsResponse }) {
   return (
     <TableScroll label="Errors by kind">
@@ -109,8 +113,8 @@ function ErrorGroupsTable({ data }: { data: ErrorGroupsResponse }) {
         <thead>
           <tr>
             <th>Kind</th>
-            <th class="num" title="Kept failed traces of this kind (traces are sampled)">Traces</th>
-            <th>Routes</th>
+            <th class="num" title={SAMPLED_TITLE}>Sampled traces</th>
+            <th title={SAMPLED_TITLE}>Routes (sampled traces)</th>
             <th>First seen</th>
             <th>Last seen</th>
             <th>Over the range</th>
@@ -144,9 +148,9 @@ function ErrorGroupRow({ group: g, data }: { group: ErrorGroup; data: ErrorGroup
         <div class="error-links">
           <Link to={withPage(view, 'trace', { traceId: g.example.traceId })} aria-label={`newest trace of ${title}`}>newest trace</Link>
           {' · '}
-          {/* Its name starts with the words shown (WCAG 2.5.3, label in name): "all 3 traces" is what a voice user says. */}
-          <Link to={listed} aria-label={g.count === 1 ? `in the trace list: its one kept trace, ${title}` : `all ${exactCount(g.count)} traces: the kept traces of ${title}`}>
-            {g.count === 1 ? 'in the trace list' : `all ${exactCount(g.count)} traces`}
+          {/* Its name starts with the words shown (WCAG 2.5.3, label in name): "all 3 sampled traces" is what a voice user says. */}
+          <Link to={listed} aria-label={`${kindTracesLinkText(g.count)}: the kept traces of ${title}`}>
+            {kindTracesLinkText(g.count)}
           </Link>
         </div>
       </td>

@@ -15,12 +15,21 @@ function plural(n: number, one: string, many: string): string {
   return `${exactCount(n)} ${n === 1 ? one : many}`;
 }
 
-/** "3,120 failed requests; 412 failed traces kept, grouped below by kind." */
+/**
+ * "3,120 failed requests; 412 failed traces kept as samples, grouped below in 7 kinds." The groups
+ * count sampled traces, not failures: said where their figures are, so a kind's "2" beside 10
+ * failed requests is not read as 2 failures.
+ */
 export function failuresSummary(data: ErrorGroupsResponse): string {
   const requests = plural(data.failedRequests.count, 'failed request', 'failed requests');
   const kept = plural(data.tracesRead, 'failed trace', 'failed traces');
   const kinds = plural(data.totalGroups, 'kind', 'kinds');
-  return `${requests}; ${kept} kept${data.truncated ? ' (the newest)' : ''}, grouped below in ${kinds}.`;
+  return `${requests}; ${kept} kept as ${data.tracesRead === 1 ? 'a sample' : 'samples'}${data.truncated ? ' (the newest)' : ''}, grouped below in ${kinds}.`;
+}
+
+/** A kind's link to its traces: "all 3 sampled traces", the count said as a sample. */
+export function kindTracesLinkText(count: number): string {
+  return count === 1 ? 'its one sampled trace' : `all ${exactCount(count)} sampled traces`;
 }
 
 /** Counted span over the range's past which the whole minutes are worth saying (a minute more on a 15 min range is not). */
