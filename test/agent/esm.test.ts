@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import type { TransactionsResponse } from '../../collector/src/api-types';
 import { esmHookInclude } from '../../agent/src/esm-hook';
+import { KoaRoutesInstrumentation } from '../../agent/src/http-server/koa-routes';
 import { eventually, FIXTURES, RANGE, REGISTER, startTestCollector, type TestCollector } from './support/harness';
 
 let collector: TestCollector;
@@ -45,11 +46,14 @@ test('an ESM express app under --import reports its routes', async () => {
 
 test('the loader hook is told to wrap only the built-ins, package entries and package files the instrumentations patch', async () => {
   const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
-  const include = esmHookInclude([new HttpInstrumentation({ enabled: false }), new NestInstrumentation({ enabled: false })]);
+  const include = esmHookInclude([new HttpInstrumentation({ enabled: false }), new NestInstrumentation({ enabled: false }), new KoaRoutesInstrumentation({ enabled: false })]);
   assert.ok(include);
   const matches = (url: string, specifier: string) => include.some((each) => (each instanceof RegExp ? each.test(url) : each === specifier));
   assert.ok(matches('node:http', 'http') && matches('node:https', 'https'));
-  assert.ok(matches('file:///app/node_modules/@nestjs/core/index.js', '@nestjs/core'));
+  // A package's entry when its instrumentation patches it (koa's application class)…
+  assert.ok(matches('file:///app/node_modules/koa/dist/koa.mjs', 'koa'));
+  // …not when it patches files only: wrapping @nestjs/core's index read every module it re-exports.
+  assert.ok(!matches('file:///app/node_modules/@nestjs/core/index.js', '@nestjs/core'), 'not an entry nothing patches');
   assert.ok(matches('file:///app/node_modules/@nestjs/core/router/router-execution-context.js', './router-execution-context.js'), 'the package files patched too');
   // The package's other files are not: wrapping every @nestjs/core module cost a Nest app ≈0.4 s of CPU at start.
   assert.ok(!matches('file:///app/node_modules/@nestjs/core/injector/injector.js', './injector.js'), 'not the files no instrumentation patches');
