@@ -19,13 +19,13 @@ import { hardlyRan, stallCpuMs } from '../../../collector/src/store/stall-cpu';
 import { DASH, formatMs, formatPercent, formatTime } from '../format/units';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
 import { instanceNames, shortInstance, stoppedBy } from '../shape/instance-names';
+import { HARDLY_RAN_TEXT } from '../shape/stall-waits';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { withPage } from '../state/view-state';
 import { useRangeWindow } from './use-range-window';
 import { TableScroll } from '../components/table-scroll';
 
-const HARDLY_RAN_TEXT = 'process hardly ran: machine busy or a blocking system call';
 // Not the app's code: nothing in it to move off the loop (docs/event-loop-stalls.md says what to tune).
 const AGENT_TEXT = "Headroom's agent (its own export or metric collection)";
 // Not the code that ran either: V8's pauses filled it (the heap and its allocation rate are the lever).

@@ -4,7 +4,8 @@
 import type { AlertRule, AlertTransition, EventView } from '@headroom/collector/api-types';
 import type { Marker, MarkerKind, MarkerLink } from '../charts/chart-spec';
 import { formatMs } from '../format/units';
-import { stallOwner } from './stall-waits';
+import { hardlyRan, stallCpuMs } from '../../../collector/src/store/stall-cpu';
+import { HARDLY_RAN_TEXT, stallOwner } from './stall-waits';
 
 function kindOf(event: EventView): MarkerKind {
   switch (event.type) {
@@ -29,10 +30,13 @@ export function eventLabel(event: EventView, names: ProcessNames = NO_NAMES): st
   // The instance id is a UUID for most agents: the list under a chart read 'process started (4c4ffac7-1132-…)' (QA).
   const process = names.get(event.instanceId) ?? event.instanceId;
   switch (event.type) {
-    // A GC pause or the agent's own work is no route's: it says whose it was.
+    // A GC pause or the agent's own work is no route's: it says whose it was. One the process
+    // hardly ran through says so, as the Event loop page does: after a deploy on a busy host, a
+    // bare "blocked 566 ms" read as the new version's code blocking the loop.
     case 'stall': {
       const owner = stallOwner(event);
-      return `event loop blocked ${formatMs(event.durationMs)}${owner !== null ? ` by ${owner}` : where}`;
+      const starved = hardlyRan(event.durationMs, stallCpuMs(event.attributes)) ? `, ${HARDLY_RAN_TEXT}` : '';
+      return `event loop blocked ${formatMs(event.durationMs)}${owner !== null ? ` by ${owner}` : where}${starved}`;
     }
     case 'start': return `process started (${process})`;
     case 'restart': return `process restarted (${process})`;

@@ -66,6 +66,12 @@ export function stallOwner(stall: Pick<EventView, 'attributes'>): string | null 
   return null;
 }
 
+/**
+ * A stall under a third of its duration on CPU (collector/src/store/stall-cpu.ts hardlyRan), in
+ * words: not code blocking the loop. One text for the Event loop page and the charts' markers.
+ */
+export const HARDLY_RAN_TEXT = 'process hardly ran: machine busy or a blocking system call';
+
 /** Who blocked the loop, in words: stallOwner's, the stall's transaction, or code outside a request. */
 export function blockerText(stall: EventView): string {
   return stallOwner(stall) ?? stall.route ?? 'code outside any request';
