@@ -163,6 +163,14 @@ test("a blocking route's longest stall names its trace as a link that opens it, 
     const link = page.locator('[data-kind="eventloop.blocking-route"] [data-figure="longestStallTraceId"] a');
     await link.waitFor();
     assert.equal(await link.textContent(), `trace ${longest}`);
+    // Its label is not the longest stall's duration's: the card read "Longest stall 310 ms" and
+    // "Longest stall trace …" (the on-call walkthrough, s15). No two figures of a card share one.
+    const card = page.locator('[data-kind="eventloop.blocking-route"]');
+    assert.equal(await card.locator('dt[title="longestStallTraceId"]').textContent(), 'Trace of the longest stall');
+    assert.equal(await card.locator('dt[title="maxStallMs"]').textContent(), 'Longest stall');
+    for (const labels of await page.locator('.finding-figures').evaluateAll((dls) => dls.map((dl) => [...dl.querySelectorAll('dt')].map((dt) => dt.textContent)))) {
+      assert.deepEqual(labels.filter((l, i) => labels.indexOf(l) !== i), [], `a label said twice in one finding: ${labels.join(', ')}`);
+    }
     assert.equal(new URL((await link.getAttribute('href')) ?? '', collector.httpUrl).pathname, `/services/${service}/traces/${longest}`);
     await link.click();
     await page.waitForURL((u) => u.pathname === `/services/${service}/traces/${longest}`);

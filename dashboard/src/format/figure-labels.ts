@@ -41,7 +41,7 @@ const LABELS: Record<string, string> = {
   loadBalancerIdleTimeoutMs: 'Load balancer idle timeout',
   location: 'Code location',
   logRecords: 'Log records',
-  longestStallTraceId: 'Longest stall',
+  longestStallTraceId: 'Trace of the longest stall',
   loopBlockedShare: 'Share of time the loop was blocked',
   lowestHeapUsedBytes: 'Lowest heap used',
   majorGcs: 'Major GCs',
