@@ -122,3 +122,48 @@ test("the main module's top-level code is told from a callback, a dynamic import
   ].join('\n');
   assert.equal(isMainModuleRun(afterTopLevelAwait), false);
 });
+
+test("the module loaders' hooks are passed over: a stall loading modules is at the app code that required or imported them", () => {
+  const required = stallCode(
+    probed(
+      'Module._resolveFilename (node:internal/modules/cjs/loader:1140:15)',
+      'Function.get [as enabled] (/srv/node_modules/debug/src/common.js:226:15)',
+      'debug (/srv/node_modules/debug/src/common.js:74:10)',
+      'ModuleNameTrie.search (/srv/node_modules/@opentelemetry/instrumentation/build/src/platform/node/ModuleNameTrie.js:60:9)',
+      'RequireInTheMiddleSingleton._onRequire (/srv/node_modules/@opentelemetry/instrumentation/build/src/platform/node/RequireInTheMiddleSingleton.js:40:25)',
+      'module.exports (/srv/node_modules/module-details-from-path/index.js:9:17)',
+      'Module.patchedRequire (/srv/node_modules/require-in-the-middle/index.js:163:26)',
+      'Hook._require.Module.require (/srv/node_modules/require-in-the-middle/index.js:134:27)',
+      'require (node:internal/modules/helpers:177:18)',
+      'loadPlugins (/srv/app/plugins.js:12:5)',
+    ),
+    AGENT,
+  );
+  assert.equal(required.agent, false);
+  assert.deepEqual(required.frames.map((f) => f.function), ['loadPlugins']);
+  // The code of the module being loaded is not the hook's: Node's loader runs it, under the hook.
+  const body = stallCode(
+    probed(
+      'Object.<anonymous> (/srv/node_modules/heavy/index.js:3:1)',
+      'Module._compile (node:internal/modules/cjs/loader:1364:14)',
+      'Module.require (node:internal/modules/cjs/loader:1231:19)',
+      'Module.patchedRequire (/srv/node_modules/require-in-the-middle/index.js:189:28)',
+      'require (node:internal/modules/helpers:177:18)',
+      'loadPlugins (/srv/app/plugins.js:12:5)',
+    ),
+    AGENT,
+  );
+  assert.deepEqual(body.frames.map((f) => f.file), ['/srv/node_modules/heavy/index.js', '/srv/app/plugins.js']);
+  // import-in-the-middle's runtime and the wrapper module it generates for an import (`?iitm=`).
+  const imported = stallCode(
+    probed(
+      'register (/srv/node_modules/import-in-the-middle/lib/register.js:40:7)',
+      'file:///srv/node_modules/pg/esm/index.mjs?iitm=true:12:3',
+      'async loadDriver (file:///srv/app/db.mjs:4:3)',
+    ),
+    AGENT,
+  );
+  assert.deepEqual(imported.frames.map((f) => f.file), ['/srv/app/db.mjs']);
+  // Any other module URL keeps its query: it is part of the module's identity.
+  assert.equal(parseStack('    at file:///srv/app/a.mjs?v=2:1:1')[0]?.file, '/srv/app/a.mjs?v=2');
+});

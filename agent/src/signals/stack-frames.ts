@@ -1,6 +1,6 @@
 // Code location of a stall, from a V8 stack trace captured while the loop was blocked.
-// Pure: parses the text, skips V8/Node internals and the agent's own frames, and tells the
-// agent's own work (its export, metric collection, span creation) from the app's.
+// Pure: parses the text, skips V8/Node internals, the module loaders' hooks and the agent's own
+// frames, and tells the agent's own work (its export, metric collection, span creation) from the app's.
 import { fileURLToPath } from 'node:url';
 
 export interface Frame {
@@ -21,7 +21,10 @@ export function parseStack(stack: string): Frame[] {
     let file = m[2] ?? '';
     if (file.startsWith('file://')) {
       try {
-        file = fileURLToPath(file);
+        // The query stays: it is part of an ES module's identity (import-in-the-middle's
+        // wrapper of a module is the module's URL with `?iitm=true`).
+        const url = new URL(file);
+        file = fileURLToPath(url) + url.search;
       } catch {
         // keep the URL as it is
       }
@@ -38,6 +41,31 @@ function isInternal(frame: Frame): boolean {
     frame.file === 'native' ||
     !frame.file.includes('/') && !frame.file.includes('\\')
   );
+}
+
+// The module loader hooks the instrumentations install: require-in-the-middle's wrapper of
+// `Module.prototype.require` (`Module.patchedRequire`), import-in-the-middle's runtime and the
+// wrapper modules it generates (`?iitm=` URLs). A stall while modules load is in Node's loader
+// under them, and the frame that says where is the app's that required or imported (QA s14: such
+// stalls read "at Module.patchedRequire"): they are passed over as Node's own frames are, with
+// what they call directly (their debug logging, path parsing, OTel's dispatch of each require
+// to the instrumentations). Not the loaded module's own code: Node's loader runs it, below them.
+const MODULE_HOOK = /[\\/]node_modules[\\/](?:require|import)-in-the-middle[\\/]|[?&]iitm=/;
+
+function isModuleHook(frame: Frame): boolean {
+  return MODULE_HOOK.test(frame.file);
+}
+
+/** The frames (top first) without the module hooks' and their direct callees' (a chain that Node's frames do not break). */
+function withoutModuleHooks(frames: Frame[]): Frame[] {
+  const kept: Frame[] = [];
+  let hook = false;
+  for (let i = frames.length - 1; i >= 0; i--) {
+    const frame = frames[i]!;
+    hook = isModuleHook(frame) || (hook && !isInternal(frame));
+    if (!hook) kept.push(frame);
+  }
+  return kept.reverse();
 }
 
 function isOwnOrInternal(frame: Frame, agentDir: string): boolean {
@@ -81,7 +109,7 @@ export interface StallCode {
 
 /** Whose code blocked the loop, and where. Runs only for a stall, never per request. */
 export function stallCode(stack: string, agentDir: string): StallCode {
-  const frames = blockingFrames(stack).filter((f) => !isInternal(f));
+  const frames = withoutModuleHooks(blockingFrames(stack)).filter((f) => !isInternal(f));
   const top = frames.find((f) => !isPassThrough(f, agentDir));
   if (top && isAgentFrame(top, agentDir)) return { agent: true, frames };
   return { agent: false, frames: frames.filter((f) => !f.file.startsWith(agentDir)) };
@@ -89,7 +117,7 @@ export function stallCode(stack: string, agentDir: string): StallCode {
 
 /** The app's frames, top first: what was running when the stall was caught. */
 export function appFrames(stack: string, agentDir: string): Frame[] {
-  return parseStack(stack).filter((f) => !isOwnOrInternal(f, agentDir));
+  return withoutModuleHooks(parseStack(stack)).filter((f) => !isOwnOrInternal(f, agentDir));
 }
 
 export function formatFrames(frames: Frame[]): string {
