@@ -5,8 +5,9 @@
 // --require and ES modules under --import.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { EventsResponse, EventView } from '../../collector/src/api-types';
-import { FIXTURES, RANGE, REGISTER, runApp, startTestCollector, type TestCollector } from './support/harness';
+import type { EventView } from '../../collector/src/api-types';
+import { startTestCollector, type TestCollector } from './support/harness';
+import { stallsOfStart } from './support/start-stalls';
 
 let collector: TestCollector;
 before(async () => {
@@ -16,25 +17,7 @@ after(async () => {
   await collector?.close();
 });
 
-const stalls = async (service: string): Promise<EventView[]> => (await collector.api<EventsResponse>(`/api/events?service=${service}&type=stall&${RANGE()}`)).events;
-
-/** Runs the app until it listened and its agent exported, and returns the stall events its service got. */
-async function stallsOf(service: string, script: string, esm: boolean, env: Record<string, string>): Promise<EventView[]> {
-  const app = await runApp(`${FIXTURES}/${script}`, {
-    OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl,
-    OTEL_SERVICE_NAME: service,
-    HEADROOM_STALL_THRESHOLD_MS: '100',
-    ...env,
-  }, esm ? { agent: false, nodeArgs: ['--import', REGISTER] } : {});
-  try {
-    assert.equal(await fetch(`${app.base}/`).then((r) => r.text()), 'ok');
-  } finally {
-    // The stop flushes the stall events.
-    await app.stop();
-  }
-  await collector.collector.storage.flush();
-  return stalls(service);
-}
+const stallsOf = (service: string, script: string, esm: boolean, env: Record<string, string>): Promise<EventView[]> => stallsOfStart(collector, service, script, esm, env);
 
 for (const [kind, script, esm] of [['CommonJS under --require', 'early-stall-app.js', false], ['an ES module under --import', 'early-stall-app.mjs', true]] as const) {
   describe(kind, () => {

@@ -9,8 +9,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { EventsResponse, EventView } from '../../collector/src/api-types';
-import { FIXTURES, RANGE, REGISTER, runApp, startTestCollector, type TestCollector } from './support/harness';
+import type { EventView } from '../../collector/src/api-types';
+import { FIXTURES, startTestCollector, type TestCollector } from './support/harness';
+import { stallsOfStart } from './support/start-stalls';
 
 const LOAD_MS = 400;
 const MODULE_COUNT = 3000;
@@ -27,25 +28,9 @@ after(async () => {
   if (modulesDir) rmSync(modulesDir, { recursive: true, force: true });
 });
 
-/** Runs the app until it listened (its two loads done) and its agent exported, and returns the stall events its service got. */
-async function stallsOf(service: string, script: string, esm: boolean): Promise<EventView[]> {
-  const app = await runApp(`${FIXTURES}/${script}`, {
-    OTEL_EXPORTER_OTLP_ENDPOINT: collector.collector.otlpUrl,
-    OTEL_SERVICE_NAME: service,
-    HEADROOM_STALL_THRESHOLD_MS: '100',
-    MODULES_DIR: modulesDir,
-    MODULE_COUNT: String(MODULE_COUNT),
-    LOAD_MS: String(LOAD_MS),
-  }, esm ? { agent: false, nodeArgs: ['--import', REGISTER] } : {});
-  try {
-    assert.equal(await fetch(`${app.base}/`).then((r) => r.text()), 'ok');
-  } finally {
-    // The stop flushes the stall events.
-    await app.stop();
-  }
-  await collector.collector.storage.flush();
-  return (await collector.api<EventsResponse>(`/api/events?service=${service}&type=stall&${RANGE()}`)).events;
-}
+/** The app's stalls: it listens once its two loads are done. */
+const stallsOf = (service: string, script: string, esm: boolean): Promise<EventView[]> =>
+  stallsOfStart(collector, service, script, esm, { MODULES_DIR: modulesDir, MODULE_COUNT: String(MODULE_COUNT), LOAD_MS: String(LOAD_MS) });
 
 for (const [kind, script, esm] of [['CommonJS under --require', 'module-load-app.js', false], ['an ES module under --import', 'module-load-app.mjs', true]] as const) {
   describe(kind, () => {
