@@ -39,8 +39,9 @@ interface FastifyInstance {
 
 /** A thrown error fastify answers with a 4xx (its statusCode): the client's, not the handler's failure. */
 function isClientError(err: unknown): boolean {
-  const status = (err as { statusCode?: unknown; status?: unknown } | null)?.statusCode ?? (err as { status?: unknown } | null)?.status;
-  return typeof status === 'number' && status >= 400 && status < 500;
+  const { statusCode, status } = (err ?? {}) as { statusCode?: unknown; status?: unknown };
+  const code = statusCode ?? status;
+  return typeof code === 'number' && code >= 400 && code < 500;
 }
 
 function endSpan(span: Span, err: unknown, endEpochMs?: number): void {
@@ -67,10 +68,15 @@ function runInSpan(tracer: Tracer, name: string, attributes: Attributes, state: 
     return handler.call(self, request, reply);
   }
   let open = true;
+  // Also called from a `then` of the app's promise: a throw there would be an unhandled rejection.
   const end = (err: unknown, endEpochMs?: number): void => {
     if (!open) return;
     open = false;
-    endSpan(span, err, endEpochMs);
+    try {
+      endSpan(span, err, endEpochMs);
+    } catch (failure) {
+      report('internal', `fastify handler span: ${describe(failure)}`);
+    }
   };
   (state.layerEnds ??= []).push(end);
   let result: unknown;
