@@ -16,8 +16,12 @@ export interface Window {
   endMs: number;
 }
 
-/** Consecutive starts this far apart bound a window long enough to be a stall; rare, so a few are plenty. */
-const MAX_LONG_PAIRS = 32;
+/**
+ * Pairs of starts kept per stretch: each bounds a handler that may be a stall of its own, which
+ * is rare, and the watchdog probes a stretch at most 64 times anyway (more such handlers in one
+ * stretch — 6.4 s at the default threshold — go unreported).
+ */
+const MAX_LONG_PAIRS = 64;
 
 export class RequestStarts {
   private first = -1;
@@ -36,8 +40,8 @@ export class RequestStarts {
 
   /**
    * The windows of the stretch [startMs, endMs] that no request start cut shorter than the
-   * threshold, in order; the whole stretch when no request started in it. The ones the caller
-   * judges (a stall each, if they reach the threshold), the rest being handlers that did not.
+   * threshold, in order (the whole stretch when no request started in it): the parts that may
+   * hold a stall. Every other part is shorter than the threshold: nothing in it blocked that long.
    */
   windows(startMs: number, endMs: number): Window[] {
     return longWindows(startMs, endMs, this.first, this.last, this.long, this.longMs);
@@ -51,12 +55,12 @@ export class RequestStarts {
 }
 
 /**
- * Pure: the windows of [startMs, endMs] between the request starts at least `longMs` long. The
+ * The windows of [startMs, endMs] between the request starts at least `longMs` long. The
  * stretch's start is an estimate (the tick's midpoint), so starts before it are ignored and a
  * window is clipped to it. `first`/`last`: the first and last starts (−1: none); `long`: the
  * consecutive starts at least `longMs` apart, flattened pairs.
  */
-export function longWindows(startMs: number, endMs: number, first: number, last: number, long: readonly number[], longMs: number): Window[] {
+function longWindows(startMs: number, endMs: number, first: number, last: number, long: readonly number[], longMs: number): Window[] {
   if (first < 0) return [{ startMs, endMs }];
   const windows: Window[] = [];
   const add = (from: number, to: number): void => {
