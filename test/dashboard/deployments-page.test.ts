@@ -193,6 +193,24 @@ test("the service's charts mark each deploy, apart from restarts, and the list u
   assert.deepEqual(dialogs, []);
 });
 
+test("a route's charts on the Transactions page mark each deploy too, where its time steps", async () => {
+  // The on-call walkthrough (s15): a deploy made GET /api/search three times slower, and the
+  // route's own charts showed the step with no deploy beside it.
+  await data();
+  const dialogs: string[] = [];
+  const page = await open(`/services/${SERVICE}/transactions?range=15m&route=${encodeURIComponent('GET /work')}`, dialogs);
+  try {
+    const detail = page.getByTestId('route-detail');
+    const markers = detail.locator('.chart-markers li.marker-deploy');
+    await eventually('the deploy markers under the route\'s response time', () => markers.count(), (n) => n === 2);
+    assert.deepEqual(await markers.locator('a').evaluateAll((as) => as.map((a) => a.textContent?.replace(/^\d\d:\d\d:\d\d /, ''))), ['deployed 1.0.0 (deployments)', `deployed ${SHOWN} (a1b2c3d4e5f6) (deployments)`]);
+    assert.equal(await page.locator('img').count(), 0);
+  } finally {
+    await page.close();
+  }
+  assert.deepEqual(dialogs, []);
+});
+
 test('the Instances page says which version each process runs', async () => {
   await data();
   const dialogs: string[] = [];

@@ -13,6 +13,7 @@ import { Async, EmptyNote, NoDataInRange } from '../components/states';
 import { TimeBreakdown } from '../components/time-breakdown';
 import { TracesTable } from '../components/traces-table';
 import { formatCount, formatMs, formatPercent, formatPercentile, formatTime } from '../format/units';
+import { deploymentsToMarkers } from '../shape/deployments';
 import { percentileSampleNote } from '../shape/percentile-sample';
 import { isMethodOnly, UNMATCHED_NOTE } from '../shape/unmatched-route';
 import { useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
@@ -160,7 +161,13 @@ function RouteDetail({ service, route, refresh, onClose }: { service: string; ro
   const series = useApi(`series:${service}:${route}:${rangeKey}`, (s) => api.serviceSeries(service, view.range, { route }, s), [resyncVersion, refresh]);
   const breakdown = useApi(`breakdown:${service}:${route}:${rangeKey}`, (s) => api.timeBreakdown(service, view.range, route, s), [resyncVersion, refresh]);
   const traces = useApi(`rtraces:${service}:${route}:${rangeKey}`, (s) => api.traces(view.range, { service, route, sort: 'duration', limit: 20 }, s), [resyncVersion, refresh]);
+  // A deploy is where a route's time steps up or down: marked on its charts as on the service
+  // page's, so the step and its cause are on one screen (the on-call walkthrough: search's p50 went
+  // from 40 to 120 ms at a deploy its charts did not show).
+  const deployments = useApi(`deployments:${service}:${rangeKey}`, (s) => api.deployments(service, view.range, s), [resyncVersion, refresh]);
   const { window, onSelectRange } = useRangeWindow(series.data);
+  const [from, to] = window ?? [0, Number.MAX_SAFE_INTEGER];
+  const markers = deploymentsToMarkers(deployments.data?.deployments ?? [], from, to);
   return (
     <div class="route-detail" data-testid="route-detail">
       <h2 ref={heading} tabIndex={-1} class="focus-target">
@@ -181,9 +188,9 @@ function RouteDetail({ service, route, refresh, onClose }: { service: string; ro
         <Async state={series} what="route charts">
           {(s) => (
             <>
-              <div class="chart-wide"><UplotChart spec={responseTimeChart(s)} xRange={window} onSelectRange={onSelectRange} /></div>
-              <UplotChart spec={throughputChart(s)} xRange={window} onSelectRange={onSelectRange} />
-              <UplotChart spec={errorRateChart(s)} xRange={window} onSelectRange={onSelectRange} />
+              <div class="chart-wide"><UplotChart spec={responseTimeChart(s, markers)} xRange={window} onSelectRange={onSelectRange} listMarkers /></div>
+              <UplotChart spec={throughputChart(s, markers)} xRange={window} onSelectRange={onSelectRange} />
+              <UplotChart spec={errorRateChart(s, markers)} xRange={window} onSelectRange={onSelectRange} />
             </>
           )}
         </Async>
