@@ -58,6 +58,9 @@ test('the Alerts page shows rules with state, history, deliveries, and sends a t
     // The page says the rule's service has not been seen.
     assert.match((await row.locator('[data-testid="rule-notice"]').textContent()) ?? '', /no data from service "quiet-service" has been seen yet/);
     assert.match(await page.locator('[data-testid="alert-history"]').innerText(), /firing/);
+    // The history is the range's, unlike the deliveries: said above it, so a resolve listed without
+    // its firing (fired before the range) is not read as a resolve that never fired.
+    assert.match((await page.getByTestId('history-range').textContent()) ?? '', /^Transitions from \d\d:\d\d:\d\d to \d\d:\d\d:\d\d, the range above: pick a longer one for earlier transitions\.$/);
     await page.locator('[data-testid="alert-deliveries"]').waitFor();
     assert.match(await page.locator('[data-testid="alert-deliveries"]').innerText(), /delivered\s+200/);
 

@@ -162,7 +162,17 @@ export function AlertsPage() {
 
       <h2>History</h2>
       <Async state={history} what="alert history">
-        {(data) => (data.transitions.length === 0 ? <EmptyNote>No transitions in this time range.</EmptyNote> : <HistoryTable rows={data.transitions} series={new Map((rules.data?.rules ?? []).map((r) => [r.rule.id, r.rule.series]))} names={ruleNames} />)}
+        {(data) =>
+          data.transitions.length === 0 ? (
+            <EmptyNote>No transitions in this time range.</EmptyNote>
+          ) : (
+            <>
+              {/* The range's, unlike the deliveries below: an alert that fired before it shows here by its resolve alone (the on-call walkthrough, s15). */}
+              <p class="muted-text" data-testid="history-range">{`Transitions from ${formatTime(data.from)} to ${formatTime(data.to)}, the range above: pick a longer one for earlier transitions.`}</p>
+              <HistoryTable rows={data.transitions} series={new Map((rules.data?.rules ?? []).map((r) => [r.rule.id, r.rule.series]))} names={ruleNames} />
+            </>
+          )
+        }
       </Async>
 
       <h2>Deliveries</h2>
