@@ -19,7 +19,8 @@
 // a third of its capacity, read ELU 0.87 on a host other jobs kept at 100 % and was told to
 // "run more processes".
 import type { Finding, InstanceView } from '../api-types';
-import { byHost, cpuCount, finding, gauge, plural, round, servingInstances, windowWords, type ServiceContext } from './context';
+import { finding, gauge, plural, round, servingInstances, windowWords, type ServiceContext } from './context';
+import { cpuRan, cpuReadings, hostsInMinute, waitedForCpu, type HostMinute } from './cpu-ran';
 
 interface Peak {
   t: number;
@@ -58,58 +59,13 @@ function peakMinute(ctx: ServiceContext, serving: Set<string>): { peak: Peak | n
   return { peak, samples };
 }
 
-/** Each process's mean CPU in the minute `t`, in CPUs of its host (the gauge is a share of them). */
-function cpuAt(ctx: ServiceContext, t: number, hostCpus: Map<string, number | null>): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const s of gauge(ctx, 'cpu.utilization')) {
-    const cpus = hostCpus.get(s.instanceId);
-    const b = s.buckets.find((x) => x.t === t);
-    if (cpus === undefined || cpus === null || !b || b.count === 0) continue;
-    out.set(s.instanceId, Math.max(0, b.sum / b.count) * cpus);
-  }
-  return out;
-}
-
-interface HostAtPeak {
-  host: string;
-  processes: number;
-  cpus: number | null;
-  /** Σ ELU of its processes. */
-  elu: number;
-  /** Σ min(ELU, CPU used) of its processes, at most its CPUs: the work it did. */
-  busy: number;
-  /** Σ CPU used, when every process reported it. */
-  cpuUsed: number | null;
-}
-
-function hostsAtPeak(ctx: ServiceContext, serving: InstanceView[], peak: Peak): HostAtPeak[] {
-  const atPeak = serving.filter((i) => peak.ids.includes(i.instanceId));
-  const cpusOf = new Map<string, number | null>();
-  const groups = [...byHost(atPeak).entries()].map(([host, list]) => {
-    const cpus = list.map(cpuCount).find((c) => c !== null) ?? null;
-    for (const i of list) cpusOf.set(i.instanceId, cpus);
-    return { host, list, cpus };
-  });
-  const cpu = cpuAt(ctx, peak.t, cpusOf);
-  return groups.map(({ host, list, cpus }) => {
-    let elu = 0;
-    let busy = 0;
-    let used = 0;
-    let allCpu = true;
-    for (const i of list) {
-      const e = peak.elu.get(i.instanceId) ?? 0;
-      const c = cpu.get(i.instanceId);
-      elu += e;
-      busy += c === undefined ? e : Math.min(e, c);
-      if (c === undefined) allCpu = false;
-      else used += c;
-    }
-    return { host, processes: list.length, cpus, elu, busy: cpus === null ? busy : Math.min(cpus, busy), cpuUsed: allCpu ? used : null };
-  });
+function hostsAtPeak(ctx: ServiceContext, serving: InstanceView[], peak: Peak): HostMinute[] {
+  const cpu = cpuReadings(ctx, serving);
+  return hostsInMinute(serving, peak.elu, cpu.at(peak.t), cpu.hostCpus);
 }
 
 /** A busy host with more serving processes than CPUs: the processes take turns on the CPUs. */
-function oversubscribed(ctx: ServiceContext, hosts: HostAtPeak[], peak: Peak): Finding[] {
+function oversubscribed(ctx: ServiceContext, hosts: HostMinute[], peak: Peak): Finding[] {
   const out: Finding[] = [];
   for (const h of hosts) {
     if (h.cpus === null || h.processes <= h.cpus) continue;
@@ -217,11 +173,8 @@ function mostlyStalls(ctx: ServiceContext, peak: Peak, elu: number, stalls: Retu
   });
 }
 
-/** Below this share of the CPU they could have used, busy processes were waiting for a CPU more than running. */
-const RAN_SHARE = 0.5;
-
 /** Busy event loops whose processes hardly had a CPU: the host's CPUs went elsewhere. */
-function waitingForCpu(ctx: ServiceContext, hosts: HostAtPeak[], peak: Peak, elu: number, used: number, couldUse: number): Finding {
+function waitingForCpu(ctx: ServiceContext, hosts: HostMinute[], peak: Peak, elu: number, used: number, couldUse: number): Finding {
   const at = new Date(peak.t).toISOString().slice(11, 16);
   const cpus = hosts.every((h) => h.cpus !== null) ? hosts.reduce((s, h) => s + (h.cpus ?? 0), 0) : null;
   const who = peak.processes === 1 ? 'the process' : `the ${peak.processes} processes`;
@@ -269,12 +222,9 @@ export const capacityRule = (ctx: ServiceContext): Finding[] => {
   const busyMs = busyMsAtPeak(serving, peak);
   if (busyMs > 0 && stalls.ms >= STALL_SHARE * busyMs) return [...over, mostlyStalls(ctx, peak, elu, stalls, busyMs)];
   // What the busy loops could have run on at once (their ELU, at most each host's CPUs)
-  // against the CPU they used, when every process reported it.
-  if (hosts.every((h) => h.cpuUsed !== null)) {
-    const used = hosts.reduce((s, h) => s + (h.cpuUsed ?? 0), 0);
-    const couldUse = hosts.reduce((s, h) => s + (h.cpus === null ? h.elu : Math.min(h.elu, h.cpus)), 0);
-    if (couldUse > 0 && used < RAN_SHARE * couldUse) return [...over, waitingForCpu(ctx, hosts, peak, elu, used, couldUse)];
-  }
+  // against the CPU they used, when every process reported it (cpu-ran.ts: the queue-wait rule judges by it too).
+  const ran = cpuRan(hosts);
+  if (waitedForCpu(ran)) return [...over, waitingForCpu(ctx, hosts, peak, elu, ran.used, ran.couldUse)];
 
   // The work done at the peak, in CPUs; the processes that can run at once (one per CPU).
   const busy = hosts.reduce((s, h) => s + h.busy, 0);
