@@ -22,6 +22,9 @@ test('names that would repeat keep the id; a process silent for the last two min
   assert.deepEqual([...names.values()], ['pid 7 (aaaaaaaa-1111)', 'pid 7 (bbbbbbbb-2222)', 'pid 8']);
   assert.equal(isGone(inst('a', { lastSeen: 600_000 }), 700_000), false);
   assert.equal(isGone(inst('a', { lastSeen: 500_000 }), 700_000), true);
+  // A range ending after now (an alert's link) is judged at now: a process that reported a minute ago is live.
+  assert.equal(isGone(inst('a', { lastSeen: 640_000 }), 1_000_000, 700_000), false);
+  assert.equal(isGone(inst('a', { lastSeen: 500_000 }), 1_000_000, 700_000), true);
 });
 
 test('a process that sent its stop event by the end of the range is gone at once, its badge saying how it ended', () => {

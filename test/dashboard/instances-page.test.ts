@@ -92,6 +92,28 @@ test('over the last hour, last seen is the last report and uptime runs to now', 
   }
 });
 
+test("an alert's link, whose range ends minutes after it fired, shows a process reporting now as live, not gone", async () => {
+  // A notification links to its alert's time "from 30 minutes before to 5 after" (alerts/dashboard-link.ts):
+  // opened at once, the range ends in the future, and "no report in its last 2 minutes" held for
+  // every process — the on-call walkthrough's (s15) only live process read "gone without a stop:
+  // killed, crashed or cut off" on the Instances page, and "0 live · 1 gone" on the service page.
+  await data();
+  const now = Date.now();
+  const range = `from=${now - 30 * MINUTE}&to=${now + 5 * MINUTE}`;
+  const page = await openInstances(range);
+  try {
+    assert.equal(await page.locator('article[data-instance="proc-101"]').getAttribute('data-gone'), null, 'reporting now: live');
+    assert.equal(await page.locator('article[data-instance="proc-102"]').getAttribute('data-gone'), '1', 'silent for 25 minutes: gone');
+    assert.match((await page.getByTestId('instances-note').textContent()) ?? '', /^1 live, 1 gone without a stop/);
+    // And the charts fold the gone one away, keeping the live one (all gone, they folded none).
+    await eventually('the gone process folded', () => page.getByText('1 gone process hidden: show').count(), (n) => n > 0);
+    await page.goto(`${rig.collector.httpUrl}/services/${SERVICE}?${range}`);
+    await eventually('the Instances figure', () => page.getByTestId('stat-instances').locator('.stat-value').textContent(), (t) => t === '1 live · 1 gone');
+  } finally {
+    await page.close();
+  }
+});
+
 const CLUSTER = 'cluster-procs';
 
 /** A primary and two workers reporting now, in the order worker 10, worker 2, primary; the workers' settings the same. */

@@ -4,7 +4,7 @@
 import type { InstanceSeries, InstanceSeriesResponse } from '@headroom/collector/api-types';
 import { alignTables } from '../shape/align';
 import { shortInstance } from '../../../collector/src/store/instance-names';
-import { compareNames, GONE_AFTER_MS } from '../shape/instance-names';
+import { compareNames, GONE_AFTER_MS, judgedAt } from '../shape/instance-names';
 import { paletteColor, type ChartSpec, type Marker, type SeriesSpec } from './chart-spec';
 
 type Column = keyof Omit<InstanceSeries, 'instanceId' | 't'>;
@@ -27,7 +27,7 @@ const NO_STOPPED: ReadonlySet<string> = new Set();
 
 /**
  * Stopped by the range's end (its stop event: `stopped`, shape/instance-names.ts stoppedBy), or
- * silent through the range's last GONE_AFTER_MS, while another process still reports: after
+ * silent through the range's last GONE_AFTER_MS (up to now: shape/instance-names.ts judgedAt), while another process still reports: after
  * restarts the legends listed every dead process (QA3: 33 memory rows for 5 live processes).
  */
 function goneInstances(r: InstanceSeriesResponse, stopped: ReadonlySet<string>): Set<string> {
@@ -37,7 +37,7 @@ function goneInstances(r: InstanceSeriesResponse, stopped: ReadonlySet<string>):
     for (let i = inst.t.length - 1; i >= 0; i--) if (columns.some((c) => c[i] !== null && c[i] !== undefined)) return (inst.t[i] as number) + r.bucketMs;
     return -Infinity;
   };
-  const gone = new Set(r.instances.filter((inst) => stopped.has(inst.instanceId) || lastReport(inst) <= r.to - GONE_AFTER_MS).map((inst) => inst.instanceId));
+  const gone = new Set(r.instances.filter((inst) => stopped.has(inst.instanceId) || lastReport(inst) <= judgedAt(r.to) - GONE_AFTER_MS).map((inst) => inst.instanceId));
   return gone.size < r.instances.length ? gone : new Set();
 }
 

@@ -20,9 +20,18 @@ function stoppedByEnd(i: InstanceView, rangeTo: number): boolean {
   return i.stopped !== null && i.stopped.at <= rangeTo;
 }
 
-/** Stopped (its agent's stop event) by the range's end, or silent through its last two minutes. */
-export function isGone(i: InstanceView, rangeTo: number): boolean {
-  return stoppedByEnd(i, rangeTo) || i.lastSeen < rangeTo - GONE_AFTER_MS;
+/**
+ * When a range's processes are judged: its end, or now when it ends later. An alert's link runs
+ * to 5 minutes after the alert fired (alerts/dashboard-link.ts): opened at once, every process
+ * reporting now had been "silent through the range's last two minutes", all of them in the future.
+ */
+export function judgedAt(rangeTo: number, now = Date.now()): number {
+  return Math.min(rangeTo, now);
+}
+
+/** Stopped (its agent's stop event) by the range's end, or silent through its last two minutes (up to now). */
+export function isGone(i: InstanceView, rangeTo: number, now = Date.now()): boolean {
+  return stoppedByEnd(i, rangeTo) || i.lastSeen < judgedAt(rangeTo, now) - GONE_AFTER_MS;
 }
 
 /** The processes that sent their stop event by `rangeTo`: charts fold them away as gone. */
