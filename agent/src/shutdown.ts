@@ -59,9 +59,12 @@ export function installShutdown(agent: RunningAgent, stop: ProcessStop): void {
       return;
     }
     // Once they ran: the loop was empty ('beforeExit'), so what it holds beyond what it held
-    // then, they started.
+    // then, they started. Read before the loop turns again, as Node decides whether to exit: a
+    // turn first runs the timers due, the agent's unref'd export timers among them, and an
+    // export they start read as the app's work (a busy machine kept the script alive against a
+    // collector that did not answer).
     const before = activeResources();
-    setImmediate(() => {
+    process.nextTick(() => {
       const now = activeResources();
       if (before !== null && now !== null && !addedTo(before, now)) endNaturally();
       else void agent.shutdown();

@@ -49,6 +49,14 @@ test("the app's beforeExit listener that starts no work: the process exits after
   assert.equal(app.stdout(), 'done\napp beforeExit\n');
 });
 
+test("the app's beforeExit listener with a long synchronous clean-up: an export the agent's timers start meanwhile is not the app's work", async () => {
+  // 600 ms of clean-up: the agent's metric export (every 500 ms here) comes due meanwhile. The
+  // export it starts once the loop turns again held the process up to the exporter's timeout.
+  const app = await runApp(`${FIXTURES}/before-exit-app.js`, env({ EXIT_CODE: '3', CLEANUP_MS: '600', OTEL_METRIC_EXPORT_INTERVAL: '500' }), { waitForListen: false });
+  assert.deepEqual(await exitWithin(app, 20_000), { code: 3, signal: null }, app.stderr());
+  assert.equal(app.stdout(), 'done\napp beforeExit\n');
+});
+
 test("the app's beforeExit listener that starts work: the work runs before the process ends", async () => {
   const app = await runApp(`${FIXTURES}/before-exit-app.js`, env({ APP_WORK: '1', HEADROOM_ENABLED: 'false' }), { waitForListen: false });
   assert.deepEqual(await exitWithin(app, 20_000), { code: 0, signal: null });
