@@ -32,7 +32,8 @@ test('queries started within one millisecond keep their order and their sub-mill
   assert.equal(w.durationMs, 3);
 });
 
-test('a start that is no integer of nanoseconds falls back to startMs', () => {
+test('a start that is no integer of nanoseconds, or names another millisecond, falls back to startMs', () => {
   assert.equal(spanStartMs({ ...span('x', null, 0, 1), startNs: 'n/a', startMs: 42 }), 42);
+  assert.equal(spanStartMs({ ...span('z', null, 0, 1), startNs: '0', startMs: 42 }), 42);
   assert.equal(spanStartMs(span('y', null, 1_250, 1)), 1_795_759_111_001.25);
 });

@@ -40,12 +40,13 @@ const MIN_WIDTH_PCT = 0.3;
  * A span's start in epoch milliseconds to the microsecond, from its exact `startNs`: `startMs` is
  * whole milliseconds, so spans started within one millisecond — an N+1's queries, 0.1–1 ms each —
  * were ordered by their random span ids and drawn up to 1 ms early (QA s15). `startMs` when
- * `startNs` is no integer.
+ * `startNs` is no integer or names another millisecond.
  */
 export function spanStartMs(span: SpanView): number {
   try {
     // Epoch microseconds are exact in a double (below 2^53 until the year 2255).
-    return Number(BigInt(span.startNs) / 1000n) / 1000;
+    const exact = Number(BigInt(span.startNs) / 1000n) / 1000;
+    return Math.floor(exact) === span.startMs ? exact : span.startMs;
   } catch {
     return span.startMs;
   }
