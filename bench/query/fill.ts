@@ -8,7 +8,8 @@
 // per instance, 2 % errors, some slow), a stall every ~10 minutes per instance with its span,
 // start events with settings and one restart, all of one version. Two small services beside it so the overview
 // lists more than one, and "storefront", deployed every 30 minutes (spec.deploys; 4 processes
-// each, replaced one a minute: a rolling deploy), whose deployments the bench reads.
+// each, replaced one a minute: a rolling deploy), with a scanner's 404s beside its one route,
+// whose deployments the bench reads.
 // Deterministic (seeded PRNG) apart from the anchor time.
 import type { Attributes, Distribution, EventRecord, GaugePoint, IngestBatch, InstanceSeen, RequestPoint, RouteSumPoint, SpanRecord } from '../../collector/src/model';
 import { openSqliteStorage } from '../../collector/src/store/sqlite';
@@ -240,7 +241,7 @@ export async function fillDatabase(path: string, spec: FillSpec, onProgress?: (m
       for (const route of small.routes) {
         const samples = Array.from({ length: 20 }, () => lognormalSeconds(random, 30));
         batch.requests.push({
-          service: small.service, instanceId, route: route.split(' ')[1] as string, method: route.split(' ')[0] as string, statusCode: 200, error: false,
+          service: small.service, instanceId, route, method: route.split(' ')[0] as string, statusCode: 200, error: false,
           timeNs: ns(minuteEnd), count: samples.length, sumSeconds: samples.reduce((a, b) => a + b, 0), minSeconds: Math.min(...samples),
           maxSeconds: Math.max(...samples), distribution: distributionOf(samples),
         });
@@ -259,9 +260,16 @@ export async function fillDatabase(path: string, spec: FillSpec, onProgress?: (m
       }
       const samples = Array.from({ length: 100 }, () => lognormalSeconds(random, k % 7 === 3 ? 60 : 30));
       batch.requests.push({
-        service: DEPLOYED_SERVICE, instanceId, route: '/products/:id', method: 'GET', statusCode: 200, error: false,
+        service: DEPLOYED_SERVICE, instanceId, route: 'GET /products/:id', method: 'GET', statusCode: 200, error: false,
         timeNs: ns(minuteEnd), count: samples.length, sumSeconds: samples.reduce((a, b) => a + b, 0), minSeconds: Math.min(...samples),
         maxSeconds: Math.max(...samples), distribution: distributionOf(samples),
+      });
+      // A scanner's fast 404s on unknown paths (no route matched: the method alone), which the
+      // deployments' error rates leave out (store/error-rate.ts), every process every minute.
+      const probes = [0.001, 0.0012, 0.0009];
+      batch.requests.push({
+        service: DEPLOYED_SERVICE, instanceId, route: 'GET', method: 'GET', statusCode: 404, error: false,
+        timeNs: ns(minuteEnd), count: probes.length, sumSeconds: 0.0031, minSeconds: 0.0009, maxSeconds: 0.0012, distribution: distributionOf(probes),
       });
     }
     counts.requestPoints += batch.requests.length;

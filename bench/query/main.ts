@@ -4,7 +4,7 @@
 // routes × 4 instances × 1,440 minutes of request points, route sums and gauges, sampled
 // traces, stalls, starts and a restart) and kept in bench/results/query.db (git-ignored), so
 // a rerun skips the fill (--refill to rebuild; it is rebuilt anyway once older than a day,
-// before raw retention would start pruning it, or when the store's source has changed). The collector is then started on that file
+// before raw retention would start pruning it, or when the store's source or the fill has changed). The collector is then started on that file
 // (startCollector, in this process) and every API endpoint is timed over HTTP, sequentially,
 // keep-alive, after 3 warm-up calls: p50 / p95 / max over --runs calls (default 50), and the
 // process's CPU time per call (process.cpuUsage: collector and the tiny client together).
@@ -40,12 +40,13 @@ function sameSpec(a: FillSpec, b: FillSpec): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** A hash of the store's source: a database written by other store code is filled again. */
+/** A hash of the store's source and the fill's: a database written by other code, or filled otherwise, is filled again. */
 function storeFingerprint(): string {
   const hash = createHash('sha256');
   const dir = path.join(__dirname, '..', '..', 'collector', 'src', 'store');
   const files = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).sort();
   for (const f of files) hash.update(f).update(readFileSync(path.join(dir, f)));
+  hash.update(readFileSync(path.join(__dirname, 'fill.ts')));
   return hash.digest('hex').slice(0, 16);
 }
 

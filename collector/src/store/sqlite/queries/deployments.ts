@@ -158,7 +158,7 @@ export class DeploymentQueries {
           }
         }
       }
-      for (const [id, span] of spans) unmatched.read(id, span.from, span.to);
+      unmatched.read(spans);
     }
     const apdexT = this.apdexT(q.service);
     const deployments: Deployment[] = sides.map(({ run: r, before: b, after: a }) => {
