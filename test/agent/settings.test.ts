@@ -119,3 +119,11 @@ test('HEADROOM_ESM forces the loader hook with the words of the other switches, 
   assert.equal(appIsEsm('/srv/app.cjs', true), true);
   assert.equal(appIsEsm('/srv/app.mjs', null), true);
 });
+
+test('OTEL_SERVICE_VERSION, which OpenTelemetry does not have, is said to be ignored unless the resource attributes set the version', () => {
+  const { problems } = readSettings({ OTEL_SERVICE_VERSION: '1.4.2' });
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!, /^OTEL_SERVICE_VERSION="1\.4\.2" \(not an OpenTelemetry variable, so ignored; set the version as OTEL_RESOURCE_ATTRIBUTES=service\.version=1\.4\.2\)$/);
+  assert.deepEqual(readSettings({ OTEL_SERVICE_VERSION: '1.4.2', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod, service.version=1.4.2' }).problems, []);
+  assert.deepEqual(readSettings({ OTEL_SERVICE_VERSION: ' ' }).problems, []);
+});

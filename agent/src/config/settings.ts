@@ -137,6 +137,18 @@ function booleanSetting<T extends boolean | null>(env: Env, name: string, fallba
   return fallback;
 }
 
+/**
+ * A variable people reach for that OpenTelemetry does not have: without a word, a deploy set
+ * this way is silently not one (on-call QA s15 lost its first deploy to it).
+ */
+function ignoredVersionVariable(env: Env, problems: string[]): void {
+  const raw = env.OTEL_SERVICE_VERSION;
+  if (!raw?.trim() || /(^|,)\s*service\.version\s*=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '')) return;
+  problems.push(
+    `OTEL_SERVICE_VERSION=${JSON.stringify(raw)} (not an OpenTelemetry variable, so ignored; set the version as OTEL_RESOURCE_ATTRIBUTES=service.version=${raw.trim()})`,
+  );
+}
+
 export function readSettings(env: Env): SettingsResult {
   const problems: string[] = [];
   let enabled = booleanSetting(env, 'HEADROOM_ENABLED', true, problems);
@@ -145,6 +157,7 @@ export function readSettings(env: Env): SettingsResult {
   const given = urlSetting(env.OTEL_EXPORTER_OTLP_ENDPOINT, 'OTEL_EXPORTER_OTLP_ENDPOINT', problems, DEFAULT_ENDPOINT);
   const base = given ? withoutSignalPath(given, problems) : new URL(DEFAULT_ENDPOINT);
   protocolSettings(env, problems);
+  ignoredVersionVariable(env, problems);
   const serviceName = env.OTEL_SERVICE_NAME?.trim() ? env.OTEL_SERVICE_NAME.trim() : null;
   const apdexTMs = numberSetting(env, 'HEADROOM_APDEX_T', 500, problems, { min: 1, max: 600_000 });
   const settings: AgentSettings = {
