@@ -6,8 +6,11 @@
 // heap kept near its limit.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { DEFAULT_THRESHOLDS } from '../../collector/src/advisor/thresholds';
+import type { Finding } from '../../collector/src/api-types';
+import type { StallTally } from '../../collector/src/store/storage';
 import { FIXTURES } from '../agent/support/harness';
-import { byKind, get, runApp, sendGauges, startAdvisorTest, TEST_OPTIONS, type AdvisorTest, type RunningApp } from './support/advisor-harness';
+import { byKind, get, runApp, sendGauges, stallCount, startAdvisorTest, TEST_OPTIONS, type AdvisorTest, type RunningApp } from './support/advisor-harness';
 import { sendLogs, serviceResource } from './support/collector-harness';
 
 const MIB = 1024 * 1024;
@@ -22,7 +25,7 @@ after(async () => {
   await t.close();
 });
 
-test('a process whose loop major GCs stop again and again: a GC finding with its figures, no route blamed', async () => {
+test('a process whose loop major GCs stop again and again: a GC finding with its figures, no route blamed', async (tc) => {
   // A full GC per request over ~60 MiB of small live objects, on the main thread alone
   // (--single-threaded-gc), past a 40 ms stall threshold.
   app = await runApp(
@@ -31,14 +34,32 @@ test('a process whose loop major GCs stop again and again: a GC finding with its
     { nodeArgs: ['--expose-gc', '--single-threaded-gc'] },
   );
   for (let i = 0; i < 6; i++) await get(app.base, `/users/${i}`);
-  const base = app.base;
-  const f = await t.waitFor('gc-heavy', 'the GC finding with its GC gauges', async (list) => {
-    const found = list.find((x) => x.kind === 'eventloop.gc-stalls' && x.evidence.figures.gcPauseOnCpuMs !== undefined && x.evidence.figures.heapUsedAfterGcBytes !== undefined);
-    // A crowded machine can starve a GC stall to under a third of it on CPU (then it is the
-    // CPU-starvation finding's): collect again until five were on CPU.
-    if (!found) await get(base, '/users/again');
-    return found;
+  // The GC gauges come with the metrics, apart from the stall events: the figures are read once
+  // the pauses of every stall counted are in (a major GC behind each).
+  const withGauges = (list: Finding[]): Finding | undefined =>
+    list.find((x) => {
+      const figures = x.evidence.figures;
+      return x.kind === 'eventloop.gc-stalls' && figures.gcPauseOnCpuMs !== undefined && figures.heapUsedAfterGcBytes !== undefined && Number(figures.majorGcs) >= Number(figures.gcStalls);
+    });
+  // A crowded machine can starve a GC stall to under a third of it on CPU (then it is the
+  // CPU-starvation finding's): collect again while no GC finding shows, for up to 30 s.
+  const collectUntil = Date.now() + 30_000;
+  while (Date.now() < collectUntil && !byKind('eventloop.gc-stalls')(await t.findings('gc-heavy'))) await get(app.base, '/users/again');
+  // Then the finding with its gauges, or none while the GC stalls on CPU the store holds (read
+  // in the same turn as the findings) are too few for it and the others hardly ran.
+  let gc: StallTally[] = [];
+  const f = await t.waitFor('gc-heavy', 'the GC finding with its GC gauges, or GC stalls starved of CPU', (list) => {
+    if (byKind('eventloop.gc-stalls')(list)) return withGauges(list);
+    gc = t.stallTally('gc-heavy').filter((g) => g.gc && !g.agent);
+    return gc.some((g) => g.hardlyRan) ? ({ kind: 'starved' } as Finding) : undefined;
   });
+  if (f.kind === 'starved') {
+    const onCpu = gc.filter((g) => !g.hardlyRan);
+    assert.ok(stallCount(onCpu) < DEFAULT_THRESHOLDS.gcStallMinCount && onCpu.every((g) => g.maxMs < DEFAULT_THRESHOLDS.blockingSingleMs), JSON.stringify(gc));
+    tc.diagnostic(`the machine starved ${stallCount(gc) - stallCount(onCpu)} of ${stallCount(gc)} GC stalls of CPU: no GC finding`);
+    assert.ok(!(await t.findings('gc-heavy')).some((x) => x.kind === 'eventloop.blocking-route'), 'no route nor "code outside any request" is blamed');
+    return;
+  }
   const figures = f.evidence.figures;
   assert.ok(Number(figures.gcStalls) >= 5, `stalls ${figures.gcStalls}`);
   assert.ok(Number(figures.maxGcStallMs) >= 40, `longest ${figures.maxGcStallMs}`);
@@ -52,7 +73,6 @@ test('a process whose loop major GCs stop again and again: a GC finding with its
   assert.match(f.change, /Allocate less/);
   // The GC pauses behind the stalls, as the agent measured them, and their time on CPU.
   assert.ok(Number(figures.gcPauseMs) >= Number(figures.totalGcStallMs) / 2, `${figures.gcPauseMs} ms of pauses, ${figures.totalGcStallMs} ms of GC stalls`);
-  assert.ok(Number(figures.majorGcs) >= Number(figures.gcStalls), `major GCs ${figures.majorGcs}`);
   assert.ok(Number(figures.gcPauseOnCpuMs) > 0 && Number(figures.gcPauseOnCpuMs) <= Number(figures.gcPauseMs));
   assert.match(f.evidence.summary, /stalls in .+ were filled by GC pauses/);
   assert.match(f.evidence.summary, /Right after collection its heap held up to \d+(\.\d)? MiB of its \d+(\.\d)? GiB limit/);

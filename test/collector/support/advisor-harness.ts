@@ -12,6 +12,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { createAdvisor, type AdvisorOptions } from '../../../collector/src/advisor';
 import type { Finding } from '../../../collector/src/api-types';
+import type { StallTally } from '../../../collector/src/store/storage';
 import { eventually, REPO, runApp, startTestCollector, type RunningApp, type TestCollector } from '../../agent/support/harness';
 
 export { eventually, runApp, type RunningApp };
@@ -38,19 +39,27 @@ export interface AdvisorTest {
   tc: TestCollector;
   otlpUrl: string;
   findings(service: string, options?: AdvisorOptions): Promise<Finding[]>;
-  /** Polls until `pick` finds something in the findings of `service`. */
+  /** Polls until `pick` finds something in the findings of `service` (called in the same turn as they are made). */
   waitFor(service: string, what: string, pick: (f: Finding[]) => Finding | undefined, options?: AdvisorOptions, timeoutMs?: number): Promise<Finding>;
+  /** The stalls the store holds for `service` from the last 10 minutes, by group; reads without a flush (after `findings`, or in a `pick`). */
+  stallTally(service: string): StallTally[];
   app(service: string, env?: Record<string, string>): Promise<RunningApp>;
   close(): Promise<void>;
 }
 
+/** How many stalls the groups hold. */
+export const stallCount = (groups: StallTally[]): number => groups.reduce((n, g) => n + g.count, 0);
+
 export async function startAdvisorTest(): Promise<AdvisorTest> {
   const tc = await startTestCollector();
   const apps: RunningApp[] = [];
-  const findings = async (service: string, options: AdvisorOptions = TEST_OPTIONS): Promise<Finding[]> => {
-    await tc.collector.storage.flush();
+  const findingsNow = (service: string, options: AdvisorOptions): Finding[] => {
     const now = Date.now();
     return createAdvisor(tc.collector.storage, options).findings({ from: now - 30 * 60_000, to: now + 5_000, service }).findings;
+  };
+  const findings = async (service: string, options: AdvisorOptions = TEST_OPTIONS): Promise<Finding[]> => {
+    await tc.collector.storage.flush();
+    return findingsNow(service, options);
   };
   return {
     tc,
@@ -59,12 +68,21 @@ export async function startAdvisorTest(): Promise<AdvisorTest> {
     async waitFor(service, what, pick, options = TEST_OPTIONS, timeoutMs = 30_000) {
       let last: Finding[] = [];
       try {
-        return await eventually(async () => pick((last = await findings(service, options))), what, timeoutMs);
+        // The findings and `pick` in one turn after the flush: a pick that reads the store too
+        // (the CPU a process had) sees the data the findings were made from, not a later export.
+        return await eventually(async () => {
+          await tc.collector.storage.flush();
+          return pick((last = findingsNow(service, options)));
+        }, what, timeoutMs);
       } catch (error) {
         // Say what the advisor did find, so a failure on a crowded machine can be read.
         const seen = last.map((f) => `${f.kind} ${JSON.stringify(f.evidence.figures)}`).join('; ');
         throw new Error(`${(error as Error).message}; findings then: ${seen || 'none'}`, { cause: error });
       }
+    },
+    stallTally(service) {
+      const now = Date.now();
+      return tc.collector.storage.stallTally({ service, from: now - 600_000, to: now + 1000 });
     },
     async app(service, env = {}) {
       const app = await runApp(ADVISOR_APP, { OTEL_SERVICE_NAME: service, OTEL_EXPORTER_OTLP_ENDPOINT: tc.collector.otlpUrl, ...env });
