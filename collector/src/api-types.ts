@@ -427,7 +427,12 @@ export interface DeployWindow {
   /** How many of those processes sent requests in the window. */
   instances: number;
   requests: number;
-  /** Requests per minute over the window's length. */
+  /**
+   * Requests per minute over the time its processes reported within the window (each one's start,
+   * or its first report's minute when it sent no start event, to its last report; at least a
+   * minute): a deploy 80 seconds old is a rate over those 80 seconds, not over the 3 minutes it
+   * touched.
+   */
   throughputRpm: number;
   /**
    * Failed requests over the requests that count for it (collector/src/store/error-rate.ts): every
@@ -478,6 +483,34 @@ export interface Deployment {
    * has no requests.
    */
   afterAboveBeforeP95: number | null;
+  /**
+   * The routes that changed most between the two sides (the same processes and minutes), each with
+   * at least `routeMinRequests` requests on both, the biggest change first: at most
+   * MAX_DEPLOY_ROUTES. Empty when none had enough on both sides.
+   */
+  routes: DeployRouteChange[];
+  /** How many routes had enough requests on both sides to be compared (those listed and the rest). */
+  routesCompared: number;
+}
+
+/** One route's requests on one side of a deploy, from the per-route-and-instance rollups. */
+export interface DeployRouteSide {
+  requests: number;
+  /** Failed requests over all of them (the route matched, so every one counts). */
+  errorRate: number;
+  meanMs: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+}
+
+/** A route before and after a deploy (Deployment.routes). */
+export interface DeployRouteChange {
+  /** Transaction name, e.g. "GET /orders/:id": text from the app. */
+  route: string;
+  before: DeployRouteSide;
+  after: DeployRouteSide;
+  /** The share of the route's requests after slower than its p95 before (by more than 5 %), as afterAboveBeforeP95. */
+  afterAboveBeforeP95: number;
 }
 
 export interface DeploymentsResponse extends TimeRange {
@@ -488,6 +521,8 @@ export interface DeploymentsResponse extends TimeRange {
   deployments: Deployment[];
   /** Deploys seen in the range beyond those listed (older ones): 0 when all are listed. */
   moreDeployments: number;
+  /** The requests a route needs on each side of a deploy to be compared (Deployment.routes). */
+  routeMinRequests: number;
 }
 
 export type EventType = 'stall' | 'start' | 'restart' | 'uncaught_exception' | 'unhandled_rejection' | 'worker_exit' | 'stop';

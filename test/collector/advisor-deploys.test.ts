@@ -73,7 +73,9 @@ test('a version twice as slow as the one it replaced is a warning naming it, fou
   assert.ok(slower, 'a finding for the slower version');
   assert.equal(slower.id, 'deploy.regression:slower:1.1.0');
   assert.equal(slower.severity, 'warning');
-  assert.match(slower.title, /^After the deploy of 1\.1\.0: p95 \d+ ms → \d+ ms \(\d+ % of its requests slower than the p95 before it\)$/);
+  assert.match(slower.title, /^After the deploy of 1\.1\.0: p95 \d+ ms → \d+ ms \(\d+ % of its requests slower than the p95 before it\); worse on GET \/x$/);
+  assert.match(slower.evidence.summary, / By route \(those with at least 100 requests on each side\): GET \/x p95 \d+ ms → \d+ ms\.$/);
+  assert.equal(slower.evidence.figures.routesSlower, 'GET /x');
   const f = slower.evidence.figures;
   assert.ok((f.p95Factor as number) > 1.7 && (f.p95Factor as number) < 2.3, `p95 × ${f.p95Factor}`);
   const [muchSlower] = found.get('muchSlower')!;
@@ -84,7 +86,8 @@ test('a version twice as slow as the one it replaced is a warning naming it, fou
 
   const [failing] = found.get('failing')!;
   assert.ok(failing, 'a finding for the failing version');
-  assert.match(failing.title, /^After the deploy of 1\.1\.0: error rate 0 % → 9 %$/);
+  assert.match(failing.title, /^After the deploy of 1\.1\.0: error rate 0 % → 9 %; worse on GET \/x$/);
+  assert.equal(failing.evidence.figures.routesFailingMore, 'GET /x');
   assert.deepEqual([failing.evidence.figures.errorRateBefore, failing.evidence.figures.errorRateAfter], [0, 0.0909]);
 });
 
@@ -139,4 +142,46 @@ test('the noise guard: a two-proportion z of 3 or more', () => {
   assert.ok(proportionZ(15, 300, 14, 200) < 1);
   assert.equal(proportionZ(0, 0, 1, 10), 0);
   assert.equal(proportionZ(0, 100, 0, 100), 0);
+});
+
+test('a deploy that made one route of two three times slower is named by that route, though the service as a whole moved less than the guards', async (t) => {
+  const now = Date.UTC(2026, 10, 28, 12, 0, 30);
+  const { storage } = openTestStore(t, { now });
+  const rand = prng(42);
+  const requests: RequestPoint[] = [];
+  const instances: InstanceSeen[] = [];
+  // 1.0.0 from 40 minutes ago, 1.1.0 from 10: GET /home 300 a minute at 20 ms throughout; GET
+  // /search 12 a minute (under 5 % of them), 30 ms before and 90 ms after: the p95 hardly moves.
+  for (const [version, firstAgo, minutes, searchS] of [['1.0.0', 40, range(35).filter((m) => m > 10), 0.03], ['1.1.0', 10, range(10), 0.09]] as const) {
+    const instanceId = `p-${version}`;
+    const resource = { 'service.name': 'one-route', 'service.version': version };
+    for (const m of minutes) {
+      const timeMs = now - m * MINUTE + 1_000;
+      requests.push(requestPoint(await sdkHistogram(lognormal(rand, 300, 0.02, 0.3)), { service: 'one-route', instanceId, route: 'GET /home', timeMs }));
+      requests.push(requestPoint(await sdkHistogram(lognormal(rand, 12, searchS, 0.3)), { service: 'one-route', instanceId, route: 'GET /search', timeMs }));
+    }
+    for (const ago of [firstAgo, Math.min(...minutes)]) instances.push({ service: 'one-route', instanceId, host: 'h', pid: 1, timeNs: msToNs(now - ago * MINUTE), resource });
+  }
+  assert.ok(storage.enqueue(batchWith({ instances, requests })));
+  await storage.flush();
+  const findings = createAdvisor(storage).findings({ service: 'one-route', from: now - 60 * MINUTE, to: now }).findings.filter((f) => f.kind === 'deploy.regression');
+  assert.equal(findings.length, 1, 'the route is named');
+  const [f] = findings;
+  assert.match(f!.title, /^After the deploy of 1\.1\.0: GET \/search p95 \d+ ms → \d+ ms$/);
+  assert.equal(f!.evidence.figures.routesSlower, 'GET /search');
+  assert.equal(f!.evidence.figures.p95AfterMs, undefined, 'the service p95 did not pass the guards');
+});
+
+test('a window that ends after now (an alert link runs 5 minutes past its firing) judges the running version at now: it has not stopped', async (t) => {
+  const now = Date.now();
+  const { storage } = openTestStore(t, { now });
+  for (const [i, side] of [old(), next({ medianS: 0.08 })].entries()) {
+    const { instances, requests } = await sideData('future', side, now, 11 + i);
+    assert.ok(storage.enqueue(batchWith({ instances, requests })));
+  }
+  await storage.flush();
+  const [f] = createAdvisor(storage).findings({ service: 'future', from: now - 55 * MINUTE, to: now + 5 * MINUTE }).findings.filter((x) => x.kind === 'deploy.regression');
+  assert.ok(f, 'the slower version is found');
+  assert.match(f.evidence.summary, /^1\.1\.0 was deployed at \d\d:\d\d:\d\d UTC\. Its 1 process served 200 requests in the \d+ minutes from then; /);
+  assert.doesNotMatch(f.evidence.summary, /until it stopped/);
 });

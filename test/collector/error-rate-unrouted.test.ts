@@ -107,6 +107,6 @@ test("a deploy that fails 20 % of its checkouts under a scanner's 404s: the depl
   assert.equal(deploy?.before.errorRate, 0);
   const findings = createAdvisor(storage).findings({ service, from: now - 60 * MINUTE, to: now }).findings.filter((f) => f.kind === 'deploy.regression');
   assert.equal(findings.length, 1, JSON.stringify(findings.map((f) => f.title)));
-  assert.equal(findings[0]?.title, 'After the deploy of 1.1.0: error rate 0 % → 20 %');
+  assert.equal(findings[0]?.title, 'After the deploy of 1.1.0: error rate 0 % → 20 %; worse on GET /checkout');
   assert.equal(findings[0]?.severity, 'critical');
 });

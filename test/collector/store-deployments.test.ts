@@ -215,8 +215,9 @@ test("a replaced version's after side ends where its last process stopped, not a
   const [three, two] = res.deployments;
   assert.deepEqual([two!.version, two!.stoppedAt], ['2.0.0', at(39, 30)]);
   // Its after side: its first minute to the end of the minute its last process stopped in, 12
-  // minutes of its own 120 requests (10 rpm), not 30 minutes to at(20) and 4 rpm.
-  assert.deepEqual([two!.after.from, two!.after.to, two!.after.requests, two!.after.throughputRpm], [at(50), at(38), 120, 10]);
+  // minutes of its own 120 requests, not 30 minutes to at(20) and 4 rpm; its rate over the time it
+  // reported, from its first report's minute (it sent no start event) to its stop: 11.5 minutes.
+  assert.deepEqual([two!.after.from, two!.after.to, two!.after.requests, two!.after.throughputRpm], [at(50), at(38), 120, 120 / 11.5]);
   // 3.0.0 still runs: it has not stopped, and its after side is its whole 30 minutes.
   assert.deepEqual([three!.version, three!.stoppedAt, three!.after.to], ['3.0.0', null, at(9)]);
 });
@@ -238,4 +239,34 @@ test('a rollback within 2 minutes of a silent old process is a deploy when the n
   assert.deepEqual(await listed(at(30, 20)), [['1.0.0', at(29), null], ['2.0.0', at(30, 20), at(25)], ['1.0.0', at(60), at(30)]]);
   // 2.0.0 started while 1.0.0 still reported: 1.0.0 may still have run a minute later, so 'back' joins it.
   assert.deepEqual(await listed(at(31)), [['2.0.0', at(31), at(25)], ['1.0.0', at(60), null]]);
+});
+
+test("a fresh deploy's throughput is over the time its processes ran, not the minutes it touched: a steady service reads the same before and after", async (t) => {
+  // 60 requests a minute throughout. 1.0.0 started 17:20:00 and stopped 17:40:49; 1.1.0 started
+  // then and runs at 17:42:30 (now). Both sent start events (Headroom's agent does).
+  const now = Date.UTC(2026, 10, 28, 17, 42, 30);
+  const at = (h: number, m: number, s = 0): number => Date.UTC(2026, 10, 28, h, m, s);
+  const { storage, clock } = openTestStore(t, { now });
+  const hist = (n: number) => sdkHistogram(Array(n).fill(0.01));
+  const event = (instanceId: string, type: 'start' | 'stop', timeMs: number) => ({ service: SERVICE, instanceId, type, timeNs: msToNs(timeMs), traceId: null, spanId: null, route: null, durationMs: null, message: type === 'stop' ? 'process stopped by SIGTERM' : 'process started', attributes: {} });
+  const minute = async (instanceId: string, timeMs: number, n: number) => requestPoint(await hist(n), { service: SERVICE, instanceId, route: 'GET /x', timeMs });
+  const requests = [];
+  for (let m = 20; m < 40; m++) requests.push(await minute('old', at(17, m, 30), 60));
+  requests.push(await minute('old', at(17, 40, 20), 49), await minute('new', at(17, 40, 55), 11), await minute('new', at(17, 41, 30), 60), await minute('new', at(17, 42, 15), 30));
+  assert.ok(
+    storage.enqueue(
+      batchWith({
+        instances: [seen('old', at(17, 20), { 'service.version': '1.0.0' }), seen('old', at(17, 40, 49), { 'service.version': '1.0.0' }), seen('new', at(17, 40, 49), { 'service.version': '1.1.0' }), seen('new', now, { 'service.version': '1.1.0' })],
+        events: [event('old', 'start', at(17, 20)), event('old', 'stop', at(17, 40, 49)), event('new', 'start', at(17, 40, 49))],
+        requests,
+      }),
+    ),
+  );
+  await storage.flush();
+  const [deploy] = storage.deployments({ service: SERVICE, from: now - 60 * MINUTE, to: now, windowMs: 30 * MINUTE, now: clock.now }).deployments;
+  assert.deepEqual([deploy!.version, deploy!.before.requests, deploy!.after.requests], ['1.1.0', 1249, 101]);
+  // 1,249 requests in 20 min 49 s, 101 in 1 min 41 s: 60 rpm both (it read 59.5 and 33.7, over
+  // 21 minutes and over 17:40–17:43).
+  assert.ok(Math.abs(deploy!.before.throughputRpm - 60) < 1e-6, `before ${deploy!.before.throughputRpm}`);
+  assert.ok(Math.abs(deploy!.after.throughputRpm - 60) < 1e-6, `after ${deploy!.after.throughputRpm}`);
 });

@@ -8,7 +8,9 @@
 import type { Database } from 'better-sqlite3';
 import type { Deployment, DeploymentsResponse, DeployWindow } from '../../../api-types';
 import { apdex, emptyRollup, percentile, type RequestRollup } from '../../request-rollup';
+import { deployRouteChanges, ROUTE_MIN_REQUESTS, shareAboveP95 } from '../../deploy-route-changes';
 import { deployRuns, type DeployProcess } from '../../deploy-runs';
+import { reportedMs } from '../../reported-span';
 import type { DeploymentsQuery } from '../../storage';
 import { MINUTE_MS } from '../../time-buckets';
 import { errorRateCounts, errorRateOf } from '../../error-rate';
@@ -16,39 +18,29 @@ import { ENDED_INSTANCES_SQL, endingParams } from './instance-endings';
 import { namesRoutes } from './matched-routes';
 import { ProcessSegments } from './process-segments';
 import { addRow, forEachRollupRow } from './rollup-reader';
+import { readRouteMinutes } from './route-minutes';
 import { StatementCache } from './statement-cache';
 import { UnroutedMinutes } from './unrouted-minutes';
 
-/** Deployments listed at most (newest first); more are counted. A CI deploying every commit makes dozens a day. */
 /** Endings are read up to this far past now: the store keeps data stamped up to an hour ahead. */
 const ENDINGS_AHEAD_MS = 3_600_000;
 
+/** Deployments listed at most (newest first); more are counted. A CI deploying every commit makes dozens a day. */
 export const MAX_DEPLOYMENTS = 50;
 
-/**
- * How much slower than the before side's p95 an after request must be to count above it: more
- * than the sketches' error (about 1 %, and a whole bin where many requests take one time), so
- * a deploy that changed nothing reads about 5 %, not the half of a bin that counts in proportion.
- */
-const P95_MARGIN = 0.05;
-
-/** The share of the aggregate's requests slower than `ms`. */
-function shareAbove(agg: RequestRollup, ms: number): number {
-  const n = agg.sketch.count;
-  return Math.max(0, n - agg.sketch.countAtOrBelow(ms)) / n;
-}
-
+/** A process as the sides need it: whether it sent a start event too (its reported time starts there). */
+type SideProcess = DeployProcess & { started: boolean };
 
 interface Side {
   processes: DeployWindow['processes'];
   /** Those of the side's processes that ran in [from, to). */
-  ids: string[];
+  ran: SideProcess[];
   from: number;
   to: number;
 }
 
-function sideOf(processes: readonly DeployProcess[], kind: DeployWindow['processes'], from: number, to: number): Side {
-  return { processes: kind, ids: processes.filter((p) => p.lastSeen >= from && p.firstSeen < to).map((p) => p.instanceId), from, to };
+function sideOf(processes: readonly SideProcess[], kind: DeployWindow['processes'], from: number, to: number): Side {
+  return { processes: kind, ran: processes.filter((p) => p.lastSeen >= from && p.firstSeen < to), from, to };
 }
 
 /**
@@ -56,23 +48,35 @@ function sideOf(processes: readonly DeployProcess[], kind: DeployWindow['process
  * replaced processes that ran then started, if later. A service eight minutes old was compared
  * over thirty, its throughput before the deploy read at a quarter of what it served.
  */
-function beforeStart(replaced: readonly DeployProcess[], windowStart: number, end: number): number {
+function beforeStart(replaced: readonly SideProcess[], windowStart: number, end: number): number {
   let first = end;
   for (const p of replaced) if (p.lastSeen >= windowStart && p.firstSeen < first) first = p.firstSeen;
   return first >= end ? windowStart : Math.max(windowStart, Math.floor(first / MINUTE_MS) * MINUTE_MS);
 }
 
 /**
- * A side's requests, merged from its processes' pieces; `unmatched`, the pieces of the requests no
- * route matched, which the error rate leaves out unless they failed (error-rate.ts).
+ * A side's requests, merged from its processes' pieces, and per route; `unmatched`, the pieces of
+ * the requests no route matched, which the error rate leaves out unless they failed
+ * (error-rate.ts). Its throughput is over the time its processes reported in it
+ * (reported-span.ts): a deploy's new process that served 17:40:49–17:42 read over 17:40–17:43
+ * halved its rate ("1,885 → 926 rpm, −51 %" at a steady 2,100: the on-call walkthrough, s15).
  */
-function sideWindow(segments: ProcessSegments, unmatched: UnroutedMinutes | null, side: Side, apdexT: number): { window: DeployWindow; agg: RequestRollup } {
+function sideWindow(
+  segments: ProcessSegments,
+  unmatched: UnroutedMinutes | null,
+  side: Side,
+  apdexT: number,
+): { window: DeployWindow; agg: RequestRollup; routes: Map<string, RequestRollup> } {
   const { from, to } = side;
   const agg = emptyRollup();
+  const routes = new Map<string, RequestRollup>();
   let instances = 0;
-  for (const id of side.ids) if (segments.add(agg, id, from, to) > 0) instances++;
+  for (const { instanceId } of side.ran) {
+    if (segments.add(agg, instanceId, from, to) > 0) instances++;
+    segments.addRoutes(routes, instanceId, from, to);
+  }
   const unrouted = { requests: 0, errors: 0 };
-  if (unmatched) for (const id of side.ids) unmatched.add(unrouted, id, from, to);
+  if (unmatched) for (const { instanceId } of side.ran) unmatched.add(unrouted, instanceId, from, to);
   const errors = errorRateCounts({ requests: agg.count, errors: agg.errors }, unrouted);
   const window: DeployWindow = {
     from,
@@ -80,14 +84,14 @@ function sideWindow(segments: ProcessSegments, unmatched: UnroutedMinutes | null
     processes: side.processes,
     instances,
     requests: agg.count,
-    throughputRpm: agg.count / ((to - from) / MINUTE_MS),
+    throughputRpm: agg.count / (reportedMs(side.ran, from, to) / MINUTE_MS),
     errorRate: errorRateOf(errors),
     errorRateRequests: errors.requests,
     p50Ms: percentile(agg, 0.5),
     p95Ms: percentile(agg, 0.95),
     apdex: agg.count > 0 ? apdex(agg, apdexT) : null,
   };
-  return { window, agg };
+  return { window, agg, routes };
 }
 
 export class DeploymentQueries {
@@ -108,10 +112,10 @@ export class DeploymentQueries {
     const processes = (
       this.stmts
         .get(`SELECT instance_id AS instanceId, version, revision, first_seen_ms AS firstSeen, last_seen_ms AS lastSeen,
-                instance_id IN (${ENDED_INSTANCES_SQL}) AS ended
+                instance_id IN (${ENDED_INSTANCES_SQL}) AS ended, started_ms IS NOT NULL AS started
               FROM instances WHERE service = ?`)
-        .all(...endingParams(q.service, 0, q.now + ENDINGS_AHEAD_MS), q.service) as (Omit<DeployProcess, 'ended'> & { ended: number })[]
-    ).map((p) => ({ ...p, ended: p.ended === 1 }));
+        .all(...endingParams(q.service, 0, q.now + ENDINGS_AHEAD_MS), q.service) as (Omit<SideProcess, 'ended' | 'started'> & { ended: number; started: number })[]
+    ).map((p) => ({ ...p, ended: p.ended === 1, started: p.started === 1 }));
     // A deploy is seen in the range when one of its processes was: first seen before its end,
     // last seen after its start.
     const runs = deployRuns(processes, q.now)
@@ -132,39 +136,46 @@ export class DeploymentQueries {
       return {
         run: r,
         before: sideOf(replaced, 'others', beforeStart(replaced, beforeEnd - q.windowMs, beforeEnd), beforeEnd),
-        after: sideOf(r.processes, 'deployed', deployMinute, afterEnd),
+        // The run's processes are those read above, with whether each started.
+        after: sideOf(r.processes as SideProcess[], 'deployed', deployMinute, afterEnd),
       };
     });
     // A process is on the after side of its deploy and the before side of the next ones, over
     // overlapping minutes: its rows are read once, in pieces the sides share.
     const segments = new ProcessSegments();
-    for (const s of sides) for (const side of [s.before, s.after]) for (const id of side.ids) segments.want(id, side.from, side.to);
+    for (const s of sides) for (const side of [s.before, s.after]) for (const { instanceId } of side.ran) segments.want(instanceId, side.from, side.to);
     const rolledUntil = this.rolledUntil();
     segments.load((instanceId, from, to) => {
       const agg = emptyRollup();
       forEachRollupRow(this.stmts, { service: q.service, instanceId }, { from, to }, { useHours: true, rolledUntil }, (row) => addRow(agg, row));
       return agg;
     });
-    // Their requests no route matched, for the error rate, over the span of each one's sides (a
-    // service that names no routes has none to tell apart: all its requests count).
-    const unmatched = namesRoutes(this.stmts, q.service) ? new UnroutedMinutes(this.stmts, q.service) : null;
-    if (unmatched) {
-      const spans = new Map<string, { from: number; to: number }>();
-      for (const s of sides) {
-        for (const side of [s.before, s.after]) {
-          for (const id of side.ids) {
-            const span = spans.get(id);
-            spans.set(id, span ? { from: Math.min(span.from, side.from), to: Math.max(span.to, side.to) } : { from: side.from, to: side.to });
-          }
+    // The span of each process's sides, and of them all.
+    const spans = new Map<string, { from: number; to: number }>();
+    const all = { from: Infinity, to: -Infinity };
+    for (const s of sides) {
+      for (const side of [s.before, s.after]) {
+        if (side.ran.length === 0) continue;
+        all.from = Math.min(all.from, side.from);
+        all.to = Math.max(all.to, side.to);
+        for (const { instanceId: id } of side.ran) {
+          const span = spans.get(id);
+          spans.set(id, span ? { from: Math.min(span.from, side.from), to: Math.max(span.to, side.to) } : { from: side.from, to: side.to });
         }
       }
-      unmatched.read(spans);
     }
+    // Their requests no route matched, for the error rate (a service that names no routes has
+    // none to tell apart: all its requests count); those of each route, for the routes it changed.
+    const routed = namesRoutes(this.stmts, q.service);
+    const unmatched = routed ? new UnroutedMinutes(this.stmts, q.service) : null;
+    if (unmatched) unmatched.read(spans);
+    if (routed) readRouteMinutes(this.stmts, q.service, all, segments);
     const apdexT = this.apdexT(q.service);
     const deployments: Deployment[] = sides.map(({ run: r, before: b, after: a }) => {
       const before = sideWindow(segments, unmatched, b, apdexT);
       const after = sideWindow(segments, unmatched, a, apdexT);
       const beforeP95 = percentile(before.agg, 0.95);
+      const routes = deployRouteChanges(before.routes, after.routes);
       return {
         version: r.version,
         revision: r.revision,
@@ -174,9 +185,11 @@ export class DeploymentQueries {
         instances: r.processes.length,
         before: before.window,
         after: after.window,
-        afterAboveBeforeP95: beforeP95 !== null && after.agg.sketch.count > 0 ? shareAbove(after.agg, beforeP95 * (1 + P95_MARGIN)) : null,
+        afterAboveBeforeP95: beforeP95 !== null && after.agg.sketch.count > 0 ? shareAboveP95(after.agg, beforeP95) : null,
+        routes: routes.routes,
+        routesCompared: routes.compared,
       };
     });
-    return { from: q.from, to: q.to, service: q.service, windowMs: q.windowMs, deployments, moreDeployments: Math.max(0, runs.length - MAX_DEPLOYMENTS) };
+    return { from: q.from, to: q.to, service: q.service, windowMs: q.windowMs, deployments, moreDeployments: Math.max(0, runs.length - MAX_DEPLOYMENTS), routeMinRequests: ROUTE_MIN_REQUESTS };
   }
 }

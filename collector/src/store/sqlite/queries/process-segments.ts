@@ -2,12 +2,15 @@
 // read and merged once. The deployments ask for a process's requests over overlapping ranges (the
 // after side of its own deploy, the before side of the next): the ranges are cut at every one of
 // their ends, each piece is read once into an aggregate, and a range is the merge of its pieces.
-import { mergeRollup, type RequestRollup } from '../../request-rollup';
+// Each piece also holds the process's requests per route there, when the caller fills them.
+import { emptyRollup, mergeRollup, type RequestRollup } from '../../request-rollup';
 
 interface Piece {
   from: number;
   to: number;
   agg: RequestRollup;
+  /** Route → its requests in the piece (routeAggregate). */
+  routes: Map<string, RequestRollup>;
 }
 
 export class ProcessSegments {
@@ -30,7 +33,7 @@ export class ProcessSegments {
       for (let i = 0; i + 1 < ends.length; i++) {
         const from = ends[i] as number;
         const to = ends[i + 1] as number;
-        if (ranges.some((r) => r.from <= from && r.to >= to)) pieces.push({ from, to, agg: read(instanceId, from, to) });
+        if (ranges.some((r) => r.from <= from && r.to >= to)) pieces.push({ from, to, agg: read(instanceId, from, to), routes: new Map() });
       }
       this.pieces.set(instanceId, pieces);
     }
@@ -46,5 +49,39 @@ export class ProcessSegments {
       count += piece.agg.count;
     }
     return count;
+  }
+
+  /**
+   * The aggregate a row of the route's requests at minute `t` of the process goes into: that of the
+   * piece holding t (created empty); null when no wanted range holds t.
+   */
+  routeAggregate(instanceId: string, t: number, route: string): RequestRollup | null {
+    const pieces = this.pieces.get(instanceId);
+    if (pieces === undefined) return null;
+    // Pieces are in order and apart: the last one starting at or before t.
+    let lo = 0;
+    let hi = pieces.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((pieces[mid] as Piece).from <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    const piece = pieces[lo];
+    if (piece === undefined || t < piece.from || t >= piece.to) return null;
+    let agg = piece.routes.get(route);
+    if (agg === undefined) piece.routes.set(route, (agg = emptyRollup()));
+    return agg;
+  }
+
+  /** Merges the process's requests per route in [from, to) (a wanted range) into `into`, by route. */
+  addRoutes(into: Map<string, RequestRollup>, instanceId: string, from: number, to: number): void {
+    for (const piece of this.pieces.get(instanceId) ?? []) {
+      if (piece.from < from || piece.to > to) continue;
+      for (const [route, agg] of piece.routes) {
+        let sum = into.get(route);
+        if (sum === undefined) into.set(route, (sum = emptyRollup()));
+        mergeRollup(sum, agg);
+      }
+    }
   }
 }

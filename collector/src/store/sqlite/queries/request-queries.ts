@@ -10,6 +10,7 @@ import type {
 } from '../../../api-types';
 import { errorRateCountsOfMatched, errorRateOf } from '../../error-rate';
 import { unionLength } from '../../interval-union';
+import { reportedSpan } from '../../reported-span';
 import { apdex, breakdown, emptyRollup, percentile, type RequestRollup } from '../../request-rollup';
 import type { RangeQuery, SeriesQuery, TransactionsQuery } from '../../storage';
 import { MINUTE_MS, msToNs, seriesBuckets } from '../../time-buckets';
@@ -117,14 +118,10 @@ export class RequestQueries {
 
   /**
    * Per service, the time within the range its processes reported: the union of each one's
-   * first to last report. A service seen for the last hour of a week averages its throughput
-   * over that hour, not the week (QA: 8.6 rpm over 7 days beside a chart at 3,400 rpm); its idle
-   * minutes count, as it was there. Its requests are those of its reports, so its last report
-   * ends the time, not the end of its minute: a service 1.8 minutes old averaged over the 3
-   * minutes it touched read 40 % low (QA s14). A process's first report is its start when it sent
-   * one (Headroom's agent's start event); without one, its first export counted requests from
-   * before it (an export interval, up to a minute), so its first minute counts whole. At least a
-   * minute (of the range): a rate over a few seconds' requests is noise.
+   * first to last report (reported-span.ts). A service seen for the last hour of a week averages
+   * its throughput over that hour, not the week (QA: 8.6 rpm over 7 days beside a chart at 3,400
+   * rpm); its idle minutes count, as it was there. At least a minute (of the range): a rate over
+   * a few seconds' requests is noise.
    */
   private reportedMs(q: RangeQuery): Map<string, number> {
     const rows = this.stmts
@@ -132,11 +129,9 @@ export class RequestQueries {
       .all(q.from, q.to) as { service: string; first: number; last: number; started: number | null }[];
     const spans = new Map<string, [number, number][]>();
     for (const r of rows) {
-      const from = Math.max(q.from, r.started !== null ? r.first : Math.floor(r.first / MINUTE_MS) * MINUTE_MS);
-      const to = Math.min(q.to, Math.max(r.last, from));
       let list = spans.get(r.service);
       if (!list) spans.set(r.service, (list = []));
-      list.push([from, to]);
+      list.push(reportedSpan({ firstSeen: r.first, lastSeen: r.last, started: r.started !== null }, q.from, q.to));
     }
     const least = Math.min(MINUTE_MS, q.to - q.from);
     return new Map([...spans].map(([service, list]) => [service, Math.max(least, unionLength(list))]));
