@@ -303,3 +303,47 @@ test('live, a new version under another OTel SDK (no start event) is marked as i
   }
   assert.deepEqual(dialogs, []);
 });
+
+test('under each deploy, the routes it changed most: the 3× slower one first, said in words, each linked to its charts around the deploy', async () => {
+  const service = 'routes-deploy-page';
+  const route = (path: string) => ({ 'http.route': path, 'http.request.method': 'GET', 'http.response.status_code': 200 });
+  const side = async (instance: string, version: string, searchS: number) => {
+    await sendMetrics(rig.collector.otlpUrl, serviceResource(service, instance, { 'service.version': version }), (m) => {
+      m.histogram('http.server.request.duration', 's', Array(100).fill(searchS), route('/api/search'));
+      m.histogram('http.server.request.duration', 's', Array(80).fill(0.01), route('/'));
+    });
+  };
+  await side('old', '1.0.0', 0.04);
+  await eventually('1.0.0 seen', () => api<DeploymentsResponse>(rig.collector.httpUrl, `/api/services/${service}/deployments?range=15m`), (r) => r.deployments.length === 1);
+  await new Promise((r) => setTimeout(r, 20));
+  await side('new', '2.0.0', 0.12);
+  const res = await eventually('2.0.0 after 1.0.0', () => api<DeploymentsResponse>(rig.collector.httpUrl, `/api/services/${service}/deployments?range=15m`), (r) => r.deployments.length === 2 && r.deployments[0]!.after.requests === 180);
+  const dialogs: string[] = [];
+  const page = await open(`/services/${service}/deployments`, dialogs);
+  try {
+    const card = page.getByTestId('deployment').first();
+    await eventually('the 2.0.0 card', () => card.locator('h2').textContent(), (t) => t === '2.0.0');
+    assert.equal(await card.locator('h3').textContent(), 'Routes that changed most (50 requests or more on each side)');
+    const rows = card.getByTestId('deployment-routes').locator('tbody tr');
+    assert.deepEqual(await rows.locator('th').allTextContents(), ['GET /api/search', 'GET /']);
+    const search = await rows.first().locator('td').allTextContents();
+    assert.equal(search[0], '100 → 100');
+    assert.match(search[1]!, /^4\d(\.\d+)? ms$/);
+    assert.match(search[2]!, /^1[12]\d(\.\d+)? ms$/);
+    assert.match(search[3]!, /^×\d(\.\d)? worse$/);
+    assert.deepEqual(search.slice(4), ['0 %', '0 %', 'no change']);
+    assert.equal(await rows.first().locator('td.error-text').count(), 1);
+    assert.equal((await rows.nth(1).locator('td').allTextContents())[3], 'no change');
+    // The route's own charts over the time around the deploy.
+    const href = (await rows.first().getByRole('link').getAttribute('href')) ?? '';
+    const url = new URL(href, rig.collector.httpUrl);
+    const view = parseView(url.pathname, url.search);
+    const deploy = res.deployments[0]!;
+    assert.deepEqual([view.page, view.service, view.route, view.range], ['transactions', service, 'GET /api/search', { kind: 'custom', from: deploy.before.from, to: deploy.after.to }]);
+    // The first version replaced nothing: no routes table.
+    assert.equal(await page.getByTestId('deployment').last().getByTestId('deployment-routes').count(), 0);
+  } finally {
+    await page.close();
+  }
+  assert.deepEqual(dialogs, []);
+});

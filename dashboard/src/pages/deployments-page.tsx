@@ -4,13 +4,14 @@
 // it. Versions and revisions come from the app: shown as text only.
 
 import type { Deployment, DeployWindow } from '@headroom/collector/api-types';
+import type { ViewState } from '../state/view-state';
 import { api } from '../api/endpoints';
 import { Link } from '../components/link';
 import { Async, EmptyNote } from '../components/states';
 import { TableScroll } from '../components/table-scroll';
 import { formatCount, formatMs, formatTime } from '../format/units';
 import { isServiceData, useLive, useLiveMessages, useThrottledRefresh } from '../live/live-context';
-import { comparisonRows, deploymentName, rangeAround, shortRevision } from '../shape/deployments';
+import { comparisonRows, deploymentName, rangeAround, routeChangeRows, shortRevision, type RouteChangeRow } from '../shape/deployments';
 import { useApi } from '../state/use-api';
 import { useNavigation } from '../state/use-view';
 import { withPage } from '../state/view-state';
@@ -51,7 +52,7 @@ export function DeploymentsPage({ service }: { service: string }) {
                   `Each deploy compares its own processes' requests in the ${formatMs(data.windowMs)} after it with those of the processes it replaced in the ${formatMs(data.windowMs)} before it.`}
               </p>
               {data.deployments.map((d) => (
-                <DeploymentCard key={`${d.version ?? ''}\u0000${d.revision ?? ''}\u0000${d.firstSeen}`} deployment={d} windowMs={data.windowMs} />
+                <DeploymentCard key={`${d.version ?? ''}\u0000${d.revision ?? ''}\u0000${d.firstSeen}`} deployment={d} windowMs={data.windowMs} routeMinRequests={data.routeMinRequests} />
               ))}
               {data.moreDeployments > 0 && <p class="muted">{`and ${formatCount(data.moreDeployments)} earlier ${data.moreDeployments === 1 ? 'deploy' : 'deploys'} in this range (a narrower range lists them)`}</p>}
             </>
@@ -72,7 +73,69 @@ function sideHeading(label: string, w: DeployWindow, windowMs: number, stoppedAt
   return `${label} (${formatTime(w.from)}–${formatTime(w.to)}${short}, ${processes}, ${formatCount(w.requests)} requests)`;
 }
 
-function DeploymentCard({ deployment: d, windowMs }: { deployment: Deployment; windowMs: number }) {
+/** A change cell: said in words as well as colour. */
+function ChangeCell({ change, direction, col }: Pick<RouteChangeRow['p95'], 'change' | 'direction'> & { col: string }) {
+  return (
+    <td class={direction === 'worse' ? 'num error-text' : 'num'} data-col={col}>
+      {direction === 'worse' || direction === 'better' ? `${change} ${direction}` : change}
+    </td>
+  );
+}
+
+/**
+ * The routes the deploy changed most, over the same processes and minutes as the table above, each
+ * linked to its charts around the deploy: where a service-wide "p95 ×2.9 worse" came from.
+ */
+function DeploymentRoutes({ deployment: d, name, around, routeMinRequests, view }: { deployment: Deployment; name: string; around: ViewState['range']; routeMinRequests: number; view: ViewState }) {
+  const rows = routeChangeRows(d.routes ?? []);
+  const compared = d.routesCompared ?? 0;
+  const more = compared - rows.length;
+  if (rows.length === 0) {
+    return <p class="muted list-note" data-testid="deployment-routes-none">{`No route had ${formatCount(routeMinRequests)} requests on each side to compare.`}</p>;
+  }
+  return (
+    <>
+      <h3 class="deployment-routes-heading">{`Routes that changed most (${formatCount(routeMinRequests)} requests or more on each side${more > 0 ? `; ${formatCount(more)} more compared` : ''})`}</h3>
+      <TableScroll label={`Routes before and after ${name}`}>
+        <table class="table deployment-routes" data-testid="deployment-routes">
+          <caption class="sr-only">{`${name}: the routes whose p95 or error rate changed most`}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Route</th>
+              <th scope="col" class="num">Requests</th>
+              <th scope="col" class="num">p95 before</th>
+              <th scope="col" class="num">p95 after</th>
+              <th scope="col" class="num">p95 change</th>
+              <th scope="col" class="num">Errors before</th>
+              <th scope="col" class="num">Errors after</th>
+              <th scope="col" class="num">Errors change</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.route} data-route={r.route}>
+                <th scope="row">
+                  <Link to={{ ...withPage(view, 'transactions', { route: r.route }), range: around }} aria-label={`${r.route}: its charts around the deploy of ${name}`}>
+                    {r.route}
+                  </Link>
+                </th>
+                <td class="num" data-col="requests">{r.requests}</td>
+                <td class="num" data-col="p95-before">{r.p95.before}</td>
+                <td class="num" data-col="p95-after">{r.p95.after}</td>
+                <ChangeCell col="p95-change" change={r.p95.change} direction={r.p95.direction} />
+                <td class="num" data-col="errors-before">{r.errorRate.before}</td>
+                <td class="num" data-col="errors-after">{r.errorRate.after}</td>
+                <ChangeCell col="errors-change" change={r.errorRate.change} direction={r.errorRate.direction} />
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroll>
+    </>
+  );
+}
+
+function DeploymentCard({ deployment: d, windowMs, routeMinRequests }: { deployment: Deployment; windowMs: number; routeMinRequests: number }) {
   const { view } = useNavigation();
   const name = deploymentName(d);
   const rows = comparisonRows(d.before, d.after);
@@ -121,6 +184,7 @@ function DeploymentCard({ deployment: d, windowMs }: { deployment: Deployment; w
         </table>
       </TableScroll>
       {rows.map((r) => r.note !== undefined && <p key={r.label} class="muted-text figure-note" data-testid="figure-note">{`* ${r.note}`}</p>)}
+      {!alone && <DeploymentRoutes deployment={d} name={name} around={around} routeMinRequests={routeMinRequests} view={view} />}
       <p class="deployment-links">
         <Link to={{ ...withPage(view, 'service'), range: around }} aria-label={`Charts around this deploy of ${name}`}>Charts around this deploy</Link> ·{' '}
         <Link to={{ ...withPage(view, 'instances'), range: around }} aria-label={`Processes around the deploy of ${name}`}>Processes</Link>

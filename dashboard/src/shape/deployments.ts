@@ -2,7 +2,7 @@
 // its marker on the charts, its before/after rows with the change, and the range around it.
 // Versions come from the app: plain text, never markup.
 
-import type { Deployment, DeployWindow } from '@headroom/collector/api-types';
+import type { Deployment, DeployRouteChange, DeployWindow } from '@headroom/collector/api-types';
 import type { Marker } from '../charts/chart-spec';
 import type { TimeRangeSpec } from '../state/time-range';
 import { formatApdex, formatMs, formatPercent, formatRpm } from '../format/units';
@@ -98,6 +98,14 @@ export function errorRateNote(before: DeployWindow, after: DeployWindow): string
   return sides.length === 0 ? `${rule}.` : `${rule}: ${sides.join(', ')}.`;
 }
 
+/** An error rate's change in points, and whether it is for the better (under 0.1 points: the same). */
+function errorRateChange(before: number, after: number): Pick<ComparisonRow, 'change' | 'direction'> {
+  return {
+    change: pointsText(before * 100, after * 100, 1, POINTS, true),
+    direction: Math.abs(after - before) < 0.001 ? 'same' : after > before ? 'worse' : 'better',
+  };
+}
+
 /** The rows of a deploy's before/after table. */
 export function comparisonRows(before: DeployWindow, after: DeployWindow): ComparisonRow[] {
   const p = (w: DeployWindow, q: 'p50' | 'p95') => trustedPercentile(q === 'p50' ? w.p50Ms : w.p95Ms, w.requests, q);
@@ -105,13 +113,7 @@ export function comparisonRows(before: DeployWindow, after: DeployWindow): Compa
     { label: 'Throughput', before: formatRpm(before.throughputRpm), after: formatRpm(after.throughputRpm), ...relative(before.throughputRpm, after.throughputRpm, null) },
   ];
   // Error rate and Apdex: a difference in points (2 % → 5 % is +3 points), not a ratio of ratios.
-  const errorChange =
-    before.errorRate === null || after.errorRate === null
-      ? { change: '–', direction: null }
-      : {
-        change: pointsText(before.errorRate * 100, after.errorRate * 100, 1, POINTS, true),
-        direction: (Math.abs(after.errorRate - before.errorRate) < 0.001 ? 'same' : after.errorRate > before.errorRate ? 'worse' : 'better') as Direction,
-      };
+  const errorChange = before.errorRate === null || after.errorRate === null ? { change: '–', direction: null } : errorRateChange(before.errorRate, after.errorRate);
   rows.push({ label: 'Error rate', before: formatPercent(before.errorRate), after: formatPercent(after.errorRate), ...errorChange, note: errorRateNote(before, after) });
   for (const q of ['p50', 'p95'] as const) {
     rows.push({ label: q, before: formatMs(p(before, q)), after: formatMs(p(after, q)), ...relative(p(before, q), p(after, q), true) });
@@ -125,4 +127,26 @@ export function comparisonRows(before: DeployWindow, after: DeployWindow): Compa
       };
   rows.push({ label: 'Apdex', before: formatApdex(before.apdex), after: formatApdex(after.apdex), ...apdexChange });
   return rows;
+}
+
+/** One route of a deploy's routes that changed most: its p95 and error rate before and after, each change in words. */
+export interface RouteChangeRow {
+  route: string;
+  requests: string;
+  p95: Pick<ComparisonRow, 'before' | 'after' | 'change' | 'direction'>;
+  errorRate: Pick<ComparisonRow, 'before' | 'after' | 'change' | 'direction'>;
+}
+
+/** The rows of a deploy's routes table, as the collector ranked them (the biggest change first). */
+export function routeChangeRows(routes: readonly DeployRouteChange[]): RouteChangeRow[] {
+  return routes.map((r) => {
+    const p95Before = trustedPercentile(r.before.p95Ms, r.before.requests, 'p95');
+    const p95After = trustedPercentile(r.after.p95Ms, r.after.requests, 'p95');
+    return {
+      route: r.route,
+      requests: `${exactCount(r.before.requests)} → ${exactCount(r.after.requests)}`,
+      p95: { before: formatMs(p95Before), after: formatMs(p95After), ...relative(p95Before, p95After, true) },
+      errorRate: { before: formatPercent(r.before.errorRate), after: formatPercent(r.after.errorRate), ...errorRateChange(r.before.errorRate, r.after.errorRate) },
+    };
+  });
 }
