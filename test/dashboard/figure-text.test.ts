@@ -38,6 +38,7 @@ test('advisor evidence: sizes, shares as %, durations, rates; names without a un
 test('advisor figure labels: from the table, and a key the table lacks spelt out in words, not camelCase', () => {
   assert.equal(figureLabel('totalStallMs'), 'Total stall time');
   assert.equal(figureLabel('shareOfWindow'), 'Share of the window');
+  assert.equal(figureLabel('worstGcStalls'), "Worst process's GC stalls");
   assert.equal(figureLabel('newQueueDepthMs'), 'New queue depth time');
   assert.equal(figureLabel('peakRssBytes'), 'Peak RSS size');
   assert.equal(figureLabel('cpuSecondsPerGc'), 'CPU seconds per GC');

@@ -130,6 +130,8 @@ const LABELS: Record<string, string> = {
   uncaughtExceptions: 'Uncaught exceptions',
   unhandledRejections: 'Unhandled rejections',
   uvThreadpoolSize: 'UV_THREADPOOL_SIZE',
+  worstGcStallMs: "Worst process's GC stall time",
+  worstGcStalls: "Worst process's GC stalls",
   worstInstance: 'Worst process',
   worstP99DelayMs: 'Worst p99 delay',
   worstProcess: 'Worst process',
