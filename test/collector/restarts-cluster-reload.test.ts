@@ -39,19 +39,24 @@ async function workerExit(primary: Record<string, string | number>, pid: number,
 }
 
 /**
- * On its own host: a primary (pid 100) and its worker (pid 101) that ran ten minutes until 3 min
- * ago, and a new worker (pid 102) started 2.8 min ago; the primary's exit for the old worker
+ * On its own host: a primary (pid 100) and its worker (pid 101) that ran (by default ten minutes)
+ * until 3 min ago, and a new worker (pid 102) started 2.8 min ago; the primary's exit for the old worker
  * before the new one's start, or after it. Returns the new worker's start as stored.
  */
-async function reload(host: string, how: { afterDisconnect: boolean; code: number | null; signal: string | null }, exitFirst: boolean): Promise<{ type: string; restarts: number }> {
+async function reload(
+  host: string,
+  how: { afterDisconnect: boolean; code: number | null; signal: string | null },
+  exitFirst: boolean,
+  times: { oldStart: number; exitAt: number } = { oldStart: now - 13 * MINUTE, exitAt: now - 2.9 * MINUTE },
+): Promise<{ type: string; restarts: number }> {
   const primary = proc(`${host}-primary`, host, 100, 'primary');
   await sendStart(tc.collector.otlpUrl, primary, { cluster_role: 'primary' }, now - 13 * MINUTE);
   // The primary runs on: its data after the new worker's start says it was not the one replaced.
   await ran(primary, now - 12.5 * MINUTE, now - MINUTE);
   const old = proc(`${host}-old`, host, 101, 'worker');
-  await sendStart(tc.collector.otlpUrl, old, { cluster_role: 'worker' }, now - 13 * MINUTE);
-  await ran(old, now - 12.5 * MINUTE, now - 3 * MINUTE);
-  const exit = (): Promise<void> => workerExit(primary, 101, how, now - 2.9 * MINUTE);
+  await sendStart(tc.collector.otlpUrl, old, { cluster_role: 'worker' }, times.oldStart);
+  await ran(old, times.oldStart + 0.5 * MINUTE, now - 3 * MINUTE);
+  const exit = (): Promise<void> => workerExit(primary, 101, how, times.exitAt);
   if (exitFirst) await exit();
   const fresh = proc(`${host}-new`, host, 102, 'worker');
   await sendStart(tc.collector.otlpUrl, fresh, { cluster_role: 'worker' }, now - 2.8 * MINUTE);
@@ -88,4 +93,9 @@ test('a worker killed without its primary asking, or failing as it was let go, w
   assert.deepEqual(await reload('h3', OOM_KILLED, true), { type: 'restart', restarts: 1 });
   assert.deepEqual(await reload('h4', OOM_KILLED, false), { type: 'restart', restarts: 1 });
   assert.deepEqual(await reload('h5', FAILED_AFTER_DISCONNECT, false), { type: 'restart', restarts: 1 });
+});
+
+test("an exit of the worker's pid from before it started is an earlier process's (a pid reused): the worker was restarted", async () => {
+  // The worker started 2.7 minutes before the new one (established: over 2), the exit 6 s before it.
+  assert.deepEqual(await reload('h6', DISCONNECTED, true, { oldStart: now - 5.5 * MINUTE, exitAt: now - 5.6 * MINUTE }), { type: 'restart', restarts: 1 });
 });

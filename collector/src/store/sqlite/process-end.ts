@@ -30,10 +30,13 @@ export class ProcessEnds {
   constructor(db: Database) {
     this.selectOwnStop = db.prepare(`SELECT time_ns, message, attributes FROM events
       WHERE service = ? AND instance_id = ? AND type = 'stop' AND time_ns >= ? AND time_ns <= ? ORDER BY time_ns DESC LIMIT 1`).safeIntegers(true);
+    // After the worker started, as instance-endings.ts reads it: a pid is reused by a later process.
     this.selectWorkerExit = db.prepare(`SELECT e.time_ns, e.message, e.attributes FROM events e
       JOIN instances p ON p.service = e.service AND p.instance_id = e.instance_id
+      JOIN instances w ON w.service = e.service AND w.instance_id = ?
       WHERE e.service = ? AND e.type = 'worker_exit' AND e.time_ns >= ? AND e.time_ns <= ?
-        AND p.host = ? AND p.instance_id <> ? AND json_extract(e.attributes, '$."${WORKER_PID_ATTRIBUTE}"') = ?
+        AND p.host = ? AND p.instance_id <> w.instance_id AND json_extract(e.attributes, '$."${WORKER_PID_ATTRIBUTE}"') = ?
+        AND e.time_ns >= coalesce(w.started_ms, w.first_seen_ms) * 1000000
       ORDER BY e.time_ns DESC LIMIT 1`).safeIntegers(true);
     this.selectNamedWorker = db.prepare(`SELECT w.instance_id FROM instances p
       JOIN instances w ON w.service = p.service AND w.host = p.host AND w.instance_id <> p.instance_id
@@ -46,7 +49,7 @@ export class ProcessEnds {
     const own = this.selectOwnStop.get(p.service, p.instanceId, msToNs(fromMs), msToNs(toMs)) as EndRow;
     if (own !== undefined) return instanceStop(nsToMs(own.time_ns), own.message, parseJsonObject(own.attributes));
     if (p.host === null || p.pid === null) return null;
-    const exit = this.selectWorkerExit.get(p.service, msToNs(fromMs), msToNs(toMs), p.host, p.instanceId, p.pid) as EndRow;
+    const exit = this.selectWorkerExit.get(p.instanceId, p.service, msToNs(fromMs), msToNs(toMs), p.host, p.pid) as EndRow;
     return exit === undefined ? null : workerExitStop(nsToMs(exit.time_ns), exit.message, parseJsonObject(exit.attributes));
   }
 
