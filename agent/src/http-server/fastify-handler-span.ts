@@ -112,6 +112,8 @@ function wrapHandler(tracer: Tracer, handler: Handler, route: string | undefined
     if (state === undefined || state.mode === 'light') return handler.call(this, request, reply);
     return runInSpan(tracer, name, attributes, state, handler, this, request, reply);
   };
+  // The app's own onRoute hooks and plugins see the handler's name, not the wrapper's.
+  Object.defineProperty(wrapped, 'name', { value: handler.name });
   return markHook(wrapped, handler);
 }
 
