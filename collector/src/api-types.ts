@@ -486,11 +486,12 @@ export interface Deployment {
   /**
    * The routes that changed most between the two sides (the same processes and minutes), each with
    * at least `routeMinRequests` requests on both, the biggest change first: at most
-   * MAX_DEPLOY_ROUTES. Empty when none had enough on both sides.
+   * MAX_DEPLOY_ROUTES. Empty when none had enough on both sides; null for a deploy older than the
+   * newest `routeDeploys` listed, whose routes were not compared (a narrower range compares them).
    */
-  routes: DeployRouteChange[];
-  /** How many routes had enough requests on both sides to be compared (those listed and the rest). */
-  routesCompared: number;
+  routes: DeployRouteChange[] | null;
+  /** How many routes had enough requests on both sides to be compared (those listed and the rest); null with `routes`. */
+  routesCompared: number | null;
 }
 
 /** One route's requests on one side of a deploy, from the per-route-and-instance rollups. */
@@ -523,6 +524,8 @@ export interface DeploymentsResponse extends TimeRange {
   moreDeployments: number;
   /** The requests a route needs on each side of a deploy to be compared (Deployment.routes). */
   routeMinRequests: number;
+  /** How many of the newest deploys listed have their routes compared (Deployment.routes; the others' are null). */
+  routeDeploys: number;
 }
 
 export type EventType = 'stall' | 'start' | 'restart' | 'uncaught_exception' | 'unhandled_rejection' | 'worker_exit' | 'stop';

@@ -41,3 +41,23 @@ test('a deploy lists the routes it changed most, the slower one first, each with
   assert.deepEqual([home!.before.errorRate, home!.after.errorRate, home!.after.requests], [0, 3 / 83, 83]);
   assert.equal(home!.afterAboveBeforeP95, 0);
 });
+
+test("only the newest deploys' routes are compared (a route's rows are many times a process's): older ones say null", async (t) => {
+  const collector = await startTestCollector();
+  t.after(() => collector.dispose());
+  const service = 'many-deploys';
+  const read = () => getJson<DeploymentsResponse>(`${collector.httpUrl}/api/services/${service}/deployments?range=15m`);
+  for (let v = 1; v <= 7; v++) {
+    await sendMetrics(collector.otlpUrl, serviceResource(service, `p${v}`, { 'service.version': `${v}.0.0` }), (m) => {
+      m.histogram('http.server.request.duration', 's', Array(60).fill(0.01 * v), route('/a'));
+    });
+    // Each version first seen after the one before it.
+    for (let i = 0; i < 100 && (await read()).body.deployments.length < v; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const { body } = await read();
+  assert.equal(body.routeDeploys, 5);
+  assert.deepEqual(body.deployments.map((d) => d.version), ['7.0.0', '6.0.0', '5.0.0', '4.0.0', '3.0.0', '2.0.0', '1.0.0']);
+  assert.deepEqual(body.deployments.map((d) => d.routes?.map((r) => r.route) ?? null), [['GET /a'], ['GET /a'], ['GET /a'], ['GET /a'], ['GET /a'], null, null]);
+  assert.deepEqual(body.deployments.map((d) => d.routesCompared), [1, 1, 1, 1, 1, null, null]);
+});

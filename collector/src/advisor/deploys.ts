@@ -87,7 +87,7 @@ export const deploysRule = (ctx: ServiceContext): Finding[] => {
     }
     // The routes that got worse: named, and a finding of their own when the service's figures did
     // not move (one route of many three times slower).
-    const worse = routesWorse(t, d.routes);
+    const worse = routesWorse(t, d.routes ?? []);
     const byRoute = [
       ...worse.slower.map((r) => `${r.route} p95 ${ms(r.before.p95Ms as number)} → ${ms(r.after.p95Ms as number)}`),
       ...worse.failing.map((r) => `${r.route} error rate ${percent(r.before.errorRate)} → ${percent(r.after.errorRate)}`),

@@ -3,7 +3,7 @@
 // traffic of the processes it replaced before it, with links to the charts and processes around
 // it. Versions and revisions come from the app: shown as text only.
 
-import type { Deployment, DeployWindow } from '@headroom/collector/api-types';
+import type { Deployment, DeploymentsResponse, DeployWindow } from '@headroom/collector/api-types';
 import type { ViewState } from '../state/view-state';
 import { api } from '../api/endpoints';
 import { Link } from '../components/link';
@@ -52,7 +52,7 @@ export function DeploymentsPage({ service }: { service: string }) {
                   `Each deploy compares its own processes' requests in the ${formatMs(data.windowMs)} after it with those of the processes it replaced in the ${formatMs(data.windowMs)} before it.`}
               </p>
               {data.deployments.map((d) => (
-                <DeploymentCard key={`${d.version ?? ''}\u0000${d.revision ?? ''}\u0000${d.firstSeen}`} deployment={d} windowMs={data.windowMs} routeMinRequests={data.routeMinRequests} />
+                <DeploymentCard key={`${d.version ?? ''}\u0000${d.revision ?? ''}\u0000${d.firstSeen}`} deployment={d} windowMs={data.windowMs} limits={data} />
               ))}
               {data.moreDeployments > 0 && <p class="muted">{`and ${formatCount(data.moreDeployments)} earlier ${data.moreDeployments === 1 ? 'deploy' : 'deploys'} in this range (a narrower range lists them)`}</p>}
             </>
@@ -82,14 +82,24 @@ function ChangeCell({ change, direction, col }: Pick<RouteChangeRow['p95'], 'cha
   );
 }
 
+/** What the collector compares a deploy's routes within (DeploymentsResponse). */
+type RouteLimits = Pick<DeploymentsResponse, 'routeMinRequests' | 'routeDeploys'>;
+
 /**
  * The routes the deploy changed most, over the same processes and minutes as the table above, each
  * linked to its charts around the deploy: where a service-wide "p95 ×2.9 worse" came from.
  */
-function DeploymentRoutes({ deployment: d, name, around, routeMinRequests, view }: { deployment: Deployment; name: string; around: ViewState['range']; routeMinRequests: number; view: ViewState }) {
-  const rows = routeChangeRows(d.routes ?? []);
-  const compared = d.routesCompared ?? 0;
-  const more = compared - rows.length;
+function DeploymentRoutes({ deployment: d, name, around, limits, view }: { deployment: Deployment; name: string; around: ViewState['range']; limits: RouteLimits; view: ViewState }) {
+  const { routeMinRequests, routeDeploys } = limits;
+  if (d.routes === null) {
+    return (
+      <p class="muted list-note" data-testid="deployment-routes-none">
+        {`Its routes are compared for the newest ${formatCount(routeDeploys)} deploys of the range only: a narrower range around it compares them.`}
+      </p>
+    );
+  }
+  const rows = routeChangeRows(d.routes);
+  const more = (d.routesCompared ?? 0) - rows.length;
   if (rows.length === 0) {
     return <p class="muted list-note" data-testid="deployment-routes-none">{`No route had ${formatCount(routeMinRequests)} requests on each side to compare.`}</p>;
   }
@@ -135,7 +145,7 @@ function DeploymentRoutes({ deployment: d, name, around, routeMinRequests, view 
   );
 }
 
-function DeploymentCard({ deployment: d, windowMs, routeMinRequests }: { deployment: Deployment; windowMs: number; routeMinRequests: number }) {
+function DeploymentCard({ deployment: d, windowMs, limits }: { deployment: Deployment; windowMs: number; limits: RouteLimits }) {
   const { view } = useNavigation();
   const name = deploymentName(d);
   const rows = comparisonRows(d.before, d.after);
@@ -184,7 +194,7 @@ function DeploymentCard({ deployment: d, windowMs, routeMinRequests }: { deploym
         </table>
       </TableScroll>
       {rows.map((r) => r.note !== undefined && <p key={r.label} class="muted-text figure-note" data-testid="figure-note">{`* ${r.note}`}</p>)}
-      {!alone && <DeploymentRoutes deployment={d} name={name} around={around} routeMinRequests={routeMinRequests} view={view} />}
+      {!alone && <DeploymentRoutes deployment={d} name={name} around={around} limits={limits} view={view} />}
       <p class="deployment-links">
         <Link to={{ ...withPage(view, 'service'), range: around }} aria-label={`Charts around this deploy of ${name}`}>Charts around this deploy</Link> ·{' '}
         <Link to={{ ...withPage(view, 'instances'), range: around }} aria-label={`Processes around the deploy of ${name}`}>Processes</Link>

@@ -27,8 +27,7 @@ export interface RollupFilter {
   unmatchedRoutes?: boolean | undefined;
 }
 
-/** Every column of a rollup row, in RollupRowRaw's order. */
-export const ALL_COLS = `t, count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count, br_sum,
+const ALL_COLS = `t, count, errors, dur_sum, dur_min, dur_max, sketch, qw_count, qw_sum, br_count, br_sum,
   rw_count, rw_sum, reqb_count, reqb_sum, respb_count, respb_sum, err_sketch`;
 
 /** Columns of a counts-only read (`countsOnly`): t, count, errors. */
