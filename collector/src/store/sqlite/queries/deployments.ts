@@ -4,7 +4,8 @@
 // by process, not only by time: after, the requests of the deploy's own processes from its first
 // minute; before, those of the processes of other versions started before it, up to the end of
 // that minute. A rolling deploy's mixed minutes, and a deploy within the minute after the last
-// one, still compare old build with new.
+// one, still compare old build with new. The same sides per route say where the deploy changed
+// things (deploy-route-changes.ts), for the newest deploys listed.
 import type { Database } from 'better-sqlite3';
 import type { Deployment, DeploymentsResponse, DeployWindow } from '../../../api-types';
 import { apdex, emptyRollup, percentile, type RequestRollup } from '../../request-rollup';
