@@ -59,12 +59,12 @@ export function installShutdown(agent: RunningAgent, stop: ProcessStop): void {
       return;
     }
     // Once they ran: the loop was empty ('beforeExit'), so what it holds beyond what it held
-    // then, they started. Read before the loop turns again, as Node decides whether to exit: a
-    // turn first runs the timers due, the agent's unref'd export timers among them, and an
-    // export they start read as the app's work (a busy machine kept the script alive against a
-    // collector that did not answer).
+    // then, they started. Read a loop turn later, when their promises have settled: an async
+    // listener starts its work after its awaits, and read as they returned (a nextTick) that
+    // work was missed and the agent's exit cut it off. The price: an export the agent's own
+    // timers start in that turn reads as the app's work, and the flush is then not bounded.
     const before = activeResources();
-    process.nextTick(() => {
+    setImmediate(() => {
       const now = activeResources();
       if (before !== null && now !== null && !addedTo(before, now)) endNaturally();
       else void agent.shutdown();
