@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
-import { byKind, GOOD_SERVER_ENV, load, sendGauges, sleep, startAdvisorTest, type AdvisorTest } from './support/advisor-harness';
+import { byKind, GOOD_SERVER_ENV, load, sendGauges, startAdvisorTest, uploadInChunks, type AdvisorTest } from './support/advisor-harness';
 
 let t: AdvisorTest;
 before(async () => {
@@ -61,24 +61,6 @@ function slowRead(base: string, path: string, pauseMs: number): Promise<number> 
   });
 }
 
-/** POST a body in `chunks` pieces, `gapMs` apart. */
-function slowUpload(base: string, chunks: number, gapMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${base}/upload`, { method: 'POST', agent: false, headers: { 'content-type': 'application/octet-stream' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve());
-    });
-    req.on('error', reject);
-    void (async () => {
-      for (let i = 0; i < chunks; i++) {
-        req.write(Buffer.alloc(1024, 98));
-        await sleep(gapMs);
-      }
-      req.end();
-    })();
-  });
-}
-
 test('clients that read responses slowly: response-write finding', async () => {
   const app = await t.app('slow-reader-svc', GOOD_SERVER_ENV);
   // 16 MiB is more than loopback socket buffers hold, so the write waits for the reader.
@@ -101,7 +83,7 @@ test('clients that read responses slowly: response-write finding', async () => {
 
 test('clients that send bodies slowly: body-read finding', async () => {
   const app = await t.app('slow-upload-svc', GOOD_SERVER_ENV);
-  for (let round = 0; round < 4; round++) await Promise.all(Array.from({ length: 5 }, () => slowUpload(app.base, 6, 50)));
+  for (let round = 0; round < 4; round++) await Promise.all(Array.from({ length: 5 }, () => uploadInChunks(app.base, 6, 50)));
   const f = await t.waitFor('slow-upload-svc', 'body-read finding', byKind('slow-clients.body-read'));
   assert.ok(Number(f.evidence.figures.meanBodyReadMs) >= 200, `read ${f.evidence.figures.meanBodyReadMs}`);
   assert.equal(f.evidence.figures.requests, 20);

@@ -3,9 +3,8 @@
 // on the server span), not to the app warming up (QA s14: "36 s, 34,242×" for a process whose
 // first request was a slow client upload). A real app under the agent, real uploads.
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, test } from 'node:test';
-import { byKind, eventually, GOOD_SERVER_ENV, sleep, startAdvisorTest, type AdvisorTest } from './support/advisor-harness';
+import { byKind, eventually, GOOD_SERVER_ENV, startAdvisorTest, uploadInChunks, type AdvisorTest } from './support/advisor-harness';
 
 let t: AdvisorTest;
 before(async () => {
@@ -15,31 +14,13 @@ after(async () => {
   await t.close();
 });
 
-/** POST a body of `chunks` KiB, one KiB every `gapMs` (0: all at once). */
-function upload(base: string, chunks: number, gapMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${base}/upload`, { method: 'POST', agent: false, headers: { 'content-type': 'application/octet-stream' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve());
-    });
-    req.on('error', reject);
-    void (async () => {
-      for (let i = 0; i < chunks; i++) {
-        req.write(Buffer.alloc(1024, 98));
-        if (gapMs > 0) await sleep(gapMs);
-      }
-      req.end();
-    })();
-  });
-}
-
 test('first requests that were slow uploads: no cold start, their time was the client\'s', async () => {
   // Apdex T 50 ms: traces over 200 ms are always kept, so the slow first ones are all there.
   const app = await t.app('upload-first-svc', { ...GOOD_SERVER_ENV, HEADROOM_APDEX_T: '50' });
   // The process's first five requests: bodies trickled in over about 1.2 s each.
-  await Promise.all(Array.from({ length: 5 }, () => upload(app.base, 7, 200)));
+  await Promise.all(Array.from({ length: 5 }, () => uploadInChunks(app.base, 7, 200)));
   // Then the route's usual: bodies sent at once, answered in about a millisecond.
-  for (let i = 0; i < 60; i++) await upload(app.base, 2, 0);
+  for (let i = 0; i < 60; i++) await uploadInChunks(app.base, 2, 0);
   // Judged once the requests and the first traces are in (the reads the rule makes), and the
   // slow bodies are seen for what they are.
   const findings = await eventually(async () => {

@@ -217,3 +217,21 @@ export async function sendStart(otlpUrl: string, resource: Record<string, string
   await provider.forceFlush();
   await provider.shutdown();
 }
+
+/** POST a body of `chunks` KiB to `${base}/upload`, one KiB every `gapMs` (0: all at once): a slow client's upload. */
+export function uploadInChunks(base: string, chunks: number, gapMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}/upload`, { method: 'POST', agent: false, headers: { 'content-type': 'application/octet-stream' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve());
+    });
+    req.on('error', reject);
+    void (async () => {
+      for (let i = 0; i < chunks; i++) {
+        req.write(Buffer.alloc(1024, 98));
+        if (gapMs > 0) await sleep(gapMs);
+      }
+      req.end();
+    })();
+  });
+}
